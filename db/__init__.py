@@ -1,0 +1,1 @@
+"""The floor store: models, engine, queries. Knows nothing of the UI."""

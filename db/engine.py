@@ -1,0 +1,197 @@
+"""Engines, transactions and the schema for any SQLAlchemy URL.
+
+SQLite is the embedded default and gets the settings that let several consoles
+and one feed writer share a file: WAL, a busy timeout, foreign keys, and
+``BEGIN IMMEDIATE`` for transactions that write (a deferred transaction that
+reads and then writes can fail with SQLITE_BUSY that no timeout fixes).
+Nothing else in the code base may assume SQLite: dialect specifics stay here
+and in ``db.upsert``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+BUSY_TIMEOUT_MS = 30_000
+_IMMEDIATE = "floorapp_immediate"
+T = TypeVar("T")
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for memory databases and other engines."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with floorapp's connection settings for its dialect."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        connect_args.update(kwargs.pop("connect_args", {}))
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so "begin" below decides.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        # NORMAL in WAL mode survives application crashes (sqlite.org/pragma.html).
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(_IMMEDIATE):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+@contextlib.contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: takes SQLite's write lock up front."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_IMMEDIATE: True})
+        with conn.begin():
+            yield conn
+
+
+@contextlib.contextmanager
+def read_tx(engine: Engine) -> Iterator[Connection]:
+    """A short read transaction (keep it short: long readers starve the WAL checkpoint)."""
+    with engine.connect() as conn:
+        with conn.begin():
+            yield conn
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    msg = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    return "database is locked" in msg or "database is busy" in msg or "deadlock" in msg
+
+
+def run_write(engine: Engine, fn: Callable[[Connection], T], attempts: int = 8) -> T:
+    """Run ``fn`` in a write transaction, retrying when the database stays locked.
+
+    busy_timeout already waits; the retry covers the rare lock that outlives it
+    under heavy load so that no "database is locked" ever reaches a supervisor.
+    """
+    delay = 0.05
+    for attempt in range(attempts):
+        try:
+            with write_tx(engine) as conn:
+                return fn(conn)
+        except OperationalError as exc:
+            if not _is_locked(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    raise AssertionError("unreachable")
+
+
+# --- schema -------------------------------------------------------------------------
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _alembic_config(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+@contextlib.contextmanager
+def _schema_lock(engine: Engine) -> Iterator[None]:
+    """Serialise schema upgrades between processes starting at the same moment."""
+    path = sqlite_path(str(engine.url))
+    if path is not None:
+        lock_path = path.with_name(path.name + ".schema-lock")
+        with open(lock_path, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(74207401)"))
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(74207401)"))
+                conn.commit()
+    else:
+        yield
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` in place (Alembic), keeping all data."""
+    from alembic import command
+
+    with _schema_lock(engine):
+        with engine.connect() as conn:
+            command.upgrade(_alembic_config(conn), revision)
+            conn.commit()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create or upgrade the schema if needed: the first command on a new database does this."""
+    if current_revision(engine) == head_revision():
+        return
+    upgrade(engine)
+
+
+def open_store(url: str, **kwargs: Any) -> Engine:
+    engine = make_engine(url, **kwargs)
+    ensure_schema(engine)
+    return engine

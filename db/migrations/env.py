@@ -1,0 +1,38 @@
+"""Alembic environment: runs on the connection handed in by ``db.engine.upgrade``."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+from sqlmodel import SQLModel
+
+import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    # APScheduler owns its job table; autogenerate must not propose dropping it.
+    return not (type_ == "table" and name.startswith("apscheduler_"))
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,  # SQLite cannot ALTER most things in place
+        include_object=_include_object,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:  # `alembic` command line, for writing new revisions
+    url = config.get_main_option("sqlalchemy.url") or "sqlite:///floorapp-dev.db"
+    with create_engine(url).connect() as conn:
+        _run(conn)

@@ -1,0 +1,280 @@
+"""The floor store: every table floorapp reads or writes.
+
+Times are aware UTC datetimes in Python and naive UTC in the database
+(see ``db.types.UTCDateTime``). Enumerations are stored as short strings so the
+same rows read the same on SQLite and PostgreSQL and in a plain ``sqlite3`` shell.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from db.types import UTCDateTime
+
+UNASSIGNED_TEAM = "unassigned"
+
+
+class AgentState(StrEnum):
+    AVAILABLE = "available"
+    ON_CALL = "on_call"
+    AFTER_CALL = "after_call"
+    BREAK = "break"
+    OFFLINE = "offline"
+
+
+class Severity(StrEnum):
+    LIGHT = "light"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class FlagStatus(StrEnum):
+    RAISED = "raised"
+    ACKNOWLEDGED = "acknowledged"
+    STEPPED_IN = "stepped_in"
+    RESOLVED = "resolved"
+
+
+class EscalationStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+class SupervisorRole(StrEnum):
+    TEAM_LEADER = "team_leader"
+    FLOOR_MANAGER = "floor_manager"
+
+
+def _utc(nullable: bool = True, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "team"
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+
+
+class Agent(SQLModel, table=True):
+    """An agent as the feed names them, with their *current* state denormalised.
+
+    The current state lives on the row (not only in history) so the board reads
+    one table; ``agent_state_history`` keeps every transition.
+    """
+
+    __tablename__ = "agent"
+    id: str = Field(primary_key=True, max_length=200)
+    name: str = Field(max_length=200)
+    team_id: str = Field(foreign_key="team.id", index=True, max_length=64)
+    tier: int = Field(default=1)
+    sensitive_designated: bool = Field(default=False)
+    birthday: date | None = None
+    from_feed: bool = Field(default=False)  # created because the feed named an unknown agent
+    state: str = Field(default=AgentState.OFFLINE, max_length=16)
+    state_reason: str | None = Field(default=None, max_length=200)
+    state_since: datetime | None = Field(default=None, sa_column=_utc())
+    logged_in_since: datetime | None = Field(default=None, sa_column=_utc())
+    last_break_end: datetime | None = Field(default=None, sa_column=_utc())
+    current_call_id: str | None = Field(default=None, max_length=200)
+    updated_at: datetime | None = Field(default=None, sa_column=_utc(index=True))
+
+
+class Supervisor(SQLModel, table=True):
+    __tablename__ = "supervisor"
+    id: str = Field(primary_key=True, max_length=100)  # login name
+    name: str = Field(max_length=200)
+    role: str = Field(default=SupervisorRole.TEAM_LEADER, max_length=16)
+    active: bool = Field(default=True)
+
+
+class SupervisorTeam(SQLModel, table=True):
+    __tablename__ = "supervisor_team"
+    supervisor_id: str = Field(foreign_key="supervisor.id", primary_key=True, max_length=100)
+    team_id: str = Field(foreign_key="team.id", primary_key=True, max_length=64)
+
+
+class AgentStateChange(SQLModel, table=True):
+    __tablename__ = "agent_state_history"
+    __table_args__ = (Index("ix_state_history_agent_at", "agent_id", "started_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: str = Field(foreign_key="agent.id", max_length=200)
+    state: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=200)
+    started_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class Call(SQLModel, table=True):
+    """One customer contact. ``id`` is the feed's call id (Asterisk uniqueid)."""
+
+    __tablename__ = "call"
+    __table_args__ = (
+        Index("ix_call_agent_offered", "agent_id", "offered_at"),
+        Index("ix_call_offered", "offered_at"),
+    )
+    id: str = Field(primary_key=True, max_length=200)
+    queue: str | None = Field(default=None, max_length=100)
+    customer_id: str | None = Field(default=None, max_length=200)
+    agent_id: str | None = Field(default=None, max_length=200)
+    offered_at: datetime | None = Field(default=None, sa_column=_utc())
+    answered_at: datetime | None = Field(default=None, sa_column=_utc())
+    ended_at: datetime | None = Field(default=None, sa_column=_utc())
+    # waiting, in_progress, completed, abandoned, timeout, transferred
+    outcome: str = Field(default="waiting", max_length=20)
+    hold_seconds: int | None = None
+    talk_seconds: int | None = None
+    satisfaction: int | None = None
+    effort: int | None = None
+    complaint: bool = Field(default=False)
+    negative_sentiment: bool = Field(default=False)
+    refused_explanations: int = Field(default=0)
+    sensitive_customer: bool = Field(default=False)
+
+
+class SensitiveCustomer(SQLModel, table=True):
+    __tablename__ = "sensitive_customer"
+    customer_id: str = Field(primary_key=True, max_length=200)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class Flag(SQLModel, table=True):
+    """A distress flag on an agent.
+
+    ``open_key`` is ``"<agent>|<kind>"`` while the flag is not resolved and NULL
+    after: a unique index on it gives "one open flag per agent per rule" on both
+    SQLite and PostgreSQL (NULLs never collide) without partial-index syntax.
+    """
+
+    __tablename__ = "flag"
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: str = Field(foreign_key="agent.id", index=True, max_length=200)
+    kind: str = Field(max_length=40)
+    severity: str = Field(default=Severity.MEDIUM, max_length=10)
+    status: str = Field(default=FlagStatus.RAISED, max_length=16, index=True)
+    open_key: str | None = Field(default=None, unique=True, max_length=260)
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+    call_id: str | None = Field(default=None, max_length=200)
+    count: int = Field(default=1)
+    raised_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    raised_by: str = Field(default="rule", max_length=100)
+    last_seen: datetime | None = Field(default=None, sa_column=_utc())
+    condition_ended_at: datetime | None = Field(default=None, sa_column=_utc())
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_utc())
+    acknowledged_by: str | None = Field(default=None, max_length=100)
+    stepped_in_at: datetime | None = Field(default=None, sa_column=_utc())
+    stepped_in_by: str | None = Field(default=None, max_length=100)
+    intervention: str | None = Field(default=None, max_length=40)
+    intervention_note: str | None = Field(default=None, sa_column=Column(Text))
+    resolved_at: datetime | None = Field(default=None, sa_column=_utc())
+    resolved_by: str | None = Field(default=None, max_length=100)
+    resolution_note: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime | None = Field(default=None, sa_column=_utc(index=True))
+
+
+class Escalation(SQLModel, table=True):
+    __tablename__ = "escalation"
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str | None = Field(default=None, unique=True, max_length=200)  # feed idempotency
+    agent_id: str | None = Field(default=None, foreign_key="agent.id", index=True, max_length=200)
+    team_id: str | None = Field(default=None, max_length=64, index=True)
+    call_id: str | None = Field(default=None, max_length=200)
+    customer_id: str | None = Field(default=None, max_length=200)
+    tier: int = Field(default=1)
+    severity: str = Field(default=Severity.LIGHT, max_length=10)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default=EscalationStatus.OPEN, max_length=16, index=True)
+    opened_at: datetime = Field(sa_column=_utc(nullable=False))
+    opened_by: str = Field(max_length=100)
+    deadline: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    holder: str | None = Field(default=None, max_length=100)
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc())
+    handoffs: int = Field(default=0)
+    resolved_at: datetime | None = Field(default=None, sa_column=_utc())
+    resolved_by: str | None = Field(default=None, max_length=100)
+    resolution_note: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime | None = Field(default=None, sa_column=_utc(index=True))
+
+
+class EscalationEvent(SQLModel, table=True):
+    """The whole history of an escalation: opened, claimed, assigned, handed off, noted, resolved."""
+
+    __tablename__ = "escalation_event"
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    at: datetime = Field(sa_column=_utc(nullable=False))
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=20)
+    from_tier: int | None = None
+    to_tier: int | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class AgentNote(SQLModel, table=True):
+    """Free-text notes on an agent: supervisor observations from the feed or the console."""
+
+    __tablename__ = "agent_note"
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str | None = Field(default=None, unique=True, max_length=200)
+    agent_id: str = Field(foreign_key="agent.id", index=True, max_length=200)
+    at: datetime = Field(sa_column=_utc(nullable=False))
+    author: str = Field(max_length=100)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when. Refusals are written too (``outcome='refused'``)."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    actor: str = Field(max_length=100, index=True)
+    action: str = Field(max_length=40)
+    target_kind: str | None = Field(default=None, max_length=20)
+    target_id: str | None = Field(default=None, max_length=200)
+    outcome: str = Field(default="ok", max_length=10)
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class FeedEventRow(SQLModel, table=True):
+    """Every accepted feed event, keyed for idempotent re-ingest."""
+
+    __tablename__ = "feed_event"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    source: str = Field(max_length=500)
+    line_no: int
+    ts: datetime = Field(sa_column=_utc(nullable=False))
+    kind: str = Field(max_length=30)
+    agent_id: str | None = Field(default=None, max_length=200)
+    call_id: str | None = Field(default=None, max_length=200)
+    payload: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class FeedCursor(SQLModel, table=True):
+    """Where a followed feed was read up to, so a restart resumes without loss or doubling."""
+
+    __tablename__ = "feed_cursor"
+    source: str = Field(primary_key=True, max_length=500)
+    file_id: str | None = Field(default=None, max_length=100)  # device:inode of the file read
+    offset: int = Field(default=0)
+    line_no: int = Field(default=0)
+    updated_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class RejectedInput(SQLModel, table=True):
+    __tablename__ = "rejected_input"
+    __table_args__ = (UniqueConstraint("source", "line_no", "raw_hash"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc(nullable=False))
+    source: str = Field(max_length=500)
+    line_no: int
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    raw: str = Field(sa_column=Column(Text, nullable=False))
+    raw_hash: str = Field(max_length=64)
+
+
+ALL_TABLES = SQLModel.metadata

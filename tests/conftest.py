@@ -1,0 +1,47 @@
+"""Shared fixtures: a throwaway floor database per test, a controllable clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from db.engine import open_store
+from floorapp.clock import ManualClock
+from floorapp.config import Settings
+from floorapp.context import AppContext
+
+# A Tuesday morning in the centre's day; tests move the clock from here.
+T0 = datetime(2026, 3, 10, 9, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'floor.db'}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = open_store(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def ctx(db_url: str, engine: Engine, clock: ManualClock, settings: Settings) -> AppContext:
+    c = AppContext(db_url=db_url, settings=settings, clock=clock, actor="lead.wang")
+    c.__dict__["engine"] = engine  # share the fixture's engine (cached_property slot)
+    return c

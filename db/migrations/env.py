@@ -6,7 +6,9 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from db.registry import import_all_models
+
+import_all_models()  # registers every table on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata

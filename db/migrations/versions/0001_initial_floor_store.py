@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 00:53:22.855975
+Create Date: 2026-11-24 00:55:30.528633
 """
 
 from collections.abc import Sequence

@@ -200,7 +200,7 @@ class Escalation(SQLModel, table=True):
 
 
 class EscalationEvent(SQLModel, table=True):
-    """The whole history of an escalation: opened, claimed, assigned, handed off, noted, resolved."""
+    """An escalation's history: opened, claimed, assigned, handed off, noted, resolved."""
 
     __tablename__ = "escalation_event"
     id: int | None = Field(default=None, primary_key=True)

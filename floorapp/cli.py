@@ -19,16 +19,21 @@ EXIT_USAGE = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="floorapp",
-        description="The call-center floor supervisor's console. With no command: open the console.",
+        description="The call-center floor supervisor's console. "
+        "With no command: open the console.",
     )
     parser.add_argument("--version", action="version", version=f"floorapp {__version__}")
     parser.add_argument(
         "--db", metavar="URL", help="SQLAlchemy URL or SQLite file path (default: $FLOORAPP_DB, "
         "else a SQLite file in the user data directory)",
     )
-    parser.add_argument("--config", metavar="FILE", help="settings TOML (default: $FLOORAPP_CONFIG)")
-    parser.add_argument("--as", dest="actor", metavar="SUPERVISOR",
-                        help="who is acting (default: the OS user); every action is audited under it")
+    parser.add_argument(
+        "--config", metavar="FILE", help="settings TOML (default: $FLOORAPP_CONFIG)"
+    )
+    parser.add_argument(
+        "--as", dest="actor", metavar="SUPERVISOR",
+        help="who is acting (default: the OS user); every action is audited under it",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for mod_info in sorted(pkgutil.iter_modules(floorapp.commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"floorapp.commands.{mod_info.name}")

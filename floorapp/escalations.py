@@ -1,4 +1,4 @@
-"""Opening an escalation: shared by the feed (agent-opened), the rules (automatic) and the console."""
+"""Opening an escalation: shared by the feed (agent-opened), the rules and the console."""
 
 from __future__ import annotations
 
@@ -58,12 +58,10 @@ def open_escalation(
         updated_at=now,
     )
     if source_key is not None:
-        result = conn.execute(insert_ignore(conn, Escalation, ["source_key"]).values(**values))
-        if result.rowcount != 1:
+        stmt = insert_ignore(conn, Escalation, ["source_key"]).values(**values)
+        esc_id = conn.execute(stmt.returning(Escalation.id)).scalar()
+        if esc_id is None:  # this feed line already opened it
             return None
-        esc_id = conn.execute(
-            select(Escalation.id).where(Escalation.source_key == source_key)
-        ).scalar_one()
     else:
         esc_id = conn.execute(insert(Escalation).values(**values)).inserted_primary_key[0]
     conn.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,3 +46,36 @@ def ctx(db_url: str, engine: Engine, clock: ManualClock, settings: Settings) -> 
     c = AppContext(db_url=db_url, settings=settings, clock=clock, actor="lead.wang")
     c.__dict__["engine"] = engine  # share the fixture's engine (cached_property slot)
     return c
+
+
+# --- PostgreSQL: the same store, service and concurrency tests on a throwaway cluster -------
+
+_pg_counter = 0
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    from tests.pgcluster import throwaway_cluster
+
+    with throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database URL on each backend: tests using it run on both."""
+    global _pg_counter
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'floor.db'}"
+    from tests.pgcluster import create_database
+
+    admin = request.getfixturevalue("pg_admin_url")
+    _pg_counter += 1
+    return create_database(admin, f"t{os.getpid()}_{_pg_counter}")
+
+
+@pytest.fixture
+def any_engine(store_url: str) -> Iterator[Engine]:
+    eng = open_store(store_url)
+    yield eng
+    eng.dispose()

@@ -30,7 +30,8 @@ def test_first_open_creates_schema_with_wal_and_foreign_keys(tmp_path: Path) -> 
     assert {"agent", "team", "call", "flag", "escalation", "audit_log", "feed_event"} <= names
 
 
-def test_times_round_trip_as_aware_utc(engine) -> None:
+def test_times_round_trip_as_aware_utc(any_engine) -> None:
+    engine = any_engine
     with write_tx(engine) as conn:
         conn.execute(Team.__table__.insert().values(id="t1", name="Team 1"))
         conn.execute(
@@ -41,7 +42,8 @@ def test_times_round_trip_as_aware_utc(engine) -> None:
     assert since == T0 and since.tzinfo is not None
 
 
-def test_foreign_keys_are_enforced(engine) -> None:
+def test_foreign_keys_are_enforced(any_engine) -> None:
+    engine = any_engine
     import pytest
     from sqlalchemy.exc import IntegrityError
 
@@ -50,7 +52,8 @@ def test_foreign_keys_are_enforced(engine) -> None:
             conn.execute(Agent.__table__.insert().values(id="a1", name="x", team_id="nope"))
 
 
-def test_escalation_deadline_from_settings_and_idempotent_source_key(engine) -> None:
+def test_escalation_deadline_from_settings_and_idempotent_source_key(any_engine) -> None:
+    engine = any_engine
     s = Settings()
     with write_tx(engine) as conn:
         first = open_escalation(conn, s, now=T0, opened_by="feed", reason="refund refused",

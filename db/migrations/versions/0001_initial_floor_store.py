@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 00:55:30.528633
+Create Date: 2026-11-24 00:58:58.934020
 """
 
 from collections.abc import Sequence
@@ -130,6 +130,17 @@ def upgrade() -> None:
     with op.batch_alter_table('agent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agent_team_id'), ['team_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_agent_updated_at'), ['updated_at'], unique=False)
+
+    op.create_table('supervisor_key',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('supervisor_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('public_key', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.ForeignKeyConstraint(['supervisor_id'], ['supervisor.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('public_key')
+    )
+    with op.batch_alter_table('supervisor_key', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supervisor_key_supervisor_id'), ['supervisor_id'], unique=False)
 
     op.create_table('supervisor_team',
     sa.Column('supervisor_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
@@ -278,6 +289,10 @@ def downgrade() -> None:
 
     op.drop_table('agent_note')
     op.drop_table('supervisor_team')
+    with op.batch_alter_table('supervisor_key', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supervisor_key_supervisor_id'))
+
+    op.drop_table('supervisor_key')
     with op.batch_alter_table('agent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agent_updated_at'))
         batch_op.drop_index(batch_op.f('ix_agent_team_id'))

@@ -1,0 +1,94 @@
+"""`floorapp supervisors add|list|remove|authorized-keys`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from floorapp import supervisors as sv
+from floorapp.context import AppContext
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("supervisors", help="manage supervisors, their teams and SSH keys")
+    ssub = p.add_subparsers(dest="sup_cmd", metavar="ACTION", required=True)
+
+    a = ssub.add_parser("add", help="add or update a supervisor")
+    a.add_argument("id", help="login name (the OS user, or the name a key's forced command uses)")
+    a.add_argument("--name", help="display name (default: the id)")
+    a.add_argument("--role", choices=sv.ROLES, default="team_leader")
+    a.add_argument("--team", action="append", default=[], help="a team they lead (repeatable)")
+    a.add_argument("--key", action="append", default=[],
+                   help="an OpenSSH public key, as text or a .pub file path (repeatable)")
+    a.set_defaults(func=_add)
+
+    ls = ssub.add_parser("list", help="list supervisors")
+    ls.add_argument("--all", action="store_true", help="include removed supervisors")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=_list)
+
+    rm = ssub.add_parser("remove", help="deactivate a supervisor and drop their keys")
+    rm.add_argument("id")
+    rm.set_defaults(func=_remove)
+
+    ak = ssub.add_parser("authorized-keys",
+                         help="print authorized_keys lines (restrict,pty,forced command per key)")
+    ak.add_argument("--floorapp", default=None,
+                    help="path of the floorapp program on the server (default: this one)")
+    ak.set_defaults(func=_authorized_keys)
+
+
+def _key_text(value: str) -> str:
+    p = Path(value).expanduser()
+    if len(value) < 4096 and p.suffix == ".pub" and p.is_file():
+        return p.read_text(encoding="utf-8")
+    return value
+
+
+def _add(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        sv.add_supervisor(
+            ctx.engine, sup_id=args.id, name=args.name or args.id, role=args.role,
+            teams=args.team, keys=[_key_text(k) for k in args.key], actor=ctx.actor,
+            now=ctx.clock.now(),
+        )
+    except ValueError as exc:
+        print(f"floorapp supervisors add: {exc}", file=sys.stderr)
+        return 2
+    print(f"supervisor {args.id} ({args.role}) saved")
+    return 0
+
+
+def _list(ctx: AppContext, args: argparse.Namespace) -> int:
+    rows = sv.list_supervisors(ctx.engine, include_inactive=args.all)
+    if args.json:
+        print(json.dumps([r.__dict__ | {"teams": list(r.teams)} for r in rows],
+                         ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        state = "" if r.active else "  (removed)"
+        print(f"{r.id:<16} {r.role:<14} {','.join(r.teams) or '-':<20} keys={r.keys}  "
+              f"{r.name}{state}")
+    return 0
+
+
+def _remove(ctx: AppContext, args: argparse.Namespace) -> int:
+    if sv.remove_supervisor(ctx.engine, sup_id=args.id, actor=ctx.actor, now=ctx.clock.now()):
+        print(f"supervisor {args.id} removed")
+        return 0
+    print(f"floorapp supervisors remove: no supervisor {args.id!r}", file=sys.stderr)
+    return 1
+
+
+def _authorized_keys(ctx: AppContext, args: argparse.Namespace) -> int:
+    prog = args.floorapp or shutil.which("floorapp") or sys.argv[0]
+    lines = sv.authorized_keys_lines(ctx.engine, [prog, "--db", ctx.db_url])
+    for line in lines:
+        print(line)
+    if not lines:
+        print("floorapp: no supervisor has a key (supervisors add ID --key FILE.pub)",
+              file=sys.stderr)
+    return 0

@@ -1,0 +1,134 @@
+"""Managing supervisors: who they are, their role and teams, their SSH keys."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, delete, select, update
+
+from db.engine import read_tx, run_write
+from db.models import Supervisor, SupervisorRole, SupervisorTeam, Team
+from db.models_access import SupervisorKey
+from db.upsert import upsert
+from floorapp import audit
+from floorapp.text import clean
+
+ROLES = tuple(r.value for r in SupervisorRole)
+KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-", "sk-ssh-ed25519", "sk-ecdsa-sha2-")
+
+
+@dataclass(frozen=True)
+class SupervisorInfo:
+    id: str
+    name: str
+    role: str
+    active: bool
+    teams: tuple[str, ...]
+    keys: int
+
+
+def validate_public_key(text: str) -> str:
+    key = " ".join(text.strip().split())
+    parts = key.split(" ")
+    if len(parts) < 2 or not parts[0].startswith(KEY_TYPES):
+        raise ValueError("not an OpenSSH public key (expected 'ssh-ed25519 AAAA... comment')")
+    if any(c in key for c in "\"\n\r"):
+        raise ValueError("a public key cannot hold quotes or line breaks")
+    return key
+
+
+def add_supervisor(
+    engine: Engine, *, sup_id: str, name: str, role: str, teams: list[str], keys: list[str],
+    actor: str, now: datetime,
+) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if not sup_id or any(c.isspace() or c in "\"'\\" for c in sup_id):
+        raise ValueError(f"supervisor id must be a login name without spaces or quotes: {sup_id!r}")
+    checked_keys = [validate_public_key(k) for k in keys]
+
+    def work(conn: Connection) -> None:
+        known = set(conn.execute(select(Team.id).where(Team.id.in_(teams))).scalars())
+        missing = [t for t in teams if t not in known]
+        if missing:
+            raise ValueError(f"unknown team(s): {', '.join(missing)}")
+        conn.execute(
+            upsert(conn, Supervisor, ["id"], ["name", "role", "active"]).values(
+                id=sup_id, name=clean(name) or sup_id, role=role, active=True
+            )
+        )
+        if teams:
+            conn.execute(delete(SupervisorTeam).where(SupervisorTeam.supervisor_id == sup_id))
+            for t in teams:
+                conn.execute(SupervisorTeam.__table__.insert().values(supervisor_id=sup_id,
+                                                                      team_id=t))
+        for k in checked_keys:
+            conn.execute(
+                upsert(conn, SupervisorKey, ["public_key"], ["supervisor_id"]).values(
+                    supervisor_id=sup_id, public_key=k
+                )
+            )
+        audit.record(conn, at=now, actor=actor, action="supervisor.add", target_kind="supervisor",
+                     target_id=sup_id, detail=f"role={role} teams={','.join(teams)} "
+                     f"keys+={len(checked_keys)}")
+
+    run_write(engine, work)
+
+
+def remove_supervisor(engine: Engine, *, sup_id: str, actor: str, now: datetime) -> bool:
+    """Deactivate (their past actions stay attributed) and drop their keys."""
+
+    def work(conn: Connection) -> bool:
+        n = conn.execute(
+            update(Supervisor).where(Supervisor.id == sup_id).values(active=False)
+        ).rowcount
+        conn.execute(delete(SupervisorKey).where(SupervisorKey.supervisor_id == sup_id))
+        audit.record(conn, at=now, actor=actor, action="supervisor.remove",
+                     target_kind="supervisor", target_id=sup_id,
+                     outcome="ok" if n else "refused", detail=None if n else "no such supervisor")
+        return bool(n)
+
+    return run_write(engine, work)
+
+
+def list_supervisors(engine: Engine, include_inactive: bool = False) -> list[SupervisorInfo]:
+    with read_tx(engine) as conn:
+        q = select(Supervisor).order_by(Supervisor.id)
+        if not include_inactive:
+            q = q.where(Supervisor.active.is_(True))
+        sups = conn.execute(q).all()
+        teams: dict[str, list[str]] = {}
+        for sid, tid in conn.execute(select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id)):
+            teams.setdefault(sid, []).append(tid)
+        keys: dict[str, int] = {}
+        for (sid,) in conn.execute(select(SupervisorKey.supervisor_id)):
+            keys[sid] = keys.get(sid, 0) + 1
+    return [
+        SupervisorInfo(s.id, s.name, s.role, s.active, tuple(sorted(teams.get(s.id, []))),
+                       keys.get(s.id, 0))
+        for s in sups
+    ]
+
+
+def authorized_keys_lines(engine: Engine, command_prefix: list[str]) -> list[str]:
+    """authorized_keys lines for a shared service account: one forced command per key.
+
+    ``restrict`` turns off forwarding, agent, X11 and user rc; ``pty`` gives back the
+    terminal the console needs. The forced command names the supervisor, so the key,
+    not what the client asks for, decides who is acting.
+    """
+    with read_tx(engine) as conn:
+        rows = conn.execute(
+            select(SupervisorKey.supervisor_id, SupervisorKey.public_key)
+            .join(Supervisor, Supervisor.id == SupervisorKey.supervisor_id)
+            .where(Supervisor.active.is_(True))
+            .order_by(SupervisorKey.supervisor_id, SupervisorKey.id)
+        ).all()
+    lines = []
+    for sup_id, key in rows:
+        cmd = shlex.join([*command_prefix, "--as", sup_id, "console"])
+        cmd = cmd.replace("\\", "\\\\").replace('"', '\\"')
+        lines.append(f'restrict,pty,command="{cmd}" {key}')
+    return lines

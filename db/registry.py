@@ -12,7 +12,14 @@ import pkgutil
 import db
 
 
-def import_all_models() -> None:
+def import_all_models(only: str | None = None) -> None:
+    """Import every table module, or with ``only`` just those named (comma-separated).
+
+    ``only`` exists for writing migrations: the first revision is generated from the
+    core tables alone, later ones from what was added since.
+    """
+    wanted = {n.strip() for n in only.split(",")} if only else None
     for mod in pkgutil.iter_modules(db.__path__):
         if mod.name == "models" or mod.name.startswith("models_"):
-            importlib.import_module(f"db.{mod.name}")
+            if wanted is None or mod.name in wanted:
+                importlib.import_module(f"db.{mod.name}")

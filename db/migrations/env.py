@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 from db.registry import import_all_models
 
-import_all_models()  # registers every table on SQLModel.metadata
+# Registers every table on SQLModel.metadata (FLOORAPP_MODELS_ONLY: for writing revisions).
+import_all_models(os.environ.get("FLOORAPP_MODELS_ONLY"))
 
 config = context.config
 target_metadata = SQLModel.metadata

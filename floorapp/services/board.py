@@ -1,0 +1,419 @@
+"""The live read model behind the console: what changed on the floor since the last look.
+
+A ``BoardReader`` is polled about once a second by the console's refresh worker (off the UI
+thread). It reads only rows whose ``updated_at`` moved past its watermark, diffs them against
+what it handed out before, and returns just the differences, so a tick on a quiet floor costs
+a few index lookups whatever the size of the floor. One reader belongs to one worker: it is
+not shared between threads.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, case, func, select
+from sqlalchemy.sql import Select
+
+from db.engine import read_tx
+from db.models import (
+    Agent,
+    AgentNote,
+    AgentState,
+    Call,
+    Escalation,
+    EscalationStatus,
+    Flag,
+    FlagStatus,
+    Team,
+)
+from floorapp.context import AppContext
+from floorapp.services import ServiceError, escalations, flags
+from floorapp.services.escalations import EscalationView
+from floorapp.services.flags import FlagView
+
+# Rows committed by another process can carry an updated_at a little older than rows already
+# seen (their clocks and transactions interleave): re-read this much behind the watermark and
+# let the diff drop what did not change.
+OVERLAP = timedelta(seconds=2)
+# Complaint markers can land on a call after the agent row last changed: recount everyone now
+# and then so per-agent counts never stay wrong for long.
+RECOUNT_EVERY = timedelta(seconds=15)
+SERVICE_LEVEL_SECONDS = 20
+STATES = tuple(s.value for s in AgentState)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRow:
+    id: str
+    name: str
+    team_id: str
+    team_name: str
+    state: str
+    state_reason: str | None
+    state_since: datetime | None
+    call_started: datetime | None
+    calls_today: int
+    complaints_today: int
+    flag_severity: str | None  # the most severe open flag, or None
+    flag_status: str | None
+
+
+@dataclass(frozen=True)
+class FloorFigures:
+    as_of: datetime
+    by_state: dict[str, int]
+    calls_waiting: int
+    longest_call_since: datetime | None
+    longest_call_agent: str | None
+    open_flags: int
+    unhandled_flags: int
+    open_escalations: int
+    past_deadline: int
+    offered: int
+    answered_in_time: int
+    abandoned: int
+    guarantee: str | None = None
+
+    @property
+    def service_level(self) -> float | None:
+        return None if self.offered == 0 else self.answered_in_time / self.offered
+
+
+@dataclass(frozen=True)
+class BoardDelta:
+    agents: tuple[AgentRow, ...]
+    flags: tuple[FlagView, ...]
+    flags_gone: tuple[int, ...]
+    escalations: tuple[EscalationView, ...]
+    escalations_gone: tuple[int, ...]
+    figures: FloorFigures
+    full: bool = False  # first load or a new day: the view should rebuild
+
+    @property
+    def empty(self) -> bool:
+        return not (self.agents or self.flags or self.flags_gone or self.escalations
+                    or self.escalations_gone)
+
+
+def day_start(ctx: AppContext, now: datetime) -> datetime:
+    """Midnight of the centre's day (settings.timezone) that contains ``now``, as aware UTC."""
+    local = now.astimezone(ctx.settings.timezone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+
+
+@dataclass
+class _Watermarks:
+    agent: datetime | None = None
+    flag: datetime | None = None
+    escalation: datetime | None = None
+
+
+@dataclass
+class BoardReader:
+    ctx: AppContext
+    actor: str
+    team: str | None = None
+    agents: dict[str, AgentRow] = field(default_factory=dict)
+    open_flags: dict[int, FlagView] = field(default_factory=dict)
+    open_escalations: dict[int, EscalationView] = field(default_factory=dict)
+    _wm: _Watermarks = field(default_factory=_Watermarks)
+    _day: datetime | None = None
+    _last_recount: datetime | None = None
+    _agent_raw: dict[str, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
+    _counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _sl_upto: datetime | None = None
+    _sl_offered: int = 0
+    _sl_in_time: int = 0
+
+    def poll(self) -> BoardDelta:
+        now = self.ctx.clock.now()
+        start = day_start(self.ctx, now)
+        full = self._day != start
+        if full:
+            self._reset(start)
+        with read_tx(self.ctx.engine) as conn:
+            flag_changed, flag_gone, touched = self._poll_flags(conn, full)
+            esc_changed, esc_gone = self._poll_escalations(conn, full)
+            recount = (full or self._last_recount is None
+                       or now - self._last_recount >= RECOUNT_EVERY)
+            agents = self._poll_agents(conn, full, touched, recount, start)
+            if recount:
+                self._last_recount = now
+            figures = self._figures(conn, now, start)
+        return BoardDelta(tuple(agents), tuple(flag_changed), tuple(flag_gone),
+                          tuple(esc_changed), tuple(esc_gone), figures, full)
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _reset(self, start: datetime) -> None:
+        self._day = start
+        self._wm = _Watermarks()
+        self.agents.clear()
+        self.open_flags.clear()
+        self.open_escalations.clear()
+        self._agent_raw.clear()
+        self._counts.clear()
+        self._sl_upto = start
+        self._sl_offered = self._sl_in_time = 0
+
+    @staticmethod
+    def _since(q: Select, col: object, wm: datetime | None) -> Select:  # type: ignore[type-arg]
+        return q if wm is None else q.where(col >= wm - OVERLAP)  # type: ignore[operator]
+
+    def _poll_flags(self, conn: Connection, full: bool
+                    ) -> tuple[list[FlagView], list[int], set[str]]:
+        q = flags.flag_query()
+        if full:
+            q = q.where(Flag.status.in_(flags.OPEN_STATUSES))
+        else:
+            q = self._since(q, Flag.updated_at, self._wm.flag)
+        if self.team is not None:
+            q = q.where(Agent.team_id == self.team)
+        changed: list[FlagView] = []
+        gone: list[int] = []
+        touched: set[str] = set()
+        for row in conn.execute(q):
+            view = flags.to_view(row)
+            if view.updated_at is not None and (self._wm.flag is None
+                                                or view.updated_at > self._wm.flag):
+                self._wm.flag = view.updated_at
+            old = self.open_flags.get(view.id)
+            if not view.is_open:
+                if old is not None:
+                    del self.open_flags[view.id]
+                    gone.append(view.id)
+                    touched.add(view.agent_id)
+            elif old != view:
+                self.open_flags[view.id] = view
+                changed.append(view)
+                touched.add(view.agent_id)
+        if full and self._wm.flag is None:
+            self._wm.flag = self._latest(conn, Flag.updated_at)
+        return changed, gone, touched
+
+    def _poll_escalations(self, conn: Connection, full: bool
+                          ) -> tuple[list[EscalationView], list[int]]:
+        q = escalations.escalation_query()
+        if full:
+            q = q.where(Escalation.status != EscalationStatus.RESOLVED)
+        else:
+            q = self._since(q, Escalation.updated_at, self._wm.escalation)
+        if self.team is not None:
+            q = q.where(Escalation.team_id == self.team)
+        changed: list[EscalationView] = []
+        gone: list[int] = []
+        for row in conn.execute(q):
+            view = escalations.to_view(row)
+            if view.updated_at is not None and (self._wm.escalation is None
+                                                or view.updated_at > self._wm.escalation):
+                self._wm.escalation = view.updated_at
+            old = self.open_escalations.get(view.id)
+            if not view.is_open:
+                if old is not None:
+                    del self.open_escalations[view.id]
+                    gone.append(view.id)
+            elif old != view:
+                self.open_escalations[view.id] = view
+                changed.append(view)
+        if full and self._wm.escalation is None:
+            self._wm.escalation = self._latest(conn, Escalation.updated_at)
+        return changed, gone
+
+    @staticmethod
+    def _latest(conn: Connection, col: object) -> datetime | None:
+        return conn.execute(select(func.max(col))).scalar()  # type: ignore[arg-type]
+
+    def _agent_select(self) -> Select:  # type: ignore[type-arg]
+        q = (
+            select(Agent.id, Agent.name, Agent.team_id, Team.name.label("team_name"),
+                   Agent.state, Agent.state_reason, Agent.state_since, Agent.updated_at,
+                   Call.answered_at)
+            .join(Team, Team.id == Agent.team_id)
+            .outerjoin(Call, Call.id == Agent.current_call_id)
+        )
+        if self.team is not None:
+            q = q.where(Agent.team_id == self.team)
+        return q
+
+    def _count_calls(self, conn: Connection, start: datetime, ids: Iterable[str] | None
+                     ) -> dict[str, tuple[int, int]]:
+        complaints = func.sum(case((Call.complaint.is_(True), 1), else_=0))
+        q = (select(Call.agent_id, func.count(), complaints)
+             .where(Call.offered_at >= start, Call.agent_id.is_not(None))
+             .group_by(Call.agent_id))
+        if ids is not None:
+            q = q.where(Call.agent_id.in_(list(ids)))
+        return {aid: (int(n), int(c or 0)) for aid, n, c in conn.execute(q)}
+
+    def _poll_agents(self, conn: Connection, full: bool, touched: set[str], recount: bool,
+                     start: datetime) -> list[AgentRow]:
+        q = self._agent_select()
+        if not full:
+            q = self._since(q, Agent.updated_at, self._wm.agent)
+        rows = {r.id: r for r in conn.execute(q)}
+        missing = [a for a in touched if a not in rows]
+        if missing:
+            rows.update({r.id: r for r in conn.execute(
+                self._agent_select().where(Agent.id.in_(missing)))})
+        for r in rows.values():
+            wm = self._wm.agent
+            if r.updated_at is not None and (wm is None or r.updated_at > wm):
+                self._wm.agent = r.updated_at
+            self._agent_raw[r.id] = tuple(r)
+        if recount:
+            counts = self._count_calls(conn, start, None)
+            stale = set(self._counts) | set(counts)
+            self._counts = counts
+            check: Iterable[str] = stale | set(rows)
+        else:
+            if rows:
+                self._counts.update(
+                    {a: (0, 0) for a in rows} | self._count_calls(conn, start, rows))
+            check = rows
+        flag_by_agent = self._flag_markers(touched | set(check) if not recount else None)
+        out: list[AgentRow] = []
+        for aid in check:
+            raw = self._agent_raw.get(aid)
+            if raw is None:
+                continue
+            row = self._make_row(raw, flag_by_agent.get(aid))
+            if self.agents.get(aid) != row:
+                self.agents[aid] = row
+                out.append(row)
+        return out
+
+    def _flag_markers(self, only: set[str] | None) -> dict[str, tuple[str, str]]:
+        """Most severe open flag per agent (severity, status), from the flags already held."""
+        best: dict[str, tuple[int, str, str]] = {}
+        for f in self.open_flags.values():
+            if only is not None and f.agent_id not in only:
+                continue
+            rank = flags.SEVERITY_RANK.get(f.severity, 0)  # type: ignore[call-overload]
+            cur = best.get(f.agent_id)
+            if cur is None or rank > cur[0]:
+                best[f.agent_id] = (rank, f.severity, f.status)
+        return {a: (sev, st) for a, (_, sev, st) in best.items()}
+
+    def _make_row(self, raw: tuple, marker: tuple[str, str] | None) -> AgentRow:  # type: ignore[type-arg]
+        aid, name, team_id, team_name, state, reason, since, _upd, answered = raw
+        calls, complaints = self._counts.get(aid, (0, 0))
+        call_started = None
+        if state == AgentState.ON_CALL:
+            call_started = answered or since
+        return AgentRow(aid, name, team_id, team_name, state, reason, since, call_started,
+                        calls, complaints, marker[0] if marker else None,
+                        marker[1] if marker else None)
+
+    def _figures(self, conn: Connection, now: datetime, start: datetime) -> FloorFigures:
+        by_state = Counter(a.state for a in self.agents.values())
+        longest: AgentRow | None = None
+        for a in self.agents.values():
+            if a.call_started is not None and (longest is None
+                                               or a.call_started < longest.call_started):  # type: ignore[operator]
+                longest = a
+        waiting = abandoned = 0
+        for outcome, n in conn.execute(
+            select(Call.outcome, func.count())
+            .where(Call.offered_at >= start, Call.outcome.in_(("waiting", "abandoned")))
+            .group_by(Call.outcome)
+        ):
+            if outcome == "waiting":
+                waiting = int(n)
+            else:
+                abandoned = int(n)
+        self._service_level(conn, now)
+        unhandled = sum(1 for f in self.open_flags.values() if f.status == FlagStatus.RAISED)
+        past = sum(1 for e in self.open_escalations.values() if e.deadline <= now)
+        return FloorFigures(
+            as_of=now, by_state={s: by_state.get(s, 0) for s in STATES}, calls_waiting=waiting,
+            longest_call_since=longest.call_started if longest else None,
+            longest_call_agent=longest.name if longest else None,
+            open_flags=len(self.open_flags), unhandled_flags=unhandled,
+            open_escalations=len(self.open_escalations), past_deadline=past,
+            offered=self._sl_offered, answered_in_time=self._sl_in_time, abandoned=abandoned,
+        )
+
+    def _service_level(self, conn: Connection, now: datetime) -> None:
+        """Add calls whose service-level outcome is settled (offered over 30 s ago) to the tally.
+
+        A call offered more than 20 s ago was either answered within 20 s or was not, whatever
+        happens to it next, so each call is read once, not on every tick.
+        """
+        settled = now - timedelta(seconds=SERVICE_LEVEL_SECONDS + 10)
+        if self._sl_upto is None or settled <= self._sl_upto:
+            return
+        limit = timedelta(seconds=SERVICE_LEVEL_SECONDS)
+        for offered_at, answered_at in conn.execute(
+            select(Call.offered_at, Call.answered_at)
+            .where(Call.offered_at >= self._sl_upto, Call.offered_at < settled)
+        ):
+            self._sl_offered += 1
+            if answered_at is not None and answered_at - offered_at <= limit:
+                self._sl_in_time += 1
+        self._sl_upto = settled
+
+
+# --- agent detail --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallView:
+    id: str
+    queue: str | None
+    customer_id: str | None
+    offered_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    outcome: str
+    talk_seconds: int | None
+    satisfaction: int | None
+    complaint: bool
+
+
+@dataclass(frozen=True)
+class NoteView:
+    at: datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AgentDetail:
+    agent: AgentRow
+    calls: tuple[CallView, ...]
+    flags: tuple[FlagView, ...]
+    escalations: tuple[EscalationView, ...]
+    notes: tuple[NoteView, ...]
+
+
+def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
+    """Everything about one agent today: calls, flags, escalations, notes."""
+    now = ctx.clock.now()
+    start = day_start(ctx, now)
+    reader = BoardReader(ctx, actor)
+    with read_tx(ctx.engine) as conn:
+        raw = conn.execute(reader._agent_select().where(Agent.id == agent_id)).first()
+        if raw is None:
+            raise ServiceError(f"no agent {agent_id!r} on this floor")
+        reader._counts = reader._count_calls(conn, start, [agent_id])
+        calls = tuple(CallView(**r._mapping) for r in conn.execute(
+            select(Call.id, Call.queue, Call.customer_id, Call.offered_at, Call.answered_at,
+                   Call.ended_at, Call.outcome, Call.talk_seconds, Call.satisfaction,
+                   Call.complaint)
+            .where(Call.agent_id == agent_id, Call.offered_at >= start)
+            .order_by(Call.offered_at.desc())
+        ))
+        notes = tuple(NoteView(**r._mapping) for r in conn.execute(
+            select(AgentNote.at, AgentNote.author, AgentNote.text)
+            .where(AgentNote.agent_id == agent_id).order_by(AgentNote.at.desc()).limit(50)
+        ))
+    agent_flags = tuple(flags.flags_for_agent(ctx, actor, agent_id, since=start))
+    open_f = [f for f in agent_flags if f.is_open]
+    reader.open_flags = {f.id: f for f in open_f}
+    marker = reader._flag_markers(None).get(agent_id)
+    row = reader._make_row(tuple(raw), marker)
+    escs = tuple(escalations.escalations_for_agent(ctx, actor, agent_id, since=start))
+    return AgentDetail(row, calls, agent_flags, escs, notes)

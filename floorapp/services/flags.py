@@ -1,0 +1,240 @@
+"""The distress-flag lifecycle as a supervisor drives it: acknowledge, step in, resolve, raise.
+
+Each action is one conditional UPDATE (``WHERE status IN ...``) checked by rowcount, so two
+supervisors acting on the same flag at once get one winner and one clear refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, case, select, update
+
+from db.engine import read_tx, run_write
+from db.models import Agent, Flag, FlagStatus, Severity
+from db.upsert import insert_ignore
+from floorapp import audit
+from floorapp.context import AppContext
+from floorapp.services import ServiceError
+from floorapp.text import clean
+
+INTERVENTIONS: dict[str, str] = {
+    "take_over": "take over the call",
+    "transfer": "transfer the call",
+    "coach": "coach on the spot",
+    "short_break": "send on a short break",
+    "other": "other",
+}
+OBSERVED = "observed"
+OPEN_STATUSES = (FlagStatus.RAISED, FlagStatus.ACKNOWLEDGED, FlagStatus.STEPPED_IN)
+SEVERITY_RANK = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LIGHT: 1}
+
+
+class FlagError(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class FlagView:
+    id: int
+    agent_id: str
+    agent_name: str
+    team_id: str
+    kind: str
+    severity: str
+    status: str
+    detail: str | None
+    count: int
+    raised_at: datetime
+    raised_by: str
+    last_seen: datetime | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    stepped_in_by: str | None
+    stepped_in_at: datetime | None
+    intervention: str | None
+    intervention_note: str | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution_note: str | None
+    updated_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != FlagStatus.RESOLVED
+
+    @property
+    def handler(self) -> str | None:
+        return self.stepped_in_by or self.acknowledged_by
+
+
+_COLUMNS = (
+    Flag.id, Flag.agent_id, Agent.name.label("agent_name"), Agent.team_id, Flag.kind,
+    Flag.severity, Flag.status, Flag.detail, Flag.count, Flag.raised_at, Flag.raised_by,
+    Flag.last_seen, Flag.acknowledged_by, Flag.acknowledged_at, Flag.stepped_in_by,
+    Flag.stepped_in_at, Flag.intervention, Flag.intervention_note, Flag.resolved_by,
+    Flag.resolved_at, Flag.resolution_note, Flag.updated_at,
+)
+
+
+def flag_query():  # type: ignore[no-untyped-def]
+    """SELECT of every FlagView column (the board reader adds its own WHERE)."""
+    return select(*_COLUMNS).join(Agent, Agent.id == Flag.agent_id)
+
+
+def to_view(row: object) -> FlagView:
+    return FlagView(**row._mapping)  # type: ignore[attr-defined]
+
+
+def severity_order():  # type: ignore[no-untyped-def]
+    return case({s.value: r for s, r in SEVERITY_RANK.items()}, value=Flag.severity, else_=0)
+
+
+def open_flags(ctx: AppContext, actor: str, *, team: str | None = None) -> list[FlagView]:
+    """Open flags, most severe first, then oldest first."""
+    q = flag_query().where(Flag.status.in_(OPEN_STATUSES))
+    if team is not None:
+        q = q.where(Agent.team_id == team)
+    q = q.order_by(severity_order().desc(), Flag.raised_at, Flag.id)
+    with read_tx(ctx.engine) as conn:
+        return [to_view(r) for r in conn.execute(q)]
+
+
+def flags_for_agent(ctx: AppContext, actor: str, agent_id: str, *, since: datetime | None = None
+                    ) -> list[FlagView]:
+    q = flag_query().where(Flag.agent_id == agent_id)
+    if since is not None:
+        q = q.where((Flag.raised_at >= since) | Flag.status.in_(OPEN_STATUSES))
+    with read_tx(ctx.engine) as conn:
+        return [to_view(r) for r in conn.execute(q.order_by(Flag.raised_at.desc()))]
+
+
+def get_flag(ctx: AppContext, flag_id: int) -> FlagView:
+    with read_tx(ctx.engine) as conn:
+        return _get(conn, flag_id)
+
+
+def _get(conn: Connection, flag_id: int) -> FlagView:
+    row = conn.execute(flag_query().where(Flag.id == flag_id)).first()
+    if row is None:
+        raise FlagError(f"flag {flag_id} does not exist")
+    return to_view(row)
+
+
+def _refuse(conn: Connection, flag_id: int, action: str, wanted: Iterable[str]) -> str:
+    """Why a conditional update matched nothing, in words the loser can act on."""
+    cur = _get(conn, flag_id)
+    if cur.status == FlagStatus.RESOLVED:
+        return f"flag {flag_id} is already resolved by {cur.resolved_by or '?'}"
+    if cur.status == FlagStatus.STEPPED_IN:
+        return f"{cur.stepped_in_by or '?'} has already stepped in on flag {flag_id}"
+    if cur.status == FlagStatus.ACKNOWLEDGED:
+        return f"flag {flag_id} is already acknowledged by {cur.acknowledged_by or '?'}"
+    return f"cannot {action} flag {flag_id} while it is {cur.status}"
+
+
+def _act(
+    ctx: AppContext,
+    actor: str,
+    flag_id: int,
+    action: str,
+    from_statuses: tuple[str, ...],
+    values: dict[str, object],
+    detail: str | None = None,
+) -> FlagView:
+    now = ctx.clock.now()
+    actor = clean(actor) or "?"
+
+    def tx(conn: Connection) -> FlagView | str:
+        res = conn.execute(
+            update(Flag)
+            .where(Flag.id == flag_id, Flag.status.in_(from_statuses))
+            .values(updated_at=now, **values)
+        )
+        if res.rowcount != 1:
+            why = _refuse(conn, flag_id, action, from_statuses)
+            audit.record(conn, at=now, actor=actor, action=f"flag.{action}", target_kind="flag",
+                         target_id=flag_id, outcome="refused", detail=why)
+            return why
+        audit.record(conn, at=now, actor=actor, action=f"flag.{action}", target_kind="flag",
+                     target_id=flag_id, detail=detail)
+        return _get(conn, flag_id)
+
+    result = run_write(ctx.engine, tx)
+    if isinstance(result, str):
+        raise FlagError(result)
+    return result
+
+
+def acknowledge(ctx: AppContext, actor: str, flag_id: int) -> FlagView:
+    now = ctx.clock.now()
+    return _act(ctx, actor, flag_id, "acknowledge", (FlagStatus.RAISED,), dict(
+        status=FlagStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=clean(actor)))
+
+
+def step_in(ctx: AppContext, actor: str, flag_id: int, intervention: str,
+            note: str | None = None) -> FlagView:
+    if intervention not in INTERVENTIONS:
+        raise FlagError(f"unknown intervention {intervention!r}: "
+                        f"choose one of {', '.join(INTERVENTIONS)}")
+    now = ctx.clock.now()
+    note = clean(note, multiline=True) or None
+    values: dict[str, object] = dict(
+        status=FlagStatus.STEPPED_IN, stepped_in_at=now, stepped_in_by=clean(actor),
+        intervention=intervention, intervention_note=note,
+    )
+    # Stepping in without acknowledging first is the normal urgent path: acknowledge too.
+    values["acknowledged_at"] = case((Flag.acknowledged_at.is_(None), now),
+                                     else_=Flag.acknowledged_at)
+    values["acknowledged_by"] = case((Flag.acknowledged_by.is_(None), clean(actor)),
+                                     else_=Flag.acknowledged_by)
+    detail = intervention if note is None else f"{intervention}: {note}"
+    return _act(ctx, actor, flag_id, "step_in", (FlagStatus.RAISED, FlagStatus.ACKNOWLEDGED),
+                values, detail)
+
+
+def resolve(ctx: AppContext, actor: str, flag_id: int, note: str) -> FlagView:
+    note = clean(note, multiline=True) or ""
+    if not note.strip():
+        raise FlagError("a resolution needs a note: what happened and what was done")
+    now = ctx.clock.now()
+    return _act(ctx, actor, flag_id, "resolve", OPEN_STATUSES, dict(
+        status=FlagStatus.RESOLVED, resolved_at=now, resolved_by=clean(actor),
+        resolution_note=note, open_key=None), note)
+
+
+def raise_observed(ctx: AppContext, actor: str, agent_id: str, detail: str,
+                   severity: str = Severity.MEDIUM) -> FlagView:
+    """Raise a flag by hand ("observed agitated"); a second raise adds to the open one."""
+    detail = clean(detail, multiline=True) or ""
+    if not detail.strip():
+        raise FlagError("say what you observed")
+    if severity not in SEVERITY_RANK:
+        raise FlagError(f"unknown severity {severity!r}")
+    now = ctx.clock.now()
+    who = clean(actor) or "?"
+    open_key = f"{agent_id}|{OBSERVED}"
+
+    def tx(conn: Connection) -> FlagView:
+        if conn.execute(select(Agent.id).where(Agent.id == agent_id)).first() is None:
+            raise FlagError(f"no agent {agent_id!r} on this floor")
+        res = conn.execute(insert_ignore(conn, Flag, ["open_key"]).values(
+            agent_id=agent_id, kind=OBSERVED, severity=severity, status=FlagStatus.RAISED,
+            open_key=open_key, detail=detail, count=1, raised_at=now, raised_by=who,
+            last_seen=now, updated_at=now,
+        ))
+        if res.rowcount == 1:
+            action = "flag.raise"
+        else:
+            conn.execute(update(Flag).where(Flag.open_key == open_key).values(
+                count=Flag.count + 1, last_seen=now, detail=detail, updated_at=now))
+            action = "flag.raise_again"
+        flag_id = conn.execute(select(Flag.id).where(Flag.open_key == open_key)).scalar_one()
+        audit.record(conn, at=now, actor=who, action=action, target_kind="flag",
+                     target_id=flag_id, detail=f"{agent_id}: {detail}")
+        return _get(conn, flag_id)
+
+    return run_write(ctx.engine, tx)
+

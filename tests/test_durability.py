@@ -1,4 +1,4 @@
-"""kill -9 in the middle of writing: the database is intact and every acknowledged event is there."""
+"""kill -9 mid-write: the database is intact and every acknowledged event is there."""
 
 from __future__ import annotations
 

@@ -1,0 +1,188 @@
+"""``floorapp roster``: import the centre's roster CSV, list it, designate agents for
+sensitive customers and keep the sensitive-customer list."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from floorapp.context import AppContext
+from floorapp.roster import (
+    RosterError,
+    RosterFileError,
+    add_sensitive_customers,
+    designate,
+    import_roster,
+    list_agents,
+    list_sensitive_customers,
+    list_supervisors,
+    read_sensitive_customers_csv,
+    remove_sensitive_customer,
+)
+from floorapp.text import clean
+
+EXIT_OK, EXIT_BAD_ROWS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("roster", help="teams, agents, supervisors and sensitive customers")
+    rs = p.add_subparsers(dest="roster_cmd", metavar="ACTION", required=True)
+
+    imp = rs.add_parser("import", help="load a roster CSV (columns: see docs/roster.md)")
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.set_defaults(func=cmd_import)
+
+    ls = rs.add_parser("list", help="agents and supervisors on the roster")
+    ls.add_argument("--team", metavar="T", help="only this team")
+    ls.set_defaults(func=cmd_list)
+
+    des = rs.add_parser("designate", help="designate an agent to take sensitive customers")
+    des.add_argument("agent", metavar="AGENT")
+    des.add_argument("--off", action="store_true", help="remove the designation")
+    des.set_defaults(func=cmd_designate)
+
+    sc = rs.add_parser("sensitive-customers", help="the list of known sensitive customers")
+    scs = sc.add_subparsers(dest="sc_cmd", metavar="ACTION", required=True)
+    sci = scs.add_parser("import", help="load customer ids from a CSV (customer_id[, note])")
+    sci.add_argument("file", metavar="FILE.csv")
+    sci.set_defaults(func=cmd_sc_import)
+    sca = scs.add_parser("add", help="add one customer id")
+    sca.add_argument("customer", metavar="ID")
+    sca.add_argument("--note", help="why this customer is sensitive")
+    sca.set_defaults(func=cmd_sc_add)
+    scr = scs.add_parser("remove", help="take a customer id off the list")
+    scr.add_argument("customer", metavar="ID")
+    scr.set_defaults(func=cmd_sc_remove)
+    scl = scs.add_parser("list", help="the sensitive customers")
+    scl.set_defaults(func=cmd_sc_list)
+
+
+def _console() -> Console:
+    # Piped output is read by scripts and people alike: do not squeeze it into 80 columns.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+
+
+def _t(value: object) -> Text:
+    """A literal cell: names from a spreadsheet are data, never markup."""
+    return Text("" if value is None else str(value))
+
+
+def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        report = import_roster(ctx.engine, Path(args.file), ctx.actor, ctx.clock.now())
+    except RosterFileError as exc:
+        print(f"floorapp roster import: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    for e in report.errors:
+        print(str(e), file=sys.stderr)
+    print(report.summary())
+    return EXIT_BAD_ROWS if report.errors else EXIT_OK
+
+
+def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    agents = list_agents(ctx.engine, args.team)
+    sups = list_supervisors(ctx.engine, args.team)
+    con = _console()
+    con.print(f"Agents: {len(agents)}")
+    table = Table()
+    for col in ("id", "name", "team", "tier", "sensitive", "birthday"):
+        table.add_column(col)
+    for a in agents:
+        team = a.team + (" (from feed)" if a.from_feed else "")
+        table.add_row(_t(a.id), _t(a.name), _t(team), _t(a.tier),
+                      _t("yes" if a.sensitive else ""), _t(a.birthday))
+    con.print(table)
+    con.print(f"Supervisors: {len(sups)}")
+    st = Table()
+    for col in ("login", "name", "role", "teams"):
+        st.add_column(col)
+    for s in sups:
+        st.add_row(_t(s.id), _t(s.name), _t(s.role),
+                   _t("all" if s.role == "floor_manager" and not s.teams else ";".join(s.teams)))
+    con.print(st)
+    return EXIT_OK
+
+
+def cmd_designate(ctx: AppContext, args: argparse.Namespace) -> int:
+    on = not args.off
+    try:
+        changed = designate(ctx.engine, args.agent, on, actor=ctx.actor, now=ctx.clock.now())
+    except RosterError as exc:
+        print(f"floorapp roster designate: {exc}", file=sys.stderr)
+        return EXIT_BAD_ROWS
+    word = "designated for" if on else "no longer designated for"
+    print(f"{clean(args.agent)} {word} sensitive customers"
+          + ("" if changed else " (already so)"))
+    return EXIT_OK
+
+
+def cmd_sc_import(ctx: AppContext, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        rows = read_sensitive_customers_csv(path)
+    except RosterFileError as exc:
+        print(f"floorapp roster sensitive-customers import: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    good: list[tuple[str, str | None]] = []
+    bad = 0
+    seen: dict[str, int] = {}
+    for n, cid, note in rows:
+        if not cid:
+            print(f"{path}:{n}: field 'customer_id': required, got ''", file=sys.stderr)
+            bad += 1
+        elif len(cid) > 200:
+            print(f"{path}:{n}: field 'customer_id': at most 200 characters, got {len(cid)}",
+                  file=sys.stderr)
+            bad += 1
+        elif cid in seen:
+            print(f"{path}:{n}: field 'customer_id': {clean(cid)!r} already given on row "
+                  f"{seen[cid]}", file=sys.stderr)
+            bad += 1
+        else:
+            seen[cid] = n
+            good.append((cid, note or None))
+    added, updated = add_sensitive_customers(ctx.engine, good, actor=ctx.actor,
+                                             now=ctx.clock.now(), source=str(path))
+    print(f"{path}: {len(rows)} rows: {added} added, {updated} updated, "
+          f"{len(good) - added - updated} unchanged, {bad} bad rows skipped")
+    return EXIT_BAD_ROWS if bad else EXIT_OK
+
+
+def cmd_sc_add(ctx: AppContext, args: argparse.Namespace) -> int:
+    cid = args.customer.strip()
+    if not cid:
+        print("floorapp roster sensitive-customers add: empty customer id", file=sys.stderr)
+        return EXIT_UNUSABLE
+    added, updated = add_sensitive_customers(ctx.engine, [(cid, args.note)], actor=ctx.actor,
+                                             now=ctx.clock.now())
+    state = "added" if added else "updated" if updated else "already on the list"
+    print(f"sensitive customer {clean(cid)}: {state}")
+    return EXIT_OK
+
+
+def cmd_sc_remove(ctx: AppContext, args: argparse.Namespace) -> int:
+    if remove_sensitive_customer(ctx.engine, args.customer, actor=ctx.actor,
+                                 now=ctx.clock.now()):
+        print(f"sensitive customer {clean(args.customer)}: removed")
+        return EXIT_OK
+    print(f"floorapp roster sensitive-customers remove: {clean(args.customer)!r} "
+          "is not on the list", file=sys.stderr)
+    return EXIT_BAD_ROWS
+
+
+def cmd_sc_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    rows = list_sensitive_customers(ctx.engine)
+    con = _console()
+    con.print(f"Sensitive customers: {len(rows)}")
+    table = Table()
+    table.add_column("customer")
+    table.add_column("note")
+    for cid, note in rows:
+        table.add_row(_t(cid), _t(note))
+    con.print(table)
+    return EXIT_OK

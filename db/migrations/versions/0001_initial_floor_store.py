@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 00:59:20.795692
+Create Date: 2026-11-24 01:02:06.723951
 """
 
 from collections.abc import Sequence

@@ -1,0 +1,474 @@
+"""The distress rules over the live feed: a ``FeedObserver`` with O(1) work per event.
+
+Everything a rule needs lives in memory, per agent and per open call, in bounded
+structures (a deque of the last complaint times, of the last calls' sentiment).
+Time-based rules (long call, no break, after-call overrun, the end of a complaint
+streak) are entries in one min-heap of due times; they are checked before each
+event (so the result does not depend on how the feed is cut into batches) and at
+``tick``. Decisions go to an ``Outbox`` that ``flush`` writes in the batch's
+transaction. ``start`` rebuilds the memory from the store so a restart resumes
+without firing twice for what was already flagged.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from db.models import Agent, AgentState, SensitiveCustomer
+from floorapp.clock import SYSTEM_CLOCK, Clock
+from floorapp.config import Settings
+from floorapp.feed.events import EventKind, FeedEvent
+from floorapp.rules.definitions import RuleSet, load_rules
+from floorapp.rules.outbox import Outbox, PendingCare, PendingEscalation
+from floorapp.services.sensitive import available_names_text, is_sensitive
+from floorapp.text import clean
+
+AVAILABLE = AgentState.AVAILABLE.value
+ON_CALL = AgentState.ON_CALL.value
+AFTER_CALL = AgentState.AFTER_CALL.value
+BREAK = AgentState.BREAK.value
+OFFLINE = AgentState.OFFLINE.value
+_STATES = frozenset(s.value for s in AgentState)
+
+# Calls offered but never ended (a feed that lost the end line) are dropped after this.
+STALE_CALL = timedelta(hours=12)
+
+# Heap entry kinds
+_LONG = 0
+_NO_BREAK = 1
+_OVERRUN = 2
+_STREAK_END = 3
+
+
+class AgentTrack:
+    __slots__ = ("call", "complaints", "designated", "flagged", "id", "last_break_end",
+                 "last_hard", "last_hard_call", "logged_in", "name", "recent", "since", "state")
+
+    def __init__(self, agent_id: str, name: str, complaints: int, recent: int) -> None:
+        self.id = agent_id
+        self.name = name
+        self.designated = False
+        self.state = OFFLINE
+        self.since: datetime | None = None
+        self.logged_in: datetime | None = None
+        self.last_break_end: datetime | None = None
+        self.call: str | None = None
+        self.complaints: deque[datetime] = deque(maxlen=complaints)
+        self.recent: deque[bool] = deque(maxlen=recent)
+        self.last_hard = False  # the last call ended was a complaint or negative call
+        self.last_hard_call: str | None = None
+        # kind -> what it fired for (call id, stretch start), for open flags whose
+        # condition still holds: decides "already flagged" and "condition ended".
+        self.flagged: dict[str, Any] = {}
+
+    def work_start(self) -> datetime | None:
+        """Start of the current stretch without a break."""
+        if self.logged_in is None:
+            return None
+        if self.last_break_end is not None and self.last_break_end > self.logged_in:
+            return self.last_break_end
+        return self.logged_in
+
+
+class CallTrack:
+    __slots__ = ("agent", "answered", "complaint", "complaint_counted", "customer", "hand",
+                 "id", "long_fired", "negative", "offered", "refused", "refused_fired",
+                 "sens_done", "sensitive")
+
+    def __init__(self, call_id: str, offered: datetime) -> None:
+        self.id = call_id
+        self.offered = offered
+        self.agent: str | None = None
+        self.answered: datetime | None = None
+        self.customer: str | None = None
+        self.sensitive = False
+        self.complaint = False
+        self.complaint_counted = False
+        self.negative = False
+        self.refused = 0
+        self.refused_fired = False
+        self.long_fired = False
+        self.sens_done = False
+        self.hand = False
+
+
+def _minutes(value: float) -> timedelta:
+    return timedelta(minutes=value)
+
+
+class RulesEngine:
+    """The distress rules, as a ``FeedObserver`` for ``FeedWriter``."""
+
+    def __init__(self, settings: Settings, rules: RuleSet, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.settings = settings
+        self.rules = rules
+        self.clock = clock
+        r = rules
+        self._on = {c.name: c.enabled for c in r}
+        self._sev = {c.name: c.severity for c in r}
+        self._long = _minutes(r["long_call"]["threshold"])
+        self._complaints_n = int(r["complaint_streak"]["threshold"])
+        self._complaint_window = _minutes(r["complaint_streak"]["window"])
+        self._hostile_n = int(r["hostile_streak"]["threshold"])
+        self._hostile_last = int(r["hostile_streak"]["last_calls"])
+        self._refused_n = int(r["refused_explanations"]["threshold"])
+        self._overrun = _minutes(r["after_call_overrun"]["threshold"])
+        self._no_break = _minutes(r["no_break"]["threshold"])
+        self._agents: dict[str, AgentTrack] = {}
+        self._calls: dict[str, CallTrack] = {}
+        self._designated: dict[str, str] = {}  # agent id -> name
+        self._sensitive: frozenset[str] = frozenset()
+        self._heap: list[tuple[datetime, int, int, str, Any]] = []
+        self._seq = 0
+        self._last_sweep: datetime | None = None
+        self.outbox = Outbox()
+        self._dispatch: dict[str, Callable[[FeedEvent], None]] = {
+            EventKind.AGENT_LOGIN: self._on_login,
+            EventKind.AGENT_LOGOUT: self._on_logout,
+            EventKind.STATE: self._on_state,
+            EventKind.CALL_OFFERED: self._on_offered,
+            EventKind.CALL_ANSWERED: self._on_answered,
+            EventKind.CALL_UPDATE: self._on_update,
+            EventKind.CALL_ENDED: self._on_ended,
+            EventKind.CALL_TRANSFERRED: self._on_ended,
+            EventKind.CALL_ABANDONED: self._on_abandoned,
+            EventKind.RAISE_HAND: self._on_raise_hand,
+            EventKind.OBSERVATION: self._on_observation,
+        }
+
+    # --- FeedObserver -------------------------------------------------------------
+
+    def start(self, conn: Connection) -> None:
+        from floorapp.rules.resume import resume
+
+        resume(self, conn)
+
+    def observe(self, ev: FeedEvent) -> None:
+        heap = self._heap
+        if heap and heap[0][0] <= ev.ts:
+            self._run_due(ev.ts)
+        handler = self._dispatch.get(ev.kind)
+        if handler is not None:
+            handler(ev)
+
+    def tick(self, now: datetime) -> None:
+        if self._heap and self._heap[0][0] <= now:
+            self._run_due(now)
+        if self._last_sweep is None or now - self._last_sweep > timedelta(hours=1):
+            self._last_sweep = now
+            self._sweep_calls(now)
+
+    def flush(self, conn: Connection) -> None:
+        if self.outbox:
+            self.outbox.write(conn, self.settings)
+        self.refresh_lists(conn)
+
+    # --- what the rules read from the store -------------------------------------
+
+    def refresh_lists(self, conn: Connection) -> None:
+        """Designated agents and sensitive customers change through the roster commands."""
+        self._sensitive = frozenset(conn.execute(select(SensitiveCustomer.customer_id)).scalars())
+        designated = dict(
+            conn.execute(select(Agent.id, Agent.name).where(Agent.sensitive_designated)).tuples()
+        )
+        for agent_id, tr in self._agents.items():
+            tr.designated = agent_id in designated
+        self._designated = designated
+
+    def agent(self, agent_id: str) -> AgentTrack:
+        tr = self._agents.get(agent_id)
+        if tr is None:
+            tr = self._agents[agent_id] = AgentTrack(
+                agent_id, agent_id, self._complaints_n, self._hostile_last
+            )
+            tr.designated = agent_id in self._designated
+        return tr
+
+    def call(self, call_id: str, ts: datetime) -> CallTrack:
+        c = self._calls.get(call_id)
+        if c is None:
+            c = self._calls[call_id] = CallTrack(call_id, ts)
+        return c
+
+    # --- firing ------------------------------------------------------------------
+
+    def _fire(self, tr: AgentTrack, kind: str, at: datetime, detail: str,
+              call_id: str | None = None, token: Any = None, raised_by: str = "rule") -> None:
+        if not self._on[kind]:
+            return
+        tr.flagged[kind] = token
+        self.outbox.fire(tr.id, kind, self._sev[kind], at, detail, call_id, raised_by)
+
+    def _end(self, tr: AgentTrack, kind: str, at: datetime, token: Any = None,
+             detail: str | None = None) -> None:
+        """The condition behind an open flag ended; the flag stays open for a human."""
+        if kind in tr.flagged and (token is None or tr.flagged[kind] == token):
+            del tr.flagged[kind]
+            self.outbox.end(tr.id, kind, at, detail)
+
+    def _schedule(self, due: datetime, what: int, agent_id: str, token: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (due, self._seq, what, agent_id, token))
+
+    def _run_due(self, now: datetime) -> None:
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            due, _, what, agent_id, token = heapq.heappop(heap)
+            tr = self._agents.get(agent_id)
+            if tr is None:
+                continue
+            if what == _LONG:
+                c = self._calls.get(token)
+                if c is not None and c.agent == agent_id and not c.long_fired:
+                    c.long_fired = True
+                    self._fire(tr, "long_call", due,
+                               f"call {token} in progress for over {_fmt(self._long)}",
+                               call_id=token, token=token)
+            elif what == _NO_BREAK:
+                if (tr.work_start() == token and tr.state not in (BREAK, OFFLINE)
+                        and tr.flagged.get("no_break") != token):
+                    self._fire(tr, "no_break", due,
+                               f"logged in without a break for {_fmt(due - token)}", token=token)
+            elif what == _OVERRUN:
+                if (tr.state == AFTER_CALL and tr.since == token
+                        and tr.flagged.get("after_call_overrun") != token):
+                    self._fire(tr, "after_call_overrun", due,
+                               f"after-call work over {_fmt(self._overrun)} right after "
+                               f"a hard call ({tr.last_hard_call})",
+                               call_id=tr.last_hard_call, token=token)
+            elif what == _STREAK_END:
+                if tr.complaints and tr.complaints[0] == token:
+                    self._end(tr, "complaint_streak", due)
+
+    def _sweep_calls(self, now: datetime) -> None:
+        cutoff = now - STALE_CALL
+        for cid in [cid for cid, c in self._calls.items() if (c.answered or c.offered) < cutoff]:
+            del self._calls[cid]
+
+    # --- agent state ------------------------------------------------------------------
+
+    def _set_state(self, tr: AgentTrack, new: str, ts: datetime) -> None:
+        old = tr.state
+        if new == old:
+            return
+        if old == AFTER_CALL:
+            self._end(tr, "after_call_overrun", ts)
+        if new == OFFLINE:
+            tr.logged_in = None
+            tr.call = None
+            self._end(tr, "no_break", ts)
+        else:
+            if old == BREAK:
+                tr.last_break_end = ts
+            if tr.logged_in is None:
+                tr.logged_in = ts
+            if new == BREAK:
+                self._end(tr, "no_break", ts)
+            elif old in (BREAK, OFFLINE):
+                self._schedule(ts + self._no_break, _NO_BREAK, tr.id, tr.work_start())
+            if new == AFTER_CALL and tr.last_hard:
+                self._schedule(ts + self._overrun, _OVERRUN, tr.id, ts)
+        tr.state = new
+        tr.since = ts
+
+    def _on_login(self, ev: FeedEvent) -> None:
+        tr = self.agent(ev.agent)  # type: ignore[arg-type]
+        state = ev.data.get("state")
+        if tr.state != OFFLINE:  # a login without a logout: a new shift starts now
+            self._set_state(tr, OFFLINE, ev.ts)
+        self._set_state(tr, state if state in _STATES and state != OFFLINE else AVAILABLE, ev.ts)
+
+    def _on_logout(self, ev: FeedEvent) -> None:
+        self._set_state(self.agent(ev.agent), OFFLINE, ev.ts)  # type: ignore[arg-type]
+
+    def _on_state(self, ev: FeedEvent) -> None:
+        state = ev.data.get("state")
+        if state in _STATES and ev.agent is not None:
+            self._set_state(self.agent(ev.agent), state, ev.ts)
+
+    # --- calls ----------------------------------------------------------------------------
+
+    def _merge(self, c: CallTrack, data: dict[str, Any]) -> None:
+        if not data:
+            return
+        v = data.get("customer")
+        if v:
+            c.customer = str(v)
+        if data.get("sensitive_customer"):
+            c.sensitive = True
+        if data.get("complaint"):
+            c.complaint = True
+        if data.get("negative_sentiment"):
+            c.negative = True
+        v = data.get("refused_explanations")
+        if v and isinstance(v, int) and v > c.refused:
+            c.refused = v
+
+    def _on_offered(self, ev: FeedEvent) -> None:
+        if ev.call is not None:
+            self._merge(self.call(ev.call, ev.ts), ev.data)
+
+    def _on_answered(self, ev: FeedEvent) -> None:
+        if ev.call is None or ev.agent is None:
+            return
+        c = self.call(ev.call, ev.ts)
+        self._merge(c, ev.data)
+        tr = self.agent(ev.agent)
+        if c.agent is not None and c.agent != tr.id:  # re-answered elsewhere: treat as hand-over
+            prev = self._agents.get(c.agent)
+            if prev is not None and prev.call == c.id:
+                prev.call = None
+        c.agent = tr.id
+        c.answered = ev.ts
+        tr.call = c.id
+        self._set_state(tr, ON_CALL, ev.ts)
+        self._schedule(ev.ts + self._long, _LONG, tr.id, c.id)
+        self._after_merge(c, tr, ev.ts)
+
+    def _on_update(self, ev: FeedEvent) -> None:
+        if ev.call is None:
+            return
+        c = self.call(ev.call, ev.ts)
+        self._merge(c, ev.data)
+        if c.agent is not None:
+            self._after_merge(c, self.agent(c.agent), ev.ts)
+
+    def _after_merge(self, c: CallTrack, tr: AgentTrack, ts: datetime) -> None:
+        if c.refused >= self._refused_n and not c.refused_fired:
+            c.refused_fired = True
+            self._refused(c, tr, ts)
+        if c.complaint and not c.complaint_counted:
+            c.complaint_counted = True
+            self._complaint(tr, ts, c.id)
+        if not c.sens_done and is_sensitive(c.customer, c.sensitive, self._sensitive):
+            c.sens_done = True
+            if not tr.designated:
+                self._sensitive_on_undesignated(c, tr, ts)
+
+    def _on_ended(self, ev: FeedEvent) -> None:
+        if ev.call is None:
+            return
+        c = self._calls.pop(ev.call, None)
+        if c is None:
+            c = CallTrack(ev.call, ev.ts)
+        self._merge(c, ev.data)
+        agent_id = c.agent or ev.agent
+        if agent_id is None or c.answered is None:
+            return  # never reached an agent: nothing about the agent to judge
+        tr = self.agent(agent_id)
+        self._after_merge(c, tr, ev.ts)
+        ts = ev.ts
+        # long call: it ended; propose water when it was long (fired or not yet ticked)
+        length = ts - c.answered
+        if length >= self._long and self._on["long_call"]:
+            if not c.long_fired:
+                c.long_fired = True
+                self._fire(tr, "long_call", c.answered + self._long,
+                           f"call {c.id} in progress for over {_fmt(self._long)}",
+                           call_id=c.id, token=c.id)
+            note = (f"call {c.id} lasted {_fmt(length)}; "
+                    f"proposed care: bring {tr.name} a glass of water")
+            self._end(tr, "long_call", ts, token=c.id, detail=note)
+            self.outbox.care.append(PendingCare(ts, f"long_call:{c.id}", tr.id, c.id,
+                                                "bring_water", note, timedelta(minutes=5)))
+        self._end(tr, "refused_explanations", ts, token=c.id)
+        self._end(tr, "sensitive_customer", ts, token=c.id)
+        if c.hand:
+            self._end(tr, "raised_hand", ts, token=c.id)
+        # hostile streak over the agent's last calls
+        recent = tr.recent
+        recent.append(c.negative)
+        negatives = sum(recent)
+        if c.negative and negatives >= self._hostile_n:
+            self._fire(tr, "hostile_streak", ts,
+                       f"{negatives} of the last {len(recent)} calls negative (latest {c.id})",
+                       call_id=c.id)
+        elif negatives < self._hostile_n:
+            self._end(tr, "hostile_streak", ts)
+        tr.last_hard = c.complaint or c.negative
+        tr.last_hard_call = c.id if tr.last_hard else None
+        if tr.call == c.id:
+            tr.call = None
+            if tr.state == ON_CALL:
+                state = ev.data.get("agent_state")
+                self._set_state(tr, state if state in _STATES else AVAILABLE, ts)
+
+    def _on_abandoned(self, ev: FeedEvent) -> None:
+        if ev.call is not None:
+            self._calls.pop(ev.call, None)
+
+    # --- the rules that act on one event ------------------------------------------
+
+    def _refused(self, c: CallTrack, tr: AgentTrack, ts: datetime) -> None:
+        if not self._on["refused_explanations"]:
+            return
+        who = f"customer {c.customer}" if c.customer else "the customer"
+        reason = (f"{who} refused {c.refused} explanations on call {c.id} "
+                  f"(agent {tr.name}): reported to the team leader")
+        self._fire(tr, "refused_explanations", ts, reason, call_id=c.id, token=c.id)
+        self.outbox.escalations.append(PendingEscalation(
+            ts, "refused_explanations", reason, self._sev["refused_explanations"], tr.id, c.id,
+            c.customer,
+        ))
+
+    def _complaint(self, tr: AgentTrack, ts: datetime, call_id: str) -> None:
+        q = tr.complaints
+        q.append(ts)
+        if len(q) >= self._complaints_n and ts - q[0] <= self._complaint_window:
+            self._fire(tr, "complaint_streak", ts,
+                       f"{len(q)} complaint calls within {_fmt(ts - q[0])} (latest {call_id})",
+                       call_id=call_id)
+            self._schedule(q[0] + self._complaint_window, _STREAK_END, tr.id, q[0])
+
+    def _sensitive_on_undesignated(self, c: CallTrack, tr: AgentTrack, ts: datetime) -> None:
+        if not self._on["sensitive_customer"]:
+            return
+        available = [
+            name for aid, name in self._designated.items()
+            if aid != tr.id and (t := self._agents.get(aid)) is not None and t.state == AVAILABLE
+        ]
+        who = f"sensitive customer {c.customer}" if c.customer else "a sensitive customer"
+        self._fire(tr, "sensitive_customer", ts,
+                   f"{who} on call {c.id} reached an undesignated agent; "
+                   f"{available_names_text(available)}",
+                   call_id=c.id, token=c.id)
+
+    def _on_raise_hand(self, ev: FeedEvent) -> None:
+        if ev.agent is None:
+            return
+        tr = self.agent(ev.agent)
+        note = clean(str(ev.data.get("note") or "")) or "asked for help"
+        c = self._calls.get(tr.call) if tr.call else None
+        if c is not None:
+            c.hand = True
+            note = f"{note} (on call {c.id})"
+        self._fire(tr, "raised_hand", ev.ts, note, call_id=tr.call,
+                   token=tr.call)
+
+    def _on_observation(self, ev: FeedEvent) -> None:
+        if ev.agent is None:
+            return
+        by = clean(str(ev.data.get("supervisor") or "")) or "feed"
+        text = clean(str(ev.data.get("text") or "")) or "observed"
+        self._fire(self.agent(ev.agent), "observed", ev.ts, text, raised_by=by)
+
+
+def _fmt(d: timedelta) -> str:
+    minutes = int(d.total_seconds() // 60)
+    if minutes >= 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes} min"
+
+
+def build_observer(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> RulesEngine:
+    """The rules in force for ``settings`` (raises ConfigError on a bad ``[rules.*]``)."""
+    return RulesEngine(settings, load_rules(settings.rules), clock)
+
+
+__all__ = ["AgentTrack", "CallTrack", "RulesEngine", "build_observer"]

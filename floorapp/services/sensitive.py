@@ -1,0 +1,178 @@
+"""Sensitive customers and the agents designated to take them.
+
+Predictable sensitive customers are routed to a few resilient agents so not everyone
+carries the pressure. This module answers: who is designated, what are they doing
+now, how many sensitive calls each took today, and who is free right now. The rules
+engine uses ``is_sensitive`` and ``available_names_text`` in its per-event check;
+screens and commands use the query functions (plain dataclasses, no ORM objects).
+
+A call is sensitive when its customer id is in ``sensitive_customer`` or the feed
+marked it ``sensitive_customer: true``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, case, func, or_, select
+
+from db.engine import read_tx
+from db.models import Agent, AgentState, Call, SensitiveCustomer, Team
+from floorapp.config import Settings
+from floorapp.rules.today import day_bounds
+
+MAX_NAMES = 8
+
+
+def is_sensitive(customer_id: str | None, marked: bool, sensitive_ids: Collection[str]) -> bool:
+    return marked or (customer_id is not None and customer_id in sensitive_ids)
+
+
+def available_names_text(names: Sequence[str]) -> str:
+    """The sentence a flag carries: which designated agents could take the customer now."""
+    if not names:
+        return "no designated agent is available now"
+    shown = ", ".join(sorted(names)[:MAX_NAMES])
+    more = f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else ""
+    return f"designated agents available now: {shown}{more}"
+
+
+@dataclass(frozen=True, slots=True)
+class DesignatedAgent:
+    id: str
+    name: str
+    team_id: str
+    team_name: str
+    state: str
+    state_since: datetime | None
+    current_call_id: str | None
+    on_sensitive_call: bool
+    sensitive_calls_today: int  # load: sensitive calls answered today (centre's day)
+    calls_today: int
+
+    @property
+    def available(self) -> bool:
+        return self.state == AgentState.AVAILABLE
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveCustomerInfo:
+    customer_id: str
+    note: str | None
+    calls_today: int
+    undesignated_today: int  # of those, answered by an agent not designated
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveRoster:
+    agents: list[DesignatedAgent]
+    customers: list[SensitiveCustomerInfo]
+    sensitive_calls_today: int
+    undesignated_calls_today: int  # reached an agent who is not designated
+
+    @property
+    def available(self) -> list[DesignatedAgent]:
+        return [a for a in self.agents if a.available]
+
+
+def _sensitive_call_clause():  # type: ignore[no-untyped-def]
+    return or_(
+        Call.sensitive_customer.is_(True),
+        Call.customer_id.in_(select(SensitiveCustomer.customer_id)),
+    )
+
+
+def _undesignated():  # type: ignore[no-untyped-def]
+    return case((Agent.sensitive_designated.is_(True), 0), else_=1)
+
+
+def designated_agents(
+    conn: Connection, settings: Settings, now: datetime, team: str | None = None
+) -> list[DesignatedAgent]:
+    start, end, _ = day_bounds(settings, now)
+    today = (Call.answered_at >= start) & (Call.answered_at < end)
+    q = (
+        select(Agent.id, Agent.name, Agent.team_id, Team.name, Agent.state, Agent.state_since,
+               Agent.current_call_id)
+        .join(Team, Team.id == Agent.team_id)
+        .where(Agent.sensitive_designated.is_(True))
+        .order_by(Team.name, Agent.name)
+    )
+    if team is not None:
+        q = q.where(Agent.team_id == team)
+    rows = conn.execute(q).all()
+    if not rows:
+        return []
+    ids = [r[0] for r in rows]
+    totals = dict(conn.execute(
+        select(Call.agent_id, func.count()).where(today, Call.agent_id.in_(ids))
+        .group_by(Call.agent_id)
+    ).tuples())
+    sensitive = dict(conn.execute(
+        select(Call.agent_id, func.count())
+        .where(today, Call.agent_id.in_(ids), _sensitive_call_clause())
+        .group_by(Call.agent_id)
+    ).tuples())
+    current = [r[6] for r in rows if r[6]]
+    on_sensitive = set(conn.execute(
+        select(Call.id).where(Call.id.in_(current), _sensitive_call_clause())
+    ).scalars()) if current else set()
+    return [
+        DesignatedAgent(
+            id=r[0], name=r[1], team_id=r[2], team_name=r[3], state=r[4], state_since=r[5],
+            current_call_id=r[6], on_sensitive_call=r[6] in on_sensitive,
+            sensitive_calls_today=sensitive.get(r[0], 0), calls_today=totals.get(r[0], 0),
+        )
+        for r in rows
+    ]
+
+
+def sensitive_customers(
+    conn: Connection, settings: Settings, now: datetime
+) -> list[SensitiveCustomerInfo]:
+    start, end, _ = day_bounds(settings, now)
+    rows = conn.execute(
+        select(SensitiveCustomer.customer_id, SensitiveCustomer.note)
+        .order_by(SensitiveCustomer.customer_id)
+    ).all()
+    calls = conn.execute(
+        select(Call.customer_id, func.count(), func.sum(_undesignated()))
+        .outerjoin(Agent, Agent.id == Call.agent_id)
+        .where(Call.answered_at >= start, Call.answered_at < end,
+               Call.customer_id.in_(select(SensitiveCustomer.customer_id)))
+        .group_by(Call.customer_id)
+    ).all()
+    by_id = {c: (int(n), int(u or 0)) for c, n, u in calls}
+    return [
+        SensitiveCustomerInfo(cid, note, *by_id.get(cid, (0, 0))) for cid, note in rows
+    ]
+
+
+def roster(
+    engine: Engine, settings: Settings, now: datetime, team: str | None = None
+) -> SensitiveRoster:
+    """Everything the sensitive-customer view shows, read in one short transaction."""
+    start, end, _ = day_bounds(settings, now)
+    with read_tx(engine) as conn:
+        agents = designated_agents(conn, settings, now, team)
+        customers = sensitive_customers(conn, settings, now)
+        q = (
+            select(func.count(), func.sum(_undesignated()))
+            .select_from(Call)
+            .join(Agent, Agent.id == Call.agent_id)
+            .where(Call.answered_at >= start, Call.answered_at < end, _sensitive_call_clause())
+        )
+        if team is not None:
+            q = q.where(Agent.team_id == team)
+        total, undesignated = conn.execute(q).one()
+    return SensitiveRoster(agents, customers, int(total or 0), int(undesignated or 0))
+
+
+def available_designated(
+    engine: Engine, settings: Settings, now: datetime
+) -> list[DesignatedAgent]:
+    """Designated agents who could take a sensitive customer right now."""
+    with read_tx(engine) as conn:
+        return [a for a in designated_agents(conn, settings, now) if a.available]

@@ -1,0 +1,5 @@
+"""Reminders on APScheduler: lease/leadership, the plan's timetable, firing and missed detection."""
+
+from floorapp.scheduler.host import SchedulerHost
+
+__all__ = ["SchedulerHost"]

@@ -1,0 +1,41 @@
+"""``floorapp bench [--quick] [--json] [--only NAME ...]``: measured figures, one a line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from floorapp import bench
+from floorapp.context import AppContext
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("bench", help="measure floorapp (ingest throughput, ...): on demand only")
+    p.add_argument("--quick", action="store_true", help="smaller inputs, for a fast look")
+    p.add_argument("--json", action="store_true", help="print one JSON object name -> number")
+    p.add_argument("--only", nargs="+", metavar="NAME", default=(),
+                   help=f"run only these benchmark modules ({', '.join(bench.modules())})")
+    p.set_defaults(func=cmd_bench)
+
+
+def _number(value: float) -> str:
+    if float(value).is_integer():
+        return f"{int(value)}"
+    return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+
+
+def cmd_bench(ctx: AppContext, args: argparse.Namespace) -> int:
+    unknown = set(args.only) - set(bench.modules())
+    if unknown:
+        print(f"floorapp bench: no benchmark named {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    results: dict[str, float] = {}
+    for name, value, unit in bench.run(args.quick, args.only):
+        results[name] = value
+        if not args.json:
+            print(f"{name}: {_number(value)} {unit}", flush=True)
+    if args.json:
+        print(json.dumps(results))
+    return 0

@@ -1,0 +1,171 @@
+"""``floorapp ingest [--format jsonl|queue-log] [--follow] [--no-rules] PATH|-``.
+
+Exit status: 0 every line accepted (or ignored), 1 some lines rejected (each printed
+as ``PATH:LINE: reason``, plus a one-line summary), 2 the input is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from floorapp.context import AppContext
+from floorapp.feed import pipeline
+from floorapp.feed.cursor import load_position
+from floorapp.feed.events import Rejected
+from floorapp.feed.follow import FileReader, Follower, StreamReader
+from floorapp.feed.observer import FeedObserver
+from floorapp.feed.writer import FeedWriter, IngestSummary
+
+EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
+PROGRESS_MIN_BYTES = 4 * 1024 * 1024
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "ingest", help="load a feed (JSONL or Asterisk queue_log) into the floor store",
+        description="Load a feed file into the store. Re-ingesting adds nothing twice.",
+    )
+    p.add_argument("path", metavar="PATH", help="feed file, or - for standard input")
+    p.add_argument("--format", choices=pipeline.FORMATS,
+                   help="input format (default: from the file name, else sniffed)")
+    p.add_argument("--follow", action="store_true",
+                   help="keep reading as the file grows, across rotation (like tail -F); "
+                        "resumes where the last run stopped")
+    p.add_argument("--no-rules", action="store_true", help="do not run the distress rules")
+    p.add_argument("--batch-size", type=int, default=5000, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_ingest)
+
+
+def build_observers(ctx: AppContext) -> list[FeedObserver]:
+    """The distress rules, when that package is installed (it lands separately)."""
+    if importlib.util.find_spec("floorapp.rules") is None:
+        return []
+    rules = importlib.import_module("floorapp.rules")
+    build = getattr(rules, "build_observer", None)
+    if build is None:
+        return []
+    return [build(ctx.settings, ctx.clock)]
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT/SIGTERM end the run cleanly: the batch in hand is written first."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+
+    def handler(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
+def _progress(reader: Any, enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("ingest"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as progress:
+        task = progress.add_task("ingest", total=reader.size)
+
+        def on_batch(_summary: IngestSummary, r: Any) -> None:
+            progress.update(task, completed=r.offset)
+
+        yield on_batch
+
+
+def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    display = args.path
+    fmt = args.format
+    reader: Any
+    if args.path == "-":
+        source = "stdin"
+        first: list[bytes] = []
+        if fmt is None:
+            # Peek at the first non-blank line to tell the format, then replay it.
+            for raw in sys.stdin.buffer:
+                first.append(raw)
+                if raw.strip():
+                    break
+            fmt = pipeline.format_from_lines(first)
+            if fmt is None:
+                _err(f"floorapp ingest: {display}: cannot tell the format; pass --format")
+                return EXIT_UNUSABLE
+        reader = StreamReader(sys.stdin, source, stop, follow=args.follow, first=first)
+    else:
+        path = Path(args.path).expanduser()
+        if not path.exists():
+            _err(f"floorapp ingest: {display}: no such file")
+            return EXIT_UNUSABLE
+        if not path.is_file():
+            _err(f"floorapp ingest: {display}: not a regular file")
+            return EXIT_UNUSABLE
+        source = str(path.resolve())
+        try:
+            fmt = fmt or pipeline.sniff_file(path)
+        except OSError as exc:
+            _err(f"floorapp ingest: {display}: {exc.strerror or exc}")
+            return EXIT_UNUSABLE
+        if fmt is None:
+            _err(f"floorapp ingest: {display}: cannot tell the format (neither JSONL nor "
+                 "queue_log); pass --format")
+            return EXIT_UNUSABLE
+        try:
+            if args.follow:
+                reader = Follower(path, source, stop, start=load_position(ctx.engine, source))
+            else:
+                reader = FileReader(path, source)
+        except OSError as exc:
+            _err(f"floorapp ingest: {display}: {exc.strerror or exc}")
+            return EXIT_UNUSABLE
+
+    observers = [] if args.no_rules else build_observers(ctx)
+    writer = FeedWriter(ctx.engine, ctx.settings, observers=observers, clock=ctx.clock,
+                        batch_size=max(1, args.batch_size))
+
+    def on_rejected(item: Rejected) -> None:
+        where = display if args.path != "-" else "-"
+        _err(f"{where}:{item.line_no}: {item.reason}")
+
+    show_progress = (not args.follow and sys.stderr.isatty()
+                     and getattr(reader, "size", 0) > PROGRESS_MIN_BYTES)
+    with _stop_on_signals(stop), _progress(reader, show_progress) as on_batch:
+        summary = pipeline.run(
+            reader, pipeline.make_parser(fmt, source), writer, stop=stop,
+            on_rejected=on_rejected, on_batch=on_batch, save_position=args.follow,
+        )
+    _err(f"floorapp ingest: {display}: {summary.line()}")
+    return EXIT_REJECTED if summary.rejected else EXIT_OK

@@ -1,0 +1,58 @@
+"""Idempotency keys for feed lines: the same line always gets the same key.
+
+The key is a hash of the line's content (not of the file it was read from), so the
+same event read again from a rotated copy (``queue_log`` -> ``queue_log.1``) is
+recognised as already stored. Two identical lines in one input are different events
+(two RINGNOANSWER in the same second from the same member, say): the n-th copy is
+hashed with its occurrence number. Identical lines necessarily share a timestamp, so
+occurrences are counted per timestamp and forgotten once the feed has moved well
+past it: memory stays flat however long the input is.
+"""
+
+from __future__ import annotations
+
+from hashlib import blake2b
+
+# How far (in seconds of feed time) an identical line may trail its twin and still be
+# counted as a second occurrence. Beyond that the counters are dropped.
+OCCURRENCE_WINDOW_S = 600
+
+
+def hash_text(text: str) -> str:
+    """A short stable hex digest (32 chars: fits every key column)."""
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def id_key(namespace: str, event_id: str) -> str:
+    """Key for an event that carries its own id (JSONL ``id``)."""
+    return hash_text(f"{namespace}\x00id\x00{event_id}")
+
+
+class OccurrenceKeys:
+    """Keys for id-less lines, numbering repeats of an identical line."""
+
+    __slots__ = ("_by_second", "_horizon", "_namespace")
+
+    def __init__(self, namespace: str) -> None:
+        self._namespace = namespace
+        self._by_second: dict[int, dict[str, int]] = {}
+        self._horizon = 0
+
+    def key(self, line: str, second: int) -> str:
+        seen = self._by_second.get(second)
+        if seen is None:
+            seen = self._by_second[second] = {}
+            if second > self._horizon:
+                self._horizon = second
+                # Amortised: after a sweep at most a window's worth of seconds remain.
+                if len(self._by_second) > 2 * OCCURRENCE_WINDOW_S:
+                    self._forget(second - OCCURRENCE_WINDOW_S)
+        n = seen.get(line, 0)
+        seen[line] = n + 1
+        if n == 0:
+            return hash_text(f"{self._namespace}\x00{line}")
+        return hash_text(f"{self._namespace}\x00{line}\x00#{n}")
+
+    def _forget(self, before: int) -> None:
+        for sec in [s for s in self._by_second if s < before]:
+            del self._by_second[sec]

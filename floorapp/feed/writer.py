@@ -1,0 +1,514 @@
+"""The feed writer: parsed lines in, the floor's store out, one transaction per batch.
+
+Per batch it (1) drops events whose key is already stored (one ``SELECT ... IN``,
+independent of history size), (2) applies the new ones to an in-memory model of the
+agents and the open calls (loaded from the store on the first batch), (3) writes
+everything with Core ``executemany``: feed events, agents' current state and its
+history, calls, notes, escalations, rejects, the feed cursor and the observers'
+decisions, all in the same write transaction. No ORM object and no SELECT per event.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.exc import OperationalError
+
+from db.engine import write_tx
+from db.models import (
+    UNASSIGNED_TEAM,
+    Agent,
+    AgentNote,
+    AgentState,
+    AgentStateChange,
+    Call,
+    FeedEventRow,
+    RejectedInput,
+    Team,
+)
+from db.upsert import insert_ignore, upsert
+from floorapp.clock import SYSTEM_CLOCK, Clock
+from floorapp.config import Settings
+from floorapp.escalations import open_escalation
+from floorapp.feed.cursor import FeedPosition, save_position
+from floorapp.feed.events import EventKind, FeedEvent, Ignored, ParsedLine, Rejected
+from floorapp.feed.keys import hash_text
+from floorapp.feed.observer import FeedObserver
+
+AVAILABLE, ON_CALL, AFTER_CALL, BREAK, OFFLINE = (
+    AgentState.AVAILABLE.value, AgentState.ON_CALL.value, AgentState.AFTER_CALL.value,
+    AgentState.BREAK.value, AgentState.OFFLINE.value,
+)
+_IN_CHUNK = 2000  # keys per IN (...): well under SQLite's and PostgreSQL's parameter limits
+MAX_OPEN_CALLS = 100_000  # open calls kept in memory; older ones are re-read when needed
+_REASON_MAX = 200
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass
+class IngestSummary:
+    accepted: int = 0  # new events applied
+    duplicates: int = 0  # events already in the store (idempotent re-ingest)
+    rejected: int = 0
+    ignored: int = 0
+    ignored_kinds: Counter[str] = field(default_factory=Counter)
+    last_ts: datetime | None = None  # the latest event time seen (accepted or duplicate)
+
+    def merge(self, other: IngestSummary) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        self.ignored += other.ignored
+        self.ignored_kinds.update(other.ignored_kinds)
+        if other.last_ts is not None and (self.last_ts is None or other.last_ts > self.last_ts):
+            self.last_ts = other.last_ts
+
+    def line(self) -> str:
+        """The one-line summary the CLI prints."""
+        text = (f"{self.accepted} accepted, {self.duplicates} duplicates, "
+                f"{self.rejected} rejected, {self.ignored} ignored")
+        if self.ignored_kinds:
+            kinds = ", ".join(f"{k} {n}" for k, n in self.ignored_kinds.most_common(5))
+            more = len(self.ignored_kinds) - 5
+            text += f" ({kinds}{f', +{more} more kinds' if more > 0 else ''})"
+        return text
+
+
+class _AgentMem:
+    __slots__ = ("call", "id", "last_break_end", "logged_in_since", "pending", "queues",
+                 "reason", "since", "state", "updated_at")
+
+    def __init__(self, agent_id: str) -> None:
+        self.id = agent_id
+        self.state: str = OFFLINE
+        self.reason: str | None = None
+        self.since: datetime | None = None
+        self.logged_in_since: datetime | None = None
+        self.last_break_end: datetime | None = None
+        self.call: str | None = None
+        self.updated_at: datetime | None = None
+        self.queues: set[str] = set()  # queue_log membership: offline when the last one goes
+        self.pending: tuple[str, str | None] | None = None  # a pause asked for during a call
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.id, "team_id": UNASSIGNED_TEAM, "tier": 1,
+            "sensitive_designated": False, "from_feed": True, "state": self.state,
+            "state_reason": self.reason, "state_since": self.since,
+            "logged_in_since": self.logged_in_since, "last_break_end": self.last_break_end,
+            "current_call_id": self.call, "updated_at": self.updated_at,
+        }
+
+
+_AGENT_STATE_COLS = ("state", "state_reason", "state_since", "logged_in_since",
+                     "last_break_end", "current_call_id", "updated_at")
+_CALL_COLS = tuple(c.name for c in Call.__table__.columns)  # type: ignore[attr-defined]
+_CALL_FACTS = {"customer": "customer_id", "queue": "queue", "complaint": "complaint",
+               "negative_sentiment": "negative_sentiment",
+               "refused_explanations": "refused_explanations",
+               "sensitive_customer": "sensitive_customer", "satisfaction": "satisfaction",
+               "effort": "effort", "hold_seconds": "hold_seconds",
+               "talk_seconds": "talk_seconds"}
+
+
+def _new_call(call_id: str) -> dict[str, Any]:
+    return {
+        "id": call_id, "queue": None, "customer_id": None, "agent_id": None,
+        "offered_at": None, "answered_at": None, "ended_at": None, "outcome": "waiting",
+        "hold_seconds": None, "talk_seconds": None, "satisfaction": None, "effort": None,
+        "complaint": False, "negative_sentiment": False, "refused_explanations": 0,
+        "sensitive_customer": False,
+    }
+
+
+def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    msg = str(exc.orig if exc.orig is not None else exc).lower()
+    return "locked" in msg or "busy" in msg or "deadlock" in msg
+
+
+class _Batch:
+    """What one batch will write, gathered while applying its events."""
+
+    __slots__ = ("agents", "calls", "escalations", "events", "history", "new_agents", "notes")
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.history: list[dict[str, Any]] = []
+        self.agents: dict[str, _AgentMem] = {}
+        self.new_agents = False
+        self.calls: dict[str, dict[str, Any]] = {}
+        self.notes: list[dict[str, Any]] = []
+        self.escalations: list[FeedEvent] = []
+
+
+class FeedWriter:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        observers: Sequence[FeedObserver] = (),
+        clock: Clock = SYSTEM_CLOCK,
+        batch_size: int = 5000,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.observers = list(observers)
+        self.clock = clock
+        self.batch_size = batch_size
+        self._loaded = False
+        self._agents: dict[str, _AgentMem] = {}
+        self._calls: dict[str, dict[str, Any]] = {}
+        self._team_ready = False
+
+    # --- public -------------------------------------------------------------------------
+
+    def write(self, items: Iterable[ParsedLine]) -> IngestSummary:
+        """Write a stream in batches of ``batch_size``, one transaction each."""
+        total = IngestSummary()
+        it = iter(items)
+        while batch := list(islice(it, self.batch_size)):
+            total.merge(self.write_batch(batch))
+        return total
+
+    def write_batch(
+        self, items: Sequence[ParsedLine], *, position: FeedPosition | None = None
+    ) -> IngestSummary:
+        """Apply one batch in one write transaction (with ``position``, save the cursor too).
+
+        If the transaction fails, the in-memory state (ours and the observers') may hold
+        events that were rolled back: it is rebuilt from the store before the retry.
+        """
+        delay = 0.05
+        for attempt in range(8):
+            try:
+                with write_tx(self.engine) as conn:
+                    if not self._loaded:
+                        self._load(conn)
+                    summary = self._apply(conn, items)
+                    if position is not None:
+                        save_position(conn, position, self.clock.now())
+                return summary
+            except OperationalError as exc:
+                self._loaded = False
+                if not _is_locked(exc) or attempt == 7:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            except BaseException:
+                self._loaded = False
+                raise
+        raise AssertionError("unreachable")
+
+    def tick_idle(self, now: datetime) -> None:
+        """Let time-based rules see time pass while the feed is quiet (``--follow``)."""
+        if not self.observers:
+            return
+        with write_tx(self.engine) as conn:
+            if not self._loaded:
+                self._load(conn)
+            for obs in self.observers:
+                obs.tick(now)
+            for obs in self.observers:
+                obs.flush(conn)
+
+    # --- state ----------------------------------------------------------------------------
+
+    def _load(self, conn: Connection) -> None:
+        """Rebuild the agents and open calls from the store, then start the observers."""
+        self._agents = {}
+        a = Agent.__table__.c  # type: ignore[attr-defined]
+        for r in conn.execute(
+            select(a.id, a.state, a.state_reason, a.state_since, a.logged_in_since,
+                   a.last_break_end, a.current_call_id, a.updated_at)
+        ):
+            m = _AgentMem(r.id)
+            m.state, m.reason, m.since = r.state, r.state_reason, r.state_since
+            m.logged_in_since, m.last_break_end = r.logged_in_since, r.last_break_end
+            m.call, m.updated_at = r.current_call_id, r.updated_at
+            self._agents[r.id] = m
+        c = Call.__table__.c  # type: ignore[attr-defined]
+        self._calls = {
+            r["id"]: dict(r)
+            for r in conn.execute(
+                select(c).where(c.ended_at.is_(None)).order_by(c.offered_at.desc())
+                .limit(MAX_OPEN_CALLS)
+            ).mappings()
+        }
+        self._team_ready = False
+        for obs in self.observers:
+            obs.start(conn)
+        self._loaded = True
+
+    def _fetch_calls(self, conn: Connection, ids: list[str]) -> None:
+        c = Call.__table__.c  # type: ignore[attr-defined]
+        for chunk in _chunks(ids, _IN_CHUNK):
+            for r in conn.execute(select(c).where(c.id.in_(chunk))).mappings():
+                self._calls[r["id"]] = dict(r)
+
+    # --- one batch ------------------------------------------------------------------------
+
+    def _apply(self, conn: Connection, items: Sequence[ParsedLine]) -> IngestSummary:
+        summary = IngestSummary()
+        events: list[FeedEvent] = []
+        rejects: list[dict[str, Any]] = []
+        now = None
+        for item in items:
+            if isinstance(item, FeedEvent):
+                events.append(item)
+            elif isinstance(item, Rejected):
+                now = now or self.clock.now()
+                rejects.append({"at": now, "source": item.source, "line_no": item.line_no,
+                                "reason": item.reason, "raw": item.raw,
+                                "raw_hash": hash_text(item.raw)})
+            elif isinstance(item, Ignored):
+                summary.ignored += 1
+                summary.ignored_kinds[item.what] += 1
+        summary.rejected = len(rejects)
+
+        new = self._new_events(conn, events)
+        summary.duplicates = len(events) - len(new)
+        summary.accepted = len(new)
+        if events:
+            summary.last_ts = max(e.ts for e in events)
+
+        missing = list({e.call for e in new if e.call is not None and e.call not in self._calls})
+        if missing:
+            self._fetch_calls(conn, missing)
+
+        batch = _Batch()
+        observers = self.observers
+        for ev in new:
+            self._apply_event(ev, batch)
+            for obs in observers:
+                obs.observe(ev)
+
+        self._store(conn, batch)
+        if rejects:
+            conn.execute(insert_ignore(conn, RejectedInput, ["source", "line_no", "raw_hash"]),
+                         rejects)
+        if observers and new:
+            latest = max(e.ts for e in new)
+            for obs in observers:
+                obs.tick(latest)
+        for obs in observers:
+            obs.flush(conn)
+        self._forget_ended(batch)
+        return summary
+
+    def _new_events(self, conn: Connection, events: list[FeedEvent]) -> list[FeedEvent]:
+        if not events:
+            return []
+        keys = list({e.key for e in events})
+        key_col = FeedEventRow.__table__.c.key  # type: ignore[attr-defined]
+        stored: set[str] = set()
+        for chunk in _chunks(keys, _IN_CHUNK):
+            stored.update(conn.execute(select(key_col).where(key_col.in_(chunk))).scalars())
+        new: list[FeedEvent] = []
+        for e in events:
+            if e.key in stored:
+                continue
+            stored.add(e.key)  # a second copy within the batch is a duplicate too
+            new.append(e)
+        return new
+
+    def _store(self, conn: Connection, b: _Batch) -> None:
+        if b.new_agents and not self._team_ready:
+            conn.execute(insert_ignore(conn, Team, ["id"]),
+                         {"id": UNASSIGNED_TEAM, "name": "Unassigned (seen in the feed)"})
+            self._team_ready = True
+        if b.agents:
+            # Only the state columns are updated: name, team and tier belong to the roster.
+            conn.execute(upsert(conn, Agent, ["id"], _AGENT_STATE_COLS),
+                         [a.row() for a in b.agents.values()])
+        if b.events:
+            conn.execute(insert(FeedEventRow), b.events)
+        if b.calls:
+            conn.execute(upsert(conn, Call, ["id"], _CALL_COLS[1:]), list(b.calls.values()))
+        if b.history:
+            conn.execute(insert(AgentStateChange), b.history)
+        if b.notes:
+            conn.execute(insert_ignore(conn, AgentNote, ["source_key"]), b.notes)
+        for ev in b.escalations:
+            call = self._calls.get(ev.call) if ev.call else None
+            open_escalation(
+                conn, self.settings, now=ev.ts, opened_by=ev.agent or "feed",
+                reason=ev.data["reason"], tier=ev.data.get("tier", 1),
+                severity=ev.data.get("severity", "light"), agent_id=ev.agent, call_id=ev.call,
+                customer_id=ev.data.get("customer") or (call or {}).get("customer_id"),
+                source_key=ev.key,
+            )
+
+    def _forget_ended(self, b: _Batch) -> None:
+        for call_id, row in b.calls.items():
+            if row["ended_at"] is not None:
+                self._calls.pop(call_id, None)
+        if len(self._calls) > MAX_OPEN_CALLS:
+            # Calls that never ended (a lost hang-up line): keep the newest; the rest are
+            # read back from the store if the feed ever mentions them again.
+            oldest = sorted(self._calls.values(),
+                            key=lambda r: r["offered_at"] or r["answered_at"] or _FAR_FUTURE)
+            for row in oldest[: len(self._calls) - MAX_OPEN_CALLS // 2]:
+                self._calls.pop(row["id"], None)
+
+    # --- applying one event -----------------------------------------------------------------
+
+    def _agent(self, agent_id: str, b: _Batch, ts: datetime) -> _AgentMem:
+        a = self._agents.get(agent_id)
+        if a is None:
+            a = self._agents[agent_id] = _AgentMem(agent_id)
+            b.new_agents = True
+        a.updated_at = ts
+        b.agents[agent_id] = a
+        return a
+
+    def _call(self, call_id: str, b: _Batch) -> dict[str, Any]:
+        row = self._calls.get(call_id)
+        if row is None:
+            row = self._calls[call_id] = _new_call(call_id)
+        b.calls[call_id] = row
+        return row
+
+    @staticmethod
+    def _transition(a: _AgentMem, state: str, reason: str | None, ts: datetime,
+                    b: _Batch) -> None:
+        reason = reason[:_REASON_MAX] if reason else None
+        if a.state == state and a.reason == reason:
+            return
+        if a.state == BREAK and state != BREAK:
+            a.last_break_end = ts
+        if state == OFFLINE:
+            a.logged_in_since = None
+            a.call = None
+            a.pending = None
+            a.queues.clear()
+        elif a.state == OFFLINE or a.logged_in_since is None:
+            a.logged_in_since = ts
+        a.state, a.reason, a.since = state, reason, ts
+        b.history.append({"agent_id": a.id, "state": state, "reason": reason, "started_at": ts})
+
+    def _after_call(self, a: _AgentMem, call_id: str, ts: datetime, b: _Batch,
+                    *, wrap_up: bool = False) -> None:
+        """The agent's call ended: wrap-up if the feed says so, else what they asked for."""
+        if a.call != call_id and not (a.call is None and a.state == ON_CALL):
+            return  # a stale end for a call the agent is no longer on
+        a.call = None
+        if wrap_up:
+            state, reason = AFTER_CALL, None
+        elif a.pending is not None:
+            state, reason = a.pending
+        else:
+            state, reason = AVAILABLE, None
+        a.pending = None
+        self._transition(a, state, reason, ts, b)
+
+    def _apply_event(self, ev: FeedEvent, b: _Batch) -> None:
+        ts, kind, data = ev.ts, ev.kind, ev.data
+        b.events.append({
+            "key": ev.key, "source": ev.source, "line_no": ev.line_no, "ts": ts,
+            "kind": kind.value, "agent_id": ev.agent, "call_id": ev.call,
+            "payload": json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            if data else None,
+        })
+        a = self._agent(ev.agent, b, ts) if ev.agent is not None else None
+
+        if kind is EventKind.CALL_RING_NO_ANSWER or kind is EventKind.RAISE_HAND:
+            return  # stored as a feed event: the rules and the console read it from there
+        if kind is EventKind.AGENT_LOGIN:
+            assert a is not None
+            queue = data.get("queue")
+            if queue:
+                a.queues.add(queue)
+            if a.state == OFFLINE:
+                self._transition(a, data.get("state", AVAILABLE), data.get("reason"), ts, b)
+            return
+        if kind is EventKind.AGENT_LOGOUT:
+            assert a is not None
+            queue = data.get("queue")
+            if queue:
+                a.queues.discard(queue)
+                if a.queues:
+                    return  # still a member of another queue
+            self._transition(a, OFFLINE, None, ts, b)
+            return
+        if kind is EventKind.STATE:
+            assert a is not None
+            state, reason = data["state"], data.get("reason")
+            if a.state == ON_CALL and a.call is not None and state in (AVAILABLE, BREAK):
+                # Asterisk lets a member pause mid-call: the pause starts when the call ends.
+                a.pending = None if state == AVAILABLE else (state, reason)
+                return
+            if state != ON_CALL:
+                a.call = None
+            a.pending = None
+            self._transition(a, state, reason, ts, b)
+            return
+        if kind is EventKind.OBSERVATION:
+            assert a is not None
+            b.notes.append({"source_key": ev.key, "agent_id": a.id, "at": ts,
+                            "author": data["supervisor"], "text": data["text"]})
+            return
+        if kind is EventKind.ESCALATION:
+            b.escalations.append(ev)
+            return
+        if ev.call is None:
+            return
+        self._apply_call(ev, a, b)
+
+    def _apply_call(self, ev: FeedEvent, a: _AgentMem | None, b: _Batch) -> None:
+        ts, kind, data = ev.ts, ev.kind, ev.data
+        call = self._call(ev.call, b)  # type: ignore[arg-type]
+        for name, col in _CALL_FACTS.items():
+            if name in data:
+                call[col] = data[name]
+        if a is not None and kind is not EventKind.CALL_OFFERED:
+            call["agent_id"] = a.id
+        if kind is EventKind.CALL_OFFERED:
+            if call["offered_at"] is None or ts < call["offered_at"]:
+                call["offered_at"] = ts
+            return
+        if kind is EventKind.CALL_ANSWERED:
+            call["answered_at"] = ts
+            if call["ended_at"] is None:
+                call["outcome"] = "in_progress"
+            if call["offered_at"] is None:
+                call["offered_at"] = ts - timedelta(seconds=data.get("hold_seconds") or 0)
+            if a is not None:
+                a.call = call["id"]
+                self._transition(a, ON_CALL, None, ts, b)
+            return
+        if kind is EventKind.CALL_UPDATE:
+            return
+        # The call is over: ended, abandoned, timed out or transferred.
+        call["ended_at"] = ts
+        if kind is EventKind.CALL_ENDED:
+            call["outcome"] = data.get("outcome", "completed")
+        elif kind is EventKind.CALL_ABANDONED:
+            call["outcome"] = data.get("outcome", "abandoned")
+        elif kind is EventKind.CALL_TRANSFERRED:
+            call["outcome"] = "transferred"
+        if call["answered_at"] is None and call["outcome"] in ("completed", "transferred"):
+            call["answered_at"] = ts - timedelta(seconds=call["talk_seconds"] or 0)
+        if call["offered_at"] is None:
+            call["offered_at"] = (call["answered_at"] or ts) - timedelta(
+                seconds=call["hold_seconds"] or 0)
+        if a is None and call["agent_id"] is not None:
+            a = self._agents.get(call["agent_id"])
+            if a is not None:
+                a.updated_at = ts
+                b.agents[a.id] = a
+        if a is not None:
+            self._after_call(a, call["id"], ts, b, wrap_up=bool(data.get("after_call")))

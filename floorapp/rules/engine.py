@@ -48,7 +48,8 @@ _STREAK_END = 3
 
 class AgentTrack:
     __slots__ = ("call", "complaints", "designated", "flagged", "id", "last_break_end",
-                 "last_hard", "last_hard_call", "logged_in", "name", "recent", "since", "state")
+                 "last_hard", "last_hard_call", "logged_in", "name", "pending", "queues",
+                 "recent", "since", "state")
 
     def __init__(self, agent_id: str, name: str, complaints: int, recent: int) -> None:
         self.id = agent_id
@@ -59,6 +60,8 @@ class AgentTrack:
         self.logged_in: datetime | None = None
         self.last_break_end: datetime | None = None
         self.call: str | None = None
+        self.pending: str | None = None  # a break asked for during a call
+        self.queues: set[str] | None = None  # queue_log membership: offline when the last goes
         self.complaints: deque[datetime] = deque(maxlen=complaints)
         self.recent: deque[bool] = deque(maxlen=recent)
         self.last_hard = False  # the last call ended was a complaint or negative call
@@ -137,7 +140,7 @@ class RulesEngine:
             EventKind.CALL_UPDATE: self._on_update,
             EventKind.CALL_ENDED: self._on_ended,
             EventKind.CALL_TRANSFERRED: self._on_ended,
-            EventKind.CALL_ABANDONED: self._on_abandoned,
+            EventKind.CALL_ABANDONED: self._on_ended,
             EventKind.RAISE_HAND: self._on_raise_hand,
             EventKind.OBSERVATION: self._on_observation,
         }
@@ -145,8 +148,13 @@ class RulesEngine:
     # --- FeedObserver -------------------------------------------------------------
 
     def start(self, conn: Connection) -> None:
+        """(Re)build from the store; the writer calls it again after a rolled-back batch."""
         from floorapp.rules.resume import resume
 
+        self._agents = {}
+        self._calls = {}
+        self._heap = []
+        self.outbox = Outbox()
         resume(self, conn)
 
     def observe(self, ev: FeedEvent) -> None:
@@ -174,9 +182,10 @@ class RulesEngine:
     def refresh_lists(self, conn: Connection) -> None:
         """Designated agents and sensitive customers change through the roster commands."""
         self._sensitive = frozenset(conn.execute(select(SensitiveCustomer.customer_id)).scalars())
-        designated = dict(
-            conn.execute(select(Agent.id, Agent.name).where(Agent.sensitive_designated)).tuples()
-        )
+        designated = {
+            aid: name for aid, name in conn.execute(
+                select(Agent.id, Agent.name).where(Agent.sensitive_designated.is_(True)))
+        }
         for agent_id, tr in self._agents.items():
             tr.designated = agent_id in designated
         self._designated = designated
@@ -251,7 +260,7 @@ class RulesEngine:
         for cid in [cid for cid, c in self._calls.items() if (c.answered or c.offered) < cutoff]:
             del self._calls[cid]
 
-    # --- agent state ------------------------------------------------------------------
+    # --- agent state: mirrors FeedWriter's derivation (floorapp/feed/writer.py) --------
 
     def _set_state(self, tr: AgentTrack, new: str, ts: datetime) -> None:
         old = tr.state
@@ -259,14 +268,16 @@ class RulesEngine:
             return
         if old == AFTER_CALL:
             self._end(tr, "after_call_overrun", ts)
+        if old == BREAK:
+            tr.last_break_end = ts
         if new == OFFLINE:
             tr.logged_in = None
             tr.call = None
+            tr.pending = None
+            tr.queues = None
             self._end(tr, "no_break", ts)
         else:
-            if old == BREAK:
-                tr.last_break_end = ts
-            if tr.logged_in is None:
+            if old == OFFLINE or tr.logged_in is None:
                 tr.logged_in = ts
             if new == BREAK:
                 self._end(tr, "no_break", ts)
@@ -279,18 +290,36 @@ class RulesEngine:
 
     def _on_login(self, ev: FeedEvent) -> None:
         tr = self.agent(ev.agent)  # type: ignore[arg-type]
-        state = ev.data.get("state")
-        if tr.state != OFFLINE:  # a login without a logout: a new shift starts now
-            self._set_state(tr, OFFLINE, ev.ts)
-        self._set_state(tr, state if state in _STATES and state != OFFLINE else AVAILABLE, ev.ts)
+        queue = ev.data.get("queue")
+        if queue:
+            if tr.queues is None:
+                tr.queues = set()
+            tr.queues.add(queue)
+        if tr.state == OFFLINE:
+            state = ev.data.get("state", AVAILABLE)
+            self._set_state(tr, state if state in _STATES else AVAILABLE, ev.ts)
 
     def _on_logout(self, ev: FeedEvent) -> None:
-        self._set_state(self.agent(ev.agent), OFFLINE, ev.ts)  # type: ignore[arg-type]
+        tr = self.agent(ev.agent)  # type: ignore[arg-type]
+        queue = ev.data.get("queue")
+        if queue and tr.queues:
+            tr.queues.discard(queue)
+            if tr.queues:
+                return  # still a member of another queue
+        self._set_state(tr, OFFLINE, ev.ts)
 
     def _on_state(self, ev: FeedEvent) -> None:
         state = ev.data.get("state")
-        if state in _STATES and ev.agent is not None:
-            self._set_state(self.agent(ev.agent), state, ev.ts)
+        if state not in _STATES or ev.agent is None:
+            return
+        tr = self.agent(ev.agent)
+        if tr.state == ON_CALL and tr.call is not None and state in (AVAILABLE, BREAK):
+            tr.pending = None if state == AVAILABLE else state  # applies when the call ends
+            return
+        if state != ON_CALL:
+            tr.call = None
+        tr.pending = None
+        self._set_state(tr, state, ev.ts)
 
     # --- calls ----------------------------------------------------------------------------
 
@@ -320,10 +349,6 @@ class RulesEngine:
         c = self.call(ev.call, ev.ts)
         self._merge(c, ev.data)
         tr = self.agent(ev.agent)
-        if c.agent is not None and c.agent != tr.id:  # re-answered elsewhere: treat as hand-over
-            prev = self._agents.get(c.agent)
-            if prev is not None and prev.call == c.id:
-                prev.call = None
         c.agent = tr.id
         c.answered = ev.ts
         tr.call = c.id
@@ -352,24 +377,38 @@ class RulesEngine:
                 self._sensitive_on_undesignated(c, tr, ts)
 
     def _on_ended(self, ev: FeedEvent) -> None:
+        """Ended, transferred or abandoned: judge the call, then the agent's next state."""
         if ev.call is None:
             return
         c = self._calls.pop(ev.call, None)
         if c is None:
             c = CallTrack(ev.call, ev.ts)
         self._merge(c, ev.data)
-        agent_id = c.agent or ev.agent
-        if agent_id is None or c.answered is None:
-            return  # never reached an agent: nothing about the agent to judge
+        agent_id = ev.agent or c.agent
+        if agent_id is None:
+            return  # never reached an agent
         tr = self.agent(agent_id)
-        self._after_merge(c, tr, ev.ts)
-        ts = ev.ts
-        # long call: it ended; propose water when it was long (fired or not yet ticked)
-        length = ts - c.answered
+        if c.answered is not None and c.agent == agent_id:
+            self._judge_call(c, tr, ev.ts)
+        if tr.call == c.id or (tr.call is None and tr.state == ON_CALL):
+            tr.call = None
+            if ev.data.get("after_call"):
+                state = AFTER_CALL
+            elif tr.pending is not None:
+                state = tr.pending
+            else:
+                state = AVAILABLE
+            tr.pending = None
+            self._set_state(tr, state, ev.ts)
+
+    def _judge_call(self, c: CallTrack, tr: AgentTrack, ts: datetime) -> None:
+        self._after_merge(c, tr, ts)
+        answered: datetime = c.answered  # type: ignore[assignment]
+        length = ts - answered
         if length >= self._long and self._on["long_call"]:
-            if not c.long_fired:
+            if not c.long_fired:  # ended before a tick saw it running
                 c.long_fired = True
-                self._fire(tr, "long_call", c.answered + self._long,
+                self._fire(tr, "long_call", answered + self._long,
                            f"call {c.id} in progress for over {_fmt(self._long)}",
                            call_id=c.id, token=c.id)
             note = (f"call {c.id} lasted {_fmt(length)}; "
@@ -381,7 +420,6 @@ class RulesEngine:
         self._end(tr, "sensitive_customer", ts, token=c.id)
         if c.hand:
             self._end(tr, "raised_hand", ts, token=c.id)
-        # hostile streak over the agent's last calls
         recent = tr.recent
         recent.append(c.negative)
         negatives = sum(recent)
@@ -393,15 +431,6 @@ class RulesEngine:
             self._end(tr, "hostile_streak", ts)
         tr.last_hard = c.complaint or c.negative
         tr.last_hard_call = c.id if tr.last_hard else None
-        if tr.call == c.id:
-            tr.call = None
-            if tr.state == ON_CALL:
-                state = ev.data.get("agent_state")
-                self._set_state(tr, state if state in _STATES else AVAILABLE, ts)
-
-    def _on_abandoned(self, ev: FeedEvent) -> None:
-        if ev.call is not None:
-            self._calls.pop(ev.call, None)
 
     # --- the rules that act on one event ------------------------------------------
 

@@ -106,15 +106,15 @@ def designated_agents(
     if not rows:
         return []
     ids = [r[0] for r in rows]
-    totals = dict(conn.execute(
+    totals: dict[str, int] = {aid: n for aid, n in conn.execute(
         select(Call.agent_id, func.count()).where(today, Call.agent_id.in_(ids))
         .group_by(Call.agent_id)
-    ).tuples())
-    sensitive = dict(conn.execute(
+    )}
+    sensitive: dict[str, int] = {aid: n for aid, n in conn.execute(
         select(Call.agent_id, func.count())
         .where(today, Call.agent_id.in_(ids), _sensitive_call_clause())
         .group_by(Call.agent_id)
-    ).tuples())
+    )}
     current = [r[6] for r in rows if r[6]]
     on_sensitive = set(conn.execute(
         select(Call.id).where(Call.id.in_(current), _sensitive_call_clause())

@@ -1,0 +1,112 @@
+"""``floorapp simulate``: a realistic live floor written into the store, as a feed would."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from datetime import datetime
+from types import FrameType
+
+from floorapp.context import AppContext
+from floorapp.feed.writer import IngestSummary
+from floorapp.simulate import has_agents, load_sim_roster, seed_demo_floor
+from floorapp.simulate.generator import FloorSimulator
+from floorapp.simulate.runner import SimulationRunner
+
+EXIT_USAGE = 2
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "simulate",
+        help="write a realistic live floor into the store (the feed behind the demo)",
+        description="Simulate a floor mid-shift and write it through the feed writer with the "
+        "distress rules on. Stops on Ctrl-C / SIGTERM or after --duration.",
+    )
+    p.add_argument("--agents", type=_positive_int, default=None,
+                   help="agents on the demo roster (default 40); with a roster in the store, "
+                   "simulate only the first N")
+    p.add_argument("--teams", type=_positive_int, default=4, help="teams on the demo roster")
+    p.add_argument("--seed", type=int, default=1, help="same seed, same floor (default 1)")
+    p.add_argument("--speed", type=_positive_float, default=1.0,
+                   help="times real time (default 1; faster runs ahead of the wall clock)")
+    p.add_argument("--duration", type=_positive_float, default=None, metavar="SEC",
+                   help="stop after this many seconds of floor time (default: run until stopped)")
+    p.add_argument("--fresh-roster", action="store_true",
+                   help="write the demo roster (upsert) even if the store has agents, and "
+                   "simulate only its agents")
+    p.add_argument("--no-rules", action="store_true", help="write the feed without the rules")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=cmd_simulate)
+
+
+def cmd_simulate(ctx: AppContext, args: argparse.Namespace) -> int:
+    engine = ctx.engine
+    now = ctx.clock.now()
+    only: list[str] | None = None
+    if args.fresh_roster or not has_agents(engine):
+        n = args.agents or 40
+        report = seed_demo_floor(engine, agents=n, teams=args.teams, seed=args.seed, now=now,
+                                 actor=ctx.actor)
+        only = [str(1001 + i) for i in range(n)]
+        if not args.quiet:
+            print(f"demo roster: {n} agents in {min(args.teams, n)} teams "
+                  f"({report.agents_added} added)", file=sys.stderr)
+    roster = load_sim_roster(engine, limit=None if only else args.agents, only=only)
+    if not roster.agents:
+        print("floorapp simulate: no agents to simulate", file=sys.stderr)
+        return EXIT_USAGE
+    sim = FloorSimulator(roster, seed=args.seed, start=now)
+    runner = SimulationRunner(engine, ctx.settings, sim, rules=not args.no_rules)
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    tty = sys.stderr.isatty() and not args.quiet
+
+    def progress(at: datetime, _s: IngestSummary) -> None:
+        if tty:
+            t = runner.total
+            local = at.astimezone(ctx.settings.timezone)
+            print(f"\r{local:%H:%M:%S}  {t.accepted} events  {t.rejected} rejected",
+                  end="", file=sys.stderr, flush=True)
+
+    if not args.quiet:
+        print(f"simulating {len(roster.agents)} agents (seed {args.seed}, speed {args.speed:g}x)"
+              "; Ctrl-C to stop", file=sys.stderr)
+    try:
+        total = runner.run(speed=args.speed, duration=args.duration, stop=stop,
+                           on_step=progress)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if tty:
+        print(file=sys.stderr)
+    if not args.quiet:
+        print(f"simulate: {total.line()}", file=sys.stderr)
+    return 0 if total.rejected == 0 else 1

@@ -1,0 +1,315 @@
+"""What a supervisor sees and does with reminders: the open list, done, snooze, skip.
+
+A reminder is addressed to a team (its team leaders see it) or to one supervisor; a
+floor manager sees every team's. Each action is a conditional UPDATE on the row's
+status, so two consoles pressing "done" at once yield one winner and one clear message,
+and each is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, or_, select, update
+
+from db.engine import read_tx, run_write
+from db.models import Agent, Flag, FlagStatus, Supervisor, SupervisorRole, SupervisorTeam
+from db.models_plan import Patrol, Reminder, ReminderKind, ReminderStatus
+from db.upsert import insert_ignore
+from floorapp import audit
+from floorapp.plan.store import load_plan
+from floorapp.scheduler.schedule import occurrences, read_roster
+from floorapp.services import ServiceError
+from floorapp.services.care import log_care, repeat_warning
+from floorapp.text import clean
+
+SNOOZE_CHOICES = (5, 10, 15)
+OPEN_STATUSES = (ReminderStatus.DUE, ReminderStatus.SNOOZED, ReminderStatus.MISSED)
+
+
+class ReminderError(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    id: int
+    job_id: str
+    kind: str
+    item: str | None
+    title: str
+    detail: str | None
+    team_id: str | None
+    agent_id: str | None
+    scheduled_for: datetime
+    due_by: datetime | None
+    status: str
+    snoozed_until: datetime | None
+    handled_at: datetime | None
+    handled_by: str | None
+    note: str | None
+    state: str  # due, overdue, missed, snoozed, done, skipped
+    warning: str | None = None  # e.g. the repeated-care warning
+
+
+@dataclass(frozen=True)
+class Coming:
+    at: datetime
+    kind: str
+    title: str
+    team_id: str | None
+
+
+@dataclass(frozen=True)
+class OpenReminders:
+    due: list[ReminderView] = field(default_factory=list)
+    overdue: list[ReminderView] = field(default_factory=list)
+    missed: list[ReminderView] = field(default_factory=list)
+    snoozed: list[ReminderView] = field(default_factory=list)
+    coming: list[Coming] = field(default_factory=list)
+
+    @property
+    def actionable(self) -> list[ReminderView]:
+        return [*self.overdue, *self.due, *self.missed]
+
+
+@dataclass(frozen=True)
+class Scope:
+    all_teams: bool
+    teams: tuple[str, ...]
+    supervisor: str
+
+    def allows(self, team: str | None, supervisor_id: str | None) -> bool:
+        if supervisor_id is not None:
+            return supervisor_id == self.supervisor or self.all_teams
+        return self.all_teams or team is None or team in self.teams
+
+
+def scope_of(conn: Connection, supervisor: str) -> Scope:
+    """A team leader sees their teams; a floor manager, or someone not on the roster
+    of supervisors (a demo, the CLI as the OS user), sees every team."""
+    role = conn.execute(
+        select(Supervisor.role).where(Supervisor.id == supervisor)).scalar()
+    teams = tuple(conn.execute(
+        select(SupervisorTeam.team_id).where(SupervisorTeam.supervisor_id == supervisor)
+    ).scalars())
+    return Scope(role is None or role == SupervisorRole.FLOOR_MANAGER, teams, supervisor)
+
+
+_COLS = (Reminder.id, Reminder.job_id, Reminder.kind, Reminder.item, Reminder.title,
+         Reminder.detail, Reminder.team_id, Reminder.agent_id, Reminder.scheduled_for,
+         Reminder.due_by, Reminder.status, Reminder.snoozed_until, Reminder.handled_at,
+         Reminder.handled_by, Reminder.note)
+
+
+def _state(row: Any, now: datetime) -> str:
+    status = row.status
+    if status == ReminderStatus.SNOOZED:
+        if row.snoozed_until is not None and row.snoozed_until > now:
+            return "snoozed"
+        status = ReminderStatus.DUE  # the snooze ran out: due again
+    if status == ReminderStatus.DUE:
+        return "overdue" if row.due_by is not None and now > row.due_by else "due"
+    return str(status)
+
+
+def _view(row: Any, now: datetime, warning: str | None = None) -> ReminderView:
+    return ReminderView(*row, state=_state(row, now), warning=warning)
+
+
+def _scoped(stmt: Any, scope: Scope) -> Any:
+    if scope.all_teams:
+        return stmt
+    return stmt.where(or_(
+        Reminder.supervisor_id == scope.supervisor,
+        (Reminder.supervisor_id.is_(None)) & (
+            Reminder.team_id.in_(scope.teams) | Reminder.team_id.is_(None)),
+    ))
+
+
+def open_reminders(
+    engine: Engine, supervisor: str, now: datetime, *, coming_limit: int = 5,
+    coming_within: timedelta = timedelta(hours=12),
+) -> OpenReminders:
+    """Due, overdue, missed and snoozed reminders for ``supervisor``, and what comes next."""
+    with read_tx(engine) as conn:
+        scope = scope_of(conn, supervisor)
+        rows = conn.execute(_scoped(
+            select(*_COLS).where(Reminder.status.in_(OPEN_STATUSES)), scope
+        ).order_by(Reminder.scheduled_for, Reminder.id)).all()
+        stored = load_plan(conn)
+        out = OpenReminders()
+        for row in rows:
+            warning = None
+            if stored is not None and row.kind == ReminderKind.CARE and row.team_id and row.item:
+                w = repeat_warning(conn, stored.plan, row.team_id, row.item, row.scheduled_for)
+                warning = w.message if w else None
+            v = _view(row, now, warning)
+            {"due": out.due, "overdue": out.overdue, "missed": out.missed,
+             "snoozed": out.snoozed}[v.state].append(v)
+        if stored is not None and coming_limit > 0:
+            roster = read_roster(conn)
+            for occ in occurrences(stored.plan, roster, now, now + coming_within):
+                if scope.allows(occ.team_id, None):
+                    out.coming.append(Coming(occ.at, occ.kind, occ.title, occ.team_id))
+                    if len(out.coming) >= coming_limit:
+                        break
+    return out
+
+
+def get(engine: Engine, reminder_id: int, now: datetime) -> ReminderView:
+    with read_tx(engine) as conn:
+        row = conn.execute(select(*_COLS).where(Reminder.id == reminder_id)).first()
+    if row is None:
+        raise ReminderError(f"no reminder #{reminder_id}")
+    return _view(row, now)
+
+
+def new_since(engine: Engine, supervisor: str, after_id: int) -> list[ReminderView]:
+    """Reminders recorded after ``after_id`` for this supervisor: what to notify about."""
+    with read_tx(engine) as conn:
+        scope = scope_of(conn, supervisor)
+        rows = conn.execute(_scoped(select(*_COLS).where(Reminder.id > after_id), scope)
+                            .order_by(Reminder.id)).all()
+        return [_view(r, r.scheduled_for) for r in rows]
+
+
+def latest_id(engine: Engine) -> int:
+    from sqlalchemy import func
+
+    with read_tx(engine) as conn:
+        return int(conn.execute(select(func.coalesce(func.max(Reminder.id), 0))).scalar_one())
+
+
+def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action: str,
+           values: dict[str, Any]) -> Any:
+    """Move an open reminder on; refuse (and audit the refusal) if it is not open or not ours."""
+    row = conn.execute(select(*_COLS).where(Reminder.id == reminder_id)).first()
+    if row is None:
+        raise ReminderError(f"no reminder #{reminder_id}")
+    scope = scope_of(conn, actor)
+    if not scope.allows(row.team_id, conn.execute(
+            select(Reminder.supervisor_id).where(Reminder.id == reminder_id)).scalar()):
+        audit.record(conn, at=now, actor=actor, action=action, target_kind="reminder",
+                     target_id=reminder_id, outcome="refused", detail="not your team")
+        raise ReminderError(f"reminder #{reminder_id} is for team {row.team_id}, not yours")
+    res = conn.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.status.in_(OPEN_STATUSES))
+        .values(**values)
+    )
+    if res.rowcount != 1:
+        who = row.handled_by or "someone"
+        raise ReminderError(f"reminder #{reminder_id} was already {row.status} by {who}")
+    return row
+
+
+def done(
+    engine: Engine, reminder_id: int, *, actor: str, now: datetime, note: str | None = None,
+    flag_agent: str | None = None, flag_detail: str | None = None,
+) -> ReminderView:
+    """Mark done with an optional note. For a patrol, ``flag_agent`` raises an "observed"
+    flag on an agent seen struggling (the note, or ``flag_detail``, says what was seen)."""
+    note = clean(note, multiline=True)
+    if flag_agent is not None and not (flag_detail or note or "").strip():
+        raise ReminderError("say what you saw to raise a flag")
+
+    def tx(conn: Connection) -> Any:
+        row = _claim(conn, reminder_id, actor, now, "reminder.done", dict(
+            status=ReminderStatus.DONE, handled_at=now, handled_by=actor, note=note))
+        if row.kind == ReminderKind.PATROL and row.team_id:
+            late = row.due_by is not None and now > row.due_by
+            conn.execute(insert_ignore(conn, Patrol, ["reminder_id"]).values(
+                team_id=row.team_id, supervisor_id=actor, reminder_id=reminder_id,
+                due_at=row.scheduled_for, at=now, outcome="late" if late else "done",
+                note=note))
+        if row.kind == ReminderKind.CARE:
+            log_care(conn, at=now, item=row.item or "care", title=row.title,
+                     team_id=row.team_id, agent_id=row.agent_id, given_by=actor,
+                     reminder_id=reminder_id, note=note)
+        audit.record(conn, at=now, actor=actor, action="reminder.done", target_kind="reminder",
+                     target_id=reminder_id, detail=f"{row.title}" + (f": {note}" if note else ""))
+        return row
+
+    run_write(engine, tx)
+    if flag_agent is not None:
+        _raise_observed(engine, actor=actor, now=now, agent_id=flag_agent,
+                        detail=clean(flag_detail, multiline=True) or note or "")
+    return get(engine, reminder_id, now)
+
+
+def snooze(
+    engine: Engine, reminder_id: int, *, actor: str, now: datetime, minutes: int
+) -> ReminderView:
+    if minutes not in SNOOZE_CHOICES:
+        raise ReminderError(f"snooze for 5, 10 or 15 minutes, not {minutes}")
+
+    def tx(conn: Connection) -> None:
+        _claim(conn, reminder_id, actor, now, "reminder.snooze", dict(
+            status=ReminderStatus.SNOOZED, snoozed_until=now + timedelta(minutes=minutes)))
+        audit.record(conn, at=now, actor=actor, action="reminder.snooze",
+                     target_kind="reminder", target_id=reminder_id, detail=f"{minutes} min")
+
+    run_write(engine, tx)
+    return get(engine, reminder_id, now)
+
+
+def skip(
+    engine: Engine, reminder_id: int, *, actor: str, now: datetime, reason: str
+) -> ReminderView:
+    reason_c = (clean(reason, multiline=True) or "").strip()
+    if not reason_c:
+        raise ReminderError("a reason is required to skip a reminder")
+
+    def tx(conn: Connection) -> None:
+        row = _claim(conn, reminder_id, actor, now, "reminder.skip", dict(
+            status=ReminderStatus.SKIPPED, handled_at=now, handled_by=actor, note=reason_c))
+        if row.kind == ReminderKind.PATROL and row.team_id:
+            conn.execute(insert_ignore(conn, Patrol, ["reminder_id"]).values(
+                team_id=row.team_id, supervisor_id=actor, reminder_id=reminder_id,
+                due_at=row.scheduled_for, at=now, outcome="skipped", note=reason_c))
+        audit.record(conn, at=now, actor=actor, action="reminder.skip", target_kind="reminder",
+                     target_id=reminder_id, detail=reason_c)
+
+    run_write(engine, tx)
+    return get(engine, reminder_id, now)
+
+
+class _FixedClock:
+    def __init__(self, at: datetime) -> None:
+        self._at = at
+
+    def now(self) -> datetime:
+        return self._at
+
+
+def _raise_observed(engine: Engine, *, actor: str, now: datetime, agent_id: str,
+                    detail: str) -> None:
+    """Through the flags service when it is there (one write path for hand-raised flags)."""
+    try:
+        from floorapp.services.flags import raise_observed
+    except ImportError:
+        raise_observed = None  # type: ignore[assignment]
+    if raise_observed is not None:
+        from floorapp.context import AppContext
+
+        ctx = AppContext(db_url=engine.url.render_as_string(hide_password=False),
+                         clock=_FixedClock(now), actor=actor)
+        ctx.__dict__["engine"] = engine  # reuse this engine (cached_property slot)
+        raise_observed(ctx, actor, agent_id, f"patrol: {detail}")
+        return
+
+    def tx(conn: Connection) -> None:
+        if conn.execute(select(Agent.id).where(Agent.id == agent_id)).first() is None:
+            raise ReminderError(f"no agent {agent_id!r} on this floor")
+        conn.execute(insert_ignore(conn, Flag, ["open_key"]).values(
+            agent_id=agent_id, kind="observed", status=FlagStatus.RAISED,
+            open_key=f"{agent_id}|observed", detail=f"patrol: {detail}", raised_at=now,
+            raised_by=actor, last_seen=now, updated_at=now))
+        audit.record(conn, at=now, actor=actor, action="flag.raise", target_kind="agent",
+                     target_id=agent_id, detail=f"from patrol: {detail}")
+
+    run_write(engine, tx)
+

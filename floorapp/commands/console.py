@@ -1,0 +1,146 @@
+"""`floorapp console [--team T]` and `floorapp demo`: the live floor console.
+
+The demo fills a demo database with a roster, starts ``floorapp simulate`` beside it as a child
+process, and opens the console as the demo floor manager. The child never outlives the
+console: it dies with it on Linux (PR_SET_PDEATHSIG, even on a crash of the parent), and is
+terminated on every normal way out (finally + atexit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import platformdirs
+
+from floorapp.config import APP_NAME
+from floorapp.context import AppContext
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("console", help="open the live floor console (the default command)")
+    p.add_argument("--team", metavar="T", help="show only this team")
+    p.set_defaults(func=cmd_console)
+
+    d = sub.add_parser(
+        "demo",
+        help="fill a demo database, start the simulator beside it, open the console",
+        description="A demo floor on a fresh SQLite file in the user data directory (or the "
+        "database --db / FLOORAPP_DB names), with a simulated live feed running beside the "
+        "console until it exits.",
+    )
+    d.add_argument("--agents", type=int, default=60, help="agents on the demo floor (default 60)")
+    d.add_argument("--teams", type=int, default=4, help="teams (default 4)")
+    d.add_argument("--seed", type=int, default=1, help="same seed, same floor (default 1)")
+    d.add_argument("--speed", type=float, default=1.0, help="simulator speed (default 1)")
+    d.add_argument("--team", metavar="T", help="open the console on this team only")
+    d.set_defaults(func=cmd_demo)
+
+
+def _open_console(ctx: AppContext, team: str | None) -> int:
+    # Frame rate and colours must be settled before Textual is imported (issue 6).
+    from floorapp.identity import UnknownSupervisor, over_ssh, resolve_actor
+    from floorapp.terminal import prepare_environment
+
+    prepare_environment(over_ssh())
+    try:
+        actor = resolve_actor(ctx.engine, ctx.actor)
+    except UnknownSupervisor as exc:
+        print(f"floorapp: {exc}", file=sys.stderr)
+        return 1
+    from screens.app import FloorApp
+
+    app = FloorApp(ctx, team=team, actor=actor.id)
+    app.actor_info = actor
+    app.run()
+    return 0
+
+
+def cmd_console(ctx: AppContext, args: argparse.Namespace) -> int:
+    return _open_console(ctx, args.team)
+
+
+def demo_db_url(explicit: str | None) -> str:
+    """The URL the demo writes to: the one the user named, else a fresh file of its own."""
+    from floorapp.config import resolve_db_url
+
+    if explicit or os.environ.get("FLOORAPP_DB"):
+        return resolve_db_url(explicit)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(platformdirs.user_data_dir(APP_NAME)) / f"demo-{stamp}-{os.getpid()}.db"
+    return f"sqlite:///{path}"
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the console's process dies (Linux)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the atexit/finally path still stops the child
+
+
+def start_simulator(url: str, args: argparse.Namespace, log_path: Path) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "floorapp", "--db", url, "simulate", "--quiet",
+           "--agents", str(args.agents), "--teams", str(args.teams), "--seed", str(args.seed),
+           "--speed", str(args.speed)]
+    log = open(log_path, "ab")
+    try:
+        return subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            # Its own session: the terminal's signals go to the console, which stops it.
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+    finally:
+        log.close()
+
+
+def stop_simulator(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def cmd_demo(ctx: AppContext, args: argparse.Namespace) -> int:
+    from floorapp import simulate
+    from floorapp.supervisors import add_supervisor
+
+    url = demo_db_url(getattr(args, "db", None))
+    ctx = AppContext(db_url=url, settings=ctx.settings, clock=ctx.clock,
+                     actor=args.actor or simulate.DEMO_FLOOR_MANAGER[0])
+    now = ctx.clock.now()
+    simulate.seed_demo_floor(ctx.engine, agents=args.agents, teams=args.teams, seed=args.seed,
+                             now=now, actor=ctx.actor)
+    if args.actor:
+        # Whoever opens the demo acts as a floor manager on it (all teams, overrides).
+        add_supervisor(ctx.engine, sup_id=ctx.actor, name=ctx.actor, role="floor_manager",
+                       teams=[], keys=[], actor=ctx.actor, now=now)
+    from db.engine import sqlite_path
+
+    db_file = sqlite_path(url)
+    log_path = (db_file.with_suffix(".simulate.log") if db_file is not None
+                else Path(platformdirs.user_log_dir(APP_NAME)) / "demo-simulate.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    proc = start_simulator(url, args, log_path)
+    atexit.register(stop_simulator, proc)
+    try:
+        code = _open_console(ctx, args.team)
+    finally:
+        stop_simulator(proc)
+    print(f"demo database: {url}\nsimulator log: {log_path}")
+    return code

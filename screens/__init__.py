@@ -1,0 +1,1 @@
+"""The Textual console: screens, widgets, styles. Reads and writes only through services."""

@@ -1,0 +1,583 @@
+"""FloorApp: the live floor console. Screens call floorapp services, never SQL.
+
+Refresh follows Dolphie's pattern: one thread worker reads what changed (``BoardReader``),
+hands the delta to the UI thread, which patches the tables inside ``batch_update`` and then
+re-arms the timer, so refreshes never overlap and a slow database never blocks a key press.
+Actions run in thread workers too (a write can wait on SQLite's lock).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from floorapp.context import AppContext
+from floorapp.identity import Actor
+from floorapp.services import ServiceError, supervisors
+from floorapp.services import escalations as esc_service
+from floorapp.services import flags as flag_service
+from floorapp.services.board import BoardDelta, BoardReader
+from floorapp.services.escalations import TIER_NAMES, EscalationView, HandoffLimit
+from floorapp.services.flags import INTERVENTIONS, FlagView
+from screens.board import SORTS, AgentBoard
+from screens.cells import STATE_WORDS
+from screens.commands import FloorCommands
+from screens.detail import AgentDetailScreen, EscalationDetailScreen
+from screens.dialogs import ChoiceDialog, ConfirmDialog, NoteDialog
+from screens.flags import FlagTable
+from screens.header import FloorHeader
+from screens.help import HelpScreen
+from screens.queues import QueueTable
+from screens.table import LiveTable
+
+log = logging.getLogger(__name__)
+
+VIEWS: tuple[tuple[str, str], ...] = (
+    ("board", "1 Board"),
+    ("flags", "2 Flags"),
+    ("tier1", "3 Tier 1"),
+    ("tier2", "4 Tier 2"),
+    ("tier3", "5 Desk"),
+    ("all", "6 All esc."),
+)
+QUEUE_TIERS = {"tier1": 1, "tier2": 2, "tier3": 3, "all": None}
+
+
+class FloorApp(App[None]):
+    TITLE = "floorapp"
+    CSS_PATH = "floor.tcss"
+    COMMANDS = App.COMMANDS | {FloorCommands}
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        *[Binding(str(n), f"view('{v}')", title, show=False, id=f"app.view.{v}")
+          for n, (v, title) in enumerate(VIEWS, start=1)],
+    ]
+    # Seconds between reads of what changed: under the issue's one-second promise with room
+    # for the read itself, and slow enough to keep the bytes sent over SSH modest.
+    POLL_INTERVAL = 0.7
+
+    def __init__(self, ctx: AppContext, team: str | None = None, *,
+                 actor: str | None = None, poll_interval: float | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.team = team
+        self.actor = actor or ctx.actor
+        self.actor_info: Actor | None = None
+        self.reader = BoardReader(ctx, self.actor, team=team)
+        self.poll_interval = poll_interval if poll_interval is not None else self.POLL_INTERVAL
+        self.loaded = False
+        self.polls = 0
+        self._polling = False
+        self._poll_again = False
+        self._stopping = False
+
+    # --- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield FloorHeader(self.ctx.settings.timezone, self.actor,
+                          f"team {self.team}" if self.team else None, id="header")
+        with TabbedContent(initial="board", id="views"):
+            with TabPane(VIEWS[0][1], id="board"):
+                yield AgentBoard(id="board-table")
+            with TabPane(VIEWS[1][1], id="flags"):
+                yield FlagTable(id="flags-table")
+            for view, title in VIEWS[2:]:
+                with TabPane(title, id=view):
+                    yield QueueTable(QUEUE_TIERS[view], id=f"{view}-table")
+        yield Footer()
+
+    @property
+    def board(self) -> AgentBoard:
+        return self.query_one("#board-table", AgentBoard)
+
+    @property
+    def flag_table(self) -> FlagTable:
+        return self.query_one("#flags-table", FlagTable)
+
+    def queue(self, view: str) -> QueueTable:
+        return self.query_one(f"#{view}-table", QueueTable)
+
+    def tables(self) -> list[LiveTable]:
+        return [self.board, self.flag_table, *[self.queue(v) for v in QUEUE_TIERS]]
+
+    @property
+    def active_view(self) -> str:
+        return self.query_one("#views", TabbedContent).active
+
+    def on_mount(self) -> None:
+        now = self.ctx.clock.now()
+        for t in self.tables():
+            t.now = now
+        self.query_one(FloorHeader).tick(now)
+        self.board.focus()
+        self.set_interval(1.0, self.tick)
+        self._start_poll()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        table = self.table_for(event.pane.id or "")
+        if table is not None:
+            table.tick(self.ctx.clock.now())
+            table.focus()
+
+    def table_for(self, view: str) -> LiveTable | None:
+        if view == "board":
+            return self.board
+        if view == "flags":
+            return self.flag_table
+        if view in QUEUE_TIERS:
+            return self.queue(view)
+        return None
+
+    # --- live refresh -------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Once a second: the clock, time-in-state and deadlines of the rows on screen."""
+        now = self.ctx.clock.now()
+        header = self.query_one(FloorHeader)
+        header.past_now = sum(1 for e in self.reader_escalations() if e.deadline <= now)
+        header.tick(now)
+        table = self.table_for(self.active_view)
+        if table is not None:
+            table.tick(now)
+
+    def reader_escalations(self) -> list[EscalationView]:
+        return list(self.queue("all").model.values())
+
+    def poll_now(self) -> None:
+        self._start_poll()
+
+    def _start_poll(self) -> None:
+        if self._stopping:
+            return
+        if self._polling:
+            self._poll_again = True
+            return
+        self._polling = True
+        self._poll_worker()
+
+    @work(thread=True, group="poll", exit_on_error=False)
+    def _poll_worker(self) -> None:
+        try:
+            if self.actor_info is None:
+                self.actor_info = supervisors.actor_of(self.ctx, self.actor)
+            delta = self.reader.poll()
+        except Exception as exc:  # the database went away, a lock outlived the timeout...
+            log.exception("refresh failed")
+            self._safe_call(self._poll_failed, exc)
+            return
+        self._safe_call(self._apply_delta, delta)
+
+    def _safe_call(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            self.call_from_thread(fn, *args)
+        except RuntimeError:  # the app closed while the worker was reading
+            pass
+
+    def _poll_failed(self, exc: Exception) -> None:
+        self.notify(f"Could not read the floor: {exc}", severity="error", markup=False,
+                    timeout=5)
+        self._polling = False
+        self.set_timer(max(self.poll_interval, 2.0), self._start_poll)
+
+    def _apply_delta(self, delta: BoardDelta) -> None:
+        now = delta.figures.as_of
+        with self.batch_update():
+            for t in self.tables():
+                t.now = now
+            if delta.full or delta.agents:
+                self.board.apply(delta.agents, full=delta.full)
+            if delta.full or delta.flags or delta.flags_gone:
+                self.flag_table.apply(delta.flags, delta.flags_gone, full=delta.full)
+            if delta.full or delta.escalations or delta.escalations_gone:
+                for view in QUEUE_TIERS:
+                    self.queue(view).apply(delta.escalations, delta.escalations_gone,
+                                           full=delta.full)
+            self.query_one(FloorHeader).update_figures(delta.figures)
+        self.loaded = True
+        self.polls += 1
+        self._polling = False
+        if self._poll_again:
+            self._poll_again = False
+            self._start_poll()
+        else:
+            self.set_timer(self.poll_interval, self._start_poll)
+
+    async def action_quit(self) -> None:
+        self._stopping = True
+        self.exit()
+
+    # --- running actions off the UI thread ----------------------------------------------
+
+    def perform(self, label: str, fn: Callable[[], Any], *,
+                then: Callable[[], None] | None = None,
+                on_error: Callable[[ServiceError], bool] | None = None) -> None:
+        """Run a service call in a thread; tell the supervisor how it went; refresh."""
+
+        def job() -> None:
+            try:
+                fn()
+            except ServiceError as exc:
+                self._safe_call(self._action_failed, label, exc, on_error)
+                return
+            except Exception as exc:
+                log.exception("%s failed", label)
+                self._safe_call(self._action_failed, label, ServiceError(str(exc)), None)
+                return
+            self._safe_call(self._action_done, label, then)
+
+        self.run_worker(job, thread=True, group="action", exit_on_error=False)
+
+    def _action_done(self, label: str, then: Callable[[], None] | None) -> None:
+        self.notify(label, timeout=3, markup=False)
+        self.poll_now()
+        if then is not None:
+            then()
+
+    def _action_failed(self, label: str, exc: ServiceError,
+                       on_error: Callable[[ServiceError], bool] | None) -> None:
+        if on_error is not None and on_error(exc):
+            return
+        self.notify(str(exc), title="Refused", severity="error", markup=False, timeout=8)
+
+    # --- targets --------------------------------------------------------------------------
+
+    def current_agent_id(self) -> str | None:
+        view = self.active_view
+        if view == "board":
+            a = self.board.selected()
+            return a.id if a else None
+        if view == "flags":
+            f = self.flag_table.selected()
+            return f.agent_id if f else None
+        if view in QUEUE_TIERS:
+            e = self.queue(view).selected()
+            return e.agent_id if e else None
+        return None
+
+    def current_flag(self) -> FlagView | None:
+        if self.active_view != "flags":
+            self.action_view("flags")
+            self.notify("Pick a flag in the flags view, then press the key again.",
+                        markup=False, timeout=4)
+            return None
+        f = self.flag_table.selected()
+        if f is None:
+            self.notify("No open flag selected.", markup=False)
+        return f  # type: ignore[no-any-return]
+
+    def current_escalation(self) -> EscalationView | None:
+        view = self.active_view
+        if view not in QUEUE_TIERS:
+            self.action_view("all")
+            self.notify("Pick an escalation in a queue, then press the key again.",
+                        markup=False, timeout=4)
+            return None
+        e = self.queue(view).selected()
+        if e is None:
+            self.notify("No escalation selected.", markup=False)
+        return e  # type: ignore[no-any-return]
+
+    def agent_name(self, agent_id: str) -> str:
+        a = self.board.model.get(agent_id)
+        return a.name if a else agent_id
+
+    # --- views ------------------------------------------------------------------------------
+
+    def action_view(self, view: str) -> None:
+        self.query_one("#views", TabbedContent).active = view
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(list(self.BINDINGS)))  # type: ignore[arg-type]
+
+    def refresh_header(self) -> None:
+        header = self.query_one(FloorHeader)
+        note = self.board.describe_filters()
+        sort = self.board.sort_name
+        if sort != "attention":
+            note = ", ".join(p for p in (note, f"by {SORTS[sort][0]}") if p)
+        header.view_note = note
+        header.refresh()
+
+    def action_agent_detail(self, agent_id: str | None = None) -> None:
+        agent_id = agent_id or self.current_agent_id()
+        if agent_id is None:
+            self.notify("No agent selected.", markup=False)
+            return
+        self.push_screen(AgentDetailScreen(agent_id))
+
+    def action_escalation_detail(self, esc_id: int | None = None) -> None:
+        if esc_id is None:
+            e = self.current_escalation()
+            if e is None:
+                return
+            esc_id = e.id
+        self.push_screen(EscalationDetailScreen(esc_id))
+
+    def action_team_filter(self) -> None:
+        teams = sorted({(a.team_id, a.team_name) for a in self.board.model.values()})
+        choices = [("*", "all teams"), *[(tid, f"{name} ({tid})") for tid, name in teams]]
+        self.action_view("board")
+
+        def chosen(value: object) -> None:
+            if value is not None:
+                self.board.set_filters(team=None if value == "*" else str(value))
+
+        self.push_screen(ChoiceDialog("Show which team?", choices), chosen)
+
+    def action_state_filter(self) -> None:
+        choices = [("*", "all states"), *[(s.value, w) for s, w in STATE_WORDS.items()]]
+        self.action_view("board")
+
+        def chosen(value: object) -> None:
+            if value is not None:
+                self.board.set_filters(state=None if value == "*" else str(value))
+
+        self.push_screen(ChoiceDialog("Show which state?", choices), chosen)
+
+    def action_search(self) -> None:
+        self.action_view("board")
+
+        def chosen(value: object) -> None:
+            if value is not None:
+                self.board.set_filters(search=str(value))
+
+        self.push_screen(NoteDialog("Search agents by name or id (empty: show all)",
+                                    required=False, value=self.board.search or ""), chosen)
+
+    def action_sort(self, name: str) -> None:
+        self.action_view("board")
+        self.board.set_sort(name)
+
+    # --- agent actions --------------------------------------------------------------------
+
+    def action_raise_flag(self, agent_id: str | None = None,
+                          then: Callable[[], None] | None = None) -> None:
+        agent_id = agent_id or self.current_agent_id()
+        if agent_id is None:
+            self.notify("No agent selected.", markup=False)
+            return
+
+        def noted(text: object) -> None:
+            if text:
+                self.perform(f"Flag raised on {self.agent_name(agent_id)}",
+                             lambda: flag_service.raise_observed(self.ctx, self.actor, agent_id,
+                                                                 str(text)), then=then)
+
+        self.push_screen(NoteDialog(f"Raise a flag on {self.agent_name(agent_id)}: "
+                                    "what did you observe?",
+                                    placeholder="observed agitated: raised voice, hit the desk"),
+                         noted)
+
+    def action_escalate(self, agent_id: str | None = None,
+                        then: Callable[[], None] | None = None) -> None:
+        agent_id = agent_id or self.current_agent_id()
+        if agent_id is None:
+            self.notify("No agent selected.", markup=False)
+            return
+        name = self.agent_name(agent_id)
+
+        def severity_chosen(severity: object) -> None:
+            if severity is None:
+                return
+
+            def reason_given(reason: object) -> None:
+                if reason:
+                    self.perform(f"Escalation opened for {name}",
+                                 lambda: esc_service.open_by_hand(
+                                     self.ctx, self.actor, agent_id, str(reason), tier=1,
+                                     severity=str(severity)), then=then)
+
+            self.push_screen(NoteDialog(f"Escalate {name}'s call ({severity}): the reason"),
+                             reason_given)
+
+        self.push_screen(ChoiceDialog(f"Open an escalation for {name}'s call: how severe?",
+                                      [("light", "light: routine, no dispute"),
+                                       ("medium", "medium: disputed, hard, long"),
+                                       ("high", "high: a risk case (15 minutes)")]),
+                         severity_chosen)
+
+    # --- flag actions -----------------------------------------------------------------------
+
+    def action_acknowledge_flag(self) -> None:
+        f = self.current_flag()
+        if f is not None:
+            self.perform(f"Flag on {f.agent_name} acknowledged",
+                         lambda: flag_service.acknowledge(self.ctx, self.actor, f.id))
+
+    def action_step_in(self) -> None:
+        f = self.current_flag()
+        if f is None:
+            return
+
+        def chosen(intervention: object) -> None:
+            if intervention is None:
+                return
+
+            def noted(note: object) -> None:
+                if note is None:
+                    return
+                self.perform(f"Stepped in on {f.agent_name}: {INTERVENTIONS[str(intervention)]}",
+                             lambda: flag_service.step_in(self.ctx, self.actor, f.id,
+                                                          str(intervention), str(note) or None))
+
+            self.push_screen(NoteDialog("A note on stepping in (optional)", required=False),
+                             noted)
+
+        self.push_screen(ChoiceDialog(f"Step in with {f.agent_name}: how?",
+                                      list(INTERVENTIONS.items())), chosen)
+
+    def action_resolve_flag(self) -> None:
+        f = self.current_flag()
+        if f is None:
+            return
+
+        def noted(note: object) -> None:
+            if note:
+                self.perform(f"Flag on {f.agent_name} resolved",
+                             lambda: flag_service.resolve(self.ctx, self.actor, f.id, str(note)))
+
+        self.push_screen(NoteDialog(f"Resolve the flag on {f.agent_name}: what was done?"),
+                         noted)
+
+    # --- escalation actions ---------------------------------------------------------------
+
+    def action_claim(self) -> None:
+        e = self.current_escalation()
+        if e is not None:
+            self.perform(f"You hold escalation #{e.id}",
+                         lambda: esc_service.claim(self.ctx, self.actor, e.id))
+
+    def action_assign(self) -> None:
+        e = self.current_escalation()
+        if e is None:
+            return
+
+        def load() -> None:
+            try:
+                sups = supervisors.list_supervisors(self.ctx)
+            except Exception as exc:
+                self._safe_call(self.notify, f"Could not list supervisors: {exc}")
+                return
+            self._safe_call(show, sups)
+
+        def show(sups: list[supervisors.SupervisorView]) -> None:
+            if not sups:
+                self.notify("No supervisors on this floor yet.", markup=False)
+                return
+            choices = [(s.id, f"{s.name} ({s.id}, {', '.join(s.teams) or s.role})")
+                       for s in sups]
+
+            def chosen(to: object) -> None:
+                if to is not None:
+                    self.perform(f"Escalation #{e.id} assigned to {to}",
+                                 lambda: esc_service.assign(self.ctx, self.actor, e.id, str(to)))
+
+            self.push_screen(ChoiceDialog(f"Assign escalation #{e.id} to", choices), chosen)
+
+        self.run_worker(load, thread=True, group="action", exit_on_error=False)
+
+    def action_next_tier(self) -> None:
+        e = self.current_escalation()
+        if e is None:
+            return
+        target = TIER_NAMES.get(e.tier + 1, "beyond the complaint desk")
+
+        def override(exc: ServiceError) -> bool:
+            if not isinstance(exc, HandoffLimit):
+                return False
+            if self.actor_info is None or not self.actor_info.is_floor_manager:
+                return False
+
+            def reason_given(reason: object) -> None:
+                if reason:
+                    self.perform(f"Escalation #{e.id} handed to {target} (override)",
+                                 lambda: esc_service.next_tier(self.ctx, self.actor, e.id,
+                                                               override_reason=str(reason)))
+
+            self.push_screen(NoteDialog(f"{exc}\nAs floor manager you may override: "
+                                        "give the reason (escape: leave it)"), reason_given)
+            return True
+
+        def confirmed(yes: object) -> None:
+            if yes:
+                self.perform(f"Escalation #{e.id} handed to {target}",
+                             lambda: esc_service.next_tier(self.ctx, self.actor, e.id),
+                             on_error=override)
+
+        self.push_screen(ConfirmDialog(f"Hand escalation #{e.id} ({e.handoffs} hand-offs so "
+                                       f"far) to {target}?"), confirmed)
+
+    def action_resolve_escalation(self) -> None:
+        e = self.current_escalation()
+        if e is None:
+            return
+
+        def noted(note: object) -> None:
+            if note:
+                self.perform(f"Escalation #{e.id} resolved",
+                             lambda: esc_service.resolve(self.ctx, self.actor, e.id, str(note)))
+
+        self.push_screen(NoteDialog(f"Resolve escalation #{e.id}: what was done?"), noted)
+
+    def action_escalation_note(self, esc_id: int | None = None,
+                               then: Callable[[], None] | None = None) -> None:
+        if esc_id is None:
+            e = self.current_escalation()
+            if e is None:
+                return
+            esc_id = e.id
+        target = esc_id
+
+        def noted(note: object) -> None:
+            if note:
+                self.perform(f"Note added to escalation #{target}",
+                             lambda: esc_service.add_note(self.ctx, self.actor, target,
+                                                          str(note)), then=then)
+
+        self.push_screen(NoteDialog(f"A note on escalation #{target}"), noted)
+
+    # --- the command palette ------------------------------------------------------------------
+
+    def command_entries(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        entries: list[tuple[str, str, Callable[[], Any]]] = []
+        for n, (view, title) in enumerate(VIEWS, start=1):
+            label = title.split(" ", 1)[1]
+            entries.append((f"View: {label}", f"key {n}", lambda v=view: self.action_view(v)))
+        entries += [
+            ("Agent: open detail", "enter on the board", self.action_agent_detail),
+            ("Agent: raise a flag (observed)", "r on the board", self.action_raise_flag),
+            ("Agent: open an escalation for the call", "e on the board", self.action_escalate),
+            ("Board: filter by team", "t", self.action_team_filter),
+            ("Board: filter by state", "s", self.action_state_filter),
+            ("Board: search by name or id", "/", self.action_search),
+            ("Board: clear filters", "escape", self.board.action_clear_filters),
+        ]
+        for name, (label, _key) in SORTS.items():
+            entries.append((f"Board: sort by {label}", "o cycles",
+                            lambda n=name: self.action_sort(n)))
+        entries += [
+            ("Flag: acknowledge", "a in flags", self.action_acknowledge_flag),
+            ("Flag: step in", "i in flags", self.action_step_in),
+            ("Flag: resolve with a note", "x in flags", self.action_resolve_flag),
+            ("Escalation: claim", "c in a queue", self.action_claim),
+            ("Escalation: assign to a supervisor", "a in a queue", self.action_assign),
+            ("Escalation: move to the next tier", "n in a queue", self.action_next_tier),
+            ("Escalation: resolve with a note", "x in a queue", self.action_resolve_escalation),
+            ("Escalation: add a note", "m in a queue", self.action_escalation_note),
+            ("Escalation: history", "enter in a queue", self.action_escalation_detail),
+            ("Help: every key", "?", self.action_help),
+        ]
+        return entries
+
+
+def run_console(ctx: AppContext, team: str | None = None) -> int:
+    FloorApp(ctx, team=team).run()
+    return 0
+

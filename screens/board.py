@@ -1,0 +1,223 @@
+"""The agent board: one row per agent, those who need attention first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding
+
+from db.models import AgentState
+from floorapp.services.board import AgentRow
+from floorapp.services.flags import SEVERITY_RANK
+from screens import cells
+from screens.table import Col, LiveTable
+
+_FAR = 1e18
+
+
+def _ts(value: Any) -> float:
+    return value.timestamp() if value is not None else _FAR
+
+
+def attention_key(a: AgentRow) -> tuple[Any, ...]:
+    """Open flag first (most severe), then the longest call, then the longest after-call."""
+    flagged = 0 if a.flag_severity else 1
+    rank = -SEVERITY_RANK.get(a.flag_severity, 0) if a.flag_severity else 0  # type: ignore[call-overload]
+    if a.state == AgentState.ON_CALL:
+        group, since = 0, _ts(a.call_started)
+    elif a.state == AgentState.AFTER_CALL:
+        group, since = 1, _ts(a.state_since)
+    else:
+        group, since = 2, 0.0
+    return (flagged, rank, group, since, a.name, a.id)
+
+
+SORTS: dict[str, tuple[str, Callable[[AgentRow], Any]]] = {
+    "attention": ("attention", attention_key),
+    "name": ("name", lambda a: (a.name, a.id)),
+    "team": ("team", lambda a: (a.team_name, a.name, a.id)),
+    "state": ("state", lambda a: (a.state, _ts(a.state_since), a.id)),
+    "in_state": ("longest in state", lambda a: (_ts(a.state_since), a.id)),
+    "calls": ("most calls", lambda a: (-a.calls_today, a.name, a.id)),
+    "complaints": ("most complaints", lambda a: (-a.complaints_today, a.name, a.id)),
+}
+
+
+class AgentBoard(LiveTable):
+    COLUMNS = (
+        Col("flag", "Flag", 6),
+        Col("name", "Name", 14),
+        Col("state", "State", 10),
+        Col("in_state", "In state", 7),
+        Col("call", "Call", 7, priority=2),
+        Col("calls", "Calls", 5, priority=3),
+        Col("cmpl", "Cmpl", 4, priority=3),
+        Col("team", "Team", 8, priority=4),
+        Col("id", "Id", 10, priority=5),
+    )
+    TIME_COLUMNS = ("in_state", "call")
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("enter", "detail", "Detail", id="board.detail"),
+        Binding("r", "raise_flag", "Raise flag", id="board.raise_flag"),
+        Binding("e", "escalate", "Escalate", id="board.escalate"),
+        Binding("o", "cycle_sort", "Sort", id="board.sort"),
+        Binding("t", "team_filter", "Team", id="board.team"),
+        Binding("s", "state_filter", "State", id="board.state"),
+        Binding("slash", "search", "Search", id="board.search"),
+        Binding("escape", "clear_filters", "Clear filters", show=False, id="board.clear"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.model: dict[str, AgentRow] = {}
+        self.sort_name = "attention"
+        self.team_filter: str | None = None
+        self.state_filter: str | None = None
+        self.search: str | None = None
+
+    # --- what a row shows ---------------------------------------------------------------
+
+    def cell(self, a: AgentRow, key: str) -> Any:
+        if key == "flag":
+            return cells.flag_cell(a.flag_severity, a.flag_status)
+        if key == "name":
+            return cells.KeyedText(a.name, a.id)
+        if key == "state":
+            return cells.state_cell(a.state, a.state_reason)
+        if key == "in_state":
+            return Text(cells.since(a.state_since, self.now) if self.now else "", justify="right")
+        if key == "call":
+            return cells.call_cell(a.call_started, self.now) if self.now else Text("")
+        if key == "calls":
+            return cells.number(a.calls_today)
+        if key == "cmpl":
+            return cells.number(a.complaints_today, warn_at=1)
+        if key == "team":
+            return cells.plain(a.team_name)
+        if key == "id":
+            return cells.plain(a.id, "dim")
+        raise KeyError(key)
+
+    def item(self, key: str) -> AgentRow | None:
+        return self.model.get(key)
+
+    def matches(self, a: AgentRow) -> bool:
+        if self.team_filter is not None and a.team_id != self.team_filter:
+            return False
+        if self.state_filter is not None and a.state != self.state_filter:
+            return False
+        if self.search:
+            needle = self.search.casefold()
+            if needle not in a.name.casefold() and needle not in a.id.casefold():
+                return False
+        return True
+
+    # --- live updates -------------------------------------------------------------------
+
+    def apply(self, changed: Iterable[AgentRow], *, full: bool = False) -> None:
+        """Patch the table with the agents that changed; re-sort only if the order moved."""
+        if full:
+            self.model.clear()
+        reorder = full
+        key_fn = SORTS[self.sort_name][1]
+        drop: list[str] = []
+        for a in changed:
+            old = self.model.get(a.id)
+            self.model[a.id] = a
+            if not self.shown:
+                continue
+            if self.matches(a):
+                if old is None or a.id not in self.rows or key_fn(old) != key_fn(a):
+                    reorder = True
+                self.put(a.id, a, old if a.id in self.rows else None)
+            elif a.id in self.rows:
+                drop.append(a.id)
+        if full:
+            self.rebuild_rows()
+            return
+        self.drop(drop)
+        if reorder:
+            self.resort()
+
+    def rebuild_rows(self) -> None:
+        keep = self.cursor_key()
+        self.clear()
+        if not self.shown:
+            return
+        rows = sorted((a for a in self.model.values() if self.matches(a)),
+                      key=SORTS[self.sort_name][1])
+        for a in rows:
+            self.add_row(*[self.cell(a, c.key) for c in self.shown], key=a.id)
+        if keep is not None:
+            self.select_key(keep)
+
+    def resort(self) -> None:
+        """Re-order rows; the cursor stays on the same agent and the scroll does not move."""
+        if not self.row_count:
+            return
+        keep = self.cursor_key()
+        key_fn = SORTS[self.sort_name][1]
+        model = self.model
+        self.sort("name", key=lambda cell: key_fn(model[cell.row_id]))
+        if keep is not None:
+            self.select_key(keep, scroll=False)
+
+    # --- actions (the app does the work; the board knows which agent) --------------------
+
+    def selected(self) -> AgentRow | None:
+        key = self.cursor_key()
+        return None if key is None else self.model.get(key)
+
+    def action_detail(self) -> None:
+        self.app.action_agent_detail()  # type: ignore[attr-defined]
+
+    def action_raise_flag(self) -> None:
+        self.app.action_raise_flag()  # type: ignore[attr-defined]
+
+    def action_escalate(self) -> None:
+        self.app.action_escalate()  # type: ignore[attr-defined]
+
+    def action_cycle_sort(self) -> None:
+        names = list(SORTS)
+        self.set_sort(names[(names.index(self.sort_name) + 1) % len(names)])
+
+    def set_sort(self, name: str) -> None:
+        self.sort_name = name
+        self.resort()
+        self.notify(f"Sorted by {SORTS[name][0]}", timeout=2, markup=False)
+        self.app.refresh_header()  # type: ignore[attr-defined]
+
+    def set_filters(self, *, team: str | None = ..., state: str | None = ...,  # type: ignore[assignment]
+                    search: str | None = ...) -> None:  # type: ignore[assignment]
+        if team is not ...:
+            self.team_filter = team
+        if state is not ...:
+            self.state_filter = state
+        if search is not ...:
+            self.search = search or None
+        self.rebuild_rows()
+        self.app.refresh_header()  # type: ignore[attr-defined]
+
+    def action_team_filter(self) -> None:
+        self.app.action_team_filter()  # type: ignore[attr-defined]
+
+    def action_state_filter(self) -> None:
+        self.app.action_state_filter()  # type: ignore[attr-defined]
+
+    def action_search(self) -> None:
+        self.app.action_search()  # type: ignore[attr-defined]
+
+    def action_clear_filters(self) -> None:
+        self.set_filters(team=None, state=None, search=None)
+
+    def describe_filters(self) -> str:
+        parts = []
+        if self.team_filter:
+            parts.append(f"team {self.team_filter}")
+        if self.state_filter:
+            parts.append(cells.STATE_WORDS.get(self.state_filter, self.state_filter))  # type: ignore[call-overload]
+        if self.search:
+            parts.append(f"“{self.search}”")
+        return ", ".join(parts)

@@ -1,0 +1,145 @@
+"""The distress-flag view: open flags, most severe and oldest first, with their age."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding
+
+from floorapp.services.flags import SEVERITY_RANK, FlagView
+from screens import cells
+from screens.table import Col, LiveTable
+
+
+def flag_order(f: FlagView) -> tuple[Any, ...]:
+    return (-SEVERITY_RANK.get(f.severity, 0), f.raised_at, f.id)  # type: ignore[call-overload]
+
+
+class ItemTable(LiveTable):
+    """A live table of items with an integer id (flags, escalations)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.model: dict[str, Any] = {}
+
+    def order(self, item: Any) -> Any:
+        raise NotImplementedError
+
+    def include(self, item: Any) -> bool:
+        return True
+
+    def item(self, key: str) -> Any | None:
+        return self.model.get(key)
+
+    def apply(self, changed: Iterable[Any], gone: Iterable[int], *, full: bool = False) -> None:
+        if full:
+            self.model.clear()
+        reorder = False
+        drop: list[str] = []
+        for item in changed:
+            key = str(item.id)
+            old = self.model.get(key)
+            if not self.include(item):
+                if old is not None:
+                    del self.model[key]
+                    drop.append(key)
+                continue
+            self.model[key] = item
+            if full or not self.shown:
+                continue
+            if old is None or self.order(old) != self.order(item):
+                reorder = True
+            self.put(key, item, old if key in self.rows else None)
+        for item_id in gone:
+            if self.model.pop(str(item_id), None) is not None:
+                drop.append(str(item_id))
+        if full:
+            self.rebuild_rows()
+            return
+        self.drop(drop)
+        if reorder:
+            self.resort()
+
+    def rebuild_rows(self) -> None:
+        keep = self.cursor_key()
+        self.clear()
+        if not self.shown:
+            return
+        for item in sorted(self.model.values(), key=self.order):
+            self.add_row(*[self.cell(item, c.key) for c in self.shown], key=str(item.id))
+        if keep is not None:
+            self.select_key(keep)
+
+    def resort(self) -> None:
+        if not self.row_count:
+            return
+        keep = self.cursor_key()
+        model = self.model
+        first = self.shown[0].key
+        self.sort(first, key=lambda cell: self.order(model[str(cell.row_id)]))
+        if keep is not None:
+            self.select_key(keep, scroll=False)
+
+    def selected(self) -> Any | None:
+        key = self.cursor_key()
+        return None if key is None else self.model.get(key)
+
+
+class FlagTable(ItemTable):
+    COLUMNS = (
+        Col("severity", "Sev", 6),
+        Col("status", "Status", 10),
+        Col("agent", "Agent", 14),
+        Col("age", "Age", 7),
+        Col("kind", "Kind", 14, priority=2),
+        Col("detail", "Detail", 30, priority=1),
+        Col("count", "×", 3, priority=3),
+        Col("handler", "Handled by", 12, priority=3),
+        Col("team", "Team", 8, priority=4),
+    )
+    TIME_COLUMNS = ("age",)
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("a", "acknowledge", "Acknowledge", id="flags.acknowledge"),
+        Binding("i", "step_in", "Step in", id="flags.step_in"),
+        Binding("x", "resolve", "Resolve", id="flags.resolve"),
+        Binding("enter", "detail", "Agent", id="flags.detail"),
+    ]
+
+    def order(self, item: FlagView) -> Any:
+        return flag_order(item)
+
+    def cell(self, f: FlagView, key: str) -> Any:
+        if key == "severity":
+            return cells.KeyedText(f.severity, f.id, cells.SEVERITY_STYLES.get(f.severity, ""))
+        if key == "status":
+            word = cells.FLAG_STATUS_WORDS.get(f.status, f.status)  # type: ignore[call-overload]
+            return Text(word, style="bold reverse" if word == "NEW" else "")
+        if key == "agent":
+            return cells.plain(f.agent_name)
+        if key == "age":
+            return Text(cells.since(f.raised_at, self.now) if self.now else "", justify="right")
+        if key == "kind":
+            return cells.plain(f.kind)
+        if key == "detail":
+            return cells.plain((f.detail or "").replace("\n", " "))
+        if key == "count":
+            return cells.number(f.count)
+        if key == "handler":
+            return cells.plain(f.handler)
+        if key == "team":
+            return cells.plain(f.team_id)
+        raise KeyError(key)
+
+    def action_acknowledge(self) -> None:
+        self.app.action_acknowledge_flag()  # type: ignore[attr-defined]
+
+    def action_step_in(self) -> None:
+        self.app.action_step_in()  # type: ignore[attr-defined]
+
+    def action_resolve(self) -> None:
+        self.app.action_resolve_flag()  # type: ignore[attr-defined]
+
+    def action_detail(self) -> None:
+        self.app.action_agent_detail()  # type: ignore[attr-defined]

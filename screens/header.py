@@ -1,0 +1,100 @@
+"""The floor header: always on screen, two lines, words and numbers (colour only adds)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual.widget import Widget
+
+from db.models import AgentState
+from floorapp.services.board import FloorFigures
+from screens import cells
+
+SHORT = {
+    AgentState.AVAILABLE: "avail",
+    AgentState.ON_CALL: "call",
+    AgentState.AFTER_CALL: "acw",
+    AgentState.BREAK: "brk",
+    AgentState.OFFLINE: "off",
+}
+
+
+class FloorHeader(Widget):
+    DEFAULT_CSS = """
+    FloorHeader { height: 2; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def __init__(self, tz: ZoneInfo, who: str, scope: str | None, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.tz = tz
+        self.who = who
+        self.scope = scope
+        self.figures: FloorFigures | None = None
+        self.now: datetime | None = None
+        self.view_note = ""
+        self.past_now: int | None = None  # recounted every second by the app
+
+    def update_figures(self, figures: FloorFigures) -> None:
+        self.figures = figures
+        self.refresh()
+
+    def tick(self, now: datetime) -> None:
+        self.now = now
+        self.refresh()
+
+    def render(self) -> Text:
+        wide = self.size.width >= 120
+        now = self.now
+        f = self.figures
+        line1 = Text()
+        if now is not None:
+            line1.append(now.astimezone(self.tz).strftime("%H:%M:%S"), style="bold")
+            line1.append("  ")
+        if f is None:
+            line1.append("reading the floor…")
+            return line1
+        for state in AgentState:
+            n = f.by_state.get(state, 0)
+            label = cells.STATE_WORDS[state] if wide else SHORT[state]
+            line1.append(f"{label} ", style=cells.STATE_STYLES[state])
+            line1.append(f"{n}  ", style="bold")
+        line1.append("waiting " if wide else "wait ")
+        line1.append(str(f.calls_waiting), style="bold red" if f.calls_waiting >= 5 else "bold")
+        if f.longest_call_since is not None and now is not None:
+            line1.append("  longest call " if wide else "  long ")
+            secs = (now - f.longest_call_since).total_seconds()
+            style = "bold red" if secs >= cells.LONG_CALL_SECONDS else "bold"
+            line1.append(cells.duration(secs), style=style)
+            if wide and f.longest_call_agent:
+                line1.append(" ")
+                line1.append(f.longest_call_agent)  # appended as plain text, never markup
+        line2 = Text()
+        line2.append("flags ")
+        line2.append(str(f.open_flags), style="bold")
+        if f.unhandled_flags:
+            line2.append(f" ({f.unhandled_flags} new)", style="bold red")
+        line2.append("  esc ")
+        line2.append(str(f.open_escalations), style="bold")
+        past = f.past_deadline if self.past_now is None else self.past_now
+        if past:
+            line2.append(f" ({past} LATE)", style="bold white on red")
+        sl = f.service_level
+        line2.append("  SL ")
+        line2.append("—" if sl is None else f"{sl:.0%}",
+                     style="bold" if sl is None or sl >= 0.8 else "bold red")
+        line2.append("  aband ")
+        line2.append(str(f.abandoned), style="bold")
+        if f.guarantee:
+            line2.append("  ")
+            line2.append(f.guarantee, style="bold magenta")
+        line2.append("  ")
+        line2.append(f"as {self.who}", style="dim")
+        if self.scope:
+            line2.append(f" · {self.scope}", style="dim")
+        if self.view_note:
+            line2.append(f" · {self.view_note}", style="italic")
+        line1.no_wrap = line2.no_wrap = True
+        line1.overflow = line2.overflow = "ellipsis"
+        return Text("\n").join([line1, line2])

@@ -1,0 +1,85 @@
+"""Escalation queues: one per tier (3 = the complaint desk) and "all", nearest deadline first."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding
+
+from floorapp.services.escalations import TIER_NAMES, EscalationView
+from screens import cells
+from screens.flags import ItemTable
+from screens.table import Col
+
+
+class QueueTable(ItemTable):
+    COLUMNS = (
+        Col("severity", "Sev", 6),
+        Col("left", "Time left", 12),
+        Col("reason", "Reason", 24),
+        Col("agent", "Agent", 12, priority=2),
+        Col("holder", "Holder", 10),
+        Col("handoffs", "Hoff", 4, priority=1),
+        Col("tier", "Tier", 5, priority=3),
+        Col("age", "Age", 7, priority=4),
+        Col("id", "#", 5, priority=5),
+    )
+    TIME_COLUMNS = ("left", "age")
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("c", "claim", "Claim", id="queue.claim"),
+        Binding("a", "assign", "Assign", id="queue.assign"),
+        Binding("n", "next_tier", "Next tier", id="queue.next_tier"),
+        Binding("x", "resolve", "Resolve", id="queue.resolve"),
+        Binding("m", "note", "Note", id="queue.note"),
+        Binding("enter", "detail", "History", id="queue.detail"),
+    ]
+
+    def __init__(self, tier: int | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tier = tier
+
+    def include(self, item: EscalationView) -> bool:
+        return self.tier is None or item.tier == self.tier
+
+    def order(self, e: EscalationView) -> Any:
+        return (e.deadline, e.id)
+
+    def cell(self, e: EscalationView, key: str) -> Any:
+        if key == "severity":
+            return cells.KeyedText(e.severity, e.id, cells.SEVERITY_STYLES.get(e.severity, ""))
+        if key == "left":
+            return cells.deadline_cell(e.deadline, self.now) if self.now else Text("")
+        if key == "reason":
+            return cells.plain(e.reason.replace("\n", " "))
+        if key == "agent":
+            return cells.plain(e.agent_name or e.agent_id or "")
+        if key == "holder":
+            return cells.plain(e.holder) if e.holder else Text("unclaimed", style="italic")
+        if key == "handoffs":
+            return cells.number(e.handoffs, warn_at=3)
+        if key == "tier":
+            return Text(TIER_NAMES.get(e.tier, str(e.tier)).replace("tier ", "T"))
+        if key == "age":
+            return Text(cells.since(e.opened_at, self.now) if self.now else "", justify="right")
+        if key == "id":
+            return Text(str(e.id), style="dim")
+        raise KeyError(key)
+
+    def action_claim(self) -> None:
+        self.app.action_claim()  # type: ignore[attr-defined]
+
+    def action_assign(self) -> None:
+        self.app.action_assign()  # type: ignore[attr-defined]
+
+    def action_next_tier(self) -> None:
+        self.app.action_next_tier()  # type: ignore[attr-defined]
+
+    def action_resolve(self) -> None:
+        self.app.action_resolve_escalation()  # type: ignore[attr-defined]
+
+    def action_note(self) -> None:
+        self.app.action_escalation_note()  # type: ignore[attr-defined]
+
+    def action_detail(self) -> None:
+        self.app.action_escalation_detail()  # type: ignore[attr-defined]

@@ -1,0 +1,160 @@
+"""A keyed DataTable that is patched in place, never cleared, by the live refresh.
+
+Column sets give way on narrow terminals by priority; time columns are re-rendered only for
+the rows on screen (a second's tick rewrites a screenful of cells, not the whole floor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+
+def same(a: Any, b: Any) -> bool:
+    """Cell equality that sees style changes (rich's Text.__eq__ compares text and spans only)."""
+    if isinstance(a, Text) and isinstance(b, Text):
+        return a.plain == b.plain and a.style == b.style and a.spans == b.spans
+    return bool(a == b)
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str
+    label: str
+    width: int
+    priority: int = 0  # 0 = always shown; higher numbers give way first on narrow screens
+
+
+class LiveTable(DataTable[Any]):
+    COLUMNS: ClassVar[tuple[Col, ...]] = ()
+    TIME_COLUMNS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self.shown: tuple[Col, ...] = ()
+        self.now: datetime | None = None
+
+    # --- columns ------------------------------------------------------------------------
+
+    def columns_for(self, width: int) -> tuple[Col, ...]:
+        avail = max(width - 2, 20)  # leave room for the vertical scrollbar
+        cols = list(self.COLUMNS)
+        for prio in sorted({c.priority for c in cols if c.priority}, reverse=True):
+            if sum(c.width + 2 for c in cols) <= avail:
+                break
+            cols = [c for c in cols if c.priority != prio]
+        return tuple(cols)
+
+    def setup_columns(self, width: int) -> bool:
+        """(Re)build the columns for this width; True when the row cells must be re-added."""
+        cols = self.columns_for(width)
+        if cols == self.shown:
+            return False
+        keep = self.cursor_key()
+        self.clear(columns=True)
+        self.shown = cols
+        for c in cols:
+            self.add_column(Text(c.label), width=c.width, key=c.key)
+        self.rebuild_rows()
+        if keep is not None:
+            self.select_key(keep)
+        return True
+
+    def on_resize(self) -> None:
+        self.setup_columns(self.size.width)
+
+    def rebuild_rows(self) -> None:
+        """Add every row again (after a column change or a filter change)."""
+
+    # --- rows ---------------------------------------------------------------------------
+
+    def cells(self, item: Any) -> list[Any]:
+        raise NotImplementedError
+
+    def cell(self, item: Any, key: str) -> Any:
+        raise NotImplementedError
+
+    def put(self, key: str, item: Any, old: Any | None) -> None:
+        """Add the row, or update only the cells whose value differs from ``old``'s."""
+        if key not in self.rows:
+            self.add_row(*[self.cell(item, c.key) for c in self.shown], key=key)
+            return
+        for c in self.shown:
+            if c.key in self.TIME_COLUMNS:
+                continue  # ticked separately, visible rows only
+            new = self.cell(item, c.key)
+            if old is None or not same(self.cell(old, c.key), new):
+                self.update_cell(key, c.key, new)
+        if self.TIME_COLUMNS:
+            self.tick_row(key, item)
+
+    def drop(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            try:
+                self.remove_row(key)
+            except RowDoesNotExist:
+                pass
+
+    def cursor_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0))
+        except CellDoesNotExist:
+            return None
+        return row_key.value
+
+    def select_key(self, key: str, *, scroll: bool = True) -> None:
+        try:
+            idx = self.get_row_index(key)
+        except RowDoesNotExist:
+            return
+        self.move_cursor(row=idx, scroll=scroll)
+
+    def visible_keys(self, margin: int = 2) -> list[str]:
+        """Keys of the rows on screen (and a couple either side)."""
+        if not self.row_count:
+            return []
+        top = int(self.scroll_y)
+        height = max(self.size.height - 1, 1)
+        first = max(top - margin, 0)
+        last = min(top + height + margin, self.row_count)
+        keys = []
+        for i in range(first, last):
+            try:
+                keys.append(self.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value)
+            except CellDoesNotExist:
+                break
+        return [k for k in keys if k is not None]
+
+    def item(self, key: str) -> Any | None:
+        raise NotImplementedError
+
+    def tick_row(self, key: str, item: Any) -> None:
+        for col in self.TIME_COLUMNS:
+            if any(c.key == col for c in self.shown):
+                value = self.cell(item, col)
+                if not same(self.get_cell(key, col), value):
+                    self.update_cell(key, col, value)
+
+    def tick(self, now: datetime) -> None:
+        """Move the time columns on for the rows a supervisor can see."""
+        self.now = now
+        if not self.TIME_COLUMNS or not self.display:
+            return
+        for key in self.visible_keys():
+            item = self.item(key)
+            if item is not None:
+                self.tick_row(key, item)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if self.now is not None and int(old) != int(new):
+            self.tick(self.now)

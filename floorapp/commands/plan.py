@@ -1,0 +1,138 @@
+"""``floorapp plan check|import|show``: the guarantee plan file (docs/plan.md)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from floorapp.context import AppContext
+from floorapp.plan.loader import PlanError
+from floorapp.plan.model import Plan
+from floorapp.plan.store import active_plan, check_text, import_plan, versions
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("plan", help="check, import or show the guarantee-period plan")
+    psub = p.add_subparsers(dest="plan_command", metavar="ACTION", required=True)
+    c = psub.add_parser("check", help="validate a plan file and list every problem")
+    c.add_argument("file")
+    c.set_defaults(func=cmd_check)
+    i = psub.add_parser("import", help="store a plan file as a new version (old ones kept)")
+    i.add_argument("file")
+    i.set_defaults(func=cmd_import)
+    s = psub.add_parser("show", help="print the plan in force now")
+    s.set_defaults(func=cmd_show)
+    v = psub.add_parser("versions", help="list the stored plan versions")
+    v.set_defaults(func=cmd_versions)
+
+
+def _read(path: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"{path}: {exc.strerror}")
+        return None
+
+
+def _report(path: str, err: PlanError) -> None:
+    n = len(err.issues)
+    print(f"{path}: {n} problem{'s' if n != 1 else ''}")
+    for issue in err.issues:
+        print(f"  {issue.path}: {issue.message}")
+
+
+def cmd_check(ctx: AppContext, args: argparse.Namespace) -> int:
+    text = _read(args.file)
+    if text is None:
+        return 1
+    try:
+        plan = check_text(ctx.engine, text)
+    except PlanError as err:
+        _report(args.file, err)
+        return 1
+    print(f"{args.file}: OK: {plan.name!r}, {len(plan.periods)} period(s), "
+          f"{len(plan.requirements)} requirement(s), {len(plan.care_items)} care item(s)")
+    return 0
+
+
+def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
+    text = _read(args.file)
+    if text is None:
+        return 1
+    try:
+        vid = import_plan(ctx.engine, text, source=args.file, actor=ctx.actor,
+                          now=ctx.clock.now())
+    except PlanError as err:
+        _report(args.file, err)
+        return 1
+    print(f"imported {args.file} as plan version {vid}")
+    return 0
+
+
+def describe(plan: Plan) -> list[str]:
+    tz = plan.timezone
+    lines = [f"time zone {tz.key}; shift {plan.shift.start:%H:%M}-{plan.shift.end:%H:%M}"]
+    for team, sh in sorted(plan.team_shifts.items()):
+        lines.append(f"  team {team}: shift {sh.start:%H:%M}-{sh.end:%H:%M}")
+    lines.append("periods:")
+    for p in plan.periods:
+        lines.append(f"  {p.name}: {p.start.astimezone(tz):%Y-%m-%d %H:%M} → "
+                     f"{p.end.astimezone(tz):%Y-%m-%d %H:%M}, teams {', '.join(p.teams)}"
+                     + (f"; dense days {', '.join(map(str, p.dense_days))}"
+                        if p.dense_days else ""))
+    lines.append("requirements:")
+    for q in plan.requirements:
+        lines.append(f"  [{q.key}]{f' ({q.period})' if q.period else ''} {q.text}")
+        if q.trigger_rule:
+            thr = f" ≥ {q.trigger_threshold:g}" if q.trigger_threshold is not None else ""
+            lines.append(f"      trigger: {q.trigger_rule}{thr}")
+        if q.metric:
+            from floorapp.plan.metrics import METRICS
+
+            m = METRICS[q.metric]
+            lines.append(f"      target: {m.label} {q.baseline:g}{m.unit} → {q.target:g}{m.unit}")
+    c = plan.cadence
+    lines.append(f"patrols: every {c.normal} min, every {c.period} min in a period")
+    for team, tc in sorted(plan.team_cadence.items()):
+        lines.append(f"  team {team}: every {tc.normal} min, every {tc.period} min in a period")
+    lines.append(f"care (no repeat within {plan.repeat_days} days):")
+    for item in plan.care_items:
+        when = "alternative" if item.on == "never" else f"{item.on} at {item.at}"
+        lines.append(f"  {item.key}: {item.title} ({when})")
+    lines.append(f"  after a long call: {plan.water_title} within {plan.water_within_min} min")
+    if plan.birthday:
+        lines.append(f"  birthdays at {plan.birthday.at:%H:%M}: {plan.birthday.title}")
+    if plan.back_from_leave:
+        lines.append(f"  back from leave at {plan.back_from_leave.at:%H:%M}: "
+                     f"{plan.back_from_leave.title}")
+    if plan.recognition_at:
+        lines.append(f"recognition at {', '.join(plan.recognition_at)} on period days: "
+                     f"{', '.join(plan.dimensions)}")
+    return lines
+
+
+def cmd_show(ctx: AppContext, args: argparse.Namespace) -> int:
+    stored = active_plan(ctx.engine)
+    if stored is None:
+        print("no plan imported yet: floorapp plan import FILE")
+        return 1
+    now = ctx.clock.now()
+    tz = stored.plan.timezone
+    print(f"{stored.plan.name} (version {stored.version_id}, imported "
+          f"{stored.imported_at.astimezone(tz):%Y-%m-%d %H:%M} by {stored.imported_by} "
+          f"from {stored.source})")
+    active = stored.plan.active_period(now)
+    print(f"in force now: {active.name} until {active.end.astimezone(tz):%Y-%m-%d %H:%M}"
+          if active else "in force now: no guarantee period (normal cadence)")
+    for line in describe(stored.plan):
+        print(line)
+    return 0
+
+
+def cmd_versions(ctx: AppContext, args: argparse.Namespace) -> int:
+    rows = versions(ctx.engine)
+    if not rows:
+        print("no plan imported yet")
+    for vid, name, at, by in rows:
+        print(f"{vid:>4}  {at:%Y-%m-%d %H:%M}Z  {by:<16} {name}")
+    return 0

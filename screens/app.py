@@ -91,7 +91,7 @@ class FloorApp(App[None]):
             for view, title in VIEWS[2:]:
                 with TabPane(title, id=view):
                     yield QueueTable(QUEUE_TIERS[view], id=f"{view}-table")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def board(self) -> AgentBoard:

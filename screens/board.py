@@ -60,12 +60,12 @@ class AgentBoard(LiveTable):
     TIME_COLUMNS = ("in_state", "call")
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("enter", "detail", "Detail", id="board.detail"),
-        Binding("r", "raise_flag", "Raise flag", id="board.raise_flag"),
-        Binding("e", "escalate", "Escalate", id="board.escalate"),
+        Binding("r", "raise_flag", "Flag", id="board.raise_flag"),
+        Binding("e", "escalate", "Escal.", id="board.escalate"),
         Binding("o", "cycle_sort", "Sort", id="board.sort"),
         Binding("t", "team_filter", "Team", id="board.team"),
         Binding("s", "state_filter", "State", id="board.state"),
-        Binding("slash", "search", "Search", id="board.search"),
+        Binding("slash", "search", "Find", id="board.search"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="board.clear"),
     ]
 

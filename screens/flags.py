@@ -101,7 +101,7 @@ class FlagTable(ItemTable):
     )
     TIME_COLUMNS = ("age",)
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("a", "acknowledge", "Acknowledge", id="flags.acknowledge"),
+        Binding("a", "acknowledge", "Ack", id="flags.acknowledge"),
         Binding("i", "step_in", "Step in", id="flags.step_in"),
         Binding("x", "resolve", "Resolve", id="flags.resolve"),
         Binding("enter", "detail", "Agent", id="flags.detail"),

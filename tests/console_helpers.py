@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from sqlalchemy import Engine, insert, update
 from textual.pilot import Pilot
+
+from db.engine import run_write
+from db.models import (
+    Agent,
+    Call,
+    Escalation,
+    Flag,
+    Supervisor,
+    SupervisorTeam,
+    Team,
+)
 
 
 def screen_text(app: object) -> str:
@@ -31,3 +44,70 @@ async def settle(pilot: Pilot) -> None:
     app.poll_now()  # type: ignore[attr-defined]
     await until(pilot, lambda: app.polls > polls, "a refresh")  # type: ignore[attr-defined]
     await pilot.pause()
+
+
+# --- a small floor, written the way the feed and the roster would leave it ----------------
+
+INJECTION = "[@click=app.quit]x[/] [bold red]boom"
+
+
+def make_floor(engine: Engine, now: datetime) -> None:
+    """Two teams, seven agents in every state, three supervisors, one open flag, two escalations."""
+
+    def ago(**kw: float) -> datetime:
+        return now - timedelta(**kw)
+
+    def tx(conn: object) -> None:
+        c = conn  # type: ignore[assignment]
+        c.execute(insert(Team), [{"id": "T1", "name": "mobile"}, {"id": "T2", "name": "billing"}])
+        agents = [
+            ("1001", "王芳", "T1", "on_call", ago(minutes=22), "C1"),
+            ("1002", "李娜", "T1", "after_call", ago(minutes=3), None),
+            ("1003", "Anna Smith", "T1", "available", ago(minutes=1), None),
+            ("1004", INJECTION, "T2", "on_call", ago(minutes=2), "C2"),
+            ("1005", "欧阳静", "T2", "break", ago(minutes=7), None),
+            ("1006", "张伟", "T2", "offline", ago(hours=1), None),
+            ("1007", "陈杰", "T1", "on_call", ago(minutes=5), "C3"),
+        ]
+        for aid, name, team, state, since, call in agents:
+            c.execute(insert(Agent).values(
+                id=aid, name=name, team_id=team, state=state, state_since=since,
+                current_call_id=call, state_reason="lunch" if state == "break" else None,
+                updated_at=since))
+        for cid, aid, started in (("C1", "1001", 22), ("C2", "1004", 2), ("C3", "1007", 5)):
+            c.execute(insert(Call).values(
+                id=cid, agent_id=aid, customer_id=f"cust-{cid}", offered_at=ago(minutes=started,
+                                                                                seconds=10),
+                answered_at=ago(minutes=started), outcome="in_progress"))
+        c.execute(insert(Call).values(id="C0", agent_id="1002", offered_at=ago(minutes=30),
+                                      answered_at=ago(minutes=30), ended_at=ago(minutes=3),
+                                      outcome="completed", complaint=True))
+        c.execute(insert(Supervisor), [
+            {"id": "lead.wang", "name": "王班长", "role": "team_leader", "active": True},
+            {"id": "lead.li", "name": "李班长", "role": "team_leader", "active": True},
+            {"id": "fm.zhou", "name": "周建华", "role": "floor_manager", "active": True},
+        ])
+        c.execute(insert(SupervisorTeam), [
+            {"supervisor_id": "lead.wang", "team_id": "T1"},
+            {"supervisor_id": "lead.li", "team_id": "T2"},
+        ])
+        c.execute(insert(Flag).values(
+            agent_id="1001", kind="long_call", severity="high", status="raised",
+            open_key="1001|long_call", detail="call over 20 minutes", raised_at=ago(minutes=2),
+            raised_by="rule", last_seen=ago(minutes=1), updated_at=ago(minutes=2)))
+        c.execute(insert(Escalation), [
+            dict(agent_id="1001", team_id="T1", call_id="C1", tier=1, severity="high",
+                 reason="customer refused three explanations", status="open",
+                 opened_at=ago(minutes=10), opened_by="1001", deadline=ago(minutes=-5),
+                 handoffs=0, updated_at=ago(minutes=10)),
+            dict(agent_id="1004", team_id="T2", call_id="C2", tier=2, severity="medium",
+                 reason=INJECTION, status="open", opened_at=ago(minutes=70), opened_by="1004",
+                 deadline=ago(minutes=10), handoffs=1, updated_at=ago(minutes=70)),
+        ])
+
+    run_write(engine, tx)
+
+
+def set_handoffs(engine: Engine, esc_id: int, n: int, tier: int = 1) -> None:
+    run_write(engine, lambda c: c.execute(
+        update(Escalation).where(Escalation.id == esc_id).values(handoffs=n, tier=tier)))

@@ -1,0 +1,94 @@
+"""The board read model: a full first look, then only what changed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine, insert, update
+
+from db.engine import make_engine, run_write
+from db.models import Agent, Call
+from floorapp.context import AppContext
+from floorapp.services import flags
+from floorapp.services.board import BoardReader, agent_detail
+from tests.console_helpers import INJECTION, make_floor
+
+
+def test_first_poll_is_full_then_quiet(ctx: AppContext, engine: Engine) -> None:
+    make_floor(engine, ctx.clock.now())
+    reader = BoardReader(ctx, "lead.wang")
+    d = reader.poll()
+    assert d.full and len(d.agents) == 7
+    by_id = {a.id: a for a in d.agents}
+    assert by_id["1001"].flag_severity == "high" and by_id["1001"].flag_status == "raised"
+    assert by_id["1001"].call_started == ctx.clock.now() - timedelta(minutes=22)
+    assert by_id["1002"].complaints_today == 1 and by_id["1002"].calls_today == 1
+    assert by_id["1004"].name == INJECTION
+    f = d.figures
+    assert f.by_state == {"available": 1, "on_call": 3, "after_call": 1, "break": 1,
+                          "offline": 1}
+    assert (f.open_flags, f.unhandled_flags, f.open_escalations, f.past_deadline) == (1, 1, 2, 1)
+    assert f.longest_call_agent == "王芳"
+    quiet = reader.poll()
+    assert quiet.empty and not quiet.full
+
+
+def test_change_from_another_engine_is_the_only_row_read_back(ctx: AppContext,
+                                                              engine: Engine) -> None:
+    make_floor(engine, ctx.clock.now())
+    reader = BoardReader(ctx, "lead.wang")
+    reader.poll()
+    other = make_engine(ctx.db_url)  # another process's connection to the same file
+    later = ctx.clock.now() + timedelta(seconds=5)
+    run_write(other, lambda c: c.execute(update(Agent).where(Agent.id == "1003").values(
+        state="on_call", state_since=later, updated_at=later)))
+    other.dispose()
+    d = reader.poll()
+    assert [(a.id, a.state) for a in d.agents] == [("1003", "on_call")]
+    assert d.figures.by_state["on_call"] == 4
+
+
+def test_flag_changes_move_the_agent_marker(ctx: AppContext, engine: Engine) -> None:
+    make_floor(engine, ctx.clock.now())
+    reader = BoardReader(ctx, "lead.wang")
+    fid = next(iter(reader.poll().flags)).id
+    ctx.clock.advance(seconds=10)  # type: ignore[attr-defined]
+    flags.acknowledge(ctx, "lead.wang", fid)
+    d = reader.poll()
+    assert [f.status for f in d.flags] == ["acknowledged"]
+    assert [(a.id, a.flag_status) for a in d.agents] == [("1001", "acknowledged")]
+    flags.resolve(ctx, "lead.wang", fid, "ok now")
+    d = reader.poll()
+    assert d.flags_gone == (fid,) and d.agents[0].flag_severity is None
+    assert d.figures.open_flags == 0
+
+
+def test_team_scope_and_service_level(ctx: AppContext, engine: Engine) -> None:
+    now = ctx.clock.now()
+    make_floor(engine, now)
+    rows = []
+    for i in range(10):  # 10 calls offered a minute ago: 8 answered in 5 s, 2 after 40 s
+        offered = now - timedelta(minutes=1, seconds=i)
+        wait = 5 if i < 8 else 40
+        rows.append(dict(id=f"S{i}", agent_id="1003", offered_at=offered,
+                         answered_at=offered + timedelta(seconds=wait), outcome="completed"))
+    rows.append(dict(id="A1", agent_id=None, offered_at=now - timedelta(minutes=2),
+                     answered_at=None, outcome="abandoned"))
+    rows.append(dict(id="W1", agent_id=None, offered_at=now - timedelta(seconds=5),
+                     answered_at=None, outcome="waiting"))
+    run_write(engine, lambda c: c.execute(insert(Call), rows))
+    d = BoardReader(ctx, "lead.wang", team="T2").poll()
+    assert {a.team_id for a in d.agents} == {"T2"}
+    assert [e.team_id for e in d.escalations] == ["T2"] and not d.flags
+    f = d.figures
+    assert (f.calls_waiting, f.abandoned) == (1, 1)
+    # Settled calls only (offered over 30 s ago): the 3 in progress, C0, 10 above, A1.
+    assert f.offered == 15 and f.answered_in_time == 8 + 4
+
+
+def test_agent_detail_lists_the_day(ctx: AppContext, engine: Engine) -> None:
+    make_floor(engine, ctx.clock.now())
+    d = agent_detail(ctx, "lead.wang", "1001")
+    assert d.agent.name == "王芳" and [c.id for c in d.calls] == ["C1"]
+    assert [f.kind for f in d.flags] == ["long_call"]
+    assert [e.reason for e in d.escalations] == ["customer refused three explanations"]

@@ -1,0 +1,114 @@
+"""Escalation actions: one winner per claim, the hand-off limit and its override, history."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from db.engine import make_engine
+from db.models import AuditEntry, Escalation
+from floorapp.context import AppContext
+from floorapp.services import escalations as esc
+from tests.console_helpers import make_floor, set_handoffs
+
+
+@pytest.fixture
+def floor(ctx: AppContext, engine: Engine) -> AppContext:
+    make_floor(engine, ctx.clock.now())
+    return ctx
+
+
+def test_claim_then_second_claim_names_holder(floor: AppContext, engine: Engine) -> None:
+    e = esc.claim(floor, "lead.wang", 1)
+    assert (e.status, e.holder) == ("claimed", "lead.wang")
+    with pytest.raises(esc.AlreadyHeld) as info:
+        esc.claim(floor, "lead.li", 1)
+    assert info.value.holder == "lead.wang" and "held by lead.wang" in str(info.value)
+    with engine.connect() as c:
+        refused = c.execute(select(AuditEntry).where(AuditEntry.outcome == "refused")).one()
+    assert refused.actor == "lead.li"
+
+
+def test_double_claim_from_two_engines_has_one_winner(floor: AppContext) -> None:
+    """Two consoles (separate engines, separate connections) race for the same escalation."""
+    results: dict[str, str] = {}
+    barrier = threading.Barrier(2)
+
+    def contender(who: str) -> None:
+        ctx = AppContext(db_url=floor.db_url, settings=floor.settings, clock=floor.clock,
+                         actor=who)
+        ctx.__dict__["engine"] = make_engine(floor.db_url)
+        barrier.wait()
+        try:
+            esc.claim(ctx, who, 2)
+            results[who] = "won"
+        except esc.AlreadyHeld as exc:
+            results[who] = f"lost to {exc.holder}"
+        finally:
+            ctx.engine.dispose()
+
+    threads = [threading.Thread(target=contender, args=(w,)) for w in ("lead.wang", "lead.li")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [w for w, r in results.items() if r == "won"]
+    assert len(winners) == 1
+    loser = next(w for w in results if w not in winners)
+    assert results[loser] == f"lost to {winners[0]}"
+    assert esc.get_escalation(floor, 2).holder == winners[0]
+
+
+def test_assign_next_tier_note_resolve_and_history(floor: AppContext) -> None:
+    esc.assign(floor, "fm.zhou", 1, "lead.li")
+    assert esc.get_escalation(floor, 1).holder == "lead.li"
+    with pytest.raises(esc.EscalationError, match="no active supervisor"):
+        esc.assign(floor, "fm.zhou", 1, "ghost")
+    floor.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    e = esc.next_tier(floor, "lead.li", 1)
+    assert (e.tier, e.handoffs, e.holder, e.status) == (2, 1, None, "open")
+    # The deadline restarts at the new tier's default (high: 15 minutes).
+    assert e.deadline == floor.clock.now() + timedelta(minutes=15)
+    esc.add_note(floor, "lead.li", 1, "called the customer back")
+    e = esc.resolve(floor, "lead.li", 1, "refund agreed")
+    assert e.status == "resolved" and e.resolved_by == "lead.li"
+    with pytest.raises(esc.EscalationError, match="already resolved"):
+        esc.claim(floor, "lead.wang", 1)
+    actions = [h.action for h in esc.history(floor, "fm.zhou", 1)]
+    assert actions == ["assigned", "handed_off", "note", "resolved"]
+
+
+def test_fourth_handoff_refused_then_floor_manager_overrides(floor: AppContext,
+                                                              engine: Engine) -> None:
+    set_handoffs(engine, 1, 3, tier=1)
+    with pytest.raises(esc.HandoffLimit, match="things do not go past three"):
+        esc.next_tier(floor, "lead.wang", 1)
+    with pytest.raises(esc.HandoffLimit, match="only a floor manager"):
+        esc.next_tier(floor, "lead.wang", 1, override_reason="please")
+    with pytest.raises(esc.HandoffLimit, match="give a reason"):
+        esc.next_tier(floor, "fm.zhou", 1)
+    assert esc.get_escalation(floor, 1).handoffs == 3
+    e = esc.next_tier(floor, "fm.zhou", 1, override_reason="legal asked for tier 2")
+    assert (e.tier, e.handoffs) == (2, 4)
+    with engine.connect() as c:
+        audit = [(a.actor, a.action, a.outcome) for a in c.execute(
+            select(AuditEntry).order_by(AuditEntry.id))]
+    assert audit.count(("lead.wang", "escalation.next_tier", "refused")) == 2
+    assert ("fm.zhou", "escalation.handoff_override", "ok") in audit
+    last = esc.history(floor, "fm.zhou", 1)[-1]
+    assert last.note == "override: legal asked for tier 2"
+
+
+def test_open_by_hand_takes_the_call_in_progress(floor: AppContext, engine: Engine) -> None:
+    e = esc.open_by_hand(floor, "lead.wang", "1007", "customer threatens to go to the press",
+                         severity="high")
+    assert (e.call_id, e.customer_id, e.team_id, e.tier) == ("C3", "cust-C3", "T1", 1)
+    assert e.deadline == floor.clock.now() + floor.settings.deadline(1, "high")
+    with engine.connect() as c:
+        row = c.execute(select(Escalation).where(Escalation.id == e.id)).one()
+    assert row.opened_by == "lead.wang"
+    with pytest.raises(esc.EscalationError, match="needs a reason"):
+        esc.open_by_hand(floor, "lead.wang", "1007", "  ")

@@ -1,0 +1,234 @@
+"""The floor now, as plain data: the read model behind ``floorapp status``.
+
+Three short reads (agents with their current call, open flags, open escalations) in one
+read transaction; nothing is kept open. Plain dataclasses out, so callers never hold
+database rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, and_, func, or_, select
+
+from db.engine import read_tx
+from db.models import (
+    Agent,
+    Call,
+    Escalation,
+    EscalationStatus,
+    Flag,
+    FlagStatus,
+    SensitiveCustomer,
+    Team,
+)
+
+# Calls still "waiting" after this long come from a feed that lost their end line.
+WAITING_HORIZON = timedelta(hours=4)
+
+
+class UnknownTeam(LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CallView:
+    id: str
+    customer: str | None
+    queue: str | None
+    answered_at: datetime | None
+    sensitive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AgentView:
+    id: str
+    name: str
+    team: str
+    state: str
+    state_since: datetime | None
+    reason: str | None
+    logged_in_since: datetime | None
+    call: CallView | None
+
+
+@dataclass(frozen=True, slots=True)
+class FlagView:
+    id: int
+    agent: str
+    agent_name: str
+    kind: str
+    severity: str
+    status: str
+    raised_at: datetime
+    count: int
+    detail: str | None
+    condition_ended: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationView:
+    id: int
+    tier: int
+    severity: str
+    status: str
+    deadline: datetime
+    handoffs: int
+    holder: str | None
+    agent: str | None
+    team: str | None
+    reason: str
+    opened_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FloorSnapshot:
+    at: datetime
+    team: str | None
+    agents: list[AgentView]
+    flags: list[FlagView]
+    escalations: list[EscalationView]
+    calls_waiting: int
+    longest_wait_since: datetime | None
+
+    def state_counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in ("available", "on_call", "after_call", "break", "offline")}
+        for a in self.agents:
+            counts[a.state] = counts.get(a.state, 0) + 1
+        return counts
+
+    def longest_call(self) -> AgentView | None:
+        on_call = [a for a in self.agents if a.call is not None and a.call.answered_at]
+        return min(on_call, key=lambda a: a.call.answered_at) if on_call else None  # type: ignore[union-attr,return-value]
+
+
+def resolve_team(engine: Engine, team: str) -> str:
+    """A team given by id or by name; raises UnknownTeam listing the known ones."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(Team.id).where(or_(Team.id == team, Team.name == team))
+        ).scalars().first()
+        if found is not None:
+            return found
+        known = conn.execute(select(Team.id).order_by(Team.id)).scalars().all()
+    raise UnknownTeam(f"no team {team!r} (teams: {', '.join(known) or 'none yet'})")
+
+
+def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None) -> FloorSnapshot:
+    team_id = resolve_team(engine, team) if team is not None else None
+    with read_tx(engine) as conn:
+        stmt = (
+            select(Agent.id, Agent.name, Agent.team_id, Agent.state, Agent.state_since,
+                   Agent.state_reason, Agent.logged_in_since, Call.id.label("call_id"),
+                   Call.customer_id, Call.queue, Call.answered_at, Call.sensitive_customer,
+                   SensitiveCustomer.customer_id.label("listed"))
+            .outerjoin(Call, and_(Call.id == Agent.current_call_id, Call.ended_at.is_(None)))
+            .outerjoin(SensitiveCustomer, SensitiveCustomer.customer_id == Call.customer_id)
+            .order_by(Agent.team_id, Agent.id)
+        )
+        if team_id is not None:
+            stmt = stmt.where(Agent.team_id == team_id)
+        agents = [
+            AgentView(
+                r.id, r.name, r.team_id, r.state, r.state_since, r.state_reason,
+                r.logged_in_since,
+                CallView(r.call_id, r.customer_id, r.queue, r.answered_at,
+                         bool(r.sensitive_customer) or r.listed is not None)
+                if r.call_id is not None else None,
+            )
+            for r in conn.execute(stmt)
+        ]
+
+        fstmt = (
+            select(Flag.id, Flag.agent_id, Agent.name, Flag.kind, Flag.severity, Flag.status,
+                   Flag.raised_at, Flag.count, Flag.detail, Flag.condition_ended_at)
+            .join(Agent, Agent.id == Flag.agent_id)
+            .where(Flag.status != FlagStatus.RESOLVED)
+            .order_by(Flag.raised_at, Flag.id)
+        )
+        if team_id is not None:
+            fstmt = fstmt.where(Agent.team_id == team_id)
+        flags = [
+            FlagView(r.id, r.agent_id, r.name, r.kind, r.severity, r.status, r.raised_at,
+                     r.count, r.detail, r.condition_ended_at is not None)
+            for r in conn.execute(fstmt)
+        ]
+
+        estmt = (
+            select(Escalation)
+            .where(Escalation.status != EscalationStatus.RESOLVED)
+            .order_by(Escalation.deadline, Escalation.id)
+        )
+        if team_id is not None:
+            estmt = estmt.where(Escalation.team_id == team_id)
+        escalations = [
+            EscalationView(r.id, r.tier, r.severity, r.status, r.deadline, r.handoffs,
+                           r.holder, r.agent_id, r.team_id, r.reason, r.opened_at)
+            for r in conn.execute(estmt)
+        ]
+
+        waiting = conn.execute(
+            select(func.count(), func.min(Call.offered_at)).where(
+                Call.outcome == "waiting", Call.ended_at.is_(None),
+                Call.answered_at.is_(None), Call.offered_at >= now - WAITING_HORIZON,
+            )
+        ).one()
+    return FloorSnapshot(now, team_id, agents, flags, escalations, int(waiting[0]), waiting[1])
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None, tz: ZoneInfo) -> str | None:
+    return None if value is None else value.astimezone(tz).isoformat()
+
+
+def snapshot_json(snap: FloorSnapshot, tz: ZoneInfo) -> dict[str, Any]:
+    """The documented JSON shape: top-level ``agents``, ``flags``, ``escalations``."""
+    longest = snap.longest_call()
+    return {
+        "at": _iso(snap.at, tz),
+        "team": snap.team,
+        "agents": [
+            {
+                "id": a.id, "name": a.name, "team": a.team, "state": a.state,
+                "state_since": _iso(a.state_since, tz), "reason": a.reason,
+                "logged_in_since": _iso(a.logged_in_since, tz),
+                "call": None if a.call is None else {
+                    "id": a.call.id, "customer": a.call.customer, "queue": a.call.queue,
+                    "answered_at": _iso(a.call.answered_at, tz),
+                    "sensitive_customer": a.call.sensitive,
+                },
+            }
+            for a in snap.agents
+        ],
+        "flags": [
+            {
+                "id": f.id, "agent": f.agent, "agent_name": f.agent_name, "kind": f.kind,
+                "severity": f.severity, "status": f.status, "raised_at": _iso(f.raised_at, tz),
+                "count": f.count, "detail": f.detail, "condition_ended": f.condition_ended,
+            }
+            for f in snap.flags
+        ],
+        "escalations": [
+            {
+                "id": e.id, "tier": e.tier, "severity": e.severity, "status": e.status,
+                "deadline": _iso(e.deadline, tz), "handoffs": e.handoffs, "holder": e.holder,
+                "agent": e.agent, "team": e.team, "reason": e.reason,
+                "opened_at": _iso(e.opened_at, tz), "overdue": e.deadline < snap.at,
+            }
+            for e in snap.escalations
+        ],
+        "floor": {
+            "states": snap.state_counts(),
+            "calls_waiting": snap.calls_waiting,
+            "longest_wait_since": _iso(snap.longest_wait_since, tz),
+            "longest_call": None if longest is None or longest.call is None else {
+                "agent": longest.id, "call": longest.call.id,
+                "answered_at": _iso(longest.call.answered_at, tz),
+            },
+        },
+    }

@@ -111,9 +111,12 @@ def sweep(
         state = lease.read_lease(conn)
         if state is None or state.holder != holder:
             return None
-        start = since or state.covered_until or now
+        # The first holder ever: only what is due within the grace, on time; nothing ran
+        # before it, so nothing can have been missed.
+        start = since or state.covered_until or now - grace
         start = max(start, now - MAX_LOOKBACK)
         if start >= now:
+            lease.advance_covered(conn, holder, now)
             return SweepResult()
         stored = load_plan(conn)
         due: list[Occurrence] = []

@@ -191,7 +191,7 @@ def test_ten_minutes_of_demo_floor_raise_every_kind_of_flag(
 ) -> None:
     seed_demo_floor(engine, agents=40, teams=4, seed=seed, now=T0, actor="lead.wang")
     sim = FloorSimulator(load_sim_roster(engine), seed=seed, start=T0)
-    runner = SimulationRunner(engine, settings, sim, clock=clock)  # type: ignore[arg-type]
+    runner = SimulationRunner(engine, settings, sim, clock=clock)
     total = runner.run_for(600)
     assert clock.now() == T0 + TEN_MIN
     assert total.rejected == 0 and total.accepted > 300

@@ -28,7 +28,7 @@ from typing import Any
 TALK_MEDIAN_S = 240.0
 TALK_SIGMA = 0.8
 ACW_MEDIAN_S = 40.0
-PATIENCE_MEAN_S = 150.0  # how long a caller waits before hanging up
+PATIENCE_MEAN_S = 180.0  # how long a caller waits before hanging up
 OCCUPANCY = 0.85  # arrivals are tuned so that agents are busy about this share of the time
 SENSITIVE_OVERFLOW_S = 30.0  # a sensitive caller waits this long for a designated agent
 

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -40,7 +41,15 @@ class SimClock:
         self._now = when.astimezone(UTC)
 
 
-def rules_observers(settings: Settings, clock: SimClock) -> list[FeedObserver]:
+class SettableClock(Protocol):
+    """A clock the runner moves: ``SimClock``, or a test's ``ManualClock``."""
+
+    def now(self) -> datetime: ...
+
+    def set(self, when: datetime) -> None: ...
+
+
+def rules_observers(settings: Settings, clock: SettableClock) -> list[FeedObserver]:
     """The distress rules, when that part of floorapp is installed."""
     if importlib.util.find_spec("floorapp.rules") is None:
         return []
@@ -57,10 +66,10 @@ class SimulationRunner:
         sim: FloorSimulator,
         *,
         rules: bool = True,
-        clock: SimClock | None = None,
+        clock: SettableClock | None = None,
     ) -> None:
         self.sim = sim
-        self.clock = clock or SimClock(sim.now)
+        self.clock: SettableClock = clock or SimClock(sim.now)
         observers = rules_observers(settings, self.clock) if rules else []
         self.writer = FeedWriter(engine, settings, observers=observers, clock=self.clock)
         self.source = f"simulate:{sim.run_tag}"

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Integer, String, Text, bindparam, func, insert, select, update
 
 from db.models import Agent, Flag, FlagStatus
 from db.models_rules import CareProposal, RuleFiring
+from db.types import UTCDateTime
 from db.upsert import insert_ignore
-from floorapp import audit
 from floorapp.config import Settings
-from floorapp.escalations import open_escalation
+from floorapp.escalations import NewEscalation, open_escalations
 from floorapp.text import clean
 
 _UNSET: Any = object()
@@ -106,67 +106,99 @@ class Outbox:
         if detail is not None:
             p.detail = detail
 
-    # --- writing (once per batch) -----------------------------------------------------
+    # --- writing (once per batch, a few executemany statements) -------------------------
 
     def write(self, conn: Connection, settings: Settings) -> None:
-        for p in self.flags.values():
-            _write_flag(conn, p)
+        if self.flags:
+            _write_flags(conn, list(self.flags.values()))
         if self.firings:
             conn.execute(insert(RuleFiring), self.firings)
-        for e in self.escalations:
-            esc_id = open_escalation(
-                conn, settings, now=e.at, opened_by=f"rule:{e.rule}", reason=e.reason, tier=1,
-                severity=e.severity, agent_id=e.agent_id, call_id=e.call_id,
-                customer_id=e.customer_id, source_key=f"rule:refused:{e.call_id}",
-            )
-            if esc_id is not None:
-                audit.record(conn, at=e.at, actor=f"rule:{e.rule}", action="escalation.open",
-                             target_kind="escalation", target_id=esc_id, detail=e.reason)
-        for c in self.care:
-            team_id = conn.execute(select(Agent.team_id).where(Agent.id == c.agent_id)).scalar()
-            conn.execute(
-                insert_ignore(conn, CareProposal, ["source_key"]).values(
-                    source_key=c.source_key, agent_id=c.agent_id, team_id=team_id,
-                    call_id=c.call_id, kind=c.kind, reason=clean(c.reason) or "",
-                    proposed_at=c.at, due_by=c.at + c.due_in, status="proposed", updated_at=c.at,
-                )
-            )
+        if self.escalations:
+            # The escalation's own history (escalation_event "opened" by rule:...) records
+            # who opened it; the audit log is for supervisors' actions.
+            open_escalations(conn, settings, [
+                NewEscalation(now=e.at, opened_by=f"rule:{e.rule}", reason=e.reason,
+                              source_key=f"rule:refused:{e.call_id}", tier=1,
+                              severity=e.severity, agent_id=e.agent_id, call_id=e.call_id,
+                              customer_id=e.customer_id)
+                for e in self.escalations
+            ])
+        if self.care:
+            _write_care(conn, self.care)
         self.flags.clear()
         self.firings.clear()
         self.escalations.clear()
         self.care.clear()
 
 
-def _write_flag(conn: Connection, p: PendingFlag) -> None:
-    key = open_key(p.agent_id, p.kind)
-    detail = clean(p.detail)
-    at = p.last_at
-    if p.fires == 0:
-        # Only the condition ended (and maybe a note for the detail): touch the open flag if any.
-        values: dict[str, Any] = {"updated_at": at}
-        if p.ended is not _UNSET:
-            values["condition_ended_at"] = p.ended
-        if detail is not None:
-            values["detail"] = detail
-        conn.execute(update(Flag).where(Flag.open_key == key).values(**values))
+_K = bindparam("b_key", type_=String())
+_AT = bindparam("b_at", type_=UTCDateTime())
+_ENDED = bindparam("b_ended", type_=UTCDateTime())
+_DETAIL = bindparam("b_detail", type_=Text())
+
+_END_STMT = (
+    update(Flag).where(Flag.open_key == _K)
+    .values(condition_ended_at=_ENDED, updated_at=_AT,
+            detail=func.coalesce(_DETAIL, Flag.detail))
+)
+_FIRE_STMT = (
+    update(Flag).where(Flag.open_key == _K)
+    .values(count=Flag.count + bindparam("b_n", type_=Integer()), last_seen=_AT, updated_at=_AT,
+            condition_ended_at=_ENDED, detail=func.coalesce(_DETAIL, Flag.detail),
+            call_id=func.coalesce(bindparam("b_call", type_=String()), Flag.call_id))
+)
+_IN_CHUNK = 500
+
+
+def _fire_params(p: PendingFlag) -> dict[str, Any]:
+    return {"b_key": open_key(p.agent_id, p.kind), "b_at": p.last_at, "b_n": p.fires,
+            "b_ended": None if p.ended is _UNSET else p.ended, "b_detail": clean(p.detail),
+            "b_call": p.call_id}
+
+
+def _write_flags(conn: Connection, pending: list[PendingFlag]) -> None:
+    ends = [{"b_key": open_key(p.agent_id, p.kind), "b_at": p.last_at, "b_ended": p.ended,
+             "b_detail": clean(p.detail)} for p in pending if not p.fires]
+    if ends:
+        conn.execute(_END_STMT, ends)
+    fired = [p for p in pending if p.fires]
+    if not fired:
         return
-    ended = None if p.ended is _UNSET else p.ended
-    values = {"count": Flag.count + p.fires, "last_seen": at, "updated_at": at,
-              "condition_ended_at": ended}
-    if detail is not None:
-        values["detail"] = detail
-    if p.call_id is not None:
-        values["call_id"] = p.call_id
-    stmt = update(Flag).where(Flag.open_key == key).values(**values)
-    if conn.execute(stmt).rowcount:
+    keys = [open_key(p.agent_id, p.kind) for p in fired]
+    existing: set[str] = set()
+    for i in range(0, len(keys), _IN_CHUNK):
+        existing.update(conn.execute(
+            select(Flag.open_key).where(Flag.open_key.in_(keys[i:i + _IN_CHUNK]))
+        ).scalars())
+    updates = [_fire_params(p) for p, k in zip(fired, keys, strict=True) if k in existing]
+    if updates:
+        conn.execute(_FIRE_STMT, updates)
+    new = [p for p, k in zip(fired, keys, strict=True) if k not in existing]
+    if not new:
         return
-    inserted = conn.execute(
-        insert_ignore(conn, Flag, ["open_key"]).values(
-            agent_id=p.agent_id, kind=p.kind, severity=p.severity, status=FlagStatus.RAISED,
-            open_key=key, detail=detail, call_id=p.call_id, count=p.fires, raised_at=p.first_at,
-            raised_by=clean(p.raised_by) or "rule", last_seen=at, condition_ended_at=ended,
-            updated_at=at,
-        )
-    )
-    if not inserted.rowcount:  # another writer (a console raising by hand) got there first
-        conn.execute(stmt)
+    rows = [{
+        "agent_id": p.agent_id, "kind": p.kind, "severity": p.severity,
+        "status": FlagStatus.RAISED, "open_key": open_key(p.agent_id, p.kind),
+        "detail": clean(p.detail), "call_id": p.call_id, "count": p.fires,
+        "raised_at": p.first_at, "raised_by": clean(p.raised_by) or "rule", "last_seen": p.last_at,
+        "condition_ended_at": None if p.ended is _UNSET else p.ended, "updated_at": p.last_at,
+    } for p in new]
+    stmt = insert_ignore(conn, Flag, ["open_key"]).returning(Flag.open_key)
+    inserted = set(conn.execute(stmt, rows).scalars())
+    # Rows skipped here were raised in between by another writer (a console, on
+    # PostgreSQL where nothing serialises us): count this trigger on them instead.
+    raced = [_fire_params(p) for p in new if open_key(p.agent_id, p.kind) not in inserted]
+    if raced:
+        conn.execute(_FIRE_STMT, raced)
+
+
+def _write_care(conn: Connection, care: list[PendingCare]) -> None:
+    agents = list({c.agent_id for c in care})
+    teams = {aid: team for aid, team in conn.execute(
+        select(Agent.id, Agent.team_id).where(Agent.id.in_(agents)))}
+    conn.execute(insert_ignore(conn, CareProposal, ["source_key"]), [{
+        "source_key": c.source_key, "agent_id": c.agent_id, "team_id": teams.get(c.agent_id),
+        "call_id": c.call_id, "kind": c.kind, "reason": clean(c.reason) or "",
+        "proposed_at": c.at, "due_by": c.at + c.due_in, "status": "proposed",
+        "updated_at": c.at,
+    } for c in care])

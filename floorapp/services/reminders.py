@@ -33,6 +33,22 @@ class ReminderError(ServiceError):
     pass
 
 
+class _NotYours(ReminderError):
+    pass
+
+
+def _write(engine: Engine, fn: Any, *, actor: str, now: datetime, action: str,
+           reminder_id: int) -> Any:
+    """Run an action; a refusal is audited in its own transaction (the action's rolled back)."""
+    try:
+        return run_write(engine, fn)
+    except _NotYours as exc:
+        run_write(engine, lambda conn: audit.record(
+            conn, at=now, actor=actor, action=action, target_kind="reminder",
+            target_id=reminder_id, outcome="refused", detail="not your team"))
+        raise ReminderError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class ReminderView:
     id: int
@@ -192,9 +208,7 @@ def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action
     scope = scope_of(conn, actor)
     if not scope.allows(row.team_id, conn.execute(
             select(Reminder.supervisor_id).where(Reminder.id == reminder_id)).scalar()):
-        audit.record(conn, at=now, actor=actor, action=action, target_kind="reminder",
-                     target_id=reminder_id, outcome="refused", detail="not your team")
-        raise ReminderError(f"reminder #{reminder_id} is for team {row.team_id}, not yours")
+        raise _NotYours(f"reminder #{reminder_id} is for team {row.team_id}, not yours")
     res = conn.execute(
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.status.in_(OPEN_STATUSES))
@@ -233,7 +247,7 @@ def done(
                      target_id=reminder_id, detail=f"{row.title}" + (f": {note}" if note else ""))
         return row
 
-    run_write(engine, tx)
+    _write(engine, tx, actor=actor, now=now, action="reminder.done", reminder_id=reminder_id)
     if flag_agent is not None:
         _raise_observed(engine, actor=actor, now=now, agent_id=flag_agent,
                         detail=clean(flag_detail, multiline=True) or note or "")
@@ -252,7 +266,7 @@ def snooze(
         audit.record(conn, at=now, actor=actor, action="reminder.snooze",
                      target_kind="reminder", target_id=reminder_id, detail=f"{minutes} min")
 
-    run_write(engine, tx)
+    _write(engine, tx, actor=actor, now=now, action="reminder.snooze", reminder_id=reminder_id)
     return get(engine, reminder_id, now)
 
 
@@ -273,7 +287,7 @@ def skip(
         audit.record(conn, at=now, actor=actor, action="reminder.skip", target_kind="reminder",
                      target_id=reminder_id, detail=reason_c)
 
-    run_write(engine, tx)
+    _write(engine, tx, actor=actor, now=now, action="reminder.skip", reminder_id=reminder_id)
     return get(engine, reminder_id, now)
 
 

@@ -1,0 +1,73 @@
+"""``floorapp nominations``: role-model nominations for the team meeting, and candidates."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from floorapp.context import AppContext
+from floorapp.plan.model import DIMENSIONS
+from floorapp.plan.store import active_plan
+from floorapp.services import ServiceError
+from floorapp.services import nominations as svc
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("nominations", help="benchmark nominations (export with --csv)")
+    p.add_argument("--period", help="only this guarantee period")
+    p.add_argument("--csv", action="store_true", help="CSV for the team meeting")
+    p.set_defaults(func=cmd_list)
+    nsub = p.add_subparsers(dest="nominations_command", metavar="ACTION")
+    c = nsub.add_parser("candidates", help="proposed candidates per dimension")
+    c.add_argument("--period")
+    c.add_argument("--team")
+    c.set_defaults(func=cmd_candidates)
+    a = nsub.add_parser("add", help="nominate an agent")
+    a.add_argument("agent")
+    a.add_argument("dimension", choices=DIMENSIONS)
+    a.add_argument("reason")
+    a.add_argument("--period", dest="add_period", required=True)
+    a.set_defaults(func=cmd_add)
+
+
+def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    rows = svc.list_nominations(ctx.engine, period=args.period)
+    stored = active_plan(ctx.engine)
+    tz = stored.plan.timezone if stored else None
+    if args.csv:
+        sys.stdout.write(svc.to_csv(rows, tz))
+        return 0
+    if not rows:
+        print("no nominations" + (f" for {args.period}" if args.period else ""))
+    for r in rows:
+        at = r.at.astimezone(tz) if tz else r.at
+        print(f"{at:%Y-%m-%d %H:%M}  {r.period:<10} {r.agent_name} ({r.agent_id}, {r.team_id})  "
+              f"{r.dimension}: {r.reason}  — {r.nominated_by}")
+    return 0
+
+
+def cmd_candidates(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        found = svc.candidates(ctx.engine, ctx.clock.now(), period=args.period, team=args.team)
+    except ServiceError as exc:
+        print(f"refused: {exc}")
+        return 1
+    for dim, cands in found.items():
+        print(f"{dim}:")
+        if not cands:
+            print("  (nobody stands out in this period's data)")
+        for c in cands:
+            print(f"  {c.name} ({c.agent_id}, {c.team_id}): {c.reason}")
+    return 0
+
+
+def cmd_add(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        nid = svc.nominate(ctx.engine, period=args.add_period, agent_id=args.agent,
+                           dimension=args.dimension, reason=args.reason, actor=ctx.actor,
+                           now=ctx.clock.now())
+    except ServiceError as exc:
+        print(f"refused: {exc}")
+        return 1
+    print(f"nomination #{nid} recorded")
+    return 0

@@ -1,0 +1,151 @@
+"""``floorapp reminders``: the scheduled jobs with their next fire times, and open reminders.
+
+``floorapp reminders done|snooze|skip ID`` act on one from the command line (audited
+under ``--as``), like the console's keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Column, Float, MetaData, Table, Unicode, inspect, select
+
+from db.engine import read_tx
+from floorapp.context import AppContext
+from floorapp.scheduler.firing import upcoming
+from floorapp.scheduler.host import HORIZON
+from floorapp.scheduler.lease import read_lease
+from floorapp.services import ServiceError
+from floorapp.services import reminders as svc
+
+# The job table APScheduler's SQLAlchemyJobStore creates (read-only here).
+_JOBS = Table("apscheduler_jobs", MetaData(), Column("id", Unicode(191), primary_key=True),
+              Column("next_run_time", Float(25)))
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("reminders", help="scheduled reminder jobs and open reminders")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+    rsub = p.add_subparsers(dest="reminders_command", metavar="ACTION")
+    d = rsub.add_parser("done", help="mark a reminder done")
+    d.add_argument("id", type=int)
+    d.add_argument("--note")
+    d.add_argument("--flag", metavar="AGENT", help="raise an 'observed' flag on an agent seen "
+                   "struggling (patrol); the note says what was seen")
+    d.set_defaults(func=cmd_done)
+    s = rsub.add_parser("snooze", help="snooze a reminder 5, 10 or 15 minutes")
+    s.add_argument("id", type=int)
+    s.add_argument("minutes", type=int, choices=svc.SNOOZE_CHOICES)
+    s.set_defaults(func=cmd_snooze)
+    k = rsub.add_parser("skip", help="skip a reminder (a reason is required)")
+    k.add_argument("id", type=int)
+    k.add_argument("reason")
+    k.set_defaults(func=cmd_skip)
+
+
+def scheduled_jobs(ctx: AppContext, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    """Next fire time and count per series: from the job store if a scheduler has run,
+    else from the plan's timetable."""
+    engine = ctx.engine
+    if inspect(engine).has_table("apscheduler_jobs"):
+        with read_tx(engine) as conn:
+            rows = conn.execute(select(_JOBS.c.id, _JOBS.c.next_run_time)).all()
+        if rows:
+            series: dict[str, list[float]] = defaultdict(list)
+            for job_id, ts in rows:
+                if ts is not None:
+                    series[job_id.split("@", 1)[0]].append(ts)
+            return "job store", sorted(
+                ({"series": s, "next_fire": datetime.fromtimestamp(min(v), UTC),
+                  "pending": len(v)} for s, v in series.items()),
+                key=lambda j: (j["next_fire"], j["series"]))
+    firsts: dict[str, dict[str, Any]] = {}
+    for occ in upcoming(engine, now, HORIZON):
+        entry = firsts.setdefault(occ.job_id, {"series": occ.job_id, "next_fire": occ.at,
+                                               "pending": 0})
+        entry["pending"] += 1
+    return "plan timetable (no scheduler has run)", sorted(
+        firsts.values(), key=lambda j: (j["next_fire"], j["series"]))
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t else None
+
+
+def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    now = ctx.clock.now()
+    source, jobs = scheduled_jobs(ctx, now)
+    with read_tx(ctx.engine) as conn:
+        lease = read_lease(conn)
+    view = svc.open_reminders(ctx.engine, ctx.actor, now)
+    holder = lease.holder if lease and lease.expires_at and lease.expires_at > now else None
+    if args.json:
+        out = {
+            "now": now.isoformat(),
+            "scheduler": {"holder": holder, "covered_until": _iso(lease.covered_until)
+                          if lease else None, "source": source},
+            "jobs": [{**j, "next_fire": j["next_fire"].isoformat()} for j in jobs],
+            "open": [
+                {"id": r.id, "state": r.state, "kind": r.kind, "title": r.title,
+                 "team": r.team_id, "agent": r.agent_id,
+                 "scheduled_for": r.scheduled_for.isoformat(), "due_by": _iso(r.due_by),
+                 "snoozed_until": _iso(r.snoozed_until), "warning": r.warning}
+                for r in [*view.overdue, *view.due, *view.missed, *view.snoozed]
+            ],
+            "coming": [{"at": c.at.isoformat(), "kind": c.kind, "title": c.title,
+                        "team": c.team_id} for c in view.coming],
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    print(f"scheduler: {'held by ' + holder if holder else 'not running'}; jobs from {source}")
+    if not jobs:
+        print("  no scheduled jobs (no plan imported, or nothing in the next hours)")
+    for j in jobs:
+        left = j["next_fire"] - now
+        print(f"  {j['next_fire']:%Y-%m-%d %H:%M}Z  in {_dur(left):>7}  {j['series']}"
+              f"  ({j['pending']} pending)")
+    print(f"open reminders for {ctx.actor}:")
+    rows = [*view.overdue, *view.due, *view.missed, *view.snoozed]
+    if not rows:
+        print("  none")
+    for r in rows:
+        print(f"  #{r.id:<5} {r.state:<8} {r.scheduled_for:%H:%M}Z  {r.title}"
+              + (f"  [team {r.team_id}]" if r.team_id else ""))
+        if r.warning:
+            print(f"         ! {r.warning}")
+    return 0
+
+
+def _dur(d: timedelta) -> str:
+    m = int(d.total_seconds() // 60)
+    return f"{m // 60}h{m % 60:02d}m" if m >= 60 else f"{max(m, 0)}m"
+
+
+def _act(fn: Any) -> int:
+    try:
+        r = fn()
+    except ServiceError as exc:
+        print(f"refused: {exc}")
+        return 1
+    print(f"#{r.id} {r.status}: {r.title}")
+    return 0
+
+
+def cmd_done(ctx: AppContext, args: argparse.Namespace) -> int:
+    return _act(lambda: svc.done(ctx.engine, args.id, actor=ctx.actor, now=ctx.clock.now(),
+                                 note=args.note, flag_agent=args.flag))
+
+
+def cmd_snooze(ctx: AppContext, args: argparse.Namespace) -> int:
+    return _act(lambda: svc.snooze(ctx.engine, args.id, actor=ctx.actor, now=ctx.clock.now(),
+                                   minutes=args.minutes))
+
+
+def cmd_skip(ctx: AppContext, args: argparse.Namespace) -> int:
+    return _act(lambda: svc.skip(ctx.engine, args.id, actor=ctx.actor, now=ctx.clock.now(),
+                                 reason=args.reason))

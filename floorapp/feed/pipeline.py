@@ -7,10 +7,12 @@ seconds so the console never lags the floor by more than that.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -79,6 +81,25 @@ def sniff_file(path: Path, max_lines: int = 50) -> str | None:
     return format_from_lines(head)
 
 
+@contextlib.contextmanager
+def gc_tuned() -> Iterator[None]:
+    """Fewer cyclic-GC passes while ingesting.
+
+    Every event allocates a handful of short-lived objects, so the collector runs
+    constantly and each full pass walks every long-lived object (SQLAlchemy's
+    compiled caches, the in-memory floor). Freezing what exists and collecting
+    generation 0 less often measured about 10 % of CPU here; both are restored after.
+    """
+    old = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(old[0], 50_000), old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
+
+
 def run(
     reader: LineReader,
     parser: LineParser,
@@ -97,6 +118,24 @@ def run(
     in its transaction. With ``idle_tick_s``, a quiet feed still gives the observers a
     tick at the writer's clock that often (time-based rules on a live floor).
     """
+    with gc_tuned():
+        return _run(reader, parser, writer, stop=stop, on_rejected=on_rejected,
+                    on_batch=on_batch, save_position=save_position, flush_s=flush_s,
+                    idle_tick_s=idle_tick_s)
+
+
+def _run(
+    reader: LineReader,
+    parser: LineParser,
+    writer: FeedWriter,
+    *,
+    stop: threading.Event | None = None,
+    on_rejected: Callable[[Rejected], None] | None = None,
+    on_batch: Callable[[IngestSummary, LineReader], None] | None = None,
+    save_position: bool = False,
+    flush_s: float = FLUSH_S,
+    idle_tick_s: float | None = None,
+) -> IngestSummary:
     total = IngestSummary()
     batch: list[ParsedLine] = []
     size = writer.batch_size

@@ -38,6 +38,7 @@ from db.upsert import insert_ignore, upsert
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings
 from floorapp.escalations import open_escalation
+from floorapp.feed.bulk import BulkStatement
 from floorapp.feed.cursor import FeedPosition, save_position
 from floorapp.feed.events import EventKind, FeedEvent, Ignored, ParsedLine, Rejected
 from floorapp.feed.keys import hash_text
@@ -98,19 +99,35 @@ class _AgentMem:
         self.queues: set[str] = set()  # queue_log membership: offline when the last one goes
         self.pending: tuple[str, str | None] | None = None  # a pause asked for during a call
 
-    def row(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "name": self.id, "team_id": UNASSIGNED_TEAM, "tier": 1,
-            "sensitive_designated": False, "from_feed": True, "state": self.state,
-            "state_reason": self.reason, "state_since": self.since,
-            "logged_in_since": self.logged_in_since, "last_break_end": self.last_break_end,
-            "current_call_id": self.call, "updated_at": self.updated_at,
-        }
+    def row(self) -> tuple[Any, ...]:
+        """Values in _AGENT_COLS order (name and team only matter for a new agent)."""
+        return (self.id, self.id, UNASSIGNED_TEAM, 1, False, True, self.state, self.reason,
+                self.since, self.logged_in_since, self.last_break_end, self.call,
+                self.updated_at)
 
 
 _AGENT_STATE_COLS = ("state", "state_reason", "state_since", "logged_in_since",
                      "last_break_end", "current_call_id", "updated_at")
+_AGENT_COLS = ("id", "name", "team_id", "tier", "sensitive_designated", "from_feed",
+               *_AGENT_STATE_COLS)
 _CALL_COLS = tuple(c.name for c in Call.__table__.columns)  # type: ignore[attr-defined]
+_FEED_COLS = ("key", "source", "line_no", "ts", "kind", "agent_id", "call_id", "payload")
+_HISTORY_COLS = ("agent_id", "state", "reason", "started_at")
+
+
+def _columns(model: Any, names: Sequence[str]) -> list[Any]:
+    return [model.__table__.c[n] for n in names]
+
+
+# Only the state columns are updated on conflict: name, team and tier belong to the roster.
+_AGENT_UPSERT = BulkStatement(lambda conn: upsert(conn, Agent, ["id"], _AGENT_STATE_COLS),
+                              _columns(Agent, _AGENT_COLS))
+_FEED_INSERT = BulkStatement(lambda conn: insert(FeedEventRow), _columns(FeedEventRow, _FEED_COLS))
+_CALL_UPSERT = BulkStatement(lambda conn: upsert(conn, Call, ["id"], _CALL_COLS[1:]),
+                             _columns(Call, _CALL_COLS))
+_HISTORY_INSERT = BulkStatement(lambda conn: insert(AgentStateChange),
+                                _columns(AgentStateChange, _HISTORY_COLS))
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _CALL_FACTS = {"customer": "customer_id", "queue": "queue", "complaint": "complaint",
                "negative_sentiment": "negative_sentiment",
                "refused_explanations": "refused_explanations",
@@ -145,8 +162,8 @@ class _Batch:
     __slots__ = ("agents", "calls", "escalations", "events", "history", "new_agents", "notes")
 
     def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.history: list[dict[str, Any]] = []
+        self.events: list[tuple[Any, ...]] = []
+        self.history: list[tuple[Any, ...]] = []
         self.agents: dict[str, _AgentMem] = {}
         self.new_agents = False
         self.calls: dict[str, dict[str, Any]] = {}
@@ -330,16 +347,10 @@ class FeedWriter:
             conn.execute(insert_ignore(conn, Team, ["id"]),
                          {"id": UNASSIGNED_TEAM, "name": "Unassigned (seen in the feed)"})
             self._team_ready = True
-        if b.agents:
-            # Only the state columns are updated: name, team and tier belong to the roster.
-            conn.execute(upsert(conn, Agent, ["id"], _AGENT_STATE_COLS),
-                         [a.row() for a in b.agents.values()])
-        if b.events:
-            conn.execute(insert(FeedEventRow), b.events)
-        if b.calls:
-            conn.execute(upsert(conn, Call, ["id"], _CALL_COLS[1:]), list(b.calls.values()))
-        if b.history:
-            conn.execute(insert(AgentStateChange), b.history)
+        _AGENT_UPSERT.execute(conn, [a.row() for a in b.agents.values()])
+        _FEED_INSERT.execute(conn, b.events)
+        _CALL_UPSERT.execute(conn, [tuple(c[k] for k in _CALL_COLS) for c in b.calls.values()])
+        _HISTORY_INSERT.execute(conn, b.history)
         if b.notes:
             conn.execute(insert_ignore(conn, AgentNote, ["source_key"]), b.notes)
         for ev in b.escalations:
@@ -398,7 +409,7 @@ class FeedWriter:
         elif a.state == OFFLINE or a.logged_in_since is None:
             a.logged_in_since = ts
         a.state, a.reason, a.since = state, reason, ts
-        b.history.append({"agent_id": a.id, "state": state, "reason": reason, "started_at": ts})
+        b.history.append((a.id, state, reason, ts))
 
     def _after_call(self, a: _AgentMem, call_id: str, ts: datetime, b: _Batch,
                     *, wrap_up: bool = False) -> None:
@@ -417,15 +428,18 @@ class FeedWriter:
 
     def _apply_event(self, ev: FeedEvent, b: _Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data
-        b.events.append({
-            "key": ev.key, "source": ev.source, "line_no": ev.line_no, "ts": ts,
-            "kind": kind.value, "agent_id": ev.agent, "call_id": ev.call,
-            "payload": json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-            if data else None,
-        })
+        b.events.append((ev.key, ev.source, ev.line_no, ts, kind.value, ev.agent, ev.call,
+                         _ENCODE(data) if data else None))
         a = self._agent(ev.agent, b, ts) if ev.agent is not None else None
 
-        if kind is EventKind.CALL_RING_NO_ANSWER or kind is EventKind.RAISE_HAND:
+        if kind is EventKind.CALL_RING_NO_ANSWER:
+            assert a is not None
+            if a.state == OFFLINE and a.since is None:
+                # A member never seen before: the queue only rings logged-in members, so
+                # the first ring is the first sign of them (a log read from mid-shift).
+                self._transition(a, AVAILABLE, None, ts, b)
+            return
+        if kind is EventKind.RAISE_HAND:
             return  # stored as a feed event: the rules and the console read it from there
         if kind is EventKind.AGENT_LOGIN:
             assert a is not None

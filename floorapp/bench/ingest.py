@@ -1,0 +1,243 @@
+"""Ingest throughput: JSONL and queue_log into a fresh SQLite file, beside raw sqlite3.
+
+Each ingest runs in its own process so its peak memory (ru_maxrss) is its own. The
+"raw" figure replays the very rows the ingest stored in ``feed_event`` through plain
+``sqlite3.executemany`` into a fresh file of the same schema, same pragmas, same
+batch size: the physical floor for this store on this machine, measured in the same
+run, so the ratio says how much of the ingest cost is floorapp's own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+FULL, QUICK = 200_000, 50_000
+BATCH = 5000
+T_START = datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # a Monday night shift onwards
+
+
+# --- synthetic floors ---------------------------------------------------------------------
+
+def _calls(rng: random.Random, n_agents: int) -> Iterator[tuple[float, str, dict[str, object]]]:
+    """An endless floor: (seconds from start, what happened, details), roughly in time order."""
+    free_at = [0.0] * n_agents
+    t = 0.0
+    call_no = 0
+    while True:
+        t += rng.expovariate(1 / 3.0)  # a call every ~3 s: a busy 200-seat floor
+        call_no += 1
+        cid = f"{1773600000 + int(t)}.{call_no}"
+        yield t, "offer", {"call": cid, "customer": f"1380000{rng.randrange(10000):04d}"}
+        fate = rng.random()
+        wait = rng.uniform(2, 40)
+        if fate < 0.08:
+            yield t + wait, "abandon", {"call": cid, "wait": int(wait)}
+            continue
+        agent = min(range(n_agents), key=lambda i: free_at[i] + rng.random())
+        start = max(t + wait, free_at[agent])
+        for other in rng.sample(range(n_agents), rng.randrange(0, 3)):
+            if other != agent:
+                yield start - 1, "ring", {"call": cid, "agent": other}
+        talk = rng.lognormvariate(5.2, 0.6) if rng.random() > 0.02 else rng.uniform(1300, 2400)
+        yield start, "answer", {"call": cid, "agent": agent, "hold": int(start - t)}
+        if rng.random() < 0.15:
+            yield start + talk / 2, "update", {"call": cid, "agent": agent,
+                                               "refused": rng.randrange(1, 4)}
+        end = start + talk
+        how = "transfer" if rng.random() < 0.04 else "complete"
+        yield end, how, {"call": cid, "agent": agent, "hold": int(start - t), "talk": int(talk),
+                         "sat": rng.randint(1, 5), "complaint": rng.random() < 0.05}
+        wrap = rng.uniform(5, 60)
+        free_at[agent] = end + wrap
+        if rng.random() < 0.03:
+            yield end + wrap, "pause", {"agent": agent}
+            free_at[agent] += 900
+            yield end + wrap + 900, "unpause", {"agent": agent}
+        elif rng.random() < 0.01:
+            yield end + 1, "hand", {"agent": agent}
+
+
+def _ordered(events: Iterable[tuple[float, str, dict[str, object]]], n: int,
+             ) -> list[tuple[float, str, dict[str, object]]]:
+    out: list[tuple[float, str, dict[str, object]]] = []
+    for ev in events:
+        out.append(ev)
+        if len(out) >= n:
+            break
+    out.sort(key=lambda e: e[0])
+    return out
+
+
+def _agent_name(i: int) -> str:
+    return f"PJSIP/{1000 + i}"
+
+
+def write_queue_log(path: Path, n_lines: int, *, n_agents: int = 200, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    base = int(T_START.timestamp())
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n_agents):
+            fh.write(f"{base}|NONE|support|{_agent_name(i)}|ADDMEMBER|\n")
+        fh.write(f"{base}|NONE|NONE|NONE|QUEUESTART|\n")
+        # queue_log has no mid-call updates or raised hands: leave them out.
+        plain = (e for e in _calls(rng, n_agents) if e[1] not in ("update", "hand"))
+        for t, what, d in _ordered(plain, n_lines - n_agents - 1):
+            ts = base + int(t)
+            c = d.get("call", "NONE")
+            a = _agent_name(int(d["agent"])) if "agent" in d else "NONE"  # type: ignore[call-overload]
+            if what == "offer":
+                line = f"{ts}|{c}|support|NONE|ENTERQUEUE||{d['customer']}|1"
+            elif what == "abandon":
+                line = f"{ts}|{c}|support|NONE|ABANDON|1|1|{d['wait']}"
+            elif what == "ring":
+                line = f"{ts}|{c}|support|{a}|RINGNOANSWER|15000"
+            elif what == "answer":
+                line = f"{ts}|{c}|support|{a}|CONNECT|{d['hold']}|{c}1|3"
+            elif what == "complete":
+                line = f"{ts}|{c}|support|{a}|COMPLETEAGENT|{d['hold']}|{d['talk']}|1"
+            elif what == "transfer":
+                line = f"{ts}|{c}|support|{a}|BLINDTRANSFER|8000|from-internal|{d['hold']}|" \
+                       f"{d['talk']}|1"
+            elif what == "pause":
+                line = f"{ts}|NONE|NONE|{a}|PAUSEALL|lunch"
+            elif what == "unpause":
+                line = f"{ts}|NONE|NONE|{a}|UNPAUSEALL|"
+            else:
+                raise AssertionError(what)
+            fh.write(line + "\n")
+
+
+def write_jsonl(path: Path, n_lines: int, *, n_agents: int = 200, seed: int = 7) -> None:
+    from floorapp.feed.jsonl import event_to_json
+
+    rng = random.Random(seed)
+
+    def at(t: float) -> str:
+        return (T_START + timedelta(seconds=t)).isoformat()
+
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n_agents):
+            fh.write(event_to_json({"type": "agent_login", "ts": at(0), "agent": f"a{i}"}) + "\n")
+        for t, what, d in _ordered(_calls(rng, n_agents), n_lines - n_agents):
+            base = {"ts": at(t), "call": d.get("call"),
+                    "agent": f"a{d['agent']}" if "agent" in d else None}
+            if what == "offer":
+                ev = {"type": "call_offered", "queue": "support", "customer": d["customer"]}
+            elif what == "abandon":
+                ev = {"type": "call_abandoned", "hold_seconds": d["wait"]}
+            elif what == "ring":
+                ev = {"type": "call_ring_no_answer", "ring_ms": 15000}
+            elif what == "answer":
+                ev = {"type": "call_answered", "hold_seconds": d["hold"]}
+            elif what == "update":
+                ev = {"type": "call_update", "refused_explanations": d["refused"]}
+            elif what in ("complete", "transfer"):
+                ev = {"type": "call_ended", "outcome": "completed" if what == "complete"
+                      else "transferred", "hold_seconds": d["hold"], "talk_seconds": d["talk"],
+                      "satisfaction": d["sat"], "complaint": d["complaint"]}
+            elif what == "pause":
+                ev = {"type": "state", "state": "break", "reason": "lunch", "call": None}
+            elif what == "unpause":
+                ev = {"type": "state", "state": "available", "call": None}
+            else:
+                ev = {"type": "raise_hand", "note": "customer asks for a manager", "call": None}
+            fh.write(event_to_json({**base, **ev}) + "\n")
+
+
+# --- one measured ingest, in a child process ---------------------------------------------
+
+def _child(fmt: str, path: str, db_url: str, rules: bool) -> None:
+    from db.engine import open_store
+    from floorapp.clock import SYSTEM_CLOCK
+    from floorapp.config import Settings
+    from floorapp.feed import pipeline
+    from floorapp.feed.follow import FileReader
+    from floorapp.feed.writer import FeedWriter
+
+    settings = Settings()
+    engine = open_store(db_url)
+    observers = []
+    if rules:
+        from floorapp.rules import build_observer  # type: ignore[attr-defined]
+
+        observers.append(build_observer(settings, SYSTEM_CLOCK))
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    reader = FileReader(Path(path), path)
+    writer = FeedWriter(engine, settings, observers=observers, batch_size=BATCH)
+    summary = pipeline.run(reader, pipeline.make_parser(fmt, path), writer)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({
+        "lines": reader.line_no, "accepted": summary.accepted, "rejected": summary.rejected,
+        "seconds": seconds, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "rss_before_kb": rss_before,
+    }))
+
+
+def _measure(fmt: str, path: Path, db: Path, rules: bool) -> dict[str, float]:
+    code = ("import sys; from floorapp.bench.ingest import _child; "
+            "_child(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == '1')")
+    out = subprocess.run(
+        [sys.executable, "-c", code, fmt, str(path), f"sqlite:///{db}", "1" if rules else "0"],
+        check=True, capture_output=True, text=True,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _raw_rate(ingested_db: Path, fresh_db: Path) -> float:
+    """Rows/s of plain sqlite3 executemany for the feed_event rows the ingest stored."""
+    from db.engine import open_store
+
+    open_store(f"sqlite:///{fresh_db}").dispose()  # same schema and indexes
+    src = sqlite3.connect(ingested_db)
+    cols = "key, source, line_no, ts, kind, agent_id, call_id, payload"
+    rows = src.execute(f"SELECT {cols} FROM feed_event ORDER BY id").fetchall()
+    src.close()
+    dst = sqlite3.connect(fresh_db, isolation_level=None)
+    dst.execute("PRAGMA journal_mode = WAL")
+    dst.execute("PRAGMA synchronous = NORMAL")
+    sql = f"INSERT INTO feed_event ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    t0 = time.perf_counter()
+    for i in range(0, len(rows), BATCH):
+        dst.execute("BEGIN IMMEDIATE")
+        dst.executemany(sql, rows[i:i + BATCH])
+        dst.execute("COMMIT")
+    seconds = time.perf_counter() - t0
+    dst.close()
+    return len(rows) / seconds
+
+
+def figures(quick: bool) -> Iterator[tuple[str, float, str]]:
+    n = QUICK if quick else FULL
+    has_rules = importlib.util.find_spec("floorapp.rules") is not None
+    with tempfile.TemporaryDirectory(prefix="floorapp-bench-") as tmp:
+        d = Path(tmp)
+        for fmt, name, make in (("jsonl", "jsonl", write_jsonl),
+                                ("queue-log", "queue_log", write_queue_log)):
+            src = d / f"feed.{name}"
+            make(src, n)
+            plain = _measure(fmt, src, d / f"{name}.db", rules=False)
+            rate = plain["lines"] / plain["seconds"]
+            raw = _raw_rate(d / f"{name}.db", d / f"{name}-raw.db")
+            yield f"ingest.{name}.lines", plain["lines"], "lines"
+            yield f"ingest.{name}.rate", round(rate), "events/s"
+            yield f"ingest.{name}.raw_sqlite_rate", round(raw), "rows/s"
+            yield f"ingest.{name}.ratio_to_raw", round(rate / raw, 3), "x"
+            yield f"ingest.{name}.peak_rss", round(plain["rss_kb"] / 1024, 1), "MB"
+            if has_rules:
+                ruled = _measure(fmt, src, d / f"{name}-rules.db", rules=True)
+                rules_rate = ruled["lines"] / ruled["seconds"]
+                yield f"ingest.{name}.rate_with_rules", round(rules_rate), "events/s"
+                yield f"ingest.{name}.rules_vs_plain", round(rules_rate / rate, 3), "x"

@@ -1,0 +1,51 @@
+"""``floorapp rules [--json]``: the distress rules in force and how often each fired today."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from floorapp.context import AppContext
+from floorapp.rules.report import rules_report
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "rules", help="the distress rules in force: thresholds, severity, fired today",
+        description="List the distress rules in force (defaults merged with [rules.<name>] in "
+        "the config file) and how many times each fired today, in the centre's time zone.",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    p.set_defaults(func=cmd_rules)
+
+
+def cmd_rules(ctx: AppContext, args: argparse.Namespace) -> int:
+    report = rules_report(ctx.engine, ctx.settings, ctx.clock.now())
+    if args.json:
+        print(json.dumps({"day": report.day.isoformat(), "timezone": report.timezone,
+                          "rules": [r.as_json() for r in report.rules]},
+                         ensure_ascii=False, indent=2))
+        return 0
+    console = Console()
+    wide = console.width >= 120  # the one-line descriptions only where they fit
+    table = Table(title=f"Distress rules in force · today is {report.day} ({report.timezone})",
+                  title_justify="left")
+    table.add_column("rule", no_wrap=True)
+    table.add_column("on", no_wrap=True)
+    table.add_column("thresholds")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("fired today", justify="right", no_wrap=True)
+    if wide:
+        table.add_column("what it watches")
+    for r in report.rules:
+        cells = [Text(r.name), Text("on" if r.enabled else "off"), Text(r.thresholds),
+                 Text(r.severity), Text(str(r.fired_today))]
+        if wide:
+            cells.append(Text(r.summary))
+        table.add_row(*cells)
+    console.print(table)
+    return 0

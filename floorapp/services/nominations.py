@@ -4,7 +4,8 @@ Targeted, not the usual KPI board: no dimension looks at calls handled or handle
 so an agent who is only a top performer on everyday figures is never proposed for
 that. Many-sided: each dimension has its own list.
 
-- hardest_escalations: escalations on the agent's calls (weighted by severity and tier),
+- hardest_escalations: escalations on the agent's calls opened by the rules or a supervisor
+  (weighted by severity and tier),
   and calls where the customer refused explanations past the rule's threshold that
   still ended without a complaint;
 - raised_early: hands raised and escalations the agent opened themself (passing a
@@ -85,7 +86,9 @@ def _hardest(conn: Connection, plan: Plan, start: datetime, end: datetime,
         select(Escalation.agent_id, func.count(), func.sum(weight),
                func.sum(case((Escalation.severity == "high", 1), else_=0)))
         .where(Escalation.opened_at >= start, Escalation.opened_at < end,
-               Escalation.agent_id.in_(list(agents)))
+               Escalation.agent_id.in_(list(agents)),
+               # one the agent opened themself counts as raising it early, not twice
+               Escalation.opened_by != Escalation.agent_id)
         .group_by(Escalation.agent_id)
     ).all()
     threshold = _refused_threshold(conn, plan)

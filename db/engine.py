@@ -131,9 +131,8 @@ def _alembic_config(conn: Connection) -> Any:
 
 
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))

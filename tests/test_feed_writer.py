@@ -1,0 +1,139 @@
+"""The feed writer: the real queue_log sample end to end, idempotency, observers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, MetaData, func, select
+
+from db.models import Agent, Call, FeedEventRow
+from floorapp.clock import ManualClock
+from floorapp.config import Settings
+from floorapp.feed.events import FeedEvent
+from floorapp.feed.jsonl import parse_jsonl
+from floorapp.feed.queue_log import parse_queue_log
+from floorapp.feed.writer import FeedWriter, IngestSummary
+
+SAMPLE = Path(__file__).parent / "data" / "asterisk-queue_log.sample"
+
+
+def ingest_sample(engine: Engine, clock: ManualClock, batch_size: int = 5000) -> IngestSummary:
+    writer = FeedWriter(engine, Settings(), clock=clock, batch_size=batch_size)
+    with open(SAMPLE, encoding="utf-8") as fh:
+        return writer.write(parse_queue_log(fh, str(SAMPLE)))
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as conn:
+        return {
+            name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in meta.tables.items()
+        }
+
+
+def test_real_sample_end_to_end(engine: Engine, clock: ManualClock) -> None:
+    s = ingest_sample(engine, clock, batch_size=50)  # several batches, state carried across
+    # 280 lines: 2 blank, 9 housekeeping (QUEUESTART 2, CONFIGRELOAD 7), the rest events.
+    assert (s.accepted, s.duplicates, s.rejected, s.ignored) == (269, 0, 0, 9)
+    assert s.ignored_kinds == {"CONFIGRELOAD": 7, "QUEUESTART": 2}
+    with engine.connect() as conn:
+        outcomes = dict(
+            conn.execute(select(Call.outcome, func.count()).group_by(Call.outcome)).all()
+        )
+        live = conn.execute(select(Call.__table__).where(Call.ended_at.is_(None))
+                            .order_by(Call.id)).all()
+        agents = dict(conn.execute(select(Agent.id, Agent.state)).all())
+        first = conn.execute(select(Call.__table__).where(Call.id == "1266833905.2")).one()
+        teams = set(conn.execute(select(Agent.team_id)).scalars())
+    assert outcomes == {"completed": 7, "abandoned": 12, "in_progress": 1, "waiting": 1}
+    # The log ends with one call connected to 2004 and one still waiting in the queue.
+    connected, waiting = live
+    assert (connected.id, connected.agent_id, connected.outcome, connected.customer_id) == (
+        "1266839761.533", "Local/2004@from-internal/n", "in_progress", "03420254064")
+    assert connected.answered_at == datetime.fromtimestamp(1266839775, UTC)
+    assert (waiting.id, waiting.outcome, waiting.agent_id) == ("1266839768.534", "waiting", None)
+    assert agents["Local/2004@from-internal/n"] == "on_call"
+    # Nine of the ten members appear in this log (2003 never rings); none is on the roster.
+    assert len(agents) == 9 and teams == {"unassigned"}
+    # The very first call: answered by 2004 after 1 s, 3 s of talk, hung up by the agent.
+    assert (first.offered_at, first.answered_at, first.ended_at) == (
+        datetime.fromtimestamp(1266833911, UTC), datetime.fromtimestamp(1266833912, UTC),
+        datetime.fromtimestamp(1266833915, UTC))
+    assert (first.hold_seconds, first.talk_seconds, first.customer_id) == (1, 3, "01773597776")
+
+
+def test_reingest_adds_nothing_in_any_table(any_engine: Engine, clock: ManualClock) -> None:
+    first = ingest_sample(any_engine, clock)
+    before = table_counts(any_engine)
+    with any_engine.connect() as conn:
+        agents_before = conn.execute(select(Agent.__table__).order_by(Agent.id)).all()
+    again = ingest_sample(any_engine, clock, batch_size=7)
+    assert (again.accepted, again.duplicates, again.ignored) == (0, first.accepted, 9)
+    assert table_counts(any_engine) == before
+    with any_engine.connect() as conn:
+        assert conn.execute(select(Agent.__table__).order_by(Agent.id)).all() == agents_before
+    assert before["feed_event"] == 269 and before["call"] == 21
+
+
+def test_a_batch_with_an_event_twice_stores_it_once(engine: Engine, clock: ManualClock) -> None:
+    text = '{"id":"e1","type":"agent_login","ts":"2026-03-10T09:00:00Z","agent":"a1"}'
+    s = FeedWriter(engine, Settings(), clock=clock).write(parse_jsonl([text, text], "f"))
+    assert (s.accepted, s.duplicates) == (1, 1)
+
+
+def test_roster_fields_survive_the_feed(engine: Engine, clock: ManualClock) -> None:
+    from db.models import Team
+    from db.upsert import insert_ignore
+
+    with engine.begin() as conn:
+        conn.execute(insert_ignore(conn, Team, ["id"]), {"id": "t1", "name": "Team 1"})
+        conn.execute(Agent.__table__.insert().values(id="a1", name="张伟", team_id="t1", tier=2))
+    FeedWriter(engine, Settings(), clock=clock).write(parse_jsonl(
+        ['{"type":"agent_login","ts":"2026-03-10T09:00:00Z","agent":"a1"}'], "f"))
+    with engine.connect() as conn:
+        a = conn.execute(select(Agent.__table__)).one()
+    assert (a.name, a.team_id, a.tier, a.from_feed, a.state) == ("张伟", "t1", 2, False,
+                                                                  "available")
+
+
+class Recorder:
+    """A FeedObserver that remembers what the writer told it, and writes in its batch."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def start(self, conn: Connection) -> None:
+        n = conn.execute(select(func.count()).select_from(FeedEventRow)).scalar_one()
+        self.calls.append(("start", n))
+
+    def observe(self, event: FeedEvent) -> None:
+        self.calls.append(("observe", event.line_no))
+
+    def tick(self, now: datetime) -> None:
+        self.calls.append(("tick", now))
+
+    def flush(self, conn: Connection) -> None:
+        # Inside the batch transaction: the batch's events are already visible.
+        n = conn.execute(select(func.count()).select_from(FeedEventRow)).scalar_one()
+        self.calls.append(("flush", n))
+
+
+def test_observers_see_new_events_once_with_a_tick_and_a_flush_per_batch(
+    engine: Engine, clock: ManualClock
+) -> None:
+    lines = [f'{{"type":"agent_login","ts":"2026-03-10T09:00:0{i}Z","agent":"a{i}"}}'
+             for i in range(5)]
+    rec = Recorder()
+    writer = FeedWriter(engine, Settings(), clock=clock, observers=[rec], batch_size=3)
+    writer.write(parse_jsonl(lines[:3], "f"))
+    writer.write(parse_jsonl(lines, "f"))  # the first three are duplicates now
+    t = [datetime(2026, 3, 10, 9, 0, i, tzinfo=UTC) for i in range(5)]
+    assert rec.calls == [
+        ("start", 0), ("observe", 1), ("observe", 2), ("observe", 3), ("tick", t[2]),
+        ("flush", 3),
+        ("flush", 3),  # batch of three duplicates: nothing observed, no tick
+        ("observe", 4), ("observe", 5), ("tick", t[4]), ("flush", 5),
+    ]

@@ -102,3 +102,32 @@ def test_durations_read_as_a_supervisor_expects() -> None:
     assert format_duration(None) == "-"
     assert format_duration(timedelta(seconds=95)) == "1:35"
     assert format_duration(timedelta(minutes=62)) == "1 h 02 min"
+
+
+def test_measures_screen_shows_teams_and_supervisors(floor: Engine, ctx: Any) -> None:
+    import asyncio
+
+    from textual.widgets import DataTable, Static
+
+    from screens.measures import MeasuresScreen
+    from tests.test_sensitive import Host
+
+    ctx.clock.set(m(60))
+    screen = MeasuresScreen(ctx, refresh_seconds=3600)
+    app = Host(screen)
+
+    async def run() -> None:
+        async with app.run_test(size=(110, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            teams = screen.query_one("#measures-teams", DataTable)
+            rows = {rk.value: [str(c) for c in teams.get_row(rk)] for rk in teams.rows}
+            assert rows["t1"] == ["Team One", "4", "3", "2:00", "2", "7:30", "4"]
+            sups = screen.query_one("#measures-supervisors", DataTable)
+            srows = {rk.value: [str(c) for c in sups.get_row(rk)] for rk in sups.rows}
+            assert srows["lead.wang"] == ["王 Wang", "4", "2", "1:30", "1", "5:00", "4"]
+            assert srows["lead.li"][5] == "-"  # nobody stepped in: nothing to measure
+            floor_line = str(screen.query_one("#measures-floor", Static).render())
+            assert "raised 5" in floor_line and "unresolved 5" in floor_line
+
+    asyncio.run(run())

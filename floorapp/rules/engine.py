@@ -26,7 +26,7 @@ from floorapp.config import Settings
 from floorapp.feed.events import EventKind, FeedEvent
 from floorapp.rules.definitions import RuleSet, load_rules
 from floorapp.rules.outbox import Outbox, PendingCare, PendingEscalation
-from floorapp.services.sensitive import available_names_text, is_sensitive
+from floorapp.rules.sensitive_check import available_names_text, is_sensitive
 from floorapp.text import clean
 
 AVAILABLE = AgentState.AVAILABLE.value

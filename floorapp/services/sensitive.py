@@ -12,7 +12,6 @@ marked it ``sensitive_customer: true``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,22 +20,10 @@ from sqlalchemy import Connection, Engine, case, func, or_, select
 from db.engine import read_tx
 from db.models import Agent, AgentState, Call, SensitiveCustomer, Team
 from floorapp.config import Settings
+from floorapp.rules.sensitive_check import available_names_text, is_sensitive
 from floorapp.rules.today import day_bounds
 
-MAX_NAMES = 8
-
-
-def is_sensitive(customer_id: str | None, marked: bool, sensitive_ids: Collection[str]) -> bool:
-    return marked or (customer_id is not None and customer_id in sensitive_ids)
-
-
-def available_names_text(names: Sequence[str]) -> str:
-    """The sentence a flag carries: which designated agents could take the customer now."""
-    if not names:
-        return "no designated agent is available now"
-    shown = ", ".join(sorted(names)[:MAX_NAMES])
-    more = f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else ""
-    return f"designated agents available now: {shown}{more}"
+__all__ = ["available_names_text", "is_sensitive"]  # the check the rules run, re-exported
 
 
 @dataclass(frozen=True, slots=True)

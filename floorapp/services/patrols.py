@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, insert, select
 
 from db.engine import read_tx, run_write
+from db.models import Agent
 from db.models_plan import Patrol, Reminder, ReminderKind, ReminderStatus
 from floorapp import audit
 from floorapp.services.reminders import scope_of
@@ -105,3 +106,10 @@ def record_patrol(engine: Engine, *, team: str, actor: str, now: datetime,
         return int(pid)
 
     return run_write(engine, tx)
+
+
+def team_agents(engine: Engine, team: str) -> list[tuple[str, str]]:
+    """(id, name) of a team's agents, for picking who was seen struggling on a patrol."""
+    with read_tx(engine) as conn:
+        return [(a, n) for a, n in conn.execute(
+            select(Agent.id, Agent.name).where(Agent.team_id == team).order_by(Agent.name))]

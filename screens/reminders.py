@@ -1,0 +1,279 @@
+"""The reminders panel: what is due, overdue, missed and coming next, with done/snooze/skip keys.
+
+To mount it (console engineer / lead)::
+
+    from screens.reminders import RemindersPanel, RemindersScreen
+
+    RemindersPanel(ctx, supervisor, start_scheduler=True)   # a widget, e.g. in a TabPane
+    app.push_screen(RemindersScreen(ctx, supervisor))      # or a full screen with a footer
+
+Needs: an ``AppContext`` (engine, clock, settings) and the acting supervisor's id.
+With ``start_scheduler=True`` the panel also starts this console's ``SchedulerHost`` on
+mount and stops it on unmount (the host only runs APScheduler while it holds the lease;
+start exactly one per console process). Every ``poll_interval`` seconds (default 1 s) a
+thread worker reads ``floorapp.services.reminders.open_reminders``; a reminder that newly
+becomes actionable (fired, missed, or back from a snooze) raises a notification and
+rings the terminal bell, so every console of the supervisor shows it within 2 seconds.
+
+Keys: ``d`` done (optional note), ``f`` done and raise an "observed" flag on an agent
+seen struggling (patrols), ``s`` snooze 5/10/15 min, ``k`` skip (reason required).
+Reminder titles come from the plan and the roster: shown as ``rich.text.Text``, never markup.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Static
+
+from floorapp.context import AppContext
+from floorapp.scheduler import SchedulerHost
+from floorapp.services import ServiceError
+from floorapp.services import reminders as svc
+from floorapp.services.patrols import team_agents
+from screens.dialogs import ChoiceDialog, NoteDialog
+
+# State shown as a word and a style: never colour alone (NO_COLOR, 16 colours).
+STATE_STYLE = {
+    "overdue": ("OVERDUE", "bold reverse red"),
+    "due": ("due", "bold yellow"),
+    "missed": ("missed", "magenta"),
+    "snoozed": ("snoozed", "dim"),
+}
+
+
+def _hm(t: datetime | None, ctx: AppContext) -> str:
+    if t is None:
+        return ""
+    return t.astimezone(ctx.settings.timezone).strftime("%H:%M")
+
+
+class RemindersPanel(Widget):
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("d", "done", "Done", id="reminders.done"),
+        Binding("f", "done_flag", "Done+flag", id="reminders.done_flag"),
+        Binding("s", "snooze", "Snooze", id="reminders.snooze"),
+        Binding("k", "skip", "Skip", id="reminders.skip"),
+    ]
+    DEFAULT_CSS = """
+    RemindersPanel { height: 1fr; }
+    RemindersPanel #rem-summary { height: 1; padding: 0 1; }
+    RemindersPanel DataTable { height: 1fr; }
+    RemindersPanel #rem-coming { height: auto; max-height: 7; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, ctx: AppContext, supervisor: str, *, poll_interval: float = 1.0,
+                 start_scheduler: bool = False, bell: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+        self.supervisor = supervisor
+        self.poll_interval = poll_interval
+        self.bell = bell
+        self.host: SchedulerHost | None = None
+        if start_scheduler:
+            self.host = SchedulerHost(
+                ctx.engine, ctx.settings, ctx.clock,
+                holder_id=f"{socket.gethostname()}:{os.getpid()}:{supervisor}")
+        self.view: svc.OpenReminders | None = None
+        self._seen: set[tuple[int, str]] | None = None  # (id, state) already notified
+        self._rows: list[tuple[Any, ...]] = []
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("reminders: loading…"), id="rem-summary")
+            table: DataTable[Any] = DataTable(id="rem-table", cursor_type="row")
+            table.add_columns("state", "due", "what", "team", "note")
+            yield table
+            yield Static(Text(""), id="rem-coming")
+
+    def on_mount(self) -> None:
+        if self.host is not None:
+            self.host.start()
+        self.refresh_now()
+        self.set_interval(self.poll_interval, self.refresh_now)
+
+    def on_unmount(self) -> None:
+        if self.host is not None:
+            self.host.stop()
+
+    # --- reading ----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="reminders-poll", exit_on_error=False)
+    def refresh_now(self) -> None:
+        view = svc.open_reminders(self.ctx.engine, self.supervisor, self.ctx.clock.now())
+        self.app.call_from_thread(self._apply, view)
+
+    def _apply(self, view: svc.OpenReminders) -> None:
+        self.view = view
+        actionable = view.actionable
+        keys = {(r.id, r.state if r.state != "overdue" else "due") for r in actionable}
+        if self._seen is not None:
+            fresh = [r for r in actionable
+                     if (r.id, r.state if r.state != "overdue" else "due") not in self._seen]
+            for r in fresh[:3]:
+                self.app.notify(r.title, title=f"reminder: {r.state}", markup=False,
+                                severity="warning" if r.state == "missed" else "information")
+            if fresh and self.bell:
+                self.app.bell()
+        self._seen = (self._seen or set()) | keys
+        self._show(view)
+        self.loaded = True
+
+    def _show(self, view: svc.OpenReminders) -> None:
+        rows = [*view.overdue, *view.due, *view.missed, *view.snoozed]
+        shape = [(r.id, r.state, r.title, r.warning) for r in rows]
+        summary = self.query_one("#rem-summary", Static)
+        summary.update(Text(
+            f"{len(view.overdue)} overdue · {len(view.due)} due · {len(view.missed)} missed · "
+            f"{len(view.snoozed)} snoozed"))
+        if shape != self._rows:
+            table = self.query_one("#rem-table", DataTable)
+            cursor = self.selected_id()
+            table.clear()
+            for r in rows:
+                word, style = STATE_STYLE.get(r.state, (r.state, ""))
+                when = _hm(r.snoozed_until if r.state == "snoozed" else r.scheduled_for,
+                           self.ctx)
+                table.add_row(Text(word, style=style), Text(when), Text(r.title),
+                              Text(r.team_id or ""), Text(r.warning or r.detail or ""),
+                              key=str(r.id))
+            if cursor is not None and any(r.id == cursor for r in rows):
+                table.move_cursor(row=table.get_row_index(str(cursor)))
+            self._rows = shape
+        coming = self.query_one("#rem-coming", Static)
+        lines = Text("coming next: " if view.coming else "coming next: nothing in the plan")
+        for c in view.coming:
+            lines.append(f"\n  {_hm(c.at, self.ctx)}  {c.title}")
+        coming.update(lines)
+
+    def selected_id(self) -> int | None:
+        table = self.query_one("#rem-table", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    def _selected(self) -> svc.ReminderView | None:
+        rid = self.selected_id()
+        if rid is None or self.view is None:
+            self.app.notify("No reminder selected.", markup=False)
+            return None
+        for r in [*self.view.overdue, *self.view.due, *self.view.missed, *self.view.snoozed]:
+            if r.id == rid:
+                return r
+        return None
+
+    # --- actions ----------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False)
+    def _run(self, fn: Any, ok: str) -> None:
+        try:
+            fn()
+        except ServiceError as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.app.notify, ok, markup=False)
+        self.app.call_from_thread(self.refresh_now)
+
+    def action_done(self) -> None:
+        r = self._selected()
+        if r is None:
+            return
+
+        def got(note: object) -> None:
+            if note is None:
+                return
+            self._run(lambda: svc.done(self.ctx.engine, r.id, actor=self.supervisor,
+                                       now=self.ctx.clock.now(), note=str(note) or None),
+                      f"done: {r.title}")
+
+        self.app.push_screen(NoteDialog(f"Done: {r.title}", placeholder="what was seen / done",
+                                        required=False), got)
+
+    def action_done_flag(self) -> None:
+        r = self._selected()
+        if r is None:
+            return
+        if not r.team_id:
+            self.app.notify("This reminder has no team to pick an agent from.", markup=False)
+            return
+        agents = team_agents(self.ctx.engine, r.team_id)
+
+        def got_agent(agent: object) -> None:
+            if agent is None:
+                return
+
+            def got_note(note: object) -> None:
+                if not note:
+                    return
+                self._run(lambda: svc.done(
+                    self.ctx.engine, r.id, actor=self.supervisor, now=self.ctx.clock.now(),
+                    note=str(note), flag_agent=str(agent)),
+                    f"done, flag raised on {agent}")
+
+            self.app.push_screen(NoteDialog(f"What did you see ({agent})?",
+                                            placeholder="e.g. voice raised, banging keyboard"),
+                                 got_note)
+
+        self.app.push_screen(ChoiceDialog("Raise a flag on which agent?",
+                                          [(a, f"{n} ({a})") for a, n in agents]), got_agent)
+
+    def action_snooze(self) -> None:
+        r = self._selected()
+        if r is None:
+            return
+
+        def got(minutes: object) -> None:
+            if minutes is None:
+                return
+            self._run(lambda: svc.snooze(self.ctx.engine, r.id, actor=self.supervisor,
+                                         now=self.ctx.clock.now(), minutes=int(str(minutes))),
+                      f"snoozed {minutes} min: {r.title}")
+
+        self.app.push_screen(ChoiceDialog(f"Snooze: {r.title}",
+                                          [(str(m), f"{m} minutes")
+                                           for m in svc.SNOOZE_CHOICES]), got)
+
+    def action_skip(self) -> None:
+        r = self._selected()
+        if r is None:
+            return
+
+        def got(reason: object) -> None:
+            if not reason:
+                return
+            self._run(lambda: svc.skip(self.ctx.engine, r.id, actor=self.supervisor,
+                                       now=self.ctx.clock.now(), reason=str(reason)),
+                      f"skipped: {r.title}")
+
+        self.app.push_screen(NoteDialog(f"Skip: {r.title}", placeholder="why (required)"), got)
+
+
+class RemindersScreen(Screen[None]):
+    """The panel as a full screen with a footer; escape goes back."""
+
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("escape", "app.pop_screen", "Back", id="reminders.back"),
+    ]
+
+    def __init__(self, ctx: AppContext, supervisor: str, **panel_kwargs: Any) -> None:
+        super().__init__()
+        self.panel = RemindersPanel(ctx, supervisor, **panel_kwargs)
+
+    def compose(self) -> ComposeResult:
+        yield self.panel
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.panel.query_one(DataTable).focus()

@@ -1,0 +1,114 @@
+"""Pilot test: a patrol reminder reaches the panel, is completed from it, and raises a flag."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from rich.text import Text
+from sqlalchemy import select
+from textual.app import App
+from textual.widgets import DataTable
+
+from db.models import Flag
+from db.models_plan import Reminder
+from floorapp.config import Settings
+from floorapp.context import AppContext
+from floorapp.scheduler import SchedulerHost
+from screens.period import PeriodPanel
+from screens.reminders import RemindersScreen
+from tests.test_plan_support import load_test_plan, seed_floor
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+class _Host(App[None]):
+    def __init__(self, screen: object) -> None:
+        super().__init__()
+        self._screen = screen
+        self.bells = 0
+
+    def on_mount(self) -> None:
+        self.push_screen(self._screen)  # type: ignore[arg-type]
+
+    def bell(self) -> None:
+        self.bells += 1
+
+
+async def _until(pilot: object, cond: object, what: str, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if cond():  # type: ignore[operator]
+            return
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _cell_texts(table: DataTable) -> list[list[str]]:
+    return [[c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(i)]
+            for i in range(table.row_count)]
+
+
+def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engine) -> None:
+    seed_floor(engine)
+    load_test_plan(engine, ctx.clock.now())
+    host = SchedulerHost(engine, Settings(), ctx.clock, holder_id="other-console",
+                         use_apscheduler=False)
+
+    async def run() -> None:
+        screen = RemindersScreen(ctx, "lead.t1", poll_interval=0.1)
+        app = _Host(screen)
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            panel = screen.panel
+            await _until(pilot, lambda: panel.loaded, "the first read")
+            table = panel.query_one(DataTable)
+            assert table.row_count == 0
+            # Another console's scheduler fires the 09:00 patrol: it appears here, with a bell.
+            host.step()
+            await _until(pilot, lambda: table.row_count == 1, "the patrol reminder")
+            assert _cell_texts(table)[0][:4] == ["due", "09:00", "Patrol the floor: team t1",
+                                                 "t1"]
+            assert app.bells == 1
+            assert any("Patrol the floor" in n.message for n in app._notifications)
+            table.focus()
+            await pilot.press("f")  # done + flag: pick the agent, say what was seen
+            await pilot.pause()
+            await pilot.press("1")  # Li Na (agents by name)
+            await pilot.pause()
+            for ch in "voice raised":
+                await pilot.press("space" if ch == " " else ch)
+            await pilot.press("enter")
+            await _until(pilot, lambda: table.row_count == 0, "the reminder to leave the panel")
+        with engine.connect() as conn:
+            status, by, note = conn.execute(
+                select(Reminder.status, Reminder.handled_by, Reminder.note)
+                .where(Reminder.team_id == "t1")).one()
+            flag = conn.execute(select(Flag.agent_id, Flag.kind, Flag.detail)).one()
+        assert (status, by, note) == ("done", "lead.t1", "voice raised")
+        assert flag[:2] == ("a2", "observed") and "voice raised" in flag[2]
+
+    asyncio.run(run())
+
+
+def test_period_panel_shows_targets_and_patrols(ctx: AppContext, engine) -> None:
+    seed_floor(engine)
+    load_test_plan(engine, ctx.clock.now())
+    ctx.clock.advance(timedelta(hours=4))  # 13:00, inside period P
+
+    async def run() -> None:
+        panel = PeriodPanel(ctx, poll_interval=0.1)
+
+        class _App(App[None]):
+            def compose(self):  # type: ignore[no-untyped-def]
+                yield panel
+
+        app = _App()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _until(pilot, lambda: panel.loaded, "the period summary")
+            title = panel.query_one("#period-title").render()
+            assert "P" in str(title) and "in force" in str(title)
+            reqs = _cell_texts(panel.query_one("#period-reqs", DataTable))
+            assert reqs[0][0] == "attitude" and reqs[0][-1] == "no data"
+            assert reqs[1][0] == "refusals" and "refused_explanations ≥ 3" in reqs[1][2]
+
+    asyncio.run(run())

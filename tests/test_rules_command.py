@@ -88,3 +88,30 @@ def test_a_bad_rule_in_the_config_is_named_and_exits_2(
     assert main(["--db", db_url, "--config", str(cfg), "rules"]) == 2
     assert "rules.long_call.threshold" in capsys.readouterr().err
 
+
+
+def test_floorapp_ingest_runs_the_rules_unless_told_not_to(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import select
+
+    from db.engine import open_store
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        '{"type":"agent_login","ts":"2026-03-10T09:00:00+08:00","agent":"1001"}\n'
+        '{"type":"call_answered","ts":"2026-03-10T09:01:00+08:00","agent":"1001","call":"c1"}\n'
+        '{"type":"call_update","ts":"2026-03-10T09:03:00+08:00","call":"c1",'
+        '"refused_explanations":3}\n'
+        '{"type":"raise_hand","ts":"2026-03-10T09:04:00+08:00","agent":"1001","note":"help"}\n'
+        '{"type":"call_ended","ts":"2026-03-10T09:30:00+08:00","agent":"1001","call":"c1"}\n',
+        encoding="utf-8")
+    for name, extra, expected in (("on", [], {"raised_hand", "refused_explanations",
+                                             "long_call"}),
+                                  ("off", ["--no-rules"], set())):
+        url = f"sqlite:///{tmp_path / name}.db"
+        assert main(["--db", url, "ingest", *extra, str(feed)]) == 0
+        eng = open_store(url)
+        with eng.connect() as conn:
+            assert set(conn.execute(select(Flag.kind)).scalars()) == expected
+        eng.dispose()

@@ -8,7 +8,8 @@ from sqlalchemy import insert, select
 
 from db.engine import write_tx
 from db.models import Call
-from db.models_plan import AgentLeave, CareLog
+from db.models_plan import CareLog
+from floorapp.cli import main
 from floorapp.config import Settings
 from floorapp.scheduler import SchedulerHost
 from floorapp.services import care
@@ -124,8 +125,8 @@ def test_birthdays_and_the_first_day_back_from_leave(engine, clock) -> None:
         from db.models import Agent
         conn.execute(Agent.__table__.update().where(Agent.id == "a2")
                      .values(birthday=date(1995, 3, 10)))
-        conn.execute(insert(AgentLeave).values(agent_id="a3", starts_on=date(2026, 3, 2),
-                                               ends_on=date(2026, 3, 9)))
+    assert main(["--db", str(engine.url), "plan", "leave", "a3", "2026-03-02",
+                 "2026-03-09"]) == 0
     text = open_plan_with_personal()
     load_test_plan(engine, clock.now(), text)
     host = _host(engine, clock)

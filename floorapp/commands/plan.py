@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date, timedelta
 from pathlib import Path
 
 from floorapp.context import AppContext
 from floorapp.plan.loader import PlanError
 from floorapp.plan.model import Plan
 from floorapp.plan.store import active_plan, check_text, import_plan, versions
+from floorapp.services import ServiceError
+from floorapp.services.care import record_leave
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,6 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.set_defaults(func=cmd_show)
     v = psub.add_parser("versions", help="list the stored plan versions")
     v.set_defaults(func=cmd_versions)
+    lv = psub.add_parser("leave", help="record an agent's leave (the first day back is a "
+                         "personal care moment)")
+    lv.add_argument("agent")
+    lv.add_argument("first_day", type=date.fromisoformat, help="YYYY-MM-DD")
+    lv.add_argument("last_day", type=date.fromisoformat, help="YYYY-MM-DD, the last day away")
+    lv.set_defaults(func=cmd_leave)
 
 
 def _read(path: str) -> str | None:
@@ -135,4 +144,16 @@ def cmd_versions(ctx: AppContext, args: argparse.Namespace) -> int:
         print("no plan imported yet")
     for vid, name, at, by in rows:
         print(f"{vid:>4}  {at:%Y-%m-%d %H:%M}Z  {by:<16} {name}")
+    return 0
+
+
+def cmd_leave(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        record_leave(ctx.engine, agent_id=args.agent, starts_on=args.first_day,
+                     ends_on=args.last_day, actor=ctx.actor, now=ctx.clock.now())
+    except ServiceError as exc:
+        print(f"refused: {exc}")
+        return 1
+    print(f"{args.agent}: away {args.first_day} to {args.last_day}, back "
+          f"{args.last_day + timedelta(days=1)}")
     return 0

@@ -8,13 +8,14 @@ item from the plan that the team has not had in that time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from db.engine import read_tx, run_write
 from db.models import Agent
-from db.models_plan import CareLog
+from db.models_plan import AgentLeave, CareLog
+from db.upsert import upsert
 from floorapp import audit
 from floorapp.plan.model import Plan
 from floorapp.plan.store import load_plan
@@ -148,3 +149,20 @@ def care_log(
     with read_tx(engine) as conn:
         rows = conn.execute(stmt.order_by(CareLog.at.desc()).limit(limit)).all()
     return [CareEntry(*r) for r in rows]
+
+
+def record_leave(engine: Engine, *, agent_id: str, starts_on: date, ends_on: date, actor: str,
+                 now: datetime) -> None:
+    """An agent's leave (last day away = ``ends_on``): the day after is a personal moment."""
+    if ends_on < starts_on:
+        raise CareError(f"leave ends {ends_on} before it starts {starts_on}")
+
+    def tx(conn: Connection) -> None:
+        if conn.execute(select(Agent.id).where(Agent.id == agent_id)).first() is None:
+            raise CareError(f"no agent {agent_id!r} on this floor")
+        conn.execute(upsert(conn, AgentLeave, ["agent_id", "starts_on"], ["ends_on"]).values(
+            agent_id=agent_id, starts_on=starts_on, ends_on=ends_on))
+        audit.record(conn, at=now, actor=actor, action="leave.record", target_kind="agent",
+                     target_id=agent_id, detail=f"{starts_on} to {ends_on}")
+
+    run_write(engine, tx)

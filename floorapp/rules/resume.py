@@ -7,6 +7,7 @@ bounded slice of recent calls for the streak rules. Runs once per process.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, select
@@ -21,12 +22,14 @@ from floorapp.rules.engine import (
     AFTER_CALL,
     BREAK,
     OFFLINE,
+    STALE_CALL,
 )
 
 if TYPE_CHECKING:
     from floorapp.rules.engine import RulesEngine
 
 _CHUNK = 500
+HISTORY = timedelta(hours=24)
 _CALL_TOKEN_KINDS = ("long_call", "refused_explanations", "sensitive_customer", "raised_hand")
 
 
@@ -62,11 +65,15 @@ def _agents(eng: RulesEngine, conn: Connection) -> None:
 
 
 def _open_calls(eng: RulesEngine, conn: Connection) -> None:
+    latest = conn.execute(select(func.max(Call.offered_at))).scalar()
+    if latest is None:
+        return
     rows = conn.execute(
         select(Call.id, Call.agent_id, Call.customer_id, Call.offered_at, Call.answered_at,
                Call.complaint, Call.negative_sentiment, Call.refused_explanations,
                Call.sensitive_customer)
-        .where(Call.outcome.in_(("waiting", "in_progress")), Call.ended_at.is_(None))
+        .where(Call.offered_at >= latest - STALE_CALL,  # older ones the engine drops anyway
+               Call.outcome.in_(("waiting", "in_progress")), Call.ended_at.is_(None))
     )
     now = eng.clock.now()
     answered: list[str] = []
@@ -98,13 +105,22 @@ def _open_calls(eng: RulesEngine, conn: Connection) -> None:
 
 
 def _history(eng: RulesEngine, conn: Connection) -> None:
-    """The last calls per agent (hostile streak, after-call) and recent complaints."""
+    """The last calls per agent (hostile streak, after-call) and recent complaints.
+
+    Only calls offered in the last day of the feed are read (``ix_call_offered``), so a
+    start costs the same on a store holding a year of calls: a streak older than a shift
+    says nothing about the agent now.
+    """
+    latest = conn.execute(select(func.max(Call.offered_at))).scalar()
+    if latest is None:
+        return
+    recent = Call.offered_at >= latest - HISTORY
     n = eng._hostile_last
     rn = func.row_number().over(partition_by=Call.agent_id, order_by=Call.ended_at.desc())
     sub = (
         select(Call.id, Call.agent_id, Call.ended_at, Call.complaint, Call.negative_sentiment,
                rn.label("rn"))
-        .where(Call.agent_id.is_not(None), Call.ended_at.is_not(None),
+        .where(recent, Call.agent_id.is_not(None), Call.ended_at.is_not(None),
                Call.answered_at.is_not(None))
         .subquery()
     )
@@ -119,13 +135,13 @@ def _history(eng: RulesEngine, conn: Connection) -> None:
         if rank == 1:
             tr.last_hard = bool(complaint or negative)
             tr.last_hard_call = cid if tr.last_hard else None
-    latest = conn.execute(select(func.max(Call.ended_at))).scalar()
-    if latest is None:
+    latest_end = conn.execute(select(func.max(Call.ended_at)).where(recent)).scalar()
+    if latest_end is None:
         return
     for agent_id, ended in conn.execute(
         select(Call.agent_id, Call.ended_at)
-        .where(Call.complaint.is_(True), Call.agent_id.is_not(None),
-               Call.ended_at >= latest - eng._complaint_window)
+        .where(recent, Call.complaint.is_(True), Call.agent_id.is_not(None),
+               Call.ended_at >= latest_end - eng._complaint_window)
         .order_by(Call.ended_at)
     ):
         eng.agent(agent_id).complaints.append(ended)

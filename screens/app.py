@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from floorapp.context import AppContext
@@ -140,7 +141,10 @@ class FloorApp(App[None]):
     def tick(self) -> None:
         """Once a second: the clock, time-in-state and deadlines of the rows on screen."""
         now = self.ctx.clock.now()
-        header = self.query_one(FloorHeader)
+        try:
+            header = self.query_one(FloorHeader)
+        except NoMatches:  # closing
+            return
         header.past_now = sum(1 for e in self.reader_escalations() if e.deadline <= now)
         header.tick(now)
         table = self.table_for(self.active_view)
@@ -187,6 +191,21 @@ class FloorApp(App[None]):
         self.set_timer(max(self.poll_interval, 2.0), self._start_poll)
 
     def _apply_delta(self, delta: BoardDelta) -> None:
+        try:
+            self._patch(delta)
+        except NoMatches:  # the console is closing: its widgets are already gone
+            self._polling = False
+            return
+        self.loaded = True
+        self.polls += 1
+        self._polling = False
+        if self._poll_again:
+            self._poll_again = False
+            self._start_poll()
+        else:
+            self.set_timer(self.poll_interval, self._start_poll)
+
+    def _patch(self, delta: BoardDelta) -> None:
         now = delta.figures.as_of
         with self.batch_update():
             for t in self.tables():
@@ -200,14 +219,6 @@ class FloorApp(App[None]):
                     self.queue(view).apply(delta.escalations, delta.escalations_gone,
                                            full=delta.full)
             self.query_one(FloorHeader).update_figures(delta.figures)
-        self.loaded = True
-        self.polls += 1
-        self._polling = False
-        if self._poll_again:
-            self._poll_again = False
-            self._start_poll()
-        else:
-            self.set_timer(self.poll_interval, self._start_poll)
 
     async def action_quit(self) -> None:
         self._stopping = True

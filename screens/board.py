@@ -59,13 +59,18 @@ class AgentBoard(LiveTable):
     )
     TIME_COLUMNS = ("in_state", "call")
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("enter", "detail", "Detail", id="board.detail"),
-        Binding("r", "raise_flag", "Flag", id="board.raise_flag"),
-        Binding("e", "escalate", "Escal.", id="board.escalate"),
-        Binding("o", "cycle_sort", "Sort", id="board.sort"),
-        Binding("t", "team_filter", "Team", id="board.team"),
-        Binding("s", "state_filter", "State", id="board.state"),
-        Binding("slash", "search", "Find", id="board.search"),
+        Binding("enter", "detail", "Detail", id="board.detail",
+                tooltip="The agent's day: calls, flags, escalations, notes"),
+        Binding("r", "raise_flag", "Flag", id="board.raise_flag",
+                tooltip="Raise a flag on the agent (observed, free text)"),
+        Binding("e", "escalate", "Escal.", id="board.escalate",
+                tooltip="Open an escalation for the agent's call in progress"),
+        Binding("o", "cycle_sort", "Sort", id="board.sort",
+                tooltip="Sort: attention, name, team, state, time in state, calls, complaints"),
+        Binding("t", "team_filter", "Team", id="board.team", tooltip="Filter by team"),
+        Binding("s", "state_filter", "State", id="board.state", tooltip="Filter by state"),
+        Binding("slash", "search", "Find", id="board.search",
+                tooltip="Search agents by name or id"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="board.clear"),
     ]
 

@@ -39,14 +39,14 @@ class NoteDialog(_Dialog):
     def __init__(self, title: str, *, placeholder: str = "", required: bool = True,
                  value: str = "") -> None:
         super().__init__()
-        self._title = title
+        self._prompt = title
         self._placeholder = placeholder
         self._required = required
         self._value = value
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._title, style="bold"))
+            yield Static(Text(self._prompt, style="bold"))
             yield Input(value=self._value, placeholder=self._placeholder, id="note")
             hint = "enter: save   escape: cancel"
             if not self._required:
@@ -69,12 +69,12 @@ class ChoiceDialog(_Dialog):
     def __init__(self, title: str, choices: Sequence[tuple[str, str]]) -> None:
         """``choices`` are (value, label) pairs; the label may be outside text."""
         super().__init__()
-        self._title = title
+        self._prompt = title
         self._choices = list(choices)
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._title, style="bold"))
+            yield Static(Text(self._prompt, style="bold"))
             options = []
             for n, (value, label) in enumerate(self._choices, start=1):
                 prefix = f"{n} " if n <= 9 else "  "

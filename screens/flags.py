@@ -101,9 +101,11 @@ class FlagTable(ItemTable):
     )
     TIME_COLUMNS = ("age",)
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("a", "acknowledge", "Ack", id="flags.acknowledge"),
-        Binding("i", "step_in", "Step in", id="flags.step_in"),
-        Binding("x", "resolve", "Resolve", id="flags.resolve"),
+        Binding("a", "acknowledge", "Ack", id="flags.acknowledge",
+                tooltip="Acknowledge the flag"),
+        Binding("i", "step_in", "Step in", id="flags.step_in",
+                tooltip="Step in: take over, transfer, coach, short break, other (+ note)"),
+        Binding("x", "resolve", "Resolve", id="flags.resolve", tooltip="Resolve with a note"),
         Binding("enter", "detail", "Agent", id="flags.detail"),
     ]
 

@@ -14,7 +14,7 @@ from screens import cells
 
 SHORT = {
     AgentState.AVAILABLE: "avail",
-    AgentState.ON_CALL: "call",
+    AgentState.ON_CALL: "on call",
     AgentState.AFTER_CALL: "acw",
     AgentState.BREAK: "brk",
     AgentState.OFFLINE: "off",

@@ -39,7 +39,7 @@ def help_text(app_bindings: list[Binding]) -> Text:
         out.append(f"{title}\n", style="bold underline")
         for b in bindings:
             out.append(f"  {_keys(b):<14}", style="bold")
-            out.append(f"{b.description or b.action}\n")
+            out.append(f"{b.tooltip or b.description or b.action}\n")
         out.append("\n")
     out.append("Every action is also in the command palette: ctrl+p, then type.\n")
     out.append("States read as words: available, on call, after-call, break, offline.\n")
@@ -61,11 +61,11 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, app_bindings: list[Binding]) -> None:
         super().__init__()
-        self._bindings = app_bindings
+        self._app_bindings = app_bindings
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(help_text(self._bindings), id="help-body")
+            yield Static(help_text(self._app_bindings), id="help-body")
 
     def action_close(self) -> None:
         self.dismiss(None)

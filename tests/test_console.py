@@ -1,0 +1,299 @@
+"""Pilot tests: press the console's real keys, then look at the screen and the database."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import subprocess
+import sys
+import textwrap
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from db.models import AgentState, AuditEntry, Escalation, Flag
+from floorapp.context import AppContext
+from floorapp.services import escalations as esc
+from screens.app import FloorApp
+from screens.board import AgentBoard
+from tests.console_helpers import INJECTION, make_floor, screen_text, set_handoffs, settle, until
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async pilot test on its own event loop (no asyncio plugin needed)."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return run
+
+
+@pytest.fixture
+def floor(ctx: AppContext, engine: Engine) -> AppContext:
+    make_floor(engine, ctx.clock.now())
+    return ctx
+
+
+@asynccontextmanager
+async def console(ctx: AppContext, actor: str = "lead.wang", size: tuple[int, int] = (100, 30),
+                  team: str | None = None) -> AsyncIterator[tuple[FloorApp, object]]:
+    app = FloorApp(ctx, team=team, actor=actor, poll_interval=0.2)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await until(pilot, lambda: app.loaded and app.board.row_count > 0, "the first load")
+        await pilot.pause()
+        yield app, pilot
+
+
+async def type_text(pilot: object, text: str) -> None:
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)  # type: ignore[attr-defined]
+
+
+def one(engine: Engine, stmt: object) -> object:
+    with engine.connect() as c:
+        return c.execute(stmt).one()  # type: ignore[call-overload]
+
+
+@sync
+async def test_board_order_words_and_literal_names(floor: AppContext) -> None:
+    async with console(floor) as (app, _pilot):
+        text = screen_text(app)
+        board_rows = text.splitlines()[5:12]  # header 2, tabs 2, column titles 1
+        # Open flag first, then the longest call, then shorter calls, then after-call.
+        assert "王芳" in board_rows[0] and "!high" in board_rows[0]
+        assert "陈杰" in board_rows[1] and "on call" in board_rows[1]
+        assert "after-call" in board_rows[3]
+        assert INJECTION[:12] in text  # markup shown literally (cut to the column), not parsed
+        assert "break:lun" in text
+        assert "22:00" in board_rows[0]  # the current call's duration
+        assert "on call 3" in text and "flags 1 (1 new)" in text and "(1 LATE)" in text
+
+
+@sync
+async def test_search_and_state_filter_and_sort(floor: AppContext) -> None:
+    async with console(floor) as (app, pilot):
+        await pilot.press("slash")
+        await type_text(pilot, "欧阳")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.board.row_count == 1 and "欧阳静" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.board.row_count == 7
+        await pilot.press("s", "4")  # 1 all, 2 available, 3 on call, 4 after-call
+        await pilot.pause()
+        assert app.board.row_count == 1 and "李娜" in screen_text(app)
+        await pilot.press("escape", "o")  # sort by name
+        await pilot.pause()
+        assert app.board.sort_name == "name"
+        assert app.board.get_row_at(0)[1].plain == "Anna Smith"
+
+
+@sync
+async def test_flag_acknowledge_step_in_resolve_by_keys(floor: AppContext,
+                                                        engine: Engine) -> None:
+    async with console(floor) as (app, pilot):
+        await pilot.press("2", "a")
+        await settle(pilot)
+        row = one(engine, select(Flag.status, Flag.acknowledged_by))
+        assert tuple(row) == ("acknowledged", "lead.wang")  # type: ignore[arg-type]
+        assert "ack'd" in screen_text(app)
+        await pilot.press("i", "3")  # coach on the spot
+        await type_text(pilot, "slow breathing")
+        await pilot.press("enter")
+        await settle(pilot)
+        row = one(engine, select(Flag.status, Flag.intervention, Flag.intervention_note))
+        assert tuple(row) == ("stepped_in", "coach", "slow breathing")  # type: ignore[arg-type]
+        assert "stepped in" in screen_text(app)
+        await pilot.press("x")
+        await type_text(pilot, "calm again")
+        await pilot.press("enter")
+        await settle(pilot)
+        row = one(engine, select(Flag.status, Flag.resolution_note, Flag.open_key))
+        assert tuple(row) == ("resolved", "calm again", None)  # type: ignore[arg-type]
+        assert app.flag_table.row_count == 0 and "flags 0" in screen_text(app)
+
+
+@sync
+async def test_raise_flag_and_open_escalation_from_the_board(floor: AppContext,
+                                                             engine: Engine) -> None:
+    async with console(floor) as (app, pilot):
+        await pilot.press("slash")
+        await type_text(pilot, "1007")
+        await pilot.press("enter", "r")
+        await type_text(pilot, "voice raised")
+        await pilot.press("enter")
+        await settle(pilot)
+        f = one(engine, select(Flag).where(Flag.kind == "observed"))
+        assert (f.agent_id, f.detail, f.raised_by) == ("1007", "voice raised", "lead.wang")  # type: ignore[attr-defined]
+        assert "!med" in screen_text(app)
+        await pilot.press("e", "3")  # high severity
+        await type_text(pilot, "wants a manager")
+        await pilot.press("enter")
+        await settle(pilot)
+        e = one(engine, select(Escalation).where(Escalation.reason == "wants a manager"))
+        assert (e.agent_id, e.call_id, e.severity, e.opened_by) == (  # type: ignore[attr-defined]
+            "1007", "C3", "high", "lead.wang")
+        await pilot.press("3")
+        await pilot.pause()
+        assert "wants a manager" in screen_text(app)
+
+
+@sync
+async def test_claim_assign_next_tier_note_resolve_history(floor: AppContext,
+                                                           engine: Engine) -> None:
+    async with console(floor, size=(160, 40)) as (app, pilot):
+        await pilot.press("3", "c")  # tier 1 queue: escalation 1
+        await settle(pilot)
+        assert esc.get_escalation(floor, 1).holder == "lead.wang"
+        assert "lead.wang" in screen_text(app)
+        # The picker lists supervisors by name: 周建华, 李班长, 王班长 -> 李班长 is 2.
+        names = [s.id for s in __import__("floorapp.services.supervisors",
+                                          fromlist=["x"]).list_supervisors(floor)]
+        await pilot.press("a", str(names.index("lead.li") + 1))
+        await settle(pilot)
+        assert esc.get_escalation(floor, 1).holder == "lead.li"
+        await pilot.press("n", "y")
+        await settle(pilot)
+        e = esc.get_escalation(floor, 1)
+        assert (e.tier, e.handoffs, e.holder) == (2, 1, None)
+        assert app.queue("tier1").row_count == 0 and len(app.queue("tier2").model) == 2
+        await pilot.press("6", "down", "m")  # #2 (past its deadline) sorts first
+        await type_text(pilot, "called back")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("x")
+        await type_text(pilot, "refund agreed")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert esc.get_escalation(floor, 1).status == "resolved"
+        assert app.queue("all").row_count == 1
+        await pilot.press("enter")  # history of the remaining one (#2, reason = injection)
+        await until(pilot, lambda: "History" in screen_text(app), "the history screen")
+        assert INJECTION in screen_text(app)
+        await pilot.press("escape")
+    actions = [h.action for h in esc.history(floor, "x", 1)]
+    assert actions == ["claimed", "assigned", "handed_off", "note", "resolved"]
+
+
+@sync
+async def test_double_claim_loser_is_told_who_holds_it(floor: AppContext) -> None:
+    async with console(floor) as (app, pilot):
+        await pilot.press("3")
+        await pilot.pause()
+        esc.claim(floor, "lead.li", 1)  # another console got there first
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: "already held by lead.li" in screen_text(app),
+                    "the refusal naming the holder")
+        assert esc.get_escalation(floor, 1).holder == "lead.li"
+
+
+@sync
+async def test_fourth_handoff_refused_for_team_leader(floor: AppContext, engine: Engine) -> None:
+    set_handoffs(engine, 1, 3)
+    async with console(floor) as (app, pilot):
+        await pilot.press("3", "n", "y")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: "things do not go past three" in screen_text(app),
+                    "the refusal")
+        assert esc.get_escalation(floor, 1).tier == 1
+
+
+@sync
+async def test_fourth_handoff_floor_manager_override(floor: AppContext, engine: Engine) -> None:
+    set_handoffs(engine, 1, 3)
+    async with console(floor, actor="fm.zhou") as (app, pilot):
+        await pilot.press("3", "n", "y")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: "may override" in screen_text(app), "the override dialog")
+        await type_text(pilot, "legal hold")
+        await pilot.press("enter")
+        await settle(pilot)
+        e = esc.get_escalation(floor, 1)
+        assert (e.tier, e.handoffs) == (2, 4)
+        with engine.connect() as c:
+            override = c.execute(select(AuditEntry).where(
+                AuditEntry.action == "escalation.handoff_override")).one()
+        assert (override.actor, override.detail) == ("fm.zhou", "legal hold")
+
+
+@sync
+async def test_markup_in_name_reason_and_note_is_inert(floor: AppContext,
+                                                       engine: Engine) -> None:
+    async with console(floor) as (app, pilot):
+        await pilot.press("slash")
+        await type_text(pilot, "1004")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert INJECTION[:12] in screen_text(app)
+        await pilot.click(AgentBoard, offset=(12, 1))  # on the name: a click action would quit
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        await pilot.press("4")  # tier 2: escalation 2 with the injected reason
+        await pilot.pause()
+        assert INJECTION[:20] in screen_text(app)
+        await pilot.press("m")
+        await type_text(pilot, "[@click=app.quit]q[/]")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: "History" in screen_text(app), "the history screen")
+        assert "[@click=app.quit]q[/]" in screen_text(app)
+        assert app.is_running
+
+
+@sync
+async def test_change_by_another_process_appears(floor: AppContext) -> None:
+    async with console(floor) as (app, pilot):
+        assert "张伟" in screen_text(app)
+        cursor_before = app.board.cursor_row
+        later = floor.clock.now().isoformat()
+        script = textwrap.dedent(f"""
+            from datetime import datetime
+            from sqlalchemy import update
+            from db.engine import make_engine, run_write
+            from db.models import Agent
+            e = make_engine({floor.db_url!r})
+            at = datetime.fromisoformat({later!r})
+            run_write(e, lambda c: c.execute(update(Agent).where(Agent.id == "1006").values(
+                state="available", state_since=at, updated_at=at)))
+        """)
+        subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+        await until(pilot, lambda: app.board.model["1006"].state == AgentState.AVAILABLE,
+                    "the other process's change")
+        await pilot.pause()
+        row = next(ln for ln in screen_text(app).splitlines() if "张伟" in ln)
+        assert "available" in row and "offline" not in row
+        assert app.board.cursor_row == cursor_before
+
+
+@sync
+async def test_help_and_command_palette(floor: AppContext, engine: Engine) -> None:
+    async with console(floor) as (app, pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "Raise a flag" in screen_text(app) and "Search" in screen_text(app)
+        await pilot.press("end")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Claim" in text and "Next tier" in text and "command palette" in text
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause()
+        await type_text(pilot, "flag acknowledge")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        # From the board, the palette jumps to the flags view; run it again there.
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "flag acknowledge")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert one(engine, select(Flag.status)).status == "acknowledged"  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ at the boundary itself, then at the new cadence.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -235,11 +236,20 @@ def _recognition(plan: Plan, days: set[date]) -> list[Occurrence]:
     return out
 
 
-def occurrences(plan: Plan, roster: Roster, start: datetime, end: datetime) -> list[Occurrence]:
-    """Every reminder the plan schedules with ``start < at <= end``, in time order."""
+def occurrences(
+    plan: Plan, roster: Roster, start: datetime, end: datetime,
+    only_teams: Collection[str] | None = None,
+) -> list[Occurrence]:
+    """Every reminder the plan schedules with ``start < at <= end``, in time order
+    (only for ``only_teams`` when given: a team leader's panel needs no one else's)."""
     days = _days(plan, start, end)
     out: list[Occurrence] = []
     teams = plan.patrol_teams or roster.teams
+    if only_teams is not None:
+        keep = set(only_teams)
+        teams = tuple(t for t in teams if t in keep)
+        roster = Roster(tuple(t for t in roster.teams if t in keep),
+                        tuple(a for a in roster.agents if a.team in keep))
     for team in teams:
         for day in days:
             for at, due_by, label in patrol_times(plan, team, day):
@@ -251,4 +261,7 @@ def occurrences(plan: Plan, roster: Roster, start: datetime, end: datetime) -> l
     out += _care(plan, roster, day_set)
     out += _personal(plan, roster, day_set)
     out += _recognition(plan, day_set)
-    return sorted((o for o in out if start < o.at <= end), key=lambda o: (o.at, o.job_id))
+    return sorted(
+        (o for o in out if start < o.at <= end
+         and (only_teams is None or o.team_id in only_teams)),
+        key=lambda o: (o.at, o.job_id))

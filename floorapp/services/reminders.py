@@ -167,7 +167,8 @@ def open_reminders(
              "snoozed": out.snoozed}[v.state].append(v)
         if stored is not None and coming_limit > 0:
             roster = read_roster(conn)
-            for occ in occurrences(stored.plan, roster, now, now + coming_within):
+            only = None if scope.all_teams else scope.teams
+            for occ in occurrences(stored.plan, roster, now, now + coming_within, only):
                 if scope.allows(occ.team_id, None):
                     out.coming.append(Coming(occ.at, occ.kind, occ.title, occ.team_id))
                     if len(out.coming) >= coming_limit:

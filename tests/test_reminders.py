@@ -98,7 +98,7 @@ def test_skip_needs_a_reason_and_a_team_leader_cannot_act_on_another_team(
     assert [e.outcome for e in log] == ["skipped"]
 
 
-def test_patrol_log_done_late_missed(engine, clock, fired) -> None:
+def test_patrol_log_done_late_missed(engine, db_url, clock, fired, capsys) -> None:
     host = fired
     first = svc.open_reminders(engine, "lead.t1", clock.now()).due[0].id
     for _ in range(12):  # → 10:00; the 10:00 patrol fires
@@ -115,6 +115,12 @@ def test_patrol_log_done_late_missed(engine, clock, fired) -> None:
     log = patrol_log(engine, clock.now(), since=datetime(2026, 3, 10, 8, tzinfo=UTC), team="t1")
     assert [(e.due_at.hour, e.outcome) for e in log] == [(9, "late"), (10, "missed"),
                                                          (11, "done")]
+    capsys.readouterr()
+    assert main(["--db", db_url, "--as", "lead.t1", "reminders", "patrols", "--team", "t1",
+                 "--hours", "100000"]) == 0
+    out = capsys.readouterr().out
+    assert "1 done, 1 late, 1 missed, 0 skipped, 0 open" in out
+    assert "last patrol of team t1:" in out and "by lead.t1" in out
 
 
 def test_reminders_command_lists_jobs_and_open_reminders(engine, db_url, clock, fired,

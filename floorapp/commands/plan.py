@@ -12,6 +12,7 @@ from floorapp.plan.model import Plan
 from floorapp.plan.store import active_plan, check_text, import_plan, versions
 from floorapp.services import ServiceError
 from floorapp.services.care import record_leave
+from floorapp.text import clean
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -134,7 +135,7 @@ def cmd_show(ctx: AppContext, args: argparse.Namespace) -> int:
     print(f"in force now: {active.name} until {active.end.astimezone(tz):%Y-%m-%d %H:%M}"
           if active else "in force now: no guarantee period (normal cadence)")
     for line in describe(stored.plan):
-        print(line)
+        print(clean(line))  # the file's text may hold escape sequences: show, never obey
     return 0
 
 

@@ -21,6 +21,7 @@ from floorapp.scheduler.host import HORIZON
 from floorapp.scheduler.lease import read_lease
 from floorapp.services import ServiceError
 from floorapp.services import reminders as svc
+from floorapp.services.patrols import counts, last_patrols, patrol_log
 
 # The job table APScheduler's SQLAlchemyJobStore creates (read-only here).
 _JOBS = Table("apscheduler_jobs", MetaData(), Column("id", Unicode(191), primary_key=True),
@@ -46,6 +47,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     k.add_argument("id", type=int)
     k.add_argument("reason")
     k.set_defaults(func=cmd_skip)
+    pl = rsub.add_parser("patrols", help="the patrol log: done, late, missed, and the last "
+                         "patrol per team")
+    pl.add_argument("--team")
+    pl.add_argument("--hours", type=float, default=12, help="how far back (default 12)")
+    pl.set_defaults(func=cmd_patrols)
 
 
 def scheduled_jobs(ctx: AppContext, now: datetime) -> tuple[str, list[dict[str, Any]]]:
@@ -149,3 +155,21 @@ def cmd_snooze(ctx: AppContext, args: argparse.Namespace) -> int:
 def cmd_skip(ctx: AppContext, args: argparse.Namespace) -> int:
     return _act(lambda: svc.skip(ctx.engine, args.id, actor=ctx.actor, now=ctx.clock.now(),
                                  reason=args.reason))
+
+
+def cmd_patrols(ctx: AppContext, args: argparse.Namespace) -> int:
+    now = ctx.clock.now()
+    log = patrol_log(ctx.engine, now, since=now - timedelta(hours=args.hours), team=args.team,
+                     supervisor=ctx.actor)
+    for e in log:
+        due = f"{e.due_at:%m-%d %H:%M}Z" if e.due_at else "(unplanned) "
+        walked = f"walked {e.at:%H:%M}Z" if e.at else ""
+        print(f"  {due}  team {e.team_id:<10} {e.outcome:<8} {walked:<14} {e.supervisor or ''}"
+              + (f"  {e.note}" if e.note else ""))
+    c = counts(log)
+    print(f"{c['done']} done, {c['late']} late, {c['missed']} missed, {c['skipped']} skipped, "
+          f"{c['open']} open in the last {args.hours:g} h")
+    for team, last in sorted(last_patrols(ctx.engine, now).items()):
+        if args.team in (None, team):
+            print(f"last patrol of team {team}: {last.minutes_ago} min ago by {last.by}")
+    return 0

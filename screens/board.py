@@ -131,7 +131,7 @@ class AgentBoard(LiveTable):
         for a in changed:
             old = self.model.get(a.id)
             self.model[a.id] = a
-            if not self.shown:
+            if full or not self.shown:
                 continue
             if self.matches(a):
                 if old is None or a.id not in self.rows or key_fn(old) != key_fn(a):

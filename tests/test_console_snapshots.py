@@ -1,0 +1,45 @@
+"""Snapshots of the board, the flags view and a queue view at 80x24 and 160x48 (clock frozen).
+
+Regenerate after an intended change with: pytest tests/test_console_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from floorapp.context import AppContext
+from screens.app import FloorApp
+from tests.console_helpers import make_floor, until
+
+
+@pytest.fixture
+def floor(ctx: AppContext, engine: Engine) -> AppContext:
+    make_floor(engine, ctx.clock.now())
+    return ctx
+
+
+SIZES = [(80, 24), (160, 48)]
+VIEWS = [("board", "1"), ("flags", "2"), ("queue_all", "6")]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("view,key", VIEWS, ids=[v[0] for v in VIEWS])
+def test_snapshot(snap_compare: Any, floor: AppContext, size: tuple[int, int], view: str,
+                  key: str) -> None:
+    app = FloorApp(floor, actor="lead.wang", poll_interval=60)
+
+    async def ready(pilot: Any) -> None:
+        await until(pilot, lambda: app.loaded and app.board.row_count == 7, "the first load")
+        await pilot.press(key)
+        await pilot.pause()
+        table = app.table_for(app.active_view)
+        assert table is not None
+        table.focus()
+        await pilot.wait_for_scheduled_animations()
+        app.tick()  # the clock is frozen: one tick renders the times on screen
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)

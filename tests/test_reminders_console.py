@@ -90,6 +90,27 @@ def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engi
     asyncio.run(run())
 
 
+def test_the_panel_can_run_this_consoles_scheduler(ctx: AppContext, engine) -> None:
+    seed_floor(engine)
+    load_test_plan(engine, ctx.clock.now())
+
+    async def run() -> None:
+        screen = RemindersScreen(ctx, "boss", poll_interval=0.1, start_scheduler=True)
+        app = _Host(screen)
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = screen.panel
+            assert panel.host is not None and not panel.host.use_apscheduler  # manual clock
+            table = panel.query_one(DataTable)
+            await _until(pilot, lambda: table.row_count == 2, "both teams' 09:00 patrols")
+            assert panel.host.is_holder
+        assert not panel.host.is_holder  # unmounting stopped it
+        with engine.connect() as conn:
+            from db.models_plan import SchedulerLease
+            assert conn.execute(select(SchedulerLease.holder)).scalar() is None  # released
+
+    asyncio.run(run())
+
+
 def test_period_panel_shows_targets_and_patrols(ctx: AppContext, engine) -> None:
     seed_floor(engine)
     load_test_plan(engine, ctx.clock.now())

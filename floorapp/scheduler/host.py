@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select
 
 from db.engine import make_engine, read_tx
 from db.models_plan import PlanVersion
-from floorapp.clock import Clock
+from floorapp.clock import Clock, SystemClock
 from floorapp.config import Settings
 from floorapp.scheduler import jobs, lease
 from floorapp.scheduler.firing import GRACE, SweepResult, sweep, upcoming
@@ -46,7 +46,7 @@ class SchedulerHost:
         clock: Clock,
         *,
         holder_id: str,
-        use_apscheduler: bool = True,
+        use_apscheduler: bool | None = None,
         renew_every: timedelta = lease.RENEW_EVERY,
         ttl: timedelta = lease.LEASE_TTL,
         grace: timedelta = GRACE,
@@ -56,7 +56,10 @@ class SchedulerHost:
         self.settings = settings
         self.clock = clock
         self.holder_id = holder_id
-        self.use_apscheduler = use_apscheduler
+        # APScheduler fires on the wall clock: with a manual clock (tests, replays) the
+        # sweep alone records reminders, at the clock's pace.
+        self.use_apscheduler = (isinstance(clock, SystemClock) if use_apscheduler is None
+                                else use_apscheduler)
         self.renew_every = renew_every
         self.ttl = ttl
         self.grace = grace
@@ -92,6 +95,7 @@ class SchedulerHost:
             self._drop_scheduler()
             if was_holder:
                 lease.release(self.engine, self.holder_id)
+            self.is_holder = False
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 from db.engine import write_tx
 from db.models import Call
 from db.models_plan import CareLog
+from db.models_rules import CareProposal
 from floorapp.cli import main
 from floorapp.config import Settings
 from floorapp.scheduler import SchedulerHost
@@ -43,6 +44,11 @@ def test_a_long_call_ending_reminds_the_team_leader_to_bring_water(engine, clock
     host = _host(engine, clock)
     host.step()  # 09:00
     _call(engine, "c-long", "a1", 25.5, T0 + timedelta(minutes=26))  # over the 20 min rule
+    with write_tx(engine) as conn:  # what the long-call rule proposes for the same call
+        conn.execute(insert(CareProposal).values(
+            source_key="long_call:c-long", agent_id="a1", team_id="t1", call_id="c-long",
+            kind="bring_water", reason="long call", proposed_at=T0 + timedelta(minutes=26),
+            due_by=T0 + timedelta(minutes=31)))
     _call(engine, "c-short", "a2", 12, T0 + timedelta(minutes=26))
     _call(engine, "c-other", "b1", 31, T0 + timedelta(minutes=27))  # team t2
     clock.set(T0 + timedelta(minutes=26, seconds=10))
@@ -59,6 +65,9 @@ def test_a_long_call_ending_reminds_the_team_leader_to_bring_water(engine, clock
     svc.done(engine, water[0].id, actor="lead.t1", now=clock.now(), note="water and a word")
     log = care.care_log(engine, agent="a1")
     assert [(e.item, e.team_id, e.given_by) for e in log] == [("water", "t1", "lead.t1")]
+    with engine.connect() as conn:  # the rule's proposal is closed with it
+        assert tuple(conn.execute(select(CareProposal.status, CareProposal.handled_by)).one()) \
+            == ("done", "lead.t1")
     # Six minutes on, an unanswered water reminder is overdue.
     clock.set(T0 + timedelta(minutes=34))
     assert [r.state for r in svc.open_reminders(engine, "lead.t2", clock.now()).overdue

@@ -241,6 +241,7 @@ def done(
                 due_at=row.scheduled_for, at=now, outcome="late" if late else "done",
                 note=note))
         if row.kind == ReminderKind.CARE:
+            _close_proposal(conn, row.job_id, "done", actor, now)
             log_care(conn, at=now, item=row.item or "care", title=row.title,
                      team_id=row.team_id, agent_id=row.agent_id, given_by=actor,
                      reminder_id=reminder_id, note=note)
@@ -285,11 +286,33 @@ def skip(
             conn.execute(insert_ignore(conn, Patrol, ["reminder_id"]).values(
                 team_id=row.team_id, supervisor_id=actor, reminder_id=reminder_id,
                 due_at=row.scheduled_for, at=now, outcome="skipped", note=reason_c))
+        if row.kind == ReminderKind.CARE:
+            _close_proposal(conn, row.job_id, "skipped", actor, now)
         audit.record(conn, at=now, actor=actor, action="reminder.skip", target_kind="reminder",
                      target_id=reminder_id, detail=reason_c)
 
     _write(engine, tx, actor=actor, now=now, action="reminder.skip", reminder_id=reminder_id)
     return get(engine, reminder_id, now)
+
+
+WATER_PREFIX = "care:water:"
+
+
+def _close_proposal(conn: Connection, job_id: str, status: str, actor: str,
+                    now: datetime) -> None:
+    """The long-call rule proposes the same water as a ``care_proposal`` row; close it too,
+    so the rules' view and the reminders agree on what was done."""
+    if not job_id.startswith(WATER_PREFIX):
+        return
+    try:
+        from db.models_rules import CareProposal
+    except ImportError:  # the rules feature is not part of this build
+        return
+    conn.execute(
+        update(CareProposal)
+        .where(CareProposal.source_key == f"long_call:{job_id[len(WATER_PREFIX):]}",
+               CareProposal.status == "proposed")
+        .values(status=status, handled_at=now, handled_by=actor, updated_at=now))
 
 
 class _FixedClock:

@@ -13,12 +13,56 @@ convert the values.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Column, Connection
+from sqlalchemy import Column, Connection, DateTime
 from sqlalchemy.engine import Dialect
 
 _MEMO_MAX = 8192
+
+# Times in several zones and precisions, to check a fast conversion against the real one.
+_PROBES = tuple(
+    datetime(y, mo, d, h, mi, s, us, tzinfo=tz)
+    for (y, mo, d, h, mi, s, us) in ((2026, 3, 10, 9, 0, 0, 0), (2026, 12, 31, 23, 59, 59, 999999),
+                                     (1999, 1, 2, 3, 4, 5, 60), (2010, 2, 22, 10, 18, 32, 500000))
+    for tz in (UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30)))
+)
+
+
+def _fast_time(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A quicker twin of a time column's processor, used only if it gives identical values.
+
+    Half of an ingest's CPU went into converting aware times for the store (about
+    3 us each through the type's processor chain). The twins below produce the two
+    shapes those chains end in: naive UTC as text in the store's layout, or as a
+    naive datetime. Each is checked against the real processor on probe values in
+    several zones; on any difference (another dialect, another type) the real
+    processor is kept. Anything that is not an aware datetime goes to the real one,
+    so its errors (a naive time, a wrong type) are raised exactly as before.
+    """
+
+    def as_text(v: Any) -> Any:
+        if type(v) is datetime and v.tzinfo is not None:
+            if v.tzinfo is not UTC:
+                v = v.astimezone(UTC)
+            return v.isoformat(" ", "microseconds")[:-6]  # drop "+00:00"
+        return proc(v)
+
+    def as_naive(v: Any) -> Any:
+        if type(v) is datetime and v.tzinfo is not None:
+            return v.astimezone(UTC).replace(tzinfo=None)
+        return proc(v)
+
+    try:
+        expected = [proc(p) for p in _PROBES]
+    except Exception:  # not a time column
+        return proc
+    for twin in (as_text, as_naive):
+        got = [twin(p) for p in _PROBES]
+        if got == expected and [type(g) for g in got] == [type(e) for e in expected]:
+            return twin
+    return proc
 
 
 def _memoised(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -68,6 +112,10 @@ class BulkStatement:
         procs: list[Callable[[Any], Any] | None] = []
         for i in order:
             proc = self.columns[i].type.dialect_impl(dialect).bind_processor(dialect)
+            col_type = self.columns[i].type
+            if proc is not None and isinstance(getattr(col_type, "impl_instance", col_type),
+                                               DateTime):
+                proc = _fast_time(proc)
             procs.append(_memoised(proc) if proc is not None else None)
         hit = (str(compiled), bool(compiled.positional), order, names, procs)
         self._compiled[dialect.name] = hit

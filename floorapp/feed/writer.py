@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 from sqlalchemy.exc import OperationalError
 
 from db.engine import write_tx
@@ -127,6 +127,13 @@ _CALL_UPSERT = BulkStatement(lambda conn: upsert(conn, Call, ["id"], _CALL_COLS[
                              _columns(Call, _CALL_COLS))
 _HISTORY_INSERT = BulkStatement(lambda conn: insert(AgentStateChange),
                                 _columns(AgentStateChange, _HISTORY_COLS))
+# One expanding parameter for the whole list: no per-value expression objects.
+_STORED_KEYS = select(FeedEventRow.__table__.c.key).where(  # type: ignore[attr-defined]
+    FeedEventRow.__table__.c.key.in_(bindparam("keys", expanding=True))  # type: ignore[attr-defined]
+)
+_CALLS_BY_ID = select(Call.__table__).where(  # type: ignore[attr-defined]
+    Call.__table__.c.id.in_(bindparam("ids", expanding=True))  # type: ignore[attr-defined]
+)
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _CALL_FACTS = {"customer": "customer_id", "queue": "queue", "complaint": "complaint",
                "negative_sentiment": "negative_sentiment",
@@ -271,9 +278,8 @@ class FeedWriter:
         self._loaded = True
 
     def _fetch_calls(self, conn: Connection, ids: list[str]) -> None:
-        c = Call.__table__.c  # type: ignore[attr-defined]
         for chunk in _chunks(ids, _IN_CHUNK):
-            for r in conn.execute(select(c).where(c.id.in_(chunk))).mappings():
+            for r in conn.execute(_CALLS_BY_ID, {"ids": list(chunk)}).mappings():
                 self._calls[r["id"]] = dict(r)
 
     # --- one batch ------------------------------------------------------------------------
@@ -330,10 +336,9 @@ class FeedWriter:
         if not events:
             return []
         keys = list({e.key for e in events})
-        key_col = FeedEventRow.__table__.c.key  # type: ignore[attr-defined]
         stored: set[str] = set()
         for chunk in _chunks(keys, _IN_CHUNK):
-            stored.update(conn.execute(select(key_col).where(key_col.in_(chunk))).scalars())
+            stored.update(conn.execute(_STORED_KEYS, {"keys": list(chunk)}).scalars())
         new: list[FeedEvent] = []
         for e in events:
             if e.key in stored:

@@ -1,0 +1,168 @@
+"""Console speed: one refresh tick's CPU, time to first paint, peak memory, by floor size.
+
+Each floor size runs in its own process (so ru_maxrss is the console's own): a seeded SQLite
+file with N agents, today's calls, open flags and 300 open escalations; the console opens
+headless at 200x50 with a frozen clock; then, each "second", a tenth of the agents change
+state (written through a separate engine, as the feed would) and one refresh is measured:
+the worker's read of what changed + patching the tables + the 1-second tick + the render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from floorapp.bench import Figure
+
+T0 = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
+STATES = ("available", "on_call", "after_call", "break", "offline")
+ESCALATIONS = 300
+CALLS_PER_AGENT = 6
+
+
+def seed(url: str, agents: int) -> None:
+    from sqlalchemy import insert
+
+    from db.engine import open_store, run_write
+    from db.models import Agent, Call, Escalation, Flag, Supervisor, Team
+
+    rng = random.Random(agents)
+    engine = open_store(url)
+    teams = max(agents // 20, 1)
+
+    def tx(conn: object) -> None:
+        c = conn
+        c.execute(insert(Team), [{"id": f"T{t}", "name": f"team {t}"} for t in range(teams)])  # type: ignore[attr-defined]
+        c.execute(insert(Supervisor), [{"id": "bench", "name": "bench", "role": "floor_manager",  # type: ignore[attr-defined]
+                                        "active": True}])
+        rows, calls = [], []
+        for i in range(agents):
+            state = rng.choice(STATES)
+            since = T0 - timedelta(seconds=rng.randrange(1, 1800))
+            call_id = f"L{i}" if state == "on_call" else None
+            rows.append(dict(id=f"A{i:05d}", name=f"坐席{i:05d}", team_id=f"T{i % teams}",
+                             state=state, state_since=since, current_call_id=call_id,
+                             updated_at=since))
+            for k in range(CALLS_PER_AGENT):
+                off = T0 - timedelta(minutes=10 * (k + 1), seconds=rng.randrange(60))
+                calls.append(dict(id=f"P{i}-{k}", agent_id=f"A{i:05d}", offered_at=off,
+                                  answered_at=off + timedelta(seconds=rng.randrange(2, 40)),
+                                  ended_at=off + timedelta(minutes=5), outcome="completed",
+                                  complaint=rng.random() < 0.03))
+            if call_id:
+                calls.append(dict(id=call_id, agent_id=f"A{i:05d}", offered_at=since,
+                                  answered_at=since, ended_at=None, outcome="in_progress",
+                                  complaint=False))
+        c.execute(insert(Agent), rows)  # type: ignore[attr-defined]
+        c.execute(insert(Call), calls)  # type: ignore[attr-defined]
+        c.execute(insert(Flag), [dict(  # type: ignore[attr-defined]
+            agent_id=f"A{i:05d}", kind="long_call", severity=rng.choice(("light", "medium",
+                                                                          "high")),
+            status="raised", open_key=f"A{i:05d}|long_call", raised_at=T0, raised_by="rule",
+            updated_at=T0) for i in range(0, agents, 50)])
+        c.execute(insert(Escalation), [dict(  # type: ignore[attr-defined]
+            agent_id=f"A{(i * 7) % agents:05d}", team_id=f"T{i % teams}", tier=1 + i % 3,
+            severity=rng.choice(("light", "medium", "high")), reason=f"bench case {i}",
+            status="open", opened_at=T0 - timedelta(minutes=i % 90), opened_by="bench",
+            deadline=T0 + timedelta(minutes=(i % 120) - 30), handoffs=i % 3, updated_at=T0,
+        ) for i in range(ESCALATIONS)])
+
+    run_write(engine, tx)
+    engine.dispose()
+
+
+def _child(url: str, agents: int, ticks: int) -> dict[str, float]:
+    from sqlalchemy import update
+
+    from db.engine import make_engine, run_write
+    from db.models import Agent
+    from floorapp.clock import ManualClock
+    from floorapp.context import AppContext
+    from screens.app import FloorApp
+
+    clock = ManualClock(T0)
+    ctx = AppContext(db_url=url, clock=clock, actor="bench")
+    writer = make_engine(url)
+    rng = random.Random(1)
+    out: dict[str, float] = {}
+
+    async def run() -> None:
+        started = time.perf_counter()
+        app = FloorApp(ctx, actor="bench", poll_interval=3600)  # ticks are driven by hand
+        async with app.run_test(size=(200, 50)) as pilot:
+            while not (app.loaded and app.board.row_count == agents):
+                await pilot.pause(0.005)
+            await pilot.pause()
+            out["first_paint_s"] = time.perf_counter() - started
+            cpu: list[float] = []
+            for _ in range(ticks):
+                now = clock.advance(seconds=1)
+                changed = rng.sample(range(agents), max(agents // 10, 1))
+                values = [(f"A{i:05d}", rng.choice(STATES)) for i in changed]
+
+                def tx(conn: object, values: list[tuple[str, str]] = values,
+                       now: datetime = now) -> None:
+                    for aid, state in values:
+                        conn.execute(update(Agent).where(Agent.id == aid).values(  # type: ignore[attr-defined]
+                            state=state, state_since=now, updated_at=now,
+                            current_call_id=None))
+
+                run_write(writer, tx)
+                polls = app.polls
+                c0 = time.process_time()
+                app.poll_now()
+                while app.polls == polls:
+                    await pilot.pause(0.001)
+                app.tick()
+                await pilot.pause()
+                cpu.append(time.process_time() - c0)
+            out["tick_cpu_median_ms"] = statistics.median(cpu) * 1000
+            out["tick_cpu_max_ms"] = max(cpu) * 1000
+
+    asyncio.run(run())
+    writer.dispose()
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def measure(agents: int, ticks: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="floorapp-bench-console-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'floor.db'}"
+        seed(url, agents)
+        proc = subprocess.run(
+            [sys.executable, "-m", "floorapp.bench.console", url, str(agents), str(ticks)],
+            capture_output=True, text=True, check=False, timeout=900,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"console bench at {agents} agents failed:\n{proc.stderr[-2000:]}")
+        return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def figures(quick: bool) -> Iterable[Figure]:
+    sizes = (200, 2000) if quick else (200, 2000, 10_000)
+    ticks = 6 if quick else 12
+    results: dict[int, dict[str, float]] = {}
+    for n in sizes:
+        r = measure(n, ticks)
+        results[n] = r
+        yield f"console_tick_cpu_median_{n}_agents", round(r["tick_cpu_median_ms"], 1), "ms"
+        yield f"console_tick_cpu_max_{n}_agents", round(r["tick_cpu_max_ms"], 1), "ms"
+        yield f"console_first_paint_{n}_agents", round(r["first_paint_s"], 3), "s"
+        yield f"console_peak_rss_{n}_agents", round(r["peak_rss_mb"], 1), "MB"
+    if 10_000 in results:
+        ratio = results[10_000]["tick_cpu_median_ms"] / results[2000]["tick_cpu_median_ms"]
+        yield "console_tick_ratio_10000_vs_2000", round(ratio, 2), "x"
+
+
+if __name__ == "__main__":
+    print(json.dumps(_child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))

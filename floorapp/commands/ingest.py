@@ -165,7 +165,8 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
     with _stop_on_signals(stop), _progress(reader, show_progress) as on_batch:
         summary = pipeline.run(
             reader, pipeline.make_parser(fmt, source), writer, stop=stop,
-            on_rejected=on_rejected, on_batch=on_batch, save_position=args.follow,
+            on_rejected=on_rejected, on_batch=on_batch,
+            save_position=args.follow and args.path != "-",  # a pipe has no place to resume
         )
     _err(f"floorapp ingest: {display}: {summary.line()}")
     return EXIT_REJECTED if summary.rejected else EXIT_OK

@@ -387,7 +387,9 @@ class FeedWriter:
         if a is None:
             a = self._agents[agent_id] = _AgentMem(agent_id)
             b.new_agents = True
-        a.updated_at = ts
+        # Never backwards (a late line): consoles poll "changed since" on this column.
+        if a.updated_at is None or ts > a.updated_at:
+            a.updated_at = ts
         b.agents[agent_id] = a
         return a
 
@@ -527,7 +529,8 @@ class FeedWriter:
         if a is None and call["agent_id"] is not None:
             a = self._agents.get(call["agent_id"])
             if a is not None:
-                a.updated_at = ts
+                if a.updated_at is None or ts > a.updated_at:
+                    a.updated_at = ts
                 b.agents[a.id] = a
         if a is not None:
             self._after_call(a, call["id"], ts, b, wrap_up=bool(data.get("after_call")))

@@ -36,9 +36,12 @@ def _short(raw: Any) -> str:
 
 def _string(max_len: int | None, *, multiline: bool = False) -> Checker:
     def check(name: str, value: Any) -> str:
-        if isinstance(value, bool) or not isinstance(value, str | int):
+        if type(value) is str:
+            text = clean(value, multiline=multiline) or ""
+        elif type(value) is int:  # ids written as numbers
+            text = str(value)
+        else:
             raise FieldError(name, f"expected a string, got {_short(value)}")
-        text = clean(str(value), multiline=multiline) or ""
         if not text.strip():
             raise FieldError(name, "is empty")
         if max_len is not None and len(text) > max_len:
@@ -128,6 +131,11 @@ SCHEMA: dict[EventKind, tuple[bool, bool, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 _KINDS = {k.value: k for k in EventKind}
+# Per type: every field it may carry, with its checker.
+_ALLOWED: dict[EventKind, dict[str, Checker]] = {
+    kind: {name: FIELDS[name] for name in (*required, *optional)}
+    for kind, (_, _, required, optional) in SCHEMA.items()
+}
 _AGENT = _string(200)
 _CALL = _string(200)
 _ID = _string(200)
@@ -174,7 +182,7 @@ class JsonlParser:
         if "ts" not in obj:
             raise FieldError("ts", "missing")
         ts = parse_ts(obj["ts"])
-        needs_agent, needs_call, required, optional = SCHEMA[kind]
+        needs_agent, needs_call, required, _ = SCHEMA[kind]
         agent = _AGENT("agent", obj["agent"]) if obj.get("agent") is not None else None
         call = _CALL("call", obj["call"]) if obj.get("call") is not None else None
         if needs_agent and agent is None:
@@ -182,14 +190,14 @@ class JsonlParser:
         if needs_call and call is None:
             raise FieldError("call", f"required for {kind.value}")
         data: dict[str, Any] = {}
+        allowed = _ALLOWED[kind]
+        for name, value in obj.items():  # usually fewer keys than the type allows
+            check = allowed.get(name)
+            if check is not None and value is not None:
+                data[name] = check(name, value)
         for name in required:
-            if obj.get(name) is None:
+            if name not in data:
                 raise FieldError(name, f"required for {kind.value}")
-            data[name] = FIELDS[name](name, obj[name])
-        for name in optional:
-            value = obj.get(name)
-            if value is not None:
-                data[name] = FIELDS[name](name, value)
         event_id = obj.get("id")
         if event_id is not None:
             key = id_key(FORMAT, _ID("id", event_id))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import pty
+import select as io_select
 import shutil
 import signal
 import subprocess
@@ -119,3 +121,26 @@ def test_follow_until_sigterm(db_url: str, tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0, err
     assert "2 accepted" in err
+
+
+def test_progress_bar_on_a_terminal_only(db_url: str, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from floorapp.commands import ingest
+
+    monkeypatch.setattr(ingest, "PROGRESS_MIN_BYTES", 1000)  # the sample is ~18 KB
+    assert main(["--db", db_url, "ingest", "--no-rules", str(SAMPLE)]) == 0
+    assert "━" not in capsys.readouterr().err  # piped: no bar
+    master, slave = pty.openpty()
+    with capsys.disabled(), os.fdopen(slave, "w", encoding="utf-8") as tty:
+        monkeypatch.setattr(sys, "stderr", tty)
+        assert main(["--db", db_url, "ingest", "--no-rules", str(SAMPLE)]) == 0
+        tty.flush()
+        out = b""
+        while True:
+            ready, _, _ = io_select.select([master], [], [], 0.5)
+            if not ready:
+                break
+            out += os.read(master, 65536)
+    os.close(master)
+    text = out.decode("utf-8", "replace")
+    assert "━" in text and "0 accepted, 269 duplicates" in text

@@ -58,6 +58,12 @@ class AgentBoard(LiveTable):
         Col("id", "Id", 10, priority=5),
     )
     TIME_COLUMNS = ("in_state", "call")
+    FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "flag": ("flag_severity", "flag_status"), "name": ("name",),
+        "state": ("state", "state_reason"), "in_state": ("state_since",),
+        "call": ("call_started",), "calls": ("calls_today",), "cmpl": ("complaints_today",),
+        "team": ("team_name",), "id": ("id",),
+    }
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("enter", "detail", "Detail", id="board.detail",
                 tooltip="The agent's day: calls, flags, escalations, notes"),
@@ -77,6 +83,7 @@ class AgentBoard(LiveTable):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.model: dict[str, AgentRow] = {}
+        self.sort_keys: dict[str, Any] = {}  # agent id -> its key under the current sort
         self.sort_name = "attention"
         self.team_filter: str | None = None
         self.state_filter: str | None = None
@@ -125,16 +132,21 @@ class AgentBoard(LiveTable):
         """Patch the table with the agents that changed; re-sort only if the order moved."""
         if full:
             self.model.clear()
+            self.sort_keys.clear()
         reorder = full
         key_fn = SORTS[self.sort_name][1]
+        sort_keys = self.sort_keys
         drop: list[str] = []
         for a in changed:
             old = self.model.get(a.id)
             self.model[a.id] = a
+            new_key = key_fn(a)
+            moved = sort_keys.get(a.id) != new_key
+            sort_keys[a.id] = new_key
             if full or not self.shown:
                 continue
             if self.matches(a):
-                if old is None or a.id not in self.rows or key_fn(old) != key_fn(a):
+                if moved or a.id not in self.rows:
                     reorder = True
                 self.put(a.id, a, old if a.id in self.rows else None)
             elif a.id in self.rows:
@@ -151,8 +163,10 @@ class AgentBoard(LiveTable):
         self.clear()
         if not self.shown:
             return
+        key_fn = SORTS[self.sort_name][1]
+        self.sort_keys = {a.id: key_fn(a) for a in self.model.values()}
         rows = sorted((a for a in self.model.values() if self.matches(a)),
-                      key=SORTS[self.sort_name][1])
+                      key=lambda a: self.sort_keys[a.id])
         for a in rows:
             self.add_row(*[self.cell(a, c.key) for c in self.shown], key=a.id)
         if keep is not None:
@@ -163,9 +177,7 @@ class AgentBoard(LiveTable):
         if not self.row_count:
             return
         keep = self.cursor_key()
-        key_fn = SORTS[self.sort_name][1]
-        model = self.model
-        self.sort("name", key=lambda cell: key_fn(model[cell.row_id]))
+        self.order_by(self.sort_keys.__getitem__)
         if keep is not None:
             self.select_key(keep, scroll=False)
 
@@ -190,6 +202,8 @@ class AgentBoard(LiveTable):
 
     def set_sort(self, name: str) -> None:
         self.sort_name = name
+        key_fn = SORTS[name][1]
+        self.sort_keys = {a.id: key_fn(a) for a in self.model.values()}
         self.resort()
         self.notify(f"Sorted by {SORTS[name][0]}", timeout=2, markup=False)
         self.app.refresh_header()  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """How values look in a cell: words first, colour second (NO_COLOR and 16 colours still read).
 
 Every piece of outside text goes through ``plain`` so it becomes ``rich.text.Text``: a plain
-``str`` in a DataTable cell is parsed as markup and ``[@click=app.quit]`` would be an action.
+``str`` in a Textual table cell is parsed as markup and ``[@click=app.quit]`` would be an action.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ LONG_CALL_SECONDS = 15 * 60
 
 
 class KeyedText(Text):
-    """A Text that remembers which row it belongs to, so DataTable.sort can use our own keys."""
+    """A Text that remembers which row it belongs to, so sorting can use our own keys."""
 
     __slots__ = ("row_id",)
 

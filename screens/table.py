@@ -1,4 +1,4 @@
-"""A keyed DataTable that is patched in place, never cleared, by the live refresh.
+"""A keyed table (screens.grid) that is patched in place, never cleared, by the live refresh.
 
 Column sets give way on narrow terminals by priority; time columns are re-rendered only for
 the rows on screen (a second's tick rewrites a screenful of cells, not the whole floor).
@@ -12,9 +12,8 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+from screens.grid import Grid, RowDoesNotExist
 
 
 def same(a: Any, b: Any) -> bool:
@@ -32,12 +31,12 @@ class Col:
     priority: int = 0  # 0 = always shown; higher numbers give way first on narrow screens
 
 
-class LiveTable(DataTable[Any]):
+class LiveTable(Grid):
     COLUMNS: ClassVar[tuple[Col, ...]] = ()
     TIME_COLUMNS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(**kwargs)
         self.shown: tuple[Col, ...] = ()
         self.now: datetime | None = None
 
@@ -81,19 +80,26 @@ class LiveTable(DataTable[Any]):
     def cell(self, item: Any, key: str) -> Any:
         raise NotImplementedError
 
+    # Which item fields each column shows; a column whose fields did not change is not
+    # re-rendered (building a cell is the costly part of a tick).
+    FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {}
+
     def put(self, key: str, item: Any, old: Any | None) -> None:
-        """Add the row, or update only the cells whose value differs from ``old``'s."""
+        """Add the row, or update only the cells whose fields changed since ``old``."""
         if key not in self.rows:
             self.add_row(*[self.cell(item, c.key) for c in self.shown], key=key)
             return
         for c in self.shown:
-            if c.key in self.TIME_COLUMNS:
-                continue  # ticked separately, visible rows only
+            fields = self.FIELDS.get(c.key)
+            if old is not None and fields is not None and all(
+                getattr(old, f) == getattr(item, f) for f in fields
+            ):
+                continue
+            if c.key in self.TIME_COLUMNS and not self.is_row_visible(key):
+                continue  # off screen: ticked when it scrolls into view
             new = self.cell(item, c.key)
-            if old is None or not same(self.cell(old, c.key), new):
+            if not same(self.get_cell(key, c.key), new):
                 self.update_cell(key, c.key, new)
-        if self.TIME_COLUMNS:
-            self.tick_row(key, item)
 
     def drop(self, keys: Iterable[str]) -> None:
         for key in keys:
@@ -103,13 +109,7 @@ class LiveTable(DataTable[Any]):
                 pass
 
     def cursor_key(self) -> str | None:
-        if not self.row_count:
-            return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0))
-        except CellDoesNotExist:
-            return None
-        return row_key.value
+        return self.row_key_at(self.cursor_row)
 
     def select_key(self, key: str, *, scroll: bool = True) -> None:
         try:
@@ -126,12 +126,7 @@ class LiveTable(DataTable[Any]):
         height = max(self.size.height - 1, 1)
         first = max(top - margin, 0)
         last = min(top + height + margin, self.row_count)
-        keys = []
-        for i in range(first, last):
-            try:
-                keys.append(self.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value)
-            except CellDoesNotExist:
-                break
+        keys = (self.row_key_at(i) for i in range(first, last))
         return [k for k in keys if k is not None]
 
     def item(self, key: str) -> Any | None:

@@ -68,13 +68,15 @@ def seed(url: str, agents: int) -> None:
         c.execute(insert(Flag), [dict(  # type: ignore[attr-defined]
             agent_id=f"A{i:05d}", kind="long_call", severity=rng.choice(("light", "medium",
                                                                           "high")),
-            status="raised", open_key=f"A{i:05d}|long_call", raised_at=T0, raised_by="rule",
-            updated_at=T0) for i in range(0, agents, 50)])
+            status="raised", open_key=f"A{i:05d}|long_call", raised_at=T0 - timedelta(minutes=5),
+            raised_by="rule", updated_at=T0 - timedelta(minutes=5))
+            for i in range(0, agents, 50)])
         c.execute(insert(Escalation), [dict(  # type: ignore[attr-defined]
             agent_id=f"A{(i * 7) % agents:05d}", team_id=f"T{i % teams}", tier=1 + i % 3,
             severity=rng.choice(("light", "medium", "high")), reason=f"bench case {i}",
             status="open", opened_at=T0 - timedelta(minutes=i % 90), opened_by="bench",
-            deadline=T0 + timedelta(minutes=(i % 120) - 30), handoffs=i % 3, updated_at=T0,
+            deadline=T0 + timedelta(minutes=(i % 120) - 30), handoffs=i % 3,
+            updated_at=T0 - timedelta(minutes=i % 90),
         ) for i in range(ESCALATIONS)])
 
     run_write(engine, tx)
@@ -121,8 +123,8 @@ def _child(url: str, agents: int, ticks: int) -> dict[str, float]:
                 polls = app.polls
                 c0 = time.process_time()
                 app.poll_now()
-                while app.polls == polls:
-                    await pilot.pause(0.001)
+                while app.polls == polls:  # a plain sleep: pilot.pause() costs CPU itself
+                    await asyncio.sleep(0.002)
                 app.tick()
                 await pilot.pause()
                 cpu.append(time.process_time() - c0)

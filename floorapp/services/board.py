@@ -35,9 +35,13 @@ from floorapp.services.escalations import EscalationView
 from floorapp.services.flags import FlagView
 
 # Rows committed by another process can carry an updated_at a little older than rows already
-# seen (their clocks and transactions interleave): re-read this much behind the watermark and
-# let the diff drop what did not change.
-OVERLAP = timedelta(seconds=2)
+# seen: re-read this far behind the watermark and let the diff drop what did not change.
+# Agents are written by the feed alone, in event-time order, batch after batch: half a second
+# is plenty. Flags and escalations are also written by consoles on the wall clock, which can run
+# ahead of a lagging feed's event time, and an action's time is taken before it waits for
+# the write lock: allow more, which costs little since those rows change rarely.
+AGENT_OVERLAP = timedelta(seconds=0.5)
+OVERLAP = timedelta(seconds=10)
 # Complaint markers can land on a call after the agent row last changed: recount everyone now
 # and then so per-agent counts never stay wrong for long.
 RECOUNT_EVERY = timedelta(seconds=15)
@@ -160,8 +164,9 @@ class BoardReader:
         self._sl_offered = self._sl_in_time = 0
 
     @staticmethod
-    def _since(q: Select, col: object, wm: datetime | None) -> Select:  # type: ignore[type-arg]
-        return q if wm is None else q.where(col >= wm - OVERLAP)  # type: ignore[operator]
+    def _since(q: Select, col: object, wm: datetime | None,  # type: ignore[type-arg]
+               overlap: timedelta = OVERLAP) -> Select:  # type: ignore[type-arg]
+        return q if wm is None else q.where(col >= wm - overlap)  # type: ignore[operator]
 
     def _poll_flags(self, conn: Connection, full: bool
                     ) -> tuple[list[FlagView], list[int], set[str]]:
@@ -252,8 +257,10 @@ class BoardReader:
                      start: datetime) -> list[AgentRow]:
         q = self._agent_select()
         if not full:
-            q = self._since(q, Agent.updated_at, self._wm.agent)
-        rows = {r.id: r for r in conn.execute(q)}
+            q = self._since(q, Agent.updated_at, self._wm.agent, AGENT_OVERLAP)
+        raw = self._agent_raw
+        # Rows re-read in the overlap and not changed since are dropped here, before any work.
+        rows = {r.id: r for r in conn.execute(q) if raw.get(r.id) != tuple(r)}
         missing = [a for a in touched if a not in rows]
         if missing:
             rows.update({r.id: r for r in conn.execute(

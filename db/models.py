@@ -115,6 +115,8 @@ class Call(SQLModel, table=True):
     __table_args__ = (
         Index("ix_call_agent_offered", "agent_id", "offered_at"),
         Index("ix_call_offered", "offered_at"),
+        # The console's header counts calls waiting and abandoned today on every refresh.
+        Index("ix_call_outcome_offered", "outcome", "offered_at"),
     )
     id: str = Field(primary_key=True, max_length=200)
     queue: str | None = Field(default=None, max_length=100)

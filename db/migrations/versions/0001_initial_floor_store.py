@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 01:02:06.723951
+Create Date: 2026-11-24 01:18:23.823163
 """
 
 from collections.abc import Sequence
@@ -59,6 +59,7 @@ def upgrade() -> None:
     with op.batch_alter_table('call', schema=None) as batch_op:
         batch_op.create_index('ix_call_agent_offered', ['agent_id', 'offered_at'], unique=False)
         batch_op.create_index('ix_call_offered', ['offered_at'], unique=False)
+        batch_op.create_index('ix_call_outcome_offered', ['outcome', 'offered_at'], unique=False)
 
     op.create_table('feed_cursor',
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
@@ -530,6 +531,7 @@ def downgrade() -> None:
     op.drop_table('feed_event')
     op.drop_table('feed_cursor')
     with op.batch_alter_table('call', schema=None) as batch_op:
+        batch_op.drop_index('ix_call_outcome_offered')
         batch_op.drop_index('ix_call_offered')
         batch_op.drop_index('ix_call_agent_offered')
 

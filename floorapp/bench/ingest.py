@@ -1,6 +1,6 @@
 """Ingest throughput: JSONL and queue_log into a fresh SQLite file, beside raw sqlite3.
 
-Each ingest runs in its own process so its peak memory (ru_maxrss) is its own. The
+Each ingest runs in its own process so its peak memory (VmHWM) is its own. The
 "raw" figure replays the very rows the ingest stored in ``feed_event`` through plain
 ``sqlite3.executemany`` into a fresh file of the same schema, same pragmas, same
 batch size: the physical floor for this store on this machine, measured in the same
@@ -157,6 +157,23 @@ def write_jsonl(path: Path, n_lines: int, *, n_agents: int = 200, seed: int = 7)
 
 # --- one measured ingest, in a child process ---------------------------------------------
 
+def _peak_rss_kb() -> int:
+    """This process's peak resident set, in KiB.
+
+    VmHWM belongs to the current memory map, so it starts afresh at exec; ru_maxrss
+    does not on Linux (it keeps the forking parent's high-water mark), so it is only
+    the fallback where /proc is missing.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _child(fmt: str, path: str, db_url: str, rules: bool) -> None:
     from db.engine import open_store
     from floorapp.clock import SYSTEM_CLOCK
@@ -172,7 +189,7 @@ def _child(fmt: str, path: str, db_url: str, rules: bool) -> None:
         from floorapp.rules import build_observer  # type: ignore[attr-defined]
 
         observers.append(build_observer(settings, SYSTEM_CLOCK))
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = _peak_rss_kb()
     t0 = time.perf_counter()
     reader = FileReader(Path(path), path)
     writer = FeedWriter(engine, settings, observers=observers, batch_size=BATCH)
@@ -180,7 +197,7 @@ def _child(fmt: str, path: str, db_url: str, rules: bool) -> None:
     seconds = time.perf_counter() - t0
     print(json.dumps({
         "lines": reader.line_no, "accepted": summary.accepted, "rejected": summary.rejected,
-        "seconds": seconds, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "seconds": seconds, "rss_kb": _peak_rss_kb(),
         "rss_before_kb": rss_before,
     }))
 

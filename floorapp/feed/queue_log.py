@@ -68,6 +68,9 @@ class QueueLogParser:
     def __init__(self, source: str) -> None:
         self.source = source
         self._keys = OccurrenceKeys(FORMAT)
+        self._names: dict[str, str] = {}
+        self._last_epoch: int | None = None
+        self._last_ts = datetime.fromtimestamp(0, UTC)
         self._handlers: dict[str, Callable[[list[str]], tuple[EventKind, dict[str, Any]]]] = {
             "ADDMEMBER": self._addmember,
             "AGENTLOGIN": self._login,
@@ -102,6 +105,15 @@ class QueueLogParser:
              "RINGCANCELED", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER", *_UNANSWERED}
         )
 
+    def _name(self, raw: str) -> str:
+        """A cleaned member name; a floor has few members, each named on many lines."""
+        name = self._names.get(raw)
+        if name is None:
+            if len(self._names) > 10_000:
+                self._names.clear()
+            name = self._names[raw] = clean(raw) or ""
+        return name
+
     def parse_line(self, text: str, line_no: int) -> ParsedLine | None:
         line = text.rstrip("\r\n")
         if not line.strip():
@@ -123,13 +135,15 @@ class QueueLogParser:
         callid = fields[1].strip()
         agent = fields[3].strip()
         call = None if callid in _NO_ID else clean(callid)
-        member = None if agent in _NO_ID else clean(agent)
+        member = None if agent in _NO_ID else self._name(agent)
         try:
             if member is None and event in self._needs_agent:
                 raise BadData("no agent")
             if call is None and event in self._needs_call:
                 raise BadData("no call id")
-            ts = datetime.fromtimestamp(epoch, UTC)
+            if epoch != self._last_epoch:  # lines come in bursts within one second
+                self._last_ts, self._last_epoch = datetime.fromtimestamp(epoch, UTC), epoch
+            ts = self._last_ts
             kind, data = handler(fields)
         except (BadData, OverflowError, OSError, ValueError) as exc:
             return Rejected(self.source, line_no, f"{event}: {exc}", clean(line) or "")

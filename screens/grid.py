@@ -73,6 +73,8 @@ class Grid(ScrollView, can_focus=True):
         self._cell_segments: dict[tuple[str, str], tuple[Any, int, list[Segment]]] = {}
         self._layout = 0  # bumped when columns or styles change: every cached row is stale
         self._base_style: tuple[int, Style] | None = None
+        self._page_rows = 1
+        self._stale: set[str] = set()  # rows whose cells are rebuilt when next drawn
 
     # --- columns and rows ---------------------------------------------------------------
 
@@ -96,6 +98,7 @@ class Grid(ScrollView, can_focus=True):
         self._index.clear()
         self.rows.clear()
         self._version.clear()
+        self._stale.clear()
         self._cache.clear()
         self._cell_segments.clear()
         if columns:
@@ -124,6 +127,11 @@ class Grid(ScrollView, can_focus=True):
         self._version[key] += 1
         self._refresh_row(self._index[key])
 
+    def set_cells(self, key: str, cells: dict[str, Any]) -> None:
+        """Replace a row's cells without scheduling a redraw (for use while drawing)."""
+        self.rows[key].update(cells)
+        self._version[key] += 1
+
     def get_cell(self, key: str, column: str) -> Any:
         try:
             return self.rows[key].get(column)
@@ -141,6 +149,7 @@ class Grid(ScrollView, can_focus=True):
         del self._order[idx]
         del self.rows[key]
         del self._version[key]
+        self._stale.discard(key)
         for col in self._columns:
             self._cell_segments.pop((key, col.key), None)
         for i in range(idx, len(self._order)):  # one pass, not a rebuild per row
@@ -172,6 +181,13 @@ class Grid(ScrollView, can_focus=True):
         self._index = {k: i for i, k in enumerate(self._order)}
         self.refresh()
 
+    def mark_stale(self, key: str) -> None:
+        """The row's data changed off screen: rebuild its cells only if it is ever drawn."""
+        self._stale.add(key)
+
+    def rebuild_cells(self, key: str) -> None:
+        """Bring a stale row's cells up to date (subclasses know how)."""
+
     def is_row_visible(self, key: str) -> bool:
         index = self._index.get(key)
         top = int(self.scroll_y)
@@ -181,7 +197,12 @@ class Grid(ScrollView, can_focus=True):
 
     @property
     def _page(self) -> int:
-        return max(self.size.height - 1, 1)
+        return self._page_rows
+
+    def on_resize(self) -> None:
+        # Widget.size walks the layout (~10 µs): a tick asks "is this row on screen?"
+        # a thousand times, so keep the answer until the next resize.
+        self._page_rows = max(self.size.height - 1, 1)
 
     def move_cursor(self, *, row: int, scroll: bool = True) -> None:
         if not self._order:
@@ -305,6 +326,9 @@ class Grid(ScrollView, can_focus=True):
 
     def _row_strip(self, index: int) -> Strip:
         key = self._order[index]
+        if key in self._stale:
+            self._stale.discard(key)
+            self.rebuild_cells(key)
         cursor = index == self.cursor_row
         ck = (key, self._version[key], cursor, self._layout)
         strip = self._cache.get(ck)

@@ -67,6 +67,7 @@ class LiveTable(Grid):
         return True
 
     def on_resize(self) -> None:
+        super().on_resize()
         self.setup_columns(self.size.width)
 
     def rebuild_rows(self) -> None:
@@ -89,17 +90,25 @@ class LiveTable(Grid):
         if key not in self.rows:
             self.add_row(*[self.cell(item, c.key) for c in self.shown], key=key)
             return
+        if not self.is_row_visible(key):
+            self.mark_stale(key)  # built if and when it is drawn: off-screen rows cost nothing
+            return
         for c in self.shown:
             fields = self.FIELDS.get(c.key)
             if old is not None and fields is not None and all(
                 getattr(old, f) == getattr(item, f) for f in fields
             ):
                 continue
-            if c.key in self.TIME_COLUMNS and not self.is_row_visible(key):
-                continue  # off screen: ticked when it scrolls into view
             new = self.cell(item, c.key)
             if not same(self.get_cell(key, c.key), new):
                 self.update_cell(key, c.key, new)
+
+    def rebuild_cells(self, key: str) -> None:
+        item = self.item(key)
+        if item is None:
+            return
+        # Called while the row is being drawn: set the cells without asking for another redraw.
+        self.set_cells(key, {c.key: self.cell(item, c.key) for c in self.shown})
 
     def drop(self, keys: Iterable[str]) -> None:
         for key in keys:
@@ -123,7 +132,7 @@ class LiveTable(Grid):
         if not self.row_count:
             return []
         top = int(self.scroll_y)
-        height = max(self.size.height - 1, 1)
+        height = self._page
         first = max(top - margin, 0)
         last = min(top + height + margin, self.row_count)
         keys = (self.row_key_at(i) for i in range(first, last))

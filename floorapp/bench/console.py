@@ -133,8 +133,19 @@ def _child(url: str, agents: int, ticks: int) -> dict[str, float]:
 
     asyncio.run(run())
     writer.dispose()
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = _peak_rss_mb()
     return out
+
+
+def _peak_rss_mb() -> float:
+    # VmHWM is this process's own peak; ru_maxrss can carry the forking parent's peak over.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(agents: int, ticks: int) -> dict[str, float]:

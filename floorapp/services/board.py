@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, String, case, func, select, type_coerce
 from sqlalchemy.sql import Select
 
 from db.engine import read_tx
@@ -102,6 +102,15 @@ class BoardDelta:
                     or self.escalations_gone)
 
 
+def _aware(value: object) -> datetime | None:
+    """A raw stored time (ISO text on SQLite, a naive datetime elsewhere) as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)  # type: ignore[union-attr]
+
+
 def day_start(ctx: AppContext, now: datetime) -> datetime:
     """Midnight of the centre's day (settings.timezone) that contains ``now``, as aware UTC."""
     local = now.astimezone(ctx.settings.timezone)
@@ -127,7 +136,11 @@ class BoardReader:
     _day: datetime | None = None
     _last_recount: datetime | None = None
     _agent_raw: dict[str, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
+    _flag_raw: dict[int, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
+    _esc_raw: dict[int, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
     _counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _by_state: Counter[str] = field(default_factory=Counter)
+    _on_call: dict[str, datetime] = field(default_factory=dict)
     _sl_upto: datetime | None = None
     _sl_offered: int = 0
     _sl_in_time: int = 0
@@ -159,6 +172,10 @@ class BoardReader:
         self.open_flags.clear()
         self.open_escalations.clear()
         self._agent_raw.clear()
+        self._by_state.clear()
+        self._on_call.clear()
+        self._flag_raw.clear()
+        self._esc_raw.clear()
         self._counts.clear()
         self._sl_upto = start
         self._sl_offered = self._sl_in_time = 0
@@ -180,7 +197,12 @@ class BoardReader:
         changed: list[FlagView] = []
         gone: list[int] = []
         touched: set[str] = set()
+        seen = self._flag_raw
         for row in conn.execute(q):
+            raw = tuple(row)
+            if seen.get(raw[0]) == raw:
+                continue  # re-read in the overlap, unchanged
+            seen[raw[0]] = raw
             view = flags.to_view(row)
             if view.updated_at is not None and (self._wm.flag is None
                                                 or view.updated_at > self._wm.flag):
@@ -210,7 +232,12 @@ class BoardReader:
             q = q.where(Escalation.team_id == self.team)
         changed: list[EscalationView] = []
         gone: list[int] = []
+        seen = self._esc_raw
         for row in conn.execute(q):
+            raw = tuple(row)
+            if seen.get(raw[0]) == raw:
+                continue
+            seen[raw[0]] = raw
             view = escalations.to_view(row)
             if view.updated_at is not None and (self._wm.escalation is None
                                                 or view.updated_at > self._wm.escalation):
@@ -232,10 +259,13 @@ class BoardReader:
         return conn.execute(select(func.max(col))).scalar()  # type: ignore[arg-type]
 
     def _agent_select(self) -> Select:  # type: ignore[type-arg]
+        # Times come back raw and are converted only for rows that changed: the type
+        # decorator's per-value cost dominated a tick when a thousand agents moved.
         q = (
             select(Agent.id, Agent.name, Agent.team_id, Team.name.label("team_name"),
-                   Agent.state, Agent.state_reason, Agent.state_since, Agent.updated_at,
-                   Call.answered_at)
+                   Agent.state, Agent.state_reason, type_coerce(Agent.state_since, String),
+                   type_coerce(Agent.updated_at, String), type_coerce(Call.answered_at, String),
+                   Agent.current_call_id)
             .join(Team, Team.id == Agent.team_id)
             .outerjoin(Call, Call.id == Agent.current_call_id)
         )
@@ -265,10 +295,17 @@ class BoardReader:
         if missing:
             rows.update({r.id: r for r in conn.execute(
                 self._agent_select().where(Agent.id.in_(missing)))})
+        new_call: list[str] = []
         for r in rows.values():
             wm = self._wm.agent
-            if r.updated_at is not None and (wm is None or r.updated_at > wm):
-                self._wm.agent = r.updated_at
+            upd = _aware(r[7])
+            if upd is not None and (wm is None or upd > wm):
+                self._wm.agent = upd
+            prev = self._agent_raw.get(r.id)
+            # Counts change when a call starts; complaints marked later are caught by the
+            # periodic recount. Recounting only these keeps a busy tick cheap.
+            if prev is None or (r.current_call_id is not None and prev[-1] != r.current_call_id):
+                new_call.append(r.id)
             self._agent_raw[r.id] = tuple(r)
         if recount:
             counts = self._count_calls(conn, start, None)
@@ -276,9 +313,9 @@ class BoardReader:
             self._counts = counts
             check: Iterable[str] = stale | set(rows)
         else:
-            if rows:
+            if new_call:
                 self._counts.update(
-                    {a: (0, 0) for a in rows} | self._count_calls(conn, start, rows))
+                    {a: (0, 0) for a in new_call} | self._count_calls(conn, start, new_call))
             check = rows
         flag_by_agent = self._flag_markers(touched | set(check) if not recount else None)
         out: list[AgentRow] = []
@@ -287,10 +324,22 @@ class BoardReader:
             if raw is None:
                 continue
             row = self._make_row(raw, flag_by_agent.get(aid))
-            if self.agents.get(aid) != row:
+            old = self.agents.get(aid)
+            if old != row:
                 self.agents[aid] = row
                 out.append(row)
+                self._count_state(old, row)
         return out
+
+    def _count_state(self, old: AgentRow | None, new: AgentRow) -> None:
+        """Keep the header's per-state counts and calls in progress as agents change."""
+        if old is not None:
+            self._by_state[old.state] -= 1
+        self._by_state[new.state] += 1
+        if new.call_started is not None:
+            self._on_call[new.id] = new.call_started
+        else:
+            self._on_call.pop(new.id, None)
 
     def _flag_markers(self, only: set[str] | None) -> dict[str, tuple[str, str]]:
         """Most severe open flag per agent (severity, status), from the flags already held."""
@@ -305,7 +354,8 @@ class BoardReader:
         return {a: (sev, st) for a, (_, sev, st) in best.items()}
 
     def _make_row(self, raw: tuple, marker: tuple[str, str] | None) -> AgentRow:  # type: ignore[type-arg]
-        aid, name, team_id, team_name, state, reason, since, _upd, answered = raw
+        aid, name, team_id, team_name, state, reason, since, _upd, answered, _call = raw
+        since, answered = _aware(since), _aware(answered)
         calls, complaints = self._counts.get(aid, (0, 0))
         call_started = None
         if state == AgentState.ON_CALL:
@@ -315,12 +365,10 @@ class BoardReader:
                         marker[1] if marker else None)
 
     def _figures(self, conn: Connection, now: datetime, start: datetime) -> FloorFigures:
-        by_state = Counter(a.state for a in self.agents.values())
+        by_state = self._by_state
         longest: AgentRow | None = None
-        for a in self.agents.values():
-            if a.call_started is not None and (longest is None
-                                               or a.call_started < longest.call_started):  # type: ignore[operator]
-                longest = a
+        if self._on_call:
+            longest = self.agents[min(self._on_call, key=self._on_call.__getitem__)]
         waiting = abandoned = 0
         for outcome, n in conn.execute(
             select(Call.outcome, func.count())

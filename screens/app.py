@@ -46,6 +46,8 @@ VIEWS: tuple[tuple[str, str], ...] = (
     ("tier2", "4 Tier 2"),
     ("tier3", "5 Desk"),
     ("all", "6 All esc."),
+    ("reminders", "7 Remind"),
+    ("period", "8 Period"),
 )
 QUEUE_TIERS = {"tier1": 1, "tier2": 2, "tier3": 3, "all": None}
 
@@ -59,14 +61,20 @@ class FloorApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
         *[Binding(str(n), f"view('{v}')", title, show=False, id=f"app.view.{v}")
           for n, (v, title) in enumerate(VIEWS, start=1)],
+        Binding("S", "sensitive", "Sensitive customers", show=False, id="app.sensitive",
+                tooltip="The sensitive-customer roster: designated agents and their load"),
+        Binding("M", "measures", "Flag measures", show=False, id="app.measures",
+                tooltip="Today's flag measures per team and supervisor"),
     ]
     # Seconds between reads of what changed: under the one-second promise with room
     # for the read itself, and slow enough to keep the bytes sent over SSH modest.
     POLL_INTERVAL = 0.7
 
     def __init__(self, ctx: AppContext, team: str | None = None, *,
-                 actor: str | None = None, poll_interval: float | None = None) -> None:
+                 actor: str | None = None, poll_interval: float | None = None,
+                 start_scheduler: bool = False) -> None:
         super().__init__()
+        self.start_scheduler = start_scheduler
         self.ctx = ctx
         self.team = team
         self.actor = actor or ctx.actor
@@ -89,9 +97,19 @@ class FloorApp(App[None]):
                 yield AgentBoard(id="board-table")
             with TabPane(VIEWS[1][1], id="flags"):
                 yield FlagTable(id="flags-table")
-            for view, title in VIEWS[2:]:
+            for view, title in VIEWS[2:6]:
                 with TabPane(title, id=view):
                     yield QueueTable(QUEUE_TIERS[view], id=f"{view}-table")
+            # Written by the plan-and-reminders engineer; mounted here so reminders reach
+            # the supervisor whichever view is showing.
+            from screens.period import PeriodPanel
+            from screens.reminders import RemindersPanel
+
+            with TabPane(VIEWS[6][1], id="reminders"):
+                yield RemindersPanel(self.ctx, self.actor, start_scheduler=self.start_scheduler,
+                                     id="reminders-panel")
+            with TabPane(VIEWS[7][1], id="period"):
+                yield PeriodPanel(self.ctx, self.actor, team=self.team, id="period-panel")
         yield Footer(compact=True)
 
     @property
@@ -126,6 +144,20 @@ class FloorApp(App[None]):
         if table is not None:
             table.tick(self.ctx.clock.now())
             table.focus()
+        elif event.pane.id in ("reminders", "period"):
+            focusable = event.pane.query("DataTable")
+            if focusable:
+                focusable.first().focus()
+
+    def action_sensitive(self) -> None:
+        from screens.sensitive import SensitiveRosterScreen
+
+        self.push_screen(SensitiveRosterScreen(self.ctx, team=self.team))
+
+    def action_measures(self) -> None:
+        from screens.measures import MeasuresScreen
+
+        self.push_screen(MeasuresScreen(self.ctx))
 
     def table_for(self, view: str) -> LiveTable | None:
         if view == "board":
@@ -583,6 +615,8 @@ class FloorApp(App[None]):
             ("Escalation: resolve with a note", "x in a queue", self.action_resolve_escalation),
             ("Escalation: add a note", "m in a queue", self.action_escalation_note),
             ("Escalation: history", "enter in a queue", self.action_escalation_detail),
+            ("View: sensitive-customer roster", "S", self.action_sensitive),
+            ("View: today's flag measures", "M", self.action_measures),
             ("Help: every key", "?", self.action_help),
         ]
         return entries

@@ -48,9 +48,9 @@ SORTS: dict[str, tuple[str, Callable[[AgentRow], Any]]] = {
 class AgentBoard(LiveTable):
     COLUMNS = (
         Col("flag", "Flag", 6),
-        Col("name", "Name", 14),
+        Col("name", "Name", 13),
         Col("state", "State", 10),
-        Col("in_state", "In state", 7),
+        Col("in_state", "In state", 8),
         Col("call", "Call", 7, priority=2),
         Col("calls", "Calls", 5, priority=3),
         Col("cmpl", "Cmpl", 4, priority=3),

@@ -43,7 +43,7 @@ class LiveTable(Grid):
     # --- columns ------------------------------------------------------------------------
 
     def columns_for(self, width: int) -> tuple[Col, ...]:
-        avail = max(width - 2, 20)  # leave room for the vertical scrollbar
+        avail = max(width - 2, 20)  # the cursor gutter and a one-cell scrollbar
         cols = list(self.COLUMNS)
         for prio in sorted({c.priority for c in cols if c.priority}, reverse=True):
             if sum(c.width + 2 for c in cols) <= avail:

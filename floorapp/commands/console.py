@@ -56,7 +56,8 @@ def _open_console(ctx: AppContext, team: str | None) -> int:
         return 1
     from screens.app import FloorApp
 
-    app = FloorApp(ctx, team=team, actor=actor.id)
+    # Every console offers to hold the reminder scheduler; a lease lets only one run it.
+    app = FloorApp(ctx, team=team, actor=actor.id, start_scheduler=True)
     app.actor_info = actor
     app.run()
     return 0

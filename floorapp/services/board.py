@@ -142,6 +142,8 @@ class BoardReader:
     _by_state: Counter[str] = field(default_factory=Counter)
     _on_call: dict[str, datetime] = field(default_factory=dict)
     _sl_upto: datetime | None = None
+    _period_at: datetime | None = None
+    _period_text: str | None = None
     _sl_offered: int = 0
     _sl_in_time: int = 0
 
@@ -389,7 +391,27 @@ class BoardReader:
             open_flags=len(self.open_flags), unhandled_flags=unhandled,
             open_escalations=len(self.open_escalations), past_deadline=past,
             offered=self._sl_offered, answered_in_time=self._sl_in_time, abandoned=abandoned,
+            guarantee=self._guarantee(now),
         )
+
+    def _guarantee(self, now: datetime) -> str | None:
+        """The guarantee period running now, with days left (read once a minute: plans are
+        stored rarely)."""
+        if self._period_at is not None and now - self._period_at < timedelta(minutes=1):
+            return self._period_text
+        self._period_at = now
+        try:
+            from floorapp.services.periods import active_period
+
+            info = active_period(self.ctx.engine, now)
+        except Exception:  # no plan stored, or the plan tables are not there yet
+            info = None
+        if info is None:
+            self._period_text = None
+        else:
+            left = "last day" if info.days_left == 0 else f"{info.days_left} days left"
+            self._period_text = f"{info.name}: {left}"
+        return self._period_text
 
     def _service_level(self, conn: Connection, now: datetime) -> None:
         """Add calls whose service-level outcome is settled (offered over 30 s ago) to the tally.

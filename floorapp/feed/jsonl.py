@@ -200,7 +200,7 @@ class JsonlParser:
                 raise FieldError(name, f"required for {kind.value}")
         event_id = obj.get("id")
         if event_id is not None:
-            key = id_key(FORMAT, _ID("id", event_id))
+            key = id_key(FORMAT, _ID("id", event_id), int(ts.timestamp()))
         else:
             key = self._keys.key(line, int(ts.timestamp()))
         return FeedEvent(key=key, source=self.source, line_no=line_no, ts=ts, kind=kind,

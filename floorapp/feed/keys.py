@@ -34,9 +34,9 @@ def timed_hash(text: str, second: int) -> str:
     return f"{second & 0xFFFFFFFF:08x}{digest}"
 
 
-def id_key(namespace: str, event_id: str) -> str:
-    """Key for an event that carries its own id (JSONL ``id``)."""
-    return hash_text(f"{namespace}\x00id\x00{event_id}")
+def id_key(namespace: str, event_id: str, second: int) -> str:
+    """Key for an event that carries its own id (JSONL ``id``), led by its time like all."""
+    return timed_hash(f"{namespace}\x00id\x00{event_id}", second)
 
 
 class OccurrenceKeys:

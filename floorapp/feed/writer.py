@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from db.engine import write_tx
@@ -127,6 +127,7 @@ _CALL_UPSERT = BulkStatement(lambda conn: upsert(conn, Call, ["id"], _CALL_COLS[
                              _columns(Call, _CALL_COLS))
 _HISTORY_INSERT = BulkStatement(lambda conn: insert(AgentStateChange),
                                 _columns(AgentStateChange, _HISTORY_COLS))
+_HIGHEST_KEY = select(func.max(FeedEventRow.__table__.c.key))  # type: ignore[attr-defined]
 # One expanding parameter for the whole list: no per-value expression objects.
 _STORED_KEYS = select(FeedEventRow.__table__.c.key).where(  # type: ignore[attr-defined]
     FeedEventRow.__table__.c.key.in_(bindparam("keys", expanding=True))  # type: ignore[attr-defined]
@@ -151,6 +152,17 @@ def _new_call(call_id: str) -> dict[str, Any]:
         "complaint": False, "negative_sentiment": False, "refused_explanations": 0,
         "sensitive_customer": False,
     }
+
+
+def _unique(events: list[FeedEvent]) -> list[FeedEvent]:
+    """The events whose key has not come earlier in the list."""
+    seen: set[str] = set()
+    out: list[FeedEvent] = []
+    for e in events:
+        if e.key not in seen:
+            seen.add(e.key)
+            out.append(e)
+    return out
 
 
 def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
@@ -335,7 +347,14 @@ class FeedWriter:
     def _new_events(self, conn: Connection, events: list[FeedEvent]) -> list[FeedEvent]:
         if not events:
             return []
-        keys = list({e.key for e in events})
+        # Keys start with the event's time, so a key above the highest stored one cannot
+        # be stored: only keys at or below it (a re-read, the second a batch boundary
+        # fell in) are looked up. Read under the write lock, so no other writer races it.
+        # Keys are lowercase hex, which every collation orders as Python does.
+        highest = conn.execute(_HIGHEST_KEY).scalar()
+        if highest is None:
+            return _unique(events)
+        keys = list({e.key for e in events if e.key <= highest})
         stored: set[str] = set()
         for chunk in _chunks(keys, _IN_CHUNK):
             stored.update(conn.execute(_STORED_KEYS, {"keys": list(chunk)}).scalars())
@@ -492,9 +511,10 @@ class FeedWriter:
     def _apply_call(self, ev: FeedEvent, a: _AgentMem | None, b: _Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data
         call = self._call(ev.call, b)  # type: ignore[arg-type]
-        for name, col in _CALL_FACTS.items():
-            if name in data:
-                call[col] = data[name]
+        for name, value in data.items():
+            col = _CALL_FACTS.get(name)
+            if col is not None:
+                call[col] = value
         if a is not None and kind is not EventKind.CALL_OFFERED:
             call["agent_id"] = a.id
         if kind is EventKind.CALL_OFFERED:

@@ -1,4 +1,4 @@
-"""The floor service: follows the feed, stops cleanly on SIGTERM, resumes without loss or doubling."""
+"""The floor service: follows the feed, stops cleanly, resumes without loss or doubling."""
 
 from __future__ import annotations
 

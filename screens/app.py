@@ -335,6 +335,11 @@ class FloorApp(App[None]):
 
     def action_view(self, view: str) -> None:
         self.query_one("#views", TabbedContent).active = view
+        # Focus now, not on TabActivated: keys typed right after the view key (a fast
+        # typist, a paste, tmux send-keys) must reach the new view, not the old one.
+        table = self.table_for(view)
+        if table is not None:
+            table.focus()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(list(self.BINDINGS)))  # type: ignore[arg-type]

@@ -48,13 +48,13 @@ SORTS: dict[str, tuple[str, Callable[[AgentRow], Any]]] = {
 class AgentBoard(LiveTable):
     COLUMNS = (
         Col("flag", "Flag", 6),
-        Col("name", "Name", 13),
-        Col("state", "State", 10),
+        Col("name", "Name", 13, grow=12),
+        Col("state", "State", 10, grow=8),
         Col("in_state", "In state", 8),
         Col("call", "Call", 7, priority=2),
         Col("calls", "Calls", 5, priority=3),
         Col("cmpl", "Cmpl", 4, priority=3),
-        Col("team", "Team", 8, priority=4),
+        Col("team", "Team", 8, priority=4, grow=12),
         Col("id", "Id", 10, priority=5),
     )
     TIME_COLUMNS = ("in_state", "call")

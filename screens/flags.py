@@ -91,10 +91,10 @@ class FlagTable(ItemTable):
     COLUMNS = (
         Col("severity", "Sev", 6),
         Col("status", "Status", 10),
-        Col("agent", "Agent", 14),
+        Col("agent", "Agent", 14, grow=8),
         Col("age", "Age", 7),
         Col("kind", "Kind", 14, priority=2),
-        Col("detail", "Detail", 30, priority=1),
+        Col("detail", "Detail", 30, priority=1, grow=60),
         Col("count", "×", 3, priority=3),
         Col("handler", "Handled by", 12, priority=3),
         Col("team", "Team", 8, priority=4),

@@ -17,8 +17,8 @@ class QueueTable(ItemTable):
     COLUMNS = (
         Col("severity", "Sev", 6),
         Col("left", "Time left", 12),
-        Col("reason", "Reason", 24),
-        Col("agent", "Agent", 12, priority=2),
+        Col("reason", "Reason", 24, grow=60),
+        Col("agent", "Agent", 12, priority=2, grow=8),
         Col("holder", "Holder", 10),
         Col("handoffs", "Hoff", 4, priority=1),
         Col("tier", "Tier", 5, priority=3),

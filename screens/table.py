@@ -29,6 +29,7 @@ class Col:
     label: str
     width: int
     priority: int = 0  # 0 = always shown; higher numbers give way first on narrow screens
+    grow: int = 0  # extra cells it may take on a wide screen
 
 
 class LiveTable(Grid):
@@ -49,7 +50,13 @@ class LiveTable(Grid):
             if sum(c.width + 2 for c in cols) <= avail:
                 break
             cols = [c for c in cols if c.priority != prio]
-        return tuple(cols)
+        spare = avail - sum(c.width + 2 for c in cols)
+        grown = []
+        for c in cols:
+            extra = min(c.grow, max(spare, 0))
+            spare -= extra
+            grown.append(Col(c.key, c.label, c.width + extra, c.priority, 0) if extra else c)
+        return tuple(grown)
 
     def setup_columns(self, width: int) -> bool:
         """(Re)build the columns for this width; True when the row cells must be re-added."""

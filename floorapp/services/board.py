@@ -46,6 +46,7 @@ OVERLAP = timedelta(seconds=10)
 # and then so per-agent counts never stay wrong for long.
 RECOUNT_EVERY = timedelta(seconds=15)
 SERVICE_LEVEL_SECONDS = 20
+SL_RESCAN_EVERY = timedelta(minutes=1)
 STATES = tuple(s.value for s in AgentState)
 
 
@@ -142,6 +143,7 @@ class BoardReader:
     _by_state: Counter[str] = field(default_factory=Counter)
     _on_call: dict[str, datetime] = field(default_factory=dict)
     _sl_upto: datetime | None = None
+    _sl_full_at: datetime | None = None
     _period_at: datetime | None = None
     _period_text: str | None = None
     _sl_offered: int = 0
@@ -180,6 +182,7 @@ class BoardReader:
         self._esc_raw.clear()
         self._counts.clear()
         self._sl_upto = start
+        self._sl_full_at = None
         self._sl_offered = self._sl_in_time = 0
 
     @staticmethod
@@ -420,6 +423,12 @@ class BoardReader:
         happens to it next, so each call is read once, not on every tick.
         """
         settled = now - timedelta(seconds=SERVICE_LEVEL_SECONDS + 10)
+        if self._sl_full_at is None or now - self._sl_full_at >= SL_RESCAN_EVERY:
+            # Calls can be written with an earlier offered_at than the tally has passed
+            # (a feed catching up, a simulator's warm start): start the day's tally again.
+            self._sl_full_at = now
+            self._sl_upto = self._day
+            self._sl_offered = self._sl_in_time = 0
         if self._sl_upto is None or settled <= self._sl_upto:
             return
         limit = timedelta(seconds=SERVICE_LEVEL_SECONDS)

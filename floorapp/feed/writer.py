@@ -135,6 +135,21 @@ _STORED_KEYS = select(FeedEventRow.__table__.c.key).where(  # type: ignore[attr-
 _CALLS_BY_ID = select(Call.__table__).where(  # type: ignore[attr-defined]
     Call.__table__.c.id.in_(bindparam("ids", expanding=True))  # type: ignore[attr-defined]
 )
+# Enum member lookups cost more than module names in the per-event path.
+_AGENT_LOGIN = EventKind.AGENT_LOGIN
+_AGENT_LOGOUT = EventKind.AGENT_LOGOUT
+_CALL_ABANDONED = EventKind.CALL_ABANDONED
+_CALL_ANSWERED = EventKind.CALL_ANSWERED
+_CALL_ENDED = EventKind.CALL_ENDED
+_CALL_OFFERED = EventKind.CALL_OFFERED
+_CALL_RING_NO_ANSWER = EventKind.CALL_RING_NO_ANSWER
+_CALL_TRANSFERRED = EventKind.CALL_TRANSFERRED
+_CALL_UPDATE = EventKind.CALL_UPDATE
+_ESCALATION = EventKind.ESCALATION
+_OBSERVATION = EventKind.OBSERVATION
+_RAISE_HAND = EventKind.RAISE_HAND
+_STATE = EventKind.STATE
+_KIND_TEXT = {k: k.value for k in EventKind}
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _CALL_FACTS = {"customer": "customer_id", "queue": "queue", "complaint": "complaint",
                "negative_sentiment": "negative_sentiment",
@@ -454,20 +469,20 @@ class FeedWriter:
 
     def _apply_event(self, ev: FeedEvent, b: _Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data
-        b.events.append((ev.key, ev.source, ev.line_no, ts, kind.value, ev.agent, ev.call,
+        b.events.append((ev.key, ev.source, ev.line_no, ts, _KIND_TEXT[kind], ev.agent, ev.call,
                          _ENCODE(data) if data else None))
         a = self._agent(ev.agent, b, ts) if ev.agent is not None else None
 
-        if kind is EventKind.CALL_RING_NO_ANSWER:
+        if kind is _CALL_RING_NO_ANSWER:
             assert a is not None
             if a.state == OFFLINE and a.since is None:
                 # A member never seen before: the queue only rings logged-in members, so
                 # the first ring is the first sign of them (a log read from mid-shift).
                 self._transition(a, AVAILABLE, None, ts, b)
             return
-        if kind is EventKind.RAISE_HAND:
+        if kind is _RAISE_HAND:
             return  # stored as a feed event: the rules and the console read it from there
-        if kind is EventKind.AGENT_LOGIN:
+        if kind is _AGENT_LOGIN:
             assert a is not None
             queue = data.get("queue")
             if queue:
@@ -475,7 +490,7 @@ class FeedWriter:
             if a.state == OFFLINE:
                 self._transition(a, data.get("state", AVAILABLE), data.get("reason"), ts, b)
             return
-        if kind is EventKind.AGENT_LOGOUT:
+        if kind is _AGENT_LOGOUT:
             assert a is not None
             queue = data.get("queue")
             if queue:
@@ -484,7 +499,7 @@ class FeedWriter:
                     return  # still a member of another queue
             self._transition(a, OFFLINE, None, ts, b)
             return
-        if kind is EventKind.STATE:
+        if kind is _STATE:
             assert a is not None
             state, reason = data["state"], data.get("reason")
             if a.state == ON_CALL and a.call is not None and state in (AVAILABLE, BREAK):
@@ -496,12 +511,12 @@ class FeedWriter:
             a.pending = None
             self._transition(a, state, reason, ts, b)
             return
-        if kind is EventKind.OBSERVATION:
+        if kind is _OBSERVATION:
             assert a is not None
             b.notes.append({"source_key": ev.key, "agent_id": a.id, "at": ts,
                             "author": data["supervisor"], "text": data["text"]})
             return
-        if kind is EventKind.ESCALATION:
+        if kind is _ESCALATION:
             b.escalations.append(ev)
             return
         if ev.call is None:
@@ -515,13 +530,13 @@ class FeedWriter:
             col = _CALL_FACTS.get(name)
             if col is not None:
                 call[col] = value
-        if a is not None and kind is not EventKind.CALL_OFFERED:
+        if a is not None and kind is not _CALL_OFFERED:
             call["agent_id"] = a.id
-        if kind is EventKind.CALL_OFFERED:
+        if kind is _CALL_OFFERED:
             if call["offered_at"] is None or ts < call["offered_at"]:
                 call["offered_at"] = ts
             return
-        if kind is EventKind.CALL_ANSWERED:
+        if kind is _CALL_ANSWERED:
             call["answered_at"] = ts
             if call["ended_at"] is None:
                 call["outcome"] = "in_progress"
@@ -531,15 +546,15 @@ class FeedWriter:
                 a.call = call["id"]
                 self._transition(a, ON_CALL, None, ts, b)
             return
-        if kind is EventKind.CALL_UPDATE:
+        if kind is _CALL_UPDATE:
             return
         # The call is over: ended, abandoned, timed out or transferred.
         call["ended_at"] = ts
-        if kind is EventKind.CALL_ENDED:
+        if kind is _CALL_ENDED:
             call["outcome"] = data.get("outcome", "completed")
-        elif kind is EventKind.CALL_ABANDONED:
+        elif kind is _CALL_ABANDONED:
             call["outcome"] = data.get("outcome", "abandoned")
-        elif kind is EventKind.CALL_TRANSFERRED:
+        elif kind is _CALL_TRANSFERRED:
             call["outcome"] = "transferred"
         if call["answered_at"] is None and call["outcome"] in ("completed", "transferred"):
             call["answered_at"] = ts - timedelta(seconds=call["talk_seconds"] or 0)

@@ -150,7 +150,31 @@ _OBSERVATION = EventKind.OBSERVATION
 _RAISE_HAND = EventKind.RAISE_HAND
 _STATE = EventKind.STATE
 _KIND_TEXT = {k: k.value for k in EventKind}
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _payload_encoder() -> Any:
+    """Compact JSON for feed payloads, from the C encoder built once.
+
+    ``JSONEncoder.encode`` builds a new C encoder on every call, which was half the
+    cost for these small dicts. The direct one is used only where it exists (CPython)
+    and writes the same text, checked here; otherwise the plain encoder.
+    """
+    plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return plain.encode
+    # No circular-reference markers: payloads are flat dicts of text, numbers and flags.
+    fast = make(None, plain.default, json.encoder.encode_basestring, None, ":", ",",
+                False, False, True)
+
+    def encode(obj: dict[str, Any]) -> str:
+        return "".join(fast(obj, 0))
+
+    probe = {"reason": "午休 \"lunch\"\n", "hold_seconds": 3, "complaint": True, "to": None}
+    return encode if encode(probe) == plain.encode(probe) else plain.encode
+
+
+_ENCODE = _payload_encoder()
 _CALL_FACTS = {"customer": "customer_id", "queue": "queue", "complaint": "complaint",
                "negative_sentiment": "negative_sentiment",
                "refused_explanations": "refused_explanations",

@@ -131,6 +131,7 @@ SCHEMA: dict[EventKind, tuple[bool, bool, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 _KINDS = {k.value: k for k in EventKind}
+_RAW_DECODE = json.JSONDecoder().raw_decode
 # Per type: every field it may carry, with its checker.
 _ALLOWED: dict[EventKind, dict[str, Checker]] = {
     kind: {name: FIELDS[name] for name in (*required, *optional)}
@@ -169,25 +170,33 @@ class JsonlParser:
 
     def _event(self, line: str, line_no: int) -> FeedEvent:
         try:
-            obj = json.loads(line)
+            obj, end = _RAW_DECODE(line)  # the line is stripped: no whitespace to skip
         except json.JSONDecodeError as exc:
             raise ValueError(f"not valid JSON: {exc.msg} (column {exc.colno})") from None
-        if not isinstance(obj, dict):
+        if end != len(line):
+            raise ValueError(f"not valid JSON: extra data (column {end + 1})")
+        if type(obj) is not dict:
             raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
-        if "type" not in obj:
-            raise FieldError("type", "missing")
-        kind = _KINDS.get(obj["type"]) if isinstance(obj["type"], str) else None
+        type_name = obj.get("type")
+        kind = _KINDS.get(type_name) if type(type_name) is str else None
         if kind is None:
-            raise FieldError("type", f"unknown event type {_short(obj['type'])!r}")
-        if "ts" not in obj:
+            if type_name is None:
+                raise FieldError("type", "missing")
+            raise FieldError("type", f"unknown event type {_short(type_name)!r}")
+        raw_ts = obj.get("ts")
+        if raw_ts is None:
             raise FieldError("ts", "missing")
-        ts = parse_ts(obj["ts"])
+        ts = parse_ts(raw_ts)
         needs_agent, needs_call, required, _ = SCHEMA[kind]
-        agent = _AGENT("agent", obj["agent"]) if obj.get("agent") is not None else None
-        call = _CALL("call", obj["call"]) if obj.get("call") is not None else None
-        if needs_agent and agent is None:
+        agent = obj.get("agent")
+        if agent is not None:
+            agent = _AGENT("agent", agent)
+        elif needs_agent:
             raise FieldError("agent", f"required for {kind.value}")
-        if needs_call and call is None:
+        call = obj.get("call")
+        if call is not None:
+            call = _CALL("call", call)
+        elif needs_call:
             raise FieldError("call", f"required for {kind.value}")
         data: dict[str, Any] = {}
         allowed = _ALLOWED[kind]
@@ -199,12 +208,12 @@ class JsonlParser:
             if name not in data:
                 raise FieldError(name, f"required for {kind.value}")
         event_id = obj.get("id")
+        second = int(ts.timestamp())
         if event_id is not None:
-            key = id_key(FORMAT, _ID("id", event_id), int(ts.timestamp()))
+            key = id_key(FORMAT, _ID("id", event_id), second)
         else:
-            key = self._keys.key(line, int(ts.timestamp()))
-        return FeedEvent(key=key, source=self.source, line_no=line_no, ts=ts, kind=kind,
-                         agent=agent, call=call, data=data)
+            key = self._keys.key(line, second)
+        return FeedEvent(key, self.source, line_no, ts, kind, agent, call, data)
 
 
 def parse_jsonl(lines: Iterable[str], source: str, *, start_line: int = 0) -> Iterator[ParsedLine]:

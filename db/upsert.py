@@ -19,7 +19,11 @@ def _insert(bind: Connection | Engine, table: Any) -> Any:
 
 
 def insert_ignore(bind: Connection | Engine, table: Any, conflict_cols: Sequence[str]) -> Any:
-    """INSERT that silently skips rows whose ``conflict_cols`` already exist."""
+    """INSERT that silently skips rows whose ``conflict_cols`` already exist.
+
+    To learn whether the row went in, add ``.returning(pk)``: ``rowcount`` is -1 for
+    this statement on PostgreSQL (psycopg), so it cannot tell.
+    """
     return _insert(bind, table).on_conflict_do_nothing(index_elements=list(conflict_cols))
 
 

@@ -25,6 +25,7 @@ from db.models import (
     SensitiveCustomer,
     Team,
 )
+from floorapp.services.scope import Scope
 
 # Calls still "waiting" after this long come from a feed that lost their end line.
 WAITING_HORIZON = timedelta(hours=4)
@@ -117,7 +118,9 @@ def resolve_team(engine: Engine, team: str) -> str:
     raise UnknownTeam(f"no team {team!r} (teams: {', '.join(known) or 'none yet'})")
 
 
-def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None) -> FloorSnapshot:
+def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
+                   scope: Scope | None = None) -> FloorSnapshot:
+    """The floor now; with ``scope``, only the teams that supervisor may see."""
     team_id = resolve_team(engine, team) if team is not None else None
     with read_tx(engine) as conn:
         stmt = (
@@ -129,6 +132,8 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None) ->
             .outerjoin(SensitiveCustomer, SensitiveCustomer.customer_id == Call.customer_id)
             .order_by(Agent.team_id, Agent.id)
         )
+        if scope is not None:
+            stmt = stmt.where(scope.team_clause(Agent.team_id))
         if team_id is not None:
             stmt = stmt.where(Agent.team_id == team_id)
         agents = [
@@ -149,6 +154,8 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None) ->
             .where(Flag.status != FlagStatus.RESOLVED)
             .order_by(Flag.raised_at, Flag.id)
         )
+        if scope is not None:
+            fstmt = fstmt.where(scope.team_clause(Agent.team_id))
         if team_id is not None:
             fstmt = fstmt.where(Agent.team_id == team_id)
         flags = [
@@ -162,6 +169,8 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None) ->
             .where(Escalation.status != EscalationStatus.RESOLVED)
             .order_by(Escalation.deadline, Escalation.id)
         )
+        if scope is not None:
+            estmt = estmt.where(scope.team_clause(Escalation.team_id))
         if team_id is not None:
             estmt = estmt.where(Escalation.team_id == team_id)
         escalations = [

@@ -52,7 +52,7 @@ INJECTION = "[@click=app.quit]x[/] [bold red]boom"
 
 
 def make_floor(engine: Engine, now: datetime) -> None:
-    """Two teams, seven agents in every state, three supervisors, one open flag, two escalations."""
+    """Two teams, seven agents in every state, four supervisors, one open flag, two escalations."""
 
     def ago(**kw: float) -> datetime:
         return now - timedelta(**kw)
@@ -86,10 +86,16 @@ def make_floor(engine: Engine, now: datetime) -> None:
             {"id": "lead.wang", "name": "王班长", "role": "team_leader", "active": True},
             {"id": "lead.li", "name": "李班长", "role": "team_leader", "active": True},
             {"id": "fm.zhou", "name": "周建华", "role": "floor_manager", "active": True},
+            {"id": "lead.zhao", "name": "赵班长", "role": "team_leader", "active": True},
         ])
+        # Wang and Li share both teams (so they can race for the same escalation); Zhao
+        # leads T2 alone (the scope tests).
         c.execute(insert(SupervisorTeam), [
             {"supervisor_id": "lead.wang", "team_id": "T1"},
+            {"supervisor_id": "lead.wang", "team_id": "T2"},
+            {"supervisor_id": "lead.li", "team_id": "T1"},
             {"supervisor_id": "lead.li", "team_id": "T2"},
+            {"supervisor_id": "lead.zhao", "team_id": "T2"},
         ])
         c.execute(insert(Flag).values(
             agent_id="1001", kind="long_call", severity="high", status="raised",

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from floorapp.context import AppContext
+from floorapp.services.scope import load_scope
 from floorapp.snapshot import FloorSnapshot, UnknownTeam, floor_snapshot, snapshot_json
 
 EXIT_USAGE = 2
@@ -109,7 +110,8 @@ def render(snap: FloorSnapshot, tz: ZoneInfo, console: Console) -> None:
 
 def cmd_status(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        snap = floor_snapshot(ctx.engine, now=ctx.clock.now(), team=args.team)
+        snap = floor_snapshot(ctx.engine, now=ctx.clock.now(), team=args.team,
+                              scope=load_scope(ctx.engine, ctx.actor))
     except UnknownTeam as exc:
         print(f"floorapp status: {exc}", file=sys.stderr)
         return EXIT_USAGE

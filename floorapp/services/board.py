@@ -33,6 +33,7 @@ from floorapp.context import AppContext
 from floorapp.services import ServiceError, escalations, flags
 from floorapp.services.escalations import EscalationView
 from floorapp.services.flags import FlagView
+from floorapp.services.scope import Scope, load_scope, refuse
 
 # Rows committed by another process can carry an updated_at a little older than rows already
 # seen: re-read this far behind the watermark and let the diff drop what did not change.
@@ -148,6 +149,14 @@ class BoardReader:
     _period_text: str | None = None
     _sl_offered: int = 0
     _sl_in_time: int = 0
+    _scope_cache: Scope | None = None
+
+    @property
+    def _scope(self) -> Scope:
+        # Loaded once: a console's supervisor and their teams do not change under it.
+        if self._scope_cache is None:
+            self._scope_cache = load_scope(self.ctx.engine, self.actor)
+        return self._scope_cache
 
     def poll(self) -> BoardDelta:
         now = self.ctx.clock.now()
@@ -197,6 +206,7 @@ class BoardReader:
             q = q.where(Flag.status.in_(flags.OPEN_STATUSES))
         else:
             q = self._since(q, Flag.updated_at, self._wm.flag)
+        q = q.where(self._scope.team_clause(Agent.team_id))
         if self.team is not None:
             q = q.where(Agent.team_id == self.team)
         changed: list[FlagView] = []
@@ -233,6 +243,7 @@ class BoardReader:
             q = q.where(Escalation.status != EscalationStatus.RESOLVED)
         else:
             q = self._since(q, Escalation.updated_at, self._wm.escalation)
+        q = q.where(self._scope.team_clause(Escalation.team_id))
         if self.team is not None:
             q = q.where(Escalation.team_id == self.team)
         changed: list[EscalationView] = []
@@ -274,6 +285,7 @@ class BoardReader:
             .join(Team, Team.id == Agent.team_id)
             .outerjoin(Call, Call.id == Agent.current_call_id)
         )
+        q = q.where(self._scope.team_clause(Agent.team_id))
         if self.team is not None:
             q = q.where(Agent.team_id == self.team)
         return q
@@ -484,6 +496,11 @@ def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
         raw = conn.execute(reader._agent_select().where(Agent.id == agent_id)).first()
         if raw is None:
             raise ServiceError(f"no agent {agent_id!r} on this floor")
+        team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).scalar()
+    if not reader._scope.allows_team(team):
+        raise refuse(ctx.engine, now=now, actor=actor, action="agent.detail",
+                     target_kind="agent", target_id=agent_id, team=team)
+    with read_tx(ctx.engine) as conn:
         reader._counts = reader._count_calls(conn, start, [agent_id])
         calls = tuple(CallView(**r._mapping) for r in conn.execute(
             select(Call.id, Call.queue, Call.customer_id, Call.offered_at, Call.answered_at,

@@ -26,6 +26,7 @@ from floorapp import audit
 from floorapp.context import AppContext
 from floorapp.escalations import SEVERITIES, TIERS, open_escalation
 from floorapp.services import ServiceError
+from floorapp.services.scope import load_scope, refuse, scope_of
 from floorapp.text import clean
 
 TIER_NAMES = {1: "tier 1", 2: "tier 2", 3: "complaint desk"}
@@ -118,7 +119,8 @@ def get_escalation(ctx: AppContext, esc_id: int) -> EscalationView:
 def open_escalations(ctx: AppContext, actor: str, *, tier: int | None = None,
                      team: str | None = None) -> list[EscalationView]:
     """Unresolved escalations, nearest deadline first."""
-    q = escalation_query().where(Escalation.status != EscalationStatus.RESOLVED)
+    q = escalation_query().where(Escalation.status != EscalationStatus.RESOLVED,
+                                 load_scope(ctx.engine, actor).team_clause(Escalation.team_id))
     if tier is not None:
         q = q.where(Escalation.tier == tier)
     if team is not None:
@@ -129,7 +131,8 @@ def open_escalations(ctx: AppContext, actor: str, *, tier: int | None = None,
 
 def escalations_for_agent(ctx: AppContext, actor: str, agent_id: str,
                           since: datetime | None = None) -> list[EscalationView]:
-    q = escalation_query().where(Escalation.agent_id == agent_id)
+    q = escalation_query().where(Escalation.agent_id == agent_id,
+                                 load_scope(ctx.engine, actor).team_clause(Escalation.team_id))
     if since is not None:
         q = q.where((Escalation.opened_at >= since)
                     | (Escalation.status != EscalationStatus.RESOLVED))
@@ -138,6 +141,7 @@ def escalations_for_agent(ctx: AppContext, actor: str, agent_id: str,
 
 
 def history(ctx: AppContext, actor: str, esc_id: int) -> list[EscalationEventView]:
+    _check_scope(ctx, actor, "escalation.history", esc_id)
     with read_tx(ctx.engine) as conn:
         rows = conn.execute(
             select(EscalationEvent.at, EscalationEvent.actor, EscalationEvent.action,
@@ -168,6 +172,13 @@ def _refused(ctx: AppContext, actor: str, action: str, esc_id: int, why: str,
     return exc(why)
 
 
+def _check_scope(ctx: AppContext, actor: str, action: str, esc_id: int) -> None:
+    team = get_escalation(ctx, esc_id).team_id
+    if not load_scope(ctx.engine, actor).allows_team(team):
+        raise refuse(ctx.engine, now=ctx.clock.now(), actor=clean(actor) or "?", action=action,
+                     target_kind="escalation", target_id=esc_id, team=team)
+
+
 def _closed_why(cur: EscalationView) -> str:
     return f"escalation {cur.id} is already resolved by {cur.resolved_by or '?'}"
 
@@ -175,6 +186,7 @@ def _closed_why(cur: EscalationView) -> str:
 def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
     now = ctx.clock.now()
     who = clean(actor) or "?"
+    _check_scope(ctx, who, "escalation.claim", esc_id)
 
     def tx(conn: Connection) -> EscalationView | str:
         res = conn.execute(
@@ -208,6 +220,7 @@ def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
 def assign(ctx: AppContext, actor: str, esc_id: int, to: str) -> EscalationView:
     now = ctx.clock.now()
     who = clean(actor) or "?"
+    _check_scope(ctx, who, "escalation.assign", esc_id)
 
     def tx(conn: Connection) -> EscalationView | str:
         known = conn.execute(select(Supervisor.id).where(
@@ -215,6 +228,8 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str) -> EscalationView:
         if known is None:
             return f"no active supervisor {to!r}"
         cur = _get(conn, esc_id)
+        if not scope_of(conn, to).allows_team(cur.team_id):
+            return f"{to} does not lead team {cur.team_id or '(none)'}"
         res = conn.execute(
             update(Escalation)
             .where(Escalation.id == esc_id, Escalation.status != EscalationStatus.RESOLVED)
@@ -243,6 +258,7 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
     """
     now = ctx.clock.now()
     who = clean(actor) or "?"
+    _check_scope(ctx, who, "escalation.next_tier", esc_id)
     override_reason = clean(override_reason, multiline=True) or None
     limit = ctx.settings.max_handoffs
 
@@ -298,6 +314,7 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
 def resolve(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationView:
     now = ctx.clock.now()
     who = clean(actor) or "?"
+    _check_scope(ctx, who, "escalation.resolve", esc_id)
     note = clean(note, multiline=True) or ""
     if not note.strip():
         raise EscalationError("a resolution needs a note: what was done for the customer")
@@ -325,6 +342,7 @@ def resolve(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationVi
 def add_note(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationView:
     now = ctx.clock.now()
     who = clean(actor) or "?"
+    _check_scope(ctx, who, "escalation.note", esc_id)
     note = clean(note, multiline=True) or ""
     if not note.strip():
         raise EscalationError("the note is empty")
@@ -351,11 +369,13 @@ def open_by_hand(ctx: AppContext, actor: str, agent_id: str, reason: str, *, tie
     if tier not in TIERS or severity not in SEVERITIES:
         raise EscalationError(f"tier must be 1-3 and severity one of {', '.join(SEVERITIES)}")
 
-    def tx(conn: Connection) -> EscalationView:
-        agent = conn.execute(select(Agent.id, Agent.current_call_id).where(
+    def tx(conn: Connection) -> EscalationView | tuple[str | None]:
+        agent = conn.execute(select(Agent.id, Agent.current_call_id, Agent.team_id).where(
             Agent.id == agent_id)).first()
         if agent is None:
             raise EscalationError(f"no agent {agent_id!r} on this floor")
+        if not scope_of(conn, who).allows_team(agent.team_id):
+            return (agent.team_id,)  # refused: audited in its own transaction below
         customer = None
         if agent.current_call_id is not None:
             customer = conn.execute(select(Call.customer_id).where(
@@ -370,4 +390,8 @@ def open_by_hand(ctx: AppContext, actor: str, agent_id: str, reason: str, *, tie
                      detail=f"{agent_id} tier {tier} {severity}: {reason}")
         return _get(conn, esc_id)
 
-    return run_write(ctx.engine, tx)
+    result = run_write(ctx.engine, tx)
+    if isinstance(result, tuple):
+        raise refuse(ctx.engine, now=now, actor=who, action="escalation.open",
+                     target_kind="agent", target_id=agent_id, team=result[0])
+    return result

@@ -18,6 +18,7 @@ from db.upsert import insert_ignore
 from floorapp import audit
 from floorapp.context import AppContext
 from floorapp.services import ServiceError
+from floorapp.services.scope import load_scope, refuse, scope_of
 from floorapp.text import clean
 
 INTERVENTIONS: dict[str, str] = {
@@ -94,7 +95,8 @@ def severity_order():  # type: ignore[no-untyped-def]
 
 def open_flags(ctx: AppContext, actor: str, *, team: str | None = None) -> list[FlagView]:
     """Open flags, most severe first, then oldest first."""
-    q = flag_query().where(Flag.status.in_(OPEN_STATUSES))
+    q = flag_query().where(Flag.status.in_(OPEN_STATUSES),
+                           load_scope(ctx.engine, actor).team_clause(Agent.team_id))
     if team is not None:
         q = q.where(Agent.team_id == team)
     q = q.order_by(severity_order().desc(), Flag.raised_at, Flag.id)
@@ -104,7 +106,8 @@ def open_flags(ctx: AppContext, actor: str, *, team: str | None = None) -> list[
 
 def flags_for_agent(ctx: AppContext, actor: str, agent_id: str, *, since: datetime | None = None
                     ) -> list[FlagView]:
-    q = flag_query().where(Flag.agent_id == agent_id)
+    q = flag_query().where(Flag.agent_id == agent_id,
+                           load_scope(ctx.engine, actor).team_clause(Agent.team_id))
     if since is not None:
         q = q.where((Flag.raised_at >= since) | Flag.status.in_(OPEN_STATUSES))
     with read_tx(ctx.engine) as conn:
@@ -135,6 +138,13 @@ def _refuse(conn: Connection, flag_id: int, action: str, wanted: Iterable[str]) 
     return f"cannot {action} flag {flag_id} while it is {cur.status}"
 
 
+def _check_scope(ctx: AppContext, actor: str, action: str, flag_id: int) -> None:
+    team = get_flag(ctx, flag_id).team_id
+    if not load_scope(ctx.engine, actor).allows_team(team):
+        raise refuse(ctx.engine, now=ctx.clock.now(), actor=actor, action=action,
+                     target_kind="flag", target_id=flag_id, team=team)
+
+
 def _act(
     ctx: AppContext,
     actor: str,
@@ -146,6 +156,7 @@ def _act(
 ) -> FlagView:
     now = ctx.clock.now()
     actor = clean(actor) or "?"
+    _check_scope(ctx, actor, f"flag.{action}", flag_id)
 
     def tx(conn: Connection) -> FlagView | str:
         res = conn.execute(
@@ -217,15 +228,18 @@ def raise_observed(ctx: AppContext, actor: str, agent_id: str, detail: str,
     who = clean(actor) or "?"
     open_key = f"{agent_id}|{OBSERVED}"
 
-    def tx(conn: Connection) -> FlagView:
-        if conn.execute(select(Agent.id).where(Agent.id == agent_id)).first() is None:
+    def tx(conn: Connection) -> FlagView | tuple[str]:
+        team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
+        if team is None:
             raise FlagError(f"no agent {agent_id!r} on this floor")
-        res = conn.execute(insert_ignore(conn, Flag, ["open_key"]).values(
+        if not scope_of(conn, who).allows_team(team[0]):
+            return (team[0],)  # refused: audited in its own transaction below
+        inserted = conn.execute(insert_ignore(conn, Flag, ["open_key"]).values(
             agent_id=agent_id, kind=OBSERVED, severity=severity, status=FlagStatus.RAISED,
             open_key=open_key, detail=detail, count=1, raised_at=now, raised_by=who,
             last_seen=now, updated_at=now,
-        ))
-        if res.rowcount == 1:
+        ).returning(Flag.id)).scalar()
+        if inserted is not None:
             action = "flag.raise"
         else:
             conn.execute(update(Flag).where(Flag.open_key == open_key).values(
@@ -236,5 +250,9 @@ def raise_observed(ctx: AppContext, actor: str, agent_id: str, detail: str,
                      target_id=flag_id, detail=f"{agent_id}: {detail}")
         return _get(conn, flag_id)
 
-    return run_write(ctx.engine, tx)
+    result = run_write(ctx.engine, tx)
+    if isinstance(result, tuple):
+        raise refuse(ctx.engine, now=now, actor=who, action="flag.raise", target_kind="agent",
+                     target_id=agent_id, team=result[0])
+    return result
 

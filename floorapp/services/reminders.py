@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, or_, select, update
 
 from db.engine import read_tx, run_write
-from db.models import Agent, Flag, FlagStatus, Supervisor, SupervisorRole, SupervisorTeam
+from db.models import Agent, Flag, FlagStatus
 from db.models_plan import Patrol, Reminder, ReminderKind, ReminderStatus
 from db.upsert import insert_ignore
 from floorapp import audit
@@ -23,6 +23,7 @@ from floorapp.plan.store import load_plan
 from floorapp.scheduler.schedule import occurrences, read_roster
 from floorapp.services import ServiceError
 from floorapp.services.care import log_care, repeat_warning
+from floorapp.services.scope import Scope, scope_of
 from floorapp.text import clean
 
 SNOOZE_CHOICES = (5, 10, 15)
@@ -89,29 +90,6 @@ class OpenReminders:
     @property
     def actionable(self) -> list[ReminderView]:
         return [*self.overdue, *self.due, *self.missed]
-
-
-@dataclass(frozen=True)
-class Scope:
-    all_teams: bool
-    teams: tuple[str, ...]
-    supervisor: str
-
-    def allows(self, team: str | None, supervisor_id: str | None) -> bool:
-        if supervisor_id is not None:
-            return supervisor_id == self.supervisor or self.all_teams
-        return self.all_teams or team is None or team in self.teams
-
-
-def scope_of(conn: Connection, supervisor: str) -> Scope:
-    """A team leader sees their teams; a floor manager, or someone not on the roster
-    of supervisors (a demo, the CLI as the OS user), sees every team."""
-    role = conn.execute(
-        select(Supervisor.role).where(Supervisor.id == supervisor)).scalar()
-    teams = tuple(conn.execute(
-        select(SupervisorTeam.team_id).where(SupervisorTeam.supervisor_id == supervisor)
-    ).scalars())
-    return Scope(role is None or role == SupervisorRole.FLOOR_MANAGER, teams, supervisor)
 
 
 _COLS = (Reminder.id, Reminder.job_id, Reminder.kind, Reminder.item, Reminder.title,

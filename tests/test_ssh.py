@@ -1,0 +1,175 @@
+"""Consoles through a real OpenSSH server: who is acting comes from the key, drops end the console.
+
+Each test starts ``sshd`` on a loopback port (throwaway host key, key-only auth), logs in with
+``ssh -tt`` inside tmux, and reads the screen the way a supervisor would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from db.models import AuditEntry, Flag
+from floorapp import supervisors as sv
+from tests.console_helpers import make_floor
+from tests.sshd import SshServer, running_sshd, sshd_available
+
+pytestmark = [
+    pytest.mark.ssh,
+    pytest.mark.skipif(not sshd_available() or shutil.which("tmux") is None,
+                       reason="needs OpenSSH's sshd and tmux (installed by .ci/run)"),
+]
+FLOORAPP = str(Path(sys.executable).parent / "floorapp")
+
+
+@pytest.fixture
+def sshd(tmp_path: Path) -> Iterator[SshServer]:
+    with running_sshd(tmp_path / "sshd") as server:
+        yield server
+
+
+def _authorize(server: SshServer, engine: Engine, db_url: str, who: str) -> None:
+    """What a floor manager does: give the key to a supervisor, print authorized_keys."""
+    from datetime import UTC, datetime
+
+    sv.add_supervisor(engine, sup_id=who, name=who, role="team_leader", teams=["T1"],
+                      keys=[server.public_key()], actor="fm.zhou", now=datetime.now(UTC))
+    lines = sv.authorized_keys_lines(engine, [FLOORAPP, "--db", db_url])
+    server.authorized_keys.write_text("\n".join(lines) + "\n")
+
+
+class Tmux:
+    def __init__(self, argv: list[str], size: tuple[int, int] = (100, 30)) -> None:
+        self.name = f"ssh-{uuid.uuid4().hex[:8]}"
+        cmd = " ".join(_quote(a) for a in argv)
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(size[0]),
+                        "-y", str(size[1]), f"{cmd}; sleep 30"], check=True,
+                       env={"PATH": "/usr/bin:/bin:/usr/sbin", "TERM": "xterm-256color"})
+
+    def screen(self) -> str:
+        r = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
+                           capture_output=True, text=True)
+        return r.stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared:\n{screen}")
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def _quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
+
+
+def _pids(pattern: str, comm: str | None = None) -> list[int]:
+    r = subprocess.run(["pgrep", "-f", "--", pattern], capture_output=True, text=True)
+    pids = [int(p) for p in r.stdout.split()]
+    if comm is None:
+        return pids
+    out = []
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == comm:
+                out.append(pid)
+        except OSError:
+            pass
+    return out
+
+
+def _console_pids(who: str) -> list[int]:
+    """The Python process running this supervisor's console (not the shell around it)."""
+    return [p for p in _pids(f"--as {who} console") if "python" in _comm(p)
+            or "floorapp" in _comm(p)]
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def test_login_with_a_key_acts_as_its_supervisor(sshd: SshServer, engine: Engine,
+                                                 db_url: str, clock) -> None:
+    make_floor(engine, clock.now())
+    _authorize(sshd, engine, db_url, "lead.sun")
+    term = Tmux(sshd.ssh_argv())
+    try:
+        first = term.wait_for("王芳")  # the T1 board, Chinese names and all
+        assert "Board" in first and "欧阳静" not in first  # T2 is not theirs
+        term.keys("2")  # the flags view
+        term.wait_for("call over 20")
+        term.keys("a")  # acknowledge the flag under the cursor
+        deadline = time.monotonic() + 20
+        while True:
+            with engine.connect() as conn:
+                by = conn.execute(select(Flag.acknowledged_by)).scalar()
+            if by is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert by == "lead.sun"
+        with engine.connect() as conn:
+            audit = conn.execute(select(AuditEntry.actor).where(
+                AuditEntry.action == "flag.acknowledge")).scalars().all()
+        assert audit == ["lead.sun"]
+        term.keys("q")
+    finally:
+        term.kill()
+
+
+def test_console_exits_when_the_ssh_client_is_killed(sshd: SshServer, engine: Engine,
+                                                     db_url: str, clock) -> None:
+    make_floor(engine, clock.now())
+    _authorize(sshd, engine, db_url, "lead.zhang")
+    term = Tmux(sshd.ssh_argv())
+    try:
+        term.wait_for("王芳")
+        pids = _console_pids("lead.zhang")
+        assert pids, "no console process behind the ssh session"
+        clients = _pids(f"ssh -tt -p {sshd.port}", comm="ssh")
+        assert clients
+        for pid in clients:
+            os.kill(pid, signal.SIGKILL)  # the supervisor's ssh client dies
+        deadline = time.monotonic() + 5
+        while _console_pids("lead.zhang") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _console_pids("lead.zhang"), "console still running 5 s after the drop"
+    finally:
+        term.kill()
+
+
+def test_an_unknown_key_is_refused_and_the_session_ends(sshd: SshServer, engine: Engine,
+                                                        db_url: str, clock) -> None:
+    make_floor(engine, clock.now())
+    # A key whose forced command names someone who is not (or no longer) a supervisor.
+    sshd.authorized_keys.write_text(
+        f'restrict,pty,command="{FLOORAPP} --db {db_url} --as stranger console" '
+        f"{sshd.public_key()}\n")
+    r = subprocess.run(sshd.ssh_argv(), capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode != 0
+    assert "'stranger' is not a supervisor on this floor" in r.stdout + r.stderr
+    assert not _console_pids("stranger")

@@ -311,7 +311,10 @@ class Grid(ScrollView, can_focus=True):
         return self._base_style[1]
 
     def _strip(self, segments: list[Segment], post: Style | None) -> Strip:
-        return Strip(Segment.apply_style(segments, self._base(), post), self.line_width)
+        # Merge neighbouring segments of one style: each segment costs a full SGR sequence
+        # and a reset on the wire, which dominated the bytes an SSH link carried.
+        return Strip(Segment.apply_style(segments, self._base(), post),
+                     self.line_width).simplify()
 
     def _header_strip(self) -> Strip:
         ck = ("header", self._layout)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 01:18:23.823163
+Create Date: 2026-11-24 01:40:29.629460
 """
 
 from collections.abc import Sequence
@@ -82,20 +82,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
-    op.create_table('plan_version',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('content', sa.Text(), nullable=False),
-    sa.Column('imported_at', db.types.UTCDateTime(), nullable=False),
-    sa.Column('imported_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('plan_version', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_plan_version_imported_at'), ['imported_at'], unique=False)
-
     op.create_table('rejected_input',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', db.types.UTCDateTime(), nullable=False),
@@ -106,26 +92,6 @@ def upgrade() -> None:
     sa.Column('raw_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('source', 'line_no', 'raw_hash')
-    )
-    op.create_table('rule_firing',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', db.types.UTCDateTime(), nullable=False),
-    sa.Column('rule', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('agent_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('call_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('rule_firing', schema=None) as batch_op:
-        batch_op.create_index('ix_rule_firing_at_rule', ['at', 'rule'], unique=False)
-
-    op.create_table('scheduler_lease',
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('acquired_at', db.types.UTCDateTime(), nullable=True),
-    sa.Column('expires_at', db.types.UTCDateTime(), nullable=True),
-    sa.Column('covered_until', db.types.UTCDateTime(), nullable=True),
-    sa.Column('epoch', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('name')
     )
     op.create_table('sensitive_customer',
     sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -166,92 +132,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_agent_team_id'), ['team_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_agent_updated_at'), ['updated_at'], unique=False)
 
-    op.create_table('plan_period',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('plan_version_id', sa.Integer(), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('starts_at', db.types.UTCDateTime(), nullable=False),
-    sa.Column('ends_at', db.types.UTCDateTime(), nullable=False),
-    sa.Column('teams', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['plan_version_id'], ['plan_version.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('plan_version_id', 'name')
-    )
-    with op.batch_alter_table('plan_period', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_plan_period_plan_version_id'), ['plan_version_id'], unique=False)
-
-    op.create_table('plan_requirement',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('plan_version_id', sa.Integer(), nullable=False),
-    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-    sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('trigger_rule', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-    sa.Column('trigger_threshold', sa.Float(), nullable=True),
-    sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
-    sa.Column('baseline', sa.Float(), nullable=True),
-    sa.Column('target', sa.Float(), nullable=True),
-    sa.ForeignKeyConstraint(['plan_version_id'], ['plan_version.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('plan_version_id', 'key')
-    )
-    with op.batch_alter_table('plan_requirement', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_plan_requirement_plan_version_id'), ['plan_version_id'], unique=False)
-
-    op.create_table('reminder',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('job_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('scheduled_for', db.types.UTCDateTime(), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('item', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('detail', sa.Text(), nullable=True),
-    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('supervisor_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-    sa.Column('agent_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('due_by', db.types.UTCDateTime(), nullable=True),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-    sa.Column('fired_at', db.types.UTCDateTime(), nullable=False),
-    sa.Column('fired_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('snoozed_until', db.types.UTCDateTime(), nullable=True),
-    sa.Column('handled_at', db.types.UTCDateTime(), nullable=True),
-    sa.Column('handled_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-    sa.Column('note', sa.Text(), nullable=True),
-    sa.Column('plan_version_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['plan_version_id'], ['plan_version.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('job_id', 'scheduled_for', name='uq_reminder_job_time')
-    )
-    with op.batch_alter_table('reminder', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_reminder_scheduled_for'), ['scheduled_for'], unique=False)
-        batch_op.create_index('ix_reminder_status_team', ['status', 'team_id'], unique=False)
-
-    op.create_table('supervisor_key',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('supervisor_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('public_key', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
-    sa.ForeignKeyConstraint(['supervisor_id'], ['supervisor.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('public_key')
-    )
-    with op.batch_alter_table('supervisor_key', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_supervisor_key_supervisor_id'), ['supervisor_id'], unique=False)
-
     op.create_table('supervisor_team',
     sa.Column('supervisor_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.ForeignKeyConstraint(['supervisor_id'], ['supervisor.id'], ),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
     sa.PrimaryKeyConstraint('supervisor_id', 'team_id')
-    )
-    op.create_table('agent_leave',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('agent_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('starts_on', sa.Date(), nullable=False),
-    sa.Column('ends_on', sa.Date(), nullable=False),
-    sa.ForeignKeyConstraint(['agent_id'], ['agent.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('agent_id', 'starts_on')
     )
     op.create_table('agent_note',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -278,48 +164,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('agent_state_history', schema=None) as batch_op:
         batch_op.create_index('ix_state_history_agent_at', ['agent_id', 'started_at'], unique=False)
-
-    op.create_table('care_log',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', db.types.UTCDateTime(), nullable=False),
-    sa.Column('item', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('agent_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('given_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('reminder_id', sa.Integer(), nullable=True),
-    sa.Column('note', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['reminder_id'], ['reminder.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('care_log', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_care_log_agent_id'), ['agent_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_care_log_at'), ['at'], unique=False)
-        batch_op.create_index('ix_care_team_item_at', ['team_id', 'item', 'at'], unique=False)
-
-    op.create_table('care_proposal',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('source_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('agent_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('call_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('proposed_at', db.types.UTCDateTime(), nullable=False),
-    sa.Column('due_by', db.types.UTCDateTime(), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('handled_at', db.types.UTCDateTime(), nullable=True),
-    sa.Column('handled_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-    sa.Column('updated_at', db.types.UTCDateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['agent_id'], ['agent.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('source_key')
-    )
-    with op.batch_alter_table('care_proposal', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_care_proposal_agent_id'), ['agent_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_care_proposal_proposed_at'), ['proposed_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_care_proposal_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_care_proposal_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('escalation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -387,40 +231,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_flag_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_flag_updated_at'), ['updated_at'], unique=False)
 
-    op.create_table('nomination',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('agent_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('dimension', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('nominated_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('at', db.types.UTCDateTime(), nullable=False),
-    sa.Column('plan_version_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['agent_id'], ['agent.id'], ),
-    sa.ForeignKeyConstraint(['plan_version_id'], ['plan_version.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('nomination', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_nomination_period'), ['period'], unique=False)
-
-    op.create_table('patrol',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('supervisor_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-    sa.Column('reminder_id', sa.Integer(), nullable=True),
-    sa.Column('due_at', db.types.UTCDateTime(), nullable=True),
-    sa.Column('at', db.types.UTCDateTime(), nullable=False),
-    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-    sa.Column('note', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['reminder_id'], ['reminder.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('reminder_id')
-    )
-    with op.batch_alter_table('patrol', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_patrol_at'), ['at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_patrol_supervisor_id'), ['supervisor_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_patrol_team_id'), ['team_id'], unique=False)
-
     op.create_table('escalation_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('escalation_id', sa.Integer(), nullable=False),
@@ -445,16 +255,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_escalation_event_escalation_id'))
 
     op.drop_table('escalation_event')
-    with op.batch_alter_table('patrol', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_patrol_team_id'))
-        batch_op.drop_index(batch_op.f('ix_patrol_supervisor_id'))
-        batch_op.drop_index(batch_op.f('ix_patrol_at'))
-
-    op.drop_table('patrol')
-    with op.batch_alter_table('nomination', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_nomination_period'))
-
-    op.drop_table('nomination')
     with op.batch_alter_table('flag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_flag_updated_at'))
         batch_op.drop_index(batch_op.f('ix_flag_status'))
@@ -470,19 +270,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_escalation_agent_id'))
 
     op.drop_table('escalation')
-    with op.batch_alter_table('care_proposal', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_care_proposal_updated_at'))
-        batch_op.drop_index(batch_op.f('ix_care_proposal_status'))
-        batch_op.drop_index(batch_op.f('ix_care_proposal_proposed_at'))
-        batch_op.drop_index(batch_op.f('ix_care_proposal_agent_id'))
-
-    op.drop_table('care_proposal')
-    with op.batch_alter_table('care_log', schema=None) as batch_op:
-        batch_op.drop_index('ix_care_team_item_at')
-        batch_op.drop_index(batch_op.f('ix_care_log_at'))
-        batch_op.drop_index(batch_op.f('ix_care_log_agent_id'))
-
-    op.drop_table('care_log')
     with op.batch_alter_table('agent_state_history', schema=None) as batch_op:
         batch_op.drop_index('ix_state_history_agent_at')
 
@@ -491,25 +278,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agent_note_agent_id'))
 
     op.drop_table('agent_note')
-    op.drop_table('agent_leave')
     op.drop_table('supervisor_team')
-    with op.batch_alter_table('supervisor_key', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_supervisor_key_supervisor_id'))
-
-    op.drop_table('supervisor_key')
-    with op.batch_alter_table('reminder', schema=None) as batch_op:
-        batch_op.drop_index('ix_reminder_status_team')
-        batch_op.drop_index(batch_op.f('ix_reminder_scheduled_for'))
-
-    op.drop_table('reminder')
-    with op.batch_alter_table('plan_requirement', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_plan_requirement_plan_version_id'))
-
-    op.drop_table('plan_requirement')
-    with op.batch_alter_table('plan_period', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_plan_period_plan_version_id'))
-
-    op.drop_table('plan_period')
     with op.batch_alter_table('agent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agent_updated_at'))
         batch_op.drop_index(batch_op.f('ix_agent_team_id'))
@@ -518,16 +287,7 @@ def downgrade() -> None:
     op.drop_table('team')
     op.drop_table('supervisor')
     op.drop_table('sensitive_customer')
-    op.drop_table('scheduler_lease')
-    with op.batch_alter_table('rule_firing', schema=None) as batch_op:
-        batch_op.drop_index('ix_rule_firing_at_rule')
-
-    op.drop_table('rule_firing')
     op.drop_table('rejected_input')
-    with op.batch_alter_table('plan_version', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_plan_version_imported_at'))
-
-    op.drop_table('plan_version')
     op.drop_table('feed_event')
     op.drop_table('feed_cursor')
     with op.batch_alter_table('call', schema=None) as batch_op:

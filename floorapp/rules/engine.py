@@ -101,6 +101,9 @@ class CallTrack:
         self.hand = False
 
 
+PLAN_CHECK_EVERY = timedelta(minutes=1)
+
+
 def _minutes(value: float) -> timedelta:
     return timedelta(minutes=value)
 
@@ -110,20 +113,14 @@ class RulesEngine:
 
     def __init__(self, settings: Settings, rules: RuleSet, clock: Clock = SYSTEM_CLOCK) -> None:
         self.settings = settings
-        self.rules = rules
         self.clock = clock
-        r = rules
-        self._on = {c.name: c.enabled for c in r}
-        self._sev = {c.name: c.severity for c in r}
-        self._long = _minutes(r["long_call"]["threshold"])
-        self._complaints_n = int(r["complaint_streak"]["threshold"])
-        self._complaint_window = _minutes(r["complaint_streak"]["window"])
-        self._hostile_n = int(r["hostile_streak"]["threshold"])
-        self._hostile_last = int(r["hostile_streak"]["last_calls"])
-        self._refused_n = int(r["refused_explanations"]["threshold"])
-        self._overrun = _minutes(r["after_call_overrun"]["threshold"])
-        self._no_break = _minutes(r["no_break"]["threshold"])
         self._agents: dict[str, AgentTrack] = {}
+        self._use(rules)
+        # The plan in force can make a rule stricter while its guarantee period runs
+        # (an executable requirement); looked up once a minute of feed time.
+        self._plan_overrides: dict[str, dict[str, float]] = {}
+        self._plan_checked: datetime | None = None
+        self._feed_now: datetime | None = None
         self._calls: dict[str, CallTrack] = {}
         self._designated: dict[str, str] = {}  # agent id -> name
         self._sensitive: frozenset[str] = frozenset()
@@ -144,6 +141,38 @@ class RulesEngine:
             EventKind.RAISE_HAND: self._on_raise_hand,
             EventKind.OBSERVATION: self._on_observation,
         }
+
+    def _use(self, rules: RuleSet) -> None:
+        """Adopt thresholds; they apply to what is judged or scheduled from now on."""
+        self.rules = r = rules
+        self._on = {c.name: c.enabled for c in r}
+        self._sev = {c.name: c.severity for c in r}
+        self._long = _minutes(r["long_call"]["threshold"])
+        self._complaints_n = int(r["complaint_streak"]["threshold"])
+        self._complaint_window = _minutes(r["complaint_streak"]["window"])
+        self._hostile_n = int(r["hostile_streak"]["threshold"])
+        self._hostile_last = int(r["hostile_streak"]["last_calls"])
+        self._refused_n = int(r["refused_explanations"]["threshold"])
+        self._overrun = _minutes(r["after_call_overrun"]["threshold"])
+        self._no_break = _minutes(r["no_break"]["threshold"])
+        for tr in self._agents.values():
+            if tr.complaints.maxlen != self._complaints_n:
+                tr.complaints = deque(tr.complaints, maxlen=self._complaints_n)
+            if tr.recent.maxlen != self._hostile_last:
+                tr.recent = deque(tr.recent, maxlen=self._hostile_last)
+
+    def _follow_plan(self, conn: Connection) -> None:
+        now = self._feed_now
+        if now is None or (self._plan_checked is not None
+                           and abs(now - self._plan_checked) < PLAN_CHECK_EVERY):
+            return
+        self._plan_checked = now
+        from floorapp.rules.plan_triggers import merged_overrides, plan_overrides
+
+        overrides = plan_overrides(conn, now)
+        if overrides != self._plan_overrides:
+            self._plan_overrides = overrides
+            self._use(load_rules(merged_overrides(self.settings.rules, overrides)))
 
     # --- FeedObserver -------------------------------------------------------------
 
@@ -166,6 +195,7 @@ class RulesEngine:
             handler(ev)
 
     def tick(self, now: datetime) -> None:
+        self._feed_now = now
         if self._heap and self._heap[0][0] <= now:
             self._run_due(now)
         if self._last_sweep is None or now - self._last_sweep > timedelta(hours=1):
@@ -176,6 +206,7 @@ class RulesEngine:
         if self.outbox:
             self.outbox.write(conn, self.settings)
         self.refresh_lists(conn)
+        self._follow_plan(conn)
 
     # --- what the rules read from the store -------------------------------------
 

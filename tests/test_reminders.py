@@ -19,6 +19,12 @@ from tests.test_plan_support import load_test_plan, seed_floor
 
 
 @pytest.fixture
+def db_url(store_url: str) -> str:
+    """This module runs on SQLite and on PostgreSQL (marker ``postgres``)."""
+    return store_url
+
+
+@pytest.fixture
 def fired(engine, clock):
     """The 09:00 patrols fired for t1 and t2."""
     seed_floor(engine)

@@ -18,6 +18,12 @@ from floorapp.feed.writer import FeedWriter
 from floorapp.rules import build_observer
 from tests.conftest import T0
 
+
+@pytest.fixture
+def db_url(store_url: str) -> str:
+    """This module runs on SQLite and on PostgreSQL (marker ``postgres``)."""
+    return store_url
+
 K = EventKind
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine, insert, update
 
 from db.engine import make_engine, run_write
@@ -12,6 +13,12 @@ from floorapp.context import AppContext
 from floorapp.services import flags
 from floorapp.services.board import BoardReader, agent_detail
 from tests.console_helpers import INJECTION, make_floor
+
+
+@pytest.fixture
+def db_url(store_url: str) -> str:
+    """This module runs on SQLite and on PostgreSQL (marker ``postgres``)."""
+    return store_url
 
 
 def test_first_poll_is_full_then_quiet(ctx: AppContext, engine: Engine) -> None:

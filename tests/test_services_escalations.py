@@ -16,6 +16,12 @@ from tests.console_helpers import make_floor, set_handoffs
 
 
 @pytest.fixture
+def db_url(store_url: str) -> str:
+    """This module runs on SQLite and on PostgreSQL (marker ``postgres``)."""
+    return store_url
+
+
+@pytest.fixture
 def floor(ctx: AppContext, engine: Engine) -> AppContext:
     make_floor(engine, ctx.clock.now())
     return ctx

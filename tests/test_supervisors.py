@@ -12,6 +12,12 @@ from floorapp.cli import main
 from floorapp.identity import UnknownSupervisor, resolve_actor
 from tests.conftest import T0
 
+
+@pytest.fixture
+def db_url(store_url: str) -> str:
+    """This module runs on SQLite and on PostgreSQL (marker ``postgres``)."""
+    return store_url
+
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGd0ZXN0a2V5Zm9yZmxvb3JhcHA wang@laptop"
 
 

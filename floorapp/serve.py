@@ -13,8 +13,6 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,29 +47,16 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
-@contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    previous: dict[int, Any] = {}
-
-    def handler(signum: int, _frame: Any) -> None:
-        log.info("received %s: finishing the batch in hand", signal.Signals(signum).name)
-        stop.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        previous[sig] = signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def _observers(ctx: AppContext, enabled: bool) -> list[FeedObserver]:
     if not enabled:
         return []
     from floorapp.rules import build_observer
 
     return [build_observer(ctx.settings, ctx.clock)]
+
+
+def log_signal(sig: signal.Signals) -> None:
+    log.info("received %s: finishing the batch in hand", sig.name)
 
 
 def holder_id() -> str:

@@ -22,24 +22,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from db.models import AgentState
 from floorapp.context import AppContext
 from floorapp.services.sensitive import SensitiveRoster, roster
-
-STATE_WORDS = {
-    AgentState.AVAILABLE: "available",
-    AgentState.ON_CALL: "on call",
-    AgentState.AFTER_CALL: "after-call",
-    AgentState.BREAK: "break",
-    AgentState.OFFLINE: "offline",
-}
-STATE_STYLES = {
-    AgentState.AVAILABLE: "bold green",
-    AgentState.ON_CALL: "cyan",
-    AgentState.AFTER_CALL: "yellow",
-    AgentState.BREAK: "magenta",
-    AgentState.OFFLINE: "bright_black",
-}
+from screens.cells import state_cell
 
 
 def _since(now: datetime, when: datetime | None) -> str:
@@ -132,7 +117,7 @@ class SensitiveRosterScreen(Screen[None]):
             rows[a.id] = [
                 Text(a.name, no_wrap=True, overflow="ellipsis"),
                 Text(a.team_name, no_wrap=True, overflow="ellipsis"),
-                Text(STATE_WORDS.get(a.state, a.state), style=STATE_STYLES.get(a.state, "")),
+                state_cell(a.state),
                 Text(_since(now, a.state_since)),
                 Text(str(a.sensitive_calls_today), justify="right"),
                 Text(str(a.calls_today), justify="right"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
-import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from floorapp.feed.events import Rejected
 from floorapp.feed.follow import FileReader, Follower, StreamReader
 from floorapp.feed.observer import FeedObserver
 from floorapp.feed.writer import FeedWriter, IngestSummary
+from floorapp.stopping import stop_on_signals
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 PROGRESS_MIN_BYTES = 4 * 1024 * 1024
@@ -58,26 +58,6 @@ def build_observers(ctx: AppContext) -> list[FeedObserver]:
 
 def _err(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGINT/SIGTERM end the run cleanly: the batch in hand is written first."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {}
-
-    def handler(signum: int, _frame: Any) -> None:
-        stop.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        previous[sig] = signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 @contextmanager
@@ -162,7 +142,7 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
 
     show_progress = (not args.follow and sys.stderr.isatty()
                      and getattr(reader, "size", 0) > PROGRESS_MIN_BYTES)
-    with _stop_on_signals(stop), _progress(reader, show_progress) as on_batch:
+    with stop_on_signals(stop), _progress(reader, show_progress) as on_batch:
         summary = pipeline.run(
             reader, pipeline.make_parser(fmt, source), writer, stop=stop,
             on_rejected=on_rejected, on_batch=on_batch,

@@ -29,7 +29,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_serve(ctx: AppContext, args: argparse.Namespace) -> int:
-    from floorapp.serve import ServeOptions, configure_logging, serve, stop_on_signals
+    from floorapp.serve import ServeOptions, configure_logging, log_signal, serve
+    from floorapp.stopping import stop_on_signals
 
     configure_logging(logging.DEBUG if args.verbose else logging.INFO)
     log = logging.getLogger("floorapp.serve")
@@ -40,7 +41,7 @@ def cmd_serve(ctx: AppContext, args: argparse.Namespace) -> int:
                         scheduler=not args.no_scheduler)
     log.info("starting on %s", ctx.engine.url.render_as_string(hide_password=True))
     stop = threading.Event()
-    with stop_on_signals(stop):
+    with stop_on_signals(stop, log_signal):
         try:
             serve(ctx, opts, stop)
         except ValueError as exc:

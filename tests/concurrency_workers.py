@@ -76,8 +76,9 @@ def console_like(url: str, actor: str, agent_id: str, esc_id: int, rounds: int,
     return {"actor": actor, "done": done, "errors": errors}
 
 
-def feed(url: str, rate: int, seconds: float, start_at: float) -> dict[str, Any]:
-    """The floor service's writer at ``rate`` events/s, in batches every 0.1 s."""
+def feed(url: str, rate: int, total: int, start_at: float) -> dict[str, Any]:
+    """The floor service's writer: ``total`` events paced at ``rate`` events/s (batches every
+    0.1 s). On a loaded machine it runs late, never short: every event is written."""
     from floorapp.feed.events import FeedEvent
     from floorapp.feed.jsonl import parse_jsonl
     from floorapp.feed.writer import FeedWriter
@@ -92,10 +93,9 @@ def feed(url: str, rate: int, seconds: float, start_at: float) -> dict[str, Any]
     t0 = datetime.now(UTC)
     while time.time() < start_at:
         time.sleep(0.001)
-    end = time.monotonic() + seconds
     per_batch = max(1, rate // 10)
     states = ["available", "on_call", "after_call", "available", "break"]
-    while time.monotonic() < end:
+    while n < total:
         tick = time.monotonic()
         lines = []
         for _ in range(per_batch):

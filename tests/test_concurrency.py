@@ -71,9 +71,9 @@ def test_ten_consoles_and_the_feed_at_500_events_a_second(shared) -> None:
     start = time.time() + 2.5
     consoles = [(url, SUPERVISORS[i % 3], "1001", 1, rounds, start) for i in range(10)]
     with _pool(11) as pool:
-        fed = pool.apply_async(w.feed, (url, 500, 4.0, start))
+        fed = pool.apply_async(w.feed, (url, 500, 2000, start))
         results = pool.starmap(w.console_like, consoles)
-        feed_result = fed.get(120)
+        feed_result = fed.get(300)
     errors = [e for r in results for e in r["errors"]] + feed_result["errors"]
     assert not errors, errors[0]
     assert all(r["done"] == rounds for r in results)
@@ -86,7 +86,7 @@ def test_ten_consoles_and_the_feed_at_500_events_a_second(shared) -> None:
         events = conn.execute(select(func.count()).select_from(FeedEventRow)).scalar_one()
     assert count == 10 * rounds
     assert notes == 10 * rounds
-    assert events == feed_result["written"] >= 1500  # ~500/s for 4 s, every one stored
+    assert events == feed_result["written"] == 2000  # every event the feed wrote is stored
 
 
 def test_a_team_leader_cannot_see_or_touch_another_teams_work(shared) -> None:

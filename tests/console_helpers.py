@@ -27,7 +27,7 @@ def screen_text(app: object) -> str:
 
 
 async def until(pilot: Pilot, cond: Callable[[], object], what: str = "condition",
-                tries: int = 200) -> None:
+                tries: int = 600) -> None:
     """Let the app run until ``cond()`` holds (workers, timers); fail naming what never came."""
     for _ in range(tries):
         if cond():

@@ -36,7 +36,7 @@ class _Host(App[None]):
         self.bells += 1
 
 
-async def _until(pilot: object, cond: object, what: str, timeout: float = 5.0) -> None:
+async def _until(pilot: object, cond: object, what: str, timeout: float = 20.0) -> None:
     for _ in range(int(timeout / 0.05)):
         if cond():  # type: ignore[operator]
             return

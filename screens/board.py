@@ -129,34 +129,44 @@ class AgentBoard(LiveTable):
     # --- live updates -------------------------------------------------------------------
 
     def apply(self, changed: Iterable[AgentRow], *, full: bool = False) -> None:
-        """Patch the table with the agents that changed; re-sort only if the order moved."""
+        """Patch the table with the agents that changed; re-place only the rows that moved."""
         if full:
             self.model.clear()
             self.sort_keys.clear()
-        reorder = full
         key_fn = SORTS[self.sort_name][1]
         sort_keys = self.sort_keys
+        model = self.model
+        rows = self.rows
+        shown = bool(self.shown) and not full
+        # Asked once, not per agent: off-screen rows are only marked, and built if drawn.
+        on_screen = self.rows_on_screen() if shown else {}
+        moved: set[str] = set()
         drop: list[str] = []
         for a in changed:
-            old = self.model.get(a.id)
-            self.model[a.id] = a
+            aid = a.id
+            old = model.get(aid)
+            model[aid] = a
             new_key = key_fn(a)
-            moved = sort_keys.get(a.id) != new_key
-            sort_keys[a.id] = new_key
-            if full or not self.shown:
+            was = sort_keys.get(aid)
+            sort_keys[aid] = new_key
+            if not shown:
                 continue
             if self.matches(a):
-                if moved or a.id not in self.rows:
-                    reorder = True
-                self.put(a.id, a, old if a.id in self.rows else None)
-            elif a.id in self.rows:
-                drop.append(a.id)
+                present = aid in rows
+                if was != new_key or not present:
+                    moved.add(aid)
+                if present and aid not in on_screen:
+                    self.mark_stale(aid)
+                else:
+                    self.put(aid, a, old if present else None)
+            elif aid in rows:
+                drop.append(aid)
         if full:
             self.rebuild_rows()
             return
         self.drop(drop)
-        if reorder:
-            self.resort()
+        if moved:
+            self.resort(moved)
 
     def rebuild_rows(self) -> None:
         keep = self.cursor_key()
@@ -172,12 +182,13 @@ class AgentBoard(LiveTable):
         if keep is not None:
             self.select_key(keep)
 
-    def resort(self) -> None:
-        """Re-order rows; the cursor stays on the same agent and the scroll does not move."""
+    def resort(self, moved: set[str] | None = None) -> None:
+        """Re-order rows (only ``moved`` changed place, when given); the cursor stays on the
+        same agent and the scroll does not move."""
         if not self.row_count:
             return
         keep = self.cursor_key()
-        self.order_by(self.sort_keys.__getitem__)
+        self.order_by(self.sort_keys.__getitem__, moved)
         if keep is not None:
             self.select_key(keep, scroll=False)
 

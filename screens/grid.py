@@ -12,7 +12,7 @@ All cells are ``rich.text.Text`` (outside text is never parsed as markup).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -64,7 +64,13 @@ class Grid(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self._columns: list[_Column] = []
         self._order: list[str] = []
-        self._index: dict[str, int] = {}
+        # Row key -> position, rebuilt only when asked for after the order changed: a tick
+        # that re-sorts ten thousand rows mostly needs the positions of the rows on screen.
+        self._index_map: dict[str, int] = {}
+        self._index_stale = False
+        self._index_misses = 0
+        self._order_version = 0
+        self._visible: tuple[tuple[int, int, int], dict[str, int]] | None = None
         self.rows: dict[str, dict[str, Any]] = {}  # key -> cells (``key in rows`` works)
         self._version: dict[str, int] = {}
         self._cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
@@ -93,9 +99,32 @@ class Grid(ScrollView, can_focus=True):
         self._resize_virtual()
         return key
 
+    @property
+    def _index(self) -> dict[str, int]:
+        if self._index_stale:
+            self._index_map = dict(zip(self._order, range(len(self._order))))
+            self._index_stale = False
+        return self._index_map
+
+    def _order_changed(self) -> None:
+        self._order_version += 1
+        self._index_stale = True
+        self._index_misses = 0
+
+    def rows_on_screen(self) -> dict[str, int]:
+        """Row key -> position for the rows on screen, kept until the order or scroll moves."""
+        top = int(self.scroll_y)
+        stamp = (self._order_version, top, self._page)
+        if self._visible is None or self._visible[0] != stamp:
+            keys = self._order[top:top + self._page]
+            self._visible = (stamp, dict(zip(keys, range(top, top + len(keys)))))
+        return self._visible[1]
+
     def clear(self, columns: bool = False) -> None:
         self._order.clear()
-        self._index.clear()
+        self._order_changed()
+        self._index_map.clear()
+        self._index_stale = False
         self.rows.clear()
         self._version.clear()
         self._stale.clear()
@@ -113,8 +142,10 @@ class Grid(ScrollView, can_focus=True):
             raise KeyError(f"row {key!r} exists")
         self.rows[key] = {c.key: v for c, v in zip(self._columns, cells, strict=False)}
         self._version[key] = 0
-        self._index[key] = len(self._order)
+        if not self._index_stale:  # appending keeps a fresh index fresh
+            self._index_map[key] = len(self._order)
         self._order.append(key)
+        self._order_version += 1
         self._resize_virtual()
         self._refresh_row(len(self._order) - 1)
         return key
@@ -125,7 +156,9 @@ class Grid(ScrollView, can_focus=True):
         except KeyError:
             raise RowDoesNotExist(key) from None
         self._version[key] += 1
-        self._refresh_row(self._index[key])
+        index = self.rows_on_screen().get(key)
+        if index is not None:  # off screen: drawn from the new cells when scrolled to
+            self._refresh_row(index)
 
     def set_cells(self, key: str, cells: dict[str, Any]) -> None:
         """Replace a row's cells without scheduling a redraw (for use while drawing)."""
@@ -145,25 +178,28 @@ class Grid(ScrollView, can_focus=True):
     def remove_row(self, key: str) -> None:
         if key not in self.rows:
             raise RowDoesNotExist(key)
-        idx = self._index.pop(key)
+        idx = self.get_row_index(key)
         del self._order[idx]
         del self.rows[key]
         del self._version[key]
         self._stale.discard(key)
         for col in self._columns:
             self._cell_segments.pop((key, col.key), None)
-        for i in range(idx, len(self._order)):  # one pass, not a rebuild per row
-            self._index[self._order[i]] = i
+        self._order_changed()
         if self.cursor_row >= len(self._order) and self._order:
             self.set_reactive(Grid.cursor_row, len(self._order) - 1)
         self._resize_virtual()
         self.refresh()
 
     def get_row_index(self, key: str) -> int:
-        try:
-            return self._index[key]
-        except KeyError:
-            raise RowDoesNotExist(key) from None
+        if key not in self.rows:
+            raise RowDoesNotExist(key)
+        if self._index_stale and self._index_misses < 8:
+            # One look-up after a re-sort (the cursor's row): a scan in C beats rebuilding
+            # the whole index; several in a row pay for the rebuild.
+            self._index_misses += 1
+            return self._order.index(key)
+        return self._index[key]
 
     def row_key_at(self, index: int) -> str | None:
         return self._order[index] if 0 <= index < len(self._order) else None
@@ -172,13 +208,24 @@ class Grid(ScrollView, can_focus=True):
         """Order rows by ``key(cell of column)``; Python's sort is stable."""
         rows = self.rows
         self._order.sort(key=lambda k: key(rows[k][column]))
-        self._index = {k: i for i, k in enumerate(self._order)}
+        self._order_changed()
         self.refresh()
 
-    def order_by(self, key: Callable[[str], Any]) -> None:
-        """Order rows by ``key(row key)`` (e.g. a dict of precomputed sort keys' __getitem__)."""
-        self._order.sort(key=key)
-        self._index = {k: i for i, k in enumerate(self._order)}
+    def order_by(self, key: Callable[[str], Any], moved: Set[str] | None = None) -> None:
+        """Order rows by ``key(row key)`` (e.g. a dict of precomputed sort keys' __getitem__).
+
+        ``moved``: the only rows whose key may have changed since the last ordering. The
+        others are still in order, so they go first as one sorted run and the moved rows
+        after them: the sort then only places the moved rows, and the result is the same.
+        """
+        order = self._order
+        if moved is not None and len(moved) * 2 < len(order):
+            rows = self.rows
+            rest = [k for k in order if k not in moved]
+            rest.extend(k for k in moved if k in rows)
+            order[:] = rest
+        order.sort(key=key)
+        self._order_changed()
         self.refresh()
 
     def mark_stale(self, key: str) -> None:
@@ -189,9 +236,7 @@ class Grid(ScrollView, can_focus=True):
         """Bring a stale row's cells up to date (subclasses know how)."""
 
     def is_row_visible(self, key: str) -> bool:
-        index = self._index.get(key)
-        top = int(self.scroll_y)
-        return index is not None and top <= index < top + self._page
+        return key in self.rows_on_screen()
 
     # --- cursor and scrolling -------------------------------------------------------------
 

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Column, Connection, DateTime
+from sqlalchemy import Boolean, Column, Connection, DateTime
 from sqlalchemy.engine import Dialect
-
-_MEMO_MAX = 8192
 
 # Times in several zones and precisions, to check a fast conversion against the real one.
 _PROBES = tuple(
@@ -30,7 +28,7 @@ _PROBES = tuple(
 )
 
 
-def _fast_time(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _fast_time(proc: Callable[[Any], Any]) -> tuple[Callable[[Any], Any], bool]:
     """A quicker twin of a time column's processor, used only if it gives identical values.
 
     Half of an ingest's CPU went into converting aware times for the store (about
@@ -40,6 +38,7 @@ def _fast_time(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
     several zones; on any difference (another dialect, another type) the real
     processor is kept. Anything that is not an aware datetime goes to the real one,
     so its errors (a naive time, a wrong type) are raised exactly as before.
+    Says whether a twin was chosen: a twin's result depends on the instant alone.
     """
 
     def as_text(v: Any) -> Any:
@@ -57,30 +56,50 @@ def _fast_time(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
     try:
         expected = [proc(p) for p in _PROBES]
     except Exception:  # not a time column
-        return proc
+        return proc, False
     for twin in (as_text, as_naive):
         got = [twin(p) for p in _PROBES]
         if got == expected and [type(g) for g in got] == [type(e) for e in expected]:
-            return twin
-    return proc
+            return twin, True
+    return proc, False
 
 
-def _memoised(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """Feed times repeat (many events share a second): convert each distinct value once."""
-    memo: dict[Any, Any] = {}
+def _per_value(proc: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    """Convert a column value by value (any processor)."""
 
-    def convert(value: Any) -> Any:
-        try:
-            return memo[value]
-        except KeyError:
-            if len(memo) >= _MEMO_MAX:
-                memo.clear()
-            out = memo[value] = proc(value)
-            return out
-        except TypeError:  # unhashable: convert without the memo
-            return proc(value)
+    def convert(values: list[Any]) -> list[Any]:
+        return [None if v is None else proc(v) for v in values]
 
     return convert
+
+
+def _per_distinct(proc: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    """Convert each distinct value of a column once, then look the rest up.
+
+    Feed columns repeat a few values (flags, times shared by a burst of lines), and a
+    lookup through ``map`` costs a fraction of a Python call per row. Only used where
+    equal values convert to equal results whatever their spelling: the time twins
+    (both depend on the instant alone, not on its zone) and booleans (``1 == True``
+    converts to 1 either way).
+    """
+
+    def convert(values: list[Any]) -> list[Any]:
+        try:
+            table = {v: None if v is None else proc(v) for v in dict.fromkeys(values)}
+        except TypeError:  # an unhashable value: the processor decides what it makes of it
+            return [None if v is None else proc(v) for v in values]
+        return list(map(table.__getitem__, values))
+
+    return convert
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    positional: bool
+    order: list[int]  # for each parameter of the SQL, the column it takes
+    names: list[str]
+    converters: list[Callable[[list[Any]], list[Any]] | None]
+    as_is: bool
 
 
 class BulkStatement:
@@ -92,11 +111,9 @@ class BulkStatement:
     def __init__(self, build: Callable[[Connection], Any], columns: Sequence[Column[Any]]) -> None:
         self.build = build
         self.columns = list(columns)
-        self._compiled: dict[str, tuple[str, bool, list[int], list[str],
-                                        list[Callable[[Any], Any] | None]]] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
-    def _compile(self, conn: Connection) -> tuple[str, bool, list[int], list[str],
-                                                  list[Callable[[Any], Any] | None]]:
+    def _compile(self, conn: Connection) -> _Compiled:
         dialect: Dialect = conn.dialect
         hit = self._compiled.get(dialect.name)
         if hit is not None:
@@ -109,15 +126,23 @@ class BulkStatement:
         order = [index[compiled.binds[n].key] for n in names]
         if sorted(order) != list(range(len(keys))):
             raise ValueError(f"statement binds {names}, expected exactly {keys}")
-        procs: list[Callable[[Any], Any] | None] = []
+        converters: list[Callable[[list[Any]], list[Any]] | None] = []
         for i in order:
-            proc = self.columns[i].type.dialect_impl(dialect).bind_processor(dialect)
             col_type = self.columns[i].type
-            if proc is not None and isinstance(getattr(col_type, "impl_instance", col_type),
-                                               DateTime):
-                proc = _fast_time(proc)
-            procs.append(_memoised(proc) if proc is not None else None)
-        hit = (str(compiled), bool(compiled.positional), order, names, procs)
+            proc = col_type.dialect_impl(dialect).bind_processor(dialect)
+            if proc is None:
+                converters.append(None)
+                continue
+            base = getattr(col_type, "impl_instance", col_type)
+            distinct = isinstance(base, Boolean)
+            if isinstance(base, DateTime):
+                proc, distinct = _fast_time(proc)
+            converters.append(_per_distinct(proc) if distinct else _per_value(proc))
+        # Rows already in the statement's order with nothing to convert go as they are.
+        as_is = bool(compiled.positional) and order == list(range(len(keys))) and not any(
+            converters)
+        hit = _Compiled(str(compiled), bool(compiled.positional), order, names, converters,
+                        as_is)
         self._compiled[dialect.name] = hit
         return hit
 
@@ -125,15 +150,18 @@ class BulkStatement:
         """Write ``rows``, each a sequence of values in ``columns`` order."""
         if not rows:
             return
-        sql, positional, order, names, procs = self._compile(conn)
+        c = self._compile(conn)
+        if c.as_is:
+            conn.exec_driver_sql(c.sql, [tuple(r) for r in rows])
+            return
+        # Column by column: one conversion call per column instead of one per value.
+        by_column = list(zip(*rows, strict=True))
         cols = []
-        for i, proc in zip(order, procs, strict=True):
-            values = [r[i] for r in rows]
-            if proc is not None:
-                values = [None if v is None else proc(v) for v in values]
-            cols.append(values)
-        if positional:
+        for i, convert in zip(c.order, c.converters, strict=True):
+            values = by_column[i]
+            cols.append(values if convert is None else convert(list(values)))
+        if c.positional:
             params: list[Any] = list(zip(*cols, strict=True))
         else:
-            params = [dict(zip(names, vals, strict=True)) for vals in zip(*cols, strict=True)]
-        conn.exec_driver_sql(sql, params)
+            params = [dict(zip(c.names, vals, strict=True)) for vals in zip(*cols, strict=True)]
+        conn.exec_driver_sql(c.sql, params)

@@ -102,7 +102,7 @@ class Grid(ScrollView, can_focus=True):
     @property
     def _index(self) -> dict[str, int]:
         if self._index_stale:
-            self._index_map = dict(zip(self._order, range(len(self._order))))
+            self._index_map = dict(zip(self._order, range(len(self._order)), strict=True))
             self._index_stale = False
         return self._index_map
 
@@ -117,7 +117,7 @@ class Grid(ScrollView, can_focus=True):
         stamp = (self._order_version, top, self._page)
         if self._visible is None or self._visible[0] != stamp:
             keys = self._order[top:top + self._page]
-            self._visible = (stamp, dict(zip(keys, range(top, top + len(keys)))))
+            self._visible = (stamp, dict(zip(keys, range(top, top + len(keys)), strict=True)))
         return self._visible[1]
 
     def clear(self, columns: bool = False) -> None:

@@ -148,6 +148,8 @@ class BoardReader:
     _counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     _by_state: Counter[str] = field(default_factory=Counter)
     _on_call: dict[str, datetime] = field(default_factory=dict)
+    _longest: str | None = None  # min of _on_call, while not _longest_stale
+    _longest_stale: bool = True
     _sl_upto: datetime | None = None
     _sl_full_at: datetime | None = None
     _period_at: datetime | None = None
@@ -192,6 +194,7 @@ class BoardReader:
         self._agent_raw.clear()
         self._by_state.clear()
         self._on_call.clear()
+        self._longest_stale = True
         self._flag_raw.clear()
         self._esc_raw.clear()
         self._counts.clear()
@@ -370,10 +373,19 @@ class BoardReader:
         if old is not None:
             self._by_state[old.state] -= 1
         self._by_state[new.state] += 1
-        if new.call_started is not None:
-            self._on_call[new.id] = new.call_started
+        # The longest call is looked for again only when it may have changed: its holder
+        # changed, or a call at least as old came in (a scan per tick was a cost per agent).
+        on_call = self._on_call
+        started = new.call_started
+        if new.id == self._longest:
+            self._longest_stale = True
+        if started is not None:
+            on_call[new.id] = started
+            if not self._longest_stale and (
+                    self._longest is None or started <= on_call[self._longest]):
+                self._longest_stale = True
         else:
-            self._on_call.pop(new.id, None)
+            on_call.pop(new.id, None)
 
     def _flag_markers(self, only: set[str] | None) -> dict[str, tuple[str, str]]:
         """Most severe open flag per agent (severity, status), from the flags already held."""
@@ -401,8 +413,12 @@ class BoardReader:
     def _figures(self, conn: Connection, now: datetime, start: datetime) -> FloorFigures:
         by_state = self._by_state
         longest: AgentRow | None = None
-        if self._on_call:
-            longest = self.agents[min(self._on_call, key=self._on_call.__getitem__)]
+        if self._longest_stale:
+            on_call = self._on_call
+            self._longest = min(on_call, key=on_call.__getitem__) if on_call else None
+            self._longest_stale = False
+        if self._longest is not None:
+            longest = self.agents[self._longest]
         waiting = abandoned = 0
         for outcome, n in conn.execute(
             select(Call.outcome, func.count())

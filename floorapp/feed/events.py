@@ -20,7 +20,7 @@ class EventKind(StrEnum):
     CALL_OFFERED = "call_offered"  # entered a queue: queue, customer
     CALL_RING_NO_ANSWER = "call_ring_no_answer"
     CALL_ANSWERED = "call_answered"  # agent picked up: hold_seconds
-    CALL_UPDATE = "call_update"  # during a call: refused_explanations, negative_sentiment, complaint
+    CALL_UPDATE = "call_update"  # mid-call: refused_explanations, negative_sentiment, complaint
     CALL_ENDED = "call_ended"  # outcome, talk_seconds, satisfaction, effort, complaint, ...
     CALL_ABANDONED = "call_abandoned"  # left the queue unanswered: outcome abandoned|timeout
     CALL_TRANSFERRED = "call_transferred"

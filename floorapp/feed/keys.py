@@ -42,10 +42,11 @@ def id_key(namespace: str, event_id: str, second: int) -> str:
 class OccurrenceKeys:
     """Keys for id-less lines, numbering repeats of an identical line."""
 
-    __slots__ = ("_by_second", "_horizon", "_namespace")
+    __slots__ = ("_by_second", "_horizon", "_namespace", "_prefix")
 
     def __init__(self, namespace: str) -> None:
         self._namespace = namespace
+        self._prefix = f"{namespace}\x00"
         self._by_second: dict[int, dict[str, int]] = {}
         self._horizon = 0
 
@@ -60,9 +61,10 @@ class OccurrenceKeys:
                     self._forget(second - OCCURRENCE_WINDOW_S)
         n = seen.get(line, 0)
         seen[line] = n + 1
-        if n == 0:
-            return timed_hash(f"{self._namespace}\x00{line}", second)
-        return timed_hash(f"{self._namespace}\x00{line}\x00#{n}", second)
+        # timed_hash(f"{namespace}\x00{line}[\x00#{n}]", second), spelled out: once a line.
+        text = f"{self._prefix}{line}" if n == 0 else f"{self._prefix}{line}\x00#{n}"
+        digest = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+        return f"{second & 0xFFFFFFFF:08x}{digest}"
 
     def _forget(self, before: int) -> None:
         for sec in [s for s in self._by_second if s < before]:

@@ -52,14 +52,23 @@ def _int(fields: list[str], i: int, name: str, *, required: bool = True) -> int 
     return value
 
 
+def _clean(raw: str) -> str:
+    """``clean`` for one-line text, without the regex when nothing needs replacing.
+
+    Every character ``clean`` replaces is a control character, which ``isprintable``
+    rejects, so a printable string is returned as it is by both.
+    """
+    return raw if raw.isprintable() else clean(raw) or ""
+
+
 def _queue(fields: list[str]) -> str | None:
     raw = fields[2].strip()
-    return None if raw in _NO_ID else clean(raw)
+    return None if raw in _NO_ID else _clean(raw)
 
 
 def _text(fields: list[str], i: int) -> str | None:
     raw = fields[i].strip() if i < len(fields) else ""
-    return clean(raw) if raw else None
+    return _clean(raw) if raw else None
 
 
 class QueueLogParser:
@@ -104,6 +113,13 @@ class QueueLogParser:
             {"ENTERQUEUE", "CONNECT", "COMPLETECALLER", "COMPLETEAGENT", "RINGNOANSWER",
              "RINGCANCELED", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER", *_UNANSWERED}
         )
+        # One lookup per line: handler, needs a member, needs a call, records the queue.
+        self._specs = {
+            name: (handler, name in self._needs_agent, name in self._needs_call,
+                   name in _QUEUED)
+            for name, handler in self._handlers.items()
+        }
+        self._key = self._keys.key
 
     def _name(self, raw: str) -> str:
         """A cleaned member name; a floor has few members, each named on many lines."""
@@ -116,10 +132,10 @@ class QueueLogParser:
 
     def parse_line(self, text: str, line_no: int) -> ParsedLine | None:
         line = text.rstrip("\r\n")
-        if not line.strip():
-            return None
         fields = line.split("|")
-        if len(fields) < 5:
+        if len(fields) < 5:  # a line of five fields has a "|": never blank
+            if not line.strip():
+                return None
             return Rejected(self.source, line_no, f"too few fields ({len(fields)}, need at "
                             "least 5: epoch|callid|queue|agent|EVENT)", clean(line) or "")
         epoch_raw = fields[0].strip()
@@ -128,18 +144,22 @@ class QueueLogParser:
         except ValueError:
             return Rejected(self.source, line_no, f"epoch is not a number: {clean(epoch_raw)!r}",
                             clean(line) or "")
-        event = fields[4].strip().upper()
-        handler = self._handlers.get(event)
-        if handler is None:
-            return Ignored(self.source, line_no, clean(event) or "(empty)")
+        event = fields[4]
+        spec = self._specs.get(event)  # as Asterisk writes it: no spaces, upper case
+        if spec is None:
+            event = event.strip().upper()
+            spec = self._specs.get(event)
+            if spec is None:
+                return Ignored(self.source, line_no, clean(event) or "(empty)")
+        handler, needs_agent, needs_call, with_queue = spec
         callid = fields[1].strip()
         agent = fields[3].strip()
-        call = None if callid in _NO_ID else clean(callid)
-        member = None if agent in _NO_ID else self._name(agent)
+        call = None if callid in _NO_ID else _clean(callid)
+        member = None if agent in _NO_ID else (self._names.get(agent) or self._name(agent))
         try:
-            if member is None and event in self._needs_agent:
+            if member is None and needs_agent:
                 raise BadData("no agent")
-            if call is None and event in self._needs_call:
+            if call is None and needs_call:
                 raise BadData("no call id")
             if epoch != self._last_epoch:  # lines come in bursts within one second
                 self._last_ts, self._last_epoch = datetime.fromtimestamp(epoch, UTC), epoch
@@ -147,14 +167,12 @@ class QueueLogParser:
             kind, data = handler(fields)
         except (BadData, OverflowError, OSError, ValueError) as exc:
             return Rejected(self.source, line_no, f"{event}: {exc}", clean(line) or "")
-        if kind in _CALL_KINDS:
+        if with_queue:
             queue = _queue(fields)
             if queue is not None:
                 data["queue"] = queue
-        return FeedEvent(
-            key=self._keys.key(line, epoch), source=self.source, line_no=line_no, ts=ts,
-            kind=kind, agent=member, call=call, data=data,
-        )
+        return FeedEvent(self._key(line, epoch), self.source, line_no, ts, kind, member, call,
+                         data)
 
     # --- one handler per event family: fields are the whole split line ----------------
 
@@ -245,10 +263,10 @@ class QueueLogParser:
         return EventKind.CALL_ABANDONED, {"outcome": _UNANSWERED[event], "hold_seconds": wait}
 
 
-_CALL_KINDS = frozenset(
-    {EventKind.CALL_OFFERED, EventKind.CALL_ANSWERED, EventKind.CALL_ENDED,
-     EventKind.CALL_ABANDONED, EventKind.CALL_TRANSFERRED}
-)
+# Events whose kind is a call kind (offered, answered, ended, abandoned, transferred):
+# their queue is recorded with the call.
+_QUEUED = frozenset({"ENTERQUEUE", "CONNECT", "COMPLETECALLER", "COMPLETEAGENT", "TRANSFER",
+                     "BLINDTRANSFER", "ATTENDEDTRANSFER", *_UNANSWERED})
 
 
 def parse_queue_log(

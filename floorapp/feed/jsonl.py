@@ -37,7 +37,9 @@ def _short(raw: Any) -> str:
 def _string(max_len: int | None, *, multiline: bool = False) -> Checker:
     def check(name: str, value: Any) -> str:
         if type(value) is str:
-            text = clean(value, multiline=multiline) or ""
+            # Only control characters are replaced, and isprintable() rejects them all:
+            # most feed text is printable and skips the regex.
+            text = value if value.isprintable() else clean(value, multiline=multiline) or ""
         elif type(value) is int:  # ids written as numbers
             text = str(value)
         else:

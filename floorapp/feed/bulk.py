@@ -64,28 +64,37 @@ def _fast_time(proc: Callable[[Any], Any]) -> tuple[Callable[[Any], Any], bool]:
     return proc, False
 
 
-def _per_value(proc: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+Converter = Callable[[list[Any], "dict[Any, dict[Any, Any]] | None"], list[Any]]
+
+
+def _per_value(proc: Callable[[Any], Any]) -> Converter:
     """Convert a column value by value (any processor)."""
 
-    def convert(values: list[Any]) -> list[Any]:
+    def convert(values: list[Any], _memo: dict[Any, dict[Any, Any]] | None) -> list[Any]:
         return [None if v is None else proc(v) for v in values]
 
     return convert
 
 
-def _per_distinct(proc: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+def _per_distinct(proc: Callable[[Any], Any], share: Any = None) -> Converter:
     """Convert each distinct value of a column once, then look the rest up.
 
     Feed columns repeat a few values (flags, times shared by a burst of lines), and a
     lookup through ``map`` costs a fraction of a Python call per row. Only used where
     equal values convert to equal results whatever their spelling: the time twins
     (both depend on the instant alone, not on its zone) and booleans (``1 == True``
-    converts to 1 either way).
+    converts to 1 either way). With ``share`` (the same for columns of one type and
+    twin) and a memo from the caller, the conversions are shared by every statement
+    of a batch: one event's time lands in its feed row, its call and its history.
     """
 
-    def convert(values: list[Any]) -> list[Any]:
+    def convert(values: list[Any], memo: dict[Any, dict[Any, Any]] | None) -> list[Any]:
+        table: dict[Any, Any] = {} if memo is None or share is None else memo.setdefault(
+            share, {})
         try:
-            table = {v: None if v is None else proc(v) for v in dict.fromkeys(values)}
+            for v in dict.fromkeys(values):
+                if v not in table:
+                    table[v] = None if v is None else proc(v)
         except TypeError:  # an unhashable value: the processor decides what it makes of it
             return [None if v is None else proc(v) for v in values]
         return list(map(table.__getitem__, values))
@@ -98,7 +107,7 @@ class _Compiled(NamedTuple):
     positional: bool
     order: list[int]  # for each parameter of the SQL, the column it takes
     names: list[str]
-    converters: list[Callable[[list[Any]], list[Any]] | None]
+    converters: list[Converter | None]
     as_is: bool
 
 
@@ -126,7 +135,7 @@ class BulkStatement:
         order = [index[compiled.binds[n].key] for n in names]
         if sorted(order) != list(range(len(keys))):
             raise ValueError(f"statement binds {names}, expected exactly {keys}")
-        converters: list[Callable[[list[Any]], list[Any]] | None] = []
+        converters: list[Converter | None] = []
         for i in order:
             col_type = self.columns[i].type
             proc = col_type.dialect_impl(dialect).bind_processor(dialect)
@@ -134,10 +143,14 @@ class BulkStatement:
                 converters.append(None)
                 continue
             base = getattr(col_type, "impl_instance", col_type)
-            distinct = isinstance(base, Boolean)
             if isinstance(base, DateTime):
-                proc, distinct = _fast_time(proc)
-            converters.append(_per_distinct(proc) if distinct else _per_value(proc))
+                proc, twin = _fast_time(proc)
+                share = (dialect.name, type(col_type), proc.__name__)
+                converters.append(_per_distinct(proc, share) if twin else _per_value(proc))
+            elif isinstance(base, Boolean):
+                converters.append(_per_distinct(proc))
+            else:
+                converters.append(_per_value(proc))
         # Rows already in the statement's order with nothing to convert go as they are.
         as_is = bool(compiled.positional) and order == list(range(len(keys))) and not any(
             converters)
@@ -146,8 +159,13 @@ class BulkStatement:
         self._compiled[dialect.name] = hit
         return hit
 
-    def execute(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
-        """Write ``rows``, each a sequence of values in ``columns`` order."""
+    def execute(self, conn: Connection, rows: Sequence[Sequence[Any]],
+                memo: dict[Any, dict[Any, Any]] | None = None) -> None:
+        """Write ``rows``, each a sequence of values in ``columns`` order.
+
+        ``memo``: a dict the caller passes to every statement of one transaction so
+        that times are converted once for all of them (keep it no longer than that).
+        """
         if not rows:
             return
         c = self._compile(conn)
@@ -159,7 +177,7 @@ class BulkStatement:
         cols = []
         for i, convert in zip(c.order, c.converters, strict=True):
             values = by_column[i]
-            cols.append(values if convert is None else convert(list(values)))
+            cols.append(values if convert is None else convert(list(values), memo))
         if c.positional:
             params: list[Any] = list(zip(*cols, strict=True))
         else:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select
@@ -111,6 +112,7 @@ _AGENT_STATE_COLS = ("state", "state_reason", "state_since", "logged_in_since",
 _AGENT_COLS = ("id", "name", "team_id", "tier", "sensitive_designated", "from_feed",
                *_AGENT_STATE_COLS)
 _CALL_COLS = tuple(c.name for c in Call.__table__.columns)  # type: ignore[attr-defined]
+_CALL_ROW = itemgetter(*_CALL_COLS)  # a call's dict as a row in _CALL_COLS order
 _FEED_COLS = ("key", "source", "line_no", "ts", "kind", "agent_id", "call_id", "payload")
 _HISTORY_COLS = ("agent_id", "state", "reason", "started_at")
 
@@ -410,10 +412,11 @@ class FeedWriter:
             conn.execute(insert_ignore(conn, Team, ["id"]),
                          {"id": UNASSIGNED_TEAM, "name": "Unassigned (seen in the feed)"})
             self._team_ready = True
-        _AGENT_UPSERT.execute(conn, [a.row() for a in b.agents.values()])
-        _FEED_INSERT.execute(conn, b.events)
-        _CALL_UPSERT.execute(conn, [tuple(c[k] for k in _CALL_COLS) for c in b.calls.values()])
-        _HISTORY_INSERT.execute(conn, b.history)
+        memo: dict[Any, dict[Any, Any]] = {}  # each time converted once for all four
+        _AGENT_UPSERT.execute(conn, [a.row() for a in b.agents.values()], memo)
+        _FEED_INSERT.execute(conn, b.events, memo)
+        _CALL_UPSERT.execute(conn, list(map(_CALL_ROW, b.calls.values())), memo)
+        _HISTORY_INSERT.execute(conn, b.history, memo)
         if b.notes:
             conn.execute(insert_ignore(conn, AgentNote, ["source_key"]), b.notes)
         for ev in b.escalations:

@@ -177,8 +177,7 @@ class AgentBoard(LiveTable):
         self.sort_keys = {a.id: key_fn(a) for a in self.model.values()}
         rows = sorted((a for a in self.model.values() if self.matches(a)),
                       key=lambda a: self.sort_keys[a.id])
-        for a in rows:
-            self.add_row(*[self.cell(a, c.key) for c in self.shown], key=a.id)
+        self.add_rows_unbuilt(a.id for a in rows)
         if keep is not None:
             self.select_key(keep)
 

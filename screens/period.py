@@ -74,8 +74,9 @@ class PeriodPanel(Widget):
         with Vertical():
             yield Static(Text("guarantee period: loading…"), id="period-title")
             table: DataTable[Any] = DataTable(id="period-reqs", cursor_type="row")
-            table.add_columns("id", "requirement", "trigger", "baseline", "now", "target",
-                              "status")
+            # The figures first and the free text last, so a narrow terminal cuts the text.
+            table.add_columns("id", "status", "now", "target", "baseline", "trigger",
+                              "requirement")
             yield table
             yield Static(Text(""), id="period-patrols")
             yield Static(Text(""), id="period-care")
@@ -105,12 +106,23 @@ class PeriodPanel(Widget):
         state = (f"in force, {p.days_left} day(s) left" if p.active
                  else "ended" if p.end <= self.ctx.clock.now() else "not started")
         title.update(Text(f"{p.name} · {state} · teams {', '.join(p.teams)} · {s.plan_name}"))
-        table.clear()
+        rows = {}
         for r in s.requirements:
             word, style = STATUS_STYLE.get(r.status, (r.status, ""))
-            table.add_row(Text(r.key), Text(r.text), Text(r.trigger or ""),
-                          Text(_num(r.baseline, r.unit)), Text(_num(r.current, r.unit)),
-                          Text(_num(r.target, r.unit)), Text(word, style=style), key=r.key)
+            rows[r.key] = (Text(r.key), Text(word, style=style), Text(_num(r.current, r.unit)),
+                           Text(_num(r.target, r.unit)), Text(_num(r.baseline, r.unit)),
+                           Text(r.trigger or ""), Text(r.text))
+        if [k.value for k in table.rows] == list(rows):
+            # Same requirements: patch the cells so the cursor stays where the user put it.
+            columns = list(table.columns)
+            for key, cells in rows.items():
+                for col, cell in zip(columns, cells, strict=True):
+                    if table.get_cell(key, col).plain != cell.plain:
+                        table.update_cell(key, col, cell)
+        else:
+            table.clear()
+            for key, cells in rows.items():
+                table.add_row(*cells, key=key)
         pc = s.patrols
         teams = [self.team] if self.team else list(p.teams)
         lasts = ", ".join(

@@ -129,7 +129,8 @@ def test_period_panel_shows_targets_and_patrols(ctx: AppContext, engine) -> None
             title = panel.query_one("#period-title").render()
             assert "P" in str(title) and "in force" in str(title)
             reqs = _cell_texts(panel.query_one("#period-reqs", DataTable))
-            assert reqs[0][0] == "attitude" and reqs[0][-1] == "no data"
-            assert reqs[1][0] == "refusals" and "refused_explanations ≥ 3" in reqs[1][2]
+            # id, status, now, target, baseline, trigger, requirement
+            assert reqs[0][0] == "attitude" and reqs[0][1] == "no data"
+            assert reqs[1][0] == "refusals" and "refused_explanations ≥ 3" in reqs[1][5]
 
     asyncio.run(run())

@@ -117,6 +117,20 @@ def stop_simulator(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
 
 
+def _import_demo_plan(ctx: AppContext, now: datetime) -> None:
+    """A guarantee period running now, so reminders, patrols and the period view have work."""
+    from db.engine import read_tx
+    from floorapp.plan.store import active_plan, import_plan, team_ids
+    from floorapp.simulate.demo_plan import demo_plan_text
+
+    if active_plan(ctx.engine) is not None:
+        return
+    with read_tx(ctx.engine) as conn:
+        teams = sorted(t for t in team_ids(conn) if t != "unassigned")
+    text = demo_plan_text(now, ctx.settings.timezone, teams)
+    import_plan(ctx.engine, text, source="floorapp demo", actor=ctx.actor, now=now)
+
+
 def cmd_demo(ctx: AppContext, args: argparse.Namespace) -> int:
     from floorapp import simulate
     from floorapp.supervisors import add_supervisor
@@ -127,6 +141,7 @@ def cmd_demo(ctx: AppContext, args: argparse.Namespace) -> int:
     now = ctx.clock.now()
     simulate.seed_demo_floor(ctx.engine, agents=args.agents, teams=args.teams, seed=args.seed,
                              now=now, actor=ctx.actor)
+    _import_demo_plan(ctx, now)
     if args.actor:
         # Whoever opens the demo acts as a floor manager on it (all teams, overrides).
         add_supervisor(ctx.engine, sup_id=ctx.actor, name=ctx.actor, role="floor_manager",

@@ -317,11 +317,8 @@ class BoardReader:
         # Rows re-read in the overlap and not changed since are dropped here, before any work.
         # Plain tuples, fetched at once: a Row's attribute access and a fetch per row were
         # most of a busy tick's read.
-        rows: dict[str, tuple] = {}  # type: ignore[type-arg]
-        for r in conn.execute(q).all():
-            t = tuple(r)
-            if raw.get(t[0]) != t:
-                rows[t[0]] = t
+        rows: dict[str, tuple] = {  # type: ignore[type-arg]
+            t[0]: t for t in map(tuple, conn.execute(q).all()) if raw.get(t[0]) != t}
         missing = [a for a in touched if a not in rows]
         if missing:
             rows.update({t[0]: t for t in map(tuple, conn.execute(
@@ -356,16 +353,17 @@ class BoardReader:
             check = rows
         flag_by_agent = self._flag_markers(touched | set(check))
         out: list[AgentRow] = []
+        agents, make, count_state = self.agents, self._make_row, self._count_state
         for aid in check:
             t = raw.get(aid)
             if t is None:
                 continue
-            row = self._make_row(t, flag_by_agent.get(aid))
-            old = self.agents.get(aid)
+            row = make(t, flag_by_agent.get(aid))
+            old = agents.get(aid)
             if old != row:
-                self.agents[aid] = row
+                agents[aid] = row
                 out.append(row)
-                self._count_state(old, row)
+                count_state(old, row)
         return out
 
     def _count_state(self, old: AgentRow | None, new: AgentRow) -> None:

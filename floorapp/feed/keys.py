@@ -47,24 +47,25 @@ class OccurrenceKeys:
     def __init__(self, namespace: str) -> None:
         self._namespace = namespace
         self._prefix = f"{namespace}\x00"
-        self._by_second: dict[int, dict[str, int]] = {}
+        self._by_second: dict[int, tuple[str, dict[str, int]]] = {}
         self._horizon = 0
 
     def key(self, line: str, second: int) -> str:
-        seen = self._by_second.get(second)
-        if seen is None:
-            seen = self._by_second[second] = {}
+        entry = self._by_second.get(second)
+        if entry is None:
+            # The key's time prefix, formatted once per second (a burst shares it).
+            entry = self._by_second[second] = (f"{second & 0xFFFFFFFF:08x}", {})
             if second > self._horizon:
                 self._horizon = second
                 # Amortised: after a sweep at most a window's worth of seconds remain.
                 if len(self._by_second) > 2 * OCCURRENCE_WINDOW_S:
                     self._forget(second - OCCURRENCE_WINDOW_S)
+        time_hex, seen = entry
         n = seen.get(line, 0)
         seen[line] = n + 1
         # timed_hash(f"{namespace}\x00{line}[\x00#{n}]", second), spelled out: once a line.
         text = f"{self._prefix}{line}" if n == 0 else f"{self._prefix}{line}\x00#{n}"
-        digest = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-        return f"{second & 0xFFFFFFFF:08x}{digest}"
+        return time_hex + blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
     def _forget(self, before: int) -> None:
         for sec in [s for s in self._by_second if s < before]:

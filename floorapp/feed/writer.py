@@ -367,10 +367,15 @@ class FeedWriter:
 
         batch = _Batch()
         observers = self.observers
-        for ev in new:
-            self._apply_event(ev, batch)
-            for obs in observers:
-                obs.observe(ev)
+        apply_event = self._apply_event
+        if observers:
+            for ev in new:
+                apply_event(ev, batch)
+                for obs in observers:
+                    obs.observe(ev)
+        else:
+            for ev in new:
+                apply_event(ev, batch)
 
         self._store(conn, batch)
         if rejects:
@@ -443,17 +448,6 @@ class FeedWriter:
 
     # --- applying one event -----------------------------------------------------------------
 
-    def _agent(self, agent_id: str, b: _Batch, ts: datetime) -> _AgentMem:
-        a = self._agents.get(agent_id)
-        if a is None:
-            a = self._agents[agent_id] = _AgentMem(agent_id)
-            b.new_agents = True
-        # Never backwards (a late line): consoles poll "changed since" on this column.
-        if a.updated_at is None or ts > a.updated_at:
-            a.updated_at = ts
-        b.agents[agent_id] = a
-        return a
-
     def _call(self, call_id: str, b: _Batch) -> dict[str, Any]:
         row = self._calls.get(call_id)
         if row is None:
@@ -496,9 +490,20 @@ class FeedWriter:
 
     def _apply_event(self, ev: FeedEvent, b: _Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data
-        b.events.append((ev.key, ev.source, ev.line_no, ts, _KIND_TEXT[kind], ev.agent, ev.call,
+        agent_id = ev.agent
+        b.events.append((ev.key, ev.source, ev.line_no, ts, _KIND_TEXT[kind], agent_id, ev.call,
                          _ENCODE(data) if data else None))
-        a = self._agent(ev.agent, b, ts) if ev.agent is not None else None
+        if agent_id is None:
+            a = None
+        else:  # inline: most events name an agent
+            a = self._agents.get(agent_id)
+            if a is None:
+                a = self._agents[agent_id] = _AgentMem(agent_id)
+                b.new_agents = True
+            # Never backwards (a late line): consoles poll "changed since" on this column.
+            if a.updated_at is None or ts > a.updated_at:
+                a.updated_at = ts
+            b.agents[agent_id] = a
 
         if kind is _CALL_RING_NO_ANSWER:
             assert a is not None

@@ -475,13 +475,19 @@ class BoardReader:
         if self._sl_upto is None or settled <= self._sl_upto:
             return
         limit = timedelta(seconds=SERVICE_LEVEL_SECONDS)
+        # Raw times, converted here: the rescan reads the whole day's calls, and the column
+        # type's per-value conversion made it a 300 ms stall each minute at 10,000 agents.
+        offered = in_time = 0
         for offered_at, answered_at in conn.execute(
-            select(Call.offered_at, Call.answered_at)
+            select(type_coerce(Call.offered_at, String), type_coerce(Call.answered_at, String))
             .where(Call.offered_at >= self._sl_upto, Call.offered_at < settled)
-        ):
-            self._sl_offered += 1
-            if answered_at is not None and answered_at - offered_at <= limit:
-                self._sl_in_time += 1
+        ).all():
+            offered += 1
+            if answered_at is not None and (
+                    _aware(answered_at) - _aware(offered_at) <= limit):  # type: ignore[operator]
+                in_time += 1
+        self._sl_offered += offered
+        self._sl_in_time += in_time
         self._sl_upto = settled
 
 

@@ -158,11 +158,12 @@ async def test_claim_assign_next_tier_note_resolve_history(floor: AppContext,
                                           fromlist=["x"]).list_supervisors(floor)]
         await pilot.press("a", str(names.index("lead.li") + 1))
         await settle(pilot)
-        assert esc.get_escalation(floor, 1).holder == "lead.li"
+        e = esc.get_escalation(floor, 1)
+        assert (e.holder, e.handoffs) == ("lead.li", 1)  # passed from Wang to Li: a hand-off
         await pilot.press("n", "y")
         await settle(pilot)
         e = esc.get_escalation(floor, 1)
-        assert (e.tier, e.handoffs, e.holder) == (2, 1, None)
+        assert (e.tier, e.handoffs, e.holder) == (2, 2, None)
         assert app.queue("tier1").row_count == 0 and len(app.queue("tier2").model) == 2
         await pilot.press("6", "down", "m")  # #2 (past its deadline) sorts first
         await type_text(pilot, "called back")

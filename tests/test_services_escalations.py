@@ -118,3 +118,17 @@ def test_open_by_hand_takes_the_call_in_progress(floor: AppContext, engine: Engi
     assert row.opened_by == "lead.wang"
     with pytest.raises(esc.EscalationError, match="needs a reason"):
         esc.open_by_hand(floor, "lead.wang", "1007", "  ")
+
+
+def test_passing_between_holders_counts_toward_the_limit(floor: AppContext) -> None:
+    """A customer passed from supervisor to supervisor is handed off as surely as up a tier."""
+    esc.claim(floor, "lead.wang", 1)
+    esc.assign(floor, "fm.zhou", 1, "lead.li")  # 1
+    esc.assign(floor, "fm.zhou", 1, "lead.wang")  # 2
+    e = esc.next_tier(floor, "lead.wang", 1)  # 3, to tier 2 (nobody holds it there)
+    assert e.handoffs == 3
+    esc.claim(floor, "lead.li", 1)  # taking an unheld escalation is not a hand-off
+    with pytest.raises(esc.HandoffLimit, match=r"things do not go past three.*3 times"):
+        esc.assign(floor, "lead.li", 1, "lead.wang")
+    e = esc.assign(floor, "fm.zhou", 1, "lead.wang", override_reason="Wang knows the case")
+    assert (e.holder, e.handoffs) == ("lead.wang", 4)

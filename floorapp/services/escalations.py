@@ -217,35 +217,86 @@ def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
     return result
 
 
-def assign(ctx: AppContext, actor: str, esc_id: int, to: str) -> EscalationView:
+def limit_words(limit: int) -> str:
+    return NOT_PAST_THREE if limit == 3 else f"no more than {limit} hand-offs"
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def _handoff_refusal(conn: Connection, who: str, cur: EscalationView, limit: int,
+                     override_reason: str | None) -> tuple[str | None, bool]:
+    """(why it is refused or None, whether this is a floor manager's override)."""
+    if cur.handoffs < limit:
+        return None, False
+    role = conn.execute(select(Supervisor.role).where(
+        Supervisor.id == who, Supervisor.active.is_(True))).scalar()
+    if override_reason is not None and role == SupervisorRole.FLOOR_MANAGER:
+        return None, True
+    why = (f"{limit_words(limit)}: escalation {cur.id} has been handed off "
+           f"{_times(cur.handoffs)} already")
+    if role == SupervisorRole.FLOOR_MANAGER:
+        why += "; give a reason to override"
+    else:
+        why += "; only a floor manager can override, with a reason"
+    return why, False
+
+
+def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
+           override_reason: str | None = None) -> EscalationView:
+    """Give the escalation to a supervisor. Taking it from one holder to another passes the
+    customer on, so it counts as a hand-off, under the same limit as moving up a tier."""
     now = ctx.clock.now()
     who = clean(actor) or "?"
     _check_scope(ctx, who, "escalation.assign", esc_id)
+    override_reason = clean(override_reason, multiline=True) or None
+    limit = ctx.settings.max_handoffs
 
-    def tx(conn: Connection) -> EscalationView | str:
+    def tx(conn: Connection) -> EscalationView | tuple[str, bool]:
         known = conn.execute(select(Supervisor.id).where(
             Supervisor.id == to, Supervisor.active.is_(True))).first()
         if known is None:
-            return f"no active supervisor {to!r}"
+            return f"no active supervisor {to!r}", False
         cur = _get(conn, esc_id)
+        if not cur.is_open:
+            return _closed_why(cur), False
         if not scope_of(conn, to).allows_team(cur.team_id):
-            return f"{to} does not lead team {cur.team_id or '(none)'}"
+            return f"{to} does not lead team {cur.team_id or '(none)'}", False
+        if cur.holder == to:
+            return f"{to} already holds escalation {esc_id}", False
+        handoff = cur.holder is not None
+        overriding = False
+        if handoff:
+            why, overriding = _handoff_refusal(conn, who, cur, limit, override_reason)
+            if why is not None:
+                return why, True
         res = conn.execute(
             update(Escalation)
-            .where(Escalation.id == esc_id, Escalation.status != EscalationStatus.RESOLVED)
-            .values(status=EscalationStatus.CLAIMED, holder=to, claimed_at=now, updated_at=now)
+            .where(Escalation.id == esc_id, Escalation.status != EscalationStatus.RESOLVED,
+                   Escalation.handoffs == cur.handoffs)
+            .values(status=EscalationStatus.CLAIMED, holder=to, claimed_at=now, updated_at=now,
+                    handoffs=Escalation.handoffs + (1 if handoff else 0))
         )
         if res.rowcount != 1:
-            return _closed_why(cur)
-        note = f"from {cur.holder}" if cur.holder else None
-        _event(conn, esc_id, now, who, "assigned", note=f"to {to}" + (f" ({note})" if note else ""))
+            return f"escalation {esc_id} changed under you; look again", False
+        note = f"to {to}" + (f" (from {cur.holder}, hand-off {cur.handoffs + 1})"
+                             if handoff else "")
+        if overriding:
+            note += f"; override: {override_reason}"
+        _event(conn, esc_id, now, who, "assigned", note=note)
         audit.record(conn, at=now, actor=who, action="escalation.assign",
-                     target_kind="escalation", target_id=esc_id, detail=f"to {to}")
+                     target_kind="escalation", target_id=esc_id, detail=note)
+        if overriding:
+            audit.record(conn, at=now, actor=who, action="escalation.handoff_override",
+                         target_kind="escalation", target_id=esc_id, detail=override_reason)
         return _get(conn, esc_id)
 
     result = run_write(ctx.engine, tx)
-    if isinstance(result, str):
-        raise _refused(ctx, who, "assign", esc_id, result)
+    if isinstance(result, tuple):
+        why, is_limit = result
+        raise _refused(ctx, who, "assign", esc_id, why,
+                       HandoffLimit if is_limit else EscalationError)
     return result
 
 
@@ -269,19 +320,9 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
         if cur.tier >= max(TIERS):
             return (f"escalation {esc_id} is already at the complaint desk, the last line: "
                     "resolve it there"), False
-        overriding = False
-        if cur.handoffs >= limit:
-            role = conn.execute(select(Supervisor.role).where(
-                Supervisor.id == who, Supervisor.active.is_(True))).scalar()
-            if override_reason is None or role != SupervisorRole.FLOOR_MANAGER:
-                why = (f"{NOT_PAST_THREE}: escalation {esc_id} has been handed off "
-                       f"{cur.handoffs} times already")
-                if role == SupervisorRole.FLOOR_MANAGER:
-                    why += "; give a reason to override"
-                else:
-                    why += "; only a floor manager can override, with a reason"
-                return why, True
-            overriding = True
+        why, overriding = _handoff_refusal(conn, who, cur, limit, override_reason)
+        if why is not None:
+            return why, True
         to_tier = cur.tier + 1
         res = conn.execute(
             update(Escalation)

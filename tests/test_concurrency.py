@@ -128,3 +128,13 @@ def test_the_cli_status_is_scoped_too(shared, capsys) -> None:
     snap = json.loads(capsys.readouterr().out)
     assert {a["team"] for a in snap["agents"]} == {"T2"}
     assert snap["flags"] == [] and [e["id"] for e in snap["escalations"]] == [2]
+
+
+def test_the_cli_refuses_who_the_console_refuses(shared, capsys) -> None:
+    from floorapp.cli import main
+
+    url, _engine, _ctx = shared
+    assert main(["--db", url, "--as", "someone-unknown", "status", "--json"]) == 1
+    assert "'someone-unknown' is not a supervisor" in capsys.readouterr().err
+    assert main(["--db", url, "--as", "lead.zhao", "status", "--team", "T1"]) == 1
+    assert "team T1 is not one of yours" in capsys.readouterr().err

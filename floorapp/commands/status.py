@@ -13,8 +13,15 @@ from rich.table import Table
 from rich.text import Text
 
 from floorapp.context import AppContext
-from floorapp.services.scope import load_scope
-from floorapp.snapshot import FloorSnapshot, UnknownTeam, floor_snapshot, snapshot_json
+from floorapp.identity import UnknownSupervisor, resolve_actor
+from floorapp.services.scope import OutOfScope, load_scope, refuse
+from floorapp.snapshot import (
+    FloorSnapshot,
+    UnknownTeam,
+    floor_snapshot,
+    resolve_team,
+    snapshot_json,
+)
 
 EXIT_USAGE = 2
 _STATE_STYLE = {"available": "green", "on_call": "cyan", "after_call": "yellow",
@@ -109,12 +116,26 @@ def render(snap: FloorSnapshot, tz: ZoneInfo, console: Console) -> None:
 
 
 def cmd_status(ctx: AppContext, args: argparse.Namespace) -> int:
+    # The same door as the console: an unknown name is refused, a team leader sees their teams.
     try:
-        snap = floor_snapshot(ctx.engine, now=ctx.clock.now(), team=args.team,
-                              scope=load_scope(ctx.engine, ctx.actor))
+        resolve_actor(ctx.engine, ctx.actor)
+    except UnknownSupervisor as exc:
+        print(f"floorapp: {exc}", file=sys.stderr)
+        return 1
+    scope = load_scope(ctx.engine, ctx.actor)
+    try:
+        team = resolve_team(ctx.engine, args.team) if args.team is not None else None
+        if team is not None and not scope.allows_team(team):
+            raise refuse(ctx.engine, now=ctx.clock.now(), actor=ctx.actor,
+                         action="status.team", target_kind="team", target_id=team, team=team)
+        snap = floor_snapshot(ctx.engine, now=ctx.clock.now(), team=args.team, scope=scope)
     except UnknownTeam as exc:
         print(f"floorapp status: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OutOfScope:
+        print(f"floorapp status: team {args.team} is not one of yours ({ctx.actor})",
+              file=sys.stderr)
+        return 1
     tz = ctx.settings.timezone
     if args.json:
         try:

@@ -1,9 +1,8 @@
 """Who may see and act on what: enforced here, in the service layer, for every route.
 
 A floor manager sees every team; a team leader sees the teams they lead. Someone who is
-not a supervisor record sees every team only on a local terminal (the operator of a new
-install, the demo); over SSH they see nothing — the console refuses them before this, and
-this keeps any other route shut too. Every refusal is audited.
+not a supervisor record sees nothing — except on a brand-new floor with no supervisors at
+all, opened locally, where the first user sets things up. Every refusal is audited.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, Engine, false, select, true
+from sqlalchemy import ColumnElement, Connection, Engine, false, func, select, true
 
 from db.engine import read_tx, run_write
 from db.models import Supervisor, SupervisorRole, SupervisorTeam
@@ -52,7 +51,10 @@ def scope_of(conn: Connection, supervisor: str) -> Scope:
     row = conn.execute(select(Supervisor.role).where(
         Supervisor.id == supervisor, Supervisor.active.is_(True))).first()
     if row is None:
-        return Scope(supervisor, all_teams=not over_ssh(), teams=frozenset())
+        # Only a brand-new floor (no supervisors yet) opened locally is open to anyone:
+        # the same rule the console applies at the door (floorapp.identity).
+        empty = conn.execute(select(func.count()).select_from(Supervisor)).scalar_one() == 0
+        return Scope(supervisor, all_teams=empty and not over_ssh(), teams=frozenset())
     teams = frozenset(conn.execute(
         select(SupervisorTeam.team_id).where(SupervisorTeam.supervisor_id == supervisor)
     ).scalars())

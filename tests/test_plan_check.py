@@ -98,7 +98,7 @@ def test_missing_required_fields_are_named() -> None:
 def test_examples_are_valid() -> None:
     root = Path(__file__).parent.parent / "examples"
     for name in ("plan-315.toml", "plan-517.toml"):
-        plan = parse_plan_text((root / name).read_text(), {"billing", "mobile", "broadband"})
+        plan = parse_plan_text((root / name).read_text(), {"投诉处理组", "移动业务组", "宽带一组"})
         assert plan.periods and plan.requirements and plan.care_items
 
 
@@ -144,3 +144,11 @@ def test_import_refuses_an_invalid_plan_and_stores_nothing(engine, db_url, tmp_p
     assert main(["--db", db_url, "plan", "import", str(bad)]) == 1
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(PlanVersion)).scalar() == 0
+
+
+def test_example_roster_and_plans_work_together(db_url: str, capsys) -> None:
+    """What a new centre tries first: load the sample roster, check the sample plans."""
+    root = Path(__file__).resolve().parents[1] / "examples"
+    assert main(["--db", db_url, "roster", "import", str(root / "roster.csv")]) == 0
+    for name in ("plan-315.toml", "plan-517.toml"):
+        assert main(["--db", db_url, "plan", "check", str(root / name)]) == 0, capsys.readouterr()

@@ -134,6 +134,7 @@ SCHEMA: dict[EventKind, tuple[bool, bool, tuple[str, ...], tuple[str, ...]]] = {
 
 _KINDS = {k.value: k for k in EventKind}
 _RAW_DECODE = json.JSONDecoder().raw_decode
+_FROMISO = datetime.fromisoformat
 # Per type: every field it may carry, with its checker.
 _ALLOWED: dict[EventKind, dict[str, Checker]] = {
     kind: {name: FIELDS[name] for name in (*required, *optional)}
@@ -188,7 +189,13 @@ class JsonlParser:
         raw_ts = obj.get("ts")
         if raw_ts is None:
             raise FieldError("ts", "missing")
-        ts = parse_ts(raw_ts)
+        # parse_ts() without its checks for the usual case: a valid time already in UTC.
+        try:
+            ts = _FROMISO(raw_ts) if type(raw_ts) is str else None
+        except ValueError:
+            ts = None
+        if ts is None or ts.tzinfo is not UTC:
+            ts = parse_ts(raw_ts)
         needs_agent, needs_call, required, _ = SCHEMA[kind]
         agent = obj.get("agent")
         if agent is not None:

@@ -68,10 +68,23 @@ def _list(ctx: AppContext, args: argparse.Namespace) -> int:
         print(json.dumps([r.__dict__ | {"teams": list(r.teams)} for r in rows],
                          ensure_ascii=False, indent=2))
         return 0
+    if not rows:
+        print("no supervisors yet: floorapp supervisors add ID --name NAME --team TEAM")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    # rich measures double-width characters, so Chinese names and teams stay aligned.
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col in ("id", "name", "role", "teams", "keys", ""):
+        table.add_column(col)
     for r in rows:
-        state = "" if r.active else "  (removed)"
-        print(f"{r.id:<16} {r.role:<14} {','.join(r.teams) or '-':<20} keys={r.keys}  "
-              f"{r.name}{state}")
+        table.add_row(Text(r.id), Text(r.name), r.role.replace("_", " "),
+                      Text(", ".join(r.teams) or "all" if r.role == "floor_manager"
+                           else ", ".join(r.teams) or "-"),
+                      str(r.keys), "" if r.active else "removed")
+    Console(highlight=False).print(table)
     return 0
 
 

@@ -355,7 +355,13 @@ class Grid(ScrollView, can_focus=True):
                 cell.pad_left(gap)
             else:
                 cell.pad_right(gap)
-        return [Segment(" "), *cell.render(self.app.console, end=""), Segment(" ")]
+        console = self.app.console
+        segments = cell.render(console, end="")
+        if cell.style:
+            # Text.render leaves a span-less Text's own style off (rich applies it one level
+            # up): without this every state colour and warning style was lost.
+            segments = Segment.apply_style(segments, console.get_style(cell.style))
+        return [Segment(" "), *segments, Segment(" ")]
 
     def _row_segments(self, key: str, cursor: bool) -> list[Segment]:
         cells = self.rows[key]

@@ -48,6 +48,11 @@ class FloorHeader(Widget):
         wide = self.size.width >= 120
         now = self.now
         f = self.figures
+        # Under NO_COLOR Textual greys every colour by its brightness: red on the panel came
+        # out dark grey on dark grey. Alarms then stand out by reverse video instead.
+        mono = bool(getattr(self.app, "no_color", False))
+        alarm = "bold reverse" if mono else "bold red"
+        accent = "bold" if mono else "bold magenta"
         line1 = Text()
         if now is not None:
             line1.append(now.astimezone(self.tz).strftime("%H:%M:%S"), style="bold")
@@ -58,14 +63,14 @@ class FloorHeader(Widget):
         for state in AgentState:
             n = f.by_state.get(state, 0)
             label = cells.STATE_WORDS[state] if wide else SHORT[state]
-            line1.append(f"{label} ", style=cells.STATE_STYLES[state])
+            line1.append(f"{label} ", style="" if mono else cells.STATE_STYLES[state])
             line1.append(f"{n}  ", style="bold")
         line1.append("waiting " if wide else "wait ")
-        line1.append(str(f.calls_waiting), style="bold red" if f.calls_waiting >= 5 else "bold")
+        line1.append(str(f.calls_waiting), style=alarm if f.calls_waiting >= 5 else "bold")
         if f.longest_call_since is not None and now is not None:
             line1.append("  longest call " if wide else "  long ")
             secs = (now - f.longest_call_since).total_seconds()
-            style = "bold red" if secs >= cells.LONG_CALL_SECONDS else "bold"
+            style = alarm if secs >= cells.LONG_CALL_SECONDS else "bold"
             line1.append(cells.duration(secs), style=style)
             if wide and f.longest_call_agent:
                 line1.append(" ")
@@ -74,21 +79,21 @@ class FloorHeader(Widget):
         line2.append("flags ")
         line2.append(str(f.open_flags), style="bold")
         if f.unhandled_flags:
-            line2.append(f" ({f.unhandled_flags} new)", style="bold red")
+            line2.append(f" ({f.unhandled_flags} new)", style=alarm)
         line2.append("  esc ")
         line2.append(str(f.open_escalations), style="bold")
         past = f.past_deadline if self.past_now is None else self.past_now
         if past:
-            line2.append(f" ({past} LATE)", style="bold white on red")
+            line2.append(f" ({past} LATE)", style="bold reverse" if mono else "bold white on red")
         sl = f.service_level
         line2.append("  SL ")
         line2.append("—" if sl is None else f"{sl:.0%}",
-                     style="bold" if sl is None or sl >= 0.8 else "bold red")
+                     style="bold" if sl is None or sl >= 0.8 else alarm)
         line2.append("  aband ")
         line2.append(str(f.abandoned), style="bold")
         if f.guarantee:
             line2.append("  ")
-            line2.append(f.guarantee, style="bold magenta")
+            line2.append(f.guarantee, style=accent)
         line2.append("  ")
         line2.append(f"as {self.who}", style="dim")
         if self.scope:

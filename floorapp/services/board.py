@@ -481,7 +481,7 @@ class BoardReader:
         for offered_at, answered_at in conn.execute(
             select(type_coerce(Call.offered_at, String), type_coerce(Call.answered_at, String))
             .where(Call.offered_at >= self._sl_upto, Call.offered_at < settled)
-        ).all():
+        ):  # streamed: the first read is the whole day's calls
             offered += 1
             if answered_at is not None and (
                     _aware(answered_at) - _aware(offered_at) <= limit):  # type: ignore[operator]

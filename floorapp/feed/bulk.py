@@ -45,7 +45,9 @@ def _fast_time(proc: Callable[[Any], Any]) -> tuple[Callable[[Any], Any], bool]:
         if type(v) is datetime and v.tzinfo is not None:
             if v.tzinfo is not UTC:
                 v = v.astimezone(UTC)
-            return v.isoformat(" ", "microseconds")[:-6]  # drop "+00:00"
+            # isoformat(" ", "microseconds") without its "+00:00", a third quicker.
+            return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031 (f-string: 2x slower)
+                v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
         return proc(v)
 
     def as_naive(v: Any) -> Any:

@@ -179,7 +179,7 @@ async def test_claim_assign_next_tier_note_resolve_history(floor: AppContext,
         await until(pilot, lambda: "History" in screen_text(app), "the history screen")
         assert INJECTION in screen_text(app)
         await pilot.press("escape")
-    actions = [h.action for h in esc.history(floor, "x", 1)]
+    actions = [h.action for h in esc.history(floor, "fm.zhou", 1)]
     assert actions == ["claimed", "assigned", "handed_off", "note", "resolved"]
 
 

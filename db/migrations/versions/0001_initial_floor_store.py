@@ -58,7 +58,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('call', schema=None) as batch_op:
         batch_op.create_index('ix_call_agent_offered', ['agent_id', 'offered_at'], unique=False)
-        batch_op.create_index('ix_call_offered', ['offered_at'], unique=False)
+        batch_op.create_index('ix_call_offered_answered', ['offered_at', 'answered_at'], unique=False)
         batch_op.create_index('ix_call_outcome_offered', ['outcome', 'offered_at'], unique=False)
 
     op.create_table('feed_cursor',
@@ -292,7 +292,7 @@ def downgrade() -> None:
     op.drop_table('feed_cursor')
     with op.batch_alter_table('call', schema=None) as batch_op:
         batch_op.drop_index('ix_call_outcome_offered')
-        batch_op.drop_index('ix_call_offered')
+        batch_op.drop_index('ix_call_offered_answered')
         batch_op.drop_index('ix_call_agent_offered')
 
     op.drop_table('call')

@@ -76,6 +76,14 @@ class FloorHeader(Widget):
                 line1.append(" ")
                 line1.append(f.longest_call_agent)  # appended as plain text, never markup
         line2 = Text()
+        quiet = f.feed_quiet_for(now) if now is not None else None
+        if f.last_event_at is None:
+            line2.append("no feed yet", style="bold" if mono else "bold yellow")
+            line2.append("  ")
+        elif quiet is not None:
+            # Nothing from the feed for a while: say so first, before any figure is trusted.
+            line2.append(f"FEED QUIET {cells.duration(quiet)}", style=alarm)
+            line2.append("  ")
         line2.append("flags ")
         line2.append(str(f.open_flags), style="bold")
         if f.unhandled_flags:

@@ -9,6 +9,7 @@ import sys
 import textwrap
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -298,3 +299,26 @@ async def test_help_and_command_palette(floor: AppContext, engine: Engine) -> No
         await pilot.press("enter")
         await settle(pilot)
         assert one(engine, select(Flag.status)).status == "acknowledged"  # type: ignore[attr-defined]
+
+
+@sync
+async def test_a_silent_feed_is_announced_not_mistaken_for_a_quiet_floor(
+        floor: AppContext, engine: Engine) -> None:
+    from sqlalchemy import insert
+
+    from db.engine import run_write
+    from db.models import FeedEventRow
+
+    async with console(floor) as (app, pilot):
+        assert "no feed yet" in screen_text(app).splitlines()[1]
+        last = floor.clock.now() - timedelta(minutes=5)
+        run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
+            key="k1", source="feed", line_no=1, ts=last, kind="state", agent_id="1001")))
+        await settle(pilot)
+        assert "FEED QUIET 5:00" in screen_text(app).splitlines()[1]
+        run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
+            key="k2", source="feed", line_no=2, ts=floor.clock.now(), kind="state",
+            agent_id="1001")))
+        await settle(pilot)
+        line = screen_text(app).splitlines()[1]
+        assert "FEED QUIET" not in line and "no feed yet" not in line

@@ -25,6 +25,7 @@ from db.models import (
     Call,
     Escalation,
     EscalationStatus,
+    FeedEventRow,
     Flag,
     FlagStatus,
     Team,
@@ -67,6 +68,11 @@ class AgentRow:
     flag_status: str | None
 
 
+# A live floor of any size produces events every few seconds; two minutes of silence
+# means the feed (or the floor service) has stopped, and every figure is going stale.
+FEED_QUIET_AFTER = timedelta(minutes=2)
+
+
 @dataclass(frozen=True)
 class FloorFigures:
     as_of: datetime
@@ -82,6 +88,15 @@ class FloorFigures:
     answered_in_time: int
     abandoned: int
     guarantee: str | None = None
+    last_event_at: datetime | None = None  # the newest feed event: a dead feed must not
+    # pass for a quiet floor
+
+    def feed_quiet_for(self, now: datetime) -> float | None:
+        """Seconds since the newest feed event, once that is past FEED_QUIET_AFTER."""
+        if self.last_event_at is None:
+            return None
+        quiet = (now - self.last_event_at).total_seconds()
+        return quiet if quiet >= FEED_QUIET_AFTER.total_seconds() else None
 
     @property
     def service_level(self) -> float | None:
@@ -438,6 +453,9 @@ class BoardReader:
             open_escalations=len(self.open_escalations), past_deadline=past,
             offered=self._sl_offered, answered_in_time=self._sl_in_time, abandoned=abandoned,
             guarantee=self._guarantee(now),
+            # By primary key: one index step however long the feed has run.
+            last_event_at=conn.execute(
+                select(FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)).scalar(),
         )
 
     def _guarantee(self, now: datetime) -> str | None:

@@ -178,8 +178,7 @@ class AgentBoard(LiveTable):
         rows = sorted((a for a in self.model.values() if self.matches(a)),
                       key=lambda a: self.sort_keys[a.id])
         self.add_rows_unbuilt(a.id for a in rows)
-        if keep is not None:
-            self.select_key(keep)
+        self.keep_cursor(keep)
 
     def resort(self, moved: set[str] | None = None) -> None:
         """Re-order rows (only ``moved`` changed place, when given); the cursor stays on the
@@ -188,8 +187,7 @@ class AgentBoard(LiveTable):
             return
         keep = self.cursor_key()
         self.order_by(self.sort_keys.__getitem__, moved)
-        if keep is not None:
-            self.select_key(keep, scroll=False)
+        self.keep_cursor(keep, scroll=False)
 
     # --- actions (the app does the work; the board knows which agent) --------------------
 

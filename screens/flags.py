@@ -69,8 +69,7 @@ class ItemTable(LiveTable):
             return
         for item in sorted(self.model.values(), key=self.order):
             self.add_row(*[self.cell(item, c.key) for c in self.shown], key=str(item.id))
-        if keep is not None:
-            self.select_key(keep)
+        self.keep_cursor(keep)
 
     def resort(self) -> None:
         if not self.row_count:
@@ -79,8 +78,7 @@ class ItemTable(LiveTable):
         model = self.model
         first = self.shown[0].key
         self.sort(first, key=lambda cell: self.order(model[str(cell.row_id)]))
-        if keep is not None:
-            self.select_key(keep, scroll=False)
+        self.keep_cursor(keep, scroll=False)
 
     def selected(self) -> Any | None:
         key = self.cursor_key()

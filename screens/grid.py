@@ -62,6 +62,9 @@ class Grid(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # Until the user moves the cursor it stays on the top row: the agent who most needs
+        # attention, always on screen. After that it follows the row the user chose.
+        self.follow_top = True
         self._columns: list[_Column] = []
         self._order: list[str] = []
         # Row key -> position, rebuilt only when asked for after the order changed: a tick
@@ -296,25 +299,32 @@ class Grid(ScrollView, can_focus=True):
         self._refresh_row(new)
 
     def action_cursor_up(self) -> None:
+        self.follow_top = False
         self.move_cursor(row=self.cursor_row - 1)
 
     def action_cursor_down(self) -> None:
+        self.follow_top = False
         self.move_cursor(row=self.cursor_row + 1)
 
     def action_page_up(self) -> None:
+        self.follow_top = False
         self.move_cursor(row=self.cursor_row - self._page)
 
     def action_page_down(self) -> None:
+        self.follow_top = False
         self.move_cursor(row=self.cursor_row + self._page)
 
     def action_first(self) -> None:
+        self.follow_top = True
         self.move_cursor(row=0)
 
     def action_last(self) -> None:
+        self.follow_top = False
         self.move_cursor(row=len(self._order) - 1)
 
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
+            self.follow_top = False
             self.move_cursor(row=int(self.scroll_y) + event.y - 1, scroll=False)
 
     def on_focus(self) -> None:

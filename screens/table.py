@@ -69,8 +69,7 @@ class LiveTable(Grid):
         for c in cols:
             self.add_column(Text(c.label), width=c.width, key=c.key)
         self.rebuild_rows()
-        if keep is not None:
-            self.select_key(keep)
+        self.keep_cursor(keep)
         return True
 
     def on_resize(self) -> None:
@@ -126,6 +125,13 @@ class LiveTable(Grid):
 
     def cursor_key(self) -> str | None:
         return self.row_key_at(self.cursor_row)
+
+    def keep_cursor(self, key: str | None, *, scroll: bool = True) -> None:
+        """After rows moved: back on the top row if the user never moved, else on ``key``."""
+        if self.follow_top:
+            self.move_cursor(row=0, scroll=scroll)
+        elif key is not None:
+            self.select_key(key, scroll=scroll)
 
     def select_key(self, key: str, *, scroll: bool = True) -> None:
         try:

@@ -322,3 +322,36 @@ async def test_a_silent_feed_is_announced_not_mistaken_for_a_quiet_floor(
         await settle(pilot)
         line = screen_text(app).splitlines()[1]
         assert "FEED QUIET" not in line and "no feed yet" not in line
+
+
+@sync
+async def test_untouched_cursor_stays_on_the_top_row_as_the_order_changes(
+        floor: AppContext, engine: Engine) -> None:
+    from sqlalchemy import update as sa_update
+
+    from db.engine import run_write
+    from db.models import Agent
+    from floorapp.services import flags as flag_service
+
+    def calm_down(agent_id: str) -> None:
+        """The agent's flag is resolved and their call ends: they drop down the board."""
+        fid = next(f.id for f in flag_service.open_flags(floor, "fm.zhou") if f.agent_id ==
+                   agent_id) if agent_id == "1001" else None
+        if fid is not None:
+            flag_service.resolve(floor, "fm.zhou", fid, "all good")
+        run_write(engine, lambda c: c.execute(sa_update(Agent).where(Agent.id == agent_id).values(
+            state="available", current_call_id=None, state_since=floor.clock.now(),
+            updated_at=floor.clock.now())))
+
+    async with console(floor) as (app, pilot):
+        assert (app.board.cursor_row, app.board.cursor_key()) == (0, "1001")
+        calm_down("1001")
+        await settle(pilot)
+        # Nobody chose 1001: the cursor stays on the top row, on screen, on whoever is there.
+        assert app.board.cursor_row == 0 and app.board.cursor_key() != "1001"
+        await pilot.press("down")  # the supervisor chooses an agent...
+        chosen = app.board.cursor_key()
+        assert chosen is not None
+        calm_down(chosen)
+        await settle(pilot)
+        assert app.board.cursor_key() == chosen  # ...and the cursor follows them

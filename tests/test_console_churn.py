@@ -42,8 +42,10 @@ def test_board_stays_in_order_under_churn(tmp_path: Path) -> None:
         async with app.run_test(size=(120, 30)) as pilot:
             await until(pilot, lambda: app.loaded and app.board.row_count == AGENTS, "load")
             board = app.board
-            board.move_cursor(row=12)
+            for _ in range(12):  # the supervisor picks an agent: the cursor follows them now
+                await pilot.press("down")
             await pilot.pause()
+            assert board.cursor_row == 12
             on = board.cursor_key()
             top = int(board.scroll_y)
             for round_ in range(6):

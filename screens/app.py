@@ -557,21 +557,26 @@ class FloorApp(App[None]):
                        for s in sups]
 
             def chosen(to: object) -> None:
-                if to is not None:
-                    self.perform(f"Escalation #{e.id} assigned to {to}",
-                                 lambda: esc_service.assign(self.ctx, self.actor, e.id, str(to)))
+                if to is None:
+                    return
+
+                def override(reason: str) -> None:
+                    self.perform(f"Escalation #{e.id} assigned to {to} (override)",
+                                 lambda: esc_service.assign(self.ctx, self.actor, e.id, str(to),
+                                                            override_reason=reason))
+
+                self.perform(f"Escalation #{e.id} assigned to {to}",
+                             lambda: esc_service.assign(self.ctx, self.actor, e.id, str(to)),
+                             on_error=self._handoff_override(override))
 
             self.push_screen(ChoiceDialog(f"Assign escalation #{e.id} to", choices), chosen)
 
         self.run_worker(load, thread=True, group="action", exit_on_error=False)
 
-    def action_next_tier(self) -> None:
-        e = self.current_escalation()
-        if e is None:
-            return
-        target = TIER_NAMES.get(e.tier + 1, "beyond the complaint desk")
+    def _handoff_override(self, retry: Callable[[str], None]) -> Callable[[ServiceError], bool]:
+        """On a refused hand-off, a floor manager is offered the override (with a reason)."""
 
-        def override(exc: ServiceError) -> bool:
+        def on_error(exc: ServiceError) -> bool:
             if not isinstance(exc, HandoffLimit):
                 return False
             if self.actor_info is None or not self.actor_info.is_floor_manager:
@@ -579,19 +584,34 @@ class FloorApp(App[None]):
 
             def reason_given(reason: object) -> None:
                 if reason:
-                    self.perform(f"Escalation #{e.id} handed to {target} (override)",
-                                 lambda: esc_service.next_tier(self.ctx, self.actor, e.id,
-                                                               override_reason=str(reason)))
+                    retry(str(reason))
 
             self.push_screen(NoteDialog(f"{exc}\nAs floor manager you may override: "
                                         "give the reason (escape: leave it)"), reason_given)
             return True
 
+        return on_error
+
+    def action_next_tier(self) -> None:
+        e = self.current_escalation()
+        if e is None:
+            return
+        if e.tier >= max(TIER_NAMES):
+            self.notify(f"Escalation #{e.id} is at the complaint desk, the last line: "
+                        "resolve it there.", markup=False)
+            return
+        target = TIER_NAMES[e.tier + 1]
+
+        def override(reason: str) -> None:
+            self.perform(f"Escalation #{e.id} handed to {target} (override)",
+                         lambda: esc_service.next_tier(self.ctx, self.actor, e.id,
+                                                       override_reason=reason))
+
         def confirmed(yes: object) -> None:
             if yes:
                 self.perform(f"Escalation #{e.id} handed to {target}",
                              lambda: esc_service.next_tier(self.ctx, self.actor, e.id),
-                             on_error=override)
+                             on_error=self._handoff_override(override))
 
         self.push_screen(ConfirmDialog(f"Hand escalation #{e.id} ({e.handoffs} hand-offs so "
                                        f"far) to {target}?"), confirmed)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 FULL, QUICK = 200_000, 50_000
-BATCH = 5000
+BATCH = 20_000  # what `floorapp ingest` uses for a file
 T_START = datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # a Monday night shift onwards
 
 

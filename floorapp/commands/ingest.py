@@ -41,7 +41,9 @@ def register(sub: Any) -> None:
                    help="keep reading as the file grows, across rotation (like tail -F); "
                         "resumes where the last run stopped")
     p.add_argument("--no-rules", action="store_true", help="do not run the distress rules")
-    p.add_argument("--batch-size", type=int, default=5000, help=argparse.SUPPRESS)
+    # Larger batches load files faster (fewer commits); a followed feed is flushed every
+    # half second anyway, so a live floor never waits for a batch to fill.
+    p.add_argument("--batch-size", type=int, default=20_000, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
 
 

@@ -464,6 +464,12 @@ class FloorApp(App[None]):
             self.notify("No agent selected.", markup=False)
             return
         name = self.agent_name(agent_id)
+        row = self.board.model.get(agent_id)
+        on_call = row is not None and row.call_started is not None
+        what = f"{name}'s call" if on_call else f"{name} (no call in progress)"
+
+        def minutes(severity: str) -> str:
+            return f"{int(self.ctx.settings.deadline(1, severity).total_seconds() // 60)} min"
 
         def severity_chosen(severity: object) -> None:
             if severity is None:
@@ -476,14 +482,15 @@ class FloorApp(App[None]):
                                      self.ctx, self.actor, agent_id, str(reason), tier=1,
                                      severity=str(severity)), then=then)
 
-            self.push_screen(NoteDialog(f"Escalate {name}'s call ({severity}): the reason"),
+            self.push_screen(NoteDialog(f"Escalate {what} ({severity}): the reason"),
                              reason_given)
 
-        self.push_screen(ChoiceDialog(f"Open an escalation for {name}'s call: how severe?",
-                                      [("light", "light: routine, no dispute"),
-                                       ("medium", "medium: disputed, hard, long"),
-                                       ("high", "high: a risk case (15 minutes)")]),
-                         severity_chosen)
+        self.push_screen(ChoiceDialog(
+            f"Open an escalation for {what}: how severe?",
+            [("light", f"light: routine, no dispute (deadline {minutes('light')})"),
+             ("medium", f"medium: disputed, hard, long (deadline {minutes('medium')})"),
+             ("high", f"high: a risk case (deadline {minutes('high')})")]),
+            severity_chosen)
 
     # --- flag actions -----------------------------------------------------------------------
 

@@ -144,3 +144,11 @@ def test_progress_bar_on_a_terminal_only(db_url: str, monkeypatch: pytest.Monkey
     os.close(master)
     text = out.decode("utf-8", "replace")
     assert "━" in text and "0 accepted, 269 duplicates" in text
+
+
+def test_an_empty_file_is_nothing_to_do_not_an_error(db_url: str, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "queue_log"
+    empty.write_text("")
+    assert main(["--db", db_url, "ingest", str(empty)]) == 0
+    assert "empty file" in capsys.readouterr().err

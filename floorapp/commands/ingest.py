@@ -116,6 +116,9 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
             _err(f"floorapp ingest: {display}: not a regular file")
             return EXIT_UNUSABLE
         source = str(path.resolve())
+        if not args.follow and path.stat().st_size == 0:
+            _err(f"floorapp ingest: {display}: empty file: 0 accepted, 0 rejected")
+            return EXIT_OK
         try:
             fmt = fmt or pipeline.sniff_file(path)
         except OSError as exc:

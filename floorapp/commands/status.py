@@ -52,6 +52,11 @@ def _clock(value: datetime | None, tz: ZoneInfo) -> str:
     return "" if value is None else value.astimezone(tz).strftime("%H:%M:%S")
 
 
+def _words(code: str) -> str:
+    """A stored code as a person reads it (``on_call`` -> ``on call``); JSON keeps the code."""
+    return code.replace("_", " ")
+
+
 def render(snap: FloorSnapshot, tz: ZoneInfo, console: Console) -> None:
     now = snap.at
     counts = snap.state_counts()
@@ -60,7 +65,7 @@ def render(snap: FloorSnapshot, tz: ZoneInfo, console: Console) -> None:
     if snap.team:
         head.append(f"  team {snap.team}")
     console.print(head)
-    summary = "  ".join(f"{k} {v}" for k, v in counts.items())
+    summary = "  ".join(f"{_words(k)} {v}" for k, v in counts.items())
     summary += f"  | waiting {snap.calls_waiting}"
     if snap.longest_wait_since is not None:
         summary += f" (longest {_dur(now - snap.longest_wait_since)})"
@@ -72,7 +77,7 @@ def render(snap: FloorSnapshot, tz: ZoneInfo, console: Console) -> None:
     for col in ("id", "name", "team", "state", "since", "for", "call"):
         agents.add_column(col)
     for a in snap.agents:
-        state = a.state + (f" ({a.reason})" if a.reason else "")
+        state = _words(a.state) + (f" ({a.reason})" if a.reason else "")
         call = ""
         if a.call is not None:
             call = a.call.id
@@ -93,7 +98,7 @@ def render(snap: FloorSnapshot, tz: ZoneInfo, console: Console) -> None:
             flags.add_column(col)
         for f in snap.flags:
             status = f.status + (" (condition ended)" if f.condition_ended else "")
-            kind = f.kind + (f" x{f.count}" if f.count > 1 else "")
+            kind = _words(f.kind) + (f" x{f.count}" if f.count > 1 else "")
             flags.add_row(_t(f.id), _t(f"{f.agent_name} ({f.agent})"), _t(kind),
                           _t(f.severity, _SEVERITY_STYLE.get(f.severity, "")), _t(status),
                           _t(_clock(f.raised_at, tz)), _t(f.detail))

@@ -14,7 +14,11 @@ from textual.widgets import Static
 from screens.board import AgentBoard
 from screens.detail import AgentDetailScreen, EscalationDetailScreen
 from screens.flags import FlagTable
+from screens.measures import MeasuresScreen
+from screens.period import PeriodPanel
 from screens.queues import QueueTable
+from screens.reminders import RemindersPanel
+from screens.sensitive import SensitiveRosterScreen
 
 
 def _keys(binding: Binding) -> str:
@@ -31,6 +35,10 @@ def help_text(app_bindings: list[Binding]) -> Text:
         ("Agent board", AgentBoard.BINDINGS),  # type: ignore[list-item]
         ("Distress flags", FlagTable.BINDINGS),  # type: ignore[list-item]
         ("Escalation queues", QueueTable.BINDINGS),  # type: ignore[list-item]
+        ("Reminders (7)", RemindersPanel.BINDINGS),  # type: ignore[list-item]
+        ("Guarantee period (8)", PeriodPanel.BINDINGS),  # type: ignore[list-item]
+        ("Sensitive customers (S)", SensitiveRosterScreen.BINDINGS),  # type: ignore[list-item]
+        ("Flag measures (M)", MeasuresScreen.BINDINGS),  # type: ignore[list-item]
         ("Agent detail", AgentDetailScreen.BINDINGS),
         ("Escalation history", EscalationDetailScreen.BINDINGS),
     ]

@@ -286,6 +286,7 @@ async def test_help_and_command_palette(floor: AppContext, engine: Engine) -> No
         await pilot.pause()
         text = screen_text(app)
         assert "Claim" in text and "Next tier" in text and "command palette" in text
+        assert "Snooze" in text and "Nominate" in text  # reminders and period keys too
         await pilot.press("escape", "ctrl+p")
         await pilot.pause()
         await type_text(pilot, "flag acknowledge")

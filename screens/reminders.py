@@ -87,6 +87,7 @@ class RemindersPanel(Widget):
         self.view: svc.OpenReminders | None = None
         self._seen: set[tuple[int, str]] | None = None  # (id, state) already notified
         self._rows: list[tuple[Any, ...]] = []
+        self._acted_on: int | None = None  # the reminder an action just handled
         self.loaded = False
 
     def compose(self) -> ComposeResult:
@@ -140,6 +141,7 @@ class RemindersPanel(Widget):
         if shape != self._rows:
             table = self.query_one("#rem-table", DataTable)
             cursor = self.selected_id()
+            row_before = table.cursor_row
             table.clear()
             for r in rows:
                 word, style = STATE_STYLE.get(r.state, (r.state, ""))
@@ -148,8 +150,13 @@ class RemindersPanel(Widget):
                 table.add_row(Text(word, style=style), Text(when), Text(r.title),
                               Text(r.team_id or ""), Text(r.warning or r.detail or ""),
                               key=str(r.id))
-            if cursor is not None and any(r.id == cursor for r in rows):
+            if cursor is not None and cursor == self._acted_on and rows:
+                # The reminder just handled moved (snoozed to the end) or went: the cursor
+                # stays where it was, on the next one, so d/s/k never hit the same one twice.
+                table.move_cursor(row=min(row_before, len(rows) - 1))
+            elif cursor is not None and any(r.id == cursor for r in rows):
                 table.move_cursor(row=table.get_row_index(str(cursor)))
+            self._acted_on = None
             self._rows = shape
         coming = self.query_one("#rem-coming", Static)
         lines = Text("coming next: " if view.coming else "coming next: nothing in the plan")
@@ -176,8 +183,12 @@ class RemindersPanel(Widget):
 
     # --- actions ----------------------------------------------------------------------
 
-    @work(thread=True, exit_on_error=False)
     def _run(self, fn: Any, ok: str) -> None:
+        self._acted_on = self.selected_id()
+        self._run_worker(fn, ok)
+
+    @work(thread=True, exit_on_error=False)
+    def _run_worker(self, fn: Any, ok: str) -> None:
         try:
             fn()
         except ServiceError as exc:

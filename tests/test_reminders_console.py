@@ -111,6 +111,32 @@ def test_the_panel_can_run_this_consoles_scheduler(ctx: AppContext, engine) -> N
     asyncio.run(run())
 
 
+def test_after_a_snooze_the_cursor_is_on_the_next_reminder(ctx: AppContext, engine) -> None:
+    seed_floor(engine)
+    load_test_plan(engine, ctx.clock.now())
+    host = SchedulerHost(engine, Settings(), ctx.clock, holder_id="other-console",
+                         use_apscheduler=False)
+
+    async def run() -> None:
+        screen = RemindersScreen(ctx, "boss", poll_interval=0.1)
+        app = _Host(screen)
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = screen.panel
+            table = panel.query_one(DataTable)
+            host.step()
+            await _until(pilot, lambda: table.row_count == 2, "both teams' patrols")
+            table.focus()
+            first, second = (_cell_texts(table)[i][3] for i in (0, 1))
+            await pilot.press("s", "1")  # snooze the first 5 minutes: it goes to the end
+            await _until(pilot, lambda: _cell_texts(table)[0][0] != "due"
+                         or _cell_texts(table)[1][0] == "snoozed", "the snooze")
+            await pilot.pause(0.3)
+            # The cursor is on the reminder that is now first, not on the snoozed one.
+            assert _cell_texts(table)[table.cursor_row][3] == second != first
+
+    asyncio.run(run())
+
+
 def test_period_panel_shows_targets_and_patrols(ctx: AppContext, engine) -> None:
     seed_floor(engine)
     load_test_plan(engine, ctx.clock.now())

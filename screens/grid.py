@@ -12,6 +12,7 @@ All cells are ``rich.text.Text`` (outside text is never parsed as markup).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -249,9 +250,21 @@ class Grid(ScrollView, can_focus=True):
         if moved is not None and len(moved) * 2 < len(order):
             rows = self.rows
             rest = [k for k in order if k not in moved]
-            rest.extend(k for k in moved if k in rows)
-            order[:] = rest
-        order.sort(key=key)
+            placed = sorted((k for k in moved if k in rows), key=key)
+            # Each moved row is placed by binary search: a full sort compared (and fetched
+            # from all over memory) the keys of every row, ~5 ms at 10,000 rows. After equal
+            # keys, as the stable sort of rest + moved put them.
+            out: list[str] = []
+            lo = 0
+            for k in placed:
+                at = bisect_right(rest, key(k), lo, key=key)
+                out.extend(rest[lo:at])
+                out.append(k)
+                lo = at
+            out.extend(rest[lo:])
+            order[:] = out
+        else:
+            order.sort(key=key)
         self._order_changed()
         self.refresh()
 

@@ -142,6 +142,10 @@ class AgentBoard(LiveTable):
         on_screen = self.rows_on_screen() if shown else {}
         moved: set[str] = set()
         drop: list[str] = []
+        # Bound once: a busy second at 10,000 agents runs this loop a thousand times.
+        matches = None if self.team_filter is None and self.state_filter is None and \
+            not self.search else self.matches
+        mark_stale, put, add_moved = self.mark_stale, self.put, moved.add
         for a in changed:
             aid = a.id
             old = model.get(aid)
@@ -151,14 +155,14 @@ class AgentBoard(LiveTable):
             sort_keys[aid] = new_key
             if not shown:
                 continue
-            if self.matches(a):
+            if matches is None or matches(a):
                 present = aid in rows
                 if was != new_key or not present:
-                    moved.add(aid)
+                    add_moved(aid)
                 if present and aid not in on_screen:
-                    self.mark_stale(aid)
+                    mark_stale(aid)
                 else:
-                    self.put(aid, a, old if present else None)
+                    put(aid, a, old if present else None)
             elif aid in rows:
                 drop.append(aid)
         if full:

@@ -147,7 +147,7 @@ class FloorApp(App[None]):
             t.now = now
         self.query_one(FloorHeader).tick(now)
         self.board.focus()
-        self.set_interval(1.0, self._second)
+        self.second_timer = self.set_interval(1.0, self.second)
         self._start_poll()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -181,8 +181,9 @@ class FloorApp(App[None]):
 
     # --- live refresh -------------------------------------------------------------------
 
-    def _second(self) -> None:
-        """Refresh, and tick with the refresh's result; tick alone if a refresh is stuck."""
+    def second(self) -> None:
+        """What the console does each second: refresh, and tick with the refresh's result
+        in the same frame; tick alone if a refresh is stuck."""
         if self.poll_interval > 1.0:
             # Refreshing less often than the clock ticks (set by tests and the benchmark,
             # which drive refreshes themselves): the clock still ticks every second.

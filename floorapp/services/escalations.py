@@ -243,6 +243,22 @@ def _handoff_refusal(conn: Connection, who: str, cur: EscalationView, limit: int
     return why, False
 
 
+def _audit_override(conn: Connection, now: datetime, who: str, esc_id: int,
+                    reason: str | None) -> None:
+    audit.record(conn, at=now, actor=who, action="escalation.handoff_override",
+                 target_kind="escalation", target_id=esc_id, detail=reason)
+
+
+def _handoff_result(ctx: AppContext, who: str, action: str, esc_id: int,
+                    result: EscalationView | tuple[str, bool]) -> EscalationView:
+    """A hand-off's outcome: the escalation, or the refusal raised (and audited)."""
+    if isinstance(result, tuple):
+        why, is_limit = result
+        raise _refused(ctx, who, action, esc_id, why,
+                       HandoffLimit if is_limit else EscalationError)
+    return result
+
+
 def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
            override_reason: str | None = None) -> EscalationView:
     """Give the escalation to a supervisor. Taking it from one holder to another passes the
@@ -288,16 +304,10 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
         audit.record(conn, at=now, actor=who, action="escalation.assign",
                      target_kind="escalation", target_id=esc_id, detail=note)
         if overriding:
-            audit.record(conn, at=now, actor=who, action="escalation.handoff_override",
-                         target_kind="escalation", target_id=esc_id, detail=override_reason)
+            _audit_override(conn, now, who, esc_id, override_reason)
         return _get(conn, esc_id)
 
-    result = run_write(ctx.engine, tx)
-    if isinstance(result, tuple):
-        why, is_limit = result
-        raise _refused(ctx, who, "assign", esc_id, why,
-                       HandoffLimit if is_limit else EscalationError)
-    return result
+    return _handoff_result(ctx, who, "assign", esc_id, run_write(ctx.engine, tx))
 
 
 def next_tier(ctx: AppContext, actor: str, esc_id: int,
@@ -340,16 +350,10 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
                      target_kind="escalation", target_id=esc_id,
                      detail=f"tier {cur.tier} -> {to_tier}, hand-off {cur.handoffs + 1}")
         if overriding:
-            audit.record(conn, at=now, actor=who, action="escalation.handoff_override",
-                         target_kind="escalation", target_id=esc_id, detail=override_reason)
+            _audit_override(conn, now, who, esc_id, override_reason)
         return _get(conn, esc_id)
 
-    result = run_write(ctx.engine, tx)
-    if isinstance(result, tuple):
-        why, is_limit = result
-        raise _refused(ctx, who, "next_tier", esc_id, why,
-                       HandoffLimit if is_limit else EscalationError)
-    return result
+    return _handoff_result(ctx, who, "next_tier", esc_id, run_write(ctx.engine, tx))
 
 
 def resolve(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationView:

@@ -142,8 +142,7 @@ async def test_raise_flag_and_open_escalation_from_the_board(floor: AppContext,
         assert (e.agent_id, e.call_id, e.severity, e.opened_by) == (  # type: ignore[attr-defined]
             "1007", "C3", "high", "lead.wang")
         await pilot.press("3")
-        await pilot.pause()
-        assert "wants a manager" in screen_text(app)
+        await until(pilot, lambda: "wants a manager" in screen_text(app), "the notice")
 
 
 @sync
@@ -233,14 +232,12 @@ async def test_markup_in_name_reason_and_note_is_inert(floor: AppContext,
         await pilot.press("slash")
         await type_text(pilot, "1004")
         await pilot.press("enter")
-        await pilot.pause()
-        assert INJECTION[:12] in screen_text(app)
+        await until(pilot, lambda: INJECTION[:12] in screen_text(app), "the literal name")
         await pilot.click(AgentBoard, offset=(12, 1))  # on the name: a click action would quit
         await pilot.pause()
         assert app.is_running and app.return_code is None
         await pilot.press("4")  # tier 2: escalation 2 with the injected reason
-        await pilot.pause()
-        assert INJECTION[:20] in screen_text(app)
+        await until(pilot, lambda: INJECTION[:20] in screen_text(app), "the literal reason")
         await pilot.press("m")
         await type_text(pilot, "[@click=app.quit]q[/]")
         await pilot.press("enter")
@@ -280,14 +277,14 @@ async def test_change_by_another_process_appears(floor: AppContext) -> None:
 async def test_help_and_command_palette(floor: AppContext, engine: Engine) -> None:
     async with console(floor) as (app, pilot):
         await pilot.press("question_mark")
-        await pilot.pause()
-        assert "Raise a flag" in screen_text(app) and "Search" in screen_text(app)
+        await until(pilot, lambda: "Raise a flag" in screen_text(app)
+                    and "Search" in screen_text(app), "the help screen")
         body = str(app.screen.query_one("#help-body").render())  # all of it, scrolled or not
         assert "Claim" in body and "Next tier" in body and "command palette" in body
         assert "Snooze" in body and "Nominate" in body  # reminders and period keys too
         await pilot.press("end")
-        await pilot.pause()
-        assert "command palette" in screen_text(app)  # the end scrolls into view
+        await until(pilot, lambda: "command palette" in screen_text(app),
+                    "the end of the help")
         await pilot.press("escape", "ctrl+p")
         await pilot.pause()
         await type_text(pilot, "flag acknowledge")

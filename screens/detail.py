@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -48,6 +48,27 @@ class _DetailScreen(Screen[None]):
     def show(self, text: Text) -> None:
         self.query_one("#body", Static).update(text)
 
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Read off the UI thread; draw, or say why the read was refused."""
+        app = self.app
+        ctx, actor = app.ctx, app.actor  # type: ignore[attr-defined]
+
+        def load() -> None:
+            try:
+                result = self.fetch(ctx, actor)
+            except ServiceError as exc:
+                app.call_from_thread(self.failed, str(exc))
+                return
+            app.call_from_thread(self.render_detail, *result)  # type: ignore[attr-defined]
+
+        self.run_worker(load, thread=True, group="detail", exit_on_error=False)
+
+    def fetch(self, ctx: Any, actor: str) -> tuple[Any, ...]:
+        raise NotImplementedError  # each detail screen reads its own subject
+
     def failed(self, message: str) -> None:
         self.show(Text(message, style="bold red"))
 
@@ -63,22 +84,8 @@ class AgentDetailScreen(_DetailScreen):
         super().__init__()
         self.agent_id = agent_id
 
-    def on_mount(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        app = self.app
-        ctx, actor = app.ctx, app.actor  # type: ignore[attr-defined]
-
-        def load() -> None:
-            try:
-                detail = agent_detail(ctx, actor, self.agent_id)
-            except ServiceError as exc:
-                app.call_from_thread(self.failed, str(exc))
-                return
-            app.call_from_thread(self.render_detail, detail)
-
-        self.run_worker(load, thread=True, group="detail", exit_on_error=False)
+    def fetch(self, ctx: Any, actor: str) -> tuple[AgentDetail]:
+        return (agent_detail(ctx, actor, self.agent_id),)
 
     def render_detail(self, d: AgentDetail) -> None:
         tz = self.app.ctx.settings.timezone  # type: ignore[attr-defined]
@@ -158,23 +165,10 @@ class EscalationDetailScreen(_DetailScreen):
         super().__init__()
         self.esc_id = esc_id
 
-    def on_mount(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        app = self.app
-        ctx, actor = app.ctx, app.actor  # type: ignore[attr-defined]
-
-        def load() -> None:
-            try:
-                esc = get_escalation(ctx, self.esc_id)
-                events = history(ctx, actor, self.esc_id)
-            except ServiceError as exc:
-                app.call_from_thread(self.failed, str(exc))
-                return
-            app.call_from_thread(self.render_detail, esc, events)
-
-        self.run_worker(load, thread=True, group="detail", exit_on_error=False)
+    def fetch(self, ctx: Any, actor: str) -> tuple[EscalationView, list[EscalationEventView]]:
+        # history() checks the supervisor's scope first, so it goes before the plain read.
+        events = history(ctx, actor, self.esc_id)
+        return get_escalation(ctx, self.esc_id), events
 
     def render_detail(self, e: EscalationView, events: list[EscalationEventView]) -> None:
         tz = self.app.ctx.settings.timezone  # type: ignore[attr-defined]

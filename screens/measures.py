@@ -20,7 +20,6 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from floorapp.context import AppContext
@@ -30,6 +29,7 @@ from floorapp.services.flag_measures import (
     format_duration,
     measures_today,
 )
+from screens.refreshing import RefreshingScreen
 from screens.sensitive import patch_table
 
 COLUMNS = ("", "raised", "ack'd", "median to ack", "stepped in", "median to step in",
@@ -48,7 +48,7 @@ def measure_cells(m: FlagMeasures) -> list[Text]:
     ]
 
 
-class MeasuresScreen(Screen[None]):
+class MeasuresScreen(RefreshingScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape,q", "close", "Back", id="measures.close"),
         Binding("r", "refresh_now", "Refresh", id="measures.refresh"),
@@ -78,16 +78,6 @@ class MeasuresScreen(Screen[None]):
         sups.add_columns(*("supervisor", *COLUMNS[1:]))
         yield sups
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.action_refresh_now()
-        self.set_interval(self.refresh_seconds, self.action_refresh_now)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-    def action_refresh_now(self) -> None:
-        self._load()
 
     @work(thread=True, exclusive=True, group="flag-measures", exit_on_error=False)
     def _load(self) -> None:

@@ -19,12 +19,12 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from floorapp.context import AppContext
 from floorapp.services.sensitive import SensitiveRoster, roster
 from screens.cells import state_cell
+from screens.refreshing import RefreshingScreen
 
 
 def _since(now: datetime, when: datetime | None) -> str:
@@ -52,7 +52,7 @@ def patch_table(table: DataTable[Any], rows: dict[str, list[Text]]) -> None:
                 table.update_cell(key, col, new)
 
 
-class SensitiveRosterScreen(Screen[None]):
+class SensitiveRosterScreen(RefreshingScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape,q", "close", "Back", id="sensitive.close"),
         Binding("r", "refresh_now", "Refresh", id="sensitive.refresh"),
@@ -85,16 +85,6 @@ class SensitiveRosterScreen(Screen[None]):
         customers.add_columns("customer", "calls today", "to undesignated", "note")
         yield customers
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.action_refresh_now()
-        self.set_interval(self.refresh_seconds, self.action_refresh_now)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-    def action_refresh_now(self) -> None:
-        self._load()
 
     @work(thread=True, exclusive=True, group="sensitive-roster", exit_on_error=False)
     def _load(self) -> None:

@@ -118,6 +118,15 @@ def resolve_team(engine: Engine, team: str) -> str:
     raise UnknownTeam(f"no team {team!r} (teams: {', '.join(known) or 'none yet'})")
 
 
+def _limit(stmt: Any, team_col: Any, scope: Scope | None, team_id: str | None) -> Any:
+    """Only the teams the supervisor may see, and only the one asked for."""
+    if scope is not None:
+        stmt = stmt.where(scope.team_clause(team_col))
+    if team_id is not None:
+        stmt = stmt.where(team_col == team_id)
+    return stmt
+
+
 def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
                    scope: Scope | None = None) -> FloorSnapshot:
     """The floor now; with ``scope``, only the teams that supervisor may see."""
@@ -132,10 +141,7 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
             .outerjoin(SensitiveCustomer, SensitiveCustomer.customer_id == Call.customer_id)
             .order_by(Agent.team_id, Agent.id)
         )
-        if scope is not None:
-            stmt = stmt.where(scope.team_clause(Agent.team_id))
-        if team_id is not None:
-            stmt = stmt.where(Agent.team_id == team_id)
+        stmt = _limit(stmt, Agent.team_id, scope, team_id)
         agents = [
             AgentView(
                 r.id, r.name, r.team_id, r.state, r.state_since, r.state_reason,
@@ -154,10 +160,7 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
             .where(Flag.status != FlagStatus.RESOLVED)
             .order_by(Flag.raised_at, Flag.id)
         )
-        if scope is not None:
-            fstmt = fstmt.where(scope.team_clause(Agent.team_id))
-        if team_id is not None:
-            fstmt = fstmt.where(Agent.team_id == team_id)
+        fstmt = _limit(fstmt, Agent.team_id, scope, team_id)
         flags = [
             FlagView(r.id, r.agent_id, r.name, r.kind, r.severity, r.status, r.raised_at,
                      r.count, r.detail, r.condition_ended_at is not None)
@@ -169,10 +172,7 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
             .where(Escalation.status != EscalationStatus.RESOLVED)
             .order_by(Escalation.deadline, Escalation.id)
         )
-        if scope is not None:
-            estmt = estmt.where(scope.team_clause(Escalation.team_id))
-        if team_id is not None:
-            estmt = estmt.where(Escalation.team_id == team_id)
+        estmt = _limit(estmt, Escalation.team_id, scope, team_id)
         escalations = [
             EscalationView(r.id, r.tier, r.severity, r.status, r.deadline, r.handoffs,
                            r.holder, r.agent_id, r.team_id, r.reason, r.opened_at)

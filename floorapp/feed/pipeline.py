@@ -100,6 +100,7 @@ def gc_tuned() -> Iterator[None]:
         gc.unfreeze()
 
 
+@gc_tuned()
 def run(
     reader: LineReader,
     parser: LineParser,
@@ -118,24 +119,6 @@ def run(
     in its transaction. With ``idle_tick_s``, a quiet feed still gives the observers a
     tick at the writer's clock that often (time-based rules on a live floor).
     """
-    with gc_tuned():
-        return _run(reader, parser, writer, stop=stop, on_rejected=on_rejected,
-                    on_batch=on_batch, save_position=save_position, flush_s=flush_s,
-                    idle_tick_s=idle_tick_s)
-
-
-def _run(
-    reader: LineReader,
-    parser: LineParser,
-    writer: FeedWriter,
-    *,
-    stop: threading.Event | None = None,
-    on_rejected: Callable[[Rejected], None] | None = None,
-    on_batch: Callable[[IngestSummary, LineReader], None] | None = None,
-    save_position: bool = False,
-    flush_s: float = FLUSH_S,
-    idle_tick_s: float | None = None,
-) -> IngestSummary:
     total = IngestSummary()
     batch: list[ParsedLine] = []
     size = writer.batch_size

@@ -8,6 +8,7 @@ Actions run in thread workers too (a write can wait on SQLite's lock).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import Callable
@@ -92,6 +93,8 @@ class FloorApp(App[None]):
         self.poll_interval = poll_interval if poll_interval is not None else self.POLL_INTERVAL
         self.loaded = False
         self.polls = 0
+        # Waiters for the next applied refresh (the benchmark): woken, not polled for.
+        self._refresh_waiters: list[asyncio.Future[None]] = []
         self._polling = False
         self._poll_again = False
         self._stopping = False
@@ -210,6 +213,12 @@ class FloorApp(App[None]):
     def reader_escalations(self) -> list[EscalationView]:
         return list(self.queue("all").model.values())
 
+    def next_refresh(self) -> asyncio.Future[None]:
+        """A future done when the next refresh has been applied to the screen."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._refresh_waiters.append(fut)
+        return fut
+
     def poll_now(self) -> None:
         self._start_poll()
 
@@ -262,6 +271,10 @@ class FloorApp(App[None]):
                 gc.set_threshold(GC_YOUNG, *self._gc_thresholds[1:])
         self.loaded = True
         self.polls += 1
+        waiters, self._refresh_waiters = self._refresh_waiters, []
+        for w in waiters:
+            if not w.done():
+                w.set_result(None)
         self._polling = False
         if self._poll_again:
             self._poll_again = False

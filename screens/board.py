@@ -21,17 +21,26 @@ def _ts(value: Any) -> float:
     return value.timestamp() if value is not None else _FAR
 
 
+_NEG_RANK = {str(s.value): -r for s, r in SEVERITY_RANK.items()}
+_ON_CALL, _AFTER_CALL = str(AgentState.ON_CALL.value), str(AgentState.AFTER_CALL.value)
+
+
 def attention_key(a: AgentRow) -> tuple[Any, ...]:
     """Open flag first (most severe), then the longest call, then the longest after-call."""
-    flagged = 0 if a.flag_severity else 1
-    rank = -SEVERITY_RANK.get(a.flag_severity, 0) if a.flag_severity else 0  # type: ignore[call-overload]
-    if a.state == AgentState.ON_CALL:
-        group, since = 0, _ts(a.call_started)
-    elif a.state == AgentState.AFTER_CALL:
-        group, since = 1, _ts(a.state_since)
+    # Written flat: a busy second on a 10,000-agent floor keys a thousand agents.
+    state = a.state
+    if state == _ON_CALL:
+        t = a.call_started
+        group, since = 0, (_FAR if t is None else t.timestamp())
+    elif state == _AFTER_CALL:
+        t = a.state_since
+        group, since = 1, (_FAR if t is None else t.timestamp())
     else:
         group, since = 2, 0.0
-    return (flagged, rank, group, since, a.name, a.id)
+    sev = a.flag_severity
+    if sev:
+        return (0, _NEG_RANK.get(sev, 0), group, since, a.name, a.id)
+    return (1, 0, group, since, a.name, a.id)
 
 
 SORTS: dict[str, tuple[str, Callable[[AgentRow], Any]]] = {

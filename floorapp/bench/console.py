@@ -3,7 +3,8 @@
 Each floor size runs in its own process (so ru_maxrss is the console's own): a seeded SQLite
 file with N agents, today's calls, open flags and 300 open escalations; the console opens
 headless at 200x50 with a frozen clock; then, each "second", a tenth of the agents change
-state (written through a separate engine, as the feed would) and one refresh is measured:
+state (written through a separate engine, as the feed would, at event times spread over the
+second) and one refresh is measured:
 the worker's read of what changed + patching the tables + the 1-second tick + the render.
 """
 
@@ -113,21 +114,26 @@ def _child(url: str, agents: int, ticks: int) -> dict[str, float]:
             for _ in range(ticks):
                 now = clock.advance(seconds=1)
                 changed = rng.sample(range(agents), max(agents // 10, 1))
-                values = [(f"A{i:05d}", rng.choice(STATES)) for i in changed]
+                # A feed's changes happen through the second, each at its own event time,
+                # not all at one instant.
+                step = timedelta(seconds=1) / len(changed)
+                values = [(f"A{i:05d}", rng.choice(STATES), now - timedelta(seconds=1)
+                           + step * (k + 1)) for k, i in enumerate(changed)]
 
-                def tx(conn: object, values: list[tuple[str, str]] = values,
-                       now: datetime = now) -> None:
-                    for aid, state in values:
+                def tx(conn: object,
+                       values: list[tuple[str, str, datetime]] = values) -> None:
+                    for aid, state, at in values:
                         conn.execute(update(Agent).where(Agent.id == aid).values(  # type: ignore[attr-defined]
-                            state=state, state_since=now, updated_at=now,
+                            state=state, state_since=at, updated_at=at,
                             current_call_id=None))
 
                 run_write(writer, tx)
-                polls = app.polls
+                refreshed = app.next_refresh()
                 c0 = time.process_time()
                 app.second()
-                while app.polls == polls:  # a plain sleep: pilot.pause() costs CPU itself
-                    await asyncio.sleep(0.002)
+                # Woken by the refresh, not polling for it: each wake-up of a polling loop
+                # took the lock from the refresh's thread and was counted as the tick's cost.
+                await refreshed
                 await pilot.pause()
                 cpu.append(time.process_time() - c0)
             out["tick_cpu_median_ms"] = statistics.median(cpu) * 1000

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Connection, Row, String, case, func, select, type_coerce
 from sqlalchemy.sql import Select
@@ -53,8 +54,11 @@ SL_RESCAN_EVERY = timedelta(minutes=1)
 STATES = tuple(s.value for s in AgentState)
 
 
-@dataclass(frozen=True, slots=True)
-class AgentRow:
+class AgentRow(NamedTuple):
+    """One agent as the board shows it. A named tuple: a busy second at 10,000 agents builds
+    and compares a thousand of these, and a tuple's are done in C (a frozen dataclass's
+    ``__init__`` and ``__eq__`` were a quarter of the read)."""
+
     id: str
     name: str
     team_id: str
@@ -183,6 +187,8 @@ class BoardReader:
     _day: datetime | None = None
     _last_recount: datetime | None = None
     _agent_raw: dict[str, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
+    _teams: dict[str, str] = field(default_factory=dict)  # team id -> name
+    _call_answered: dict[str, datetime] = field(default_factory=dict)  # call id -> answered
     _flag_raw: dict[int, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
     _esc_raw: dict[int, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
     _counts: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -232,6 +238,7 @@ class BoardReader:
         self.open_flags.clear()
         self.open_escalations.clear()
         self._agent_raw.clear()
+        self._call_answered.clear()
         self._by_state.clear()
         self._on_call.clear()
         self._longest_stale = True
@@ -353,20 +360,38 @@ class BoardReader:
         return conn.execute(select(func.max(col))).scalar()  # type: ignore[arg-type]
 
     def _agent_select(self) -> Select:  # type: ignore[type-arg]
-        # Times come back raw and are converted only for rows that changed: the type
+        # The agent row alone, no joins: team names are held (a few hundred, read when one
+        # is new) and a call's answer time is looked up only for agents who changed onto a
+        # call. Times come back raw and are converted only for rows that changed: the type
         # decorator's per-value cost dominated a tick when a thousand agents moved.
-        q = (
-            select(Agent.id, Agent.name, Agent.team_id, Team.name.label("team_name"),
-                   Agent.state, Agent.state_reason, type_coerce(Agent.state_since, String),
-                   type_coerce(Agent.updated_at, String), type_coerce(Call.answered_at, String),
+        q = select(Agent.id, Agent.name, Agent.team_id, Agent.state, Agent.state_reason,
+                   type_coerce(Agent.state_since, String), type_coerce(Agent.updated_at, String),
                    Agent.current_call_id)
-            .join(Team, Team.id == Agent.team_id)
-            .outerjoin(Call, Call.id == Agent.current_call_id)
-        )
         q = q.where(self._scope.team_clause(Agent.team_id))
         if self.team is not None:
             q = q.where(Agent.team_id == self.team)
         return q
+
+    def _team_names(self, conn: Connection, team_ids: Iterable[str], reload: bool) -> bool:
+        """Make sure every team in ``team_ids`` has its name held; True if a name changed."""
+        names = self._teams
+        if not reload and all(t in names for t in team_ids):
+            return False
+        fresh = {tid: name for tid, name in conn.execute(select(Team.id, Team.name))}
+        changed = any(names.get(t) != n for t, n in fresh.items() if t in names)
+        self._teams = fresh
+        return changed
+
+    def _answered(self, conn: Connection, call_ids: list[str]) -> None:
+        """Answer times of these calls, into the held ones (a call is answered once)."""
+        held = self._call_answered
+        for i in range(0, len(call_ids), _IN_LIMIT):
+            chunk = call_ids[i:i + _IN_LIMIT]
+            for cid, at in conn.execute(
+                    select(Call.id, type_coerce(Call.answered_at, String))
+                    .where(Call.id.in_(chunk))):
+                if at is not None:
+                    held[cid] = _aware(at)  # type: ignore[assignment]
 
     def _count_calls(self, conn: Connection, start: datetime, ids: Iterable[str] | None
                      ) -> dict[str, tuple[int, int]]:
@@ -395,43 +420,68 @@ class BoardReader:
                 conn, self._agent_select().where(Agent.id.in_(missing)))})
         # One conversion for the watermark, not one per row: the raw times of one store
         # compare in time order (ISO text on SQLite, datetimes elsewhere).
-        stamps = [t[7] for t in rows.values() if t[7] is not None]
+        stamps = [t[6] for t in rows.values() if t[6] is not None]
         if stamps:
             upd = _aware(max(stamps))
             if upd is not None and (self._wm.agent is None or upd > self._wm.agent):
                 self._wm.agent = upd
+        renamed = self._team_names(conn, {t[2] for t in rows.values()}, recount)
         new_call: list[str] = []
+        on_call = AgentState.ON_CALL
+        answered = self._call_answered
+        unanswered: list[str] = []
         for aid, t in rows.items():
             prev = raw.get(aid)
+            call = t[7]
             # Counts change when a call starts; complaints marked later are caught by the
             # periodic recount. Recounting only these keeps a busy tick cheap.
-            if prev is None or (t[9] is not None and prev[9] != t[9]):
+            if prev is None or (call is not None and prev[7] != call):
                 new_call.append(aid)
+            if call is not None and t[3] == on_call and call not in answered:
+                unanswered.append(call)
             raw[aid] = t
+        if unanswered:
+            self._answered(conn, unanswered)
+        check: dict[str, tuple] = rows  # type: ignore[type-arg]
         if recount:
             counts = self._count_calls(conn, start, None)
             old_counts = self._counts
             self._counts = counts
             # Only agents whose counts moved need a new row: comparing counts is cheap,
             # rebuilding and comparing ten thousand rows every recount was not.
-            check: Iterable[str] = {a for a in old_counts.keys() | counts.keys()
-                                    if old_counts.get(a) != counts.get(a)} | rows.keys()
-        else:
-            if new_call:
-                self._counts.update(
-                    {a: (0, 0) for a in new_call} | self._count_calls(conn, start, new_call))
-            check = rows
-        flag_by_agent = self._flag_markers(touched | set(check))
+            moved = {a for a in old_counts.keys() | counts.keys()
+                     if old_counts.get(a) != counts.get(a)}
+            check = {a: raw[a] for a in moved if a in raw} | rows
+            # Held answer times of calls no agent is on any more are let go.
+            live = {t[7] for t in raw.values() if t[7] is not None}
+            self._call_answered = answered = {
+                c: at for c, at in answered.items() if c in live}
+        elif new_call:
+            self._counts.update(
+                {a: (0, 0) for a in new_call} | self._count_calls(conn, start, new_call))
+        if renamed:
+            check = raw
+        # Agents whose flags changed are in ``rows`` already (read above if not changed).
+        return self._rows_of(check, answered)
+
+    def _rows_of(self, check: dict[str, tuple], answered: dict[str, datetime]  # type: ignore[type-arg]
+                 ) -> list[AgentRow]:
+        """New board rows for the agents in ``check`` (id -> raw row) that differ from the
+        held ones; keeps the header's per-state counts and calls in progress with them.
+
+        One loop with everything bound locally: a busy second at 10,000 agents runs it a
+        thousand times, and calls per agent (building a row, counting its state) were most
+        of the cost.
+        """
+        markers = self._flag_markers(set(check))
         out: list[AgentRow] = []
-        agents, counts, count_state = self.agents, self._counts, self._count_state
-        on_call, fromiso = AgentState.ON_CALL, datetime.fromisoformat
-        # _make_row, inlined: a busy second builds a thousand rows here, and the calls and
-        # the conversion of an answer time only an agent on a call shows were a third of it.
-        for aid in check:
-            t = raw.get(aid)
-            if t is None:
-                continue
-            _, name, team_id, team_name, state, reason, since, _upd, answered, _call = t
+        agents, counts, teams = self.agents, self._counts, self._teams
+        by_state, calls_on = self._by_state, self._on_call
+        longest, stale = self._longest, self._longest_stale
+        on_call, fromiso, new, zero = AgentState.ON_CALL, datetime.fromisoformat, \
+            tuple.__new__, (0, 0)
+        for aid, t in check.items():
+            _, name, team_id, state, reason, since, _upd, call = t
             if since.__class__ is str:
                 try:
                     since = fromiso(since + "+00:00")
@@ -439,37 +489,35 @@ class BoardReader:
                     since = _aware(since)
             elif since is not None:
                 since = _aware(since)
-            n_calls, n_complaints = counts.get(aid, (0, 0))
-            call_started = (_aware(answered) or since) if state == on_call else None
-            marker = flag_by_agent.get(aid)
-            row = AgentRow(aid, name, team_id, team_name, state, reason, since, call_started,
-                           n_calls, n_complaints, marker[0] if marker else None,
-                           marker[1] if marker else None)
+            n_calls, n_complaints = counts.get(aid, zero)
+            started = ((answered.get(call) if call is not None else None) or since) \
+                if state == on_call else None
+            marker = markers.get(aid)
+            row: AgentRow = new(AgentRow, (  # type: ignore[call-overload]
+                aid, name, team_id, teams.get(team_id, team_id), state, reason, since,
+                started, n_calls, n_complaints, marker[0] if marker else None,
+                marker[1] if marker else None))
             old = agents.get(aid)
-            if old != row:
-                agents[aid] = row
-                out.append(row)
-                count_state(old, row)
+            if old == row:
+                continue
+            agents[aid] = row
+            out.append(row)
+            if old is not None:
+                by_state[old.state] -= 1
+            by_state[state] += 1
+            # The longest call is looked for again only when it may have changed: its
+            # holder changed, or a call at least as old came in (a scan per tick was a
+            # cost per agent).
+            if aid == longest:
+                stale = True
+            if started is not None:
+                calls_on[aid] = started
+                if not stale and (longest is None or started <= calls_on[longest]):
+                    stale = True
+            elif calls_on:
+                calls_on.pop(aid, None)
+        self._longest_stale = stale
         return out
-
-    def _count_state(self, old: AgentRow | None, new: AgentRow) -> None:
-        """Keep the header's per-state counts and calls in progress as agents change."""
-        if old is not None:
-            self._by_state[old.state] -= 1
-        self._by_state[new.state] += 1
-        # The longest call is looked for again only when it may have changed: its holder
-        # changed, or a call at least as old came in (a scan per tick was a cost per agent).
-        on_call = self._on_call
-        started = new.call_started
-        if new.id == self._longest:
-            self._longest_stale = True
-        if started is not None:
-            on_call[new.id] = started
-            if not self._longest_stale and (
-                    self._longest is None or started <= on_call[self._longest]):
-                self._longest_stale = True
-        else:
-            on_call.pop(new.id, None)
 
     def _flag_markers(self, only: set[str] | None) -> dict[str, tuple[str, str]]:
         """Most severe open flag per agent (severity, status), from the flags already held."""
@@ -483,9 +531,10 @@ class BoardReader:
                 best[f.agent_id] = (rank, f.severity, f.status)
         return {a: (sev, st) for a, (_, sev, st) in best.items()}
 
-    def _make_row(self, raw: tuple, marker: tuple[str, str] | None) -> AgentRow:  # type: ignore[type-arg]
-        aid, name, team_id, team_name, state, reason, since, _upd, answered, _call = raw
-        since, answered = _aware(since), _aware(answered)
+    def _make_row(self, raw: tuple, marker: tuple[str, str] | None,  # type: ignore[type-arg]
+                  team_name: str, answered: datetime | None) -> AgentRow:
+        aid, name, team_id, state, reason, since, _upd, _call = raw
+        since = _aware(since)
         calls, complaints = self._counts.get(aid, (0, 0))
         call_started = None
         if state == AgentState.ON_CALL:
@@ -622,7 +671,10 @@ def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
         raw = conn.execute(reader._agent_select().where(Agent.id == agent_id)).first()
         if raw is None:
             raise ServiceError(f"no agent {agent_id!r} on this floor")
-        team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).scalar()
+        team = raw[2]
+        team_name = conn.execute(select(Team.name).where(Team.id == team)).scalar() or team
+        answered = conn.execute(select(Call.answered_at).where(Call.id == raw[7])).scalar() \
+            if raw[7] is not None else None
     if not reader._scope.allows_team(team):
         raise refuse(ctx.engine, now=now, actor=actor, action="agent.detail",
                      target_kind="agent", target_id=agent_id, team=team)
@@ -643,6 +695,6 @@ def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
     open_f = [f for f in agent_flags if f.is_open]
     reader.open_flags = {f.id: f for f in open_f}
     marker = reader._flag_markers(None).get(agent_id)
-    row = reader._make_row(tuple(raw), marker)
+    row = reader._make_row(tuple(raw), marker, team_name, answered)
     escs = tuple(escalations.escalations_for_agent(ctx, actor, agent_id, since=start))
     return AgentDetail(row, calls, agent_flags, escs, notes)

@@ -5,8 +5,13 @@ a call ends, after-call work ends, a break starts...) run in time order, each em
 feed events as JSONL-shaped dicts (the schema of docs/events.md). Nothing here touches
 the store; ``runner`` feeds the events through the same parser and writer as a real feed.
 
+**The ACD.** A caller waits only while no agent who may take them is free: each arrival
+and each agent coming free routes the queue at once, and the chosen agent's phone rings
+a few seconds before the call connects.
+
 **Warm start.** At ``start`` the floor is mid-shift: agents logged in for a while (two of
-them 2.5 h without a break), calls in progress (two for 15-19 minutes), a queue forming.
+them 2.5 h without a break), calls in progress (two for 15-19 minutes), callers waiting
+where their team is full.
 A few agents carry a scripted situation that brings each distress rule of issue 4 to
 fire within the first ten minutes at real-time pace: long call, complaint streak,
 hostile streak, refused explanations, after-call overrun, no break, raised hand and a
@@ -23,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+Action = Callable[[datetime], None]
 
 # Call lengths: log-normal with a median of 4 minutes; sigma 0.8 puts ~2 % over 20 minutes.
 TALK_MEDIAN_S = 240.0
@@ -103,11 +110,10 @@ class _Agent:
     idle_since: datetime | None = None
     next_break: datetime | None = None
     volatile: float = 1.0  # how much hostility this agent attracts/absorbs badly
-    reserved: bool = False  # held for a scripted call
+    # A scripted call that takes this agent the moment they are next free (instead of
+    # holding them idle for it, which the board would show beside a waiting queue).
+    on_free: Action | None = None
     logged_in: datetime | None = None
-
-
-Action = Callable[[datetime], None]
 
 
 class FloorSimulator:
@@ -221,7 +227,11 @@ class FloorSimulator:
 
     def _become_free(self, ag: _Agent, ts: datetime) -> None:
         """After-call work is over: a break if one is due, else ready for the next call."""
-        if ag.next_break is not None and ts >= ag.next_break and not ag.reserved:
+        if ag.on_free is not None:
+            action, ag.on_free = ag.on_free, None
+            action(ts)
+            return
+        if ag.next_break is not None and ts >= ag.next_break:
             reason, dur, _ = self._pick_break()
             self._set(ag, "break", ts, reason)
             ag.next_break = None
@@ -281,12 +291,17 @@ class FloorSimulator:
     def _dispatch(self, ts: datetime) -> None:
         """Route waiting callers to the longest-idle available agent of their team.
 
-        Sensitive callers go to a designated agent from any team first (入线控制), and
-        overflow to anyone in their team when they have waited too long.
+        Called whenever a caller arrives or an agent becomes free, so a caller waits only
+        while no agent who may take them is free (as Asterisk's app_queue does). Sensitive
+        callers go to a designated agent from any team first (入线控制), and overflow to
+        anyone in their team when they have waited too long.
         """
+        if not self._waiting:
+            return
+        # Only agents already free at ``ts``: the warm start back-dates calls and states.
+        free = [a for a in self._agents.values()
+                if a.state == "available" and (a.idle_since or a.since or ts) <= ts]
         for call in list(self._waiting):
-            free = [a for a in self._agents.values()
-                    if a.state == "available" and not a.reserved]
             if not free:
                 return
             pick: _Agent | None = None
@@ -302,6 +317,7 @@ class FloorSimulator:
                     continue
                 pick = min(team, key=lambda a: (a.idle_since or ts, a.a.id))
             self._waiting.remove(call)
+            free.remove(pick)
             self._ring(call, pick, ts + self._s(self.rng.uniform(2, 6)))
 
     def _ring(self, call: _Call, ag: _Agent, at: datetime, talk_s: float | None = None) -> None:
@@ -527,11 +543,16 @@ class FloorSimulator:
                 self._at(since + timedelta(seconds=dur), self._break_end(ag))
 
         self._script(cast, ago, after)
-        # A few callers already waiting for their team.
+        # A few callers rang in the last minutes. The heap replays their arrival and every
+        # agent's becoming free in time order, so a caller still waits at the start only if
+        # nobody of their team was free since they rang: a queue where the floor is full.
         for _ in range(max(1, len(on) // 15)):
             call = self._new_call(ago(rng.uniform(0.2, 1.5)), rng.choice(self._teams),
                                   sensitive=False)
-            self._offer(call, call.offered)
+            self._at(call.offered, lambda ts, call=call: self._offer(call, ts))
+        for ag in on:
+            if ag.state == "available" and ag.idle_since is not None:
+                self._at(ag.idle_since, self._dispatch)
 
     def _past_call(self, ag: _Agent, ended: datetime, *, complaint: bool, negative: bool,
                    minutes: float | None = None, close_acw: bool = True) -> _Call:
@@ -633,25 +654,21 @@ class FloorSimulator:
             self._at(after(rng.uniform(3, 4)), esc)
 
         if (ag := cast.get("sensitive")) is not None and self.roster.sensitive_customers:
-            # Overflow: no designated agent free, the ACD hands the caller to whoever is.
-            ag.reserved = True
-            self._set(ag, "available", ago(rng.uniform(0, 1)))
+            # A sensitive customer rings from a number the IVR does not know, so the ACD
+            # routes them as anyone: to this (undesignated) agent as they come free from
+            # their current call. Holding the agent idle for it would leave them
+            # "available" on the board beside a waiting queue.
+            call = live_call(ag, ago(rng.uniform(2, 4)))
+            self._at(after(rng.uniform(0.8, 2)), self._end_call(call, ag,
+                                                                acw_s=rng.uniform(15, 40)))
             customer = self.roster.sensitive_customers[0]
-            at = after(rng.uniform(1, 3))
+            talk_s = rng.uniform(5, 9) * 60
 
-            def sensitive_call(ts: datetime, ag: _Agent = ag, customer: str = customer) -> None:
+            def sensitive_call(ts: datetime, ag: _Agent = ag, customer: str = customer,
+                               talk_s: float = talk_s) -> None:
                 call = self._new_call(ts, ag.a.team, sensitive=True, customer=customer)
                 self._emit(ts, "call_offered", call=call.id, queue=call.queue,
                            customer=call.customer)
-                ag.reserved = False
-                if ag.state != "available":
-                    self._offer_existing(call, ts)
-                    return
-                self._ring(call, ag, ts + self._s(rng.uniform(30, 40)),
-                           talk_s=rng.uniform(5, 9) * 60)
-            self._at(at, sensitive_call)
-
-    def _offer_existing(self, call: _Call, ts: datetime) -> None:
-        self._waiting.append(call)
-        self._at(ts + self._s(PATIENCE_MEAN_S), self._abandon(call))
-        self._dispatch(ts)
+                self._set(ag, "available", ts)
+                self._ring(call, ag, ts + self._s(self.rng.uniform(2, 6)), talk_s=talk_s)
+            ag.on_free = sensitive_call

@@ -14,6 +14,7 @@ import asyncio
 import json
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -156,33 +157,59 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _run_child(url: str, agents: int, ticks: int) -> dict[str, float]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "floorapp.bench.console", url, str(agents), str(ticks)],
+        capture_output=True, text=True, check=False, timeout=900,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"console bench at {agents} agents failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
 def measure(agents: int, ticks: int) -> dict[str, float]:
+    """One console run on a freshly seeded floor of ``agents``."""
     with tempfile.TemporaryDirectory(prefix="floorapp-bench-console-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'floor.db'}"
         seed(url, agents)
-        proc = subprocess.run(
-            [sys.executable, "-m", "floorapp.bench.console", url, str(agents), str(ticks)],
-            capture_output=True, text=True, check=False, timeout=900,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"console bench at {agents} agents failed:\n{proc.stderr[-2000:]}")
-        return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+        return _run_child(url, agents, ticks)
 
 
 def figures(quick: bool) -> Iterable[Figure]:
     sizes = (200, 2000) if quick else (200, 2000, 10_000)
     ticks = 6 if quick else 12
-    results: dict[int, dict[str, float]] = {}
+    # This machine is shared and its speed drifts by a fifth from one minute to the next.
+    # Sizes run in rounds, back to back, each on a fresh copy of its seeded floor: a figure is
+    # the median over rounds, and the 10,000:2,000 ratio is taken within each round (both
+    # sizes measured under the same conditions) before its median is taken.
+    rounds = 1 if quick else 3
+    runs: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
+    with tempfile.TemporaryDirectory(prefix="floorapp-bench-console-") as tmp:
+        seeded = {}
+        for n in sizes:
+            seeded[n] = Path(tmp) / f"seed-{n}.db"
+            seed(f"sqlite:///{seeded[n]}", n)
+        for r in range(rounds):
+            for n in sizes:
+                floor = Path(tmp) / f"floor-{n}-{r}.db"
+                shutil.copyfile(seeded[n], floor)
+                runs[n].append(_run_child(f"sqlite:///{floor}", n, ticks))
+                floor.unlink()
     for n in sizes:
-        r = measure(n, ticks)
-        results[n] = r
-        yield f"console_tick_cpu_median_{n}_agents", round(r["tick_cpu_median_ms"], 1), "ms"
-        yield f"console_tick_cpu_max_{n}_agents", round(r["tick_cpu_max_ms"], 1), "ms"
-        yield f"console_first_paint_{n}_agents", round(r["first_paint_s"], 3), "s"
-        yield f"console_peak_rss_{n}_agents", round(r["peak_rss_mb"], 1), "MB"
-    if 10_000 in results:
-        ratio = results[10_000]["tick_cpu_median_ms"] / results[2000]["tick_cpu_median_ms"]
-        yield "console_tick_ratio_10000_vs_2000", round(ratio, 2), "x"
+        rs = runs[n]
+        yield (f"console_tick_cpu_median_{n}_agents",
+               round(statistics.median(r["tick_cpu_median_ms"] for r in rs), 1), "ms")
+        yield (f"console_tick_cpu_max_{n}_agents",
+               round(max(r["tick_cpu_max_ms"] for r in rs), 1), "ms")
+        yield (f"console_first_paint_{n}_agents",
+               round(statistics.median(r["first_paint_s"] for r in rs), 3), "s")
+        yield f"console_peak_rss_{n}_agents", round(max(r["peak_rss_mb"] for r in rs), 1), "MB"
+    if 10_000 in runs:
+        ratios = [big["tick_cpu_median_ms"] / mid["tick_cpu_median_ms"]
+                  for big, mid in zip(runs[10_000], runs[2000], strict=True)]
+        yield "console_tick_ratio_10000_vs_2000", round(statistics.median(ratios), 2), "x"
+        yield ("console_tick_ratio_10000_vs_2000_rounds",
+               round(max(ratios), 2), f"x worst of {rounds} (best {min(ratios):.2f} x)")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from floorapp.context import AppContext
 from floorapp.identity import Actor
@@ -34,6 +34,7 @@ from screens.commands import FloorCommands
 from screens.detail import AgentDetailScreen, EscalationDetailScreen
 from screens.dialogs import ChoiceDialog, ConfirmDialog, NoteDialog
 from screens.flags import FlagTable
+from screens.footer import FloorFooter
 from screens.header import FloorHeader
 from screens.help import HelpScreen
 from screens.queues import QueueTable
@@ -124,7 +125,7 @@ class FloorApp(App[None]):
                                      id="reminders-panel")
             with TabPane(VIEWS[7][1], id="period"):
                 yield PeriodPanel(self.ctx, self.actor, team=self.team, id="period-panel")
-        yield Footer(compact=True)
+        yield FloorFooter(compact=True)
 
     @property
     def board(self) -> AgentBoard:

@@ -32,7 +32,7 @@ from screens.board import SORTS, AgentBoard
 from screens.cells import STATE_WORDS
 from screens.commands import FloorCommands
 from screens.detail import AgentDetailScreen, EscalationDetailScreen
-from screens.dialogs import ChoiceDialog, ConfirmDialog, NoteDialog
+from screens.dialogs import ChoiceDialog, ChoiceNoteDialog, ConfirmDialog, NoteDialog
 from screens.flags import FlagTable
 from screens.footer import FloorFooter
 from screens.header import FloorHeader
@@ -488,28 +488,37 @@ class FloorApp(App[None]):
         on_call = row is not None and row.call_started is not None
         what = f"{name}'s call" if on_call else f"{name} (no call in progress)"
 
-        def minutes(severity: str) -> str:
-            return f"{int(self.ctx.settings.deadline(1, severity).total_seconds() // 60)} min"
+        def minutes(severity: str, tier: int = 1) -> str:
+            return f"{int(self.ctx.settings.deadline(tier, severity).total_seconds() // 60)} min"
 
         def severity_chosen(severity: object) -> None:
             if severity is None:
                 return
+            sev = str(severity)
 
-            def reason_given(reason: object) -> None:
-                if reason:
-                    self.perform(f"Escalation opened for {name}",
-                                 lambda: esc_service.open_by_hand(
-                                     self.ctx, self.actor, agent_id, str(reason), tier=1,
-                                     severity=str(severity)), then=then)
+            def given(answer: object) -> None:
+                if not isinstance(answer, tuple):
+                    return
+                tier, reason = int(answer[0]), str(answer[1])
+                self.perform(f"Escalation opened for {name} ({TIER_NAMES[tier]})",
+                             lambda: esc_service.open_by_hand(
+                                 self.ctx, self.actor, agent_id, reason, tier=tier,
+                                 severity=sev), then=then)
 
-            self.push_screen(NoteDialog(f"Escalate {what} ({severity}): the reason"),
-                             reason_given)
+            # Tier 1 stays the default (Enter alone opens there, as before): most cases
+            # start at the bottom of the funnel, and a supervisor skips it only on purpose.
+            self.push_screen(ChoiceNoteDialog(
+                f"Escalate {what} ({sev}): the reason, and which tier takes it",
+                [("1", f"tier 1: basic service (deadline {minutes(sev, 1)})"),
+                 ("2", f"tier 2: specialists (deadline {minutes(sev, 2)})"),
+                 ("3", f"tier 3: complaint desk, the last line (deadline {minutes(sev, 3)})")],
+                choosing="tier"), given)
 
         self.push_screen(ChoiceDialog(
             f"Open an escalation for {what}: how severe?",
-            [("light", f"light: routine, no dispute (deadline {minutes('light')})"),
-             ("medium", f"medium: disputed, hard, long (deadline {minutes('medium')})"),
-             ("high", f"high: a risk case (deadline {minutes('high')})")]),
+            [("light", f"light: routine, no dispute (tier 1 deadline {minutes('light')})"),
+             ("medium", f"medium: disputed, hard, long (tier 1 deadline {minutes('medium')})"),
+             ("high", f"high: a risk case (tier 1 deadline {minutes('high')})")]),
             severity_chosen)
 
     # --- flag actions -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Modal dialogs: a note, a choice, a confirmation. All open and close from the keyboard.
+"""Modal dialogs: a note, a choice, a note with a choice, a confirmation. All keyboard-only.
 
 Titles and choices may hold outside text (agent names, reasons), so they are shown as Text.
 """
@@ -66,11 +66,14 @@ class NoteDialog(_Dialog):
 class ChoiceDialog(_Dialog):
     """Pick one of several options with the arrow keys and Enter (or its number key)."""
 
-    def __init__(self, title: str, choices: Sequence[tuple[str, str]]) -> None:
-        """``choices`` are (value, label) pairs; the label may be outside text."""
+    def __init__(self, title: str, choices: Sequence[tuple[str, str]], *,
+                 selected: str | None = None) -> None:
+        """``choices`` are (value, label) pairs; the label may be outside text.
+        ``selected`` is the value highlighted on opening, so Enter takes it."""
         super().__init__()
         self._prompt = title
         self._choices = list(choices)
+        self._selected = selected
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -83,6 +86,11 @@ class ChoiceDialog(_Dialog):
             yield Label("↑↓ + enter, or the number: choose   escape: cancel", classes="hint",
                         markup=False)
 
+    def on_mount(self) -> None:
+        values = [value for value, _ in self._choices]
+        if self._selected in values:
+            self.query_one("#choices", OptionList).highlighted = values.index(self._selected)
+
     def on_key(self, event: object) -> None:
         key = getattr(event, "key", "")
         if len(key) == 1 and key.isdigit() and key != "0":
@@ -94,6 +102,63 @@ class ChoiceDialog(_Dialog):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option.id)
+
+
+class ChoiceNoteDialog(_Dialog):
+    """One line of text and one of a few options. The text box keeps the focus (digits and
+    letters are the text); up and down move the option, Enter saves both, Escape cancels.
+
+    Dismisses with ``(option value, text)``, or None when cancelled.
+    """
+
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("escape", "cancel", "Cancel"),
+        Binding("up", "move(-1)", "Previous option", show=False),
+        Binding("down", "move(1)", "Next option", show=False),
+    ]
+
+    def __init__(self, title: str, choices: Sequence[tuple[str, str]], *, choosing: str,
+                 default: int = 0, placeholder: str = "") -> None:
+        """``choosing`` names what the options are ("tier"); ``default`` is the index
+        highlighted when the dialog opens."""
+        super().__init__()
+        self._prompt = title
+        self._choices = list(choices)
+        self._choosing = choosing
+        self._default = default
+        self._placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self._prompt, style="bold"))
+            options = OptionList(*[Option(Text(label), id=value)
+                                   for value, label in self._choices], id="choices")
+            # Up and down reach the list from the text box; focus never leaves the text.
+            options.can_focus = False
+            options.highlighted = self._default
+            yield options
+            yield Input(placeholder=self._placeholder, id="note")
+            yield Label(f"↑↓: {self._choosing}   enter: save   escape: cancel",
+                        classes="hint", markup=False)
+
+    @property
+    def chosen(self) -> str:
+        options = self.query_one("#choices", OptionList)
+        return self._choices[options.highlighted or 0][0]
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#choices", OptionList)
+        current = options.highlighted or 0
+        options.highlighted = max(0, min(len(self._choices) - 1, current + step))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self.notify("Write something first, or press escape to cancel.", severity="warning",
+                        markup=False)
+            return
+        self.dismiss((self.chosen, text))
 
 
 class ConfirmDialog(_Dialog):

@@ -109,3 +109,55 @@ async def test_footer_shows_every_key_at_200_columns_and_refits_on_resize(
         assert_whole(app, await footer_keys(app, pilot))
         await pilot.resize_terminal(200, 50)
         await until(pilot, lambda: "q Quit" in footer_line(app), "Quit back at 200 columns")
+
+
+async def open_escalation_dialog(app: FloorApp, pilot: Any, agent: str, severity_key: str) -> None:
+    await pilot.press("slash")
+    await type_text(pilot, agent)
+    await pilot.press("enter")
+    await until(pilot, lambda: app.board.row_count == 1, "the search")
+    await pilot.press("e", severity_key)
+    await until(pilot, lambda: "which tier takes it" in screen_text(app), "the reason dialog")
+
+
+@sync
+async def test_escalation_opened_by_hand_at_the_tier_chosen(floor: AppContext,
+                                                             engine: Engine) -> None:
+    async with console(floor, (80, 24)) as (app, pilot):
+        await open_escalation_dialog(app, pilot, "1007", "3")  # high severity
+        text = screen_text(app)
+        # The three tiers with their deadlines for this severity, whole at 80 columns.
+        for tier in (1, 2, 3):
+            minutes = int(floor.settings.deadline(tier, "high").total_seconds() // 60)
+            assert f"deadline {minutes} min)" in text
+        assert "complaint desk" in text
+        await pilot.press("down", "down", "up")  # tier 3, then back to tier 2
+        await type_text(pilot, "needs a specialist 2nd line")  # digits are text, not a tier
+        await pilot.press("enter")
+        await settle(pilot)
+        with engine.connect() as c:
+            e = c.execute(select(Escalation).where(
+                Escalation.reason == "needs a specialist 2nd line")).one()
+        assert (e.agent_id, e.call_id, e.tier, e.severity) == ("1007", "C3", 2, "high")
+        assert e.deadline - e.opened_at == floor.settings.deadline(2, "high")
+        await pilot.press("4")  # the tier 2 queue shows it
+        await until(pilot, lambda: "needs a specialist" in screen_text(app), "the tier 2 row")
+
+
+@sync
+async def test_escalation_by_hand_defaults_to_tier_1_and_escape_opens_nothing(
+        floor: AppContext, engine: Engine) -> None:
+    async with console(floor, (80, 24)) as (app, pilot):
+        await open_escalation_dialog(app, pilot, "1007", "1")  # light
+        await type_text(pilot, "asks again")
+        await pilot.press("enter")
+        await settle(pilot)
+        await open_escalation_dialog(app, pilot, "1007", "2")
+        await pilot.press("down")
+        await type_text(pilot, "never sent")
+        await pilot.press("escape")
+        await settle(pilot)
+        with engine.connect() as c:
+            rows = c.execute(select(Escalation.reason, Escalation.tier, Escalation.severity)
+                             .where(Escalation.agent_id == "1007")).all()
+        assert [tuple(r) for r in rows] == [("asks again", 1, "light")]

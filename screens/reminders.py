@@ -40,7 +40,7 @@ from floorapp.context import AppContext
 from floorapp.scheduler import SchedulerHost
 from floorapp.services import ServiceError
 from floorapp.services import reminders as svc
-from floorapp.services.patrols import team_agents
+from floorapp.services.patrols import team_agents, team_of
 from screens.dialogs import ChoiceDialog, NoteDialog
 
 # State shown as a word and a style: never colour alone (NO_COLOR, 16 colours).
@@ -216,14 +216,21 @@ class RemindersPanel(Widget):
         r = self._selected()
         if r is None:
             return
-        if not r.team_id:
+        team = r.team_id or (team_of(self.ctx.engine, r.agent_id) if r.agent_id else None)
+        choices = [(a, f"{n} ({a})") for a, n in team_agents(self.ctx.engine, team)] \
+            if team else []
+        if r.agent_id and all(a != r.agent_id for a, _ in choices):
+            # The agent moved team since the reminder fired: still the one it is about.
+            choices.insert(0, (r.agent_id, r.agent_label or r.agent_id))
+        if not choices:
             self.app.notify("This reminder has no team to pick an agent from.", markup=False)
             return
-        agents = team_agents(self.ctx.engine, r.team_id)
+        labels = dict(choices)
 
         def got_agent(agent: object) -> None:
             if agent is None:
                 return
+            who = labels.get(str(agent), str(agent))
 
             def got_note(note: object) -> None:
                 if not note:
@@ -231,14 +238,16 @@ class RemindersPanel(Widget):
                 self._run(lambda: svc.done(
                     self.ctx.engine, r.id, actor=self.supervisor, now=self.ctx.clock.now(),
                     note=str(note), flag_agent=str(agent)),
-                    f"done, flag raised on {agent}")
+                    f"done, flag raised on {who}")
 
-            self.app.push_screen(NoteDialog(f"What did you see ({agent})?",
+            self.app.push_screen(NoteDialog(f"What did you see ({who})?",
                                             placeholder="e.g. voice raised, banging keyboard"),
                                  got_note)
 
-        self.app.push_screen(ChoiceDialog("Raise a flag on which agent?",
-                                          [(a, f"{n} ({a})") for a, n in agents]), got_agent)
+        prompt = "Raise a flag on which agent?"
+        if r.agent_id:
+            prompt += f" (enter: {r.agent_label}, whom this reminder is about)"
+        self.app.push_screen(ChoiceDialog(prompt, choices, selected=r.agent_id), got_agent)
 
     def action_snooze(self) -> None:
         r = self._selected()

@@ -113,3 +113,8 @@ def team_agents(engine: Engine, team: str) -> list[tuple[str, str]]:
     with read_tx(engine) as conn:
         return [(a, n) for a, n in conn.execute(
             select(Agent.id, Agent.name).where(Agent.team_id == team).order_by(Agent.name))]
+
+
+def team_of(engine: Engine, agent_id: str) -> str | None:
+    with read_tx(engine) as conn:
+        return conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).scalar()

@@ -8,7 +8,8 @@ and each is audited in the same transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,8 +68,14 @@ class ReminderView:
     handled_at: datetime | None
     handled_by: str | None
     note: str | None
+    agent_name: str | None  # the agent's name now (the roster may have named them since)
     state: str  # due, overdue, missed, snoozed, done, skipped
     warning: str | None = None  # e.g. the repeated-care warning
+
+    @property
+    def agent_label(self) -> str | None:
+        """How a supervisor knows the agent: "王芳 (A0042)", or the bare id when unnamed."""
+        return agent_label(self.agent_id, self.agent_name)
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,35 @@ class OpenReminders:
 _COLS = (Reminder.id, Reminder.job_id, Reminder.kind, Reminder.item, Reminder.title,
          Reminder.detail, Reminder.team_id, Reminder.agent_id, Reminder.scheduled_for,
          Reminder.due_by, Reminder.status, Reminder.snoozed_until, Reminder.handled_at,
-         Reminder.handled_by, Reminder.note)
+         Reminder.handled_by, Reminder.note, Agent.name.label("agent_name"))
+
+
+def _select() -> Any:
+    """Reminder rows with their agent's current name (outer join: most have no agent)."""
+    return select(*_COLS).select_from(Reminder).outerjoin(Agent, Agent.id == Reminder.agent_id)
+
+
+def agent_label(agent_id: str | None, name: str | None) -> str | None:
+    if agent_id is None:
+        return None
+    if not name or name == agent_id:  # known only from the feed: the id is all there is
+        return agent_id
+    return f"{name} ({agent_id})"
+
+
+def named_title(title: str, agent_id: str | None, name: str | None) -> str:
+    """The title naming the agent by name.
+
+    The title was written when the reminder fired, with the name known then: an agent
+    the feed met before the roster did was named by id, and a plan title may leave the
+    agent out. A bare id is replaced by the name, and a missing name is appended.
+    """
+    if agent_id is None or not name or name == agent_id or name in title:
+        return title
+    bare_id = re.compile(rf"(?<!\w){re.escape(agent_id)}(?!\w)")
+    if bare_id.search(title):
+        return bare_id.sub(lambda _: name, title)  # a function: the name is never a pattern
+    return f"{title}: {name}"
 
 
 def _state(row: Any, now: datetime) -> str:
@@ -110,7 +145,9 @@ def _state(row: Any, now: datetime) -> str:
 
 
 def _view(row: Any, now: datetime, warning: str | None = None) -> ReminderView:
-    return ReminderView(*row, state=_state(row, now), warning=warning)
+    v = ReminderView(*row, state=_state(row, now), warning=warning)
+    title = named_title(v.title, v.agent_id, v.agent_name)
+    return v if title == v.title else replace(v, title=title)
 
 
 def _scoped(stmt: Any, scope: Scope) -> Any:
@@ -131,7 +168,7 @@ def open_reminders(
     with read_tx(engine) as conn:
         scope = scope_of(conn, supervisor)
         rows = conn.execute(_scoped(
-            select(*_COLS).where(Reminder.status.in_(OPEN_STATUSES)), scope
+            _select().where(Reminder.status.in_(OPEN_STATUSES)), scope
         ).order_by(Reminder.scheduled_for, Reminder.id)).all()
         stored = load_plan(conn)
         out = OpenReminders()
@@ -156,7 +193,7 @@ def open_reminders(
 
 def get(engine: Engine, reminder_id: int, now: datetime) -> ReminderView:
     with read_tx(engine) as conn:
-        row = conn.execute(select(*_COLS).where(Reminder.id == reminder_id)).first()
+        row = conn.execute(_select().where(Reminder.id == reminder_id)).first()
     if row is None:
         raise ReminderError(f"no reminder #{reminder_id}")
     return _view(row, now)
@@ -166,7 +203,7 @@ def new_since(engine: Engine, supervisor: str, after_id: int) -> list[ReminderVi
     """Reminders recorded after ``after_id`` for this supervisor: what to notify about."""
     with read_tx(engine) as conn:
         scope = scope_of(conn, supervisor)
-        rows = conn.execute(_scoped(select(*_COLS).where(Reminder.id > after_id), scope)
+        rows = conn.execute(_scoped(_select().where(Reminder.id > after_id), scope)
                             .order_by(Reminder.id)).all()
         return [_view(r, r.scheduled_for) for r in rows]
 
@@ -181,7 +218,7 @@ def latest_id(engine: Engine) -> int:
 def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action: str,
            values: dict[str, Any]) -> Any:
     """Move an open reminder on; refuse (and audit the refusal) if it is not open or not ours."""
-    row = conn.execute(select(*_COLS).where(Reminder.id == reminder_id)).first()
+    row = conn.execute(_select().where(Reminder.id == reminder_id)).first()
     if row is None:
         raise ReminderError(f"no reminder #{reminder_id}")
     scope = scope_of(conn, actor)
@@ -203,8 +240,9 @@ def done(
     engine: Engine, reminder_id: int, *, actor: str, now: datetime, note: str | None = None,
     flag_agent: str | None = None, flag_detail: str | None = None,
 ) -> ReminderView:
-    """Mark done with an optional note. For a patrol, ``flag_agent`` raises an "observed"
-    flag on an agent seen struggling (the note, or ``flag_detail``, says what was seen)."""
+    """Mark done with an optional note. ``flag_agent`` raises an "observed" flag on an
+    agent seen struggling (on a patrol, or by the agent a care reminder is about); the
+    note, or ``flag_detail``, says what was seen."""
     note = clean(note, multiline=True)
     if flag_agent is not None and not (flag_detail or note or "").strip():
         raise ReminderError("say what you saw to raise a flag")
@@ -220,17 +258,22 @@ def done(
                 note=note))
         if row.kind == ReminderKind.CARE:
             _close_proposal(conn, row.job_id, "done", actor, now)
-            log_care(conn, at=now, item=row.item or "care", title=row.title,
+            log_care(conn, at=now, item=row.item or "care",
+                     title=named_title(row.title, row.agent_id, row.agent_name),
                      team_id=row.team_id, agent_id=row.agent_id, given_by=actor,
                      reminder_id=reminder_id, note=note)
         audit.record(conn, at=now, actor=actor, action="reminder.done", target_kind="reminder",
-                     target_id=reminder_id, detail=f"{row.title}" + (f": {note}" if note else ""))
+                     target_id=reminder_id,
+                     detail=named_title(row.title, row.agent_id, row.agent_name)
+                     + (f": {note}" if note else ""))
         return row
 
-    _write(engine, tx, actor=actor, now=now, action="reminder.done", reminder_id=reminder_id)
+    row = _write(engine, tx, actor=actor, now=now, action="reminder.done",
+                 reminder_id=reminder_id)
     if flag_agent is not None:
         _raise_observed(engine, actor=actor, now=now, agent_id=flag_agent,
-                        detail=clean(flag_detail, multiline=True) or note or "")
+                        detail=clean(flag_detail, multiline=True) or note or "",
+                        source="patrol" if row.kind == ReminderKind.PATROL else "reminder")
     return get(engine, reminder_id, now)
 
 
@@ -302,7 +345,7 @@ class _FixedClock:
 
 
 def _raise_observed(engine: Engine, *, actor: str, now: datetime, agent_id: str,
-                    detail: str) -> None:
+                    detail: str, source: str) -> None:
     """Through the flags service when it is there (one write path for hand-raised flags)."""
     try:
         from floorapp.services.flags import raise_observed
@@ -314,7 +357,7 @@ def _raise_observed(engine: Engine, *, actor: str, now: datetime, agent_id: str,
         ctx = AppContext(db_url=engine.url.render_as_string(hide_password=False),
                          clock=_FixedClock(now), actor=actor)
         ctx.__dict__["engine"] = engine  # reuse this engine (cached_property slot)
-        raise_observed(ctx, actor, agent_id, f"patrol: {detail}")
+        raise_observed(ctx, actor, agent_id, f"{source}: {detail}")
         return
 
     def tx(conn: Connection) -> None:
@@ -322,10 +365,10 @@ def _raise_observed(engine: Engine, *, actor: str, now: datetime, agent_id: str,
             raise ReminderError(f"no agent {agent_id!r} on this floor")
         conn.execute(insert_ignore(conn, Flag, ["open_key"]).values(
             agent_id=agent_id, kind="observed", status=FlagStatus.RAISED,
-            open_key=f"{agent_id}|observed", detail=f"patrol: {detail}", raised_at=now,
+            open_key=f"{agent_id}|observed", detail=f"{source}: {detail}", raised_at=now,
             raised_by=actor, last_seen=now, updated_at=now))
         audit.record(conn, at=now, actor=actor, action="flag.raise", target_kind="agent",
-                     target_id=agent_id, detail=f"from patrol: {detail}")
+                     target_id=agent_id, detail=f"from {source}: {detail}")
 
     run_write(engine, tx)
 

@@ -20,7 +20,8 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.events import Resize
+from textual.widgets import DataTable, Static
 
 from floorapp.context import AppContext
 from floorapp.services.flag_measures import (
@@ -29,11 +30,25 @@ from floorapp.services.flag_measures import (
     format_duration,
     measures_today,
 )
+from screens.footer import FloorFooter
 from screens.refreshing import RefreshingScreen
 from screens.sensitive import patch_table
 
 COLUMNS = ("", "raised", "ack'd", "median to ack", "stepped in", "median to step in",
            "unresolved")
+# Under this many columns (80 over SSH) the headers shorten and long names are cut with an
+# ellipsis, so that every measure stays on screen: a cut-off column is the one a supervisor
+# would miss. The floor line above the tables spells the medians out.
+WIDE_FROM = 100
+NARROW_COLUMNS = ("", "raised", "ack'd", "median ack", "stepped in", "median step-in", "open")
+NARROW_LABEL = 14
+
+
+def layout(width: int) -> tuple[tuple[str, ...], int | None]:
+    """The column headers and the name column's width (None: as wide as the names)."""
+    if width >= WIDE_FROM:
+        return COLUMNS, None
+    return NARROW_COLUMNS, NARROW_LABEL
 
 
 def measure_cells(m: FlagMeasures) -> list[Text]:
@@ -65,19 +80,37 @@ class MeasuresScreen(RefreshingScreen):
         self.ctx = ctx
         self.refresh_seconds = refresh_seconds
         self.report: MeasuresReport | None = None
+        self._layout: tuple[tuple[str, ...], int | None] = ((), None)
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Flag measures for today: loading…"), id="measures-floor")
         yield Static(Text("Per team"), classes="measures-title")
-        teams: DataTable[Text] = DataTable(id="measures-teams", cursor_type="row")
-        teams.add_columns(*("team", *COLUMNS[1:]))
-        yield teams
+        yield DataTable(id="measures-teams", cursor_type="row")
         yield Static(Text("Per supervisor (medians: their own responses)"),
                      classes="measures-title")
-        sups: DataTable[Text] = DataTable(id="measures-supervisors", cursor_type="row")
-        sups.add_columns(*("supervisor", *COLUMNS[1:]))
-        yield sups
-        yield Footer()
+        yield DataTable(id="measures-supervisors", cursor_type="row")
+        yield FloorFooter(compact=False)
+
+    def on_mount(self) -> None:
+        # Textual calls RefreshingScreen.on_mount (the first load) after this one.
+        self._set_columns(layout(self.app.size.width))
+
+    def on_resize(self, event: Resize) -> None:
+        wanted = layout(event.size.width)
+        if wanted != self._layout:
+            self._set_columns(wanted)
+            if self.report is not None:
+                self.show(self.report)
+
+    def _set_columns(self, wanted: tuple[tuple[str, ...], int | None]) -> None:
+        self._layout = wanted
+        headers, label_width = wanted
+        for table_id, label in (("#measures-teams", "team"),
+                                ("#measures-supervisors", "supervisor")):
+            table: DataTable[Text] = self.query_one(table_id, DataTable)
+            table.clear(columns=True)
+            table.add_column(label, width=label_width)
+            table.add_columns(*headers[1:])
 
     @work(thread=True, exclusive=True, group="flag-measures", exit_on_error=False)
     def _load(self) -> None:

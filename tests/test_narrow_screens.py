@@ -10,11 +10,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
-from db.models import Escalation
+from db.engine import run_write
+from db.models import Escalation, Supervisor
 from floorapp.context import AppContext
 from screens.app import FloorApp
 from screens.footer import FloorFooter
@@ -161,3 +162,36 @@ async def test_escalation_by_hand_defaults_to_tier_1_and_escape_opens_nothing(
             rows = c.execute(select(Escalation.reason, Escalation.tier, Escalation.severity)
                              .where(Escalation.agent_id == "1007")).all()
         assert [tuple(r) for r in rows] == [("asks again", 1, "light")]
+
+
+LONG_NAME = "Maximiliano Fernández-Ortega"
+
+
+@sync
+async def test_flag_measures_keep_every_column_at_80_and_spell_them_out_at_200(
+        floor: AppContext, engine: Engine) -> None:
+    run_write(engine, lambda c: c.execute(insert(Supervisor).values(
+        id="lead.max", name=LONG_NAME, role="team_leader", active=True)))
+    async with console(floor, (80, 24)) as (app, pilot):
+        await pilot.press("M")
+        await until(pilot, lambda: "Flags on" in screen_text(app), "the measures")
+        await until(pilot, lambda: app.screen.query_one("#measures-teams", DataTable).row_count
+                    == 2, "the team rows")
+        lines = screen_text(app).splitlines()
+        header = next(line for line in lines if line.lstrip().startswith("team"))
+        assert header.split() == ["team", "raised", "ack'd", "median", "ack", "stepped", "in",
+                                  "median", "step-in", "open"]
+        # mobile (T1) has the one flag, still open: the last column is there to read.
+        assert next(line for line in lines if line.lstrip().startswith("mobile")).split()[-1] \
+            == "1"
+        assert any(line.lstrip().startswith("Maximiliano F…") for line in lines)  # cut, marked
+        assert LONG_NAME not in screen_text(app)
+        assert_whole(app, await footer_keys(app, pilot))
+        await pilot.resize_terminal(200, 50)
+        await until(pilot, lambda: "median to step in" in screen_text(app), "the wide headers")
+        text = screen_text(app)
+        assert "unresolved" in text and LONG_NAME in text
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: "median step-in" in screen_text(app), "the narrow headers")
+        assert any(line.rstrip().endswith("1") and line.lstrip().startswith("mobile")
+                   for line in screen_text(app).splitlines())

@@ -49,6 +49,7 @@ class Stall:
 class Replay:
     stalls: list[Stall]  # each second a caller waited beside an idle agent who could take them
     mid_call: list[dict[str, Any]]  # state changes sent while the agent was on a call
+    states: dict[str, tuple[str, datetime]]  # each agent's state and since, at the end
 
 
 def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
@@ -61,6 +62,11 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
     call_agent: dict[str, str] = {}
     waiting: dict[str, _Waiting] = {}
     pending: dict[str, str] = {}
+
+    def put(agent: str, new: str, at: datetime) -> None:
+        if state.get(agent, ("", at))[0] != new:  # as the writer: the same state goes on
+            state[agent] = (new, at)
+
     mid_call: list[dict[str, Any]] = []
     found: list[Stall] = []
     i, n = 0, len(events)
@@ -75,7 +81,7 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
                 if state.get(agent, ("offline", at))[0] == "offline":
                     state[agent] = ("available", at)
             elif kind == "agent_logout":
-                state[agent] = ("offline", at)
+                put(agent, "offline", at)
             elif kind == "state":
                 if state.get(agent, ("", at))[0] == "on_call" and e["state"] in (
                         "available", "break"):
@@ -84,20 +90,20 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
                     mid_call.append(e)
                     pending[agent] = e["state"]
                 else:
-                    state[agent] = (e["state"], at)
+                    put(agent, e["state"], at)
             elif kind == "call_offered":
                 waiting[call] = _Waiting(e["queue"], at, e["customer"] in sensitive_ids)
             elif kind == "call_answered":
                 waiting.pop(call, None)
                 call_agent[call] = agent
-                state[agent] = ("on_call", at)
+                put(agent, "on_call", at)
             elif kind == "call_abandoned":
                 waiting.pop(call, None)
             elif kind in ("call_ended", "call_transferred"):
                 who = agent or call_agent.get(call)
                 if who is not None:
                     after = pending.pop(who, "available")
-                    state[who] = ("after_call" if e.get("after_call") else after, at)
+                    put(who, "after_call" if e.get("after_call") else after, at)
         if t >= since:
             idle = [(a, s) for a, (st, s) in state.items() if st == "available"]
             for cid, w in waiting.items():
@@ -114,7 +120,7 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
                                            int((t - s).total_seconds())))
                         break
         t += timedelta(seconds=1)
-    return Replay(found, mid_call)
+    return Replay(found, mid_call, state)
 
 
 def run(roster: SimRoster, seed: int, minutes: float) -> list[dict[str, Any]]:
@@ -178,6 +184,10 @@ def test_the_warm_start_is_a_floor_the_acd_could_have_made() -> None:
         events = FloorSimulator(roster, seed=seed, start=T0).advance(T0)
         seen = replay(roster, events, since=T0, until=T0)
         assert seen.stalls == [] and seen.mid_call == [], (seed, seen)
+        # Whoever is free at the start came free in the last minutes, not at their login
+        # or the end of a break an hour ago.
+        idle = {a: T0 - s for a, (st, s) in seen.states.items() if st == "available"}
+        assert idle and max(idle.values()) < timedelta(minutes=3), (seed, idle)
 
 
 def test_the_board_never_shows_an_idle_agent_beside_a_waiting_caller(

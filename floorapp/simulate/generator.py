@@ -534,7 +534,7 @@ class FloorSimulator:
                 self._past_call(ag, since, complaint=False, negative=False, close_acw=False)
                 self._at(after(rng.uniform(0.1, 1)), self._acw_end(ag))
             elif r < 0.85 or ag.next_break is None:
-                self._set(ag, "available", ago(rng.uniform(0, 1)))
+                self._just_freed(ag, ago(rng.uniform(0, 1)))
             else:
                 reason, dur, _ = self._pick_break()
                 since = ago(rng.uniform(1, min(dur / 60 - 1, 20)))
@@ -553,6 +553,13 @@ class FloorSimulator:
         for ag in on:
             if ag.state == "available" and ag.idle_since is not None:
                 self._at(ag.idle_since, self._dispatch)
+
+    def _just_freed(self, ag: _Agent, since: datetime) -> None:
+        """Available since ``since``, after a call: without one the feed's last word would
+        be the login or an old break, and the board would show them idle for an hour."""
+        ended = since - self._s(self.rng.uniform(20, 60))
+        self._past_call(ag, ended, complaint=False, negative=False, close_acw=False)
+        self._set(ag, "available", since)
 
     def _past_call(self, ag: _Agent, ended: datetime, *, complaint: bool, negative: bool,
                    minutes: float | None = None, close_acw: bool = True) -> _Call:
@@ -634,7 +641,7 @@ class FloorSimulator:
 
         for role in ("no_break", "no_break_over"):
             if (ag := cast.get(role)) is not None:
-                self._set(ag, "available", ago(rng.uniform(0, 1)))
+                self._just_freed(ag, ago(rng.uniform(0, 1)))
 
         if (ag := cast.get("hand")) is not None:
             call = live_call(ag, ago(rng.uniform(4, 7)))

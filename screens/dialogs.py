@@ -125,31 +125,40 @@ class ChoiceNoteDialog(_Dialog):
         self._prompt = title
         self._choices = list(choices)
         self._choosing = choosing
-        self._default = default
+        self._current = default
         self._placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self._prompt, style="bold"))
-            options = OptionList(*[Option(Text(label), id=value)
-                                   for value, label in self._choices], id="choices")
+            options = OptionList(*[Option(self._prompt_for(i), id=value)
+                                   for i, (value, _label) in enumerate(self._choices)],
+                                 id="choices")
             # Up and down reach the list from the text box; focus never leaves the text.
             options.can_focus = False
-            options.highlighted = self._default
+            options.highlighted = self._current
             yield options
             yield Input(placeholder=self._placeholder, id="note")
             yield Label(f"↑↓: {self._choosing}   enter: save   escape: cancel",
                         classes="hint", markup=False)
 
+    def _prompt_for(self, index: int) -> Text:
+        # A marker, not only the highlight's colour: the list never has the focus, so its
+        # highlight is faint, and under NO_COLOR it would not show at all.
+        marker = "▶ " if index == self._current else "  "
+        return Text(marker) + Text(self._choices[index][1])
+
     @property
     def chosen(self) -> str:
-        options = self.query_one("#choices", OptionList)
-        return self._choices[options.highlighted or 0][0]
+        return self._choices[self._current][0]
 
     def action_move(self, step: int) -> None:
         options = self.query_one("#choices", OptionList)
-        current = options.highlighted or 0
-        options.highlighted = max(0, min(len(self._choices) - 1, current + step))
+        before = self._current
+        self._current = max(0, min(len(self._choices) - 1, before + step))
+        for index in {before, self._current}:
+            options.replace_option_prompt_at_index(index, self._prompt_for(index))
+        options.highlighted = self._current
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

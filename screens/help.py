@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import ClassVar
 
 from rich.text import Text
@@ -29,7 +30,26 @@ def _keys(binding: Binding) -> str:
     return " / ".join(out)
 
 
-def help_text(app_bindings: list[Binding]) -> Text:
+KEY_COLUMN = 16  # "  " + the keys, padded: where every description starts
+
+
+def _entry(keys: str, words: str, width: int | None) -> Text:
+    """One key's line; a description too long for ``width`` wraps under itself, not under
+    the keys (a supervisor scans the key column)."""
+    out = Text()
+    out.append(f"  {keys:<14}", style="bold")
+    if width is None or width <= KEY_COLUMN + 10:
+        return out.append(f"{words}\n")
+    lines = textwrap.wrap(words, width - KEY_COLUMN) or [""]
+    out.append(lines[0] + "\n")
+    for line in lines[1:]:
+        out.append(" " * KEY_COLUMN + line + "\n")
+    return out
+
+
+def help_text(app_bindings: list[Binding], width: int | None = None) -> Text:
+    """Every key, by view. With ``width`` (the columns the text has), long lines wrap
+    with a hanging indent."""
     sections: list[tuple[str, list[Binding]]] = [
         ("Everywhere", app_bindings),
         ("Agent board", AgentBoard.BINDINGS),  # type: ignore[list-item]
@@ -46,13 +66,23 @@ def help_text(app_bindings: list[Binding]) -> Text:
     for title, bindings in sections:
         out.append(f"{title}\n", style="bold underline")
         for b in bindings:
-            out.append(f"  {_keys(b):<14}", style="bold")
-            out.append(f"{b.tooltip or b.description or b.action}\n")
+            out.append_text(_entry(_keys(b), b.tooltip or b.description or b.action, width))
         out.append("\n")
-    out.append("Every action is also in the command palette: ctrl+p, then type.\n")
-    out.append("States read as words: available, on call, after-call, break, offline.\n")
-    out.append("A flag marker in reverse video (and NEW) has not been acknowledged yet.\n")
+    for note in NOTES:
+        out.append("\n".join(textwrap.wrap(note, width)) if width else note)
+        out.append("\n")
     return out
+
+
+NOTES = (
+    "Every action is also in the command palette: ctrl+p, then type.",
+    "Escalating by hand (e): choose the severity, then ↑↓ the tier (1 basic service by "
+    "default, 2 specialists, 3 complaint desk) while you write the reason.",
+    "States read as words: available, on call, after-call, break, offline.",
+    "A flag marker in reverse video (and NEW) has not been acknowledged yet.",
+    "On a narrow terminal the footer shows the keys that fit (Help always); the rest are "
+    "all here.",
+)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -73,7 +103,19 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(help_text(self._app_bindings), id="help-body")
+            yield Static(id="help-body")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fill)
+
+    def on_resize(self) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        """Lay the text out for the columns it has (wraps hang under the descriptions)."""
+        box = self.query_one(VerticalScroll)
+        width = box.scrollable_content_region.width
+        self.query_one("#help-body", Static).update(help_text(self._app_bindings, width))
 
     def action_close(self) -> None:
         self.dismiss(None)

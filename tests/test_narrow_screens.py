@@ -133,6 +133,7 @@ async def test_escalation_opened_by_hand_at_the_tier_chosen(floor: AppContext,
             assert f"deadline {minutes} min)" in text
         assert "complaint desk" in text
         await pilot.press("down", "down", "up")  # tier 3, then back to tier 2
+        assert "▶ tier 2: specialists" in screen_text(app)
         await type_text(pilot, "needs a specialist 2nd line")  # digits are text, not a tier
         await pilot.press("enter")
         await settle(pilot)
@@ -195,3 +196,18 @@ async def test_flag_measures_keep_every_column_at_80_and_spell_them_out_at_200(
         await until(pilot, lambda: "median step-in" in screen_text(app), "the narrow headers")
         assert any(line.rstrip().endswith("1") and line.lstrip().startswith("mobile")
                    for line in screen_text(app).splitlines())
+
+
+@sync
+async def test_help_wraps_long_descriptions_under_themselves_at_80_columns(
+        floor: AppContext) -> None:
+    async with console(floor, (80, 24)) as (app, pilot):
+        await pilot.press("question_mark")
+        await until(pilot, lambda: "sensitive-customer roster" in screen_text(app), "the help")
+        body = str(app.screen.query_one("#help-body").render()).splitlines()
+        roster = next(i for i, line in enumerate(body) if "sensitive-customer roster" in line)
+        assert body[roster].startswith("  S ")
+        # Too long for 80 columns: the rest continues in the description column, not under S.
+        assert body[roster + 1].startswith(" " * 16) and body[roster + 1].strip()
+        assert "tier (1 basic service by" in " ".join(body)  # the escalation dialog's keys
+        assert max(len(line) for line in body) <= 72

@@ -3,9 +3,10 @@
 Read off the feed (and off the store, as the board reads it): at no second may a caller
 have waited more than ``GRACE`` while an agent who could take them has been sitting
 available for more than ``GRACE``. "Could take them": an agent of the caller's team
-(queue). A sensitive caller is held for a designated agent of any team and overflows to
-their own team after ``SENSITIVE_OVERFLOW_S`` (入线控制): until then an undesignated team
-mate does not count, and from then on the grace runs from the overflow.
+(queue), and after ``FLOOR_OVERFLOW_S`` anyone on the floor (the grace runs from there).
+A sensitive caller is held for a designated agent of any team and overflows to their own
+team after ``SENSITIVE_OVERFLOW_S`` (入线控制): until then an undesignated team mate does
+not count.
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ from db.models import Agent, Call, SensitiveCustomer
 from floorapp.clock import ManualClock
 from floorapp.config import Settings
 from floorapp.simulate import load_sim_roster, seed_demo_floor
-from floorapp.simulate.generator import SENSITIVE_OVERFLOW_S, FloorSimulator, SimRoster
+from floorapp.simulate.generator import (
+    FLOOR_OVERFLOW_S,
+    SENSITIVE_OVERFLOW_S,
+    FloorSimulator,
+    SimRoster,
+)
 from floorapp.simulate.runner import SimulationRunner
 from tests.conftest import T0
 from tests.test_simulate import pure_roster
 
 GRACE = timedelta(seconds=10)
+FLOOR = timedelta(seconds=FLOOR_OVERFLOW_S)
 
 
 @dataclass
@@ -114,7 +121,7 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
                     elif team.get(a) == w.queue:
                         free_for_it = max(overflow if w.sensitive else w.offered, s)
                     else:
-                        continue
+                        free_for_it = max(w.offered + FLOOR, s)
                     if t - free_for_it > GRACE:
                         found.append(Stall(t, cid, int((t - w.offered).total_seconds()), a,
                                            int((t - s).total_seconds())))
@@ -210,8 +217,13 @@ def test_the_board_never_shows_an_idle_agent_beside_a_waiting_caller(
                     Call.outcome == "waiting", Call.ended_at.is_(None),
                     Call.offered_at < now - GRACE,
                     Call.customer_id.not_in(sensitive))))
+            long_stuck = list(conn.execute(
+                select(Call.id).where(Call.outcome == "waiting", Call.ended_at.is_(None),
+                                      Call.offered_at < now - FLOOR - GRACE)).scalars())
         looked += 1
         queued += bool(stuck)
         assert not [c for c in stuck if c.queue in idle_teams], (now, stuck, idle_teams)
+        # Past the floor overflow, anyone idle on the floor takes the caller.
+        assert not (long_stuck and idle_teams), (now, long_stuck, idle_teams)
     assert looked == 180 and clock.now() == T0 + timedelta(minutes=15)
     assert queued > 0  # callers did queue, where their whole team was busy

@@ -38,6 +38,9 @@ ACW_MEDIAN_S = 40.0
 PATIENCE_MEAN_S = 180.0  # how long a caller waits before hanging up
 OCCUPANCY = 0.85  # arrivals are tuned so that agents are busy about this share of the time
 SENSITIVE_OVERFLOW_S = 30.0  # a sensitive caller waits this long for a designated agent
+# After this long a caller may go to a free agent of any team: app_queue's queue rules
+# raising the penalty limit, so members of the other teams' queues (higher penalty) ring.
+FLOOR_OVERFLOW_S = 45.0
 
 P_COMPLAINT = 0.03
 P_NEGATIVE = 0.07
@@ -276,6 +279,7 @@ class FloorSimulator:
                  self._abandon(call))
         if call.sensitive:
             self._at(ts + self._s(SENSITIVE_OVERFLOW_S), self._dispatch)
+        self._at(ts + self._s(FLOOR_OVERFLOW_S), self._dispatch)
         self._dispatch(ts)
 
     def _abandon(self, call: _Call) -> Action:
@@ -294,7 +298,8 @@ class FloorSimulator:
         Called whenever a caller arrives or an agent becomes free, so a caller waits only
         while no agent who may take them is free (as Asterisk's app_queue does). Sensitive
         callers go to a designated agent from any team first (入线控制), and overflow to
-        anyone in their team when they have waited too long.
+        anyone in their team when they have waited too long. A caller whose team stays
+        full overflows to the rest of the floor.
         """
         if not self._waiting:
             return
@@ -314,7 +319,9 @@ class FloorSimulator:
             if pick is None:
                 team = [a for a in free if a.a.team == call.team]
                 if not team:
-                    continue
+                    if (ts - call.offered).total_seconds() < FLOOR_OVERFLOW_S:
+                        continue
+                    team = free
                 pick = min(team, key=lambda a: (a.idle_since or ts, a.a.id))
             self._waiting.remove(call)
             free.remove(pick)

@@ -1,4 +1,5 @@
-"""Snapshots of the board, the flags view and a queue view at 80x24 and 160x48 (clock frozen).
+"""Snapshots of the board, the flags view, a queue view, the flag measures and the escalation
+tier dialog at 80x24 and 160x48 (clock frozen).
 
 Regenerate after an intended change with: pytest tests/test_console_snapshots.py --snapshot-update
 """
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 
 from floorapp.context import AppContext
 from screens.app import FloorApp
-from tests.console_helpers import make_floor, until
+from tests.console_helpers import make_floor, screen_text, until
 
 
 @pytest.fixture
@@ -22,22 +23,32 @@ def floor(ctx: AppContext, engine: Engine) -> AppContext:
 
 
 SIZES = [(80, 24), (160, 48)]
-VIEWS = [("board", "1"), ("flags", "2"), ("queue_all", "6")]
+# Keys pressed once the floor is on screen; the last two are screens pushed over the board.
+VIEWS: list[tuple[str, tuple[str, ...]]] = [
+    ("board", ("1",)), ("flags", ("2",)), ("queue_all", ("6",)),
+    ("measures", ("M",)), ("escalate_tier", ("1", "e", "3", "down")),
+]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("view,key", VIEWS, ids=[v[0] for v in VIEWS])
+@pytest.mark.parametrize("view,keys", VIEWS, ids=[v[0] for v in VIEWS])
 def test_snapshot(snap_compare: Any, floor: AppContext, size: tuple[int, int], view: str,
-                  key: str) -> None:
+                  keys: tuple[str, ...]) -> None:
     app = FloorApp(floor, actor="lead.wang", poll_interval=60)
 
     async def ready(pilot: Any) -> None:
         await until(pilot, lambda: app.loaded and app.board.row_count == 7, "the first load")
-        await pilot.press(key)
-        await pilot.pause()
-        table = app.table_for(app.active_view)
-        assert table is not None
-        table.focus()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        if view == "measures":
+            await until(pilot, lambda: "Flags on" in screen_text(app), "the measures")
+        elif view == "escalate_tier":
+            await until(pilot, lambda: "▶ tier 2" in screen_text(app), "the tier dialog")
+        else:
+            table = app.table_for(app.active_view)
+            assert table is not None
+            table.focus()
         await pilot.wait_for_scheduled_animations()
         app.tick()  # the clock is frozen: one tick renders the times on screen
         await pilot.pause()

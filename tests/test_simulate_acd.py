@@ -5,8 +5,8 @@ have waited more than ``GRACE`` while an agent who could take them has been sitt
 available for more than ``GRACE``. "Could take them": an agent of the caller's team
 (queue), and after ``FLOOR_OVERFLOW_S`` anyone on the floor (the grace runs from there).
 A sensitive caller is held for a designated agent of any team and overflows to their own
-team after ``SENSITIVE_OVERFLOW_S`` (入线控制): until then an undesignated team mate does
-not count.
+team (and the floor) after ``SENSITIVE_OVERFLOW_S`` (入线控制): until then an undesignated
+agent does not count.
 """
 
 from __future__ import annotations
@@ -121,7 +121,8 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
                     elif team.get(a) == w.queue:
                         free_for_it = max(overflow if w.sensitive else w.offered, s)
                     else:
-                        free_for_it = max(w.offered + FLOOR, s)
+                        free_for_it = max(max(overflow, w.offered + FLOOR) if w.sensitive
+                                          else w.offered + FLOOR, s)
                     if t - free_for_it > GRACE:
                         found.append(Stall(t, cid, int((t - w.offered).total_seconds()), a,
                                            int((t - s).total_seconds())))

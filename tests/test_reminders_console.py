@@ -16,6 +16,7 @@ from db.models_plan import Reminder
 from floorapp.config import Settings
 from floorapp.context import AppContext
 from floorapp.scheduler import SchedulerHost
+from screens.dialogs import ChoiceDialog, NoteDialog
 from screens.period import PeriodPanel
 from screens.reminders import RemindersScreen
 from tests.test_plan_support import load_test_plan, seed_floor
@@ -72,9 +73,9 @@ def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engi
             assert any("Patrol the floor" in n.message for n in app._notifications)
             table.focus()
             await pilot.press("f")  # done + flag: pick the agent, say what was seen
-            await pilot.pause()
+            await _until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the choice")
             await pilot.press("1")  # Li Na (agents by name)
-            await pilot.pause()
+            await _until(pilot, lambda: isinstance(app.screen, NoteDialog), "the note")
             for ch in "voice raised":
                 await pilot.press("space" if ch == " " else ch)
             await pilot.press("enter")

@@ -16,7 +16,9 @@ becomes actionable (fired, missed, or back from a snooze) raises a notification 
 rings the terminal bell, so every console of the supervisor shows it within 2 seconds.
 
 Keys: ``d`` done (optional note), ``f`` done and raise an "observed" flag on an agent
-seen struggling (patrols), ``s`` snooze 5/10/15 min, ``k`` skip (reason required).
+seen struggling (a patrol: pick from the team; a reminder about one agent, e.g. water after
+a long call: that agent is preselected), ``s`` snooze 5/10/15 min, ``k`` skip (reason
+required). Agents are named by name, the id in brackets.
 Reminder titles come from the plan and the roster: shown as ``rich.text.Text``, never markup.
 """
 

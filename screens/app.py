@@ -39,6 +39,7 @@ from screens.header import FloorHeader
 from screens.help import HelpScreen
 from screens.queues import QueueTable
 from screens.table import LiveTable
+from screens.typeahead import TypeAhead
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ QUEUE_TIERS = {"tier1": 1, "tier2": 2, "tier3": 3, "all": None}
 GC_YOUNG = 20_000
 
 
-class FloorApp(App[None]):
+class FloorApp(TypeAhead, App[None]):
     TITLE = "floorapp"
     CSS_PATH = "floor.tcss"
     COMMANDS = App.COMMANDS | {FloorCommands}
@@ -85,6 +86,7 @@ class FloorApp(App[None]):
                  actor: str | None = None, poll_interval: float | None = None,
                  start_scheduler: bool = False) -> None:
         super().__init__()
+        self._typeahead_reset()
         self.start_scheduler = start_scheduler
         self.ctx = ctx
         self.team = team

@@ -173,3 +173,33 @@ def test_an_unknown_key_is_refused_and_the_session_ends(sshd: SshServer, engine:
     assert r.returncode != 0
     assert "'stranger' is not a supervisor on this floor" in r.stdout + r.stderr
     assert not _console_pids("stranger")
+
+
+def test_a_burst_of_keys_over_ssh_lands_in_the_dialogs_it_opens(sshd: SshServer, engine: Engine,
+                                                                db_url: str, clock) -> None:
+    """Fast typing reaches a console over SSH in one read: each key still goes where the
+    screen it was typed on would have sent it."""
+    from db.models import Escalation
+
+    make_floor(engine, clock.now())
+    _authorize(sshd, engine, db_url, "lead.sun")
+    term = Tmux(sshd.ssh_argv())
+    try:
+        term.wait_for("王芳")
+        term.keys("e3", "Down", "wants a manager", "Enter")  # one send: one burst
+        deadline = time.monotonic() + 20
+        while True:
+            with engine.connect() as conn:
+                row = conn.execute(select(Escalation.severity, Escalation.tier,
+                                          Escalation.opened_by)
+                                   .where(Escalation.reason == "wants a manager")).first()
+            if row is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert row is not None, term.screen()
+        assert tuple(row) == ("high", 2, "lead.sun")
+        screen = term.wait_for("Escalation opened")
+        assert "State" in screen  # still on the board: no letter opened a filter behind
+        term.keys("q")
+    finally:
+        term.kill()

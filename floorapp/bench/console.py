@@ -67,12 +67,16 @@ def seed(url: str, agents: int) -> None:
                                   complaint=False))
         c.execute(insert(Agent), rows)  # type: ignore[attr-defined]
         c.execute(insert(Call), calls)  # type: ignore[attr-defined]
-        c.execute(insert(Flag), [dict(  # type: ignore[attr-defined]
-            agent_id=f"A{i:05d}", kind="long_call", severity=rng.choice(("light", "medium",
-                                                                          "high")),
-            status="raised", open_key=f"A{i:05d}|long_call", raised_at=T0 - timedelta(minutes=5),
-            raised_by="rule", updated_at=T0 - timedelta(minutes=5))
-            for i in range(0, agents, 50)])
+        flag_rows = []
+        for i in range(0, agents, 50):
+            # Raised through the last hour, as a floor's flags are, not all in one instant.
+            raised = T0 - timedelta(seconds=60 + (i * 37) % 3600)
+            flag_rows.append(dict(
+                agent_id=f"A{i:05d}", kind="long_call",
+                severity=rng.choice(("light", "medium", "high")), status="raised",
+                open_key=f"A{i:05d}|long_call", raised_at=raised, raised_by="rule",
+                updated_at=raised))
+        c.execute(insert(Flag), flag_rows)  # type: ignore[attr-defined]
         c.execute(insert(Escalation), [dict(  # type: ignore[attr-defined]
             agent_id=f"A{(i * 7) % agents:05d}", team_id=f"T{i % teams}", tier=1 + i % 3,
             severity=rng.choice(("light", "medium", "high")), reason=f"bench case {i}",

@@ -23,22 +23,44 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command: open the console.",
     )
     parser.add_argument("--version", action="version", version=f"floorapp {__version__}")
-    parser.add_argument(
-        "--db", metavar="URL", help="SQLAlchemy URL or SQLite file path (default: $FLOORAPP_DB, "
-        "else a SQLite file in the user data directory)",
-    )
-    parser.add_argument(
-        "--config", metavar="FILE", help="settings TOML (default: $FLOORAPP_CONFIG)"
-    )
-    parser.add_argument(
-        "--as", dest="actor", metavar="SUPERVISOR",
-        help="who is acting (default: the OS user); every action is audited under it",
-    )
+    _global_options(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for mod_info in sorted(pkgutil.iter_modules(floorapp.commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"floorapp.commands.{mod_info.name}")
         module.register(sub)
+    # `floorapp demo --db x.db` is how people type it: the global options are accepted after
+    # any command too. There they default to "not given", so they never undo the same option
+    # given before the command.
+    for command in _subparsers(parser):
+        _global_options(command, argparse.SUPPRESS)
     return parser
+
+
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--db", metavar="URL", default=default,
+        help="SQLAlchemy URL or SQLite file path (default: $FLOORAPP_DB, "
+        "else a SQLite file in the user data directory)",
+    )
+    parser.add_argument(
+        "--config", metavar="FILE", default=default,
+        help="settings TOML (default: $FLOORAPP_CONFIG)",
+    )
+    parser.add_argument(
+        "--as", dest="actor", metavar="SUPERVISOR", default=default,
+        help="who is acting (default: the OS user); every action is audited under it",
+    )
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every command's parser, nested ones (``plan check``) included."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found.append(child)
+                found.extend(_subparsers(child))
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:

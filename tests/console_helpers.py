@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
+from typing import Any
 
+from rich.text import Text
 from sqlalchemy import Engine, insert, update
+from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from db.engine import run_write
 from db.models import (
@@ -18,6 +24,37 @@ from db.models import (
     SupervisorTeam,
     Team,
 )
+
+
+def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async pilot test on its own event loop (no asyncio plugin needed)."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return run
+
+
+class ScreenHost(App[None]):
+    """A bare app that shows one screen (a panel tested on its own); counts its bells."""
+
+    def __init__(self, screen: object) -> None:
+        super().__init__()
+        self._screen = screen
+        self.bells = 0
+
+    def on_mount(self) -> None:
+        self.push_screen(self._screen)  # type: ignore[arg-type]
+
+    def bell(self) -> None:
+        self.bells += 1
+
+
+def cell_texts(table: DataTable) -> list[list[str]]:
+    """A DataTable's cells as the plain text a supervisor reads."""
+    return [[c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(i)]
+            for i in range(table.row_count)]
 
 
 def screen_text(app: object) -> str:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -20,19 +17,19 @@ from floorapp.context import AppContext
 from floorapp.services import escalations as esc
 from screens.app import FloorApp
 from screens.board import AgentBoard
-from tests.console_helpers import INJECTION, make_floor, screen_text, set_handoffs, settle, until
+from tests.console_helpers import (
+    INJECTION,
+    make_floor,
+    screen_text,
+    set_handoffs,
+    settle,
+    sync,
+    until,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
-def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async pilot test on its own event loop (no asyncio plugin needed)."""
-
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(fn(*args, **kwargs))
-
-    return run
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@ fit, and the tier chosen when a supervisor opens an escalation by hand."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,17 +17,11 @@ from db.models import Escalation, Supervisor
 from floorapp.context import AppContext
 from screens.app import FloorApp
 from screens.footer import FloorFooter
-from tests.console_helpers import make_floor, screen_text, settle, until
+from tests.console_helpers import make_floor, screen_text, settle, sync, until
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
-def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(fn(*args, **kwargs))
-
-    return run
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 import pytest
-from rich.text import Text
 from sqlalchemy import Engine, insert, select
-from textual.app import App
 from textual.widgets import DataTable, OptionList, Static
 
 from db.engine import write_tx
@@ -27,34 +25,16 @@ from floorapp.services import reminders as svc
 from screens.dialogs import ChoiceDialog, NoteDialog
 from screens.reminders import RemindersScreen
 from tests.conftest import T0
+from tests.console_helpers import ScreenHost, cell_texts, until
 from tests.test_plan_support import load_test_plan, seed_floor
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
-class _Host(App[None]):
-    def __init__(self, screen: object) -> None:
-        super().__init__()
-        self._screen = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self._screen)  # type: ignore[arg-type]
-
-    def bell(self) -> None:
-        pass
 
 
-async def _until(pilot: object, cond: object, what: str, timeout: float = 20.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if cond():  # type: ignore[operator]
-            return
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    raise AssertionError(f"timed out waiting for {what}")
 
 
-def _cells(table: DataTable) -> list[list[str]]:
-    return [[c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(i)]
-            for i in range(table.row_count)]
 
 
 def _statics(screen: object) -> str:
@@ -138,19 +118,19 @@ def test_f_on_an_agents_reminder_preselects_the_agent(ctx: AppContext, engine) -
 
     async def run() -> None:
         screen = RemindersScreen(ctx, "lead.t1", poll_interval=0.1)
-        app = _Host(screen)
+        app = ScreenHost(screen)
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             panel = screen.panel
             table = panel.query_one(DataTable)
-            await _until(pilot, lambda: table.row_count == 2, "the patrol and the water")
-            rows = _cells(table)
+            await until(pilot, lambda: table.row_count == 2, "the patrol and the water")
+            rows = cell_texts(table)
             water = next(i for i, row in enumerate(rows) if "water" in row[2])
             assert rows[water][2] == "Bring 王芳 a glass of water after a long call"
             assert not any("A0042" in cell for row in rows for cell in row)
             table.focus()
             table.move_cursor(row=water)
             await pilot.press("f")
-            await _until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the agent choice")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the agent choice")
             dialog = app.screen
             assert "王芳 (A0042)" in _statics(dialog)  # the prompt says who enter takes
             labels = _option_labels(dialog)
@@ -158,11 +138,11 @@ def test_f_on_an_agents_reminder_preselects_the_agent(ctx: AppContext, engine) -
             ol = dialog.query_one(OptionList)
             assert labels[ol.highlighted] == "王芳 (A0042)"
             await pilot.press("enter")  # the preselected agent: no searching the list
-            await _until(pilot, lambda: isinstance(app.screen, NoteDialog), "the note")
+            await until(pilot, lambda: isinstance(app.screen, NoteDialog), "the note")
             assert "What did you see (王芳 (A0042))?" in _statics(app.screen)
             await pilot.press(*"shaking", "enter")
-            await _until(pilot, lambda: table.row_count == 1, "the water reminder to go")
-            await _until(pilot, lambda: any("王芳" in n.message for n in app._notifications),
+            await until(pilot, lambda: table.row_count == 1, "the water reminder to go")
+            await until(pilot, lambda: any("王芳" in n.message for n in app._notifications),
                          "the confirmation")
             assert any(n.message == "done, flag raised on 王芳 (A0042)"
                        for n in app._notifications)
@@ -193,14 +173,14 @@ def test_f_on_a_team_patrol_opens_the_choice_with_nobody_preselected(
 
     async def run() -> None:
         screen = RemindersScreen(ctx, "lead.t1", poll_interval=0.1)
-        app = _Host(screen)
+        app = ScreenHost(screen)
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             table = screen.panel.query_one(DataTable)
             host.step()
-            await _until(pilot, lambda: table.row_count == 1, "the patrol")
+            await until(pilot, lambda: table.row_count == 1, "the patrol")
             table.focus()
             await pilot.press("f")
-            await _until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the agent choice")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the agent choice")
             dialog = app.screen
             prompt = _statics(dialog)
             assert "Raise a flag on which agent?" in prompt and "enter:" not in prompt
@@ -208,10 +188,10 @@ def test_f_on_a_team_patrol_opens_the_choice_with_nobody_preselected(
             assert _option_labels(dialog) == ["Li Na (a2)", "Wang Fang (a3)", "Zhao Lei (a4)",
                                               "张伟 (a1)"]
             await pilot.press("down", "down", "enter")  # the third from the top
-            await _until(pilot, lambda: isinstance(app.screen, NoteDialog), "the note")
+            await until(pilot, lambda: isinstance(app.screen, NoteDialog), "the note")
             picked = _statics(app.screen)
             await pilot.press(*"crying", "enter")
-            await _until(pilot, lambda: table.row_count == 0, "the patrol to be done")
+            await until(pilot, lambda: table.row_count == 0, "the patrol to be done")
         with engine.connect() as conn:
             flag = conn.execute(select(Flag.agent_id, Flag.detail)).one()
             actions = conn.execute(

@@ -6,7 +6,6 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from rich.text import Text
 from sqlalchemy import select
 from textual.app import App
 from textual.widgets import DataTable
@@ -19,35 +18,16 @@ from floorapp.scheduler import SchedulerHost
 from screens.dialogs import ChoiceDialog, NoteDialog
 from screens.period import PeriodPanel
 from screens.reminders import RemindersScreen
+from tests.console_helpers import ScreenHost, cell_texts, until
 from tests.test_plan_support import load_test_plan, seed_floor
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
-class _Host(App[None]):
-    def __init__(self, screen: object) -> None:
-        super().__init__()
-        self._screen = screen
-        self.bells = 0
-
-    def on_mount(self) -> None:
-        self.push_screen(self._screen)  # type: ignore[arg-type]
-
-    def bell(self) -> None:
-        self.bells += 1
 
 
-async def _until(pilot: object, cond: object, what: str, timeout: float = 20.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if cond():  # type: ignore[operator]
-            return
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    raise AssertionError(f"timed out waiting for {what}")
 
 
-def _cell_texts(table: DataTable) -> list[list[str]]:
-    return [[c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(i)]
-            for i in range(table.row_count)]
 
 
 def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engine) -> None:
@@ -58,28 +38,28 @@ def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engi
 
     async def run() -> None:
         screen = RemindersScreen(ctx, "lead.t1", poll_interval=0.1)
-        app = _Host(screen)
+        app = ScreenHost(screen)
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             panel = screen.panel
-            await _until(pilot, lambda: panel.loaded, "the first read")
+            await until(pilot, lambda: panel.loaded, "the first read")
             table = panel.query_one(DataTable)
             assert table.row_count == 0
             # Another console's scheduler fires the 09:00 patrol: it appears here, with a bell.
             host.step()
-            await _until(pilot, lambda: table.row_count == 1, "the patrol reminder")
-            assert _cell_texts(table)[0][:4] == ["due", "09:00", "Patrol the floor: team t1",
+            await until(pilot, lambda: table.row_count == 1, "the patrol reminder")
+            assert cell_texts(table)[0][:4] == ["due", "09:00", "Patrol the floor: team t1",
                                                  "t1"]
             assert app.bells == 1
             assert any("Patrol the floor" in n.message for n in app._notifications)
             table.focus()
             await pilot.press("f")  # done + flag: pick the agent, say what was seen
-            await _until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the choice")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the choice")
             await pilot.press("1")  # Li Na (agents by name)
-            await _until(pilot, lambda: isinstance(app.screen, NoteDialog), "the note")
+            await until(pilot, lambda: isinstance(app.screen, NoteDialog), "the note")
             for ch in "voice raised":
                 await pilot.press("space" if ch == " " else ch)
             await pilot.press("enter")
-            await _until(pilot, lambda: table.row_count == 0, "the reminder to leave the panel")
+            await until(pilot, lambda: table.row_count == 0, "the reminder to leave the panel")
         with engine.connect() as conn:
             status, by, note = conn.execute(
                 select(Reminder.status, Reminder.handled_by, Reminder.note)
@@ -97,12 +77,12 @@ def test_the_panel_can_run_this_consoles_scheduler(ctx: AppContext, engine) -> N
 
     async def run() -> None:
         screen = RemindersScreen(ctx, "boss", poll_interval=0.1, start_scheduler=True)
-        app = _Host(screen)
+        app = ScreenHost(screen)
         async with app.run_test(size=(100, 30)) as pilot:
             panel = screen.panel
             assert panel.host is not None and not panel.host.use_apscheduler  # manual clock
             table = panel.query_one(DataTable)
-            await _until(pilot, lambda: table.row_count == 2, "both teams' 09:00 patrols")
+            await until(pilot, lambda: table.row_count == 2, "both teams' 09:00 patrols")
             assert panel.host.is_holder
         assert not panel.host.is_holder  # unmounting stopped it
         with engine.connect() as conn:
@@ -120,20 +100,20 @@ def test_after_a_snooze_the_cursor_is_on_the_next_reminder(ctx: AppContext, engi
 
     async def run() -> None:
         screen = RemindersScreen(ctx, "boss", poll_interval=0.1)
-        app = _Host(screen)
+        app = ScreenHost(screen)
         async with app.run_test(size=(100, 30)) as pilot:
             panel = screen.panel
             table = panel.query_one(DataTable)
             host.step()
-            await _until(pilot, lambda: table.row_count == 2, "both teams' patrols")
+            await until(pilot, lambda: table.row_count == 2, "both teams' patrols")
             table.focus()
-            first, second = (_cell_texts(table)[i][3] for i in (0, 1))
+            first, second = (cell_texts(table)[i][3] for i in (0, 1))
             await pilot.press("s", "1")  # snooze the first 5 minutes: it goes to the end
-            await _until(pilot, lambda: _cell_texts(table)[0][0] != "due"
-                         or _cell_texts(table)[1][0] == "snoozed", "the snooze")
+            await until(pilot, lambda: cell_texts(table)[0][0] != "due"
+                         or cell_texts(table)[1][0] == "snoozed", "the snooze")
             await pilot.pause(0.3)
             # The cursor is on the reminder that is now first, not on the snoozed one.
-            assert _cell_texts(table)[table.cursor_row][3] == second != first
+            assert cell_texts(table)[table.cursor_row][3] == second != first
 
     asyncio.run(run())
 
@@ -152,10 +132,10 @@ def test_period_panel_shows_targets_and_patrols(ctx: AppContext, engine) -> None
 
         app = _App()
         async with app.run_test(size=(120, 40)) as pilot:
-            await _until(pilot, lambda: panel.loaded, "the period summary")
+            await until(pilot, lambda: panel.loaded, "the period summary")
             title = panel.query_one("#period-title").render()
             assert "P" in str(title) and "in force" in str(title)
-            reqs = _cell_texts(panel.query_one("#period-reqs", DataTable))
+            reqs = cell_texts(panel.query_one("#period-reqs", DataTable))
             # id, status, now, target, baseline, trigger, requirement
             assert reqs[0][0] == "attitude" and reqs[0][1] == "no data"
             assert reqs[1][0] == "refusals" and "refused_explanations ≥ 3" in reqs[1][5]

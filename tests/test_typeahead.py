@@ -11,8 +11,8 @@ from db.models import Escalation, Flag
 from floorapp.context import AppContext
 from screens.app import FloorApp
 from screens.detail import AgentDetailScreen
-from tests.console_helpers import make_floor, screen_text, settle, until
-from tests.test_console import console, one, sync
+from tests.console_helpers import make_floor, screen_text, settle, sync, until
+from tests.test_console import console, one
 
 KEY_NAMES = {" ": "space", "/": "slash"}
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from db.models import (
     SupervisorTeam,
     Team,
 )
+from floorapp.context import AppContext
 
 
 def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -55,6 +57,24 @@ def cell_texts(table: DataTable) -> list[list[str]]:
     """A DataTable's cells as the plain text a supervisor reads."""
     return [[c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(i)]
             for i in range(table.row_count)]
+
+
+@asynccontextmanager
+async def console(ctx: AppContext, actor: str = "lead.wang", size: tuple[int, int] = (100, 30),
+                  team: str | None = None) -> AsyncIterator[tuple[Any, Pilot[None]]]:
+    """A console on ``ctx``'s floor, loaded, refreshing five times a second."""
+    from screens.app import FloorApp
+
+    app = FloorApp(ctx, team=team, actor=actor, poll_interval=0.2)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await until(pilot, lambda: app.loaded and app.board.row_count > 0, "the first load")
+        await pilot.pause()
+        yield app, pilot
+
+
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)
 
 
 def screen_text(app: object) -> str:

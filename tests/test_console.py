@@ -5,8 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -15,42 +13,26 @@ from sqlalchemy import Engine, select
 from db.models import AgentState, AuditEntry, Escalation, Flag
 from floorapp.context import AppContext
 from floorapp.services import escalations as esc
-from screens.app import FloorApp
 from screens.board import AgentBoard
 from tests.console_helpers import (
     INJECTION,
+    console,
     make_floor,
     screen_text,
     set_handoffs,
     settle,
     sync,
+    type_text,
     until,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
-
-
 @pytest.fixture
 def floor(ctx: AppContext, engine: Engine) -> AppContext:
     make_floor(engine, ctx.clock.now())
     return ctx
-
-
-@asynccontextmanager
-async def console(ctx: AppContext, actor: str = "lead.wang", size: tuple[int, int] = (100, 30),
-                  team: str | None = None) -> AsyncIterator[tuple[FloorApp, object]]:
-    app = FloorApp(ctx, team=team, actor=actor, poll_interval=0.2)
-    async with app.run_test(size=size, notifications=True) as pilot:
-        await until(pilot, lambda: app.loaded and app.board.row_count > 0, "the first load")
-        await pilot.pause()
-        yield app, pilot
-
-
-async def type_text(pilot: object, text: str) -> None:
-    for ch in text:
-        await pilot.press("space" if ch == " " else ch)  # type: ignore[attr-defined]
 
 
 def one(engine: Engine, stmt: object) -> object:

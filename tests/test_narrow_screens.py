@@ -3,8 +3,6 @@ fit, and the tier chosen when a supervisor opens an escalation by hand."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -17,31 +15,23 @@ from db.models import Escalation, Supervisor
 from floorapp.context import AppContext
 from screens.app import FloorApp
 from screens.footer import FloorFooter
-from tests.console_helpers import make_floor, screen_text, settle, sync, until
+from tests.console_helpers import (
+    console,
+    make_floor,
+    screen_text,
+    settle,
+    sync,
+    type_text,
+    until,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
-
 
 
 @pytest.fixture
 def floor(ctx: AppContext, engine: Engine) -> AppContext:
     make_floor(engine, ctx.clock.now())
     return ctx
-
-
-@asynccontextmanager
-async def console(ctx: AppContext, size: tuple[int, int]) -> AsyncIterator[tuple[FloorApp, Any]]:
-    app = FloorApp(ctx, actor="lead.wang", poll_interval=0.2)
-    async with app.run_test(size=size, notifications=True) as pilot:
-        await until(pilot, lambda: app.loaded and app.board.row_count > 0, "the first load")
-        await pilot.pause()
-        yield app, pilot
-
-
-async def type_text(pilot: Any, text: str) -> None:
-    for ch in text:
-        await pilot.press("space" if ch == " " else ch)
 
 
 def footer_line(app: FloorApp) -> str:
@@ -72,7 +62,7 @@ VIEW_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8"]
 
 @sync
 async def test_footer_keys_are_whole_at_80_columns_in_every_view(floor: AppContext) -> None:
-    async with console(floor, (80, 24)) as (app, pilot):
+    async with console(floor, size=(80, 24)) as (app, pilot):
         for key in VIEW_KEYS:
             await pilot.press(key)
             await pilot.pause()
@@ -91,7 +81,7 @@ async def test_footer_keys_are_whole_at_80_columns_in_every_view(floor: AppConte
 @sync
 async def test_footer_shows_every_key_at_200_columns_and_refits_on_resize(
         floor: AppContext) -> None:
-    async with console(floor, (200, 50)) as (app, pilot):
+    async with console(floor, size=(200, 50)) as (app, pilot):
         await pilot.press("3")
         await pilot.pause()
         keys = await footer_keys(app, pilot)
@@ -116,7 +106,7 @@ async def open_escalation_dialog(app: FloorApp, pilot: Any, agent: str, severity
 @sync
 async def test_escalation_opened_by_hand_at_the_tier_chosen(floor: AppContext,
                                                              engine: Engine) -> None:
-    async with console(floor, (80, 24)) as (app, pilot):
+    async with console(floor, size=(80, 24)) as (app, pilot):
         await open_escalation_dialog(app, pilot, "1007", "3")  # high severity
         text = screen_text(app)
         # The three tiers with their deadlines for this severity, whole at 80 columns.
@@ -141,7 +131,7 @@ async def test_escalation_opened_by_hand_at_the_tier_chosen(floor: AppContext,
 @sync
 async def test_escalation_by_hand_defaults_to_tier_1_and_escape_opens_nothing(
         floor: AppContext, engine: Engine) -> None:
-    async with console(floor, (80, 24)) as (app, pilot):
+    async with console(floor, size=(80, 24)) as (app, pilot):
         await open_escalation_dialog(app, pilot, "1007", "1")  # light
         await type_text(pilot, "asks again")
         await pilot.press("enter")
@@ -165,7 +155,7 @@ async def test_flag_measures_keep_every_column_at_80_and_spell_them_out_at_200(
         floor: AppContext, engine: Engine) -> None:
     run_write(engine, lambda c: c.execute(insert(Supervisor).values(
         id="lead.max", name=LONG_NAME, role="team_leader", active=True)))
-    async with console(floor, (80, 24)) as (app, pilot):
+    async with console(floor, size=(80, 24)) as (app, pilot):
         await pilot.press("M")
         await until(pilot, lambda: "Flags on" in screen_text(app), "the measures")
         await until(pilot, lambda: app.screen.query_one("#measures-teams", DataTable).row_count
@@ -193,7 +183,7 @@ async def test_flag_measures_keep_every_column_at_80_and_spell_them_out_at_200(
 @sync
 async def test_help_wraps_long_descriptions_under_themselves_at_80_columns(
         floor: AppContext) -> None:
-    async with console(floor, (80, 24)) as (app, pilot):
+    async with console(floor, size=(80, 24)) as (app, pilot):
         await pilot.press("question_mark")
         await until(pilot, lambda: "sensitive-customer roster" in screen_text(app), "the help")
         body = str(app.screen.query_one("#help-body").render()).splitlines()

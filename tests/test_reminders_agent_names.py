@@ -31,12 +31,6 @@ from tests.test_plan_support import load_test_plan, seed_floor
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
-
-
-
-
-
-
 def _statics(screen: object) -> str:
     """The text of every Static on a screen, as it is drawn (plain, markup not applied)."""
     out = []

@@ -24,12 +24,6 @@ from tests.test_plan_support import load_test_plan, seed_floor
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
-
-
-
-
-
-
 def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engine) -> None:
     seed_floor(engine)
     load_test_plan(engine, ctx.clock.now())

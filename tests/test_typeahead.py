@@ -11,8 +11,8 @@ from db.models import Escalation, Flag
 from floorapp.context import AppContext
 from screens.app import FloorApp
 from screens.detail import AgentDetailScreen
-from tests.console_helpers import make_floor, screen_text, settle, sync, until
-from tests.test_console import console, one
+from tests.console_helpers import console, make_floor, screen_text, settle, sync, until
+from tests.test_console import one
 
 KEY_NAMES = {" ": "space", "/": "slash"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from floorapp import words
 from floorapp.context import AppContext
 from floorapp.plan.model import DIMENSIONS
 from floorapp.plan.store import active_plan
@@ -42,7 +43,7 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     for r in rows:
         at = r.at.astimezone(tz) if tz else r.at
         print(f"{at:%Y-%m-%d %H:%M}  {r.period:<10} {r.agent_name} ({r.agent_id}, {r.team_id})  "
-              f"{r.dimension}: {r.reason}  — {r.nominated_by}")
+              f"{words.dimension(r.dimension)}: {r.reason}  — {r.nominated_by}")
     return 0
 
 
@@ -53,7 +54,8 @@ def cmd_candidates(ctx: AppContext, args: argparse.Namespace) -> int:
         print(f"refused: {exc}")
         return 1
     for dim, cands in found.items():
-        print(f"{dim}:")
+        # The code too: it is what `nominations add AGENT DIMENSION` takes.
+        print(f"{words.dimension(dim)} ({dim}):")
         if not cands:
             print("  (nobody stands out in this period's data)")
         for c in cands:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from floorapp import words
 from floorapp.context import AppContext
 from floorapp.roster import (
     RosterError,
@@ -102,7 +103,7 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     for col in ("login", "name", "role", "teams"):
         st.add_column(col)
     for s in sups:
-        st.add_row(_t(s.id), _t(s.name), _t(s.role),
+        st.add_row(_t(s.id), _t(s.name), _t(words.role(s.role)),
                    _t("all" if s.role == "floor_manager" and not s.teams else ";".join(s.teams)))
     con.print(st)
     return EXIT_OK

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from floorapp.context import AppContext
+from floorapp import words
 from floorapp.rules.report import rules_report
 
 
@@ -41,11 +42,14 @@ def cmd_rules(ctx: AppContext, args: argparse.Namespace) -> int:
     table.add_column("fired today", justify="right", no_wrap=True)
     if wide:
         table.add_column("what it watches")
+        # The code a centre writes in its config file to tune the rule.
+        table.add_column("config", no_wrap=True)
     for r in report.rules:
-        cells = [Text(r.name), Text("on" if r.enabled else "off"), Text(r.thresholds),
+        cells = [Text(words.rule(r.name)), Text("on" if r.enabled else "off"),
+                 Text(words.rule_thresholds(r.name, r.params, r.units)),
                  Text(r.severity), Text(str(r.fired_today))]
         if wide:
-            cells.append(Text(r.summary))
+            cells += [Text(r.summary), Text(f"rules.{r.name}", style="dim")]
         table.add_row(*cells)
     console.print(table)
     return 0

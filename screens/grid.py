@@ -63,8 +63,9 @@ class Grid(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        # Until the user moves the cursor it stays on the top row: the agent who most needs
-        # attention, always on screen. After that it follows the row the user chose.
+        # Until the user moves the cursor it follows its row only while that row is on
+        # screen, else it goes back to the top row (see LiveTable.keep_cursor); after that
+        # it follows the row the user chose wherever it goes.
         self.follow_top = True
         self._columns: list[_Column] = []
         self._order: list[str] = []

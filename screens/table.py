@@ -127,11 +127,19 @@ class LiveTable(Grid):
         return self.row_key_at(self.cursor_row)
 
     def keep_cursor(self, key: str | None, *, scroll: bool = True) -> None:
-        """After rows moved: back on the top row if the user never moved, else on ``key``."""
-        if self.follow_top:
-            self.move_cursor(row=0, scroll=scroll)
-        elif key is not None:
+        """After rows moved: the cursor stays on the row it was on (``key``), so a key pressed
+        a moment after a refresh acts on the agent or case the supervisor was looking at.
+
+        Until the supervisor has moved the cursor, that holds while the row is still on
+        screen; a row that moved out of sight (an agent calmed down and dropped down the
+        board) leaves the cursor on the top row, on screen. A row the supervisor chose is
+        followed wherever it goes.
+        """
+        if key is not None and key in self.rows and (
+                not self.follow_top or self.is_row_visible(key)):
             self.select_key(key, scroll=scroll)
+        elif self.follow_top:
+            self.move_cursor(row=0, scroll=scroll)
 
     def select_key(self, key: str, *, scroll: bool = True) -> None:
         try:

@@ -302,34 +302,75 @@ async def test_a_silent_feed_is_announced_not_mistaken_for_a_quiet_floor(
         assert "FEED QUIET" not in line and "no feed yet" not in line
 
 
-@sync
-async def test_untouched_cursor_stays_on_the_top_row_as_the_order_changes(
-        floor: AppContext, engine: Engine) -> None:
+def _calm_down(floor: AppContext, engine: Engine, agent_id: str, state: str) -> None:
+    """The agent's flag is resolved and their call ends: they move down the board."""
     from sqlalchemy import update as sa_update
 
     from db.engine import run_write
     from db.models import Agent
     from floorapp.services import flags as flag_service
 
-    def calm_down(agent_id: str) -> None:
-        """The agent's flag is resolved and their call ends: they drop down the board."""
-        fid = next(f.id for f in flag_service.open_flags(floor, "fm.zhou") if f.agent_id ==
-                   agent_id) if agent_id == "1001" else None
-        if fid is not None:
-            flag_service.resolve(floor, "fm.zhou", fid, "all good")
-        run_write(engine, lambda c: c.execute(sa_update(Agent).where(Agent.id == agent_id).values(
-            state="available", current_call_id=None, state_since=floor.clock.now(),
-            updated_at=floor.clock.now())))
+    for f in flag_service.open_flags(floor, "fm.zhou"):
+        if f.agent_id == agent_id:
+            flag_service.resolve(floor, "fm.zhou", f.id, "all good")
+    run_write(engine, lambda c: c.execute(sa_update(Agent).where(Agent.id == agent_id).values(
+        state=state, current_call_id=None, state_since=floor.clock.now(),
+        updated_at=floor.clock.now())))
 
+
+@sync
+async def test_cursor_stays_on_its_agent_while_the_order_changes(
+        floor: AppContext, engine: Engine) -> None:
     async with console(floor) as (app, pilot):
         assert (app.board.cursor_row, app.board.cursor_key()) == (0, "1001")
-        calm_down("1001")
+        # 1001 drops below the two calls in progress and the longer after-call: still on
+        # screen, so the cursor goes with them (a key pressed now acts on whom it showed).
+        _calm_down(floor, engine, "1001", "after_call")
         await settle(pilot)
-        # Nobody chose 1001: the cursor stays on the top row, on screen, on whoever is there.
-        assert app.board.cursor_row == 0 and app.board.cursor_key() != "1001"
-        await pilot.press("down")  # the supervisor chooses an agent...
+        assert (app.board.cursor_key(), app.board.cursor_row) == ("1001", 3)
+        await pilot.press("up")  # the supervisor chooses an agent...
         chosen = app.board.cursor_key()
         assert chosen is not None
-        calm_down(chosen)
+        _calm_down(floor, engine, chosen, "offline")
         await settle(pilot)
         assert app.board.cursor_key() == chosen  # ...and the cursor follows them
+
+
+@sync
+async def test_untouched_cursor_goes_back_to_the_top_when_its_agent_leaves_the_screen(
+        floor: AppContext, engine: Engine) -> None:
+    async with console(floor, size=(100, 10)) as (app, pilot):  # four rows of the board
+        assert (app.board.cursor_row, app.board.cursor_key()) == (0, "1001")
+        _calm_down(floor, engine, "1001", "available")  # to the last row, out of sight
+        await settle(pilot)
+        # Nobody chose 1001: the cursor stays on screen, on the top row, on whoever is there.
+        assert app.board.cursor_row == 0 and app.board.cursor_key() != "1001"
+        assert int(app.board.scroll_y) == 0
+
+
+@sync
+async def test_flags_view_cursor_stays_on_its_flag_when_one_lands_above(
+        floor: AppContext, engine: Engine) -> None:
+    """A flag the feed raises late (an older time) sorts above the one under the cursor: the
+    cursor stays on its flag, so acknowledging acts on the flag the supervisor was reading."""
+    from sqlalchemy import insert
+
+    from db.engine import run_write
+
+    async with console(floor) as (app, pilot):
+        await pilot.press("2")
+        table = app.flag_table
+        await until(pilot, lambda: table.row_count == 1, "the flags view")
+        mine = table.cursor_key()
+        now = floor.clock.now()
+        run_write(engine, lambda c: c.execute(insert(Flag).values(
+            agent_id="1002", kind="raised_hand", severity="high", status="raised",
+            open_key="1002|raised_hand", detail="hand up", raised_at=now - timedelta(hours=1),
+            raised_by="rule", updated_at=now)))
+        await settle(pilot)
+        assert table.row_count == 2 and table.row_key_at(0) != mine
+        assert (table.cursor_key(), table.cursor_row) == (mine, 1)
+        await pilot.press("a")
+        await settle(pilot)
+        acked = one(engine, select(Flag).where(Flag.status == "acknowledged"))
+        assert acked.agent_id == "1001"  # type: ignore[attr-defined]

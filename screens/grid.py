@@ -379,7 +379,16 @@ class Grid(ScrollView, can_focus=True):
             # Text.render leaves a span-less Text's own style off (rich applies it one level
             # up): without this every state colour and warning style was lost.
             segments = Segment.apply_style(segments, console.get_style(cell.style))
+        if self._no_color:
+            # Under NO_COLOR Textual greys each colour by its brightness: red text came out
+            # dark grey on a dark ground, a long call's warning nearly invisible. A cell keeps
+            # its bold, reverse and underline (and its words); its colours go.
+            segments = list(Segment.remove_color(segments))
         return [Segment(" "), *segments, Segment(" ")]
+
+    @property
+    def _no_color(self) -> bool:
+        return bool(getattr(self.app, "no_color", False))
 
     def _row_segments(self, key: str, cursor: bool) -> list[Segment]:
         cells = self.rows[key]

@@ -374,3 +374,19 @@ async def test_flags_view_cursor_stays_on_its_flag_when_one_lands_above(
         await settle(pilot)
         acked = one(engine, select(Flag).where(Flag.status == "acknowledged"))
         assert acked.agent_id == "1001"  # type: ignore[attr-defined]
+
+
+@sync
+async def test_no_color_cells_keep_their_emphasis_not_their_colours(
+        floor: AppContext, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under NO_COLOR Textual greys colours by brightness (red came out dark grey on dark):
+    a long call's warning is bold, in the table's own colour, with its "!"."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    async with console(floor) as (app, pilot):
+        assert app.no_color
+        await pilot.press("down")  # the cursor row has a colour of its own
+        strip = app.board._row_strip(app.board.get_row_index("1001"))
+        warning = next(seg.style for seg in strip if "22:00!" in seg.text)
+        name = next(seg.style for seg in strip if "王芳" in seg.text)
+        assert warning is not None and name is not None
+        assert warning.bold and warning.color == name.color  # the row's own colour, not red

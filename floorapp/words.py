@@ -131,3 +131,11 @@ def rule_thresholds(name: str, params: Mapping[str, float], units: Mapping[str, 
         label = "" if key == "threshold" else key.replace("_", " ") + " "
         parts.append(f"{label}{value:g} {unit}".strip())
     return ", ".join(parts)
+
+
+def trigger(text: str | None) -> str:
+    """A plan trigger as the period service writes it (``refused_explanations ≥ 3``) in words."""
+    if not text:
+        return ""
+    rule_name, sep, rest = text.partition(" ≥ ")
+    return f"{rule(rule_name)}{sep}{rest}"

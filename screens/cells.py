@@ -11,14 +11,10 @@ from datetime import datetime
 from rich.text import Text
 
 from db.models import AgentState, FlagStatus
+from floorapp import words
 
-STATE_WORDS = {
-    AgentState.AVAILABLE: "available",
-    AgentState.ON_CALL: "on call",
-    AgentState.AFTER_CALL: "after-call",
-    AgentState.BREAK: "break",
-    AgentState.OFFLINE: "offline",
-}
+# The words live in floorapp.words (the CLI shows the same ones); here only how they look.
+STATE_WORDS = {s: words.agent_state(s) for s in AgentState}
 # Named ANSI colours so a 16-colour terminal shows the same thing as a true-colour one.
 STATE_STYLES = {
     AgentState.AVAILABLE: "green",
@@ -91,6 +87,11 @@ def flag_cell(severity: str | None, status: str | None) -> Text:
     if status == FlagStatus.RAISED:
         style += " reverse"
     return Text(word, style=style)
+
+
+def kind_cell(kind: str | None) -> Text:
+    """A flag's kind (a rule's name, or ``observed``) in words."""
+    return plain(words.flag_kind(kind))
 
 
 def severity_cell(severity: str) -> Text:

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from floorapp import words
 from floorapp.services import ServiceError
 from floorapp.services.board import AgentDetail, agent_detail
 from floorapp.services.escalations import (
@@ -106,7 +107,8 @@ class AgentDetailScreen(_DetailScreen):
         for f in d.flags:
             out.append(f"  {_t(f.raised_at, tz)} ")
             out.append_text(cells.severity_cell(f.severity))
-            out.append(f" {f.kind} [{cells.FLAG_STATUS_WORDS.get(f.status, f.status)}] ")  # type: ignore[call-overload]
+            out.append(f" {words.flag_kind(f.kind)} "
+                       f"[{cells.FLAG_STATUS_WORDS.get(f.status, f.status)}] ")  # type: ignore[call-overload]
             out.append((f.detail or "").replace("\n", " "))
             if f.stepped_in_by:
                 out.append(f"\n      stepped in: {f.stepped_in_by} "
@@ -129,7 +131,7 @@ class AgentDetailScreen(_DetailScreen):
         if not d.calls:
             out.append("  none yet\n")
         for c in d.calls[:200]:
-            out.append(f"  {_t(c.offered_at, tz)} {c.outcome:<11}")
+            out.append(f"  {_t(c.offered_at, tz)} {words.call_outcome(c.outcome):<11}")
             if c.talk_seconds is not None:
                 out.append(f" talk {cells.duration(c.talk_seconds)}")
             if c.customer_id:
@@ -188,7 +190,7 @@ class EscalationDetailScreen(_DetailScreen):
         out.append(f")   holder: {e.holder or 'unclaimed'}\n")
         out.append("\nHistory\n", style="bold underline")
         for ev in events:
-            out.append(f"  {_t(ev.at, tz)} {ev.actor} {ev.action}")
+            out.append(f"  {_t(ev.at, tz)} {ev.actor} {words.escalation_action(ev.action)}")
             if ev.from_tier is not None or ev.to_tier is not None:
                 out.append(f" ({ev.from_tier or '-'} → {ev.to_tier or '-'})")
             if ev.note:

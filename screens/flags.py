@@ -91,11 +91,14 @@ class FlagTable(ItemTable):
         Col("status", "Status", 10),
         Col("agent", "Agent", 14, grow=8),
         Col("age", "Age", 7),
-        Col("kind", "Kind", 14, priority=2),
-        Col("detail", "Detail", 30, priority=1, grow=60),
+        # The kind in words, as wide as the longest ("refused explanations"). Under ~100
+        # columns it gives way to the detail, which says the same and more ("customer ...
+        # refused 3 explanations on call ...").
+        Col("kind", "Kind", 20, priority=2),
+        Col("detail", "Detail", 30, priority=1, grow=56),
         Col("count", "×", 3, priority=3),
         Col("handler", "Handled by", 12, priority=3),
-        Col("team", "Team", 8, priority=4),
+        Col("team", "Team", 8, priority=4, grow=4),
     )
     TIME_COLUMNS = ("age",)
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
@@ -121,7 +124,7 @@ class FlagTable(ItemTable):
         if key == "age":
             return Text(cells.since(f.raised_at, self.now) if self.now else "", justify="right")
         if key == "kind":
-            return cells.plain(f.kind)
+            return cells.kind_cell(f.kind)
         if key == "detail":
             return cells.plain((f.detail or "").replace("\n", " "))
         if key == "count":

@@ -29,11 +29,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
+from floorapp import words
 from floorapp.context import AppContext
 from floorapp.services import ServiceError
 from floorapp.services import nominations as nom_svc
 from floorapp.services.patrols import last_patrols
-from floorapp.services.periods import PeriodSummary, period_summary
+from floorapp.services.periods import PeriodSummary, RequirementStatus, period_summary
 from screens.dialogs import ChoiceDialog, NoteDialog
 
 STATUS_STYLE = {
@@ -49,9 +50,69 @@ def _num(v: float | None, unit: str | None) -> str:
     return "—" if v is None else f"{v:.1f}{unit or ''}"
 
 
+# (key, header): the figures first, the free text last.
+COLUMNS = (("id", "id"), ("status", "status"), ("now", "now"), ("target", "target"),
+           ("baseline", "baseline"), ("trigger", "trigger"), ("requirement", "requirement"))
+# The id, the status and the numbers are short and are what a supervisor looks for: they are
+# always as wide as their widest value. The requirement's text takes what is left; when that
+# would leave it fewer cells than this, the trigger moves into the requirement's column.
+MIN_TEXT = 30
+CELL_PADDING = 2  # DataTable's cell padding, one cell each side
+SCROLLBAR = 2
+MAX_ROWS = 13  # the table's max-height (14) less its header
+
+
+def requirement_cells(r: RequirementStatus) -> dict[str, Text]:
+    word, style = STATUS_STYLE.get(r.status, (r.status, ""))
+    return {"id": Text(r.key), "status": Text(word, style=style),
+            "now": Text(_num(r.current, r.unit), justify="right"),
+            "target": Text(_num(r.target, r.unit), justify="right"),
+            "baseline": Text(_num(r.baseline, r.unit), justify="right"),
+            "trigger": Text(words.trigger(r.trigger)),
+            "requirement": Text(r.text)}
+
+
+def layout(width: int, rows: list[dict[str, Text]]) -> tuple[tuple[str, str, int], ...]:
+    """The columns shown at this width: (key, header, width).
+
+    Every column but the requirement is as wide as its widest cell, so no figure or status
+    is ever cut; the requirement gets the rest (at least a few cells: a very narrow
+    terminal scrolls sideways rather than hide a number).
+    """
+    natural = {key: max([len(head)] + [r[key].cell_len for r in rows]) for key, head in COLUMNS}
+    left = width - (SCROLLBAR if len(rows) > MAX_ROWS else 0)
+    shown = []
+    for key, head in COLUMNS[:5]:
+        shown.append((key, head, natural[key]))
+        left -= natural[key] + CELL_PADDING
+    has_trigger = any(r["trigger"].plain for r in rows)
+    if has_trigger and left - natural["trigger"] - CELL_PADDING >= MIN_TEXT + CELL_PADDING:
+        shown.append(("trigger", "trigger", natural["trigger"]))
+        left -= natural["trigger"] + CELL_PADDING
+    shown.append(("requirement", "requirement", max(left - CELL_PADDING, 10)))
+    return tuple(shown)
+
+
+def row_cells(cells: dict[str, Text], cols: tuple[tuple[str, str, int], ...]) -> list[Text]:
+    out = []
+    folded = not any(key == "trigger" for key, _, _ in cols)
+    for key, _, _ in cols:
+        cell = cells[key]
+        if key == "requirement":
+            text = cell.plain
+            if folded and cells["trigger"].plain:
+                text = f"{text} (trigger: {cells['trigger'].plain})"
+            cell = Text(text, no_wrap=True, overflow="ellipsis")
+        out.append(cell)
+    return out
+
+
 class PeriodPanel(Widget):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("n", "nominate", "Nominate", id="period.nominate"),
+        # The table's own enter selects the row (on_data_table_row_selected); this one
+        # puts the key in the footer and works when the table does not have the focus.
+        Binding("enter", "show_requirement", "Whole text", id="period.requirement"),
     ]
     DEFAULT_CSS = """
     PeriodPanel { height: 1fr; }
@@ -69,15 +130,14 @@ class PeriodPanel(Widget):
         self.poll_interval = poll_interval
         self.summary: PeriodSummary | None = None
         self.loaded = False
+        self._cells: dict[str, dict[str, Text]] = {}
+        self._layout: tuple[tuple[str, str, int], ...] = ()
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text("guarantee period: loading…"), id="period-title")
-            table: DataTable[Any] = DataTable(id="period-reqs", cursor_type="row")
-            # The figures first and the free text last, so a narrow terminal cuts the text.
-            table.add_columns("id", "status", "now", "target", "baseline", "trigger",
-                              "requirement")
-            yield table
+            # Columns are set by _show_rows once the figures and the width are known.
+            yield DataTable(id="period-reqs", cursor_type="row")
             yield Static(Text(""), id="period-patrols")
             yield Static(Text(""), id="period-care")
             yield Static(Text(""), id="period-noms")
@@ -100,29 +160,15 @@ class PeriodPanel(Widget):
         table = self.query_one("#period-reqs", DataTable)
         if s is None:
             title.update(Text("no guarantee plan imported (floorapp plan import FILE)"))
+            self._cells = {}
             table.clear()
             return
         p = s.period
         state = (f"in force, {p.days_left} day(s) left" if p.active
                  else "ended" if p.end <= self.ctx.clock.now() else "not started")
         title.update(Text(f"{p.name} · {state} · teams {', '.join(p.teams)} · {s.plan_name}"))
-        rows = {}
-        for r in s.requirements:
-            word, style = STATUS_STYLE.get(r.status, (r.status, ""))
-            rows[r.key] = (Text(r.key), Text(word, style=style), Text(_num(r.current, r.unit)),
-                           Text(_num(r.target, r.unit)), Text(_num(r.baseline, r.unit)),
-                           Text(r.trigger or ""), Text(r.text))
-        if [k.value for k in table.rows] == list(rows):
-            # Same requirements: patch the cells so the cursor stays where the user put it.
-            columns = list(table.columns)
-            for key, cells in rows.items():
-                for col, cell in zip(columns, cells, strict=True):
-                    if table.get_cell(key, col).plain != cell.plain:
-                        table.update_cell(key, col, cell)
-        else:
-            table.clear()
-            for key, cells in rows.items():
-                table.add_row(*cells, key=key)
+        self._cells = {r.key: requirement_cells(r) for r in s.requirements}
+        self._show_rows()
         pc = s.patrols
         teams = [self.team] if self.team else list(p.teams)
         lasts = ", ".join(
@@ -134,9 +180,59 @@ class PeriodPanel(Widget):
         items = ", ".join(f"{k} {v}" for k, v in sorted(s.care_by_item.items()))
         self.query_one("#period-care", Static).update(Text(
             f"care delivered: {s.care_delivered}" + (f" ({items})" if items else "")))
-        dims = ", ".join(f"{k} {v}" for k, v in sorted(s.nominations_by_dimension.items()))
+        dims = ", ".join(f"{words.dimension(k)} {v}"
+                         for k, v in sorted(s.nominations_by_dimension.items()))
         self.query_one("#period-noms", Static).update(Text(
             f"nominations: {s.nominations}" + (f" ({dims})" if dims else "")))
+
+    def _show_rows(self) -> None:
+        table = self.query_one("#period-reqs", DataTable)
+        width = self.size.width or self.app.size.width
+        cols = layout(width, list(self._cells.values()))
+        rows = {key: row_cells(cells, cols) for key, cells in self._cells.items()}
+        if cols != self._layout:
+            keep = table.cursor_row
+            self._layout = cols
+            table.clear(columns=True)
+            for key, head, w in cols:
+                table.add_column(head, width=w, key=key)
+            for key, cells in rows.items():
+                table.add_row(*cells, key=key)
+            if rows:
+                table.move_cursor(row=min(keep, len(rows) - 1))
+        elif [k.value for k in table.rows] == list(rows):
+            # Same requirements: patch the cells so the cursor stays where the user put it.
+            for key, cells in rows.items():
+                for (col, _, _), cell in zip(cols, cells, strict=True):
+                    if table.get_cell(key, col).plain != cell.plain or \
+                            table.get_cell(key, col).style != cell.style:
+                        table.update_cell(key, col, cell)
+        else:
+            table.clear()
+            for key, cells in rows.items():
+                table.add_row(*cells, key=key)
+
+    def on_resize(self) -> None:
+        if self._cells:
+            self._show_rows()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self._show_requirement(str(event.row_key.value))
+
+    def action_show_requirement(self) -> None:
+        table = self.query_one("#period-reqs", DataTable)
+        if table.row_count:
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            self._show_requirement(str(row_key.value))
+
+    def _show_requirement(self, key: str) -> None:
+        """Enter on a requirement: its whole text, which a narrow terminal cuts."""
+        cells = self._cells.get(key)
+        if cells is None:
+            return
+        trig = cells["trigger"].plain
+        self.app.notify(cells["requirement"].plain + (f"\ntrigger: {trig}" if trig else ""),
+                        title=cells["id"].plain, markup=False, timeout=10)
 
     # --- nominating -------------------------------------------------------------------
 
@@ -170,12 +266,14 @@ class PeriodPanel(Widget):
                     return
                 self._nominate(period, c, str(text))
 
-            self.app.push_screen(NoteDialog(f"Nominate {c.name} for {c.dimension}: why?",
+            dim = words.dimension(c.dimension)
+            self.app.push_screen(NoteDialog(f"Nominate {c.name} for {dim}: why?",
                                             value=c.reason), reason)
 
         self.app.push_screen(ChoiceDialog(
             f"Role models for {period}",
-            [(k, f"{c.dimension}: {c.name} — {c.reason}") for k, c in by_key.items()]), chosen)
+            [(k, f"{words.dimension(c.dimension)}: {c.name} — {c.reason}")
+             for k, c in by_key.items()]), chosen)
 
     @work(thread=True, exit_on_error=False)
     def _nominate(self, period: str, c: nom_svc.Candidate, reason: str) -> None:

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from floorapp.context import AppContext
 from floorapp import words
+from floorapp.context import AppContext
 from floorapp.rules.report import rules_report
 
 

@@ -20,11 +20,13 @@ from db.models import (
     Call,
     Escalation,
     EscalationStatus,
+    FeedEventRow,
     Flag,
     FlagStatus,
     SensitiveCustomer,
     Team,
 )
+from floorapp.services.board import FEED_QUIET_AFTER
 from floorapp.services.scope import Scope
 
 # Calls still "waiting" after this long come from a feed that lost their end line.
@@ -83,6 +85,7 @@ class EscalationView:
     team: str | None
     reason: str
     opened_at: datetime
+    agent_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,14 @@ class FloorSnapshot:
     escalations: list[EscalationView]
     calls_waiting: int
     longest_wait_since: datetime | None
+    last_event_at: datetime | None = None  # the newest feed event, None before any
+
+    def feed_quiet_since(self) -> datetime | None:
+        """The newest feed event, when it is older than the console's FEED_QUIET_AFTER:
+        every figure is then as old as it, whatever the clock says."""
+        if self.last_event_at is None or self.at - self.last_event_at < FEED_QUIET_AFTER:
+            return None
+        return self.last_event_at
 
     def state_counts(self) -> dict[str, int]:
         counts = {s: 0 for s in ("available", "on_call", "after_call", "break", "offline")}
@@ -168,14 +179,16 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
         ]
 
         estmt = (
-            select(Escalation)
+            select(Escalation, Agent.name.label("agent_name"))
+            .outerjoin(Agent, Agent.id == Escalation.agent_id)
             .where(Escalation.status != EscalationStatus.RESOLVED)
             .order_by(Escalation.deadline, Escalation.id)
         )
         estmt = _limit(estmt, Escalation.team_id, scope, team_id)
         escalations = [
             EscalationView(r.id, r.tier, r.severity, r.status, r.deadline, r.handoffs,
-                           r.holder, r.agent_id, r.team_id, r.reason, r.opened_at)
+                           r.holder, r.agent_id, r.team_id, r.reason, r.opened_at,
+                           r.agent_name)
             for r in conn.execute(estmt)
         ]
 
@@ -185,7 +198,11 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
                 Call.answered_at.is_(None), Call.offered_at >= now - WAITING_HORIZON,
             )
         ).one()
-    return FloorSnapshot(now, team_id, agents, flags, escalations, int(waiting[0]), waiting[1])
+        # By primary key, as the console reads it: one index step however long the feed ran.
+        last_event = conn.execute(
+            select(FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)).scalar()
+    return FloorSnapshot(now, team_id, agents, flags, escalations, int(waiting[0]), waiting[1],
+                         last_event)
 
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -235,6 +252,7 @@ def snapshot_json(snap: FloorSnapshot, tz: ZoneInfo) -> dict[str, Any]:
             "states": snap.state_counts(),
             "calls_waiting": snap.calls_waiting,
             "longest_wait_since": _iso(snap.longest_wait_since, tz),
+            "last_event_at": _iso(snap.last_event_at, tz),
             "longest_call": None if longest is None or longest.call is None else {
                 "agent": longest.id, "call": longest.call.id,
                 "answered_at": _iso(longest.call.answered_at, tz),

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from floorapp import words
 from floorapp.context import AppContext
 from floorapp.identity import UnknownSupervisor, resolve_actor
 from floorapp.services.scope import OutOfScope, load_scope, refuse
@@ -24,6 +30,8 @@ from floorapp.snapshot import (
 )
 
 EXIT_USAGE = 2
+# For mail and logs when stdout is not a terminal and COLUMNS is not set.
+PIPE_WIDTH = 80
 _STATE_STYLE = {"available": "green", "on_call": "cyan", "after_call": "yellow",
                 "break": "magenta", "offline": "dim"}
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "light": ""}
@@ -39,85 +47,151 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _dur(delta: timedelta) -> str:
     s = max(int(delta.total_seconds()), 0)  # a feed running ahead of this clock shows 0
+    days, s = divmod(s, 86400)
     h, rem = divmod(s, 3600)
+    if days:  # seconds stop mattering after a day
+        return f"{days} d {h}:{rem // 60:02d}"
     return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
 
 
 def _t(value: object, style: str = "") -> Text:
-    """Literal text: names and reasons come from outside and are never markup."""
-    return Text("" if value is None else str(value), style=style)
+    """Literal text (names and reasons come from outside and are never markup), cut with an
+    ellipsis when the column is narrower, never wrapped word by word."""
+    return Text("" if value is None else str(value), style=style, no_wrap=True,
+                overflow="ellipsis")
 
 
-def _clock(value: datetime | None, tz: ZoneInfo) -> str:
-    return "" if value is None else value.astimezone(tz).strftime("%H:%M:%S")
+class _Clock:
+    """Times of day as a person reads them: HH:MM today, with the date on any other day."""
+
+    def __init__(self, tz: ZoneInfo, now: datetime) -> None:
+        self.tz = tz
+        self.today = now.astimezone(tz).date()
+
+    def __call__(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        local = value.astimezone(self.tz)
+        return f"{local:%H:%M}" if local.date() == self.today else f"{local:%Y-%m-%d %H:%M}"
 
 
-def _words(code: str) -> str:
-    """A stored code as a person reads it (``on_call`` -> ``on call``); JSON keeps the code."""
-    return code.replace("_", " ")
+def _labeller(snap: FloorSnapshot) -> Callable[[str | None, str | None], str]:
+    """An agent as their name; the id joins it only when two agents shown share the name."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    pairs = [(a.id, a.name) for a in snap.agents]
+    pairs += [(f.agent, f.agent_name) for f in snap.flags]
+    pairs += [(e.agent, e.agent_name) for e in snap.escalations if e.agent is not None]
+    for agent_id, name in pairs:
+        if name:
+            ids[name].add(agent_id)
+
+    def label(agent_id: str | None, name: str | None) -> str:
+        if agent_id is None:
+            return ""
+        if not name:
+            return f"({agent_id})"
+        if len(ids[name]) > 1 and name != agent_id:
+            return f"{name} ({agent_id})"
+        return name  # a feed-created agent's name is its id already
+
+    return label
+
+
+def _table(*columns: tuple[str, bool]) -> Table:
+    """A light table for terminals, mail and logs. Columns marked ``True`` give way when the
+    width is short (cut with an ellipsis by their cells); the others keep their whole value
+    (times, numbers)."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1),
+                  collapse_padding=True)
+    for header, gives_way in columns:
+        table.add_column(header, no_wrap=not gives_way)
+    return table
 
 
 def render(snap: FloorSnapshot, tz: ZoneInfo, console: Console) -> None:
-    now = snap.at
-    counts = snap.state_counts()
-    longest = snap.longest_call()
-    head = Text(f"Floor at {now.astimezone(tz):%Y-%m-%d %H:%M:%S %Z}")
+    quiet = snap.feed_quiet_since()
+    # A dead feed leaves every duration frozen at its last event; against the clock they
+    # would grow without end (a 2010 log read today gave "longest call 146848:14:20").
+    ref = quiet if quiet is not None else snap.at
+    clock = _Clock(tz, snap.at)
+    label = _labeller(snap)
+    if quiet is not None:
+        console.print(Text(f"feed quiet since {clock(quiet)}: figures are stale "
+                           "(durations run to then)", style="bold red"))
+    elif snap.last_event_at is None:
+        console.print(Text("no feed yet", style="bold yellow"))
+    head = Text(f"Floor at {snap.at.astimezone(tz):%Y-%m-%d %H:%M %Z}")
     if snap.team:
         head.append(f"  team {snap.team}")
     console.print(head)
-    summary = "  ".join(f"{_words(k)} {v}" for k, v in counts.items())
-    summary += f"  | waiting {snap.calls_waiting}"
-    if snap.longest_wait_since is not None:
-        summary += f" (longest {_dur(now - snap.longest_wait_since)})"
-    if longest is not None and longest.call is not None and longest.call.answered_at:
-        summary += f"  | longest call {_dur(now - longest.call.answered_at)}"
-    console.print(Text(summary))
 
-    agents = Table(title=None, expand=False)
-    for col in ("id", "name", "team", "state", "since", "for", "call"):
-        agents.add_column(col)
+    console.print(Text("  ".join(f"{words.agent_state(k)} {v}"
+                                 for k, v in snap.state_counts().items())))
+    queue = f"waiting {snap.calls_waiting}"
+    if snap.longest_wait_since is not None:
+        queue += f" (longest {_dur(ref - snap.longest_wait_since)})"
+    longest = snap.longest_call()
+    if longest is not None and longest.call is not None and longest.call.answered_at:
+        queue += (f"  longest call {_dur(ref - longest.call.answered_at)}"
+                  f" {label(longest.id, longest.name)}")
+    console.print(Text(queue))
+
+    agents = _table(("name", True), ("team", True), ("state", True), ("since", False),
+                    ("for", False), ("call", True))
     for a in snap.agents:
-        state = _words(a.state) + (f" ({a.reason})" if a.reason else "")
-        call = ""
+        state = words.agent_state(a.state) + (f" ({a.reason})" if a.reason else "")
+        call = ""  # as on the console's board: how long, and whether the caller is listed
         if a.call is not None:
-            call = a.call.id
-            if a.call.answered_at is not None:
-                call += f" {_dur(now - a.call.answered_at)}"
-            if a.call.sensitive:
-                call += " sensitive"
-        agents.add_row(_t(a.id), _t(a.name), _t(a.team),
-                       _t(state, _STATE_STYLE.get(a.state, "")),
-                       _t(_clock(a.state_since, tz)),
-                       _t(_dur(now - a.state_since) if a.state_since else ""), _t(call))
+            call = _dur(ref - a.call.answered_at) if a.call.answered_at else "not answered"
+            call += " sensitive" if a.call.sensitive else ""
+        agents.add_row(_t(label(a.id, a.name)), _t(a.team),
+                       _t(state, _STATE_STYLE.get(a.state, "")), _t(clock(a.state_since)),
+                       _t(_dur(ref - a.state_since) if a.state_since else ""),
+                       _t(call, "bold" if a.call is not None and a.call.sensitive else ""))
     console.print(agents)
 
     console.print(Text(f"Open flags: {len(snap.flags)}"))
     if snap.flags:
-        flags = Table()
-        for col in ("id", "agent", "kind", "severity", "status", "raised", "detail"):
-            flags.add_column(col)
+        flags = _table(("#", False), ("agent", True), ("sev", False), ("status", True),
+                       ("raised", False), ("what", True))
         for f in snap.flags:
-            status = f.status + (" (condition ended)" if f.condition_ended else "")
-            kind = _words(f.kind) + (f" x{f.count}" if f.count > 1 else "")
-            flags.add_row(_t(f.id), _t(f"{f.agent_name} ({f.agent})"), _t(kind),
+            status = words.flag_status(f.status) + (" (ended)" if f.condition_ended else "")
+            what = Text(words.flag_kind(f.kind) + (f" ×{f.count}" if f.count > 1 else ""),
+                        no_wrap=True, overflow="ellipsis")
+            if f.detail:  # its own line, so the kind stays readable however long it is
+                what.append("\n")
+                what.append(f.detail, style="dim")
+            flags.add_row(_t(f.id), _t(label(f.agent, f.agent_name)),
                           _t(f.severity, _SEVERITY_STYLE.get(f.severity, "")), _t(status),
-                          _t(_clock(f.raised_at, tz)), _t(f.detail))
+                          _t(clock(f.raised_at)), what)
         console.print(flags)
 
     console.print(Text(f"Open escalations: {len(snap.escalations)}"))
     if snap.escalations:
-        esc = Table()
-        for col in ("id", "tier", "severity", "status", "deadline", "handoffs", "holder",
-                    "agent", "reason"):
-            esc.add_column(col)
+        esc = _table(("#", False), ("tier", False), ("sev", False), ("due", False),
+                     ("status", True), ("agent", True), ("reason", True))
         for e in snap.escalations:
-            deadline = _clock(e.deadline, tz)
-            if e.deadline < now:
-                deadline += f" OVERDUE {_dur(now - e.deadline)}"
+            due = clock(e.deadline)
+            late = e.deadline < snap.at  # a deadline is for people: it runs on the clock
+            if late and snap.at - e.deadline < timedelta(days=1):
+                due += f" LATE {_dur(snap.at - e.deadline)}"
+            elif late:  # the date says how late; days of lateness would only be noise
+                due += " LATE"
+            status = e.status if not e.holder else f"held by {e.holder}"
+            if e.handoffs:
+                status += f", {e.handoffs} handoff" + ("s" if e.handoffs > 1 else "")
             esc.add_row(_t(e.id), _t(e.tier), _t(e.severity, _SEVERITY_STYLE.get(e.severity, "")),
-                        _t(e.status), _t(deadline, "bold red" if e.deadline < now else ""),
-                        _t(e.handoffs), _t(e.holder), _t(e.agent), _t(e.reason))
+                        _t(due, "bold red" if late else ""), _t(status),
+                        _t(label(e.agent, e.agent_name)), _t(e.reason))
         console.print(esc)
+
+
+def _width(stdout: TextIO) -> int | None:
+    """COLUMNS when set; else the terminal's own width, or 80 when writing to a pipe."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if stdout.isatty() else PIPE_WIDTH
 
 
 def cmd_status(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -150,6 +224,6 @@ def cmd_status(ctx: AppContext, args: argparse.Namespace) -> int:
         except BrokenPipeError:  # `floorapp status --json | head` is fine
             pass
         return 0
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    console = Console(highlight=False, width=_width(sys.stdout))
     render(snap, tz, console)
     return 0

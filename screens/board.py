@@ -95,6 +95,7 @@ class AgentBoard(LiveTable):
         self.sort_keys: dict[str, Any] = {}  # agent id -> its key under the current sort
         self.sort_name = "attention"
         self.team_filter: str | None = None
+        self._team_filter_name: str | None = None
         self.state_filter: str | None = None
         self.search: str | None = None
 
@@ -233,6 +234,8 @@ class AgentBoard(LiveTable):
                     search: str | None = ...) -> None:  # type: ignore[assignment]
         if team is not ...:
             self.team_filter = team
+            self._team_filter_name = next(
+                (a.team_name for a in self.model.values() if a.team_id == team), team)
         if state is not ...:
             self.state_filter = state
         if search is not ...:
@@ -252,10 +255,22 @@ class AgentBoard(LiveTable):
     def action_clear_filters(self) -> None:
         self.set_filters(team=None, state=None, search=None)
 
+    def empty_message(self) -> str:
+        if not self.model:
+            return "No agents yet: the roster or the feed has not named any." \
+                if self.app_loaded() else ""
+        filters = self.describe_filters()
+        if filters:
+            return f"No agent matches {filters}. Escape shows everyone."
+        return ""
+
+    def app_loaded(self) -> bool:
+        return bool(getattr(self.app, "loaded", False))
+
     def describe_filters(self) -> str:
         parts = []
         if self.team_filter:
-            parts.append(f"team {self.team_filter}")
+            parts.append(f"team {self._team_filter_name or self.team_filter}")
         if self.state_filter:
             parts.append(cells.STATE_WORDS.get(self.state_filter, self.state_filter))  # type: ignore[call-overload]
         if self.search:

@@ -429,6 +429,21 @@ class Grid(ScrollView, can_focus=True):
             self._cache[ck] = strip
         return strip
 
+    def empty_message(self) -> str:
+        """What the first line says when there are no rows (an empty table must not look
+        like one that has not loaded, nor hide that a filter emptied it)."""
+        return ""
+
+    def _empty_strip(self, width: int) -> Strip:
+        message = self.empty_message()
+        if not message:
+            return Strip.blank(width, self._base())
+        text = Text("  " + message, style="italic", no_wrap=True, overflow="ellipsis", end="")
+        text.truncate(width, overflow="ellipsis")
+        segments = list(text.render(self.app.console, end=""))
+        return Strip(Segment.apply_style(segments, self._base()), text.cell_len).crop_extend(
+            0, width, self._base())
+
     def _row_strip(self, index: int) -> Strip:
         key = self._order[index]
         self._built(key)
@@ -449,6 +464,8 @@ class Grid(ScrollView, can_focus=True):
         else:
             index = int(self.scroll_y) + y - 1
             if index >= len(self._order):
+                if index == 0:
+                    return self._empty_strip(width)
                 return Strip.blank(width, self._base())
             strip = self._row_strip(index)
         return strip.crop_extend(scroll_x, scroll_x + width, self._base())

@@ -390,3 +390,22 @@ async def test_no_color_cells_keep_their_emphasis_not_their_colours(
         name = next(seg.style for seg in strip if "王芳" in seg.text)
         assert warning is not None and name is not None
         assert warning.bold and warning.color == name.color  # the row's own colour, not red
+
+
+@sync
+async def test_a_search_that_matches_nobody_says_so(floor: AppContext, engine: Engine) -> None:
+    async with console(floor, size=(100, 30)) as (app, pilot):
+        await pilot.press("slash")
+        await type_text(pilot, "zhou")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.board.row_count == 0, "the empty result")
+        await until(pilot, lambda: "No agent matches “zhou”. Escape shows everyone."
+                    in screen_text(app), "the message")
+        await pilot.press("t")
+        await until(pilot, lambda: app.screen.is_modal, "the team choice")
+        await pilot.press("2")  # after "all teams": T1, mobile
+        await until(pilot, lambda: "No agent matches team mobile, “zhou”" in screen_text(app),
+                    "the team by its name")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.board.row_count == 7, "everyone back")
+        assert "No agent matches" not in screen_text(app)

@@ -132,6 +132,6 @@ def test_period_panel_shows_targets_and_patrols(ctx: AppContext, engine) -> None
             reqs = cell_texts(panel.query_one("#period-reqs", DataTable))
             # id, status, now, target, baseline, trigger, requirement
             assert reqs[0][0] == "attitude" and reqs[0][1] == "no data"
-            assert reqs[1][0] == "refusals" and "refused_explanations ≥ 3" in reqs[1][5]
+            assert reqs[1][0] == "refusals" and "refused explanations ≥ 3" in reqs[1][5]
 
     asyncio.run(run())

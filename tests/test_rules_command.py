@@ -74,10 +74,14 @@ def test_rules_table_shows_overrides_from_the_config(
                    '[rules.no_break]\nenabled = false\n')
     assert main(["--db", db_url, "--config", str(cfg), "rules"]) == 0
     out = capsys.readouterr().out
-    long_line = next(line for line in out.splitlines() if "long_call" in line)
+    # Words, not the config's codes (80 columns: no config column either).
+    assert "long_call" not in out and "raised_hand" not in out and "last_calls" not in out
+    long_line = next(line for line in out.splitlines() if "long call" in line)
     assert "25 min" in long_line and "high" in long_line
-    no_break = next(line for line in out.splitlines() if "no_break" in line)
+    no_break = next(line for line in out.splitlines() if "no break" in line)
     assert "off" in no_break.split()
+    hostile = next(line for line in out.splitlines() if "hostile calls" in line)
+    assert "3 of the last 5 calls" in hostile
 
 
 def test_a_bad_rule_in_the_config_is_named_and_exits_2(

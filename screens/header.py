@@ -99,6 +99,11 @@ class FloorHeader(Widget):
                      style="bold" if sl is None or sl >= 0.8 else alarm)
         line2.append("  aband ")
         line2.append(str(f.abandoned), style="bold")
+        # What a narrow terminal cuts is the end of the line: the filters on the board
+        # (they change what is shown) come before the period, and who you are comes last.
+        if self.view_note:
+            line2.append("  showing ")
+            line2.append(self.view_note, style="bold italic")
         if f.guarantee:
             line2.append("  ")
             line2.append(f.guarantee, style=accent)
@@ -106,8 +111,6 @@ class FloorHeader(Widget):
         line2.append(f"as {self.who}", style="dim")
         if self.scope:
             line2.append(f" · {self.scope}", style="dim")
-        if self.view_note:
-            line2.append(f" · {self.view_note}", style="italic")
         line1.no_wrap = line2.no_wrap = True
         line1.overflow = line2.overflow = "ellipsis"
         return Text("\n").join([line1, line2])

@@ -4,23 +4,27 @@ whole times, names, and a plain word when the feed has gone quiet."""
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
+from rich.console import Console
 from sqlalchemy import Engine
 
 from floorapp.clock import ManualClock
-from floorapp.commands.status import cmd_status
+from floorapp.commands.status import cmd_status, render
 from floorapp.context import AppContext
 from floorapp.feed.jsonl import event_to_json, parse_jsonl
 from floorapp.feed.queue_log import parse_queue_log
 from floorapp.feed.writer import FeedWriter
 from floorapp.roster import import_roster
 from floorapp.simulate.runner import rules_observers
+from floorapp.snapshot import floor_snapshot
 from tests.conftest import T0
 
 SAMPLE = Path(__file__).parent / "data" / "asterisk-queue_log.sample"
@@ -174,3 +178,16 @@ def test_the_2010_queue_log_reads_as_stale_not_as_146848_hours(
     row = line_with(lines, "on call  ")
     assert "on call" in row and "2010-02-2" in row and "(Local/2004" not in row
 
+
+
+def test_a_reason_with_line_breaks_stays_on_its_one_line(
+    floor: AppContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snap = floor_snapshot(floor.engine, now=T0)
+    (_, second) = snap.escalations
+    snap.escalations[1] = replace(second, reason="refund refused\nsecond paragraph\tend")
+    console = Console(width=80, file=io.StringIO())
+    render(snap, floor.settings.timezone, console)
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert "refund refused second paragraph end" in line_with(lines, "refund refused")
+    assert not any(line.strip().startswith("second paragraph") for line in lines)

@@ -57,8 +57,9 @@ def _dur(delta: timedelta) -> str:
 def _t(value: object, style: str = "") -> Text:
     """Literal text (names and reasons come from outside and are never markup), cut with an
     ellipsis when the column is narrower, never wrapped word by word."""
-    return Text("" if value is None else str(value), style=style, no_wrap=True,
-                overflow="ellipsis")
+    # A note kept its line breaks: in a one-line cell they would start rows of their own.
+    return Text("" if value is None else " ".join(str(value).split()), style=style,
+                no_wrap=True, overflow="ellipsis")
 
 
 class _Clock:
@@ -103,7 +104,7 @@ def _two_lines(first: str, second: str | None) -> Text:
     text = _t(first)
     if second:
         text.append("\n")
-        text.append(second, style="dim")
+        text.append(" ".join(second.split()), style="dim")
     return text
 
 

@@ -67,6 +67,7 @@ class AgentBoard(LiveTable):
         Col("id", "Id", 10, priority=5),
     )
     TIME_COLUMNS = ("in_state", "call")
+    UNTOUCHED_KEEPS_ROW = False  # r, e and Enter each open a dialog naming the agent
     FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
         "flag": ("flag_severity", "flag_status"), "name": ("name",),
         "state": ("state", "state_reason"), "in_state": ("state_since",),

@@ -126,17 +126,22 @@ class LiveTable(Grid):
     def cursor_key(self) -> str | None:
         return self.row_key_at(self.cursor_row)
 
+    # Whether a cursor the supervisor has not moved yet stays on its row while that row is on
+    # screen (True), or stays on the top row whoever is there (False). Lists whose keys act at
+    # once (acknowledge, claim) keep their row; the board, whose actions all open a dialog
+    # naming the agent, keeps its top row: the agent who most needs attention.
+    UNTOUCHED_KEEPS_ROW: ClassVar[bool] = True
+
     def keep_cursor(self, key: str | None, *, scroll: bool = True) -> None:
         """After rows moved: the cursor stays on the row it was on (``key``), so a key pressed
-        a moment after a refresh acts on the agent or case the supervisor was looking at.
+        a moment after a refresh acts on what the supervisor was looking at.
 
-        Until the supervisor has moved the cursor, that holds while the row is still on
-        screen; a row that moved out of sight (an agent calmed down and dropped down the
-        board) leaves the cursor on the top row, on screen. A row the supervisor chose is
-        followed wherever it goes.
+        A cursor the supervisor has not moved follows its row only while the row is on screen
+        (and only where UNTOUCHED_KEEPS_ROW); otherwise it goes to the top row, on screen. A
+        row the supervisor chose is followed wherever it goes.
         """
-        if key is not None and key in self.rows and (
-                not self.follow_top or self.is_row_visible(key)):
+        if key is not None and key in self.rows and (not self.follow_top or (
+                self.UNTOUCHED_KEEPS_ROW and self.is_row_visible(key))):
             self.select_key(key, scroll=scroll)
         elif self.follow_top:
             self.move_cursor(row=0, scroll=scroll)

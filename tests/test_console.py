@@ -319,16 +319,17 @@ def _calm_down(floor: AppContext, engine: Engine, agent_id: str, state: str) -> 
 
 
 @sync
-async def test_cursor_stays_on_its_agent_while_the_order_changes(
+async def test_board_cursor_stays_on_top_until_the_supervisor_chooses_an_agent(
         floor: AppContext, engine: Engine) -> None:
     async with console(floor) as (app, pilot):
         assert (app.board.cursor_row, app.board.cursor_key()) == (0, "1001")
-        # 1001 drops below the two calls in progress and the longer after-call: still on
-        # screen, so the cursor goes with them (a key pressed now acts on whom it showed).
+        # 1001 drops below the calls in progress: nobody chose 1001, so the cursor stays on
+        # the top row, the agent who now most needs attention (every board action opens a
+        # dialog that names the agent it acts on).
         _calm_down(floor, engine, "1001", "after_call")
         await settle(pilot)
-        assert (app.board.cursor_key(), app.board.cursor_row) == ("1001", 3)
-        await pilot.press("up")  # the supervisor chooses an agent...
+        assert app.board.cursor_row == 0 and app.board.cursor_key() != "1001"
+        await pilot.press("down")  # the supervisor chooses an agent...
         chosen = app.board.cursor_key()
         assert chosen is not None
         _calm_down(floor, engine, chosen, "offline")

@@ -31,11 +31,13 @@ class TypeAhead:
     _typeahead: deque[events.Key]
     _key_busy: bool
     _key_serial: int
+    _key_screen: object
 
     def _typeahead_reset(self) -> None:
         self._typeahead = deque()
         self._key_busy = False
         self._key_serial = 0
+        self._key_screen = None
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
@@ -51,6 +53,7 @@ class TypeAhead:
         self._key_busy = True
         self._key_serial += 1
         serial = self._key_serial
+        self._key_screen = app.screen
         target: MessagePump = app.focused or app.screen
         await super().on_event(event)  # type: ignore[misc]
         app.set_timer(HOLD_AT_MOST, lambda: self._key_done(serial, force=True))
@@ -95,8 +98,9 @@ class TypeAhead:
             return  # already done (the hold ran out, or the follow-up arrived first)
         app: App[Any] = self  # type: ignore[assignment]
         screen = app.screen
-        if not force and (not screen.is_mounted
-                          or (screen.focused is None and screen.focus_chain)):
+        opened = screen is not self._key_screen
+        if not force and opened and (not screen.is_mounted
+                                     or (screen.focused is None and screen.focus_chain)):
             # The key opened a screen that is still mounting: its first focus decides where
             # the next key goes, so wait for it (the hold bounds the wait).
             app.call_after_refresh(self._key_done, serial)

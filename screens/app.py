@@ -18,6 +18,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.filter import Monochrome
 from textual.widgets import TabbedContent, TabPane
 
 from floorapp.context import AppContext
@@ -37,6 +38,7 @@ from screens.flags import FlagTable
 from screens.footer import FloorFooter
 from screens.header import FloorHeader
 from screens.help import HelpScreen
+from screens.nocolor import ReadableMonochrome
 from screens.queues import QueueTable
 from screens.table import LiveTable
 from screens.typeahead import TypeAhead
@@ -86,6 +88,11 @@ class FloorApp(TypeAhead, App[None]):
                  actor: str | None = None, poll_interval: float | None = None,
                  start_scheduler: bool = False) -> None:
         super().__init__()
+        if self.no_color:
+            # Textual's monochrome turned text and ground that differ in hue alone into one
+            # grey; this one keeps every line readable (screens/nocolor.py).
+            self._filters = [ReadableMonochrome() if isinstance(f, Monochrome) else f
+                             for f in self._filters]
         self._typeahead_reset()
         self.start_scheduler = start_scheduler
         self.ctx = ctx

@@ -265,9 +265,6 @@ class AgentBoard(LiveTable):
             return f"No agent matches {filters}. Escape shows everyone."
         return ""
 
-    def app_loaded(self) -> bool:
-        return bool(getattr(self.app, "loaded", False))
-
     def describe_filters(self) -> str:
         parts = []
         if self.team_filter:

@@ -86,6 +86,9 @@ class ItemTable(LiveTable):
 
 
 class FlagTable(ItemTable):
+    def empty_message(self) -> str:
+        return "No open flags. On the board, r raises one by hand." if self.app_loaded() else ""
+
     COLUMNS = (
         Col("severity", "Sev", 6),
         Col("status", "Status", 10),

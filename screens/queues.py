@@ -39,6 +39,13 @@ class QueueTable(ItemTable):
         super().__init__(**kwargs)
         self.tier = tier
 
+    def empty_message(self) -> str:
+        if not self.app_loaded():
+            return ""
+        if self.tier is None:
+            return "No open escalations."
+        return f"Nothing waiting for {TIER_NAMES[self.tier]}."
+
     def include(self, item: EscalationView) -> bool:
         return self.tier is None or item.tier == self.tier
 

@@ -76,6 +76,10 @@ class LiveTable(Grid):
         super().on_resize()
         self.setup_columns(self.size.width)
 
+    def app_loaded(self) -> bool:
+        """Whether the console has read the floor once (before that, empty means unknown)."""
+        return bool(getattr(self.app, "loaded", False))
+
     def rebuild_rows(self) -> None:
         """Add every row again (after a column change or a filter change)."""
 

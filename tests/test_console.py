@@ -410,3 +410,13 @@ async def test_a_search_that_matches_nobody_says_so(floor: AppContext, engine: E
         await pilot.press("escape")
         await until(pilot, lambda: app.board.row_count == 7, "everyone back")
         assert "No agent matches" not in screen_text(app)
+
+
+@sync
+async def test_empty_views_say_so(floor: AppContext, engine: Engine) -> None:
+    async with console(floor) as (app, pilot):
+        await pilot.press("5")  # the complaint desk: nothing there on this floor
+        await until(pilot, lambda: "Nothing waiting for complaint desk." in screen_text(app),
+                    "the empty desk to say so")
+        await pilot.press("6")
+        assert "No open escalations." not in screen_text(app)  # two are open

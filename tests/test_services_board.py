@@ -99,3 +99,22 @@ def test_agent_detail_lists_the_day(ctx: AppContext, engine: Engine) -> None:
     assert d.agent.name == "王芳" and [c.id for c in d.calls] == ["C1"]
     assert [f.kind for f in d.flags] == ["long_call"]
     assert [e.reason for e in d.escalations] == ["customer refused three explanations"]
+    assert (d.agent.team_name, d.agent.calls_today, d.agent.flag_severity) == (
+        "mobile", 1, "high")
+    assert d.agent.call_started is not None  # on a call: when it was answered
+
+
+def test_agent_detail_outside_the_supervisors_teams_is_refused_and_audited(
+        ctx: AppContext, engine: Engine) -> None:
+    from sqlalchemy import select
+
+    from db.models import AuditEntry
+    from floorapp.services.scope import OutOfScope
+
+    make_floor(engine, ctx.clock.now())
+    with pytest.raises(OutOfScope):
+        agent_detail(ctx, "lead.zhao", "1001")  # 1001 is in T1; Zhao leads T2 only
+    with engine.connect() as conn:
+        refused = conn.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.target_id)
+                               .where(AuditEntry.outcome == "refused")).all()
+    assert [tuple(r) for r in refused] == [("lead.zhao", "agent.detail", "1001")]

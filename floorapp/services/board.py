@@ -359,7 +359,7 @@ class BoardReader:
     def _latest(conn: Connection, col: object) -> datetime | None:
         return conn.execute(select(func.max(col))).scalar()  # type: ignore[arg-type]
 
-    def _agent_select(self) -> Select:  # type: ignore[type-arg]
+    def _agent_select(self, scoped: bool = True) -> Select:  # type: ignore[type-arg]
         # The agent row alone, no joins: team names are held (a few hundred, read when one
         # is new) and a call's answer time is looked up only for agents who changed onto a
         # call. Times come back raw and are converted only for rows that changed: the type
@@ -367,6 +367,8 @@ class BoardReader:
         q = select(Agent.id, Agent.name, Agent.team_id, Agent.state, Agent.state_reason,
                    type_coerce(Agent.state_since, String), type_coerce(Agent.updated_at, String),
                    Agent.current_call_id)
+        if not scoped:
+            return q
         q = q.where(self._scope.team_clause(Agent.team_id))
         if self.team is not None:
             q = q.where(Agent.team_id == self.team)
@@ -531,18 +533,6 @@ class BoardReader:
                 best[f.agent_id] = (rank, f.severity, f.status)
         return {a: (sev, st) for a, (_, sev, st) in best.items()}
 
-    def _make_row(self, raw: tuple, marker: tuple[str, str] | None,  # type: ignore[type-arg]
-                  team_name: str, answered: datetime | None) -> AgentRow:
-        aid, name, team_id, state, reason, since, _upd, _call = raw
-        since = _aware(since)
-        calls, complaints = self._counts.get(aid, (0, 0))
-        call_started = None
-        if state == AgentState.ON_CALL:
-            call_started = answered or since
-        return AgentRow(aid, name, team_id, team_name, state, reason, since, call_started,
-                        calls, complaints, marker[0] if marker else None,
-                        marker[1] if marker else None)
-
     def _figures(self, conn: Connection, now: datetime, start: datetime) -> FloorFigures:
         by_state = self._by_state
         longest: AgentRow | None = None
@@ -668,13 +658,20 @@ def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
     start = day_start(ctx, now)
     reader = BoardReader(ctx, actor)
     with read_tx(ctx.engine) as conn:
-        raw = conn.execute(reader._agent_select().where(Agent.id == agent_id)).first()
+        # Read whatever the team: an agent outside the supervisor's teams is refused (and the
+        # refusal audited) below, not passed off as unknown.
+        raw = conn.execute(reader._agent_select(scoped=False)
+                           .where(Agent.id == agent_id)).first()
         if raw is None:
             raise ServiceError(f"no agent {agent_id!r} on this floor")
         team = raw[2]
-        team_name = conn.execute(select(Team.name).where(Team.id == team)).scalar() or team
-        answered = conn.execute(select(Call.answered_at).where(Call.id == raw[7])).scalar() \
-            if raw[7] is not None else None
+        reader._teams = {team: conn.execute(
+            select(Team.name).where(Team.id == team)).scalar() or team}
+        call, answered = raw[7], {}
+        if call is not None:
+            at = conn.execute(select(Call.answered_at).where(Call.id == call)).scalar()
+            if at is not None:
+                answered[call] = at
     if not reader._scope.allows_team(team):
         raise refuse(ctx.engine, now=now, actor=actor, action="agent.detail",
                      target_kind="agent", target_id=agent_id, team=team)
@@ -692,9 +689,7 @@ def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
             .where(AgentNote.agent_id == agent_id).order_by(AgentNote.at.desc()).limit(50)
         ))
     agent_flags = tuple(flags.flags_for_agent(ctx, actor, agent_id, since=start))
-    open_f = [f for f in agent_flags if f.is_open]
-    reader.open_flags = {f.id: f for f in open_f}
-    marker = reader._flag_markers(None).get(agent_id)
-    row = reader._make_row(tuple(raw), marker, team_name, answered)
+    reader.open_flags = {f.id: f for f in agent_flags if f.is_open}
+    [row] = reader._rows_of({agent_id: tuple(raw)}, answered)
     escs = tuple(escalations.escalations_for_agent(ctx, actor, agent_id, since=start))
     return AgentDetail(row, calls, agent_flags, escs, notes)

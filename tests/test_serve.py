@@ -83,8 +83,16 @@ def test_serve_stops_cleanly_and_resumes_where_it_stopped(db_url: str, tmp_path:
     time.sleep(0.3)
     proc.kill()
     proc.wait(10)
+    started = log.read_text().count("resuming at line")
     proc = _start(db_url, feed, log)
     _wait_for(db_url, 600)
+    # The killed process may have stored all 600 already: wait until the new one is really
+    # running (it has said where it resumes) before asking it to stop, or a slow start on a
+    # loaded machine meets SIGTERM before its handler is in place.
+    deadline = time.monotonic() + 30
+    while log.read_text().count("resuming at line") == started:
+        assert time.monotonic() < deadline, "the restarted service never said where it resumes"
+        time.sleep(0.1)
     time.sleep(1.0)  # give a doubling a chance to show
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(20) == 0

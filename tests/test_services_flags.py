@@ -78,8 +78,13 @@ def test_raise_observed_twice_keeps_one_open_flag(floor: AppContext, engine: Eng
     f1 = flags.raise_observed(floor, "lead.wang", "1003", "observed agitated\x1b]2;pwn\x07")
     assert "\x1b" not in (f1.detail or "") and f1.count == 1 and f1.kind == "observed"
     floor.clock.advance(minutes=1)  # type: ignore[attr-defined]
-    f2 = flags.raise_observed(floor, "lead.li", "1003", "banged the keyboard")
-    assert f2.id == f1.id and f2.count == 2 and f2.detail == "banged the keyboard"
+    f2 = flags.raise_observed(floor, "lead.li", "1003", "banged the keyboard", severity="high")
+    # The second observation is added to the first, not written over it, and the flag is
+    # as severe as the worse of the two.
+    assert f2.id == f1.id and f2.count == 2
+    assert f2.detail == f"{f1.detail} · banged the keyboard" and f2.severity == "high"
+    f2b = flags.raise_observed(floor, "lead.wang", "1003", "calmer now", severity="light")
+    assert f2b.severity == "high" and (f2b.detail or "").endswith("keyboard · calmer now")
     assert f2.last_seen == floor.clock.now()
     flags.resolve(floor, "lead.wang", f1.id, "talked it through")
     f3 = flags.raise_observed(floor, "lead.wang", "1003", "again, after lunch")

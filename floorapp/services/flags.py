@@ -216,6 +216,10 @@ def resolve(ctx: AppContext, actor: str, flag_id: int, note: str) -> FlagView:
         resolution_note=note, open_key=None), note)
 
 
+# What a flag's detail keeps of many observations (the newest; each is in the audit log).
+MAX_DETAIL = 2000
+
+
 def raise_observed(ctx: AppContext, actor: str, agent_id: str, detail: str,
                    severity: str = Severity.MEDIUM) -> FlagView:
     """Raise a flag by hand ("observed agitated"); a second raise adds to the open one."""
@@ -242,8 +246,16 @@ def raise_observed(ctx: AppContext, actor: str, agent_id: str, detail: str,
         if inserted is not None:
             action = "flag.raise"
         else:
+            # A second observation adds to the first, it does not replace it: both notes stay
+            # on the flag, and it is as severe as the more severe of the two.
+            before = conn.execute(select(Flag.detail, Flag.severity)
+                                  .where(Flag.open_key == open_key)).one()
+            notes = f"{before.detail} · {detail}" if before.detail else detail
+            worst = max((before.severity, severity),
+                        key=lambda s: SEVERITY_RANK.get(s, 0))  # type: ignore[call-overload]
             conn.execute(update(Flag).where(Flag.open_key == open_key).values(
-                count=Flag.count + 1, last_seen=now, detail=detail, updated_at=now))
+                count=Flag.count + 1, last_seen=now, detail=notes[-MAX_DETAIL:],
+                severity=worst, updated_at=now))
             action = "flag.raise_again"
         flag_id = conn.execute(select(Flag.id).where(Flag.open_key == open_key)).scalar_one()
         audit.record(conn, at=now, actor=who, action=action, target_kind="flag",

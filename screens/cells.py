@@ -21,7 +21,9 @@ STATE_STYLES = {
     AgentState.ON_CALL: "cyan",
     AgentState.AFTER_CALL: "yellow",
     AgentState.BREAK: "magenta",
-    AgentState.OFFLINE: "bright_black",
+    # Dim, not a grey: on a 16-colour terminal the header's panel is bright black itself,
+    # and "off" in bright black on it could not be seen.
+    AgentState.OFFLINE: "dim",
 }
 SEVERITY_STYLES = {"high": "bold red", "medium": "yellow", "light": "default"}
 SEVERITY_SHORT = {"high": "high", "medium": "med", "light": "light"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
@@ -104,13 +105,16 @@ class FloorHeader(Widget):
         if self.view_note:
             line2.append("  showing ")
             line2.append(self.view_note, style="bold italic")
-        if f.guarantee:
-            line2.append("  ")
-            line2.append(f.guarantee, style=accent)
-        line2.append("  ")
-        line2.append(f"as {self.who}", style="dim")
-        if self.scope:
-            line2.append(f" · {self.scope}", style="dim")
+        # The trailing parts go in whole or not at all: a line cut mid-part read "… as".
+        room = self.size.width - 1
+        for part, style in ((f"  {f.guarantee}" if f.guarantee else "", accent),
+                            (f"  as {self.who}", "dim"),
+                            (f" · {self.scope}" if self.scope else "", "dim")):
+            if not part:
+                continue
+            if line2.cell_len + cell_len(part) > room:
+                break
+            line2.append(part, style=style)
         line1.no_wrap = line2.no_wrap = True
         line1.overflow = line2.overflow = "ellipsis"
         return Text("\n").join([line1, line2])

@@ -420,3 +420,17 @@ async def test_empty_views_say_so(floor: AppContext, engine: Engine) -> None:
                     "the empty desk to say so")
         await pilot.press("6")
         assert "No open escalations." not in screen_text(app)  # two are open
+
+
+@sync
+async def test_header_leaves_out_what_does_not_fit_whole(floor: AppContext,
+                                                          engine: Engine) -> None:
+    async with console(floor, size=(80, 24)) as (app, pilot):
+        assert screen_text(app).splitlines()[1].rstrip().endswith("as lead.wang")
+        await pilot.press("slash")
+        await type_text(pilot, "王")
+        await pilot.press("enter")
+        await until(pilot, lambda: "showing “王”" in screen_text(app), "the filter")
+        line = screen_text(app).splitlines()[1].rstrip()
+        # No room left for "as lead.wang" whole: it is left out, not cut to "… as".
+        assert line.endswith("showing “王”"), line

@@ -9,12 +9,28 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+
+
+class NoteInput(Input):
+    """A one-line text box that takes a pasted block whole, its lines joined by spaces
+    (Textual's keeps the first line and drops the rest without a word)."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        text = " ".join(line.strip() for line in event.text.splitlines() if line.strip())
+        if text:
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *self.selection)
+        event.prevent_default()  # not Input's own paste as well
+        event.stop()
 
 
 class _Dialog(ModalScreen[object]):
@@ -47,7 +63,7 @@ class NoteDialog(_Dialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self._prompt, style="bold"))
-            yield Input(value=self._value, placeholder=self._placeholder, id="note")
+            yield NoteInput(value=self._value, placeholder=self._placeholder, id="note")
             hint = "enter: save   escape: cancel"
             if not self._required:
                 hint += "   (may be left empty)"
@@ -138,7 +154,7 @@ class ChoiceNoteDialog(_Dialog):
             options.can_focus = False
             options.highlighted = self._current
             yield options
-            yield Input(placeholder=self._placeholder, id="note")
+            yield NoteInput(placeholder=self._placeholder, id="note")
             yield Label(f"↑↓: {self._choosing}   enter: save   escape: cancel",
                         classes="hint", markup=False)
 

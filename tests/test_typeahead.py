@@ -83,3 +83,20 @@ async def test_keys_after_a_cancelled_dialog_go_on_to_the_board(floor: AppContex
 def rows(engine: Engine, stmt: object) -> list[object]:
     with engine.connect() as c:
         return list(c.execute(stmt))  # type: ignore[call-overload]
+
+
+@sync
+async def test_a_pasted_block_goes_into_the_note_whole(floor: AppContext, engine: Engine) -> None:
+    """A paste of several lines into a one-line note keeps every line, joined by spaces
+    (the text box used to keep the first line and drop the rest)."""
+    async with console(floor) as (app, pilot):
+        await pilot.press("r")
+        await until(pilot, lambda: app.screen.is_modal, "the note dialog")
+        app.screen.query_one("#note").post_message(
+            events.Paste("shouting at the customer\n\n  then hung up\n"))
+        await pilot.pause()
+        await pilot.press("enter")
+        observed = select(Flag).where(Flag.kind == "observed")
+        await until(pilot, lambda: rows(engine, observed), "the flag")
+        [flag] = rows(engine, observed)
+        assert flag.detail == "shouting at the customer then hung up"  # type: ignore[attr-defined]

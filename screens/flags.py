@@ -86,9 +86,6 @@ class ItemTable(LiveTable):
 
 
 class FlagTable(ItemTable):
-    def empty_message(self) -> str:
-        return "No open flags. On the board, r raises one by hand." if self.app_loaded() else ""
-
     COLUMNS = (
         Col("severity", "Sev", 6),
         Col("status", "Status", 10),
@@ -112,6 +109,9 @@ class FlagTable(ItemTable):
         Binding("x", "resolve", "Resolve", id="flags.resolve", tooltip="Resolve with a note"),
         Binding("enter", "detail", "Agent", id="flags.detail"),
     ]
+
+    def empty_message(self) -> str:
+        return "No open flags. On the board, r raises one by hand." if self.app_loaded() else ""
 
     def order(self, item: FlagView) -> Any:
         return flag_order(item)

@@ -171,14 +171,6 @@ def _run_child(url: str, agents: int, ticks: int) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def measure(agents: int, ticks: int) -> dict[str, float]:
-    """One console run on a freshly seeded floor of ``agents``."""
-    with tempfile.TemporaryDirectory(prefix="floorapp-bench-console-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'floor.db'}"
-        seed(url, agents)
-        return _run_child(url, agents, ticks)
-
-
 def figures(quick: bool) -> Iterable[Figure]:
     sizes = (200, 2000) if quick else (200, 2000, 10_000)
     ticks = 6 if quick else 12

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
-from itertools import filterfalse
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -27,6 +26,8 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from screens.roworder import RowOrder
 
 CURSOR_MARK = "▶"
 
@@ -68,15 +69,10 @@ class Grid(ScrollView, can_focus=True):
         # it follows the row the user chose wherever it goes.
         self.follow_top = True
         self._columns: list[_Column] = []
-        self._order: list[str] = []
-        # Row key -> position, rebuilt only when asked for after the order changed: a tick
-        # that re-sorts ten thousand rows mostly needs the positions of the rows on screen.
-        self._index_map: dict[str, int] = {}
-        self._index_stale = False
-        self._index_misses = 0
+        self.rows: dict[str, dict[str, Any]] = {}  # key -> cells (``key in rows`` works)
+        self._order = RowOrder(self.rows)
         self._order_version = 0
         self._visible: tuple[tuple[int, int, int], dict[str, int]] | None = None
-        self.rows: dict[str, dict[str, Any]] = {}  # key -> cells (``key in rows`` works)
         self._version: dict[str, int] = {}
         self._cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
         # Rendered segments of each cell, reused while the cell holds the same value object:
@@ -104,33 +100,22 @@ class Grid(ScrollView, can_focus=True):
         self._resize_virtual()
         return key
 
-    @property
-    def _index(self) -> dict[str, int]:
-        if self._index_stale:
-            self._index_map = dict(zip(self._order, range(len(self._order)), strict=True))
-            self._index_stale = False
-        return self._index_map
-
     def _order_changed(self) -> None:
         self._order_version += 1
-        self._index_stale = True
-        self._index_misses = 0
 
     def rows_on_screen(self) -> dict[str, int]:
         """Row key -> position for the rows on screen, kept until the order or scroll moves."""
         top = int(self.scroll_y)
         stamp = (self._order_version, top, self._page)
         if self._visible is None or self._visible[0] != stamp:
-            keys = self._order[top:top + self._page]
+            keys = self._order.slice(top, top + self._page)
             self._visible = (stamp, dict(zip(keys, range(top, top + len(keys)), strict=True)))
         return self._visible[1]
 
     def clear(self, columns: bool = False) -> None:
+        self.rows.clear()
         self._order.clear()
         self._order_changed()
-        self._index_map.clear()
-        self._index_stale = False
-        self.rows.clear()
         self._version.clear()
         self._stale.clear()
         self._cache.clear()
@@ -147,8 +132,6 @@ class Grid(ScrollView, can_focus=True):
             raise KeyError(f"row {key!r} exists")
         self.rows[key] = {c.key: v for c, v in zip(self._columns, cells, strict=False)}
         self._version[key] = 0
-        if not self._index_stale:  # appending keeps a fresh index fresh
-            self._index_map[key] = len(self._order)
         self._order.append(key)
         self._order_version += 1
         self._resize_virtual()
@@ -161,14 +144,15 @@ class Grid(ScrollView, can_focus=True):
         A floor of ten thousand agents shows fifty: building every cell at load cost most
         of the first paint and ~30 MB of rich Text objects.
         """
-        order = self._order
+        added = []
         for key in keys:
             if key in self.rows:
                 raise KeyError(f"row {key!r} exists")
             self.rows[key] = {}
             self._version[key] = 0
             self._stale.add(key)
-            order.append(key)
+            added.append(key)
+        self._order.extend(added)
         self._order_changed()
         self._resize_virtual()
         self.refresh()
@@ -201,15 +185,17 @@ class Grid(ScrollView, can_focus=True):
             raise RowDoesNotExist(key) from None
 
     def get_row_at(self, index: int) -> list[Any]:
-        cells = self._built(self._order[index])
+        key = self._order.at(index)
+        if key is None:
+            raise IndexError(index)
+        cells = self._built(key)
         return [cells.get(c.key) for c in self._columns]
 
     def remove_row(self, key: str) -> None:
         if key not in self.rows:
             raise RowDoesNotExist(key)
-        idx = self.get_row_index(key)
-        del self._order[idx]
         del self.rows[key]
+        self._order.remove(key)
         del self._version[key]
         self._stale.discard(key)
         for col in self._columns:
@@ -223,43 +209,27 @@ class Grid(ScrollView, can_focus=True):
     def get_row_index(self, key: str) -> int:
         if key not in self.rows:
             raise RowDoesNotExist(key)
-        if self._index_stale and self._index_misses < 8:
-            # One look-up after a re-sort (the cursor's row): a scan in C beats rebuilding
-            # the whole index; several in a row pay for the rebuild.
-            self._index_misses += 1
-            return self._order.index(key)
-        return self._index[key]
+        return self._order.index(key)
 
     def row_key_at(self, index: int) -> str | None:
-        return self._order[index] if 0 <= index < len(self._order) else None
+        return self._order.at(index) if index < len(self._order) else None
 
     def sort(self, column: str, *, key: Callable[[Any], Any]) -> None:
         """Order rows by ``key(cell of column)``; Python's sort is stable."""
         rows = self.rows
-        self._order.sort(key=lambda k: key(rows[k][column]))
+        self._order.sort(lambda k: key(rows[k][column]))
         self._order_changed()
         self.refresh()
 
     def order_by(self, key: Callable[[str], Any], moved: Set[str] | None = None) -> None:
-        """Order rows by ``key(row key)`` (e.g. a dict of precomputed sort keys' __getitem__).
+        """Order rows by ``key(row key)`` (e.g. a dict of precomputed sort keys' __getitem__);
+        keys must be unique.
 
-        ``moved``: the only rows whose key may have changed since the last ordering. The
-        others are still in order; the moved rows are sorted among themselves and merged in,
-        each after any equal keys: the order a stable sort of the rest then the moved gives.
+        ``moved``: the only rows whose key may have changed since the last ordering. Only the
+        rows down to the screen's bottom are kept exactly in order; the rest are ordered as
+        far as scrolling or the cursor ever look (see RowOrder).
         """
-        order = self._order
-        if moved is not None and len(moved) * 2 < len(order):
-            rows = self.rows
-            # The rest, still in order, then the moved rows sorted among themselves: a stable
-            # sort of the two runs is one merge (timsort gallops through them), with each moved
-            # row after any equal key, in C throughout. Re-placing each moved row by binary
-            # search in a Python loop cost ~1.5x this at 10,000 rows.
-            rest = list(filterfalse(moved.__contains__, order))
-            rest.extend(sorted(filter(rows.__contains__, moved), key=key))
-            rest.sort(key=key)
-            order[:] = rest
-        else:
-            order.sort(key=key)
+        self._order.place(key, moved, int(self.scroll_y) + self._page + 1)
         self._order_changed()
         self.refresh()
 
@@ -445,7 +415,8 @@ class Grid(ScrollView, can_focus=True):
             0, width, self._base())
 
     def _row_strip(self, index: int) -> Strip:
-        key = self._order[index]
+        key = self._order.at(index)
+        assert key is not None
         self._built(key)
         cursor = index == self.cursor_row
         ck = (key, self._version[key], cursor, self._layout)

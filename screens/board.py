@@ -43,6 +43,7 @@ def attention_key(a: AgentRow) -> tuple[Any, ...]:
     return (1, 0, group, since, a.name, a.id)
 
 
+# Every key ends with the agent's id: keys are unique, and the grid's order relies on it.
 SORTS: dict[str, tuple[str, Callable[[AgentRow], Any]]] = {
     "attention": ("attention", attention_key),
     "name": ("name", lambda a: (a.name, a.id)),
@@ -156,26 +157,35 @@ class AgentBoard(LiveTable):
         # Bound once: a busy second at 10,000 agents runs this loop a thousand times.
         matches = None if self.team_filter is None and self.state_filter is None and \
             not self.search else self.matches
-        mark_stale, put, add_moved = self.mark_stale, self.put, moved.add
+        mark_stale, put, add_moved = self._stale.add, self.put, moved.add
         for a in changed:
             aid = a.id
-            old = model.get(aid)
-            model[aid] = a
             new_key = key_fn(a)
-            was = sort_keys.get(aid)
-            sort_keys[aid] = new_key
             if not shown:
+                model[aid] = a
+                sort_keys[aid] = new_key
                 continue
+            old = None
             if matches is None or matches(a):
-                present = aid in rows
-                if was != new_key or not present:
+                if aid not in rows:
                     add_moved(aid)
-                if present and aid not in on_screen:
-                    mark_stale(aid)
+                    put_now = True  # a new row (its sort key is set before it is added)
                 else:
-                    put(aid, a, old if present else None)
-            elif aid in rows:
-                drop.append(aid)
+                    if sort_keys.get(aid) != new_key:
+                        add_moved(aid)
+                    put_now = aid in on_screen
+                    if put_now:
+                        old = model.get(aid)
+                    else:  # built if and when it is drawn: off-screen rows cost nothing
+                        mark_stale(aid)
+            else:
+                put_now = False
+                if aid in rows:
+                    drop.append(aid)
+            model[aid] = a
+            sort_keys[aid] = new_key
+            if put_now:
+                put(aid, a, old)
         if full:
             self.rebuild_rows()
             return

@@ -222,8 +222,8 @@ class Grid(ScrollView, can_focus=True):
         self.refresh()
 
     def order_by(self, key: Callable[[str], Any], moved: Set[str] | None = None) -> None:
-        """Order rows by ``key(row key)`` (e.g. a dict of precomputed sort keys' __getitem__);
-        keys must be unique.
+        """Order rows by ``key(row key)``: a tuple ending with the row key, looked up (e.g. a
+        dict of precomputed sort keys' __getitem__), so the same row gives the same object.
 
         ``moved``: the only rows whose key may have changed since the last ordering. Only the
         rows down to the screen's bottom are kept exactly in order; the rest are ordered as

@@ -4,10 +4,13 @@ A board of 10,000 agents re-places a thousand moved rows every second, and a sup
 fifty of them. Merging the moved rows into the whole order was the one step of a tick that
 grew with the floor (~4 ms at 10,000 rows, a second of CPU every four minutes for rows nobody
 was looking at). Here only the *head* is an exact list: the rows down to the bottom of the
-screen and a margin. The rest wait in a heap of (sort key, row key) and come out, in order,
-as far as scrolling, the cursor or End ever look. A moved row costs one push onto the heap;
-its old entry is dropped when it surfaces (the row's key no longer matches, or it is already
-in the head, or gone) or when the heap is compacted.
+screen and a margin. The rest wait in a heap of their sort keys and come out, in order, as
+far as scrolling, the cursor or End ever look. A moved row costs one push onto the heap; its
+old entry is dropped when it surfaces (it is no longer the row's key object, or the row is
+already in the head, or gone) or when the heap is compacted.
+
+Sort keys are tuples whose last item is the row key: that makes them unique, and a heap
+entry is the key itself (no second tuple per moved row for the collector to walk).
 
 Before anything is keyed (``place`` not yet called, or after a cell ``sort``) every row is in
 the head and this is a plain list.
@@ -33,8 +36,8 @@ class RowOrder:
         self._alive = alive
         self.head: list[str] = []
         self._in_head: set[str] = set()
-        self._tail: list[tuple[Any, str]] = []  # a heap; entries may be stale
-        self._key: Callable[[str], Any] | None = None
+        self._tail: list[tuple[Any, ...]] = []  # a heap of sort keys; entries may be stale
+        self._key: Callable[[str], tuple[Any, ...]] | None = None
         # Row key -> position in the head, rebuilt only when asked for after a change.
         self._pos: dict[str, int] = {}
         self._pos_fresh = True
@@ -114,7 +117,7 @@ class RowOrder:
             self._in_head.add(key)
             self._changed()
         else:
-            heappush(self._tail, (k, key))
+            heappush(self._tail, k)
 
     def extend(self, keys: Iterable[str]) -> None:
         """Rows added last, in this order (the table has only its head: nothing keyed yet)."""
@@ -139,11 +142,11 @@ class RowOrder:
         self.head.sort(key=key)
         self._changed()
 
-    def place(self, key: Callable[[str], Any], moved: Collection[str] | None,
+    def place(self, key: Callable[[str], tuple[Any, ...]], moved: Collection[str] | None,
               want: int) -> None:
-        """Order by ``key``: only the rows in ``moved`` changed key since the last ``place``
-        (all of them may have, when ``moved`` is None). ``want``: how many rows the screen
-        needs exactly in order. Keys must be unique (ties would fall to the row key)."""
+        """Order by ``key`` (a tuple ending with the row key): only the rows in ``moved``
+        changed key since the last ``place`` (any may have, when ``moved`` is None).
+        ``want``: how many rows the screen needs exactly in order."""
         if moved is None or self._key is None:
             self._reorder(key, want)
             return
@@ -163,7 +166,7 @@ class RowOrder:
             if boundary is not None and kk < boundary:
                 into.append(k)
             else:
-                heappush(tail, (kk, k))
+                heappush(tail, kk)
         if into:
             # The head, still in order, then the newcomers sorted: one merge of two runs.
             into.sort(key=key)
@@ -183,14 +186,14 @@ class RowOrder:
         self._pos_fresh = False
         self._pos_misses = 0
 
-    def _reorder(self, key: Callable[[str], Any], want: int) -> None:
+    def _reorder(self, key: Callable[[str], tuple[Any, ...]], want: int) -> None:
         self._key = key
         order = sorted(self._alive, key=key)
         cut = want + SLACK
         self.head = order[:cut]
         self._in_head = set(self.head)
         # A sorted list is already a heap.
-        self._tail = [(key(k), k) for k in order[cut:]]
+        self._tail = [key(k) for k in order[cut:]]
         self._changed()
 
     def _pull(self, n: int) -> None:
@@ -202,8 +205,9 @@ class RowOrder:
         assert key is not None
         pos = self._pos if self._pos_fresh else None
         while len(head) < n and tail:
-            kk, k = heappop(tail)
-            if k in in_head or k not in alive or key(k) != kk:
+            kk = heappop(tail)
+            k = kk[-1]
+            if k in in_head or k not in alive or key(k) is not kk:
                 continue  # moved since (a newer entry holds it), or gone
             if pos is not None:
                 pos[k] = len(head)
@@ -223,9 +227,9 @@ class RowOrder:
         tail = self._tail
         if len(extra) <= SLACK:
             for k in extra:
-                heappush(tail, (key(k), k))
+                heappush(tail, key(k))
         else:  # back from a long scroll: rebuilding the heap is linear, pushing is not
-            tail.extend((key(k), k) for k in extra)
+            tail.extend(map(key, extra))
             heapify(tail)
         self._changed()
 
@@ -233,5 +237,5 @@ class RowOrder:
         key = self._key
         assert key is not None
         in_head = self._in_head
-        self._tail = [(key(k), k) for k in self._alive if k not in in_head]
+        self._tail = [key(k) for k in self._alive if k not in in_head]
         heapify(self._tail)

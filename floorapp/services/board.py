@@ -52,6 +52,8 @@ RECOUNT_EVERY = timedelta(seconds=15)
 SERVICE_LEVEL_SECONDS = 20
 SL_RESCAN_EVERY = timedelta(minutes=1)
 STATES = tuple(s.value for s in AgentState)
+_ON_CALL = str(AgentState.ON_CALL.value)
+_CALL = 6  # where the current call's id sits in a raw agent row (see _agent_select)
 
 
 class AgentRow(NamedTuple):
@@ -364,9 +366,10 @@ class BoardReader:
         # is new) and a call's answer time is looked up only for agents who changed onto a
         # call. Times come back raw and are converted only for rows that changed: the type
         # decorator's per-value cost dominated a tick when a thousand agents moved.
+        # No updated_at: the watermark is read as one max() (an index's last entry), and a
+        # change to updated_at alone changes nothing the board shows.
         q = select(Agent.id, Agent.name, Agent.team_id, Agent.state, Agent.state_reason,
-                   type_coerce(Agent.state_since, String), type_coerce(Agent.updated_at, String),
-                   Agent.current_call_id)
+                   type_coerce(Agent.state_since, String), Agent.current_call_id)
         if not scoped:
             return q
         q = q.where(self._scope.team_clause(Agent.team_id))
@@ -374,11 +377,10 @@ class BoardReader:
             q = q.where(Agent.team_id == self.team)
         return q
 
-    def _team_names(self, conn: Connection, team_ids: Iterable[str], reload: bool) -> bool:
-        """Make sure every team in ``team_ids`` has its name held; True if a name changed."""
+    def _reload_teams(self, conn: Connection) -> bool:
+        """Read every team's name again (a team is new, or it is time to notice renames);
+        True if a held name changed."""
         names = self._teams
-        if not reload and all(t in names for t in team_ids):
-            return False
         fresh = {tid: name for tid, name in conn.execute(select(Team.id, Team.name))}
         changed = any(names.get(t) != n for t, n in fresh.items() if t in names)
         self._teams = fresh
@@ -410,38 +412,24 @@ class BoardReader:
         q = self._agent_select()
         if not full:
             q = self._since(q, Agent.updated_at, self._wm.agent, AGENT_OVERLAP)
-        raw = self._agent_raw
-        # Rows re-read in the overlap and not changed since are dropped here, before any work.
         # Plain tuples, fetched at once: a Row's attribute access and a fetch per row were
-        # most of a busy tick's read.
-        rows: dict[str, tuple] = {  # type: ignore[type-arg]
-            t[0]: t for t in _raw_rows(conn, q) if raw.get(t[0]) != t}
-        missing = [a for a in touched if a not in rows]
-        if missing:
-            rows.update({t[0]: t for t in _raw_rows(
-                conn, self._agent_select().where(Agent.id.in_(missing)))})
-        # One conversion for the watermark, not one per row: the raw times of one store
-        # compare in time order (ISO text on SQLite, datetimes elsewhere).
-        stamps = [t[6] for t in rows.values() if t[6] is not None]
-        if stamps:
-            upd = _aware(max(stamps))
-            if upd is not None and (self._wm.agent is None or upd > self._wm.agent):
-                self._wm.agent = upd
-        renamed = self._team_names(conn, {t[2] for t in rows.values()}, recount)
+        # most of a busy tick's read. One pass over them: a busy second at 10,000 agents
+        # brings 1,500 rows (a third re-read in the overlap), and each extra pass cost.
+        raw = self._agent_raw
+        rows: dict[str, tuple] = {}  # type: ignore[type-arg]
         new_call: list[str] = []
-        on_call = AgentState.ON_CALL
-        answered = self._call_answered
         unanswered: list[str] = []
-        for aid, t in rows.items():
-            prev = raw.get(aid)
-            call = t[7]
-            # Counts change when a call starts; complaints marked later are caught by the
-            # periodic recount. Recounting only these keeps a busy tick cheap.
-            if prev is None or (call is not None and prev[7] != call):
-                new_call.append(aid)
-            if call is not None and t[3] == on_call and call not in answered:
-                unanswered.append(call)
-            raw[aid] = t
+        # In the same snapshot as the rows: every row up to this time has been read now.
+        newest = self._latest(conn, Agent.updated_at)
+        team_missing = self._take(_raw_rows(conn, q), rows, new_call, unanswered, force=False)
+        missing = [a for a in touched if a not in rows]
+        if missing:  # their flags changed: rebuilt even if the agent row did not change
+            team_missing = self._take(_raw_rows(conn, self._agent_select().where(
+                Agent.id.in_(missing))), rows, new_call, unanswered, force=True) or team_missing
+        if newest is not None and (self._wm.agent is None or newest > self._wm.agent):
+            self._wm.agent = newest
+        renamed = self._reload_teams(conn) if team_missing or recount else False
+        answered = self._call_answered
         if unanswered:
             self._answered(conn, unanswered)
         check: dict[str, tuple] = rows  # type: ignore[type-arg]
@@ -455,7 +443,7 @@ class BoardReader:
                      if old_counts.get(a) != counts.get(a)}
             check = {a: raw[a] for a in moved if a in raw} | rows
             # Held answer times of calls no agent is on any more are let go.
-            live = {t[7] for t in raw.values() if t[7] is not None}
+            live = {t[_CALL] for t in raw.values() if t[_CALL] is not None}
             self._call_answered = answered = {
                 c: at for c, at in answered.items() if c in live}
         elif new_call:
@@ -465,6 +453,35 @@ class BoardReader:
             check = raw
         # Agents whose flags changed are in ``rows`` already (read above if not changed).
         return self._rows_of(check, answered)
+
+    def _take(self, fetched: list[tuple], rows: dict[str, tuple],  # type: ignore[type-arg]
+              new_call: list[str], unanswered: list[str], *, force: bool) -> bool:
+        """Hold the fetched agent rows that changed (all of them if ``force``) and put them
+        in ``rows``; note who started a call (their counts change) and calls whose answer
+        time is not held. True if a row names a team whose name is not held."""
+        raw = self._agent_raw
+        get = raw.get
+        teams = self._teams
+        answered = self._call_answered
+        on_call = _ON_CALL
+        team_missing = False
+        for t in fetched:
+            aid = t[0]
+            prev = get(aid)
+            if prev == t and not force:
+                continue  # re-read in the overlap, unchanged: dropped before any work
+            rows[aid] = t
+            raw[aid] = t
+            if t[2] not in teams:
+                team_missing = True
+            call = t[_CALL]
+            # Counts change when a call starts; complaints marked later are caught by the
+            # periodic recount. Recounting only these keeps a busy tick cheap.
+            if prev is None or (call is not None and prev[_CALL] != call):
+                new_call.append(aid)
+            if call is not None and t[3] == on_call and call not in answered:
+                unanswered.append(call)
+        return team_missing
 
     def _rows_of(self, check: dict[str, tuple], answered: dict[str, datetime]  # type: ignore[type-arg]
                  ) -> list[AgentRow]:
@@ -480,10 +497,10 @@ class BoardReader:
         agents, counts, teams = self.agents, self._counts, self._teams
         by_state, calls_on = self._by_state, self._on_call
         longest, stale = self._longest, self._longest_stale
-        on_call, fromiso, new, zero = AgentState.ON_CALL, datetime.fromisoformat, \
-            tuple.__new__, (0, 0)
+        on_call, fromiso, new, zero, no_flag = _ON_CALL, datetime.fromisoformat, \
+            tuple.__new__, (0, 0), (None, None)
         for aid, t in check.items():
-            _, name, team_id, state, reason, since, _upd, call = t
+            _, name, team_id, state, reason, since, call = t
             if since.__class__ is str:
                 try:
                     since = fromiso(since + "+00:00")
@@ -494,11 +511,10 @@ class BoardReader:
             n_calls, n_complaints = counts.get(aid, zero)
             started = ((answered.get(call) if call is not None else None) or since) \
                 if state == on_call else None
-            marker = markers.get(aid)
+            flag_severity, flag_status = markers.get(aid, no_flag)
             row: AgentRow = new(AgentRow, (  # type: ignore[call-overload]
                 aid, name, team_id, teams.get(team_id, team_id), state, reason, since,
-                started, n_calls, n_complaints, marker[0] if marker else None,
-                marker[1] if marker else None))
+                started, n_calls, n_complaints, flag_severity, flag_status))
             old = agents.get(aid)
             if old == row:
                 continue
@@ -667,7 +683,7 @@ def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
         team = raw[2]
         reader._teams = {team: conn.execute(
             select(Team.name).where(Team.id == team)).scalar() or team}
-        call, answered = raw[7], {}
+        call, answered = raw[_CALL], {}
         if call is not None:
             at = conn.execute(select(Call.answered_at).where(Call.id == call)).scalar()
             if at is not None:

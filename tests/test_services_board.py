@@ -10,6 +10,7 @@ from sqlalchemy import Engine, insert, update
 from db.engine import make_engine, run_write
 from db.models import Agent, Call
 from floorapp.context import AppContext
+from floorapp.roster import import_roster
 from floorapp.services import flags
 from floorapp.services.board import BoardReader, agent_detail
 from tests.console_helpers import INJECTION, make_floor
@@ -53,6 +54,26 @@ def test_change_from_another_engine_is_the_only_row_read_back(ctx: AppContext,
     d = reader.poll()
     assert [(a.id, a.state) for a in d.agents] == [("1003", "on_call")]
     assert d.figures.by_state["on_call"] == 4
+
+
+def test_a_roster_import_ahead_of_the_feed_clock_hides_no_feed_change(
+        ctx: AppContext, engine: Engine) -> None:
+    """The feed stamps rows with its events' time; the roster is imported on this host's
+    clock, an hour ahead (a lagging feed, a skewed PBX clock). The rename shows, and so does
+    the feed's next change, stamped a second after the last one."""
+    now = ctx.clock.now()
+    make_floor(engine, now)
+    reader = BoardReader(ctx, "lead.wang")
+    reader.poll()
+    import_roster(engine, [{"id": "1003", "name": "Anna Smith-Lee", "team": "T1"}],
+                  "lead.wang", now + timedelta(hours=1))
+    d = reader.poll()
+    assert [(a.id, a.name) for a in d.agents] == [("1003", "Anna Smith-Lee")]
+    later = now + timedelta(seconds=1)
+    run_write(engine, lambda c: c.execute(update(Agent).where(Agent.id == "1005").values(
+        state="on_call", state_since=later, updated_at=later)))
+    d = reader.poll()
+    assert [(a.id, a.state) for a in d.agents] == [("1005", "on_call")]
 
 
 def test_flag_changes_move_the_agent_marker(ctx: AppContext, engine: Engine) -> None:

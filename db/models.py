@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime
@@ -82,6 +82,18 @@ class Agent(SQLModel, table=True):
     last_break_end: datetime | None = Field(default=None, sa_column=_utc())
     current_call_id: str | None = Field(default=None, max_length=200)
     updated_at: datetime | None = Field(default=None, sa_column=_utc(index=True))
+    # The number of the change that last wrote the row, in commit order (db/changes.py):
+    # a console reads the rows past the last change it saw, whatever clock stamped them.
+    seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, index=True,
+                                                 server_default="0"))
+
+
+class ChangeCounter(SQLModel, table=True):
+    """The number of the last change written, per kind of change (db/changes.py)."""
+
+    __tablename__ = "change_counter"
+    name: str = Field(primary_key=True, max_length=40)
+    n: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
 class Supervisor(SQLModel, table=True):

@@ -17,8 +17,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from db.changes import next_change
 from db.engine import run_write
 from db.models import (
     Agent,
@@ -297,18 +298,6 @@ def _agent_changes(old: Any, new: AgentRow) -> list[str]:
     return changes
 
 
-def _board_stamp(conn: Connection) -> datetime | None:
-    """The ``updated_at`` for agent rows the roster changes.
-
-    A console reads the agent rows stamped past the newest stamp it has seen, and the feed
-    stamps rows with its events' time. A roster change stamped with this host's clock, ahead
-    of the feed's (a lagging feed, a skewed PBX clock, a replayed log), would move consoles
-    past the feed's next changes and they would never show them. The newest stamp already
-    written is never ahead of any console; with no stamp yet, consoles read every row.
-    """
-    return conn.execute(select(func.max(Agent.updated_at))).scalar()  # type: ignore[no-any-return]
-
-
 def _apply(
     conn: Connection,
     agents: Sequence[AgentRow],
@@ -319,7 +308,7 @@ def _apply(
 ) -> None:
     teams = {a.team for a in agents} | {t for s in sups for t in s.teams}
     report.teams_added = _ensure_teams(conn, teams)
-    stamp = _board_stamp(conn)
+    seq: int | None = None  # the change number of this import, taken when an agent changes
     old_agents = {
         r.id: r
         for r in conn.execute(
@@ -329,13 +318,14 @@ def _apply(
     for a in agents:
         old = old_agents.get(a.id)
         if old is None:
+            seq = seq or next_change(conn)
             conn.execute(
                 upsert(conn, Agent, ["id"],
                        ["name", "team_id", "tier", "sensitive_designated", "birthday",
-                        "from_feed"]).values(
+                        "from_feed", "seq"]).values(
                     id=a.id, name=a.name, team_id=a.team, tier=a.tier,
                     sensitive_designated=a.sensitive, birthday=a.birthday, from_feed=False,
-                    state=AgentState.OFFLINE, updated_at=stamp,
+                    state=AgentState.OFFLINE, updated_at=now, seq=seq,
                 )
             )
             report.agents_added += 1
@@ -348,10 +338,11 @@ def _apply(
         if not changes:
             report.unchanged += 1
             continue
+        seq = seq or next_change(conn)
         conn.execute(
             update(Agent).where(Agent.id == a.id).values(
                 name=a.name, team_id=a.team, tier=a.tier, sensitive_designated=a.sensitive,
-                birthday=a.birthday, from_feed=False, updated_at=stamp,
+                birthday=a.birthday, from_feed=False, updated_at=now, seq=seq,
             )
         )
         report.agents_updated += 1
@@ -479,8 +470,8 @@ def designate(engine: Engine, agent_id: str, on: bool, *, actor: str, now: datet
         if bool(current[0]) == on:
             return False
         conn.execute(
-            update(Agent).where(Agent.id == agent_id).values(sensitive_designated=on,
-                                                             updated_at=_board_stamp(conn))
+            update(Agent).where(Agent.id == agent_id).values(
+                sensitive_designated=on, updated_at=now, seq=next_change(conn))
         )
         audit.record(conn, at=now, actor=clean(actor) or "?",
                      action="roster.designate" if on else "roster.undesignate",

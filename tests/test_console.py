@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, select
 
+from db.changes import next_change
 from db.models import AgentState, AuditEntry, Escalation, Flag
 from floorapp.context import AppContext
 from floorapp.services import escalations as esc
@@ -237,11 +238,12 @@ async def test_change_by_another_process_appears(floor: AppContext) -> None:
             from datetime import datetime
             from sqlalchemy import update
             from db.engine import make_engine, run_write
+            from db.changes import next_change
             from db.models import Agent
             e = make_engine({floor.db_url!r})
             at = datetime.fromisoformat({later!r})
             run_write(e, lambda c: c.execute(update(Agent).where(Agent.id == "1006").values(
-                state="available", state_since=at, updated_at=at)))
+                state="available", state_since=at, updated_at=at, seq=next_change(c))))
         """)
         subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
         await until(pilot, lambda: app.board.model["1006"].state == AgentState.AVAILABLE,
@@ -315,7 +317,7 @@ def _calm_down(floor: AppContext, engine: Engine, agent_id: str, state: str) -> 
             flag_service.resolve(floor, "fm.zhou", f.id, "all good")
     run_write(engine, lambda c: c.execute(sa_update(Agent).where(Agent.id == agent_id).values(
         state=state, current_call_id=None, state_since=floor.clock.now(),
-        updated_at=floor.clock.now())))
+        updated_at=floor.clock.now(), seq=next_change(c))))
 
 
 @sync

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from db.changes import next_change
 from db.engine import make_engine, run_write
 from db.models import Agent
 from floorapp.bench.console import STATES, T0, seed
@@ -59,14 +60,15 @@ def test_board_stays_in_order_under_churn(tmp_path: Path) -> None:
 
                 def tx(conn: object, ids: list[str] = ids, now: object = now,
                        old_call: str | None = old_call, long_ago: object = long_ago) -> None:
+                    seq = next_change(conn)  # type: ignore[arg-type]
                     for aid in ids:
                         conn.execute(update(Agent).where(Agent.id == aid).values(  # type: ignore[attr-defined]
                             state=rng.choice(STATES), state_since=now, updated_at=now,
-                            current_call_id=None))
+                            current_call_id=None, seq=seq))
                     if old_call is not None:
                         conn.execute(update(Agent).where(Agent.id == old_call).values(  # type: ignore[attr-defined]
                             state="on_call", state_since=long_ago,
-                            updated_at=now, current_call_id=None))
+                            updated_at=now, current_call_id=None, seq=seq))
 
                 run_write(writer, tx)
                 await settle(pilot)

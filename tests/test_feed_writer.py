@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -137,3 +138,23 @@ def test_observers_see_new_events_once_with_a_tick_and_a_flush_per_batch(
         ("flush", 3),  # batch of three duplicates: nothing observed, no tick
         ("observe", 4), ("observe", 5), ("tick", t[4]), ("flush", 5),
     ]
+
+
+def test_each_batch_numbers_the_agents_it_writes(engine: Engine, clock: ManualClock) -> None:
+    """Consoles read agent rows by change number: a batch that writes agents takes a number
+    later than any before, and only the agents it wrote carry it (the real log's event times
+    are from 2010: the number, not the time, tells a console what is new)."""
+    ingest_sample(engine, clock, batch_size=50)
+    with engine.connect() as conn:
+        before = dict(conn.execute(select(Agent.id, Agent.seq)).all())
+    assert min(before.values()) >= 1
+    ingest_sample(engine, clock, batch_size=50)  # the same lines again: all duplicates
+    agent = "Local/2004@from-internal/n"
+    later = json.dumps({"ts": "2010-02-22T12:00:00Z", "type": "state", "agent": agent,
+                        "state": "break", "reason": "lunch"})
+    FeedWriter(engine, Settings(), clock=clock).write(parse_jsonl([later], "f"))
+    with engine.connect() as conn:
+        after = dict(conn.execute(select(Agent.id, Agent.seq)).all())
+    assert after[agent] == max(before.values()) + 1
+    assert {a: s for a, s in after.items() if a != agent} == {
+        a: s for a, s in before.items() if a != agent}

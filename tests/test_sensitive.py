@@ -10,6 +10,7 @@ from sqlalchemy import update
 from textual.app import App
 from textual.widgets import DataTable, Static
 
+from db.changes import next_change
 from db.engine import write_tx
 from db.models import Agent, SensitiveCustomer, Team
 from floorapp.context import AppContext
@@ -123,8 +124,8 @@ async def _roster_screen(ctx: AppContext) -> None:
 
         agents.move_cursor(row=1)
         with write_tx(ctx.engine) as conn:  # another process: d1 goes on break
-            conn.execute(update(Agent).where(Agent.id == "d1").values(state="break",
-                                                                       state_since=at(14)))
+            conn.execute(update(Agent).where(Agent.id == "d1").values(
+                state="break", state_since=at(14), seq=next_change(conn)))
         await pilot.press("r")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, insert, update
 
+from db.changes import next_change
 from db.engine import make_engine, run_write
 from db.models import Agent, Call
 from floorapp.context import AppContext
@@ -49,7 +50,7 @@ def test_change_from_another_engine_is_the_only_row_read_back(ctx: AppContext,
     other = make_engine(ctx.db_url)  # another process's connection to the same file
     later = ctx.clock.now() + timedelta(seconds=5)
     run_write(other, lambda c: c.execute(update(Agent).where(Agent.id == "1003").values(
-        state="on_call", state_since=later, updated_at=later)))
+        state="on_call", state_since=later, updated_at=later, seq=next_change(c))))
     other.dispose()
     d = reader.poll()
     assert [(a.id, a.state) for a in d.agents] == [("1003", "on_call")]
@@ -71,7 +72,7 @@ def test_a_roster_import_ahead_of_the_feed_clock_hides_no_feed_change(
     assert [(a.id, a.name) for a in d.agents] == [("1003", "Anna Smith-Lee")]
     later = now + timedelta(seconds=1)
     run_write(engine, lambda c: c.execute(update(Agent).where(Agent.id == "1005").values(
-        state="on_call", state_since=later, updated_at=later)))
+        state="on_call", state_since=later, updated_at=later, seq=next_change(c))))
     d = reader.poll()
     assert [(a.id, a.state) for a in d.agents] == [("1005", "on_call")]
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from floorapp.bench import Figure
 
@@ -92,6 +93,7 @@ def seed(url: str, agents: int) -> None:
 def _child(url: str, agents: int, ticks: int) -> dict[str, float]:
     from sqlalchemy import update
 
+    from db.changes import next_change
     from db.engine import make_engine, run_write
     from db.models import Agent
     from floorapp.clock import ManualClock
@@ -125,12 +127,12 @@ def _child(url: str, agents: int, ticks: int) -> dict[str, float]:
                 values = [(f"A{i:05d}", rng.choice(STATES), now - timedelta(seconds=1)
                            + step * (k + 1)) for k, i in enumerate(changed)]
 
-                def tx(conn: object,
-                       values: list[tuple[str, str, datetime]] = values) -> None:
+                def tx(conn: Any, values: list[tuple[str, str, datetime]] = values) -> None:
+                    seq = next_change(conn)  # as the feed writes: one change number a batch
                     for aid, state, at in values:
-                        conn.execute(update(Agent).where(Agent.id == aid).values(  # type: ignore[attr-defined]
+                        conn.execute(update(Agent).where(Agent.id == aid).values(
                             state=state, state_since=at, updated_at=at,
-                            current_call_id=None))
+                            current_call_id=None, seq=seq))
 
                 run_write(writer, tx)
                 refreshed = app.next_refresh()

@@ -36,6 +36,7 @@ AGENTS = 2000
 def _churn(url: str, stop: threading.Event, agents: int) -> None:
     from sqlalchemy import update
 
+    from db.changes import next_change
     from db.engine import make_engine, run_write
     from db.models import Agent
 
@@ -48,9 +49,10 @@ def _churn(url: str, stop: threading.Event, agents: int) -> None:
                    for _ in range(agents // 10)]
 
         def tx(conn: Any, changes: list[tuple[str, str]] = changes, now: datetime = now) -> None:
+            seq = next_change(conn)  # written as the feed writes: one change number a batch
             for agent_id, state in changes:
                 conn.execute(update(Agent).where(Agent.id == agent_id).values(
-                    state=state, state_since=now, updated_at=now))
+                    state=state, state_since=now, updated_at=now, seq=seq))
 
         run_write(engine, tx)
         stop.wait(max(0.0, 1.0 - (time.monotonic() - tick)))

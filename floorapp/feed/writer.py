@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select
 from sqlalchemy.exc import OperationalError
 
+from db.changes import next_change
 from db.engine import write_tx
 from db.models import (
     UNASSIGNED_TEAM,
@@ -100,15 +101,15 @@ class _AgentMem:
         self.queues: set[str] = set()  # queue_log membership: offline when the last one goes
         self.pending: tuple[str, str | None] | None = None  # a pause asked for during a call
 
-    def row(self) -> tuple[Any, ...]:
+    def row(self, seq: int) -> tuple[Any, ...]:
         """Values in _AGENT_COLS order (name and team only matter for a new agent)."""
         return (self.id, self.id, UNASSIGNED_TEAM, 1, False, True, self.state, self.reason,
                 self.since, self.logged_in_since, self.last_break_end, self.call,
-                self.updated_at)
+                self.updated_at, seq)
 
 
 _AGENT_STATE_COLS = ("state", "state_reason", "state_since", "logged_in_since",
-                     "last_break_end", "current_call_id", "updated_at")
+                     "last_break_end", "current_call_id", "updated_at", "seq")
 _AGENT_COLS = ("id", "name", "team_id", "tier", "sensitive_designated", "from_feed",
                *_AGENT_STATE_COLS)
 _CALL_COLS = tuple(c.name for c in Call.__table__.columns)  # type: ignore[attr-defined]
@@ -418,7 +419,11 @@ class FeedWriter:
                          {"id": UNASSIGNED_TEAM, "name": "Unassigned (seen in the feed)"})
             self._team_ready = True
         memo: dict[Any, dict[Any, Any]] = {}  # each time converted once for all four
-        _AGENT_UPSERT.execute(conn, [a.row() for a in b.agents.values()], memo)
+        if b.agents:
+            # One change number for the batch: consoles read the rows past the last number
+            # they saw (stamps in event time would hide a lagging feed's rows from them).
+            seq = next_change(conn)
+            _AGENT_UPSERT.execute(conn, [a.row(seq) for a in b.agents.values()], memo)
         _FEED_INSERT.execute(conn, b.events, memo)
         _CALL_UPSERT.execute(conn, list(map(_CALL_ROW, b.calls.values())), memo)
         _HISTORY_INSERT.execute(conn, b.history, memo)

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, String, case, func, select, type_coerce
 from sqlalchemy.sql import Select
@@ -38,13 +38,12 @@ from floorapp.services.escalations import EscalationView
 from floorapp.services.flags import FlagView
 from floorapp.services.scope import Scope, load_scope, refuse
 
-# Rows committed by another process can carry an updated_at a little older than rows already
-# seen: re-read this far behind the watermark and let the diff drop what did not change.
-# Agents are written by the feed alone, in event-time order, batch after batch: half a second
-# is plenty. Flags and escalations are also written by consoles on the wall clock, which can run
-# ahead of a lagging feed's event time, and an action's time is taken before it waits for
-# the write lock: allow more, which costs little since those rows change rarely.
-AGENT_OVERLAP = timedelta(seconds=0.5)
+# Agent rows are read by change number (db/changes.py): exactly the rows written since the
+# last look, none twice. Flags and escalations are still read by time: a row committed by
+# another process can carry an updated_at a little older than rows already seen (consoles
+# stamp with the wall clock, rules with event time, and an action's time is taken before it
+# waits for the write lock), so they are re-read this far behind the newest stamp seen and
+# the diff drops what did not change; they change rarely, so this costs little.
 OVERLAP = timedelta(seconds=10)
 # Complaint markers can land on a call after the agent row last changed: recount everyone now
 # and then so per-agent counts never stay wrong for long.
@@ -172,7 +171,7 @@ def day_start(ctx: AppContext, now: datetime) -> datetime:
 
 @dataclass
 class _Watermarks:
-    agent: datetime | None = None
+    agent: int | None = None  # the last agent change number read
     flag: datetime | None = None
     escalation: datetime | None = None
 
@@ -358,7 +357,7 @@ class BoardReader:
         return changed, gone
 
     @staticmethod
-    def _latest(conn: Connection, col: object) -> datetime | None:
+    def _latest(conn: Connection, col: object) -> Any:
         return conn.execute(select(func.max(col))).scalar()  # type: ignore[arg-type]
 
     def _agent_select(self, scoped: bool = True) -> Select:  # type: ignore[type-arg]
@@ -366,10 +365,10 @@ class BoardReader:
         # is new) and a call's answer time is looked up only for agents who changed onto a
         # call. Times come back raw and are converted only for rows that changed: the type
         # decorator's per-value cost dominated a tick when a thousand agents moved.
-        # No updated_at: the watermark is read as one max() (an index's last entry), and a
-        # change to updated_at alone changes nothing the board shows.
+        # Not updated_at: rows are read by change number (seq, last), and a new stamp alone
+        # changes nothing the board shows.
         q = select(Agent.id, Agent.name, Agent.team_id, Agent.state, Agent.state_reason,
-                   type_coerce(Agent.state_since, String), Agent.current_call_id)
+                   type_coerce(Agent.state_since, String), Agent.current_call_id, Agent.seq)
         if not scoped:
             return q
         q = q.where(self._scope.team_clause(Agent.team_id))
@@ -409,25 +408,30 @@ class BoardReader:
 
     def _poll_agents(self, conn: Connection, full: bool, touched: set[str], recount: bool,
                      start: datetime) -> list[AgentRow]:
+        # The last change number first, then the rows up to it: on PostgreSQL each statement
+        # sees its own snapshot, and every change numbered up to one that is visible has
+        # been committed (db/changes.py), so none is skipped and none read twice. Bounded
+        # by the whole floor's last change, not this console's teams': a quiet team's console
+        # on a busy floor does not walk every change since its own last one.
+        last = self._latest(conn, Agent.seq)
         q = self._agent_select()
-        if not full:
-            q = self._since(q, Agent.updated_at, self._wm.agent, AGENT_OVERLAP)
+        if not full and self._wm.agent is not None:
+            q = q.where(Agent.seq > self._wm.agent)
+            if last is not None:
+                q = q.where(Agent.seq <= last)
         # Plain tuples, fetched at once: a Row's attribute access and a fetch per row were
-        # most of a busy tick's read. One pass over them: a busy second at 10,000 agents
-        # brings 1,500 rows (a third re-read in the overlap), and each extra pass cost.
+        # most of a busy tick's read.
         raw = self._agent_raw
         rows: dict[str, tuple] = {}  # type: ignore[type-arg]
         new_call: list[str] = []
         unanswered: list[str] = []
-        # In the same snapshot as the rows: every row up to this time has been read now.
-        newest = self._latest(conn, Agent.updated_at)
-        team_missing = self._take(_raw_rows(conn, q), rows, new_call, unanswered, force=False)
+        team_missing = self._take(_raw_rows(conn, q), rows, new_call, unanswered)
         missing = [a for a in touched if a not in rows]
         if missing:  # their flags changed: rebuilt even if the agent row did not change
             team_missing = self._take(_raw_rows(conn, self._agent_select().where(
-                Agent.id.in_(missing))), rows, new_call, unanswered, force=True) or team_missing
-        if newest is not None and (self._wm.agent is None or newest > self._wm.agent):
-            self._wm.agent = newest
+                Agent.id.in_(missing))), rows, new_call, unanswered) or team_missing
+        if last is not None:
+            self._wm.agent = last
         renamed = self._reload_teams(conn) if team_missing or recount else False
         answered = self._call_answered
         if unanswered:
@@ -455,10 +459,10 @@ class BoardReader:
         return self._rows_of(check, answered)
 
     def _take(self, fetched: list[tuple], rows: dict[str, tuple],  # type: ignore[type-arg]
-              new_call: list[str], unanswered: list[str], *, force: bool) -> bool:
-        """Hold the fetched agent rows that changed (all of them if ``force``) and put them
-        in ``rows``; note who started a call (their counts change) and calls whose answer
-        time is not held. True if a row names a team whose name is not held."""
+              new_call: list[str], unanswered: list[str]) -> bool:
+        """Hold the fetched agent rows and put them in ``rows``; note who started a call
+        (their counts change) and calls whose answer time is not held. True if a row names
+        a team whose name is not held."""
         raw = self._agent_raw
         get = raw.get
         teams = self._teams
@@ -468,8 +472,6 @@ class BoardReader:
         for t in fetched:
             aid = t[0]
             prev = get(aid)
-            if prev == t and not force:
-                continue  # re-read in the overlap, unchanged: dropped before any work
             rows[aid] = t
             raw[aid] = t
             if t[2] not in teams:
@@ -500,7 +502,7 @@ class BoardReader:
         on_call, fromiso, new, zero, no_flag = _ON_CALL, datetime.fromisoformat, \
             tuple.__new__, (0, 0), (None, None)
         for aid, t in check.items():
-            _, name, team_id, state, reason, since, call = t
+            _, name, team_id, state, reason, since, call, _seq = t
             if since.__class__ is str:
                 try:
                     since = fromiso(since + "+00:00")

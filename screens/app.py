@@ -169,6 +169,10 @@ class FloorApp(TypeAhead, App[None]):
             table.tick(self.ctx.clock.now())
             table.focus()
         elif event.pane.id in ("reminders", "period"):
+            if event.pane.id == "period":
+                from screens.period import PeriodPanel
+
+                self.query_one(PeriodPanel).refresh_now()
             focusable = event.pane.query("DataTable")
             if focusable:
                 focusable.first().focus()

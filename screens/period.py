@@ -144,7 +144,14 @@ class PeriodPanel(Widget):
 
     def on_mount(self) -> None:
         self.refresh_now()
-        self.set_interval(self.poll_interval, self.refresh_now)
+        self.set_interval(self.poll_interval, self._poll)
+
+    def _poll(self) -> None:
+        # Behind another tab nobody reads it: re-reading and re-laying it out every few
+        # seconds cost the console a frame each time. The app refreshes it when it is shown.
+        if self.loaded and not self.is_on_screen:
+            return
+        self.refresh_now()
 
     @work(thread=True, exclusive=True, group="period-poll", exit_on_error=False)
     def refresh_now(self) -> None:

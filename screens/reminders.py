@@ -90,6 +90,7 @@ class RemindersPanel(Widget):
         self._seen: set[tuple[int, str]] | None = None  # (id, state) already notified
         self._rows: list[tuple[Any, ...]] = []
         self._acted_on: int | None = None  # the reminder an action just handled
+        self._shown: dict[str, str] = {}  # what each Static says now
         self.loaded = False
 
     def compose(self) -> ComposeResult:
@@ -136,8 +137,7 @@ class RemindersPanel(Widget):
     def _show(self, view: svc.OpenReminders) -> None:
         rows = [*view.overdue, *view.due, *view.missed, *view.snoozed]
         shape = [(r.id, r.state, r.title, r.warning) for r in rows]
-        summary = self.query_one("#rem-summary", Static)
-        summary.update(Text(
+        self._update_static("#rem-summary", Text(
             f"{len(view.overdue)} overdue · {len(view.due)} due · {len(view.missed)} missed · "
             f"{len(view.snoozed)} snoozed"))
         if shape != self._rows:
@@ -160,11 +160,17 @@ class RemindersPanel(Widget):
                 table.move_cursor(row=table.get_row_index(str(cursor)))
             self._acted_on = None
             self._rows = shape
-        coming = self.query_one("#rem-coming", Static)
         lines = Text("coming next: " if view.coming else "coming next: nothing in the plan")
         for c in view.coming:
             lines.append(f"\n  {_hm(c.at, self.ctx)}  {c.title}")
-        coming.update(lines)
+        self._update_static("#rem-coming", lines)
+
+    def _update_static(self, selector: str, text: Text) -> None:
+        # Read every second; a Static given new text lays the screen out again (a frame of
+        # the console's CPU), so only text that changed is given.
+        if self._shown.get(selector) != text.plain:
+            self._shown[selector] = text.plain
+            self.query_one(selector, Static).update(text)
 
     def selected_id(self) -> int | None:
         table = self.query_one("#rem-table", DataTable)

@@ -135,3 +135,32 @@ def test_period_panel_shows_targets_and_patrols(ctx: AppContext, engine) -> None
             assert reqs[1][0] == "refusals" and "refused explanations ≥ 3" in reqs[1][5]
 
     asyncio.run(run())
+
+
+def test_period_view_is_read_when_shown_not_behind_another_tab(ctx: AppContext,
+                                                                engine) -> None:
+    """Behind the board the period view is not re-read (each read laid the screen out again);
+    opening it shows the period as it is now."""
+    from screens.app import FloorApp
+
+    seed_floor(engine)
+    load_test_plan(engine, ctx.clock.now())  # 09:00: period P starts at 12:00
+
+    def title(panel: PeriodPanel) -> str:
+        return str(panel.query_one("#period-title").render())
+
+    async def run() -> None:
+        app = FloorApp(ctx, actor="lead.t1", poll_interval=0.2)
+        async with app.run_test(size=(120, 40)) as pilot:
+            panel = app.query_one(PeriodPanel)
+            await until(pilot, lambda: panel.loaded, "the period summary")
+            assert "not started" in title(panel)
+            ctx.clock.advance(timedelta(hours=4))  # type: ignore[attr-defined]
+            panel._poll()  # the panel's timer fires while the board is showing
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "not started" in title(panel)
+            await pilot.press("8")
+            await until(pilot, lambda: "in force" in title(panel), "the period, now in force")
+
+    asyncio.run(run())

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Connection, Engine, insert, update
 
 from db.changes import next_change
 from db.engine import make_engine, run_write
-from db.models import Agent, Call
+from db.models import Agent, Call, Escalation, Flag
 from floorapp.context import AppContext
 from floorapp.roster import import_roster
 from floorapp.services import flags
@@ -75,6 +75,41 @@ def test_a_roster_import_ahead_of_the_feed_clock_hides_no_feed_change(
         state="on_call", state_since=later, updated_at=later, seq=next_change(c))))
     d = reader.poll()
     assert [(a.id, a.state) for a in d.agents] == [("1005", "on_call")]
+
+
+def test_flags_and_escalations_stamped_behind_the_watermark_show_at_the_next_recount(
+        ctx: AppContext, engine: Engine) -> None:
+    """A feed catching up stamps its rules' flags and its escalations with event times
+    minutes old, after consoles acted on the wall clock: they show at the next recount
+    (15 s), and so does a flag closed by such a write."""
+    now = ctx.clock.now()
+    make_floor(engine, now)
+    reader = BoardReader(ctx, "lead.wang")
+    first = reader.poll()
+    held = next(iter(first.flags)).id
+    old = now - timedelta(minutes=5)
+
+    def tx(c: Connection) -> None:
+        c.execute(insert(Flag).values(
+            agent_id="1003", kind="long_call", severity="medium", status="raised",
+            open_key="1003|long_call", raised_at=old, raised_by="rule", updated_at=old))
+        c.execute(update(Flag).where(Flag.id == held).values(status="resolved", updated_at=old))
+        c.execute(insert(Escalation).values(
+            agent_id="1005", team_id="T2", tier=1, severity="high", reason="caught up",
+            status="open", opened_at=old, opened_by="feed", deadline=old, handoffs=0,
+            updated_at=old))
+
+    run_write(engine, tx)
+    seen = [reader.poll()]
+    ctx.clock.advance(seconds=15)  # type: ignore[attr-defined]
+    seen.append(reader.poll())
+    assert [(f.agent_id, f.kind) for d in seen for f in d.flags] == [("1003", "long_call")]
+    assert [g for d in seen for g in d.flags_gone] == [held]
+    assert [(e.agent_id, e.reason) for d in seen for e in d.escalations] == [
+        ("1005", "caught up")]
+    assert reader.agents["1003"].flag_severity == "medium"
+    assert reader.agents["1001"].flag_severity is None
+    assert reader.poll().empty  # and only once
 
 
 def test_flag_changes_move_the_agent_marker(ctx: AppContext, engine: Engine) -> None:

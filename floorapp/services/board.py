@@ -45,6 +45,9 @@ from floorapp.services.scope import Scope, load_scope, refuse
 # waits for the write lock), so they are re-read this far behind the newest stamp seen and
 # the diff drops what did not change; they change rarely, so this costs little.
 OVERLAP = timedelta(seconds=10)
+# A feed running behind (catching up after a restart, a slow log) stamps flags and
+# escalations with event times older than that: every open one is read again at each
+# recount (a few hundred rows), so such a flag shows within RECOUNT_EVERY, never not at all.
 # Complaint markers can land on a call after the agent row last changed: recount everyone now
 # and then so per-agent counts never stay wrong for long.
 RECOUNT_EVERY = timedelta(seconds=15)
@@ -218,11 +221,11 @@ class BoardReader:
         full = self._day != start
         if full:
             self._reset(start)
+        recount = (full or self._last_recount is None
+                   or now - self._last_recount >= RECOUNT_EVERY)
         with read_tx(self.ctx.engine) as conn:
-            flag_changed, flag_gone, touched = self._poll_flags(conn, full)
-            esc_changed, esc_gone = self._poll_escalations(conn, full)
-            recount = (full or self._last_recount is None
-                       or now - self._last_recount >= RECOUNT_EVERY)
+            flag_changed, flag_gone, touched = self._poll_flags(conn, full, recount)
+            esc_changed, esc_gone = self._poll_escalations(conn, full, recount)
             agents = self._poll_agents(conn, full, touched, recount, start)
             if recount:
                 self._last_recount = now
@@ -255,10 +258,12 @@ class BoardReader:
                overlap: timedelta = OVERLAP) -> Select:  # type: ignore[type-arg]
         return q if wm is None else q.where(col >= wm - overlap)  # type: ignore[operator]
 
-    def _poll_flags(self, conn: Connection, full: bool
+    def _poll_flags(self, conn: Connection, full: bool, sweep: bool
                     ) -> tuple[list[FlagView], list[int], set[str]]:
+        """Flags changed since the last look. With ``sweep``, every open flag is read again
+        (see RECOUNT_EVERY) and held ones no longer open are gone."""
         q = flags.flag_query()
-        if full:
+        if full or sweep:
             q = q.where(Flag.status.in_(flags.OPEN_STATUSES))
         else:
             q = self._since(q, Flag.updated_at, self._wm.flag)
@@ -268,7 +273,8 @@ class BoardReader:
         changed: list[FlagView] = []
         gone: list[int] = []
         touched: set[str] = set()
-        for row in self._changed_flag_rows(conn, q, full):
+        still_open: set[int] = set()
+        for row in self._changed_flag_rows(conn, q, full or sweep, still_open):
             view = flags.to_view(row)
             if view.updated_at is not None and (self._wm.flag is None
                                                 or view.updated_at > self._wm.flag):
@@ -283,19 +289,25 @@ class BoardReader:
                 self.open_flags[view.id] = view
                 changed.append(view)
                 touched.add(view.agent_id)
+        if sweep and not full:
+            for fid in [f for f in self.open_flags if f not in still_open]:
+                touched.add(self.open_flags.pop(fid).agent_id)
+                gone.append(fid)
         if full and self._wm.flag is None:
             self._wm.flag = self._latest(conn, Flag.updated_at)
         return changed, gone, touched
 
-    def _changed_flag_rows(self, conn: Connection, q: Select, full: bool  # type: ignore[type-arg]
-                           ) -> list[Row]:  # type: ignore[type-arg]
-        """Rows of the flag query ``q`` that differ from what was last seen of them."""
+    def _changed_flag_rows(self, conn: Connection, q: Select, open_only: bool,  # type: ignore[type-arg]
+                           ids_read: set[int]) -> list[Row]:  # type: ignore[type-arg]
+        """Rows of the flag query ``q`` that differ from what was last seen of them; the id
+        of every row read goes into ``ids_read``."""
         seen = self._flag_raw
         if not self._scope.all_teams or self.team is not None:
             # Scoped by the agent's team: the comparison needs the join.
             out = []
             for row in conn.execute(q):
                 raw = tuple(row)
+                ids_read.add(raw[0])
                 if seen.get(raw[0]) != raw:  # else re-read in the overlap, unchanged
                     seen[raw[0]] = raw
                     out.append(row)
@@ -306,12 +318,13 @@ class BoardReader:
         table = Flag.__table__
         base = select(*[type_coerce(c, String) if isinstance(c.type, UTCDateTime) else c
                         for c in table.c])  # type: ignore[attr-defined]
-        if full:
+        if open_only:
             base = base.where(Flag.status.in_(flags.OPEN_STATUSES))
         else:
             base = self._since(base, Flag.updated_at, self._wm.flag)
         ids = []
         for raw in _raw_rows(conn, base):
+            ids_read.add(raw[0])
             if seen.get(raw[0]) != raw:
                 seen[raw[0]] = raw
                 ids.append(raw[0])
@@ -322,10 +335,11 @@ class BoardReader:
             return [row for row in conn.execute(q) if row[0] in wanted]
         return list(conn.execute(q.where(Flag.id.in_(ids))))
 
-    def _poll_escalations(self, conn: Connection, full: bool
+    def _poll_escalations(self, conn: Connection, full: bool, sweep: bool
                           ) -> tuple[list[EscalationView], list[int]]:
+        """Escalations changed since the last look; ``sweep`` as for flags."""
         q = escalations.escalation_query()
-        if full:
+        if full or sweep:
             q = q.where(Escalation.status != EscalationStatus.RESOLVED)
         else:
             q = self._since(q, Escalation.updated_at, self._wm.escalation)
@@ -335,8 +349,10 @@ class BoardReader:
         changed: list[EscalationView] = []
         gone: list[int] = []
         seen = self._esc_raw
+        still_open: set[int] = set()
         for row in conn.execute(q):
             raw = tuple(row)
+            still_open.add(raw[0])
             if seen.get(raw[0]) == raw:
                 continue
             seen[raw[0]] = raw
@@ -352,6 +368,10 @@ class BoardReader:
             elif old != view:
                 self.open_escalations[view.id] = view
                 changed.append(view)
+        if sweep and not full:
+            for eid in [e for e in self.open_escalations if e not in still_open]:
+                del self.open_escalations[eid]
+                gone.append(eid)
         if full and self._wm.escalation is None:
             self._wm.escalation = self._latest(conn, Escalation.updated_at)
         return changed, gone

@@ -177,7 +177,7 @@ class RowOrder:
         self.head = head
         self._pull(want)
         self._trim(want)
-        if len(tail) > 2 * (len(alive) - len(head)) + 1024:
+        if len(tail) > 4 * (len(alive) - len(head)) + 1024:
             self._compact()
 
     # --- internals ----------------------------------------------------------------------

@@ -212,7 +212,7 @@ class Grid(ScrollView, can_focus=True):
         return self._order.index(key)
 
     def row_key_at(self, index: int) -> str | None:
-        return self._order.at(index) if index < len(self._order) else None
+        return self._order.at(index)
 
     def sort(self, column: str, *, key: Callable[[Any], Any]) -> None:
         """Order rows by ``key(cell of column)``; Python's sort is stable."""

@@ -18,6 +18,7 @@ the head and this is a plain list.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Callable, Collection, Iterable
 from heapq import heapify, heappop, heappush
 from typing import Any
@@ -105,15 +106,7 @@ class RowOrder:
         k = self._key(key)
         head = self.head
         if head and k < self._key(head[-1]):
-            lo, hi = 0, len(head)
-            keyed = self._key
-            while lo < hi:  # bisect by key (the head is in key order)
-                mid = (lo + hi) // 2
-                if keyed(head[mid]) <= k:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            head.insert(lo, key)
+            insort(head, key, key=self._key)  # the head is in key order
             self._in_head.add(key)
             self._changed()
         else:

@@ -254,9 +254,8 @@ class BoardReader:
         self._sl_offered = self._sl_in_time = 0
 
     @staticmethod
-    def _since(q: Select, col: object, wm: datetime | None,  # type: ignore[type-arg]
-               overlap: timedelta = OVERLAP) -> Select:  # type: ignore[type-arg]
-        return q if wm is None else q.where(col >= wm - overlap)  # type: ignore[operator]
+    def _since(q: Select, col: object, wm: datetime | None) -> Select:  # type: ignore[type-arg]
+        return q if wm is None else q.where(col >= wm - OVERLAP)  # type: ignore[operator]
 
     def _poll_flags(self, conn: Connection, full: bool, sweep: bool
                     ) -> tuple[list[FlagView], list[int], set[str]]:

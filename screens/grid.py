@@ -229,7 +229,10 @@ class Grid(ScrollView, can_focus=True):
         rows down to the screen's bottom are kept exactly in order; the rest are ordered as
         far as scrolling or the cursor ever look (see RowOrder).
         """
-        self._order.place(key, moved, int(self.scroll_y) + self._page + 1)
+        # The head reaches the screen's bottom, or the cursor's row if that is further (a
+        # row the supervisor chose is followed off screen): neither is pulled out again.
+        self._order.place(key, moved,
+                          max(int(self.scroll_y) + self._page, self.cursor_row + 1) + 1)
         self._order_changed()
         self.refresh()
 

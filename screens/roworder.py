@@ -6,8 +6,10 @@ grew with the floor (~4 ms at 10,000 rows, a second of CPU every four minutes fo
 was looking at). Here only the *head* is an exact list: the rows down to the bottom of the
 screen and a margin. The rest wait in a heap of their sort keys and come out, in order, as
 far as scrolling, the cursor or End ever look. A moved row costs one push onto the heap; its
-old entry is dropped when it surfaces (it is no longer the row's key object, or the row is
-already in the head, or gone) or when the heap is compacted.
+old entry is dropped when it surfaces (it is no longer the row's key, or the row is already
+in the head, or gone) or when the heap is compacted. An old entry equal to the row's key is
+as good as a new one: whichever surfaces first brings the row out, the other finds it in
+the head.
 
 Sort keys are tuples whose last item is the row key: that makes them unique, and a heap
 entry is the key itself (no second tuple per moved row for the collector to walk).
@@ -200,7 +202,9 @@ class RowOrder:
         while len(head) < n and tail:
             kk = heappop(tail)
             k = kk[-1]
-            if k in in_head or k not in alive or key(k) is not kk:
+            # By value, not identity: a table may hand over a new key object equal to the
+            # old one without calling the row moved (the board does, for every changed agent).
+            if k in in_head or k not in alive or key(k) != kk:
                 continue  # moved since (a newer entry holds it), or gone
             if pos is not None:
                 pos[k] = len(head)

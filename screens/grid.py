@@ -419,7 +419,8 @@ class Grid(ScrollView, can_focus=True):
 
     def _row_strip(self, index: int) -> Strip:
         key = self._order.at(index)
-        assert key is not None
+        if key is None:  # the order ran short of the rows it should hold: a blank line,
+            return Strip.blank(self.line_width, self._base())  # not a dead console
         self._built(key)
         cursor = index == self.cursor_row
         ck = (key, self._version[key], cursor, self._layout)

@@ -69,7 +69,10 @@ class RowOrder:
         if key not in self._in_head:
             # Out of sight: bring the order out of the heap down to it.
             while key not in self._in_head and len(self.head) < len(self._alive):
-                self._pull(len(self.head) + 256)
+                had = len(self.head)
+                self._pull(had + 256)
+                if len(self.head) == had:
+                    break  # nothing more comes out: never spin the UI thread
             if key not in self._in_head:
                 raise KeyError(key)
         if not self._pos_fresh:

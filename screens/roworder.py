@@ -119,7 +119,7 @@ class RowOrder:
 
     def extend(self, keys: Iterable[str]) -> None:
         """Rows added last, in this order (the table has only its head: nothing keyed yet)."""
-        self._pull(len(self._alive))
+        self.materialize()
         self._key = None
         for key in keys:
             self.head.append(key)

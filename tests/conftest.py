@@ -53,6 +53,16 @@ def ctx(db_url: str, engine: Engine, clock: ManualClock, settings: Settings) -> 
 _pg_counter = 0
 
 
+@pytest.fixture
+def floor(ctx: AppContext, engine: Engine) -> AppContext:
+    """``ctx`` on the small floor of tests/console_helpers.make_floor (modules may define a
+    floor of their own)."""
+    from tests.console_helpers import make_floor
+
+    make_floor(engine, ctx.clock.now())
+    return ctx
+
+
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     from tests.pgcluster import throwaway_cluster

@@ -18,7 +18,6 @@ from screens.board import AgentBoard
 from tests.console_helpers import (
     INJECTION,
     console,
-    make_floor,
     screen_text,
     set_handoffs,
     settle,
@@ -28,12 +27,6 @@ from tests.console_helpers import (
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
-
-@pytest.fixture
-def floor(ctx: AppContext, engine: Engine) -> AppContext:
-    make_floor(engine, ctx.clock.now())
-    return ctx
 
 
 def one(engine: Engine, stmt: object) -> object:

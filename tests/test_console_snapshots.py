@@ -14,15 +14,8 @@ from sqlalchemy import Engine
 
 from floorapp.context import AppContext
 from screens.app import FloorApp
-from tests.console_helpers import make_floor, screen_text, until
+from tests.console_helpers import screen_text, until
 from tests.test_words import plan_floor
-
-
-@pytest.fixture
-def floor(ctx: AppContext, engine: Engine) -> AppContext:
-    make_floor(engine, ctx.clock.now())
-    return ctx
-
 
 SIZES = [(80, 24), (160, 48)]
 # Keys pressed once the floor is on screen; the last two are screens pushed over the board.

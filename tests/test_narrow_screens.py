@@ -17,7 +17,6 @@ from screens.app import FloorApp
 from screens.footer import FloorFooter
 from tests.console_helpers import (
     console,
-    make_floor,
     screen_text,
     settle,
     sync,
@@ -26,12 +25,6 @@ from tests.console_helpers import (
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
-
-@pytest.fixture
-def floor(ctx: AppContext, engine: Engine) -> AppContext:
-    make_floor(engine, ctx.clock.now())
-    return ctx
 
 
 def footer_line(app: FloorApp) -> str:

@@ -8,19 +8,12 @@ from sqlalchemy import Engine, select
 from db.models import AuditEntry, Flag
 from floorapp.context import AppContext
 from floorapp.services import flags
-from tests.console_helpers import make_floor
 
 
 @pytest.fixture
 def db_url(store_url: str) -> str:
     """This module runs on SQLite and on PostgreSQL (marker ``postgres``)."""
     return store_url
-
-
-@pytest.fixture
-def floor(ctx: AppContext, engine: Engine) -> AppContext:
-    make_floor(engine, ctx.clock.now())
-    return ctx
 
 
 def _flag_id(engine: Engine) -> int:

@@ -3,7 +3,6 @@ they were meant for, in order: the dialog a key opens gets the keys typed after 
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import Engine, select
 from textual import events
 
@@ -11,16 +10,10 @@ from db.models import Escalation, Flag
 from floorapp.context import AppContext
 from screens.app import FloorApp
 from screens.detail import AgentDetailScreen
-from tests.console_helpers import console, make_floor, screen_text, settle, sync, until
+from tests.console_helpers import console, screen_text, settle, sync, until
 from tests.test_console import one
 
 KEY_NAMES = {" ": "space", "/": "slash"}
-
-
-@pytest.fixture
-def floor(ctx: AppContext, engine: Engine) -> AppContext:
-    make_floor(engine, ctx.clock.now())
-    return ctx
 
 
 def burst(app: FloorApp, *keys: str) -> None:

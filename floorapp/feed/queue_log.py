@@ -260,7 +260,8 @@ class QueueLogParser:
         wait_at = 8 if event == "EXITWITHKEY" else 7
         _int(f, wait_at - 2, "position", required=False)
         wait = _int(f, wait_at, "waittime")
-        return EventKind.CALL_ABANDONED, {"outcome": _UNANSWERED[event], "hold_seconds": wait}
+        return EventKind.CALL_ABANDONED, {"outcome": _UNANSWERED[event], "hold_seconds": wait,
+                                          "exit": event.lower()}
 
 
 # Events whose kind is a call kind (offered, answered, ended, abandoned, transferred):

@@ -75,6 +75,9 @@ class FloorApp(TypeAhead, App[None]):
                 tooltip="The sensitive-customer roster: designated agents and their load"),
         Binding("M", "measures", "Flag measures", show=False, id="app.measures",
                 tooltip="Today's flag measures per team and supervisor"),
+        Binding("A", "abandoned", "Abandoned calls", show=False, id="app.abandoned",
+                tooltip="Today's abandoned calls and who called back; the service "
+                "level's definition"),
     ]
     # Seconds between reads of what changed: under the one-second promise with room
     # for the read itself, and slow enough to keep the bytes sent over SSH modest.
@@ -200,6 +203,11 @@ class FloorApp(TypeAhead, App[None]):
         from screens.measures import MeasuresScreen
 
         self.push_screen(MeasuresScreen(self.ctx))
+
+    def action_abandoned(self) -> None:
+        from screens.abandoned import AbandonedScreen
+
+        self.push_screen(AbandonedScreen(self.ctx, self.actor, team=self.team))
 
     def table_for(self, view: str) -> LiveTable | None:
         if view == "board":
@@ -743,6 +751,8 @@ class FloorApp(TypeAhead, App[None]):
             ("Escalation: history", "enter in a queue", self.action_escalation_detail),
             ("View: sensitive-customer roster", "S", self.action_sensitive),
             ("View: today's flag measures", "M", self.action_measures),
+            ("View: today's abandoned calls and the service level", "A",
+             self.action_abandoned),
             ("Help: every key", "?", self.action_help),
         ]
         return entries

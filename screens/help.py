@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from screens.abandoned import AbandonedScreen
 from screens.board import AgentBoard
 from screens.detail import AgentDetailScreen, EscalationDetailScreen
 from screens.flags import FlagTable
@@ -59,6 +60,7 @@ def help_text(app_bindings: list[Binding], width: int | None = None) -> Text:
         ("Guarantee period (8)", PeriodPanel.BINDINGS),  # type: ignore[list-item]
         ("Sensitive customers (S)", SensitiveRosterScreen.BINDINGS),  # type: ignore[list-item]
         ("Flag measures (M)", MeasuresScreen.BINDINGS),  # type: ignore[list-item]
+        ("Abandoned calls (A)", AbandonedScreen.BINDINGS),  # type: ignore[list-item]
         ("Agent detail", AgentDetailScreen.BINDINGS),
         ("Escalation history", EscalationDetailScreen.BINDINGS),
     ]

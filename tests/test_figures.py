@@ -238,3 +238,22 @@ def test_report_interval_options(sample: AppContext,
     capsys.readouterr()
     assert cmd_report(sample, argparse.Namespace(**REPORT_ARGS | {"shift": "8-x"})) == 2
     assert "expected HH:MM-HH:MM" in capsys.readouterr().err
+
+
+@sync
+async def test_the_abandoned_calls_view_lists_them_with_the_definition(
+        sample: AppContext) -> None:
+    from tests.console_helpers import until
+
+    async with console(sample, size=(130, 40)) as (app, pilot):
+        await pilot.press("A")
+        await until(pilot, lambda: "01719765619" in screen_text(app), "the abandoned calls")
+        text = screen_text(app)
+        assert "asterisk: answered within 20 s / answered = 6/8 = 75 %" in text
+        assert "feed quiet since 11:56:19 on 22 Feb 2010" in text
+        # The first caller who gave up called back at 11:41:03 and got through at 11:41:08.
+        row = next(line for line in text.splitlines() if "10:20:02" in line)
+        assert "01773597776" in row and "11:41:03" in row and "11:41:08" in row
+        # Newest first: the caller who just gave up is the one to call back.
+        times = re.findall(r"^\s*(\d\d:\d\d:\d\d)\s+9000", text, re.M)
+        assert times == sorted(times, reverse=True) and len(times) == 12

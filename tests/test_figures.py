@@ -257,3 +257,27 @@ async def test_the_abandoned_calls_view_lists_them_with_the_definition(
         # Newest first: the caller who just gave up is the one to call back.
         times = re.findall(r"^\s*(\d\d:\d\d:\d\d)\s+9000", text, re.M)
         assert times == sorted(times, reverse=True) and len(times) == 12
+
+
+def test_a_target_is_judged_only_past_the_minimum_sample(ctx: AppContext) -> None:
+    from floorapp.plan.metrics import on_track
+    from floorapp.services.periods import period_summary
+    from tests.test_words import plan_floor
+
+    assert on_track("dissatisfaction_rate", 6.0, 4.0, 25.0, calls=4, min_sample=30) == "too few"
+    assert on_track("dissatisfaction_rate", 6.0, 4.0, 25.0, calls=30, min_sample=30) == "off"
+    plan_floor(ctx, ctx.engine)  # 40 rated calls, 10 dissatisfied
+    now = ctx.clock.now()
+    s = period_summary(ctx.engine, now, settings=ctx.settings)
+    assert s is not None
+    [r] = [r for r in s.requirements if r.metric == "dissatisfaction_rate"]
+    assert (r.current, r.numerator, r.calls, r.status) == (25.0, 10, 40, "off")
+    ctx.settings.min_sample = 50  # type: ignore[attr-defined]
+    s = period_summary(ctx.engine, now, settings=ctx.settings)
+    assert s is not None
+    [r] = [r for r in s.requirements if r.metric == "dissatisfaction_rate"]
+    assert r.status == "too few"
+    from screens.period import requirement_cells
+
+    cells = requirement_cells(r)
+    assert (cells["status"].plain, cells["now"].plain) == ("40 of 50 calls", "25.0% (10/40)")

@@ -33,20 +33,50 @@ def last_event_at(conn: Connection) -> datetime | None:
         select(FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)).scalar()
 
 
+def _fetch(conn: Connection, q: Any) -> list[tuple[Any, ...]]:
+    """Every row as a plain tuple, straight from the driver when no column converts its
+    values (raw times): building a Row per call was a third of a day report."""
+    result = conn.execute(q)
+    dialect = conn.dialect
+    if all(c.type.dialect_impl(dialect).result_processor(dialect, None) is None
+           for c in q.selected_columns):
+        with result:
+            return result.cursor.fetchall()  # type: ignore[no-any-return]
+    return [tuple(r) for r in result.all()]
+
+
 def call_rows(conn: Connection, start: datetime, end: datetime,
-              ids: Iterable[str] | None = None) -> list[CallRow]:
-    """Calls offered in [start, end) (or, with ``ids``, those calls), with their agent's team."""
-    q = (select(Call.id, Call.queue, Call.agent_id, Agent.team_id, Call.customer_id,
-                _t(Call.offered_at), _t(Call.answered_at), _t(Call.ended_at), Call.outcome,
-                Call.exit_reason, Call.hold_seconds, Call.talk_seconds)
-         .outerjoin(Agent, Agent.id == Call.agent_id))
+              ids: Iterable[str] | None = None, *, acw: bool = False
+              ) -> list[CallRow] | list[tuple[CallRow, datetime | None, bool]]:
+    """Calls offered in [start, end) (or, with ``ids``, those calls), with their agent's team.
+
+    With ``acw``, each comes with the end of the after-call work that began as it ended
+    (None while it runs) and whether there was any: the wrap-up state its agent entered
+    at the call's end, found by index, never by reading the day's state history."""
+    c = Call.__table__.c  # type: ignore[attr-defined]
+    cols = [c.id, c.queue, c.agent_id, Agent.team_id, c.customer_id, _t(c.offered_at),
+            _t(c.answered_at), _t(c.ended_at), c.outcome, c.exit_reason, c.hold_seconds,
+            c.talk_seconds]
+    q = select(*cols).outerjoin(Agent, Agent.id == c.agent_id)
+    if acw:
+        h = AgentStateChange.__table__.alias("wrap")  # type: ignore[attr-defined]
+        nxt = AgentStateChange.__table__.alias("after")  # type: ignore[attr-defined]
+        q = q.add_columns(
+            h.c.id,
+            select(_t(func.min(nxt.c.started_at))).where(
+                nxt.c.agent_id == h.c.agent_id, nxt.c.started_at > h.c.started_at
+            ).scalar_subquery(),
+        ).outerjoin(h, (h.c.agent_id == c.agent_id) & (h.c.started_at == c.ended_at)
+                    & (h.c.state == str(AgentState.AFTER_CALL)))
     if ids is not None:
-        q = q.where(Call.id.in_(list(ids)))
+        q = q.where(c.id.in_(list(ids)))
     else:
-        q = q.where(Call.offered_at >= start, Call.offered_at < end)
-    return [CallRow(r[0], r[1], r[2], r[3], r[4], aware(r[5]), aware(r[6]), aware(r[7]),
-                    r[8], r[9], r[10], r[11])
-            for r in conn.execute(q)]
+        q = q.where(c.offered_at >= start, c.offered_at < end)
+    rows = _fetch(conn, q)
+    make = CallRow._make
+    if not acw:
+        return [make(r) for r in rows]
+    return [(make(r[:12]), r[13], r[12] is not None) for r in rows]
 
 
 def calls_waiting(conn: Connection, now: datetime) -> tuple[int, datetime | None]:
@@ -61,23 +91,25 @@ def calls_waiting(conn: Connection, now: datetime) -> tuple[int, datetime | None
 
 
 def state_spans(conn: Connection, start: datetime, end: datetime, now: datetime,
-                states: tuple[str, ...] = (AgentState.AFTER_CALL, AgentState.BREAK),
+                states: tuple[str, ...] = (AgentState.BREAK,),
                 agents: Iterable[str] | None = None,
                 ) -> list[tuple[str, str, str | None, datetime, datetime]]:
     """(agent, state, reason, from, to) of each span in ``states`` overlapping the interval,
-    clipped to it and to ``now`` (a span still running ends at the floor's clock)."""
-    h = AgentStateChange
-    nxt = func.lead(_t(h.started_at)).over(partition_by=h.agent_id, order_by=h.started_at)
-    inner = (select(h.agent_id, h.state, h.reason, _t(h.started_at).label("at"),
-                    nxt.label("next"))
-             .where(h.started_at >= start - STATE_LOOKBACK, h.started_at < end + timedelta(days=1)))
+    clipped to it and to ``now`` (a span still running ends at the floor's clock). Each
+    span's end is the agent's next state, found by index."""
+    h = AgentStateChange.__table__.alias("span")  # type: ignore[attr-defined]
+    nxt = AgentStateChange.__table__.alias("after")  # type: ignore[attr-defined]
+    q = select(h.c.agent_id, h.c.state, h.c.reason, _t(h.c.started_at),
+               select(_t(func.min(nxt.c.started_at))).where(
+                   nxt.c.agent_id == h.c.agent_id, nxt.c.started_at > h.c.started_at
+               ).scalar_subquery()).where(
+        h.c.started_at >= start - STATE_LOOKBACK, h.c.started_at < end,
+        h.c.state.in_([str(s) for s in states]))
     if agents is not None:
-        inner = inner.where(h.agent_id.in_(list(agents)))
-    sub = inner.subquery()
+        q = q.where(h.c.agent_id.in_(list(agents)))
     stop = min(end, now)
     out = []
-    for agent, state, reason, at, nx in conn.execute(
-            select(sub).where(sub.c.state.in_([str(s) for s in states]))):
+    for agent, state, reason, at, nx in _fetch(conn, q):
         a = aware(at)
         b = aware(nx) if nx is not None else now
         assert a is not None and b is not None
@@ -85,14 +117,6 @@ def state_spans(conn: Connection, start: datetime, end: datetime, now: datetime,
         if hi > lo:
             out.append((agent, state, reason, lo, hi))
     return out
-
-
-def acw_after(spans: list[tuple[str, str, str | None, datetime, datetime]]
-              ) -> dict[tuple[str, datetime], float]:
-    """After-call work keyed by (agent, the moment it began): a call's wrap-up starts when
-    its agent ends it, so (call.agent, call.ended_at) finds it."""
-    return {(agent, a): (b - a).total_seconds()
-            for agent, state, _, a, b in spans if state == AgentState.AFTER_CALL}
 
 
 def pauses(spans: list[tuple[str, str, str | None, datetime, datetime]]

@@ -134,15 +134,13 @@ def _callbacks(conn: Connection, rows: list[CallRow], end: datetime
     by_caller: dict[str, list[CallRow]] = defaultdict(list)
     if not callers:
         return by_caller
-    for r in rows:
+    later = store.call_rows(conn, end, end + timedelta(days=1))
+    for r in (*rows, *later):
         if r.customer in callers:
-            by_caller[r.customer].append(r)
-    later = [r for r in store.call_rows(conn, end, end + timedelta(days=1))
-             if r.customer in callers]
-    for r in later:
-        by_caller[r.customer].append(r)  # type: ignore[index]
+            by_caller[r.customer].append(r)  # type: ignore[index]
     for calls in by_caller.values():
-        calls.sort(key=lambda r: aware(r.offered_at) or end)
+        # Raw times sort as times: every call here was read by its offered time.
+        calls.sort(key=lambda r: r.offered_at)
     return by_caller
 
 
@@ -150,16 +148,17 @@ def abandoned_calls(rows: list[CallRow], facts: list[Fact],
                     by_caller: dict[str, list[CallRow]]) -> list[AbandonedCall]:
     out = []
     for r, f in zip(rows, facts, strict=True):
+        if f.kind not in UNANSWERED:
+            continue
         at = aware(r.offered_at)
-        if f.kind not in UNANSWERED or at is None:
+        if at is None:
             continue
         back = got = None
         for later in by_caller.get(r.customer or "", ()):
-            offered = aware(later.offered_at)
-            if offered is None or offered <= at:
+            if later.offered_at <= r.offered_at:
                 continue
             if back is None:
-                back = offered
+                back = aware(later.offered_at)
             if later.answered_at is not None:
                 got = aware(later.answered_at)
                 break
@@ -206,20 +205,20 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
                                   and (scope is None or scope.allows_team(team_id)))
         return v
 
+    roster = [(aid, name, team_id) for aid, name, team_id in conn.execute(
+        select(Agent.id, Agent.name, Agent.team_id).order_by(Agent.team_id, Agent.id))]
+    team_of = {aid: team_id for aid, _, team_id in roster}
     # A day's calls make a few hundred thousand short-lived tuples, none of them cyclic:
     # the cyclic collector's passes over them were a fifth of a report.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for r, wrap_end, wrapped in store.call_rows(conn, start, end, acw=True):  # type: ignore[misc]
-            if r.id in seen:  # two wrap-up rows at one instant: the call counts once
+        wraps, paused = store.history(conn, list(team_of), start, end, now)
+        for r in store.call_rows(conn, start, end, teams=team_of):
+            if r.id in seen:
                 continue
             seen.add(r.id)
-            acw = 0.0
-            if wrapped and r.ended_at is not None:  # after-call work, clipped to the clock
-                began = aware(r.ended_at)
-                acw = max((min(aware(wrap_end) or now, now) - began).total_seconds(),  # type: ignore[operator]
-                          0.0)
+            acw = wraps.get((r.agent, r.ended_at), 0.0) if r.agent is not None else 0.0
             f = fact_of(r, threshold, short_s, acw)
             rows.append(r)
             facts.append(f)
@@ -240,11 +239,8 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
     floor = Tally()
     for t in queues.values():
         floor.merge(t)
-    spans = store.state_spans(conn, start, end, now)
-    paused = store.pauses(spans)
     agents = []
-    for aid, name, team_id in conn.execute(
-            select(Agent.id, Agent.name, Agent.team_id).order_by(Agent.team_id, Agent.id)):
+    for aid, name, team_id in roster:
         if not visible(team_id) or (aid not in per_agent and aid not in paused):
             continue
         n = per_agent.get(aid, [0, 0, 0.0, 0.0])

@@ -15,9 +15,11 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual import work
+from textual.actions import ActionParseResult
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.filter import Monochrome
 from textual.widgets import TabbedContent, TabPane
 
@@ -36,6 +38,7 @@ from screens.detail import AgentDetailScreen, EscalationDetailScreen
 from screens.dialogs import ChoiceDialog, ChoiceNoteDialog, ConfirmDialog, NoteDialog
 from screens.flags import FlagTable
 from screens.footer import FloorFooter
+from screens.guard import guard_option_list_paging, record_failure
 from screens.header import FloorHeader
 from screens.help import HelpScreen
 from screens.nocolor import ReadableMonochrome
@@ -88,6 +91,7 @@ class FloorApp(TypeAhead, App[None]):
                  actor: str | None = None, poll_interval: float | None = None,
                  start_scheduler: bool = False) -> None:
         super().__init__()
+        guard_option_list_paging()
         if self.no_color:
             # Textual's monochrome turned text and ground that differ in hue alone into one
             # grey; this one keeps every line readable (screens/nocolor.py).
@@ -318,6 +322,18 @@ class FloorApp(TypeAhead, App[None]):
         gc.unfreeze()  # what this console held can be collected again (tests run many)
         if self._gc_thresholds is not None:
             gc.set_threshold(*self._gc_thresholds)
+
+    async def run_action(self, action: str | ActionParseResult,
+                         default_namespace: DOMNode | None = None) -> bool:
+        # Every key, palette entry and click runs through here: a bug in one action
+        # becomes a notice and a log entry, and the console goes on.
+        try:
+            return await super().run_action(action, default_namespace)
+        except Exception as exc:
+            line = record_failure(f"action {action}", exc)
+            log.exception("action %s failed", action)
+            self.notify(line, severity="error", markup=False, timeout=10)
+            return True
 
     async def action_quit(self) -> None:
         self._stopping = True

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +30,13 @@ DEFAULT_DEADLINES_MIN: dict[tuple[int, str], int] = {
 }
 MAX_HANDOFFS = 3  # "things do not go past three"
 
+# Service level definitions: what the denominator of "answered within the threshold" is.
+SL_DEFINITIONS = ("asterisk", "offered", "offered_excluding_short")
+LANGS = ("zh-CN", "en")
+FLAG_SEVERITIES = ("light", "medium", "high")
+# Minutes an unacknowledged flag may wait before it goes to the floor manager.
+DEFAULT_FLAG_ACK_DEADLINE_MIN: dict[str, int] = {"high": 2, "medium": 10, "light": 30}
+
 
 class ConfigError(ValueError):
     """A configuration value is wrong; the message names its path."""
@@ -47,13 +54,46 @@ def resolve_db_url(cli_value: str | None = None) -> str:
     return url
 
 
+def local_zone() -> ZoneInfo:
+    """The machine's own zone: ``$TZ``, else the zone /etc/localtime names, else UTC.
+
+    A console set up without a config file should count "today" as the people in the
+    room do, which is what the machine's clock is set to.
+    """
+    tz = os.environ.get("TZ", "").strip().removeprefix(":")
+    if tz:
+        try:
+            return ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # a POSIX rule string such as "CST-8" has no zone name to show: fall through
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        target = ""
+    if "zoneinfo/" in target:
+        name = target.split("zoneinfo/", 1)[1]
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    try:
+        name = Path("/etc/timezone").read_text(encoding="utf-8").strip()
+        if name:
+            return ZoneInfo(name)
+    except (OSError, ZoneInfoNotFoundError, ValueError):
+        pass
+    return ZoneInfo("UTC")
+
+
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
 @dataclass
 class Settings:
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    timezone: ZoneInfo = field(default_factory=local_zone)
+    # Where the centre's day begins; 24-hour centres often count a day from 06:00.
+    day_start: time = time(0, 0)
     deadlines_min: dict[tuple[int, str], int] = field(
         default_factory=lambda: dict(DEFAULT_DEADLINES_MIN)
     )
@@ -61,7 +101,24 @@ class Settings:
     # Raw per-rule overrides ({rule: {threshold:..., severity:..., enabled:...}});
     # floorapp.rules validates them against the rules it knows.
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Service level: answered within sl_threshold_s seconds, over the sl_definition denominator.
+    sl_threshold_s: int = 20
+    sl_threshold_by_queue: dict[str, int] = field(default_factory=dict)
+    sl_definition: str = "asterisk"
+    short_abandon_s: int = 5  # abandons this short are not counted by offered_excluding_short
+    min_sample: int = 30  # a plan target is judged on/off track only past this many calls
+    max_ahead_s: int = 300  # events stamped further ahead of the wall clock are clock errors
+    lang: str | None = None
+    flag_ack_deadline_min: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_FLAG_ACK_DEADLINE_MIN)
+    )
     source: Path | None = None
+
+    def sl_threshold_for(self, queue: str | None) -> int:
+        """The service-level threshold in seconds for ``queue`` (the floor's when not set)."""
+        if queue is not None and queue in self.sl_threshold_by_queue:
+            return self.sl_threshold_by_queue[queue]
+        return self.sl_threshold_s
 
     def deadline(self, tier: int, severity: str) -> timedelta:
         try:
@@ -79,6 +136,32 @@ def _zone(value: Any, path: str) -> ZoneInfo:
         raise ConfigError(f"{path}: unknown time zone {value!r}") from None
 
 
+def _whole(value: Any, path: str, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{path}: expected a whole number of {what} from {low} to {high}")
+    return value
+
+
+def _clock_time(value: Any, path: str) -> time:
+    if isinstance(value, time):  # TOML's own local-time literal: day_start = 06:00:00
+        return value
+    if isinstance(value, str):
+        try:
+            hh, mm = value.split(":")
+            if len(hh) <= 2 and len(mm) == 2 and hh.isdigit() and mm.isdigit():
+                return time(int(hh), int(mm))
+        except ValueError:
+            pass
+    raise ConfigError(f"{path}: expected a time of day like \"06:00\"")
+
+
+def _table(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: expected a table")
+    return value
+
+
 def settings_from_dict(data: dict[str, Any], source: Path | None = None) -> Settings:
     s = Settings(source=source)
     floor = data.get("floor", {})
@@ -91,6 +174,45 @@ def settings_from_dict(data: dict[str, Any], source: Path | None = None) -> Sett
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
             raise ConfigError("floor.max_handoffs: expected a non-negative integer")
         s.max_handoffs = v
+    if "day_start" in floor:
+        s.day_start = _clock_time(floor["day_start"], "floor.day_start")
+    if "lang" in floor:
+        if floor["lang"] not in LANGS:
+            raise ConfigError(f"floor.lang: expected one of {', '.join(LANGS)}")
+        s.lang = floor["lang"]
+    figures = _table(data, "figures", "figures")
+    if "sl_threshold" in figures:
+        s.sl_threshold_s = _whole(figures["sl_threshold"], "figures.sl_threshold",
+                                  "seconds", 1, 3600)
+    if "service_level" in figures:
+        if figures["service_level"] not in SL_DEFINITIONS:
+            raise ConfigError(
+                f"figures.service_level: expected one of {', '.join(SL_DEFINITIONS)}")
+        s.sl_definition = figures["service_level"]
+    if "short_abandon" in figures:
+        s.short_abandon_s = _whole(figures["short_abandon"], "figures.short_abandon",
+                                   "seconds", 0, 3600)
+    if "min_sample" in figures:
+        s.min_sample = _whole(figures["min_sample"], "figures.min_sample", "calls",
+                              1, 1_000_000)
+    queues = _table(figures, "queues", "figures.queues")
+    for queue, conf in queues.items():
+        qpath = f"figures.queues.{queue}"
+        if not isinstance(conf, dict):
+            raise ConfigError(f"{qpath}: expected a table")
+        if "sl_threshold" in conf:
+            s.sl_threshold_by_queue[queue] = _whole(
+                conf["sl_threshold"], f"{qpath}.sl_threshold", "seconds", 1, 3600)
+    feed = _table(data, "feed", "feed")
+    if "max_ahead" in feed:
+        s.max_ahead_s = _whole(feed["max_ahead"], "feed.max_ahead", "seconds", 0, 366 * 86400)
+    flags = _table(data, "flags", "flags")
+    ack = _table(flags, "ack_deadline", "flags.ack_deadline")
+    for sev, minutes in ack.items():
+        if sev not in FLAG_SEVERITIES:
+            raise ConfigError(f"flags.ack_deadline.{sev}: unknown severity (light, medium, high)")
+        s.flag_ack_deadline_min[sev] = _whole(
+            minutes, f"flags.ack_deadline.{sev}", "minutes", 1, 7 * 24 * 60)
     deadlines = data.get("deadlines", {})
     if not isinstance(deadlines, dict):
         raise ConfigError("deadlines: expected a table like [deadlines.tier1]")

@@ -56,7 +56,7 @@ def cmd_check(ctx: AppContext, args: argparse.Namespace) -> int:
     if text is None:
         return 1
     try:
-        plan = check_text(ctx.engine, text)
+        plan = check_text(ctx.engine, text, ctx.settings.rules)
     except PlanError as err:
         _report(args.file, err)
         return 1
@@ -71,7 +71,7 @@ def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
         return 1
     try:
         vid = import_plan(ctx.engine, text, source=args.file, actor=ctx.actor,
-                          now=ctx.clock.now())
+                          now=ctx.clock.now(), rules=ctx.settings.rules)
     except PlanError as err:
         _report(args.file, err)
         return 1

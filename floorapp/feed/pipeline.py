@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from floorapp.feed.cursor import FeedPosition
-from floorapp.feed.events import ParsedLine, Rejected
+from floorapp.feed.events import ParsedLine, Rejected, line_body
 from floorapp.feed.jsonl import JsonlParser
 from floorapp.feed.queue_log import QueueLogParser
 from floorapp.feed.writer import FeedWriter, IngestSummary
@@ -26,7 +26,7 @@ FORMATS = ("jsonl", "queue-log")
 FLUSH_S = 0.5
 IDLE_TICK_S = 5.0
 
-_QUEUE_LOG_LINE = re.compile(r"^\s*\d+(\.\d+)?\|")
+_QUEUE_LOG_LINE = re.compile(r"^\d+(\.\d+)?\|")
 
 
 class LineParser(Protocol):
@@ -59,9 +59,10 @@ def format_from_name(path: Path) -> str | None:
 
 
 def format_from_lines(lines: Iterable[bytes]) -> str | None:
-    """Sniff the format from the first non-blank line."""
+    """Sniff the format from the first non-blank line (a BOM or NUL padding before it
+    is not part of it, as for the parsers)."""
     for raw in lines:
-        text = raw.decode("utf-8", "replace").strip()
+        text = line_body(raw.decode("utf-8", "replace"))
         if not text:
             continue
         if text.startswith("{"):

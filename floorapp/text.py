@@ -20,6 +20,8 @@ _BIDI = "\u202a-\u202e\u2066-\u2069"
 # C0 controls except tab/newline, DEL, and C1 controls (0x80-0x9f): ESC, CSI, OSC, BEL...
 _CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 _CONTROL_ONE_LINE = re.compile(rf"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+# For output: as _CONTROL, but a CR that ends a line (CSV's CRLF) is a line break too.
+_SHOWN = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]|\r(?!\n)")
 REPLACEMENT = "\ufffd"
 
 
@@ -39,7 +41,7 @@ def clean(value: str | None, *, multiline: bool = False) -> str | None:
 def shown(value: object) -> str:
     """Any value as text safe to put on a terminal: line breaks and tabs kept, every other
     control character and bidirectional override replaced."""
-    return _CONTROL.sub(REPLACEMENT, "" if value is None else str(value))
+    return _SHOWN.sub(REPLACEMENT, "" if value is None else str(value))
 
 
 def say(*values: object, err: bool = False, sep: str = " ", end: str = "\n",

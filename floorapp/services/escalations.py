@@ -21,6 +21,7 @@ from db.models import (
     EscalationEvent,
     EscalationStatus,
     Supervisor,
+    SupervisorTeam,
 )
 from floorapp import audit, policy
 from floorapp.context import AppContext
@@ -312,8 +313,12 @@ def assign_candidates(ctx: AppContext, actor: str, esc_id: int) -> list[Supervis
         rows = conn.execute(select(Supervisor.id, Supervisor.name, Supervisor.role)
                             .where(Supervisor.active.is_(True))
                             .order_by(Supervisor.name, Supervisor.id)).all()
-        return [SupervisorChoice(r.id, r.name, r.role) for r in rows
-                if r.id != cur.holder and may_take(conn, r.id, cur.team_id)]
+        teams: dict[str, list[str]] = {}
+        for sid, tid in conn.execute(select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id)
+                                     .order_by(SupervisorTeam.team_id)):
+            teams.setdefault(sid, []).append(tid)
+        return [SupervisorChoice(r.id, r.name, r.role, tuple(teams.get(r.id, ())))
+                for r in rows if r.id != cur.holder and may_take(conn, r.id, cur.team_id)]
 
     return policy.read(ctx.engine, read, now=ctx.clock.now())
 
@@ -323,6 +328,7 @@ class SupervisorChoice:
     id: str
     name: str
     role: str
+    teams: tuple[str, ...]
 
 
 def next_tier(ctx: AppContext, actor: str, esc_id: int,

@@ -54,15 +54,15 @@ def add_supervisor(
     def work(conn: Connection) -> None:
         boot = policy.bootstrap_floor(conn)
         policy.check(conn, "supervisors.add", actor, target_kind="supervisor", target_id=sup_id)
+        known = set(conn.execute(select(Team.id).where(Team.id.in_(teams))).scalars())
+        missing = [t for t in teams if t not in known]
+        if missing:
+            raise ValueError(f"unknown team(s): {', '.join(missing)}")
         if boot and role != SupervisorRole.FLOOR_MANAGER:
             # Otherwise the floor would have supervisors and nobody to administer them.
             raise policy.NotAllowed("supervisors.add", actor,
                                     "the first supervisor of a floor must be a floor manager",
                                     target_kind="supervisor", target_id=sup_id)
-        known = set(conn.execute(select(Team.id).where(Team.id.in_(teams))).scalars())
-        missing = [t for t in teams if t not in known]
-        if missing:
-            raise ValueError(f"unknown team(s): {', '.join(missing)}")
         conn.execute(
             upsert(conn, Supervisor, ["id"], ["name", "role", "active"]).values(
                 id=sup_id, name=clean(name) or sup_id, role=role, active=True

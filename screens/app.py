@@ -607,16 +607,20 @@ class FloorApp(TypeAhead, App[None]):
             return
 
         def load() -> None:
+            # Only those who may take this escalation: a refusal after choosing is too late.
             try:
-                sups = supervisors.list_supervisors(self.ctx)
+                sups = esc_service.assign_candidates(self.ctx, self.actor, e.id)
+            except ServiceError as exc:
+                self._safe_call(self._action_failed, "assign", exc, None)
+                return
             except Exception as exc:
                 self._safe_call(self.notify, f"Could not list supervisors: {exc}")
                 return
             self._safe_call(show, sups)
 
-        def show(sups: list[supervisors.SupervisorView]) -> None:
+        def show(sups: list[esc_service.SupervisorChoice]) -> None:
             if not sups:
-                self.notify("No supervisors on this floor yet.", markup=False)
+                self.notify(f"Nobody else may take escalation #{e.id}.", markup=False)
                 return
             choices = [(s.id, f"{s.name} ({s.id}, {', '.join(s.teams) or s.role})")
                        for s in sups]

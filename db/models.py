@@ -140,6 +140,10 @@ class Call(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=_utc())
     # waiting, in_progress, completed, abandoned, timeout, transferred
     outcome: str = Field(default="waiting", max_length=20)
+    # How an unanswered call left the queue, as the PBX said it (abandon, exitwithkey,
+    # exitwithtimeout, exitempty): the outcome alone folds these into two, and the figures
+    # report each (floorapp/figures).
+    exit_reason: str | None = Field(default=None, max_length=20)
     hold_seconds: int | None = None
     talk_seconds: int | None = None
     satisfaction: int | None = None

@@ -158,7 +158,21 @@ class FloorApp(TypeAhead, App[None]):
     def active_view(self) -> str:
         return self.query_one("#views", TabbedContent).active
 
+    def floor_now(self) -> Any:
+        """The floor's clock (floorapp.figures.clock): the wall clock while the feed is live,
+        its last event once quiet; time in state and call lengths run on it."""
+        wall = self.ctx.clock.now()
+        figures = self.reader_figures
+        return wall if figures is None else figures.clock(wall).now
+
+    reader_figures: Any = None
+
     def on_mount(self) -> None:
+        from floorapp.figures.settings import long_call_minutes
+
+        long_call = long_call_minutes(self.ctx.settings) * 60
+        self.board.long_call_seconds = long_call
+        self.query_one(FloorHeader).long_call_seconds = long_call
         now = self.ctx.clock.now()
         for t in self.tables():
             t.now = now
@@ -170,7 +184,7 @@ class FloorApp(TypeAhead, App[None]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         table = self.table_for(event.pane.id or "")
         if table is not None:
-            table.tick(self.ctx.clock.now())
+            table.tick(self.floor_now() if table is self.board else self.ctx.clock.now())
             table.focus()
         elif event.pane.id in ("reminders", "period"):
             if event.pane.id == "period":
@@ -226,7 +240,9 @@ class FloorApp(TypeAhead, App[None]):
         header.tick(now)
         table = self.table_for(self.active_view)
         if table is not None:
-            table.tick(now)
+            # Deadlines are for people and run on the wall clock; the board's durations
+            # run on the floor's.
+            table.tick(self.floor_now() if table is self.board else now)
 
     def reader_escalations(self) -> list[EscalationView]:
         return list(self.queue("all").model.values())
@@ -302,9 +318,11 @@ class FloorApp(TypeAhead, App[None]):
 
     def _patch(self, delta: BoardDelta) -> None:
         now = delta.figures.as_of
+        self.reader_figures = delta.figures
         with self.batch_update():
             for t in self.tables():
                 t.now = now
+            self.board.now = self.floor_now()
             if delta.full or delta.agents:
                 self.board.apply(delta.agents, full=delta.full)
             if delta.full or delta.flags or delta.flags_gone:

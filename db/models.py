@@ -102,6 +102,9 @@ class Supervisor(SQLModel, table=True):
     name: str = Field(max_length=200)
     role: str = Field(default=SupervisorRole.TEAM_LEADER, max_length=16)
     active: bool = Field(default=True)
+    # The console's language for this supervisor (``en``, ``zh_CN``); None: the settings
+    # file's or the locale's. Stored per supervisor so a shared SSH account gets each one's.
+    lang: str | None = Field(default=None, max_length=16)
 
 
 class SupervisorTeam(SQLModel, table=True):

@@ -29,6 +29,7 @@ from floorapp.feed.events import (
     Ignored,
     ParsedLine,
     bounded,
+    line_body,
     neutral,
     rejected,
 )
@@ -190,7 +191,7 @@ class QueueLogParser:
                             f"line longer than {MAX_LINE_CHARS} characters", line)
         fields = line.split("|")
         if len(fields) < 5:  # a line of five fields has a "|": never blank
-            if not line.strip():
+            if not line_body(line):
                 return None
             return rejected(self.source, line_no, f"too few fields ({len(fields)}, need at "
                             "least 5: epoch|callid|queue|agent|EVENT)", line)

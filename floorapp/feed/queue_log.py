@@ -340,7 +340,7 @@ class QueueLogParser:
         event = f[4].strip().upper()
         wait_at = _WAIT_AT[event]
         _int(f, wait_at - 2, "position", MAX_POSITION, required=False)
-        data: dict[str, Any] = {"outcome": _UNANSWERED[event]}
+        data: dict[str, Any] = {"outcome": _UNANSWERED[event], "exit": event.lower()}
         if len(f) > wait_at:  # the old layouts end before the wait time
             data["hold_seconds"] = _int(f, wait_at, "waittime")
         return EventKind.CALL_ABANDONED, data

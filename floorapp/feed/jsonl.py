@@ -41,6 +41,7 @@ from floorapp.feed.events import (
     rejected,
 )
 from floorapp.feed.keys import OccurrenceKeys, id_key
+from floorapp.text import clean
 
 FORMAT = "jsonl"
 
@@ -75,9 +76,12 @@ def _string(max_len: int, *, multiline: bool = False, identity: bool = False) ->
         if type(value) is str:
             if len(value) > max_len:
                 raise FieldError(name, f"longer than {max_len} characters")
-            if identity and not value.isprintable() and has_surrogate(value):
+            if value.isprintable():  # the usual case: nothing to make inert
+                text = value
+            elif identity and has_surrogate(value):
                 raise FieldError(name, "not valid Unicode (a lone surrogate)")
-            text = neutral(value, multiline=multiline)
+            else:
+                text = clean(value, multiline=multiline) or ""
         elif type(value) is int:  # ids written as numbers
             if abs(value) >= 10**max_len:  # str() of a huge number is slow, then too long
                 raise FieldError(name, f"longer than {max_len} characters")
@@ -86,8 +90,6 @@ def _string(max_len: int, *, multiline: bool = False, identity: bool = False) ->
             raise FieldError(name, f"expected a string, got {_short(value)}")
         if not text.strip():
             raise FieldError(name, "is empty")
-        if len(text) > max_len:
-            raise FieldError(name, f"longer than {max_len} characters")
         return text
 
     return check

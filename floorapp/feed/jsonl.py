@@ -27,6 +27,7 @@ from floorapp.feed.events import (
     MAX_JSON_DEPTH,
     MAX_LINE_CHARS,
     MAX_MS,
+    MAX_QUEUE_CHARS,
     MAX_SECONDS,
     MAX_TEXT_CHARS,
     TS_MAX,
@@ -124,7 +125,6 @@ def _choice(options: Iterable[str]) -> Checker:
 
 
 OUTCOMES = ("completed", "abandoned", "timeout", "transferred")
-MAX_QUEUE_CHARS = 100  # the call table's queue column
 MAX_SUPERVISOR_CHARS = 100  # a supervisor's login name
 
 FIELDS: dict[str, Checker] = {

@@ -21,6 +21,7 @@ from floorapp.feed.events import (
     MAX_KIND_CHARS,
     MAX_LINE_CHARS,
     MAX_MS,
+    MAX_QUEUE_CHARS,
     MAX_SECONDS,
     MAX_TEXT_CHARS,
     WINDOW,
@@ -66,7 +67,6 @@ _WAIT_AT = {"ABANDON": 7, "EXITWITHKEY": 8, "EXITWITHTIMEOUT": 7, "EXITEMPTY": 7
             "WITHDRAW": 7}
 # log_attended_transfer(): how many fields name the destination, per kind.
 _ATTENDED_DEST = {"BRIDGE": 1, "APP": 1, "LINK": 2}
-MAX_QUEUE_CHARS = 100  # the call table's queue column
 MAX_POSITION = 1_000_000
 
 

@@ -187,8 +187,10 @@ _ALLOWED: dict[EventKind, dict[str, Checker]] = {
 _AGENT = _string(MAX_ID_CHARS, identity=True)
 _CALL = _string(MAX_ID_CHARS, identity=True)
 _ID = _string(MAX_ID_CHARS, identity=True)
-# Strings and brackets, to measure nesting without the recursive decoder.
-_NESTING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# Strings and brackets, to measure nesting without the recursive decoder. An unterminated
+# string runs to the end of the line: every token is consumed once, so the scan is linear
+# however the quotes and backslashes are arranged.
+_NESTING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 
 
 def nesting_depth(line: str) -> int:

@@ -178,13 +178,14 @@ _CALL_FACTS = {"customer": "customer_id", "queue": "queue", "complaint": "compla
                "refused_explanations": "refused_explanations",
                "sensitive_customer": "sensitive_customer", "satisfaction": "satisfaction",
                "effort": "effort", "hold_seconds": "hold_seconds",
-               "talk_seconds": "talk_seconds"}
+               "talk_seconds": "talk_seconds", "exit": "exit_reason"}
 
 
 def _new_call(call_id: str) -> dict[str, Any]:
     return {
         "id": call_id, "queue": None, "customer_id": None, "agent_id": None,
         "offered_at": None, "answered_at": None, "ended_at": None, "outcome": "waiting",
+        "exit_reason": None,
         "hold_seconds": None, "talk_seconds": None, "satisfaction": None, "effort": None,
         "complaint": False, "negative_sentiment": False, "refused_explanations": 0,
         "sensitive_customer": False,

@@ -33,11 +33,6 @@ _LOGIN = EventKind.AGENT_LOGIN
 _STATE = EventKind.STATE
 
 
-def feed_name(ev: FeedEvent) -> str | None:
-    """The agent as the feed wrote it (before any resolution)."""
-    return getattr(ev, "feed_agent", None) or ev.agent
-
-
 def line_queue(ev: FeedEvent) -> str | None:
     """The queue the line was about (queue_log's third field), if the parser kept it."""
     return getattr(ev, "queue", None)
@@ -89,7 +84,7 @@ class AliasBook:
         if kind is not _LOGIN and kind is not _STATE:
             return None
         queue = line_queue(ev)
-        name = feed_name(ev)
+        name = ev.agent
         if not queue or not name:
             return None
         joins = self._joins

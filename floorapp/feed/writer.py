@@ -40,7 +40,7 @@ from db.upsert import insert_ignore, upsert
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings
 from floorapp.escalations import open_escalation
-from floorapp.feed.aliases import LEARNED, AliasBook, Learned, feed_name
+from floorapp.feed.aliases import LEARNED, AliasBook, Learned
 from floorapp.feed.bulk import BulkStatement
 from floorapp.feed.cursor import FeedPosition, save_position
 from floorapp.feed.events import EventKind, FeedEvent, Ignored, ParsedLine, Rejected
@@ -61,8 +61,13 @@ class IngestSummary:
     ignored: int = 0
     ignored_kinds: Counter[str] = field(default_factory=Counter)
     last_ts: datetime | None = None  # the latest event time seen (accepted or duplicate)
+    # Rejections the writer made itself (clock errors, values out of range, an event the
+    # store refused), counted in ``rejected`` too: the caller names them as it names the
+    # parsers' own.
+    refused: list[Rejected] = field(default_factory=list)
 
     def merge(self, other: IngestSummary) -> None:
+        self.refused.extend(other.refused)
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.rejected += other.rejected
@@ -365,8 +370,10 @@ class FeedWriter:
                 raise
             if len(events) == 1:
                 rest = list(items)
-                rest[events[0]] = _store_failure(items[events[0]], exc)  # type: ignore[arg-type]
-                return self._write_once(rest, position)
+                refused = rest[events[0]] = _store_failure(items[events[0]], exc)  # type: ignore[arg-type]
+                summary = self._write_once(rest, position)
+                summary.refused.append(refused)
+                return summary
             cut = events[len(events) // 2]
             summary = self.write_batch(items[:cut])
             summary.merge(self.write_batch(items[cut:], position=position))
@@ -509,7 +516,7 @@ class FeedWriter:
         out: list[FeedEvent] = []
         raw: list[str | None] = []
         for ev in new:
-            name = feed_name(ev)
+            name = ev.agent  # as the feed wrote it: batches are never changed in place
             learned = book.see(ev)
             if learned is not None:
                 b.aliases.append(learned)
@@ -540,7 +547,7 @@ class FeedWriter:
         now = self.clock.now()
         # Feed time may run a little ahead of this host (another host's clock); further
         # ahead it is a clock error, and one such event would date flags in the future.
-        limit = now + timedelta(seconds=getattr(self.settings, "max_ahead_s", 300))
+        limit = now + timedelta(seconds=self.settings.max_ahead_s)
         for item in items:
             if isinstance(item, FeedEvent):
                 ts, data = item.ts, item.data
@@ -550,6 +557,8 @@ class FeedWriter:
                     events.append(item)
                     continue
                 item = _unfit(item, now, limit)
+                if isinstance(item, Rejected):
+                    summary.refused.append(item)
             if isinstance(item, Rejected):
                 rejects.append({"at": now, "source": item.source, "line_no": item.line_no,
                                 "reason": _storable(item.reason)[:_REJECT_REASON_MAX],

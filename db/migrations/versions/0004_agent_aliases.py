@@ -1,7 +1,7 @@
 """agent aliases: the other names the feed uses for an agent
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0008
 Create Date: 2026-12-07 12:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import db.types
 
 revision: str = '0004'
-down_revision: str | None = '0003'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

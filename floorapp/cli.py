@@ -1,19 +1,28 @@
-"""The ``floorapp`` command line: global options, then one sub-command per module."""
+"""The ``floorapp`` command line: global options, then one sub-command per module.
+
+Whatever goes wrong around a command is said in one line on stderr, never as a
+traceback: a bad settings file or database (exit 2), a store error met while working
+(exit 1), a reader that closed the pipe (``floorapp plan show | head -3``: quietly,
+exit 1). ``FLOORAPP_DEBUG=1`` shows the traceback instead.
+
+Imports are deferred to where they are needed: ``floorapp --version`` loads no database,
+scheduler or UI library.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
 
 import floorapp.commands
 from floorapp import __version__
-from floorapp.config import ConfigError
-from floorapp.context import AppContext
 
 EXIT_USAGE = 2
+EXIT_FAILED = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,23 +73,54 @@ def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # answered before the commands (and their imports) load
+        print(f"floorapp {__version__}")
+        return 0
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         if "console" not in parser._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
             parser.print_help()
             return EXIT_USAGE
         args = parser.parse_args([*argv, "console"])
+    from sqlalchemy.exc import DBAPIError
+
+    from db.engine import StoreError, unusable
+    from floorapp.config import ConfigError
+    from floorapp.context import AppContext
+
+    debug = bool(os.environ.get("FLOORAPP_DEBUG"))
+    ctx = None
     try:
         ctx = AppContext.from_args(args.db, args.config, args.actor)
         return int(args.func(ctx, args) or 0)
     except ConfigError as exc:
         print(f"floorapp: config: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as exc:
+        if debug:
+            raise
+        print(f"floorapp: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DBAPIError as exc:
+        if debug or ctx is None:
+            raise
+        print(f"floorapp: {unusable(ctx.db_url, exc)}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
 
 
 def run() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()  # here, not at exit, so a closed pipe is met inside the try
+    except BrokenPipeError:
+        # The reader went away (`| head`): nothing is wrong and nothing more is wanted.
+        # Python flushes stdout again at exit; point it at devnull so that flush is quiet
+        # (docs.python.org/3/library/signal.html#note-on-sigpipe).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_FAILED
+    sys.exit(code)

@@ -102,6 +102,9 @@ class Supervisor(SQLModel, table=True):
     name: str = Field(max_length=200)
     role: str = Field(default=SupervisorRole.TEAM_LEADER, max_length=16)
     active: bool = Field(default=True)
+    # The console's language for this supervisor (``en``, ``zh_CN``); None: the settings
+    # file's or the locale's. Stored per supervisor so a shared SSH account gets each one's.
+    lang: str | None = Field(default=None, max_length=16)
 
 
 class SupervisorTeam(SQLModel, table=True):
@@ -140,6 +143,10 @@ class Call(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=_utc())
     # waiting, in_progress, completed, abandoned, timeout, transferred
     outcome: str = Field(default="waiting", max_length=20)
+    # How an unanswered call left the queue, as the PBX said it (abandon, exitwithkey,
+    # exitwithtimeout, exitempty): the outcome alone folds these into two, and the figures
+    # report each (floorapp/figures).
+    exit_reason: str | None = Field(default=None, max_length=20)
     hold_seconds: int | None = None
     talk_seconds: int | None = None
     satisfaction: int | None = None

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError
 
 from db.engine import is_disk_full, is_transient
 from floorapp.feed.cursor import FeedPosition
-from floorapp.feed.events import FeedEvent, ParsedLine, Rejected
+from floorapp.feed.events import FeedEvent, ParsedLine, Rejected, line_body
 from floorapp.feed.jsonl import JsonlParser
 from floorapp.feed.keys import OccurrenceKeys
 from floorapp.feed.queue_log import QueueLogParser
@@ -35,7 +35,7 @@ IDLE_TICK_S = 5.0
 RETRY_S = 1.0  # first wait for a full disk or a long lock; doubles up to MAX_RETRY_S
 MAX_RETRY_S = 30.0
 
-_QUEUE_LOG_LINE = re.compile(r"^\s*\d+(\.\d+)?\|")
+_QUEUE_LOG_LINE = re.compile(r"^\d+(\.\d+)?\|")
 
 
 class LineParser(Protocol):
@@ -68,9 +68,10 @@ def format_from_name(path: Path) -> str | None:
 
 
 def format_from_lines(lines: Iterable[bytes]) -> str | None:
-    """Sniff the format from the first non-blank line."""
+    """Sniff the format from the first non-blank line (a BOM or NUL padding before it
+    is not part of it, as for the parsers)."""
     for raw in lines:
-        text = raw.decode("utf-8", "replace").strip()
+        text = line_body(raw.decode("utf-8", "replace"))
         if not text:
             continue
         if text.startswith("{"):

@@ -17,16 +17,20 @@ from rich.text import Text
 # Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069): they reorder what is
 # drawn after them, so "gpj.exe" can show as "exe.jpg".
 _BIDI = "\u202a-\u202e\u2066-\u2069"
+# Lone surrogates are not Unicode at all, and no UTF-8 store accepts them.
+_INERT = _BIDI + "\ud800-\udfff"
 # C0 controls except tab/newline, DEL, and C1 controls (0x80-0x9f): ESC, CSI, OSC, BEL...
-_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
-_CONTROL_ONE_LINE = re.compile(rf"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INERT}]")
+_CONTROL_ONE_LINE = re.compile(rf"[\x00-\x1f\x7f-\x9f{_INERT}]")
 # For output: as _CONTROL, but a CR that ends a line (CSV's CRLF) is a line break too.
-_SHOWN = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]|\r(?!\n)")
+_SHOWN = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_INERT}]|\r(?!\n)")
 REPLACEMENT = "\ufffd"
 
 
 def clean(value: str | None, *, multiline: bool = False) -> str | None:
     """Replace control characters with U+FFFD so an escape sequence is shown, never obeyed.
+
+    Bidi overrides and lone surrogates are replaced the same way.
 
     Applied before anything is stored, so every reader (console, CLI, export) is safe.
     Markup is a separate matter: screens render stored text with ``rich.text.Text``

@@ -62,6 +62,9 @@ def _open_console(ctx: AppContext, team: str | None) -> int:
     # Every console offers to hold the reminder scheduler; a lease lets only one run it.
     app = FloorApp(ctx, team=team, actor=actor.id, start_scheduler=True)
     app.actor_info = actor
+    from screens.wire import send_changed_cells
+
+    send_changed_cells(app)  # the terminal gets changed cells only, not whole rows
     app.run()
     return 0
 

@@ -61,7 +61,8 @@ def cmd_check(ctx: AppContext, args: argparse.Namespace) -> int:
     if text is None:
         return 1
     try:
-        plan = plans.check(ctx.engine, text, actor=ctx.actor, now=ctx.clock.now())
+        plan = plans.check(ctx.engine, text, actor=ctx.actor, now=ctx.clock.now(),
+                           rules=ctx.settings.rules)
     except Refused as exc:
         return _refused(exc)
     except PlanError as err:
@@ -78,7 +79,7 @@ def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
         return 1
     try:
         vid = plans.import_plan(ctx.engine, text, source=args.file, actor=ctx.actor,
-                                now=ctx.clock.now())
+                                now=ctx.clock.now(), rules=ctx.settings.rules)
     except Refused as exc:
         return _refused(exc)
     except PlanError as err:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, MetaData, insert, select
+from sqlalchemy import Connection, Engine, insert, select
+from sqlmodel import SQLModel
 
 from db.engine import write_tx
 from db.models import AuditEntry, Escalation, Flag, Supervisor, SupervisorTeam
 from db.models_plan import Reminder
+from db.registry import import_all_models
 from tests.test_plan_support import load_test_plan, seed_floor
 
 # Who acts, by their relation to the target's team t1.
@@ -49,12 +51,11 @@ def access_floor(engine: Engine, now: datetime) -> None:
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table but the audit log: what a refusal must leave alone."""
-    meta = MetaData()
-    meta.reflect(engine)
+    import_all_models()
     out: dict[str, list[tuple[object, ...]]] = {}
     with engine.connect() as conn:
-        for name, table in sorted(meta.tables.items()):
-            if name in (AuditEntry.__tablename__, "alembic_version"):
+        for name, table in sorted(SQLModel.metadata.tables.items()):
+            if name == AuditEntry.__tablename__:
                 continue
             out[name] = sorted((tuple(r) for r in conn.execute(select(table))), key=repr)
     return out

@@ -212,3 +212,17 @@ def test_the_cli_refuses_as_a_subprocess(engine, floor_db) -> None:
     assert snapshot(engine) == before
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(SensitiveCustomer)).scalar() == 0
+
+
+def test_docs_list_the_whole_policy(capsys) -> None:
+    """docs/access.md holds the table `floorapp supervisors policy` prints, action for action."""
+    from floorapp.policy import POLICY, table_lines
+
+    assert main(["supervisors", "policy"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == table_lines()
+    doc = (ROOT / "docs" / "access.md").read_text().splitlines()
+    table = [line for line in doc if line.startswith("|")]
+    assert table == table_lines(), "regenerate the table in docs/access.md"
+    assert len(table) == len(POLICY) + 2
+    assert "access.md" in (ROOT / "docs" / "ssh.md").read_text()

@@ -19,6 +19,7 @@ from db.models_plan import AgentLeave, Nomination, Reminder
 from floorapp.cli import main
 from floorapp.context import os_user
 from tests.access_support import access_floor, audit_of, snapshot
+from tests.conftest import T0
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -226,3 +227,80 @@ def test_docs_list_the_whole_policy(capsys) -> None:
     assert table == table_lines(), "regenerate the table in docs/access.md"
     assert len(table) == len(POLICY) + 2
     assert "access.md" in (ROOT / "docs" / "ssh.md").read_text()
+
+
+def test_audit_reads_the_log_as_the_policy_allows(engine, floor_db, capsys) -> None:
+    import json
+
+    assert main(["--db", floor_db, "--as", "lead.t1", "roster", "designate", "b1"]) == 1
+    assert main(["--db", floor_db, "--as", "lead.t1", "roster", "designate", "a1"]) == 0
+    assert main(["--db", floor_db, "--as", "lead.t2", "roster", "designate", "b1"]) == 0
+    capsys.readouterr()
+    # A floor manager reads everything, refusals included, as JSON for scripts.
+    assert main(["--db", floor_db, "--as", "boss", "audit", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    seen = {(r["actor"], r["action"], r["outcome"]) for r in rows}
+    assert {("lead.t1", "roster.designate", "refused"), ("lead.t1", "roster.designate", "ok"),
+            ("lead.t2", "roster.designate", "ok")} <= seen
+    refusal = next(r for r in rows if r["outcome"] == "refused")
+    assert "t2" in refusal["detail"] and refusal["target_id"] == "t2"
+    # ... or one supervisor's entries.
+    assert main(["--db", floor_db, "--as", "boss", "audit", "--who", "lead.t2"]) == 0
+    out = capsys.readouterr().out
+    assert "lead.t2" in out and "lead.t1" not in out
+    # A team leader reads their own entries only, and may not ask for another's.
+    assert main(["--db", floor_db, "--as", "lead.t1", "audit"]) == 0
+    out = capsys.readouterr().out
+    assert "lead.t1" in out and "lead.t2" not in out and "[refused]" in out
+    before = len(audit_of(engine))
+    assert main(["--db", floor_db, "--as", "lead.t1", "audit", "--who", "lead.t2"]) == 1
+    assert audit_of(engine)[before:][0][:3] == ("lead.t1", "audit.read", "refused")
+    # --since: an age or a date; entries before it are left out (the CLI runs on the wall
+    # clock, as the entries it wrote).
+    assert main(["--db", floor_db, "--as", "boss", "audit", "--since", "1h"]) == 0
+    assert "lead.t2  roster.designate" in capsys.readouterr().out
+    assert main(["--db", floor_db, "--as", "boss", "audit", "--since", "2999-01-01"]) == 0
+    assert "no audit entries since 2999-01-01" in capsys.readouterr().out
+    assert main(["--db", floor_db, "--as", "boss", "audit", "--since", "yesterday"]) == 2
+    assert "--since" in capsys.readouterr().err
+
+
+def test_over_ssh_a_supervisors_own_login_acts_as_them_only(engine, floor_db, monkeypatch,
+                                                            capsys) -> None:
+    """A shell login has the rights of the same person's forced command, no more."""
+    from floorapp import supervisors as sv
+
+    me = os_user()
+    sv.add_supervisor(engine, sup_id=me, name="me", role="team_leader", teams=["t1"], keys=[],
+                      actor="boss", now=T0)
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.9 52000 10.0.0.1 22")
+    # As themselves (no --as, or --as their own login): a team leader of t1.
+    assert main(["--db", floor_db, "roster", "designate", "a1"]) == 0
+    assert main(["--db", floor_db, "--as", me, "roster", "designate", "a2"]) == 0
+    assert main(["--db", floor_db, "roster", "designate", "b1"]) == 1
+    # Naming the floor manager does not make them one: refused, audited, nothing done.
+    before = snapshot(engine)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--db", floor_db, "--as", "boss", "roster", "designate", "b1"])
+    assert exit_.value.code == 1
+    assert "acts as" in capsys.readouterr().err
+    assert snapshot(engine) == before
+    assert audit_of(engine)[-1][:3] == (me, "identity.as_other", "refused")
+
+
+def test_the_assign_picker_offers_only_who_may_take_the_case(engine, floor_db, clock) -> None:
+    from floorapp.config import Settings
+    from floorapp.context import AppContext
+    from floorapp.policy import NotAllowed
+    from floorapp.services import escalations as esc
+
+    ctx = AppContext(db_url=floor_db, settings=Settings(), clock=clock, actor="boss")
+    ctx.__dict__["engine"] = engine
+    # Escalation 1 is t1's: its team leader and the floor manager, not t2's nor the removed.
+    assert [s.id for s in esc.assign_candidates(ctx, "boss", 1)] == ["boss", "lead.t1"]
+    assert [s.id for s in esc.assign_candidates(ctx, "lead.t1", 1)] == ["boss", "lead.t1"]
+    esc.assign(ctx, "lead.t1", 1, "lead.t1")
+    assert [s.id for s in esc.assign_candidates(ctx, "boss", 1)] == ["boss"]  # not the holder
+    with pytest.raises(NotAllowed):
+        esc.assign_candidates(ctx, "lead.t2", 1)
+    assert audit_of(engine)[-1][:3] == ("lead.t2", "escalation.assign", "refused")

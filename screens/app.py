@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from textual import work
+from textual.actions import ActionParseResult
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.filter import Monochrome
 from textual.screen import Screen
 from textual.widgets import TabbedContent, TabPane
@@ -40,6 +42,7 @@ from screens.detail import AgentDetailScreen, EscalationDetailScreen
 from screens.dialogs import ChoiceDialog, ChoiceNoteDialog, ConfirmDialog, NoteDialog
 from screens.flags import FlagTable
 from screens.footer import FloorFooter
+from screens.guard import guard_option_list_paging, record_failure
 from screens.header import FloorHeader
 from screens.help import HelpScreen
 from screens.nocolor import ReadableMonochrome
@@ -112,6 +115,7 @@ class FloorApp(TypeAhead, App[None]):
                  actor: str | None = None, poll_interval: float | None = None,
                  start_scheduler: bool = False, lang: str | None = None) -> None:
         super().__init__()
+        guard_option_list_paging()
         if self.no_color:
             # Textual's monochrome turned text and ground that differ in hue alone into one
             # grey; this one keeps every line readable (screens/nocolor.py).
@@ -194,7 +198,21 @@ class FloorApp(TypeAhead, App[None]):
     def active_view(self) -> str:
         return self.query_one("#views", TabbedContent).active
 
+    def floor_now(self) -> Any:
+        """The floor's clock (floorapp.figures.clock): the wall clock while the feed is live,
+        its last event once quiet; time in state and call lengths run on it."""
+        wall = self.ctx.clock.now()
+        figures = self.reader_figures
+        return wall if figures is None else figures.clock(wall).now
+
+    reader_figures: Any = None
+
     def on_mount(self) -> None:
+        from floorapp.figures.settings import long_call_minutes
+
+        long_call = long_call_minutes(self.ctx.settings) * 60
+        self.board.long_call_seconds = long_call
+        self.query_one(FloorHeader).long_call_seconds = long_call
         now = self.ctx.clock.now()
         for t in self.tables():
             t.now = now
@@ -206,7 +224,7 @@ class FloorApp(TypeAhead, App[None]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         table = self.table_for(event.pane.id or "")
         if table is not None:
-            table.tick(self.ctx.clock.now())
+            table.tick(self.floor_now() if table is self.board else self.ctx.clock.now())
             table.focus()
         elif event.pane.id in ("reminders", "period"):
             if event.pane.id == "period":
@@ -262,7 +280,9 @@ class FloorApp(TypeAhead, App[None]):
         header.tick(now)
         table = self.table_for(self.active_view)
         if table is not None:
-            table.tick(now)
+            # Deadlines are for people and run on the wall clock; the board's durations
+            # run on the floor's.
+            table.tick(self.floor_now() if table is self.board else now)
 
     def reader_escalations(self) -> list[EscalationView]:
         return list(self.queue("all").model.values())
@@ -338,9 +358,11 @@ class FloorApp(TypeAhead, App[None]):
 
     def _patch(self, delta: BoardDelta) -> None:
         now = delta.figures.as_of
+        self.reader_figures = delta.figures
         with self.batch_update():
             for t in self.tables():
                 t.now = now
+            self.board.now = self.floor_now()
             if delta.full or delta.agents:
                 self.board.apply(delta.agents, full=delta.full)
             if delta.full or delta.flags or delta.flags_gone:
@@ -358,6 +380,18 @@ class FloorApp(TypeAhead, App[None]):
         gc.unfreeze()  # what this console held can be collected again (tests run many)
         if self._gc_thresholds is not None:
             gc.set_threshold(*self._gc_thresholds)
+
+    async def run_action(self, action: str | ActionParseResult,
+                         default_namespace: DOMNode | None = None) -> bool:
+        # Every key, palette entry and click runs through here: a bug in one action
+        # becomes a notice and a log entry, and the console goes on.
+        try:
+            return await super().run_action(action, default_namespace)
+        except Exception as exc:
+            line = record_failure(f"action {action}", exc)
+            log.exception("action %s failed", action)
+            self.notify(line, severity="error", markup=False, timeout=10)
+            return True
 
     async def action_quit(self) -> None:
         self._stopping = True
@@ -681,17 +715,22 @@ class FloorApp(TypeAhead, App[None]):
             return
 
         def load() -> None:
+            # Only those who may take this escalation: a refusal after choosing is too late.
             try:
-                sups = supervisors.list_supervisors(self.ctx)
+                sups = esc_service.assign_candidates(self.ctx, self.actor, e.id)
+            except ServiceError as exc:
+                self._safe_call(self._action_failed, "assign", exc, None)
+                return
             except Exception as exc:
                 self._safe_call(self.notify,
                                 _("Could not list supervisors: {error}").format(error=exc))
                 return
             self._safe_call(show, sups)
 
-        def show(sups: list[supervisors.SupervisorView]) -> None:
+        def show(sups: list[esc_service.SupervisorChoice]) -> None:
             if not sups:
-                self.notify(_("No supervisors on this floor yet."), markup=False)
+                self.notify(_("Nobody else may take escalation #{id}.").format(id=e.id),
+                            markup=False)
                 return
             choices = [(s.id, f"{s.name} ({s.id}, {_(', ').join(s.teams) or words.role(s.role)})")
                        for s in sups]

@@ -110,6 +110,9 @@ class AgentBoard(LiveTable):
         self._team_filter_name: str | None = None
         self.state_filter: str | None = None
         self.search: str | None = None
+        # The "!" mark comes at the long-call rule's threshold (set by the app from the
+        # settings), so the board and the rule call the same call long.
+        self.long_call_seconds: float = cells.LONG_CALL_SECONDS
 
     # --- what a row shows ---------------------------------------------------------------
 
@@ -123,7 +126,8 @@ class AgentBoard(LiveTable):
         if key == "in_state":
             return Text(cells.since(a.state_since, self.now) if self.now else "", justify="right")
         if key == "call":
-            return cells.call_cell(a.call_started, self.now) if self.now else Text("")
+            return (cells.call_cell(a.call_started, self.now, self.long_call_seconds)
+                    if self.now else Text(""))
         if key == "calls":
             return cells.number(a.calls_today)
         if key == "cmpl":

@@ -116,12 +116,14 @@ def state_cell(state: str, reason: str | None = None) -> Text:
     return plain(word, STATE_STYLES.get(state, ""))  # type: ignore[call-overload]
 
 
-def call_cell(start: datetime | None, now: datetime) -> Text:
+def call_cell(start: datetime | None, now: datetime, long_after: float = LONG_CALL_SECONDS
+              ) -> Text:
+    """A call's length, marked "!" from ``long_after`` seconds (the long-call rule's)."""
     if start is None:
         return Text("")
     secs = (now - start).total_seconds()
-    style = "bold red" if secs >= LONG_CALL_SECONDS else ""
-    text = duration(secs) + ("!" if secs >= LONG_CALL_SECONDS else "")
+    style = "bold red" if secs >= long_after else ""
+    text = duration(secs) + ("!" if secs >= long_after else "")
     return Text(text, style=style, justify="right")
 
 

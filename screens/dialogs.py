@@ -1,6 +1,7 @@
 """Modal dialogs: a note, a choice, a note with a choice, a confirmation. All keyboard-only.
 
-Titles and choices may hold outside text (agent names, reasons), so they are shown as Text.
+Titles and choices may hold outside text (agent names, reasons), so they are shown as Text,
+through the one cleaner (``floorapp.text.shown``): never markup, never an escape sequence.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from floorapp.i18n import MARKS, N_, _
+from floorapp.text import shown
 from screens.cells import Wrapped
 
 
@@ -65,7 +67,7 @@ class NoteDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Wrapped(Text(self._prompt, style="bold")))
+            yield Static(Wrapped(Text(shown(self._prompt), style="bold")))
             yield NoteInput(value=self._value, placeholder=self._placeholder, id="note")
             hint = _("enter: save   escape: cancel")
             if not self._required:
@@ -96,11 +98,11 @@ class ChoiceDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Wrapped(Text(self._prompt, style="bold")))
+            yield Static(Wrapped(Text(shown(self._prompt), style="bold")))
             options = []
             for n, (value, label) in enumerate(self._choices, start=1):
                 prefix = f"{n} " if n <= 9 else "  "
-                options.append(Option(Text(prefix) + Text(label), id=value))
+                options.append(Option(Text(prefix) + Text(shown(label)), id=value))
             yield OptionList(*options, id="choices")
             yield Label(_("↑↓ + enter, or the number: choose   escape: cancel"),
                         classes="hint", markup=False)
@@ -149,7 +151,7 @@ class ChoiceNoteDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Wrapped(Text(self._prompt, style="bold")))
+            yield Static(Wrapped(Text(shown(self._prompt), style="bold")))
             options = OptionList(*[Option(self._prompt_for(i), id=value)
                                    for i, (value, _label) in enumerate(self._choices)],
                                  id="choices")
@@ -165,7 +167,7 @@ class ChoiceNoteDialog(_Dialog):
         # A marker, not only the highlight's colour: the list never has the focus, so its
         # highlight is faint, and under NO_COLOR it would not show at all.
         marker = MARKS.pointer if index == self._current else "  "
-        return Text(marker) + Text(self._choices[index][1])
+        return Text(marker) + Text(shown(self._choices[index][1]))
 
     @property
     def chosen(self) -> str:
@@ -201,7 +203,7 @@ class ConfirmDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Wrapped(Text(self._question)))
+            yield Static(Wrapped(Text(shown(self._question))))
             yield Label(_("y / enter: yes    n / escape: no"), classes="hint", markup=False)
 
     def action_confirm(self) -> None:

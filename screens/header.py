@@ -12,6 +12,7 @@ from textual.widget import Widget
 
 from db.models import AgentState
 from floorapp import i18n
+from floorapp.figures import text as ftext
 from floorapp.i18n import MARKS, _, ngettext, pgettext
 from floorapp.services.board import FloorFigures
 from screens import cells
@@ -76,6 +77,7 @@ class FloorHeader(Widget):
         self.now: datetime | None = None
         self.view_note = ""
         self.past_now: int | None = None  # recounted every second by the app
+        self.long_call_seconds = cells.LONG_CALL_SECONDS  # the long-call rule's, set by the app
 
     def update_figures(self, figures: FloorFigures) -> None:
         self.figures = figures
@@ -106,24 +108,28 @@ class FloorHeader(Widget):
             label = cells.STATE_WORDS[state] if wide else SHORT[state]
             line1.append(f"{label} ", style="" if mono else cells.STATE_STYLES[state])
             line1.append(f"{n}  ", style="bold")
+        # Durations run on the floor's clock: to the last event once the feed is quiet.
+        floor_now = f.clock(now).now if now is not None else None
         line1.append(W["waiting"] if wide else W["wait"])
         line1.append(str(f.calls_waiting), style=alarm if f.calls_waiting >= 5 else "bold")
-        if f.longest_call_since is not None and now is not None:
+        if wide and f.longest_wait_since is not None and floor_now is not None:
+            line1.append(f" ({cells.duration((floor_now - f.longest_wait_since).total_seconds())})")
+        if f.longest_call_since is not None and floor_now is not None:
             line1.append(W["longest"] if wide else W["long"])
-            secs = (now - f.longest_call_since).total_seconds()
-            style = alarm if secs >= cells.LONG_CALL_SECONDS else "bold"
+            secs = (floor_now - f.longest_call_since).total_seconds()
+            style = alarm if secs >= self.long_call_seconds else "bold"
             line1.append(cells.duration(secs), style=style)
             if wide and f.longest_call_agent:
                 line1.append(" ")
                 line1.append(f.longest_call_agent)  # appended as plain text, never markup
         line2 = Text()
-        quiet = f.feed_quiet_for(now) if now is not None else None
+        quiet = ftext.quiet_text(now, f.last_event_at, self.tz) if now is not None else None
         if f.last_event_at is None:
             line2.append(W["no_feed"], style="bold" if mono else "bold yellow")
             line2.append("  ")
         elif quiet is not None:
             # Nothing from the feed for a while: say so first, before any figure is trusted.
-            line2.append(W["quiet"].format(duration=cells.duration(quiet)), style=alarm)
+            line2.append(quiet, style=alarm)
             line2.append("  ")
         line2.append(W["flags"])
         line2.append(str(f.open_flags), style="bold")
@@ -136,9 +142,11 @@ class FloorHeader(Widget):
             line2.append(W["late"].format(n=past),
                          style="bold reverse" if mono else "bold white on red")
         sl = f.service_level
-        line2.append(W["sl"])
-        line2.append(MARKS.dash if sl is None else f"{sl:.0%}",
-                     style="bold" if sl is None or sl >= 0.8 else alarm)
+        value = None if sl is None else sl.value
+        label = ftext.sl_label(sl)
+        name, _sep, number = label.partition(" ")
+        line2.append(f"  {name} ")
+        line2.append(number, style="bold" if value is None or value >= 0.8 else alarm)
         line2.append(W["aband"])
         line2.append(str(f.abandoned), style="bold")
         # What a narrow terminal cuts is the end of the line: the filters on the board

@@ -11,6 +11,7 @@ and in ``db.upsert``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import time
 from collections.abc import Callable, Iterator
@@ -95,6 +96,33 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
 def _is_locked(exc: OperationalError) -> bool:
     msg = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
     return "database is locked" in msg or "database is busy" in msg or "deadlock" in msg
+
+
+_SQLITE_FULL = 13
+_PG_DISK_FULL = "53100"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """No room left for the database (or its journal): worth waiting for, not a bad row."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    orig = getattr(exc, "orig", None)
+    if orig is not None and orig is not exc:
+        if getattr(orig, "sqlite_errorcode", None) == _SQLITE_FULL:
+            return True
+        if _PG_DISK_FULL in (getattr(orig, "sqlstate", None), getattr(orig, "pgcode", None)):
+            return True
+        if isinstance(orig, OSError):
+            return is_disk_full(orig)
+    msg = str(exc).lower()
+    return "database or disk is full" in msg or "no space left on device" in msg
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A store that is full or held locked for long: the same write will work later."""
+    if is_disk_full(exc):
+        return True
+    return isinstance(exc, OperationalError) and _is_locked(exc)
 
 
 def run_write(engine: Engine, fn: Callable[[Connection], T], attempts: int = 8) -> T:

@@ -102,6 +102,9 @@ class Supervisor(SQLModel, table=True):
     name: str = Field(max_length=200)
     role: str = Field(default=SupervisorRole.TEAM_LEADER, max_length=16)
     active: bool = Field(default=True)
+    # The console's language for this supervisor (``en``, ``zh_CN``); None: the settings
+    # file's or the locale's. Stored per supervisor so a shared SSH account gets each one's.
+    lang: str | None = Field(default=None, max_length=16)
 
 
 class SupervisorTeam(SQLModel, table=True):
@@ -140,6 +143,10 @@ class Call(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=_utc())
     # waiting, in_progress, completed, abandoned, timeout, transferred
     outcome: str = Field(default="waiting", max_length=20)
+    # How an unanswered call left the queue, as the PBX said it (abandon, exitwithkey,
+    # exitwithtimeout, exitempty): the outcome alone folds these into two, and the figures
+    # report each (floorapp/figures).
+    exit_reason: str | None = Field(default=None, max_length=20)
     hold_seconds: int | None = None
     talk_seconds: int | None = None
     satisfaction: int | None = None
@@ -275,9 +282,21 @@ class FeedCursor(SQLModel, table=True):
     __tablename__ = "feed_cursor"
     source: str = Field(primary_key=True, max_length=500)
     file_id: str | None = Field(default=None, max_length=100)  # device:inode of the file read
-    offset: int = Field(default=0)
-    line_no: int = Field(default=0)
+    # A month of queue_log passes 2 GiB: offsets and line numbers are 64-bit.
+    offset: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    line_no: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     updated_at: datetime | None = Field(default=None, sa_column=_utc())
+    # "N:hash" of the file's first N bytes: tells the same file from a new one that took
+    # its inode or its name (copytruncate, delete and re-create) while nothing followed it.
+    fingerprint: str | None = Field(default=None, max_length=80)
+    # The idempotency keys' memory of repeated lines (feed/keys.py), rebuilt on resume by
+    # re-reading the lines from replay_offset up to offset: its latest second, and where
+    # the earliest line it still remembers starts.
+    key_horizon: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    replay_offset: int | None = Field(default=None,
+                                      sa_column=Column(BigInteger, nullable=True))
+    replay_line_no: int | None = Field(default=None,
+                                       sa_column=Column(BigInteger, nullable=True))
 
 
 class RejectedInput(SQLModel, table=True):

@@ -9,9 +9,10 @@ import sys
 from collections.abc import Sequence
 
 import floorapp.commands
-from floorapp import __version__
+from floorapp import __version__, i18n
 from floorapp.config import ConfigError
 from floorapp.context import AppContext
+from floorapp.i18n import _
 
 EXIT_USAGE = 2
 
@@ -19,8 +20,8 @@ EXIT_USAGE = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="floorapp",
-        description="The call-center floor supervisor's console. "
-        "With no command: open the console.",
+        description=_("The call-center floor supervisor's console. "
+                      "With no command: open the console."),
     )
     parser.add_argument("--version", action="version", version=f"floorapp {__version__}")
     _global_options(parser, None)
@@ -39,16 +40,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument(
         "--db", metavar="URL", default=default,
-        help="SQLAlchemy URL or SQLite file path (default: $FLOORAPP_DB, "
-        "else a SQLite file in the user data directory)",
+        help=_("SQLAlchemy URL or SQLite file path (default: $FLOORAPP_DB, "
+               "else a SQLite file in the user data directory)"),
     )
     parser.add_argument(
         "--config", metavar="FILE", default=default,
-        help="settings TOML (default: $FLOORAPP_CONFIG)",
+        help=_("settings TOML (default: $FLOORAPP_CONFIG)"),
     )
     parser.add_argument(
         "--as", dest="actor", metavar="SUPERVISOR", default=default,
-        help="who is acting (default: the OS user); every action is audited under it",
+        help=_("who is acting (default: the OS user); every action is audited under it"),
+    )
+    parser.add_argument(
+        "--lang", metavar="LANG", default=default,
+        help=_("en or zh-CN (default: $FLOORAPP_LANG, the supervisor's own, the settings "
+               "file, then the locale)"),
     )
 
 
@@ -63,9 +69,24 @@ def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser
     return found
 
 
+def _early_lang(argv: list[str]) -> str | None:
+    """``--lang`` read before the parser is built, so ``--help`` is in that language too."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        i18n.choose(i18n.resolve(_early_lang(argv)))
+    except i18n.UnknownLanguage as exc:
+        print(f"floorapp: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         if "console" not in parser._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
@@ -74,9 +95,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args([*argv, "console"])
     try:
         ctx = AppContext.from_args(args.db, args.config, args.actor)
+        # Again with the settings file, now it is read (``floor.lang``).
+        i18n.choose(i18n.resolve(getattr(args, "lang", None), ctx.settings))
         return int(args.func(ctx, args) or 0)
     except ConfigError as exc:
         print(f"floorapp: config: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except i18n.UnknownLanguage as exc:
+        print(f"floorapp: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

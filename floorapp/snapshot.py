@@ -8,11 +8,11 @@ database rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, or_, select
 
 from db.engine import read_tx
 from db.models import (
@@ -20,17 +20,19 @@ from db.models import (
     Call,
     Escalation,
     EscalationStatus,
-    FeedEventRow,
     Flag,
     FlagStatus,
     SensitiveCustomer,
     Team,
 )
-from floorapp.services.board import FEED_QUIET_AFTER
+from floorapp.figures import day as fday
+from floorapp.figures import store as fstore
+from floorapp.figures.clock import FloorClock
+from floorapp.figures.model import Figures, read_figures
+from floorapp.figures.store import WAITING_HORIZON
 from floorapp.services.scope import Scope
 
-# Calls still "waiting" after this long come from a feed that lost their end line.
-WAITING_HORIZON = timedelta(hours=4)
+__all__ = ["WAITING_HORIZON", "FloorSnapshot", "floor_snapshot", "snapshot_json"]
 
 
 class UnknownTeam(LookupError):
@@ -98,13 +100,16 @@ class FloorSnapshot:
     calls_waiting: int
     longest_wait_since: datetime | None
     last_event_at: datetime | None = None  # the newest feed event, None before any
+    figures: Figures | None = None  # the centre's day so far (floorapp.figures)
+
+    @property
+    def clock(self) -> FloorClock:
+        return FloorClock(self.at, self.last_event_at)
 
     def feed_quiet_since(self) -> datetime | None:
-        """The newest feed event, when it is older than the console's FEED_QUIET_AFTER:
+        """The newest feed event, once the feed has been quiet (floorapp.figures.clock):
         every figure is then as old as it, whatever the clock says."""
-        if self.last_event_at is None or self.at - self.last_event_at < FEED_QUIET_AFTER:
-            return None
-        return self.last_event_at
+        return self.clock.quiet_since
 
     def state_counts(self) -> dict[str, int]:
         counts = {s: 0 for s in ("available", "on_call", "after_call", "break", "offline")}
@@ -139,8 +144,10 @@ def _limit(stmt: Any, team_col: Any, scope: Scope | None, team_id: str | None) -
 
 
 def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
-                   scope: Scope | None = None) -> FloorSnapshot:
-    """The floor now; with ``scope``, only the teams that supervisor may see."""
+                   scope: Scope | None = None, settings: Any = None) -> FloorSnapshot:
+    """The floor now; with ``scope``, only the teams that supervisor may see. The queue
+    figures are the centre's day on the floor's clock (``settings``: time zone, day start,
+    service level)."""
     team_id = resolve_team(engine, team) if team is not None else None
     with read_tx(engine) as conn:
         stmt = (
@@ -192,17 +199,13 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
             for r in conn.execute(estmt)
         ]
 
-        waiting = conn.execute(
-            select(func.count(), func.min(Call.offered_at)).where(
-                Call.outcome == "waiting", Call.ended_at.is_(None),
-                Call.answered_at.is_(None), Call.offered_at >= now - WAITING_HORIZON,
-            )
-        ).one()
-        # By primary key, as the console reads it: one index step however long the feed ran.
-        last_event = conn.execute(
-            select(FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)).scalar()
-    return FloorSnapshot(now, team_id, agents, flags, escalations, int(waiting[0]), waiting[1],
-                         last_event)
+        last_event = fstore.last_event_at(conn)
+        floor_now = FloorClock(now, last_event).now
+        waiting = fstore.calls_waiting(conn, floor_now)
+        start, end = fday.day_bounds(settings, floor_now)
+        figures = read_figures(conn, settings, start, end, now, scope=scope, team=team_id)
+    return FloorSnapshot(now, team_id, agents, flags, escalations, waiting[0], waiting[1],
+                         last_event, figures)
 
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -253,9 +256,13 @@ def snapshot_json(snap: FloorSnapshot, tz: ZoneInfo) -> dict[str, Any]:
             "calls_waiting": snap.calls_waiting,
             "longest_wait_since": _iso(snap.longest_wait_since, tz),
             "last_event_at": _iso(snap.last_event_at, tz),
+            "floor_clock": _iso(snap.clock.now, tz),
+            "feed_quiet_since": _iso(snap.feed_quiet_since(), tz),
             "longest_call": None if longest is None or longest.call is None else {
                 "agent": longest.id, "call": longest.call.id,
                 "answered_at": _iso(longest.call.answered_at, tz),
             },
         },
+        # The centre's day so far, by the figures module's definitions (docs/figures.md).
+        "figures": None if snap.figures is None else snap.figures.as_json(tz),
     }

@@ -96,3 +96,10 @@ def test_the_example_file_holds_the_new_settings() -> None:
 def test_wrong_new_values_name_their_path(data: dict, path: str) -> None:
     with pytest.raises(ConfigError, match=path.replace(".", r"\.")):
         settings_from_dict(data)
+
+
+def test_a_machine_on_utc_shows_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    from floorapp.config import local_zone
+
+    monkeypatch.setenv("TZ", "Etc/UTC")
+    assert str(local_zone()) == "UTC"

@@ -288,13 +288,14 @@ async def test_a_silent_feed_is_announced_not_mistaken_for_a_quiet_floor(
         run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
             key="k1", source="feed", line_no=1, ts=last, kind="state", agent_id="1001")))
         await settle(pilot)
-        assert "FEED QUIET 5:00" in screen_text(app).splitlines()[1]
+        # Said in words with the time it stopped: figures and durations stop there too.
+        assert "feed quiet since 08:55:00" in screen_text(app).splitlines()[1]
         run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
             key="k2", source="feed", line_no=2, ts=floor.clock.now(), kind="state",
             agent_id="1001")))
         await settle(pilot)
         line = screen_text(app).splitlines()[1]
-        assert "FEED QUIET" not in line and "no feed yet" not in line
+        assert "feed quiet" not in line and "no feed yet" not in line
 
 
 def _calm_down(floor: AppContext, engine: Engine, agent_id: str, state: str) -> None:
@@ -420,7 +421,8 @@ async def test_empty_views_say_so(floor: AppContext, engine: Engine) -> None:
 @sync
 async def test_header_leaves_out_what_does_not_fit_whole(floor: AppContext,
                                                           engine: Engine) -> None:
-    async with console(floor, size=(80, 24)) as (app, pilot):
+    # 84 columns: the service level's threshold ("SL20 100 %") took the last three of 80.
+    async with console(floor, size=(84, 24)) as (app, pilot):
         assert screen_text(app).splitlines()[1].rstrip().endswith("as lead.wang")
         await pilot.press("slash")
         await type_text(pilot, "王")

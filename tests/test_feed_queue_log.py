@@ -18,6 +18,12 @@ E = 1773652000  # 2026-03-16 09:06:40 UTC
 A = "Local/2004@from-internal/n"
 
 
+@pytest.fixture
+def clock() -> ManualClock:
+    """This host's clock a day after these lines: lines ahead of it are clock errors."""
+    return ManualClock(datetime.fromtimestamp(E + 86400, UTC))
+
+
 def at(offset: int) -> datetime:
     return datetime.fromtimestamp(E + offset, UTC)
 
@@ -78,13 +84,17 @@ def call(engine: Engine, call_id: str) -> Call:
         (f"{E}|1.2|9000|{A}|RINGCANCELED|2000", EventKind.CALL_RING_NO_ANSWER,
          {"ring_ms": 2000}),
         (f"{E}|1.2|9000|NONE|ABANDON|2|2|13", EventKind.CALL_ABANDONED,
-         {"outcome": "abandoned", "hold_seconds": 13, "queue": "9000"}),
+         {"outcome": "abandoned", "hold_seconds": 13, "exit": "abandon",
+          "queue": "9000"}),
         (f"{E}|1.2|9000|NONE|EXITWITHTIMEOUT|1|1|300", EventKind.CALL_ABANDONED,
-         {"outcome": "timeout", "hold_seconds": 300, "queue": "9000"}),
+         {"outcome": "timeout", "hold_seconds": 300, "exit": "exitwithtimeout",
+          "queue": "9000"}),
         (f"{E}|1.2|9000|NONE|EXITEMPTY|1|1|4", EventKind.CALL_ABANDONED,
-         {"outcome": "timeout", "hold_seconds": 4, "queue": "9000"}),
+         {"outcome": "timeout", "hold_seconds": 4, "exit": "exitempty",
+          "queue": "9000"}),
         (f"{E}|1.2|9000|NONE|EXITWITHKEY|5|1|1|9", EventKind.CALL_ABANDONED,
-         {"outcome": "abandoned", "hold_seconds": 9, "queue": "9000"}),
+         {"outcome": "abandoned", "hold_seconds": 9, "exit": "exitwithkey",
+          "queue": "9000"}),
         (f"{E}|1.2|9000|{A}|TRANSFER|8001|from-internal|7|60|1", EventKind.CALL_TRANSFERRED,
          {"to": "8001@from-internal", "hold_seconds": 7, "talk_seconds": 60, "queue": "9000"}),
         (f"{E}|1.2|9000|{A}|BLINDTRANSFER|8001|sales|7|60|1", EventKind.CALL_TRANSFERRED,
@@ -265,6 +275,8 @@ def test_unanswered_exits_end_the_call(engine: Engine, clock: ManualClock, event
            clock)
     c = call(engine, "1.2")
     assert (c.outcome, c.ended_at, c.answered_at, c.hold_seconds) == (outcome, at(13), None, 13)
+    # The figures tell the four exits apart: the outcome alone folds them into two.
+    assert c.exit_reason == event.lower()
 
 
 @pytest.mark.parametrize("event", ["TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER"])

@@ -146,8 +146,13 @@ def test_team_scope_and_service_level(ctx: AppContext, engine: Engine) -> None:
     assert [e.team_id for e in d.escalations] == ["T2"] and not d.flags
     f = d.figures
     assert (f.calls_waiting, f.abandoned) == (1, 1)
-    # Settled calls only (offered over 30 s ago): the 3 in progress, C0, 10 above, A1.
-    assert f.offered == 15 and f.answered_in_time == 8 + 4
+    # Asterisk's definition (the default): answered within 20 s / answered. Answered: the
+    # 3 in progress and C0 (each within 10 s) and the 10 above (8 of them within 5 s); the
+    # abandoned and the waiting call count in neither.
+    sl = f.service_level
+    assert sl is not None
+    assert (sl.definition, sl.numerator, sl.denominator) == ("asterisk", 8 + 4, 10 + 4)
+    assert f.queue is not None and (f.queue.offered, f.queue.waiting) == (16, 1)
 
 
 def test_agent_detail_lists_the_day(ctx: AppContext, engine: Engine) -> None:
@@ -156,8 +161,9 @@ def test_agent_detail_lists_the_day(ctx: AppContext, engine: Engine) -> None:
     assert d.agent.name == "王芳" and [c.id for c in d.calls] == ["C1"]
     assert [f.kind for f in d.flags] == ["long_call"]
     assert [e.reason for e in d.escalations] == ["customer refused three explanations"]
+    # "Calls" counts calls completed: C1 is still in progress.
     assert (d.agent.team_name, d.agent.calls_today, d.agent.flag_severity) == (
-        "mobile", 1, "high")
+        "mobile", 0, "high")
     assert d.agent.call_started is not None  # on a call: when it was answered
 
 

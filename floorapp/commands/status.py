@@ -19,6 +19,7 @@ from rich.text import Text
 
 from floorapp import words
 from floorapp.context import AppContext
+from floorapp.figures.text import sl_label
 from floorapp.identity import UnknownSupervisor, resolve_actor
 from floorapp.services.scope import OutOfScope, load_scope, refuse
 from floorapp.snapshot import (
@@ -119,16 +120,35 @@ def _table(*columns: tuple[str, bool]) -> Table:
     return table
 
 
+def figures_line(snap: FloorSnapshot) -> str:
+    """The centre's day so far, in the words of the console's header and the report."""
+    f = snap.figures
+    if f is None:
+        return ""
+    q = f.floor
+    parts = [f"today: offered {q.offered}", f"answered {q.answered}",
+             f"abandoned {q.abandoned}" + (f" ({q.short_abandons} short)"
+                                           if q.short_abandons else "")]
+    other = q.exit_with_key + q.timed_out + q.exit_empty
+    if other:
+        parts.append(f"other exits {other}")
+    parts.append(f"{sl_label(q.service_level)} ({q.service_level.definition})")
+    if q.asa_s is not None:
+        parts.append(f"ASA {q.asa_s:.1f} s")
+    return "  ".join(parts)
+
+
 def render(snap: FloorSnapshot, tz: ZoneInfo, console: Console) -> None:
     quiet = snap.feed_quiet_since()
     # A dead feed leaves every duration frozen at its last event; against the clock they
     # would grow without end (a 2010 log read today gave "longest call 146848:14:20").
-    ref = quiet if quiet is not None else snap.at
+    # The console measures against the same floor clock (floorapp.figures.clock).
+    ref = snap.clock.now
     clock = _Clock(tz, snap.at)
     label = _labeller(snap)
     if quiet is not None:
-        console.print(Text(f"feed quiet since {clock(quiet)}: figures are stale "
-                           "(durations run to then)", style="bold red"))
+        console.print(Text(f"{snap.clock.quiet_text(tz)}: figures and durations stop there",
+                           style="bold red"))
     elif snap.last_event_at is None:
         console.print(Text("no feed yet", style="bold yellow"))
     head = Text(f"Floor at {snap.at.astimezone(tz):%Y-%m-%d %H:%M %Z}")
@@ -146,6 +166,9 @@ def render(snap: FloorSnapshot, tz: ZoneInfo, console: Console) -> None:
         queue += (f"  longest call {_dur(ref - longest.call.answered_at)}"
                   f" {label(longest.id, longest.name)}")
     console.print(Text(queue))
+    line = figures_line(snap)
+    if line:
+        console.print(Text(line))
 
     agents = _table(("name", True), ("team", True), ("state", True), ("since", False),
                     ("for", False), ("call", True))
@@ -216,7 +239,8 @@ def cmd_status(ctx: AppContext, args: argparse.Namespace) -> int:
         if team is not None and not scope.allows_team(team):
             raise refuse(ctx.engine, now=ctx.clock.now(), actor=ctx.actor,
                          action="status.team", target_kind="team", target_id=team, team=team)
-        snap = floor_snapshot(ctx.engine, now=ctx.clock.now(), team=args.team, scope=scope)
+        snap = floor_snapshot(ctx.engine, now=ctx.clock.now(), team=args.team, scope=scope,
+                              settings=ctx.settings)
     except UnknownTeam as exc:
         print(f"floorapp status: {exc}", file=sys.stderr)
         return EXIT_USAGE

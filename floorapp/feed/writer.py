@@ -29,7 +29,6 @@ from db.models import (
     UNASSIGNED_TEAM,
     Agent,
     AgentNote,
-    AgentState,
     AgentStateChange,
     Call,
     FeedEventRow,
@@ -45,14 +44,10 @@ from floorapp.feed.cursor import FeedPosition, save_position
 from floorapp.feed.events import EventKind, FeedEvent, Ignored, ParsedLine, Rejected
 from floorapp.feed.keys import hash_text
 from floorapp.feed.observer import FeedObserver
+from floorapp.feed.states import AgentStatus, step
 
-AVAILABLE, ON_CALL, AFTER_CALL, BREAK, OFFLINE = (
-    AgentState.AVAILABLE.value, AgentState.ON_CALL.value, AgentState.AFTER_CALL.value,
-    AgentState.BREAK.value, AgentState.OFFLINE.value,
-)
 _IN_CHUNK = 2000  # keys per IN (...): well under SQLite's and PostgreSQL's parameter limits
 MAX_OPEN_CALLS = 100_000  # open calls kept in memory; older ones are re-read when needed
-_REASON_MAX = 200
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
@@ -85,21 +80,13 @@ class IngestSummary:
         return text
 
 
-class _AgentMem:
-    __slots__ = ("call", "id", "last_break_end", "logged_in_since", "pending", "queues",
-                 "reason", "since", "state", "updated_at")
+class _AgentMem(AgentStatus):
+    __slots__ = ("id", "updated_at")
 
     def __init__(self, agent_id: str) -> None:
+        super().__init__()
         self.id = agent_id
-        self.state: str = OFFLINE
-        self.reason: str | None = None
-        self.since: datetime | None = None
-        self.logged_in_since: datetime | None = None
-        self.last_break_end: datetime | None = None
-        self.call: str | None = None
         self.updated_at: datetime | None = None
-        self.queues: set[str] = set()  # queue_log membership: offline when the last one goes
-        self.pending: tuple[str, str | None] | None = None  # a pause asked for during a call
 
     def row(self, seq: int) -> tuple[Any, ...]:
         """Values in _AGENT_COLS order (name and team only matter for a new agent)."""
@@ -153,6 +140,8 @@ _OBSERVATION = EventKind.OBSERVATION
 _RAISE_HAND = EventKind.RAISE_HAND
 _STATE = EventKind.STATE
 _KIND_TEXT = {k: k.value for k in EventKind}
+# Agent events the state machine handles whole (calls' own facts need the call row first).
+_AGENT_KINDS = frozenset({_AGENT_LOGIN, _AGENT_LOGOUT, _STATE, _CALL_RING_NO_ANSWER})
 
 
 def _payload_encoder() -> Any:
@@ -183,13 +172,14 @@ _CALL_FACTS = {"customer": "customer_id", "queue": "queue", "complaint": "compla
                "refused_explanations": "refused_explanations",
                "sensitive_customer": "sensitive_customer", "satisfaction": "satisfaction",
                "effort": "effort", "hold_seconds": "hold_seconds",
-               "talk_seconds": "talk_seconds"}
+               "talk_seconds": "talk_seconds", "exit": "exit_reason"}
 
 
 def _new_call(call_id: str) -> dict[str, Any]:
     return {
         "id": call_id, "queue": None, "customer_id": None, "agent_id": None,
         "offered_at": None, "answered_at": None, "ended_at": None, "outcome": "waiting",
+        "exit_reason": None,
         "hold_seconds": None, "talk_seconds": None, "satisfaction": None, "effort": None,
         "complaint": False, "negative_sentiment": False, "refused_explanations": 0,
         "sensitive_customer": False,
@@ -215,6 +205,85 @@ def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
 def _is_locked(exc: OperationalError) -> bool:
     msg = str(exc.orig if exc.orig is not None else exc).lower()
     return "locked" in msg or "busy" in msg or "deadlock" in msg
+
+
+# Values checked before any arithmetic or store sees them (the parsers check more; this is
+# the last line of defence, so one bad event can never cost the batch its good ones).
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # queue_log's epoch 0; nothing older is a call
+_NUMBER_MAX = 2**31 - 1  # fits every integer column; as seconds, 68 years back from 1970
+_ID_MAX = 200  # agent and call id columns
+_REJECT_REASON_MAX = 500
+
+
+def _numbers_fit(data: dict[str, Any]) -> bool:
+    for v in data.values():
+        t = type(v)
+        if t is int:
+            if not -_NUMBER_MAX <= v <= _NUMBER_MAX:
+                return False
+        elif t is float and not -_NUMBER_MAX <= v <= _NUMBER_MAX:  # NaN fails too
+            return False
+    return True
+
+
+def _ahead(gap: timedelta) -> str:
+    days = gap.days
+    if days >= 365:
+        return f"{days // 365} years"
+    if days >= 1:
+        return f"{days} days"
+    seconds = int(gap.total_seconds())
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 60} min {seconds % 60} s"
+
+
+def _describe(ev: FeedEvent) -> str:
+    """The event as text for the rejects table (the raw line stays with the parser)."""
+    raw = getattr(ev, "raw", None)
+    if isinstance(raw, str) and raw:
+        return raw
+    data = json.dumps(ev.data, ensure_ascii=True, default=repr)[:1000] if ev.data else ""
+    return (f"{ev.kind.value} at {ev.ts.isoformat()} agent={ev.agent!r} call={ev.call!r} "
+            f"{data}").strip()
+
+
+def _storable(text: str) -> str:
+    """Text any database encoding takes (a lone surrogate becomes its escape)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _unfit(ev: FeedEvent, now: datetime, limit: datetime) -> FeedEvent | Rejected:
+    """The rejection for an event the quick check refused (or the event, if it passes)."""
+    ts = ev.ts
+    reason = None
+    if ts > limit:
+        reason = (f"clock error: event time {ts.isoformat()} is {_ahead(ts - now)} ahead of "
+                  f"this host's clock (more than {int((limit - now).total_seconds())} s)")
+    elif ts < _EARLIEST:
+        reason = f"event time {ts.isoformat()} is before 1970"
+    elif ev.agent is not None and len(ev.agent) > _ID_MAX:
+        reason = f"agent id longer than {_ID_MAX} characters"
+    elif ev.call is not None and len(ev.call) > _ID_MAX:
+        reason = f"call id longer than {_ID_MAX} characters"
+    else:
+        for name, v in ev.data.items():
+            if type(v) in (int, float) and not -_NUMBER_MAX <= v <= _NUMBER_MAX:
+                reason = f"{name} {v!r} is out of range (at most {_NUMBER_MAX})"
+                break
+    if reason is None:
+        return ev
+    return Rejected(ev.source, ev.line_no, reason, _describe(ev))
+
+
+def _store_failure(ev: FeedEvent, exc: BaseException) -> Rejected:
+    what = f"{type(exc).__name__}: {exc}"
+    return Rejected(ev.source, ev.line_no,
+                    f"could not be stored ({ev.kind.value}): {what[:300]}", _describe(ev))
 
 
 class _Batch:
@@ -268,8 +337,31 @@ class FeedWriter:
         """Apply one batch in one write transaction (with ``position``, save the cursor too).
 
         If the transaction fails, the in-memory state (ours and the observers') may hold
-        events that were rolled back: it is rebuilt from the store before the retry.
+        events that were rolled back: it is rebuilt from the store before the retry. A
+        failure that is not the database's (a value the store or an observer cannot take)
+        splits the batch in two, each written on its own, until the one event behind it
+        is alone: that event becomes a rejection naming the error, every other is stored.
         """
+        try:
+            return self._write_once(items, position)
+        except OperationalError:
+            raise  # the database itself (locked past the retries, disk full, gone)
+        except Exception as exc:
+            events = [i for i, item in enumerate(items) if isinstance(item, FeedEvent)]
+            if not events:
+                raise
+            if len(events) == 1:
+                rest = list(items)
+                rest[events[0]] = _store_failure(items[events[0]], exc)  # type: ignore[arg-type]
+                return self._write_once(rest, position)
+            cut = events[len(events) // 2]
+            summary = self.write_batch(items[:cut])
+            summary.merge(self.write_batch(items[cut:], position=position))
+            return summary
+
+    def _write_once(
+        self, items: Sequence[ParsedLine], position: FeedPosition | None
+    ) -> IngestSummary:
         delay = 0.05
         for attempt in range(8):
             try:
@@ -342,14 +434,23 @@ class FeedWriter:
         summary = IngestSummary()
         events: list[FeedEvent] = []
         rejects: list[dict[str, Any]] = []
-        now = None
+        now = self.clock.now()
+        # Feed time may run a little ahead of this host (another host's clock); further
+        # ahead it is a clock error, and one such event would date flags in the future.
+        limit = now + timedelta(seconds=getattr(self.settings, "max_ahead_s", 300))
         for item in items:
             if isinstance(item, FeedEvent):
-                events.append(item)
-            elif isinstance(item, Rejected):
-                now = now or self.clock.now()
+                ts, data = item.ts, item.data
+                if _EARLIEST <= ts <= limit and (not data or _numbers_fit(data)) and (
+                        item.agent is None or len(item.agent) <= _ID_MAX) and (
+                        item.call is None or len(item.call) <= _ID_MAX):
+                    events.append(item)
+                    continue
+                item = _unfit(item, now, limit)
+            if isinstance(item, Rejected):
                 rejects.append({"at": now, "source": item.source, "line_no": item.line_no,
-                                "reason": item.reason, "raw": item.raw,
+                                "reason": _storable(item.reason)[:_REJECT_REASON_MAX],
+                                "raw": _storable(item.raw),
                                 "raw_hash": hash_text(item.raw)})
             elif isinstance(item, Ignored):
                 summary.ignored += 1
@@ -460,39 +561,6 @@ class FeedWriter:
         b.calls[call_id] = row
         return row
 
-    @staticmethod
-    def _transition(a: _AgentMem, state: str, reason: str | None, ts: datetime,
-                    b: _Batch) -> None:
-        reason = reason[:_REASON_MAX] if reason else None
-        if a.state == state and a.reason == reason:
-            return
-        if a.state == BREAK and state != BREAK:
-            a.last_break_end = ts
-        if state == OFFLINE:
-            a.logged_in_since = None
-            a.call = None
-            a.pending = None
-            a.queues.clear()
-        elif a.state == OFFLINE or a.logged_in_since is None:
-            a.logged_in_since = ts
-        a.state, a.reason, a.since = state, reason, ts
-        b.history.append((a.id, state, reason, ts))
-
-    def _after_call(self, a: _AgentMem, call_id: str, ts: datetime, b: _Batch,
-                    *, wrap_up: bool = False) -> None:
-        """The agent's call ended: wrap-up if the feed says so, else what they asked for."""
-        if a.call != call_id and not (a.call is None and a.state == ON_CALL):
-            return  # a stale end for a call the agent is no longer on
-        a.call = None
-        if wrap_up:
-            state, reason = AFTER_CALL, None
-        elif a.pending is not None:
-            state, reason = a.pending
-        else:
-            state, reason = AVAILABLE, None
-        a.pending = None
-        self._transition(a, state, reason, ts, b)
-
     def _apply_event(self, ev: FeedEvent, b: _Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data
         agent_id = ev.agent
@@ -510,44 +578,13 @@ class FeedWriter:
                 a.updated_at = ts
             b.agents[agent_id] = a
 
-        if kind is _CALL_RING_NO_ANSWER:
+        if kind in _AGENT_KINDS:
             assert a is not None
-            if a.state == OFFLINE and a.since is None:
-                # A member never seen before: the queue only rings logged-in members, so
-                # the first ring is the first sign of them (a log read from mid-shift).
-                self._transition(a, AVAILABLE, None, ts, b)
+            for t in step(a, kind, data, ev.call, ts):
+                b.history.append((a.id, t.state, t.reason, t.at))
             return
         if kind is _RAISE_HAND:
             return  # stored as a feed event: the rules and the console read it from there
-        if kind is _AGENT_LOGIN:
-            assert a is not None
-            queue = data.get("queue")
-            if queue:
-                a.queues.add(queue)
-            if a.state == OFFLINE:
-                self._transition(a, data.get("state", AVAILABLE), data.get("reason"), ts, b)
-            return
-        if kind is _AGENT_LOGOUT:
-            assert a is not None
-            queue = data.get("queue")
-            if queue:
-                a.queues.discard(queue)
-                if a.queues:
-                    return  # still a member of another queue
-            self._transition(a, OFFLINE, None, ts, b)
-            return
-        if kind is _STATE:
-            assert a is not None
-            state, reason = data["state"], data.get("reason")
-            if a.state == ON_CALL and a.call is not None and state in (AVAILABLE, BREAK):
-                # Asterisk lets a member pause mid-call: the pause starts when the call ends.
-                a.pending = None if state == AVAILABLE else (state, reason)
-                return
-            if state != ON_CALL:
-                a.call = None
-            a.pending = None
-            self._transition(a, state, reason, ts, b)
-            return
         if kind is _OBSERVATION:
             assert a is not None
             b.notes.append({"source_key": ev.key, "agent_id": a.id, "at": ts,
@@ -580,8 +617,8 @@ class FeedWriter:
             if call["offered_at"] is None:
                 call["offered_at"] = ts - timedelta(seconds=data.get("hold_seconds") or 0)
             if a is not None:
-                a.call = call["id"]
-                self._transition(a, ON_CALL, None, ts, b)
+                for t in step(a, kind, data, call["id"], ts):
+                    b.history.append((a.id, t.state, t.reason, t.at))
             return
         if kind is _CALL_UPDATE:
             return
@@ -605,4 +642,5 @@ class FeedWriter:
                     a.updated_at = ts
                 b.agents[a.id] = a
         if a is not None:
-            self._after_call(a, call["id"], ts, b, wrap_up=bool(data.get("after_call")))
+            for t in step(a, kind, data, call["id"], ts):
+                b.history.append((a.id, t.state, t.reason, t.at))

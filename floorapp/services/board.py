@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, String, case, func, select, type_coerce
+from sqlalchemy import Connection, Row, String, func, select, type_coerce
 from sqlalchemy.sql import Select
 
 from db.engine import read_tx
@@ -26,13 +26,18 @@ from db.models import (
     Call,
     Escalation,
     EscalationStatus,
-    FeedEventRow,
     Flag,
     FlagStatus,
     Team,
 )
 from db.types import UTCDateTime
 from floorapp.context import AppContext
+from floorapp.figures import day as fday
+from floorapp.figures import store as fstore
+from floorapp.figures.clock import FEED_QUIET_AFTER, FloorClock
+from floorapp.figures.live import LiveFigures, LiveTally
+from floorapp.figures.queue import QueueFigures
+from floorapp.figures.service_level import ServiceLevel
 from floorapp.services import ServiceError, escalations, flags
 from floorapp.services.escalations import EscalationView
 from floorapp.services.flags import FlagView
@@ -51,8 +56,6 @@ OVERLAP = timedelta(seconds=10)
 # Complaint markers can land on a call after the agent row last changed: recount everyone now
 # and then so per-agent counts never stay wrong for long.
 RECOUNT_EVERY = timedelta(seconds=15)
-SERVICE_LEVEL_SECONDS = 20
-SL_RESCAN_EVERY = timedelta(minutes=1)
 STATES = tuple(s.value for s in AgentState)
 _ON_CALL = str(AgentState.ON_CALL.value)
 _CALL = 6  # where the current call's id sits in a raw agent row (see _agent_select)
@@ -71,45 +74,46 @@ class AgentRow(NamedTuple):
     state_reason: str | None
     state_since: datetime | None
     call_started: datetime | None
-    calls_today: int
+    calls_today: int  # calls completed today (finished, the one in progress not yet)
     complaints_today: int
     flag_severity: str | None  # the most severe open flag, or None
     flag_status: str | None
 
 
-# A live floor of any size produces events every few seconds; two minutes of silence
-# means the feed (or the floor service) has stopped, and every figure is going stale.
-FEED_QUIET_AFTER = timedelta(minutes=2)
+__all__ = ["FEED_QUIET_AFTER", "BoardDelta", "BoardReader", "FloorFigures"]
 
 
 @dataclass(frozen=True)
 class FloorFigures:
-    as_of: datetime
+    """The header's figures: agents by state, flags and escalations held by the reader, and
+    the day's queue figures from floorapp.figures (the one place they are computed)."""
+
+    as_of: datetime  # the wall clock of the read
     by_state: dict[str, int]
-    calls_waiting: int
+    calls_waiting: int  # in a queue now (floorapp.figures.store.calls_waiting)
     longest_call_since: datetime | None
     longest_call_agent: str | None
     open_flags: int
     unhandled_flags: int
     open_escalations: int
     past_deadline: int
-    offered: int
-    answered_in_time: int
-    abandoned: int
+    queue: QueueFigures | None = None  # the centre's day so far
     guarantee: str | None = None
     last_event_at: datetime | None = None  # the newest feed event: a dead feed must not
     # pass for a quiet floor
+    longest_wait_since: datetime | None = None
 
-    def feed_quiet_for(self, now: datetime) -> float | None:
-        """Seconds since the newest feed event, once that is past FEED_QUIET_AFTER."""
-        if self.last_event_at is None:
-            return None
-        quiet = (now - self.last_event_at).total_seconds()
-        return quiet if quiet >= FEED_QUIET_AFTER.total_seconds() else None
+    def clock(self, wall: datetime) -> FloorClock:
+        """The floor's clock at ``wall``: durations stop at the last event once it is quiet."""
+        return FloorClock(wall, self.last_event_at)
 
     @property
-    def service_level(self) -> float | None:
-        return None if self.offered == 0 else self.answered_in_time / self.offered
+    def abandoned(self) -> int:
+        return 0 if self.queue is None else self.queue.abandoned
+
+    @property
+    def service_level(self) -> ServiceLevel | None:
+        return None if self.queue is None else self.queue.service_level
 
 
 @dataclass(frozen=True)
@@ -167,9 +171,8 @@ def _raw_rows(conn: Connection, q: Select) -> list[tuple]:  # type: ignore[type-
 
 
 def day_start(ctx: AppContext, now: datetime) -> datetime:
-    """Midnight of the centre's day (settings.timezone) that contains ``now``, as aware UTC."""
-    local = now.astimezone(ctx.settings.timezone)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+    """The start of the centre's day (floorapp.figures.day) that contains ``now``."""
+    return fday.day_bounds(ctx.settings, now)[0]
 
 
 @dataclass
@@ -204,8 +207,7 @@ class BoardReader:
     _sl_full_at: datetime | None = None
     _period_at: datetime | None = None
     _period_text: str | None = None
-    _sl_offered: int = 0
-    _sl_in_time: int = 0
+    _live: LiveTally | None = None
     _scope_cache: Scope | None = None
 
     @property
@@ -217,19 +219,24 @@ class BoardReader:
 
     def poll(self) -> BoardDelta:
         now = self.ctx.clock.now()
-        start = day_start(self.ctx, now)
-        full = self._day != start
-        if full:
-            self._reset(start)
-        recount = (full or self._last_recount is None
-                   or now - self._last_recount >= RECOUNT_EVERY)
+        if self._live is None:
+            self._live = LiveTally(self.ctx.settings)
         with read_tx(self.ctx.engine) as conn:
+            # The day is the centre's day on the floor's clock: a log read after its day
+            # shows that day's figures, not an empty today.
+            live = self._live.poll(conn, now)
+            start = live.day_start
+            full = self._day != start
+            if full:
+                self._reset(start)
+            recount = (full or self._last_recount is None
+                       or now - self._last_recount >= RECOUNT_EVERY)
             flag_changed, flag_gone, touched = self._poll_flags(conn, full, recount)
             esc_changed, esc_gone = self._poll_escalations(conn, full, recount)
             agents = self._poll_agents(conn, full, touched, recount, start)
             if recount:
                 self._last_recount = now
-            figures = self._figures(conn, now, start)
+            figures = self._figures(now, live)
         return BoardDelta(tuple(agents), tuple(flag_changed), tuple(flag_gone),
                           tuple(esc_changed), tuple(esc_gone), figures, full)
 
@@ -249,9 +256,6 @@ class BoardReader:
         self._flag_raw.clear()
         self._esc_raw.clear()
         self._counts.clear()
-        self._sl_upto = start
-        self._sl_full_at = None
-        self._sl_offered = self._sl_in_time = 0
 
     @staticmethod
     def _since(q: Select, col: object, wm: datetime | None) -> Select:  # type: ignore[type-arg]
@@ -417,13 +421,7 @@ class BoardReader:
 
     def _count_calls(self, conn: Connection, start: datetime, ids: Iterable[str] | None
                      ) -> dict[str, tuple[int, int]]:
-        complaints = func.sum(case((Call.complaint.is_(True), 1), else_=0))
-        q = (select(Call.agent_id, func.count(), complaints)
-             .where(Call.offered_at >= start, Call.agent_id.is_not(None))
-             .group_by(Call.agent_id))
-        if ids is not None:
-            q = q.where(Call.agent_id.in_(list(ids)))
-        return {aid: (int(n), int(c or 0)) for aid, n, c in conn.execute(q)}
+        return fstore.completed_by_agent(conn, start, ids)
 
     def _poll_agents(self, conn: Connection, full: bool, touched: set[str], recount: bool,
                      start: datetime) -> list[AgentRow]:
@@ -496,9 +494,10 @@ class BoardReader:
             if t[2] not in teams:
                 team_missing = True
             call = t[_CALL]
-            # Counts change when a call starts; complaints marked later are caught by the
-            # periodic recount. Recounting only these keeps a busy tick cheap.
-            if prev is None or (call is not None and prev[_CALL] != call):
+            # Calls completed change when a call ends (the agent's call changes); complaints
+            # marked later are caught by the periodic recount. Recounting only these keeps
+            # a busy tick cheap.
+            if prev is None or prev[_CALL] != call:
                 new_call.append(aid)
             if call is not None and t[3] == on_call and call not in answered:
                 unanswered.append(call)
@@ -570,7 +569,7 @@ class BoardReader:
                 best[f.agent_id] = (rank, f.severity, f.status)
         return {a: (sev, st) for a, (_, sev, st) in best.items()}
 
-    def _figures(self, conn: Connection, now: datetime, start: datetime) -> FloorFigures:
+    def _figures(self, now: datetime, live: LiveFigures) -> FloorFigures:
         by_state = self._by_state
         longest: AgentRow | None = None
         if self._longest_stale:
@@ -579,30 +578,18 @@ class BoardReader:
             self._longest_stale = False
         if self._longest is not None:
             longest = self.agents[self._longest]
-        waiting = abandoned = 0
-        for outcome, n in conn.execute(
-            select(Call.outcome, func.count())
-            .where(Call.offered_at >= start, Call.outcome.in_(("waiting", "abandoned")))
-            .group_by(Call.outcome)
-        ):
-            if outcome == "waiting":
-                waiting = int(n)
-            else:
-                abandoned = int(n)
-        self._service_level(conn, now)
         unhandled = sum(1 for f in self.open_flags.values() if f.status == FlagStatus.RAISED)
         past = sum(1 for e in self.open_escalations.values() if e.deadline <= now)
         return FloorFigures(
-            as_of=now, by_state={s: by_state.get(s, 0) for s in STATES}, calls_waiting=waiting,
+            as_of=now, by_state={s: by_state.get(s, 0) for s in STATES},
+            calls_waiting=live.waiting_now,
             longest_call_since=longest.call_started if longest else None,
             longest_call_agent=longest.name if longest else None,
             open_flags=len(self.open_flags), unhandled_flags=unhandled,
             open_escalations=len(self.open_escalations), past_deadline=past,
-            offered=self._sl_offered, answered_in_time=self._sl_in_time, abandoned=abandoned,
-            guarantee=self._guarantee(now),
-            # By primary key: one index step however long the feed has run.
-            last_event_at=conn.execute(
-                select(FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)).scalar(),
+            queue=live.queue, guarantee=self._guarantee(now),
+            last_event_at=live.clock.last_event_at,
+            longest_wait_since=live.longest_wait_since,
         )
 
     def _guarantee(self, now: datetime) -> str | None:
@@ -623,37 +610,6 @@ class BoardReader:
             left = "last day" if info.days_left == 0 else f"{info.days_left} days left"
             self._period_text = f"{info.name}: {left}"
         return self._period_text
-
-    def _service_level(self, conn: Connection, now: datetime) -> None:
-        """Add calls whose service-level outcome is settled (offered over 30 s ago) to the tally.
-
-        A call offered more than 20 s ago was either answered within 20 s or was not, whatever
-        happens to it next, so each call is read once, not on every tick.
-        """
-        settled = now - timedelta(seconds=SERVICE_LEVEL_SECONDS + 10)
-        if self._sl_full_at is None or now - self._sl_full_at >= SL_RESCAN_EVERY:
-            # Calls can be written with an earlier offered_at than the tally has passed
-            # (a feed catching up, a simulator's warm start): start the day's tally again.
-            self._sl_full_at = now
-            self._sl_upto = self._day
-            self._sl_offered = self._sl_in_time = 0
-        if self._sl_upto is None or settled <= self._sl_upto:
-            return
-        limit = timedelta(seconds=SERVICE_LEVEL_SECONDS)
-        # Raw times, converted here: the rescan reads the whole day's calls, and the column
-        # type's per-value conversion made it a 300 ms stall each minute at 10,000 agents.
-        offered = in_time = 0
-        for offered_at, answered_at in conn.execute(
-            select(type_coerce(Call.offered_at, String), type_coerce(Call.answered_at, String))
-            .where(Call.offered_at >= self._sl_upto, Call.offered_at < settled)
-        ):  # streamed: the first read is the whole day's calls
-            offered += 1
-            if answered_at is not None and (
-                    _aware(answered_at) - _aware(offered_at) <= limit):  # type: ignore[operator]
-                in_time += 1
-        self._sl_offered += offered
-        self._sl_in_time += in_time
-        self._sl_upto = settled
 
 
 # --- agent detail --------------------------------------------------------------------

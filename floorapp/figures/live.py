@@ -1,0 +1,141 @@
+"""The console's figures for the centre's day, kept up to date by the calls that changed.
+
+The day's calls are read once (the console's first look, a new day, new settings); after
+that a tick reads only the feed events written since the last one (by primary key), and
+the calls they name (by primary key), and moves each call's ``Fact`` out of the tally and
+its new one in. Calls written without a feed event (a fixture, an import) are found by
+their offered time past the last look. The cost of a tick follows the changes, not the day.
+
+Feed event ids are handed out before commit: on PostgreSQL a lower id can commit after a
+higher one has been read. Ids skipped over are remembered and looked for again for
+GAP_WAIT, so a late commit is still counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, or_, select
+
+from db.models import Call, FeedEventRow
+from floorapp.figures import day as fday
+from floorapp.figures import settings as fs
+from floorapp.figures import store
+from floorapp.figures.clock import FloorClock
+from floorapp.figures.queue import Fact, QueueFigures, Tally, fact_of, figures_of
+
+GAP_WAIT = timedelta(seconds=30)
+# Calls written straight to the store are found by offered time: this far behind the newest.
+OFFERED_OVERLAP = timedelta(seconds=10)
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class LiveFigures:
+    clock: FloorClock
+    day_start: datetime
+    day_end: datetime
+    queue: QueueFigures  # the floor's figures for the centre's day so far
+    waiting_now: int
+    longest_wait_since: datetime | None
+
+
+class LiveTally:
+    """One console's running figures; not shared between threads."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self.day: tuple[datetime, datetime] | None = None
+        self.facts: dict[str, Fact] = {}
+        self.tally = Tally()
+        self.event_wm: int = 0
+        self.gaps: dict[int, datetime] = {}
+        self.offered_wm: datetime | None = None
+        self.calls_read = 0  # calls read by the last poll (the benchmark reports it)
+        self._short = fs.short_abandon_s(settings)
+        self._thresholds: dict[str | None, int] = {}
+
+    def _threshold(self, queue: str | None) -> int:
+        t = self._thresholds.get(queue)
+        if t is None:
+            t = self._thresholds[queue] = fs.sl_threshold(self.settings, queue)
+        return t
+
+    def poll(self, conn: Connection, wall: datetime) -> LiveFigures:
+        last_id, last_ts = conn.execute(
+            select(FeedEventRow.id, FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)
+        ).first() or (0, None)
+        clock = FloorClock(wall, last_ts)
+        day = fday.day_bounds(self.settings, clock.now)
+        if day != self.day:
+            self._load(conn, day, int(last_id or 0))
+        else:
+            self._catch_up(conn, int(last_id or 0), wall)
+        waiting, oldest = store.calls_waiting(conn, clock.now)
+        return LiveFigures(clock, day[0], day[1],
+                           figures_of(self.tally, fs.sl_definition(self.settings),
+                                      self._threshold(None)),
+                           waiting, oldest)
+
+    def _load(self, conn: Connection, day: tuple[datetime, datetime], last_id: int) -> None:
+        self.day = day
+        self.facts = {}
+        self.tally = Tally()
+        self.gaps = {}
+        self.event_wm = last_id
+        rows = store.call_rows(conn, *day)
+        self._apply(rows)
+        self.calls_read = len(rows)
+        self.offered_wm = max((r.offered_at for r in rows if r.offered_at), default=day[0])
+
+    def _apply(self, rows: list[store.CallRow]) -> None:
+        start, end = self.day  # type: ignore[misc]
+        facts, tally = self.facts, self.tally
+        for r in rows:
+            old = facts.pop(r.id, None)
+            if old is not None:
+                tally.add(old, -1)
+            if r.offered_at is None or not start <= r.offered_at < end:
+                continue
+            f = fact_of(r, self._threshold, self._short)
+            facts[r.id] = f
+            tally.add(f)
+            if self.offered_wm is None or r.offered_at > self.offered_wm:
+                self.offered_wm = r.offered_at
+
+    def _catch_up(self, conn: Connection, last_id: int, wall: datetime) -> None:
+        ids: set[str] = set()
+        if last_id > self.event_wm or self.gaps:
+            cond = FeedEventRow.id > self.event_wm
+            if self.gaps:
+                cond = or_(cond, FeedEventRow.id.in_(list(self.gaps)))
+            seen: set[int] = set()
+            for eid, call in conn.execute(
+                    select(FeedEventRow.id, FeedEventRow.call_id)
+                    .where(cond, FeedEventRow.id <= max(last_id, self.event_wm))):
+                seen.add(eid)
+                if call is not None:
+                    ids.add(call)
+            for eid in seen:
+                self.gaps.pop(eid, None)
+            for eid in range(self.event_wm + 1, last_id + 1):
+                if eid not in seen:
+                    self.gaps[eid] = wall
+            self.event_wm = max(self.event_wm, last_id)
+            self.gaps = {g: t for g, t in self.gaps.items() if wall - t < GAP_WAIT}
+        if self.offered_wm is not None:
+            facts = self.facts
+            ids.update(cid for cid in conn.execute(
+                select(Call.id).where(Call.offered_at >= self.offered_wm - OFFERED_OVERLAP,
+                                      Call.offered_at < self.day[1])  # type: ignore[index]
+            ).scalars() if cid not in facts)
+        rows: list[store.CallRow] = []
+        wanted = list(ids)
+        for i in range(0, len(wanted), _CHUNK):
+            rows += store.call_rows(conn, self.day[0], self.day[1],  # type: ignore[index]
+                                    ids=wanted[i:i + _CHUNK])
+        self.calls_read = len(rows)
+        self._apply(rows)
+

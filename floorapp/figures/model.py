@@ -1,0 +1,236 @@
+"""The figures of an interval: the floor, each queue, team and agent, and the abandoned calls.
+
+The one read model behind ``status``, ``report``, the console's views and header: every
+route asks ``interval_figures`` (or, live, ``floorapp.figures.live``) and none adds up calls
+of its own. Queue figures are the floor's (a caller waiting belongs to a queue, not to a
+team); team and agent cuts count the calls their agents answered and follow the scope.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from db.engine import read_tx
+from db.models import Agent
+from floorapp.figures import settings as fs
+from floorapp.figures import store
+from floorapp.figures.clock import FloorClock
+from floorapp.figures.queue import (
+    ANSWERED,
+    UNANSWERED,
+    CallRow,
+    Fact,
+    QueueFigures,
+    Tally,
+    fact_of,
+    figures_of,
+)
+from floorapp.services.scope import Scope
+
+NO_QUEUE = "(no queue)"
+
+
+@dataclass(frozen=True)
+class AgentFigures:
+    id: str
+    name: str
+    team: str
+    answered: int
+    completed: int  # finished, not in progress
+    talk_s: float
+    acw_s: float
+    pause_s: dict[str, float] = field(default_factory=dict)  # reason ("" none) -> seconds
+
+    @property
+    def aht_s(self) -> float | None:
+        return None if self.completed == 0 else (self.talk_s + self.acw_s) / self.completed
+
+    def as_json(self) -> dict[str, Any]:
+        aht = self.aht_s
+        return {"id": self.id, "name": self.name, "team": self.team,
+                "answered": self.answered, "completed": self.completed,
+                "talk_s": round(self.talk_s, 3), "acw_s": round(self.acw_s, 3),
+                "aht_s": None if aht is None else round(aht, 3),
+                "pause_s": {k or "(no reason)": round(v, 3)
+                            for k, v in sorted(self.pause_s.items())}}
+
+
+@dataclass(frozen=True)
+class AbandonedCall:
+    """A call that left the queue unanswered, and whether the caller came back."""
+
+    id: str
+    at: datetime  # offered
+    queue: str | None
+    caller: str | None  # None: withheld or unknown (no call back can be matched)
+    waited_s: float
+    exit: str  # abandoned, exitwithkey, timeout, exitempty
+    called_back_at: datetime | None  # the caller's next call
+    got_through_at: datetime | None  # the answer of the first later call that got one
+
+    def as_json(self, tz: tzinfo) -> dict[str, Any]:
+        def iso(v: datetime | None) -> str | None:
+            return None if v is None else v.astimezone(tz).isoformat()
+
+        return {"call": self.id, "at": iso(self.at), "queue": self.queue,
+                "caller": self.caller, "waited_s": round(self.waited_s, 3), "exit": self.exit,
+                "called_back_at": iso(self.called_back_at),
+                "got_through_at": iso(self.got_through_at)}
+
+
+@dataclass(frozen=True)
+class Figures:
+    start: datetime
+    end: datetime
+    clock: FloorClock
+    floor: QueueFigures
+    queues: dict[str, QueueFigures]
+    teams: dict[str, QueueFigures]
+    agents: list[AgentFigures]
+    abandoned: list[AbandonedCall]
+    waiting_now: int
+    longest_wait_since: datetime | None
+
+    @property
+    def longest_wait_s(self) -> float | None:
+        if self.longest_wait_since is None:
+            return None
+        return max((self.clock.now - self.longest_wait_since).total_seconds(), 0.0)
+
+    def agent(self, agent_id: str) -> AgentFigures | None:
+        return next((a for a in self.agents if a.id == agent_id), None)
+
+    def as_json(self, tz: tzinfo) -> dict[str, Any]:
+        quiet = self.clock.quiet_since
+        return {
+            "from": self.start.astimezone(tz).isoformat(),
+            "to": self.end.astimezone(tz).isoformat(),
+            "floor_clock": self.clock.now.astimezone(tz).isoformat(),
+            "feed_quiet_since": None if quiet is None else quiet.astimezone(tz).isoformat(),
+            "waiting_now": self.waiting_now,
+            "longest_wait_s": None if self.longest_wait_s is None
+            else round(self.longest_wait_s, 3),
+            "floor": self.floor.as_json(),
+            "queues": {q: f.as_json() for q, f in sorted(self.queues.items())},
+            "teams": {t: f.as_json() for t, f in sorted(self.teams.items())},
+            "agents": [a.as_json() for a in self.agents],
+            "abandoned_calls": [c.as_json(tz) for c in self.abandoned],
+        }
+
+
+def _callbacks(conn: Connection, rows: list[CallRow], end: datetime
+               ) -> dict[str, list[CallRow]]:
+    """Every call of each caller who left unanswered, in order: the interval's calls and
+    their calls of the day after it (a supervisor's call back lands then too)."""
+    callers = {r.customer for r in rows if r.customer is not None and r.answered_at is None
+               and r.ended_at is not None}
+    by_caller: dict[str, list[CallRow]] = defaultdict(list)
+    if not callers:
+        return by_caller
+    for r in rows:
+        if r.customer in callers:
+            by_caller[r.customer].append(r)
+    later = [r for r in store.call_rows(conn, end, end + timedelta(days=1))
+             if r.customer in callers]
+    for r in later:
+        by_caller[r.customer].append(r)  # type: ignore[index]
+    for calls in by_caller.values():
+        calls.sort(key=lambda r: r.offered_at or end)
+    return by_caller
+
+
+def abandoned_calls(rows: list[CallRow], facts: list[Fact],
+                    by_caller: dict[str, list[CallRow]]) -> list[AbandonedCall]:
+    out = []
+    for r, f in zip(rows, facts, strict=True):
+        if f.kind not in UNANSWERED or r.offered_at is None:
+            continue
+        back = got = None
+        for later in by_caller.get(r.customer or "", ()):
+            if later.offered_at is None or later.offered_at <= r.offered_at:
+                continue
+            if back is None:
+                back = later.offered_at
+            if later.answered_at is not None:
+                got = later.answered_at
+                break
+        out.append(AbandonedCall(r.id, r.offered_at, r.queue, r.customer, f.wait, f.kind,
+                                 back, got))
+    out.sort(key=lambda c: c.at)
+    return out
+
+
+def interval_figures(engine: Engine, settings: Any, start: datetime, end: datetime,
+                     wall: datetime, *, scope: Scope | None = None, team: str | None = None,
+                     ) -> Figures:
+    """Figures of the calls offered in [start, end), measured at the floor's clock."""
+    with read_tx(engine) as conn:
+        return read_figures(conn, settings, start, end, wall, scope=scope, team=team)
+
+
+def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime,
+                 wall: datetime, *, scope: Scope | None = None, team: str | None = None,
+                 ) -> Figures:
+    clock = FloorClock(wall, store.last_event_at(conn))
+    now = clock.now
+    definition = fs.sl_definition(settings)
+    short_s = fs.short_abandon_s(settings)
+    thresholds: dict[str | None, int] = {}
+
+    def threshold(queue: str | None) -> int:
+        t = thresholds.get(queue)
+        if t is None:
+            t = thresholds[queue] = fs.sl_threshold(settings, queue)
+        return t
+
+    rows = store.call_rows(conn, start, end)
+    spans = store.state_spans(conn, start, end, now)
+    acw = store.acw_after(spans)
+    facts = [fact_of(r, threshold, short_s,
+                     acw.get((r.agent, r.ended_at), 0.0) if r.agent and r.ended_at else 0.0)
+             for r in rows]
+
+    def visible(team_id: str | None) -> bool:
+        if team is not None and team_id != team:
+            return False
+        return scope is None or scope.allows_team(team_id)
+
+    floor = Tally()
+    queues: dict[str, Tally] = defaultdict(Tally)
+    teams: dict[str, Tally] = defaultdict(Tally)
+    per_agent: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+    for f in facts:
+        floor.add(f)
+        queues[f.queue or NO_QUEUE].add(f)
+        if f.kind == ANSWERED and f.team is not None and visible(f.team):
+            teams[f.team].add(f)
+        if f.kind == ANSWERED and f.agent is not None:
+            a = per_agent[f.agent]
+            a[0] += 1
+            if f.finished:
+                a[1] += 1
+                a[2] += f.talk
+                a[3] += f.acw
+    paused = store.pauses(spans)
+    agents = []
+    for aid, name, team_id in conn.execute(
+            select(Agent.id, Agent.name, Agent.team_id).order_by(Agent.team_id, Agent.id)):
+        if not visible(team_id) or (aid not in per_agent and aid not in paused):
+            continue
+        n = per_agent.get(aid, [0, 0, 0.0, 0.0])
+        agents.append(AgentFigures(aid, name, team_id, int(n[0]), int(n[1]), n[2], n[3],
+                                   paused.get(aid, {})))
+    abandoned = abandoned_calls(rows, facts, _callbacks(conn, rows, end))
+    waiting, oldest = store.calls_waiting(conn, now)
+    floor_t = threshold(None)
+    return Figures(
+        start, end, clock, figures_of(floor, definition, floor_t),
+        {q: figures_of(t, definition, threshold(None if q == NO_QUEUE else q))
+         for q, t in queues.items()},
+        {t: figures_of(x, definition, floor_t) for t, x in teams.items()},
+        agents, abandoned, waiting, oldest)

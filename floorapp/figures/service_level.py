@@ -1,0 +1,68 @@
+"""Service level by a named definition: each with its formula, as docs/figures.md gives it.
+
+Every definition counts an answered call as within the threshold when it waited *at most*
+the threshold (Asterisk's ``<=``), its wait being the PBX's own hold time when the feed gave
+one. They differ in the denominator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    name: str
+    formula: str  # in words, with T for the threshold
+
+
+DEFINITIONS: dict[str, Definition] = {d.name: d for d in (
+    Definition("asterisk", "answered within T / answered"),
+    Definition("offered", "answered within T / (answered + abandoned)"),
+    Definition("offered_excluding_short",
+               "answered within T / (answered + abandoned - short abandons)"),
+)}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLevel:
+    definition: str
+    threshold_s: int
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return None if self.denominator == 0 else self.numerator / self.denominator
+
+    @property
+    def formula(self) -> str:
+        return DEFINITIONS[self.definition].formula.replace("T", f"{self.threshold_s} s")
+
+    def label(self) -> str:
+        """``SL20 75 %`` (a dash before any call counts)."""
+        v = self.value
+        return f"SL{self.threshold_s} " + ("—" if v is None else f"{round(v * 100)} %")
+
+    def as_json(self) -> dict[str, object]:
+        v = self.value
+        return {"definition": self.definition, "formula": self.formula,
+                "threshold_s": self.threshold_s, "numerator": self.numerator,
+                "denominator": self.denominator,
+                "value": None if v is None else round(v * 100, 2)}
+
+
+def compute(definition: str, threshold_s: int, *, answered: int, in_sl: int, unanswered: int,
+            short_abandons: int) -> ServiceLevel:
+    """``unanswered`` is every call that left the queue without an answer (abandoned, exit with
+    key, timed out, exit empty); calls still waiting count in no definition."""
+    if definition not in DEFINITIONS:
+        raise ValueError(f"unknown service-level definition {definition!r} "
+                         f"(known: {', '.join(DEFINITIONS)})")
+    if definition == "asterisk":
+        den = answered
+    elif definition == "offered":
+        den = answered + unanswered
+    else:
+        den = answered + unanswered - short_abandons
+    return ServiceLevel(definition, threshold_s, in_sl, den)

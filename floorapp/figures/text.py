@@ -1,0 +1,27 @@
+"""The few strings every route shows alike: the service level and a quiet feed."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from floorapp.figures.clock import FloorClock
+from floorapp.figures.service_level import ServiceLevel
+
+
+def sl_label(level: ServiceLevel | None, threshold_s: int | None = None) -> str:
+    """``SL20 75 %``; ``SL20 —`` before any call counts."""
+    if level is None:
+        return f"SL{threshold_s if threshold_s is not None else ''} —"
+    return level.label()
+
+
+def sl_explained(level: ServiceLevel) -> str:
+    """``asterisk: answered within 20 s / answered = 6/8 = 75 %``."""
+    v = level.value
+    value = "—" if v is None else f"{v * 100:.1f} %".replace(".0 %", " %")
+    return (f"{level.definition}: {level.formula} = {level.numerator}/{level.denominator}"
+            f" = {value}")
+
+
+def quiet_text(wall: datetime, last_event_at: datetime | None, tz: tzinfo) -> str | None:
+    return FloorClock(wall, last_event_at).quiet_text(tz)

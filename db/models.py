@@ -88,6 +88,22 @@ class Agent(SQLModel, table=True):
                                                  server_default="0"))
 
 
+class AgentAlias(SQLModel, table=True):
+    """Another name the feed uses for an agent (interface, member name, Agent/N, Local/N@...).
+
+    ``source`` is ``roster`` (given in the roster CSV) or ``learned`` (the feed writer saw
+    Asterisk pair an interface with a member name); ``learned_at`` is when it was given or
+    learned (feed time for a learned one), ``evidence`` the lines it was learned from.
+    """
+
+    __tablename__ = "agent_alias"
+    alias: str = Field(primary_key=True, max_length=200)
+    agent_id: str = Field(foreign_key="agent.id", index=True, max_length=200)
+    source: str = Field(max_length=16)
+    learned_at: datetime = Field(sa_column=_utc(nullable=False))
+    evidence: str | None = Field(default=None, sa_column=Column(Text))
+
+
 class ChangeCounter(SQLModel, table=True):
     """The number of the last change written, per kind of change (db/changes.py)."""
 
@@ -102,6 +118,9 @@ class Supervisor(SQLModel, table=True):
     name: str = Field(max_length=200)
     role: str = Field(default=SupervisorRole.TEAM_LEADER, max_length=16)
     active: bool = Field(default=True)
+    # The console's language for this supervisor (``en``, ``zh_CN``); None: the settings
+    # file's or the locale's. Stored per supervisor so a shared SSH account gets each one's.
+    lang: str | None = Field(default=None, max_length=16)
 
 
 class SupervisorTeam(SQLModel, table=True):
@@ -279,9 +298,21 @@ class FeedCursor(SQLModel, table=True):
     __tablename__ = "feed_cursor"
     source: str = Field(primary_key=True, max_length=500)
     file_id: str | None = Field(default=None, max_length=100)  # device:inode of the file read
-    offset: int = Field(default=0)
-    line_no: int = Field(default=0)
+    # A month of queue_log passes 2 GiB: offsets and line numbers are 64-bit.
+    offset: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    line_no: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     updated_at: datetime | None = Field(default=None, sa_column=_utc())
+    # "N:hash" of the file's first N bytes: tells the same file from a new one that took
+    # its inode or its name (copytruncate, delete and re-create) while nothing followed it.
+    fingerprint: str | None = Field(default=None, max_length=80)
+    # The idempotency keys' memory of repeated lines (feed/keys.py), rebuilt on resume by
+    # re-reading the lines from replay_offset up to offset: its latest second, and where
+    # the earliest line it still remembers starts.
+    key_horizon: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    replay_offset: int | None = Field(default=None,
+                                      sa_column=Column(BigInteger, nullable=True))
+    replay_line_no: int | None = Field(default=None,
+                                       sa_column=Column(BigInteger, nullable=True))
 
 
 class RejectedInput(SQLModel, table=True):

@@ -11,12 +11,27 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+from pydantic import BeforeValidator, Field
+
+from floorapp.schema import (
+    ClockTime,
+    Issue,
+    Section,
+    Zone,
+    escape,
+    fail,
+    kind,
+    one_of,
+    validate_sections,
+    whole,
+)
 
 APP_NAME = "floorapp"
 
@@ -30,9 +45,21 @@ DEFAULT_DEADLINES_MIN: dict[tuple[int, str], int] = {
 }
 MAX_HANDOFFS = 3  # "things do not go past three"
 
+# Service level definitions: what the denominator of "answered within the threshold" is.
+SL_DEFINITIONS = ("asterisk", "offered", "offered_excluding_short")
+LANGS = ("zh-CN", "en")
+FLAG_SEVERITIES = ("light", "medium", "high")
+# Minutes an unacknowledged flag may wait before it goes to the floor manager.
+DEFAULT_FLAG_ACK_DEADLINE_MIN: dict[str, int] = {"high": 2, "medium": 10, "light": 30}
+
 
 class ConfigError(ValueError):
-    """A configuration value is wrong; the message names its path."""
+    """A configuration value is wrong; the message names its path (every wrong one, a line
+    each, when the file has several)."""
+
+    def __init__(self, message: str, issues: list[Issue] | None = None) -> None:
+        super().__init__(message)
+        self.issues = issues or []
 
 
 def default_db_url() -> str:
@@ -47,13 +74,54 @@ def resolve_db_url(cli_value: str | None = None) -> str:
     return url
 
 
+# Names of UTC itself: shown as "UTC", as a machine set to Etc/UTC means nothing else.
+_UTC_ALIASES = {"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"}
+
+
+def _named_zone(name: str) -> ZoneInfo:
+    return ZoneInfo("UTC" if name in _UTC_ALIASES else name)
+
+
+def local_zone() -> ZoneInfo:
+    """The machine's own zone: ``$TZ``, else the zone /etc/localtime names, else UTC.
+
+    A console set up without a config file should count "today" as the people in the
+    room do, which is what the machine's clock is set to.
+    """
+    tz = os.environ.get("TZ", "").strip().removeprefix(":")
+    if tz:
+        try:
+            return _named_zone(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # a POSIX rule string such as "CST-8" has no zone name to show: fall through
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        target = ""
+    if "zoneinfo/" in target:
+        name = target.split("zoneinfo/", 1)[1]
+        try:
+            return _named_zone(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    try:
+        name = Path("/etc/timezone").read_text(encoding="utf-8").strip()
+        if name:
+            return _named_zone(name)
+    except (OSError, ZoneInfoNotFoundError, ValueError):
+        pass
+    return ZoneInfo("UTC")
+
+
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
 @dataclass
 class Settings:
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    timezone: ZoneInfo = field(default_factory=local_zone)
+    # Where the centre's day begins; 24-hour centres often count a day from 06:00.
+    day_start: time = time(0, 0)
     deadlines_min: dict[tuple[int, str], int] = field(
         default_factory=lambda: dict(DEFAULT_DEADLINES_MIN)
     )
@@ -61,7 +129,24 @@ class Settings:
     # Raw per-rule overrides ({rule: {threshold:..., severity:..., enabled:...}});
     # floorapp.rules validates them against the rules it knows.
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Service level: answered within sl_threshold_s seconds, over the sl_definition denominator.
+    sl_threshold_s: int = 20
+    sl_threshold_by_queue: dict[str, int] = field(default_factory=dict)
+    sl_definition: str = "asterisk"
+    short_abandon_s: int = 5  # abandons this short are not counted by offered_excluding_short
+    min_sample: int = 30  # a plan target is judged on/off track only past this many calls
+    max_ahead_s: int = 300  # events stamped further ahead of the wall clock are clock errors
+    lang: str | None = None
+    flag_ack_deadline_min: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_FLAG_ACK_DEADLINE_MIN)
+    )
     source: Path | None = None
+
+    def sl_threshold_for(self, queue: str | None) -> int:
+        """The service-level threshold in seconds for ``queue`` (the floor's when not set)."""
+        if queue is not None and queue in self.sl_threshold_by_queue:
+            return self.sl_threshold_by_queue[queue]
+        return self.sl_threshold_s
 
     def deadline(self, tier: int, severity: str) -> timedelta:
         try:
@@ -70,48 +155,154 @@ class Settings:
             raise ConfigError(f"no deadline for tier {tier} severity {severity!r}") from None
 
 
-def _zone(value: Any, path: str) -> ZoneInfo:
-    if not isinstance(value, str):
-        raise ConfigError(f"{path}: expected a time zone name like 'Asia/Shanghai'")
-    try:
-        return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{path}: unknown time zone {value!r}") from None
+# --- the settings file's schema (floorapp.schema: the same rules as the plan file) -------
+
+DeadlineMinutes = whole(1, 30 * 24 * 60, "minutes",
+                        message="expected a positive number of minutes up to 43200 (30 days)")
+Seconds = whole(1, 3600, "seconds")
+
+
+def _table_of_anything(v: Any) -> Any:
+    if not isinstance(v, dict):
+        raise fail(f"expected a table, got {kind(v)}")
+    return v
+
+
+class FloorDoc(Section):
+    timezone: Zone | None = None
+    day_start: ClockTime | None = None
+    lang: one_of(LANGS, "language") | None = None  # type: ignore[valid-type]
+    max_handoffs: whole(0, 20, "hand-offs") | None = None  # type: ignore[valid-type]
+
+
+class QueueFiguresDoc(Section):
+    sl_threshold: Seconds | None = None  # type: ignore[valid-type]
+
+
+class FiguresDoc(Section):
+    sl_threshold: Seconds | None = None  # type: ignore[valid-type]
+    service_level: one_of(SL_DEFINITIONS, "service level") | None = None  # type: ignore[valid-type]
+    short_abandon: whole(0, 3600, "seconds") | None = None  # type: ignore[valid-type]
+    min_sample: whole(1, 1_000_000, "calls") | None = None  # type: ignore[valid-type]
+    queues: dict[str, QueueFiguresDoc] = Field(default_factory=dict)
+
+
+class FeedDoc(Section):
+    # Up to a week: a simulator replaying at speed stamps events ahead on purpose.
+    max_ahead: whole(0, 7 * 86400, "seconds") | None = None  # type: ignore[valid-type]
+
+
+class SeverityMinutesDoc(Section):
+    light: DeadlineMinutes | None = None  # type: ignore[valid-type]
+    medium: DeadlineMinutes | None = None  # type: ignore[valid-type]
+    high: DeadlineMinutes | None = None  # type: ignore[valid-type]
+
+
+class FlagsDoc(Section):
+    ack_deadline: SeverityMinutesDoc | None = None
+
+
+class DeadlinesDoc(Section):
+    tier1: SeverityMinutesDoc | None = None
+    tier2: SeverityMinutesDoc | None = None
+    tier3: SeverityMinutesDoc | None = None
+
+
+class SettingsDoc(Section):
+    """The whole settings file; docs/config.md describes every key."""
+
+    floor: FloorDoc | None = None
+    figures: FiguresDoc | None = None
+    feed: FeedDoc | None = None
+    flags: FlagsDoc | None = None
+    deadlines: DeadlinesDoc | None = None
+    # Each rule's keys are checked against the rule definitions (floorapp.rules).
+    rules: dict[str, Annotated[dict[str, Any], BeforeValidator(_table_of_anything)]] = Field(
+        default_factory=dict)
+
+
+_PLACEHOLDER = {"queues": '"<queue>"', "rules": "<rule>"}
+
+
+def documented_keys() -> list[str]:
+    """Every key the settings file takes, as docs/config.md names it."""
+    def walk(model: type[Section], prefix: str) -> list[str]:
+        out: list[str] = []
+        for name, f in model.model_fields.items():
+            path = f"{prefix}{name}"
+            inner = f.annotation
+            if get_origin(inner) in (Union, UnionType):
+                inner = next(a for a in get_args(inner) if a is not type(None))
+            if isinstance(inner, type) and issubclass(inner, Section):
+                out += walk(inner, f"{path}.")
+            elif get_origin(inner) is dict:
+                value = get_args(inner)[1]
+                sub = f"{path}.{_PLACEHOLDER[name]}"
+                if isinstance(value, type) and issubclass(value, Section):
+                    out += walk(value, f"{sub}.")
+                else:
+                    out.append(f"{sub}.*")
+            else:
+                out.append(path)
+        return out
+
+    return walk(SettingsDoc, "")
 
 
 def settings_from_dict(data: dict[str, Any], source: Path | None = None) -> Settings:
+    """Build ``Settings`` from a parsed file; ConfigError lists every wrong key by path."""
+    parts, issues = validate_sections(SettingsDoc, data)
     s = Settings(source=source)
-    floor = data.get("floor", {})
-    if not isinstance(floor, dict):
-        raise ConfigError("floor: expected a table")
-    if "timezone" in floor:
-        s.timezone = _zone(floor["timezone"], "floor.timezone")
-    if "max_handoffs" in floor:
-        v = floor["max_handoffs"]
-        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-            raise ConfigError("floor.max_handoffs: expected a non-negative integer")
-        s.max_handoffs = v
-    deadlines = data.get("deadlines", {})
-    if not isinstance(deadlines, dict):
-        raise ConfigError("deadlines: expected a table like [deadlines.tier1]")
-    for tier_key, by_sev in deadlines.items():
-        path = f"deadlines.{tier_key}"
-        if tier_key not in ("tier1", "tier2", "tier3") or not isinstance(by_sev, dict):
-            raise ConfigError(f"{path}: expected tier1, tier2 or tier3 holding severities")
-        tier = int(tier_key[-1])
-        for sev, minutes in by_sev.items():
-            if sev not in ("light", "medium", "high"):
-                raise ConfigError(f"{path}.{sev}: unknown severity (light, medium, high)")
-            if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
-                raise ConfigError(f"{path}.{sev}: expected a positive number of minutes")
-            s.deadlines_min[(tier, sev)] = minutes
-    rules = data.get("rules", {})
-    if not isinstance(rules, dict):
-        raise ConfigError("rules: expected a table of rule names")
-    for name, conf in rules.items():
-        if not isinstance(conf, dict):
-            raise ConfigError(f"rules.{name}: expected a table")
-        s.rules[name] = dict(conf)
+    floor: FloorDoc | None = parts["floor"] or None
+    if floor:
+        if floor.timezone is not None:
+            s.timezone = floor.timezone
+        if floor.day_start is not None:
+            s.day_start = floor.day_start
+        if floor.lang is not None:
+            s.lang = floor.lang
+        if floor.max_handoffs is not None:
+            s.max_handoffs = floor.max_handoffs
+    figures: FiguresDoc | None = parts["figures"] or None
+    if figures:
+        if figures.sl_threshold is not None:
+            s.sl_threshold_s = figures.sl_threshold
+        if figures.service_level is not None:
+            s.sl_definition = figures.service_level
+        if figures.short_abandon is not None:
+            s.short_abandon_s = figures.short_abandon
+        if figures.min_sample is not None:
+            s.min_sample = figures.min_sample
+        s.sl_threshold_by_queue = {q: c.sl_threshold for q, c in figures.queues.items()
+                                   if c.sl_threshold is not None}
+    feed: FeedDoc | None = parts["feed"] or None
+    if feed and feed.max_ahead is not None:
+        s.max_ahead_s = feed.max_ahead
+    flags: FlagsDoc | None = parts["flags"] or None
+    if flags and flags.ack_deadline:
+        for sev in FLAG_SEVERITIES:
+            if (minutes := getattr(flags.ack_deadline, sev)) is not None:
+                s.flag_ack_deadline_min[sev] = minutes
+    deadlines: DeadlinesDoc | None = parts["deadlines"] or None
+    if deadlines:
+        for tier in (1, 2, 3):
+            by_sev = getattr(deadlines, f"tier{tier}")
+            for sev in FLAG_SEVERITIES:
+                if by_sev is not None and (minutes := getattr(by_sev, sev)) is not None:
+                    s.deadlines_min[(tier, sev)] = minutes
+    rules = parts["rules"]
+    if rules:
+        s.rules = {name: dict(conf) for name, conf in rules.items()}
+        # The engine takes these at every ingest: anything it cannot run is refused here,
+        # when the file is read, with the same checks a plan's trigger gets.
+        from floorapp.rules.definitions import load_rules
+
+        try:
+            load_rules(s.rules)
+        except ConfigError as exc:
+            issues.append(Issue(*str(exc).split(": ", 1)))
+    if issues:
+        raise ConfigError("\n  ".join(str(i) for i in issues), issues)
     return s
 
 
@@ -120,10 +311,13 @@ def load_settings(path: str | Path | None = None) -> Settings:
     p = Path(explicit) if explicit else default_config_path()
     if not p.exists():
         if explicit:
-            raise ConfigError(f"{p}: no such config file")
+            raise ConfigError(f"{escape(str(p))}: no such config file")
         return Settings()
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: {exc}") from None
+        raise ConfigError(f"{escape(str(p))}: {escape(str(exc))}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(f"{escape(str(p))}: {why}") from None
     return settings_from_dict(data, source=p)

@@ -40,4 +40,31 @@ class AppContext:
         ctx = cls(db_url=resolve_db_url(db), settings=load_settings(config))
         if actor:
             ctx.actor = actor
+            ctx.refuse_other_login_over_ssh()
         return ctx
+
+    def refuse_other_login_over_ssh(self) -> None:
+        """Over SSH, a supervisor's own login acts as that supervisor only.
+
+        A key's forced command names the supervisor (``--as NAME``) on a service account that
+        is no supervisor; a supervisor with a shell login could type any ``--as`` and so have
+        more rights than the same person through a forced command. Refused and audited.
+        """
+        from floorapp.identity import over_ssh
+
+        login = os_user()
+        if not over_ssh() or self.actor == login:
+            return
+        from floorapp import policy
+        from floorapp.identity import load_actor
+        from floorapp.text import say
+
+        if load_actor(self.engine, login) is None:
+            return
+        refused = policy.NotAllowed(
+            "identity.as_other", login,
+            f"over SSH, {login} acts as {login} only, not as {self.actor}",
+            target_kind="supervisor", target_id=self.actor)
+        policy.audit_refusal(self.engine, refused, self.clock.now())
+        say(f"floorapp: {refused.message}", err=True)
+        raise SystemExit(1)

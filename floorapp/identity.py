@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select
 
@@ -33,11 +34,12 @@ class Actor:
 
 
 class UnknownSupervisor(LookupError):
-    def __init__(self, who: str) -> None:
-        super().__init__(
+    """Refused at the door: not (or no longer) a supervisor, or not allowed in."""
+
+    def __init__(self, who: str, reason: str | None = None) -> None:
+        super().__init__(reason or (
             f"'{who}' is not a supervisor on this floor. Ask a floor manager to run: "
-            f"floorapp supervisors add {who} --name '...' --team TEAM"
-        )
+            f"floorapp supervisors add {who} --name '...' --team TEAM"))
         self.who = who
 
 
@@ -63,15 +65,23 @@ def supervisor_count(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(Supervisor)).scalar_one())
 
 
-def resolve_actor(engine: Engine, who: str) -> Actor:
-    """The supervisor record for ``who``, or UnknownSupervisor.
+def resolve_actor(engine: Engine, who: str, *, action: str = "status.read",
+                  team: str | None = None, now: datetime | None = None) -> Actor:
+    """The supervisor record for ``who``, or UnknownSupervisor (the refusal audited).
 
-    A floor with no supervisors at all, opened locally (not over SSH), lets its first user
-    in as floor manager so a new install can be tried and set up; over SSH it never does.
+    The door of the routes that open on the floor (the console, ``status``): the access
+    policy decides (floorapp.policy), so a floor with no supervisors at all, opened locally
+    (not over SSH), lets its first user in as floor manager so a new install can be tried
+    and set up; over SSH it never does.
     """
+    from floorapp import policy
+
+    try:
+        scope = policy.require(engine, action, who, now=now or datetime.now(UTC),
+                               **({"team": team} if team is not None else {}))
+    except policy.Refused as refused:
+        raise UnknownSupervisor(who, refused.reason) from None
     actor = load_actor(engine, who)
     if actor is not None:
         return actor
-    if not over_ssh() and supervisor_count(engine) == 0:
-        return Actor(id=who, name=who, role=SupervisorRole.FLOOR_MANAGER, teams=frozenset())
-    raise UnknownSupervisor(who)
+    return Actor(id=who, name=who, role=SupervisorRole.FLOOR_MANAGER, teams=scope.teams)

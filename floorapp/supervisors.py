@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, delete, select, update
 
-from db.engine import read_tx, run_write
+from db.engine import read_tx
 from db.models import Supervisor, SupervisorRole, SupervisorTeam, Team
 from db.models_access import SupervisorKey
 from db.upsert import upsert
-from floorapp import audit
+from floorapp import audit, policy
+from floorapp.policy import is_supervisor_id
 from floorapp.text import clean
 
 ROLES = tuple(r.value for r in SupervisorRole)
@@ -45,15 +46,23 @@ def add_supervisor(
 ) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if not sup_id or any(c.isspace() or c in "\"'\\" for c in sup_id):
-        raise ValueError(f"supervisor id must be a login name without spaces or quotes: {sup_id!r}")
+    if not is_supervisor_id(sup_id):
+        raise ValueError(f"supervisor id must be a login name (letters, digits and . _ - @, "
+                         f"at most 64): {clean(sup_id)!r}")
     checked_keys = [validate_public_key(k) for k in keys]
 
     def work(conn: Connection) -> None:
+        boot = policy.bootstrap_floor(conn)
+        policy.check(conn, "supervisors.add", actor, target_kind="supervisor", target_id=sup_id)
         known = set(conn.execute(select(Team.id).where(Team.id.in_(teams))).scalars())
         missing = [t for t in teams if t not in known]
         if missing:
             raise ValueError(f"unknown team(s): {', '.join(missing)}")
+        if boot and role != SupervisorRole.FLOOR_MANAGER:
+            # Otherwise the floor would have supervisors and nobody to administer them.
+            raise policy.NotAllowed("supervisors.add", actor,
+                                    "the first supervisor of a floor must be a floor manager",
+                                    target_kind="supervisor", target_id=sup_id)
         conn.execute(
             upsert(conn, Supervisor, ["id"], ["name", "role", "active"]).values(
                 id=sup_id, name=clean(name) or sup_id, role=role, active=True
@@ -74,13 +83,15 @@ def add_supervisor(
                      target_id=sup_id, detail=f"role={role} teams={','.join(teams)} "
                      f"keys+={len(checked_keys)}")
 
-    run_write(engine, work)
+    policy.write(engine, work, now=now)
 
 
 def remove_supervisor(engine: Engine, *, sup_id: str, actor: str, now: datetime) -> bool:
     """Deactivate (their past actions stay attributed) and drop their keys."""
 
     def work(conn: Connection) -> bool:
+        policy.check(conn, "supervisors.remove", actor, target_kind="supervisor",
+                     target_id=sup_id)
         n = conn.execute(
             update(Supervisor).where(Supervisor.id == sup_id).values(active=False)
         ).rowcount
@@ -90,10 +101,15 @@ def remove_supervisor(engine: Engine, *, sup_id: str, actor: str, now: datetime)
                      outcome="ok" if n else "refused", detail=None if n else "no such supervisor")
         return bool(n)
 
-    return run_write(engine, work)
+    return policy.write(engine, work, now=now)
 
 
-def list_supervisors(engine: Engine, include_inactive: bool = False) -> list[SupervisorInfo]:
+def list_supervisors(engine: Engine, include_inactive: bool = False, *,
+                     actor: str | None = None, now: datetime | None = None
+                     ) -> list[SupervisorInfo]:
+    """Every supervisor; with ``actor``, only if the policy lets them list supervisors."""
+    if actor is not None:
+        policy.require(engine, "supervisors.read", actor, now=now or datetime.now(UTC))
     with read_tx(engine) as conn:
         q = select(Supervisor).order_by(Supervisor.id)
         if not include_inactive:
@@ -112,13 +128,17 @@ def list_supervisors(engine: Engine, include_inactive: bool = False) -> list[Sup
     ]
 
 
-def authorized_keys_lines(engine: Engine, command_prefix: list[str]) -> list[str]:
+def authorized_keys_lines(engine: Engine, command_prefix: list[str], *,
+                          actor: str | None = None, now: datetime | None = None) -> list[str]:
     """authorized_keys lines for a shared service account: one forced command per key.
 
     ``restrict`` turns off forwarding, agent, X11 and user rc; ``pty`` gives back the
     terminal the console needs. The forced command names the supervisor, so the key,
-    not what the client asks for, decides who is acting.
+    not what the client asks for, decides who is acting. With ``actor``, only if the policy
+    lets them (floor managers).
     """
+    if actor is not None:
+        policy.require(engine, "supervisors.keys", actor, now=now or datetime.now(UTC))
     with read_tx(engine) as conn:
         rows = conn.execute(
             select(SupervisorKey.supervisor_id, SupervisorKey.public_key)

@@ -5,68 +5,73 @@ The database, the feed, the config file and every ``--json`` output keep the cod
 tables show these words instead. One place for the mapping, so the console and the CLI
 never call the same thing two names. A code with no entry (a new rule, an outcome a feed
 invents) still reads as words: its underscores become spaces.
+
+The words are marked for the catalog (``N_``) and translated where they are read, so the
+same mapping serves English and Chinese (docs/glossary.md says why each Chinese word).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from floorapp.i18n import MARKS, N_, _, ngettext
+
 FLAG_KINDS: dict[str, str] = {
-    "long_call": "long call",
-    "complaint_streak": "complaint streak",
-    "hostile_streak": "hostile calls",
-    "refused_explanations": "refused explanations",
-    "after_call_overrun": "after-call overrun",
-    "no_break": "no break",
-    "raised_hand": "raised hand",
-    "observed": "observed",
-    "sensitive_customer": "sensitive customer",
+    "long_call": N_("long call"),
+    "complaint_streak": N_("complaint streak"),
+    "hostile_streak": N_("hostile calls"),
+    "refused_explanations": N_("refused explanations"),
+    "after_call_overrun": N_("after-call overrun"),
+    "no_break": N_("no break"),
+    "raised_hand": N_("raised hand"),
+    "observed": N_("observed"),
+    "sensitive_customer": N_("sensitive customer"),
 }
 
 CALL_OUTCOMES: dict[str, str] = {
-    "waiting": "waiting",
-    "in_progress": "on a call",
-    "completed": "completed",
-    "abandoned": "abandoned",
-    "timeout": "timed out",
-    "transferred": "transferred",
+    "waiting": N_("waiting"),
+    "in_progress": N_("on a call"),
+    "completed": N_("completed"),
+    "abandoned": N_("abandoned"),
+    "timeout": N_("timed out"),
+    "transferred": N_("transferred"),
 }
 
 ROLES: dict[str, str] = {
-    "team_leader": "team leader",
-    "floor_manager": "floor manager",
+    "team_leader": N_("team leader"),
+    "floor_manager": N_("floor manager"),
 }
 
 AGENT_STATES: dict[str, str] = {
-    "available": "available",
-    "on_call": "on call",
-    "after_call": "after-call",
-    "break": "break",
-    "offline": "offline",
+    "available": N_("available"),
+    "on_call": N_("on call"),
+    "after_call": N_("after-call"),
+    "break": N_("break"),
+    "offline": N_("offline"),
 }
 
 FLAG_STATUSES: dict[str, str] = {
-    "raised": "new",
-    "acknowledged": "acknowledged",
-    "stepped_in": "stepped in",
-    "resolved": "resolved",
+    "raised": N_("new"),
+    "acknowledged": N_("acknowledged"),
+    "stepped_in": N_("stepped in"),
+    "resolved": N_("resolved"),
 }
 
 ESCALATION_ACTIONS: dict[str, str] = {
-    "opened": "opened",
-    "claimed": "claimed",
-    "assigned": "assigned",
-    "handed_off": "handed off",
-    "resolved": "resolved",
-    "note": "note",
+    "opened": N_("opened"),
+    "claimed": N_("claimed"),
+    "assigned": N_("assigned"),
+    "handed_off": N_("handed off"),
+    "resolved": N_("resolved"),
+    "note": N_("note"),
 }
 
 # Benchmark-recognition dimensions (floorapp.plan.model.DIMENSIONS).
 DIMENSIONS: dict[str, str] = {
-    "hardest_escalations": "hardest escalations",
-    "raised_early": "raised problems early",
-    "sensitive_no_complaint": "sensitive callers, no complaint",
-    "improvement": "most improved",
+    "hardest_escalations": N_("hardest escalations"),
+    "raised_early": N_("raised problems early"),
+    "sensitive_no_complaint": N_("sensitive callers, no complaint"),
+    "improvement": N_("most improved"),
 }
 
 
@@ -74,7 +79,8 @@ def word(mapping: Mapping[str, str], code: str | None) -> str:
     """The word for ``code`` in ``mapping``; an unknown code with its underscores as spaces."""
     if code is None:
         return ""
-    return mapping.get(str(code), str(code).replace("_", " "))
+    found = mapping.get(str(code))
+    return _(found) if found is not None else str(code).replace("_", " ")
 
 
 def flag_kind(code: str | None) -> str:
@@ -121,16 +127,93 @@ def rule_thresholds(name: str, params: Mapping[str, float], units: Mapping[str, 
     if not params:
         return "-"
     if name == "hostile_streak" and {"threshold", "last_calls"} <= params.keys():
-        return f"{n('threshold')} of the last {n('last_calls')} calls"
+        return _("{n} of the last {m} calls").format(n=n("threshold"), m=n("last_calls"))
     if name == "complaint_streak" and {"threshold", "window"} <= params.keys():
-        return f"{n('threshold')} {units.get('threshold', '')} in {n('window')} min".replace(
-            "  ", " ")
+        return _("{n} {unit} in {m} min").format(
+            n=n("threshold"), unit=unit_word(units.get("threshold", "")),
+            m=n("window")).replace("  ", " ")
     parts = []
     for key, value in params.items():
-        unit = units.get(key, "")
-        label = "" if key == "threshold" else key.replace("_", " ") + " "
+        unit = unit_word(units.get(key, ""))
+        label = "" if key == "threshold" else word(RULE_PARAMS, key) + " "
         parts.append(f"{label}{value:g} {unit}".strip())
-    return ", ".join(parts)
+    return _(", ").join(parts)
+
+
+# The units a rule's settings are counted in (floorapp.rules.definitions).
+UNITS: dict[str, str] = {
+    "min": N_("min"),
+    "calls": N_("calls"),
+    "refusals": N_("refusals"),
+    "seconds": N_("seconds"),
+}
+
+RULE_PARAMS: dict[str, str] = {
+    "threshold": N_("threshold"),
+    "window": N_("window"),
+    "last_calls": N_("last calls"),
+}
+
+
+def unit_word(code: str) -> str:
+    return word(UNITS, code) if code else ""
+
+
+# Tiers by number, the floor's names (floorapp.services.escalations keeps the codes).
+TIERS: dict[int, str] = {1: N_("tier 1"), 2: N_("tier 2"), 3: N_("complaint desk")}
+# Short forms for a narrow column.
+TIERS_SHORT: dict[int, str] = {1: N_("T1"), 2: N_("T2"), 3: N_("desk")}
+
+INTERVENTIONS: dict[str, str] = {
+    "take_over": N_("take over the call"),
+    "transfer": N_("transfer the call"),
+    "coach": N_("coach on the spot"),
+    "short_break": N_("send on a short break"),
+    "other": N_("other"),
+}
+
+SEVERITIES: dict[str, str] = {
+    "light": N_("light"),
+    "medium": N_("medium"),
+    "high": N_("high"),
+}
+
+ESCALATION_STATUSES: dict[str, str] = {
+    "open": N_("open"),
+    "claimed": N_("claimed"),
+    "resolved": N_("resolved"),
+}
+
+
+def tier(n: int | None) -> str:
+    if n is None:
+        return ""
+    found = TIERS.get(n)
+    return _(found) if found is not None else _("tier {n}").format(n=n)
+
+
+def tier_short(n: int | None) -> str:
+    if n is None:
+        return ""
+    found = TIERS_SHORT.get(n)
+    return _(found) if found is not None else str(n)
+
+
+def intervention(code: str | None) -> str:
+    return word(INTERVENTIONS, code)
+
+
+def severity(code: str | None) -> str:
+    return word(SEVERITIES, code)
+
+
+def escalation_status(code: str | None) -> str:
+    return word(ESCALATION_STATUSES, code)
+
+
+def count(n: int, singular: str, plural: str) -> str:
+    """``n`` and its noun, singular or plural (``ngettext``): "1 hand-off", "2 hand-offs"."""
+    return ngettext(singular, plural, n).format(n=n)
 
 
 def trigger(text: str | None) -> str:
@@ -138,4 +221,6 @@ def trigger(text: str | None) -> str:
     if not text:
         return ""
     rule_name, sep, rest = text.partition(" ≥ ")
+    if sep:
+        sep = f" {MARKS.ge} "
     return f"{rule(rule_name)}{sep}{rest}"

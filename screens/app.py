@@ -11,17 +11,23 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.actions import ActionParseResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.filter import Monochrome
+from textual.screen import Screen
 from textual.widgets import TabbedContent, TabPane
 
+from floorapp import i18n, words
 from floorapp.context import AppContext
+from floorapp.i18n import N_, _, ngettext
 from floorapp.identity import Actor
 from floorapp.services import ServiceError, supervisors
 from floorapp.services import escalations as esc_service
@@ -36,6 +42,7 @@ from screens.detail import AgentDetailScreen, EscalationDetailScreen
 from screens.dialogs import ChoiceDialog, ChoiceNoteDialog, ConfirmDialog, NoteDialog
 from screens.flags import FlagTable
 from screens.footer import FloorFooter
+from screens.guard import guard_option_list_paging, record_failure
 from screens.header import FloorHeader
 from screens.help import HelpScreen
 from screens.nocolor import ReadableMonochrome
@@ -45,16 +52,34 @@ from screens.typeahead import TypeAhead
 
 log = logging.getLogger(__name__)
 
+# (view, tab title): the title is marked here and translated where the tab is drawn.
 VIEWS: tuple[tuple[str, str], ...] = (
-    ("board", "1 Board"),
-    ("flags", "2 Flags"),
-    ("tier1", "3 Tier 1"),
-    ("tier2", "4 Tier 2"),
-    ("tier3", "5 Desk"),
-    ("all", "6 All esc."),
-    ("reminders", "7 Remind"),
-    ("period", "8 Period"),
+    ("board", N_("Board")),
+    ("flags", N_("Flags")),
+    ("tier1", N_("Tier 1")),
+    ("tier2", N_("Tier 2")),
+    ("tier3", N_("Desk")),
+    ("all", N_("All esc.")),
+    ("reminders", N_("Remind")),
+    ("period", N_("Period")),
 )
+
+
+# Textual's own palette words, in the catalog so the palette reads in the console's language.
+TEXTUAL_WORDS = (
+    N_("Theme"), N_("Change the current theme"), N_("Quit"),
+    N_("Quit the application as soon as possible"), N_("Keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"),
+    N_("Maximize the focused widget"), N_("Screenshot"),
+    N_("Save an SVG 'screenshot' of the current screen"),
+)
+
+
+def tab_title(n: int, title: str) -> str:
+    return f"{n} {_(title)}"
+
 QUEUE_TIERS = {"tier1": 1, "tier2": 2, "tier3": 3, "all": None}
 # Allocations between young-generation collections once the floor is loaded (CPython's
 # default is 700). A busy tick allocates tens of thousands of short-lived objects, nearly all
@@ -67,17 +92,19 @@ class FloorApp(TypeAhead, App[None]):
     CSS_PATH = "floor.tcss"
     COMMANDS = App.COMMANDS | {FloorCommands}
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", N_("Help"), id="app.help"),
+        Binding("q", "quit", N_("Quit"), id="app.quit"),
         *[Binding(str(n), f"view('{v}')", title, show=False, id=f"app.view.{v}")
           for n, (v, title) in enumerate(VIEWS, start=1)],
-        Binding("S", "sensitive", "Sensitive customers", show=False, id="app.sensitive",
-                tooltip="The sensitive-customer roster: designated agents and their load"),
-        Binding("M", "measures", "Flag measures", show=False, id="app.measures",
-                tooltip="Today's flag measures per team and supervisor"),
-        Binding("A", "abandoned", "Abandoned calls", show=False, id="app.abandoned",
-                tooltip="Today's abandoned calls and who called back; the service "
-                "level's definition"),
+        Binding("S", "sensitive", N_("Sensitive customers"), show=False, id="app.sensitive",
+                tooltip=N_("The sensitive-customer roster: designated agents and their load")),
+        Binding("M", "measures", N_("Flag measures"), show=False, id="app.measures",
+                tooltip=N_("Today's flag measures per team and supervisor")),
+        Binding("L", "switch_language", N_("Language"), show=False, id="app.language",
+                tooltip=N_("Switch the console between English and Chinese (中文)")),
+        Binding("A", "abandoned", N_("Abandoned calls"), show=False, id="app.abandoned",
+                tooltip=N_("Today's abandoned calls and who called back; the service "
+                           "level's definition")),
     ]
     # Seconds between reads of what changed: under the issue's one-second promise with room
     # for the read itself, and slow enough to keep the bytes sent over SSH modest.
@@ -89,8 +116,9 @@ class FloorApp(TypeAhead, App[None]):
 
     def __init__(self, ctx: AppContext, team: str | None = None, *,
                  actor: str | None = None, poll_interval: float | None = None,
-                 start_scheduler: bool = False) -> None:
+                 start_scheduler: bool = False, lang: str | None = None) -> None:
         super().__init__()
+        guard_option_list_paging()
         if self.no_color:
             # Textual's monochrome turned text and ground that differ in hue alone into one
             # grey; this one keeps every line readable (screens/nocolor.py).
@@ -101,6 +129,7 @@ class FloorApp(TypeAhead, App[None]):
         self.ctx = ctx
         self.team = team
         self.actor = actor or ctx.actor
+        self._choose_language(lang)
         self.actor_info: Actor | None = None
         self.reader = BoardReader(ctx, self.actor, team=team)
         self.poll_interval = poll_interval if poll_interval is not None else self.POLL_INTERVAL
@@ -114,28 +143,43 @@ class FloorApp(TypeAhead, App[None]):
         self._tick_due = False
         self._gc_thresholds: tuple[int, int, int] | None = None
 
+    def _choose_language(self, lang: str | None) -> None:
+        """``lang`` if given; else the supervisor's own preference, unless ``--lang`` or
+        FLOORAPP_LANG chose already (i18n.with_supervisor). Before compose: every label is
+        drawn in it from the first frame."""
+        if lang:
+            i18n.choose(i18n.Choice(i18n.parse(lang, "lang"), "cli"))
+            return
+        try:
+            preference = i18n.supervisor_lang(self.ctx.engine, self.actor)
+        except Exception:  # the floor cannot be read yet: the first refresh will say so
+            log.exception("could not read the supervisor's language")
+            return
+        i18n.choose(i18n.with_supervisor(i18n.chosen, preference))
+
     # --- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield FloorHeader(self.ctx.settings.timezone, self.actor,
-                          f"team {self.team}" if self.team else None, id="header")
+                          _("team {team}").format(team=self.team) if self.team else None,
+                          id="header")
         with TabbedContent(initial="board", id="views"):
-            with TabPane(VIEWS[0][1], id="board"):
+            with TabPane(tab_title(1, VIEWS[0][1]), id="board"):
                 yield AgentBoard(id="board-table")
-            with TabPane(VIEWS[1][1], id="flags"):
+            with TabPane(tab_title(2, VIEWS[1][1]), id="flags"):
                 yield FlagTable(id="flags-table")
-            for view, title in VIEWS[2:6]:
-                with TabPane(title, id=view):
+            for n, (view, title) in enumerate(VIEWS[2:6], start=3):
+                with TabPane(tab_title(n, title), id=view):
                     yield QueueTable(QUEUE_TIERS[view], id=f"{view}-table")
             # Written by the plan-and-reminders engineer; mounted here so reminders reach
             # the supervisor whichever view is showing.
             from screens.period import PeriodPanel
             from screens.reminders import RemindersPanel
 
-            with TabPane(VIEWS[6][1], id="reminders"):
+            with TabPane(tab_title(7, VIEWS[6][1]), id="reminders"):
                 yield RemindersPanel(self.ctx, self.actor, start_scheduler=self.start_scheduler,
                                      id="reminders-panel")
-            with TabPane(VIEWS[7][1], id="period"):
+            with TabPane(tab_title(8, VIEWS[7][1]), id="period"):
                 yield PeriodPanel(self.ctx, self.actor, team=self.team, id="period-panel")
         yield FloorFooter(compact=True)
 
@@ -288,8 +332,8 @@ class FloorApp(TypeAhead, App[None]):
             pass
 
     def _poll_failed(self, exc: Exception) -> None:
-        self.notify(f"Could not read the floor: {exc}", severity="error", markup=False,
-                    timeout=5)
+        self.notify(_("Could not read the floor: {error}").format(error=exc), severity="error",
+                    markup=False, timeout=5)
         self._polling = False
         self.set_timer(max(self.poll_interval, 2.0), self._start_poll)
 
@@ -345,6 +389,18 @@ class FloorApp(TypeAhead, App[None]):
         if self._gc_thresholds is not None:
             gc.set_threshold(*self._gc_thresholds)
 
+    async def run_action(self, action: str | ActionParseResult,
+                         default_namespace: DOMNode | None = None) -> bool:
+        # Every key, palette entry and click runs through here: a bug in one action
+        # becomes a notice and a log entry, and the console goes on.
+        try:
+            return await super().run_action(action, default_namespace)
+        except Exception as exc:
+            line = record_failure(f"action {action}", exc)
+            log.exception("action %s failed", action)
+            self.notify(line, severity="error", markup=False, timeout=10)
+            return True
+
     async def action_quit(self) -> None:
         self._stopping = True
         self.exit()
@@ -380,7 +436,7 @@ class FloorApp(TypeAhead, App[None]):
                        on_error: Callable[[ServiceError], bool] | None) -> None:
         if on_error is not None and on_error(exc):
             return
-        self.notify(str(exc), title="Refused", severity="error", markup=False, timeout=8)
+        self.notify(str(exc), title=_("Refused"), severity="error", markup=False, timeout=8)
 
     # --- targets --------------------------------------------------------------------------
 
@@ -400,24 +456,24 @@ class FloorApp(TypeAhead, App[None]):
     def current_flag(self) -> FlagView | None:
         if self.active_view != "flags":
             self.action_view("flags")
-            self.notify("Pick a flag in the flags view, then press the key again.",
+            self.notify(_("Pick a flag in the flags view, then press the key again."),
                         markup=False, timeout=4)
             return None
         f = self.flag_table.selected()
         if f is None:
-            self.notify("No open flag selected.", markup=False)
+            self.notify(_("No open flag selected."), markup=False)
         return f  # type: ignore[no-any-return]
 
     def current_escalation(self) -> EscalationView | None:
         view = self.active_view
         if view not in QUEUE_TIERS:
             self.action_view("all")
-            self.notify("Pick an escalation in a queue, then press the key again.",
+            self.notify(_("Pick an escalation in a queue, then press the key again."),
                         markup=False, timeout=4)
             return None
         e = self.queue(view).selected()
         if e is None:
-            self.notify("No escalation selected.", markup=False)
+            self.notify(_("No escalation selected."), markup=False)
         return e  # type: ignore[no-any-return]
 
     def agent_name(self, agent_id: str) -> str:
@@ -434,22 +490,60 @@ class FloorApp(TypeAhead, App[None]):
         if table is not None:
             table.focus()
 
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(
+                id="--command-palette",
+                placeholder=_("Search for commands") + i18n.MARKS.loading))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for cmd in super().get_system_commands(screen):
+            yield SystemCommand(_(cmd.title), _(cmd.help), cmd.callback, cmd.discover)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(list(self.BINDINGS)))  # type: ignore[arg-type]
+
+    def action_switch_language(self, code: str | None = None) -> None:
+        """English <-> Chinese now, without a restart: labels are translated where they are
+        drawn, so only the static labels and the rows on screen are drawn again."""
+        if code is None:
+            code = "en" if i18n.is_chinese() else "zh_CN"
+        i18n.set_language(code)
+        self.relabel()
+        self.notify(_("Language: {name}").format(name=i18n.LANGUAGES[i18n.language()]),
+                    timeout=2, markup=False)
+
+    def relabel(self) -> None:
+        """Draw every label again in the current language."""
+        tabs = self.query_one("#views", TabbedContent)
+        for n, (view, title) in enumerate(VIEWS, start=1):
+            tabs.get_tab(view).label = tab_title(n, title)  # type: ignore[assignment]
+        header = self.query_one(FloorHeader)
+        header.scope = _("team {team}").format(team=self.team) if self.team else None
+        for table in self.tables():
+            table.relabel()
+        for widget in self.query("*"):
+            relabel = getattr(widget, "relabel_language", None)
+            if relabel is not None:
+                relabel()
+        self.refresh_header()
+        self.refresh_bindings()
+        self.tick()
 
     def refresh_header(self) -> None:
         header = self.query_one(FloorHeader)
         note = self.board.describe_filters()
         sort = self.board.sort_name
         if sort != "attention":
-            note = ", ".join(p for p in (note, f"by {SORTS[sort][0]}") if p)
+            by = _("by {sort}").format(sort=_(SORTS[sort][0]))
+            note = _(", ").join(p for p in (note, by) if p)
         header.view_note = note
         header.refresh()
 
     def action_agent_detail(self, agent_id: str | None = None) -> None:
         agent_id = agent_id or self.current_agent_id()
         if agent_id is None:
-            self.notify("No agent selected.", markup=False)
+            self.notify(_("No agent selected."), markup=False)
             return
         self.push_screen(AgentDetailScreen(agent_id))
 
@@ -463,24 +557,24 @@ class FloorApp(TypeAhead, App[None]):
 
     def action_team_filter(self) -> None:
         teams = sorted({(a.team_id, a.team_name) for a in self.board.model.values()})
-        choices = [("*", "all teams"), *[(tid, f"{name} ({tid})") for tid, name in teams]]
+        choices = [("*", _("all teams")), *[(tid, f"{name} ({tid})") for tid, name in teams]]
         self.action_view("board")
 
         def chosen(value: object) -> None:
             if value is not None:
                 self.board.set_filters(team=None if value == "*" else str(value))
 
-        self.push_screen(ChoiceDialog("Show which team?", choices), chosen)
+        self.push_screen(ChoiceDialog(_("Show which team?"), choices), chosen)
 
     def action_state_filter(self) -> None:
-        choices = [("*", "all states"), *[(s.value, w) for s, w in STATE_WORDS.items()]]
+        choices = [("*", _("all states")), *[(s.value, w) for s, w in STATE_WORDS.items()]]
         self.action_view("board")
 
         def chosen(value: object) -> None:
             if value is not None:
                 self.board.set_filters(state=None if value == "*" else str(value))
 
-        self.push_screen(ChoiceDialog("Show which state?", choices), chosen)
+        self.push_screen(ChoiceDialog(_("Show which state?"), choices), chosen)
 
     def action_search(self) -> None:
         self.action_view("board")
@@ -489,7 +583,8 @@ class FloorApp(TypeAhead, App[None]):
             if value is not None:
                 self.board.set_filters(search=str(value))
 
-        self.push_screen(NoteDialog("Search agents by name or id (empty: show all)",
+        self.push_screen(NoteDialog(_("Search agents by name, pinyin or id (empty: show all)"),
+                                    placeholder=_("e.g. hcy, huchunyan, 胡"),
                                     required=False, value=self.board.search or ""), chosen)
 
     def action_sort(self, name: str) -> None:
@@ -502,33 +597,36 @@ class FloorApp(TypeAhead, App[None]):
                           then: Callable[[], None] | None = None) -> None:
         agent_id = agent_id or self.current_agent_id()
         if agent_id is None:
-            self.notify("No agent selected.", markup=False)
+            self.notify(_("No agent selected."), markup=False)
             return
 
         def noted(text: object) -> None:
             if text:
-                self.perform(f"Flag raised on {self.agent_name(agent_id)}",
+                self.perform(_("Flag raised on {name}").format(name=self.agent_name(agent_id)),
                              lambda: flag_service.raise_observed(self.ctx, self.actor, agent_id,
                                                                  str(text)), then=then)
 
-        self.push_screen(NoteDialog(f"Raise a flag on {self.agent_name(agent_id)}: "
-                                    "what did you observe?",
-                                    placeholder="observed agitated: raised voice, hit the desk"),
+        self.push_screen(NoteDialog(_("Raise a flag on {name}: what did you observe?").format(
+                                    name=self.agent_name(agent_id)),
+                                    placeholder=_("observed agitated: raised voice, hit the "
+                                                  "desk")),
                          noted)
 
     def action_escalate(self, agent_id: str | None = None,
                         then: Callable[[], None] | None = None) -> None:
         agent_id = agent_id or self.current_agent_id()
         if agent_id is None:
-            self.notify("No agent selected.", markup=False)
+            self.notify(_("No agent selected."), markup=False)
             return
         name = self.agent_name(agent_id)
         row = self.board.model.get(agent_id)
         on_call = row is not None and row.call_started is not None
-        what = f"{name}'s call" if on_call else f"{name} (no call in progress)"
+        what = (_("{name}'s call") if on_call else _("{name} (no call in progress)")).format(
+            name=name)
 
         def minutes(severity: str, tier: int = 1) -> str:
-            return f"{int(self.ctx.settings.deadline(tier, severity).total_seconds() // 60)} min"
+            n = int(self.ctx.settings.deadline(tier, severity).total_seconds() // 60)
+            return ngettext("{n} min", "{n} min", n).format(n=n)
 
         def severity_chosen(severity: object) -> None:
             if severity is None:
@@ -539,7 +637,8 @@ class FloorApp(TypeAhead, App[None]):
                 if not isinstance(answer, tuple):
                     return
                 tier, reason = int(answer[0]), str(answer[1])
-                self.perform(f"Escalation opened for {name} ({TIER_NAMES[tier]})",
+                self.perform(_("Escalation opened for {name} ({tier})").format(
+                                 name=name, tier=words.tier(tier)),
                              lambda: esc_service.open_by_hand(
                                  self.ctx, self.actor, agent_id, reason, tier=tier,
                                  severity=sev), then=then)
@@ -547,17 +646,22 @@ class FloorApp(TypeAhead, App[None]):
             # Tier 1 stays the default (Enter alone opens there, as before): most cases
             # start at the bottom of the funnel, and a supervisor skips it only on purpose.
             self.push_screen(ChoiceNoteDialog(
-                f"Escalate {what} ({sev}): the reason, and which tier takes it",
-                [("1", f"tier 1: basic service (deadline {minutes(sev, 1)})"),
-                 ("2", f"tier 2: specialists (deadline {minutes(sev, 2)})"),
-                 ("3", f"tier 3: complaint desk, the last line (deadline {minutes(sev, 3)})")],
-                choosing="tier"), given)
+                _("Escalate {what} ({severity}): the reason, and which tier takes it").format(
+                    what=what, severity=words.severity(sev)),
+                [("1", _("tier 1: basic service (deadline {m})").format(m=minutes(sev, 1))),
+                 ("2", _("tier 2: specialists (deadline {m})").format(m=minutes(sev, 2))),
+                 ("3", _("tier 3: complaint desk, the last line (deadline {m})").format(
+                     m=minutes(sev, 3)))],
+                choosing=_("tier")), given)
 
         self.push_screen(ChoiceDialog(
-            f"Open an escalation for {what}: how severe?",
-            [("light", f"light: routine, no dispute (tier 1 deadline {minutes('light')})"),
-             ("medium", f"medium: disputed, hard, long (tier 1 deadline {minutes('medium')})"),
-             ("high", f"high: a risk case (tier 1 deadline {minutes('high')})")]),
+            _("Open an escalation for {what}: how severe?").format(what=what),
+            [("light", _("light: routine, no dispute (tier 1 deadline {m})").format(
+                m=minutes("light"))),
+             ("medium", _("medium: disputed, hard, long (tier 1 deadline {m})").format(
+                 m=minutes("medium"))),
+             ("high", _("high: a risk case (tier 1 deadline {m})").format(
+                 m=minutes("high")))]),
             severity_chosen)
 
     # --- flag actions -----------------------------------------------------------------------
@@ -565,7 +669,7 @@ class FloorApp(TypeAhead, App[None]):
     def action_acknowledge_flag(self) -> None:
         f = self.current_flag()
         if f is not None:
-            self.perform(f"Flag on {f.agent_name} acknowledged",
+            self.perform(_("Flag on {name} acknowledged").format(name=f.agent_name),
                          lambda: flag_service.acknowledge(self.ctx, self.actor, f.id))
 
     def action_step_in(self) -> None:
@@ -580,15 +684,17 @@ class FloorApp(TypeAhead, App[None]):
             def noted(note: object) -> None:
                 if note is None:
                     return
-                self.perform(f"Stepped in on {f.agent_name}: {INTERVENTIONS[str(intervention)]}",
+                self.perform(_("Stepped in on {name}: {how}").format(
+                                 name=f.agent_name, how=words.intervention(str(intervention))),
                              lambda: flag_service.step_in(self.ctx, self.actor, f.id,
                                                           str(intervention), str(note) or None))
 
-            self.push_screen(NoteDialog("A note on stepping in (optional)", required=False),
+            self.push_screen(NoteDialog(_("A note on stepping in (optional)"), required=False),
                              noted)
 
-        self.push_screen(ChoiceDialog(f"Step in with {f.agent_name}: how?",
-                                      list(INTERVENTIONS.items())), chosen)
+        self.push_screen(ChoiceDialog(_("Step in with {name}: how?").format(name=f.agent_name),
+                                      [(code, words.intervention(code))
+                                       for code in INTERVENTIONS]), chosen)
 
     def action_resolve_flag(self) -> None:
         f = self.current_flag()
@@ -597,18 +703,18 @@ class FloorApp(TypeAhead, App[None]):
 
         def noted(note: object) -> None:
             if note:
-                self.perform(f"Flag on {f.agent_name} resolved",
+                self.perform(_("Flag on {name} resolved").format(name=f.agent_name),
                              lambda: flag_service.resolve(self.ctx, self.actor, f.id, str(note)))
 
-        self.push_screen(NoteDialog(f"Resolve the flag on {f.agent_name}: what was done?"),
-                         noted)
+        self.push_screen(NoteDialog(_("Resolve the flag on {name}: what was done?").format(
+            name=f.agent_name)), noted)
 
     # --- escalation actions ---------------------------------------------------------------
 
     def action_claim(self) -> None:
         e = self.current_escalation()
         if e is not None:
-            self.perform(f"You hold escalation #{e.id}",
+            self.perform(_("You hold escalation #{id}").format(id=e.id),
                          lambda: esc_service.claim(self.ctx, self.actor, e.id))
 
     def action_assign(self) -> None:
@@ -617,18 +723,24 @@ class FloorApp(TypeAhead, App[None]):
             return
 
         def load() -> None:
+            # Only those who may take this escalation: a refusal after choosing is too late.
             try:
-                sups = supervisors.list_supervisors(self.ctx)
+                sups = esc_service.assign_candidates(self.ctx, self.actor, e.id)
+            except ServiceError as exc:
+                self._safe_call(self._action_failed, "assign", exc, None)
+                return
             except Exception as exc:
-                self._safe_call(self.notify, f"Could not list supervisors: {exc}")
+                self._safe_call(self.notify,
+                                _("Could not list supervisors: {error}").format(error=exc))
                 return
             self._safe_call(show, sups)
 
-        def show(sups: list[supervisors.SupervisorView]) -> None:
+        def show(sups: list[esc_service.SupervisorChoice]) -> None:
             if not sups:
-                self.notify("No supervisors on this floor yet.", markup=False)
+                self.notify(_("Nobody else may take escalation #{id}.").format(id=e.id),
+                            markup=False)
                 return
-            choices = [(s.id, f"{s.name} ({s.id}, {', '.join(s.teams) or s.role})")
+            choices = [(s.id, f"{s.name} ({s.id}, {_(', ').join(s.teams) or words.role(s.role)})")
                        for s in sups]
 
             def chosen(to: object) -> None:
@@ -636,15 +748,17 @@ class FloorApp(TypeAhead, App[None]):
                     return
 
                 def override(reason: str) -> None:
-                    self.perform(f"Escalation #{e.id} assigned to {to} (override)",
+                    self.perform(_("Escalation #{id} assigned to {to} (override)").format(
+                                     id=e.id, to=to),
                                  lambda: esc_service.assign(self.ctx, self.actor, e.id, str(to),
                                                             override_reason=reason))
 
-                self.perform(f"Escalation #{e.id} assigned to {to}",
+                self.perform(_("Escalation #{id} assigned to {to}").format(id=e.id, to=to),
                              lambda: esc_service.assign(self.ctx, self.actor, e.id, str(to)),
                              on_error=self._handoff_override(override))
 
-            self.push_screen(ChoiceDialog(f"Assign escalation #{e.id} to", choices), chosen)
+            self.push_screen(ChoiceDialog(_("Assign escalation #{id} to").format(id=e.id),
+                                          choices), chosen)
 
         self.run_worker(load, thread=True, group="action", exit_on_error=False)
 
@@ -661,8 +775,9 @@ class FloorApp(TypeAhead, App[None]):
                 if reason:
                     retry(str(reason))
 
-            self.push_screen(NoteDialog(f"{exc}\nAs floor manager you may override: "
-                                        "give the reason (escape: leave it)"), reason_given)
+            self.push_screen(NoteDialog(f"{exc}\n" + _("As floor manager you may override: "
+                                                      "give the reason (escape: leave it)")),
+                             reason_given)
             return True
 
         return on_error
@@ -672,24 +787,28 @@ class FloorApp(TypeAhead, App[None]):
         if e is None:
             return
         if e.tier >= max(TIER_NAMES):
-            self.notify(f"Escalation #{e.id} is at the complaint desk, the last line: "
-                        "resolve it there.", markup=False)
+            self.notify(_("Escalation #{id} is at the complaint desk, the last line: "
+                          "resolve it there.").format(id=e.id), markup=False)
             return
-        target = TIER_NAMES[e.tier + 1]
+        target = words.tier(e.tier + 1)
 
         def override(reason: str) -> None:
-            self.perform(f"Escalation #{e.id} handed to {target} (override)",
+            self.perform(_("Escalation #{id} handed to {target} (override)").format(
+                             id=e.id, target=target),
                          lambda: esc_service.next_tier(self.ctx, self.actor, e.id,
                                                        override_reason=reason))
 
         def confirmed(yes: object) -> None:
             if yes:
-                self.perform(f"Escalation #{e.id} handed to {target}",
+                self.perform(_("Escalation #{id} handed to {target}").format(
+                                 id=e.id, target=target),
                              lambda: esc_service.next_tier(self.ctx, self.actor, e.id),
                              on_error=self._handoff_override(override))
 
-        self.push_screen(ConfirmDialog(f"Hand escalation #{e.id} ({e.handoffs} hand-offs so "
-                                       f"far) to {target}?"), confirmed)
+        so_far = ngettext("{n} hand-off so far", "{n} hand-offs so far", e.handoffs).format(
+            n=e.handoffs)
+        self.push_screen(ConfirmDialog(_("Hand escalation #{id} ({so_far}) to {target}?").format(
+            id=e.id, so_far=so_far, target=target)), confirmed)
 
     def action_resolve_escalation(self) -> None:
         e = self.current_escalation()
@@ -698,10 +817,11 @@ class FloorApp(TypeAhead, App[None]):
 
         def noted(note: object) -> None:
             if note:
-                self.perform(f"Escalation #{e.id} resolved",
+                self.perform(_("Escalation #{id} resolved").format(id=e.id),
                              lambda: esc_service.resolve(self.ctx, self.actor, e.id, str(note)))
 
-        self.push_screen(NoteDialog(f"Resolve escalation #{e.id}: what was done?"), noted)
+        self.push_screen(NoteDialog(_("Resolve escalation #{id}: what was done?").format(id=e.id)),
+                         noted)
 
     def action_escalation_note(self, esc_id: int | None = None,
                                then: Callable[[], None] | None = None) -> None:
@@ -714,47 +834,55 @@ class FloorApp(TypeAhead, App[None]):
 
         def noted(note: object) -> None:
             if note:
-                self.perform(f"Note added to escalation #{target}",
+                self.perform(_("Note added to escalation #{id}").format(id=target),
                              lambda: esc_service.add_note(self.ctx, self.actor, target,
                                                           str(note)), then=then)
 
-        self.push_screen(NoteDialog(f"A note on escalation #{target}"), noted)
+        self.push_screen(NoteDialog(_("A note on escalation #{id}").format(id=target)), noted)
 
     # --- the command palette ------------------------------------------------------------------
 
     def command_entries(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        """(title, help, action): the palette's entries in the current language."""
         entries: list[tuple[str, str, Callable[[], Any]]] = []
         for n, (view, title) in enumerate(VIEWS, start=1):
-            label = title.split(" ", 1)[1]
-            entries.append((f"View: {label}", f"key {n}", lambda v=view: self.action_view(v)))
+            entries.append((_("View: {name}").format(name=_(title)),
+                            _("key {key}").format(key=n), lambda v=view: self.action_view(v)))
         entries += [
-            ("Agent: open detail", "enter on the board", self.action_agent_detail),
-            ("Agent: raise a flag (observed)", "r on the board", self.action_raise_flag),
-            ("Agent: open an escalation for the call", "e on the board", self.action_escalate),
-            ("Board: filter by team", "t", self.action_team_filter),
-            ("Board: filter by state", "s", self.action_state_filter),
-            ("Board: search by name or id", "/", self.action_search),
-            ("Board: clear filters", "escape", self.board.action_clear_filters),
+            (_("Agent: open detail"), _("enter on the board"), self.action_agent_detail),
+            (_("Agent: raise a flag (observed)"), _("r on the board"), self.action_raise_flag),
+            (_("Agent: open an escalation for the call"), _("e on the board"),
+             self.action_escalate),
+            (_("Board: filter by team"), "t", self.action_team_filter),
+            (_("Board: filter by state"), "s", self.action_state_filter),
+            (_("Board: search by name, pinyin or id"), "/", self.action_search),
+            (_("Board: clear filters"), _("escape"), self.board.action_clear_filters),
         ]
         for name, (label, _key) in SORTS.items():
-            entries.append((f"Board: sort by {label}", "o cycles",
+            entries.append((_("Board: sort by {sort}").format(sort=_(label)), _("o cycles"),
                             lambda n=name: self.action_sort(n)))
         entries += [
-            ("Flag: acknowledge", "a in flags", self.action_acknowledge_flag),
-            ("Flag: step in", "i in flags", self.action_step_in),
-            ("Flag: resolve with a note", "x in flags", self.action_resolve_flag),
-            ("Escalation: claim", "c in a queue", self.action_claim),
-            ("Escalation: assign to a supervisor", "a in a queue", self.action_assign),
-            ("Escalation: move to the next tier", "n in a queue", self.action_next_tier),
-            ("Escalation: resolve with a note", "x in a queue", self.action_resolve_escalation),
-            ("Escalation: add a note", "m in a queue", self.action_escalation_note),
-            ("Escalation: history", "enter in a queue", self.action_escalation_detail),
-            ("View: sensitive-customer roster", "S", self.action_sensitive),
-            ("View: today's flag measures", "M", self.action_measures),
-            ("View: today's abandoned calls and the service level", "A",
+            (_("Flag: acknowledge"), _("a in flags"), self.action_acknowledge_flag),
+            (_("Flag: step in"), _("i in flags"), self.action_step_in),
+            (_("Flag: resolve with a note"), _("x in flags"), self.action_resolve_flag),
+            (_("Escalation: claim"), _("c in a queue"), self.action_claim),
+            (_("Escalation: assign to a supervisor"), _("a in a queue"), self.action_assign),
+            (_("Escalation: move to the next tier"), _("n in a queue"), self.action_next_tier),
+            (_("Escalation: resolve with a note"), _("x in a queue"),
+             self.action_resolve_escalation),
+            (_("Escalation: add a note"), _("m in a queue"), self.action_escalation_note),
+            (_("Escalation: history"), _("enter in a queue"), self.action_escalation_detail),
+            (_("View: sensitive-customer roster"), "S", self.action_sensitive),
+            (_("View: today's flag measures"), "M", self.action_measures),
+            (_("View: today's abandoned calls and the service level"), "A",
              self.action_abandoned),
-            ("Help: every key", "?", self.action_help),
+            (_("Help: every key"), "?", self.action_help),
         ]
+        # Both languages by their own name, so a supervisor who cannot read the current one
+        # still finds the other.
+        entries += [(f"{_('Language')}: {i18n.LANGUAGES[code]} / Language", "L",
+                     lambda c=code: self.action_switch_language(c))
+                    for code in i18n.LANGUAGES if code != i18n.language()]
         return entries
 
 

@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.binding import Binding
 
 from db.models import AgentState
+from floorapp import pinyin
+from floorapp.i18n import N_, _
 from floorapp.services.board import AgentRow
 from floorapp.services.flags import SEVERITY_RANK
 from screens import cells
@@ -22,6 +24,7 @@ def _ts(value: Any) -> float:
 
 
 _NEG_RANK = {str(s.value): -r for s, r in SEVERITY_RANK.items()}
+_name_key = pinyin.sort_key  # names in pinyin order: 胡春燕 between Hu and Huang
 _ON_CALL, _AFTER_CALL = str(AgentState.ON_CALL.value), str(AgentState.AFTER_CALL.value)
 
 
@@ -38,34 +41,39 @@ def attention_key(a: AgentRow) -> tuple[Any, ...]:
     else:
         group, since = 2, 0.0
     sev = a.flag_severity
+    name = a.name
     if sev:
-        return (0, _NEG_RANK.get(sev, 0), group, since, a.name, a.id)
-    return (1, 0, group, since, a.name, a.id)
+        return (0, _NEG_RANK.get(sev, 0), group, since, _name_key(name), name, a.id)
+    return (1, 0, group, since, _name_key(name), name, a.id)
 
 
 # Every key ends with the agent's id: keys are unique, and the grid's order relies on it.
+# Names (and team names) compare in pinyin order, the name itself breaking a tie.
+# The labels are marked here and translated where they are shown.
 SORTS: dict[str, tuple[str, Callable[[AgentRow], Any]]] = {
-    "attention": ("attention", attention_key),
-    "name": ("name", lambda a: (a.name, a.id)),
-    "team": ("team", lambda a: (a.team_name, a.name, a.id)),
-    "state": ("state", lambda a: (a.state, _ts(a.state_since), a.id)),
-    "in_state": ("longest in state", lambda a: (_ts(a.state_since), a.id)),
-    "calls": ("most calls", lambda a: (-a.calls_today, a.name, a.id)),
-    "complaints": ("most complaints", lambda a: (-a.complaints_today, a.name, a.id)),
+    "attention": (N_("attention"), attention_key),
+    "name": (N_("name"), lambda a: (_name_key(a.name), a.name, a.id)),
+    "team": (N_("team"), lambda a: (_name_key(a.team_name), a.team_name, _name_key(a.name),
+                                    a.name, a.id)),
+    "state": (N_("state"), lambda a: (a.state, _ts(a.state_since), a.id)),
+    "in_state": (N_("longest in state"), lambda a: (_ts(a.state_since), a.id)),
+    "calls": (N_("most calls"), lambda a: (-a.calls_today, _name_key(a.name), a.name, a.id)),
+    "complaints": (N_("most complaints"),
+                   lambda a: (-a.complaints_today, _name_key(a.name), a.name, a.id)),
 }
 
 
 class AgentBoard(LiveTable):
     COLUMNS = (
-        Col("flag", "Flag", 6),
-        Col("name", "Name", 13, grow=12),
-        Col("state", "State", 10, grow=8),
-        Col("in_state", "In state", 8),
-        Col("call", "Call", 7, priority=2),
-        Col("calls", "Calls", 5, priority=3),
-        Col("cmpl", "Cmpl", 4, priority=3),
-        Col("team", "Team", 8, priority=4, grow=12),
-        Col("id", "Id", 10, priority=5),
+        Col("flag", N_("Flag"), 6),
+        Col("name", N_("Name"), 13, grow=12),
+        Col("state", N_("State"), 10, grow=8),
+        Col("in_state", N_("In state"), 8),
+        Col("call", N_("Call"), 7, priority=2),
+        Col("calls", N_("Calls"), 5, priority=3),
+        Col("cmpl", N_("Cmpl"), 4, priority=3),
+        Col("team", N_("Team"), 8, priority=4, grow=12),
+        Col("id", N_("Id"), 10, priority=5),
     )
     TIME_COLUMNS = ("in_state", "call")
     UNTOUCHED_KEEPS_ROW = False  # r, e and Enter each open a dialog naming the agent
@@ -76,19 +84,21 @@ class AgentBoard(LiveTable):
         "team": ("team_name",), "id": ("id",),
     }
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("enter", "detail", "Detail", id="board.detail",
-                tooltip="The agent's day: calls, flags, escalations, notes"),
-        Binding("r", "raise_flag", "Flag", id="board.raise_flag",
-                tooltip="Raise a flag on the agent (observed, free text)"),
-        Binding("e", "escalate", "Escal.", id="board.escalate",
-                tooltip="Open an escalation for the agent's call in progress"),
-        Binding("o", "cycle_sort", "Sort", id="board.sort",
-                tooltip="Sort: attention, name, team, state, time in state, calls, complaints"),
-        Binding("t", "team_filter", "Team", id="board.team", tooltip="Filter by team"),
-        Binding("s", "state_filter", "State", id="board.state", tooltip="Filter by state"),
-        Binding("slash", "search", "Find", id="board.search",
-                tooltip="Search agents by name or id"),
-        Binding("escape", "clear_filters", "Clear filters", show=False, id="board.clear"),
+        Binding("enter", "detail", N_("Detail"), id="board.detail",
+                tooltip=N_("The agent's day: calls, flags, escalations, notes")),
+        Binding("r", "raise_flag", N_("Flag"), id="board.raise_flag",
+                tooltip=N_("Raise a flag on the agent (observed, free text)")),
+        Binding("e", "escalate", N_("Escal."), id="board.escalate",
+                tooltip=N_("Open an escalation for the agent's call in progress")),
+        Binding("o", "cycle_sort", N_("Sort"), id="board.sort",
+                tooltip=N_("Sort: attention, name (pinyin order), team, state, time in state, "
+                           "calls, complaints")),
+        Binding("t", "team_filter", N_("Team"), id="board.team", tooltip=N_("Filter by team")),
+        Binding("s", "state_filter", N_("State"), id="board.state",
+                tooltip=N_("Filter by state")),
+        Binding("slash", "search", N_("Find"), id="board.search",
+                tooltip=N_("Search agents by name, pinyin (hcy, huchunyan) or id")),
+        Binding("escape", "clear_filters", N_("Clear filters"), show=False, id="board.clear"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -137,8 +147,8 @@ class AgentBoard(LiveTable):
         if self.state_filter is not None and a.state != self.state_filter:
             return False
         if self.search:
-            needle = self.search.casefold()
-            if needle not in a.name.casefold() and needle not in a.id.casefold():
+            if not pinyin.matches(self.search, a.name) and \
+                    self.search.casefold() not in a.id.casefold():
                 return False
         return True
 
@@ -242,7 +252,8 @@ class AgentBoard(LiveTable):
         key_fn = SORTS[name][1]
         self.sort_keys = {a.id: key_fn(a) for a in self.model.values()}
         self.resort()
-        self.notify(f"Sorted by {SORTS[name][0]}", timeout=2, markup=False)
+        self.notify(_("Sorted by {sort}").format(sort=_(SORTS[name][0])), timeout=2,
+                    markup=False)
         self.app.refresh_header()  # type: ignore[attr-defined]
 
     def set_filters(self, *, team: str | None = ..., state: str | None = ...,  # type: ignore[assignment]
@@ -272,19 +283,21 @@ class AgentBoard(LiveTable):
 
     def empty_message(self) -> str:
         if not self.model:
-            return "No agents yet: the roster or the feed has not named any." \
+            return _("No agents yet: the roster or the feed has not named any.") \
                 if self.app_loaded() else ""
         filters = self.describe_filters()
         if filters:
-            return f"No agent matches {filters}. Escape shows everyone."
+            return _("No agent matches {filters}. Escape shows everyone.").format(
+                filters=filters)
         return ""
 
     def describe_filters(self) -> str:
         parts = []
         if self.team_filter:
-            parts.append(f"team {self._team_filter_name or self.team_filter}")
+            parts.append(_("team {team}").format(
+                team=self._team_filter_name or self.team_filter))
         if self.state_filter:
             parts.append(cells.STATE_WORDS.get(self.state_filter, self.state_filter))  # type: ignore[call-overload]
         if self.search:
-            parts.append(f"“{self.search}”")
-        return ", ".join(parts)
+            parts.append(_("“{search}”").format(search=self.search))
+        return _(", ").join(parts)

@@ -5,34 +5,36 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
-from floorapp import words
+from floorapp import i18n, words
+from floorapp.i18n import MARKS, N_, _, ngettext
 from floorapp.services import ServiceError
 from floorapp.services.board import AgentDetail, agent_detail
 from floorapp.services.escalations import (
-    TIER_NAMES,
     EscalationEventView,
     EscalationView,
     get_escalation,
     history,
 )
-from floorapp.services.flags import INTERVENTIONS
 from screens import cells
+from screens.cells import Wrapped
+from screens.footer import FloorFooter
 
 
 def _t(when: datetime | None, tz: object) -> str:
-    return "" if when is None else when.astimezone(tz).strftime("%H:%M:%S")  # type: ignore[arg-type]
+    return "" if when is None else i18n.clock(when, tz)
 
 
 class _DetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", "Back", id="detail.close"),
+        Binding("escape,q", "close", N_("Back"), id="detail.close"),
     ]
     DEFAULT_CSS = """
     _DetailScreen VerticalScroll { padding: 0 1; }
@@ -40,14 +42,14 @@ class _DetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text("loading…"), id="body")
-        yield Footer()
+            yield Static(Text(_("loading") + MARKS.loading), id="body")
+        yield FloorFooter(compact=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
 
     def show(self, text: Text) -> None:
-        self.query_one("#body", Static).update(text)
+        self.query_one("#body", Static).update(Wrapped(text))
 
     def on_mount(self) -> None:
         self.reload()
@@ -76,9 +78,9 @@ class _DetailScreen(Screen[None]):
 
 class AgentDetailScreen(_DetailScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", "Back", id="detail.close"),
-        Binding("r", "raise_flag", "Raise flag", id="detail.raise_flag"),
-        Binding("e", "escalate", "Escalate", id="detail.escalate"),
+        Binding("escape,q", "close", N_("Back"), id="detail.close"),
+        Binding("r", "raise_flag", N_("Raise flag"), id="detail.raise_flag"),
+        Binding("e", "escalate", N_("Escalate"), id="detail.escalate"),
     ]
 
     def __init__(self, agent_id: str) -> None:
@@ -94,16 +96,17 @@ class AgentDetailScreen(_DetailScreen):
         a = d.agent
         out = Text()
         out.append(a.name, style="bold")
-        out.append(f"  ({a.id}, team {a.team_name})\n")
-        out.append("state: ")
+        out.append(_("  ({id}, team {team})").format(id=a.id, team=a.team_name) + "\n")
+        out.append(_("state: "))
         out.append_text(cells.state_cell(a.state, a.state_reason))
-        out.append(f" for {cells.since(a.state_since, now)}")
+        out.append(_(" for {duration}").format(duration=cells.since(a.state_since, now)))
         if a.call_started:
-            out.append(f"   call {cells.since(a.call_started, now)}")
-        out.append(f"\ncalls today {a.calls_today}   complaints today {a.complaints_today}\n")
-        out.append("\nFlags\n", style="bold underline")
+            out.append(_("   call {duration}").format(duration=cells.since(a.call_started, now)))
+        out.append("\n" + _("calls today {calls}   complaints today {complaints}").format(
+            calls=a.calls_today, complaints=a.complaints_today) + "\n")
+        out.append("\n" + _("Flags") + "\n", style="bold underline")
         if not d.flags:
-            out.append("  none today\n")
+            out.append(_("  none today") + "\n")
         for f in d.flags:
             out.append(f"  {_t(f.raised_at, tz)} ")
             out.append_text(cells.severity_cell(f.severity))
@@ -111,39 +114,45 @@ class AgentDetailScreen(_DetailScreen):
                        f"[{cells.FLAG_STATUS_WORDS.get(f.status, f.status)}] ")  # type: ignore[call-overload]
             out.append((f.detail or "").replace("\n", " "))
             if f.stepped_in_by:
-                out.append(f"\n      stepped in: {f.stepped_in_by} "
-                           f"({INTERVENTIONS.get(f.intervention or '', f.intervention)})")
+                out.append("\n      " + _("stepped in: {who} ({how})").format(
+                    who=f.stepped_in_by, how=words.intervention(f.intervention)))
                 if f.intervention_note:
                     out.append(f": {f.intervention_note}")
             if f.resolved_by:
-                out.append(f"\n      resolved by {f.resolved_by}: {f.resolution_note or ''}")
+                out.append("\n      " + _("resolved by {who}: {note}").format(
+                    who=f.resolved_by, note=f.resolution_note or ""))
             out.append("\n")
-        out.append("\nEscalations\n", style="bold underline")
+        out.append("\n" + _("Escalations") + "\n", style="bold underline")
         if not d.escalations:
-            out.append("  none today\n")
+            out.append(_("  none today") + "\n")
         for e in d.escalations:
-            out.append(f"  #{e.id} {TIER_NAMES.get(e.tier)} {e.severity} {e.status} ")
+            out.append(f"  #{e.id} {words.tier(e.tier)} {words.severity(e.severity)} "
+                       f"{words.escalation_status(e.status)} ")
             out.append(e.reason.replace("\n", " "))
             if e.holder:
-                out.append(f"  (held by {e.holder})")
+                out.append(_("  (held by {who})").format(who=e.holder))
             out.append("\n")
-        out.append("\nCalls today\n", style="bold underline")
+        out.append("\n" + _("Calls today") + "\n", style="bold underline")
         if not d.calls:
-            out.append("  none yet\n")
+            out.append(_("  none yet") + "\n")
+        outcome_width = max((cell_len(words.call_outcome(c.outcome)) for c in d.calls[:200]),
+                            default=0)
         for c in d.calls[:200]:
-            out.append(f"  {_t(c.offered_at, tz)} {words.call_outcome(c.outcome):<11}")
+            outcome = words.call_outcome(c.outcome)
+            out.append(f"  {_t(c.offered_at, tz)} {outcome}"
+                       + " " * (max(outcome_width, 11) - cell_len(outcome)))
             if c.talk_seconds is not None:
-                out.append(f" talk {cells.duration(c.talk_seconds)}")
+                out.append(_(" talk {duration}").format(duration=cells.duration(c.talk_seconds)))
             if c.customer_id:
-                out.append(f" customer {c.customer_id}")
+                out.append(_(" customer {id}").format(id=c.customer_id))
             if c.complaint:
-                out.append(" COMPLAINT", style="bold red")
+                out.append(_(" COMPLAINT"), style="bold red")
             if c.satisfaction is not None:
-                out.append(f" sat {c.satisfaction}")
+                out.append(_(" sat {score}").format(score=c.satisfaction))
             out.append("\n")
-        out.append("\nNotes\n", style="bold underline")
+        out.append("\n" + _("Notes") + "\n", style="bold underline")
         if not d.notes:
-            out.append("  none\n")
+            out.append(_("  none") + "\n")
         for n in d.notes:
             out.append(f"  {_t(n.at, tz)} {n.author}: ")
             out.append(n.text)
@@ -159,8 +168,8 @@ class AgentDetailScreen(_DetailScreen):
 
 class EscalationDetailScreen(_DetailScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", "Back", id="detail.close"),
-        Binding("m", "note", "Note", id="detail.note"),
+        Binding("escape,q", "close", N_("Back"), id="detail.close"),
+        Binding("m", "note", N_("Note"), id="detail.note"),
     ]
 
     def __init__(self, esc_id: int) -> None:
@@ -176,23 +185,26 @@ class EscalationDetailScreen(_DetailScreen):
         tz = self.app.ctx.settings.timezone  # type: ignore[attr-defined]
         now = self.app.ctx.clock.now()  # type: ignore[attr-defined]
         out = Text()
-        out.append(f"Escalation #{e.id}  ", style="bold")
-        out.append(f"{TIER_NAMES.get(e.tier)}  ")
+        out.append(_("Escalation #{id}").format(id=e.id) + "  ", style="bold")
+        out.append(f"{words.tier(e.tier)}  ")
         out.append_text(cells.severity_cell(e.severity))
-        out.append(f"  {e.status}  hand-offs {e.handoffs}\n")
-        out.append("reason: ")
+        out.append(f"  {words.escalation_status(e.status)}  " + ngettext(
+            "{n} hand-off", "{n} hand-offs", e.handoffs).format(n=e.handoffs) + "\n")
+        out.append(_("reason: "))
         out.append(e.reason)
-        out.append(f"\nagent: {e.agent_name or e.agent_id or '-'}   call: {e.call_id or '-'}"
-                   f"   customer: {e.customer_id or '-'}\n")
-        out.append(f"opened {_t(e.opened_at, tz)} by {e.opened_by}   deadline "
-                   f"{_t(e.deadline, tz)} (")
+        out.append("\n" + _("agent: {agent}   call: {call}   customer: {customer}").format(
+            agent=e.agent_name or e.agent_id or "-", call=e.call_id or "-",
+            customer=e.customer_id or "-") + "\n")
+        out.append(_("opened {at} by {who}   deadline {deadline} (").format(
+            at=_t(e.opened_at, tz), who=e.opened_by, deadline=_t(e.deadline, tz)))
         out.append_text(cells.deadline_cell(e.deadline, now))
-        out.append(f")   holder: {e.holder or 'unclaimed'}\n")
-        out.append("\nHistory\n", style="bold underline")
+        out.append(_(")   holder: {who}").format(who=e.holder or cells.CELL_WORDS["unclaimed"])
+                   + "\n")
+        out.append("\n" + _("History") + "\n", style="bold underline")
         for ev in events:
             out.append(f"  {_t(ev.at, tz)} {ev.actor} {words.escalation_action(ev.action)}")
             if ev.from_tier is not None or ev.to_tier is not None:
-                out.append(f" ({ev.from_tier or '-'} → {ev.to_tier or '-'})")
+                out.append(f" ({ev.from_tier or '-'} {MARKS.arrow} {ev.to_tier or '-'})")
             if ev.note:
                 out.append(": ")
                 out.append(ev.note)

@@ -1,6 +1,7 @@
 """Modal dialogs: a note, a choice, a note with a choice, a confirmation. All keyboard-only.
 
-Titles and choices may hold outside text (agent names, reasons), so they are shown as Text.
+Titles and choices may hold outside text (agent names, reasons), so they are shown as Text,
+through the one cleaner (``floorapp.text.shown``): never markup, never an escape sequence.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+
+from floorapp.i18n import MARKS, N_, _
+from floorapp.text import shown
+from screens.cells import Wrapped
 
 
 class NoteInput(Input):
@@ -34,7 +39,7 @@ class NoteInput(Input):
 
 
 class _Dialog(ModalScreen[object]):
-    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", "Cancel")]  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", N_("Cancel"))]  # type: ignore[assignment]
     DEFAULT_CSS = """
     _Dialog { align: center middle; }
     _Dialog > Vertical {
@@ -62,19 +67,19 @@ class NoteDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._prompt, style="bold"))
+            yield Static(Wrapped(Text(shown(self._prompt), style="bold")))
             yield NoteInput(value=self._value, placeholder=self._placeholder, id="note")
-            hint = "enter: save   escape: cancel"
+            hint = _("enter: save   escape: cancel")
             if not self._required:
-                hint += "   (may be left empty)"
+                hint += _("   (may be left empty)")
             yield Label(hint, classes="hint", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
         if self._required and not text:
-            self.notify("Write something first, or press escape to cancel.", severity="warning",
-                        markup=False)
+            self.notify(_("Write something first, or press escape to cancel."),
+                        severity="warning", markup=False)
             return
         self.dismiss(text)
 
@@ -93,14 +98,14 @@ class ChoiceDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._prompt, style="bold"))
+            yield Static(Wrapped(Text(shown(self._prompt), style="bold")))
             options = []
             for n, (value, label) in enumerate(self._choices, start=1):
                 prefix = f"{n} " if n <= 9 else "  "
-                options.append(Option(Text(prefix) + Text(label), id=value))
+                options.append(Option(Text(prefix) + Text(shown(label)), id=value))
             yield OptionList(*options, id="choices")
-            yield Label("↑↓ + enter, or the number: choose   escape: cancel", classes="hint",
-                        markup=False)
+            yield Label(_("↑↓ + enter, or the number: choose   escape: cancel"),
+                        classes="hint", markup=False)
 
     def on_mount(self) -> None:
         values = [value for value, _ in self._choices]
@@ -128,9 +133,9 @@ class ChoiceNoteDialog(_Dialog):
     """
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape", "cancel", "Cancel"),
-        Binding("up", "move(-1)", "Previous option", show=False),
-        Binding("down", "move(1)", "Next option", show=False),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("up", "move(-1)", N_("Previous option"), show=False),
+        Binding("down", "move(1)", N_("Next option"), show=False),
     ]
 
     def __init__(self, title: str, choices: Sequence[tuple[str, str]], *, choosing: str,
@@ -146,7 +151,7 @@ class ChoiceNoteDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._prompt, style="bold"))
+            yield Static(Wrapped(Text(shown(self._prompt), style="bold")))
             options = OptionList(*[Option(self._prompt_for(i), id=value)
                                    for i, (value, _label) in enumerate(self._choices)],
                                  id="choices")
@@ -155,14 +160,14 @@ class ChoiceNoteDialog(_Dialog):
             options.highlighted = self._current
             yield options
             yield NoteInput(placeholder=self._placeholder, id="note")
-            yield Label(f"↑↓: {self._choosing}   enter: save   escape: cancel",
-                        classes="hint", markup=False)
+            yield Label(_("↑↓: {choosing}   enter: save   escape: cancel").format(
+                choosing=self._choosing), classes="hint", markup=False)
 
     def _prompt_for(self, index: int) -> Text:
         # A marker, not only the highlight's colour: the list never has the focus, so its
         # highlight is faint, and under NO_COLOR it would not show at all.
-        marker = "▶ " if index == self._current else "  "
-        return Text(marker) + Text(self._choices[index][1])
+        marker = MARKS.pointer if index == self._current else "  "
+        return Text(marker) + Text(shown(self._choices[index][1]))
 
     @property
     def chosen(self) -> str:
@@ -180,16 +185,16 @@ class ChoiceNoteDialog(_Dialog):
         event.stop()
         text = event.value.strip()
         if not text:
-            self.notify("Write something first, or press escape to cancel.", severity="warning",
-                        markup=False)
+            self.notify(_("Write something first, or press escape to cancel."),
+                        severity="warning", markup=False)
             return
         self.dismiss((self.chosen, text))
 
 
 class ConfirmDialog(_Dialog):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("y,enter", "confirm", "Yes"),
-        Binding("n,escape", "cancel", "No"),
+        Binding("y,enter", "confirm", N_("Yes")),
+        Binding("n,escape", "cancel", N_("No")),
     ]
 
     def __init__(self, question: str) -> None:
@@ -198,8 +203,8 @@ class ConfirmDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._question))
-            yield Label("y / enter: yes    n / escape: no", classes="hint", markup=False)
+            yield Static(Wrapped(Text(shown(self._question))))
+            yield Label(_("y / enter: yes    n / escape: no"), classes="hint", markup=False)
 
     def action_confirm(self) -> None:
         self.dismiss(True)

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding
 
+from floorapp.i18n import N_, _
 from floorapp.services.flags import SEVERITY_RANK, FlagView
 from screens import cells
 from screens.table import Col, LiveTable
@@ -87,41 +88,44 @@ class ItemTable(LiveTable):
 
 class FlagTable(ItemTable):
     COLUMNS = (
-        Col("severity", "Sev", 6),
-        Col("status", "Status", 10),
-        Col("agent", "Agent", 14, grow=8),
-        Col("age", "Age", 7),
+        Col("severity", N_("Sev"), 6),
+        Col("status", N_("Status"), 10),
+        Col("agent", N_("Agent"), 14, grow=8),
+        Col("age", N_("Age"), 7),
         # The kind in words, as wide as the longest ("refused explanations"). Under ~100
         # columns it gives way to the detail, which says the same and more ("customer ...
         # refused 3 explanations on call ...").
-        Col("kind", "Kind", 20, priority=2),
-        Col("detail", "Detail", 30, priority=1, grow=56),
-        Col("count", "×", 3, priority=3),
-        Col("handler", "Handled by", 12, priority=3),
-        Col("team", "Team", 8, priority=4, grow=4),
+        Col("kind", N_("Kind"), 20, priority=2),
+        Col("detail", N_("Detail"), 30, priority=1, grow=56),
+        Col("count", N_("×"), 3, priority=3),
+        Col("handler", N_("Handled by"), 12, priority=3),
+        Col("team", N_("Team"), 8, priority=4, grow=4),
     )
     TIME_COLUMNS = ("age",)
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("a", "acknowledge", "Ack", id="flags.acknowledge",
-                tooltip="Acknowledge the flag"),
-        Binding("i", "step_in", "Step in", id="flags.step_in",
-                tooltip="Step in: take over, transfer, coach, short break, other (+ note)"),
-        Binding("x", "resolve", "Resolve", id="flags.resolve", tooltip="Resolve with a note"),
-        Binding("enter", "detail", "Agent", id="flags.detail"),
+        Binding("a", "acknowledge", N_("Ack"), id="flags.acknowledge",
+                tooltip=N_("Acknowledge the flag")),
+        Binding("i", "step_in", N_("Step in"), id="flags.step_in",
+                tooltip=N_("Step in: take over, transfer, coach, short break, other (+ note)")),
+        Binding("x", "resolve", N_("Resolve"), id="flags.resolve",
+                tooltip=N_("Resolve with a note")),
+        Binding("enter", "detail", N_("Agent"), id="flags.detail"),
     ]
 
     def empty_message(self) -> str:
-        return "No open flags. On the board, r raises one by hand." if self.app_loaded() else ""
+        return _("No open flags. On the board, r raises one by hand.") \
+            if self.app_loaded() else ""
 
     def order(self, item: FlagView) -> Any:
         return flag_order(item)
 
     def cell(self, f: FlagView, key: str) -> Any:
         if key == "severity":
-            return cells.KeyedText(f.severity, f.id, cells.SEVERITY_STYLES.get(f.severity, ""))
+            return cells.KeyedText(cells.SEVERITY_WORDS.get(f.severity, f.severity), f.id,
+                                   cells.SEVERITY_STYLES.get(f.severity, ""))
         if key == "status":
             word = cells.FLAG_STATUS_WORDS.get(f.status, f.status)  # type: ignore[call-overload]
-            return Text(word, style="bold reverse" if word == "NEW" else "")
+            return Text(word, style="bold reverse" if f.status == "raised" else "")
         if key == "agent":
             return cells.plain(f.agent_name)
         if key == "age":

@@ -15,6 +15,11 @@ from textual.events import Resize
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from floorapp.i18n import N_, _
+
+# Textual's own palette key, in the catalog so it reads in the console's language.
+PALETTE = N_("palette")
+
 # Actions left out first, in this order, before any view key.
 FIRST_TO_GO = ("quit",)
 # Actions never left out.
@@ -54,6 +59,13 @@ class FloorFooter(Footer):
 
     def compose(self) -> ComposeResult:
         widgets = list(super().compose())
+        # Bindings carry their words marked, not translated: translated here, so a language
+        # switch shows in the footer at its next recompose.
+        for w in widgets:
+            if isinstance(w, FooterKey):
+                w.description = _(w.description) if w.description else w.description
+                if isinstance(w.tooltip, str) and w.tooltip:
+                    w.tooltip = _(w.tooltip)
         width = self.size.width or self.app.size.width
         self._composed_width = width
         if not all(isinstance(w, FooterKey) for w in widgets):

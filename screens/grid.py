@@ -27,9 +27,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from floorapp.i18n import MARKS, N_
+from screens.cells import fit
 from screens.roworder import RowOrder
-
-CURSOR_MARK = "▶"
 
 
 class RowDoesNotExist(KeyError):
@@ -45,12 +45,12 @@ class _Column:
 
 class Grid(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
+        Binding("up", "cursor_up", N_("Up"), show=False),
+        Binding("down", "cursor_down", N_("Down"), show=False),
+        Binding("pageup", "page_up", N_("Page up"), show=False),
+        Binding("pagedown", "page_down", N_("Page down"), show=False),
+        Binding("home", "first", N_("First"), show=False),
+        Binding("end", "last", N_("Last"), show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"grid--header", "grid--cursor"}
     DEFAULT_CSS = """
@@ -318,6 +318,10 @@ class Grid(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self.forget_drawn()
+
+    def forget_drawn(self) -> None:
+        """Drop every drawn line and cell (a style or the language changed)."""
         self._layout += 1
         self._cache.clear()
         self._cell_segments.clear()
@@ -339,7 +343,7 @@ class Grid(ScrollView, can_focus=True):
         cell = value.copy() if isinstance(value, Text) else Text(str(value))
         cell.end = ""
         if cell.cell_len > width:
-            cell.truncate(width, overflow="ellipsis")
+            fit(cell, width)
         gap = width - cell.cell_len
         if gap > 0:
             if cell.justify == "right":
@@ -365,7 +369,7 @@ class Grid(ScrollView, can_focus=True):
 
     def _row_segments(self, key: str, cursor: bool) -> list[Segment]:
         cells = self.rows[key]
-        out = [Segment(CURSOR_MARK if cursor else " ")]
+        out = [Segment(MARKS.cursor if cursor else " ")]
         cache = self._cell_segments
         for col in self._columns:
             value = cells.get(col.key)
@@ -411,8 +415,8 @@ class Grid(ScrollView, can_focus=True):
         message = self.empty_message()
         if not message:
             return Strip.blank(width, self._base())
-        text = Text("  " + message, style="italic", no_wrap=True, overflow="ellipsis", end="")
-        text.truncate(width, overflow="ellipsis")
+        text = Text("  " + message, style="italic", no_wrap=True, end="")
+        fit(text, width)
         segments = list(text.render(self.app.console, end=""))
         return Strip(Segment.apply_style(segments, self._base()), text.cell_len).crop_extend(
             0, width, self._base())

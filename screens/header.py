@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,17 +11,56 @@ from rich.text import Text
 from textual.widget import Widget
 
 from db.models import AgentState
+from floorapp import i18n
 from floorapp.figures import text as ftext
+from floorapp.i18n import MARKS, _, ngettext, pgettext
 from floorapp.services.board import FloorFigures
 from screens import cells
 
-SHORT = {
-    AgentState.AVAILABLE: "avail",
-    AgentState.ON_CALL: "on call",
-    AgentState.AFTER_CALL: "acw",
-    AgentState.BREAK: "brk",
-    AgentState.OFFLINE: "off",
-}
+# The header's words, translated once per language switch (it renders every second).
+SHORT: dict[AgentState, str] = {}
+W: dict[str, str] = {}
+
+
+def _translate() -> None:
+    SHORT.clear()
+    SHORT.update({
+        AgentState.AVAILABLE: pgettext("header", "avail"),
+        AgentState.ON_CALL: pgettext("header", "on call"),
+        AgentState.AFTER_CALL: pgettext("header", "acw"),
+        AgentState.BREAK: pgettext("header", "brk"),
+        AgentState.OFFLINE: pgettext("header", "off"),
+    })
+    W.clear()
+    W.update(
+        reading=_("reading the floor") + MARKS.loading,
+        waiting=_("waiting "), wait=pgettext("header", "wait "),
+        longest=_("  longest call "), long=pgettext("header", "  long "),
+        no_feed=_("no feed yet"), quiet=_("FEED QUIET {duration}"),
+        flags=_("flags "), new=_(" ({n} new)"), esc=pgettext("header", "  esc "),
+        late=_(" ({n} LATE)"), sl=pgettext("header", "  SL "),
+        aband=pgettext("header", "  aband "), showing=_("  showing "),
+        as_who=_("  as {who}"),
+    )
+
+
+i18n.on_change(_translate)
+_translate()
+
+# The board service words the period as "NAME: N days left" / "NAME: last day".
+_PERIOD = re.compile(r"^(?P<name>.*): (?:(?P<last>last day)|(?P<n>\d+) days left)$")
+
+
+def period_words(text: str) -> str:
+    """The running guarantee period in the current language."""
+    m = _PERIOD.match(text)
+    if m is None:
+        return text
+    if m["last"]:
+        return _("{name}: last day").format(name=m["name"])
+    n = int(m["n"])
+    return ngettext("{name}: {n} day left", "{name}: {n} days left", n).format(
+        name=m["name"], n=n)
 
 
 class FloorHeader(Widget):
@@ -62,7 +102,7 @@ class FloorHeader(Widget):
             line1.append(now.astimezone(self.tz).strftime("%H:%M:%S"), style="bold")
             line1.append("  ")
         if f is None:
-            line1.append("reading the floor…")
+            line1.append(W["reading"])
             return line1
         for state in AgentState:
             n = f.by_state.get(state, 0)
@@ -71,12 +111,12 @@ class FloorHeader(Widget):
             line1.append(f"{n}  ", style="bold")
         # Durations run on the floor's clock: to the last event once the feed is quiet.
         floor_now = f.clock(now).now if now is not None else None
-        line1.append("waiting " if wide else "wait ")
+        line1.append(W["waiting"] if wide else W["wait"])
         line1.append(str(f.calls_waiting), style=alarm if f.calls_waiting >= 5 else "bold")
         if wide and f.longest_wait_since is not None and floor_now is not None:
             line1.append(f" ({cells.duration((floor_now - f.longest_wait_since).total_seconds())})")
         if f.longest_call_since is not None and floor_now is not None:
-            line1.append("  longest call " if wide else "  long ")
+            line1.append(W["longest"] if wide else W["long"])
             secs = (floor_now - f.longest_call_since).total_seconds()
             style = alarm if secs >= self.long_call_seconds else "bold"
             line1.append(cells.duration(secs), style=style)
@@ -86,48 +126,49 @@ class FloorHeader(Widget):
         line2 = Text()
         quiet = ftext.quiet_text(now, f.last_event_at, self.tz) if now is not None else None
         if f.last_event_at is None:
-            line2.append("no feed yet", style="bold" if mono else "bold yellow")
+            line2.append(W["no_feed"], style="bold" if mono else "bold yellow")
             line2.append("  ")
         elif quiet is not None:
             # Nothing from the feed for a while: say so first, before any figure is trusted.
             line2.append(quiet, style=alarm)
             line2.append("  ")
-        line2.append("flags ")
+        line2.append(W["flags"])
         line2.append(str(f.open_flags), style="bold")
         if f.unhandled_flags:
-            line2.append(f" ({f.unhandled_flags} new)", style=alarm)
-        line2.append("  esc ")
+            line2.append(W["new"].format(n=f.unhandled_flags), style=alarm)
+        line2.append(W["esc"])
         line2.append(str(f.open_escalations), style="bold")
         past = f.past_deadline if self.past_now is None else self.past_now
         if past:
-            line2.append(f" ({past} LATE)", style="bold reverse" if mono else "bold white on red")
+            line2.append(W["late"].format(n=past),
+                         style="bold reverse" if mono else "bold white on red")
         sl = f.service_level
         value = None if sl is None else sl.value
         label = ftext.sl_label(sl)
-        name, _, number = label.partition(" ")
+        name, _sep, number = label.partition(" ")
         line2.append(f"  {name} ")
         line2.append(number, style="bold" if value is None or value >= 0.8 else alarm)
-        line2.append("  aband ")
+        line2.append(W["aband"])
         line2.append(str(f.abandoned), style="bold")
         # What a narrow terminal cuts is the end of the line: the filters on the board
         # (they change what is shown) come before the period, and who you are comes last.
         if self.view_note:
-            line2.append("  showing ")
+            line2.append(W["showing"])
             line2.append(self.view_note, style="bold italic")
         # The trailing parts go in whole or not at all: a line cut mid-part read "… as".
         room = self.size.width - 1
-        for part, style in ((f"  {f.guarantee}" if f.guarantee else "", accent),
-                            (f"  as {self.who}", "dim"),
-                            (f" · {self.scope}" if self.scope else "", "dim")):
+        for part, style in ((f"  {period_words(f.guarantee)}" if f.guarantee else "", accent),
+                            (W["as_who"].format(who=self.who), "dim"),
+                            (f"{MARKS.sep.rstrip()} {self.scope}" if self.scope else "", "dim")):
             if not part:
                 continue
             if line2.cell_len + cell_len(part) > room:
                 break
             line2.append(part, style=style)
         line1.no_wrap = line2.no_wrap = True
-        line1.overflow = line2.overflow = "ellipsis"
+        line1.overflow = line2.overflow = MARKS.overflow  # type: ignore[assignment]
         out = Text("\n").join([line1, line2])
         # The joined text keeps neither line's no_wrap: a long name on the first line
         # pushed the second out of the header's two rows.
-        out.no_wrap, out.overflow = True, "ellipsis"
+        out.no_wrap, out.overflow = True, MARKS.overflow  # type: ignore[assignment]
         return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from floorapp import i18n
+from floorapp.i18n import N_, _
 from screens.abandoned import AbandonedScreen
 from screens.board import AgentBoard
 from screens.detail import AgentDetailScreen, EscalationDetailScreen
@@ -41,7 +42,7 @@ def _entry(keys: str, words: str, width: int | None) -> Text:
     out.append(f"  {keys:<14}", style="bold")
     if width is None or width <= KEY_COLUMN + 10:
         return out.append(f"{words}\n")
-    lines = textwrap.wrap(words, width - KEY_COLUMN) or [""]
+    lines = i18n.wrap(words, width - KEY_COLUMN) or [""]
     out.append(lines[0] + "\n")
     for line in lines[1:]:
         out.append(" " * KEY_COLUMN + line + "\n")
@@ -52,44 +53,48 @@ def help_text(app_bindings: list[Binding], width: int | None = None) -> Text:
     """Every key, by view. With ``width`` (the columns the text has), long lines wrap
     with a hanging indent."""
     sections: list[tuple[str, list[Binding]]] = [
-        ("Everywhere", app_bindings),
-        ("Agent board", AgentBoard.BINDINGS),  # type: ignore[list-item]
-        ("Distress flags", FlagTable.BINDINGS),  # type: ignore[list-item]
-        ("Escalation queues", QueueTable.BINDINGS),  # type: ignore[list-item]
-        ("Reminders (7)", RemindersPanel.BINDINGS),  # type: ignore[list-item]
-        ("Guarantee period (8)", PeriodPanel.BINDINGS),  # type: ignore[list-item]
-        ("Sensitive customers (S)", SensitiveRosterScreen.BINDINGS),  # type: ignore[list-item]
-        ("Flag measures (M)", MeasuresScreen.BINDINGS),  # type: ignore[list-item]
-        ("Abandoned calls (A)", AbandonedScreen.BINDINGS),  # type: ignore[list-item]
-        ("Agent detail", AgentDetailScreen.BINDINGS),
-        ("Escalation history", EscalationDetailScreen.BINDINGS),
+        (N_("Everywhere"), app_bindings),
+        (N_("Agent board"), AgentBoard.BINDINGS),  # type: ignore[list-item]
+        (N_("Distress flags"), FlagTable.BINDINGS),  # type: ignore[list-item]
+        (N_("Escalation queues"), QueueTable.BINDINGS),  # type: ignore[list-item]
+        (N_("Reminders (7)"), RemindersPanel.BINDINGS),  # type: ignore[list-item]
+        (N_("Guarantee period (8)"), PeriodPanel.BINDINGS),  # type: ignore[list-item]
+        (N_("Sensitive customers (S)"), SensitiveRosterScreen.BINDINGS),  # type: ignore[list-item]
+        (N_("Flag measures (M)"), MeasuresScreen.BINDINGS),  # type: ignore[list-item]
+        (N_("Abandoned calls (A)"), AbandonedScreen.BINDINGS),  # type: ignore[list-item]
+        (N_("Agent detail"), AgentDetailScreen.BINDINGS),
+        (N_("Escalation history"), EscalationDetailScreen.BINDINGS),
     ]
     out = Text()
     for title, bindings in sections:
-        out.append(f"{title}\n", style="bold underline")
+        out.append(f"{_(title)}\n", style="bold underline")
         for b in bindings:
-            out.append_text(_entry(_keys(b), b.tooltip or b.description or b.action, width))
+            words = b.tooltip or b.description
+            out.append_text(_entry(_keys(b), _(words) if words else b.action, width))
         out.append("\n")
     for note in NOTES:
-        out.append("\n".join(textwrap.wrap(note, width)) if width else note)
+        text = _(note)
+        out.append("\n".join(i18n.wrap(text, width)) if width else text)
         out.append("\n")
     return out
 
 
 NOTES = (
-    "Every action is also in the command palette: ctrl+p, then type.",
-    "Escalating by hand (e): choose the severity, then ↑↓ the tier (1 basic service by "
-    "default, 2 specialists, 3 complaint desk) while you write the reason.",
-    "States read as words: available, on call, after-call, break, offline.",
-    "A flag marker in reverse video (and NEW) has not been acknowledged yet.",
-    "On a narrow terminal the footer shows the keys that fit (Help always); the rest are "
-    "all here.",
+    N_("Every action is also in the command palette: ctrl+p, then type."),
+    N_("Escalating by hand (e): choose the severity, then ↑↓ the tier (1 basic service by "
+       "default, 2 specialists, 3 complaint desk) while you write the reason."),
+    N_("States read as words: available, on call, after-call, break, offline."),
+    N_("A flag marker in reverse video (and NEW) has not been acknowledged yet."),
+    N_("On a narrow terminal the footer shows the keys that fit (Help always); the rest are "
+       "all here."),
+    N_("L switches the console between English and Chinese; / finds agents by pinyin too "
+       "(hcy, huchunyan, hu) and the board sorts names in pinyin order."),
 )
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q,question_mark", "close", "Close"),
+        Binding("escape,q,question_mark", "close", N_("Close")),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }

@@ -23,24 +23,28 @@ from textual.binding import Binding
 from textual.events import Resize
 from textual.widgets import DataTable, Static
 
+from floorapp import i18n
 from floorapp.context import AppContext
+from floorapp.i18n import MARKS, N_, _
 from floorapp.services.flag_measures import (
     FlagMeasures,
     MeasuresReport,
     format_duration,
     measures_today,
 )
+from screens.cells import Wrapped
 from screens.footer import FloorFooter
 from screens.refreshing import RefreshingScreen
 from screens.sensitive import patch_table
 
-COLUMNS = ("", "raised", "ack'd", "median to ack", "stepped in", "median to step in",
-           "unresolved")
+COLUMNS = ("", N_("raised"), N_("ack'd"), N_("median to ack"), N_("stepped in"),
+           N_("median to step in"), N_("unresolved"))
 # Under this many columns (80 over SSH) the headers shorten and long names are cut with an
 # ellipsis, so that every measure stays on screen: a cut-off column is the one a supervisor
 # would miss. The floor line above the tables spells the medians out.
 WIDE_FROM = 100
-NARROW_COLUMNS = ("", "raised", "ack'd", "median ack", "stepped in", "median step-in", "open")
+NARROW_COLUMNS = ("", N_("raised"), N_("ack'd"), N_("median ack"), N_("stepped in"),
+                  N_("median step-in"), N_("open"))
 NARROW_LABEL = 14
 
 
@@ -53,7 +57,7 @@ def layout(width: int) -> tuple[tuple[str, ...], int | None]:
 
 def measure_cells(m: FlagMeasures) -> list[Text]:
     return [
-        Text(m.label, no_wrap=True, overflow="ellipsis"),
+        Text(m.label, no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
         Text(str(m.raised), justify="right"),
         Text(str(m.acknowledged), justify="right"),
         Text(format_duration(m.median_to_acknowledge), justify="right"),
@@ -65,8 +69,8 @@ def measure_cells(m: FlagMeasures) -> list[Text]:
 
 class MeasuresScreen(RefreshingScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", "Back", id="measures.close"),
-        Binding("r", "refresh_now", "Refresh", id="measures.refresh"),
+        Binding("escape,q", "close", N_("Back"), id="measures.close"),
+        Binding("r", "refresh_now", N_("Refresh"), id="measures.refresh"),
     ]
     DEFAULT_CSS = """
     MeasuresScreen { layout: vertical; }
@@ -83,10 +87,11 @@ class MeasuresScreen(RefreshingScreen):
         self._layout: tuple[tuple[str, ...], int | None] = ((), None)
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Flag measures for today: loading…"), id="measures-floor")
-        yield Static(Text("Per team"), classes="measures-title")
+        yield Static(Text(_("Flag measures for today: loading") + MARKS.loading),
+                     id="measures-floor")
+        yield Static(Text(_("Per team")), classes="measures-title")
         yield DataTable(id="measures-teams", cursor_type="row")
-        yield Static(Text("Per supervisor (medians: their own responses)"),
+        yield Static(Text(_("Per supervisor (medians: their own responses)")),
                      classes="measures-title")
         yield DataTable(id="measures-supervisors", cursor_type="row")
         yield FloorFooter(compact=False)
@@ -105,12 +110,12 @@ class MeasuresScreen(RefreshingScreen):
     def _set_columns(self, wanted: tuple[tuple[str, ...], int | None]) -> None:
         self._layout = wanted
         headers, label_width = wanted
-        for table_id, label in (("#measures-teams", "team"),
-                                ("#measures-supervisors", "supervisor")):
+        for table_id, label in (("#measures-teams", _("team")),
+                                ("#measures-supervisors", _("supervisor"))):
             table: DataTable[Text] = self.query_one(table_id, DataTable)
             table.clear(columns=True)
             table.add_column(label, width=label_width)
-            table.add_columns(*headers[1:])
+            table.add_columns(*[_(h) for h in headers[1:]])
 
     @work(thread=True, exclusive=True, group="flag-measures", exit_on_error=False)
     def _load(self) -> None:
@@ -122,12 +127,15 @@ class MeasuresScreen(RefreshingScreen):
         self.report = report
         f = report.floor
         line = Text()
-        line.append(f"Flags on {report.day}", style="bold")
-        line.append(f" · raised {f.raised} · median to acknowledge "
-                    f"{format_duration(f.median_to_acknowledge)} · median to step in "
-                    f"{format_duration(f.median_to_step_in)} · ")
-        line.append(f"unresolved {f.unresolved}", style="bold red" if f.unresolved else "")
-        self.query_one("#measures-floor", Static).update(line)
+        line.append(_("Flags on {day}").format(day=i18n.day(report.day)), style="bold")
+        line.append(MARKS.sep + _("raised {n}").format(n=f.raised) + MARKS.sep
+                    + _("median to acknowledge {duration}").format(
+                        duration=format_duration(f.median_to_acknowledge)) + MARKS.sep
+                    + _("median to step in {duration}").format(
+                        duration=format_duration(f.median_to_step_in)) + MARKS.sep)
+        line.append(_("unresolved {n}").format(n=f.unresolved),
+                    style="bold red" if f.unresolved else "")
+        self.query_one("#measures-floor", Static).update(Wrapped(line))
         with self.app.batch_update():
             patch_table(self.query_one("#measures-teams", DataTable),
                         {m.key: measure_cells(m) for m in report.teams})

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -29,33 +30,37 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from floorapp import words
 from floorapp.context import AppContext
+from floorapp.i18n import MARKS, N_, _, ngettext
 from floorapp.services import ServiceError
 from floorapp.services import nominations as nom_svc
 from floorapp.services.patrols import last_patrols
 from floorapp.services.periods import PeriodSummary, RequirementStatus, period_summary
+from screens.cells import Wrapped
 from screens.dialogs import ChoiceDialog, NoteDialog
+from screens.footer import FloorFooter
 
 STATUS_STYLE = {
-    "met": ("met", "bold green"),
-    "improving": ("improving", "yellow"),
-    "off": ("OFF TRACK", "bold reverse red"),
-    "too few": ("too few calls", "dim"),
-    "no data": ("no data", "dim"),
+    "met": (N_("met"), "bold green"),
+    "improving": (N_("improving"), "yellow"),
+    "off": (N_("OFF TRACK"), "bold reverse red"),
+    "too few": (N_("too few calls"), "dim"),
+    "no data": (N_("no data"), "dim"),
     "": ("", ""),
 }
 
 
 def _num(v: float | None, unit: str | None) -> str:
-    return "—" if v is None else f"{v:.1f}{unit or ''}"
+    return MARKS.dash if v is None else f"{v:.1f}{unit or ''}"
 
 
-# (key, header): the figures first, the free text last.
-COLUMNS = (("id", "id"), ("status", "status"), ("now", "now"), ("target", "target"),
-           ("baseline", "baseline"), ("trigger", "trigger"), ("requirement", "requirement"))
+# (key, header): the figures first, the free text last. Headers translated where drawn.
+COLUMNS = (("id", N_("id")), ("status", N_("status")), ("now", N_("now")),
+           ("target", N_("target")), ("baseline", N_("baseline")), ("trigger", N_("trigger")),
+           ("requirement", N_("requirement")))
 # The id, the status and the numbers are short and are what a supervisor looks for: they are
 # always as wide as their widest value. The requirement's text takes what is left; when that
 # would leave it fewer cells than this, the trigger moves into the requirement's column.
@@ -78,8 +83,9 @@ def evidence(r: RequirementStatus) -> str:
 
 def requirement_cells(r: RequirementStatus) -> dict[str, Text]:
     word, style = STATUS_STYLE.get(r.status, (r.status, ""))
+    word = _(word) if word else word
     if r.status == "too few":
-        word = f"{r.calls} of {r.min_sample} calls"
+        word = _("{n} of {m} calls").format(n=r.calls, m=r.min_sample)
     return {"id": Text(r.key), "status": Text(word, style=style),
             "now": Text(evidence(r) or _num(r.current, r.unit), justify="right"),
             "target": Text(_num(r.target, r.unit), justify="right"),
@@ -95,40 +101,43 @@ def layout(width: int, rows: list[dict[str, Text]]) -> tuple[tuple[str, str, int
     is ever cut; the requirement gets the rest (at least a few cells: a very narrow
     terminal scrolls sideways rather than hide a number).
     """
-    natural = {key: max([len(head)] + [r[key].cell_len for r in rows]) for key, head in COLUMNS}
+    heads = {key: _(head) for key, head in COLUMNS}
+    natural = {key: max([cell_len(heads[key])] + [r[key].cell_len for r in rows])
+               for key, _head in COLUMNS}
     left = width - (SCROLLBAR if len(rows) > MAX_ROWS else 0)
     shown = []
-    for key, head in COLUMNS[:5]:
-        shown.append((key, head, natural[key]))
+    for key, _head in COLUMNS[:5]:
+        shown.append((key, heads[key], natural[key]))
         left -= natural[key] + CELL_PADDING
     has_trigger = any(r["trigger"].plain for r in rows)
     if has_trigger and left - natural["trigger"] - CELL_PADDING >= MIN_TEXT + CELL_PADDING:
-        shown.append(("trigger", "trigger", natural["trigger"]))
+        shown.append(("trigger", heads["trigger"], natural["trigger"]))
         left -= natural["trigger"] + CELL_PADDING
-    shown.append(("requirement", "requirement", max(left - CELL_PADDING, 10)))
+    shown.append(("requirement", heads["requirement"], max(left - CELL_PADDING, 10)))
     return tuple(shown)
 
 
 def row_cells(cells: dict[str, Text], cols: tuple[tuple[str, str, int], ...]) -> list[Text]:
     out = []
-    folded = not any(key == "trigger" for key, _, _ in cols)
-    for key, _, _ in cols:
+    folded = not any(key == "trigger" for key, _head, _w in cols)
+    for key, _head, _w in cols:
         cell = cells[key]
         if key == "requirement":
             text = cell.plain
             if folded and cells["trigger"].plain:
-                text = f"{text} (trigger: {cells['trigger'].plain})"
-            cell = Text(text, no_wrap=True, overflow="ellipsis")
+                text = _("{text} (trigger: {trigger})").format(
+                    text=text, trigger=cells["trigger"].plain)
+            cell = Text(text, no_wrap=True, overflow=MARKS.overflow)  # type: ignore[arg-type]
         out.append(cell)
     return out
 
 
 class PeriodPanel(Widget):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("n", "nominate", "Nominate", id="period.nominate"),
+        Binding("n", "nominate", N_("Nominate"), id="period.nominate"),
         # The table's own enter selects the row (on_data_table_row_selected); this one
         # puts the key in the footer and works when the table does not have the focus.
-        Binding("enter", "show_requirement", "Whole text", id="period.requirement"),
+        Binding("enter", "show_requirement", N_("Whole text"), id="period.requirement"),
     ]
     DEFAULT_CSS = """
     PeriodPanel { height: 1fr; }
@@ -151,7 +160,7 @@ class PeriodPanel(Widget):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text("guarantee period: loading…"), id="period-title")
+            yield Static(Text(_("guarantee period: loading") + MARKS.loading), id="period-title")
             # Columns are set by _show_rows once the figures and the width are known.
             yield DataTable(id="period-reqs", cursor_type="row")
             yield Static(Text(""), id="period-patrols")
@@ -183,31 +192,38 @@ class PeriodPanel(Widget):
         title = self.query_one("#period-title", Static)
         table = self.query_one("#period-reqs", DataTable)
         if s is None:
-            title.update(Text("no guarantee plan imported (floorapp plan import FILE)"))
+            title.update(Text(_("no guarantee plan imported (floorapp plan import FILE)")))
             self._cells = {}
             table.clear()
             return
         p = s.period
-        state = (f"in force, {p.days_left} day(s) left" if p.active
-                 else "ended" if p.end <= self.ctx.clock.now() else "not started")
-        title.update(Text(f"{p.name} · {state} · teams {', '.join(p.teams)} · {s.plan_name}"))
+        state = (ngettext("in force, {n} day left", "in force, {n} days left",
+                          p.days_left).format(n=p.days_left) if p.active
+                 else _("ended") if p.end <= self.ctx.clock.now() else _("not started"))
+        sep = MARKS.sep
+        title.update(Text(sep.join((p.name, state, _("teams {teams}").format(
+            teams=_(", ").join(p.teams)), s.plan_name))))
         self._cells = {r.key: requirement_cells(r) for r in s.requirements}
         self._show_rows()
         pc = s.patrols
         teams = [self.team] if self.team else list(p.teams)
-        lasts = ", ".join(
-            f"{t} {last[t].minutes_ago} min ago" if t in last else f"{t} none yet"
+        lasts = _(", ").join(
+            _("{team} {n} min ago").format(team=t, n=last[t].minutes_ago) if t in last
+            else _("{team} none yet").format(team=t)
             for t in teams)
-        self.query_one("#period-patrols", Static).update(Text(
-            f"patrols: {pc['done']} done · {pc['late']} late · {pc['missed']} missed · "
-            f"{pc['skipped']} skipped · {pc['open']} open    last patrol: {lasts}"))
-        items = ", ".join(f"{k} {v}" for k, v in sorted(s.care_by_item.items()))
-        self.query_one("#period-care", Static).update(Text(
-            f"care delivered: {s.care_delivered}" + (f" ({items})" if items else "")))
-        dims = ", ".join(f"{words.dimension(k)} {v}"
-                         for k, v in sorted(s.nominations_by_dimension.items()))
-        self.query_one("#period-noms", Static).update(Text(
-            f"nominations: {s.nominations}" + (f" ({dims})" if dims else "")))
+        self.query_one("#period-patrols", Static).update(Wrapped(Text(
+            _("patrols: {done} done · {late} late · {missed} missed · {skipped} skipped · "
+              "{open} open    last patrol: {lasts}").format(
+                done=pc["done"], late=pc["late"], missed=pc["missed"], skipped=pc["skipped"],
+                open=pc["open"], lasts=lasts))))
+        items = _(", ").join(f"{k} {v}" for k, v in sorted(s.care_by_item.items()))
+        self.query_one("#period-care", Static).update(Wrapped(Text(
+            _("care delivered: {n}").format(n=s.care_delivered)
+            + (f" ({items})" if items else ""))))
+        dims = _(", ").join(f"{words.dimension(k)} {v}"
+                            for k, v in sorted(s.nominations_by_dimension.items()))
+        self.query_one("#period-noms", Static).update(Wrapped(Text(
+            _("nominations: {n}").format(n=s.nominations) + (f" ({dims})" if dims else ""))))
 
     def _show_rows(self) -> None:
         table = self.query_one("#period-reqs", DataTable)
@@ -227,7 +243,7 @@ class PeriodPanel(Widget):
         elif [k.value for k in table.rows] == list(rows):
             # Same requirements: patch the cells so the cursor stays where the user put it.
             for key, cells in rows.items():
-                for (col, _, _), cell in zip(cols, cells, strict=True):
+                for (col, _head, _w), cell in zip(cols, cells, strict=True):
                     if table.get_cell(key, col).plain != cell.plain or \
                             table.get_cell(key, col).style != cell.style:
                         table.update_cell(key, col, cell)
@@ -240,13 +256,18 @@ class PeriodPanel(Widget):
         if self._cells:
             self._show_rows()
 
+    def relabel_language(self) -> None:
+        """After a language switch: read and draw the view again in the new words."""
+        self._layout = ()
+        self.refresh_now()
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self._show_requirement(str(event.row_key.value))
 
     def action_show_requirement(self) -> None:
         table = self.query_one("#period-reqs", DataTable)
         if table.row_count:
-            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
             self._show_requirement(str(row_key.value))
 
     def _show_requirement(self, key: str) -> None:
@@ -255,7 +276,8 @@ class PeriodPanel(Widget):
         if cells is None:
             return
         trig = cells["trigger"].plain
-        self.app.notify(cells["requirement"].plain + (f"\ntrigger: {trig}" if trig else ""),
+        self.app.notify(cells["requirement"].plain
+                        + ("\n" + _("trigger: {trigger}").format(trigger=trig) if trig else ""),
                         title=cells["id"].plain, markup=False, timeout=10)
 
     # --- nominating -------------------------------------------------------------------
@@ -266,7 +288,8 @@ class PeriodPanel(Widget):
     @work(thread=True, exclusive=True, group="period-candidates", exit_on_error=False)
     def _load_candidates(self) -> None:
         try:
-            found = nom_svc.candidates(self.ctx.engine, self.ctx.clock.now(), team=self.team)
+            found = nom_svc.candidates(self.ctx.engine, self.ctx.clock.now(), team=self.team,
+                                       actor=self.actor)
         except ServiceError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return
@@ -275,7 +298,7 @@ class PeriodPanel(Widget):
     def _choose(self, found: dict[str, list[nom_svc.Candidate]]) -> None:
         flat = [c for cands in found.values() for c in cands]
         if not flat or self.summary is None:
-            self.app.notify("Nobody stands out in this period's data yet.", markup=False)
+            self.app.notify(_("Nobody stands out in this period's data yet."), markup=False)
             return
         period = self.summary.period.name
         by_key = {f"{c.dimension}|{c.agent_id}": c for c in flat}
@@ -291,12 +314,12 @@ class PeriodPanel(Widget):
                 self._nominate(period, c, str(text))
 
             dim = words.dimension(c.dimension)
-            self.app.push_screen(NoteDialog(f"Nominate {c.name} for {dim}: why?",
-                                            value=c.reason), reason)
+            self.app.push_screen(NoteDialog(_("Nominate {name} for {dimension}: why?").format(
+                name=c.name, dimension=dim), value=c.reason), reason)
 
         self.app.push_screen(ChoiceDialog(
-            f"Role models for {period}",
-            [(k, f"{words.dimension(c.dimension)}: {c.name} — {c.reason}")
+            _("Role models for {period}").format(period=period),
+            [(k, f"{words.dimension(c.dimension)}: {c.name} {MARKS.dash} {c.reason}")
              for k, c in by_key.items()]), chosen)
 
     @work(thread=True, exit_on_error=False)
@@ -308,13 +331,14 @@ class PeriodPanel(Widget):
         except ServiceError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return
-        self.app.call_from_thread(self.app.notify, f"nominated {c.name}", markup=False)
+        self.app.call_from_thread(self.app.notify, _("nominated {name}").format(name=c.name),
+                                  markup=False)
         self.app.call_from_thread(self.refresh_now)
 
 
 class PeriodScreen(Screen[None]):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape", "app.pop_screen", "Back", id="period.back"),
+        Binding("escape", "app.pop_screen", N_("Back"), id="period.back"),
     ]
 
     def __init__(self, ctx: AppContext, actor: str | None = None, **panel_kwargs: Any) -> None:
@@ -323,4 +347,4 @@ class PeriodScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield self.panel
-        yield Footer()
+        yield FloorFooter(compact=False)

@@ -7,7 +7,9 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding
 
-from floorapp.services.escalations import TIER_NAMES, EscalationView
+from floorapp import words
+from floorapp.i18n import N_, _
+from floorapp.services.escalations import EscalationView
 from screens import cells
 from screens.flags import ItemTable
 from screens.table import Col
@@ -15,24 +17,26 @@ from screens.table import Col
 
 class QueueTable(ItemTable):
     COLUMNS = (
-        Col("severity", "Sev", 6),
-        Col("left", "Time left", 12),
-        Col("reason", "Reason", 24, grow=60),
-        Col("agent", "Agent", 12, priority=2, grow=8),
-        Col("holder", "Holder", 10),
-        Col("handoffs", "Hoff", 4, priority=1),
-        Col("tier", "Tier", 5, priority=3),
-        Col("age", "Age", 7, priority=4),
-        Col("id", "#", 5, priority=5),
+        # At 80 columns every queue keeps who (agent), who holds it, its tier and the
+        # hand-offs; the reason gives way first and takes the room of a wider screen.
+        Col("severity", N_("Sev"), 6),
+        Col("left", N_("Time left"), 12),
+        Col("reason", N_("Reason"), 16, grow=68),
+        Col("agent", N_("Agent"), 10, grow=10),
+        Col("holder", N_("Holder"), 10),
+        Col("handoffs", N_("Hoff"), 4, priority=1),
+        Col("tier", N_("Tier"), 5),
+        Col("age", N_("Age"), 7, priority=4),
+        Col("id", N_("#"), 5, priority=5),
     )
     TIME_COLUMNS = ("left", "age")
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("c", "claim", "Claim", id="queue.claim"),
-        Binding("a", "assign", "Assign", id="queue.assign"),
-        Binding("n", "next_tier", "Next tier", id="queue.next_tier"),
-        Binding("x", "resolve", "Resolve", id="queue.resolve"),
-        Binding("m", "note", "Note", id="queue.note"),
-        Binding("enter", "detail", "History", id="queue.detail"),
+        Binding("c", "claim", N_("Claim"), id="queue.claim"),
+        Binding("a", "assign", N_("Assign"), id="queue.assign"),
+        Binding("n", "next_tier", N_("Next tier"), id="queue.next_tier"),
+        Binding("x", "resolve", N_("Resolve"), id="queue.resolve"),
+        Binding("m", "note", N_("Note"), id="queue.note"),
+        Binding("enter", "detail", N_("History"), id="queue.detail"),
     ]
 
     def __init__(self, tier: int | None, **kwargs: Any) -> None:
@@ -43,8 +47,8 @@ class QueueTable(ItemTable):
         if not self.app_loaded():
             return ""
         if self.tier is None:
-            return "No open escalations."
-        return f"Nothing waiting for {TIER_NAMES[self.tier]}."
+            return _("No open escalations.")
+        return _("Nothing waiting for {tier}.").format(tier=words.tier(self.tier))
 
     def include(self, item: EscalationView) -> bool:
         return self.tier is None or item.tier == self.tier
@@ -54,7 +58,8 @@ class QueueTable(ItemTable):
 
     def cell(self, e: EscalationView, key: str) -> Any:
         if key == "severity":
-            return cells.KeyedText(e.severity, e.id, cells.SEVERITY_STYLES.get(e.severity, ""))
+            return cells.KeyedText(cells.SEVERITY_WORDS.get(e.severity, e.severity), e.id,
+                                   cells.SEVERITY_STYLES.get(e.severity, ""))
         if key == "left":
             return cells.deadline_cell(e.deadline, self.now) if self.now else Text("")
         if key == "reason":
@@ -62,11 +67,12 @@ class QueueTable(ItemTable):
         if key == "agent":
             return cells.plain(e.agent_name or e.agent_id or "")
         if key == "holder":
-            return cells.plain(e.holder) if e.holder else Text("unclaimed", style="italic")
+            return cells.plain(e.holder) if e.holder else Text(cells.CELL_WORDS["unclaimed"],
+                                                               style="italic")
         if key == "handoffs":
             return cells.number(e.handoffs, warn_at=3)
         if key == "tier":
-            return Text(TIER_NAMES.get(e.tier, str(e.tier)).replace("tier ", "T"))
+            return Text(words.tier_short(e.tier))
         if key == "age":
             return Text(cells.since(e.opened_at, self.now) if self.now else "", justify="right")
         if key == "id":

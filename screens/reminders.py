@@ -36,36 +36,40 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from floorapp import i18n
 from floorapp.context import AppContext
+from floorapp.i18n import MARKS, N_, _, ngettext
 from floorapp.scheduler import SchedulerHost
 from floorapp.services import ServiceError
 from floorapp.services import reminders as svc
 from floorapp.services.patrols import team_agents, team_of
 from screens.dialogs import ChoiceDialog, NoteDialog
+from screens.footer import FloorFooter
 
 # State shown as a word and a style: never colour alone (NO_COLOR, 16 colours).
 STATE_STYLE = {
-    "overdue": ("OVERDUE", "bold reverse red"),
-    "due": ("due", "bold yellow"),
-    "missed": ("missed", "magenta"),
-    "snoozed": ("snoozed", "dim"),
+    "overdue": (N_("OVERDUE"), "bold reverse red"),
+    "due": (N_("due"), "bold yellow"),
+    "missed": (N_("missed"), "magenta"),
+    "snoozed": (N_("snoozed"), "dim"),
 }
+COLUMNS = (N_("state"), N_("due"), N_("what"), N_("team"), N_("note"))
 
 
 def _hm(t: datetime | None, ctx: AppContext) -> str:
     if t is None:
         return ""
-    return t.astimezone(ctx.settings.timezone).strftime("%H:%M")
+    return i18n.clock(t, ctx.settings.timezone, seconds=False)
 
 
 class RemindersPanel(Widget):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("d", "done", "Done", id="reminders.done"),
-        Binding("f", "done_flag", "Done+flag", id="reminders.done_flag"),
-        Binding("s", "snooze", "Snooze", id="reminders.snooze"),
-        Binding("k", "skip", "Skip", id="reminders.skip"),
+        Binding("d", "done", N_("Done"), id="reminders.done"),
+        Binding("f", "done_flag", N_("Done+flag"), id="reminders.done_flag"),
+        Binding("s", "snooze", N_("Snooze"), id="reminders.snooze"),
+        Binding("k", "skip", N_("Skip"), id="reminders.skip"),
     ]
     DEFAULT_CSS = """
     RemindersPanel { height: 1fr; }
@@ -95,9 +99,9 @@ class RemindersPanel(Widget):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text("reminders: loading…"), id="rem-summary")
+            yield Static(Text(_("reminders: loading") + MARKS.loading), id="rem-summary")
             table: DataTable[Any] = DataTable(id="rem-table", cursor_type="row")
-            table.add_columns("state", "due", "what", "team", "note")
+            table.add_columns(*[_(c) for c in COLUMNS])
             yield table
             yield Static(Text(""), id="rem-coming")
 
@@ -126,7 +130,9 @@ class RemindersPanel(Widget):
             fresh = [r for r in actionable
                      if (r.id, r.state if r.state != "overdue" else "due") not in self._seen]
             for r in fresh[:3]:
-                self.app.notify(r.title, title=f"reminder: {r.state}", markup=False,
+                word = _(STATE_STYLE[r.state][0]) if r.state in STATE_STYLE else r.state
+                self.app.notify(r.title, title=_("reminder: {state}").format(state=word),
+                                markup=False,
                                 severity="warning" if r.state == "missed" else "information")
             if fresh and self.bell:
                 self.app.bell()
@@ -138,8 +144,9 @@ class RemindersPanel(Widget):
         rows = [*view.overdue, *view.due, *view.missed, *view.snoozed]
         shape = [(r.id, r.state, r.title, r.warning) for r in rows]
         self._update_static("#rem-summary", Text(
-            f"{len(view.overdue)} overdue · {len(view.due)} due · {len(view.missed)} missed · "
-            f"{len(view.snoozed)} snoozed"))
+            _("{overdue} overdue · {due} due · {missed} missed · {snoozed} snoozed").format(
+                overdue=len(view.overdue), due=len(view.due), missed=len(view.missed),
+                snoozed=len(view.snoozed))))
         if shape != self._rows:
             table = self.query_one("#rem-table", DataTable)
             cursor = self.selected_id()
@@ -147,6 +154,7 @@ class RemindersPanel(Widget):
             table.clear()
             for r in rows:
                 word, style = STATE_STYLE.get(r.state, (r.state, ""))
+                word = _(word)
                 when = _hm(r.snoozed_until if r.state == "snoozed" else r.scheduled_for,
                            self.ctx)
                 table.add_row(Text(word, style=style), Text(when), Text(r.title),
@@ -160,10 +168,21 @@ class RemindersPanel(Widget):
                 table.move_cursor(row=table.get_row_index(str(cursor)))
             self._acted_on = None
             self._rows = shape
-        lines = Text("coming next: " if view.coming else "coming next: nothing in the plan")
+        lines = Text(_("coming next: ") if view.coming
+                     else _("coming next: nothing in the plan"))
         for c in view.coming:
             lines.append(f"\n  {_hm(c.at, self.ctx)}  {c.title}")
         self._update_static("#rem-coming", lines)
+
+    def relabel_language(self) -> None:
+        """After a language switch: the headers and every row again."""
+        table = self.query_one("#rem-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*[_(c) for c in COLUMNS])
+        self._rows = []
+        self._shown.clear()
+        if self.view is not None:
+            self._show(self.view)
 
     def _update_static(self, selector: str, text: Text) -> None:
         # Read every second; a Static given new text lays the screen out again (a frame of
@@ -182,7 +201,7 @@ class RemindersPanel(Widget):
     def _selected(self) -> svc.ReminderView | None:
         rid = self.selected_id()
         if rid is None or self.view is None:
-            self.app.notify("No reminder selected.", markup=False)
+            self.app.notify(_("No reminder selected."), markup=False)
             return None
         for r in [*self.view.overdue, *self.view.due, *self.view.missed, *self.view.snoozed]:
             if r.id == rid:
@@ -215,9 +234,10 @@ class RemindersPanel(Widget):
                 return
             self._run(lambda: svc.done(self.ctx.engine, r.id, actor=self.supervisor,
                                        now=self.ctx.clock.now(), note=str(note) or None),
-                      f"done: {r.title}")
+                      _("done: {title}").format(title=r.title))
 
-        self.app.push_screen(NoteDialog(f"Done: {r.title}", placeholder="what was seen / done",
+        self.app.push_screen(NoteDialog(_("Done: {title}").format(title=r.title),
+                                        placeholder=_("what was seen / done"),
                                         required=False), got)
 
     def action_done_flag(self) -> None:
@@ -231,7 +251,7 @@ class RemindersPanel(Widget):
             # The agent moved team since the reminder fired: still the one it is about.
             choices.insert(0, (r.agent_id, r.agent_label or r.agent_id))
         if not choices:
-            self.app.notify("This reminder has no team to pick an agent from.", markup=False)
+            self.app.notify(_("This reminder has no team to pick an agent from."), markup=False)
             return
         labels = dict(choices)
 
@@ -246,15 +266,17 @@ class RemindersPanel(Widget):
                 self._run(lambda: svc.done(
                     self.ctx.engine, r.id, actor=self.supervisor, now=self.ctx.clock.now(),
                     note=str(note), flag_agent=str(agent)),
-                    f"done, flag raised on {who}")
+                    _("done, flag raised on {who}").format(who=who))
 
-            self.app.push_screen(NoteDialog(f"What did you see ({who})?",
-                                            placeholder="e.g. voice raised, banging keyboard"),
+            self.app.push_screen(NoteDialog(_("What did you see ({who})?").format(who=who),
+                                            placeholder=_("e.g. voice raised, banging "
+                                                          "keyboard")),
                                  got_note)
 
-        prompt = "Raise a flag on which agent?"
+        prompt = _("Raise a flag on which agent?")
         if r.agent_id:
-            prompt += f" (enter: {r.agent_label}, whom this reminder is about)"
+            prompt += _(" (enter: {who}, whom this reminder is about)").format(
+                who=r.agent_label)
         self.app.push_screen(ChoiceDialog(prompt, choices, selected=r.agent_id), got_agent)
 
     def action_snooze(self) -> None:
@@ -267,10 +289,12 @@ class RemindersPanel(Widget):
                 return
             self._run(lambda: svc.snooze(self.ctx.engine, r.id, actor=self.supervisor,
                                          now=self.ctx.clock.now(), minutes=int(str(minutes))),
-                      f"snoozed {minutes} min: {r.title}")
+                      _("snoozed {minutes} min: {title}").format(minutes=minutes,
+                                                                  title=r.title))
 
-        self.app.push_screen(ChoiceDialog(f"Snooze: {r.title}",
-                                          [(str(m), f"{m} minutes")
+        self.app.push_screen(ChoiceDialog(_("Snooze: {title}").format(title=r.title),
+                                          [(str(m), ngettext("{n} minute", "{n} minutes",
+                                                             m).format(n=m))
                                            for m in svc.SNOOZE_CHOICES]), got)
 
     def action_skip(self) -> None:
@@ -283,16 +307,17 @@ class RemindersPanel(Widget):
                 return
             self._run(lambda: svc.skip(self.ctx.engine, r.id, actor=self.supervisor,
                                        now=self.ctx.clock.now(), reason=str(reason)),
-                      f"skipped: {r.title}")
+                      _("skipped: {title}").format(title=r.title))
 
-        self.app.push_screen(NoteDialog(f"Skip: {r.title}", placeholder="why (required)"), got)
+        self.app.push_screen(NoteDialog(_("Skip: {title}").format(title=r.title),
+                                        placeholder=_("why (required)")), got)
 
 
 class RemindersScreen(Screen[None]):
     """The panel as a full screen with a footer; escape goes back."""
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape", "app.pop_screen", "Back", id="reminders.back"),
+        Binding("escape", "app.pop_screen", N_("Back"), id="reminders.back"),
     ]
 
     def __init__(self, ctx: AppContext, supervisor: str, **panel_kwargs: Any) -> None:
@@ -301,7 +326,7 @@ class RemindersScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield self.panel
-        yield Footer()
+        yield FloorFooter(compact=False)
 
     def on_mount(self) -> None:
         self.panel.query_one(DataTable).focus()

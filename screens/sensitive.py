@@ -19,11 +19,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from floorapp.context import AppContext
+from floorapp.i18n import MARKS, N_, _, ngettext
 from floorapp.services.sensitive import SensitiveRoster, roster
-from screens.cells import state_cell
+from screens.cells import Wrapped, state_cell
+from screens.footer import FloorFooter
 from screens.refreshing import RefreshingScreen
 
 
@@ -54,8 +56,8 @@ def patch_table(table: DataTable[Any], rows: dict[str, list[Text]]) -> None:
 
 class SensitiveRosterScreen(RefreshingScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", "Back", id="sensitive.close"),
-        Binding("r", "refresh_now", "Refresh", id="sensitive.refresh"),
+        Binding("escape,q", "close", N_("Back"), id="sensitive.close"),
+        Binding("r", "refresh_now", N_("Refresh"), id="sensitive.refresh"),
     ]
     DEFAULT_CSS = """
     SensitiveRosterScreen { layout: vertical; }
@@ -74,17 +76,17 @@ class SensitiveRosterScreen(RefreshingScreen):
         self.data: SensitiveRoster | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Sensitive customers: loading…"), id="sens-summary")
-        yield Static(Text("Designated agents"), classes="sens-title")
+        yield Static(Text(_("Sensitive customers: loading") + MARKS.loading), id="sens-summary")
+        yield Static(Text(_("Designated agents")), classes="sens-title")
         agents: DataTable[Text] = DataTable(id="sens-agents", cursor_type="row", zebra_stripes=True)
-        agents.add_columns("agent", "team", "state", "for", "sensitive today", "calls today",
-                           "now")
+        agents.add_columns(_("agent"), _("team"), _("state"), _("for"), _("sensitive today"),
+                           _("calls today"), _("now"))
         yield agents
-        yield Static(Text("Sensitive customers"), classes="sens-title")
+        yield Static(Text(_("Sensitive customers")), classes="sens-title")
         customers: DataTable[Text] = DataTable(id="sens-customers", cursor_type="row")
-        customers.add_columns("customer", "calls today", "to undesignated", "note")
+        customers.add_columns(_("customer"), _("calls today"), _("to undesignated"), _("note"))
         yield customers
-        yield Footer()
+        yield FloorFooter(compact=False)
 
     @work(thread=True, exclusive=True, group="sensitive-roster", exit_on_error=False)
     def _load(self) -> None:
@@ -96,32 +98,41 @@ class SensitiveRosterScreen(RefreshingScreen):
         self.data = data
         free = data.available
         summary = Text()
-        summary.append(f"{len(free)} of {len(data.agents)} designated agents available now",
+        summary.append(ngettext("{free} of {n} designated agent available now",
+                                "{free} of {n} designated agents available now",
+                                len(data.agents)).format(free=len(free), n=len(data.agents)),
                        style="bold green" if free else "bold red")
-        summary.append(f" · {data.sensitive_calls_today} sensitive calls today, ")
-        summary.append(f"{data.undesignated_calls_today} reached an undesignated agent",
+        summary.append(MARKS.sep + ngettext("{n} sensitive call today, ",
+                                            "{n} sensitive calls today, ",
+                                            data.sensitive_calls_today).format(
+            n=data.sensitive_calls_today))
+        summary.append(ngettext("{n} reached an undesignated agent",
+                                "{n} reached an undesignated agent",
+                                data.undesignated_calls_today).format(
+            n=data.undesignated_calls_today),
                        style="bold red" if data.undesignated_calls_today else "")
-        self.query_one("#sens-summary", Static).update(summary)
+        self.query_one("#sens-summary", Static).update(Wrapped(summary))
         rows: dict[str, list[Text]] = {}
         for a in data.agents:
             rows[a.id] = [
-                Text(a.name, no_wrap=True, overflow="ellipsis"),
-                Text(a.team_name, no_wrap=True, overflow="ellipsis"),
+                Text(a.name, no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
+                Text(a.team_name, no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
                 state_cell(a.state),
                 Text(_since(now, a.state_since)),
                 Text(str(a.sensitive_calls_today), justify="right"),
                 Text(str(a.calls_today), justify="right"),
-                Text("SENSITIVE CALL", style="bold yellow") if a.on_sensitive_call else Text(""),
+                Text(_("SENSITIVE CALL"), style="bold yellow") if a.on_sensitive_call
+                else Text(""),
             ]
         with self.app.batch_update():
             patch_table(self.query_one("#sens-agents", DataTable), rows)
             patch_table(self.query_one("#sens-customers", DataTable), {
                 c.customer_id: [
-                    Text(c.customer_id, no_wrap=True, overflow="ellipsis"),
+                    Text(c.customer_id, no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
                     Text(str(c.calls_today), justify="right"),
                     Text(str(c.undesignated_today), justify="right",
                          style="bold red" if c.undesignated_today else ""),
-                    Text(c.note or "", no_wrap=True, overflow="ellipsis"),
+                    Text(c.note or "", no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
                 ]
                 for c in data.customers
             })

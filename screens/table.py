@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 
+from floorapp.i18n import _
 from screens.grid import Grid, RowDoesNotExist
 
 
@@ -26,7 +27,7 @@ def same(a: Any, b: Any) -> bool:
 @dataclass(frozen=True)
 class Col:
     key: str
-    label: str
+    label: str  # marked with N_ where the columns are declared; translated when drawn
     width: int
     priority: int = 0  # 0 = always shown; higher numbers give way first on narrow screens
     grow: int = 0  # extra cells it may take on a wide screen
@@ -67,10 +68,19 @@ class LiveTable(Grid):
         self.clear(columns=True)
         self.shown = cols
         for c in cols:
-            self.add_column(Text(c.label), width=c.width, key=c.key)
+            self.add_column(Text(_(c.label)), width=c.width, key=c.key)
         self.rebuild_rows()
         self.keep_cursor(keep)
         return True
+
+    def relabel(self) -> None:
+        """After a language switch: headers and every cell again (cells hold words), and the
+        grid's drawn lines forgotten (they hold the old cursor mark)."""
+        self.shown = ()
+        if self.size.width:
+            self.setup_columns(self.size.width)
+        self.forget_drawn()
+        self.refresh()
 
     def on_resize(self) -> None:
         super().on_resize()

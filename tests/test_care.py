@@ -134,7 +134,7 @@ def test_birthdays_and_the_first_day_back_from_leave(engine, clock) -> None:
         from db.models import Agent
         conn.execute(Agent.__table__.update().where(Agent.id == "a2")
                      .values(birthday=date(1995, 3, 10)))
-    assert main(["--db", str(engine.url), "plan", "leave", "a3", "2026-03-02",
+    assert main(["--db", str(engine.url), "--as", "boss", "plan", "leave", "a3", "2026-03-02",
                  "2026-03-09"]) == 0
     text = open_plan_with_personal()
     load_test_plan(engine, clock.now(), text)

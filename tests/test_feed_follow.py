@@ -7,8 +7,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from db.models import FeedCursor, FeedEventRow
@@ -22,6 +24,12 @@ from floorapp.feed.writer import FeedWriter, IngestSummary
 
 E = 1773652000
 TIMEOUT = 15.0
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """This host's clock a day after these lines: lines ahead of it are clock errors."""
+    return ManualClock(datetime.fromtimestamp(E + 86400, UTC))
 
 
 def lines(start: int, n: int) -> str:

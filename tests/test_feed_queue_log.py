@@ -18,6 +18,12 @@ E = 1773652000  # 2026-03-16 09:06:40 UTC
 A = "Local/2004@from-internal/n"
 
 
+@pytest.fixture
+def clock() -> ManualClock:
+    """This host's clock a day after these lines: lines ahead of it are clock errors."""
+    return ManualClock(datetime.fromtimestamp(E + 86400, UTC))
+
+
 def at(offset: int) -> datetime:
     return datetime.fromtimestamp(E + offset, UTC)
 

@@ -6,12 +6,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Connection, Engine, MetaData, func, select
 
 from db.models import Agent, Call, FeedEventRow
 from floorapp.clock import ManualClock
 from floorapp.config import Settings
-from floorapp.feed.events import FeedEvent
+from floorapp.feed.events import EventKind, FeedEvent
 from floorapp.feed.jsonl import parse_jsonl
 from floorapp.feed.queue_log import parse_queue_log
 from floorapp.feed.writer import FeedWriter, IngestSummary
@@ -158,3 +159,133 @@ def test_each_batch_numbers_the_agents_it_writes(engine: Engine, clock: ManualCl
     assert after[agent] == max(before.values()) + 1
     assert {a: s for a, s in after.items() if a != agent} == {
         a: s for a, s in before.items() if a != agent}
+
+
+# --- nothing one event holds stops the batch -----------------------------------------------
+
+
+def _rejects(engine: Engine) -> list[tuple[int, str]]:
+    from db.models import RejectedInput
+
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(
+            select(RejectedInput.line_no, RejectedInput.reason).order_by(RejectedInput.line_no))]
+
+
+def _jsonl(*events: dict[str, object]) -> list[str]:
+    return [json.dumps(e) for e in events]
+
+
+def test_an_event_the_store_cannot_take_is_rejected_and_its_batch_is_kept(
+    engine: Engine, clock: ManualClock
+) -> None:
+    """An event only the store refuses (an id PostgreSQL or SQLite cannot hold) fails its
+    batch's transaction: the batch is split until only that event is left, which is
+    rejected with the error named; every other event of the batch is stored."""
+    lines = _jsonl(
+        {"type": "agent_login", "ts": "2026-03-10T09:00:00Z", "agent": "a1"},
+        {"type": "agent_login", "ts": "2026-03-10T09:00:01Z", "agent": "a2"},
+        {"type": "agent_login", "ts": "2026-03-10T09:00:02Z", "agent": "a3"},
+        {"type": "agent_login", "ts": "2026-03-10T09:00:03Z", "agent": "a4"},
+        {"type": "agent_login", "ts": "2026-03-10T09:00:04Z", "agent": "a5"},
+    )
+    parsed = list(parse_jsonl(lines, "f.jsonl"))
+    assert isinstance(parsed[2], FeedEvent)
+    parsed[2].agent = "bad\ud800"  # a lone surrogate: no database encoding takes it
+    s = FeedWriter(engine, Settings(), clock=clock).write(parsed)
+    assert (s.accepted, s.rejected) == (4, 1)
+    with engine.connect() as conn:
+        assert set(conn.execute(select(Agent.id)).scalars()) == {"a1", "a2", "a4", "a5"}
+        assert conn.execute(select(func.count()).select_from(FeedEventRow)).scalar_one() == 4
+    [(line_no, reason)] = _rejects(engine)
+    assert line_no == 3 and "could not be stored" in reason and "Encode" in reason
+
+
+def test_a_huge_hold_time_is_rejected_by_the_writer_not_raised(
+    engine: Engine, clock: ManualClock
+) -> None:
+    """The writer checks numbers before its time arithmetic (defence behind the parsers)."""
+    ev = FeedEvent("k-huge", "f.jsonl", 2, datetime(2026, 3, 10, 9, 0, 5, tzinfo=UTC),
+                   EventKind.CALL_ANSWERED, "a1", "c1", {"hold_seconds": 100000000000})
+    ok = FeedEvent("k-ok", "f.jsonl", 1, datetime(2026, 3, 10, 9, 0, 0, tzinfo=UTC),
+                   EventKind.AGENT_LOGIN, "a1")
+    s = FeedWriter(engine, Settings(), clock=clock).write([ok, ev])
+    assert (s.accepted, s.rejected) == (1, 1)
+    [(line_no, reason)] = _rejects(engine)
+    assert line_no == 2 and "hold_seconds" in reason and "100000000000" in reason
+
+
+def test_a_batch_of_good_and_bad_lines_keeps_every_good_line(
+    engine: Engine, clock: ManualClock
+) -> None:
+    good = [{"type": "agent_login", "ts": f"2026-03-10T09:00:{i:02d}Z", "agent": f"a{i}"}
+            for i in range(20)]
+    parsed = list(parse_jsonl(_jsonl(*good), "f.jsonl"))
+    for i in (0, 7, 8, 19):
+        parsed[i].agent = f"x{i}\udc80"  # type: ignore[union-attr]
+    s = FeedWriter(engine, Settings(), clock=clock).write(parsed)
+    assert (s.accepted, s.rejected) == (16, 4)
+    assert [n for n, _ in _rejects(engine)] == [1, 8, 9, 20]
+    with engine.connect() as conn:
+        assert len(conn.execute(select(Agent.id)).all()) == 16
+
+
+# --- feed time against wall time -----------------------------------------------------------
+
+
+def test_an_event_far_ahead_of_the_wall_clock_is_a_clock_error(
+    engine: Engine, clock: ManualClock
+) -> None:
+    lines = _jsonl(
+        {"type": "agent_login", "ts": "2026-03-10T09:00:00Z", "agent": "a1"},
+        {"type": "agent_login", "ts": "2099-03-10T09:00:00Z", "agent": "a2"},
+        {"type": "agent_login", "ts": "2026-03-10T09:04:00Z", "agent": "a3"},  # 4 min: fine
+    )
+    s = FeedWriter(engine, Settings(), clock=clock).write(parse_jsonl(lines, "f.jsonl"))
+    assert (s.accepted, s.rejected) == (2, 1)
+    [(line_no, reason)] = _rejects(engine)
+    assert line_no == 2
+    assert reason.startswith("clock error: event time 2099-03-10")
+    assert "73 years ahead of this host's clock" in reason
+
+
+def test_a_late_logout_goes_into_history_but_does_not_log_out_a_later_login(
+    engine: Engine, clock: ManualClock
+) -> None:
+    from db.models import AgentStateChange
+
+    clock.set(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    writer = FeedWriter(engine, Settings(), clock=clock)
+    writer.write(parse_jsonl(_jsonl(
+        {"type": "agent_login", "ts": "2026-03-10T08:00:00Z", "agent": "a1"},
+        {"type": "agent_logout", "ts": "2026-03-10T11:00:00Z", "agent": "a1"},
+        {"type": "agent_login", "ts": "2026-03-10T11:50:00Z", "agent": "a1"},
+    ), "f.jsonl"))
+    # A logout stamped three hours ago arrives now (a PBX's buffered line).
+    s = writer.write(parse_jsonl(_jsonl(
+        {"type": "agent_logout", "ts": "2026-03-10T09:00:00Z", "agent": "a1"},
+    ), "late.jsonl"))
+    assert s.accepted == 1
+    with engine.connect() as conn:
+        a = conn.execute(select(Agent.__table__).where(Agent.id == "a1")).one()
+        history = conn.execute(
+            select(AgentStateChange.state, AgentStateChange.started_at)
+            .where(AgentStateChange.agent_id == "a1").order_by(AgentStateChange.started_at)
+        ).all()
+    assert (a.state, a.logged_in_since) == ("available", datetime(2026, 3, 10, 11, 50,
+                                                                   tzinfo=UTC))
+    assert [(st, t.hour) for st, t in history] == [
+        ("available", 8), ("offline", 9), ("offline", 11), ("available", 11)]
+
+
+def test_the_simulator_faster_than_real_time_is_no_clock_error(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At --speed above 1 the floor's time runs ahead of this host's; the simulator writes
+    with the floor's clock, so a quarter of an hour of floor (beyond max_ahead) is all kept."""
+    from floorapp.cli import main
+
+    rc = main(["--db", db_url, "simulate", "--agents", "12", "--teams", "3", "--seed", "3",
+               "--speed", "100000", "--duration", "900"])
+    assert rc == 0
+    assert " 0 rejected" in capsys.readouterr().err

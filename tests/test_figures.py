@@ -13,7 +13,6 @@ import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -163,15 +162,15 @@ async def test_console_and_status_agree_on_the_floors_clock(
 
 
 def test_the_centres_day_has_its_zone_and_start() -> None:
-    s = SimpleNamespace(timezone=settings_from_dict(
-        {"floor": {"timezone": "Asia/Shanghai"}}).timezone, day_start=time(6, 0))
+    s = settings_from_dict({"floor": {"timezone": "Asia/Shanghai"}})
+    s.day_start = time(6, 0)
     # 05:59 in Beijing is still the day before for a centre whose day starts at 06:00.
     early = datetime(2026, 3, 10, 21, 59, tzinfo=UTC)  # 05:59 on the 11th, local
     assert fday.day_of(s, early) == date(2026, 3, 10)
     start, end = fday.date_bounds(s, date(2026, 3, 10))
     assert (start, end) == (datetime(2026, 3, 9, 22, 0, tzinfo=UTC),
                             datetime(2026, 3, 10, 22, 0, tzinfo=UTC))
-    midnight = SimpleNamespace(timezone=s.timezone)  # no day start set: local midnight
+    midnight = settings_from_dict({"floor": {"timezone": "Asia/Shanghai"}})
     assert fday.date_bounds(midnight, date(2026, 3, 10))[0] == datetime(
         2026, 3, 9, 16, 0, tzinfo=UTC)
 

@@ -95,7 +95,7 @@ def test_nominate_export_csv_and_period_view(engine, db_url, clock, period_data,
     assert main(["--db", db_url, "--as", "lead.t1", "nominations", "add", "a4", "improvement",
                  "dissatisfaction 40% to 10%", "--period", "P"]) == 0
     capsys.readouterr()
-    assert main(["--db", db_url, "nominations", "--period", "P", "--csv"]) == 0
+    assert main(["--db", db_url, "--as", "boss", "nominations", "--period", "P", "--csv"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[0][:5] == ["period", "agent_id", "agent", "team", "dimension"]
     assert [(r[1], r[4], r[6]) for r in rows[1:]] == [

@@ -108,13 +108,13 @@ def test_check_command_lists_every_error_with_teams_from_the_store(
     seed_floor(engine)
     bad = tmp_path / "bad.toml"
     bad.write_text(BAD)
-    assert main(["--db", db_url, "plan", "check", str(bad)]) == 1
+    assert main(["--db", db_url, "--as", "lead.t1", "plan", "check", str(bad)]) == 1
     out = capsys.readouterr().out
     assert "period[0].teams[1]: unknown team 'nosuchteam'" in out
     assert "patrols.normal:" in out and "11 problems" in out
     good = tmp_path / "good.toml"
     good.write_text(PLAN)
-    assert main(["--db", db_url, "plan", "check", str(good)]) == 0
+    assert main(["--db", db_url, "--as", "lead.t1", "plan", "check", str(good)]) == 0
 
 
 def test_import_keeps_old_versions_and_show_prints_the_one_in_force(
@@ -124,13 +124,13 @@ def test_import_keeps_old_versions_and_show_prints_the_one_in_force(
     first = load_test_plan(engine, clock.now())
     f = tmp_path / "v2.toml"
     f.write_text(PLAN.replace('name = "test plan"', 'name = "test plan v2"'))
-    assert main(["--db", db_url, "--as", "lead.t1", "plan", "import", str(f)]) == 0
+    assert main(["--db", db_url, "--as", "boss", "plan", "import", str(f)]) == 0
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(PlanVersion)).scalar() == 2
         assert conn.execute(select(func.count()).select_from(AuditEntry)
                             .where(AuditEntry.action == "plan.import")).scalar() == 2
     capsys.readouterr()
-    assert main(["--db", db_url, "plan", "show"]) == 0
+    assert main(["--db", db_url, "--as", "lead.t1", "plan", "show"]) == 0
     out = capsys.readouterr().out
     assert "test plan v2" in out and f"version {first + 1}" in out
     assert "dissatisfaction rate" in out and "refused_explanations ≥ 3" in out
@@ -141,7 +141,7 @@ def test_import_refuses_an_invalid_plan_and_stores_nothing(engine, db_url, tmp_p
     seed_floor(engine)
     bad = tmp_path / "bad.toml"
     bad.write_text(BAD)
-    assert main(["--db", db_url, "plan", "import", str(bad)]) == 1
+    assert main(["--db", db_url, "--as", "boss", "plan", "import", str(bad)]) == 1
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(PlanVersion)).scalar() == 0
 
@@ -151,4 +151,5 @@ def test_example_roster_and_plans_work_together(db_url: str, capsys) -> None:
     root = Path(__file__).resolve().parents[1] / "examples"
     assert main(["--db", db_url, "roster", "import", str(root / "roster.csv")]) == 0
     for name in ("plan-315.toml", "plan-517.toml"):
-        assert main(["--db", db_url, "plan", "check", str(root / name)]) == 0, capsys.readouterr()
+        assert main(["--db", db_url, "--as", "fm.chen", "plan", "check",
+                     str(root / name)]) == 0, capsys.readouterr()

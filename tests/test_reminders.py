@@ -98,7 +98,8 @@ def test_skip_needs_a_reason_and_a_team_leader_cannot_act_on_another_team(
         svc.skip(engine, rid, actor="lead.t1", now=clock.now(), reason="  ")
     with pytest.raises(svc.ReminderError, match="not yours"):
         svc.skip(engine, rid, actor="lead.t2", now=clock.now(), reason="busy")
-    assert _audit(engine, "reminder.skip") == [("lead.t2", "refused", "not your team")]
+    assert _audit(engine, "reminder.skip") == [
+        ("lead.t2", "refused", f"reminder #{rid} is for team t1, not yours")]
     svc.skip(engine, rid, actor="lead.t1", now=clock.now(), reason="fire drill on the floor")
     log = patrol_log(engine, clock.now(), since=clock.now() - timedelta(hours=1), team="t1")
     assert [e.outcome for e in log] == ["skipped"]

@@ -180,11 +180,13 @@ def test_cli_exit_statuses_and_messages(
     good = write(tmp_path, GOOD)
     assert main(["--db", db_url, "--as", "tl.li", "roster", "import", str(good)]) == 0
     bad = write(tmp_path, "id,name,team,tier\n9,X,A,4\n", "bad.csv")
-    assert main(["--db", db_url, "roster", "import", str(bad)]) == 1
+    # The roster now names its supervisors: from here on, its floor manager acts.
+    assert main(["--db", db_url, "--as", "fm.chen", "roster", "import", str(bad)]) == 1
     assert f"{bad}:2: field 'tier': expected 1, 2 or 3, got '4'" in capsys.readouterr().err
-    assert main(["--db", db_url, "roster", "import", str(tmp_path / "nope.csv")]) == 2
+    assert main(["--db", db_url, "--as", "fm.chen", "roster", "import",
+                 str(tmp_path / "nope.csv")]) == 2
     capsys.readouterr()
-    assert main(["--db", db_url, "roster", "list", "--team", "Mobile"]) == 0
+    assert main(["--db", db_url, "--as", "fm.chen", "roster", "list", "--team", "Mobile"]) == 0
     out = capsys.readouterr().out
     assert "Maria Santos" in out and "王芳" not in out and "李秀英" in out
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from floorapp import bench
 from floorapp.context import AppContext
+from floorapp.text import say
 
 
 def register(sub: Any) -> None:
@@ -29,13 +29,13 @@ def _number(value: float) -> str:
 def cmd_bench(ctx: AppContext, args: argparse.Namespace) -> int:
     unknown = set(args.only) - set(bench.modules())
     if unknown:
-        print(f"floorapp bench: no benchmark named {', '.join(sorted(unknown))}", file=sys.stderr)
+        say(f"floorapp bench: no benchmark named {', '.join(sorted(unknown))}", err=True)
         return 2
     results: dict[str, float] = {}
     for name, value, unit in bench.run(args.quick, args.only):
         results[name] = value
         if not args.json:
-            print(f"{name}: {_number(value)} {unit}", flush=True)
+            say(f"{name}: {_number(value)} {unit}")
     if args.json:
-        print(json.dumps(results))
+        say(json.dumps(results))
     return 0

@@ -21,6 +21,7 @@ import platformdirs
 
 from floorapp.config import APP_NAME
 from floorapp.context import AppContext
+from floorapp.text import say
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -50,15 +51,20 @@ def _open_console(ctx: AppContext, team: str | None) -> int:
 
     prepare_environment(over_ssh())
     try:
-        actor = resolve_actor(ctx.engine, ctx.actor)
+        # The door: who they are, and the team they asked for, by the access policy.
+        actor = resolve_actor(ctx.engine, ctx.actor, action="console.open", team=team,
+                              now=ctx.clock.now())
     except UnknownSupervisor as exc:
-        print(f"floorapp: {exc}", file=sys.stderr)
+        say(f"floorapp: refused: {exc}", err=True)
         return 1
     from screens.app import FloorApp
 
     # Every console offers to hold the reminder scheduler; a lease lets only one run it.
     app = FloorApp(ctx, team=team, actor=actor.id, start_scheduler=True)
     app.actor_info = actor
+    from screens.wire import send_changed_cells
+
+    send_changed_cells(app)  # the terminal gets changed cells only, not whole rows
     app.run()
     return 0
 
@@ -145,7 +151,7 @@ def cmd_demo(ctx: AppContext, args: argparse.Namespace) -> int:
     if args.actor:
         # Whoever opens the demo acts as a floor manager on it (all teams, overrides).
         add_supervisor(ctx.engine, sup_id=ctx.actor, name=ctx.actor, role="floor_manager",
-                       teams=[], keys=[], actor=ctx.actor, now=now)
+                       teams=[], keys=[], actor=simulate.DEMO_FLOOR_MANAGER[0], now=now)
     from db.engine import sqlite_path
 
     db_file = sqlite_path(url)
@@ -158,5 +164,5 @@ def cmd_demo(ctx: AppContext, args: argparse.Namespace) -> int:
         code = _open_console(ctx, args.team)
     finally:
         stop_simulator(proc)
-    print(f"demo database: {url}\nsimulator log: {log_path}")
+    say(f"demo database: {url}\nsimulator log: {log_path}")
     return code

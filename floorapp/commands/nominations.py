@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from floorapp import words
 from floorapp.context import AppContext
 from floorapp.plan.model import DIMENSIONS
 from floorapp.plan.store import active_plan
+from floorapp.policy import Refused
 from floorapp.services import ServiceError
 from floorapp.services import nominations as svc
+from floorapp.text import say
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,35 +32,47 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.set_defaults(func=cmd_add)
 
 
+def _refused(exc: Refused) -> int:
+    say(f"floorapp nominations: {exc.message}", err=True)
+    return 1
+
+
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
-    rows = svc.list_nominations(ctx.engine, period=args.period)
+    now = ctx.clock.now()
+    try:
+        rows = svc.list_nominations(ctx.engine, period=args.period, actor=ctx.actor, now=now)
+    except Refused as exc:
+        return _refused(exc)
     stored = active_plan(ctx.engine)
     tz = stored.plan.timezone if stored else None
     if args.csv:
-        sys.stdout.write(svc.to_csv(rows, tz))
+        say(svc.to_csv(rows, tz), end="")
         return 0
     if not rows:
-        print("no nominations" + (f" for {args.period}" if args.period else ""))
+        say("no nominations" + (f" for {args.period}" if args.period else ""))
     for r in rows:
         at = r.at.astimezone(tz) if tz else r.at
-        print(f"{at:%Y-%m-%d %H:%M}  {r.period:<10} {r.agent_name} ({r.agent_id}, {r.team_id})  "
-              f"{words.dimension(r.dimension)}: {r.reason}  — {r.nominated_by}")
+        say(f"{at:%Y-%m-%d %H:%M}  {r.period:<10} {r.agent_name} ({r.agent_id}, {r.team_id})  "
+            f"{words.dimension(r.dimension)}: {r.reason}  — {r.nominated_by}")
     return 0
 
 
 def cmd_candidates(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        found = svc.candidates(ctx.engine, ctx.clock.now(), period=args.period, team=args.team)
+        found = svc.candidates(ctx.engine, ctx.clock.now(), period=args.period, team=args.team,
+                               actor=ctx.actor)
+    except Refused as exc:
+        return _refused(exc)
     except ServiceError as exc:
-        print(f"refused: {exc}")
+        say(f"floorapp nominations: {exc}", err=True)
         return 1
     for dim, cands in found.items():
         # The code too: it is what `nominations add AGENT DIMENSION` takes.
-        print(f"{words.dimension(dim)} ({dim}):")
+        say(f"{words.dimension(dim)} ({dim}):")
         if not cands:
-            print("  (nobody stands out in this period's data)")
+            say("  (nobody stands out in this period's data)")
         for c in cands:
-            print(f"  {c.name} ({c.agent_id}, {c.team_id}): {c.reason}")
+            say(f"  {c.name} ({c.agent_id}, {c.team_id}): {c.reason}")
     return 0
 
 
@@ -68,8 +81,10 @@ def cmd_add(ctx: AppContext, args: argparse.Namespace) -> int:
         nid = svc.nominate(ctx.engine, period=args.add_period, agent_id=args.agent,
                            dimension=args.dimension, reason=args.reason, actor=ctx.actor,
                            now=ctx.clock.now())
+    except Refused as exc:
+        return _refused(exc)
     except ServiceError as exc:
-        print(f"refused: {exc}")
+        say(f"floorapp nominations: {exc}", err=True)
         return 1
-    print(f"nomination #{nid} recorded")
+    say(f"nomination #{nid} recorded")
     return 0

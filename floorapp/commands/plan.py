@@ -9,10 +9,10 @@ from pathlib import Path
 from floorapp.context import AppContext
 from floorapp.plan.loader import PlanError
 from floorapp.plan.model import Plan
-from floorapp.plan.store import active_plan, check_text, import_plan, versions
-from floorapp.services import ServiceError
+from floorapp.policy import Refused
+from floorapp.services import ServiceError, plans
 from floorapp.services.care import record_leave
-from floorapp.text import clean
+from floorapp.text import say
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,19 +36,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lv.set_defaults(func=cmd_leave)
 
 
+def _refused(exc: Refused) -> int:
+    say(f"floorapp plan: {exc.message}", err=True)
+    return 1
+
+
 def _read(path: str) -> str | None:
     try:
         return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        print(f"{path}: {exc.strerror}")
+        say(f"{path}: {exc.strerror}")
         return None
 
 
 def _report(path: str, err: PlanError) -> None:
     n = len(err.issues)
-    print(f"{path}: {n} problem{'s' if n != 1 else ''}")
+    say(f"{path}: {n} problem{'s' if n != 1 else ''}")
     for issue in err.issues:
-        print(f"  {issue.path}: {issue.message}")
+        say(f"  {issue.path}: {issue.message}")
 
 
 def cmd_check(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -56,11 +61,14 @@ def cmd_check(ctx: AppContext, args: argparse.Namespace) -> int:
     if text is None:
         return 1
     try:
-        plan = check_text(ctx.engine, text)
+        plan = plans.check(ctx.engine, text, actor=ctx.actor, now=ctx.clock.now(),
+                           rules=ctx.settings.rules)
+    except Refused as exc:
+        return _refused(exc)
     except PlanError as err:
         _report(args.file, err)
         return 1
-    print(f"{args.file}: OK: {plan.name!r}, {len(plan.periods)} period(s), "
+    say(f"{args.file}: OK: {plan.name!r}, {len(plan.periods)} period(s), "
           f"{len(plan.requirements)} requirement(s), {len(plan.care_items)} care item(s)")
     return 0
 
@@ -70,12 +78,14 @@ def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
     if text is None:
         return 1
     try:
-        vid = import_plan(ctx.engine, text, source=args.file, actor=ctx.actor,
-                          now=ctx.clock.now())
+        vid = plans.import_plan(ctx.engine, text, source=args.file, actor=ctx.actor,
+                                now=ctx.clock.now(), rules=ctx.settings.rules)
+    except Refused as exc:
+        return _refused(exc)
     except PlanError as err:
         _report(args.file, err)
         return 1
-    print(f"imported {args.file} as plan version {vid}")
+    say(f"imported {args.file} as plan version {vid}")
     return 0
 
 
@@ -122,29 +132,35 @@ def describe(plan: Plan) -> list[str]:
 
 
 def cmd_show(ctx: AppContext, args: argparse.Namespace) -> int:
-    stored = active_plan(ctx.engine)
+    try:
+        stored = plans.in_force(ctx.engine, actor=ctx.actor, now=ctx.clock.now())
+    except Refused as exc:
+        return _refused(exc)
     if stored is None:
-        print("no plan imported yet: floorapp plan import FILE")
+        say("no plan imported yet: floorapp plan import FILE")
         return 1
     now = ctx.clock.now()
     tz = stored.plan.timezone
-    print(f"{stored.plan.name} (version {stored.version_id}, imported "
+    say(f"{stored.plan.name} (version {stored.version_id}, imported "
           f"{stored.imported_at.astimezone(tz):%Y-%m-%d %H:%M} by {stored.imported_by} "
           f"from {stored.source})")
     active = stored.plan.active_period(now)
-    print(f"in force now: {active.name} until {active.end.astimezone(tz):%Y-%m-%d %H:%M}"
+    say(f"in force now: {active.name} until {active.end.astimezone(tz):%Y-%m-%d %H:%M}"
           if active else "in force now: no guarantee period (normal cadence)")
     for line in describe(stored.plan):
-        print(clean(line))  # the file's text may hold escape sequences: show, never obey
+        say(line)
     return 0
 
 
 def cmd_versions(ctx: AppContext, args: argparse.Namespace) -> int:
-    rows = versions(ctx.engine)
+    try:
+        rows = plans.versions(ctx.engine, actor=ctx.actor, now=ctx.clock.now())
+    except Refused as exc:
+        return _refused(exc)
     if not rows:
-        print("no plan imported yet")
+        say("no plan imported yet")
     for vid, name, at, by in rows:
-        print(f"{vid:>4}  {at:%Y-%m-%d %H:%M}Z  {by:<16} {name}")
+        say(f"{vid:>4}  {at:%Y-%m-%d %H:%M}Z  {by:<16} {name}")
     return 0
 
 
@@ -152,9 +168,11 @@ def cmd_leave(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
         record_leave(ctx.engine, agent_id=args.agent, starts_on=args.first_day,
                      ends_on=args.last_day, actor=ctx.actor, now=ctx.clock.now())
+    except Refused as exc:
+        return _refused(exc)
     except ServiceError as exc:
-        print(f"refused: {exc}")
+        say(f"floorapp plan leave: {exc}", err=True)
         return 1
-    print(f"{args.agent}: away {args.first_day} to {args.last_day}, back "
+    say(f"{args.agent}: away {args.first_day} to {args.last_day}, back "
           f"{args.last_day + timedelta(days=1)}")
     return 0

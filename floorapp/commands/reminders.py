@@ -16,12 +16,15 @@ from sqlalchemy import Column, Float, MetaData, Table, Unicode, inspect, select
 
 from db.engine import read_tx
 from floorapp.context import AppContext
+from floorapp.policy import Refused
 from floorapp.scheduler.firing import upcoming
 from floorapp.scheduler.host import HORIZON
 from floorapp.scheduler.lease import read_lease
 from floorapp.services import ServiceError
 from floorapp.services import reminders as svc
 from floorapp.services.patrols import counts, last_patrols, patrol_log
+from floorapp.services.scope import load_scope
+from floorapp.text import say
 
 # The job table APScheduler's SQLAlchemyJobStore creates (read-only here).
 _JOBS = Table("apscheduler_jobs", MetaData(), Column("id", Unicode(191), primary_key=True),
@@ -83,12 +86,20 @@ def _iso(t: datetime | None) -> str | None:
     return t.isoformat() if t else None
 
 
+def _refused(exc: Refused) -> int:
+    say(f"floorapp reminders: {exc.message}", err=True)
+    return 1
+
+
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     now = ctx.clock.now()
+    try:
+        view = svc.listing(ctx.engine, ctx.actor, now)
+    except Refused as exc:
+        return _refused(exc)
     source, jobs = scheduled_jobs(ctx, now)
     with read_tx(ctx.engine) as conn:
         lease = read_lease(conn)
-    view = svc.open_reminders(ctx.engine, ctx.actor, now)
     holder = lease.holder if lease and lease.expires_at and lease.expires_at > now else None
     if args.json:
         out = {
@@ -106,24 +117,24 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
             "coming": [{"at": c.at.isoformat(), "kind": c.kind, "title": c.title,
                         "team": c.team_id} for c in view.coming],
         }
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        say(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    print(f"scheduler: {'held by ' + holder if holder else 'not running'}; jobs from {source}")
+    say(f"scheduler: {'held by ' + holder if holder else 'not running'}; jobs from {source}")
     if not jobs:
-        print("  no scheduled jobs (no plan imported, or nothing in the next hours)")
+        say("  no scheduled jobs (no plan imported, or nothing in the next hours)")
     for j in jobs:
         left = j["next_fire"] - now
-        print(f"  {j['next_fire']:%Y-%m-%d %H:%M}Z  in {_dur(left):>7}  {j['series']}"
+        say(f"  {j['next_fire']:%Y-%m-%d %H:%M}Z  in {_dur(left):>7}  {j['series']}"
               f"  ({j['pending']} pending)")
-    print(f"open reminders for {ctx.actor}:")
+    say(f"open reminders for {ctx.actor}:")
     rows = [*view.overdue, *view.due, *view.missed, *view.snoozed]
     if not rows:
-        print("  none")
+        say("  none")
     for r in rows:
-        print(f"  #{r.id:<5} {r.state:<8} {r.scheduled_for:%H:%M}Z  {r.title}"
+        say(f"  #{r.id:<5} {r.state:<8} {r.scheduled_for:%H:%M}Z  {r.title}"
               + (f"  [team {r.team_id}]" if r.team_id else ""))
         if r.warning:
-            print(f"         ! {r.warning}")
+            say(f"         ! {r.warning}")
     return 0
 
 
@@ -135,10 +146,12 @@ def _dur(d: timedelta) -> str:
 def _act(fn: Any) -> int:
     try:
         r = fn()
+    except Refused as exc:
+        return _refused(exc)
     except ServiceError as exc:
-        print(f"refused: {exc}")
+        say(f"floorapp reminders: {exc}", err=True)
         return 1
-    print(f"#{r.id} {r.status}: {r.title}")
+    say(f"#{r.id} {r.status}: {r.title}")
     return 0
 
 
@@ -159,17 +172,21 @@ def cmd_skip(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def cmd_patrols(ctx: AppContext, args: argparse.Namespace) -> int:
     now = ctx.clock.now()
-    log = patrol_log(ctx.engine, now, since=now - timedelta(hours=args.hours), team=args.team,
-                     supervisor=ctx.actor)
+    try:
+        log = patrol_log(ctx.engine, now, since=now - timedelta(hours=args.hours),
+                         team=args.team, supervisor=ctx.actor)
+    except Refused as exc:
+        return _refused(exc)
     for e in log:
         due = f"{e.due_at:%m-%d %H:%M}Z" if e.due_at else "(unplanned) "
         walked = f"walked {e.at:%H:%M}Z" if e.at else ""
-        print(f"  {due}  team {e.team_id:<10} {e.outcome:<8} {walked:<14} {e.supervisor or ''}"
+        say(f"  {due}  team {e.team_id:<10} {e.outcome:<8} {walked:<14} {e.supervisor or ''}"
               + (f"  {e.note}" if e.note else ""))
     c = counts(log)
-    print(f"{c['done']} done, {c['late']} late, {c['missed']} missed, {c['skipped']} skipped, "
+    say(f"{c['done']} done, {c['late']} late, {c['missed']} missed, {c['skipped']} skipped, "
           f"{c['open']} open in the last {args.hours:g} h")
+    scope = load_scope(ctx.engine, ctx.actor)  # the policy let them in (patrol_log)
     for team, last in sorted(last_patrols(ctx.engine, now).items()):
-        if args.team in (None, team):
-            print(f"last patrol of team {team}: {last.minutes_ago} min ago by {last.by}")
+        if args.team in (None, team) and scope.allows_team(team):
+            say(f"last patrol of team {team}: {last.minutes_ago} min ago by {last.by}")
     return 0

@@ -13,19 +13,10 @@ from rich.text import Text
 
 from floorapp import words
 from floorapp.context import AppContext
-from floorapp.roster import (
-    RosterError,
-    RosterFileError,
-    add_sensitive_customers,
-    designate,
-    import_roster,
-    list_agents,
-    list_sensitive_customers,
-    list_supervisors,
-    read_sensitive_customers_csv,
-    remove_sensitive_customer,
-)
-from floorapp.text import clean
+from floorapp.policy import Refused
+from floorapp.roster import RosterError, RosterFileError, read_sensitive_customers_csv
+from floorapp.services import roster as svc
+from floorapp.text import cell, clean, say
 
 EXIT_OK, EXIT_BAD_ROWS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -41,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ls = rs.add_parser("list", help="agents and supervisors on the roster")
     ls.add_argument("--team", metavar="T", help="only this team")
     ls.set_defaults(func=cmd_list)
+
+    al = rs.add_parser("aliases", help="the feed's other names for agents: given and learned")
+    al.set_defaults(func=cmd_aliases)
 
     des = rs.add_parser("designate", help="designate an agent to take sensitive customers")
     des.add_argument("agent", metavar="AGENT")
@@ -69,25 +63,36 @@ def _console() -> Console:
 
 
 def _t(value: object) -> Text:
-    """A literal cell: names from a spreadsheet are data, never markup."""
-    return Text("" if value is None else str(value))
+    """A literal cell: names from a spreadsheet are data, never markup nor an escape."""
+    return cell("" if value is None else value)
+
+
+def _refused(command: str, exc: Refused) -> int:
+    say(f"floorapp roster {command}: {exc.message}", err=True)
+    return EXIT_BAD_ROWS
 
 
 def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        report = import_roster(ctx.engine, Path(args.file), ctx.actor, ctx.clock.now())
+        report = svc.import_roster(ctx.engine, Path(args.file), actor=ctx.actor,
+                                   now=ctx.clock.now())
+    except Refused as exc:
+        return _refused("import", exc)
     except RosterFileError as exc:
-        print(f"floorapp roster import: {exc}", file=sys.stderr)
+        say(f"floorapp roster import: {exc}", err=True)
         return EXIT_UNUSABLE
     for e in report.errors:
-        print(str(e), file=sys.stderr)
-    print(report.summary())
+        say(str(e), err=True)
+    say(report.summary())
     return EXIT_BAD_ROWS if report.errors else EXIT_OK
 
 
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
-    agents = list_agents(ctx.engine, args.team)
-    sups = list_supervisors(ctx.engine, args.team)
+    try:
+        found = svc.listing(ctx.engine, actor=ctx.actor, now=ctx.clock.now(), team=args.team)
+    except Refused as exc:
+        return _refused("list", exc)
+    agents, sups = found.agents, found.supervisors
     con = _console()
     con.print(f"Agents: {len(agents)}")
     table = Table()
@@ -109,15 +114,36 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_aliases(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        found = svc.aliases(ctx.engine, actor=ctx.actor, now=ctx.clock.now())
+    except Refused as exc:
+        return _refused("aliases", exc)
+    con = _console()
+    learned = sum(1 for a in found if a.source == "learned")
+    con.print(f"Aliases: {len(found)} ({len(found) - learned} from the roster, "
+              f"{learned} learned from the feed)")
+    table = Table()
+    for col in ("feed name", "agent", "name", "source", "since", "from"):
+        table.add_column(col)
+    for a in found:
+        table.add_row(_t(a.alias), _t(a.agent_id), _t(a.agent_name), _t(a.source),
+                      _t(a.learned_at.strftime("%Y-%m-%d %H:%M:%S UTC")), _t(a.evidence))
+    con.print(table)
+    return EXIT_OK
+
+
 def cmd_designate(ctx: AppContext, args: argparse.Namespace) -> int:
     on = not args.off
     try:
-        changed = designate(ctx.engine, args.agent, on, actor=ctx.actor, now=ctx.clock.now())
+        changed = svc.designate(ctx.engine, args.agent, on, actor=ctx.actor, now=ctx.clock.now())
+    except Refused as exc:
+        return _refused("designate", exc)
     except RosterError as exc:
-        print(f"floorapp roster designate: {exc}", file=sys.stderr)
+        say(f"floorapp roster designate: {exc}", err=True)
         return EXIT_BAD_ROWS
     word = "designated for" if on else "no longer designated for"
-    print(f"{clean(args.agent)} {word} sensitive customers"
+    say(f"{clean(args.agent)} {word} sensitive customers"
           + ("" if changed else " (already so)"))
     return EXIT_OK
 
@@ -125,31 +151,38 @@ def cmd_designate(ctx: AppContext, args: argparse.Namespace) -> int:
 def cmd_sc_import(ctx: AppContext, args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
+        svc.require_sensitive_edit(ctx.engine, actor=ctx.actor, now=ctx.clock.now())
+    except Refused as exc:
+        return _refused("sensitive-customers import", exc)
+    try:
         rows = read_sensitive_customers_csv(path)
     except RosterFileError as exc:
-        print(f"floorapp roster sensitive-customers import: {exc}", file=sys.stderr)
+        say(f"floorapp roster sensitive-customers import: {exc}", err=True)
         return EXIT_UNUSABLE
     good: list[tuple[str, str | None]] = []
     bad = 0
     seen: dict[str, int] = {}
     for n, cid, note in rows:
         if not cid:
-            print(f"{path}:{n}: field 'customer_id': required, got ''", file=sys.stderr)
+            say(f"{path}:{n}: field 'customer_id': required, got ''", err=True)
             bad += 1
         elif len(cid) > 200:
-            print(f"{path}:{n}: field 'customer_id': at most 200 characters, got {len(cid)}",
-                  file=sys.stderr)
+            say(f"{path}:{n}: field 'customer_id': at most 200 characters, got {len(cid)}",
+                err=True)
             bad += 1
         elif cid in seen:
-            print(f"{path}:{n}: field 'customer_id': {clean(cid)!r} already given on row "
-                  f"{seen[cid]}", file=sys.stderr)
+            say(f"{path}:{n}: field 'customer_id': {clean(cid)!r} already given on row "
+                f"{seen[cid]}", err=True)
             bad += 1
         else:
             seen[cid] = n
             good.append((cid, note or None))
-    added, updated = add_sensitive_customers(ctx.engine, good, actor=ctx.actor,
-                                             now=ctx.clock.now(), source=str(path))
-    print(f"{path}: {len(rows)} rows: {added} added, {updated} updated, "
+    try:
+        added, updated = svc.add_sensitive_customers(ctx.engine, good, actor=ctx.actor,
+                                                     now=ctx.clock.now(), source=str(path))
+    except Refused as exc:
+        return _refused("sensitive-customers import", exc)
+    say(f"{path}: {len(rows)} rows: {added} added, {updated} updated, "
           f"{len(good) - added - updated} unchanged, {bad} bad rows skipped")
     return EXIT_BAD_ROWS if bad else EXIT_OK
 
@@ -157,27 +190,37 @@ def cmd_sc_import(ctx: AppContext, args: argparse.Namespace) -> int:
 def cmd_sc_add(ctx: AppContext, args: argparse.Namespace) -> int:
     cid = args.customer.strip()
     if not cid:
-        print("floorapp roster sensitive-customers add: empty customer id", file=sys.stderr)
+        say("floorapp roster sensitive-customers add: empty customer id", err=True)
         return EXIT_UNUSABLE
-    added, updated = add_sensitive_customers(ctx.engine, [(cid, args.note)], actor=ctx.actor,
-                                             now=ctx.clock.now())
+    try:
+        added, updated = svc.add_sensitive_customers(ctx.engine, [(cid, args.note)],
+                                                     actor=ctx.actor, now=ctx.clock.now())
+    except Refused as exc:
+        return _refused("sensitive-customers add", exc)
     state = "added" if added else "updated" if updated else "already on the list"
-    print(f"sensitive customer {clean(cid)}: {state}")
+    say(f"sensitive customer {clean(cid)}: {state}")
     return EXIT_OK
 
 
 def cmd_sc_remove(ctx: AppContext, args: argparse.Namespace) -> int:
-    if remove_sensitive_customer(ctx.engine, args.customer, actor=ctx.actor,
-                                 now=ctx.clock.now()):
-        print(f"sensitive customer {clean(args.customer)}: removed")
+    try:
+        removed = svc.remove_sensitive_customer(ctx.engine, args.customer, actor=ctx.actor,
+                                                now=ctx.clock.now())
+    except Refused as exc:
+        return _refused("sensitive-customers remove", exc)
+    if removed:
+        say(f"sensitive customer {clean(args.customer)}: removed")
         return EXIT_OK
-    print(f"floorapp roster sensitive-customers remove: {clean(args.customer)!r} "
-          "is not on the list", file=sys.stderr)
+    say(f"floorapp roster sensitive-customers remove: {clean(args.customer)!r} "
+          "is not on the list", err=True)
     return EXIT_BAD_ROWS
 
 
 def cmd_sc_list(ctx: AppContext, args: argparse.Namespace) -> int:
-    rows = list_sensitive_customers(ctx.engine)
+    try:
+        rows = svc.sensitive_customers(ctx.engine, actor=ctx.actor, now=ctx.clock.now())
+    except Refused as exc:
+        return _refused("sensitive-customers list", exc)
     con = _console()
     con.print(f"Sensitive customers: {len(rows)}")
     table = Table()

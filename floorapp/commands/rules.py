@@ -7,11 +7,12 @@ import json
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from floorapp import words
 from floorapp.context import AppContext
-from floorapp.rules.report import rules_report
+from floorapp.policy import Refused
+from floorapp.services import rules as svc
+from floorapp.text import cell, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,15 +26,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_rules(ctx: AppContext, args: argparse.Namespace) -> int:
-    report = rules_report(ctx.engine, ctx.settings, ctx.clock.now())
+    try:
+        report = svc.in_force(ctx.engine, ctx.settings, actor=ctx.actor, now=ctx.clock.now())
+    except Refused as exc:
+        say(f"floorapp rules: {exc.message}", err=True)
+        return 1
     if args.json:
-        print(json.dumps({"day": report.day.isoformat(), "timezone": report.timezone,
+        say(json.dumps({"day": report.day.isoformat(), "timezone": report.timezone,
                           "rules": [r.as_json() for r in report.rules]},
                          ensure_ascii=False, indent=2))
         return 0
     console = Console()
     wide = console.width >= 120  # the one-line descriptions only where they fit
-    table = Table(title=f"Distress rules in force · today is {report.day} ({report.timezone})",
+    table = Table(title=cell(f"Distress rules in force · today is {report.day} "
+                             f"({report.timezone})"),
                   title_justify="left")
     table.add_column("rule", no_wrap=True)
     table.add_column("on", no_wrap=True)
@@ -45,11 +51,11 @@ def cmd_rules(ctx: AppContext, args: argparse.Namespace) -> int:
         # The code a centre writes in its config file to tune the rule.
         table.add_column("config", no_wrap=True)
     for r in report.rules:
-        cells = [Text(words.rule(r.name)), Text("on" if r.enabled else "off"),
-                 Text(words.rule_thresholds(r.name, r.params, r.units)),
-                 Text(r.severity), Text(str(r.fired_today))]
+        cells = [cell(words.rule(r.name)), cell("on" if r.enabled else "off"),
+                 cell(words.rule_thresholds(r.name, r.params, r.units)),
+                 cell(r.severity), cell(str(r.fired_today))]
         if wide:
-            cells += [Text(r.summary), Text(f"rules.{r.name}", style="dim")]
+            cells += [cell(r.summary), cell(f"rules.{r.name}", style="dim")]
         table.add_row(*cells)
     console.print(table)
     return 0

@@ -14,6 +14,7 @@ from floorapp.feed.writer import IngestSummary
 from floorapp.simulate import has_agents, load_sim_roster, seed_demo_floor
 from floorapp.simulate.generator import FloorSimulator
 from floorapp.simulate.runner import SimulationRunner
+from floorapp.text import say
 
 EXIT_USAGE = 2
 
@@ -72,11 +73,11 @@ def cmd_simulate(ctx: AppContext, args: argparse.Namespace) -> int:
                                  actor=ctx.actor)
         only = [str(1001 + i) for i in range(n)]
         if not args.quiet:
-            print(f"demo roster: {n} agents in {min(args.teams, n)} teams "
-                  f"({report.agents_added} added)", file=sys.stderr)
+            say(f"demo roster: {n} agents in {min(args.teams, n)} teams "
+                  f"({report.agents_added} added)", err=True)
     roster = load_sim_roster(engine, limit=None if only else args.agents, only=only)
     if not roster.agents:
-        print("floorapp simulate: no agents to simulate", file=sys.stderr)
+        say("floorapp simulate: no agents to simulate", err=True)
         return EXIT_USAGE
     sim = FloorSimulator(roster, seed=args.seed, start=now)
     runner = SimulationRunner(engine, ctx.settings, sim, rules=not args.no_rules)
@@ -93,12 +94,14 @@ def cmd_simulate(ctx: AppContext, args: argparse.Namespace) -> int:
         if tty:
             t = runner.total
             local = at.astimezone(ctx.settings.timezone)
-            print(f"\r{local:%H:%M:%S}  {t.accepted} events  {t.rejected} rejected",
-                  end="", file=sys.stderr, flush=True)
+            # The carriage return is ours (one progress line, redrawn): the rest is cleaned.
+            sys.stderr.write("\r")
+            say(f"{local:%H:%M:%S}  {t.accepted} events  {t.rejected} rejected", end="",
+                err=True)
 
     if not args.quiet:
-        print(f"simulating {len(roster.agents)} agents (seed {args.seed}, speed {args.speed:g}x)"
-              "; Ctrl-C to stop", file=sys.stderr)
+        say(f"simulating {len(roster.agents)} agents (seed {args.seed}, speed {args.speed:g}x)"
+              "; Ctrl-C to stop", err=True)
     try:
         total = runner.run(speed=args.speed, duration=args.duration, stop=stop,
                            on_step=progress)
@@ -106,7 +109,7 @@ def cmd_simulate(ctx: AppContext, args: argparse.Namespace) -> int:
         for s, handler in previous.items():
             signal.signal(s, handler)
     if tty:
-        print(file=sys.stderr)
+        say(err=True)
     if not args.quiet:
-        print(f"simulate: {total.line()}", file=sys.stderr)
+        say(f"simulate: {total.line()}", err=True)
     return 0 if total.rejected == 0 else 1

@@ -1,4 +1,4 @@
-"""`floorapp supervisors add|list|remove|authorized-keys`."""
+"""`floorapp supervisors add|list|remove|authorized-keys|policy`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import shutil
 import sys
 from pathlib import Path
 
+from floorapp import policy
 from floorapp import supervisors as sv
 from floorapp.context import AppContext
+from floorapp.policy import Refused
+from floorapp.text import cell, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,12 +43,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     help="path of the floorapp program on the server (default: this one)")
     ak.set_defaults(func=_authorized_keys)
 
+    po = ssub.add_parser("policy", help="who may do what: every action, its routes, who may "
+                         "take it (also docs/access.md)")
+    po.set_defaults(func=_policy)
+
 
 def _key_text(value: str) -> str:
     p = Path(value).expanduser()
     if len(value) < 4096 and p.suffix == ".pub" and p.is_file():
         return p.read_text(encoding="utf-8")
     return value
+
+
+def _refused(action: str, exc: Refused) -> int:
+    say(f"floorapp supervisors {action}: {exc.message}", err=True)
+    return 1
 
 
 def _add(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -55,33 +67,38 @@ def _add(ctx: AppContext, args: argparse.Namespace) -> int:
             teams=args.team, keys=[_key_text(k) for k in args.key], actor=ctx.actor,
             now=ctx.clock.now(),
         )
+    except Refused as exc:
+        return _refused("add", exc)
     except ValueError as exc:
-        print(f"floorapp supervisors add: {exc}", file=sys.stderr)
+        say(f"floorapp supervisors add: {exc}", err=True)
         return 2
-    print(f"supervisor {args.id} ({args.role}) saved")
+    say(f"supervisor {args.id} ({args.role}) saved")
     return 0
 
 
 def _list(ctx: AppContext, args: argparse.Namespace) -> int:
-    rows = sv.list_supervisors(ctx.engine, include_inactive=args.all)
+    try:
+        rows = sv.list_supervisors(ctx.engine, include_inactive=args.all, actor=ctx.actor,
+                                   now=ctx.clock.now())
+    except Refused as exc:
+        return _refused("list", exc)
     if args.json:
-        print(json.dumps([r.__dict__ | {"teams": list(r.teams)} for r in rows],
-                         ensure_ascii=False, indent=2))
+        say(json.dumps([r.__dict__ | {"teams": list(r.teams)} for r in rows],
+                       ensure_ascii=False, indent=2))
         return 0
     if not rows:
-        print("no supervisors yet: floorapp supervisors add ID --name NAME --team TEAM")
+        say("no supervisors yet: floorapp supervisors add ID --name NAME --team TEAM")
         return 0
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
     # rich measures double-width characters, so Chinese names and teams stay aligned.
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("id", "name", "role", "teams", "keys", ""):
         table.add_column(col)
     for r in rows:
-        table.add_row(Text(r.id), Text(r.name), r.role.replace("_", " "),
-                      Text(", ".join(r.teams) or "all" if r.role == "floor_manager"
+        table.add_row(cell(r.id), cell(r.name), r.role.replace("_", " "),
+                      cell(", ".join(r.teams) or "all" if r.role == "floor_manager"
                            else ", ".join(r.teams) or "-"),
                       str(r.keys), "" if r.active else "removed")
     Console(highlight=False).print(table)
@@ -89,19 +106,33 @@ def _list(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def _remove(ctx: AppContext, args: argparse.Namespace) -> int:
-    if sv.remove_supervisor(ctx.engine, sup_id=args.id, actor=ctx.actor, now=ctx.clock.now()):
-        print(f"supervisor {args.id} removed")
+    try:
+        removed = sv.remove_supervisor(ctx.engine, sup_id=args.id, actor=ctx.actor,
+                                       now=ctx.clock.now())
+    except Refused as exc:
+        return _refused("remove", exc)
+    if removed:
+        say(f"supervisor {args.id} removed")
         return 0
-    print(f"floorapp supervisors remove: no supervisor {args.id!r}", file=sys.stderr)
+    say(f"floorapp supervisors remove: no supervisor {args.id!r}", err=True)
     return 1
 
 
 def _authorized_keys(ctx: AppContext, args: argparse.Namespace) -> int:
     prog = args.floorapp or shutil.which("floorapp") or sys.argv[0]
-    lines = sv.authorized_keys_lines(ctx.engine, [prog, "--db", ctx.db_url])
+    try:
+        lines = sv.authorized_keys_lines(ctx.engine, [prog, "--db", ctx.db_url],
+                                         actor=ctx.actor, now=ctx.clock.now())
+    except Refused as exc:
+        return _refused("authorized-keys", exc)
     for line in lines:
-        print(line)
+        say(line)
     if not lines:
-        print("floorapp: no supervisor has a key (supervisors add ID --key FILE.pub)",
-              file=sys.stderr)
+        say("floorapp: no supervisor has a key (supervisors add ID --key FILE.pub)", err=True)
+    return 0
+
+
+def _policy(ctx: AppContext, args: argparse.Namespace) -> int:
+    for line in policy.table_lines():
+        say(line)
     return 0

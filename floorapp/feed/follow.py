@@ -9,24 +9,64 @@ resumes exactly after the last committed line.
 Following survives rotation by rename (the old file is read to its end before the
 new one is opened, even if the writer appended to it after the rename), rotation by
 truncation (``copytruncate``), and the file being briefly absent.
+
+A follower started from a saved position first makes sure the file is the one the
+position belongs to (inode, size, and a hash of its first bytes: a file truncated and
+refilled, or re-created on a reused inode, has the inode but not the bytes). If it is
+not, the file the position belongs to is looked for beside it (renamed, or copied by
+``copytruncate``) and read to its end first; then the new file is read from its start.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import threading
 from collections.abc import Iterator
+from hashlib import blake2b
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from floorapp.feed.cursor import FeedPosition
 
 POLL_S = 0.1
+FINGERPRINT_BYTES = 4096  # a queue_log's first line has a time: enough to tell files apart
+MAX_CANDIDATES = 50  # rotated siblings whose head is compared with a lost file's
+
+log = logging.getLogger("floorapp.feed")
 
 
 def file_id(st: os.stat_result) -> str:
     return f"{st.st_dev}:{st.st_ino}"
+
+
+def fingerprint_of(fd: int, n: int) -> str:
+    """"N:hex": a hash of the first ``n`` bytes of the open file ``fd``."""
+    head = os.pread(fd, n, 0) if n > 0 else b""
+    return f"{len(head)}:{blake2b(head, digest_size=16).hexdigest()}"
+
+
+def _fingerprint_len(fp: str) -> int | None:
+    n, sep, _ = fp.partition(":")
+    return int(n) if sep and n.isdigit() else None
+
+
+def holds(path: Path, start: FeedPosition) -> bool:
+    """Is ``path`` (still) the file ``start`` was read from, up to its offset?"""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        if os.fstat(fd).st_size < start.offset:
+            return False
+        if start.fingerprint is None:  # saved by a release that kept none: inode and size
+            return True
+        n = _fingerprint_len(start.fingerprint)
+        return n is not None and fingerprint_of(fd, n) == start.fingerprint
+    finally:
+        os.close(fd)
 
 
 def _decode(raw: bytes) -> str:
@@ -84,13 +124,60 @@ class Follower:
         self.offset = 0
         self.line_no = 0
         self.rotations = 0
+        self.generation = -1  # bumped for every file (or truncation) read: see mark()
         self._fh: BinaryIO | None = None
         self._file_id: str | None = None
         self._partial = b""
+        self._last_len = 0
+        self._fingerprint: str | None = None
+        # (offset, line_no, until): lines to parse again, without storing, before reading on
+        self._replay: tuple[int, int, int] | None = None
+        self.key_horizon: int | None = None
         self._open_at_start(start)
 
     def position(self) -> FeedPosition:
-        return FeedPosition(self.source, self._file_id, self.offset, self.line_no)
+        return FeedPosition(self.source, self._file_id, self.offset, self.line_no,
+                            self._current_fingerprint())
+
+    def mark(self) -> tuple[int, int, int]:
+        """Where the line just returned starts: (generation, offset, line_no before it)."""
+        return (self.generation, self.offset - self._last_len, self.line_no - 1)
+
+    def _current_fingerprint(self) -> str | None:
+        if self._fh is None:
+            return None
+        fp = self._fingerprint
+        want = min(self.offset, FINGERPRINT_BYTES)
+        if fp is None or _fingerprint_len(fp) != want:
+            fp = self._fingerprint = fingerprint_of(self._fh.fileno(), want)
+        return fp
+
+    def replay(self) -> Iterator[tuple[str, int]]:
+        """The lines of this file before the resume point that the key memory remembers.
+
+        ``pipeline.run`` parses them again (storing nothing) so that a repeat of one of
+        them after the resume point is numbered as the uninterrupted read numbered it.
+        """
+        todo, self._replay = self._replay, None
+        if todo is None or self._fh is None:
+            return
+        offset, line_no, until = todo
+        fh = self._fh
+        fh.seek(offset)
+        saved = (self.offset, self.line_no, self._last_len)
+        try:
+            while offset < until:
+                raw = fh.readline(until - offset)
+                if not raw:
+                    break
+                offset += len(raw)
+                line_no += 1
+                # mark() must say where this line starts while it is parsed
+                self.offset, self.line_no, self._last_len = offset, line_no, len(raw)
+                yield _decode(raw), line_no
+        finally:
+            self.offset, self.line_no, self._last_len = saved
+            fh.seek(self.offset)
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -105,38 +192,65 @@ class Follower:
         self._file_id = file_id(os.fstat(fh.fileno()))
         fh.seek(offset)
         self.offset, self.line_no, self._partial = offset, line_no, b""
+        self._fingerprint = None
+        self.generation += 1
         return True
 
     def _open_at_start(self, start: FeedPosition | None) -> None:
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            st = None
-        if start is not None and start.file_id is not None:
-            if st is not None and file_id(st) == start.file_id:
-                if st.st_size >= start.offset:
-                    self._open(self.path, start.offset, start.line_no)
-                else:  # truncated while we were away
-                    self._open(self.path)
-                return
-            # Rotated while we were away: finish the old file if it is still beside it.
-            old = self._find_rotated(start.file_id)
-            if old is not None and self._open(old, start.offset, start.line_no):
-                return
-        if st is not None:
+        if start is not None and start.key_horizon is not None:
+            # The key memory goes on from where it was, as it would have without a stop.
+            self.key_horizon = start.key_horizon
+        if start is None or start.file_id is None:
             self._open(self.path)
+            return
+        found = self._find_start_file(start)
+        if found is not None and self._open(found, start.offset, start.line_no):
+            if found != self.path:
+                log.info("%s: finishing %s, where the last run stopped, first", self.path,
+                         found)
+            if start.replay_offset is not None and start.replay_line_no is not None \
+                    and start.replay_offset < start.offset:
+                self._replay = (start.replay_offset, start.replay_line_no, start.offset)
+            return
+        log.warning("%s: the file the last run stopped in (line %d) is gone or was "
+                    "rewritten; reading %s from its start", self.path, start.line_no,
+                    self.path)
+        self._open(self.path)
 
-    def _find_rotated(self, wanted: str) -> Path | None:
+    def _find_start_file(self, start: FeedPosition) -> Path | None:
+        """The file ``start`` was read from: the followed path, or a rotated copy of it."""
         try:
-            entries = list(os.scandir(self.path.parent))
+            st: os.stat_result | None = os.stat(self.path)
+        except OSError:
+            st = None
+        if st is not None and file_id(st) == start.file_id and holds(self.path, start):
+            return self.path
+        try:
+            entries = [e for e in os.scandir(self.path.parent)
+                       if e.path != str(self.path) and e.is_file()]
         except OSError:
             return None
+        # Renamed: the same inode beside it.
         for entry in entries:
             try:
-                if entry.is_file() and file_id(entry.stat()) == wanted:
+                if file_id(entry.stat()) == start.file_id and holds(Path(entry.path), start):
                     return Path(entry.path)
             except OSError:
                 continue
+        if start.fingerprint is None:
+            return None
+        # Copied (copytruncate): the same first bytes under a rotated name, newest first.
+        stem = self.path.name
+        named = []
+        for entry in entries:
+            if entry.name.startswith(stem):
+                try:
+                    named.append((entry.stat().st_mtime, entry.path))
+                except OSError:
+                    continue
+        for _mtime, candidate in sorted(named, reverse=True)[:MAX_CANDIDATES]:
+            if holds(Path(candidate), start):
+                return Path(candidate)
         return None
 
     # --- reading ---------------------------------------------------------------------------
@@ -155,7 +269,8 @@ class Follower:
                 return
             if self._partial:
                 raw, self._partial = self._partial + raw, b""
-            self.offset += len(raw)
+            self._last_len = len(raw)
+            self.offset += self._last_len
             self.line_no += 1
             yield _decode(raw)
             if self.stop.is_set():
@@ -176,6 +291,7 @@ class Follower:
             yield from self._read_available()
             if self._partial:  # the old file ended without a newline: that is a line too
                 raw, self._partial = self._partial, b""
+                self._last_len = len(raw)
                 self.offset += len(raw)
                 self.line_no += 1
                 yield _decode(raw)
@@ -185,6 +301,8 @@ class Follower:
         if st.st_size < self.offset + len(self._partial):
             self._fh.seek(0)  # truncated in place (copytruncate)
             self.offset, self.line_no, self._partial = 0, 0, b""
+            self._fingerprint = None
+            self.generation += 1
             self.rotations += 1
 
     def __iter__(self) -> Iterator[str | None]:

@@ -4,17 +4,43 @@ Validation is by table: each event type names its required and optional fields a
 each field has one checker. Errors name the field, so a producer can fix its output:
 ``field 'ts': no UTC offset in '2026-03-10T09:00:00'``. Fields that are not in the
 schema are ignored, so producers can carry extra data without breaking the reader.
+
+Every value is bounded before it leaves (feed/events.py): the time window, whole numbers
+(durations up to a week), ids up to 128 characters and valid Unicode, free text up to
+2,000 characters with controls, bidi overrides and lone surrogates made inert, the line's
+length and its JSON nesting. Whatever a line holds, the parser returns; it never raises.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 from db.models import AgentState, Severity
-from floorapp.feed.events import EventKind, FeedEvent, ParsedLine, Rejected
+from floorapp.feed.events import (
+    LINE_PADDING,
+    MAX_COUNT,
+    MAX_ID_CHARS,
+    MAX_JSON_DEPTH,
+    MAX_LINE_CHARS,
+    MAX_MS,
+    MAX_QUEUE_CHARS,
+    MAX_SECONDS,
+    MAX_TEXT_CHARS,
+    TS_MAX,
+    TS_MIN,
+    WINDOW,
+    EventKind,
+    FeedEvent,
+    ParsedLine,
+    has_surrogate,
+    in_window,
+    neutral,
+    rejected,
+)
 from floorapp.feed.keys import OccurrenceKeys, id_key
 from floorapp.text import clean
 
@@ -30,24 +56,41 @@ Checker = Callable[[str, Any], Any]
 
 
 def _short(raw: Any) -> str:
-    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+    """A value as it may appear in a reason: short and inert."""
+    try:
+        text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+    except ValueError:  # nested past what json.dumps allows, or a huge number
+        text = type(raw).__name__
+    text = neutral(text[:61])
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _string(max_len: int | None, *, multiline: bool = False) -> Checker:
+def _string(max_len: int, *, multiline: bool = False, identity: bool = False) -> Checker:
+    """Text of at most ``max_len`` characters, made inert.
+
+    An identity (agent, call, queue, customer, event id) with invalid Unicode is
+    refused rather than repaired: two different broken ids must not become one.
+    Free text has the odd lone surrogate replaced like any control character.
+    """
+
     def check(name: str, value: Any) -> str:
         if type(value) is str:
-            # Only control characters are replaced, and isprintable() rejects them all:
-            # most feed text is printable and skips the regex.
-            text = value if value.isprintable() else clean(value, multiline=multiline) or ""
+            if len(value) > max_len:
+                raise FieldError(name, f"longer than {max_len} characters")
+            if value.isprintable():  # the usual case: nothing to make inert
+                text = value
+            elif identity and has_surrogate(value):
+                raise FieldError(name, "not valid Unicode (a lone surrogate)")
+            else:
+                text = clean(value, multiline=multiline) or ""
         elif type(value) is int:  # ids written as numbers
+            if abs(value) >= 10**max_len:  # str() of a huge number is slow, then too long
+                raise FieldError(name, f"longer than {max_len} characters")
             text = str(value)
         else:
             raise FieldError(name, f"expected a string, got {_short(value)}")
         if not text.strip():
             raise FieldError(name, "is empty")
-        if max_len is not None and len(text) > max_len:
-            raise FieldError(name, f"longer than {max_len} characters")
         return text
 
     return check
@@ -59,13 +102,12 @@ def _boolean(name: str, value: Any) -> bool:
     return value
 
 
-def _integer(lo: int, hi: int | None = None) -> Checker:
+def _integer(lo: int, hi: int) -> Checker:
     def check(name: str, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if type(value) is not int:  # bool is an int subclass: refused here too
             raise FieldError(name, f"expected a whole number, got {_short(value)}")
-        if value < lo or (hi is not None and value > hi):
-            span = f"{lo}-{hi}" if hi is not None else f">= {lo}"
-            raise FieldError(name, f"{value} is out of range ({span})")
+        if value < lo or value > hi:
+            raise FieldError(name, f"{_short(value)} is out of range ({lo}-{hi})")
         return value
 
     return check
@@ -83,29 +125,30 @@ def _choice(options: Iterable[str]) -> Checker:
 
 
 OUTCOMES = ("completed", "abandoned", "timeout", "transferred")
+MAX_SUPERVISOR_CHARS = 100  # a supervisor's login name
 
 FIELDS: dict[str, Checker] = {
-    "queue": _string(100),
-    "customer": _string(200),
+    "queue": _string(MAX_QUEUE_CHARS, identity=True),
+    "customer": _string(MAX_ID_CHARS, identity=True),
     "state": _choice(s.value for s in AgentState),
-    "reason": _string(None, multiline=True),
+    "reason": _string(MAX_TEXT_CHARS, multiline=True),
     "outcome": _choice(OUTCOMES),
-    "hold_seconds": _integer(0),
-    "talk_seconds": _integer(0),
-    "ring_ms": _integer(0),
+    "hold_seconds": _integer(0, MAX_SECONDS),
+    "talk_seconds": _integer(0, MAX_SECONDS),
+    "ring_ms": _integer(0, MAX_MS),
     "satisfaction": _integer(1, 5),
     "effort": _integer(1, 5),
     "complaint": _boolean,
     "negative_sentiment": _boolean,
-    "refused_explanations": _integer(0),
+    "refused_explanations": _integer(0, MAX_COUNT),
     "sensitive_customer": _boolean,
     "after_call": _boolean,
-    "note": _string(None, multiline=True),
+    "note": _string(MAX_TEXT_CHARS, multiline=True),
     "severity": _choice(s.value for s in Severity),
     "tier": _integer(1, 3),
-    "supervisor": _string(100),
-    "text": _string(None, multiline=True),
-    "to": _string(200),
+    "supervisor": _string(MAX_SUPERVISOR_CHARS, identity=True),
+    "text": _string(MAX_TEXT_CHARS, multiline=True),
+    "to": _string(MAX_ID_CHARS),
 }
 
 _CALL_FACTS = ("customer", "queue", "complaint", "negative_sentiment", "refused_explanations",
@@ -135,14 +178,33 @@ SCHEMA: dict[EventKind, tuple[bool, bool, tuple[str, ...], tuple[str, ...]]] = {
 _KINDS = {k.value: k for k in EventKind}
 _RAW_DECODE = json.JSONDecoder().raw_decode
 _FROMISO = datetime.fromisoformat
+_TS_MIN, _TS_MAX = TS_MIN, TS_MAX
 # Per type: every field it may carry, with its checker.
 _ALLOWED: dict[EventKind, dict[str, Checker]] = {
     kind: {name: FIELDS[name] for name in (*required, *optional)}
     for kind, (_, _, required, optional) in SCHEMA.items()
 }
-_AGENT = _string(200)
-_CALL = _string(200)
-_ID = _string(200)
+_AGENT = _string(MAX_ID_CHARS, identity=True)
+_CALL = _string(MAX_ID_CHARS, identity=True)
+_ID = _string(MAX_ID_CHARS, identity=True)
+# Strings and brackets, to measure nesting without the recursive decoder. An unterminated
+# string runs to the end of the line: every token is consumed once, so the scan is linear
+# however the quotes and backslashes are arranged.
+_NESTING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+
+
+def nesting_depth(line: str) -> int:
+    """How deep arrays and objects nest in ``line`` (brackets inside strings not counted)."""
+    depth = deepest = 0
+    for m in _NESTING_TOKEN.finditer(line):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def parse_ts(value: Any) -> datetime:
@@ -151,10 +213,17 @@ def parse_ts(value: Any) -> datetime:
     try:
         ts = datetime.fromisoformat(value)
     except ValueError:
-        raise FieldError("ts", f"not an ISO 8601 time: {_short(clean(value))!r}") from None
+        raise FieldError("ts", f"not an ISO 8601 time: {_short(value)!r}") from None
     if ts.tzinfo is None or ts.utcoffset() is None:
-        raise FieldError("ts", f"no UTC offset in {_short(clean(value))!r}")
-    return ts.astimezone(UTC)
+        raise FieldError("ts", f"no UTC offset in {_short(value)!r}")
+    # Checked before converting: near year 1 or 9999 the conversion itself overflows.
+    try:
+        utc = ts.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not in_window(utc):
+        raise FieldError("ts", f"{_short(value)} is outside {WINDOW}")
+    return utc
 
 
 class JsonlParser:
@@ -164,18 +233,35 @@ class JsonlParser:
 
     def parse_line(self, text: str, line_no: int) -> ParsedLine | None:
         line = text.strip()
+        if line[:1] in LINE_PADDING and line:
+            line = line.lstrip(LINE_PADDING).strip()
         if not line:
             return None
+        if len(line) > MAX_LINE_CHARS:
+            return rejected(self.source, line_no,
+                            f"line longer than {MAX_LINE_CHARS} characters", line)
         try:
             return self._event(line, line_no)
         except (FieldError, ValueError) as exc:
-            return Rejected(self.source, line_no, str(exc), clean(line) or "")
+            return rejected(self.source, line_no, str(exc), line)
+        except Exception as exc:  # no line may stop the feed
+            # Every known failure is a FieldError or ValueError; this is the guarantee
+            # that an unforeseen one still costs one line, named, and not the run.
+            return rejected(self.source, line_no,
+                            f"unreadable line ({type(exc).__name__})", line)
 
     def _event(self, line: str, line_no: int) -> FeedEvent:
+        # The decoder recurses once per level: measure the nesting first (only a line
+        # with many brackets needs the scan).
+        if (line.count("[") + line.count("{") > MAX_JSON_DEPTH
+                and nesting_depth(line) > MAX_JSON_DEPTH):
+            raise ValueError(f"not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
         try:
             obj, end = _RAW_DECODE(line)  # the line is stripped: no whitespace to skip
         except json.JSONDecodeError as exc:
             raise ValueError(f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+        except ValueError:  # the decoder refuses integers of more than 4,300 digits
+            raise ValueError("not valid JSON: a number longer than 4300 digits") from None
         if end != len(line):
             raise ValueError(f"not valid JSON: extra data (column {end + 1})")
         if type(obj) is not dict:
@@ -194,7 +280,7 @@ class JsonlParser:
             ts = _FROMISO(raw_ts) if type(raw_ts) is str else None
         except ValueError:
             ts = None
-        if ts is None or ts.tzinfo is not UTC:
+        if ts is None or ts.tzinfo is not UTC or not (_TS_MIN <= ts < _TS_MAX):
             ts = parse_ts(raw_ts)
         needs_agent, needs_call, required, _ = SCHEMA[kind]
         agent = obj.get("agent")
@@ -222,7 +308,8 @@ class JsonlParser:
             key = id_key(FORMAT, _ID("id", event_id), second)
         else:
             key = self._keys.key(line, second)
-        return FeedEvent(key, self.source, line_no, ts, kind, agent, call, data)
+        return FeedEvent(key, self.source, line_no, ts, kind, agent, call, data,
+                         feed_agent=agent, queue=data.get("queue"))
 
 
 def parse_jsonl(lines: Iterable[str], source: str, *, start_line: int = 0) -> Iterator[ParsedLine]:

@@ -11,7 +11,9 @@ past it: memory stays flat however long the input is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from hashlib import blake2b
+from typing import Any
 
 # How far (in seconds of feed time) an identical line may trail its twin and still be
 # counted as a second occurrence. Beyond that the counters are dropped.
@@ -40,33 +42,79 @@ def id_key(namespace: str, event_id: str, second: int) -> str:
 
 
 class OccurrenceKeys:
-    """Keys for id-less lines, numbering repeats of an identical line."""
+    """Keys for id-less lines, numbering repeats of an identical line.
 
-    __slots__ = ("_by_second", "_horizon", "_namespace", "_prefix")
+    What it remembers is a function of the lines read so far, independent of when its
+    memory is swept, so that a follower can rebuild it exactly after a restart: the
+    copies of every line in the seconds from ``horizon - OCCURRENCE_WINDOW_S`` on, where
+    ``horizon`` is the latest second seen. A line older than that is keyed as a first
+    copy and not counted. ``mark``, when set (by ``pipeline.run`` for a resumable
+    reader), is called once per newly seen second and says where its first line starts;
+    ``memory_start`` then tells from where to re-read to rebuild the memory.
+    """
+
+    __slots__ = ("_by_second", "_horizon", "_namespace", "_oldest", "_prefix", "mark")
 
     def __init__(self, namespace: str) -> None:
         self._namespace = namespace
         self._prefix = f"{namespace}\x00"
-        self._by_second: dict[int, tuple[str, dict[str, int]]] = {}
-        self._horizon = 0
+        self._by_second: dict[int, tuple[str, dict[str, int], Any]] = {}
+        self._horizon: int | None = None
+        self._oldest = -(2**63)  # seconds below this are no longer counted
+        self.mark: Callable[[], Any] | None = None
+
+    @property
+    def horizon(self) -> int | None:
+        return self._horizon
+
+    def resume(self, horizon: int | None) -> None:
+        """Start again from a saved horizon, with nothing remembered (the caller replays)."""
+        self._by_second.clear()
+        self._horizon = horizon
+        self._oldest = -(2**63) if horizon is None else horizon - OCCURRENCE_WINDOW_S
+
+    def memory_start(self) -> Any:
+        """The earliest ``mark`` among the seconds still counted (None: nothing counted).
+
+        A second first seen while no ``mark`` was set gives ``UNKNOWN_MARK``.
+        """
+        oldest = self._oldest
+        marks = [UNKNOWN_MARK if e[2] is None else e[2]
+                 for sec, e in self._by_second.items() if sec >= oldest]
+        return min(marks) if marks else None
 
     def key(self, line: str, second: int) -> str:
         entry = self._by_second.get(second)
         if entry is None:
-            # The key's time prefix, formatted once per second (a burst shares it).
-            entry = self._by_second[second] = (f"{second & 0xFFFFFFFF:08x}", {})
-            if second > self._horizon:
+            horizon = self._horizon
+            if horizon is None or second > horizon:
                 self._horizon = second
+                self._oldest = second - OCCURRENCE_WINDOW_S
                 # Amortised: after a sweep at most a window's worth of seconds remain.
                 if len(self._by_second) > 2 * OCCURRENCE_WINDOW_S:
-                    self._forget(second - OCCURRENCE_WINDOW_S)
-        time_hex, seen = entry
+                    self._forget(self._oldest)
+            elif second < self._oldest:
+                return self._first_copy(line, second)
+            mark = self.mark
+            # The key's time prefix, formatted once per second (a burst shares it).
+            entry = self._by_second[second] = (f"{second & 0xFFFFFFFF:08x}", {},
+                                               None if mark is None else mark())
+        elif second < self._oldest:  # remembered, but no longer counted: see the class doc
+            return self._first_copy(line, second)
+        time_hex, seen, _ = entry
         n = seen.get(line, 0)
         seen[line] = n + 1
         # timed_hash(f"{namespace}\x00{line}[\x00#{n}]", second), spelled out: once a line.
         text = f"{self._prefix}{line}" if n == 0 else f"{self._prefix}{line}\x00#{n}"
         return time_hex + blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
+    def _first_copy(self, line: str, second: int) -> str:
+        return timed_hash(f"{self._prefix}{line}", second)
+
     def _forget(self, before: int) -> None:
         for sec in [s for s in self._by_second if s < before]:
             del self._by_second[sec]
+
+
+# Sorts before every real mark: "re-read from the start of the file".
+UNKNOWN_MARK = (-1, 0, 0)

@@ -8,25 +8,34 @@ seconds so the console never lags the floor by more than that.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError
+
+from db.engine import is_disk_full, is_transient
 from floorapp.feed.cursor import FeedPosition
-from floorapp.feed.events import ParsedLine, Rejected
+from floorapp.feed.events import FeedEvent, ParsedLine, Rejected, line_body
 from floorapp.feed.jsonl import JsonlParser
+from floorapp.feed.keys import OccurrenceKeys
 from floorapp.feed.queue_log import QueueLogParser
 from floorapp.feed.writer import FeedWriter, IngestSummary
+from floorapp.text import clean
 
 FORMATS = ("jsonl", "queue-log")
 FLUSH_S = 0.5
 IDLE_TICK_S = 5.0
+RETRY_S = 1.0  # first wait for a full disk or a long lock; doubles up to MAX_RETRY_S
+MAX_RETRY_S = 30.0
 
-_QUEUE_LOG_LINE = re.compile(r"^\s*\d+(\.\d+)?\|")
+_QUEUE_LOG_LINE = re.compile(r"^\d+(\.\d+)?\|")
 
 
 class LineParser(Protocol):
@@ -59,9 +68,10 @@ def format_from_name(path: Path) -> str | None:
 
 
 def format_from_lines(lines: Iterable[bytes]) -> str | None:
-    """Sniff the format from the first non-blank line."""
+    """Sniff the format from the first non-blank line (a BOM or NUL padding before it
+    is not part of it, as for the parsers)."""
     for raw in lines:
-        text = raw.decode("utf-8", "replace").strip()
+        text = line_body(raw.decode("utf-8", "replace"))
         if not text:
             continue
         if text.startswith("{"):
@@ -100,6 +110,20 @@ def gc_tuned() -> Iterator[None]:
         gc.unfreeze()
 
 
+def occurrence_keys(parser: LineParser) -> OccurrenceKeys | None:
+    """The parser's memory of repeated lines, if it keeps one (as ``_keys``)."""
+    keys = getattr(parser, "_keys", None)
+    return keys if isinstance(keys, OccurrenceKeys) else None
+
+
+def _stderr_line(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class _Unwritable(Exception):
+    """A single item the store refuses for good (after splitting its batch down to it)."""
+
+
 @gc_tuned()
 def run(
     reader: LineReader,
@@ -109,54 +133,213 @@ def run(
     stop: threading.Event | None = None,
     on_rejected: Callable[[Rejected], None] | None = None,
     on_batch: Callable[[IngestSummary, LineReader], None] | None = None,
+    on_problem: Callable[[str], None] = _stderr_line,
     save_position: bool = False,
     flush_s: float = FLUSH_S,
     idle_tick_s: float | None = None,
+    retry_s: float | None = None,
 ) -> IngestSummary:
     """Drive ``reader`` to its end (or to ``stop``), returning the summary of all batches.
 
     With ``save_position`` each batch also stores the reader's position (feed_cursor)
-    in its transaction. With ``idle_tick_s``, a quiet feed still gives the observers a
-    tick at the writer's clock that often (time-based rules on a live floor).
+    in its transaction, with what a later run needs to carry on exactly (the key
+    memory's replay point). With ``idle_tick_s``, a quiet feed still gives the
+    observers a tick at the writer's clock that often (time-based rules on a live floor).
+
+    Nothing a line holds stops the loop: a parser that raises gives a rejection for the
+    line, and a batch the store refuses is split until the one event it refuses is
+    known, which is then recorded as rejected while the rest is stored. A full disk or
+    a store locked for long is waited out (``on_problem`` says so), losing nothing.
     """
+    stop = stop if stop is not None else threading.Event()
+    retry_s = RETRY_S if retry_s is None else retry_s
     total = IngestSummary()
     batch: list[ParsedLine] = []
     size = writer.batch_size
     clock = time.monotonic
     last_flush = last_tick = clock()
     pending_position = False
+    parse = parser.parse_line
+    source = getattr(parser, "source", "")
 
-    def flush() -> None:
+    keys = occurrence_keys(parser) if save_position else None
+    mark = getattr(reader, "mark", None)
+    if keys is not None and mark is not None:
+        _replay(reader, parser, keys, mark)
+    else:
+        keys = None
+
+    def position() -> FeedPosition | None:
+        if not save_position:
+            return None
+        pos = reader.position()
+        if keys is None:
+            return pos
+        start = keys.memory_start()
+        if start is None:
+            at = None
+        elif start[0] == getattr(reader, "generation", None):
+            at = (start[1], start[2])
+        else:  # remembered from the file before a rotation: this file from its start
+            at = (0, 0)
+        return dataclasses.replace(pos, key_horizon=keys.horizon,
+                                   replay_offset=None if at is None else at[0],
+                                   replay_line_no=None if at is None else at[1])
+
+    def flush() -> bool:
+        """Write the batch; False if stopped while waiting for the store."""
         nonlocal batch, last_flush, pending_position
-        summary = writer.write_batch(batch, position=reader.position() if save_position else None)
+        summary = _write(writer, batch, position(), stop, on_problem, on_rejected, retry_s)
+        if summary is None:
+            return False
         total.merge(summary)
         batch = []
         pending_position = False
         last_flush = clock()
         if on_batch is not None:
             on_batch(summary, reader)
+        return True
 
-    parse = parser.parse_line
     for text in reader:
         if text is not None:
             pending_position = True
-            item = parse(text, reader.line_no)
+            try:
+                item = parse(text, reader.line_no)
+            except Exception as exc:  # a parser's bug must not stop the feed: the line is named
+                item = Rejected(source, reader.line_no,
+                                f"could not be read ({type(exc).__name__}: {_short(exc)})",
+                                clean(text.rstrip("\r\n")) or "")
             if item is not None:
                 if on_rejected is not None and type(item) is Rejected:
                     on_rejected(item)
                 batch.append(item)
                 if len(batch) >= size:
-                    flush()
+                    if not flush():
+                        return total
                     continue
-            if stop is not None and stop.is_set():
+            if stop.is_set():
                 break
             if not batch:
                 continue
         if (batch or (pending_position and save_position)) and clock() - last_flush >= flush_s:
-            flush()
+            if not flush():
+                return total
         elif text is None and idle_tick_s is not None and clock() - last_tick >= idle_tick_s:
             last_tick = clock()
-            writer.tick_idle(writer.clock.now())
+            try:
+                writer.tick_idle(writer.clock.now())
+            except Exception as exc:  # a tick is best effort: the next one comes soon
+                on_problem(f"floorapp: rules tick skipped: {type(exc).__name__}: "
+                           f"{_short(exc)}")
     if batch or (pending_position and save_position):
         flush()
     return total
+
+
+def _replay(reader: LineReader, parser: LineParser, keys: OccurrenceKeys,
+            mark: Callable[[], Any]) -> None:
+    """Rebuild the parser's memory from the lines before the resume point (stores nothing)."""
+    keys.resume(getattr(reader, "key_horizon", None))
+    keys.mark = mark
+    replay = getattr(reader, "replay", None)
+    if replay is None:
+        return
+    for text, line_no in replay():
+        try:
+            parser.parse_line(text, line_no)
+        except Exception:  # the run that stored these lines rejected this one too
+            pass
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _write(
+    writer: FeedWriter,
+    items: list[ParsedLine],
+    position: FeedPosition | None,
+    stop: threading.Event,
+    on_problem: Callable[[str], None],
+    on_rejected: Callable[[Rejected], None] | None,
+    retry_s: float,
+) -> IngestSummary | None:
+    """``writer.write_batch``, waiting out a full disk and isolating a refused event.
+
+    None if ``stop`` was set while waiting: the batch is not written and the cursor not
+    moved, so the next run reads those lines again.
+    """
+    delay = retry_s
+    waiting_since: float | None = None
+    while True:
+        try:
+            summary = _write_split(writer, items, position, on_rejected)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            what = "the disk is full" if is_disk_full(exc) else "the store stays locked"
+            now = time.monotonic()
+            if waiting_since is None:
+                waiting_since = now
+                on_problem(f"floorapp: {what} ({_short(exc)}); nothing is lost: retrying "
+                           f"the batch in hand until it can be written")
+            if stop.wait(delay):
+                on_problem("floorapp: stopped while waiting; the batch in hand will be read "
+                           "again by the next run")
+                return None
+            delay = min(delay * 2, MAX_RETRY_S)
+            continue
+        if waiting_since is not None:
+            on_problem(f"floorapp: written again after waiting "
+                       f"{time.monotonic() - waiting_since:.0f} s")
+        if on_rejected is not None:
+            for refused in summary.refused:  # what the writer itself refused (clock errors)
+                on_rejected(refused)
+        return summary
+
+
+def _write_split(
+    writer: FeedWriter,
+    items: list[ParsedLine],
+    position: FeedPosition | None,
+    on_rejected: Callable[[Rejected], None] | None,
+) -> IngestSummary:
+    try:
+        return writer.write_batch(items, position=position)
+    except Exception as exc:
+        if is_transient(exc) or (isinstance(exc, DBAPIError)
+                                 and not isinstance(exc, DataError | IntegrityError
+                                                    | InterfaceError)):
+            raise  # the store's trouble, not the batch's: never turn events into rejects
+        if len(items) > 1:
+            half = len(items) // 2
+            total = _write_split(writer, items[:half], None, on_rejected)
+            total.merge(_write_split(writer, items[half:], position, on_rejected))
+            return total
+        if not items:
+            raise
+        refused = _as_rejected(items[0], exc)
+        if refused is None:
+            raise
+        if on_rejected is not None:
+            on_rejected(refused)
+        return writer.write_batch([refused], position=position)
+
+
+def _as_rejected(item: ParsedLine, exc: BaseException) -> Rejected | None:
+    reason = f"could not be stored ({type(exc).__name__}: {_short(exc)})"
+    if isinstance(item, FeedEvent):
+        raw = (f"{item.kind} ts={item.ts.isoformat()} agent={item.agent!r} "
+               f"call={item.call!r} data={item.data!r}")
+        return Rejected(item.source, item.line_no, reason, _safe(raw))
+    if isinstance(item, Rejected):
+        safe = Rejected(item.source, item.line_no, _safe(item.reason), _safe(item.raw))
+        return None if safe == item else safe
+    return None
+
+
+def _safe(text: str) -> str:
+    """Text any store takes: no lone surrogates, bounded."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text[:4000]

@@ -1,8 +1,10 @@
 """Asterisk app_queue's ``queue_log``: ``epoch|callid|queue|agent|EVENT|data1|data2|...``.
 
-Field layouts are those of apps/app_queue.c (see docs/events.md for the mapping to
-floorapp events). Every line becomes exactly one FeedEvent, Rejected or Ignored;
-blank lines are skipped. Outside text is cleaned here, once, before anything stores it.
+Field layouts are those of apps/app_queue.c, old and current (docs/queue_log.md lists
+each with what floorapp does with it). Every line becomes exactly one FeedEvent,
+Rejected or Ignored; blank lines are skipped. Outside text is made inert here, once,
+before anything stores it, and every value is bounded (feed/events.py): a line that
+fails a check is a rejection naming the field, never an exception.
 """
 
 from __future__ import annotations
@@ -11,9 +13,28 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from floorapp.feed.events import EventKind, FeedEvent, Ignored, ParsedLine, Rejected
+from floorapp.feed.events import (
+    EPOCH_MAX,
+    EPOCH_MIN,
+    LINE_PADDING,
+    MAX_ID_CHARS,
+    MAX_KIND_CHARS,
+    MAX_LINE_CHARS,
+    MAX_MS,
+    MAX_QUEUE_CHARS,
+    MAX_SECONDS,
+    MAX_TEXT_CHARS,
+    WINDOW,
+    EventKind,
+    FeedEvent,
+    Ignored,
+    ParsedLine,
+    bounded,
+    line_body,
+    neutral,
+    rejected,
+)
 from floorapp.feed.keys import OccurrenceKeys
-from floorapp.text import clean
 
 FORMAT = "queue-log"
 
@@ -22,7 +43,15 @@ _NO_ID = frozenset({"", "NONE", "REALTIME", "MANAGER", "CLI"})
 # Caller ids that name nobody: kept out of customer_id so they do not merge customers.
 _NO_CUSTOMER = frozenset({"", "anonymous", "unknown", "<unknown>", "restricted"})
 
-HOUSEKEEPING = frozenset({"QUEUESTART", "CONFIGRELOAD", "AGENTDUMP", "SYSCOMPAT", "INFO", "DID"})
+# Read and deliberately ignored (counted by name in the summary): they change no agent
+# state and no call that floorapp shows. Any other unknown event is ignored the same way.
+HOUSEKEEPING = frozenset({
+    "QUEUESTART", "CONFIGRELOAD", "SYSCOMPAT", "INFO", "DID",
+    "AGENTDUMP",  # the member hung up during the announcement: the caller waits on
+    "PENALTY", "RINGINUSE",  # member settings changed
+    "OUTCALL",  # QueueUpdate(): an outbound call, not a queued one
+    "PAUSECUSTOM",  # written by add-ons through QueueLog(), in no layout app_queue knows
+})
 
 # Unanswered exits and the outcome each one records.
 _UNANSWERED = {
@@ -30,45 +59,57 @@ _UNANSWERED = {
     "EXITWITHKEY": "abandoned",  # the caller pressed a key to leave the queue
     "EXITWITHTIMEOUT": "timeout",
     "EXITEMPTY": "timeout",  # the queue had no member to offer it to: the system gave up
+    "WITHDRAW": "timeout",  # an application took the caller out (QueueWithdrawCaller)
 }
+# Where the wait time is: EXITWITHKEY has the key pressed first. Before Asterisk 1.6
+# EXITWITHKEY was key|position and EXITWITHTIMEOUT position only, with no wait time.
+_WAIT_AT = {"ABANDON": 7, "EXITWITHKEY": 8, "EXITWITHTIMEOUT": 7, "EXITEMPTY": 7,
+            "WITHDRAW": 7}
+# log_attended_transfer(): how many fields name the destination, per kind.
+_ATTENDED_DEST = {"BRIDGE": 1, "APP": 1, "LINK": 2}
+MAX_POSITION = 1_000_000
 
 
 class BadData(ValueError):
     """A known event whose data fields are unusable."""
 
 
-def _int(fields: list[str], i: int, name: str, *, required: bool = True) -> int | None:
+def _int(fields: list[str], i: int, name: str, hi: int = MAX_SECONDS, *,
+         required: bool = True) -> int | None:
     raw = fields[i].strip() if i < len(fields) else ""
     if raw == "":
         if required:
             raise BadData(f"missing {name}")
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadData(f"{name} is not a number: {raw!r}") from None
-    if value < 0:
-        raise BadData(f"{name} is negative: {raw!r}")
+    digits = raw[1:] if raw[0] == "-" else raw
+    if not (digits.isdigit() and digits.isascii()):
+        raise BadData(f"{name} is not a number: {_short(raw)!r}")
+    if digits is not raw:
+        raise BadData(f"{name} is negative: {_short(raw)!r}")
+    # More digits than any bound has: out of range without converting a huge number.
+    value = int(raw) if len(raw) <= 20 else hi + 1
+    if value > hi:
+        raise BadData(f"{name} {_short(raw)} is out of range (0-{hi})")
     return value
 
+def _short(raw: str) -> str:
+    return bounded(raw, 40)
 
-def _clean(raw: str) -> str:
-    """``clean`` for one-line text, without the regex when nothing needs replacing.
 
-    Every character ``clean`` replaces is a control character, which ``isprintable``
-    rejects, so a printable string is returned as it is by both.
-    """
-    return raw if raw.isprintable() else clean(raw) or ""
+def _check_len(text: str, name: str, limit: int) -> str:
+    if len(text) > limit:
+        raise BadData(f"{name} longer than {limit} characters")
+    return text
 
 
 def _queue(fields: list[str]) -> str | None:
     raw = fields[2].strip()
-    return None if raw in _NO_ID else _clean(raw)
+    return None if raw in _NO_ID else neutral(raw)
 
 
-def _text(fields: list[str], i: int) -> str | None:
+def _text(fields: list[str], i: int, name: str, limit: int = MAX_TEXT_CHARS) -> str | None:
     raw = fields[i].strip() if i < len(fields) else ""
-    return _clean(raw) if raw else None
+    return _check_len(neutral(raw), name, limit) if raw else None
 
 
 class QueueLogParser:
@@ -78,8 +119,9 @@ class QueueLogParser:
         self.source = source
         self._keys = OccurrenceKeys(FORMAT)
         self._names: dict[str, str] = {}
-        self._last_epoch: int | None = None
-        self._last_ts = datetime.fromtimestamp(0, UTC)
+        self._last_epoch = EPOCH_MIN
+        self._last_epoch_raw: str | None = None
+        self._last_ts = datetime.fromtimestamp(EPOCH_MIN, UTC)
         self._handlers: dict[str, Callable[[list[str]], tuple[EventKind, dict[str, Any]]]] = {
             "ADDMEMBER": self._addmember,
             "AGENTLOGIN": self._login,
@@ -99,7 +141,7 @@ class QueueLogParser:
             "RINGCANCELED": self._ring,
             "TRANSFER": self._transfer,
             "BLINDTRANSFER": self._transfer,
-            "ATTENDEDTRANSFER": self._transfer,
+            "ATTENDEDTRANSFER": self._attended_transfer,
             **{name: self._unanswered for name in _UNANSWERED},
         }
         # Events that make no sense without a member / without a call.
@@ -122,63 +164,86 @@ class QueueLogParser:
         self._key = self._keys.key
 
     def _name(self, raw: str) -> str:
-        """A cleaned member name; a floor has few members, each named on many lines."""
+        """An inert, bounded member name; a floor has few members, each named on many lines."""
         name = self._names.get(raw)
         if name is None:
+            _check_len(raw, "agent", MAX_ID_CHARS)
             if len(self._names) > 10_000:
                 self._names.clear()
-            name = self._names[raw] = clean(raw) or ""
+            name = self._names[raw] = neutral(raw)
         return name
 
     def parse_line(self, text: str, line_no: int) -> ParsedLine | None:
+        try:
+            return self._parse(text, line_no)
+        except Exception as exc:  # no line may stop the feed
+            # Every known failure is turned into a rejection below; this is the guarantee
+            # that an unforeseen one still costs one line, named, and not the run.
+            return rejected(self.source, line_no, f"unreadable line ({type(exc).__name__})",
+                            text)
+
+    def _parse(self, text: str, line_no: int) -> ParsedLine | None:
         line = text.rstrip("\r\n")
+        if line[:1] in LINE_PADDING and line:
+            line = line.lstrip(LINE_PADDING)
+        if len(line) > MAX_LINE_CHARS:
+            return rejected(self.source, line_no,
+                            f"line longer than {MAX_LINE_CHARS} characters", line)
         fields = line.split("|")
         if len(fields) < 5:  # a line of five fields has a "|": never blank
-            if not line.strip():
+            if not line_body(line):
                 return None
-            return Rejected(self.source, line_no, f"too few fields ({len(fields)}, need at "
-                            "least 5: epoch|callid|queue|agent|EVENT)", clean(line) or "")
+            return rejected(self.source, line_no, f"too few fields ({len(fields)}, need at "
+                            "least 5: epoch|callid|queue|agent|EVENT)", line)
         epoch_raw = fields[0].strip()
-        try:
-            epoch = int(epoch_raw)
-        except ValueError:
-            return Rejected(self.source, line_no, f"epoch is not a number: {clean(epoch_raw)!r}",
-                            clean(line) or "")
+        if epoch_raw != self._last_epoch_raw:
+            if not (epoch_raw.isdigit() and epoch_raw.isascii()):
+                return rejected(self.source, line_no,
+                                f"epoch is not a number: {_short(epoch_raw)!r}", line)
+            # Twelve digits are far past the window: no need to convert a longer one.
+            epoch = int(epoch_raw) if len(epoch_raw) <= 12 else EPOCH_MAX
+            if not EPOCH_MIN <= epoch < EPOCH_MAX:
+                return rejected(self.source, line_no,
+                                f"epoch {_short(epoch_raw)} is outside {WINDOW}", line)
+            # Lines come in bursts within one second: the time is made once per burst.
+            self._last_ts = datetime.fromtimestamp(epoch, UTC)
+            self._last_epoch, self._last_epoch_raw = epoch, epoch_raw
+        epoch, ts = self._last_epoch, self._last_ts
         event = fields[4]
         spec = self._specs.get(event)  # as Asterisk writes it: no spaces, upper case
         if spec is None:
             event = event.strip().upper()
             spec = self._specs.get(event)
             if spec is None:
-                return Ignored(self.source, line_no, clean(event) or "(empty)")
+                return Ignored(self.source, line_no, bounded(event, MAX_KIND_CHARS) or "(empty)")
         handler, needs_agent, needs_call, with_queue = spec
         callid = fields[1].strip()
         agent = fields[3].strip()
-        call = None if callid in _NO_ID else _clean(callid)
-        member = None if agent in _NO_ID else (self._names.get(agent) or self._name(agent))
         try:
+            member = None if agent in _NO_ID else (self._names.get(agent) or self._name(agent))
+            call = None if callid in _NO_ID else _check_len(neutral(callid), "call id",
+                                                            MAX_ID_CHARS)
+            queue = _queue(fields)
+            if queue is not None:
+                _check_len(queue, "queue", MAX_QUEUE_CHARS)
             if member is None and needs_agent:
                 raise BadData("no agent")
             if call is None and needs_call:
                 raise BadData("no call id")
-            if epoch != self._last_epoch:  # lines come in bursts within one second
-                self._last_ts, self._last_epoch = datetime.fromtimestamp(epoch, UTC), epoch
-            ts = self._last_ts
             kind, data = handler(fields)
-        except (BadData, OverflowError, OSError, ValueError) as exc:
-            return Rejected(self.source, line_no, f"{event}: {exc}", clean(line) or "")
-        if with_queue:
-            queue = _queue(fields)
-            if queue is not None:
-                data["queue"] = queue
+        except BadData as exc:
+            return rejected(self.source, line_no, f"{event}: {exc}", line)
+        if with_queue and queue is not None:
+            data["queue"] = queue
         return FeedEvent(self._key(line, epoch), self.source, line_no, ts, kind, member, call,
-                         data)
+                         data, member, queue)
 
     # --- one handler per event family: fields are the whole split line ----------------
 
     @staticmethod
     def _addmember(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
-        # Membership is per queue: the writer keeps the agent logged in while any remains.
+        # data1: PAUSED or empty. Membership is per queue: the writer keeps the agent
+        # logged in while any remains.
         data: dict[str, Any] = {"queue": _queue(f)}
         if len(f) > 5 and f[5].strip().upper() == "PAUSED":
             data.update(state="break", reason="paused")
@@ -190,23 +255,27 @@ class QueueLogParser:
 
     @staticmethod
     def _login(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # AGENTLOGIN: channel; AGENTCALLBACKLOGIN: exten@context. Neither is kept.
         return EventKind.AGENT_LOGIN, {}
 
     @staticmethod
     def _logout(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # AGENTLOGOFF: channel|logintime; AGENTCALLBACKLOGOFF: exten@context|logintime|reason.
         return EventKind.AGENT_LOGOUT, {}
 
     @staticmethod
     def _pause(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
-        return EventKind.STATE, {"state": "break", "reason": _text(f, 5)}
+        return EventKind.STATE, {"state": "break", "reason": _text(f, 5, "reason")}
 
     @staticmethod
     def _unpause(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # data1 may hold a reason ("Auto-Unpause"): an unpause is available whatever it says.
         return EventKind.STATE, {"state": "available"}
 
     @staticmethod
     def _enterqueue(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
-        caller = _text(f, 6)
+        # url|callerid|position, and |callername with log-caller-id-name.
+        caller = _text(f, 6, "caller id", MAX_ID_CHARS)
         data: dict[str, Any] = {}
         if caller is not None and caller.lower() not in _NO_CUSTOMER:
             data["customer"] = caller
@@ -214,6 +283,7 @@ class QueueLogParser:
 
     @staticmethod
     def _connect(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # holdtime|bridged uniqueid|ringtime (no ringtime before 1.6).
         data: dict[str, Any] = {"hold_seconds": _int(f, 5, "holdtime")}
         ring = _int(f, 7, "ringtime", required=False)
         if ring is not None:
@@ -222,6 +292,7 @@ class QueueLogParser:
 
     @staticmethod
     def _complete(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # holdtime|calltime|origposition
         hold = _int(f, 5, "holdtime")
         talk = _int(f, 6, "calltime")
         ended_by = "caller" if f[4].strip().upper() == "COMPLETECALLER" else "agent"
@@ -232,36 +303,58 @@ class QueueLogParser:
 
     @staticmethod
     def _ring(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
-        return EventKind.CALL_RING_NO_ANSWER, {"ring_ms": _int(f, 5, "ring time")}
+        # ring time in milliseconds
+        return EventKind.CALL_RING_NO_ANSWER, {"ring_ms": _int(f, 5, "ring time", MAX_MS)}
 
     @staticmethod
     def _transfer(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
-        # TRANSFER/BLINDTRANSFER: extension|context|holdtime|calltime|origposition
-        # ATTENDEDTRANSFER: method|method-data|holdtime|calltime|origposition
-        event = f[4].strip().upper()
+        # TRANSFER / BLINDTRANSFER: extension|context|holdtime|calltime|origposition
+        first = _text(f, 5, "extension", MAX_ID_CHARS)
+        second = _text(f, 6, "context", MAX_ID_CHARS)
         data: dict[str, Any] = {}
-        first, second = _text(f, 5), _text(f, 6)
-        if event == "ATTENDEDTRANSFER":
-            data["to"] = ":".join(x for x in (first, second) if x) or None
-        elif first:
-            data["to"] = f"{first}@{second}" if second else first
-        hold = _int(f, 7, "holdtime", required=False)
-        talk = _int(f, 8, "calltime", required=False)
-        if hold is not None:
-            data["hold_seconds"] = hold
-        if talk is not None:
-            data["talk_seconds"] = talk
-        return EventKind.CALL_TRANSFERRED, data
+        if first:
+            data["to"] = _check_len(f"{first}@{second}" if second else first, "destination",
+                                    MAX_ID_CHARS)
+        return EventKind.CALL_TRANSFERRED, _durations(f, 7, data)
+
+    @staticmethod
+    def _attended_transfer(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # BRIDGE|bridge, APP|application or LINK|channel1|channel2, then
+        # holdtime|calltime|origposition (log_attended_transfer in apps/app_queue.c).
+        method = f[5].strip().upper() if len(f) > 5 else ""
+        width = _ATTENDED_DEST.get(method)
+        if width is None:  # a kind newer than this reader: the times end the line
+            width = max(0, len(f) - 6 - 3)
+        dest = [d for d in (_text(f, 6 + i, "destination", MAX_ID_CHARS)
+                            for i in range(width)) if d]
+        data: dict[str, Any] = {}
+        to = ":".join(x for x in (_text(f, 5, "transfer kind", MAX_ID_CHARS), *dest) if x)
+        if to:
+            data["to"] = _check_len(to, "destination", MAX_ID_CHARS)
+        return EventKind.CALL_TRANSFERRED, _durations(f, 6 + width, data)
 
     @staticmethod
     def _unanswered(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # ABANDON, EXITEMPTY, EXITWITHTIMEOUT: position|origposition|waittime
+        # EXITWITHKEY: key|position|origposition|waittime; WITHDRAW: ...|waittime|info
         event = f[4].strip().upper()
-        # EXITWITHKEY has the key pressed first: key|position|origposition|waittime
-        wait_at = 8 if event == "EXITWITHKEY" else 7
-        _int(f, wait_at - 2, "position", required=False)
-        wait = _int(f, wait_at, "waittime")
-        return EventKind.CALL_ABANDONED, {"outcome": _UNANSWERED[event], "hold_seconds": wait,
-                                          "exit": event.lower()}
+        wait_at = _WAIT_AT[event]
+        _int(f, wait_at - 2, "position", MAX_POSITION, required=False)
+        data: dict[str, Any] = {"outcome": _UNANSWERED[event], "exit": event.lower()}
+        if len(f) > wait_at:  # the old layouts end before the wait time
+            data["hold_seconds"] = _int(f, wait_at, "waittime")
+        return EventKind.CALL_ABANDONED, data
+
+
+def _durations(f: list[str], at: int, data: dict[str, Any]) -> dict[str, Any]:
+    """holdtime|calltime at ``at`` (both optional, bounded) into ``data``."""
+    hold = _int(f, at, "holdtime", required=False)
+    talk = _int(f, at + 1, "calltime", required=False)
+    if hold is not None:
+        data["hold_seconds"] = hold
+    if talk is not None:
+        data["talk_seconds"] = talk
+    return data
 
 
 # Events whose kind is a call kind (offered, answered, ended, abandoned, transferred):

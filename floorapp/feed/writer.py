@@ -14,13 +14,13 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from db.changes import next_change
@@ -28,8 +28,8 @@ from db.engine import write_tx
 from db.models import (
     UNASSIGNED_TEAM,
     Agent,
+    AgentAlias,
     AgentNote,
-    AgentState,
     AgentStateChange,
     Call,
     FeedEventRow,
@@ -40,19 +40,16 @@ from db.upsert import insert_ignore, upsert
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings
 from floorapp.escalations import open_escalation
+from floorapp.feed.aliases import LEARNED, AliasBook, Learned
 from floorapp.feed.bulk import BulkStatement
 from floorapp.feed.cursor import FeedPosition, save_position
 from floorapp.feed.events import EventKind, FeedEvent, Ignored, ParsedLine, Rejected
 from floorapp.feed.keys import hash_text
 from floorapp.feed.observer import FeedObserver
+from floorapp.feed.states import AVAILABLE, BREAK, OFFLINE, AgentStatus, step
 
-AVAILABLE, ON_CALL, AFTER_CALL, BREAK, OFFLINE = (
-    AgentState.AVAILABLE.value, AgentState.ON_CALL.value, AgentState.AFTER_CALL.value,
-    AgentState.BREAK.value, AgentState.OFFLINE.value,
-)
 _IN_CHUNK = 2000  # keys per IN (...): well under SQLite's and PostgreSQL's parameter limits
 MAX_OPEN_CALLS = 100_000  # open calls kept in memory; older ones are re-read when needed
-_REASON_MAX = 200
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
@@ -64,8 +61,13 @@ class IngestSummary:
     ignored: int = 0
     ignored_kinds: Counter[str] = field(default_factory=Counter)
     last_ts: datetime | None = None  # the latest event time seen (accepted or duplicate)
+    # Rejections the writer made itself (clock errors, values out of range, an event the
+    # store refused), counted in ``rejected`` too: the caller names them as it names the
+    # parsers' own.
+    refused: list[Rejected] = field(default_factory=list)
 
     def merge(self, other: IngestSummary) -> None:
+        self.refused.extend(other.refused)
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.rejected += other.rejected
@@ -85,21 +87,14 @@ class IngestSummary:
         return text
 
 
-class _AgentMem:
-    __slots__ = ("call", "id", "last_break_end", "logged_in_since", "pending", "queues",
-                 "reason", "since", "state", "updated_at")
+class _AgentMem(AgentStatus):
+    __slots__ = ("from_feed", "id", "updated_at")
 
     def __init__(self, agent_id: str) -> None:
+        super().__init__()
         self.id = agent_id
-        self.state: str = OFFLINE
-        self.reason: str | None = None
-        self.since: datetime | None = None
-        self.logged_in_since: datetime | None = None
-        self.last_break_end: datetime | None = None
-        self.call: str | None = None
         self.updated_at: datetime | None = None
-        self.queues: set[str] = set()  # queue_log membership: offline when the last one goes
-        self.pending: tuple[str, str | None] | None = None  # a pause asked for during a call
+        self.from_feed = True
 
     def row(self, seq: int) -> tuple[Any, ...]:
         """Values in _AGENT_COLS order (name and team only matter for a new agent)."""
@@ -138,6 +133,9 @@ _STORED_KEYS = select(FeedEventRow.__table__.c.key).where(  # type: ignore[attr-
 _CALLS_BY_ID = select(Call.__table__).where(  # type: ignore[attr-defined]
     Call.__table__.c.id.in_(bindparam("ids", expanding=True))  # type: ignore[attr-defined]
 )
+_ALIAS_C = AgentAlias.__table__.c  # type: ignore[attr-defined]
+_ALIASES = select(_ALIAS_C.alias, _ALIAS_C.agent_id)
+_ALIAS_MARK = select(func.count(), func.max(_ALIAS_C.learned_at))
 # Enum member lookups cost more than module names in the per-event path.
 _AGENT_LOGIN = EventKind.AGENT_LOGIN
 _AGENT_LOGOUT = EventKind.AGENT_LOGOUT
@@ -153,6 +151,8 @@ _OBSERVATION = EventKind.OBSERVATION
 _RAISE_HAND = EventKind.RAISE_HAND
 _STATE = EventKind.STATE
 _KIND_TEXT = {k: k.value for k in EventKind}
+# Agent events the state machine handles whole (calls' own facts need the call row first).
+_AGENT_KINDS = frozenset({_AGENT_LOGIN, _AGENT_LOGOUT, _STATE, _CALL_RING_NO_ANSWER})
 
 
 def _payload_encoder() -> Any:
@@ -218,12 +218,93 @@ def _is_locked(exc: OperationalError) -> bool:
     return "locked" in msg or "busy" in msg or "deadlock" in msg
 
 
+# Values checked before any arithmetic or store sees them (the parsers check more; this is
+# the last line of defence, so one bad event can never cost the batch its good ones).
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # queue_log's epoch 0; nothing older is a call
+_NUMBER_MAX = 2**31 - 1  # fits every integer column; as seconds, 68 years back from 1970
+_ID_MAX = 200  # agent and call id columns
+_REJECT_REASON_MAX = 500
+
+
+def _numbers_fit(data: dict[str, Any]) -> bool:
+    for v in data.values():
+        t = type(v)
+        if t is int:
+            if not -_NUMBER_MAX <= v <= _NUMBER_MAX:
+                return False
+        elif t is float and not -_NUMBER_MAX <= v <= _NUMBER_MAX:  # NaN fails too
+            return False
+    return True
+
+
+def _ahead(gap: timedelta) -> str:
+    days = gap.days
+    if days >= 365:
+        return f"{days // 365} years"
+    if days >= 1:
+        return f"{days} days"
+    seconds = int(gap.total_seconds())
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 60} min {seconds % 60} s"
+
+
+def _describe(ev: FeedEvent) -> str:
+    """The event as text for the rejects table (the raw line stays with the parser)."""
+    raw = getattr(ev, "raw", None)
+    if isinstance(raw, str) and raw:
+        return raw
+    data = json.dumps(ev.data, ensure_ascii=True, default=repr)[:1000] if ev.data else ""
+    return (f"{ev.kind.value} at {ev.ts.isoformat()} agent={ev.agent!r} call={ev.call!r} "
+            f"{data}").strip()
+
+
+def _storable(text: str) -> str:
+    """Text any database encoding takes (a lone surrogate becomes its escape)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _unfit(ev: FeedEvent, now: datetime, limit: datetime) -> FeedEvent | Rejected:
+    """The rejection for an event the quick check refused (or the event, if it passes)."""
+    ts = ev.ts
+    reason = None
+    if ts > limit:
+        reason = (f"clock error: event time {ts.isoformat()} is {_ahead(ts - now)} ahead of "
+                  f"this host's clock (more than {int((limit - now).total_seconds())} s)")
+    elif ts < _EARLIEST:
+        reason = f"event time {ts.isoformat()} is before 1970"
+    elif ev.agent is not None and len(ev.agent) > _ID_MAX:
+        reason = f"agent id longer than {_ID_MAX} characters"
+    elif ev.call is not None and len(ev.call) > _ID_MAX:
+        reason = f"call id longer than {_ID_MAX} characters"
+    else:
+        for name, v in ev.data.items():
+            if type(v) in (int, float) and not -_NUMBER_MAX <= v <= _NUMBER_MAX:
+                reason = f"{name} {v!r} is out of range (at most {_NUMBER_MAX})"
+                break
+    if reason is None:
+        return ev
+    return Rejected(ev.source, ev.line_no, reason, _describe(ev))
+
+
+def _store_failure(ev: FeedEvent, exc: BaseException) -> Rejected:
+    what = f"{type(exc).__name__}: {exc}"
+    return Rejected(ev.source, ev.line_no,
+                    f"could not be stored ({ev.kind.value}): {what[:300]}", _describe(ev))
+
+
 class _Batch:
     """What one batch will write, gathered while applying its events."""
 
-    __slots__ = ("agents", "calls", "escalations", "events", "history", "new_agents", "notes")
+    __slots__ = ("agents", "aliases", "calls", "escalations", "events", "history", "new_agents",
+                 "notes")
 
     def __init__(self) -> None:
+        self.aliases: list[Learned] = []
         self.events: list[tuple[Any, ...]] = []
         self.history: list[tuple[Any, ...]] = []
         self.agents: dict[str, _AgentMem] = {}
@@ -252,6 +333,11 @@ class FeedWriter:
         self._agents: dict[str, _AgentMem] = {}
         self._calls: dict[str, dict[str, Any]] = {}
         self._team_ready = False
+        self._book = AliasBook({}, is_roster=self._is_roster, has_membership=self._has_queues)
+        self._alias_mark: tuple[Any, ...] | None = None
+        # (agent, into, when): a name found to be another agent's (when: feed time, or the
+        # next event's for an alias the roster gave)
+        self._merges: list[tuple[str, str, datetime | None]] = []
 
     # --- public -------------------------------------------------------------------------
 
@@ -269,8 +355,33 @@ class FeedWriter:
         """Apply one batch in one write transaction (with ``position``, save the cursor too).
 
         If the transaction fails, the in-memory state (ours and the observers') may hold
-        events that were rolled back: it is rebuilt from the store before the retry.
+        events that were rolled back: it is rebuilt from the store before the retry. A
+        failure that is not the database's (a value the store or an observer cannot take)
+        splits the batch in two, each written on its own, until the one event behind it
+        is alone: that event becomes a rejection naming the error, every other is stored.
         """
+        try:
+            return self._write_once(items, position)
+        except OperationalError:
+            raise  # the database itself (locked past the retries, disk full, gone)
+        except Exception as exc:
+            events = [i for i, item in enumerate(items) if isinstance(item, FeedEvent)]
+            if not events:
+                raise
+            if len(events) == 1:
+                rest = list(items)
+                refused = rest[events[0]] = _store_failure(items[events[0]], exc)  # type: ignore[arg-type]
+                summary = self._write_once(rest, position)
+                summary.refused.append(refused)
+                return summary
+            cut = events[len(events) // 2]
+            summary = self.write_batch(items[:cut])
+            summary.merge(self.write_batch(items[cut:], position=position))
+            return summary
+
+    def _write_once(
+        self, items: Sequence[ParsedLine], position: FeedPosition | None
+    ) -> IngestSummary:
         delay = 0.05
         for attempt in range(8):
             try:
@@ -312,13 +423,17 @@ class FeedWriter:
         a = Agent.__table__.c  # type: ignore[attr-defined]
         for r in conn.execute(
             select(a.id, a.state, a.state_reason, a.state_since, a.logged_in_since,
-                   a.last_break_end, a.current_call_id, a.updated_at)
+                   a.last_break_end, a.current_call_id, a.updated_at, a.from_feed)
         ):
             m = _AgentMem(r.id)
             m.state, m.reason, m.since = r.state, r.state_reason, r.state_since
             m.logged_in_since, m.last_break_end = r.logged_in_since, r.last_break_end
-            m.call, m.updated_at = r.current_call_id, r.updated_at
+            m.call, m.updated_at, m.from_feed = r.current_call_id, r.updated_at, r.from_feed
             self._agents[r.id] = m
+        self._alias_mark = None
+        self._merges = []
+        self._book = AliasBook({}, is_roster=self._is_roster, has_membership=self._has_queues)
+        self._read_aliases(conn)
         c = Call.__table__.c  # type: ignore[attr-defined]
         self._calls = {
             r["id"]: dict(r)
@@ -332,6 +447,92 @@ class FeedWriter:
             obs.start(conn)
         self._loaded = True
 
+    def _is_roster(self, agent_id: str) -> bool:
+        a = self._agents.get(agent_id)
+        return a is not None and not a.from_feed
+
+    def _has_queues(self, agent_id: str) -> bool:
+        a = self._agents.get(agent_id)
+        return a is not None and bool(a.queues)
+
+    def _read_aliases(self, conn: Connection) -> None:
+        """The alias table, read again when it changed (a roster import, another writer).
+
+        A name that was an agent of its own and is now another agent's alias is merged
+        into that agent at the next event (its membership moves, the name goes offline).
+        """
+        mark = tuple(conn.execute(_ALIAS_MARK).one())
+        if mark == self._alias_mark:
+            return
+        self._alias_mark = mark
+        aliases = dict(conn.execute(_ALIASES).all())
+        old = self._book.map
+        self._book.use(aliases)
+        for alias, agent_id in aliases.items():
+            if old.get(alias) != agent_id and alias in self._agents and alias != agent_id:
+                self._merges.append((alias, agent_id, None))
+
+    def _merge(self, name: str, into: str, ts: datetime, b: _Batch) -> None:
+        """``name`` turned out to be ``into``: membership moves there, ``name`` goes offline."""
+        old = self._agents.get(name)
+        if old is None or old.state == OFFLINE:
+            return
+        target = self._agents.get(into)
+        synth: list[FeedEvent] = []
+        if target is None or target.state == OFFLINE:
+            state = old.state if old.state in (AVAILABLE, BREAK) else AVAILABLE
+            data: dict[str, Any] = {"state": state}
+            if state == BREAK and old.reason:
+                data["reason"] = old.reason
+            for queue in sorted(old.queues) or [None]:
+                synth.append(FeedEvent("", "alias", 0, ts, EventKind.AGENT_LOGIN, into, None,
+                                       {**data, "queue": queue} if queue else dict(data)))
+        synth.insert(0, FeedEvent("", "alias", 0, ts, EventKind.AGENT_LOGOUT, name))
+        for ev in synth:
+            self._apply_agent_only(ev, b)
+            for obs in self.observers:
+                obs.observe(ev)
+
+    def _apply_agent_only(self, ev: FeedEvent, b: _Batch) -> None:
+        """A state change the feed implied but did not write (not stored as a feed event)."""
+        agent_id: str = ev.agent  # type: ignore[assignment]
+        a = self._agents.get(agent_id)
+        if a is None:
+            a = self._agents[agent_id] = _AgentMem(agent_id)
+            b.new_agents = True
+        if a.updated_at is None or ev.ts > a.updated_at:
+            a.updated_at = ev.ts
+        b.agents[agent_id] = a
+        for t in step(a, ev.kind, ev.data, None, ev.ts):
+            b.history.append((a.id, t.state, t.reason, t.at))
+
+    def _resolve(self, new: list[FeedEvent], b: _Batch) -> list[FeedEvent]:
+        """Each event under the agent id its feed name stands for; pairs learned on the way.
+
+        Events are never changed in place (a retried batch must see the feed's names): one
+        whose name resolves elsewhere is applied as a copy.
+        """
+        book = self._book
+        out: list[FeedEvent] = []
+        raw: list[str | None] = []
+        for ev in new:
+            name = ev.agent  # as the feed wrote it: batches are never changed in place
+            learned = book.see(ev)
+            if learned is not None:
+                b.aliases.append(learned)
+                for i, earlier in enumerate(raw):  # this batch's lines under the new alias
+                    if earlier == learned.alias and out[i].agent != learned.agent_id:
+                        out[i] = replace(out[i], agent=learned.agent_id)
+                if learned.alias in self._agents:
+                    self._merges.append((learned.alias, learned.agent_id, learned.at))
+            raw.append(name)
+            if name is not None:
+                agent_id = book.resolve(name)
+                if agent_id != ev.agent:
+                    ev = replace(ev, agent=agent_id)
+            out.append(ev)
+        return out
+
     def _fetch_calls(self, conn: Connection, ids: list[str]) -> None:
         for chunk in _chunks(ids, _IN_CHUNK):
             for r in conn.execute(_CALLS_BY_ID, {"ids": list(chunk)}).mappings():
@@ -343,14 +544,25 @@ class FeedWriter:
         summary = IngestSummary()
         events: list[FeedEvent] = []
         rejects: list[dict[str, Any]] = []
-        now = None
+        now = self.clock.now()
+        # Feed time may run a little ahead of this host (another host's clock); further
+        # ahead it is a clock error, and one such event would date flags in the future.
+        limit = now + timedelta(seconds=self.settings.max_ahead_s)
         for item in items:
             if isinstance(item, FeedEvent):
-                events.append(item)
-            elif isinstance(item, Rejected):
-                now = now or self.clock.now()
+                ts, data = item.ts, item.data
+                if _EARLIEST <= ts <= limit and (not data or _numbers_fit(data)) and (
+                        item.agent is None or len(item.agent) <= _ID_MAX) and (
+                        item.call is None or len(item.call) <= _ID_MAX):
+                    events.append(item)
+                    continue
+                item = _unfit(item, now, limit)
+                if isinstance(item, Rejected):
+                    summary.refused.append(item)
+            if isinstance(item, Rejected):
                 rejects.append({"at": now, "source": item.source, "line_no": item.line_no,
-                                "reason": item.reason, "raw": item.raw,
+                                "reason": _storable(item.reason)[:_REJECT_REASON_MAX],
+                                "raw": _storable(item.raw),
                                 "raw_hash": hash_text(item.raw)})
             elif isinstance(item, Ignored):
                 summary.ignored += 1
@@ -370,6 +582,12 @@ class FeedWriter:
         batch = _Batch()
         observers = self.observers
         apply_event = self._apply_event
+        if new:
+            self._read_aliases(conn)
+            new = self._resolve(new, batch)
+            merges, self._merges = self._merges, []
+            for name, into, when in merges:
+                self._merge(name, into, when or new[0].ts, batch)
         if observers:
             for ev in new:
                 apply_event(ev, batch)
@@ -428,6 +646,8 @@ class FeedWriter:
         _FEED_INSERT.execute(conn, b.events, memo)
         _CALL_UPSERT.execute(conn, list(map(_CALL_ROW, b.calls.values())), memo)
         _HISTORY_INSERT.execute(conn, b.history, memo)
+        if b.aliases:
+            self._store_aliases(conn, b.aliases)
         if b.notes:
             conn.execute(insert_ignore(conn, AgentNote, ["source_key"]), b.notes)
         for ev in b.escalations:
@@ -439,6 +659,17 @@ class FeedWriter:
                 customer_id=ev.data.get("customer") or (call or {}).get("customer_id"),
                 source_key=ev.key,
             )
+
+    def _store_aliases(self, conn: Connection, learned: list[Learned]) -> None:
+        conn.execute(insert_ignore(conn, AgentAlias, ["alias"]), [
+            {"alias": x.alias, "agent_id": x.agent_id, "source": LEARNED, "learned_at": x.at,
+             "evidence": x.evidence} for x in learned])
+        a = Agent.__table__.c  # type: ignore[attr-defined]
+        for x in learned:
+            # An agent the feed made is shown by its member name, not its interface.
+            conn.execute(update(Agent).where(a.id == x.agent_id, a.from_feed.is_(True),
+                                             a.name == a.id).values(name=x.member_name))
+        self._alias_mark = tuple(conn.execute(_ALIAS_MARK).one())
 
     def _forget_ended(self, b: _Batch) -> None:
         for call_id, row in b.calls.items():
@@ -461,39 +692,6 @@ class FeedWriter:
         b.calls[call_id] = row
         return row
 
-    @staticmethod
-    def _transition(a: _AgentMem, state: str, reason: str | None, ts: datetime,
-                    b: _Batch) -> None:
-        reason = reason[:_REASON_MAX] if reason else None
-        if a.state == state and a.reason == reason:
-            return
-        if a.state == BREAK and state != BREAK:
-            a.last_break_end = ts
-        if state == OFFLINE:
-            a.logged_in_since = None
-            a.call = None
-            a.pending = None
-            a.queues.clear()
-        elif a.state == OFFLINE or a.logged_in_since is None:
-            a.logged_in_since = ts
-        a.state, a.reason, a.since = state, reason, ts
-        b.history.append((a.id, state, reason, ts))
-
-    def _after_call(self, a: _AgentMem, call_id: str, ts: datetime, b: _Batch,
-                    *, wrap_up: bool = False) -> None:
-        """The agent's call ended: wrap-up if the feed says so, else what they asked for."""
-        if a.call != call_id and not (a.call is None and a.state == ON_CALL):
-            return  # a stale end for a call the agent is no longer on
-        a.call = None
-        if wrap_up:
-            state, reason = AFTER_CALL, None
-        elif a.pending is not None:
-            state, reason = a.pending
-        else:
-            state, reason = AVAILABLE, None
-        a.pending = None
-        self._transition(a, state, reason, ts, b)
-
     def _apply_event(self, ev: FeedEvent, b: _Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data
         agent_id = ev.agent
@@ -511,44 +709,13 @@ class FeedWriter:
                 a.updated_at = ts
             b.agents[agent_id] = a
 
-        if kind is _CALL_RING_NO_ANSWER:
+        if kind in _AGENT_KINDS:
             assert a is not None
-            if a.state == OFFLINE and a.since is None:
-                # A member never seen before: the queue only rings logged-in members, so
-                # the first ring is the first sign of them (a log read from mid-shift).
-                self._transition(a, AVAILABLE, None, ts, b)
+            for t in step(a, kind, data, ev.call, ts):
+                b.history.append((a.id, t.state, t.reason, t.at))
             return
         if kind is _RAISE_HAND:
             return  # stored as a feed event: the rules and the console read it from there
-        if kind is _AGENT_LOGIN:
-            assert a is not None
-            queue = data.get("queue")
-            if queue:
-                a.queues.add(queue)
-            if a.state == OFFLINE:
-                self._transition(a, data.get("state", AVAILABLE), data.get("reason"), ts, b)
-            return
-        if kind is _AGENT_LOGOUT:
-            assert a is not None
-            queue = data.get("queue")
-            if queue:
-                a.queues.discard(queue)
-                if a.queues:
-                    return  # still a member of another queue
-            self._transition(a, OFFLINE, None, ts, b)
-            return
-        if kind is _STATE:
-            assert a is not None
-            state, reason = data["state"], data.get("reason")
-            if a.state == ON_CALL and a.call is not None and state in (AVAILABLE, BREAK):
-                # Asterisk lets a member pause mid-call: the pause starts when the call ends.
-                a.pending = None if state == AVAILABLE else (state, reason)
-                return
-            if state != ON_CALL:
-                a.call = None
-            a.pending = None
-            self._transition(a, state, reason, ts, b)
-            return
         if kind is _OBSERVATION:
             assert a is not None
             b.notes.append({"source_key": ev.key, "agent_id": a.id, "at": ts,
@@ -581,8 +748,8 @@ class FeedWriter:
             if call["offered_at"] is None:
                 call["offered_at"] = ts - timedelta(seconds=data.get("hold_seconds") or 0)
             if a is not None:
-                a.call = call["id"]
-                self._transition(a, ON_CALL, None, ts, b)
+                for t in step(a, kind, data, call["id"], ts):
+                    b.history.append((a.id, t.state, t.reason, t.at))
             return
         if kind is _CALL_UPDATE:
             return
@@ -606,4 +773,5 @@ class FeedWriter:
                     a.updated_at = ts
                 b.agents[a.id] = a
         if a is not None:
-            self._after_call(a, call["id"], ts, b, wrap_up=bool(data.get("after_call")))
+            for t in step(a, kind, data, call["id"], ts):
+                b.history.append((a.id, t.state, t.reason, t.at))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
@@ -31,16 +33,18 @@ def team_ids(conn: Connection) -> set[str]:
     return set(conn.execute(select(Team.id)).scalars())
 
 
-def check_text(engine: Engine, text: str) -> Plan:
-    """Validate against the teams in the store; raises PlanError with every issue."""
+def check_text(engine: Engine, text: str, rules: Mapping[str, Any] | None = None) -> Plan:
+    """Validate against the teams in the store (and, given them, the configured
+    ``[rules.*]`` a trigger's threshold joins); raises PlanError with every issue."""
     with read_tx(engine) as conn:
         teams = team_ids(conn)
-    return parse_plan_text(text, teams)
+    return parse_plan_text(text, teams, rules)
 
 
-def import_plan(engine: Engine, text: str, *, source: str, actor: str, now: datetime) -> int:
+def import_plan(engine: Engine, text: str, *, source: str, actor: str, now: datetime,
+                rules: Mapping[str, Any] | None = None) -> int:
     """Store ``text`` as a new version (previous versions stay); returns its id."""
-    plan = check_text(engine, text)
+    plan = check_text(engine, text, rules)
     digest = hashlib.sha256(text.encode()).hexdigest()
 
     def tx(conn: Connection) -> int:
@@ -68,8 +72,9 @@ def import_plan(engine: Engine, text: str, *, source: str, actor: str, now: date
 @lru_cache(maxsize=16)
 def _parse_cached(version_id: int, digest: str, text: str) -> Plan:
     # Teams are not re-checked: they were valid at import, and a team removed later
-    # must not make the plan in force unreadable.
-    return parse_plan_text(text, None)
+    # must not make the plan in force unreadable. Nor is a trigger an older release let
+    # in: it is dropped, and the configured threshold rules.
+    return parse_plan_text(text, None, stored=True)
 
 
 def load_plan(conn: Connection, version_id: int | None = None) -> StoredPlan | None:

@@ -12,14 +12,15 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from db.engine import read_tx, run_write
+from db.engine import read_tx
 from db.models import Agent
 from db.models_plan import AgentLeave, CareLog
 from db.upsert import upsert
-from floorapp import audit
+from floorapp import audit, policy
 from floorapp.plan.model import Plan
 from floorapp.plan.store import load_plan
 from floorapp.services import ServiceError
+from floorapp.services.scope import OutOfScope
 from floorapp.text import clean
 
 # Items that answer a moment, not a plan choice: they never "repeat" in the plan's sense.
@@ -122,6 +123,11 @@ def give_care(
         raise CareError("say which team or agent the care went to")
 
     def tx(conn: Connection) -> int:
+        team = team_id
+        if agent_id is not None:
+            team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).scalar()
+        policy.check(conn, "care.give", actor, team=team, target_kind="team" if agent_id is None
+                     else "agent", target_id=agent_id or team_id, error=OutOfScope)
         stored = load_plan(conn)
         plan_item = stored.plan.care_item(item) if stored else None
         cid = log_care(conn, at=now, item=item, title=title or (plan_item.title if plan_item
@@ -131,7 +137,7 @@ def give_care(
                      target_id=cid, detail=f"{item} to {agent_id or team_id}")
         return cid
 
-    return run_write(engine, tx)
+    return policy.write(engine, tx, now=now)
 
 
 def care_log(
@@ -158,11 +164,15 @@ def record_leave(engine: Engine, *, agent_id: str, starts_on: date, ends_on: dat
         raise CareError(f"leave ends {ends_on} before it starts {starts_on}")
 
     def tx(conn: Connection) -> None:
-        if conn.execute(select(Agent.id).where(Agent.id == agent_id)).first() is None:
+        agent = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
+        policy.check(conn, "leave.record", actor,
+                     **({"team": agent.team_id} if agent is not None else {}),
+                     target_kind="agent", target_id=agent_id, error=OutOfScope)
+        if agent is None:
             raise CareError(f"no agent {agent_id!r} on this floor")
         conn.execute(upsert(conn, AgentLeave, ["agent_id", "starts_on"], ["ends_on"]).values(
             agent_id=agent_id, starts_on=starts_on, ends_on=ends_on))
         audit.record(conn, at=now, actor=actor, action="leave.record", target_kind="agent",
                      target_id=agent_id, detail=f"{starts_on} to {ends_on}")
 
-    run_write(engine, tx)
+    policy.write(engine, tx, now=now)

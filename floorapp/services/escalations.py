@@ -2,7 +2,8 @@
 
 Races are settled by the database, not by timing: every change is a conditional UPDATE whose
 rowcount says whether this supervisor won. The loser is told who holds the escalation.
-Refusals are audited in their own committed transaction (the action itself changed nothing).
+Every action is checked against the access policy inside its transaction; a refusal (policy
+or race) is raised there, so the action writes nothing, and audited (``floorapp.policy.write``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from db.engine import read_tx, run_write
+from db.engine import read_tx
 from db.models import (
     Agent,
     Call,
@@ -20,13 +21,14 @@ from db.models import (
     EscalationEvent,
     EscalationStatus,
     Supervisor,
-    SupervisorRole,
+    SupervisorTeam,
 )
-from floorapp import audit
+from floorapp import audit, policy
 from floorapp.context import AppContext
 from floorapp.escalations import SEVERITIES, TIERS, open_escalation
+from floorapp.policy import Refused
 from floorapp.services import ServiceError
-from floorapp.services.scope import load_scope, refuse, scope_of
+from floorapp.services.scope import OutOfScope, load_scope, scope_of
 from floorapp.text import clean
 
 TIER_NAMES = {1: "tier 1", 2: "tier 2", 3: "complaint desk"}
@@ -37,15 +39,21 @@ class EscalationError(ServiceError):
     pass
 
 
-class AlreadyHeld(EscalationError):
+class EscalationRefused(Refused, EscalationError):
+    """An escalation action that did not happen: already resolved, held, past the limit..."""
+
+
+class AlreadyHeld(EscalationRefused):
     """Someone else won the claim."""
 
-    def __init__(self, esc_id: int, holder: str) -> None:
-        super().__init__(f"escalation {esc_id} is already held by {holder}")
+    def __init__(self, actor: str, esc_id: int, holder: str) -> None:
+        super().__init__("escalation.claim", actor,
+                         f"escalation {esc_id} is already held by {holder}",
+                         target_kind="escalation", target_id=esc_id)
         self.holder = holder
 
 
-class HandoffLimit(EscalationError):
+class HandoffLimit(EscalationRefused):
     """A hand-off past settings.max_handoffs, refused without a floor manager's override."""
 
 
@@ -140,9 +148,22 @@ def escalations_for_agent(ctx: AppContext, actor: str, agent_id: str,
         return [to_view(r) for r in conn.execute(q.order_by(Escalation.opened_at.desc()))]
 
 
+def _guard(conn: Connection, action: str, who: str, esc_id: int) -> EscalationView:
+    """The escalation, once the policy allows ``who`` to take ``action`` on it."""
+    cur = _get(conn, esc_id)
+    policy.check(conn, f"escalation.{action}", who, team=cur.team_id,
+                 target_kind="escalation", target_id=esc_id, error=OutOfScope)
+    return cur
+
+
+def _refusal(who: str, action: str, esc_id: int, why: str,
+             exc: type[EscalationRefused] = EscalationRefused) -> EscalationRefused:
+    return exc(f"escalation.{action}", who, why, target_kind="escalation", target_id=esc_id)
+
+
 def history(ctx: AppContext, actor: str, esc_id: int) -> list[EscalationEventView]:
-    _check_scope(ctx, actor, "escalation.history", esc_id)
-    with read_tx(ctx.engine) as conn:
+    def read(conn: Connection) -> list[EscalationEventView]:
+        _guard(conn, "history", clean(actor) or "?", esc_id)
         rows = conn.execute(
             select(EscalationEvent.at, EscalationEvent.actor, EscalationEvent.action,
                    EscalationEvent.from_tier, EscalationEvent.to_tier, EscalationEvent.note)
@@ -150,6 +171,8 @@ def history(ctx: AppContext, actor: str, esc_id: int) -> list[EscalationEventVie
             .order_by(EscalationEvent.at, EscalationEvent.id)
         )
         return [EscalationEventView(**r._mapping) for r in rows]
+
+    return policy.read(ctx.engine, read, now=ctx.clock.now())
 
 
 def _event(conn: Connection, esc_id: int, now: datetime, actor: str, action: str,
@@ -160,25 +183,6 @@ def _event(conn: Connection, esc_id: int, now: datetime, actor: str, action: str
         from_tier=from_tier, to_tier=to_tier))
 
 
-def _refused(ctx: AppContext, actor: str, action: str, esc_id: int, why: str,
-             exc: type[EscalationError] = EscalationError) -> EscalationError:
-    now = ctx.clock.now()
-
-    def tx(conn: Connection) -> None:
-        audit.record(conn, at=now, actor=actor, action=f"escalation.{action}",
-                     target_kind="escalation", target_id=esc_id, outcome="refused", detail=why)
-
-    run_write(ctx.engine, tx)
-    return exc(why)
-
-
-def _check_scope(ctx: AppContext, actor: str, action: str, esc_id: int) -> None:
-    team = get_escalation(ctx, esc_id).team_id
-    if not load_scope(ctx.engine, actor).allows_team(team):
-        raise refuse(ctx.engine, now=ctx.clock.now(), actor=clean(actor) or "?", action=action,
-                     target_kind="escalation", target_id=esc_id, team=team)
-
-
 def _closed_why(cur: EscalationView) -> str:
     return f"escalation {cur.id} is already resolved by {cur.resolved_by or '?'}"
 
@@ -186,9 +190,9 @@ def _closed_why(cur: EscalationView) -> str:
 def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
     now = ctx.clock.now()
     who = clean(actor) or "?"
-    _check_scope(ctx, who, "escalation.claim", esc_id)
 
-    def tx(conn: Connection) -> EscalationView | str:
+    def tx(conn: Connection) -> EscalationView:
+        _guard(conn, "claim", who, esc_id)
         res = conn.execute(
             update(Escalation)
             .where(Escalation.id == esc_id, Escalation.status == EscalationStatus.OPEN,
@@ -198,23 +202,16 @@ def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
         if res.rowcount != 1:
             cur = _get(conn, esc_id)
             if cur.status == EscalationStatus.RESOLVED:
-                return _closed_why(cur)
-            return f"held:{cur.holder or '?'}"
+                raise _refusal(who, "claim", esc_id, _closed_why(cur))
+            if cur.holder == who:
+                raise _refusal(who, "claim", esc_id, f"you already hold escalation {esc_id}")
+            raise AlreadyHeld(who, esc_id, cur.holder or "?")
         _event(conn, esc_id, now, who, "claimed")
         audit.record(conn, at=now, actor=who, action="escalation.claim",
                      target_kind="escalation", target_id=esc_id)
         return _get(conn, esc_id)
 
-    result = run_write(ctx.engine, tx)
-    if isinstance(result, str):
-        if result.startswith("held:"):
-            holder = result[5:]
-            if holder == who:
-                raise _refused(ctx, who, "claim", esc_id, f"you already hold escalation {esc_id}")
-            err = _refused(ctx, who, "claim", esc_id, f"already held by {holder}")
-            raise AlreadyHeld(esc_id, holder) from err
-        raise _refused(ctx, who, "claim", esc_id, result)
-    return result
+    return policy.write(ctx.engine, tx, now=now)
 
 
 def limit_words(limit: int) -> str:
@@ -225,22 +222,23 @@ def _times(n: int) -> str:
     return "once" if n == 1 else f"{n} times"
 
 
-def _handoff_refusal(conn: Connection, who: str, cur: EscalationView, limit: int,
-                     override_reason: str | None) -> tuple[str | None, bool]:
-    """(why it is refused or None, whether this is a floor manager's override)."""
+def _check_handoff(conn: Connection, who: str, action: str, cur: EscalationView, limit: int,
+                   override_reason: str | None) -> bool:
+    """Whether this hand-off is a floor manager's override; raises HandoffLimit past the
+    limit without one."""
     if cur.handoffs < limit:
-        return None, False
-    role = conn.execute(select(Supervisor.role).where(
-        Supervisor.id == who, Supervisor.active.is_(True))).scalar()
-    if override_reason is not None and role == SupervisorRole.FLOOR_MANAGER:
-        return None, True
+        return False
+    # The override is an action of its own in the policy (floor managers only).
+    may_override = policy.allowed(conn, "escalation.handoff_override", who)
+    if override_reason is not None and may_override:
+        return True
     why = (f"{limit_words(limit)}: escalation {cur.id} has been handed off "
            f"{_times(cur.handoffs)} already")
-    if role == SupervisorRole.FLOOR_MANAGER:
+    if may_override:
         why += "; give a reason to override"
     else:
         why += "; only a floor manager can override, with a reason"
-    return why, False
+    raise _refusal(who, action, cur.id, why, HandoffLimit)
 
 
 def _audit_override(conn: Connection, now: datetime, who: str, esc_id: int,
@@ -249,14 +247,11 @@ def _audit_override(conn: Connection, now: datetime, who: str, esc_id: int,
                  target_kind="escalation", target_id=esc_id, detail=reason)
 
 
-def _handoff_result(ctx: AppContext, who: str, action: str, esc_id: int,
-                    result: EscalationView | tuple[str, bool]) -> EscalationView:
-    """A hand-off's outcome: the escalation, or the refusal raised (and audited)."""
-    if isinstance(result, tuple):
-        why, is_limit = result
-        raise _refused(ctx, who, action, esc_id, why,
-                       HandoffLimit if is_limit else EscalationError)
-    return result
+def may_take(conn: Connection, supervisor: str, team: str | None) -> bool:
+    """Whether ``supervisor`` (active) may be given an escalation of ``team``."""
+    known = conn.execute(select(Supervisor.id).where(
+        Supervisor.id == supervisor, Supervisor.active.is_(True))).first()
+    return known is not None and scope_of(conn, supervisor).allows_team(team)
 
 
 def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
@@ -265,28 +260,25 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
     customer on, so it counts as a hand-off, under the same limit as moving up a tier."""
     now = ctx.clock.now()
     who = clean(actor) or "?"
-    _check_scope(ctx, who, "escalation.assign", esc_id)
     override_reason = clean(override_reason, multiline=True) or None
     limit = ctx.settings.max_handoffs
 
-    def tx(conn: Connection) -> EscalationView | tuple[str, bool]:
+    def tx(conn: Connection) -> EscalationView:
+        cur = _guard(conn, "assign", who, esc_id)
         known = conn.execute(select(Supervisor.id).where(
             Supervisor.id == to, Supervisor.active.is_(True))).first()
         if known is None:
-            return f"no active supervisor {to!r}", False
-        cur = _get(conn, esc_id)
+            raise _refusal(who, "assign", esc_id, f"no active supervisor {to!r}")
         if not cur.is_open:
-            return _closed_why(cur), False
+            raise _refusal(who, "assign", esc_id, _closed_why(cur))
         if not scope_of(conn, to).allows_team(cur.team_id):
-            return f"{to} does not lead team {cur.team_id or '(none)'}", False
+            raise _refusal(who, "assign", esc_id,
+                           f"{to} does not lead team {cur.team_id or '(none)'}")
         if cur.holder == to:
-            return f"{to} already holds escalation {esc_id}", False
+            raise _refusal(who, "assign", esc_id, f"{to} already holds escalation {esc_id}")
         handoff = cur.holder is not None
-        overriding = False
-        if handoff:
-            why, overriding = _handoff_refusal(conn, who, cur, limit, override_reason)
-            if why is not None:
-                return why, True
+        overriding = handoff and _check_handoff(conn, who, "assign", cur, limit,
+                                                override_reason)
         res = conn.execute(
             update(Escalation)
             .where(Escalation.id == esc_id, Escalation.status != EscalationStatus.RESOLVED,
@@ -295,7 +287,8 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
                     handoffs=Escalation.handoffs + (1 if handoff else 0))
         )
         if res.rowcount != 1:
-            return f"escalation {esc_id} changed under you; look again", False
+            raise _refusal(who, "assign", esc_id,
+                           f"escalation {esc_id} changed under you; look again")
         note = f"to {to}" + (f" (from {cur.holder}, hand-off {cur.handoffs + 1})"
                              if handoff else "")
         if overriding:
@@ -307,7 +300,35 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
             _audit_override(conn, now, who, esc_id, override_reason)
         return _get(conn, esc_id)
 
-    return _handoff_result(ctx, who, "assign", esc_id, run_write(ctx.engine, tx))
+    return policy.write(ctx.engine, tx, now=now)
+
+
+def assign_candidates(ctx: AppContext, actor: str, esc_id: int) -> list[SupervisorChoice]:
+    """The supervisors the assign picker offers: active, able to take this escalation (they
+    lead its team, or manage the floor), and not already holding it. Empty when ``actor``
+    may not assign it at all (the refusal audited)."""
+
+    def read(conn: Connection) -> list[SupervisorChoice]:
+        cur = _guard(conn, "assign", clean(actor) or "?", esc_id)
+        rows = conn.execute(select(Supervisor.id, Supervisor.name, Supervisor.role)
+                            .where(Supervisor.active.is_(True))
+                            .order_by(Supervisor.name, Supervisor.id)).all()
+        teams: dict[str, list[str]] = {}
+        for sid, tid in conn.execute(select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id)
+                                     .order_by(SupervisorTeam.team_id)):
+            teams.setdefault(sid, []).append(tid)
+        return [SupervisorChoice(r.id, r.name, r.role, tuple(teams.get(r.id, ())))
+                for r in rows if r.id != cur.holder and may_take(conn, r.id, cur.team_id)]
+
+    return policy.read(ctx.engine, read, now=ctx.clock.now())
+
+
+@dataclass(frozen=True)
+class SupervisorChoice:
+    id: str
+    name: str
+    role: str
+    teams: tuple[str, ...]
 
 
 def next_tier(ctx: AppContext, actor: str, esc_id: int,
@@ -319,20 +340,18 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
     """
     now = ctx.clock.now()
     who = clean(actor) or "?"
-    _check_scope(ctx, who, "escalation.next_tier", esc_id)
     override_reason = clean(override_reason, multiline=True) or None
     limit = ctx.settings.max_handoffs
 
-    def tx(conn: Connection) -> EscalationView | tuple[str, bool]:
-        cur = _get(conn, esc_id)
+    def tx(conn: Connection) -> EscalationView:
+        cur = _guard(conn, "next_tier", who, esc_id)
         if not cur.is_open:
-            return _closed_why(cur), False
+            raise _refusal(who, "next_tier", esc_id, _closed_why(cur))
         if cur.tier >= max(TIERS):
-            return (f"escalation {esc_id} is already at the complaint desk, the last line: "
-                    "resolve it there"), False
-        why, overriding = _handoff_refusal(conn, who, cur, limit, override_reason)
-        if why is not None:
-            return why, True
+            raise _refusal(who, "next_tier", esc_id,
+                           f"escalation {esc_id} is already at the complaint desk, the last "
+                           "line: resolve it there")
+        overriding = _check_handoff(conn, who, "next_tier", cur, limit, override_reason)
         to_tier = cur.tier + 1
         res = conn.execute(
             update(Escalation)
@@ -343,7 +362,8 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
                     deadline=now + ctx.settings.deadline(to_tier, cur.severity), updated_at=now)
         )
         if res.rowcount != 1:
-            return f"escalation {esc_id} changed under you; look again", False
+            raise _refusal(who, "next_tier", esc_id,
+                           f"escalation {esc_id} changed under you; look again")
         _event(conn, esc_id, now, who, "handed_off", from_tier=cur.tier, to_tier=to_tier,
                note=f"override: {override_reason}" if overriding else None)
         audit.record(conn, at=now, actor=who, action="escalation.next_tier",
@@ -353,18 +373,18 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
             _audit_override(conn, now, who, esc_id, override_reason)
         return _get(conn, esc_id)
 
-    return _handoff_result(ctx, who, "next_tier", esc_id, run_write(ctx.engine, tx))
+    return policy.write(ctx.engine, tx, now=now)
 
 
 def resolve(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationView:
     now = ctx.clock.now()
     who = clean(actor) or "?"
-    _check_scope(ctx, who, "escalation.resolve", esc_id)
     note = clean(note, multiline=True) or ""
     if not note.strip():
         raise EscalationError("a resolution needs a note: what was done for the customer")
 
-    def tx(conn: Connection) -> EscalationView | str:
+    def tx(conn: Connection) -> EscalationView:
+        _guard(conn, "resolve", who, esc_id)
         res = conn.execute(
             update(Escalation)
             .where(Escalation.id == esc_id, Escalation.status != EscalationStatus.RESOLVED)
@@ -372,35 +392,31 @@ def resolve(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationVi
                     resolution_note=note, updated_at=now)
         )
         if res.rowcount != 1:
-            return _closed_why(_get(conn, esc_id))
+            raise _refusal(who, "resolve", esc_id, _closed_why(_get(conn, esc_id)))
         _event(conn, esc_id, now, who, "resolved", note=note)
         audit.record(conn, at=now, actor=who, action="escalation.resolve",
                      target_kind="escalation", target_id=esc_id, detail=note)
         return _get(conn, esc_id)
 
-    result = run_write(ctx.engine, tx)
-    if isinstance(result, str):
-        raise _refused(ctx, who, "resolve", esc_id, result)
-    return result
+    return policy.write(ctx.engine, tx, now=now)
 
 
 def add_note(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationView:
     now = ctx.clock.now()
     who = clean(actor) or "?"
-    _check_scope(ctx, who, "escalation.note", esc_id)
     note = clean(note, multiline=True) or ""
     if not note.strip():
         raise EscalationError("the note is empty")
 
     def tx(conn: Connection) -> EscalationView:
-        _get(conn, esc_id)
+        _guard(conn, "note", who, esc_id)
         conn.execute(update(Escalation).where(Escalation.id == esc_id).values(updated_at=now))
         _event(conn, esc_id, now, who, "note", note=note)
         audit.record(conn, at=now, actor=who, action="escalation.note",
                      target_kind="escalation", target_id=esc_id, detail=note)
         return _get(conn, esc_id)
 
-    return run_write(ctx.engine, tx)
+    return policy.write(ctx.engine, tx, now=now)
 
 
 def open_by_hand(ctx: AppContext, actor: str, agent_id: str, reason: str, *, tier: int = 1,
@@ -414,13 +430,13 @@ def open_by_hand(ctx: AppContext, actor: str, agent_id: str, reason: str, *, tie
     if tier not in TIERS or severity not in SEVERITIES:
         raise EscalationError(f"tier must be 1-3 and severity one of {', '.join(SEVERITIES)}")
 
-    def tx(conn: Connection) -> EscalationView | tuple[str | None]:
+    def tx(conn: Connection) -> EscalationView:
         agent = conn.execute(select(Agent.id, Agent.current_call_id, Agent.team_id).where(
             Agent.id == agent_id)).first()
         if agent is None:
             raise EscalationError(f"no agent {agent_id!r} on this floor")
-        if not scope_of(conn, who).allows_team(agent.team_id):
-            return (agent.team_id,)  # refused: audited in its own transaction below
+        policy.check(conn, "escalation.open", who, team=agent.team_id, target_kind="agent",
+                     target_id=agent_id, error=OutOfScope)
         customer = None
         if agent.current_call_id is not None:
             customer = conn.execute(select(Call.customer_id).where(
@@ -435,8 +451,4 @@ def open_by_hand(ctx: AppContext, actor: str, agent_id: str, reason: str, *, tie
                      detail=f"{agent_id} tier {tier} {severity}: {reason}")
         return _get(conn, esc_id)
 
-    result = run_write(ctx.engine, tx)
-    if isinstance(result, tuple):
-        raise refuse(ctx.engine, now=now, actor=who, action="escalation.open",
-                     target_kind="agent", target_id=agent_id, team=result[0])
-    return result
+    return policy.write(ctx.engine, tx, now=now)

@@ -12,13 +12,14 @@ from datetime import datetime
 
 from sqlalchemy import Connection, case, select, update
 
-from db.engine import read_tx, run_write
+from db.engine import read_tx
 from db.models import Agent, Flag, FlagStatus, Severity
 from db.upsert import insert_ignore
-from floorapp import audit
+from floorapp import audit, policy
 from floorapp.context import AppContext
+from floorapp.policy import Refused
 from floorapp.services import ServiceError
-from floorapp.services.scope import load_scope, refuse, scope_of
+from floorapp.services.scope import OutOfScope, load_scope
 from floorapp.text import clean
 
 INTERVENTIONS: dict[str, str] = {
@@ -35,6 +36,10 @@ SEVERITY_RANK = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LIGHT: 1}
 
 class FlagError(ServiceError):
     pass
+
+
+class FlagRefused(Refused, FlagError):
+    """A flag action that did not happen: someone else got there first."""
 
 
 @dataclass(frozen=True)
@@ -138,13 +143,6 @@ def _refuse(conn: Connection, flag_id: int, action: str, wanted: Iterable[str]) 
     return f"cannot {action} flag {flag_id} while it is {cur.status}"
 
 
-def _check_scope(ctx: AppContext, actor: str, action: str, flag_id: int) -> None:
-    team = get_flag(ctx, flag_id).team_id
-    if not load_scope(ctx.engine, actor).allows_team(team):
-        raise refuse(ctx.engine, now=ctx.clock.now(), actor=actor, action=action,
-                     target_kind="flag", target_id=flag_id, team=team)
-
-
 def _act(
     ctx: AppContext,
     actor: str,
@@ -156,27 +154,24 @@ def _act(
 ) -> FlagView:
     now = ctx.clock.now()
     actor = clean(actor) or "?"
-    _check_scope(ctx, actor, f"flag.{action}", flag_id)
 
-    def tx(conn: Connection) -> FlagView | str:
+    def tx(conn: Connection) -> FlagView:
+        policy.check(conn, f"flag.{action}", actor, team=_get(conn, flag_id).team_id,
+                     target_kind="flag", target_id=flag_id, error=OutOfScope)
         res = conn.execute(
             update(Flag)
             .where(Flag.id == flag_id, Flag.status.in_(from_statuses))
             .values(updated_at=now, **values)
         )
         if res.rowcount != 1:
-            why = _refuse(conn, flag_id, action, from_statuses)
-            audit.record(conn, at=now, actor=actor, action=f"flag.{action}", target_kind="flag",
-                         target_id=flag_id, outcome="refused", detail=why)
-            return why
+            raise FlagRefused(f"flag.{action}", actor, _refuse(conn, flag_id, action,
+                                                               from_statuses),
+                              target_kind="flag", target_id=flag_id)
         audit.record(conn, at=now, actor=actor, action=f"flag.{action}", target_kind="flag",
                      target_id=flag_id, detail=detail)
         return _get(conn, flag_id)
 
-    result = run_write(ctx.engine, tx)
-    if isinstance(result, str):
-        raise FlagError(result)
-    return result
+    return policy.write(ctx.engine, tx, now=now)
 
 
 def acknowledge(ctx: AppContext, actor: str, flag_id: int) -> FlagView:
@@ -230,41 +225,46 @@ def raise_observed(ctx: AppContext, actor: str, agent_id: str, detail: str,
         raise FlagError(f"unknown severity {severity!r}")
     now = ctx.clock.now()
     who = clean(actor) or "?"
+
+    def tx(conn: Connection) -> FlagView:
+        return raise_observed_in(conn, now=now, actor=who, agent_id=agent_id, detail=detail,
+                                 severity=severity)
+
+    return policy.write(ctx.engine, tx, now=now)
+
+
+def raise_observed_in(conn: Connection, *, now: datetime, actor: str, agent_id: str,
+                      detail: str, severity: str = Severity.MEDIUM) -> FlagView:
+    """``raise_observed`` in the caller's transaction (a reminder done with a flag: both
+    happen, or neither)."""
+    who = clean(actor) or "?"
+    detail = clean(detail, multiline=True) or ""
     open_key = f"{agent_id}|{OBSERVED}"
-
-    def tx(conn: Connection) -> FlagView | tuple[str]:
-        team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
-        if team is None:
-            raise FlagError(f"no agent {agent_id!r} on this floor")
-        if not scope_of(conn, who).allows_team(team[0]):
-            return (team[0],)  # refused: audited in its own transaction below
-        inserted = conn.execute(insert_ignore(conn, Flag, ["open_key"]).values(
-            agent_id=agent_id, kind=OBSERVED, severity=severity, status=FlagStatus.RAISED,
-            open_key=open_key, detail=detail, count=1, raised_at=now, raised_by=who,
-            last_seen=now, updated_at=now,
-        ).returning(Flag.id)).scalar()
-        if inserted is not None:
-            action = "flag.raise"
-        else:
-            # A second observation adds to the first, it does not replace it: both notes stay
-            # on the flag, and it is as severe as the more severe of the two.
-            before = conn.execute(select(Flag.detail, Flag.severity)
-                                  .where(Flag.open_key == open_key)).one()
-            notes = f"{before.detail} · {detail}" if before.detail else detail
-            worst = max((before.severity, severity),
-                        key=lambda s: SEVERITY_RANK.get(s, 0))  # type: ignore[call-overload]
-            conn.execute(update(Flag).where(Flag.open_key == open_key).values(
-                count=Flag.count + 1, last_seen=now, detail=notes[-MAX_DETAIL:],
-                severity=worst, updated_at=now))
-            action = "flag.raise_again"
-        flag_id = conn.execute(select(Flag.id).where(Flag.open_key == open_key)).scalar_one()
-        audit.record(conn, at=now, actor=who, action=action, target_kind="flag",
-                     target_id=flag_id, detail=f"{agent_id}: {detail}")
-        return _get(conn, flag_id)
-
-    result = run_write(ctx.engine, tx)
-    if isinstance(result, tuple):
-        raise refuse(ctx.engine, now=now, actor=who, action="flag.raise", target_kind="agent",
-                     target_id=agent_id, team=result[0])
-    return result
-
+    team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
+    if team is None:
+        raise FlagError(f"no agent {agent_id!r} on this floor")
+    policy.check(conn, "flag.raise", who, team=team[0], target_kind="agent", target_id=agent_id,
+                 error=OutOfScope)
+    inserted = conn.execute(insert_ignore(conn, Flag, ["open_key"]).values(
+        agent_id=agent_id, kind=OBSERVED, severity=severity, status=FlagStatus.RAISED,
+        open_key=open_key, detail=detail, count=1, raised_at=now, raised_by=who,
+        last_seen=now, updated_at=now,
+    ).returning(Flag.id)).scalar()
+    if inserted is not None:
+        action = "flag.raise"
+    else:
+        # A second observation adds to the first, it does not replace it: both notes stay
+        # on the flag, and it is as severe as the more severe of the two.
+        before = conn.execute(select(Flag.detail, Flag.severity)
+                              .where(Flag.open_key == open_key)).one()
+        notes = f"{before.detail} · {detail}" if before.detail else detail
+        worst = max((before.severity, severity),
+                    key=lambda s: SEVERITY_RANK.get(s, 0))  # type: ignore[call-overload]
+        conn.execute(update(Flag).where(Flag.open_key == open_key).values(
+            count=Flag.count + 1, last_seen=now, detail=notes[-MAX_DETAIL:],
+            severity=worst, updated_at=now))
+        action = "flag.raise_again"
+    flag_id = conn.execute(select(Flag.id).where(Flag.open_key == open_key)).scalar_one()
+    audit.record(conn, at=now, actor=who, action=action, target_kind="flag",
+                 target_id=flag_id, detail=f"{agent_id}: {detail}")
+    return _get(conn, flag_id)

@@ -20,18 +20,19 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, case, func, insert, select
 
-from db.engine import read_tx, run_write
+from db.engine import read_tx
 from db.models import Agent, Call, Escalation, FeedEventRow
 from db.models_plan import Nomination
-from floorapp import audit
+from floorapp import audit, policy
 from floorapp.plan.metrics import METRICS, measure_by_agent
 from floorapp.plan.model import DIMENSIONS, Period, Plan
 from floorapp.plan.store import load_plan
 from floorapp.services import ServiceError
+from floorapp.services.scope import OutOfScope
 from floorapp.text import clean
 
 MIN_CALLS_FOR_IMPROVEMENT = 5
@@ -176,9 +177,14 @@ def _improvement(conn: Connection, plan: Plan, period: Period, start: datetime, 
 
 def candidates(
     engine: Engine, now: datetime, *, period: str | None = None, team: str | None = None,
-    per_dimension: int = 3,
+    per_dimension: int = 3, actor: str | None = None,
 ) -> dict[str, list[Candidate]]:
-    """The best few per dimension for ``period`` (default: the one in force, else the last)."""
+    """The best few per dimension for ``period`` (default: the one in force, else the last),
+    among the agents of ``actor``'s teams (the policy's ``nominations.candidates``)."""
+    scope = None
+    if actor is not None:
+        scope = policy.require(engine, "nominations.candidates", actor, now=now,
+                               **({"team": team} if team else {}))
     with read_tx(engine) as conn:
         stored = load_plan(conn)
         if stored is None:
@@ -187,6 +193,8 @@ def candidates(
         p = _pick_period(plan, period, now)
         start, end = p.start, min(p.end, now)
         teams = (team,) if team else p.teams
+        if scope is not None and not scope.all_teams:
+            teams = tuple(t for t in teams if t in scope.teams)
         agents = _agents(conn, teams)
         if not agents or end <= start:
             return {d: [] for d in plan.dimensions}
@@ -232,10 +240,14 @@ def nominate(
         raise NominationError("say why: a nomination needs a reason the team will hear")
 
     def tx(conn: Connection) -> int:
+        agent = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
+        policy.check(conn, "nomination.add", actor,
+                     **({"team": agent.team_id} if agent is not None else {}),
+                     target_kind="agent", target_id=agent_id, error=OutOfScope)
         stored = load_plan(conn)
         if stored is None or stored.plan.period(period) is None:
             raise NominationError(f"no period {period!r} in the plan in force")
-        if conn.execute(select(Agent.id).where(Agent.id == agent_id)).first() is None:
+        if agent is None:
             raise NominationError(f"no agent {agent_id!r} on this floor")
         nid = conn.execute(insert(Nomination).values(
             period=period, agent_id=agent_id, dimension=dimension, reason=reason_c,
@@ -246,16 +258,25 @@ def nominate(
                      detail=f"{period} / {dimension}: {reason_c}")
         return int(nid)
 
-    return run_write(engine, tx)
+    return policy.write(engine, tx, now=now)
 
 
-def list_nominations(engine: Engine, *, period: str | None = None) -> list[NominationView]:
+def list_nominations(engine: Engine, *, period: str | None = None, actor: str | None = None,
+                     now: datetime | None = None) -> list[NominationView]:
+    """Nominations, oldest first; with ``actor``, those of their teams' agents (the policy's
+    ``nominations.read``)."""
+    scope = None
+    if actor is not None:
+        scope = policy.require(engine, "nominations.read", actor,
+                               now=now or datetime.now(UTC))
     stmt = (select(Nomination.id, Nomination.period, Nomination.agent_id, Agent.name,
                    Agent.team_id, Nomination.dimension, Nomination.reason,
                    Nomination.nominated_by, Nomination.at)
             .join(Agent, Agent.id == Nomination.agent_id).order_by(Nomination.at, Nomination.id))
     if period is not None:
         stmt = stmt.where(Nomination.period == period)
+    if scope is not None:
+        stmt = stmt.where(scope.team_clause(Agent.team_id))
     with read_tx(engine) as conn:
         return [NominationView(*r) for r in conn.execute(stmt).all()]
 

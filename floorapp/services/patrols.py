@@ -11,13 +11,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
-from db.engine import read_tx, run_write
+from db.engine import read_tx
 from db.models import Agent
 from db.models_plan import Patrol, Reminder, ReminderKind, ReminderStatus
-from floorapp import audit
-from floorapp.services.reminders import scope_of
+from floorapp import audit, policy
+from floorapp.services.scope import OutOfScope
 from floorapp.text import clean
 
 
@@ -43,12 +43,14 @@ def patrol_log(
     engine: Engine, now: datetime, *, since: datetime, team: str | None = None,
     supervisor: str | None = None,
 ) -> list[PatrolEntry]:
-    """Every patrol due (or walked) since ``since``, oldest first."""
+    """Every patrol due (or walked) since ``since``, oldest first; with ``supervisor``, of
+    their teams only (the policy's ``patrols.read``)."""
+    teams = None
+    if supervisor is not None:
+        scope = policy.require(engine, "patrols.read", supervisor, now=now,
+                               **({"team": team} if team is not None else {}))
+        teams = None if scope.all_teams else scope.teams
     with read_tx(engine) as conn:
-        teams = None
-        if supervisor is not None:
-            scope = scope_of(conn, supervisor)
-            teams = None if scope.all_teams else scope.teams
         stmt = (
             select(Reminder.team_id, Reminder.scheduled_for, Reminder.due_by, Reminder.status,
                    Patrol.at, Patrol.outcome, Patrol.supervisor_id, Patrol.note)
@@ -97,7 +99,9 @@ def last_patrols(engine: Engine, now: datetime) -> dict[str, LastPatrol]:
 def record_patrol(engine: Engine, *, team: str, actor: str, now: datetime,
                   note: str | None = None) -> int:
     """A patrol walked without a reminder (it still counts for "last patrol")."""
-    def tx(conn) -> int:  # type: ignore[no-untyped-def]
+    def tx(conn: Connection) -> int:
+        policy.check(conn, "patrol.record", actor, team=team, target_kind="team",
+                     target_id=team, error=OutOfScope)
         pid = conn.execute(insert(Patrol).values(
             team_id=team, supervisor_id=actor, at=now, outcome="done",
             note=clean(note, multiline=True)).returning(Patrol.id)).scalar_one()
@@ -105,7 +109,7 @@ def record_patrol(engine: Engine, *, team: str, actor: str, now: datetime,
                      target_id=team, detail=note)
         return int(pid)
 
-    return run_write(engine, tx)
+    return policy.write(engine, tx, now=now)
 
 
 def team_agents(engine: Engine, team: str) -> list[tuple[str, str]]:

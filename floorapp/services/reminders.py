@@ -15,16 +15,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, or_, select, update
 
-from db.engine import read_tx, run_write
-from db.models import Agent, Flag, FlagStatus
+from db.engine import read_tx
+from db.models import Agent
 from db.models_plan import Patrol, Reminder, ReminderKind, ReminderStatus
 from db.upsert import insert_ignore
-from floorapp import audit
+from floorapp import audit, policy
 from floorapp.plan.store import load_plan
+from floorapp.policy import Refused
 from floorapp.scheduler.schedule import occurrences, read_roster
 from floorapp.services import ServiceError
 from floorapp.services.care import log_care, repeat_warning
-from floorapp.services.scope import Scope, scope_of
+from floorapp.services.flags import raise_observed_in
+from floorapp.services.scope import OutOfScope, Scope, scope_of
 from floorapp.text import clean
 
 SNOOZE_CHOICES = (5, 10, 15)
@@ -35,20 +37,12 @@ class ReminderError(ServiceError):
     pass
 
 
-class _NotYours(ReminderError):
-    pass
+class ReminderRefused(Refused, ReminderError):
+    """A reminder action that did not happen: already handled by someone."""
 
 
-def _write(engine: Engine, fn: Any, *, actor: str, now: datetime, action: str,
-           reminder_id: int) -> Any:
-    """Run an action; a refusal is audited in its own transaction (the action's rolled back)."""
-    try:
-        return run_write(engine, fn)
-    except _NotYours as exc:
-        run_write(engine, lambda conn: audit.record(
-            conn, at=now, actor=actor, action=action, target_kind="reminder",
-            target_id=reminder_id, outcome="refused", detail="not your team"))
-        raise ReminderError(str(exc)) from None
+class NotYours(OutOfScope, ReminderError):
+    """The reminder is for another team or another supervisor."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +185,13 @@ def open_reminders(
     return out
 
 
+def listing(engine: Engine, supervisor: str, now: datetime) -> OpenReminders:
+    """``open_reminders`` for a route that must refuse a stranger (the CLI): the console's
+    panel polls ``open_reminders`` itself, behind the console's door."""
+    policy.require(engine, "reminders.read", supervisor, now=now)
+    return open_reminders(engine, supervisor, now)
+
+
 def get(engine: Engine, reminder_id: int, now: datetime) -> ReminderView:
     with read_tx(engine) as conn:
         row = conn.execute(_select().where(Reminder.id == reminder_id)).first()
@@ -217,14 +218,17 @@ def latest_id(engine: Engine) -> int:
 
 def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action: str,
            values: dict[str, Any]) -> Any:
-    """Move an open reminder on; refuse (and audit the refusal) if it is not open or not ours."""
+    """Move an open reminder on; refuse if it is not ours (the policy) or no longer open."""
     row = conn.execute(_select().where(Reminder.id == reminder_id)).first()
     if row is None:
         raise ReminderError(f"no reminder #{reminder_id}")
-    scope = scope_of(conn, actor)
-    if not scope.allows(row.team_id, conn.execute(
-            select(Reminder.supervisor_id).where(Reminder.id == reminder_id)).scalar()):
-        raise _NotYours(f"reminder #{reminder_id} is for team {row.team_id}, not yours")
+    addressee = conn.execute(
+        select(Reminder.supervisor_id).where(Reminder.id == reminder_id)).scalar()
+    scope = policy.check(conn, action, actor, target_kind="reminder", target_id=reminder_id)
+    if not scope.allows(row.team_id, addressee):
+        raise NotYours(action, actor, f"reminder #{reminder_id} is for "
+                       + (f"team {row.team_id}" if addressee is None else addressee)
+                       + ", not yours", target_kind="reminder", target_id=reminder_id)
     res = conn.execute(
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.status.in_(OPEN_STATUSES))
@@ -232,7 +236,9 @@ def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action
     )
     if res.rowcount != 1:
         who = row.handled_by or "someone"
-        raise ReminderError(f"reminder #{reminder_id} was already {row.status} by {who}")
+        raise ReminderRefused(action, actor,
+                              f"reminder #{reminder_id} was already {row.status} by {who}",
+                              target_kind="reminder", target_id=reminder_id)
     return row
 
 
@@ -242,7 +248,8 @@ def done(
 ) -> ReminderView:
     """Mark done with an optional note. ``flag_agent`` raises an "observed" flag on an
     agent seen struggling (on a patrol, or by the agent a care reminder is about); the
-    note, or ``flag_detail``, says what was seen."""
+    note, or ``flag_detail``, says what was seen. Both happen in one transaction: a flag
+    the actor may not raise refuses the whole action."""
     note = clean(note, multiline=True)
     if flag_agent is not None and not (flag_detail or note or "").strip():
         raise ReminderError("say what you saw to raise a flag")
@@ -266,14 +273,14 @@ def done(
                      target_id=reminder_id,
                      detail=named_title(row.title, row.agent_id, row.agent_name)
                      + (f": {note}" if note else ""))
+        if flag_agent is not None:
+            source = "patrol" if row.kind == ReminderKind.PATROL else "reminder"
+            detail = clean(flag_detail, multiline=True) or note or ""
+            raise_observed_in(conn, now=now, actor=actor, agent_id=flag_agent,
+                              detail=f"{source}: {detail}")
         return row
 
-    row = _write(engine, tx, actor=actor, now=now, action="reminder.done",
-                 reminder_id=reminder_id)
-    if flag_agent is not None:
-        _raise_observed(engine, actor=actor, now=now, agent_id=flag_agent,
-                        detail=clean(flag_detail, multiline=True) or note or "",
-                        source="patrol" if row.kind == ReminderKind.PATROL else "reminder")
+    policy.write(engine, tx, now=now)
     return get(engine, reminder_id, now)
 
 
@@ -289,7 +296,7 @@ def snooze(
         audit.record(conn, at=now, actor=actor, action="reminder.snooze",
                      target_kind="reminder", target_id=reminder_id, detail=f"{minutes} min")
 
-    _write(engine, tx, actor=actor, now=now, action="reminder.snooze", reminder_id=reminder_id)
+    policy.write(engine, tx, now=now)
     return get(engine, reminder_id, now)
 
 
@@ -312,7 +319,7 @@ def skip(
         audit.record(conn, at=now, actor=actor, action="reminder.skip", target_kind="reminder",
                      target_id=reminder_id, detail=reason_c)
 
-    _write(engine, tx, actor=actor, now=now, action="reminder.skip", reminder_id=reminder_id)
+    policy.write(engine, tx, now=now)
     return get(engine, reminder_id, now)
 
 
@@ -334,41 +341,3 @@ def _close_proposal(conn: Connection, job_id: str, status: str, actor: str,
         .where(CareProposal.source_key == f"long_call:{job_id[len(WATER_PREFIX):]}",
                CareProposal.status == "proposed")
         .values(status=status, handled_at=now, handled_by=actor, updated_at=now))
-
-
-class _FixedClock:
-    def __init__(self, at: datetime) -> None:
-        self._at = at
-
-    def now(self) -> datetime:
-        return self._at
-
-
-def _raise_observed(engine: Engine, *, actor: str, now: datetime, agent_id: str,
-                    detail: str, source: str) -> None:
-    """Through the flags service when it is there (one write path for hand-raised flags)."""
-    try:
-        from floorapp.services.flags import raise_observed
-    except ImportError:
-        raise_observed = None  # type: ignore[assignment]
-    if raise_observed is not None:
-        from floorapp.context import AppContext
-
-        ctx = AppContext(db_url=engine.url.render_as_string(hide_password=False),
-                         clock=_FixedClock(now), actor=actor)
-        ctx.__dict__["engine"] = engine  # reuse this engine (cached_property slot)
-        raise_observed(ctx, actor, agent_id, f"{source}: {detail}")
-        return
-
-    def tx(conn: Connection) -> None:
-        if conn.execute(select(Agent.id).where(Agent.id == agent_id)).first() is None:
-            raise ReminderError(f"no agent {agent_id!r} on this floor")
-        conn.execute(insert_ignore(conn, Flag, ["open_key"]).values(
-            agent_id=agent_id, kind="observed", status=FlagStatus.RAISED,
-            open_key=f"{agent_id}|observed", detail=f"{source}: {detail}", raised_at=now,
-            raised_by=actor, last_seen=now, updated_at=now))
-        audit.record(conn, at=now, actor=actor, action="flag.raise", target_kind="agent",
-                     target_id=agent_id, detail=f"from {source}: {detail}")
-
-    run_write(engine, tx)
-

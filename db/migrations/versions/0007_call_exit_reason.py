@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes  # noqa: F401
 from alembic import op
 
 revision: str = '0007'
-down_revision: str | None = '0003'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,383 @@
+"""The language a supervisor reads: English or 简体中文, through gettext catalogs.
+
+Strings are marked in the source with ``_()`` (translated where they are used), ``N_()``
+(marked at import, translated where they are shown: bindings, column headers, tables of
+words), ``ngettext()`` (plurals) and ``pgettext()`` (one English word, two meanings).
+Babel extracts them (``babel.cfg``) into ``floorapp/locale/floorapp.pot``; the zh-CN
+catalog ``floorapp/locale/zh_CN/LC_MESSAGES/floorapp.po`` and its compiled ``.mo`` are in
+version control and in the wheel, so ``pip install .`` alone gives a Chinese console.
+``tests/test_i18n.py`` fails when a marked string is missing from the catalog, untranslated,
+fuzzy, or when the ``.mo`` is older than the ``.po``.
+
+Which language: ``--lang`` > ``FLOORAPP_LANG`` > the supervisor's own preference (so a
+shared SSH account gets each supervisor's language) > the settings file (``floor.lang``) >
+the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) > English. The console switches at once
+(key ``L``): whatever caches translated words registers with ``on_change``.
+
+Marks: in zh-CN the console's own marks avoid East Asian *ambiguous-width* characters
+(…, —, ·, ▶), which a Chinese terminal may draw two cells wide and so break every column
+after them; ``MARKS`` holds the plain alternatives for the current language.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+import textwrap
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.cells import cell_len
+
+DOMAIN = "floorapp"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DEFAULT = "en"
+# Code -> the name a speaker of it reads in the language menu.
+LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
+
+
+class UnknownLanguage(ValueError):
+    def __init__(self, value: str, where: str) -> None:
+        super().__init__(f"{where}: unknown language {value!r} "
+                         f"(use one of: en, zh-CN)")
+        self.value = value
+        self.where = where
+
+
+def normalize(value: str | None) -> str | None:
+    """A language code as written anywhere (``zh-CN``, ``zh_CN.UTF-8``, ``zh``, ``en_US``,
+    ``C``) as one of LANGUAGES, or None when it names none of them."""
+    if not value:
+        return None
+    v = value.strip().split(".", 1)[0].split("@", 1)[0].replace("-", "_")
+    low = v.lower()
+    if low in ("c", "posix"):
+        return "en"
+    if low in ("zh", "zh_cn", "zh_hans", "zh_hans_cn", "zh_sg"):
+        return "zh_CN"
+    if low == "en" or low.startswith("en_"):
+        return "en"
+    return None
+
+
+def parse(value: str, where: str) -> str:
+    """``normalize`` for a value a person gave: an unknown one is an error naming ``where``."""
+    code = normalize(value)
+    if code is None:
+        raise UnknownLanguage(value, where)
+    return code
+
+
+def from_locale(environ: Mapping[str, str] | None = None) -> str | None:
+    """The language of the POSIX locale: the first of LC_ALL, LC_MESSAGES, LANG that is set
+    (that is the order the C library reads them in)."""
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var)
+        if value:
+            return normalize(value) or DEFAULT
+    return None
+
+
+@dataclass
+class Choice:
+    """What chose the language, so a later, weaker source (the supervisor's preference,
+    read once the supervisor is known) does not override a stronger one."""
+
+    code: str
+    source: str  # "cli", "env", "supervisor", "settings", "locale", "default"
+
+
+_STRENGTH = {"cli": 5, "env": 4, "supervisor": 3, "settings": 2, "locale": 1, "default": 0}
+
+
+def resolve(cli: str | None = None, settings: object | None = None,
+            environ: Mapping[str, str] | None = None) -> Choice:
+    """The language before the supervisor is known: ``--lang``, FLOORAPP_LANG, the
+    settings file, the locale, English."""
+    env = os.environ if environ is None else environ
+    if cli:
+        return Choice(parse(cli, "--lang"), "cli")
+    if env.get("FLOORAPP_LANG"):
+        return Choice(parse(env["FLOORAPP_LANG"], "FLOORAPP_LANG"), "env")
+    configured = getattr(settings, "lang", None)
+    if configured:
+        return Choice(parse(str(configured), "floor.lang"), "settings")
+    found = from_locale(env)
+    if found:
+        return Choice(found, "locale")
+    return Choice(DEFAULT, "default")
+
+
+# What chose the current language (the console asks it before applying a supervisor's own).
+chosen = Choice(DEFAULT, "default")
+
+
+def choose(choice: Choice) -> str:
+    """Make ``choice`` the current language and remember what chose it."""
+    global chosen
+    chosen = choice
+    return set_language(choice.code)
+
+
+def with_supervisor(choice: Choice, preference: str | None) -> Choice:
+    """The supervisor's stored preference beats the settings file and the locale (a shared
+    account's locale is nobody's), never an explicit ``--lang`` or FLOORAPP_LANG."""
+    code = normalize(preference)
+    if code is None or _STRENGTH[choice.source] > _STRENGTH["supervisor"]:
+        return choice
+    return Choice(code, "supervisor")
+
+
+# --- the current language -------------------------------------------------------------------
+
+
+@dataclass
+class Marks:
+    """The console's own marks in the current language (see the module docstring)."""
+
+    cut: str = "…"  # a value cut to its column
+    dash: str = "—"  # no value
+    sep: str = " · "  # between parts of one line
+    cursor: str = "▶"  # the table's cursor row
+    pointer: str = "▶ "  # the chosen option in a list that never has the focus
+    zero: str = "·"  # a zero count, quieter than 0
+    arrow: str = "→"
+    loading: str = "…"
+    ge: str = "≥"
+    overflow: str = "ellipsis"  # how rich cuts a Text too long for its cell
+
+
+_ENGLISH_MARKS = Marks()
+# ASCII for every mark: each of these is narrow on every terminal.
+_PLAIN_MARKS = Marks(cut="~", dash="-", sep="  ", cursor=">", pointer="> ", zero="-",
+                     arrow="->", loading="...", ge=">=",
+                     overflow="crop")
+
+MARKS = Marks()
+_translations: dict[str, gettext.NullTranslations] = {}
+_current: gettext.NullTranslations = gettext.NullTranslations()
+_code = DEFAULT
+_listeners: list[Callable[[], None]] = []
+# Bumped on every switch: a cache of translated words keyed by it never serves stale words.
+generation = 0
+
+
+def _load(code: str) -> gettext.NullTranslations:
+    if code not in _translations:
+        if code == DEFAULT:
+            _translations[code] = gettext.NullTranslations()
+        else:
+            _translations[code] = gettext.translation(DOMAIN, LOCALE_DIR, languages=[code])
+    return _translations[code]
+
+
+def set_language(code: str) -> str:
+    """Switch every later translation to ``code`` (a LANGUAGES key, or any spelling
+    ``normalize`` knows); returns the code. Caches registered with ``on_change`` rebuild."""
+    global _current, _code, generation
+    norm = normalize(code) or DEFAULT
+    _current = _load(norm)
+    _code = norm
+    for field in ("cut", "dash", "sep", "cursor", "pointer", "zero", "arrow", "loading", "ge",
+                  "overflow"):
+        src = _PLAIN_MARKS if norm == "zh_CN" else _ENGLISH_MARKS
+        setattr(MARKS, field, getattr(src, field))
+    generation += 1
+    for fn in list(_listeners):
+        fn()
+    return norm
+
+
+def language() -> str:
+    return _code
+
+
+def is_chinese() -> bool:
+    return _code == "zh_CN"
+
+
+def on_change(fn: Callable[[], None]) -> Callable[[], None]:
+    """Call ``fn`` after every switch (and keep it: modules register at import)."""
+    _listeners.append(fn)
+    return fn
+
+
+def _(message: str) -> str:
+    return _current.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _current.ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    return _current.pgettext(context, message)
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalog; ``_()`` translates it where it is shown."""
+    return message
+
+
+def gettext_(message: str) -> str:
+    """``_`` under a name that reads well as a callable passed around."""
+    return _current.gettext(message)
+
+
+# --- dates and times ------------------------------------------------------------------------
+
+
+def day(d: date | datetime | str) -> str:
+    """A date (or an ISO date string) as a floor reads it: ``12月7日`` in Chinese, ISO in
+    English."""
+    if isinstance(d, str):
+        try:
+            d = date.fromisoformat(d)
+        except ValueError:
+            return d
+    if isinstance(d, datetime):
+        d = d.date()
+    if _code == "zh_CN":
+        return f"{d.month}月{d.day}日"
+    return d.isoformat()
+
+
+def clock(t: datetime, tz: Any, seconds: bool = True) -> str:
+    """A time of day, 24-hour, in the centre's zone."""
+    return t.astimezone(tz).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+# --- cutting and wrapping by display width ----------------------------------------------
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal cells, never split inside a wide character;
+    a cut value ends with the current language's cut mark."""
+    if cell_len(text) <= width:
+        return text
+    mark = MARKS.cut
+    room = width - cell_len(mark)
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > room:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + mark if room >= 0 else "".join(out)
+
+
+# A line never starts with these (closing punctuation), nor ends with an opening one.
+NO_LINE_START = set("，。、．：；！？）》」』】〕〉”’…—,.;:!?)]}%")
+NO_LINE_END = set("（《「『【〔〈“‘([{")
+
+
+def _breakable(prev: str, ch: str) -> bool:
+    """Whether a line may break between ``prev`` and ``ch``."""
+    if ch in NO_LINE_START or prev in NO_LINE_END:
+        return False
+    if prev.isspace() or ch.isspace():
+        return True
+    return _wide(prev) or _wide(ch)
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` cells. Text with no wide character wraps as textwrap
+    does; Chinese breaks between characters but never puts closing punctuation (，。、）)
+    at the start of a line nor opening punctuation at its end."""
+    if width <= 0:
+        return [text]
+    if not any(_wide(c) for c in text):
+        return textwrap.wrap(text, width) or [""]
+    lines: list[str] = []
+    for para in text.split("\n"):
+        lines.extend(_wrap_para(para, width))
+    return lines
+
+
+def _wrap_para(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    start = 0
+    used = 0
+    last_break = -1  # index where the current line may end (the next line starts there)
+    i = start
+    while i < len(text):
+        ch = text[i]
+        w = cell_len(ch)
+        if i > start and _breakable(text[i - 1], ch):
+            last_break = i
+        if used + w > width and i > start:
+            if ch.isspace():
+                cut_at = i
+            elif last_break > start:
+                cut_at = last_break
+            else:
+                # No break allowed inside the line: take one more character rather than
+                # start the next line with closing punctuation.
+                cut_at = i if ch not in NO_LINE_START else i + 1
+            lines.append(text[start:cut_at].rstrip())
+            while cut_at < len(text) and text[cut_at] == " ":
+                cut_at += 1
+            start = cut_at
+            used = 0
+            last_break = -1
+            i = start
+            continue
+        used += w
+        i += 1
+    if start < len(text) or not lines:
+        lines.append(text[start:].rstrip())
+    return lines
+
+
+# --- the supervisor's preference ----------------------------------------------------------
+
+
+def supervisor_lang(engine: Any, supervisor_id: str) -> str | None:
+    """The language the supervisor chose (``supervisors set --lang``), or None."""
+    from sqlalchemy import select
+
+    from db.engine import read_tx
+    from db.models import Supervisor
+
+    with read_tx(engine) as conn:
+        value = conn.execute(
+            select(Supervisor.lang).where(Supervisor.id == supervisor_id)).scalar_one_or_none()
+    return normalize(value) if value else None
+
+
+def set_supervisor_lang(engine: Any, supervisor_id: str, lang: str | None, *, actor: str,
+                        now: datetime) -> None:
+    """Store (or with None, clear) the supervisor's language; audited. An unknown language or
+    supervisor is a ValueError naming it."""
+    from sqlalchemy import update
+
+    from db.engine import run_write
+    from db.models import Supervisor
+    from floorapp import audit
+
+    code = None if lang is None else parse(lang, "--lang")
+
+    def work(conn: Any) -> None:
+        done = conn.execute(update(Supervisor).where(Supervisor.id == supervisor_id)
+                            .values(lang=code)).rowcount
+        if not done:
+            raise ValueError(f"no supervisor {supervisor_id!r}")
+        audit.record(conn, at=now, actor=actor, action="supervisor.lang",
+                     target_kind="supervisor", target_id=supervisor_id,
+                     detail=code or "cleared")
+
+    run_write(engine, work)
+
+
+set_language(DEFAULT)

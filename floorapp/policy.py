@@ -1,0 +1,298 @@
+"""Who may do what: the one access policy, for the console, the CLI and the service alike.
+
+``POLICY`` is the table: every action a supervisor can take, the routes that reach it, and
+who may take it. Services call ``check`` inside the transaction that would do the work, so a
+refusal (``Refused``, raised) rolls back everything it guarded; ``write`` and ``read`` run
+such a transaction and turn a refusal into its audit row. ``floorapp supervisors policy``
+prints the table and docs/access.md is checked against it by the tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Final, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Engine, false, func, select, true
+
+from db.engine import read_tx, run_write
+from db.models import Supervisor, SupervisorRole, SupervisorTeam
+from floorapp.identity import over_ssh
+from floorapp.services import ServiceError
+
+T = TypeVar("T")
+
+# A login name or a key's forced ``--as`` name: letters, digits and . _ - @, nothing a
+# terminal or a shell would read as anything but a name.
+SUPERVISOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+
+
+def is_supervisor_id(value: str) -> bool:
+    return SUPERVISOR_ID.fullmatch(value) is not None
+
+
+class Who(StrEnum):
+    FLOOR_MANAGER = "floor manager"
+    TEAM = "floor manager; team leader within their teams"
+    NOBODY = "nobody"
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    who: Who
+    what: str  # "import a plan": completes "only a floor manager may ..."
+    routes: tuple[str, ...]
+    # Anyone may, on a floor with no supervisors yet, opened locally (never over SSH):
+    # how a new install is tried and set up.
+    bootstrap: bool = True
+
+
+def _rules(*rules: Rule) -> dict[str, Rule]:
+    return {r.action: r for r in rules}
+
+
+_M, _T, _N = Who.FLOOR_MANAGER, Who.TEAM, Who.NOBODY
+
+POLICY: Final[dict[str, Rule]] = _rules(
+    # --- the console and what it shows
+    Rule("console.open", _T, "open the console (board, flags, queues of their teams)",
+         ("floorapp console [--team T]", "floorapp demo")),
+    Rule("status.read", _T, "read the floor now", ("floorapp status [--team T]",)),
+    Rule("rules.read", _T, "read the distress rules in force", ("floorapp rules",)),
+    Rule("sensitive.read", _T, "read the sensitive-customer list",
+         ("floorapp roster sensitive-customers list", "console: S")),
+    # --- flags
+    Rule("flag.raise", _T, "raise a flag on an agent",
+         ("console: r on the board or agent detail", "console: f on reminders",
+          "floorapp reminders done ID --flag AGENT")),
+    Rule("flag.acknowledge", _T, "acknowledge a flag", ("console: a on flags",)),
+    Rule("flag.step_in", _T, "step in on a flag", ("console: i on flags",)),
+    Rule("flag.resolve", _T, "resolve a flag", ("console: x on flags",)),
+    # --- escalations
+    Rule("escalation.open", _T, "open an escalation for an agent",
+         ("console: e on the board or agent detail",)),
+    Rule("escalation.claim", _T, "claim an escalation", ("console: c on a queue",)),
+    Rule("escalation.assign", _T, "assign an escalation (to a supervisor of its team)",
+         ("console: a on a queue",)),
+    Rule("escalation.next_tier", _T, "hand an escalation to the next tier",
+         ("console: n on a queue",)),
+    Rule("escalation.handoff_override", _M, "override the hand-off limit",
+         ("console: the reason asked after a refused hand-off",)),
+    Rule("escalation.resolve", _T, "resolve an escalation", ("console: x on a queue",)),
+    Rule("escalation.note", _T, "add a note to an escalation",
+         ("console: m on a queue or in an escalation's history",)),
+    Rule("escalation.history", _T, "read an escalation's history",
+         ("console: enter on a queue",)),
+    # --- reminders, patrols, care
+    Rule("reminders.read", _T, "read reminders (their teams' and their own)",
+         ("floorapp reminders", "console: the reminders view (7)")),
+    Rule("reminder.done", _T, "mark a reminder done",
+         ("floorapp reminders done ID", "console: d or f on reminders")),
+    Rule("reminder.snooze", _T, "snooze a reminder",
+         ("floorapp reminders snooze ID MIN", "console: s on reminders")),
+    Rule("reminder.skip", _T, "skip a reminder",
+         ("floorapp reminders skip ID REASON", "console: k on reminders")),
+    Rule("patrols.read", _T, "read the patrol log", ("floorapp reminders patrols [--team T]",)),
+    Rule("patrol.record", _T, "record a patrol walked without a reminder", ()),
+    Rule("care.give", _T, "record care given outside a reminder", ()),
+    Rule("leave.record", _T, "record an agent's leave",
+         ("floorapp plan leave AGENT FIRST LAST",)),
+    # --- guarantee plan and nominations
+    Rule("plan.check", _T, "check a plan file", ("floorapp plan check FILE",)),
+    Rule("plan.read", _T, "read the plan in force", ("floorapp plan show",
+                                                     "floorapp plan versions",
+                                                     "console: the period view (8)")),
+    Rule("plan.import", _M, "import a plan", ("floorapp plan import FILE",)),
+    Rule("nominations.read", _T, "read nominations (their teams' agents)",
+         ("floorapp nominations [--csv]",)),
+    Rule("nominations.candidates", _T, "read nomination candidates",
+         ("floorapp nominations candidates [--team T]", "console: n on the period view")),
+    Rule("nomination.add", _T, "nominate an agent",
+         ("floorapp nominations add AGENT DIM REASON", "console: n on the period view")),
+    # --- roster
+    Rule("roster.import", _M, "import the roster", ("floorapp roster import FILE",)),
+    Rule("roster.read", _T, "read the roster (their teams)", ("floorapp roster list [--team T]",)),
+    Rule("roster.designate", _T, "designate an agent for sensitive customers",
+         ("floorapp roster designate AGENT [--off]",)),
+    Rule("sensitive.edit", _M, "change the sensitive-customer list",
+         ("floorapp roster sensitive-customers add|remove|import",)),
+    # --- supervisors and the audit log
+    Rule("supervisors.read", _T, "list the supervisors", ("floorapp supervisors list",)),
+    Rule("supervisors.add", _M, "add or change a supervisor", ("floorapp supervisors add ID",)),
+    Rule("supervisors.remove", _M, "remove a supervisor", ("floorapp supervisors remove ID",)),
+    Rule("supervisors.keys", _M, "print the SSH authorized_keys",
+         ("floorapp supervisors authorized-keys",)),
+    Rule("audit.read", _T, "read the audit log (a team leader: their own entries)",
+         ("floorapp audit [--since] [--who] [--json]",)),
+    Rule("audit.erase", _N, "change or erase the audit log", (), bootstrap=False),
+    Rule("identity.as_other", _N, "act as another supervisor from their own SSH login",
+         ("floorapp --as NAME in a supervisor's SSH shell",), bootstrap=False),
+)
+
+
+class Refused(ServiceError):
+    """An action that did not happen, and why. Raised inside the transaction that would
+    have done it, so nothing it guarded is written; ``write`` audits it."""
+
+    def __init__(self, action: str, actor: str, reason: str, *, target_kind: str | None = None,
+                 target_id: str | int | None = None) -> None:
+        super().__init__(reason)
+        self.action = action
+        self.actor = actor
+        self.reason = reason
+        self.target_kind = target_kind
+        self.target_id = target_id
+
+    @property
+    def message(self) -> str:
+        return f"refused: {self.reason}"
+
+
+class NotAllowed(Refused):
+    """The access policy says no: unknown or removed supervisor, wrong role, another team."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an allowed actor may see: every team, or the teams they lead."""
+
+    supervisor: str
+    all_teams: bool
+    teams: frozenset[str]
+    floor_manager: bool = False
+
+    def allows_team(self, team: str | None) -> bool:
+        # Work with no team (a feed agent not yet on the roster) is the floor's: managers only.
+        return self.all_teams or (team is not None and team in self.teams)
+
+    def allows(self, team: str | None, supervisor_id: str | None) -> bool:
+        """Reminders: addressed to a supervisor (theirs alone) or to a team."""
+        if supervisor_id is not None:
+            return supervisor_id == self.supervisor or self.all_teams
+        return self.all_teams or team is None or team in self.teams
+
+    def team_clause(self, column: ColumnElement[str | None]) -> ColumnElement[bool]:
+        if self.all_teams:
+            return true()
+        if not self.teams:
+            return false()
+        return column.in_(sorted(self.teams))
+
+
+class _NoTeam:
+    def __repr__(self) -> str:
+        return "NO_TEAM"
+
+
+NO_TEAM: Final = _NoTeam()
+
+
+def _who_is(conn: Connection, actor: str) -> tuple[str | None, bool]:
+    """(role if active, whether a record exists at all)."""
+    row = conn.execute(select(Supervisor.role, Supervisor.active)
+                       .where(Supervisor.id == actor)).first()
+    if row is None:
+        return None, False
+    return (row.role if row.active else None), True
+
+
+def bootstrap_floor(conn: Connection) -> bool:
+    """A floor with no supervisors yet, opened locally: anyone may set it up."""
+    if over_ssh():
+        return False
+    return conn.execute(select(func.count()).select_from(Supervisor)).scalar_one() == 0
+
+
+def check(conn: Connection, action: str, actor: str, *, team: str | _NoTeam | None = NO_TEAM,
+          what: str | None = None, target_kind: str | None = None,
+          target_id: str | int | None = None,
+          error: type[NotAllowed] = NotAllowed) -> Scope:
+    """The actor's scope if the policy allows ``action`` (on ``team``'s work when given),
+    else raise ``error``. ``what`` names the target in the refusal ("reminder #4")."""
+    rule = POLICY[action]
+
+    def no(reason: str, exc: type[NotAllowed] = NotAllowed) -> NotAllowed:
+        return exc(action, actor, reason, target_kind=target_kind, target_id=target_id)
+
+    if rule.who is Who.NOBODY:
+        raise no(f"nobody may {rule.what}")
+    if not is_supervisor_id(actor):
+        raise no("that is not a supervisor id (letters, digits and . _ - @ only)")
+    role, known = _who_is(conn, actor)
+    if role is None:
+        if rule.bootstrap and bootstrap_floor(conn):
+            return Scope(actor, all_teams=True, teams=frozenset(), floor_manager=True)
+        if known:
+            raise no(f"{actor} is no longer a supervisor on this floor")
+        raise no(f"'{actor}' is not a supervisor on this floor. Ask a floor manager to run: "
+                 f"floorapp supervisors add {actor} --name '...' --team TEAM")
+    manager = role == SupervisorRole.FLOOR_MANAGER
+    if rule.who is Who.FLOOR_MANAGER and not manager:
+        raise no(f"only a floor manager may {rule.what}")
+    teams = frozenset(conn.execute(
+        select(SupervisorTeam.team_id).where(SupervisorTeam.supervisor_id == actor)).scalars())
+    scope = Scope(actor, all_teams=manager, teams=teams, floor_manager=manager)
+    if not isinstance(team, _NoTeam) and not scope.allows_team(team):
+        target = what or (f"{target_kind} {target_id}" if target_kind else "that")
+        raise no(f"{target} is for team {team or '(none)'}, not yours", error)
+    return scope
+
+
+def allowed(conn: Connection, action: str, actor: str, *,
+            team: str | _NoTeam | None = NO_TEAM) -> bool:
+    """Whether ``check`` would pass (for what a screen offers; never a substitute for it)."""
+    try:
+        check(conn, action, actor, team=team)
+    except NotAllowed:
+        return False
+    return True
+
+
+def audit_refusal(engine: Engine, refused: Refused, now: datetime) -> None:
+    """The one place a refusal becomes its audit row (in a transaction of its own: the
+    refused one was rolled back)."""
+    from floorapp import audit
+
+    run_write(engine, lambda conn: audit.record_refusal(conn, refused, at=now))
+
+
+def write(engine: Engine, tx: Callable[[Connection], T], *, now: datetime) -> T:
+    """Run a write transaction; a refusal raised in it is rolled back, audited and re-raised."""
+    try:
+        return run_write(engine, tx)
+    except Refused as refused:
+        audit_refusal(engine, refused, now)
+        raise
+
+
+def read(engine: Engine, fn: Callable[[Connection], T], *, now: datetime) -> T:
+    """``write`` for a read: a refusal is audited and re-raised."""
+    try:
+        with read_tx(engine) as conn:
+            return fn(conn)
+    except Refused as refused:
+        audit_refusal(engine, refused, now)
+        raise
+
+
+def require(engine: Engine, action: str, actor: str, *, now: datetime,
+            team: str | _NoTeam | None = NO_TEAM, what: str | None = None) -> Scope:
+    """The door for a route: the actor's scope, or the refusal raised (and audited)."""
+    return read(engine, lambda conn: check(conn, action, actor, team=team, what=what,
+                                           target_kind="team" if team is not NO_TEAM else None,
+                                           target_id=None if isinstance(team, _NoTeam)
+                                           else team), now=now)
+
+
+def table_lines() -> list[str]:
+    """The policy as text: what ``floorapp supervisors policy`` prints and docs/access.md holds."""
+    lines = ["| action | who may | on a new floor | routes |", "|---|---|---|---|"]
+    for r in POLICY.values():
+        boot = "anyone (locally)" if r.bootstrap else "nobody"
+        routes = "; ".join(f"`{x}`" for x in r.routes) or "(a service only, no route yet)"
+        lines.append(f"| `{r.action}` | {r.who.value} | {boot} | {routes} |")
+    return lines

@@ -26,27 +26,31 @@ from floorapp.figures.formats import secs
 from floorapp.figures.model import AbandonedCall, Figures, interval_figures
 from floorapp.figures.store import last_event_at
 from floorapp.figures.text import sl_explained
+from floorapp.i18n import N_, _
 from floorapp.services.scope import load_scope
 from screens.footer import FloorFooter
 from screens.refreshing import RefreshingScreen
 from screens.sensitive import patch_table
 
-COLUMNS = ("time", "queue", "caller", "waited", "how", "called back", "got through")
-EXIT_WORDS = {"abandoned": "hung up", "exitwithkey": "pressed a key", "timeout": "timed out",
-              "exitempty": "queue empty"}
+COLUMNS = (N_("time"), N_("queue"), N_("caller"), N_("waited"), N_("how"),
+           N_("called back"), N_("got through"))
+EXIT_WORDS = {"abandoned": N_("hung up"), "exitwithkey": N_("pressed a key"),
+              "timeout": N_("timed out"), "exitempty": N_("queue empty")}
 
 
 def call_cells(c: AbandonedCall, tz: object) -> list[Text]:
     def hhmm(v: object) -> str:
         return "" if v is None else f"{v.astimezone(tz):%H:%M:%S}"  # type: ignore[attr-defined]
 
+    no = c.got_through_at is None and c.called_back_at is not None
     got = (hhmm(c.got_through_at) if c.got_through_at is not None
-           else "no" if c.called_back_at is not None else "")
+           else _("no") if no else "")
     return [Text(hhmm(c.at)), Text(c.queue or ""),
-            Text(c.caller or "(withheld)", style="" if c.caller else "dim"),
-            Text(secs(c.waited_s), justify="right"), Text(EXIT_WORDS.get(c.exit, c.exit)),
+            Text(c.caller or _("(withheld)"), style="" if c.caller else "dim"),
+            Text(secs(c.waited_s), justify="right"),
+            Text(_(EXIT_WORDS[c.exit]) if c.exit in EXIT_WORDS else c.exit),
             Text(hhmm(c.called_back_at)),
-            Text(got, style="bold red" if got == "no" else "")]
+            Text(got, style="bold red" if no else "")]
 
 
 def summary(f: Figures, tz: object) -> Text:
@@ -55,20 +59,23 @@ def summary(f: Figures, tz: object) -> Text:
     quiet = f.clock.quiet_text(tz)  # type: ignore[arg-type]
     if quiet:
         line.append(quiet + "\n", style="bold red")
-    line.append(f"Calls on {fday.day_of_start(f.start, tz)}", style="bold")  # type: ignore[arg-type]
-    line.append(f" · offered {q.offered} · answered {q.answered} · abandoned {q.abandoned}"
-                f" ({q.short_abandons} short) · other exits "
-                f"{q.exit_with_key + q.timed_out + q.exit_empty} · waiting now {f.waiting_now}"
-                f" · ASA {secs(q.asa_s)} · average abandon wait {secs(q.avg_abandon_wait_s)}\n")
-    line.append("Service level ", style="bold")
+    line.append(_("Calls on {day}").format(day=fday.day_of_start(f.start, tz)),  # type: ignore[arg-type]
+                style="bold")
+    line.append(_(" · offered {offered} · answered {answered} · abandoned {abandoned}"
+                  " ({short} short) · other exits {other} · waiting now {waiting}"
+                  " · ASA {asa} · average abandon wait {wait}").format(
+        offered=q.offered, answered=q.answered, abandoned=q.abandoned,
+        short=q.short_abandons, other=q.exit_with_key + q.timed_out + q.exit_empty,
+        waiting=f.waiting_now, asa=secs(q.asa_s), wait=secs(q.avg_abandon_wait_s)) + "\n")
+    line.append(_("Service level "), style="bold")
     line.append(sl_explained(q.service_level))
     return line
 
 
 class AbandonedScreen(RefreshingScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", "Back", id="abandoned.close"),
-        Binding("r", "refresh_now", "Refresh", id="abandoned.refresh"),
+        Binding("escape,q", "close", N_("Back"), id="abandoned.close"),
+        Binding("r", "refresh_now", N_("Refresh"), id="abandoned.refresh"),
     ]
     DEFAULT_CSS = """
     AbandonedScreen { layout: vertical; }
@@ -86,9 +93,9 @@ class AbandonedScreen(RefreshingScreen):
         self.figures: Figures | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Abandoned calls: loading…"), id="abandoned-summary")
+        yield Static(Text(_("Abandoned calls: loading…")), id="abandoned-summary")
         table: DataTable[Text] = DataTable(id="abandoned-table", cursor_type="row")
-        table.add_columns(*COLUMNS)
+        table.add_columns(*(_(c) for c in COLUMNS))
         yield table
         yield FloorFooter(compact=False)
 

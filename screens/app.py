@@ -103,8 +103,7 @@ class FloorApp(TypeAhead, App[None]):
         Binding("L", "switch_language", N_("Language"), show=False, id="app.language",
                 tooltip=N_("Switch the console between English and Chinese (中文)")),
         Binding("A", "abandoned", N_("Abandoned calls"), show=False, id="app.abandoned",
-                tooltip=N_("Today's abandoned calls and who called back; the service "
-                           "level's definition")),
+                tooltip=N_("Today's abandoned calls; how SL is defined")),
     ]
     # Seconds between reads of what changed: under the one-second promise with room
     # for the read itself, and slow enough to keep the bytes sent over SSH modest.

@@ -48,7 +48,9 @@ class ServiceLevel:
         when it is zero."""
         v = self.value
         if v is None:
-            return "—"
+            from floorapp.i18n import MARKS
+
+            return MARKS.dash  # an em dash is two cells wide on a Chinese terminal
         text = f"{v * 100:.1f}"
         return (text[:-2] if text.endswith(".0") else text) + " %"
 

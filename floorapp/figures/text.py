@@ -11,7 +11,9 @@ from floorapp.figures.service_level import ServiceLevel
 def sl_label(level: ServiceLevel | None, threshold_s: int | None = None) -> str:
     """``SL20 75 %``; ``SL20 —`` before any call counts."""
     if level is None:
-        return f"SL{threshold_s if threshold_s is not None else ''} —"
+        from floorapp.i18n import MARKS
+
+        return f"SL{threshold_s if threshold_s is not None else ''} {MARKS.dash}"
     return level.label()
 
 

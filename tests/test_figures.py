@@ -280,3 +280,47 @@ def test_a_target_is_judged_only_past_the_minimum_sample(ctx: AppContext) -> Non
 
     cells = requirement_cells(r)
     assert (cells["status"].plain, cells["now"].plain) == ("40 of 50 calls", "25.0% (10/40)")
+
+
+def test_the_report_holds_handling_and_the_handover_within_scope(
+        floor: AppContext, capsys: pytest.CaptureFixture[str]) -> None:
+    """make_floor's day: one flag raised, two escalations (one late), both still open."""
+    from sqlalchemy import select
+
+    from db.engine import read_tx
+    from db.models import AuditEntry
+
+    args = REPORT_ARGS | {"date": None}
+    floor.actor = "fm.zhou"
+    report = _json(capsys, cmd_report, floor, **args)
+    assert report["flags"]["raised"] == 1 and report["flags_by_team"]["T1"]["raised"] == 1
+    assert report["escalations"] == {"opened": 2, "resolved": 0, "late": 1}
+    handover = {(i["kind"], i["agent"]): i for i in report["handover"]}
+    assert handover[("escalation", "王芳")]["deadline"] is not None
+    assert handover[("flag", "王芳")]["holder"] is None  # nobody has taken it yet
+    # A team leader's report holds their teams only; another team is refused and audited.
+    floor.actor = "lead.zhao"
+    mine = _json(capsys, cmd_report, floor, **args)
+    assert {i["team"] for i in mine["handover"]} == {"T2"}
+    assert set(mine["escalations_by_team"]) == {"T2"}
+    capsys.readouterr()
+    assert cmd_report(floor, argparse.Namespace(**args | {"team": "T1"})) == 1
+    with read_tx(floor.engine) as conn:
+        refused = conn.execute(select(AuditEntry.action, AuditEntry.outcome)
+                               .where(AuditEntry.actor == "lead.zhao")).all()
+    assert ("report.team", "refused") in refused
+
+
+@sync
+async def test_the_boards_long_call_mark_is_the_long_call_rules(floor: AppContext) -> None:
+    from screens import cells
+
+    floor.settings = settings_from_dict({"rules": {"long_call": {"threshold": 25}}})
+    async with console(floor) as (app, _pilot):
+        assert app.board.long_call_seconds == 25 * 60
+        # 王芳's call is 22 minutes long: long by the old hard-coded 15, not by the rule's 25.
+        row = next(line for line in screen_text(app).splitlines() if "王芳" in line)
+        assert "22:00" in row and "22:00!" not in row
+    now = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    assert cells.call_cell(now - timedelta(minutes=21), now, 20 * 60).plain.endswith("!")
+    assert not cells.call_cell(now - timedelta(minutes=16), now, 20 * 60).plain.endswith("!")

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, bindparam, or_, select
 
 from db.models import Call, FeedEventRow
+from db.types import UTCDateTime
 from floorapp.figures import day as fday
 from floorapp.figures import settings as fs
 from floorapp.figures import store
@@ -30,6 +31,12 @@ GAP_WAIT = timedelta(seconds=30)
 # Calls written straight to the store are found by offered time: this far behind the newest.
 OFFERED_OVERLAP = timedelta(seconds=10)
 _CHUNK = 500
+# Built once: a tick runs them every second, and building them cost more than running them.
+_LAST = select(FeedEventRow.id, FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)
+_EVENTS = select(FeedEventRow.id, FeedEventRow.call_id).where(
+    FeedEventRow.id > bindparam("after"), FeedEventRow.id <= bindparam("upto"))
+_RECENT = select(Call.id).where(Call.offered_at >= bindparam("since", type_=UTCDateTime()),
+                                Call.offered_at < bindparam("until", type_=UTCDateTime()))
 
 
 @dataclass(frozen=True)
@@ -64,9 +71,7 @@ class LiveTally:
         return t
 
     def poll(self, conn: Connection, wall: datetime) -> LiveFigures:
-        last_id, last_ts = conn.execute(
-            select(FeedEventRow.id, FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)
-        ).first() or (0, None)
+        last_id, last_ts = conn.execute(_LAST).first() or (0, None)
         clock = FloorClock(wall, last_ts)
         day = fday.day_bounds(self.settings, clock.now)
         if day != self.day:
@@ -110,13 +115,15 @@ class LiveTally:
     def _catch_up(self, conn: Connection, last_id: int, wall: datetime) -> None:
         ids: set[str] = set()
         if last_id > self.event_wm or self.gaps:
-            cond = FeedEventRow.id > self.event_wm
             if self.gaps:
-                cond = or_(cond, FeedEventRow.id.in_(list(self.gaps)))
+                q: Any = select(FeedEventRow.id, FeedEventRow.call_id).where(
+                    or_(FeedEventRow.id > self.event_wm, FeedEventRow.id.in_(list(self.gaps))),
+                    FeedEventRow.id <= max(last_id, self.event_wm))
+                params = None
+            else:
+                q, params = _EVENTS, {"after": self.event_wm, "upto": last_id}
             seen: set[int] = set()
-            for eid, call in conn.execute(
-                    select(FeedEventRow.id, FeedEventRow.call_id)
-                    .where(cond, FeedEventRow.id <= max(last_id, self.event_wm))):
+            for eid, call in conn.execute(q, params):
                 seen.add(eid)
                 if call is not None:
                     ids.add(call)
@@ -129,10 +136,9 @@ class LiveTally:
             self.gaps = {g: t for g, t in self.gaps.items() if wall - t < GAP_WAIT}
         if self.offered_wm is not None:
             facts = self.facts
-            ids.update(cid for cid in conn.execute(
-                select(Call.id).where(Call.offered_at >= self.offered_wm - OFFERED_OVERLAP,
-                                      Call.offered_at < self.day[1])  # type: ignore[index]
-            ).scalars() if cid not in facts)
+            ids.update(cid for cid in conn.execute(_RECENT, {
+                "since": self.offered_wm - OFFERED_OVERLAP, "until": self.day[1],  # type: ignore[index]
+            }).scalars() if cid not in facts)
         rows: list[store.CallRow] = []
         wanted = list(ids)
         for i in range(0, len(wanted), _CHUNK):

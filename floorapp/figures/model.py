@@ -192,7 +192,6 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
 
     rows: list[CallRow] = []
     facts: list[Fact] = []
-    seen: set[str] = set()
     queues: dict[str, Tally] = defaultdict(Tally)
     teams: dict[str, Tally] = defaultdict(Tally)
     per_agent: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
@@ -215,9 +214,6 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
     try:
         wraps, paused = store.history(conn, list(team_of), start, end, now)
         for r in store.call_rows(conn, start, end, teams=team_of):
-            if r.id in seen:
-                continue
-            seen.add(r.id)
             acw = wraps.get((r.agent, r.ended_at), 0.0) if r.agent is not None else 0.0
             f = fact_of(r, threshold, short_s, acw)
             rows.append(r)

@@ -39,7 +39,7 @@ class FlagHandling:
 class EscalationHandling:
     opened: int = 0
     resolved: int = 0  # of those opened in the interval, resolved by its end
-    late: int = 0  # resolved after their deadline, or open past it at the end
+    late: int = 0  # resolved after their deadline, or open past it (at the end, or now)
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -127,8 +127,10 @@ def _flags(conn: Connection, start: datetime, end: datetime, visible: Any
         t: handling(rs) for t, rs in by_team.items() if t is not None}
 
 
-def _escalations(conn: Connection, start: datetime, end: datetime, visible: Any
-                 ) -> tuple[EscalationHandling, dict[str, EscalationHandling]]:
+def _escalations(conn: Connection, start: datetime, end: datetime, visible: Any,
+                 stop: datetime) -> tuple[EscalationHandling, dict[str, EscalationHandling]]:
+    """Opened in the interval; resolved by its end; late: resolved after the deadline, or
+    still open past it at ``stop`` (the interval's end, or now for one still running)."""
     rows = conn.execute(
         select(Escalation.team_id, Escalation.opened_at, Escalation.deadline,
                Escalation.resolved_at)
@@ -138,7 +140,7 @@ def _escalations(conn: Connection, start: datetime, end: datetime, visible: Any
         if not visible(team):
             continue
         done = resolved is not None and resolved < end
-        late = (resolved > deadline) if done else deadline < end
+        late = (resolved > deadline) if done else deadline < stop
         for key in (team, None):
             t = tallies[key]
             t[0] += 1
@@ -214,7 +216,8 @@ def build_report(engine: Engine, settings: Any, start: datetime, end: datetime,
         figures = read_figures(conn, settings, start, end, wall, scope=scope, team=team)
         stop = min(end, figures.clock.now) if figures.clock.now > start else end
         flags, flags_by_team = _flags(conn, start, end, visible)
-        escs, escs_by_team = _escalations(conn, start, end, visible)
+        # Deadlines are for people: a running interval is judged on the wall clock.
+        escs, escs_by_team = _escalations(conn, start, end, visible, min(end, wall))
         handover = _handover(conn, stop, visible)
         patrols, care, noms = _plan_counts(conn, engine, start, min(end, wall), visible)
     return Report(title, start, end, actor, team, figures, flags, flags_by_team, escs,

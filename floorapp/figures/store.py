@@ -10,9 +10,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, String, func, select, type_coerce
+from sqlalchemy import Connection, String, bindparam, func, select, type_coerce
 
 from db.models import Agent, AgentState, AgentStateChange, Call, FeedEventRow
+from db.types import UTCDateTime
 from floorapp.figures.queue import FINISHED, CallRow
 
 # A call still "waiting" this long after it was offered lost its end line in the feed:
@@ -32,10 +33,11 @@ def last_event_at(conn: Connection) -> datetime | None:
         select(FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)).scalar()
 
 
-def _fetch(conn: Connection, q: Any) -> list[tuple[Any, ...]]:
+def _fetch(conn: Connection, q: Any, params: dict[str, Any] | None = None
+           ) -> list[tuple[Any, ...]]:
     """Every row as a plain tuple, straight from the driver when no column converts its
     values (raw times): building a Row per call was a third of a day report."""
-    result = conn.execute(q)
+    result = conn.execute(q, params)
     dialect = conn.dialect
     if all(c.type.dialect_impl(dialect).result_processor(dialect, None) is None
            for c in q.selected_columns):
@@ -58,6 +60,9 @@ def call_rows(conn: Connection, start: datetime, end: datetime,
     else:
         q = select(*cols)
     if ids is not None:
+        if teams is None:
+            return [tuple.__new__(CallRow, (r[0], r[1], r[2], r[11], *r[3:11]))
+                    for r in _fetch(conn, _BY_ID, {"ids": list(ids)})]
         q = q.where(c.id.in_(list(ids)))
     else:
         q = q.where(c.offered_at >= start, c.offered_at < end)
@@ -70,14 +75,26 @@ def call_rows(conn: Connection, start: datetime, end: datetime,
                           *r[3:11])) for r in rows]
 
 
+# Built once: the console asks every second, and building a statement cost more than
+# running it.
+_WAITING = select(func.count(), func.min(Call.offered_at)).where(
+    Call.outcome == "waiting", Call.ended_at.is_(None), Call.answered_at.is_(None),
+    Call.offered_at >= bindparam("since", type_=UTCDateTime()),
+    Call.offered_at <= bindparam("now", type_=UTCDateTime()))
+
+
+_C = Call.__table__.c  # type: ignore[attr-defined]
+_BY_ID = (select(_C.id, _C.queue, _C.agent_id, _C.customer_id, _t(_C.offered_at),
+                 _t(_C.answered_at), _t(_C.ended_at), _C.outcome, _C.exit_reason,
+                 _C.hold_seconds, _C.talk_seconds, Agent.team_id)
+          .outerjoin(Agent, Agent.id == _C.agent_id)
+          .where(_C.id.in_(bindparam("ids", expanding=True))))
+
+
 def calls_waiting(conn: Connection, now: datetime) -> tuple[int, datetime | None]:
     """Calls in a queue now (the floor's clock): offered, no answer, no end, not older than
     WAITING_HORIZON; and when the longest-waiting one was offered."""
-    n, oldest = conn.execute(
-        select(func.count(), func.min(Call.offered_at)).where(
-            Call.outcome == "waiting", Call.ended_at.is_(None), Call.answered_at.is_(None),
-            Call.offered_at >= now - WAITING_HORIZON, Call.offered_at <= now)
-    ).one()
+    n, oldest = conn.execute(_WAITING, {"since": now - WAITING_HORIZON, "now": now}).one()
     return int(n), oldest
 
 

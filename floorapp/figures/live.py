@@ -90,7 +90,7 @@ class LiveTally:
         self.tally = Tally()
         self.gaps = {}
         self.event_wm = last_id
-        rows = store.call_rows(conn, *day)
+        rows = store.call_rows(conn, *day, teams={})  # the floor's figures: no team needed
         self._apply(rows)
         self.calls_read = len(rows)
         self.offered_wm = max((aware(r.offered_at) for r in rows if r.offered_at is not None),

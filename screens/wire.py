@@ -254,54 +254,61 @@ class ScreenMirror:
         changed: dict[int, list[int]] = {}
         for x, y, strip in self._pieces(update):
             self._apply(x, y, strip, changed)
+        # Runs of changed characters of one look: (look, row, first cell, last cell).
+        groups: dict[int, list[tuple[int, int, int]]] = {}
+        for y in sorted(changed):
+            row = self._chars[y]
+            looks = self._looks_of[y]
+            starts = sorted({x - 1 if row[x] == "" and x > 0 else x for x in changed[y]})
+            run: list[int] | None = None  # [look, first, last]
+            for x in starts:
+                if row[x] is None or row[x] == "":
+                    continue  # not a character the terminal can be sent (never, in practice)
+                last = x + 1 if x + 1 < width and row[x + 1] == "" else x
+                look = looks[x]
+                if run is not None and run[0] == look and run[2] + 1 == x:
+                    run[2] = last
+                    continue
+                if run is not None:
+                    groups.setdefault(run[0], []).append((y, run[1], run[2]))
+                run = [look, x, last]
+            if run is not None:
+                groups.setdefault(run[0], []).append((y, run[1], run[2]))
+        # One look at a time, each visited in screen order: a colour is set once a frame,
+        # not once per cell that wears it (the end state does not depend on the order).
         out: list[str] = []
         pen = _PLAIN
         # Where the terminal's cursor is, when known: where the last frame left it.
         at: tuple[int, int] | None = self._cursor_sent
         looks_table = self._looks
-        for y in sorted(changed):
-            marks = changed[y]
-            if not marks:
-                continue
-            row = self._chars[y]
-            looks = self._looks_of[y]
-            xs = sorted(set(marks))
-            i = 0
-            while i < len(xs):
-                a = xs[i]
-                b = a
-                i += 1
-                while i < len(xs):
-                    nxt = xs[i]
-                    gap = range(b + 1, nxt)
-                    if len(gap) > MAX_GAP or any(
-                            row[g] is None or looks[g] != looks[b] for g in gap):
-                        break
-                    b = nxt
-                    i += 1
-                if row[a] == "" and a > 0:
-                    a -= 1  # the run starts on the right half of a wide character
-                if b + 1 < width and row[b + 1] == "":
-                    b += 1
+        todo = dict(groups)
+        while todo:
+            current = pen
+            look_id = min(todo, key=lambda k: (len(_transition(current, looks_table[k])), k))
+            look = looks_table[look_id]
+            if look.link != pen.link or look.link_id != pen.link_id:
+                if pen.link:
+                    out.append("\x1b]8;;\x1b\\")
+                if look.link:
+                    out.append(f"\x1b]8;id={look.link_id};{look.link}\x1b\\")
+            out.append(_transition(pen, look))
+            pen = look
+            for y, a, b in todo.pop(look_id):
+                row = self._chars[y]
+                looks = self._looks_of[y]
+                if at is not None and at[1] == y and 0 < a - at[0] <= MAX_GAP and all(
+                        row[g] is not None and looks[g] == look_id for g in range(at[0], a)):
+                    a = at[0]  # re-sending a few unchanged cells is shorter than a move
                 x = a
                 while x <= b:
                     ch = row[x]
-                    if not ch:  # right half of a wide character (or, never, unknown)
+                    if not ch:  # right half of a wide character
                         x += 1
                         continue
                     if at != (x, y):
                         out.append(_move(at, x, y))
-                    look = looks_table[looks[x]]
-                    if look.link != pen.link or look.link_id != pen.link_id:
-                        if pen.link:
-                            out.append("\x1b]8;;\x1b\\")
-                        if look.link:
-                            out.append(f"\x1b]8;id={look.link_id};{look.link}\x1b\\")
-                    out.append(_transition(pen, look))
-                    pen = look
                     out.append(ch)
-                    step = 2 if x + 1 < width and row[x + 1] == "" else 1
-                    x += step
+                    x += 2 if x + 1 < width and row[x + 1] == "" else 1
                     # After a character terminals may disagree on, or at the right edge
                     # (pending wrap), the next write is placed with an absolute move.
                     at = (x, y) if x < width and _sure_width(ch[0]) else None

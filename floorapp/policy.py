@@ -119,7 +119,8 @@ POLICY: Final[dict[str, Rule]] = _rules(
          ("floorapp nominations add AGENT DIM REASON", "console: n on the period view")),
     # --- roster
     Rule("roster.import", _M, "import the roster", ("floorapp roster import FILE",)),
-    Rule("roster.read", _T, "read the roster (their teams)", ("floorapp roster list [--team T]",)),
+    Rule("roster.read", _T, "read the roster (their teams)",
+         ("floorapp roster list [--team T]", "floorapp roster aliases")),
     Rule("roster.designate", _T, "designate an agent for sensitive customers",
          ("floorapp roster designate AGENT [--off]",)),
     Rule("sensitive.edit", _M, "change the sensitive-customer list",

@@ -93,6 +93,26 @@ def _transition(cur: _Look, new: _Look) -> str:
     return short if len(short) < len(full) else full
 
 
+def _cells(text: str) -> list[str]:
+    """The cells ``text`` fills: a wide character's right half is "", a combining mark
+    rides on the character before it; [] when it starts with one (handled cell by cell)."""
+    cells: list[str] = []
+    for ch in text:
+        size = get_character_cell_size(ch)
+        if size == 0:
+            if not cells:
+                return []
+            i = len(cells) - 1
+            while cells[i] == "":
+                i -= 1
+            cells[i] += ch
+        elif size == 2:
+            cells += (ch, "")
+        else:
+            cells.append(ch)
+    return cells
+
+
 def _sure_width(ch: str) -> bool:
     """True when every terminal agrees on this character's width (so relative moves after
     it land where intended); ambiguous ones (…, ·, emoji) get an absolute move next."""
@@ -133,6 +153,7 @@ class ScreenMirror:
         self._look_ids: dict[Style | None, int] = {None: 0}
         self._look_by_key: dict[tuple[str, str | None, str], int] = {("", None, ""): 0}
         self._looks: list[_Look] = [_PLAIN]
+        self._cells: dict[str, list[str]] = {}  # the cells of each non-ASCII text seen
         self._cursor_sent: tuple[int, int] | None = None
 
     def forget(self) -> None:
@@ -200,9 +221,17 @@ class ScreenMirror:
                 continue
             look = self._look_id(style)
             if text.isascii():
-                end = min(x + len(text), width)
-                n = end - x
-                new = list(text[:n])
+                new = list(text[:width - x])
+            else:
+                cells = self._cells.get(text)
+                if cells is None:
+                    if len(self._cells) > 4096:
+                        self._cells.clear()
+                    cells = self._cells[text] = _cells(text)
+                new = cells if cells and x + len(cells) <= width else []
+            if new:
+                end = x + len(new)
+                n = len(new)
                 if row[x:end] != new or looks[x:end] != [look] * n:
                     for i in range(x, end):
                         ch = new[i - x]

@@ -215,3 +215,27 @@ def test_the_switch_leaves_textual_in_charge(monkeypatch: pytest.MonkeyPatch) ->
     stub = Stub()
     assert send_changed_cells(stub) is not None
     assert stub._display.__name__ == "display"
+
+
+def test_wide_and_combining_characters_land_where_textual_puts_them() -> None:
+    style = Style(color="color(253)", bgcolor="color(234)")
+    width = 24
+    frames = [
+        _row("Zoe\u0308 坐席 ok · done…   ", style),
+        _row("Zoe\u0308 坐席 ok · done…   ", style),  # the same again: nothing to send
+        _row("Zoi\u0308 座席 OK · d0ne…   ", style),
+        _row("ab 坐 席c Zoe\u0308 … 00 1", style),  # wide characters move by a cell
+    ]
+    console = Console(color_system="256", force_terminal=True)
+    mirror = ScreenMirror(ColorSystem.EIGHT_BIT)
+    ref, ours = Terminal(width, 1), Terminal(width, 1)
+    sent = []
+    for strip in frames:
+        strip = strip.crop_pad(width, 0, 0, style)
+        update_ = LayoutUpdate([[strip]], Region(0, 0, width, 1))
+        feed(ref, update_.render_segments(console) + Control.move_to(0, 0).segment.text)
+        sent.append(mirror.frame(update_, (width, 1), (0, 0)))
+        feed(ours, sent[-1])
+        assert cells(ours) == cells(ref), (sent[-1], cells(ours), cells(ref))
+    assert sent[1] == ""
+    assert 0 < len(sent[2]) < len(sent[0])

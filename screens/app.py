@@ -113,7 +113,7 @@ class FloorApp(TypeAhead, App[None]):
 
     def __init__(self, ctx: AppContext, team: str | None = None, *,
                  actor: str | None = None, poll_interval: float | None = None,
-                 start_scheduler: bool = False) -> None:
+                 start_scheduler: bool = False, lang: str | None = None) -> None:
         super().__init__()
         guard_option_list_paging()
         if self.no_color:
@@ -126,6 +126,7 @@ class FloorApp(TypeAhead, App[None]):
         self.ctx = ctx
         self.team = team
         self.actor = actor or ctx.actor
+        self._choose_language(lang)
         self.actor_info: Actor | None = None
         self.reader = BoardReader(ctx, self.actor, team=team)
         self.poll_interval = poll_interval if poll_interval is not None else self.POLL_INTERVAL
@@ -138,6 +139,20 @@ class FloorApp(TypeAhead, App[None]):
         self._stopping = False
         self._tick_due = False
         self._gc_thresholds: tuple[int, int, int] | None = None
+
+    def _choose_language(self, lang: str | None) -> None:
+        """``lang`` if given; else the supervisor's own preference, unless ``--lang`` or
+        FLOORAPP_LANG chose already (i18n.with_supervisor). Before compose: every label is
+        drawn in it from the first frame."""
+        if lang:
+            i18n.choose(i18n.Choice(i18n.parse(lang, "lang"), "cli"))
+            return
+        try:
+            preference = i18n.supervisor_lang(self.ctx.engine, self.actor)
+        except Exception:  # the floor cannot be read yet: the first refresh will say so
+            log.exception("could not read the supervisor's language")
+            return
+        i18n.choose(i18n.with_supervisor(i18n.chosen, preference))
 
     # --- layout -------------------------------------------------------------------------
 
@@ -833,7 +848,7 @@ class FloorApp(TypeAhead, App[None]):
             (_("Board: filter by team"), "t", self.action_team_filter),
             (_("Board: filter by state"), "s", self.action_state_filter),
             (_("Board: search by name, pinyin or id"), "/", self.action_search),
-            (_("Board: clear filters"), "escape", self.board.action_clear_filters),
+            (_("Board: clear filters"), _("escape"), self.board.action_clear_filters),
         ]
         for name, (label, _key) in SORTS.items():
             entries.append((_("Board: sort by {sort}").format(sort=_(label)), _("o cycles"),

@@ -270,7 +270,8 @@ class PeriodPanel(Widget):
     @work(thread=True, exclusive=True, group="period-candidates", exit_on_error=False)
     def _load_candidates(self) -> None:
         try:
-            found = nom_svc.candidates(self.ctx.engine, self.ctx.clock.now(), team=self.team)
+            found = nom_svc.candidates(self.ctx.engine, self.ctx.clock.now(), team=self.team,
+                                       actor=self.actor)
         except ServiceError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return

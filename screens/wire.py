@@ -27,6 +27,8 @@ from rich.style import Style
 from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.strip import Strip
 
+from screens.guard import record_failure
+
 __all__ = ["ScreenMirror", "send_changed_cells"]
 
 OFF_SWITCH = "FLOORAPP_FULL_ROWS"
@@ -373,26 +375,33 @@ def send_changed_cells(app: Any) -> ScreenMirror | None:
         mirror.forget()  # another program may draw while suspended
         original_suspend()
 
+    off = False
+
     def display(screen: Any, renderable: Any) -> None:
+        nonlocal off
         driver = app._driver
-        if (renderable is None or app._batch_count or not app._running or app._closed
+        if (off or renderable is None or app._batch_count or not app._running or app._closed
                 or driver is None or app.is_headless or driver.is_inline
                 or not isinstance(renderable, (LayoutUpdate, ChopsUpdate))):
             if renderable is not None and not app._batch_count:
                 mirror.forget()
             original_display(screen, renderable)
             return
+        cursor = app.screen.outer_size.clamp_offset(app.cursor_position)
+        mirror.color_system = app.console._color_system or ColorSystem.TRUECOLOR
         try:
-            cursor = app.screen.outer_size.clamp_offset(app.cursor_position)
-            console = app.console
-            mirror.color_system = console._color_system or ColorSystem.TRUECOLOR
-            try:
-                data = mirror.frame(renderable, (app.size.width, app.size.height),
-                                    (cursor.x, cursor.y))
-            except Exception as error:
-                mirror.forget()
-                app._handle_exception(error)
-                return
+            data = mirror.frame(renderable, (app.size.width, app.size.height),
+                                (cursor.x, cursor.y))
+        except Exception as error:
+            # A fault here must not end a supervisor's console: Textual's own output takes
+            # over for good. Nothing of this frame was sent, so the terminal still shows
+            # the last frame, which is what Textual's update of it expects.
+            off = True
+            mirror.forget()
+            record_failure("changed-cell output", error)
+            original_display(screen, renderable)
+            return
+        try:
             if data:
                 app._begin_update()
                 try:

@@ -24,6 +24,10 @@ def _utc(nullable: bool = True, index: bool = False) -> Column:  # type: ignore[
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
+# What an agent's request is about; the JSONL ``agent_request`` event's ``category``.
+REQUEST_CATEGORIES = ("equipment", "schedule", "process", "wellbeing", "other")
+
+
 class DrillStatus(StrEnum):
     PLANNED = "planned"  # slot chosen, reminder not yet sent
     DUE = "due"  # reminder sent to the team leader

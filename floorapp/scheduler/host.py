@@ -30,6 +30,7 @@ from floorapp.clock import Clock, SystemClock
 from floorapp.config import Settings
 from floorapp.scheduler import jobs, lease
 from floorapp.scheduler.firing import GRACE, SweepResult, sweep, upcoming
+from floorapp.scheduler.floor_jobs import floor_jobs
 
 log = logging.getLogger("floorapp.scheduler")
 
@@ -123,6 +124,7 @@ class SchedulerHost:
                 self.is_holder = True
             self.last_sweep = sweep(self.engine, self.settings, holder=self.holder_id, now=now,
                                     grace=self.grace)
+            floor_jobs(self.engine, self.settings, holder=self.holder_id, now=now)
             if self.use_apscheduler:
                 self._sync_jobs(now)
             return True

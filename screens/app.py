@@ -100,6 +100,10 @@ class FloorApp(TypeAhead, App[None]):
                 tooltip=N_("The sensitive-customer roster: designated agents and their load")),
         Binding("M", "measures", N_("Flag measures"), show=False, id="app.measures",
                 tooltip=N_("Today's flag measures per team and supervisor")),
+        Binding("R", "requests", N_("Requests"), show=False, id="app.requests",
+                tooltip=N_("Agents' requests: acknowledge, answer, close, with time left")),
+        Binding("D", "drills", N_("Drills"), show=False, id="app.drills",
+                tooltip=N_("Drills on the hot issues: scenario, passed or needs practice")),
         Binding("L", "switch_language", N_("Language"), show=False, id="app.language",
                 tooltip=N_("Switch the console between English and Chinese (中文)")),
     ]
@@ -239,6 +243,37 @@ class FloorApp(TypeAhead, App[None]):
         from screens.sensitive import SensitiveRosterScreen
 
         self.push_screen(SensitiveRosterScreen(self.ctx, team=self.team))
+
+    def action_requests(self) -> None:
+        from screens.requests import RequestsScreen
+
+        self.push_screen(RequestsScreen(self.ctx, self.actor, team=self.team))
+
+    def action_drills(self) -> None:
+        from screens.drills import DrillsScreen
+
+        self.push_screen(DrillsScreen(self.ctx, self.actor, team=self.team))
+
+    def action_agent_request(self, agent_id: str | None = None) -> None:
+        from floorapp.services import requests as request_service
+        from screens.requests import category_choices
+
+        agent_id = agent_id or self.current_agent_id()
+        if agent_id is None:
+            self.notify(_("No agent selected."), markup=False)
+            return
+        name = self.agent_name(agent_id)
+
+        def done(result: object) -> None:
+            if isinstance(result, tuple) and result[1]:
+                self.perform(_("Request recorded for {name}").format(name=name),
+                             lambda: request_service.record(
+                                 self.ctx.engine, self.ctx.settings, agent_id, str(result[0]),
+                                 str(result[1]), actor=self.actor, now=self.ctx.clock.now()))
+
+        self.push_screen(ChoiceNoteDialog(
+            _("What did {name} ask for?").format(name=name), category_choices(),
+            choosing=_("about"), placeholder=_("what the agent asked")), done)
 
     def action_measures(self) -> None:
         from screens.measures import MeasuresScreen

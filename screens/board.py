@@ -90,6 +90,8 @@ class AgentBoard(LiveTable):
                 tooltip=N_("Raise a flag on the agent (observed, free text)")),
         Binding("e", "escalate", N_("Escal."), id="board.escalate",
                 tooltip=N_("Open an escalation for the agent's call in progress")),
+        Binding("w", "agent_request", N_("Request"), id="board.request", show=False,
+                tooltip=N_("Record what the agent asked for (heard on a patrol)")),
         Binding("o", "cycle_sort", N_("Sort"), id="board.sort",
                 tooltip=N_("Sort: attention, name (pinyin order), team, state, time in state, "
                            "calls, complaints")),
@@ -242,6 +244,9 @@ class AgentBoard(LiveTable):
 
     def action_escalate(self) -> None:
         self.app.action_escalate()  # type: ignore[attr-defined]
+
+    def action_agent_request(self) -> None:
+        self.app.action_agent_request()  # type: ignore[attr-defined]
 
     def action_cycle_sort(self) -> None:
         names = list(SORTS)

@@ -15,6 +15,8 @@ from floorapp.config import ConfigError, Settings, settings_from_dict
 from floorapp.feed.jsonl import parse_jsonl
 from floorapp.feed.observer import request_observers
 from floorapp.feed.writer import FeedWriter
+from floorapp.figures.formats import sections
+from floorapp.figures.report import build_report
 from floorapp.policy import Refused
 from floorapp.scheduler.floor_jobs import floor_jobs
 from floorapp.services import requests as svc
@@ -117,6 +119,13 @@ def test_a_late_request_goes_to_its_leader_then_to_the_floor_manager(engine: Eng
                    .scalars()) == {"done"}
     assert svc.figures(engine, actor="boss", now=datetime(2026, 3, 16, 12, 0, tzinfo=UTC),
                        since=fri).late == 1
+    noon = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)
+    report = build_report(engine, settings, fri - timedelta(hours=1), noon, noon,
+                          title="week", actor="boss", scope=None)
+    (row,) = report.requests
+    assert (row.category, row.raised, row.late) == ("equipment", 1, 1)
+    assert row.median_to_acknowledge_s == (noon - fri).total_seconds()
+    assert "Agents' requests" in [s.title for s in sections(report, UTC)]
 
 
 def test_a_request_heard_on_a_patrol_is_recorded_for_the_agent(engine: Engine) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
 from floorapp.context import AppContext
-from floorapp.i18n import _
+from floorapp.i18n import _, cut
 from floorapp.services import ServiceError
 from floorapp.services.drills import CoverageRow, coverage
 
@@ -53,12 +54,14 @@ class DrillCoverage(Static):
             self.update(Text(""))
             return
         text = Text(_("Drills on the hot issues (D: run them)"), style="bold")
+        # One line per hot issue and team, cut by display width, so eight fit in eight rows.
         for r in rows:
             text.append("\n")
-            text.append(f"{r.title}", style="bold")
-            text.append(f" · {r.team_id}: ")
-            text.append(_("drilled {d}/{n}, passed {p}, needs practice {q}, to drill {t}").format(
-                d=r.drilled, n=r.agents, p=r.passed, q=r.practice, t=r.to_drill))
+            title, team = cut(r.title, 22), cut(r.team_id, 10)
+            text.append(title + " " * (22 - cell_len(title)), style="bold")
+            text.append(" " + team + " " * (10 - cell_len(team)) + " ")
+            text.append(_("drilled {d}/{n} passed {p} practice {q}").format(
+                d=r.drilled, n=r.agents, p=r.passed, q=r.practice))
             if r.overdue:
                 text.append(" " + _("OVERDUE {n}").format(n=r.overdue), style="bold red")
         self.update(text)

@@ -39,6 +39,7 @@ RESULTS = (DrillStatus.PASSED, DrillStatus.PRACTICE)
 LOAD_DAYS = 14
 REDRILL_AFTER = timedelta(hours=2)
 OPEN = (DrillStatus.PLANNED, DrillStatus.DUE)
+FREE = (AgentState.AVAILABLE, AgentState.AFTER_CALL)
 
 
 class DrillError(ServiceError):
@@ -159,8 +160,9 @@ def fire_due(engine: Engine, *, now: datetime, holder: str) -> tuple[int, int]:
         leader_busy: set[str] = set()
         for d in rows:
             name, state, call_id = d.name, d.state, d.current_call_id
-            # Never mid-call, nor at an empty desk; one drill per team leader at a time.
-            if state != AgentState.AVAILABLE or call_id is not None or d.team_id in leader_busy:
+            # Never mid-call, on a break or at an empty desk (after-call work is off the
+            # phone: the leader takes the agent once it is done); one per leader at a time.
+            if (state not in FREE or call_id is not None or d.team_id in leader_busy):
                 conn.execute(update(Drill).where(Drill.id == d.id)
                              .values(deferred=Drill.deferred + 1, updated_at=now))
                 held += 1

@@ -74,7 +74,11 @@ class RequestsScreen(RefreshingScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text(_("Agents' requests") + MARKS.loading), id="requests-title")
         table: DataTable[Text] = DataTable(id="requests-table", cursor_type="row")
-        table.add_columns("#", _("time left"), _("agent"), _("about"), _("request"))
+        # Wide enough for "answer 23h59" and "LATE (answer)" from the first row on: a cell
+        # growing later is not re-measured.
+        table.add_column("#")
+        table.add_column(_("time left"), width=14)
+        table.add_columns(_("agent"), _("about"), _("request"))
         yield table
         yield Static(Text(""), id="requests-text")
         yield FloorFooter(compact=False)

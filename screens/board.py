@@ -90,8 +90,6 @@ class AgentBoard(LiveTable):
                 tooltip=N_("Raise a flag on the agent (observed, free text)")),
         Binding("e", "escalate", N_("Escal."), id="board.escalate",
                 tooltip=N_("Open an escalation for the agent's call in progress")),
-        Binding("w", "agent_request", N_("Request"), id="board.request", show=False,
-                tooltip=N_("Record what the agent asked for (heard on a patrol)")),
         Binding("o", "cycle_sort", N_("Sort"), id="board.sort",
                 tooltip=N_("Sort: attention, name (pinyin order), team, state, time in state, "
                            "calls, complaints")),
@@ -101,6 +99,8 @@ class AgentBoard(LiveTable):
         Binding("slash", "search", N_("Find"), id="board.search",
                 tooltip=N_("Search agents by name, pinyin (hcy, huchunyan) or id")),
         Binding("escape", "clear_filters", N_("Clear filters"), show=False, id="board.clear"),
+        Binding("w", "agent_request", N_("Request"), id="board.request", show=False,
+                tooltip=N_("Record what the agent asked for (heard on a patrol)")),
     ]
 
     def __init__(self, **kwargs: Any) -> None:

@@ -17,15 +17,25 @@ from floorapp import i18n, words
 from floorapp.i18n import MARKS, N_, _, ngettext
 from floorapp.services import ServiceError
 from floorapp.services.board import AgentDetail, agent_detail
+from floorapp.services.drills import DrillView, agent_drills
 from floorapp.services.escalations import (
     EscalationEventView,
     EscalationView,
     get_escalation,
     history,
 )
+from floorapp.services.requests import RequestView, listing
 from screens import cells
 from screens.cells import Wrapped
 from screens.footer import FloorFooter
+from screens.requests import category, time_left
+
+
+def _drill_status(d: DrillView, now: datetime) -> str:
+    if d.overdue(now):
+        return _("OVERDUE")
+    return {"passed": _("Passed"), "practice": _("Needs practice"), "due": _("due now"),
+            "planned": _("planned")}.get(d.status, d.status)
 
 
 def _t(when: datetime | None, tz: object) -> str:
@@ -87,10 +97,15 @@ class AgentDetailScreen(_DetailScreen):
         super().__init__()
         self.agent_id = agent_id
 
-    def fetch(self, ctx: Any, actor: str) -> tuple[AgentDetail]:
-        return (agent_detail(ctx, actor, self.agent_id),)
+    def fetch(self, ctx: Any, actor: str) -> tuple[AgentDetail, list[DrillView],
+                                                    list[RequestView]]:
+        detail = agent_detail(ctx, actor, self.agent_id)
+        now = ctx.clock.now()
+        return (detail, agent_drills(ctx.engine, self.agent_id, actor=actor, now=now),
+                listing(ctx.engine, actor=actor, now=now, agent=self.agent_id))
 
-    def render_detail(self, d: AgentDetail) -> None:
+    def render_detail(self, d: AgentDetail, drills: list[DrillView] | None = None,
+                      requests: list[RequestView] | None = None) -> None:
         tz = self.app.ctx.settings.timezone  # type: ignore[attr-defined]
         now = self.app.ctx.clock.now()  # type: ignore[attr-defined]
         a = d.agent
@@ -150,6 +165,23 @@ class AgentDetailScreen(_DetailScreen):
             if c.satisfaction is not None:
                 out.append(_(" sat {score}").format(score=c.satisfaction))
             out.append("\n")
+        if drills:
+            out.append("\n" + _("Drills") + "\n", style="bold underline")
+            for dr in drills:
+                out.append(f"  {_t(dr.planned_at, tz)} {dr.title} ")
+                out.append(_drill_status(dr, now), style="bold red" if dr.overdue(now) else "")
+                if dr.note:
+                    out.append(f": {dr.note}")
+                out.append("\n")
+        if requests:
+            out.append("\n" + _("Requests") + "\n", style="bold underline")
+            for r in requests:
+                out.append(f"  #{r.id} {_t(r.raised_at, tz)} {category(r.category)} ")
+                out.append_text(time_left(r, now))
+                out.append(" " + r.text.replace("\n", " "))
+                if r.answer:
+                    out.append(" → " + r.answer.replace("\n", " "))
+                out.append("\n")
         out.append("\n" + _("Notes") + "\n", style="bold underline")
         if not d.notes:
             out.append(_("  none") + "\n")

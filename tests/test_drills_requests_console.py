@@ -92,6 +92,9 @@ def test_a_drill_is_run_from_the_drills_view_and_counted_at_80x24(ctx: AppContex
             await pilot.press("8")
             await until(pilot, lambda: "drilled 2/4 passed 1 practice 1" in screen_text(app),
                         "coverage")
+            app.action_agent_detail("a2")  # the agent's own drills, in their detail
+            await until(pilot, lambda: "credit rule" in screen_text(app), "the agent's drills")
+            assert "Needs practice" in screen_text(app)
 
     asyncio.run(run())
     with engine.connect() as conn:

@@ -231,3 +231,23 @@ def test_sensitive_routing_puts_agents_who_passed_the_drill_first(
     assert after[0] == "a4" and before[0] != "a4" and sorted(after) == sorted(before)
     ranked = available_designated(engine, settings, now, hot_issue="refund")
     assert ranked[0].id == "a4" and ranked[0].drills_passed == ("refund",)
+
+
+def test_drills_command_lists_records_and_counts(engine: Engine, db_url: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    seed_floor(engine)
+    import_plan(engine, HOT, source="t.toml", actor="boss", now=datetime(2026, 3, 9, 7, tzinfo=UTC))
+    with engine.connect() as conn:
+        first = conn.execute(select(Drill.id).order_by(Drill.id)).scalars().first()
+    assert main(["--db", db_url, "--as", "lead.t1", "drills"]) == 0
+    assert capsys.readouterr().out.count("Refund after the outage") == 4
+    assert main(["--db", db_url, "--as", "lead.t2", "drills", "result", str(first),
+                 "passed"]) == 1
+    assert "not yours" in capsys.readouterr().err
+    assert main(["--db", db_url, "--as", "lead.t1", "drills", "result", str(first),
+                 "practice"]) == 1
+    assert main(["--db", db_url, "--as", "lead.t1", "drills", "result", str(first),
+                 "passed"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db_url, "--as", "lead.t1", "drills", "--coverage"]) == 0
+    assert "drilled 1/4  passed 1" in capsys.readouterr().out

@@ -30,13 +30,17 @@ class DrillCoverage(Static):
         self.actor = actor
         self.poll_interval = poll_interval
         self.rows: list[CoverageRow] = []
+        self.display = False  # takes no line at all in a plan without hot issues
 
     def on_mount(self) -> None:
         self.reload()
         self.set_interval(self.poll_interval, self._poll)
 
     def _poll(self) -> None:
-        if self.is_on_screen:
+        # Hidden (no hot issues yet) is never "on screen": then ask whether the view is.
+        shown = self.is_on_screen if self.display else bool(
+            self.parent is not None and getattr(self.parent, "is_on_screen", False))
+        if shown:
             self.reload()
 
     @work(thread=True, exclusive=True, group="drill-coverage", exit_on_error=False)
@@ -50,8 +54,8 @@ class DrillCoverage(Static):
 
     def show(self, rows: list[CoverageRow], now: datetime) -> None:
         self.rows = rows
+        self.display = bool(rows)
         if not rows:
-            self.update(Text(""))
             return
         text = Text(_("Drills on the hot issues (D: run them)"), style="bold")
         # One line per hot issue and team, cut by display width, so eight fit in eight rows.

@@ -211,6 +211,9 @@ class Flag(SQLModel, table=True):
     resolved_by: str | None = Field(default=None, max_length=100)
     resolution_note: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: datetime | None = Field(default=None, sa_column=_utc(index=True))
+    # Sent to the floor manager: unacknowledged past its severity's deadline, or by hand.
+    escalated_at: datetime | None = Field(default=None, sa_column=_utc())
+    escalated_by: str | None = Field(default=None, max_length=100)
 
 
 class Escalation(SQLModel, table=True):

@@ -69,7 +69,10 @@ POLICY: Final[dict[str, Rule]] = _rules(
     Rule("flag.raise", _T, "raise a flag on an agent",
          ("console: r on the board or agent detail", "console: f on reminders",
           "floorapp reminders done ID --flag AGENT")),
-    Rule("flag.acknowledge", _T, "acknowledge a flag", ("console: a on flags",)),
+    Rule("flag.acknowledge", _T, "acknowledge a flag",
+         ("console: a on flags", "console: A on flags (the marked flags, or all shown)")),
+    Rule("flag.escalate", _T, "send a flag to the floor manager",
+         ("console: E on flags",)),
     Rule("flag.step_in", _T, "step in on a flag", ("console: i on flags",)),
     Rule("flag.resolve", _T, "resolve a flag", ("console: x on flags",)),
     # --- escalations

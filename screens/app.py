@@ -48,6 +48,7 @@ from screens.help import HelpScreen
 from screens.nocolor import ReadableMonochrome
 from screens.queues import QueueTable
 from screens.table import LiveTable
+from screens.triage import header_counts
 from screens.typeahead import TypeAhead
 
 log = logging.getLogger(__name__)
@@ -277,6 +278,7 @@ class FloorApp(TypeAhead, App[None]):
         except NoMatches:  # closing
             return
         header.past_now = sum(1 for e in self.reader_escalations() if e.deadline <= now)
+        header.flags_overdue, header.reminders_due = header_counts(self, now)
         header.tick(now)
         table = self.table_for(self.active_view)
         if table is not None:

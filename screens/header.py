@@ -41,6 +41,7 @@ def _translate() -> None:
         late=_(" ({n} LATE)"), sl=pgettext("header", "  SL "),
         aband=pgettext("header", "  aband "), showing=_("  showing "),
         as_who=_("  as {who}"),
+        overdue=_(" {n} OVERDUE"), reminders=_("  reminders due {n}"),
     )
 
 
@@ -77,6 +78,10 @@ class FloorHeader(Widget):
         self.now: datetime | None = None
         self.view_note = ""
         self.past_now: int | None = None  # recounted every second by the app
+        # Kept in sight until handled (recounted every second by the app): flags past their
+        # acknowledge deadline, and reminders due, overdue or missed.
+        self.flags_overdue = 0
+        self.reminders_due = 0
         self.long_call_seconds = cells.LONG_CALL_SECONDS  # the long-call rule's, set by the app
 
     def update_figures(self, figures: FloorFigures) -> None:
@@ -135,6 +140,9 @@ class FloorHeader(Widget):
         line2.append(str(f.open_flags), style="bold")
         if f.unhandled_flags:
             line2.append(W["new"].format(n=f.unhandled_flags), style=alarm)
+        if self.flags_overdue:
+            line2.append(W["overdue"].format(n=self.flags_overdue),
+                         style="bold reverse" if mono else "bold white on red")
         line2.append(W["esc"])
         line2.append(str(f.open_escalations), style="bold")
         past = f.past_deadline if self.past_now is None else self.past_now
@@ -149,6 +157,8 @@ class FloorHeader(Widget):
         line2.append(number, style="bold" if value is None or value >= 0.8 else alarm)
         line2.append(W["aband"])
         line2.append(str(f.abandoned), style="bold")
+        if self.reminders_due:
+            line2.append(W["reminders"].format(n=self.reminders_due), style=accent)
         # What a narrow terminal cuts is the end of the line: the filters on the board
         # (they change what is shown) come before the period, and who you are comes last.
         if self.view_note:

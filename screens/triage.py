@@ -1,0 +1,90 @@
+"""Triage keys of the flags view: acknowledge the marked flags (or every new one shown) in
+one action, and send a flag to the floor manager. The work is floorapp.services.triage's;
+this module asks and tells."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from floorapp.i18n import _, ngettext
+from floorapp.services import triage
+from screens.dialogs import ConfirmDialog
+
+if TYPE_CHECKING:
+    from screens.flags import FlagTable
+
+
+def bulk_label(result: triage.BulkResult) -> str:
+    """What one bulk acknowledge did, in a line."""
+    done = ngettext("{n} flag acknowledged", "{n} flags acknowledged", len(result.done)).format(
+        n=len(result.done))
+    if not result.refused:
+        return done
+    first = result.refused[0][1]
+    return _("{done}; {n} refused ({why})").format(done=done, n=len(result.refused), why=first)
+
+
+def acknowledge_many(app: Any, table: FlagTable) -> None:
+    """The marked flags at once; with none marked, every new flag shown, after a yes."""
+    marked = table.marked_flags()
+    targets = [f for f in marked if f.status == "raised"] if marked else table.new_flags()
+    if not targets:
+        app.notify(_("No new flag to acknowledge.") if not marked
+                   else _("None of the marked flags is new."), markup=False)
+        return
+    ids = [f.id for f in targets]
+
+    def done(result: triage.BulkResult) -> None:
+        table.action_unmark()
+        app.notify(bulk_label(result), markup=False, timeout=4,
+                   severity="warning" if result.refused else "information")
+        app.poll_now()
+
+    def work() -> None:
+        try:
+            result = triage.acknowledge_many(app.ctx, app.actor, ids)
+        except Exception as exc:  # the floor could not be written at all
+            app._safe_call(app.notify, str(exc), title=_("Refused"), severity="error",
+                           markup=False, timeout=8)
+            return
+        app._safe_call(done, result)
+
+    def run() -> None:
+        app.run_worker(work, thread=True, group="action", exit_on_error=False)
+
+    if marked:
+        run()
+        return
+
+    def confirmed(yes: object) -> None:
+        if yes:
+            run()
+
+    app.push_screen(ConfirmDialog(ngettext(
+        "Acknowledge the {n} new flag shown?", "Acknowledge all {n} new flags shown?",
+        len(ids)).format(n=len(ids))), confirmed)
+
+
+def escalate_flag(app: Any, table: FlagTable) -> None:
+    f = table.selected()
+    if f is None:
+        app.notify(_("No open flag selected."), markup=False)
+        return
+    app.perform(_("Flag on {name} sent to the floor manager").format(name=f.agent_name),
+                lambda: triage.escalate(app.ctx, app.actor, f.id))
+
+
+def header_counts(app: Any, now: Any) -> tuple[int, int]:
+    """(flags past their acknowledge deadline, reminders waiting on the supervisor): what the
+    header keeps in sight until handled. Counted from what the console already holds."""
+    settings = app.ctx.settings
+    overdue = sum(1 for f in app.flag_table.model.values()
+                  if f.status == "raised" and (f.escalated_at is not None
+                                               or triage.is_overdue(f, settings, now)))
+    try:
+        from screens.reminders import RemindersPanel
+
+        view = app.query_one(RemindersPanel).view
+    except Exception:  # no reminders panel (a bare test host) or closing
+        view = None
+    return overdue, (0 if view is None else len(view.actionable))

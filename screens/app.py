@@ -46,6 +46,7 @@ from screens.guard import guard_option_list_paging, record_failure
 from screens.header import FloorHeader
 from screens.help import HelpScreen
 from screens.nocolor import ReadableMonochrome
+from screens.notices import ReplacingNotices
 from screens.queues import QueueTable
 from screens.table import LiveTable
 from screens.triage import header_counts
@@ -88,7 +89,7 @@ QUEUE_TIERS = {"tier1": 1, "tier2": 2, "tier3": 3, "all": None}
 GC_YOUNG = 20_000
 
 
-class FloorApp(TypeAhead, App[None]):
+class FloorApp(ReplacingNotices, TypeAhead, App[None]):
     TITLE = "floorapp"
     CSS_PATH = "floor.tcss"
     COMMANDS = App.COMMANDS | {FloorCommands}
@@ -505,7 +506,7 @@ class FloorApp(TypeAhead, App[None]):
         i18n.set_language(code)
         self.relabel()
         self.notify(_("Language: {name}").format(name=i18n.LANGUAGES[i18n.language()]),
-                    timeout=2, markup=False)
+                    timeout=2, markup=False, kind="language")
 
     def relabel(self) -> None:
         """Draw every label again in the current language."""

@@ -75,6 +75,7 @@ POLICY: Final[dict[str, Rule]] = _rules(
          ("console: E on flags",)),
     Rule("flag.step_in", _T, "step in on a flag", ("console: i on flags",)),
     Rule("flag.resolve", _T, "resolve a flag", ("console: x on flags",)),
+    Rule("agent.note", _T, "add a note on an agent", ("console: n in agent detail",)),
     # --- escalations
     Rule("escalation.open", _T, "open an escalation for an agent",
          ("console: e on the board or agent detail",)),

@@ -595,17 +595,25 @@ class FloorApp(ReplacingNotices, TypeAhead, App[None]):
             self.notify(_("No agent selected."), markup=False)
             return
 
-        def noted(text: object) -> None:
-            if text:
-                self.perform(_("Flag raised on {name}").format(name=self.agent_name(agent_id)),
-                             lambda: flag_service.raise_observed(self.ctx, self.actor, agent_id,
-                                                                 str(text)), then=then)
+        def noted(answer: object) -> None:
+            if not isinstance(answer, tuple):
+                return
+            severity, text = str(answer[0]), str(answer[1])
+            self.perform(_("Flag raised on {name} ({severity})").format(
+                             name=self.agent_name(agent_id), severity=words.severity(severity)),
+                         lambda: flag_service.raise_observed(self.ctx, self.actor, agent_id,
+                                                             text, severity=severity),
+                         then=then)
 
-        self.push_screen(NoteDialog(_("Raise a flag on {name}: what did you observe?").format(
-                                    name=self.agent_name(agent_id)),
-                                    placeholder=_("observed agitated: raised voice, hit the "
-                                                  "desk")),
-                         noted)
+        # Medium stays the default (Enter alone raises it, as before); up and down choose.
+        self.push_screen(ChoiceNoteDialog(
+            _("Raise a flag on {name}: what did you observe?").format(
+                name=self.agent_name(agent_id)),
+            [("light", _("light: worth watching")),
+             ("medium", _("medium: needs a word soon")),
+             ("high", _("high: step in now"))],
+            choosing=_("severity"), default=1,
+            placeholder=_("observed agitated: raised voice, hit the desk")), noted)
 
     def action_escalate(self, agent_id: str | None = None,
                         then: Callable[[], None] | None = None) -> None:

@@ -63,8 +63,12 @@ POLICY: Final[dict[str, Rule]] = _rules(
          ("floorapp console [--team T]", "floorapp demo")),
     Rule("status.read", _T, "read the floor now", ("floorapp status [--team T]",)),
     Rule("rules.read", _T, "read the distress rules in force", ("floorapp rules",)),
-    Rule("sensitive.read", _T, "read the sensitive-customer list",
+    # Floor-wide by design: routing sensitive customers and comparing response times are
+    # the whole floor's business; the console's views are behind its door (console.open).
+    Rule("sensitive.read", _T, "read the sensitive-customer list and who is designated",
          ("floorapp roster sensitive-customers list", "console: S")),
+    Rule("measures.read", _T, "read today's flag measures (every team and supervisor)",
+         ("console: M",)),
     # --- flags
     Rule("flag.raise", _T, "raise a flag on an agent",
          ("console: r on the board or agent detail", "console: f on reminders",
@@ -119,7 +123,8 @@ POLICY: Final[dict[str, Rule]] = _rules(
          ("floorapp nominations add AGENT DIM REASON", "console: n on the period view")),
     # --- roster
     Rule("roster.import", _M, "import the roster", ("floorapp roster import FILE",)),
-    Rule("roster.read", _T, "read the roster (their teams)", ("floorapp roster list [--team T]",)),
+    Rule("roster.read", _T, "read the roster (their teams)",
+         ("floorapp roster list [--team T]", "floorapp roster aliases")),
     Rule("roster.designate", _T, "designate an agent for sensitive customers",
          ("floorapp roster designate AGENT [--off]",)),
     Rule("sensitive.edit", _M, "change the sensitive-customer list",

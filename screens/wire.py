@@ -27,6 +27,8 @@ from rich.style import Style
 from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.strip import Strip
 
+from screens.guard import record_failure
+
 __all__ = ["ScreenMirror", "send_changed_cells"]
 
 OFF_SWITCH = "FLOORAPP_FULL_ROWS"
@@ -93,6 +95,26 @@ def _transition(cur: _Look, new: _Look) -> str:
     return short if len(short) < len(full) else full
 
 
+def _cells(text: str) -> list[str]:
+    """The cells ``text`` fills: a wide character's right half is "", a combining mark
+    rides on the character before it; [] when it starts with one (handled cell by cell)."""
+    cells: list[str] = []
+    for ch in text:
+        size = get_character_cell_size(ch)
+        if size == 0:
+            if not cells:
+                return []
+            i = len(cells) - 1
+            while cells[i] == "":
+                i -= 1
+            cells[i] += ch
+        elif size == 2:
+            cells += (ch, "")
+        else:
+            cells.append(ch)
+    return cells
+
+
 def _sure_width(ch: str) -> bool:
     """True when every terminal agrees on this character's width (so relative moves after
     it land where intended); ambiguous ones (…, ·, emoji) get an absolute move next."""
@@ -133,6 +155,7 @@ class ScreenMirror:
         self._look_ids: dict[Style | None, int] = {None: 0}
         self._look_by_key: dict[tuple[str, str | None, str], int] = {("", None, ""): 0}
         self._looks: list[_Look] = [_PLAIN]
+        self._cells: dict[str, list[str]] = {}  # the cells of each non-ASCII text seen
         self._cursor_sent: tuple[int, int] | None = None
 
     def forget(self) -> None:
@@ -200,9 +223,17 @@ class ScreenMirror:
                 continue
             look = self._look_id(style)
             if text.isascii():
-                end = min(x + len(text), width)
-                n = end - x
-                new = list(text[:n])
+                new = list(text[:width - x])
+            else:
+                cells = self._cells.get(text)
+                if cells is None:
+                    if len(self._cells) > 4096:
+                        self._cells.clear()
+                    cells = self._cells[text] = _cells(text)
+                new = cells if cells and x + len(cells) <= width else []
+            if new:
+                end = x + len(new)
+                n = len(new)
                 if row[x:end] != new or looks[x:end] != [look] * n:
                     for i in range(x, end):
                         ch = new[i - x]
@@ -344,26 +375,33 @@ def send_changed_cells(app: Any) -> ScreenMirror | None:
         mirror.forget()  # another program may draw while suspended
         original_suspend()
 
+    off = False
+
     def display(screen: Any, renderable: Any) -> None:
+        nonlocal off
         driver = app._driver
-        if (renderable is None or app._batch_count or not app._running or app._closed
+        if (off or renderable is None or app._batch_count or not app._running or app._closed
                 or driver is None or app.is_headless or driver.is_inline
                 or not isinstance(renderable, (LayoutUpdate, ChopsUpdate))):
             if renderable is not None and not app._batch_count:
                 mirror.forget()
             original_display(screen, renderable)
             return
+        cursor = app.screen.outer_size.clamp_offset(app.cursor_position)
+        mirror.color_system = app.console._color_system or ColorSystem.TRUECOLOR
         try:
-            cursor = app.screen.outer_size.clamp_offset(app.cursor_position)
-            console = app.console
-            mirror.color_system = console._color_system or ColorSystem.TRUECOLOR
-            try:
-                data = mirror.frame(renderable, (app.size.width, app.size.height),
-                                    (cursor.x, cursor.y))
-            except Exception as error:
-                mirror.forget()
-                app._handle_exception(error)
-                return
+            data = mirror.frame(renderable, (app.size.width, app.size.height),
+                                (cursor.x, cursor.y))
+        except Exception as error:
+            # A fault here must not end a supervisor's console: Textual's own output takes
+            # over for good. Nothing of this frame was sent, so the terminal still shows
+            # the last frame, which is what Textual's update of it expects.
+            off = True
+            mirror.forget()
+            record_failure("changed-cell output", error)
+            original_display(screen, renderable)
+            return
+        try:
             if data:
                 app._begin_update()
                 try:

@@ -31,7 +31,16 @@ from floorapp.config import Settings
 from floorapp.context import AppContext
 from floorapp.identity import UnknownSupervisor, resolve_actor
 from floorapp.policy import POLICY, Refused, Who
-from floorapp.services import audit_log, care, flags, nominations, patrols, plans, reminders
+from floorapp.services import (
+    audit_log,
+    care,
+    flag_measures,
+    flags,
+    nominations,
+    patrols,
+    plans,
+    reminders,
+)
 from floorapp.services import escalations as esc
 from floorapp.services import roster as roster_svc
 from floorapp.services import rules as rules_svc
@@ -78,6 +87,8 @@ CASES: dict[str, Case] = {
                                                        now=_now(c)), targeted=False),
     "sensitive.read": Case(lambda c, a: roster_svc.sensitive_customers(
         c.engine, actor=a, now=_now(c)), targeted=False),
+    "measures.read": Case(lambda c, a: flag_measures.measures_today(
+        c.engine, c.settings, _now(c), actor=a), targeted=False),
     "flag.raise": Case(lambda c, a: flags.raise_observed(c, a, "a1", "shouting")),
     "flag.acknowledge": Case(lambda c, a: flags.acknowledge(c, a, 1)),
     "flag.step_in": Case(lambda c, a: flags.step_in(c, a, 1, "coach")),

@@ -289,3 +289,19 @@ def test_the_simulator_faster_than_real_time_is_no_clock_error(
                "--speed", "100000", "--duration", "900"])
     assert rc == 0
     assert " 0 rejected" in capsys.readouterr().err
+
+
+def test_ingest_names_a_clock_error_like_any_rejected_line(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from floorapp.cli import main
+
+    path = tmp_path / "f.jsonl"
+    path.write_text("\n".join(_jsonl(
+        {"type": "agent_login", "ts": "2020-03-10T09:00:00Z", "agent": "a1"},
+        {"type": "agent_login", "ts": "2099-03-10T09:00:00Z", "agent": "a2"},
+    )) + "\n", encoding="utf-8")
+    assert main(["--db", db_url, "ingest", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:2: clock error: event time 2099-03-10T09:00:00+00:00 is " in err
+    assert "1 accepted, 0 duplicates, 1 rejected" in err

@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 
 from floorapp.clock import ManualClock
 from floorapp.config import Settings
+from floorapp.feed.events import EventKind
+from floorapp.feed.states import AgentStatus, step
 from floorapp.simulate import load_sim_roster, seed_demo_floor
 from floorapp.simulate.generator import (
     MEAN_HANDLE_S,
@@ -31,24 +33,23 @@ def on_call_share(agents: int, minutes: int, start: datetime = MORNING_PEAK,
     """Mean share of staffed agents on a call (read off the feed, sampled every 10 s after
     the first ``settle_min`` minutes), the calls offered and the seconds sampled."""
     sim = FloorSimulator(pure_roster(agents, max(agents // 20, 1)), seed=1, start=start)
-    state: dict[str, str] = {}
+    agents_: dict[str, AgentStatus] = {}
+    call_agent: dict[str, str] = {}
     shares: list[float] = []
     offered = 0
     for k in range(minutes * 60 + 1):
         for e in sim.advance(start + timedelta(seconds=k)):
-            kind = e["type"]
-            if kind == "agent_login":
-                state[e["agent"]] = "available"
-            elif kind == "agent_logout":
-                state[e["agent"]] = "offline"
-            elif kind == "state":
-                state[e["agent"]] = e["state"]
-            elif kind == "call_answered":
-                state[e["agent"]] = "on_call"
-            elif kind == "call_offered" and k > settle_min * 60:
+            kind, call, agent = EventKind(e["type"]), e.get("call"), e.get("agent")
+            if kind is EventKind.CALL_OFFERED and k > settle_min * 60:
                 offered += 1
+            if kind is EventKind.CALL_ANSWERED:
+                call_agent[call] = agent
+            agent = agent or call_agent.get(call)
+            if agent is not None:  # the store's own state machine, as the board would show
+                step(agents_.setdefault(agent, AgentStatus()), kind, e, call,
+                     datetime.fromisoformat(e["ts"]))
         if k >= settle_min * 60 and k % 10 == 0:
-            values = list(state.values())
+            values = [a.state for a in agents_.values()]
             staffed = sum(v in STAFFED for v in values)
             shares.append(values.count("on_call") / staffed)
     return statistics.mean(shares), offered, (minutes - settle_min) * 60

@@ -76,6 +76,7 @@ class Recording:
     chunks: list[tuple[float, bytes]]  # (seconds since start, what was read)
     warmup: float
     window: float
+    cpu_s: float  # the program's CPU time (user + system) within the window
 
     def steady_bytes(self) -> int:
         return sum(len(b) for t, b in self.chunks if t >= self.warmup)
@@ -102,9 +103,12 @@ def record(argv: list[str], cols: int, rows: int, warmup: float, window: float,
     # machine takes to start it; never sooner than ``warmup`` after the start.
     opens = start + warmup
     end = opens + window
+    cpu_at_open: float | None = None
     try:
         while (left := end - time.monotonic()) > 0:
-            ready, _, _ = select.select([fd], [], [], left)
+            if cpu_at_open is None and time.monotonic() >= opens and chunks:
+                cpu_at_open = _cpu_s(pid)
+            ready, _, _ = select.select([fd], [], [], min(left, 0.25))
             if ready:
                 try:
                     data = os.read(fd, 65536)
@@ -117,7 +121,8 @@ def record(argv: list[str], cols: int, rows: int, warmup: float, window: float,
                     opens = max(opens, now + warmup)
                     end = opens + window
                 chunks.append((now - start, data))
-        return Recording(chunks, opens - start, window)
+        cpu = _cpu_s(pid) - (cpu_at_open if cpu_at_open is not None else 0.0)
+        return Recording(chunks, opens - start, window, cpu)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
@@ -134,6 +139,15 @@ def record(argv: list[str], cols: int, rows: int, warmup: float, window: float,
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
         os.close(fd)
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -203,6 +217,8 @@ def figures(quick: bool) -> Iterable[Figure]:
                 yield f"ssh_console_bytes_per_s_{size}_textual_rows", round(
                     rate_rows / 1024, 2), "KB/s (same run, FLOORAPP_FULL_ROWS=1)"
                 yield f"ssh_console_rows_vs_cells_{size}", round(rate_rows / rate, 1), "x"
+                yield f"ssh_console_cpu_{size}", round(100 * ours.cpu_s / window, 1), \
+                    f"% of a core (whole rows: {100 * rows_.cpu_s / window:.1f} %)"
                 yield f"ssh_console_changed_cells_per_s_{size}", round(
                     seen.changed_cells / window), "cells/s"
                 per_cell_rows = rows_.steady_bytes() / max(seen_rows.changed_cells, 1)

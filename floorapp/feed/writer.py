@@ -151,6 +151,7 @@ _OBSERVATION = EventKind.OBSERVATION
 _RAISE_HAND = EventKind.RAISE_HAND
 _STATE = EventKind.STATE
 _KIND_TEXT = {k: k.value for k in EventKind}
+_LEARN_KINDS = frozenset({_AGENT_LOGIN, _STATE})  # what can reveal an alias
 # Agent events the state machine handles whole (calls' own facts need the call row first).
 _AGENT_KINDS = frozenset({_AGENT_LOGIN, _AGENT_LOGOUT, _STATE, _CALL_RING_NO_ANSWER})
 
@@ -222,19 +223,11 @@ def _is_locked(exc: OperationalError) -> bool:
 # the last line of defence, so one bad event can never cost the batch its good ones).
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # queue_log's epoch 0; nothing older is a call
 _NUMBER_MAX = 2**31 - 1  # fits every integer column; as seconds, 68 years back from 1970
-_ID_MAX = 200  # agent and call id columns
 _REJECT_REASON_MAX = 500
 
 
-def _numbers_fit(data: dict[str, Any]) -> bool:
-    for v in data.values():
-        t = type(v)
-        if t is int:
-            if not -_NUMBER_MAX <= v <= _NUMBER_MAX:
-                return False
-        elif t is float and not -_NUMBER_MAX <= v <= _NUMBER_MAX:  # NaN fails too
-            return False
-    return True
+class _OutOfRange(ValueError):
+    """A number no column or time arithmetic should take (the event is rejected)."""
 
 
 def _ahead(gap: timedelta) -> str:
@@ -277,22 +270,13 @@ def _unfit(ev: FeedEvent, now: datetime, limit: datetime) -> FeedEvent | Rejecte
                   f"this host's clock (more than {int((limit - now).total_seconds())} s)")
     elif ts < _EARLIEST:
         reason = f"event time {ts.isoformat()} is before 1970"
-    elif ev.agent is not None and len(ev.agent) > _ID_MAX:
-        reason = f"agent id longer than {_ID_MAX} characters"
-    elif ev.call is not None and len(ev.call) > _ID_MAX:
-        reason = f"call id longer than {_ID_MAX} characters"
-    else:
-        for name, v in ev.data.items():
-            if type(v) in (int, float) and not -_NUMBER_MAX <= v <= _NUMBER_MAX:
-                reason = f"{name} {v!r} is out of range (at most {_NUMBER_MAX})"
-                break
     if reason is None:
         return ev
     return Rejected(ev.source, ev.line_no, reason, _describe(ev))
 
 
 def _store_failure(ev: FeedEvent, exc: BaseException) -> Rejected:
-    what = f"{type(exc).__name__}: {exc}"
+    what = str(exc) if isinstance(exc, _OutOfRange) else f"{type(exc).__name__}: {exc}"
     return Rejected(ev.source, ev.line_no,
                     f"could not be stored ({ev.kind.value}): {what[:300]}", _describe(ev))
 
@@ -513,22 +497,22 @@ class FeedWriter:
         whose name resolves elsewhere is applied as a copy.
         """
         book = self._book
+        see = book.see
         out: list[FeedEvent] = []
-        raw: list[str | None] = []
         for ev in new:
-            name = ev.agent  # as the feed wrote it: batches are never changed in place
-            learned = book.see(ev)
-            if learned is not None:
-                b.aliases.append(learned)
-                for i, earlier in enumerate(raw):  # this batch's lines under the new alias
-                    if earlier == learned.alias and out[i].agent != learned.agent_id:
-                        out[i] = replace(out[i], agent=learned.agent_id)
-                if learned.alias in self._agents:
-                    self._merges.append((learned.alias, learned.agent_id, learned.at))
-            raw.append(name)
+            if ev.kind in _LEARN_KINDS:
+                learned = see(ev)
+                if learned is not None:
+                    b.aliases.append(learned)
+                    for i, earlier in enumerate(new[:len(out)]):  # this batch, the new alias
+                        if earlier.agent == learned.alias:
+                            out[i] = replace(earlier, agent=learned.agent_id)
+                    if learned.alias in self._agents:
+                        self._merges.append((learned.alias, learned.agent_id, learned.at))
+            name = ev.agent
             if name is not None:
-                agent_id = book.resolve(name)
-                if agent_id != ev.agent:
+                agent_id = book.map.get(name)
+                if agent_id is not None and agent_id != name:
                     ev = replace(ev, agent=agent_id)
             out.append(ev)
         return out
@@ -550,10 +534,7 @@ class FeedWriter:
         limit = now + timedelta(seconds=self.settings.max_ahead_s)
         for item in items:
             if isinstance(item, FeedEvent):
-                ts, data = item.ts, item.data
-                if _EARLIEST <= ts <= limit and (not data or _numbers_fit(data)) and (
-                        item.agent is None or len(item.agent) <= _ID_MAX) and (
-                        item.call is None or len(item.call) <= _ID_MAX):
+                if _EARLIEST <= item.ts <= limit:
                     events.append(item)
                     continue
                 item = _unfit(item, now, limit)
@@ -734,6 +715,9 @@ class FeedWriter:
         for name, value in data.items():
             col = _CALL_FACTS.get(name)
             if col is not None:
+                if type(value) is int and not -_NUMBER_MAX <= value <= _NUMBER_MAX:
+                    # Before any time arithmetic: the batch is split down to this event.
+                    raise _OutOfRange(f"{name} {value} is out of range (at most {_NUMBER_MAX})")
                 call[col] = value
         if a is not None and kind is not _CALL_OFFERED:
             call["agent_id"] = a.id

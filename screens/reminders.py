@@ -45,6 +45,8 @@ from floorapp.scheduler import SchedulerHost
 from floorapp.services import ServiceError
 from floorapp.services import reminders as svc
 from floorapp.services.patrols import team_agents, team_of
+from screens import cells
+from screens.cursortable import CursorTable
 from screens.dialogs import ChoiceDialog, NoteDialog
 from screens.footer import FloorFooter
 
@@ -100,7 +102,7 @@ class RemindersPanel(Widget):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(_("reminders: loading") + MARKS.loading), id="rem-summary")
-            table: DataTable[Any] = DataTable(id="rem-table", cursor_type="row")
+            table: DataTable[Any] = CursorTable(id="rem-table", cursor_type="row")
             table.add_columns(*[_(c) for c in COLUMNS])
             yield table
             yield Static(Text(""), id="rem-coming")
@@ -152,14 +154,22 @@ class RemindersPanel(Widget):
             cursor = self.selected_id()
             row_before = table.cursor_row
             table.clear()
+            built = []
             for r in rows:
                 word, style = STATE_STYLE.get(r.state, (r.state, ""))
                 word = _(word)
                 when = _hm(r.snoozed_until if r.state == "snoozed" else r.scheduled_for,
                            self.ctx)
-                table.add_row(Text(word, style=style), Text(when), Text(r.title),
-                              Text(r.team_id or ""), Text(r.warning or r.detail or ""),
-                              key=str(r.id))
+                built.append((r, [Text(word, style=style), Text(when), Text(r.title),
+                                  Text(r.team_id or ""), Text(r.warning or r.detail or "")]))
+            # Whose reminder it is (the team) stays whole: the title gives way to it on a
+            # narrow screen, cut with a mark, instead of pushing the team off the edge.
+            room = table.size.width or self.size.width or 80
+            fixed = sum(max((c[i].cell_len for _r, c in built), default=0) + 2
+                        for i in (0, 1, 3)) + 3 + 12  # the mark, and some of the note
+            for r, row in built:
+                cells.fit(row[2], max(room - fixed, 16))
+                table.add_row(*row, key=str(r.id))
             if cursor is not None and cursor == self._acted_on and rows:
                 # The reminder just handled moved (snoozed to the end) or went: the cursor
                 # stays where it was, on the next one, so d/s/k never hit the same one twice.
@@ -173,6 +183,11 @@ class RemindersPanel(Widget):
         for c in view.coming:
             lines.append(f"\n  {_hm(c.at, self.ctx)}  {c.title}")
         self._update_static("#rem-coming", lines)
+
+    def on_resize(self) -> None:
+        if self.view is not None:
+            self._rows = []  # the titles are cut to the width: cut them again
+            self._show(self.view)
 
     def relabel_language(self) -> None:
         """After a language switch: the headers and every row again."""

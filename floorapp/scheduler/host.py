@@ -30,7 +30,7 @@ from floorapp.clock import Clock, SystemClock
 from floorapp.config import Settings
 from floorapp.scheduler import jobs, lease
 from floorapp.scheduler.firing import GRACE, SweepResult, sweep, upcoming
-from floorapp.services import triage
+from floorapp.services import stepins, triage
 
 log = logging.getLogger("floorapp.scheduler")
 
@@ -128,6 +128,7 @@ class SchedulerHost:
             # The holder is the floor's one clock-driven writer: flags nobody acknowledged
             # in time go to the floor manager here, whichever console is watching.
             self.last_escalated = triage.escalate_overdue(self.engine, self.settings, now)
+            stepins.follow_up(self.engine, now)
             if self.use_apscheduler:
                 self._sync_jobs(now)
             return True

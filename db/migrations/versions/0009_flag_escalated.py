@@ -1,4 +1,4 @@
-"""flag.escalated_at/escalated_by: a flag sent to the floor manager
+"""flag.escalated_at/escalated_by: a flag sent to the floor manager; flag.step_in_outcome
 
 Revision ID: 0009
 Revises: 0004
@@ -24,9 +24,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('escalated_at', db.types.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('escalated_by', sqlmodel.sql.sqltypes.AutoString(length=100),
                                       nullable=True))
+        batch_op.add_column(sa.Column('step_in_outcome',
+                                      sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('flag', schema=None) as batch_op:
+        batch_op.drop_column('step_in_outcome')
         batch_op.drop_column('escalated_by')
         batch_op.drop_column('escalated_at')

@@ -69,6 +69,7 @@ POLICY: Final[dict[str, Rule]] = _rules(
          ("floorapp roster sensitive-customers list", "console: S")),
     Rule("measures.read", _T, "read today's flag measures (every team and supervisor)",
          ("console: M",)),
+    Rule("shift.read", _T, "read the shift so far (their teams)", ("console: 9, the shift view",)),
     # --- flags
     Rule("flag.raise", _T, "raise a flag on an agent",
          ("console: r on the board or agent detail", "console: f on reminders",

@@ -48,6 +48,7 @@ from screens.help import HelpScreen
 from screens.nocolor import ReadableMonochrome
 from screens.notices import ReplacingNotices
 from screens.queues import QueueTable
+from screens.shift import ShiftScreen, keep_header_series
 from screens.table import LiveTable
 from screens.triage import header_counts
 from screens.typeahead import TypeAhead
@@ -102,6 +103,8 @@ class FloorApp(ReplacingNotices, TypeAhead, App[None]):
                 tooltip=N_("The sensitive-customer roster: designated agents and their load")),
         Binding("M", "measures", N_("Flag measures"), show=False, id="app.measures",
                 tooltip=N_("Today's flag measures per team and supervisor")),
+        Binding("9", "shift", N_("The shift so far"), show=False, id="app.shift",
+                tooltip=N_("Today in time order, and sparklines of the last hours")),
         Binding("L", "switch_language", N_("Language"), show=False, id="app.language",
                 tooltip=N_("Switch the console between English and Chinese (中文)")),
         Binding("A", "abandoned", N_("Abandoned calls"), show=False, id="app.abandoned",
@@ -224,6 +227,7 @@ class FloorApp(ReplacingNotices, TypeAhead, App[None]):
         self.board.focus()
         self.second_timer = self.set_interval(1.0, self.second)
         self._start_poll()
+        keep_header_series(self)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         table = self.table_for(event.pane.id or "")
@@ -243,6 +247,9 @@ class FloorApp(ReplacingNotices, TypeAhead, App[None]):
         from screens.sensitive import SensitiveRosterScreen
 
         self.push_screen(SensitiveRosterScreen(self.ctx, team=self.team))
+
+    def action_shift(self) -> None:
+        self.push_screen(ShiftScreen(self.team))
 
     def action_measures(self) -> None:
         from screens.measures import MeasuresScreen
@@ -884,6 +891,7 @@ class FloorApp(ReplacingNotices, TypeAhead, App[None]):
             (_("Escalation: history"), _("enter in a queue"), self.action_escalation_detail),
             (_("View: sensitive-customer roster"), "S", self.action_sensitive),
             (_("View: today's flag measures"), "M", self.action_measures),
+            (_("View: the shift so far"), "9", self.action_shift),
             (_("View: today's abandoned calls and the service level"), "A",
              self.action_abandoned),
             (_("Help: every key"), "?", self.action_help),

@@ -83,6 +83,7 @@ class FloorHeader(Widget):
         # acknowledge deadline, and reminders due, overdue or missed.
         self.flags_overdue = 0
         self.reminders_due = 0
+        self.sparks = ""  # the shift's pictures, read once a minute (screens.shift)
         self.long_call_seconds = cells.LONG_CALL_SECONDS  # the long-call rule's, set by the app
 
     def update_figures(self, figures: FloorFigures) -> None:
@@ -128,6 +129,11 @@ class FloorHeader(Widget):
             if wide and f.longest_call_agent:
                 line1.append(" ")
                 line1.append(f.longest_call_agent)  # appended as plain text, never markup
+        # The shift in pictures where there is room for them whole (a 200-column terminal).
+        if self.sparks and self.size.width >= 190 and (
+                line1.cell_len + 2 + cell_len(self.sparks) <= self.size.width - 1):
+            line1.append("  ")
+            line1.append(self.sparks, style="dim" if mono else "cyan")
         line2 = Text()
         quiet = ftext.quiet_text(now, f.last_event_at, self.tz) if now is not None else None
         if f.last_event_at is None:

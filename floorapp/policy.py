@@ -75,7 +75,7 @@ POLICY: Final[dict[str, Rule]] = _rules(
          ("console: r on the board or agent detail", "console: f on reminders",
           "floorapp reminders done ID --flag AGENT")),
     Rule("flag.acknowledge", _T, "acknowledge a flag",
-         ("console: a on flags", "console: A on flags (the marked flags, or all shown)")),
+         ("console: a on flags (the marked ones: space, shift+arrows, * every new flag)",)),
     Rule("flag.escalate", _T, "send a flag to the floor manager",
          ("console: E on flags",)),
     Rule("flag.step_in", _T, "step in on a flag", ("console: i on flags",)),

@@ -113,11 +113,11 @@ class FlagTable(ItemTable):
     TIME_COLUMNS = ("age", "status")
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("a", "acknowledge", N_("Ack"), id="flags.acknowledge",
-                tooltip=N_("Acknowledge the flag")),
-        Binding("A", "acknowledge_many", N_("Ack marked"), id="flags.acknowledge_many",
-                tooltip=N_("Acknowledge every marked flag (none marked: every new flag shown)")),
+                tooltip=N_("Acknowledge the flag, or every marked flag at once")),
         Binding("space", "mark", N_("Mark"), id="flags.mark",
                 tooltip=N_("Mark or unmark the flag for a bulk action")),
+        Binding("asterisk", "mark_new", N_("Mark new"), show=False, id="flags.mark_new",
+                tooltip=N_("Mark every new flag shown")),
         Binding("shift+down", "mark_down", N_("Mark down"), show=False, id="flags.mark_down"),
         Binding("shift+up", "mark_up", N_("Mark up"), show=False, id="flags.mark_up"),
         Binding("escape", "unmark", N_("Unmark all"), show=False, id="flags.unmark"),
@@ -281,12 +281,19 @@ class FlagTable(ItemTable):
     # --- actions ----------------------------------------------------------------------
 
     def action_acknowledge(self) -> None:
+        if self.marked:
+            from screens.triage import acknowledge_many
+
+            acknowledge_many(self.app, self)
+            return
         self.app.action_acknowledge_flag()  # type: ignore[attr-defined]
 
-    def action_acknowledge_many(self) -> None:
-        from screens.triage import acknowledge_many
-
-        acknowledge_many(self.app, self)
+    def action_mark_new(self) -> None:
+        """Every new flag shown marked (all of them already: unmarked), for one ``a``."""
+        new = [str(f.id) for f in self.new_flags()]
+        on = not new or not set(new) <= self.marked
+        for key in new:
+            self.set_mark(key, on)
 
     def action_escalate(self) -> None:
         from screens.triage import escalate_flag

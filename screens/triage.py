@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from floorapp.i18n import _, ngettext
 from floorapp.services import triage
-from screens.dialogs import ConfirmDialog
 
 if TYPE_CHECKING:
     from screens.flags import FlagTable
@@ -25,12 +24,10 @@ def bulk_label(result: triage.BulkResult) -> str:
 
 
 def acknowledge_many(app: Any, table: FlagTable) -> None:
-    """The marked flags at once; with none marked, every new flag shown, after a yes."""
-    marked = table.marked_flags()
-    targets = [f for f in marked if f.status == "raised"] if marked else table.new_flags()
+    """Every marked flag still new, in one action (each acknowledged and audited alone)."""
+    targets = [f for f in table.marked_flags() if f.status == "raised"]
     if not targets:
-        app.notify(_("No new flag to acknowledge.") if not marked
-                   else _("None of the marked flags is new."), markup=False)
+        app.notify(_("None of the marked flags is new."), markup=False)
         return
     ids = [f.id for f in targets]
 
@@ -49,20 +46,7 @@ def acknowledge_many(app: Any, table: FlagTable) -> None:
             return
         app._safe_call(done, result)
 
-    def run() -> None:
-        app.run_worker(work, thread=True, group="action", exit_on_error=False)
-
-    if marked:
-        run()
-        return
-
-    def confirmed(yes: object) -> None:
-        if yes:
-            run()
-
-    app.push_screen(ConfirmDialog(ngettext(
-        "Acknowledge the {n} new flag shown?", "Acknowledge all {n} new flags shown?",
-        len(ids)).format(n=len(ids))), confirmed)
+    app.run_worker(work, thread=True, group="action", exit_on_error=False)
 
 
 def escalate_flag(app: Any, table: FlagTable) -> None:

@@ -68,7 +68,7 @@ async def test_marked_flags_are_acknowledged_in_one_action_each_audited(
         await pilot.press("shift+down")  # the third and the fourth
         assert sorted(int(k) for k in table.marked) == sorted(order[1:])
         assert "✓" in screen_text(app)
-        await pilot.press("A")
+        await pilot.press("a")
         await until(pilot, lambda: not table.marked, "the marks cleared")
         await settle(pilot)
         statuses = _statuses(floor)
@@ -82,8 +82,8 @@ async def test_marked_flags_are_acknowledged_in_one_action_each_audited(
 
 
 @sync
-async def test_with_nothing_marked_every_new_flag_shown_after_a_yes(floor: AppContext,
-                                                                    engine: Engine) -> None:
+async def test_star_marks_every_new_flag_shown_and_a_takes_them(floor: AppContext,
+                                                                 engine: Engine) -> None:
     now = floor.clock.now()
     for a in ("1002", "1003"):
         _raise(engine, a, "neg_sentiment", "medium", now)
@@ -91,10 +91,9 @@ async def test_with_nothing_marked_every_new_flag_shown_after_a_yes(floor: AppCo
         _raise(engine, "1005", "long_break", "light", now)
         await pilot.press("2")
         await until(pilot, lambda: app.flag_table.row_count == 1, "Zhao's one flag")
-        await pilot.press("A")
-        await until(pilot, lambda: "Acknowledge the 1 new flag shown?" in screen_text(app),
-                    "the question")
-        await pilot.press("y")
+        await pilot.press("asterisk")
+        assert len(app.flag_table.marked) == 1
+        await pilot.press("a")
         await settle(pilot)
         assert [f.status for f in flag_service.open_flags(floor, "lead.zhao")] == [
             "acknowledged"]

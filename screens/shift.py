@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Sparkline, Static
 
-from floorapp import i18n
+from floorapp import i18n, words
 from floorapp.figures.series import ShiftSeries, shift_series
 from floorapp.i18n import MARKS, N_, _
 from floorapp.services import ServiceError
@@ -53,6 +53,16 @@ def blocks(values: Sequence[float | None]) -> str:
     span = high - low or 1.0
     return "".join(" " if v is None else BLOCKS[int((v - low) / span * (len(BLOCKS) - 1))]
                    for v in values)
+
+
+def event_words(e: ShiftEvent) -> str:
+    """The row's detail: the codes in words first, then the record's own text."""
+    parts = [words.severity(e.severity) if e.severity else "",
+             words.flag_kind(e.flag_kind) if e.flag_kind else "",
+             words.tier(e.tier) if e.tier is not None else ""]
+    lead = " ".join(p for p in parts if p)
+    text = e.text.replace("\n", " ")
+    return f"{lead}: {text}" if lead else text
 
 
 def header_sparks(series: ShiftSeries | None) -> str:
@@ -206,7 +216,7 @@ class ShiftScreen(Screen[None]):
                 table.add_row(Text(i18n.clock(e.at, tz, seconds=False)),
                               Text(_(KIND_WORDS.get(e.kind, e.kind))),
                               Text(e.team_id or ""), Text(e.agent or ""),
-                              Text(e.text.replace("\n", " ")), key=str(i))
+                              Text(event_words(e)), key=str(i))
             if table.row_count:
                 table.move_cursor(row=min(keep, table.row_count - 1))
             self._shape = shape

@@ -39,6 +39,10 @@ class ShiftEvent:
     target_kind: str  # what the row opens: "flag", "escalation", "agent", "team"
     target_id: str
     agent_id: str | None = None
+    # Codes the screen puts in words (floorapp.words): a flag's severity and kind, a tier.
+    severity: str | None = None
+    flag_kind: str | None = None
+    tier: int | None = None
 
 
 def _between(col: object, start: datetime, end: datetime) -> object:
@@ -77,13 +81,13 @@ def shift_events(ctx: AppContext, actor: str, *, team: str | None = None,
                 if "flag_raised" in wanted and start <= r.raised_at < now:
                     by = "" if r.raised_by == "rule" else f" (by {r.raised_by})"
                     out.append(ShiftEvent(r.raised_at, "flag_raised", r.team_id, r.name,
-                                          f"{r.severity} {r.kind}{by}: {r.detail or ''}",
-                                          "flag", fid, r.agent_id))
+                                          f"{r.detail or ''}{by}", "flag", fid, r.agent_id,
+                                          r.severity, r.kind))
                 if ("flag_to_manager" in wanted and r.escalated_at is not None
                         and start <= r.escalated_at < now):
                     out.append(ShiftEvent(r.escalated_at, "flag_to_manager", r.team_id, r.name,
-                                          f"{r.severity} {r.kind} ({r.escalated_by})",
-                                          "flag", fid, r.agent_id))
+                                          f"({r.escalated_by})", "flag", fid, r.agent_id,
+                                          r.severity, r.kind))
                 if ("flag_resolved" in wanted and r.resolved_at is not None
                         and start <= r.resolved_at < now):
                     out.append(ShiftEvent(r.resolved_at, "flag_resolved", r.team_id, r.name,
@@ -103,8 +107,8 @@ def shift_events(ctx: AppContext, actor: str, *, team: str | None = None,
                 eid = str(r.id)
                 if "esc_opened" in wanted and start <= r.opened_at < now:
                     out.append(ShiftEvent(r.opened_at, "esc_opened", r.team_id, r.name,
-                                          f"#{r.id} tier {r.tier} {r.severity}: {r.reason}",
-                                          "escalation", eid, r.agent_id))
+                                          f"#{r.id}: {r.reason}", "escalation", eid,
+                                          r.agent_id, r.severity, None, r.tier))
                 if ("esc_resolved" in wanted and r.resolved_at is not None
                         and start <= r.resolved_at < now):
                     out.append(ShiftEvent(r.resolved_at, "esc_resolved", r.team_id, r.name,
@@ -113,8 +117,8 @@ def shift_events(ctx: AppContext, actor: str, *, team: str | None = None,
                 late = r.resolved_at is None or r.resolved_at > r.deadline
                 if "esc_late" in wanted and late and start <= r.deadline < now:
                     out.append(ShiftEvent(r.deadline, "esc_late", r.team_id, r.name,
-                                          f"#{r.id} tier {r.tier}: past its deadline",
-                                          "escalation", eid, r.agent_id))
+                                          f"#{r.id}", "escalation", eid, r.agent_id,
+                                          r.severity, None, r.tier))
         if "esc_handed_off" in wanted:
             q = (select(EscalationEvent.at, EscalationEvent.actor, EscalationEvent.from_tier,
                         EscalationEvent.to_tier, Escalation.id, Escalation.team_id,

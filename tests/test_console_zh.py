@@ -123,6 +123,8 @@ async def test_names_are_cut_by_display_width(floor: AppContext, engine: Engine)
 
 @sync
 async def test_l_switches_the_language_at_once_and_back(floor: AppContext) -> None:
+    # The floor's flag stays short of its acknowledge deadline: its status reads NEW / 待确认.
+    floor.settings.flag_ack_deadline_min["high"] = 5
     async with zh_console(floor, lang="en") as (app, pilot):
         screen = await show(app, pilot, "1")
         assert "1 Board" in screen and "avail" in screen and "on call" in screen

@@ -48,7 +48,7 @@ from screens.help import HelpScreen
 from screens.nocolor import ReadableMonochrome
 from screens.notices import ReplacingNotices
 from screens.queues import QueueTable
-from screens.shift import ShiftScreen, keep_header_series
+from screens.shift import ShiftScreen, keep_header_series, read_header_series
 from screens.table import LiveTable
 from screens.triage import header_counts
 from screens.typeahead import TypeAhead
@@ -332,6 +332,8 @@ class FloorApp(ReplacingNotices, TypeAhead, App[None]):
             log.exception("refresh failed")
             self._safe_call(self._poll_failed, exc)
             return
+        if not self.loaded:  # the shift's pictures arrive with the floor's first frame
+            read_header_series(self)
         self._safe_call(self._apply_delta, delta)
 
     def _safe_call(self, fn: Callable[..., Any], *args: Any) -> None:

@@ -81,23 +81,21 @@ def header_sparks(series: ShiftSeries | None) -> str:
 SERIES_EVERY = 60.0
 
 
-def keep_header_series(app: Any) -> None:
-    """Read the shift's series now and every SERIES_EVERY, off the UI thread, and hand the
-    header its pictures (drawn from the cached text: nothing is computed per tick)."""
+def read_header_series(app: Any) -> None:
+    """Read the shift's series (in the calling worker thread) and hand the header its
+    pictures on the UI thread."""
     from screens.header import FloorHeader
 
-    def load() -> None:
-        try:
-            series = shift_series(app.ctx.engine, app.ctx.settings, app.ctx.clock.now(),
-                                  teams=series_teams(app))
-        except Exception:  # the floor could not be read: the header keeps what it had
-            import logging
+    try:
+        series = shift_series(app.ctx.engine, app.ctx.settings, app.ctx.clock.now(),
+                              teams=series_teams(app))
+    except Exception:  # the floor could not be read: the header keeps what it had
+        import logging
 
-            logging.getLogger(__name__).exception("shift series failed")
-            return
-        app._safe_call(show, series)
+        logging.getLogger(__name__).exception("shift series failed")
+        return
 
-    def show(series: ShiftSeries) -> None:
+    def show() -> None:
         app.shift_series = series
         try:
             header = app.query_one(FloorHeader)
@@ -106,12 +104,18 @@ def keep_header_series(app: Any) -> None:
         header.sparks = header_sparks(series)
         header.refresh()
 
+    app._safe_call(show)
+
+
+def keep_header_series(app: Any) -> None:
+    """Every SERIES_EVERY, off the UI thread, the header's pictures read again (drawn from
+    cached text: nothing is computed per tick). The first read rides the first refresh."""
+
     def start() -> None:
-        app.run_worker(load, thread=True, group="series", exit_on_error=False)
+        app.run_worker(lambda: read_header_series(app), thread=True, group="series",
+                       exit_on_error=False)
 
-    start()
     app.set_interval(SERIES_EVERY, start)
-
 
 def series_teams(app: Any) -> frozenset[str] | None:
     """Whose flags the sparkline counts: the console's team, a team leader's teams, or the
@@ -276,4 +280,5 @@ class ShiftScreen(Screen[None]):
                             markup=False)
 
 
-__all__ = ["KINDS", "ShiftScreen", "blocks", "header_sparks", "keep_header_series"]
+__all__ = ["KINDS", "ShiftScreen", "blocks", "header_sparks", "keep_header_series",
+           "read_header_series"]

@@ -118,10 +118,6 @@ def _stderr_line(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-class _Unwritable(Exception):
-    """A single item the store refuses for good (after splitting its batch down to it)."""
-
-
 @gc_tuned()
 def run(
     reader: LineReader,

@@ -8,9 +8,9 @@ interleave as a reader of both expects: 胡春燕 (``hu chun yan``) comes after 
 Polyphonic surnames: pypinyin reads a character by its commonest sound, which for a surname
 is often wrong (单 ``dan`` is the surname Shan, 曾 ``ceng`` is Zeng, 解 ``jie`` is Xie). The
 first character (or two, for a compound surname such as 尉迟 Yuchi) is looked up in
-SURNAMES first: a surname's own reading. The rest of the name is read by pypinyin with its
-phrase dictionary. A surname reading that is itself ambiguous (朴 Piao for Korean names, Pu
-for Chinese ones) takes the commoner surname reading.
+SURNAMES first: a surname's own reading. The rest of the name is read character by
+character by pypinyin, each by its commonest reading. A surname reading that is itself
+ambiguous (朴 Piao for Korean names, Pu for Chinese ones) takes the commoner surname reading.
 
 Each name's keys are computed once and kept (a floor has a few thousand names; a console
 re-sorts on every refresh, so a tick must never convert a name again).
@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from pypinyin import lazy_pinyin
 
 # Surname readings that differ from the character's commonest reading (how 《百家姓》 reads
-# them), and compound surnames, whose first character alone would read wrongly (单于 Chanyu,
-# not Shan) or which pypinyin's phrases might split: the longest match wins.
+# them), and compound surnames, whose characters read one by one would be wrong (长孙 Zhangsun,
+# not Changsun; 单于 Chanyu, not Shanyu): the longest match wins.
 SURNAMES: dict[str, tuple[str, ...]] = {
     "尉迟": ("yu", "chi"), "万俟": ("mo", "qi"), "单于": ("chan", "yu"), "长孙": ("zhang", "sun"),
     "澹台": ("tan", "tai"), "令狐": ("ling", "hu"),
@@ -57,12 +57,26 @@ def syllables(name: str) -> tuple[str, ...]:
             head, rest = found, name[n:]
             break
     out = list(head)
-    for part in lazy_pinyin(rest, errors="default"):
-        if any(_is_han(c) for c in part):  # a character pypinyin does not know
-            out.extend(part)
-            continue
-        out.extend(_WORD.findall(part.casefold().replace("'", "")))
+    latin: list[str] = []
+    for ch in rest:
+        if _is_han(ch):
+            if latin:
+                out.extend(_WORD.findall("".join(latin).casefold().replace("'", "")))
+                latin = []
+            out.append(_reading(ch))
+        else:
+            latin.append(ch)
+    if latin:
+        out.extend(_WORD.findall("".join(latin).casefold().replace("'", "")))
     return tuple(out)
+
+
+@cache
+def _reading(ch: str) -> str:
+    """One character's commonest reading. Read character by character, not by phrase: a
+    given name is not a phrase, and a floor's names share a few thousand characters, so a
+    10,000-agent floor converts in milliseconds (pypinyin takes ~70 us a call)."""
+    return lazy_pinyin(ch, errors="default")[0].casefold()
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,8 @@ class FloorApp(TypeAhead, App[None]):
                 tooltip=N_("Today's flag measures per team and supervisor")),
         Binding("L", "switch_language", N_("Language"), show=False, id="app.language",
                 tooltip=N_("Switch the console between English and Chinese (中文)")),
+        Binding("A", "abandoned", N_("Abandoned calls"), show=False, id="app.abandoned",
+                tooltip=N_("Today's abandoned calls; how SL is defined")),
     ]
     # Seconds between reads of what changed: under the issue's one-second promise with room
     # for the read itself, and slow enough to keep the bytes sent over SSH modest.
@@ -113,7 +115,7 @@ class FloorApp(TypeAhead, App[None]):
 
     def __init__(self, ctx: AppContext, team: str | None = None, *,
                  actor: str | None = None, poll_interval: float | None = None,
-                 start_scheduler: bool = False) -> None:
+                 start_scheduler: bool = False, lang: str | None = None) -> None:
         super().__init__()
         guard_option_list_paging()
         if self.no_color:
@@ -126,6 +128,7 @@ class FloorApp(TypeAhead, App[None]):
         self.ctx = ctx
         self.team = team
         self.actor = actor or ctx.actor
+        self._choose_language(lang)
         self.actor_info: Actor | None = None
         self.reader = BoardReader(ctx, self.actor, team=team)
         self.poll_interval = poll_interval if poll_interval is not None else self.POLL_INTERVAL
@@ -138,6 +141,20 @@ class FloorApp(TypeAhead, App[None]):
         self._stopping = False
         self._tick_due = False
         self._gc_thresholds: tuple[int, int, int] | None = None
+
+    def _choose_language(self, lang: str | None) -> None:
+        """``lang`` if given; else the supervisor's own preference, unless ``--lang`` or
+        FLOORAPP_LANG chose already (i18n.with_supervisor). Before compose: every label is
+        drawn in it from the first frame."""
+        if lang:
+            i18n.choose(i18n.Choice(i18n.parse(lang, "lang"), "cli"))
+            return
+        try:
+            preference = i18n.supervisor_lang(self.ctx.engine, self.actor)
+        except Exception:  # the floor cannot be read yet: the first refresh will say so
+            log.exception("could not read the supervisor's language")
+            return
+        i18n.choose(i18n.with_supervisor(i18n.chosen, preference))
 
     # --- layout -------------------------------------------------------------------------
 
@@ -229,6 +246,11 @@ class FloorApp(TypeAhead, App[None]):
         from screens.measures import MeasuresScreen
 
         self.push_screen(MeasuresScreen(self.ctx))
+
+    def action_abandoned(self) -> None:
+        from screens.abandoned import AbandonedScreen
+
+        self.push_screen(AbandonedScreen(self.ctx, self.actor, team=self.team))
 
     def table_for(self, view: str) -> LiveTable | None:
         if view == "board":
@@ -833,7 +855,7 @@ class FloorApp(TypeAhead, App[None]):
             (_("Board: filter by team"), "t", self.action_team_filter),
             (_("Board: filter by state"), "s", self.action_state_filter),
             (_("Board: search by name, pinyin or id"), "/", self.action_search),
-            (_("Board: clear filters"), "escape", self.board.action_clear_filters),
+            (_("Board: clear filters"), _("escape"), self.board.action_clear_filters),
         ]
         for name, (label, _key) in SORTS.items():
             entries.append((_("Board: sort by {sort}").format(sort=_(label)), _("o cycles"),
@@ -851,6 +873,8 @@ class FloorApp(TypeAhead, App[None]):
             (_("Escalation: history"), _("enter in a queue"), self.action_escalation_detail),
             (_("View: sensitive-customer roster"), "S", self.action_sensitive),
             (_("View: today's flag measures"), "M", self.action_measures),
+            (_("View: today's abandoned calls and the service level"), "A",
+             self.action_abandoned),
             (_("Help: every key"), "?", self.action_help),
         ]
         # Both languages by their own name, so a supervisor who cannot read the current one

@@ -65,7 +65,8 @@ def period_words(text: str) -> str:
 
 class FloorHeader(Widget):
     DEFAULT_CSS = """
-    FloorHeader { height: 2; background: $panel; color: $text; padding: 0 1; }
+    FloorHeader { height: 2; background: $panel; color: $text; padding: 0 1;
+                  text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, tz: ZoneInfo, who: str, scope: str | None, **kwargs: object) -> None:
@@ -166,4 +167,8 @@ class FloorHeader(Widget):
             line2.append(part, style=style)
         line1.no_wrap = line2.no_wrap = True
         line1.overflow = line2.overflow = MARKS.overflow  # type: ignore[assignment]
-        return Text("\n").join([line1, line2])
+        out = Text("\n").join([line1, line2])
+        # The joined text keeps neither line's no_wrap: a long name on the first line
+        # pushed the second out of the header's two rows.
+        out.no_wrap, out.overflow = True, MARKS.overflow  # type: ignore[assignment]
+        return out

@@ -17,13 +17,15 @@ from screens.table import Col
 
 class QueueTable(ItemTable):
     COLUMNS = (
+        # At 80 columns every queue keeps who (agent), who holds it, its tier and the
+        # hand-offs; the reason gives way first and takes the room of a wider screen.
         Col("severity", N_("Sev"), 6),
         Col("left", N_("Time left"), 12),
-        Col("reason", N_("Reason"), 24, grow=60),
-        Col("agent", N_("Agent"), 12, priority=2, grow=8),
+        Col("reason", N_("Reason"), 16, grow=68),
+        Col("agent", N_("Agent"), 10, grow=10),
         Col("holder", N_("Holder"), 10),
         Col("handoffs", N_("Hoff"), 4, priority=1),
-        Col("tier", N_("Tier"), 5, priority=3),
+        Col("tier", N_("Tier"), 5),
         Col("age", N_("Age"), 7, priority=4),
         Col("id", N_("#"), 5, priority=5),
     )

@@ -19,6 +19,18 @@ from floorapp.context import AppContext
 T0 = datetime(2026, 3, 10, 9, 0, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts in English whatever the machine's locale, and leaves English behind
+    (the language is process-wide; tests of Chinese choose it themselves)."""
+    from floorapp import i18n
+
+    monkeypatch.setenv("FLOORAPP_LANG", "en")
+    i18n.choose(i18n.Choice("en", "default"))
+    yield
+    i18n.choose(i18n.Choice("en", "default"))
+
+
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'floor.db'}"

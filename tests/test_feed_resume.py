@@ -32,8 +32,8 @@ from floorapp.feed.follow import FileReader, Follower
 from floorapp.feed.writer import FeedWriter, IngestSummary
 
 E = 1773652000
-# The writer refuses events far ahead of its clock: the feed's day is the clock's day.
-NOW = datetime.fromtimestamp(E + 86400, UTC)
+# This host's clock a day after these lines: lines ahead of it are clock errors.
+HOST_NOW = datetime.fromtimestamp(E + 86400, UTC)
 
 
 class _UntilIdle:
@@ -60,14 +60,14 @@ def follow_once(engine: Engine, path: Path, fmt: str, *, batch_size: int = 3) ->
     source = str(path)
     stop = threading.Event()
     reader = Follower(path, source, stop, start=load_position(engine, source), poll_s=0.001)
-    writer = FeedWriter(engine, Settings(), clock=ManualClock(NOW), batch_size=batch_size)
+    writer = FeedWriter(engine, Settings(), clock=ManualClock(HOST_NOW), batch_size=batch_size)
     return pipeline.run(_UntilIdle(reader, stop), pipeline.make_parser(fmt, source), writer,
                         stop=stop, save_position=True, flush_s=0.0)
 
 
 def ingest_once(engine: Engine, path: Path, fmt: str, source: str | None = None) -> None:
     source = source or str(path)
-    writer = FeedWriter(engine, Settings(), clock=ManualClock(NOW))
+    writer = FeedWriter(engine, Settings(), clock=ManualClock(HOST_NOW))
     pipeline.run(FileReader(path, source), pipeline.make_parser(fmt, source), writer)
 
 

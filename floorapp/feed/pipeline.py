@@ -286,4 +286,7 @@ def _write(
         if waiting_since is not None:
             on_problem(f"floorapp: written again after waiting "
                        f"{time.monotonic() - waiting_since:.0f} s")
+        if on_rejected is not None:
+            for refused in summary.refused:  # what the writer itself refused (clock errors)
+                on_rejected(refused)
         return summary

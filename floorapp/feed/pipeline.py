@@ -183,7 +183,7 @@ def run(
     def flush() -> bool:
         """Write the batch; False if stopped while waiting for the store."""
         nonlocal batch, last_flush, pending_position
-        summary = _write(writer, batch, position(), stop, on_problem, retry_s)
+        summary = _write(writer, batch, position(), stop, on_problem, on_rejected, retry_s)
         if summary is None:
             return False
         total.merge(summary)
@@ -256,9 +256,11 @@ def _write(
     position: FeedPosition | None,
     stop: threading.Event,
     on_problem: Callable[[str], None],
+    on_rejected: Callable[[Rejected], None] | None,
     retry_s: float,
 ) -> IngestSummary | None:
-    """``writer.write_batch``, waiting out a full disk or a store locked for long.
+    """``writer.write_batch``, waiting out a full disk or a store locked for long, and
+    naming the events the writer itself refused (it isolates them: ``write_batch``).
 
     None if ``stop`` was set while waiting: the batch is not written and the cursor not
     moved, so the next run reads those lines again.

@@ -60,15 +60,29 @@ def escalate_flag(app: Any, table: FlagTable) -> None:
 
 def header_counts(app: Any, now: Any) -> tuple[int, int]:
     """(flags past their acknowledge deadline, reminders waiting on the supervisor): what the
-    header keeps in sight until handled. Counted from what the console already holds."""
+    header keeps in sight until handled. Counted each second from what the console already
+    holds: one pass over the open flags, the deadlines looked up once."""
     settings = app.ctx.settings
-    overdue = sum(1 for f in app.flag_table.model.values()
-                  if f.status == "raised" and (f.escalated_at is not None
-                                               or triage.is_overdue(f, settings, now)))
-    try:
-        from screens.reminders import RemindersPanel
+    deadlines = {s: triage.ack_deadline(settings, s) for s in ("high", "medium", "light")}
+    overdue = 0
+    for f in app.flag_table.model.values():
+        if f.status != "raised":
+            continue
+        if f.escalated_at is not None:
+            overdue += 1
+            continue
+        limit = deadlines.get(f.severity)
+        if limit is None:
+            limit = triage.ack_deadline(settings, f.severity)
+        if f.raised_at + limit <= now:
+            overdue += 1
+    panel = getattr(app, "_reminders_panel", None)
+    if panel is None:
+        try:
+            from screens.reminders import RemindersPanel
 
-        view = app.query_one(RemindersPanel).view
-    except Exception:  # no reminders panel (a bare test host) or closing
-        view = None
+            panel = app._reminders_panel = app.query_one(RemindersPanel)
+        except Exception:  # no reminders panel (a bare test host) or closing
+            return overdue, 0
+    view = panel.view
     return overdue, (0 if view is None else len(view.actionable))

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from db.models import AgentState
 from floorapp import i18n
 from floorapp.figures import text as ftext
+from floorapp.figures.clock import FloorClock
 from floorapp.i18n import MARKS, _, ngettext, pgettext
 from floorapp.services.board import FloorFigures
 from screens import cells
@@ -36,9 +37,12 @@ def _translate() -> None:
         reading=_("reading the floor") + MARKS.loading,
         waiting=_("waiting "), wait=pgettext("header", "wait "),
         longest=_("  longest call "), long=pgettext("header", "  long "),
-        no_feed=_("no feed yet"), quiet=_("FEED QUIET {duration}"),
+        no_feed=_("no feed yet"), quiet_since=_("feed quiet since {time}"),
+        # The service level by its threshold: "SL20 75 %" (answered within 20 s).
+        sl=pgettext("header", "SL"), sl_name=pgettext("header", "SL{threshold}"),
+        percent=_("{n} %"),
         flags=_("flags "), new=_(" ({n} new)"), esc=pgettext("header", "  esc "),
-        late=_(" ({n} LATE)"), sl=pgettext("header", "  SL "),
+        late=_(" ({n} LATE)"),
         aband=pgettext("header", "  aband "), showing=_("  showing "),
         as_who=_("  as {who}"),
     )
@@ -87,6 +91,21 @@ class FloorHeader(Widget):
         self.now = now
         self.refresh()
 
+    def _quiet_text(self, now: datetime | None, f: FloorFigures) -> str | None:
+        """Since when the feed has been quiet, in the current language."""
+        if now is None:
+            return None
+        if not i18n.is_chinese():
+            return ftext.quiet_text(now, f.last_event_at, self.tz)
+        since = FloorClock(now, f.last_event_at).quiet_since
+        if since is None:
+            return None
+        local = since.astimezone(self.tz)
+        text = W["quiet_since"].format(time=i18n.clock(since, self.tz))
+        if local.date() != now.astimezone(self.tz).date():
+            text = f"{i18n.day(local.date())} {text}"
+        return text
+
     def render(self) -> Text:
         wide = self.size.width >= 120
         now = self.now
@@ -123,7 +142,7 @@ class FloorHeader(Widget):
                 line1.append(" ")
                 line1.append(f.longest_call_agent)  # appended as plain text, never markup
         line2 = Text()
-        quiet = ftext.quiet_text(now, f.last_event_at, self.tz) if now is not None else None
+        quiet = self._quiet_text(now, f)
         if f.last_event_at is None:
             line2.append(W["no_feed"], style="bold" if mono else "bold yellow")
             line2.append("  ")
@@ -143,8 +162,8 @@ class FloorHeader(Widget):
                          style="bold reverse" if mono else "bold white on red")
         sl = f.service_level
         value = None if sl is None else sl.value
-        label = ftext.sl_label(sl)
-        name, _sep, number = label.partition(" ")
+        name = W["sl"] if sl is None else W["sl_name"].format(threshold=sl.threshold_s)
+        number = MARKS.dash if value is None else W["percent"].format(n=round(value * 100))
         line2.append(f"  {name} ")
         line2.append(number, style="bold" if value is None or value >= 0.8 else alarm)
         line2.append(W["aband"])

@@ -129,7 +129,8 @@ WORDS = re.compile(r"[A-Za-z]{2,}")
 def _literal_words(node: ast.AST) -> bool:
     """Whether ``node`` is (or builds) a string with English words in its literal parts."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return bool(WORDS.search(node.value))
+        # a terminal's control sequence is not read by anyone
+        return "\x1b" not in node.value and bool(WORDS.search(node.value))
     if isinstance(node, ast.JoinedStr):
         return any(_literal_words(v) for v in node.values)
     if isinstance(node, ast.BinOp):

@@ -290,3 +290,17 @@ def test_wrapped_chinese_never_starts_a_line_with_closing_punctuation() -> None:
             assert line[-1] not in i18n.NO_LINE_END, (width, line)
     assert i18n.wrap("plain English wraps at spaces", 12) == ["plain", "English", "wraps at",
                                                              "spaces"]
+
+
+def test_the_settings_file_and_the_demo_take_a_language(tmp_path: Path) -> None:
+    from floorapp.cli import build_parser
+    from floorapp.config import load_settings
+
+    conf = tmp_path / "floor.toml"
+    conf.write_text('[floor]\nlang = "zh-CN"\n', encoding="utf-8")
+    assert i18n.resolve(None, load_settings(conf), {"LANG": "C"}) == \
+        i18n.Choice("zh_CN", "settings")
+    # the global option goes after the command too: `floorapp demo --lang zh-CN`
+    assert build_parser().parse_args(["demo", "--lang", "zh-CN"]).lang == "zh-CN"
+    assert i18n.resolve(build_parser().parse_args(["demo", "--lang", "zh-CN"]).lang).code == \
+        "zh_CN"

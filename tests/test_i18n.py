@@ -304,3 +304,16 @@ def test_the_settings_file_and_the_demo_take_a_language(tmp_path: Path) -> None:
     assert build_parser().parse_args(["demo", "--lang", "zh-CN"]).lang == "zh-CN"
     assert i18n.resolve(build_parser().parse_args(["demo", "--lang", "zh-CN"]).lang).code == \
         "zh_CN"
+
+
+def test_the_schedulers_own_reminder_titles_read_in_chinese() -> None:
+    from screens.reminders import reminder_title
+
+    i18n.set_language("zh_CN")
+    assert reminder_title("patrol", "Patrol the floor: team T1", "T1") == "巡场：班组 T1"
+    assert reminder_title("nomination", "Nominate role models for 3·15", "T1") == \
+        "为3·15推荐服务标杆"
+    # a plan's own words, or a title the scheduler no longer writes that way: as written
+    assert reminder_title("care", "下午茶", "T1") == "下午茶"
+    assert reminder_title("patrol", "Patrol the floor: team T1 (west)", "T1") == \
+        "Patrol the floor: team T1 (west)"

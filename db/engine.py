@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "floorapp_immediate"
@@ -211,14 +211,120 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             conn.commit()
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create or upgrade the schema if needed: the first command on a new database does this."""
-    if current_revision(engine) == head_revision():
+class StoreError(Exception):
+    """A database floorapp cannot use, said in one line: where, why, and what to do."""
+
+
+def describe(engine: Engine | str) -> str:
+    """The database as the user named it: a file path, or the URL without its password."""
+    from sqlalchemy.exc import ArgumentError
+
+    url = engine if isinstance(engine, str) else engine.url.render_as_string(
+        hide_password=False)
+    try:
+        path = sqlite_path(url)
+        return str(path) if path is not None else make_url(url).render_as_string(
+            hide_password=True)
+    except ArgumentError:  # already a file path
+        return url
+
+
+def unusable(engine: Engine | str, exc: BaseException) -> StoreError:
+    """A driver error met on opening or using a database, as a one-line StoreError."""
+    orig = getattr(exc, "orig", None) or exc
+    msg = " ".join(str(orig).split()) or type(orig).__name__
+    where = describe(engine)
+    low = msg.lower()
+    if "file is not a database" in low:
+        return StoreError(f"{where}: not a database (the file holds something else): "
+                          "pass --db a floorapp database or a new file name")
+    if "malformed" in low or "corrupt" in low:
+        return StoreError(f"{where}: the database is damaged ({msg}): restore it from a "
+                          "backup, or try `sqlite3 FILE .recover`")
+    return StoreError(f"{where}: cannot use the database: {msg}")
+
+
+def _known_revisions() -> set[str]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def _refuse_unknown(where: str, revision: str | None, tables: set[str]) -> None:
+    """StoreError unless the database is new, or floorapp's at a version this release knows."""
+    if revision is None:
+        if tables - {"alembic_version"}:
+            raise StoreError(
+                f"{where}: not a floorapp database (it has tables such as "
+                f"{sorted(tables)[0]!r} but no floorapp schema version): pass --db a "
+                "floorapp database or a new file name")
+    elif revision not in _known_revisions():
+        raise StoreError(
+            f"{where}: made by a newer floorapp (schema version {revision}; this release "
+            f"knows versions up to {head_revision()}): upgrade floorapp on this machine, "
+            "or pass --db another database")
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Look at an existing SQLite file read-only before floorapp's settings touch it.
+
+    Opening it the usual way would switch it to WAL and so change another program's
+    database before we could tell it is not ours.
+    """
+    import sqlite3
+
+    try:
+        if path.stat().st_size == 0:
+            return
+    except OSError:
         return
-    upgrade(engine)
+    where = str(path)
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise unusable(where, exc) from None
+    try:
+        tables = {r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = (con.execute("SELECT version_num FROM alembic_version").fetchone()
+                    if "alembic_version" in tables else None)
+    except sqlite3.Error as exc:
+        raise unusable(where, exc) from None
+    finally:
+        con.close()
+    _refuse_unknown(where, revision[0] if revision else None, tables)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create or upgrade the schema if needed: the first command on a new database does this.
+
+    A database this release cannot use (not a database, damaged, another program's,
+    made by a newer release) raises StoreError and is left as it was.
+    """
+    from sqlalchemy import inspect
+
+    try:
+        current = current_revision(engine)
+        if current == head_revision():
+            return
+        tables = set(inspect(engine).get_table_names()) if current is None else set()
+        _refuse_unknown(describe(engine), current, tables)
+        upgrade(engine)
+    except DBAPIError as exc:
+        raise unusable(engine, exc) from None
 
 
 def open_store(url: str, **kwargs: Any) -> Engine:
+    path = sqlite_path(url)
+    if path is not None:
+        _check_sqlite_file(path)
     engine = make_engine(url, **kwargs)
-    ensure_schema(engine)
+    try:
+        ensure_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine

@@ -88,6 +88,22 @@ class Agent(SQLModel, table=True):
                                                  server_default="0"))
 
 
+class AgentAlias(SQLModel, table=True):
+    """Another name the feed uses for an agent (interface, member name, Agent/N, Local/N@...).
+
+    ``source`` is ``roster`` (given in the roster CSV) or ``learned`` (the feed writer saw
+    Asterisk pair an interface with a member name); ``learned_at`` is when it was given or
+    learned (feed time for a learned one), ``evidence`` the lines it was learned from.
+    """
+
+    __tablename__ = "agent_alias"
+    alias: str = Field(primary_key=True, max_length=200)
+    agent_id: str = Field(foreign_key="agent.id", index=True, max_length=200)
+    source: str = Field(max_length=16)
+    learned_at: datetime = Field(sa_column=_utc(nullable=False))
+    evidence: str | None = Field(default=None, sa_column=Column(Text))
+
+
 class ChangeCounter(SQLModel, table=True):
     """The number of the last change written, per kind of change (db/changes.py)."""
 

@@ -1,23 +1,33 @@
-"""The ``floorapp`` command line: global options, then one sub-command per module."""
+"""The ``floorapp`` command line: global options, then one sub-command per module.
+
+Whatever goes wrong around a command is said in one line on stderr, never as a
+traceback: a bad settings file or database (exit 2), a store error met while working
+(exit 1), a reader that closed the pipe (``floorapp plan show | head -3``: quietly,
+exit 1). ``FLOORAPP_DEBUG=1`` shows the traceback instead.
+
+Imports are deferred to where they are needed: ``floorapp --version`` loads no database,
+scheduler or UI library.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
 
 import floorapp.commands
-from floorapp import __version__, i18n
-from floorapp.config import ConfigError
-from floorapp.context import AppContext
-from floorapp.i18n import _
+from floorapp import __version__
 
 EXIT_USAGE = 2
+EXIT_FAILED = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from floorapp.i18n import _
+
     parser = argparse.ArgumentParser(
         prog="floorapp",
         description=_("The call-center floor supervisor's console. "
@@ -38,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    from floorapp.i18n import _
+
     parser.add_argument(
         "--db", metavar="URL", default=default,
         help=_("SQLAlchemy URL or SQLite file path (default: $FLOORAPP_DB, "
@@ -81,6 +93,11 @@ def _early_lang(argv: list[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # answered before the commands (and their imports) load
+        print(f"floorapp {__version__}")
+        return 0
+    from floorapp import i18n
+
     try:
         i18n.choose(i18n.resolve(_early_lang(argv)))
     except i18n.UnknownLanguage as exc:
@@ -93,6 +110,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_USAGE
         args = parser.parse_args([*argv, "console"])
+    from sqlalchemy.exc import DBAPIError
+
+    from db.engine import StoreError, unusable
+    from floorapp.config import ConfigError
+    from floorapp.context import AppContext
+
+    debug = bool(os.environ.get("FLOORAPP_DEBUG"))
+    ctx = None
     try:
         ctx = AppContext.from_args(args.db, args.config, args.actor)
         # Again with the settings file, now it is read (``floor.lang``).
@@ -104,9 +129,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except i18n.UnknownLanguage as exc:
         print(f"floorapp: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as exc:
+        if debug:
+            raise
+        print(f"floorapp: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DBAPIError as exc:
+        if debug or ctx is None:
+            raise
+        print(f"floorapp: {unusable(ctx.db_url, exc)}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
 
 
 def run() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()  # here, not at exit, so a closed pipe is met inside the try
+    except BrokenPipeError:
+        # The reader went away (`| head`): nothing is wrong and nothing more is wanted.
+        # Python flushes stdout again at exit; point it at devnull so that flush is quiet
+        # (docs.python.org/3/library/signal.html#note-on-sigpipe).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_FAILED
+    sys.exit(code)

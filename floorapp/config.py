@@ -25,6 +25,7 @@ from floorapp.schema import (
     Issue,
     Section,
     Zone,
+    escape,
     fail,
     kind,
     one_of,
@@ -310,10 +311,13 @@ def load_settings(path: str | Path | None = None) -> Settings:
     p = Path(explicit) if explicit else default_config_path()
     if not p.exists():
         if explicit:
-            raise ConfigError(f"{p}: no such config file")
+            raise ConfigError(f"{escape(str(p))}: no such config file")
         return Settings()
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: {exc}") from None
+        raise ConfigError(f"{escape(str(p))}: {escape(str(exc))}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(f"{escape(str(p))}: {why}") from None
     return settings_from_dict(data, source=p)

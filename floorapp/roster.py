@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from db.changes import next_change
 from db.engine import run_write
 from db.models import (
     Agent,
+    AgentAlias,
     AgentState,
     SensitiveCustomer,
     Supervisor,
@@ -47,7 +49,10 @@ _HEADERS: dict[str, tuple[str, ...]] = {
                   "敏感客户坐席"),
     "birthday": ("birthday", "birthdate", "dateofbirth", "dob", "生日", "出生日期"),
     "role": ("role", "type", "角色", "岗位"),
+    "aliases": ("aliases", "alias", "feednames", "feedname", "别名", "坐席别名"),
 }
+# Aliases in one cell: separated by ';' (or the full-width '；') or blanks.
+_ALIAS_SPLIT = re.compile(r"[;；\s]+")
 _ROLE_WORDS: dict[str, str] = {
     "agent": ROLE_AGENT, "坐席": ROLE_AGENT, "客服": ROLE_AGENT, "": ROLE_AGENT,
     "teamleader": "team_leader", "leader": "team_leader", "tl": "team_leader",
@@ -63,6 +68,7 @@ _NOTE_HEADERS = ("note", "notes", "reason", "备注", "说明")
 MAX_ID = 200
 MAX_TEAM = 64
 MAX_NAME = 200
+MAX_ALIASES = 20
 
 
 class RosterFileError(Exception):
@@ -91,6 +97,9 @@ class RosterReport:
     teams_added: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    aliases_added: int = 0
+    aliases_removed: int = 0
+    with_aliases: bool = False  # the file has an aliases column
 
     @property
     def ok(self) -> bool:
@@ -102,6 +111,8 @@ class RosterReport:
             f"{self.agents_updated} updated; supervisors {self.supervisors_added} added, "
             f"{self.supervisors_updated} updated; {self.teams_added} new teams; "
             f"{self.unchanged} unchanged; {len(self.errors)} bad rows skipped"
+            + (f"; aliases {self.aliases_added} added, {self.aliases_removed} removed"
+               if self.with_aliases else "")
         )
 
 
@@ -114,6 +125,7 @@ class AgentRow:
     tier: int
     sensitive: bool
     birthday: date | None
+    aliases: tuple[str, ...] = ()  # other names the feed uses for this agent
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +277,17 @@ def parse_row(
             return err("birthday", f"expected a date YYYY-MM-DD, got {bday_raw!r}")
         if len(bday_raw) != 10:
             return err("birthday", f"expected a date YYYY-MM-DD, got {bday_raw!r}")
-    return AgentRow(row, rid, name, team, tier, sensitive, birthday), None
+    aliases: list[str] = []
+    for raw in _ALIAS_SPLIT.split(values.get("aliases", "")):
+        alias = clean(raw) or ""
+        if not alias or alias == rid or alias in aliases:
+            continue
+        if len(alias) > MAX_ID:
+            return err("aliases", f"at most {MAX_ID} characters each, got {len(alias)}")
+        aliases.append(alias)
+    if len(aliases) > MAX_ALIASES:
+        return err("aliases", f"at most {MAX_ALIASES} aliases, got {len(aliases)}")
+    return AgentRow(row, rid, name, team, tier, sensitive, birthday, tuple(aliases)), None
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -349,6 +371,9 @@ def _apply(
         audit.record(conn, at=now, actor=actor, action="roster.agent.update",
                      target_kind="agent", target_id=a.id, detail="; ".join(changes))
 
+    if report.with_aliases:
+        _apply_aliases(conn, agents, report, actor, now)
+
     old_sups = {
         r.id: r for r in conn.execute(
             select(Supervisor).where(Supervisor.id.in_([s.id for s in sups]))
@@ -406,6 +431,63 @@ def _apply(
                  outcome="ok" if report.ok else "partial", detail=report.summary())
 
 
+def _apply_aliases(conn: Connection, agents: Sequence[AgentRow], report: RosterReport,
+                   actor: str, now: datetime) -> None:
+    """Each agent's roster aliases become exactly those of its row (learned ones stay,
+    unless the roster now gives the name to someone: the roster decides)."""
+    ids = [a.id for a in agents]
+    given = {al: a.id for a in agents for al in a.aliases}
+    old_roster: dict[str, str] = {}
+    if ids:
+        for alias, agent_id in conn.execute(
+                select(AgentAlias.alias, AgentAlias.agent_id)
+                .where(AgentAlias.source == "roster", AgentAlias.agent_id.in_(ids))):
+            old_roster[alias] = agent_id
+    stale = [al for al, aid in old_roster.items() if given.get(al) != aid]
+    if stale:
+        conn.execute(delete(AgentAlias).where(AgentAlias.alias.in_(stale)))
+        for al in stale:
+            report.aliases_removed += 1
+            audit.record(conn, at=now, actor=actor, action="roster.alias.remove",
+                         target_kind="agent", target_id=old_roster[al], detail=al)
+    current = dict(conn.execute(select(AgentAlias.alias, AgentAlias.agent_id).where(
+        AgentAlias.alias.in_(list(given)))).all()) if given else {}
+    for alias, agent_id in given.items():
+        if current.get(alias) == agent_id and alias not in stale and alias in old_roster:
+            continue
+        conn.execute(upsert(conn, AgentAlias, ["alias"],
+                            ["agent_id", "source", "learned_at", "evidence"]).values(
+            alias=alias, agent_id=agent_id, source="roster", learned_at=now,
+            evidence=f"roster {report.source}"))
+        report.aliases_added += 1
+        audit.record(conn, at=now, actor=actor, action="roster.alias.add",
+                     target_kind="agent", target_id=agent_id, detail=alias)
+
+
+def _check_aliases(agents: list[AgentRow], source: str,
+                   errors: list[RowError]) -> list[AgentRow]:
+    """An alias names one agent: not two rows, and not another row's own id."""
+    ids = {a.id: a.row for a in agents}
+    taken: dict[str, int] = {}
+    out: list[AgentRow] = []
+    for a in agents:
+        bad = None
+        for al in a.aliases:
+            if al in ids:
+                bad = f"{al!r} is the id of the agent on row {ids[al]}"
+            elif al in taken:
+                bad = f"{al!r} already given on row {taken[al]}"
+            if bad:
+                break
+        if bad:
+            errors.append(RowError(source, a.row, "aliases", bad))
+            continue
+        for al in a.aliases:
+            taken[al] = a.row
+        out.append(a)
+    return out
+
+
 def import_roster(
     engine: Engine,
     rows_or_path: str | Path | Iterable[Mapping[str, Any]],
@@ -438,12 +520,15 @@ def import_roster(
             continue
         seen[key] = n
         (sups if isinstance(parsed, SupervisorRow) else agents).append(parsed)  # type: ignore[arg-type]
+    agents = _check_aliases(agents, source, report.errors)
+    report.with_aliases = any("aliases" in values for _, values in rows)
     a_actor = clean(actor) or "?"
 
     def work(conn: Connection) -> None:
         # Counters are rebuilt on a retry, so reset the ones _apply increments.
         for attr in ("agents_added", "agents_updated", "supervisors_added",
-                     "supervisors_updated", "teams_added", "unchanged"):
+                     "supervisors_updated", "teams_added", "unchanged", "aliases_added",
+                     "aliases_removed"):
             setattr(report, attr, 0)
         _apply(conn, agents, sups, report, a_actor, now)
 
@@ -624,4 +709,27 @@ def list_sensitive_customers(engine: Engine) -> list[tuple[str, str | None]]:
                     SensitiveCustomer.customer_id
                 )
             )
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class RosterAlias:
+    alias: str
+    agent_id: str
+    agent_name: str
+    source: str  # roster or learned
+    learned_at: datetime
+    evidence: str | None
+
+
+def list_aliases(engine: Engine) -> list[RosterAlias]:
+    """Every other name the feed uses for an agent: given by the roster or learned."""
+    with engine.connect() as conn:
+        return [
+            RosterAlias(al, aid, name, src, at, ev)
+            for al, aid, name, src, at, ev in conn.execute(
+                select(AgentAlias.alias, AgentAlias.agent_id, Agent.name, AgentAlias.source,
+                       AgentAlias.learned_at, AgentAlias.evidence)
+                .join(Agent, Agent.id == AgentAlias.agent_id)
+                .order_by(AgentAlias.agent_id, AgentAlias.alias))
         ]

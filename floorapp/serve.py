@@ -2,16 +2,15 @@
 
 It follows the feed (as ``ingest --follow``: position saved with every batch, so a
 restart resumes exactly after the last committed line), runs the distress rules in the
-same transactions, and competes for the scheduler lease (reminders). SIGTERM/SIGINT
-stop it after the batch in hand is committed.
+same transactions, and competes for the scheduler lease (reminders). SIGTERM, SIGINT and
+SIGHUP stop it after the batch in hand is committed, giving up the leases it holds
+(the scheduler's and the feed's: one follower per feed).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,8 @@ from floorapp.feed import pipeline
 from floorapp.feed.cursor import load_position
 from floorapp.feed.events import Rejected
 from floorapp.feed.follow import Follower
+from floorapp.feed.lease import FeedLease
+from floorapp.feed.lease import holder_id as feed_holder_id
 from floorapp.feed.observer import FeedObserver
 from floorapp.feed.writer import FeedWriter, IngestSummary
 
@@ -60,7 +61,7 @@ def log_signal(sig: signal.Signals) -> None:
 
 
 def holder_id() -> str:
-    return f"serve@{socket.gethostname()}:{os.getpid()}"
+    return feed_holder_id("serve")
 
 
 def serve(ctx: AppContext, opts: ServeOptions, stop: threading.Event) -> IngestSummary:
@@ -81,26 +82,35 @@ def serve(ctx: AppContext, opts: ServeOptions, stop: threading.Event) -> IngestS
         fmt = opts.fmt or pipeline.sniff_file(opts.feed) or pipeline.format_from_name(opts.feed)
         if fmt is None:
             raise ValueError(f"{opts.feed}: cannot tell the format; pass --format")
-        start = load_position(ctx.engine, source)
-        if start is not None:
-            log.info("feed %s: resuming at line %d (byte %d)", source, start.line_no,
-                     start.offset)
-        else:
-            log.info("feed %s: reading from the start (%s)", source, fmt)
-        reader = Follower(opts.feed, source, stop, start=start)
-        writer = FeedWriter(ctx.engine, ctx.settings, observers=_observers(ctx, opts.rules),
-                            clock=ctx.clock)
 
-        def on_rejected(item: Rejected) -> None:
-            log.warning("rejected %s:%d: %s", opts.feed, item.line_no, item.reason)
+        def lost(why: str) -> None:
+            log.error("feed %s: %s; stopping", source, why)
+            stop.set()
 
-        def on_batch(summary: IngestSummary, r: Any) -> None:
-            if summary.accepted or summary.rejected:
-                log.info("batch: %s (line %d)", summary.line(), r.line_no)
+        # Held before the cursor is read: one follower per feed (FeedBusy otherwise).
+        with FeedLease(ctx.engine, source, holder_id(), on_lost=lost):
+            log.info("feed %s: lease taken as %s", source, holder_id())
+            start = load_position(ctx.engine, source)
+            if start is not None:
+                log.info("feed %s: resuming at line %d (byte %d)", source, start.line_no,
+                         start.offset)
+            else:
+                log.info("feed %s: reading from the start (%s)", source, fmt)
+            reader = Follower(opts.feed, source, stop, start=start)
+            writer = FeedWriter(ctx.engine, ctx.settings,
+                                observers=_observers(ctx, opts.rules), clock=ctx.clock)
 
-        total = pipeline.run(reader, pipeline.make_parser(fmt, source), writer, stop=stop,
-                             on_rejected=on_rejected, on_batch=on_batch, save_position=True,
-                             idle_tick_s=opts.idle_tick_s)
+            def on_rejected(item: Rejected) -> None:
+                log.warning("rejected %s:%d: %s", opts.feed, item.line_no, item.reason)
+
+            def on_batch(summary: IngestSummary, r: Any) -> None:
+                if summary.accepted or summary.rejected:
+                    log.info("batch: %s (line %d)", summary.line(), r.line_no)
+
+            total = pipeline.run(reader, pipeline.make_parser(fmt, source), writer, stop=stop,
+                                 on_rejected=on_rejected, on_batch=on_batch,
+                                 on_problem=log.warning, save_position=True,
+                                 idle_tick_s=opts.idle_tick_s)
         return total
     finally:
         if host is not None:

@@ -102,6 +102,8 @@ class FloorApp(TypeAhead, App[None]):
                 tooltip=N_("Today's flag measures per team and supervisor")),
         Binding("L", "switch_language", N_("Language"), show=False, id="app.language",
                 tooltip=N_("Switch the console between English and Chinese (中文)")),
+        Binding("A", "abandoned", N_("Abandoned calls"), show=False, id="app.abandoned",
+                tooltip=N_("Today's abandoned calls; how SL is defined")),
     ]
     # Seconds between reads of what changed: under the one-second promise with room
     # for the read itself, and slow enough to keep the bytes sent over SSH modest.
@@ -244,6 +246,11 @@ class FloorApp(TypeAhead, App[None]):
         from screens.measures import MeasuresScreen
 
         self.push_screen(MeasuresScreen(self.ctx))
+
+    def action_abandoned(self) -> None:
+        from screens.abandoned import AbandonedScreen
+
+        self.push_screen(AbandonedScreen(self.ctx, self.actor, team=self.team))
 
     def table_for(self, view: str) -> LiveTable | None:
         if view == "board":
@@ -866,6 +873,8 @@ class FloorApp(TypeAhead, App[None]):
             (_("Escalation: history"), _("enter in a queue"), self.action_escalation_detail),
             (_("View: sensitive-customer roster"), "S", self.action_sensitive),
             (_("View: today's flag measures"), "M", self.action_measures),
+            (_("View: today's abandoned calls and the service level"), "A",
+             self.action_abandoned),
             (_("Help: every key"), "?", self.action_help),
         ]
         # Both languages by their own name, so a supervisor who cannot read the current one

@@ -13,7 +13,6 @@ from textual.widget import Widget
 from db.models import AgentState
 from floorapp import i18n
 from floorapp.figures import text as ftext
-from floorapp.figures.clock import FloorClock
 from floorapp.i18n import MARKS, _, ngettext, pgettext
 from floorapp.services.board import FloorFigures
 from screens import cells
@@ -37,7 +36,7 @@ def _translate() -> None:
         reading=_("reading the floor") + MARKS.loading,
         waiting=_("waiting "), wait=pgettext("header", "wait "),
         longest=_("  longest call "), long=pgettext("header", "  long "),
-        no_feed=_("no feed yet"), quiet_since=_("feed quiet since {time}"),
+        no_feed=_("no feed yet"),
         # The service level by its threshold: "SL20 75 %" (answered within 20 s).
         sl=pgettext("header", "SL"), sl_name=pgettext("header", "SL{threshold}"),
         percent=_("{n} %"),
@@ -69,7 +68,8 @@ def period_words(text: str) -> str:
 
 class FloorHeader(Widget):
     DEFAULT_CSS = """
-    FloorHeader { height: 2; background: $panel; color: $text; padding: 0 1; }
+    FloorHeader { height: 2; background: $panel; color: $text; padding: 0 1;
+                  text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, tz: ZoneInfo, who: str, scope: str | None, **kwargs: object) -> None:
@@ -90,21 +90,6 @@ class FloorHeader(Widget):
     def tick(self, now: datetime) -> None:
         self.now = now
         self.refresh()
-
-    def _quiet_text(self, now: datetime | None, f: FloorFigures) -> str | None:
-        """Since when the feed has been quiet, in the current language."""
-        if now is None:
-            return None
-        if not i18n.is_chinese():
-            return ftext.quiet_text(now, f.last_event_at, self.tz)
-        since = FloorClock(now, f.last_event_at).quiet_since
-        if since is None:
-            return None
-        local = since.astimezone(self.tz)
-        text = W["quiet_since"].format(time=i18n.clock(since, self.tz))
-        if local.date() != now.astimezone(self.tz).date():
-            text = f"{i18n.day(local.date())} {text}"
-        return text
 
     def render(self) -> Text:
         wide = self.size.width >= 120
@@ -142,7 +127,7 @@ class FloorHeader(Widget):
                 line1.append(" ")
                 line1.append(f.longest_call_agent)  # appended as plain text, never markup
         line2 = Text()
-        quiet = self._quiet_text(now, f)
+        quiet = ftext.quiet_text(now, f.last_event_at, self.tz) if now is not None else None
         if f.last_event_at is None:
             line2.append(W["no_feed"], style="bold" if mono else "bold yellow")
             line2.append("  ")
@@ -185,4 +170,8 @@ class FloorHeader(Widget):
             line2.append(part, style=style)
         line1.no_wrap = line2.no_wrap = True
         line1.overflow = line2.overflow = MARKS.overflow  # type: ignore[assignment]
-        return Text("\n").join([line1, line2])
+        out = Text("\n").join([line1, line2])
+        # The joined text keeps neither line's no_wrap: a long name on the first line
+        # pushed the second out of the header's two rows.
+        out.no_wrap, out.overflow = True, MARKS.overflow  # type: ignore[assignment]
+        return out

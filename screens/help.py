@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from floorapp import i18n
 from floorapp.i18n import N_, _
+from screens.abandoned import AbandonedScreen
 from screens.board import AgentBoard
 from screens.detail import AgentDetailScreen, EscalationDetailScreen
 from screens.flags import FlagTable
@@ -60,6 +61,7 @@ def help_text(app_bindings: list[Binding], width: int | None = None) -> Text:
         (N_("Guarantee period (8)"), PeriodPanel.BINDINGS),  # type: ignore[list-item]
         (N_("Sensitive customers (S)"), SensitiveRosterScreen.BINDINGS),  # type: ignore[list-item]
         (N_("Flag measures (M)"), MeasuresScreen.BINDINGS),  # type: ignore[list-item]
+        (N_("Abandoned calls (A)"), AbandonedScreen.BINDINGS),  # type: ignore[list-item]
         (N_("Agent detail"), AgentDetailScreen.BINDINGS),
         (N_("Escalation history"), EscalationDetailScreen.BINDINGS),
     ]

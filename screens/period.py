@@ -11,8 +11,10 @@ Needs: an ``AppContext`` and the acting supervisor (for nominations); ``team`` s
 the measures and patrols to one team. It reads
 ``floorapp.services.periods.period_summary`` in a thread worker every ``poll_interval``
 seconds (default 5: the figures move slowly). Each measurable target shows its baseline,
-current value and target with a status word (met / improving / off / no data), styled,
-never colour alone. Key ``n`` proposes candidates per dimension from the period's data
+current value with its evidence (``25.0% (10/40)``: calls counted over calls measured) and
+target with a status word (met / improving / OFF TRACK / no data), styled, never colour
+alone; under the settings' ``min_sample`` calls it says how many of them there are instead
+of judging. Key ``n`` proposes candidates per dimension from the period's data
 and records the chosen nomination with a reason.
 """
 
@@ -45,6 +47,7 @@ STATUS_STYLE = {
     "met": (N_("met"), "bold green"),
     "improving": (N_("improving"), "yellow"),
     "off": (N_("OFF TRACK"), "bold reverse red"),
+    "too few": (N_("too few calls"), "dim"),
     "no data": (N_("no data"), "dim"),
     "": ("", ""),
 }
@@ -67,10 +70,24 @@ SCROLLBAR = 2
 MAX_ROWS = 13  # the table's max-height (14) less its header
 
 
+def evidence(r: RequirementStatus) -> str:
+    """The value with what it stands on: ``25.0% (10/40)`` for a rate, ``4.2/5 (n=12)`` for
+    an average; ``— (0/0)`` before any call."""
+    if r.metric is None:
+        return ""
+    n = r.calls
+    if r.unit == "%":
+        return f"{_num(r.current, r.unit)} ({r.numerator or 0:g}/{n})"
+    return f"{_num(r.current, r.unit)} (n={n})"
+
+
 def requirement_cells(r: RequirementStatus) -> dict[str, Text]:
     word, style = STATUS_STYLE.get(r.status, (r.status, ""))
-    return {"id": Text(r.key), "status": Text(_(word) if word else word, style=style),
-            "now": Text(_num(r.current, r.unit), justify="right"),
+    word = _(word) if word else word
+    if r.status == "too few":
+        word = _("{n} of {m} calls").format(n=r.calls, m=r.min_sample)
+    return {"id": Text(r.key), "status": Text(word, style=style),
+            "now": Text(evidence(r) or _num(r.current, r.unit), justify="right"),
             "target": Text(_num(r.target, r.unit), justify="right"),
             "baseline": Text(_num(r.baseline, r.unit), justify="right"),
             "trigger": Text(words.trigger(r.trigger)),
@@ -164,7 +181,8 @@ class PeriodPanel(Widget):
     @work(thread=True, exclusive=True, group="period-poll", exit_on_error=False)
     def refresh_now(self) -> None:
         now = self.ctx.clock.now()
-        summary = period_summary(self.ctx.engine, now, team=self.team)
+        summary = period_summary(self.ctx.engine, now, team=self.team,
+                                 settings=self.ctx.settings)
         last = last_patrols(self.ctx.engine, now)
         self.app.call_from_thread(self._apply, summary, last)
 
@@ -270,7 +288,8 @@ class PeriodPanel(Widget):
     @work(thread=True, exclusive=True, group="period-candidates", exit_on_error=False)
     def _load_candidates(self) -> None:
         try:
-            found = nom_svc.candidates(self.ctx.engine, self.ctx.clock.now(), team=self.team)
+            found = nom_svc.candidates(self.ctx.engine, self.ctx.clock.now(), team=self.team,
+                                       actor=self.actor)
         except ServiceError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return

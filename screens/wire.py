@@ -27,6 +27,8 @@ from rich.style import Style
 from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.strip import Strip
 
+from screens.guard import record_failure
+
 __all__ = ["ScreenMirror", "send_changed_cells"]
 
 OFF_SWITCH = "FLOORAPP_FULL_ROWS"
@@ -93,6 +95,26 @@ def _transition(cur: _Look, new: _Look) -> str:
     return short if len(short) < len(full) else full
 
 
+def _cells(text: str) -> list[str]:
+    """The cells ``text`` fills: a wide character's right half is "", a combining mark
+    rides on the character before it; [] when it starts with one (handled cell by cell)."""
+    cells: list[str] = []
+    for ch in text:
+        size = get_character_cell_size(ch)
+        if size == 0:
+            if not cells:
+                return []
+            i = len(cells) - 1
+            while cells[i] == "":
+                i -= 1
+            cells[i] += ch
+        elif size == 2:
+            cells += (ch, "")
+        else:
+            cells.append(ch)
+    return cells
+
+
 def _sure_width(ch: str) -> bool:
     """True when every terminal agrees on this character's width (so relative moves after
     it land where intended); ambiguous ones (…, ·, emoji) get an absolute move next."""
@@ -133,6 +155,7 @@ class ScreenMirror:
         self._look_ids: dict[Style | None, int] = {None: 0}
         self._look_by_key: dict[tuple[str, str | None, str], int] = {("", None, ""): 0}
         self._looks: list[_Look] = [_PLAIN]
+        self._cells: dict[str, list[str]] = {}  # the cells of each non-ASCII text seen
         self._cursor_sent: tuple[int, int] | None = None
 
     def forget(self) -> None:
@@ -200,9 +223,17 @@ class ScreenMirror:
                 continue
             look = self._look_id(style)
             if text.isascii():
-                end = min(x + len(text), width)
-                n = end - x
-                new = list(text[:n])
+                new = list(text[:width - x])
+            else:
+                cells = self._cells.get(text)
+                if cells is None:
+                    if len(self._cells) > 4096:
+                        self._cells.clear()
+                    cells = self._cells[text] = _cells(text)
+                new = cells if cells and x + len(cells) <= width else []
+            if new:
+                end = x + len(new)
+                n = len(new)
                 if row[x:end] != new or looks[x:end] != [look] * n:
                     for i in range(x, end):
                         ch = new[i - x]
@@ -254,54 +285,61 @@ class ScreenMirror:
         changed: dict[int, list[int]] = {}
         for x, y, strip in self._pieces(update):
             self._apply(x, y, strip, changed)
+        # Runs of changed characters of one look: (look, row, first cell, last cell).
+        groups: dict[int, list[tuple[int, int, int]]] = {}
+        for y in sorted(changed):
+            row = self._chars[y]
+            looks = self._looks_of[y]
+            starts = sorted({x - 1 if row[x] == "" and x > 0 else x for x in changed[y]})
+            run: list[int] | None = None  # [look, first, last]
+            for x in starts:
+                if row[x] is None or row[x] == "":
+                    continue  # not a character the terminal can be sent (never, in practice)
+                last = x + 1 if x + 1 < width and row[x + 1] == "" else x
+                look = looks[x]
+                if run is not None and run[0] == look and run[2] + 1 == x:
+                    run[2] = last
+                    continue
+                if run is not None:
+                    groups.setdefault(run[0], []).append((y, run[1], run[2]))
+                run = [look, x, last]
+            if run is not None:
+                groups.setdefault(run[0], []).append((y, run[1], run[2]))
+        # One look at a time, each visited in screen order: a colour is set once a frame,
+        # not once per cell that wears it (the end state does not depend on the order).
         out: list[str] = []
         pen = _PLAIN
         # Where the terminal's cursor is, when known: where the last frame left it.
         at: tuple[int, int] | None = self._cursor_sent
         looks_table = self._looks
-        for y in sorted(changed):
-            marks = changed[y]
-            if not marks:
-                continue
-            row = self._chars[y]
-            looks = self._looks_of[y]
-            xs = sorted(set(marks))
-            i = 0
-            while i < len(xs):
-                a = xs[i]
-                b = a
-                i += 1
-                while i < len(xs):
-                    nxt = xs[i]
-                    gap = range(b + 1, nxt)
-                    if len(gap) > MAX_GAP or any(
-                            row[g] is None or looks[g] != looks[b] for g in gap):
-                        break
-                    b = nxt
-                    i += 1
-                if row[a] == "" and a > 0:
-                    a -= 1  # the run starts on the right half of a wide character
-                if b + 1 < width and row[b + 1] == "":
-                    b += 1
+        todo = dict(groups)
+        while todo:
+            current = pen
+            look_id = min(todo, key=lambda k: (len(_transition(current, looks_table[k])), k))
+            look = looks_table[look_id]
+            if look.link != pen.link or look.link_id != pen.link_id:
+                if pen.link:
+                    out.append("\x1b]8;;\x1b\\")
+                if look.link:
+                    out.append(f"\x1b]8;id={look.link_id};{look.link}\x1b\\")
+            out.append(_transition(pen, look))
+            pen = look
+            for y, a, b in todo.pop(look_id):
+                row = self._chars[y]
+                looks = self._looks_of[y]
+                if at is not None and at[1] == y and 0 < a - at[0] <= MAX_GAP and all(
+                        row[g] is not None and looks[g] == look_id for g in range(at[0], a)):
+                    a = at[0]  # re-sending a few unchanged cells is shorter than a move
                 x = a
                 while x <= b:
                     ch = row[x]
-                    if not ch:  # right half of a wide character (or, never, unknown)
+                    if not ch:  # right half of a wide character
                         x += 1
                         continue
                     if at != (x, y):
                         out.append(_move(at, x, y))
-                    look = looks_table[looks[x]]
-                    if look.link != pen.link or look.link_id != pen.link_id:
-                        if pen.link:
-                            out.append("\x1b]8;;\x1b\\")
-                        if look.link:
-                            out.append(f"\x1b]8;id={look.link_id};{look.link}\x1b\\")
-                    out.append(_transition(pen, look))
-                    pen = look
                     out.append(ch)
-                    step = 2 if x + 1 < width and row[x + 1] == "" else 1
-                    x += step
+                    x += 2 if x + 1 < width and row[x + 1] == "" else 1
                     # After a character terminals may disagree on, or at the right edge
                     # (pending wrap), the next write is placed with an absolute move.
                     at = (x, y) if x < width and _sure_width(ch[0]) else None
@@ -337,26 +375,33 @@ def send_changed_cells(app: Any) -> ScreenMirror | None:
         mirror.forget()  # another program may draw while suspended
         original_suspend()
 
+    off = False
+
     def display(screen: Any, renderable: Any) -> None:
+        nonlocal off
         driver = app._driver
-        if (renderable is None or app._batch_count or not app._running or app._closed
+        if (off or renderable is None or app._batch_count or not app._running or app._closed
                 or driver is None or app.is_headless or driver.is_inline
                 or not isinstance(renderable, (LayoutUpdate, ChopsUpdate))):
             if renderable is not None and not app._batch_count:
                 mirror.forget()
             original_display(screen, renderable)
             return
+        cursor = app.screen.outer_size.clamp_offset(app.cursor_position)
+        mirror.color_system = app.console._color_system or ColorSystem.TRUECOLOR
         try:
-            cursor = app.screen.outer_size.clamp_offset(app.cursor_position)
-            console = app.console
-            mirror.color_system = console._color_system or ColorSystem.TRUECOLOR
-            try:
-                data = mirror.frame(renderable, (app.size.width, app.size.height),
-                                    (cursor.x, cursor.y))
-            except Exception as error:
-                mirror.forget()
-                app._handle_exception(error)
-                return
+            data = mirror.frame(renderable, (app.size.width, app.size.height),
+                                (cursor.x, cursor.y))
+        except Exception as error:
+            # A fault here must not end a supervisor's console: Textual's own output takes
+            # over for good. Nothing of this frame was sent, so the terminal still shows
+            # the last frame, which is what Textual's update of it expects.
+            off = True
+            mirror.forget()
+            record_failure("changed-cell output", error)
+            original_display(screen, renderable)
+            return
+        try:
             if data:
                 app._begin_update()
                 try:

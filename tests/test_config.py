@@ -103,3 +103,12 @@ def test_a_machine_on_utc_shows_utc(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("TZ", "Etc/UTC")
     assert str(local_zone()) == "UTC"
+
+
+def test_an_unreadable_file_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "config.toml"
+    bad.write_bytes(b"[floor]\ntimezone = \"\xff\"\n")
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_settings(bad)
+    with pytest.raises(ConfigError, match="Is a directory"):
+        load_settings(tmp_path)

@@ -72,7 +72,7 @@ def test_a_plan_trigger_that_would_stop_ingestion_is_refused_by_check_and_import
     seed_floor(engine)
     plan = tmp_path / "plan.toml"
     plan.write_text(PLAN_WITH_TRIGGER.format(rule="refused_explanations", threshold=threshold))
-    assert main(["--db", db_url, "plan", "check", str(plan)]) == 1
+    assert main(["--db", db_url, "--as", "boss", "plan", "check", str(plan)]) == 1
     assert main(["--db", db_url, "--as", "boss", "plan", "import", str(plan)]) == 1
     out = capsys.readouterr().out
     assert out.count("requirement[0].trigger.threshold: ") == 2, out
@@ -98,11 +98,12 @@ def test_a_trigger_is_checked_against_the_configured_rules(
     seed_floor(engine)
     plan = tmp_path / "plan.toml"
     plan.write_text(PLAN_WITH_TRIGGER.format(rule="hostile_streak", threshold=6))
-    assert main(["--db", db_url, "plan", "check", str(plan)]) == 1
+    assert main(["--db", db_url, "--as", "boss", "plan", "check", str(plan)]) == 1
     assert "requirement[0].trigger.threshold: " in capsys.readouterr().out
     config = tmp_path / "config.toml"
     config.write_text("[rules.hostile_streak]\nlast_calls = 8\n")
-    assert main(["--db", db_url, "--config", str(config), "plan", "check", str(plan)]) == 0
+    assert main(["--db", db_url, "--config", str(config), "--as", "boss", "plan", "check",
+                 str(plan)]) == 0
 
 
 def test_a_good_trigger_is_imported_and_ingestion_runs(
@@ -157,7 +158,8 @@ def test_the_example_plans_leave_ingestion_running_through_their_periods(
     root = Path(__file__).resolve().parents[1] / "examples"
     assert main(["--db", db_url, "roster", "import", str(root / "roster.csv")]) == 0
     for name, day in (("plan-315.toml", "2026-03-15"), ("plan-517.toml", "2026-05-17")):
-        assert main(["--db", db_url, "--as", "boss", "plan", "import", str(root / name)]) == 0
+        assert main(["--db", db_url, "--as", "fm.chen", "plan", "import",
+                     str(root / name)]) == 0
         feed = tmp_path / f"{name}.jsonl"
         feed.write_text("\n".join(json.dumps({"ts": f"{day}T{h}:00:00+08:00", **ev}) for h, ev in (
             (10, {"type": "agent_login", "agent": "1001"}),

@@ -343,3 +343,15 @@ def test_ingest_keeps_every_good_queue_log_line_beside_hostile_ones(
                 "transferred")
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("first", [jl(type="agent_login", agent="a1"),
+                                   f"{E}|NONE|9000|PJSIP/1001|ADDMEMBER|"], ids=["jsonl", "qlog"])
+def test_ingest_of_a_bom_file_with_no_telling_name(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], first: str
+) -> None:
+    feed = tmp_path / "export.txt"
+    feed.write_bytes(b"\xef\xbb\xbf" + first.encode() + b"\r\n")
+    assert main(["--db", db_url, "ingest", "--no-rules", str(feed)]) == 0
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        "1 accepted, 0 duplicates, 0 rejected, 0 ignored")

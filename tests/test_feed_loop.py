@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,12 @@ from floorapp.feed.queue_log import QueueLogParser
 from floorapp.feed.writer import FeedWriter
 
 E = 1773652000
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """This host's clock a day after these lines: lines ahead of it are clock errors."""
+    return ManualClock(datetime.fromtimestamp(E + 86400, UTC))
 
 
 def qlines(start: int, n: int, agent: str = "NONE") -> str:

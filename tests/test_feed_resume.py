@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,10 @@ from floorapp.feed import pipeline
 from floorapp.feed.cursor import load_position
 from floorapp.feed.follow import FileReader, Follower
 from floorapp.feed.writer import FeedWriter, IngestSummary
-from tests.conftest import T0
 
 E = 1773652000
+# This host's clock a day after these lines: lines ahead of it are clock errors.
+HOST_NOW = datetime.fromtimestamp(E + 86400, UTC)
 
 
 class _UntilIdle:
@@ -58,14 +60,14 @@ def follow_once(engine: Engine, path: Path, fmt: str, *, batch_size: int = 3) ->
     source = str(path)
     stop = threading.Event()
     reader = Follower(path, source, stop, start=load_position(engine, source), poll_s=0.001)
-    writer = FeedWriter(engine, Settings(), clock=ManualClock(T0), batch_size=batch_size)
+    writer = FeedWriter(engine, Settings(), clock=ManualClock(HOST_NOW), batch_size=batch_size)
     return pipeline.run(_UntilIdle(reader, stop), pipeline.make_parser(fmt, source), writer,
                         stop=stop, save_position=True, flush_s=0.0)
 
 
 def ingest_once(engine: Engine, path: Path, fmt: str, source: str | None = None) -> None:
     source = source or str(path)
-    writer = FeedWriter(engine, Settings(), clock=ManualClock(T0))
+    writer = FeedWriter(engine, Settings(), clock=ManualClock(HOST_NOW))
     pipeline.run(FileReader(path, source), pipeline.make_parser(fmt, source), writer)
 
 

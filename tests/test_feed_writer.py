@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Connection, Engine, MetaData, func, select
 
 from db.models import Agent, Call, FeedEventRow
@@ -275,3 +276,32 @@ def test_a_late_logout_goes_into_history_but_does_not_log_out_a_later_login(
                                                                    tzinfo=UTC))
     assert [(st, t.hour) for st, t in history] == [
         ("available", 8), ("offline", 9), ("offline", 11), ("available", 11)]
+
+
+def test_the_simulator_faster_than_real_time_is_no_clock_error(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At --speed above 1 the floor's time runs ahead of this host's; the simulator writes
+    with the floor's clock, so a quarter of an hour of floor (beyond max_ahead) is all kept."""
+    from floorapp.cli import main
+
+    rc = main(["--db", db_url, "simulate", "--agents", "12", "--teams", "3", "--seed", "3",
+               "--speed", "100000", "--duration", "900"])
+    assert rc == 0
+    assert " 0 rejected" in capsys.readouterr().err
+
+
+def test_ingest_names_a_clock_error_like_any_rejected_line(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from floorapp.cli import main
+
+    path = tmp_path / "f.jsonl"
+    path.write_text("\n".join(_jsonl(
+        {"type": "agent_login", "ts": "2020-03-10T09:00:00Z", "agent": "a1"},
+        {"type": "agent_login", "ts": "2099-03-10T09:00:00Z", "agent": "a2"},
+    )) + "\n", encoding="utf-8")
+    assert main(["--db", db_url, "ingest", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:2: clock error: event time 2099-03-10T09:00:00+00:00 is " in err
+    assert "1 accepted, 0 duplicates, 1 rejected" in err

@@ -152,3 +152,31 @@ def test_an_empty_file_is_nothing_to_do_not_an_error(db_url: str, tmp_path: Path
     empty.write_text("")
     assert main(["--db", db_url, "ingest", str(empty)]) == 0
     assert "empty file" in capsys.readouterr().err
+
+
+def test_a_full_disk_is_waited_out_with_a_line_on_stderr(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import errno
+
+    from floorapp.feed import pipeline
+    from floorapp.feed.writer import FeedWriter
+
+    path = tmp_path / "queue_log"
+    path.write_text("".join(f"{E + i}|c{i}|q|NONE|ENTERQUEUE||cust|1\n" for i in range(10)))
+    real = FeedWriter.write_batch
+    failures = [2]
+
+    def full(self: FeedWriter, items: object, **kw: object) -> object:
+        if failures[0]:
+            failures[0] -= 1
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, items, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FeedWriter, "write_batch", full)
+    monkeypatch.setattr(pipeline, "RETRY_S", 0.01)
+    assert main(["--db", db_url, "ingest", "--no-rules", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and "nothing is lost" in err and "Traceback" not in err
+    assert count(db_url, FeedEventRow) == 10

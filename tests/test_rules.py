@@ -568,3 +568,26 @@ def test_rules_from_the_config_toml(tmp_path: Any) -> None:
     rules = load_rules(load_settings(p).rules)
     assert rules["no_break"]["threshold"] == 120 and rules["observed"].severity == "high"
     assert rules["long_call"]["threshold"] == 20 and rules["long_call"].enabled
+
+
+# --- feed time ahead of the wall clock -------------------------------------------------------
+
+
+def test_no_flag_is_raised_at_a_time_ahead_of_the_wall_clock(
+    feed: Feed, engine: Engine, clock: ManualClock
+) -> None:
+    """A feed a few minutes ahead of this host (within max_ahead, so accepted): a rule that
+    comes due by feed time is not raised "at" a time the floor has not reached yet, and an
+    event's own flag is dated no later than now."""
+    feed.login("a1", 0)
+    feed.call("a1", "c1", start=1)
+    clock.set(at(19))  # the wall clock: 18 min into the call
+    feed.writer.write_batch([feed.ev(K.CALL_OFFERED, 23, call="hb")])  # feed time 4 min on
+    assert flags(engine, "long_call") == []  # due at 21 by feed time; the floor is at 19
+    feed.writer.write_batch([feed.ev(K.RAISE_HAND, 23.5, "a1", "c1", note="help")])
+    [hand] = flags(engine, "raised_hand")
+    assert hand["raised_at"] <= clock.now()
+    clock.set(at(21.5))
+    feed.writer.tick_idle(clock.now())
+    [f] = flags(engine, "long_call")
+    assert f["raised_at"] == at(21)

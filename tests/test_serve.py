@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from db.engine import open_store
-from db.models import FeedEventRow
+from db.models import FeedEventRow, RejectedInput
+from db.models_plan import SchedulerLease
 
 pytestmark = pytest.mark.slow
 T = datetime(2026, 3, 10, 9, tzinfo=UTC)
@@ -98,3 +100,71 @@ def test_serve_stops_cleanly_and_resumes_where_it_stopped(db_url: str, tmp_path:
     assert proc.wait(20) == 0
     assert _count(db_url) == (600, 600)
     assert "resuming at line" in log.read_text()
+
+
+def _rejected(url: str) -> int:
+    engine = open_store(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(RejectedInput)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _lease_holder(url: str) -> str | None:
+    engine = open_store(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(SchedulerLease.holder).where(
+                SchedulerLease.name == "reminders")).scalar()
+    finally:
+        engine.dispose()
+
+
+def _wait(pred: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+BAD = json.dumps({"type": "call_answered", "ts": T.isoformat(), "agent": "PJSIP/1001",
+                  "call": "x1", "hold_seconds": 100000000000}) + "\n"
+
+
+def test_serve_moves_past_a_bad_line_and_never_reads_it_again(db_url: str, tmp_path: Path
+                                                               ) -> None:
+    feed, log = tmp_path / "feed.jsonl", tmp_path / "serve.log"
+    feed.write_text(_lines(0, 50) + BAD + _lines(50, 50))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "floorapp", "--db", db_url, "serve", "--feed", str(feed)],
+        stderr=open(log, "ab"), stdout=subprocess.DEVNULL,
+        env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])),
+    )
+    try:
+        _wait(lambda: _count(db_url)[0] == 100 and _rejected(db_url) == 1,
+              "the good lines stored and the bad one recorded")
+        _wait(lambda: _lease_holder(db_url) is not None, "the scheduler lease")
+        assert proc.poll() is None  # still running
+        with feed.open("a") as fh:
+            fh.write(_lines(100, 10))
+        _wait(lambda: _count(db_url)[0] == 110, "lines after the bad one")
+    finally:
+        # SIGHUP (a closed terminal, `systemctl kill -s HUP`): like SIGTERM, the leases go.
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(20) == 0
+    text = log.read_text()
+    assert "received SIGHUP" in text and ":51: " in text
+    assert _lease_holder(db_url) is None
+
+    proc = _start(db_url, feed, log)
+    try:
+        _wait(lambda: log.read_text().count("resuming at line") == 1, "the restart")
+        with feed.open("a") as fh:
+            fh.write(_lines(110, 5))
+        _wait(lambda: _count(db_url)[0] == 115, "lines after the restart")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    assert _rejected(db_url) == 1
+    assert log.read_text().count(":51: ") == 1  # the bad line was not read again

@@ -21,6 +21,8 @@ from sqlalchemy import Engine, select
 from db.models import Agent, Call, SensitiveCustomer
 from floorapp.clock import ManualClock
 from floorapp.config import Settings
+from floorapp.feed.events import EventKind
+from floorapp.feed.states import CALL_OVER, AgentStatus, step
 from floorapp.simulate import load_sim_roster, seed_demo_floor
 from floorapp.simulate.generator import (
     FLOOR_OVERFLOW_S,
@@ -65,15 +67,9 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
     team = {a.id: a.team for a in roster.agents}
     designated = {a.id for a in roster.agents if a.designated}
     sensitive_ids = set(roster.sensitive_customers)
-    state: dict[str, tuple[str, datetime]] = {}
+    agents: dict[str, AgentStatus] = {}
     call_agent: dict[str, str] = {}
     waiting: dict[str, _Waiting] = {}
-    pending: dict[str, str] = {}
-
-    def put(agent: str, new: str, at: datetime) -> None:
-        if state.get(agent, ("", at))[0] != new:  # as the writer: the same state goes on
-            state[agent] = (new, at)
-
     mid_call: list[dict[str, Any]] = []
     found: list[Stall] = []
     i, n = 0, len(events)
@@ -82,37 +78,27 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
         while i < n and datetime.fromisoformat(events[i]["ts"]) <= t:
             e = events[i]
             i += 1
-            at, kind, agent, call = (datetime.fromisoformat(e["ts"]), e["type"],
+            at, kind, agent, call = (datetime.fromisoformat(e["ts"]), EventKind(e["type"]),
                                      e.get("agent"), e.get("call"))
-            if kind == "agent_login":
-                if state.get(agent, ("offline", at))[0] == "offline":
-                    state[agent] = ("available", at)
-            elif kind == "agent_logout":
-                put(agent, "offline", at)
-            elif kind == "state":
-                if state.get(agent, ("", at))[0] == "on_call" and e["state"] in (
-                        "available", "break"):
-                    # The writer holds this until the call ends (a pause asked mid-call);
-                    # the simulator never means it, so it is a slip of its own.
-                    mid_call.append(e)
-                    pending[agent] = e["state"]
-                else:
-                    put(agent, e["state"], at)
-            elif kind == "call_offered":
+            if kind is EventKind.CALL_OFFERED:
                 waiting[call] = _Waiting(e["queue"], at, e["customer"] in sensitive_ids)
-            elif kind == "call_answered":
+            elif kind is EventKind.CALL_ANSWERED:
                 waiting.pop(call, None)
                 call_agent[call] = agent
-                put(agent, "on_call", at)
-            elif kind == "call_abandoned":
+            elif kind in CALL_OVER:
                 waiting.pop(call, None)
-            elif kind in ("call_ended", "call_transferred"):
-                who = agent or call_agent.get(call)
-                if who is not None:
-                    after = pending.pop(who, "available")
-                    put(who, "after_call" if e.get("after_call") else after, at)
+                agent = agent or call_agent.get(call)
+            if agent is None:
+                continue
+            status = agents.setdefault(agent, AgentStatus())
+            if (kind is EventKind.STATE and status.state == "on_call" and status.call is not None
+                    and e["state"] in ("available", "break")):
+                # The machine holds this until the call ends (a pause asked mid-call); the
+                # simulator never means it, so it is a slip of its own.
+                mid_call.append(e)
+            step(status, kind, e, call, at)  # the store's own state machine
         if t >= since:
-            idle = [(a, s) for a, (st, s) in state.items() if st == "available"]
+            idle = [(a, st.since) for a, st in agents.items() if st.state == "available"]
             for cid, w in waiting.items():
                 overflow = w.offered + timedelta(seconds=SENSITIVE_OVERFLOW_S)
                 for a, s in idle:
@@ -128,7 +114,7 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
                                            int((t - s).total_seconds())))
                         break
         t += timedelta(seconds=1)
-    return Replay(found, mid_call, state)
+    return Replay(found, mid_call, {a: (st.state, st.since) for a, st in agents.items()})
 
 
 def run(roster: SimRoster, seed: int, minutes: float) -> list[dict[str, Any]]:

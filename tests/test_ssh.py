@@ -203,3 +203,48 @@ def test_a_burst_of_keys_over_ssh_lands_in_the_dialogs_it_opens(sshd: SshServer,
         term.keys("q")
     finally:
         term.kill()
+
+
+def test_a_shell_login_has_exactly_the_rights_of_the_forced_command(
+        sshd: SshServer, engine: Engine, db_url: str, clock) -> None:
+    """The same team leader, through a key's forced command (``--as`` them) and through a
+    shell login as their own OS account: the same answers, and ``--as`` cannot widen them."""
+    import shlex
+    from datetime import UTC, datetime
+
+    make_floor(engine, clock.now())
+    me = sshd.user  # the OS account sshd logs into, here a team leader of T1
+    sv.add_supervisor(engine, sup_id=me, name=me, role="team_leader", teams=["T1"], keys=[],
+                      actor="fm.zhou", now=datetime.now(UTC))
+    # This worktree's code, not whatever floorapp the PATH of a login would find.
+    here = str(Path(__file__).resolve().parents[1])
+    prog = ["env", f"PYTHONPATH={here}", sys.executable, "-m", "floorapp", "--db", db_url]
+
+    def forced(*argv: str) -> subprocess.CompletedProcess[str]:
+        cmd = shlex.join([*prog, "--as", me, *argv])
+        sshd.authorized_keys.write_text(f'restrict,pty,command="{cmd}" {sshd.public_key()}\n')
+        return subprocess.run(sshd.ssh_argv(), capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
+
+    def shell(*argv: str) -> subprocess.CompletedProcess[str]:
+        sshd.authorized_keys.write_text(f"{sshd.public_key()}\n")  # a plain login
+        return subprocess.run([*sshd.ssh_argv(), shlex.join([*prog, *argv])],
+                              capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
+
+    for argv, code in ((["status"], 0), (["status", "--team", "T2"], 1),
+                       (["roster", "designate", "1004"], 1), (["rules"], 0),
+                       (["supervisors", "add", me, "--role", "floor_manager"], 1)):
+        a, b = forced(*argv), shell(*argv)
+        assert (a.returncode, b.returncode) == (code, code), (argv, a.stdout, b.stdout)
+        if argv == ["status"]:
+            assert "王芳" in a.stdout and "王芳" in b.stdout  # T1's
+            assert "欧阳静" not in a.stdout + b.stdout  # T2's
+    # From the shell, naming the floor manager is refused, not obeyed.
+    r = shell("--as", "fm.zhou", "status", "--team", "T2")
+    assert r.returncode == 1 and "acts as" in r.stdout + r.stderr
+    with engine.connect() as conn:
+        refused = conn.execute(select(AuditEntry.action).where(
+            AuditEntry.actor == me, AuditEntry.outcome == "refused")).scalars().all()
+    assert "identity.as_other" in refused
+    assert refused.count("supervisors.add") == 2  # once per route, same answer

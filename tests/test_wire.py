@@ -215,3 +215,94 @@ def test_the_switch_leaves_textual_in_charge(monkeypatch: pytest.MonkeyPatch) ->
     stub = Stub()
     assert send_changed_cells(stub) is not None
     assert stub._display.__name__ == "display"
+
+
+def test_wide_and_combining_characters_land_where_textual_puts_them() -> None:
+    style = Style(color="color(253)", bgcolor="color(234)")
+    width = 24
+    frames = [
+        _row("Zoe\u0308 坐席 ok · done…   ", style),
+        _row("Zoe\u0308 坐席 ok · done…   ", style),  # the same again: nothing to send
+        _row("Zoi\u0308 座席 OK · d0ne…   ", style),
+        _row("ab 坐 席c Zoe\u0308 … 00 1", style),  # wide characters move by a cell
+    ]
+    console = Console(color_system="256", force_terminal=True)
+    mirror = ScreenMirror(ColorSystem.EIGHT_BIT)
+    ref, ours = Terminal(width, 1), Terminal(width, 1)
+    sent = []
+    for strip in frames:
+        strip = strip.crop_pad(width, 0, 0, style)
+        update_ = LayoutUpdate([[strip]], Region(0, 0, width, 1))
+        feed(ref, update_.render_segments(console) + Control.move_to(0, 0).segment.text)
+        sent.append(mirror.frame(update_, (width, 1), (0, 0)))
+        feed(ours, sent[-1])
+        assert cells(ours) == cells(ref), (sent[-1], cells(ours), cells(ref))
+    assert sent[1] == ""
+    assert 0 < len(sent[2]) < len(sent[0])
+
+
+class _Driver:
+    is_inline = False
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    def write(self, data: str) -> None:
+        self.written.append(data)
+
+    def flush(self) -> None: ...
+
+
+class _App:
+    """What the display hook reads of a running Textual app, and Textual's own display."""
+
+    def __init__(self, width: int) -> None:
+        from textual.geometry import Offset, Size
+
+        self._driver = _Driver()
+        self._batch_count = 0
+        self._running = True
+        self._closed = False
+        self.is_headless = False
+        self.size = Size(width, 1)
+        self.cursor_position = Offset(0, 0)
+        self.screen = type("S", (), {"outer_size": Size(width, 1)})()
+        self.console = Console(color_system="256", force_terminal=True)
+        self.textual_frames = 0
+
+    def _display(self, screen: Any, renderable: Any) -> None:
+        self.textual_frames += 1
+        self._driver.write(renderable.render_segments(self.console))
+
+    def _suspend_signal(self) -> None: ...
+
+    def _begin_update(self) -> None: ...
+
+    def _end_update(self) -> None: ...
+
+    def post_display_hook(self) -> None: ...
+
+
+def test_a_fault_in_the_layer_hands_the_console_back_to_textual(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("FLOORAPP_CONSOLE_LOG", str(tmp_path / "console.log"))
+    style = Style(color="color(253)")
+    app = _App(10)
+    mirror = send_changed_cells(app)
+    assert mirror is not None
+    first = LayoutUpdate([[_row("0123456789", style)]], Region(0, 0, 10, 1))
+    app._display(None, first)
+    assert app.textual_frames == 0 and "0123456789" in app._driver.written[-1]
+
+    def broken(*_: Any) -> str:
+        raise RuntimeError("a bug in the layer")
+
+    monkeypatch.setattr(mirror, "frame", broken)
+    second = ChopsUpdate([{0: _row("0123456780", style)}], [(0, 0, 10)], [[10]])
+    app._display(None, second)  # no exception: Textual draws this frame and the next ones
+    app._display(None, second)
+    assert app.textual_frames == 2
+    assert "a bug in the layer" in (tmp_path / "console.log").read_text()
+    term = Terminal(10, 1)
+    feed(term, "".join(app._driver.written))
+    assert "".join(term.buffer[0][x].data for x in range(10)) == "0123456780"

@@ -53,13 +53,14 @@ trigger = {{ rule = "refused_explanations", threshold = 3 }}
 
 
 def plan_floor(ctx: AppContext, engine: Engine) -> AppContext:
-    """make_floor's floor, a plan in force, and rated calls: dissatisfaction 25.0 %, off track."""
+    """make_floor's floor, a plan in force, and 40 rated calls (past the minimum sample of 30):
+    dissatisfaction 25.0 % (10/40), off track."""
     now = ctx.clock.now()
     make_floor(engine, now)
     import_plan(engine, PLAN, source="words.toml", actor="lead.wang", now=now)
 
     def calls(conn: Any) -> None:
-        for i, sat in enumerate((1, 4, 5, 5)):
+        for i, sat in enumerate((1, 4, 5, 5) * 10):
             conn.execute(insert(Call).values(
                 id=f"R{i}", agent_id="1003", offered_at=now - timedelta(minutes=50 - i),
                 answered_at=now - timedelta(minutes=50 - i),
@@ -132,13 +133,14 @@ async def test_period_view_shows_status_and_numbers_whole(planned: AppContext,
         screen = screen_text(app)
         attitude = _line_with(screen, "attitude")
         assert "OFF TRACK" in attitude
-        assert "25.0%" in attitude and "4.0%" in attitude and "6.0%" in attitude
+        assert "25.0% (10/40)" in attitude and "4.0%" in attitude and "6.0%" in attitude
         refusals = _line_with(screen, "refusals")
         assert "refused_explanations" not in screen
         if size[0] >= 200:
             assert "refused explanations ≥ 3" in refusals and LONG_TEXT[:100] in refusals
         else:
-            assert "A customer still refusing" in refusals and refusals.rstrip().endswith("…")
+            # The figures' evidence (10/40) took a few cells from the text at 80 columns.
+            assert "A customer still refus" in refusals and refusals.rstrip().endswith("…")
             # The whole text is one key away.
             await pilot.press("down", "enter")
             await until(pilot, lambda: "takes the call over if the agent asks" in

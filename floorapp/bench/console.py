@@ -33,7 +33,8 @@ ESCALATIONS = 300
 CALLS_PER_AGENT = 6
 
 
-def seed(url: str, agents: int) -> None:
+def seed(url: str, agents: int, at: datetime = T0) -> None:
+    """A floor of ``agents`` as it stands at ``at`` (states, today's calls, flags, cases)."""
     from sqlalchemy import insert
 
     from db.engine import open_store, run_write
@@ -51,13 +52,13 @@ def seed(url: str, agents: int) -> None:
         rows, calls = [], []
         for i in range(agents):
             state = rng.choice(STATES)
-            since = T0 - timedelta(seconds=rng.randrange(1, 1800))
+            since = at - timedelta(seconds=rng.randrange(1, 1800))
             call_id = f"L{i}" if state == "on_call" else None
             rows.append(dict(id=f"A{i:05d}", name=f"坐席{i:05d}", team_id=f"T{i % teams}",
                              state=state, state_since=since, current_call_id=call_id,
                              updated_at=since))
             for k in range(CALLS_PER_AGENT):
-                off = T0 - timedelta(minutes=10 * (k + 1), seconds=rng.randrange(60))
+                off = at - timedelta(minutes=10 * (k + 1), seconds=rng.randrange(60))
                 calls.append(dict(id=f"P{i}-{k}", agent_id=f"A{i:05d}", offered_at=off,
                                   answered_at=off + timedelta(seconds=rng.randrange(2, 40)),
                                   ended_at=off + timedelta(minutes=5), outcome="completed",
@@ -71,7 +72,7 @@ def seed(url: str, agents: int) -> None:
         flag_rows = []
         for i in range(0, agents, 50):
             # Raised through the last hour, as a floor's flags are, not all in one instant.
-            raised = T0 - timedelta(seconds=60 + (i * 37) % 3600)
+            raised = at - timedelta(seconds=60 + (i * 37) % 3600)
             flag_rows.append(dict(
                 agent_id=f"A{i:05d}", kind="long_call",
                 severity=rng.choice(("light", "medium", "high")), status="raised",
@@ -81,9 +82,9 @@ def seed(url: str, agents: int) -> None:
         c.execute(insert(Escalation), [dict(  # type: ignore[attr-defined]
             agent_id=f"A{(i * 7) % agents:05d}", team_id=f"T{i % teams}", tier=1 + i % 3,
             severity=rng.choice(("light", "medium", "high")), reason=f"bench case {i}",
-            status="open", opened_at=T0 - timedelta(minutes=i % 90), opened_by="bench",
-            deadline=T0 + timedelta(minutes=(i % 120) - 30), handoffs=i % 3,
-            updated_at=T0 - timedelta(minutes=i % 90),
+            status="open", opened_at=at - timedelta(minutes=i % 90), opened_by="bench",
+            deadline=at + timedelta(minutes=(i % 120) - 30), handoffs=i % 3,
+            updated_at=at - timedelta(minutes=i % 90),
         ) for i in range(ESCALATIONS)])
 
     run_write(engine, tx)

@@ -55,7 +55,7 @@ def _open_console(ctx: AppContext, team: str | None) -> int:
         actor = resolve_actor(ctx.engine, ctx.actor, action="console.open", team=team,
                               now=ctx.clock.now())
     except UnknownSupervisor as exc:
-        say(f"floorapp: {exc}", err=True)
+        say(f"floorapp: refused: {exc}", err=True)
         return 1
     from screens.app import FloorApp
 

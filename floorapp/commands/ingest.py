@@ -21,6 +21,7 @@ from floorapp.feed import pipeline
 from floorapp.feed.cursor import load_position
 from floorapp.feed.events import Rejected
 from floorapp.feed.follow import FileReader, Follower, StreamReader
+from floorapp.feed.lease import FeedBusy, FeedLease, holder_id
 from floorapp.feed.observer import FeedObserver
 from floorapp.feed.writer import FeedWriter, IngestSummary
 from floorapp.stopping import stop_on_signals
@@ -128,6 +129,33 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
             _err(f"floorapp ingest: {display}: cannot tell the format (neither JSONL nor "
                  "queue_log); pass --format")
             return EXIT_UNUSABLE
+        if args.follow:
+            # One follower per feed, and the lease is held before the cursor is read.
+            lost_to: list[str] = []
+
+            def lost(why: str) -> None:
+                _err(f"floorapp ingest: {display}: {why}; stopping")
+                lost_to.append(why)
+                stop.set()
+
+            feed_lease = FeedLease(ctx.engine, source, holder_id("ingest"), on_lost=lost)
+            try:
+                feed_lease.__enter__()
+            except FeedBusy as exc:
+                _err(f"floorapp ingest: {display}: {exc}")
+                return EXIT_UNUSABLE
+            try:
+                code = _ingest(ctx, args, stop, display, fmt, source, path)
+            finally:
+                feed_lease.release()
+            return EXIT_UNUSABLE if lost_to else code
+        return _ingest(ctx, args, stop, display, fmt, source, path)
+    return _ingest(ctx, args, stop, display, fmt, source, None, reader)
+
+
+def _ingest(ctx: AppContext, args: argparse.Namespace, stop: threading.Event, display: str,
+            fmt: str, source: str, path: Path | None, reader: Any = None) -> int:
+    if path is not None:
         try:
             if args.follow:
                 reader = Follower(path, source, stop, start=load_position(ctx.engine, source))

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Column, Float, MetaData, Table, Unicode, inspect, select
 
 from db.engine import read_tx
-from floorapp import policy
 from floorapp.context import AppContext
 from floorapp.policy import Refused
 from floorapp.scheduler.firing import upcoming
@@ -95,13 +94,12 @@ def _refused(exc: Refused) -> int:
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     now = ctx.clock.now()
     try:
-        policy.require(ctx.engine, "reminders.read", ctx.actor, now=now)
+        view = svc.listing(ctx.engine, ctx.actor, now)
     except Refused as exc:
         return _refused(exc)
     source, jobs = scheduled_jobs(ctx, now)
     with read_tx(ctx.engine) as conn:
         lease = read_lease(conn)
-    view = svc.open_reminders(ctx.engine, ctx.actor, now)
     holder = lease.holder if lease and lease.expires_at and lease.expires_at > now else None
     if args.json:
         out = {

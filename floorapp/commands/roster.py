@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ls.add_argument("--team", metavar="T", help="only this team")
     ls.set_defaults(func=cmd_list)
 
+    al = rs.add_parser("aliases", help="the feed's other names for agents: given and learned")
+    al.set_defaults(func=cmd_aliases)
+
     des = rs.add_parser("designate", help="designate an agent to take sensitive customers")
     des.add_argument("agent", metavar="AGENT")
     des.add_argument("--off", action="store_true", help="remove the designation")
@@ -108,6 +111,25 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         st.add_row(_t(s.id), _t(s.name), _t(words.role(s.role)),
                    _t("all" if s.role == "floor_manager" and not s.teams else ";".join(s.teams)))
     con.print(st)
+    return EXIT_OK
+
+
+def cmd_aliases(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        found = svc.aliases(ctx.engine, actor=ctx.actor, now=ctx.clock.now())
+    except Refused as exc:
+        return _refused("aliases", exc)
+    con = _console()
+    learned = sum(1 for a in found if a.source == "learned")
+    con.print(f"Aliases: {len(found)} ({len(found) - learned} from the roster, "
+              f"{learned} learned from the feed)")
+    table = Table()
+    for col in ("feed name", "agent", "name", "source", "since", "from"):
+        table.add_column(col)
+    for a in found:
+        table.add_row(_t(a.alias), _t(a.agent_id), _t(a.agent_name), _t(a.source),
+                      _t(a.learned_at.strftime("%Y-%m-%d %H:%M:%S UTC")), _t(a.evidence))
+    con.print(table)
     return EXIT_OK
 
 

@@ -16,7 +16,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "serve", help="the floor service: follow the feed, run the rules, hold the scheduler",
         description="The one long-running process of a floor. Logs to stderr; stops cleanly "
-        "on SIGTERM/SIGINT; a restart resumes the feed where it stopped.",
+        "on SIGTERM, SIGINT or SIGHUP; a restart resumes the feed exactly where it stopped. "
+        "One follower per feed: a second serve or ingest --follow of the same file is "
+        "refused.",
     )
     p.add_argument("--feed", metavar="PATH", type=Path,
                    help="the feed file to follow (like tail -F, across rotation)")
@@ -29,6 +31,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_serve(ctx: AppContext, args: argparse.Namespace) -> int:
+    from floorapp.feed.lease import FeedBusy
     from floorapp.serve import ServeOptions, configure_logging, log_signal, serve
     from floorapp.stopping import stop_on_signals
 
@@ -44,6 +47,9 @@ def cmd_serve(ctx: AppContext, args: argparse.Namespace) -> int:
     with stop_on_signals(stop, log_signal):
         try:
             serve(ctx, opts, stop)
+        except FeedBusy as exc:
+            log.error("feed %s: %s", exc.source, exc)
+            return 2
         except ValueError as exc:
             log.error("%s", exc)
             return 2

@@ -27,6 +27,7 @@ from floorapp.feed.events import (
     MAX_JSON_DEPTH,
     MAX_LINE_CHARS,
     MAX_MS,
+    MAX_QUEUE_CHARS,
     MAX_SECONDS,
     MAX_TEXT_CHARS,
     TS_MAX,
@@ -41,6 +42,7 @@ from floorapp.feed.events import (
     rejected,
 )
 from floorapp.feed.keys import OccurrenceKeys, id_key
+from floorapp.text import clean
 
 FORMAT = "jsonl"
 
@@ -75,9 +77,12 @@ def _string(max_len: int, *, multiline: bool = False, identity: bool = False) ->
         if type(value) is str:
             if len(value) > max_len:
                 raise FieldError(name, f"longer than {max_len} characters")
-            if identity and not value.isprintable() and has_surrogate(value):
+            if value.isprintable():  # the usual case: nothing to make inert
+                text = value
+            elif identity and has_surrogate(value):
                 raise FieldError(name, "not valid Unicode (a lone surrogate)")
-            text = neutral(value, multiline=multiline)
+            else:
+                text = clean(value, multiline=multiline) or ""
         elif type(value) is int:  # ids written as numbers
             if abs(value) >= 10**max_len:  # str() of a huge number is slow, then too long
                 raise FieldError(name, f"longer than {max_len} characters")
@@ -86,8 +91,6 @@ def _string(max_len: int, *, multiline: bool = False, identity: bool = False) ->
             raise FieldError(name, f"expected a string, got {_short(value)}")
         if not text.strip():
             raise FieldError(name, "is empty")
-        if len(text) > max_len:
-            raise FieldError(name, f"longer than {max_len} characters")
         return text
 
     return check
@@ -122,7 +125,6 @@ def _choice(options: Iterable[str]) -> Checker:
 
 
 OUTCOMES = ("completed", "abandoned", "timeout", "transferred")
-MAX_QUEUE_CHARS = 100  # the call table's queue column
 MAX_SUPERVISOR_CHARS = 100  # a supervisor's login name
 
 FIELDS: dict[str, Checker] = {
@@ -185,8 +187,10 @@ _ALLOWED: dict[EventKind, dict[str, Checker]] = {
 _AGENT = _string(MAX_ID_CHARS, identity=True)
 _CALL = _string(MAX_ID_CHARS, identity=True)
 _ID = _string(MAX_ID_CHARS, identity=True)
-# Strings and brackets, to measure nesting without the recursive decoder.
-_NESTING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# Strings and brackets, to measure nesting without the recursive decoder. An unterminated
+# string runs to the end of the line: every token is consumed once, so the scan is linear
+# however the quotes and backslashes are arranged.
+_NESTING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 
 
 def nesting_depth(line: str) -> int:

@@ -2,7 +2,9 @@
 
 The writer calls, in the ingesting process and inside its batch transaction:
 ``start(conn)`` once (rebuild in-memory state from the store, so a restart
-resumes), ``observe(event)`` for every *new* event after applying it,
+resumes), ``observe(event)`` for every *new* event after applying it (its agent
+resolved through the aliases; a name found to be another agent's is merged by a logout and
+logins the writer makes up, observed like the feed's own but never stored as feed events),
 ``tick(now)`` once per batch with the feed's current time (time-based rules),
 and ``flush(conn)`` to write what was decided in the same transaction as the
 events that caused it. Cost per event must not grow with the stored history.

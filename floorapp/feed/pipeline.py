@@ -137,7 +137,7 @@ def run(
     save_position: bool = False,
     flush_s: float = FLUSH_S,
     idle_tick_s: float | None = None,
-    retry_s: float = RETRY_S,
+    retry_s: float | None = None,
 ) -> IngestSummary:
     """Drive ``reader`` to its end (or to ``stop``), returning the summary of all batches.
 
@@ -152,6 +152,7 @@ def run(
     a store locked for long is waited out (``on_problem`` says so), losing nothing.
     """
     stop = stop if stop is not None else threading.Event()
+    retry_s = RETRY_S if retry_s is None else retry_s
     total = IngestSummary()
     batch: list[ParsedLine] = []
     size = writer.batch_size
@@ -292,6 +293,9 @@ def _write(
         if waiting_since is not None:
             on_problem(f"floorapp: written again after waiting "
                        f"{time.monotonic() - waiting_since:.0f} s")
+        if on_rejected is not None:
+            for refused in summary.refused:  # what the writer itself refused (clock errors)
+                on_rejected(refused)
         return summary
 
 

@@ -21,6 +21,7 @@ from floorapp.feed.events import (
     MAX_KIND_CHARS,
     MAX_LINE_CHARS,
     MAX_MS,
+    MAX_QUEUE_CHARS,
     MAX_SECONDS,
     MAX_TEXT_CHARS,
     WINDOW,
@@ -29,6 +30,7 @@ from floorapp.feed.events import (
     Ignored,
     ParsedLine,
     bounded,
+    line_body,
     neutral,
     rejected,
 )
@@ -65,7 +67,6 @@ _WAIT_AT = {"ABANDON": 7, "EXITWITHKEY": 8, "EXITWITHTIMEOUT": 7, "EXITEMPTY": 7
             "WITHDRAW": 7}
 # log_attended_transfer(): how many fields name the destination, per kind.
 _ATTENDED_DEST = {"BRIDGE": 1, "APP": 1, "LINK": 2}
-MAX_QUEUE_CHARS = 100  # the call table's queue column
 MAX_POSITION = 1_000_000
 
 
@@ -190,7 +191,7 @@ class QueueLogParser:
                             f"line longer than {MAX_LINE_CHARS} characters", line)
         fields = line.split("|")
         if len(fields) < 5:  # a line of five fields has a "|": never blank
-            if not line.strip():
+            if not line_body(line):
                 return None
             return rejected(self.source, line_no, f"too few fields ({len(fields)}, need at "
                             "least 5: epoch|callid|queue|agent|EVENT)", line)

@@ -107,22 +107,17 @@ def _go(s: AgentStatus, state: str, reason: str | None, ts: datetime,
 
 
 def step(s: AgentStatus, kind: EventKind, data: dict[str, Any], call: str | None,
-         ts: datetime) -> tuple[Transition, ...]:
+         ts: datetime, late: bool = False) -> tuple[Transition, ...]:
     """Apply one event that names (or, for a call's end, reaches) this agent.
 
     Returns the transitions, in order (none, one, or for a late event those it would have
     made, marked late). ``s`` is changed only by an event that is not late.
     """
     since = s.since
-    if since is not None and ts < since:
+    if since is not None and ts < since and not late:
         ghost = AgentStatus()
         ghost.copy_from(s)
-        return _step(ghost, kind, data, call, ts, True)
-    return _step(s, kind, data, call, ts, False)
-
-
-def _step(s: AgentStatus, kind: EventKind, data: dict[str, Any], call: str | None,
-          ts: datetime, late: bool) -> tuple[Transition, ...]:
+        return step(ghost, kind, data, call, ts, True)
     if kind is _STATE:
         state = data.get("state")
         if state not in STATES:

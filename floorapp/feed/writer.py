@@ -14,13 +14,13 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from db.changes import next_change
@@ -28,6 +28,7 @@ from db.engine import write_tx
 from db.models import (
     UNASSIGNED_TEAM,
     Agent,
+    AgentAlias,
     AgentNote,
     AgentStateChange,
     Call,
@@ -39,12 +40,13 @@ from db.upsert import insert_ignore, upsert
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings
 from floorapp.escalations import open_escalation
+from floorapp.feed.aliases import LEARNED, AliasBook, Learned
 from floorapp.feed.bulk import BulkStatement
 from floorapp.feed.cursor import FeedPosition, save_position
 from floorapp.feed.events import EventKind, FeedEvent, Ignored, ParsedLine, Rejected
 from floorapp.feed.keys import hash_text
 from floorapp.feed.observer import FeedObserver
-from floorapp.feed.states import AgentStatus, step
+from floorapp.feed.states import AVAILABLE, BREAK, OFFLINE, AgentStatus, step
 
 _IN_CHUNK = 2000  # keys per IN (...): well under SQLite's and PostgreSQL's parameter limits
 MAX_OPEN_CALLS = 100_000  # open calls kept in memory; older ones are re-read when needed
@@ -59,8 +61,13 @@ class IngestSummary:
     ignored: int = 0
     ignored_kinds: Counter[str] = field(default_factory=Counter)
     last_ts: datetime | None = None  # the latest event time seen (accepted or duplicate)
+    # Rejections the writer made itself (clock errors, values out of range, an event the
+    # store refused), counted in ``rejected`` too: the caller names them as it names the
+    # parsers' own.
+    refused: list[Rejected] = field(default_factory=list)
 
     def merge(self, other: IngestSummary) -> None:
+        self.refused.extend(other.refused)
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.rejected += other.rejected
@@ -81,12 +88,13 @@ class IngestSummary:
 
 
 class _AgentMem(AgentStatus):
-    __slots__ = ("id", "updated_at")
+    __slots__ = ("from_feed", "id", "updated_at")
 
     def __init__(self, agent_id: str) -> None:
         super().__init__()
         self.id = agent_id
         self.updated_at: datetime | None = None
+        self.from_feed = True
 
     def row(self, seq: int) -> tuple[Any, ...]:
         """Values in _AGENT_COLS order (name and team only matter for a new agent)."""
@@ -125,6 +133,9 @@ _STORED_KEYS = select(FeedEventRow.__table__.c.key).where(  # type: ignore[attr-
 _CALLS_BY_ID = select(Call.__table__).where(  # type: ignore[attr-defined]
     Call.__table__.c.id.in_(bindparam("ids", expanding=True))  # type: ignore[attr-defined]
 )
+_ALIAS_C = AgentAlias.__table__.c  # type: ignore[attr-defined]
+_ALIASES = select(_ALIAS_C.alias, _ALIAS_C.agent_id)
+_ALIAS_MARK = select(func.count(), func.max(_ALIAS_C.learned_at))
 # Enum member lookups cost more than module names in the per-event path.
 _AGENT_LOGIN = EventKind.AGENT_LOGIN
 _AGENT_LOGOUT = EventKind.AGENT_LOGOUT
@@ -140,6 +151,7 @@ _OBSERVATION = EventKind.OBSERVATION
 _RAISE_HAND = EventKind.RAISE_HAND
 _STATE = EventKind.STATE
 _KIND_TEXT = {k: k.value for k in EventKind}
+_LEARN_KINDS = frozenset({_AGENT_LOGIN, _STATE})  # what can reveal an alias
 # Agent events the state machine handles whole (calls' own facts need the call row first).
 _AGENT_KINDS = frozenset({_AGENT_LOGIN, _AGENT_LOGOUT, _STATE, _CALL_RING_NO_ANSWER})
 
@@ -211,19 +223,11 @@ def _is_locked(exc: OperationalError) -> bool:
 # the last line of defence, so one bad event can never cost the batch its good ones).
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # queue_log's epoch 0; nothing older is a call
 _NUMBER_MAX = 2**31 - 1  # fits every integer column; as seconds, 68 years back from 1970
-_ID_MAX = 200  # agent and call id columns
 _REJECT_REASON_MAX = 500
 
 
-def _numbers_fit(data: dict[str, Any]) -> bool:
-    for v in data.values():
-        t = type(v)
-        if t is int:
-            if not -_NUMBER_MAX <= v <= _NUMBER_MAX:
-                return False
-        elif t is float and not -_NUMBER_MAX <= v <= _NUMBER_MAX:  # NaN fails too
-            return False
-    return True
+class _OutOfRange(ValueError):
+    """A number no column or time arithmetic should take (the event is rejected)."""
 
 
 def _ahead(gap: timedelta) -> str:
@@ -266,22 +270,13 @@ def _unfit(ev: FeedEvent, now: datetime, limit: datetime) -> FeedEvent | Rejecte
                   f"this host's clock (more than {int((limit - now).total_seconds())} s)")
     elif ts < _EARLIEST:
         reason = f"event time {ts.isoformat()} is before 1970"
-    elif ev.agent is not None and len(ev.agent) > _ID_MAX:
-        reason = f"agent id longer than {_ID_MAX} characters"
-    elif ev.call is not None and len(ev.call) > _ID_MAX:
-        reason = f"call id longer than {_ID_MAX} characters"
-    else:
-        for name, v in ev.data.items():
-            if type(v) in (int, float) and not -_NUMBER_MAX <= v <= _NUMBER_MAX:
-                reason = f"{name} {v!r} is out of range (at most {_NUMBER_MAX})"
-                break
     if reason is None:
         return ev
     return Rejected(ev.source, ev.line_no, reason, _describe(ev))
 
 
 def _store_failure(ev: FeedEvent, exc: BaseException) -> Rejected:
-    what = f"{type(exc).__name__}: {exc}"
+    what = str(exc) if isinstance(exc, _OutOfRange) else f"{type(exc).__name__}: {exc}"
     return Rejected(ev.source, ev.line_no,
                     f"could not be stored ({ev.kind.value}): {what[:300]}", _describe(ev))
 
@@ -289,9 +284,11 @@ def _store_failure(ev: FeedEvent, exc: BaseException) -> Rejected:
 class _Batch:
     """What one batch will write, gathered while applying its events."""
 
-    __slots__ = ("agents", "calls", "escalations", "events", "history", "new_agents", "notes")
+    __slots__ = ("agents", "aliases", "calls", "escalations", "events", "history", "new_agents",
+                 "notes")
 
     def __init__(self) -> None:
+        self.aliases: list[Learned] = []
         self.events: list[tuple[Any, ...]] = []
         self.history: list[tuple[Any, ...]] = []
         self.agents: dict[str, _AgentMem] = {}
@@ -320,6 +317,11 @@ class FeedWriter:
         self._agents: dict[str, _AgentMem] = {}
         self._calls: dict[str, dict[str, Any]] = {}
         self._team_ready = False
+        self._book = AliasBook({}, is_roster=self._is_roster, has_membership=self._has_queues)
+        self._alias_mark: tuple[Any, ...] | None = None
+        # (agent, into, when): a name found to be another agent's (when: feed time, or the
+        # next event's for an alias the roster gave)
+        self._merges: list[tuple[str, str, datetime | None]] = []
 
     # --- public -------------------------------------------------------------------------
 
@@ -352,8 +354,10 @@ class FeedWriter:
                 raise
             if len(events) == 1:
                 rest = list(items)
-                rest[events[0]] = _store_failure(items[events[0]], exc)  # type: ignore[arg-type]
-                return self._write_once(rest, position)
+                refused = rest[events[0]] = _store_failure(items[events[0]], exc)  # type: ignore[arg-type]
+                summary = self._write_once(rest, position)
+                summary.refused.append(refused)
+                return summary
             cut = events[len(events) // 2]
             summary = self.write_batch(items[:cut])
             summary.merge(self.write_batch(items[cut:], position=position))
@@ -403,13 +407,17 @@ class FeedWriter:
         a = Agent.__table__.c  # type: ignore[attr-defined]
         for r in conn.execute(
             select(a.id, a.state, a.state_reason, a.state_since, a.logged_in_since,
-                   a.last_break_end, a.current_call_id, a.updated_at)
+                   a.last_break_end, a.current_call_id, a.updated_at, a.from_feed)
         ):
             m = _AgentMem(r.id)
             m.state, m.reason, m.since = r.state, r.state_reason, r.state_since
             m.logged_in_since, m.last_break_end = r.logged_in_since, r.last_break_end
-            m.call, m.updated_at = r.current_call_id, r.updated_at
+            m.call, m.updated_at, m.from_feed = r.current_call_id, r.updated_at, r.from_feed
             self._agents[r.id] = m
+        self._alias_mark = None
+        self._merges = []
+        self._book = AliasBook({}, is_roster=self._is_roster, has_membership=self._has_queues)
+        self._read_aliases(conn)
         c = Call.__table__.c  # type: ignore[attr-defined]
         self._calls = {
             r["id"]: dict(r)
@@ -422,6 +430,92 @@ class FeedWriter:
         for obs in self.observers:
             obs.start(conn)
         self._loaded = True
+
+    def _is_roster(self, agent_id: str) -> bool:
+        a = self._agents.get(agent_id)
+        return a is not None and not a.from_feed
+
+    def _has_queues(self, agent_id: str) -> bool:
+        a = self._agents.get(agent_id)
+        return a is not None and bool(a.queues)
+
+    def _read_aliases(self, conn: Connection) -> None:
+        """The alias table, read again when it changed (a roster import, another writer).
+
+        A name that was an agent of its own and is now another agent's alias is merged
+        into that agent at the next event (its membership moves, the name goes offline).
+        """
+        mark = tuple(conn.execute(_ALIAS_MARK).one())
+        if mark == self._alias_mark:
+            return
+        self._alias_mark = mark
+        aliases = dict(conn.execute(_ALIASES).all())
+        old = self._book.map
+        self._book.use(aliases)
+        for alias, agent_id in aliases.items():
+            if old.get(alias) != agent_id and alias in self._agents and alias != agent_id:
+                self._merges.append((alias, agent_id, None))
+
+    def _merge(self, name: str, into: str, ts: datetime, b: _Batch) -> None:
+        """``name`` turned out to be ``into``: membership moves there, ``name`` goes offline."""
+        old = self._agents.get(name)
+        if old is None or old.state == OFFLINE:
+            return
+        target = self._agents.get(into)
+        synth: list[FeedEvent] = []
+        if target is None or target.state == OFFLINE:
+            state = old.state if old.state in (AVAILABLE, BREAK) else AVAILABLE
+            data: dict[str, Any] = {"state": state}
+            if state == BREAK and old.reason:
+                data["reason"] = old.reason
+            for queue in sorted(old.queues) or [None]:
+                synth.append(FeedEvent("", "alias", 0, ts, EventKind.AGENT_LOGIN, into, None,
+                                       {**data, "queue": queue} if queue else dict(data)))
+        synth.insert(0, FeedEvent("", "alias", 0, ts, EventKind.AGENT_LOGOUT, name))
+        for ev in synth:
+            self._apply_agent_only(ev, b)
+            for obs in self.observers:
+                obs.observe(ev)
+
+    def _apply_agent_only(self, ev: FeedEvent, b: _Batch) -> None:
+        """A state change the feed implied but did not write (not stored as a feed event)."""
+        agent_id: str = ev.agent  # type: ignore[assignment]
+        a = self._agents.get(agent_id)
+        if a is None:
+            a = self._agents[agent_id] = _AgentMem(agent_id)
+            b.new_agents = True
+        if a.updated_at is None or ev.ts > a.updated_at:
+            a.updated_at = ev.ts
+        b.agents[agent_id] = a
+        for t in step(a, ev.kind, ev.data, None, ev.ts):
+            b.history.append((a.id, t.state, t.reason, t.at))
+
+    def _resolve(self, new: list[FeedEvent], b: _Batch) -> list[FeedEvent]:
+        """Each event under the agent id its feed name stands for; pairs learned on the way.
+
+        Events are never changed in place (a retried batch must see the feed's names): one
+        whose name resolves elsewhere is applied as a copy.
+        """
+        book = self._book
+        see = book.see
+        out: list[FeedEvent] = []
+        for ev in new:
+            if ev.kind in _LEARN_KINDS:
+                learned = see(ev)
+                if learned is not None:
+                    b.aliases.append(learned)
+                    for i, earlier in enumerate(new[:len(out)]):  # this batch, the new alias
+                        if earlier.agent == learned.alias:
+                            out[i] = replace(earlier, agent=learned.agent_id)
+                    if learned.alias in self._agents:
+                        self._merges.append((learned.alias, learned.agent_id, learned.at))
+            name = ev.agent
+            if name is not None:
+                agent_id = book.map.get(name)
+                if agent_id is not None and agent_id != name:
+                    ev = replace(ev, agent=agent_id)
+            out.append(ev)
+        return out
 
     def _fetch_calls(self, conn: Connection, ids: list[str]) -> None:
         for chunk in _chunks(ids, _IN_CHUNK):
@@ -437,16 +531,15 @@ class FeedWriter:
         now = self.clock.now()
         # Feed time may run a little ahead of this host (another host's clock); further
         # ahead it is a clock error, and one such event would date flags in the future.
-        limit = now + timedelta(seconds=getattr(self.settings, "max_ahead_s", 300))
+        limit = now + timedelta(seconds=self.settings.max_ahead_s)
         for item in items:
             if isinstance(item, FeedEvent):
-                ts, data = item.ts, item.data
-                if _EARLIEST <= ts <= limit and (not data or _numbers_fit(data)) and (
-                        item.agent is None or len(item.agent) <= _ID_MAX) and (
-                        item.call is None or len(item.call) <= _ID_MAX):
+                if _EARLIEST <= item.ts <= limit:
                     events.append(item)
                     continue
                 item = _unfit(item, now, limit)
+                if isinstance(item, Rejected):
+                    summary.refused.append(item)
             if isinstance(item, Rejected):
                 rejects.append({"at": now, "source": item.source, "line_no": item.line_no,
                                 "reason": _storable(item.reason)[:_REJECT_REASON_MAX],
@@ -470,6 +563,12 @@ class FeedWriter:
         batch = _Batch()
         observers = self.observers
         apply_event = self._apply_event
+        if new:
+            self._read_aliases(conn)
+            new = self._resolve(new, batch)
+            merges, self._merges = self._merges, []
+            for name, into, when in merges:
+                self._merge(name, into, when or new[0].ts, batch)
         if observers:
             for ev in new:
                 apply_event(ev, batch)
@@ -528,6 +627,8 @@ class FeedWriter:
         _FEED_INSERT.execute(conn, b.events, memo)
         _CALL_UPSERT.execute(conn, list(map(_CALL_ROW, b.calls.values())), memo)
         _HISTORY_INSERT.execute(conn, b.history, memo)
+        if b.aliases:
+            self._store_aliases(conn, b.aliases)
         if b.notes:
             conn.execute(insert_ignore(conn, AgentNote, ["source_key"]), b.notes)
         for ev in b.escalations:
@@ -539,6 +640,17 @@ class FeedWriter:
                 customer_id=ev.data.get("customer") or (call or {}).get("customer_id"),
                 source_key=ev.key,
             )
+
+    def _store_aliases(self, conn: Connection, learned: list[Learned]) -> None:
+        conn.execute(insert_ignore(conn, AgentAlias, ["alias"]), [
+            {"alias": x.alias, "agent_id": x.agent_id, "source": LEARNED, "learned_at": x.at,
+             "evidence": x.evidence} for x in learned])
+        a = Agent.__table__.c  # type: ignore[attr-defined]
+        for x in learned:
+            # An agent the feed made is shown by its member name, not its interface.
+            conn.execute(update(Agent).where(a.id == x.agent_id, a.from_feed.is_(True),
+                                             a.name == a.id).values(name=x.member_name))
+        self._alias_mark = tuple(conn.execute(_ALIAS_MARK).one())
 
     def _forget_ended(self, b: _Batch) -> None:
         for call_id, row in b.calls.items():
@@ -603,6 +715,9 @@ class FeedWriter:
         for name, value in data.items():
             col = _CALL_FACTS.get(name)
             if col is not None:
+                if type(value) is int and not -_NUMBER_MAX <= value <= _NUMBER_MAX:
+                    # Before any time arithmetic: the batch is split down to this event.
+                    raise _OutOfRange(f"{name} {value} is out of range (at most {_NUMBER_MAX})")
                 call[col] = value
         if a is not None and kind is not _CALL_OFFERED:
             call["agent_id"] = a.id

@@ -38,3 +38,8 @@ def day_bounds(settings: Any, when: datetime) -> tuple[datetime, datetime]:
 def local_time(settings: Any, day: date, at: time) -> datetime:
     """A wall time on a centre's date, as aware UTC (a shift's start or end)."""
     return datetime.combine(day, at, tzinfo=fs.zone(settings)).astimezone(UTC)
+
+
+def day_of_start(start: datetime, tz: Any) -> str:
+    """The date a day's (or shift's) start falls on, locally: a view's title."""
+    return start.astimezone(tz).date().isoformat()

@@ -24,7 +24,7 @@ from floorapp.figures import day as fday
 from floorapp.figures import settings as fs
 from floorapp.figures import store
 from floorapp.figures.clock import FloorClock
-from floorapp.figures.queue import Fact, QueueFigures, Tally, fact_of, figures_of
+from floorapp.figures.queue import Fact, QueueFigures, Tally, aware, fact_of, figures_of
 
 GAP_WAIT = timedelta(seconds=30)
 # Calls written straight to the store are found by offered time: this far behind the newest.
@@ -88,7 +88,8 @@ class LiveTally:
         rows = store.call_rows(conn, *day)
         self._apply(rows)
         self.calls_read = len(rows)
-        self.offered_wm = max((r.offered_at for r in rows if r.offered_at), default=day[0])
+        self.offered_wm = max((aware(r.offered_at) for r in rows if r.offered_at is not None),
+                              default=day[0])
 
     def _apply(self, rows: list[store.CallRow]) -> None:
         start, end = self.day  # type: ignore[misc]
@@ -97,13 +98,14 @@ class LiveTally:
             old = facts.pop(r.id, None)
             if old is not None:
                 tally.add(old, -1)
-            if r.offered_at is None or not start <= r.offered_at < end:
+            offered = aware(r.offered_at)
+            if offered is None or not start <= offered < end:
                 continue
             f = fact_of(r, self._threshold, self._short)
             facts[r.id] = f
             tally.add(f)
-            if self.offered_wm is None or r.offered_at > self.offered_wm:
-                self.offered_wm = r.offered_at
+            if self.offered_wm is None or offered > self.offered_wm:
+                self.offered_wm = offered
 
     def _catch_up(self, conn: Connection, last_id: int, wall: datetime) -> None:
         ids: set[str] = set()

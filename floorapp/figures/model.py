@@ -8,6 +8,7 @@ team); team and agent cuts count the calls their agents answered and follow the 
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
@@ -27,6 +28,7 @@ from floorapp.figures.queue import (
     Fact,
     QueueFigures,
     Tally,
+    aware,
     fact_of,
     figures_of,
 )
@@ -132,15 +134,13 @@ def _callbacks(conn: Connection, rows: list[CallRow], end: datetime
     by_caller: dict[str, list[CallRow]] = defaultdict(list)
     if not callers:
         return by_caller
-    for r in rows:
+    later = store.call_rows(conn, end, end + timedelta(days=1))
+    for r in (*rows, *later):
         if r.customer in callers:
-            by_caller[r.customer].append(r)
-    later = [r for r in store.call_rows(conn, end, end + timedelta(days=1))
-             if r.customer in callers]
-    for r in later:
-        by_caller[r.customer].append(r)  # type: ignore[index]
+            by_caller[r.customer].append(r)  # type: ignore[index]
     for calls in by_caller.values():
-        calls.sort(key=lambda r: r.offered_at or end)
+        # Raw times sort as times: every call here was read by its offered time.
+        calls.sort(key=lambda r: r.offered_at)
     return by_caller
 
 
@@ -148,19 +148,21 @@ def abandoned_calls(rows: list[CallRow], facts: list[Fact],
                     by_caller: dict[str, list[CallRow]]) -> list[AbandonedCall]:
     out = []
     for r, f in zip(rows, facts, strict=True):
-        if f.kind not in UNANSWERED or r.offered_at is None:
+        if f.kind not in UNANSWERED:
+            continue
+        at = aware(r.offered_at)
+        if at is None:
             continue
         back = got = None
         for later in by_caller.get(r.customer or "", ()):
-            if later.offered_at is None or later.offered_at <= r.offered_at:
+            if later.offered_at <= r.offered_at:
                 continue
             if back is None:
-                back = later.offered_at
+                back = aware(later.offered_at)
             if later.answered_at is not None:
-                got = later.answered_at
+                got = aware(later.answered_at)
                 break
-        out.append(AbandonedCall(r.id, r.offered_at, r.queue, r.customer, f.wait, f.kind,
-                                 back, got))
+        out.append(AbandonedCall(r.id, at, r.queue, r.customer, f.wait, f.kind, back, got))
     out.sort(key=lambda c: c.at)
     return out
 
@@ -188,38 +190,57 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
             t = thresholds[queue] = fs.sl_threshold(settings, queue)
         return t
 
-    rows = store.call_rows(conn, start, end)
-    spans = store.state_spans(conn, start, end, now)
-    acw = store.acw_after(spans)
-    facts = [fact_of(r, threshold, short_s,
-                     acw.get((r.agent, r.ended_at), 0.0) if r.agent and r.ended_at else 0.0)
-             for r in rows]
-
-    def visible(team_id: str | None) -> bool:
-        if team is not None and team_id != team:
-            return False
-        return scope is None or scope.allows_team(team_id)
-
-    floor = Tally()
+    rows: list[CallRow] = []
+    facts: list[Fact] = []
+    seen: set[str] = set()
     queues: dict[str, Tally] = defaultdict(Tally)
     teams: dict[str, Tally] = defaultdict(Tally)
     per_agent: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
-    for f in facts:
-        floor.add(f)
-        queues[f.queue or NO_QUEUE].add(f)
-        if f.kind == ANSWERED and f.team is not None and visible(f.team):
-            teams[f.team].add(f)
-        if f.kind == ANSWERED and f.agent is not None:
-            a = per_agent[f.agent]
-            a[0] += 1
-            if f.finished:
-                a[1] += 1
-                a[2] += f.talk
-                a[3] += f.acw
-    paused = store.pauses(spans)
+    shown: dict[str | None, bool] = {}
+
+    def visible(team_id: str | None) -> bool:
+        v = shown.get(team_id)
+        if v is None:
+            v = shown[team_id] = ((team is None or team_id == team)
+                                  and (scope is None or scope.allows_team(team_id)))
+        return v
+
+    roster = [(aid, name, team_id) for aid, name, team_id in conn.execute(
+        select(Agent.id, Agent.name, Agent.team_id).order_by(Agent.team_id, Agent.id))]
+    team_of = {aid: team_id for aid, _, team_id in roster}
+    # A day's calls make a few hundred thousand short-lived tuples, none of them cyclic:
+    # the cyclic collector's passes over them were a fifth of a report.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        wraps, paused = store.history(conn, list(team_of), start, end, now)
+        for r in store.call_rows(conn, start, end, teams=team_of):
+            if r.id in seen:
+                continue
+            seen.add(r.id)
+            acw = wraps.get((r.agent, r.ended_at), 0.0) if r.agent is not None else 0.0
+            f = fact_of(r, threshold, short_s, acw)
+            rows.append(r)
+            facts.append(f)
+            queues[f.queue or NO_QUEUE].add(f)
+            if f.kind == ANSWERED:
+                if f.team is not None and visible(f.team):
+                    teams[f.team].add(f)
+                if f.agent is not None:
+                    a = per_agent[f.agent]
+                    a[0] += 1
+                    if f.finished:
+                        a[1] += 1
+                        a[2] += f.talk
+                        a[3] += f.acw
+    finally:
+        if collecting:
+            gc.enable()
+    floor = Tally()
+    for t in queues.values():
+        floor.merge(t)
     agents = []
-    for aid, name, team_id in conn.execute(
-            select(Agent.id, Agent.name, Agent.team_id).order_by(Agent.team_id, Agent.id)):
+    for aid, name, team_id in roster:
         if not visible(team_id) or (aid not in per_agent and aid not in paused):
             continue
         n = per_agent.get(aid, [0, 0, 0.0, 0.0])

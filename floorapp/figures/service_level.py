@@ -41,8 +41,16 @@ class ServiceLevel:
 
     def label(self) -> str:
         """``SL20 75 %`` (a dash before any call counts)."""
+        return f"SL{self.threshold_s} {self.percent()}"
+
+    def percent(self) -> str:
+        """``75 %``, ``62.5 %``: one decimal as Asterisk's ``queue show`` prints, dropped
+        when it is zero."""
         v = self.value
-        return f"SL{self.threshold_s} " + ("—" if v is None else f"{round(v * 100)} %")
+        if v is None:
+            return "—"
+        text = f"{v * 100:.1f}"
+        return (text[:-2] if text.endswith(".0") else text) + " %"
 
     def as_json(self) -> dict[str, object]:
         v = self.value

@@ -6,15 +6,14 @@ day report's cost at 150,000 calls). Nothing but figures reads calls for figures
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, String, func, select, type_coerce
 
 from db.models import Agent, AgentState, AgentStateChange, Call, FeedEventRow
-from floorapp.figures.queue import FINISHED, CallRow, aware
+from floorapp.figures.queue import FINISHED, CallRow
 
 # A call still "waiting" this long after it was offered lost its end line in the feed:
 # it is not in the queue now (it still counts as offered, with no outcome, for its day).
@@ -33,20 +32,42 @@ def last_event_at(conn: Connection) -> datetime | None:
         select(FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)).scalar()
 
 
+def _fetch(conn: Connection, q: Any) -> list[tuple[Any, ...]]:
+    """Every row as a plain tuple, straight from the driver when no column converts its
+    values (raw times): building a Row per call was a third of a day report."""
+    result = conn.execute(q)
+    dialect = conn.dialect
+    if all(c.type.dialect_impl(dialect).result_processor(dialect, None) is None
+           for c in q.selected_columns):
+        with result:
+            return result.cursor.fetchall()  # type: ignore[no-any-return]
+    return [tuple(r) for r in result.all()]
+
+
 def call_rows(conn: Connection, start: datetime, end: datetime,
-              ids: Iterable[str] | None = None) -> list[CallRow]:
-    """Calls offered in [start, end) (or, with ``ids``, those calls), with their agent's team."""
-    q = (select(Call.id, Call.queue, Call.agent_id, Agent.team_id, Call.customer_id,
-                _t(Call.offered_at), _t(Call.answered_at), _t(Call.ended_at), Call.outcome,
-                Call.exit_reason, Call.hold_seconds, Call.talk_seconds)
-         .outerjoin(Agent, Agent.id == Call.agent_id))
-    if ids is not None:
-        q = q.where(Call.id.in_(list(ids)))
+              ids: Iterable[str] | None = None, *, teams: dict[str, str] | None = None,
+              ) -> list[CallRow]:
+    """Calls offered in [start, end) (or, with ``ids``, those calls), with their agent's team
+    (from ``teams``, agent -> team, when given: a dictionary look-up instead of an index
+    seek per call)."""
+    c = Call.__table__.c  # type: ignore[attr-defined]
+    cols = [c.id, c.queue, c.agent_id, c.customer_id, _t(c.offered_at), _t(c.answered_at),
+            _t(c.ended_at), c.outcome, c.exit_reason, c.hold_seconds, c.talk_seconds]
+    if teams is None:
+        q = select(*cols, Agent.team_id).outerjoin(Agent, Agent.id == c.agent_id)
     else:
-        q = q.where(Call.offered_at >= start, Call.offered_at < end)
-    return [CallRow(r[0], r[1], r[2], r[3], r[4], aware(r[5]), aware(r[6]), aware(r[7]),
-                    r[8], r[9], r[10], r[11])
-            for r in conn.execute(q)]
+        q = select(*cols)
+    if ids is not None:
+        q = q.where(c.id.in_(list(ids)))
+    else:
+        q = q.where(c.offered_at >= start, c.offered_at < end)
+    rows = _fetch(conn, q)
+    new = tuple.__new__
+    if teams is None:
+        return [new(CallRow, (r[0], r[1], r[2], r[11], *r[3:11])) for r in rows]
+    get = teams.get
+    return [new(CallRow, (r[0], r[1], r[2], get(r[2]) if r[2] is not None else None,
+                          *r[3:11])) for r in rows]
 
 
 def calls_waiting(conn: Connection, now: datetime) -> tuple[int, datetime | None]:
@@ -60,49 +81,48 @@ def calls_waiting(conn: Connection, now: datetime) -> tuple[int, datetime | None
     return int(n), oldest
 
 
-def state_spans(conn: Connection, start: datetime, end: datetime, now: datetime,
-                states: tuple[str, ...] = (AgentState.AFTER_CALL, AgentState.BREAK),
-                agents: Iterable[str] | None = None,
-                ) -> list[tuple[str, str, str | None, datetime, datetime]]:
-    """(agent, state, reason, from, to) of each span in ``states`` overlapping the interval,
-    clipped to it and to ``now`` (a span still running ends at the floor's clock)."""
-    h = AgentStateChange
-    nxt = func.lead(_t(h.started_at)).over(partition_by=h.agent_id, order_by=h.started_at)
-    inner = (select(h.agent_id, h.state, h.reason, _t(h.started_at).label("at"),
-                    nxt.label("next"))
-             .where(h.started_at >= start - STATE_LOOKBACK, h.started_at < end + timedelta(days=1)))
-    if agents is not None:
-        inner = inner.where(h.agent_id.in_(list(agents)))
-    sub = inner.subquery()
+def _naive(value: Any) -> datetime:
+    """A stored time as naive UTC (ISO text on SQLite, a naive datetime elsewhere)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
+
+
+def history(conn: Connection, agents: list[str], start: datetime, end: datetime,
+            now: datetime) -> tuple[dict[tuple[str, Any], float], dict[str, dict[str, float]]]:
+    """One pass over the agents' state history around the interval, in index order (agent,
+    time): after-call work keyed by (agent, the raw time it began: a call's wrap-up begins
+    as its agent ends it, so (call.agent, call.ended_at) finds it), and seconds paused per
+    agent per reason ("" when the pause gave none), clipped to the interval and ``now``."""
+    h = AgentStateChange.__table__.c  # type: ignore[attr-defined]
+    acw: dict[tuple[str, Any], float] = {}
+    paused: dict[str, dict[str, float]] = {}
     stop = min(end, now)
-    out = []
-    for agent, state, reason, at, nx in conn.execute(
-            select(sub).where(sub.c.state.in_([str(s) for s in states]))):
-        a = aware(at)
-        b = aware(nx) if nx is not None else now
-        assert a is not None and b is not None
-        lo, hi = max(a, start), min(b, stop)
-        if hi > lo:
-            out.append((agent, state, reason, lo, hi))
-    return out
-
-
-def acw_after(spans: list[tuple[str, str, str | None, datetime, datetime]]
-              ) -> dict[tuple[str, datetime], float]:
-    """After-call work keyed by (agent, the moment it began): a call's wrap-up starts when
-    its agent ends it, so (call.agent, call.ended_at) finds it."""
-    return {(agent, a): (b - a).total_seconds()
-            for agent, state, _, a, b in spans if state == AgentState.AFTER_CALL}
-
-
-def pauses(spans: list[tuple[str, str, str | None, datetime, datetime]]
-           ) -> dict[str, dict[str, float]]:
-    """Seconds paused per agent per reason ("" when the pause gave none)."""
-    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for agent, state, reason, a, b in spans:
-        if state == AgentState.BREAK:
-            out[agent][reason or ""] += (b - a).total_seconds()
-    return {a: dict(r) for a, r in out.items()}
+    wrap, brk = str(AgentState.AFTER_CALL), str(AgentState.BREAK)
+    # Durations in naive UTC, as stored: a third cheaper to parse than aware times, and a
+    # pass reads two or three rows per call of the day.
+    start_n, stop_n, now_n = (t.astimezone(UTC).replace(tzinfo=None)
+                              for t in (start, stop, now))
+    for i in range(0, len(agents), 500):
+        q = (select(h.agent_id, h.state, h.reason, _t(h.started_at))
+             .where(h.agent_id.in_(agents[i:i + 500]),
+                    h.started_at >= start - STATE_LOOKBACK, h.started_at < stop)
+             .order_by(h.agent_id, h.started_at))
+        rows = _fetch(conn, q)
+        last = len(rows) - 1
+        for k, (agent, state, reason, at) in enumerate(rows):
+            if state != wrap and state != brk:
+                continue
+            nxt = rows[k + 1] if k < last else None
+            a = _naive(at)
+            b = _naive(nxt[3]) if nxt is not None and nxt[0] == agent else now_n
+            if state == wrap:
+                if b > a:
+                    acw[(agent, at)] = ((b if b < now_n else now_n) - a).total_seconds()
+                continue
+            lo, hi = max(a, start_n), min(b, stop_n)
+            if hi > lo:
+                r = paused.setdefault(agent, {})
+                r[reason or ""] = r.get(reason or "", 0.0) + (hi - lo).total_seconds()
+    return acw, paused
 
 
 def completed_by_agent(conn: Connection, start: datetime, ids: Iterable[str] | None = None

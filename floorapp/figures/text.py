@@ -17,10 +17,8 @@ def sl_label(level: ServiceLevel | None, threshold_s: int | None = None) -> str:
 
 def sl_explained(level: ServiceLevel) -> str:
     """``asterisk: answered within 20 s / answered = 6/8 = 75 %``."""
-    v = level.value
-    value = "—" if v is None else f"{v * 100:.1f} %".replace(".0 %", " %")
     return (f"{level.definition}: {level.formula} = {level.numerator}/{level.denominator}"
-            f" = {value}")
+            f" = {level.percent()}")
 
 
 def quiet_text(wall: datetime, last_event_at: datetime | None, tz: tzinfo) -> str | None:

@@ -1,7 +1,9 @@
 """The measures a requirement's target can name, computed from the stored calls.
 
 Each is a percentage or an average over answered calls in a time window, for the
-whole floor, a team or one agent. ``lower_is_better`` says which way is progress.
+whole floor, a team or one agent. ``lower_is_better`` says which way is progress. Every
+value comes with its evidence: the numerator (calls counted, or the sum averaged) and the
+number of calls measured; ``on_track`` judges only past a minimum sample.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ METRICS: dict[str, Metric] = {
 @dataclass(frozen=True)
 class Measured:
     value: float | None  # None: no calls to measure
-    calls: int
+    calls: int  # the denominator: calls measured
+    numerator: float = 0.0  # calls counted (a rate) or the sum averaged (an average)
 
 
 def measure(
@@ -82,7 +85,7 @@ def measure(
     if not n:
         return Measured(None, 0)
     value = float(total or 0) / n
-    return Measured(value if m.average else 100.0 * value, int(n))
+    return Measured(value if m.average else 100.0 * value, int(n), float(total or 0))
 
 
 def measure_by_agent(
@@ -98,14 +101,19 @@ def measure_by_agent(
     out: dict[str, Measured] = {}
     for agent, total, n in rows:
         value = float(total or 0) / n
-        out[agent] = Measured(value if m.average else 100.0 * value, int(n))
+        out[agent] = Measured(value if m.average else 100.0 * value, int(n), float(total or 0))
     return out
 
 
-def on_track(metric: str, baseline: float, target: float, current: float | None) -> str:
-    """'met', 'improving' (better than the baseline, not yet at target), 'off' or 'no data'."""
+def on_track(metric: str, baseline: float, target: float, current: float | None,
+             calls: int | None = None, min_sample: int = 0) -> str:
+    """'met', 'improving' (better than the baseline, not yet at target), 'off', 'no data', or
+    'too few' while fewer than ``min_sample`` calls are measured: a rate over a handful of
+    calls swings by whole points with each one, and judging it would cry wolf."""
     if current is None:
         return "no data"
+    if calls is not None and calls < min_sample:
+        return "too few"
     lower = METRICS[metric].lower_is_better
     better = (lambda a, b: a <= b) if lower else (lambda a, b: a >= b)
     if better(current, target):

@@ -24,6 +24,7 @@ from db.models import Agent, AgentState, SensitiveCustomer
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings
 from floorapp.feed.events import EventKind, FeedEvent
+from floorapp.feed.states import AgentStatus, step
 from floorapp.rules.definitions import RuleSet, load_rules
 from floorapp.rules.outbox import Outbox, PendingCare, PendingEscalation
 from floorapp.rules.sensitive_check import available_names_text, is_sensitive
@@ -46,22 +47,17 @@ _OVERRUN = 2
 _STREAK_END = 3
 
 
-class AgentTrack:
-    __slots__ = ("call", "complaints", "designated", "flagged", "id", "last_break_end",
-                 "last_hard", "last_hard_call", "logged_in", "name", "pending", "queues",
-                 "recent", "since", "state")
+class AgentTrack(AgentStatus):
+    """An agent as the rules see it: the shared state machine's status plus rule memory."""
+
+    __slots__ = ("complaints", "designated", "flagged", "id", "last_hard", "last_hard_call",
+                 "name", "recent")
 
     def __init__(self, agent_id: str, name: str, complaints: int, recent: int) -> None:
+        super().__init__()
         self.id = agent_id
         self.name = name
         self.designated = False
-        self.state = OFFLINE
-        self.since: datetime | None = None
-        self.logged_in: datetime | None = None
-        self.last_break_end: datetime | None = None
-        self.call: str | None = None
-        self.pending: str | None = None  # a break asked for during a call
-        self.queues: set[str] | None = None  # queue_log membership: offline when the last goes
         self.complaints: deque[datetime] = deque(maxlen=complaints)
         self.recent: deque[bool] = deque(maxlen=recent)
         self.last_hard = False  # the last call ended was a complaint or negative call
@@ -70,24 +66,21 @@ class AgentTrack:
         # condition still holds: decides "already flagged" and "condition ended".
         self.flagged: dict[str, Any] = {}
 
-    def work_start(self) -> datetime | None:
-        """Start of the current stretch without a break."""
-        if self.logged_in is None:
-            return None
-        if self.last_break_end is not None and self.last_break_end > self.logged_in:
-            return self.last_break_end
-        return self.logged_in
+    @property
+    def logged_in(self) -> datetime | None:
+        return self.logged_in_since
 
 
 class CallTrack:
     __slots__ = ("agent", "answered", "complaint", "complaint_counted", "customer", "hand",
-                 "id", "long_fired", "negative", "offered", "refused", "refused_fired",
-                 "sens_done", "sensitive")
+                 "id", "last_agent", "long_fired", "negative", "offered", "refused",
+                 "refused_fired", "sens_done", "sensitive")
 
     def __init__(self, call_id: str, offered: datetime) -> None:
         self.id = call_id
         self.offered = offered
-        self.agent: str | None = None
+        self.agent: str | None = None  # who answered it
+        self.last_agent: str | None = None  # the last agent a line put on it (as the store)
         self.answered: datetime | None = None
         self.customer: str | None = None
         self.sensitive = False
@@ -129,9 +122,10 @@ class RulesEngine:
         self._last_sweep: datetime | None = None
         self.outbox = Outbox()
         self._dispatch: dict[str, Callable[[FeedEvent], None]] = {
-            EventKind.AGENT_LOGIN: self._on_login,
-            EventKind.AGENT_LOGOUT: self._on_logout,
-            EventKind.STATE: self._on_state,
+            EventKind.AGENT_LOGIN: self._on_agent,
+            EventKind.AGENT_LOGOUT: self._on_agent,
+            EventKind.STATE: self._on_agent,
+            EventKind.CALL_RING_NO_ANSWER: self._on_agent,
             EventKind.CALL_OFFERED: self._on_offered,
             EventKind.CALL_ANSWERED: self._on_answered,
             EventKind.CALL_UPDATE: self._on_update,
@@ -189,7 +183,8 @@ class RulesEngine:
     def observe(self, ev: FeedEvent) -> None:
         heap = self._heap
         if heap and heap[0][0] <= ev.ts:
-            self._run_due(ev.ts)
+            # A feed ahead of this host's clock: what comes due after "now" waits for it.
+            self._run_due(min(ev.ts, self.clock.now()))
         handler = self._dispatch.get(ev.kind)
         if handler is not None:
             handler(ev)
@@ -197,7 +192,7 @@ class RulesEngine:
     def tick(self, now: datetime) -> None:
         self._feed_now = now
         if self._heap and self._heap[0][0] <= now:
-            self._run_due(now)
+            self._run_due(min(now, self.clock.now()))
         if self._last_sweep is None or now - self._last_sweep > timedelta(hours=1):
             self._last_sweep = now
             self._sweep_calls(now)
@@ -243,6 +238,9 @@ class RulesEngine:
         if not self._on[kind]:
             return
         tr.flagged[kind] = token
+        now = self.clock.now()
+        if at > now:
+            at = now  # an event stamped ahead of this host: never a flag "at" the future
         self.outbox.fire(tr.id, kind, self._sev[kind], at, detail, call_id, raised_by)
 
     def _end(self, tr: AgentTrack, kind: str, at: datetime, token: Any = None,
@@ -291,66 +289,30 @@ class RulesEngine:
         for cid in [cid for cid, c in self._calls.items() if (c.answered or c.offered) < cutoff]:
             del self._calls[cid]
 
-    # --- agent state: mirrors FeedWriter's derivation (floorapp/feed/writer.py) --------
+    # --- agent state: the shared machine (floorapp/feed/states.py), then the rules ---------
 
-    def _set_state(self, tr: AgentTrack, new: str, ts: datetime) -> None:
-        old = tr.state
+    def _step(self, tr: AgentTrack, ev: FeedEvent, call: str | None) -> None:
+        for t in step(tr, ev.kind, ev.data, call, ev.ts):
+            if not t.late:
+                self._entered(tr, t.old, t.state, t.at)
+
+    def _entered(self, tr: AgentTrack, old: str, new: str, ts: datetime) -> None:
+        """What a change of state does to the time-based rules (``tr`` is already changed)."""
         if new == old:
-            return
+            return  # another reason for the same state: the stretch goes on
         if old == AFTER_CALL:
             self._end(tr, "after_call_overrun", ts)
-        if old == BREAK:
-            tr.last_break_end = ts
-        if new == OFFLINE:
-            tr.logged_in = None
-            tr.call = None
-            tr.pending = None
-            tr.queues = None
+        if new == OFFLINE or new == BREAK:
             self._end(tr, "no_break", ts)
-        else:
-            if old == OFFLINE or tr.logged_in is None:
-                tr.logged_in = ts
-            if new == BREAK:
-                self._end(tr, "no_break", ts)
-            elif old in (BREAK, OFFLINE):
-                self._schedule(ts + self._no_break, _NO_BREAK, tr.id, tr.work_start())
-            if new == AFTER_CALL and tr.last_hard:
-                self._schedule(ts + self._overrun, _OVERRUN, tr.id, ts)
-        tr.state = new
-        tr.since = ts
+        elif old in (BREAK, OFFLINE):
+            self._schedule(ts + self._no_break, _NO_BREAK, tr.id, tr.work_start())
+        if new == AFTER_CALL and tr.last_hard:
+            self._schedule(ts + self._overrun, _OVERRUN, tr.id, ts)
 
-    def _on_login(self, ev: FeedEvent) -> None:
-        tr = self.agent(ev.agent)  # type: ignore[arg-type]
-        queue = ev.data.get("queue")
-        if queue:
-            if tr.queues is None:
-                tr.queues = set()
-            tr.queues.add(queue)
-        if tr.state == OFFLINE:
-            state = ev.data.get("state", AVAILABLE)
-            self._set_state(tr, state if state in _STATES else AVAILABLE, ev.ts)
-
-    def _on_logout(self, ev: FeedEvent) -> None:
-        tr = self.agent(ev.agent)  # type: ignore[arg-type]
-        queue = ev.data.get("queue")
-        if queue and tr.queues:
-            tr.queues.discard(queue)
-            if tr.queues:
-                return  # still a member of another queue
-        self._set_state(tr, OFFLINE, ev.ts)
-
-    def _on_state(self, ev: FeedEvent) -> None:
-        state = ev.data.get("state")
-        if state not in _STATES or ev.agent is None:
-            return
-        tr = self.agent(ev.agent)
-        if tr.state == ON_CALL and tr.call is not None and state in (AVAILABLE, BREAK):
-            tr.pending = None if state == AVAILABLE else state  # applies when the call ends
-            return
-        if state != ON_CALL:
-            tr.call = None
-        tr.pending = None
-        self._set_state(tr, state, ev.ts)
+    def _on_agent(self, ev: FeedEvent) -> None:
+        """Login, logout, a state line, a ring: the machine alone decides."""
+        if ev.agent is not None:
+            self._step(self.agent(ev.agent), ev, ev.call)
 
     # --- calls ----------------------------------------------------------------------------
 
@@ -380,10 +342,9 @@ class RulesEngine:
         c = self.call(ev.call, ev.ts)
         self._merge(c, ev.data)
         tr = self.agent(ev.agent)
-        c.agent = tr.id
+        c.agent = c.last_agent = tr.id
         c.answered = ev.ts
-        tr.call = c.id
-        self._set_state(tr, ON_CALL, ev.ts)
+        self._step(tr, ev, c.id)
         self._schedule(ev.ts + self._long, _LONG, tr.id, c.id)
         self._after_merge(c, tr, ev.ts)
 
@@ -392,6 +353,8 @@ class RulesEngine:
             return
         c = self.call(ev.call, ev.ts)
         self._merge(c, ev.data)
+        if ev.agent is not None:
+            c.last_agent = ev.agent
         if c.agent is not None:
             self._after_merge(c, self.agent(c.agent), ev.ts)
 
@@ -415,22 +378,13 @@ class RulesEngine:
         if c is None:
             c = CallTrack(ev.call, ev.ts)
         self._merge(c, ev.data)
-        agent_id = ev.agent or c.agent
+        agent_id = ev.agent or c.last_agent
         if agent_id is None:
             return  # never reached an agent
         tr = self.agent(agent_id)
         if c.answered is not None and c.agent == agent_id:
             self._judge_call(c, tr, ev.ts)
-        if tr.call == c.id or (tr.call is None and tr.state == ON_CALL):
-            tr.call = None
-            if ev.data.get("after_call"):
-                state = AFTER_CALL
-            elif tr.pending is not None:
-                state = tr.pending
-            else:
-                state = AVAILABLE
-            tr.pending = None
-            self._set_state(tr, state, ev.ts)
+        self._step(tr, ev, c.id)
 
     def _judge_call(self, c: CallTrack, tr: AgentTrack, ts: datetime) -> None:
         self._after_merge(c, tr, ts)

@@ -49,17 +49,18 @@ def resume(eng: RulesEngine, conn: Connection) -> None:
 
 def _agents(eng: RulesEngine, conn: Connection) -> None:
     rows = conn.execute(select(
-        Agent.id, Agent.name, Agent.state, Agent.state_since, Agent.logged_in_since,
-        Agent.last_break_end, Agent.current_call_id,
+        Agent.id, Agent.name, Agent.state, Agent.state_reason, Agent.state_since,
+        Agent.logged_in_since, Agent.last_break_end, Agent.current_call_id,
     ))
-    for aid, name, state, since, logged_in, last_break_end, call_id in rows:
+    for aid, name, state, reason, since, logged_in, last_break_end, call_id in rows:
         tr = eng.agent(aid)
         tr.name = name
         tr.state = state if state in _STATES else OFFLINE
+        tr.reason = reason
         tr.since = since
-        tr.logged_in = logged_in if tr.state != OFFLINE else None
-        if tr.logged_in is None and tr.state != OFFLINE:
-            tr.logged_in = since
+        tr.logged_in_since = logged_in if tr.state != OFFLINE else None
+        if tr.logged_in_since is None and tr.state != OFFLINE:
+            tr.logged_in_since = since
         tr.last_break_end = last_break_end
         tr.call = call_id
 
@@ -85,6 +86,7 @@ def _open_calls(eng: RulesEngine, conn: Connection) -> None:
         c.refused = int(refused or 0)
         c.refused_fired = c.refused >= eng._refused_n
         c.sensitive = bool(sensitive)
+        c.last_agent = agent_id
         if ans is not None and agent_id is not None:
             c.agent = agent_id
             c.answered = ans

@@ -1,8 +1,10 @@
-"""One scheduler holder at a time: a lease row, renewed by its holder, taken over on expiry.
+"""One holder at a time: a lease row, renewed by its holder, taken over on expiry.
 
 The race between two consoles starting together is decided by a conditional UPDATE
 (``WHERE holder = me OR expired``) and its rowcount, which gives exactly one winner
 on SQLite and PostgreSQL alike (row locks are not relied on: SQLite has none).
+The reminder scheduler holds the lease named ``reminders``; each followed feed has
+one of its own (``floorapp.feed.lease``), so two followers never write one feed.
 """
 
 from __future__ import annotations
@@ -32,21 +34,23 @@ class LeaseState:
 
 
 def try_acquire(
-    engine: Engine, holder: str, now: datetime, ttl: timedelta = LEASE_TTL
+    engine: Engine, holder: str, now: datetime, ttl: timedelta = LEASE_TTL, *,
+    name: str = LEASE_NAME, take_from: str | None = None,
 ) -> LeaseState:
+    """Take or renew the lease ``name``; ``take_from`` is a holder known to be dead."""
     def tx(conn: Connection) -> LeaseState:
         conn.execute(insert_ignore(conn, SchedulerLease, ["name"]).values(
-            name=LEASE_NAME, holder=None, epoch=0))
+            name=name, holder=None, epoch=0))
         before = conn.execute(
-            select(SchedulerLease.holder).where(SchedulerLease.name == LEASE_NAME)
+            select(SchedulerLease.holder).where(SchedulerLease.name == name)
         ).scalar()
+        free = [SchedulerLease.holder == holder, SchedulerLease.holder.is_(None),
+                SchedulerLease.expires_at < now]
+        if take_from is not None:
+            free.append(SchedulerLease.holder == take_from)
         res = conn.execute(
             update(SchedulerLease)
-            .where(
-                SchedulerLease.name == LEASE_NAME,
-                or_(SchedulerLease.holder == holder, SchedulerLease.holder.is_(None),
-                    SchedulerLease.expires_at < now),
-            )
+            .where(SchedulerLease.name == name, or_(*free))
             .values(
                 holder=holder,
                 expires_at=now + ttl,
@@ -59,7 +63,7 @@ def try_acquire(
         row = conn.execute(
             select(SchedulerLease.holder, SchedulerLease.expires_at,
                    SchedulerLease.covered_until, SchedulerLease.epoch)
-            .where(SchedulerLease.name == LEASE_NAME)
+            .where(SchedulerLease.name == name)
         ).one()
         held = res.rowcount == 1
         return LeaseState(held, held and before != holder, row[0], row[1], row[2], row[3])
@@ -67,11 +71,11 @@ def try_acquire(
     return run_write(engine, tx)
 
 
-def release(engine: Engine, holder: str) -> None:
+def release(engine: Engine, holder: str, *, name: str = LEASE_NAME) -> None:
     """Give the lease up at once (a clean stop), so another console takes over without waiting."""
     run_write(engine, lambda conn: conn.execute(
         update(SchedulerLease)
-        .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == holder)
+        .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
         .values(holder=None, expires_at=None)))
 
 
@@ -87,11 +91,11 @@ def advance_covered(conn: Connection, holder: str, until: datetime) -> bool:
     return res.rowcount == 1
 
 
-def read_lease(conn: Connection) -> LeaseState | None:
+def read_lease(conn: Connection, name: str = LEASE_NAME) -> LeaseState | None:
     row = conn.execute(
         select(SchedulerLease.holder, SchedulerLease.expires_at,
                SchedulerLease.covered_until, SchedulerLease.epoch)
-        .where(SchedulerLease.name == LEASE_NAME)
+        .where(SchedulerLease.name == name)
     ).first()
     if row is None:
         return None

@@ -1,9 +1,9 @@
-"""Services: the only way the console (and later the CLI) reads and changes floor data.
+"""Services: the only way the console and the CLI read and change floor data.
 
-Every function takes the AppContext and the acting supervisor, runs in one short
-transaction, audits what it did, and hands back plain frozen dataclasses (never ORM
-objects: sessions are not thread-safe and the refresh worker runs off the UI thread).
-Scope checks (issue 6: a team leader acts on their own teams only) belong here.
+Every function takes the acting supervisor, asks the access policy (``floorapp.policy``)
+inside the transaction that does the work, audits what it did (and any refusal), and hands
+back plain frozen dataclasses (never ORM objects: sessions are not thread-safe and the
+refresh worker runs off the UI thread).
 """
 
 from __future__ import annotations

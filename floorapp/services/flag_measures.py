@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, or_, select
 
 from db.engine import read_tx
 from db.models import Agent, Flag, FlagStatus, Supervisor, SupervisorRole, SupervisorTeam, Team
+from floorapp import policy
 from floorapp.config import Settings
 from floorapp.rules.today import day_bounds
 
@@ -103,7 +104,12 @@ def _rows(conn: Connection, start: datetime, end: datetime) -> list[_Row]:
     ]
 
 
-def measures_today(engine: Engine, settings: Settings, now: datetime) -> MeasuresReport:
+def measures_today(engine: Engine, settings: Settings, now: datetime, *,
+                   actor: str | None = None) -> MeasuresReport:
+    """Today's measures for the whole floor; with ``actor``, if the policy lets them read
+    them (the console's view is behind the console's door)."""
+    if actor is not None:
+        policy.require(engine, "measures.read", actor, now=now)
     start, end, day = day_bounds(settings, now)
     with read_tx(engine) as conn:
         rows = _rows(conn, start, end)

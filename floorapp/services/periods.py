@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -27,8 +28,10 @@ class RequirementStatus:
     baseline: float | None
     current: float | None
     target: float | None
-    calls: int
-    status: str  # met, improving, off, no data, "" (not measurable)
+    calls: int  # the denominator: calls measured
+    status: str  # met, improving, off, too few, no data, "" (not measurable)
+    numerator: float | None = None  # calls counted (a rate) or the sum averaged
+    min_sample: int = 0  # judged on or off track only from this many calls
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,13 @@ def _choose(plan: Plan, name: str | None, now: datetime) -> Period | None:
 
 def period_summary(
     engine: Engine, now: datetime, *, period: str | None = None, team: str | None = None,
+    settings: Any = None,
 ) -> PeriodSummary | None:
-    """The period in force (or ``period``, or the latest started one); None without a plan."""
+    """The period in force (or ``period``, or the latest started one); None without a plan.
+    A target is judged only past the settings' ``min_sample`` calls."""
+    from floorapp.figures.settings import min_sample
+
+    least = min_sample(settings)
     with read_tx(engine) as conn:
         stored = load_plan(conn)
         if stored is None:
@@ -110,9 +118,11 @@ def period_summary(
             got = (measure(conn, q.metric, start, end, team=team) if end > start
                    else None)
             value = got.value if got else None
+            calls = got.calls if got else 0
             reqs.append(RequirementStatus(
                 q.key, q.text, trigger, q.metric, m.label, m.unit, q.baseline, value, q.target,
-                got.calls if got else 0, on_track(q.metric, q.baseline, q.target, value)))
+                calls, on_track(q.metric, q.baseline, q.target, value, calls, least),
+                got.numerator if got else None, least))
         care_stmt = (select(CareLog.item, func.count()).where(CareLog.at >= p.start,
                      CareLog.at < p.end).group_by(CareLog.item))
         if team is not None:

@@ -185,6 +185,13 @@ def open_reminders(
     return out
 
 
+def listing(engine: Engine, supervisor: str, now: datetime) -> OpenReminders:
+    """``open_reminders`` for a route that must refuse a stranger (the CLI): the console's
+    panel polls ``open_reminders`` itself, behind the console's door."""
+    policy.require(engine, "reminders.read", supervisor, now=now)
+    return open_reminders(engine, supervisor, now)
+
+
 def get(engine: Engine, reminder_id: int, now: datetime) -> ReminderView:
     with read_tx(engine) as conn:
         row = conn.execute(_select().where(Reminder.id == reminder_id)).first()

@@ -46,6 +46,18 @@ def listing(engine: Engine, *, actor: str, now: datetime, team: str | None = Non
     return RosterListing(agents, sups)
 
 
+def aliases(engine: Engine, *, actor: str, now: datetime) -> list[roster.RosterAlias]:
+    """The feed's other names for the agents the actor may see (roster and learned)."""
+    scope = policy.require(engine, "roster.read", actor, now=now, team=NO_TEAM)
+    found = roster.list_aliases(engine)
+    if not scope.all_teams:
+        with read_tx(engine) as conn:
+            teams = dict(conn.execute(select(Agent.id, Agent.team_id).where(
+                Agent.id.in_({a.agent_id for a in found}))).all()) if found else {}
+        found = [a for a in found if teams.get(a.agent_id) in scope.teams]
+    return found
+
+
 def designate(engine: Engine, agent_id: str, on: bool, *, actor: str, now: datetime) -> bool:
     with read_tx(engine) as conn:
         team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()

@@ -26,7 +26,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 Action = Callable[[datetime], None]
@@ -36,7 +36,7 @@ TALK_MEDIAN_S = 240.0
 TALK_SIGMA = 0.8
 ACW_MEDIAN_S = 40.0
 PATIENCE_MEAN_S = 180.0  # how long a caller waits before hanging up
-OCCUPANCY = 0.85  # arrivals are tuned so that agents are busy about this share of the time
+RING_MEAN_S = 4.0  # the phone rings 2-6 s before the call connects: the agent is taken
 SENSITIVE_OVERFLOW_S = 30.0  # a sensitive caller waits this long for a designated agent
 # After this long a caller may go to a free agent of any team: app_queue's queue rules
 # raising the penalty limit, so members of the other teams' queues (higher penalty) ring.
@@ -50,6 +50,52 @@ P_TRANSFER = 0.03
 P_ESCALATION = 0.015
 P_SENSITIVE = 0.02
 P_REPEAT_CALLER = 0.05
+VOLATILITY = (0.6, 1.0, 1.0, 1.6, 2.2)  # how much hostility an agent attracts, drawn per agent
+HARD_ACW_MEDIAN_S = 200.0  # after a complaint or a hostile call
+ACW_SIGMA = 0.5
+
+# **Arrivals sized to the floor.** An agent is busy for a call from the ring to the end of
+# after-call work: the average handle time. Offered load A = arrival rate x handle time (in
+# Erlangs), and with every call served the occupancy of N staffed agents is A / N. So the
+# rate that keeps N agents busy at occupancy rho is rho x N / handle time, whatever N is:
+# a 10,000-agent floor gets fifty times the calls of a 200-agent one, several a second,
+# and is as busy. (Erlang C then says how often callers queue: often on a small floor,
+# rarely on a large one at the same occupancy, as in a real centre.)
+MEAN_TALK_S = TALK_MEDIAN_S * math.exp(TALK_SIGMA**2 / 2)
+_P_HOSTILE = P_NEGATIVE * sum(VOLATILITY) / len(VOLATILITY)
+_P_HARD = _P_HOSTILE + (1 - _P_HOSTILE) * P_COMPLAINT
+MEAN_ACW_S = math.exp(ACW_SIGMA**2 / 2) * (
+    (1 - _P_HARD) * ACW_MEDIAN_S + _P_HARD * HARD_ACW_MEDIAN_S)
+MEAN_HANDLE_S = RING_MEAN_S + MEAN_TALK_S + MEAN_ACW_S
+# The day of a real inbound centre: calls build from 07:00 to a morning peak at 10-11 h,
+# dip over lunch, peak again at 14-16 h and tail off through the evening; the night is
+# quiet. Staffing follows the forecast only in part (shifts are hours long), so the
+# occupancy of the staffed floor carries the curve: the target, by local hour (linear in
+# between), is 85 % at the peaks and a little over half at night.
+OCCUPANCY_BY_HOUR = (
+    0.58, 0.56, 0.55, 0.55, 0.55, 0.56, 0.60, 0.67,  # 00-07
+    0.75, 0.81, 0.85, 0.84, 0.78, 0.79, 0.83, 0.85,  # 08-15
+    0.83, 0.79, 0.74, 0.71, 0.68, 0.65, 0.62, 0.60,  # 16-23
+)
+STAFFED_RECOUNT_S = 10.0  # how often arrivals re-read how many agents take calls
+
+
+def target_occupancy(local: datetime) -> float:
+    """The occupancy the arrivals aim at, at this local time of day."""
+    hour = local.hour + local.minute / 60 + local.second / 3600
+    h = int(hour)
+    frac = hour - h
+    return OCCUPANCY_BY_HOUR[h] * (1 - frac) + OCCUPANCY_BY_HOUR[(h + 1) % 24] * frac
+
+
+def _second_after(at: datetime) -> datetime:
+    """``at`` rounded up to a whole second (itself when it is one)."""
+    return at if at.microsecond == 0 else at.replace(microsecond=0) + timedelta(seconds=1)
+
+
+def arrival_rate(staffed: int, occupancy: float) -> float:
+    """Calls a second that keep ``staffed`` agents busy ``occupancy`` of the time."""
+    return occupancy * staffed / MEAN_HANDLE_S
 
 BREAK_REASONS = (("restroom", 300, 0.35), ("coffee", 600, 0.25), ("coaching", 900, 0.15),
                  ("lunch", 1800, 0.25))
@@ -124,7 +170,7 @@ class FloorSimulator:
     """Generates the feed of one simulated floor. Call ``advance(until)`` repeatedly."""
 
     def __init__(self, roster: SimRoster, *, seed: int, start: datetime,
-                 warm: bool = True) -> None:
+                 warm: bool = True, zone: tzinfo | None = None) -> None:
         if start.tzinfo is None:
             raise ValueError("start must be an aware datetime")
         if not roster.agents:
@@ -139,10 +185,20 @@ class FloorSimulator:
         self._calls_n = 0
         self._heap: list[tuple[datetime, int, Action]] = []
         self._out: list[dict[str, Any]] = []
-        self._agents = {a.id: _Agent(a, volatile=self.rng.choice((0.6, 1.0, 1.0, 1.6, 2.2)))
+        # The floor's time zone, for the time of day arrivals follow (the runner sets the
+        # store's when none is given; UTC for a bare generator).
+        self.zone = zone
+        self._agents = {a.id: _Agent(a, volatile=self.rng.choice(VOLATILITY))
                         for a in roster.agents}
         self._waiting: list[_Call] = []
         self._teams = sorted({a.team for a in roster.agents})
+        # A caller's queue is the team of a random agent: a team's calls match its size.
+        self._caller_teams = [a.team for a in sorted(roster.agents, key=lambda a: a.id)]
+        # Agents who may be free, by team: the ACD looks at these, not at the whole floor.
+        self._idle: dict[str, set[_Agent]] = {t: set() for t in self._teams}
+        self._next_call = self.start  # the exact time the next caller rings
+        self._staffed = 0
+        self._staffed_at: datetime | None = None
         self._customers_seen: list[str] = []
         self.scripted: dict[str, str] = {}  # situation -> agent id (for tests and the log)
         if warm:
@@ -217,6 +273,7 @@ class FloorSimulator:
             self._emit(ts, "state", agent=ag.a.id, state=state, reason=reason)
         if state == "available":
             ag.idle_since = ts
+            self._idle[ag.a.team].add(ag)
 
     def _login_action(self, ag: _Agent) -> Action:
         def act(ts: datetime) -> None:
@@ -264,23 +321,41 @@ class FloorSimulator:
 
     # --- calls ----------------------------------------------------------------------
 
+    def staffed(self) -> int:
+        """Agents taking calls: logged in and not on a break."""
+        return sum(1 for a in self._agents.values() if a.state not in ("offline", "break"))
+
+    def arrival_rate(self, at: datetime) -> float:
+        """Calls a second at ``at``: the staffed floor at the day's target occupancy."""
+        if self._staffed_at is None or (at - self._staffed_at).total_seconds() >= \
+                STAFFED_RECOUNT_S:
+            self._staffed, self._staffed_at = self.staffed(), at
+        occupancy = target_occupancy(at.astimezone(self.zone or UTC))
+        return max(arrival_rate(self._staffed, occupancy), 1 / 600)
+
     def _arrival(self, ts: datetime) -> None:
-        logged = sum(1 for a in self._agents.values() if a.state != "offline")
-        mean_handle = TALK_MEDIAN_S * math.exp(TALK_SIGMA**2 / 2) + 2 * ACW_MEDIAN_S
-        rate = max(OCCUPANCY * max(logged, 1) / mean_handle, 1 / 600)  # calls per second
-        team = self.rng.choice(self._teams)
-        call = self._new_call(ts, team)
-        self._offer(call, ts)
-        self._at(ts + self._s(max(1.0, self.rng.expovariate(rate))), self._arrival)
+        """Every caller who rang up to ``ts``: a Poisson stream, as many a second as the
+        floor's size asks for, each at its own instant."""
+        rng = self.rng
+        while self._next_call <= ts:
+            at = self._next_call
+            self._offer(self._new_call(at, rng.choice(self._caller_teams)), at)
+            self._next_call = at + timedelta(seconds=rng.expovariate(self.arrival_rate(at)))
+        # An agent who came free at ``ts`` itself, after a caller who rang within the
+        # second, takes them now.
+        self._dispatch(ts)
+        self._at(_second_after(self._next_call), self._arrival)
 
     def _offer(self, call: _Call, ts: datetime) -> None:
         self._emit(ts, "call_offered", call=call.id, queue=call.queue, customer=call.customer)
         self._waiting.append(call)
         self._at(ts + self._s(self.rng.expovariate(1 / PATIENCE_MEAN_S) + 5),
                  self._abandon(call))
+        # The overflows are due once the caller has waited the full time; a caller rings
+        # at any instant, and timed actions run on whole seconds: the next one after.
         if call.sensitive:
-            self._at(ts + self._s(SENSITIVE_OVERFLOW_S), self._dispatch)
-        self._at(ts + self._s(FLOOR_OVERFLOW_S), self._dispatch)
+            self._at(_second_after(ts + self._s(SENSITIVE_OVERFLOW_S)), self._dispatch)
+        self._at(_second_after(ts + self._s(FLOOR_OVERFLOW_S)), self._dispatch)
         self._dispatch(ts)
 
     def _abandon(self, call: _Call) -> Action:
@@ -304,28 +379,49 @@ class FloorSimulator:
         """
         if not self._waiting:
             return
-        # Only agents already free at ``ts``: the warm start back-dates calls and states.
-        free = [a for a in self._agents.values()
-                if a.state == "available" and (a.idle_since or a.since or ts) <= ts]
+        # Each team's free agents, read once per routing and only for the teams asked for:
+        # a large floor has hundreds of teams and thousands of agents.
+        teams: dict[str, list[_Agent]] = {}
+        floor: list[_Agent] | None = None
+
+        def free_in(team: str) -> list[_Agent]:
+            got = teams.get(team)
+            if got is None:
+                pool = self._idle[team]
+                for gone in [a for a in pool if a.state != "available"]:
+                    pool.discard(gone)
+                # Only agents already free at ``ts``: the warm start back-dates states.
+                got = teams[team] = [a for a in pool if (a.idle_since or a.since or ts) <= ts]
+            return got
+
+        def longest_idle(agents: list[_Agent]) -> _Agent:
+            return min(agents, key=lambda a: (a.idle_since or ts, a.a.id))
+
         for call in list(self._waiting):
-            if not free:
-                return
             pick: _Agent | None = None
+            waited = (ts - call.offered).total_seconds()
+            if call.sensitive or waited >= FLOOR_OVERFLOW_S:
+                if floor is None:
+                    floor = [a for t in self._teams for a in free_in(t)]
+                if not floor:
+                    return
             if call.sensitive:
-                designated = [a for a in free if a.a.designated]
+                designated = [a for a in floor or () if a.a.designated]
                 if designated:
-                    pick = min(designated, key=lambda a: (a.idle_since or ts, a.a.id))
-                elif (ts - call.offered).total_seconds() < SENSITIVE_OVERFLOW_S:
+                    pick = longest_idle(designated)
+                elif waited < SENSITIVE_OVERFLOW_S:
                     continue
             if pick is None:
-                team = [a for a in free if a.a.team == call.team]
+                team = free_in(call.team)
                 if not team:
-                    if (ts - call.offered).total_seconds() < FLOOR_OVERFLOW_S:
+                    if waited < FLOOR_OVERFLOW_S or not floor:
                         continue
-                    team = free
-                pick = min(team, key=lambda a: (a.idle_since or ts, a.a.id))
+                    team = floor
+                pick = longest_idle(team)
             self._waiting.remove(call)
-            free.remove(pick)
+            teams[pick.a.team].remove(pick)
+            if floor is not None:
+                floor.remove(pick)
             self._ring(call, pick, ts + self._s(self.rng.uniform(2, 6)))
 
     def _ring(self, call: _Call, ag: _Agent, at: datetime, talk_s: float | None = None) -> None:
@@ -413,9 +509,9 @@ class FloorSimulator:
                 acw = acw_s
             elif call.hard:
                 # Recovering after a hard call: often longer than five minutes.
-                acw = self._lognormal(200.0, 0.5)
+                acw = self._lognormal(HARD_ACW_MEDIAN_S, ACW_SIGMA)
             else:
-                acw = self._lognormal(ACW_MEDIAN_S, 0.5)
+                acw = self._lognormal(ACW_MEDIAN_S, ACW_SIGMA)
             self._at(ts + self._s(max(acw, 5.0)), self._acw_end(ag))
         return act
 
@@ -523,6 +619,7 @@ class FloorSimulator:
             else:
                 ag.next_break = login + timedelta(minutes=rng.uniform(60, 120))
             ag.state, ag.since = "available", login
+            self._idle[ag.a.team].add(ag)
 
         for ag in on:
             if ag in scripted:
@@ -534,7 +631,12 @@ class FloorSimulator:
                                       sensitive=False)
                 self._emit(call.offered, "call_offered", call=call.id, queue=call.queue,
                            customer=call.customer)
-                talk_left = self._lognormal(TALK_MEDIAN_S, TALK_SIGMA) * 0.6 + 20
+                # What is left of a call found in progress: a call caught mid-way is
+                # likelier a long one (length-biased: log-normal with median x e^sigma^2),
+                # and any point of it. Shorter, and the calls of the warm start would end
+                # together and leave the floor idle for its first quarter hour.
+                talk_left = self._lognormal(TALK_MEDIAN_S * math.exp(TALK_SIGMA**2),
+                                            TALK_SIGMA) * rng.random() + 20
                 self._answer(call, ag, answered,
                              talk_s=(t0 - answered).total_seconds() + talk_left)
             elif r < 0.72:

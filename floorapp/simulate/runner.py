@@ -69,6 +69,8 @@ class SimulationRunner:
         clock: SettableClock | None = None,
     ) -> None:
         self.sim = sim
+        if sim.zone is None:
+            sim.zone = settings.timezone  # the floor's day: its peaks are local hours
         self.clock: SettableClock = clock or SimClock(sim.now)
         observers = rules_observers(settings, self.clock) if rules else []
         self.writer = FeedWriter(engine, settings, observers=observers, clock=self.clock)

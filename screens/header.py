@@ -36,9 +36,12 @@ def _translate() -> None:
         reading=_("reading the floor") + MARKS.loading,
         waiting=_("waiting "), wait=pgettext("header", "wait "),
         longest=_("  longest call "), long=pgettext("header", "  long "),
-        no_feed=_("no feed yet"), quiet=_("FEED QUIET {duration}"),
+        no_feed=_("no feed yet"),
+        # The service level by its threshold: "SL20 75 %" (answered within 20 s).
+        sl=pgettext("header", "SL"), sl_name=pgettext("header", "SL{threshold}"),
+        percent=_("{n} %"),
         flags=_("flags "), new=_(" ({n} new)"), esc=pgettext("header", "  esc "),
-        late=_(" ({n} LATE)"), sl=pgettext("header", "  SL "),
+        late=_(" ({n} LATE)"),
         aband=pgettext("header", "  aband "), showing=_("  showing "),
         as_who=_("  as {who}"),
         overdue=_(" {n} OVERDUE"), reminders=_("  reminders due {n}"),
@@ -158,8 +161,8 @@ class FloorHeader(Widget):
                          style="bold reverse" if mono else "bold white on red")
         sl = f.service_level
         value = None if sl is None else sl.value
-        label = ftext.sl_label(sl)
-        name, _sep, number = label.partition(" ")
+        name = W["sl"] if sl is None else W["sl_name"].format(threshold=sl.threshold_s)
+        number = MARKS.dash if value is None else W["percent"].format(n=round(value * 100))
         line2.append(f"  {name} ")
         line2.append(number, style="bold" if value is None or value >= 0.8 else alarm)
         line2.append(W["aband"])

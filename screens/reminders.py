@@ -60,6 +60,26 @@ STATE_STYLE = {
 COLUMNS = (N_("state"), N_("due"), N_("what"), N_("team"), N_("note"))
 
 
+# The scheduler words the reminders it makes itself in English (floorapp.scheduler.schedule);
+# shown in the console's language when the title is still exactly that. A plan's own titles
+# (care, birthdays) are the plan's words and are shown as written.
+_PATROL_EN = "Patrol the floor: team {team}"
+_NOMINATE_EN = "Nominate role models for "
+
+
+def reminder_title(kind: str, title: str, team_id: str | None) -> str:
+    if kind == "patrol" and team_id and title == _PATROL_EN.format(team=team_id):
+        return _("Patrol the floor: team {team}").format(team=team_id)
+    if kind == "nomination" and title.startswith(_NOMINATE_EN):
+        return _("Nominate role models for {period}").format(
+            period=title.removeprefix(_NOMINATE_EN))
+    return title
+
+
+def shown(r: svc.ReminderView) -> str:
+    return reminder_title(r.kind, r.title, r.team_id)
+
+
 def _hm(t: datetime | None, ctx: AppContext) -> str:
     if t is None:
         return ""
@@ -133,7 +153,8 @@ class RemindersPanel(Widget):
                      if (r.id, r.state if r.state != "overdue" else "due") not in self._seen]
             for r in fresh[:3]:
                 word = _(STATE_STYLE[r.state][0]) if r.state in STATE_STYLE else r.state
-                self.app.notify(r.title, title=_("reminder: {state}").format(state=word),
+                self.app.notify(shown(r),
+                                title=_("reminder: {state}").format(state=word),
                                 markup=False,
                                 severity="warning" if r.state == "missed" else "information")
             if fresh and self.bell:
@@ -160,7 +181,7 @@ class RemindersPanel(Widget):
                 word = _(word)
                 when = _hm(r.snoozed_until if r.state == "snoozed" else r.scheduled_for,
                            self.ctx)
-                built.append((r, [Text(word, style=style), Text(when), Text(r.title),
+                built.append((r, [Text(word, style=style), Text(when), Text(shown(r)),
                                   Text(r.team_id or ""), Text(r.warning or r.detail or "")]))
             # Whose reminder it is (the team) stays whole: the title gives way to it on a
             # narrow screen, cut with a mark, instead of pushing the team off the edge.
@@ -181,7 +202,8 @@ class RemindersPanel(Widget):
         lines = Text(_("coming next: ") if view.coming
                      else _("coming next: nothing in the plan"))
         for c in view.coming:
-            lines.append(f"\n  {_hm(c.at, self.ctx)}  {c.title}")
+            lines.append(f"\n  {_hm(c.at, self.ctx)}  "
+                         f"{reminder_title(c.kind, c.title, c.team_id)}")
         self._update_static("#rem-coming", lines)
 
     def on_resize(self) -> None:
@@ -249,9 +271,9 @@ class RemindersPanel(Widget):
                 return
             self._run(lambda: svc.done(self.ctx.engine, r.id, actor=self.supervisor,
                                        now=self.ctx.clock.now(), note=str(note) or None),
-                      _("done: {title}").format(title=r.title))
+                      _("done: {title}").format(title=shown(r)))
 
-        self.app.push_screen(NoteDialog(_("Done: {title}").format(title=r.title),
+        self.app.push_screen(NoteDialog(_("Done: {title}").format(title=shown(r)),
                                         placeholder=_("what was seen / done"),
                                         required=False), got)
 
@@ -305,9 +327,9 @@ class RemindersPanel(Widget):
             self._run(lambda: svc.snooze(self.ctx.engine, r.id, actor=self.supervisor,
                                          now=self.ctx.clock.now(), minutes=int(str(minutes))),
                       _("snoozed {minutes} min: {title}").format(minutes=minutes,
-                                                                  title=r.title))
+                                                                  title=shown(r)))
 
-        self.app.push_screen(ChoiceDialog(_("Snooze: {title}").format(title=r.title),
+        self.app.push_screen(ChoiceDialog(_("Snooze: {title}").format(title=shown(r)),
                                           [(str(m), ngettext("{n} minute", "{n} minutes",
                                                              m).format(n=m))
                                            for m in svc.SNOOZE_CHOICES]), got)
@@ -322,9 +344,9 @@ class RemindersPanel(Widget):
                 return
             self._run(lambda: svc.skip(self.ctx.engine, r.id, actor=self.supervisor,
                                        now=self.ctx.clock.now(), reason=str(reason)),
-                      _("skipped: {title}").format(title=r.title))
+                      _("skipped: {title}").format(title=shown(r)))
 
-        self.app.push_screen(NoteDialog(_("Skip: {title}").format(title=r.title),
+        self.app.push_screen(NoteDialog(_("Skip: {title}").format(title=shown(r)),
                                         placeholder=_("why (required)")), got)
 
 

@@ -151,7 +151,7 @@ def test_measures_screen_shows_teams_and_supervisors(floor: Engine, ctx: Any) ->
             srows = {rk.value: [str(c) for c in sups.get_row(rk)] for rk in sups.rows}
             assert srows["lead.wang"] == ["王 Wang", "0", "2", "1:30", "1", "5:00", "4"]
             assert srows["lead.li"][5] == "-"  # nobody stepped in: nothing to measure
-            floor_line = str(screen.query_one("#measures-floor", Static).render())
+            floor_line = str(screen.query_one("#measures-floor", Static).content)
             assert "raised 5" in floor_line and "unresolved 5" in floor_line
 
     asyncio.run(run())

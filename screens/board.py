@@ -14,6 +14,7 @@ from floorapp.i18n import N_, _
 from floorapp.services.board import AgentRow
 from floorapp.services.flags import SEVERITY_RANK
 from screens import cells
+from screens.notices import notice
 from screens.table import Col, LiveTable
 
 _FAR = 1e18
@@ -257,8 +258,8 @@ class AgentBoard(LiveTable):
         key_fn = SORTS[name][1]
         self.sort_keys = {a.id: key_fn(a) for a in self.model.values()}
         self.resort()
-        self.notify(_("Sorted by {sort}").format(sort=_(SORTS[name][0])), timeout=2,
-                    markup=False)
+        notice(self, "sort", _("Sorted by {sort}").format(sort=_(SORTS[name][0])), timeout=2,
+               markup=False)
         self.app.refresh_header()  # type: ignore[attr-defined]
 
     def set_filters(self, *, team: str | None = ..., state: str | None = ...,  # type: ignore[assignment]

@@ -91,11 +91,31 @@ class AgentDetailScreen(_DetailScreen):
         Binding("escape,q", "close", N_("Back"), id="detail.close"),
         Binding("r", "raise_flag", N_("Raise flag"), id="detail.raise_flag"),
         Binding("e", "escalate", N_("Escalate"), id="detail.escalate"),
+        Binding("n", "note", N_("Note"), id="detail.agent_note",
+                tooltip=N_("Add a note on the agent")),
     ]
+    # Read again each second, as the board is: time in state and the call run on.
+    LIVE_EVERY = 1.0
 
     def __init__(self, agent_id: str) -> None:
         super().__init__()
         self.agent_id = agent_id
+        self._drawn: str | None = None
+        self._reading = False
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_interval(self.LIVE_EVERY, self.reload_if_idle)
+
+    def reload_if_idle(self) -> None:
+        # One read at a time: a slow database never piles reads up behind each other.
+        if not self._reading:
+            self._reading = True
+            self.reload()
+
+    def failed(self, message: str) -> None:
+        self._reading = False
+        super().failed(message)
 
     def fetch(self, ctx: Any, actor: str) -> tuple[AgentDetail, list[DrillView],
                                                     list[RequestView]]:
@@ -106,6 +126,7 @@ class AgentDetailScreen(_DetailScreen):
 
     def render_detail(self, d: AgentDetail, drills: list[DrillView] | None = None,
                       requests: list[RequestView] | None = None) -> None:
+        self._reading = False
         tz = self.app.ctx.settings.timezone  # type: ignore[attr-defined]
         now = self.app.ctx.clock.now()  # type: ignore[attr-defined]
         a = d.agent
@@ -189,13 +210,28 @@ class AgentDetailScreen(_DetailScreen):
             out.append(f"  {_t(n.at, tz)} {n.author}: ")
             out.append(n.text)
             out.append("\n")
-        self.show(out)
+        if out.plain != self._drawn:  # redrawn only when a word moved (keeps the scroll)
+            self._drawn = out.plain
+            self.show(out)
 
     def action_raise_flag(self) -> None:
         self.app.action_raise_flag(self.agent_id, then=self.reload)  # type: ignore[attr-defined]
 
     def action_escalate(self) -> None:
         self.app.action_escalate(self.agent_id, then=self.reload)  # type: ignore[attr-defined]
+
+    def action_note(self) -> None:
+        from floorapp.services.agent_notes import add_note
+        from screens.dialogs import NoteDialog
+
+        app: Any = self.app
+
+        def noted(text: object) -> None:
+            if text:
+                app.perform(_("Note added"), lambda: add_note(app.ctx, app.actor, self.agent_id,
+                                                              str(text)), then=self.reload)
+
+        app.push_screen(NoteDialog(_("A note on this agent")), noted)
 
 
 class EscalationDetailScreen(_DetailScreen):

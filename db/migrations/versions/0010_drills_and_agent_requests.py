@@ -1,7 +1,7 @@
 """drills and agent requests
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0009
 Create Date: 2026-12-07 12:18:15.156392
 """
 
@@ -15,7 +15,7 @@ import db.types  # noqa: F401
 
 
 revision: str = '0010'
-down_revision: str | None = '0004'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

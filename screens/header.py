@@ -186,6 +186,10 @@ class FloorHeader(Widget):
             line2.append(part, style=style)
         line1.no_wrap = line2.no_wrap = True
         line1.overflow = line2.overflow = MARKS.overflow  # type: ignore[assignment]
+        # Cut here, in the language's own way: Textual's own cut of a Text too wide for the
+        # widget ends in '…', which a Chinese terminal may draw two cells wide.
+        for line in (line1, line2):
+            line.truncate(self.size.width, overflow=MARKS.overflow)  # type: ignore[arg-type]
         out = Text("\n").join([line1, line2])
         # The joined text keeps neither line's no_wrap: a long name on the first line
         # pushed the second out of the header's two rows.

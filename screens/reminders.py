@@ -50,6 +50,19 @@ from screens.cursortable import CursorTable
 from screens.dialogs import ChoiceDialog, NoteDialog
 from screens.footer import FloorFooter
 
+# The panel is read every second: its fixed words are translated once per language.
+_W: dict[str, str] = {}
+
+
+def _translate() -> None:
+    _W.update(
+        summary=_("{overdue} overdue · {due} due · {missed} missed · {snoozed} snoozed"),
+        coming=_("coming next: "), coming_none=_("coming next: nothing in the plan"))
+
+
+i18n.on_change(_translate)
+_translate()
+
 # State shown as a word and a style: never colour alone (NO_COLOR, 16 colours).
 STATE_STYLE = {
     "overdue": (N_("OVERDUE"), "bold reverse red"),
@@ -167,7 +180,7 @@ class RemindersPanel(Widget):
         rows = [*view.overdue, *view.due, *view.missed, *view.snoozed]
         shape = [(r.id, r.state, r.title, r.warning) for r in rows]
         self._update_static("#rem-summary", Text(
-            _("{overdue} overdue · {due} due · {missed} missed · {snoozed} snoozed").format(
+            _W["summary"].format(
                 overdue=len(view.overdue), due=len(view.due), missed=len(view.missed),
                 snoozed=len(view.snoozed))))
         if shape != self._rows:
@@ -199,8 +212,7 @@ class RemindersPanel(Widget):
                 table.move_cursor(row=table.get_row_index(str(cursor)))
             self._acted_on = None
             self._rows = shape
-        lines = Text(_("coming next: ") if view.coming
-                     else _("coming next: nothing in the plan"))
+        lines = Text(_W["coming"] if view.coming else _W["coming_none"])
         for c in view.coming:
             lines.append(f"\n  {_hm(c.at, self.ctx)}  "
                          f"{reminder_title(c.kind, c.title, c.team_id)}")

@@ -211,6 +211,12 @@ class Flag(SQLModel, table=True):
     resolved_by: str | None = Field(default=None, max_length=100)
     resolution_note: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: datetime | None = Field(default=None, sa_column=_utc(index=True))
+    # Sent to the floor manager: unacknowledged past its severity's deadline, or by hand.
+    escalated_at: datetime | None = Field(default=None, sa_column=_utc())
+    escalated_by: str | None = Field(default=None, max_length=100)
+    # A step-in that asked for a state change: "confirmed" once the feed showed it,
+    # "not_seen" when it did not in time (the supervisor then gets a reminder).
+    step_in_outcome: str | None = Field(default=None, max_length=16)
 
 
 class Escalation(SQLModel, table=True):

@@ -34,6 +34,7 @@ class ReminderKind(StrEnum):
     PATROL = "patrol"
     CARE = "care"
     NOMINATION = "nomination"
+    FOLLOW_UP = "follow_up"  # a step-in the feed did not confirm: to its supervisor
 
 
 class PlanVersion(SQLModel, table=True):

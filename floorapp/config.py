@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 from pydantic import BeforeValidator, Field
 
+from db.models_requests import REQUEST_CATEGORIES
 from floorapp.schema import (
     ClockTime,
     Issue,
@@ -51,6 +52,41 @@ LANGS = ("zh-CN", "en")
 FLAG_SEVERITIES = ("light", "medium", "high")
 # Minutes an unacknowledged flag may wait before it goes to the floor manager.
 DEFAULT_FLAG_ACK_DEADLINE_MIN: dict[str, int] = {"high": 2, "medium": 10, "light": 30}
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class RequestDeadline:
+    """How soon an agent's request of one category is answered, in working time."""
+
+    acknowledge_min: int  # working minutes to say "heard, on it"
+    answer_days: int  # working days to answer (what was done, or why not)
+    manager_after_min: int  # working minutes past a missed deadline: the floor manager hears
+
+
+# Wellbeing cannot wait a day; equipment is usually fixed the same day; the rest in two.
+DEFAULT_REQUEST_DEADLINES: dict[str, RequestDeadline] = {
+    "equipment": RequestDeadline(60, 1, 120),
+    "schedule": RequestDeadline(60, 2, 120),
+    "process": RequestDeadline(60, 2, 120),
+    "wellbeing": RequestDeadline(30, 1, 60),
+    "other": RequestDeadline(60, 2, 120),
+}
+
+
+@dataclass(frozen=True)
+class WorkHours:
+    """The centre's working hours (the office behind the floor), for requests' deadlines."""
+
+    start: time = time(9)
+    end: time = time(18)
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday is 0
+
+    @property
+    def day_minutes(self) -> int:
+        return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
 
 
 class ConfigError(ValueError):
@@ -140,6 +176,10 @@ class Settings:
     flag_ack_deadline_min: dict[str, int] = field(
         default_factory=lambda: dict(DEFAULT_FLAG_ACK_DEADLINE_MIN)
     )
+    request_deadlines: dict[str, RequestDeadline] = field(
+        default_factory=lambda: dict(DEFAULT_REQUEST_DEADLINES)
+    )
+    work_hours: WorkHours = field(default_factory=WorkHours)
     source: Path | None = None
 
     def sl_threshold_for(self, queue: str | None) -> int:
@@ -208,6 +248,23 @@ class DeadlinesDoc(Section):
     tier3: SeverityMinutesDoc | None = None
 
 
+class RequestCategoryDoc(Section):
+    acknowledge_minutes: DeadlineMinutes | None = None  # type: ignore[valid-type]
+    answer_days: whole(1, 30, "working days") | None = None  # type: ignore[valid-type]
+    manager_after_minutes: DeadlineMinutes | None = None  # type: ignore[valid-type]
+
+
+class RequestsDoc(Section):
+    work_start: ClockTime | None = None
+    work_end: ClockTime | None = None
+    work_days: list[one_of(WEEKDAYS, "day")] | None = None  # type: ignore[valid-type]
+    equipment: RequestCategoryDoc | None = None
+    schedule: RequestCategoryDoc | None = None
+    process: RequestCategoryDoc | None = None
+    wellbeing: RequestCategoryDoc | None = None
+    other: RequestCategoryDoc | None = None
+
+
 class SettingsDoc(Section):
     """The whole settings file; docs/config.md describes every key."""
 
@@ -216,6 +273,7 @@ class SettingsDoc(Section):
     feed: FeedDoc | None = None
     flags: FlagsDoc | None = None
     deadlines: DeadlinesDoc | None = None
+    requests: RequestsDoc | None = None
     # Each rule's keys are checked against the rule definitions (floorapp.rules).
     rules: dict[str, Annotated[dict[str, Any], BeforeValidator(_table_of_anything)]] = Field(
         default_factory=dict)
@@ -290,6 +348,27 @@ def settings_from_dict(data: dict[str, Any], source: Path | None = None) -> Sett
             for sev in FLAG_SEVERITIES:
                 if by_sev is not None and (minutes := getattr(by_sev, sev)) is not None:
                     s.deadlines_min[(tier, sev)] = minutes
+    requests: RequestsDoc | None = parts["requests"] or None
+    if requests:
+        wh = s.work_hours
+        start, end = requests.work_start or wh.start, requests.work_end or wh.end
+        days = (tuple(sorted({WEEKDAYS.index(d) for d in requests.work_days}))
+                if requests.work_days is not None else wh.days)
+        if end <= start:
+            issues.append(Issue("requests.work_end", f"{end:%H:%M} is not after work_start "
+                                f"{start:%H:%M}"))
+        elif not days:
+            issues.append(Issue("requests.work_days", "at least one working day"))
+        else:
+            s.work_hours = WorkHours(start, end, days)
+        for cat in REQUEST_CATEGORIES:
+            doc = getattr(requests, cat)
+            if doc is None:
+                continue
+            d = s.request_deadlines[cat]
+            s.request_deadlines[cat] = RequestDeadline(
+                doc.acknowledge_minutes or d.acknowledge_min, doc.answer_days or d.answer_days,
+                doc.manager_after_minutes or d.manager_after_min)
     rules = parts["rules"]
     if rules:
         s.rules = {name: dict(conf) for name, conf in rules.items()}

@@ -18,9 +18,16 @@ re-sorts on every refresh, so a tick must never convert a name again).
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+
+# Names are read character by character, so pypinyin's phrase dictionary (some 45 MB once
+# loaded) is never needed, nor its private copy of the character dictionary: its documented
+# switches leave both out. Set before pypinyin is first imported.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
 
 from pypinyin import lazy_pinyin
 

@@ -23,7 +23,7 @@ from floorapp.feed.events import Rejected
 from floorapp.feed.follow import Follower
 from floorapp.feed.lease import FeedLease
 from floorapp.feed.lease import holder_id as feed_holder_id
-from floorapp.feed.observer import FeedObserver
+from floorapp.feed.observer import FeedObserver, request_observers
 from floorapp.feed.writer import FeedWriter, IngestSummary
 
 log = logging.getLogger("floorapp.serve")
@@ -50,10 +50,10 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 def _observers(ctx: AppContext, enabled: bool) -> list[FeedObserver]:
     if not enabled:
-        return []
+        return request_observers(ctx.settings)
     from floorapp.rules import build_observer
 
-    return [build_observer(ctx.settings, ctx.clock)]
+    return [build_observer(ctx.settings, ctx.clock), *request_observers(ctx.settings)]
 
 
 def log_signal(sig: signal.Signals) -> None:

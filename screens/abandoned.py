@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from floorapp import i18n
 from floorapp.context import AppContext
 from floorapp.figures import day as fday
 from floorapp.figures import settings as fs
@@ -59,7 +60,7 @@ def summary(f: Figures, tz: object) -> Text:
     quiet = f.clock.quiet_text(tz)  # type: ignore[arg-type]
     if quiet:
         line.append(quiet + "\n", style="bold red")
-    line.append(_("Calls on {day}").format(day=fday.day_of_start(f.start, tz)),  # type: ignore[arg-type]
+    line.append(_("Calls on {day}").format(day=i18n.day(fday.day_of_start(f.start, tz))),  # type: ignore[arg-type]
                 style="bold")
     line.append(_(" · offered {offered} · answered {answered} · abandoned {abandoned}"
                   " ({short} short) · other exits {other} · waiting now {waiting}"

@@ -46,8 +46,11 @@ from screens.guard import guard_option_list_paging, record_failure
 from screens.header import FloorHeader
 from screens.help import HelpScreen
 from screens.nocolor import ReadableMonochrome
+from screens.notices import ReplacingNotices
 from screens.queues import QueueTable
+from screens.shift import ShiftScreen, keep_header_series, read_header_series
 from screens.table import LiveTable
+from screens.triage import header_counts
 from screens.typeahead import TypeAhead
 
 log = logging.getLogger(__name__)
@@ -87,7 +90,7 @@ QUEUE_TIERS = {"tier1": 1, "tier2": 2, "tier3": 3, "all": None}
 GC_YOUNG = 20_000
 
 
-class FloorApp(TypeAhead, App[None]):
+class FloorApp(ReplacingNotices, TypeAhead, App[None]):
     TITLE = "floorapp"
     CSS_PATH = "floor.tcss"
     COMMANDS = App.COMMANDS | {FloorCommands}
@@ -100,6 +103,12 @@ class FloorApp(TypeAhead, App[None]):
                 tooltip=N_("The sensitive-customer roster: designated agents and their load")),
         Binding("M", "measures", N_("Flag measures"), show=False, id="app.measures",
                 tooltip=N_("Today's flag measures per team and supervisor")),
+        Binding("R", "requests", N_("Requests"), show=False, id="app.requests",
+                tooltip=N_("Agents' requests, with time left")),
+        Binding("D", "drills", N_("Drills"), show=False, id="app.drills",
+                tooltip=N_("Drills on the hot issues")),
+        Binding("9", "shift", N_("The shift so far"), show=False, id="app.shift",
+                tooltip=N_("Today in time order, and sparklines of the last hours")),
         Binding("L", "switch_language", N_("Language"), show=False, id="app.language",
                 tooltip=N_("Switch the console between English and Chinese (中文)")),
         Binding("A", "abandoned", N_("Abandoned calls"), show=False, id="app.abandoned",
@@ -222,6 +231,7 @@ class FloorApp(TypeAhead, App[None]):
         self.board.focus()
         self.second_timer = self.set_interval(1.0, self.second)
         self._start_poll()
+        keep_header_series(self)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         table = self.table_for(event.pane.id or "")
@@ -241,6 +251,39 @@ class FloorApp(TypeAhead, App[None]):
         from screens.sensitive import SensitiveRosterScreen
 
         self.push_screen(SensitiveRosterScreen(self.ctx, team=self.team))
+
+    def action_requests(self) -> None:
+        from screens.requests import RequestsScreen
+
+        self.push_screen(RequestsScreen(self.ctx, self.actor, team=self.team))
+
+    def action_drills(self) -> None:
+        from screens.drills import DrillsScreen
+
+        self.push_screen(DrillsScreen(self.ctx, self.actor, team=self.team))
+
+    def action_agent_request(self, agent_id: str | None = None) -> None:
+        from floorapp.services import requests as request_service
+        from screens.requests import category_choices
+
+        agent_id = agent_id or self.current_agent_id()
+        if agent_id is None:
+            self.notify(_("No agent selected."), markup=False)
+            return
+        name = self.agent_name(agent_id)
+
+        def done(result: object) -> None:
+            if isinstance(result, tuple) and result[1]:
+                self.perform(_("Request recorded for {name}").format(name=name),
+                             lambda: request_service.record(
+                                 self.ctx.engine, self.ctx.settings, agent_id, str(result[0]),
+                                 str(result[1]), actor=self.actor, now=self.ctx.clock.now()))
+
+        self.push_screen(ChoiceNoteDialog(
+            _("What did {name} ask for?").format(name=name), category_choices(),
+            choosing=_("about"), placeholder=_("what the agent asked")), done)
+    def action_shift(self) -> None:
+        self.push_screen(ShiftScreen(self.team))
 
     def action_measures(self) -> None:
         from screens.measures import MeasuresScreen
@@ -284,6 +327,7 @@ class FloorApp(TypeAhead, App[None]):
         except NoMatches:  # closing
             return
         header.past_now = sum(1 for e in self.reader_escalations() if e.deadline <= now)
+        header.flags_overdue, header.reminders_due = header_counts(self, now)
         header.tick(now)
         table = self.table_for(self.active_view)
         if table is not None:
@@ -322,6 +366,8 @@ class FloorApp(TypeAhead, App[None]):
             log.exception("refresh failed")
             self._safe_call(self._poll_failed, exc)
             return
+        if not self.loaded:  # the shift's pictures arrive with the floor's first frame
+            read_header_series(self)
         self._safe_call(self._apply_delta, delta)
 
     def _safe_call(self, fn: Callable[..., Any], *args: Any) -> None:
@@ -510,7 +556,7 @@ class FloorApp(TypeAhead, App[None]):
         i18n.set_language(code)
         self.relabel()
         self.notify(_("Language: {name}").format(name=i18n.LANGUAGES[i18n.language()]),
-                    timeout=2, markup=False)
+                    timeout=2, markup=False, kind="language")
 
     def relabel(self) -> None:
         """Draw every label again in the current language."""
@@ -599,17 +645,25 @@ class FloorApp(TypeAhead, App[None]):
             self.notify(_("No agent selected."), markup=False)
             return
 
-        def noted(text: object) -> None:
-            if text:
-                self.perform(_("Flag raised on {name}").format(name=self.agent_name(agent_id)),
-                             lambda: flag_service.raise_observed(self.ctx, self.actor, agent_id,
-                                                                 str(text)), then=then)
+        def noted(answer: object) -> None:
+            if not isinstance(answer, tuple):
+                return
+            severity, text = str(answer[0]), str(answer[1])
+            self.perform(_("Flag raised on {name} ({severity})").format(
+                             name=self.agent_name(agent_id), severity=words.severity(severity)),
+                         lambda: flag_service.raise_observed(self.ctx, self.actor, agent_id,
+                                                             text, severity=severity),
+                         then=then)
 
-        self.push_screen(NoteDialog(_("Raise a flag on {name}: what did you observe?").format(
-                                    name=self.agent_name(agent_id)),
-                                    placeholder=_("observed agitated: raised voice, hit the "
-                                                  "desk")),
-                         noted)
+        # Medium stays the default (Enter alone raises it, as before); up and down choose.
+        self.push_screen(ChoiceNoteDialog(
+            _("Raise a flag on {name}: what did you observe?").format(
+                name=self.agent_name(agent_id)),
+            [("light", _("light: worth watching")),
+             ("medium", _("medium: needs a word soon")),
+             ("high", _("high: step in now"))],
+            choosing=_("severity"), default=1,
+            placeholder=_("observed agitated: raised voice, hit the desk")), noted)
 
     def action_escalate(self, agent_id: str | None = None,
                         then: Callable[[], None] | None = None) -> None:
@@ -873,6 +927,7 @@ class FloorApp(TypeAhead, App[None]):
             (_("Escalation: history"), _("enter in a queue"), self.action_escalation_detail),
             (_("View: sensitive-customer roster"), "S", self.action_sensitive),
             (_("View: today's flag measures"), "M", self.action_measures),
+            (_("View: the shift so far"), "9", self.action_shift),
             (_("View: today's abandoned calls and the service level"), "A",
              self.action_abandoned),
             (_("Help: every key"), "?", self.action_help),

@@ -14,6 +14,7 @@ from floorapp.i18n import N_, _
 from floorapp.services.board import AgentRow
 from floorapp.services.flags import SEVERITY_RANK
 from screens import cells
+from screens.notices import notice
 from screens.table import Col, LiveTable
 
 _FAR = 1e18
@@ -99,6 +100,8 @@ class AgentBoard(LiveTable):
         Binding("slash", "search", N_("Find"), id="board.search",
                 tooltip=N_("Search agents by name, pinyin (hcy, huchunyan) or id")),
         Binding("escape", "clear_filters", N_("Clear filters"), show=False, id="board.clear"),
+        Binding("w", "agent_request", N_("Request"), id="board.request", show=False,
+                tooltip=N_("Record what the agent asked for (heard on a patrol)")),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -243,6 +246,9 @@ class AgentBoard(LiveTable):
     def action_escalate(self) -> None:
         self.app.action_escalate()  # type: ignore[attr-defined]
 
+    def action_agent_request(self) -> None:
+        self.app.action_agent_request()  # type: ignore[attr-defined]
+
     def action_cycle_sort(self) -> None:
         names = list(SORTS)
         self.set_sort(names[(names.index(self.sort_name) + 1) % len(names)])
@@ -252,8 +258,8 @@ class AgentBoard(LiveTable):
         key_fn = SORTS[name][1]
         self.sort_keys = {a.id: key_fn(a) for a in self.model.values()}
         self.resort()
-        self.notify(_("Sorted by {sort}").format(sort=_(SORTS[name][0])), timeout=2,
-                    markup=False)
+        notice(self, "sort", _("Sorted by {sort}").format(sort=_(SORTS[name][0])), timeout=2,
+               markup=False)
         self.app.refresh_header()  # type: ignore[attr-defined]
 
     def set_filters(self, *, team: str | None = ..., state: str | None = ...,  # type: ignore[assignment]

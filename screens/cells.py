@@ -169,6 +169,13 @@ class Wrapped:
     def __init__(self, text: Text) -> None:
         self.text = text
 
+    @property
+    def plain(self) -> str:
+        return self.text.plain
+
+    def __str__(self) -> str:
+        return self.text.plain
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
         out: list[Text] = []

@@ -17,15 +17,25 @@ from floorapp import i18n, words
 from floorapp.i18n import MARKS, N_, _, ngettext
 from floorapp.services import ServiceError
 from floorapp.services.board import AgentDetail, agent_detail
+from floorapp.services.drills import DrillView, agent_drills
 from floorapp.services.escalations import (
     EscalationEventView,
     EscalationView,
     get_escalation,
     history,
 )
+from floorapp.services.requests import RequestView, listing
 from screens import cells
 from screens.cells import Wrapped
 from screens.footer import FloorFooter
+from screens.requests import category, time_left
+
+
+def _drill_status(d: DrillView, now: datetime) -> str:
+    if d.overdue(now):
+        return _("OVERDUE")
+    return {"passed": _("Passed"), "practice": _("Needs practice"), "due": _("due now"),
+            "planned": _("planned")}.get(d.status, d.status)
 
 
 def _t(when: datetime | None, tz: object) -> str:
@@ -81,16 +91,42 @@ class AgentDetailScreen(_DetailScreen):
         Binding("escape,q", "close", N_("Back"), id="detail.close"),
         Binding("r", "raise_flag", N_("Raise flag"), id="detail.raise_flag"),
         Binding("e", "escalate", N_("Escalate"), id="detail.escalate"),
+        Binding("n", "note", N_("Note"), id="detail.agent_note",
+                tooltip=N_("Add a note on the agent")),
     ]
+    # Read again each second, as the board is: time in state and the call run on.
+    LIVE_EVERY = 1.0
 
     def __init__(self, agent_id: str) -> None:
         super().__init__()
         self.agent_id = agent_id
+        self._drawn: str | None = None
+        self._reading = False
 
-    def fetch(self, ctx: Any, actor: str) -> tuple[AgentDetail]:
-        return (agent_detail(ctx, actor, self.agent_id),)
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_interval(self.LIVE_EVERY, self.reload_if_idle)
 
-    def render_detail(self, d: AgentDetail) -> None:
+    def reload_if_idle(self) -> None:
+        # One read at a time: a slow database never piles reads up behind each other.
+        if not self._reading:
+            self._reading = True
+            self.reload()
+
+    def failed(self, message: str) -> None:
+        self._reading = False
+        super().failed(message)
+
+    def fetch(self, ctx: Any, actor: str) -> tuple[AgentDetail, list[DrillView],
+                                                    list[RequestView]]:
+        detail = agent_detail(ctx, actor, self.agent_id)
+        now = ctx.clock.now()
+        return (detail, agent_drills(ctx.engine, self.agent_id, actor=actor, now=now),
+                listing(ctx.engine, actor=actor, now=now, agent=self.agent_id))
+
+    def render_detail(self, d: AgentDetail, drills: list[DrillView] | None = None,
+                      requests: list[RequestView] | None = None) -> None:
+        self._reading = False
         tz = self.app.ctx.settings.timezone  # type: ignore[attr-defined]
         now = self.app.ctx.clock.now()  # type: ignore[attr-defined]
         a = d.agent
@@ -150,6 +186,23 @@ class AgentDetailScreen(_DetailScreen):
             if c.satisfaction is not None:
                 out.append(_(" sat {score}").format(score=c.satisfaction))
             out.append("\n")
+        if drills:
+            out.append("\n" + _("Drills") + "\n", style="bold underline")
+            for dr in drills:
+                out.append(f"  {_t(dr.planned_at, tz)} {dr.title} ")
+                out.append(_drill_status(dr, now), style="bold red" if dr.overdue(now) else "")
+                if dr.note:
+                    out.append(f": {dr.note}")
+                out.append("\n")
+        if requests:
+            out.append("\n" + _("Requests") + "\n", style="bold underline")
+            for r in requests:
+                out.append(f"  #{r.id} {_t(r.raised_at, tz)} {category(r.category)} ")
+                out.append_text(time_left(r, now))
+                out.append(" " + r.text.replace("\n", " "))
+                if r.answer:
+                    out.append(" → " + r.answer.replace("\n", " "))
+                out.append("\n")
         out.append("\n" + _("Notes") + "\n", style="bold underline")
         if not d.notes:
             out.append(_("  none") + "\n")
@@ -157,13 +210,28 @@ class AgentDetailScreen(_DetailScreen):
             out.append(f"  {_t(n.at, tz)} {n.author}: ")
             out.append(n.text)
             out.append("\n")
-        self.show(out)
+        if out.plain != self._drawn:  # redrawn only when a word moved (keeps the scroll)
+            self._drawn = out.plain
+            self.show(out)
 
     def action_raise_flag(self) -> None:
         self.app.action_raise_flag(self.agent_id, then=self.reload)  # type: ignore[attr-defined]
 
     def action_escalate(self) -> None:
         self.app.action_escalate(self.agent_id, then=self.reload)  # type: ignore[attr-defined]
+
+    def action_note(self) -> None:
+        from floorapp.services.agent_notes import add_note
+        from screens.dialogs import NoteDialog
+
+        app: Any = self.app
+
+        def noted(text: object) -> None:
+            if text:
+                app.perform(_("Note added"), lambda: add_note(app.ctx, app.actor, self.agent_id,
+                                                              str(text)), then=self.reload)
+
+        app.push_screen(NoteDialog(_("A note on this agent")), noted)
 
 
 class EscalationDetailScreen(_DetailScreen):

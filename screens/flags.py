@@ -8,10 +8,15 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding
 
+from floorapp import i18n
 from floorapp.i18n import N_, _
 from floorapp.services.flags import SEVERITY_RANK, FlagView
+from floorapp.services.triage import is_overdue
 from screens import cells
 from screens.table import Col, LiveTable
+
+# Before the agent's name on a row marked for a bulk action (narrow on every terminal).
+MARKED = "✓ "
 
 
 def flag_order(f: FlagView) -> tuple[Any, ...]:
@@ -87,6 +92,9 @@ class ItemTable(LiveTable):
 
 
 class FlagTable(ItemTable):
+    """Open flags, one agent's flags together under the agent (the agent whose flag most
+    needs attention first), with marks for acting on many at once."""
+
     COLUMNS = (
         Col("severity", N_("Sev"), 6),
         Col("status", N_("Status"), 10),
@@ -101,33 +109,98 @@ class FlagTable(ItemTable):
         Col("handler", N_("Handled by"), 12, priority=3),
         Col("team", N_("Team"), 8, priority=4, grow=4),
     )
-    TIME_COLUMNS = ("age",)
+    # The status turns OVERDUE when the acknowledge deadline passes: it moves with the clock.
+    TIME_COLUMNS = ("age", "status")
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("a", "acknowledge", N_("Ack"), id="flags.acknowledge",
-                tooltip=N_("Acknowledge the flag")),
+                tooltip=N_("Acknowledge the flag, or every marked flag at once")),
+        Binding("space", "mark", N_("Mark"), id="flags.mark",
+                tooltip=N_("Mark or unmark the flag for a bulk action")),
+        Binding("asterisk", "mark_new", N_("Mark new"), show=False, id="flags.mark_new",
+                tooltip=N_("Mark every new flag shown")),
+        Binding("shift+down", "mark_down", N_("Mark down"), show=False, id="flags.mark_down"),
+        Binding("shift+up", "mark_up", N_("Mark up"), show=False, id="flags.mark_up"),
+        Binding("escape", "unmark", N_("Unmark all"), show=False, id="flags.unmark"),
         Binding("i", "step_in", N_("Step in"), id="flags.step_in",
                 tooltip=N_("Step in: take over, transfer, coach, short break, other (+ note)")),
         Binding("x", "resolve", N_("Resolve"), id="flags.resolve",
                 tooltip=N_("Resolve with a note")),
+        Binding("E", "escalate", N_("To manager"), show=False, id="flags.escalate",
+                tooltip=N_("Send the flag to the floor manager")),
         Binding("enter", "detail", N_("Agent"), id="flags.detail"),
     ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.marked: set[str] = set()
+        # agent id -> (the order of its most pressing flag, how many open flags it has)
+        self.groups: dict[str, tuple[Any, int]] = {}
 
     def empty_message(self) -> str:
         return _("No open flags. On the board, r raises one by hand.") \
             if self.app_loaded() else ""
 
+    # --- one agent's flags together -------------------------------------------------------
+
+    def _group(self) -> dict[str, tuple[Any, int]]:
+        groups: dict[str, tuple[Any, int]] = {}
+        for f in self.model.values():
+            lead, n = groups.get(f.agent_id, (None, 0))
+            own = flag_order(f)
+            groups[f.agent_id] = (own if lead is None or own < lead else lead, n + 1)
+        return groups
+
     def order(self, item: FlagView) -> Any:
-        return flag_order(item)
+        lead = self.groups.get(item.agent_id, (flag_order(item), 1))[0]
+        return (lead, item.agent_id, flag_order(item))
+
+    def is_lead(self, f: FlagView) -> bool:
+        lead = self.groups.get(f.agent_id)
+        return lead is None or lead[0] == flag_order(f)
+
+    def apply(self, changed: Iterable[Any], gone: Iterable[int], *, full: bool = False) -> None:
+        changed = list(changed)
+        gone = list(gone)
+        if not full:
+            # Orders read the groups: regroup with the change first, so a moved row sorts
+            # to its agent's place.
+            preview = dict(self.model)
+            for item in changed:
+                preview[str(item.id)] = item
+            for item_id in gone:
+                preview.pop(str(item_id), None)
+            before, self.model = self.model, preview
+            regrouped = self._group()
+            self.model = before
+        else:
+            regrouped = {}
+        was = self.groups
+        self.groups = regrouped
+        super().apply(changed, gone, full=full)
+        self.marked &= set(self.model)
+        if full:
+            return
+        moved = {a for a in set(was) | set(regrouped) if was.get(a) != regrouped.get(a)}
+        if moved:
+            for key, f in self.model.items():
+                if f.agent_id in moved and key in self.rows:
+                    self.update_cell(key, "agent", self.cell(f, "agent"))
+            self.resort()
+
+    def rebuild_rows(self) -> None:
+        self.groups = self._group()
+        super().rebuild_rows()
+
+    # --- cells ------------------------------------------------------------------------
 
     def cell(self, f: FlagView, key: str) -> Any:
         if key == "severity":
             return cells.KeyedText(cells.SEVERITY_WORDS.get(f.severity, f.severity), f.id,
                                    cells.SEVERITY_STYLES.get(f.severity, ""))
         if key == "status":
-            word = cells.FLAG_STATUS_WORDS.get(f.status, f.status)  # type: ignore[call-overload]
-            return Text(word, style="bold reverse" if f.status == "raised" else "")
+            return self.status_cell(f)
         if key == "agent":
-            return cells.plain(f.agent_name)
+            return self.agent_cell(f)
         if key == "age":
             return Text(cells.since(f.raised_at, self.now) if self.now else "", justify="right")
         if key == "kind":
@@ -142,8 +215,90 @@ class FlagTable(ItemTable):
             return cells.plain(f.team_id)
         raise KeyError(key)
 
+    def status_cell(self, f: FlagView) -> Text:
+        if f.escalated_at is not None and f.status == "raised":
+            return Text(_("to manager"), style="bold white on red")
+        settings = getattr(getattr(self.app, "ctx", None), "settings", None)
+        if settings is not None and self.now is not None and is_overdue(f, settings, self.now):
+            return Text(_("OVERDUE"), style="bold white on red")
+        word = cells.FLAG_STATUS_WORDS.get(f.status, f.status)  # type: ignore[call-overload]
+        return Text(word, style="bold reverse" if f.status == "raised" else "")
+
+    def agent_cell(self, f: FlagView) -> Text:
+        mark = MARKED if str(f.id) in self.marked else ""
+        n = self.groups.get(f.agent_id, (None, 1))[1]
+        if not self.is_lead(f):
+            # The agent's further flags sit under the first (the box corner is ambiguous
+            # width, wide on Chinese terminals: there an indent says the same).
+            under = "  " if i18n.is_chinese() else "└ "
+            return cells.plain(f"{mark}{under}{f.agent_name}", "dim")
+        name = f"{mark}{f.agent_name}"
+        return cells.plain(f"{name} ({n})" if n > 1 else name)
+
+    # --- marks ------------------------------------------------------------------------
+
+    def set_mark(self, key: str | None, on: bool | None = None) -> None:
+        """Mark (True), unmark (False) or toggle (None) the row ``key``."""
+        f = None if key is None else self.model.get(key)
+        if f is None or key is None:
+            return
+        want = (key not in self.marked) if on is None else on
+        if want:
+            self.marked.add(key)
+        else:
+            self.marked.discard(key)
+        if key in self.rows:
+            self.update_cell(key, "agent", self.agent_cell(f))
+
+    def action_mark(self) -> None:
+        self.set_mark(self.cursor_key())
+        self.follow_top = False
+        self.action_cursor_down()
+
+    def _extend(self, step: int) -> None:
+        self.follow_top = False
+        self.set_mark(self.cursor_key(), True)
+        self.move_cursor(row=self.cursor_row + step)
+        self.set_mark(self.cursor_key(), True)
+
+    def action_mark_down(self) -> None:
+        self._extend(1)
+
+    def action_mark_up(self) -> None:
+        self._extend(-1)
+
+    def action_unmark(self) -> None:
+        for key in list(self.marked):
+            self.set_mark(key, False)
+
+    def marked_flags(self) -> list[FlagView]:
+        """The marked flags in the order shown."""
+        return sorted((self.model[k] for k in self.marked if k in self.model), key=self.order)
+
+    def new_flags(self) -> list[FlagView]:
+        return sorted((f for f in self.model.values() if f.status == "raised"), key=self.order)
+
+    # --- actions ----------------------------------------------------------------------
+
     def action_acknowledge(self) -> None:
+        if self.marked:
+            from screens.triage import acknowledge_many
+
+            acknowledge_many(self.app, self)
+            return
         self.app.action_acknowledge_flag()  # type: ignore[attr-defined]
+
+    def action_mark_new(self) -> None:
+        """Every new flag shown marked (all of them already: unmarked), for one ``a``."""
+        new = [str(f.id) for f in self.new_flags()]
+        on = not new or not set(new) <= self.marked
+        for key in new:
+            self.set_mark(key, on)
+
+    def action_escalate(self) -> None:
+        from screens.triage import escalate_flag
+
+        escalate_flag(self.app, self)
 
     def action_step_in(self) -> None:
         self.app.action_step_in()  # type: ignore[attr-defined]

@@ -36,11 +36,15 @@ def _translate() -> None:
         reading=_("reading the floor") + MARKS.loading,
         waiting=_("waiting "), wait=pgettext("header", "wait "),
         longest=_("  longest call "), long=pgettext("header", "  long "),
-        no_feed=_("no feed yet"), quiet=_("FEED QUIET {duration}"),
+        no_feed=_("no feed yet"),
+        # The service level by its threshold: "SL20 75 %" (answered within 20 s).
+        sl=pgettext("header", "SL"), sl_name=pgettext("header", "SL{threshold}"),
+        percent=_("{n} %"),
         flags=_("flags "), new=_(" ({n} new)"), esc=pgettext("header", "  esc "),
-        late=_(" ({n} LATE)"), sl=pgettext("header", "  SL "),
+        late=_(" ({n} LATE)"),
         aband=pgettext("header", "  aband "), showing=_("  showing "),
         as_who=_("  as {who}"),
+        overdue=_(" {n} OVERDUE"), reminders=_("  reminders due {n}"),
     )
 
 
@@ -78,6 +82,11 @@ class FloorHeader(Widget):
         self.now: datetime | None = None
         self.view_note = ""
         self.past_now: int | None = None  # recounted every second by the app
+        # Kept in sight until handled (recounted every second by the app): flags past their
+        # acknowledge deadline, and reminders due, overdue or missed.
+        self.flags_overdue = 0
+        self.reminders_due = 0
+        self.sparks = ""  # the shift's pictures, read once a minute (screens.shift)
         self.long_call_seconds = cells.LONG_CALL_SECONDS  # the long-call rule's, set by the app
 
     def update_figures(self, figures: FloorFigures) -> None:
@@ -123,6 +132,11 @@ class FloorHeader(Widget):
             if wide and f.longest_call_agent:
                 line1.append(" ")
                 line1.append(f.longest_call_agent)  # appended as plain text, never markup
+        # The shift in pictures where there is room for them whole (a 200-column terminal).
+        if self.sparks and self.size.width >= 190 and (
+                line1.cell_len + 2 + cell_len(self.sparks) <= self.size.width - 1):
+            line1.append("  ")
+            line1.append(self.sparks, style="dim" if mono else "cyan")
         line2 = Text()
         quiet = ftext.quiet_text(now, f.last_event_at, self.tz) if now is not None else None
         if f.last_event_at is None:
@@ -136,6 +150,9 @@ class FloorHeader(Widget):
         line2.append(str(f.open_flags), style="bold")
         if f.unhandled_flags:
             line2.append(W["new"].format(n=f.unhandled_flags), style=alarm)
+        if self.flags_overdue:
+            line2.append(W["overdue"].format(n=self.flags_overdue),
+                         style="bold reverse" if mono else "bold white on red")
         line2.append(W["esc"])
         line2.append(str(f.open_escalations), style="bold")
         past = f.past_deadline if self.past_now is None else self.past_now
@@ -144,12 +161,14 @@ class FloorHeader(Widget):
                          style="bold reverse" if mono else "bold white on red")
         sl = f.service_level
         value = None if sl is None else sl.value
-        label = ftext.sl_label(sl)
-        name, _sep, number = label.partition(" ")
+        name = W["sl"] if sl is None else W["sl_name"].format(threshold=sl.threshold_s)
+        number = MARKS.dash if value is None else W["percent"].format(n=round(value * 100))
         line2.append(f"  {name} ")
         line2.append(number, style="bold" if value is None or value >= 0.8 else alarm)
         line2.append(W["aband"])
         line2.append(str(f.abandoned), style="bold")
+        if self.reminders_due:
+            line2.append(W["reminders"].format(n=self.reminders_due), style=accent)
         # What a narrow terminal cuts is the end of the line: the filters on the board
         # (they change what is shown) come before the period, and who you are comes last.
         if self.view_note:
@@ -167,6 +186,10 @@ class FloorHeader(Widget):
             line2.append(part, style=style)
         line1.no_wrap = line2.no_wrap = True
         line1.overflow = line2.overflow = MARKS.overflow  # type: ignore[assignment]
+        # Cut here, in the language's own way: Textual's own cut of a Text too wide for the
+        # widget ends in '…', which a Chinese terminal may draw two cells wide.
+        for line in (line1, line2):
+            line.truncate(self.size.width, overflow=MARKS.overflow)  # type: ignore[arg-type]
         out = Text("\n").join([line1, line2])
         # The joined text keeps neither line's no_wrap: a long name on the first line
         # pushed the second out of the header's two rows.

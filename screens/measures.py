@@ -91,7 +91,8 @@ class MeasuresScreen(RefreshingScreen):
                      id="measures-floor")
         yield Static(Text(_("Per team")), classes="measures-title")
         yield DataTable(id="measures-teams", cursor_type="row")
-        yield Static(Text(_("Per supervisor (medians: their own responses)")),
+        yield Static(Text(_("Per supervisor (raised: by their own hand; the medians: their own "
+                            "responses)")),
                      classes="measures-title")
         yield DataTable(id="measures-supervisors", cursor_type="row")
         yield FloorFooter(compact=False)

@@ -41,6 +41,7 @@ from floorapp.services.patrols import last_patrols
 from floorapp.services.periods import PeriodSummary, RequirementStatus, period_summary
 from screens.cells import Wrapped
 from screens.dialogs import ChoiceDialog, NoteDialog
+from screens.drill_coverage import DrillCoverage
 from screens.footer import FloorFooter
 
 STATUS_STYLE = {
@@ -166,6 +167,7 @@ class PeriodPanel(Widget):
             yield Static(Text(""), id="period-patrols")
             yield Static(Text(""), id="period-care")
             yield Static(Text(""), id="period-noms")
+            yield DrillCoverage(self.ctx, self.actor, poll_interval=self.poll_interval)
 
     def on_mount(self) -> None:
         self.refresh_now()

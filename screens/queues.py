@@ -21,8 +21,8 @@ class QueueTable(ItemTable):
         # hand-offs; the reason gives way first and takes the room of a wider screen.
         Col("severity", N_("Sev"), 6),
         Col("left", N_("Time left"), 12),
-        Col("reason", N_("Reason"), 16, grow=68),
-        Col("agent", N_("Agent"), 10, grow=10),
+        Col("reason", N_("Reason"), 18, grow=66),
+        Col("agent", N_("Agent"), 8, grow=12),
         Col("holder", N_("Holder"), 10),
         Col("handoffs", N_("Hoff"), 4, priority=1),
         Col("tier", N_("Tier"), 5),

@@ -45,8 +45,23 @@ from floorapp.scheduler import SchedulerHost
 from floorapp.services import ServiceError
 from floorapp.services import reminders as svc
 from floorapp.services.patrols import team_agents, team_of
+from screens import cells
+from screens.cursortable import CursorTable
 from screens.dialogs import ChoiceDialog, NoteDialog
 from screens.footer import FloorFooter
+
+# The panel is read every second: its fixed words are translated once per language.
+_W: dict[str, str] = {}
+
+
+def _translate() -> None:
+    _W.update(
+        summary=_("{overdue} overdue · {due} due · {missed} missed · {snoozed} snoozed"),
+        coming=_("coming next: "), coming_none=_("coming next: nothing in the plan"))
+
+
+i18n.on_change(_translate)
+_translate()
 
 # State shown as a word and a style: never colour alone (NO_COLOR, 16 colours).
 STATE_STYLE = {
@@ -56,6 +71,26 @@ STATE_STYLE = {
     "snoozed": (N_("snoozed"), "dim"),
 }
 COLUMNS = (N_("state"), N_("due"), N_("what"), N_("team"), N_("note"))
+
+
+# The scheduler words the reminders it makes itself in English (floorapp.scheduler.schedule);
+# shown in the console's language when the title is still exactly that. A plan's own titles
+# (care, birthdays) are the plan's words and are shown as written.
+_PATROL_EN = "Patrol the floor: team {team}"
+_NOMINATE_EN = "Nominate role models for "
+
+
+def reminder_title(kind: str, title: str, team_id: str | None) -> str:
+    if kind == "patrol" and team_id and title == _PATROL_EN.format(team=team_id):
+        return _("Patrol the floor: team {team}").format(team=team_id)
+    if kind == "nomination" and title.startswith(_NOMINATE_EN):
+        return _("Nominate role models for {period}").format(
+            period=title.removeprefix(_NOMINATE_EN))
+    return title
+
+
+def shown(r: svc.ReminderView) -> str:
+    return reminder_title(r.kind, r.title, r.team_id)
 
 
 def _hm(t: datetime | None, ctx: AppContext) -> str:
@@ -100,7 +135,7 @@ class RemindersPanel(Widget):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(_("reminders: loading") + MARKS.loading), id="rem-summary")
-            table: DataTable[Any] = DataTable(id="rem-table", cursor_type="row")
+            table: DataTable[Any] = CursorTable(id="rem-table", cursor_type="row")
             table.add_columns(*[_(c) for c in COLUMNS])
             yield table
             yield Static(Text(""), id="rem-coming")
@@ -131,7 +166,8 @@ class RemindersPanel(Widget):
                      if (r.id, r.state if r.state != "overdue" else "due") not in self._seen]
             for r in fresh[:3]:
                 word = _(STATE_STYLE[r.state][0]) if r.state in STATE_STYLE else r.state
-                self.app.notify(r.title, title=_("reminder: {state}").format(state=word),
+                self.app.notify(shown(r),
+                                title=_("reminder: {state}").format(state=word),
                                 markup=False,
                                 severity="warning" if r.state == "missed" else "information")
             if fresh and self.bell:
@@ -144,7 +180,7 @@ class RemindersPanel(Widget):
         rows = [*view.overdue, *view.due, *view.missed, *view.snoozed]
         shape = [(r.id, r.state, r.title, r.warning) for r in rows]
         self._update_static("#rem-summary", Text(
-            _("{overdue} overdue · {due} due · {missed} missed · {snoozed} snoozed").format(
+            _W["summary"].format(
                 overdue=len(view.overdue), due=len(view.due), missed=len(view.missed),
                 snoozed=len(view.snoozed))))
         if shape != self._rows:
@@ -152,14 +188,22 @@ class RemindersPanel(Widget):
             cursor = self.selected_id()
             row_before = table.cursor_row
             table.clear()
+            built = []
             for r in rows:
                 word, style = STATE_STYLE.get(r.state, (r.state, ""))
                 word = _(word)
                 when = _hm(r.snoozed_until if r.state == "snoozed" else r.scheduled_for,
                            self.ctx)
-                table.add_row(Text(word, style=style), Text(when), Text(r.title),
-                              Text(r.team_id or ""), Text(r.warning or r.detail or ""),
-                              key=str(r.id))
+                built.append((r, [Text(word, style=style), Text(when), Text(shown(r)),
+                                  Text(r.team_id or ""), Text(r.warning or r.detail or "")]))
+            # Whose reminder it is (the team) stays whole: the title gives way to it on a
+            # narrow screen, cut with a mark, instead of pushing the team off the edge.
+            room = table.size.width or self.size.width or 80
+            fixed = sum(max((c[i].cell_len for _r, c in built), default=0) + 2
+                        for i in (0, 1, 3)) + 3 + 12  # the mark, and some of the note
+            for r, row in built:
+                cells.fit(row[2], max(room - fixed, 16))
+                table.add_row(*row, key=str(r.id))
             if cursor is not None and cursor == self._acted_on and rows:
                 # The reminder just handled moved (snoozed to the end) or went: the cursor
                 # stays where it was, on the next one, so d/s/k never hit the same one twice.
@@ -168,11 +212,16 @@ class RemindersPanel(Widget):
                 table.move_cursor(row=table.get_row_index(str(cursor)))
             self._acted_on = None
             self._rows = shape
-        lines = Text(_("coming next: ") if view.coming
-                     else _("coming next: nothing in the plan"))
+        lines = Text(_W["coming"] if view.coming else _W["coming_none"])
         for c in view.coming:
-            lines.append(f"\n  {_hm(c.at, self.ctx)}  {c.title}")
+            lines.append(f"\n  {_hm(c.at, self.ctx)}  "
+                         f"{reminder_title(c.kind, c.title, c.team_id)}")
         self._update_static("#rem-coming", lines)
+
+    def on_resize(self) -> None:
+        if self.view is not None:
+            self._rows = []  # the titles are cut to the width: cut them again
+            self._show(self.view)
 
     def relabel_language(self) -> None:
         """After a language switch: the headers and every row again."""
@@ -234,9 +283,9 @@ class RemindersPanel(Widget):
                 return
             self._run(lambda: svc.done(self.ctx.engine, r.id, actor=self.supervisor,
                                        now=self.ctx.clock.now(), note=str(note) or None),
-                      _("done: {title}").format(title=r.title))
+                      _("done: {title}").format(title=shown(r)))
 
-        self.app.push_screen(NoteDialog(_("Done: {title}").format(title=r.title),
+        self.app.push_screen(NoteDialog(_("Done: {title}").format(title=shown(r)),
                                         placeholder=_("what was seen / done"),
                                         required=False), got)
 
@@ -290,9 +339,9 @@ class RemindersPanel(Widget):
             self._run(lambda: svc.snooze(self.ctx.engine, r.id, actor=self.supervisor,
                                          now=self.ctx.clock.now(), minutes=int(str(minutes))),
                       _("snoozed {minutes} min: {title}").format(minutes=minutes,
-                                                                  title=r.title))
+                                                                  title=shown(r)))
 
-        self.app.push_screen(ChoiceDialog(_("Snooze: {title}").format(title=r.title),
+        self.app.push_screen(ChoiceDialog(_("Snooze: {title}").format(title=shown(r)),
                                           [(str(m), ngettext("{n} minute", "{n} minutes",
                                                              m).format(n=m))
                                            for m in svc.SNOOZE_CHOICES]), got)
@@ -307,9 +356,9 @@ class RemindersPanel(Widget):
                 return
             self._run(lambda: svc.skip(self.ctx.engine, r.id, actor=self.supervisor,
                                        now=self.ctx.clock.now(), reason=str(reason)),
-                      _("skipped: {title}").format(title=r.title))
+                      _("skipped: {title}").format(title=shown(r)))
 
-        self.app.push_screen(NoteDialog(_("Skip: {title}").format(title=r.title),
+        self.app.push_screen(NoteDialog(_("Skip: {title}").format(title=shown(r)),
                                         placeholder=_("why (required)")), got)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, insert, update
 
 from db.engine import open_store, write_tx
 from db.models import Escalation
@@ -34,12 +34,14 @@ from floorapp.policy import POLICY, Refused, Who
 from floorapp.services import (
     audit_log,
     care,
+    drills,
     flag_measures,
     flags,
     nominations,
     patrols,
     plans,
     reminders,
+    requests,
 )
 from floorapp.services import escalations as esc
 from floorapp.services import roster as roster_svc
@@ -76,6 +78,26 @@ def _roster_file(ctx: AppContext) -> Path:
 
 def _now(ctx: AppContext) -> Any:
     return ctx.clock.now()
+
+
+def _with_request(status: str) -> Callable[[Engine], None]:
+    def setup(engine: Engine) -> None:
+        from db.models_requests import AgentRequest
+
+        with write_tx(engine) as conn:
+            conn.execute(insert(AgentRequest).values(
+                id=1, agent_id="a1", team_id="t1", category="equipment", text="headset",
+                raised_at=T0, ack_due=T0 + timedelta(hours=1), answer_due=T0 + timedelta(days=2),
+                status=status, updated_at=T0))
+
+    return setup
+
+
+def _with_drill(engine: Engine) -> None:
+    from floorapp.plan.store import import_plan
+    from tests.test_drills import HOT
+
+    import_plan(engine, HOT, source="hot.toml", actor="boss", now=T0 - timedelta(hours=20))
 
 
 CASES: dict[str, Case] = {
@@ -151,6 +173,20 @@ CASES: dict[str, Case] = {
         c.engine, ["floorapp"], actor=a, now=_now(c))),
     "audit.read": Case(lambda c, a: audit_log.entries(c.engine, actor=a, now=_now(c)),
                        targeted=False),
+    "drills.read": Case(lambda c, a: drills.coverage(c.engine, actor=a, now=_now(c)),
+                        targeted=False),
+    "drill.result": Case(lambda c, a: drills.record_result(
+        c.engine, 1, result="passed", actor=a, now=_now(c)), setup=_with_drill),
+    "requests.read": Case(lambda c, a: requests.listing(c.engine, actor=a, now=_now(c)),
+                          targeted=False),
+    "request.record": Case(lambda c, a: requests.record(
+        c.engine, c.settings, "a1", "equipment", "headset", actor=a, now=_now(c))),
+    "request.acknowledge": Case(lambda c, a: requests.acknowledge(
+        c.engine, 1, actor=a, now=_now(c)), setup=_with_request("open")),
+    "request.answer": Case(lambda c, a: requests.answer(
+        c.engine, 1, "new one on the desk", actor=a, now=_now(c)), setup=_with_request("open")),
+    "request.close": Case(lambda c, a: requests.close(
+        c.engine, 1, actor=a, now=_now(c)), setup=_with_request("answered")),
 }
 # Actions no route reaches: the policy refuses them to everyone (checked below).
 NO_ROUTE = {"audit.erase", "identity.as_other"}

@@ -73,7 +73,7 @@ VIEWS: list[tuple[tuple[str, ...], str]] = [
     (("1", "e"), "什么级别"), (("1", "e", "3", "down"), "最后一道防线"),
     (("1", "r"), "你看到了什么"), (("1", "t"), "显示哪个班组"), (("1", "slash"), "拼音"),
     (("question_mark",), "任何界面"), (("2", "enter"), "今日通话"), (("6", "enter"), "记录"),
-    (("S",), "指定坐席"), (("M",), "按班组"), (("ctrl+p",), "搜索命令"),
+    (("S",), "指定坐席"), (("M",), "按班组"), (("A",), "进线"), (("ctrl+p",), "搜索命令"),
 ]
 
 
@@ -123,6 +123,8 @@ async def test_names_are_cut_by_display_width(floor: AppContext, engine: Engine)
 
 @sync
 async def test_l_switches_the_language_at_once_and_back(floor: AppContext) -> None:
+    # The floor's flag stays short of its acknowledge deadline: its status reads NEW / 待确认.
+    floor.settings.flag_ack_deadline_min["high"] = 5
     async with zh_console(floor, lang="en") as (app, pilot):
         screen = await show(app, pilot, "1")
         assert "1 Board" in screen and "avail" in screen and "on call" in screen

@@ -87,8 +87,12 @@ def test_a_second_follow_of_one_file_is_refused_in_one_line(
         assert len(err) == 1, err
         assert f"{feed}: already followed by ingest@" in err[0]
         assert f":{first.pid}" in err[0]
-        assert main(["--db", db_url, "serve", "--no-scheduler", "--feed", str(feed)]) == 2
-        assert "already followed by ingest@" in capsys.readouterr().err
+        serve = subprocess.run(
+            [sys.executable, "-m", "floorapp", "--db", db_url, "serve", "--no-scheduler",
+             "--feed", str(feed)], capture_output=True, text=True, timeout=120,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        assert serve.returncode == 2
+        assert "already followed by ingest@" in serve.stderr and "Traceback" not in serve.stderr
     finally:
         first.send_signal(signal.SIGTERM)
         assert first.wait(20) == 0

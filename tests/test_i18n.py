@@ -129,7 +129,8 @@ WORDS = re.compile(r"[A-Za-z]{2,}")
 def _literal_words(node: ast.AST) -> bool:
     """Whether ``node`` is (or builds) a string with English words in its literal parts."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return bool(WORDS.search(node.value))
+        # a terminal's control sequence is not read by anyone
+        return "\x1b" not in node.value and bool(WORDS.search(node.value))
     if isinstance(node, ast.JoinedStr):
         return any(_literal_words(v) for v in node.values)
     if isinstance(node, ast.BinOp):
@@ -289,3 +290,30 @@ def test_wrapped_chinese_never_starts_a_line_with_closing_punctuation() -> None:
             assert line[-1] not in i18n.NO_LINE_END, (width, line)
     assert i18n.wrap("plain English wraps at spaces", 12) == ["plain", "English", "wraps at",
                                                              "spaces"]
+
+
+def test_the_settings_file_and_the_demo_take_a_language(tmp_path: Path) -> None:
+    from floorapp.cli import build_parser
+    from floorapp.config import load_settings
+
+    conf = tmp_path / "floor.toml"
+    conf.write_text('[floor]\nlang = "zh-CN"\n', encoding="utf-8")
+    assert i18n.resolve(None, load_settings(conf), {"LANG": "C"}) == \
+        i18n.Choice("zh_CN", "settings")
+    # the global option goes after the command too: `floorapp demo --lang zh-CN`
+    assert build_parser().parse_args(["demo", "--lang", "zh-CN"]).lang == "zh-CN"
+    assert i18n.resolve(build_parser().parse_args(["demo", "--lang", "zh-CN"]).lang).code == \
+        "zh_CN"
+
+
+def test_the_schedulers_own_reminder_titles_read_in_chinese() -> None:
+    from screens.reminders import reminder_title
+
+    i18n.set_language("zh_CN")
+    assert reminder_title("patrol", "Patrol the floor: team T1", "T1") == "巡场：班组 T1"
+    assert reminder_title("nomination", "Nominate role models for 3·15", "T1") == \
+        "为3·15推荐服务标杆"
+    # a plan's own words, or a title the scheduler no longer writes that way: as written
+    assert reminder_title("care", "下午茶", "T1") == "下午茶"
+    assert reminder_title("patrol", "Patrol the floor: team T1 (west)", "T1") == \
+        "Patrol the floor: team T1 (west)"

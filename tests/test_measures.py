@@ -21,9 +21,9 @@ def m(minutes: float) -> datetime:
 
 def _flag(conn: Any, n: int, agent: str, raised: float, *, ack: float | None = None,
           ack_by: str | None = None, step: float | None = None, step_by: str | None = None,
-          status: str = "raised") -> None:
+          status: str = "raised", raised_by: str = "rule") -> None:
     conn.execute(Flag.__table__.insert().values(
-        agent_id=agent, kind="raised_hand", status=status,
+        agent_id=agent, kind="raised_hand", status=status, raised_by=raised_by,
         open_key=None if status == "resolved" else f"{agent}|k{n}",
         raised_at=m(raised), acknowledged_at=None if ack is None else m(ack),
         acknowledged_by=ack_by, stepped_in_at=None if step is None else m(step),
@@ -76,14 +76,38 @@ def test_supervisor_medians_are_their_own_response(floor: Engine, settings: Sett
     r = measures_today(floor, settings, m(60))
     sups = {s.key: s for s in r.supervisors}
     wang, li, boss = sups["lead.wang"], sups["lead.li"], sups["boss"]
-    assert (wang.label, wang.raised, wang.unresolved) == ("王 Wang", 4, 4)
+    # Nobody raised a flag by hand here: every flag was the rules'.
+    assert (wang.label, wang.raised, wang.unresolved) == ("王 Wang", 0, 4)
     assert wang.acknowledged == 2 and wang.median_to_acknowledge == timedelta(minutes=1.5)
     assert wang.stepped_in == 1 and wang.median_to_step_in == timedelta(minutes=5)
-    assert (li.raised, li.median_to_acknowledge, li.unresolved) == (1, timedelta(minutes=4), 1)
+    assert (li.raised, li.median_to_acknowledge, li.unresolved) == (0, timedelta(minutes=4), 1)
     # The floor manager leads no team of their own: the whole floor is theirs.
-    assert (boss.raised, boss.unresolved) == (5, 5)
+    assert (boss.raised, boss.unresolved) == (0, 5)
     assert boss.median_to_acknowledge == timedelta(minutes=6)
     assert boss.median_to_step_in == timedelta(minutes=10)
+
+
+def test_raised_is_by_hand_and_stepping_in_is_not_acknowledging(engine: Engine,
+                                                                  settings: Settings) -> None:
+    with write_tx(engine) as conn:
+        conn.execute(Team.__table__.insert().values(id="t1", name="Team One"))
+        for aid in ("a1", "a2", "a3"):
+            conn.execute(Agent.__table__.insert().values(id=aid, name=aid, team_id="t1"))
+        conn.execute(Supervisor.__table__.insert().values(id="fm", name="FM",
+                                                          role="floor_manager"))
+        _flag(conn, 1, "a1", 0, raised_by="fm")  # by hand
+        _flag(conn, 2, "a2", 1, raised_by="fm", ack=3, ack_by="fm")  # by hand, acknowledged
+        for n in range(3, 20):  # the rules' flags: not the manager's to count as raised
+            _flag(conn, n, "a3", n)
+        # Stepped in without acknowledging first: the service wrote both at once.
+        _flag(conn, 20, "a1", 30, ack=32, ack_by="fm", step=32, step_by="fm",
+              status="stepped_in")
+    fm = {s.key: s for s in measures_today(engine, settings, m(60)).supervisors}["fm"]
+    assert fm.raised == 2
+    assert (fm.acknowledged, fm.median_to_acknowledge) == (1, timedelta(minutes=2))
+    assert (fm.stepped_in, fm.median_to_step_in) == (1, timedelta(minutes=2))
+    floor = measures_today(engine, settings, m(60)).floor
+    assert (floor.raised, floor.acknowledged) == (20, 1)
 
 
 def test_the_day_is_the_centres_day(floor: Engine) -> None:
@@ -125,9 +149,9 @@ def test_measures_screen_shows_teams_and_supervisors(floor: Engine, ctx: Any) ->
             assert rows["t1"] == ["Team One", "4", "3", "2:00", "2", "7:30", "4"]
             sups = screen.query_one("#measures-supervisors", DataTable)
             srows = {rk.value: [str(c) for c in sups.get_row(rk)] for rk in sups.rows}
-            assert srows["lead.wang"] == ["王 Wang", "4", "2", "1:30", "1", "5:00", "4"]
+            assert srows["lead.wang"] == ["王 Wang", "0", "2", "1:30", "1", "5:00", "4"]
             assert srows["lead.li"][5] == "-"  # nobody stepped in: nothing to measure
-            floor_line = str(screen.query_one("#measures-floor", Static).render())
+            floor_line = str(screen.query_one("#measures-floor", Static).content)
             assert "raised 5" in floor_line and "unresolved 5" in floor_line
 
     asyncio.run(run())

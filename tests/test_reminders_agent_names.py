@@ -35,7 +35,7 @@ def _statics(screen: object) -> str:
     """The text of every Static on a screen, as it is drawn (plain, markup not applied)."""
     out = []
     for w in screen.query(Static):  # type: ignore[attr-defined]
-        v = w.visual
+        v = w.content
         out.append(v.plain if hasattr(v, "plain") else str(v))
     return "\n".join(out)
 

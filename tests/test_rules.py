@@ -591,3 +591,21 @@ def test_no_flag_is_raised_at_a_time_ahead_of_the_wall_clock(
     feed.writer.tick_idle(clock.now())
     [f] = flags(engine, "long_call")
     assert f["raised_at"] == at(21)
+
+
+def test_flag_details_lead_with_what_a_supervisor_reads_ids_last(feed: Feed,
+                                                                 engine: Engine) -> None:
+    feed.login("a1", 0)
+    feed.call("a1", "c-7f3a", start=1)
+    feed.heartbeat(21.1)
+    [f] = flags(engine, "long_call")
+    assert f["detail"].startswith("on one call for over 20 min")
+    assert f["detail"].endswith("(call c-7f3a)")
+    feed.send(feed.ev(K.CALL_UPDATE, 22, call="c-7f3a", refused_explanations=3))
+    [r] = flags(engine, "refused_explanations")
+    assert r["detail"].startswith("the customer refused 3 explanations")
+    assert r["detail"].endswith("(call c-7f3a)")
+    feed.send(feed.ev(K.CALL_ENDED, 28, "a1", "c-7f3a", outcome="completed"))
+    [f] = flags(engine, "long_call")
+    assert f["detail"].startswith("the call lasted 27 min") and f["detail"].endswith(
+        "(call c-7f3a)")

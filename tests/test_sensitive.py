@@ -116,7 +116,7 @@ async def _roster_screen(ctx: AppContext) -> None:
         assert rows["d2"][0] == "[bold]Li[/bold]"  # literally, not as markup
         assert rows["d2"][2] == "on call" and rows["d2"][6] == "SENSITIVE CALL"
         assert rows["d1"][4] == "1" and rows["d1"][5] == "2"
-        summary = str(screen.query_one("#sens-summary", Static).render())
+        summary = str(screen.query_one("#sens-summary", Static).content)
         assert "1 of 2 designated agents available now" in summary
         assert "1 reached an undesignated agent" in summary
         customers = _cells(screen.query_one("#sens-customers", DataTable))
@@ -132,7 +132,7 @@ async def _roster_screen(ctx: AppContext) -> None:
         assert _cells(agents)["d1"][2:4] == ["break", "1:00"]
         assert agents.cursor_row == 1  # patched in place: the cursor did not jump
         assert "0 of 2 designated agents" in str(
-            screen.query_one("#sens-summary", Static).render())
+            screen.query_one("#sens-summary", Static).content)
         await pilot.press("escape")
         assert app.screen is not screen
 

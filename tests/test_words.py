@@ -172,7 +172,7 @@ async def test_flags_and_agent_detail_read_in_words(planned: AppContext,
 def test_roster_list_says_floor_manager_and_json_keeps_codes(
     planned: AppContext, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--db", db_url, "roster", "list"]) == 0
+    assert main(["--db", db_url, "--as", "fm.zhou", "roster", "list"]) == 0
     out = capsys.readouterr().out
     assert "floor manager" in out and "floor_manager" not in out
     assert "team leader" in out and "team_leader" not in out
@@ -188,7 +188,8 @@ def test_rules_json_keeps_the_codes(db_url: str, capsys: pytest.CaptureFixture[s
 def test_nomination_candidates_name_the_dimension_in_words(
     planned: AppContext, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--db", db_url, "nominations", "candidates", "--period", "P"]) == 0
+    assert main(["--db", db_url, "--as", "fm.zhou", "nominations", "candidates",
+                 "--period", "P"]) == 0
     out = capsys.readouterr().out
     # The word first, the code after it in brackets: `nominations add AGENT DIMENSION` takes it.
     assert "hardest escalations (hardest_escalations):" in out

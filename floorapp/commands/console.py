@@ -84,6 +84,45 @@ def demo_db_url(explicit: str | None) -> str:
     return f"sqlite:///{path}"
 
 
+def has_feed_history(url: str) -> bool:
+    """Whether the database already holds a floor's feed (a demo run before, or a real one)."""
+    from sqlalchemy import inspect, select
+
+    from db.engine import make_engine, sqlite_path
+    from db.models import FeedEventRow
+
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return False
+    engine = make_engine(url)
+    try:
+        if not inspect(engine).has_table(FeedEventRow.__tablename__):
+            return False
+        with engine.connect() as conn:
+            return conn.execute(select(FeedEventRow.id).limit(1)).first() is not None
+    finally:
+        engine.dispose()
+
+
+def unmixed_demo_url(url: str) -> str:
+    """The demo's simulator starts a new floor each run: on a database that already holds a
+    feed it would write a second history over the first (agents' states from one, their
+    calls from the other). A SQLite file with a history gets a new file beside it; any
+    other database is refused (never emptied: it may be a real floor)."""
+    from db.engine import sqlite_path
+
+    if not has_feed_history(url):
+        return url
+    path = sqlite_path(url)
+    if path is None:
+        raise ValueError("that database already holds a floor's feed: the demo needs an "
+                         "empty one (name another with --db)")
+    n = 2
+    while (candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
+        n += 1
+    return f"sqlite:///{candidate}"
+
+
 def _die_with_parent() -> None:
     """In the child before exec: get SIGTERM when the console's process dies (Linux)."""
     try:
@@ -141,7 +180,14 @@ def cmd_demo(ctx: AppContext, args: argparse.Namespace) -> int:
     from floorapp import simulate
     from floorapp.supervisors import add_supervisor
 
-    url = demo_db_url(getattr(args, "db", None))
+    named = demo_db_url(getattr(args, "db", None))
+    try:
+        url = unmixed_demo_url(named)
+    except ValueError as exc:
+        say(f"floorapp demo: {exc}", err=True)
+        return 2
+    if url != named:
+        say(f"{named} holds an earlier demo's floor: this demo starts a new one in {url}")
     ctx = AppContext(db_url=url, settings=ctx.settings, clock=ctx.clock,
                      actor=args.actor or simulate.DEMO_FLOOR_MANAGER[0])
     now = ctx.clock.now()

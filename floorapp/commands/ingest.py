@@ -22,7 +22,7 @@ from floorapp.feed.cursor import load_position
 from floorapp.feed.events import Rejected
 from floorapp.feed.follow import FileReader, Follower, StreamReader
 from floorapp.feed.lease import FeedBusy, FeedLease, holder_id
-from floorapp.feed.observer import FeedObserver
+from floorapp.feed.observer import FeedObserver, request_observers
 from floorapp.feed.writer import FeedWriter, IngestSummary
 from floorapp.stopping import stop_on_signals
 
@@ -165,7 +165,8 @@ def _ingest(ctx: AppContext, args: argparse.Namespace, stop: threading.Event, di
             _err(f"floorapp ingest: {display}: {exc.strerror or exc}")
             return EXIT_UNUSABLE
 
-    observers = [] if args.no_rules else build_observers(ctx)
+    # Agents' requests are stored whether or not the rules run.
+    observers = ([] if args.no_rules else build_observers(ctx)) + request_observers(ctx.settings)
     writer = FeedWriter(ctx.engine, ctx.settings, observers=observers, clock=ctx.clock,
                         batch_size=max(1, args.batch_size))
 

@@ -88,6 +88,7 @@ class EventKind(StrEnum):
     RAISE_HAND = "raise_hand"  # the agent asked for help
     ESCALATION = "escalation"  # the agent opened one: reason, severity, tier
     OBSERVATION = "observation"  # a supervisor's observation: supervisor, text
+    AGENT_REQUEST = "agent_request"  # the agent asks their leader: category, text
 
 
 @dataclass(slots=True)

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from db.models import AgentState, Severity
+from db.models_requests import REQUEST_CATEGORIES
 from floorapp.feed.events import (
     LINE_PADDING,
     MAX_COUNT,
@@ -149,6 +150,7 @@ FIELDS: dict[str, Checker] = {
     "supervisor": _string(MAX_SUPERVISOR_CHARS, identity=True),
     "text": _string(MAX_TEXT_CHARS, multiline=True),
     "to": _string(MAX_ID_CHARS),
+    "category": _choice(REQUEST_CATEGORIES),
 }
 
 _CALL_FACTS = ("customer", "queue", "complaint", "negative_sentiment", "refused_explanations",
@@ -173,6 +175,7 @@ SCHEMA: dict[EventKind, tuple[bool, bool, tuple[str, ...], tuple[str, ...]]] = {
     EventKind.RAISE_HAND: (True, False, (), ("note",)),
     EventKind.ESCALATION: (True, False, ("reason",), ("severity", "tier", "customer")),
     EventKind.OBSERVATION: (True, False, ("supervisor", "text"), ()),
+    EventKind.AGENT_REQUEST: (True, False, ("category", "text"), ()),
 }
 
 _KINDS = {k.value: k for k in EventKind}

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection
 
+from floorapp.config import Settings
 from floorapp.feed.events import FeedEvent
 
 
@@ -28,3 +29,11 @@ class FeedObserver(Protocol):
     def tick(self, now: datetime) -> None: ...
 
     def flush(self, conn: Connection) -> None: ...
+
+
+def request_observers(settings: Settings) -> list[FeedObserver]:
+    """The observer that stores agents' requests (``agent_request``), for every writer of
+    a live or replayed feed."""
+    from floorapp.services.requests import RequestsObserver
+
+    return [RequestsObserver(settings)]

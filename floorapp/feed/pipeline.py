@@ -18,11 +18,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError
-
 from db.engine import is_disk_full, is_transient
 from floorapp.feed.cursor import FeedPosition
-from floorapp.feed.events import FeedEvent, ParsedLine, Rejected, line_body
+from floorapp.feed.events import ParsedLine, Rejected, line_body
 from floorapp.feed.jsonl import JsonlParser
 from floorapp.feed.keys import OccurrenceKeys
 from floorapp.feed.queue_log import QueueLogParser
@@ -120,10 +118,6 @@ def _stderr_line(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-class _Unwritable(Exception):
-    """A single item the store refuses for good (after splitting its batch down to it)."""
-
-
 @gc_tuned()
 def run(
     reader: LineReader,
@@ -147,9 +141,9 @@ def run(
     observers a tick at the writer's clock that often (time-based rules on a live floor).
 
     Nothing a line holds stops the loop: a parser that raises gives a rejection for the
-    line, and a batch the store refuses is split until the one event it refuses is
-    known, which is then recorded as rejected while the rest is stored. A full disk or
-    a store locked for long is waited out (``on_problem`` says so), losing nothing.
+    line (an event the store refuses is the writer's to isolate: ``write_batch``). A
+    full disk or a store locked for long is waited out (``on_problem`` says so), losing
+    nothing.
     """
     stop = stop if stop is not None else threading.Event()
     retry_s = RETRY_S if retry_s is None else retry_s
@@ -265,7 +259,8 @@ def _write(
     on_rejected: Callable[[Rejected], None] | None,
     retry_s: float,
 ) -> IngestSummary | None:
-    """``writer.write_batch``, waiting out a full disk and isolating a refused event.
+    """``writer.write_batch``, waiting out a full disk or a store locked for long, and
+    naming the events the writer itself refused (it isolates them: ``write_batch``).
 
     None if ``stop`` was set while waiting: the batch is not written and the cursor not
     moved, so the next run reads those lines again.
@@ -274,7 +269,7 @@ def _write(
     waiting_since: float | None = None
     while True:
         try:
-            summary = _write_split(writer, items, position, on_rejected)
+            summary = writer.write_batch(items, position=position)
         except Exception as exc:
             if not is_transient(exc):
                 raise
@@ -297,49 +292,3 @@ def _write(
             for refused in summary.refused:  # what the writer itself refused (clock errors)
                 on_rejected(refused)
         return summary
-
-
-def _write_split(
-    writer: FeedWriter,
-    items: list[ParsedLine],
-    position: FeedPosition | None,
-    on_rejected: Callable[[Rejected], None] | None,
-) -> IngestSummary:
-    try:
-        return writer.write_batch(items, position=position)
-    except Exception as exc:
-        if is_transient(exc) or (isinstance(exc, DBAPIError)
-                                 and not isinstance(exc, DataError | IntegrityError
-                                                    | InterfaceError)):
-            raise  # the store's trouble, not the batch's: never turn events into rejects
-        if len(items) > 1:
-            half = len(items) // 2
-            total = _write_split(writer, items[:half], None, on_rejected)
-            total.merge(_write_split(writer, items[half:], position, on_rejected))
-            return total
-        if not items:
-            raise
-        refused = _as_rejected(items[0], exc)
-        if refused is None:
-            raise
-        if on_rejected is not None:
-            on_rejected(refused)
-        return writer.write_batch([refused], position=position)
-
-
-def _as_rejected(item: ParsedLine, exc: BaseException) -> Rejected | None:
-    reason = f"could not be stored ({type(exc).__name__}: {_short(exc)})"
-    if isinstance(item, FeedEvent):
-        raw = (f"{item.kind} ts={item.ts.isoformat()} agent={item.agent!r} "
-               f"call={item.call!r} data={item.data!r}")
-        return Rejected(item.source, item.line_no, reason, _safe(raw))
-    if isinstance(item, Rejected):
-        safe = Rejected(item.source, item.line_no, _safe(item.reason), _safe(item.raw))
-        return None if safe == item else safe
-    return None
-
-
-def _safe(text: str) -> str:
-    """Text any store takes: no lone surrogates, bounded."""
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text[:4000]

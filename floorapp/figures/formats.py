@@ -110,6 +110,11 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
         + [("care", k, str(v)) for k, v in sorted(r.care.items())]
         + [("nomination", k, str(v)) for k, v in sorted(r.nominations.items())]))
     out.append(Section(
+        "Agents' requests", ("category", "raised", "median to acknowledge",
+                             "median to answer", "late"),
+        [(q.category, str(q.raised), secs(q.median_to_acknowledge_s),
+          secs(q.median_to_answer_s), str(q.late)) for q in r.requests]))
+    out.append(Section(
         "Handover: still open", ("what", "#", "team", "agent", "item", "since", "deadline",
                                  "held by", "status"),
         [(i.kind, str(i.id), i.team or "-", i.agent or "-", i.what,

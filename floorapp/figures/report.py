@@ -68,6 +68,22 @@ class OpenItem:
 
 
 @dataclass(frozen=True)
+class RequestHandling:
+    """Agents' requests of one category raised in the report's interval."""
+
+    category: str
+    raised: int
+    median_to_acknowledge_s: float | None
+    median_to_answer_s: float | None
+    late: int  # a deadline missed (acknowledge or answer), answered since or not
+
+    def as_json(self) -> dict[str, Any]:
+        return {"category": self.category, "raised": self.raised,
+                "median_to_acknowledge_s": self.median_to_acknowledge_s,
+                "median_to_answer_s": self.median_to_answer_s, "late": self.late}
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     start: datetime
@@ -83,6 +99,7 @@ class Report:
     care: Counter[str] = field(default_factory=Counter)
     nominations: Counter[str] = field(default_factory=Counter)
     handover: list[OpenItem] = field(default_factory=list)
+    requests: list[RequestHandling] = field(default_factory=list)
 
     def as_json(self, tz: tzinfo) -> dict[str, Any]:
         return {
@@ -97,6 +114,7 @@ class Report:
             "patrols": dict(self.patrols), "care": dict(self.care),
             "nominations": dict(self.nominations),
             "handover": [i.as_json(tz) for i in self.handover],
+            "requests": [q.as_json() for q in self.requests],
         }
 
 
@@ -204,6 +222,29 @@ def _plan_counts(conn: Connection, engine: Engine, start: datetime, end: datetim
     return patrols, care, noms
 
 
+def _requests(conn: Connection, start: datetime, end: datetime, wall: datetime,
+              visible: Any) -> list[RequestHandling]:
+    from db.models_requests import REQUEST_CATEGORIES, AgentRequest
+
+    by_cat: dict[str, list[Any]] = {}
+    for r in conn.execute(select(AgentRequest.__table__).where(
+            AgentRequest.raised_at >= start, AgentRequest.raised_at < end)):
+        if visible(r.team_id):
+            by_cat.setdefault(r.category, []).append(r)
+    out = []
+    for cat in REQUEST_CATEGORIES:
+        rs = by_cat.get(cat, [])
+        if not rs:
+            continue
+        out.append(RequestHandling(
+            cat, len(rs),
+            _median_s([r.acknowledged_at - r.raised_at for r in rs if r.acknowledged_at]),
+            _median_s([r.answered_at - r.raised_at for r in rs if r.answered_at]),
+            sum(1 for r in rs if r.late_stage or (r.acknowledged_at or wall) > r.ack_due
+                or (r.answered_at or wall) > r.answer_due)))
+    return out
+
+
 def build_report(engine: Engine, settings: Any, start: datetime, end: datetime,
                  wall: datetime, *, title: str, actor: str, scope: Scope | None,
                  team: str | None = None) -> Report:
@@ -220,5 +261,6 @@ def build_report(engine: Engine, settings: Any, start: datetime, end: datetime,
         escs, escs_by_team = _escalations(conn, start, end, visible, min(end, wall))
         handover = _handover(conn, stop, visible)
         patrols, care, noms = _plan_counts(conn, engine, start, min(end, wall), visible)
+        requests = _requests(conn, start, end, wall, visible)
     return Report(title, start, end, actor, team, figures, flags, flags_by_team, escs,
-                  escs_by_team, patrols, care, noms, handover)
+                  escs_by_team, patrols, care, noms, handover, requests)

@@ -27,6 +27,7 @@ from floorapp.plan.model import (
     DIMENSIONS,
     Cadence,
     CareItem,
+    HotIssue,
     Period,
     Personal,
     Plan,
@@ -204,6 +205,24 @@ class RecognitionDoc(Section):
     improvement_requirement: Text | None = None
 
 
+class HotIssueDoc(Section):
+    id: Text
+    title: Text
+    scenario: Text = Field(description="what the drill caller plays")
+    answer: Text | None = None  # the model answer (口径) itself ...
+    answer_ref: Text | None = None  # ... or where it is written
+    teams: Teams = Field(description="the teams whose agents practise it")  # type: ignore[valid-type]
+    period: Text | None = None  # the only period when there is one
+    # Days before the period starts by which every agent has practised (negative: into it).
+    practised_by_days: whole(-30, 60, "days") = 1  # type: ignore[valid-type]
+
+
+class DrillsDoc(Section):
+    run_up_days: whole(1, 60, "days") = 5  # type: ignore[valid-type]
+    max_per_agent_per_day: whole(1, 20, "drills") = 2  # type: ignore[valid-type]
+    minutes: whole(5, 120, "minutes") = 15  # type: ignore[valid-type]
+
+
 class PlanDoc(Section):
     """The whole plan file; docs/plan.md describes every field."""
 
@@ -215,6 +234,8 @@ class PlanDoc(Section):
     patrols: PatrolsDoc | None = None
     care: CareDoc | None = None
     recognition: RecognitionDoc | None = None
+    drills: DrillsDoc | None = None
+    hot_issue: list[HotIssueDoc] = Field(default_factory=list)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -250,12 +271,16 @@ def parse_plan(data: dict[str, Any], known_teams: Collection[str] | None = None,
     cadence, team_cadence, patrol_teams = c.patrols(parts["patrols"])
     care = c.care(parts["care"])
     recog = c.recognition(parts["recognition"], requirements, data.get("requirement"))
+    drills = parts["drills"] or DrillsDoc()
+    hot = c.hot_issues(parts["hot_issue"], periods, drills)
     if issues:
         raise PlanError(issues)
     return Plan(
         name=parts["name"], timezone=c.tz, periods=tuple(periods[0]),
         requirements=tuple(requirements), shift=shift, team_shifts=team_shifts,
         cadence=cadence, team_cadence=team_cadence, patrol_teams=patrol_teams, **care, **recog,
+        hot_issues=tuple(hot), drill_max_per_day=drills.max_per_agent_per_day,
+        drill_minutes=drills.minutes,
     )
 
 
@@ -452,6 +477,55 @@ class _Checks:
                 p = getattr(doc.personal, key)
                 if p is not None:
                     out[key] = Personal(p.title or default_title, p.at)
+        return out
+
+    def hot_issues(self, docs: Any, periods: tuple[list[Period], set[str]],
+                   drills: DrillsDoc) -> list[HotIssue]:
+        out: list[HotIssue] = []
+        seen: set[str] = set()
+        valid, names = periods
+        for i, h in enumerate(docs or ()):
+            if not h:
+                continue
+            loc: tuple[str | int, ...] = ("hot_issue", i)
+            if h.id in seen:
+                self.err((*loc, "id"), f"duplicate hot issue id {escape(repr(h.id))}")
+                continue
+            seen.add(h.id)
+            if h.answer is None and h.answer_ref is None:
+                self.err((*loc, "answer"), "missing: the model answer (口径), or answer_ref "
+                         "saying where it is written")
+            teams = self.teams(h.teams, (*loc, "teams"))
+            if h.period is None:
+                if len(names) > 1:
+                    self.err((*loc, "period"), "missing: which period (the plan has "
+                             f"{len(names)})")
+                    continue
+                period = valid[0] if valid else None
+            else:
+                period = next((p for p in valid if p.name == h.period), None)
+                if period is None and h.period not in names:
+                    self.err((*loc, "period"), f"no period named {escape(repr(h.period))}")
+            if period is None:
+                continue
+            for j, t in enumerate(teams):
+                if t not in period.teams:
+                    self.err((*loc, "teams", j), f"team {escape(repr(t))} is not in period "
+                             f"{escape(repr(period.name))}")
+            due = period.start - timedelta(days=h.practised_by_days)
+            if due > period.end:
+                self.err((*loc, "practised_by_days"),
+                         f"{h.practised_by_days} days before the start falls after period "
+                         f"{escape(repr(period.name))} ends")
+                continue
+            start = period.start - timedelta(days=drills.run_up_days)
+            if start >= due:
+                self.err((*loc, "practised_by_days"),
+                         f"leaves no time to drill: the run-up starts {drills.run_up_days} "
+                         "days before the period ([drills] run_up_days)")
+                continue
+            out.append(HotIssue(h.id, h.title, h.scenario, teams, period.name, start, due,
+                                h.answer, h.answer_ref))
         return out
 
     def recognition(self, doc: RecognitionDoc | None, requirements: list[Requirement],

@@ -66,6 +66,25 @@ class Personal:
 
 
 @dataclass(frozen=True)
+class HotIssue:
+    """A hot or hard issue of a period (热点难点问题) that every agent of its teams practises."""
+
+    key: str
+    title: str
+    scenario: str  # what the drill caller plays
+    teams: tuple[str, ...]
+    period: str
+    drill_from: datetime  # aware UTC: the run-up's first drill may be planned from here
+    due_by: datetime  # ... and each agent must have practised it by here
+    answer: str | None = None  # the model answer (口径)
+    answer_ref: str | None = None  # or where it is written
+
+    @property
+    def model_answer(self) -> str:
+        return self.answer or self.answer_ref or ""
+
+
+@dataclass(frozen=True)
 class Plan:
     name: str
     timezone: ZoneInfo
@@ -85,6 +104,12 @@ class Plan:
     recognition_at: tuple[str, ...] = ()  # "HH:MM" or SHIFT_END, on period days
     dimensions: tuple[str, ...] = DIMENSIONS
     improvement_requirement: str | None = None
+    hot_issues: tuple[HotIssue, ...] = ()
+    drill_max_per_day: int = 2  # drills per agent per day
+    drill_minutes: int = 15  # how long a drill takes the team leader and the agent
+
+    def hot_issue(self, key: str) -> HotIssue | None:
+        return next((h for h in self.hot_issues if h.key == key), None)
 
     def shift_for(self, team: str) -> Shift:
         return self.team_shifts.get(team, self.shift)

@@ -64,6 +64,9 @@ def import_plan(engine: Engine, text: str, *, source: str, actor: str, now: date
                 target=q.target))
         audit.record(conn, at=now, actor=actor, action="plan.import", target_kind="plan",
                      target_id=vid, detail=f"{plan.name} from {source} ({digest[:12]})")
+        from floorapp.services.drills import schedule_for_plan
+
+        schedule_for_plan(conn, int(vid), plan, now=now, actor=actor)
         return int(vid)
 
     return run_write(engine, tx)

@@ -266,7 +266,7 @@ class RulesEngine:
                 if c is not None and c.agent == agent_id and not c.long_fired:
                     c.long_fired = True
                     self._fire(tr, "long_call", due,
-                               f"call {token} in progress for over {_fmt(self._long)}",
+                               f"on one call for over {_fmt(self._long)} (call {token})",
                                call_id=token, token=token)
             elif what == _NO_BREAK:
                 if (tr.work_start() == token and tr.state not in (BREAK, OFFLINE)
@@ -394,10 +394,10 @@ class RulesEngine:
             if not c.long_fired:  # ended before a tick saw it running
                 c.long_fired = True
                 self._fire(tr, "long_call", answered + self._long,
-                           f"call {c.id} in progress for over {_fmt(self._long)}",
+                           f"on one call for over {_fmt(self._long)} (call {c.id})",
                            call_id=c.id, token=c.id)
-            note = (f"call {c.id} lasted {_fmt(length)}; "
-                    f"proposed care: bring {tr.name} a glass of water")
+            note = (f"the call lasted {_fmt(length)}; "
+                    f"proposed care: bring {tr.name} a glass of water (call {c.id})")
             self._end(tr, "long_call", ts, token=c.id, detail=note)
             self.outbox.care.append(PendingCare(ts, f"long_call:{c.id}", tr.id, c.id,
                                                 "bring_water", note, timedelta(minutes=5)))
@@ -422,9 +422,10 @@ class RulesEngine:
     def _refused(self, c: CallTrack, tr: AgentTrack, ts: datetime) -> None:
         if not self._on["refused_explanations"]:
             return
-        who = f"customer {c.customer}" if c.customer else "the customer"
-        reason = (f"{who} refused {c.refused} explanations on call {c.id} "
-                  f"(agent {tr.name}): reported to the team leader")
+        # What a supervisor reads first; the ids they may need to look up come last.
+        ids = f"customer {c.customer}, call {c.id}" if c.customer else f"call {c.id}"
+        reason = (f"the customer refused {c.refused} explanations (agent {tr.name}): "
+                  f"reported to the team leader ({ids})")
         self._fire(tr, "refused_explanations", ts, reason, call_id=c.id, token=c.id)
         self.outbox.escalations.append(PendingEscalation(
             ts, "refused_explanations", reason, self._sev["refused_explanations"], tr.id, c.id,
@@ -447,10 +448,10 @@ class RulesEngine:
             name for aid, name in self._designated.items()
             if aid != tr.id and (t := self._agents.get(aid)) is not None and t.state == AVAILABLE
         ]
-        who = f"sensitive customer {c.customer}" if c.customer else "a sensitive customer"
+        ids = f"customer {c.customer}, call {c.id}" if c.customer else f"call {c.id}"
         self._fire(tr, "sensitive_customer", ts,
-                   f"{who} on call {c.id} reached an undesignated agent; "
-                   f"{available_names_text(available)}",
+                   f"a sensitive customer reached an undesignated agent; "
+                   f"{available_names_text(available)} ({ids})",
                    call_id=c.id, token=c.id)
 
     def _on_raise_hand(self, ev: FeedEvent) -> None:

@@ -30,6 +30,8 @@ from floorapp.clock import Clock, SystemClock
 from floorapp.config import Settings
 from floorapp.scheduler import jobs, lease
 from floorapp.scheduler.firing import GRACE, SweepResult, sweep, upcoming
+from floorapp.scheduler.floor_jobs import floor_jobs
+from floorapp.services import stepins, triage
 
 log = logging.getLogger("floorapp.scheduler")
 
@@ -66,6 +68,7 @@ class SchedulerHost:
         self.horizon = horizon
         self.is_holder = False
         self.last_sweep: SweepResult | None = None
+        self.last_escalated: list[int] = []
         self._url = engine.url.render_as_string(hide_password=False)
         self._scheduler: Any = None
         self._synced_at: datetime | None = None
@@ -123,6 +126,11 @@ class SchedulerHost:
                 self.is_holder = True
             self.last_sweep = sweep(self.engine, self.settings, holder=self.holder_id, now=now,
                                     grace=self.grace)
+            floor_jobs(self.engine, self.settings, holder=self.holder_id, now=now)
+            # The holder is the floor's one clock-driven writer: flags nobody acknowledged
+            # in time go to the floor manager here, whichever console is watching.
+            self.last_escalated = triage.escalate_overdue(self.engine, self.settings, now)
+            stepins.follow_up(self.engine, now)
             if self.use_apscheduler:
                 self._sync_jobs(now)
             return True

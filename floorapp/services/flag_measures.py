@@ -6,10 +6,15 @@ Two cuts of the same flags (raised -> acknowledged -> stepped in -> resolved):
   of them that were acknowledged / stepped in on (by anyone); ``unresolved`` counts the
   team's flags open now, whatever day they were raised (yesterday's open flag still
   needs someone).
-- **per supervisor**: ``raised`` and ``unresolved`` are over the teams they lead
-  (``supervisor_team``; a floor manager with no team of their own covers the floor);
-  the medians measure the supervisor's own response: the flags raised today that
-  *they* acknowledged / stepped in on.
+- **per supervisor**: ``raised`` counts the flags *they* raised by hand today (the rules'
+  flags are nobody's); ``unresolved`` is over the teams they lead (``supervisor_team``; a
+  floor manager with no team of their own covers the floor); the medians measure the
+  supervisor's own response: the flags raised today that *they* acknowledged / stepped
+  in on.
+
+Stepping in on a flag nobody had acknowledged also records it as acknowledged (at the same
+instant, by the same supervisor); that is not counted as an acknowledgement here: the flag
+was never acknowledged before someone acted.
 
 "Today" is the centre's calendar day (``settings.timezone``). Pure queries returning
 plain dataclasses; one short read transaction.
@@ -58,6 +63,7 @@ class _Row:
     raised_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    raised_by: str
     stepped_in_at: datetime | None
     stepped_in_by: str | None
     open: bool
@@ -80,8 +86,10 @@ def _measure(key: str, label: str, rows: Iterable[_Row], actor: str | None = Non
             unresolved += 1
         if not r.today:
             continue
-        raised += 1
-        if r.acknowledged_at is not None and (actor is None or r.acknowledged_by == actor):
+        if actor is None or r.raised_by == actor:
+            raised += 1
+        if r.acknowledged_at is not None and not _ack_by_stepping_in(r) and (
+                actor is None or r.acknowledged_by == actor):
             to_ack.append(max(r.acknowledged_at - r.raised_at, timedelta(0)))
         if r.stepped_in_at is not None and (actor is None or r.stepped_in_by == actor):
             to_step.append(max(r.stepped_in_at - r.raised_at, timedelta(0)))
@@ -89,18 +97,24 @@ def _measure(key: str, label: str, rows: Iterable[_Row], actor: str | None = Non
                         _median(to_step), unresolved)
 
 
+def _ack_by_stepping_in(r: _Row) -> bool:
+    """Acknowledged only as part of stepping in (flags.step_in writes both at once)."""
+    return (r.stepped_in_at is not None and r.acknowledged_at == r.stepped_in_at
+            and r.acknowledged_by == r.stepped_in_by)
+
+
 def _rows(conn: Connection, start: datetime, end: datetime) -> list[_Row]:
     q = (
         select(Agent.team_id, Flag.raised_at, Flag.acknowledged_at, Flag.acknowledged_by,
-               Flag.stepped_in_at, Flag.stepped_in_by, Flag.status)
+               Flag.raised_by, Flag.stepped_in_at, Flag.stepped_in_by, Flag.status)
         .join(Agent, Agent.id == Flag.agent_id)
         .where(or_((Flag.raised_at >= start) & (Flag.raised_at < end),
                    Flag.status != FlagStatus.RESOLVED))
     )
     return [
-        _Row(team, raised, ack, ack_by, step, step_by, status != FlagStatus.RESOLVED,
-             start <= raised < end)
-        for team, raised, ack, ack_by, step, step_by, status in conn.execute(q)
+        _Row(team, raised, ack, ack_by, raised_by, step, step_by,
+             status != FlagStatus.RESOLVED, start <= raised < end)
+        for team, raised, ack, ack_by, raised_by, step, step_by, status in conn.execute(q)
     ]
 
 

@@ -66,6 +66,8 @@ class FlagView:
     resolved_at: datetime | None
     resolution_note: str | None
     updated_at: datetime | None
+    escalated_at: datetime | None = None
+    escalated_by: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -81,7 +83,8 @@ _COLUMNS = (
     Flag.severity, Flag.status, Flag.detail, Flag.count, Flag.raised_at, Flag.raised_by,
     Flag.last_seen, Flag.acknowledged_by, Flag.acknowledged_at, Flag.stepped_in_by,
     Flag.stepped_in_at, Flag.intervention, Flag.intervention_note, Flag.resolved_by,
-    Flag.resolved_at, Flag.resolution_note, Flag.updated_at,
+    Flag.resolved_at, Flag.resolution_note, Flag.updated_at, Flag.escalated_at,
+    Flag.escalated_by,
 )
 
 

@@ -19,7 +19,9 @@ from sqlalchemy import Connection, Engine, case, func, or_, select
 
 from db.engine import read_tx
 from db.models import Agent, AgentState, Call, SensitiveCustomer, Team
+from db.models_requests import Drill, DrillStatus
 from floorapp.config import Settings
+from floorapp.plan.store import load_plan
 from floorapp.rules.sensitive_check import available_names_text, is_sensitive
 from floorapp.rules.today import day_bounds
 
@@ -38,6 +40,7 @@ class DesignatedAgent:
     on_sensitive_call: bool
     sensitive_calls_today: int  # load: sensitive calls answered today (centre's day)
     calls_today: int
+    drills_passed: tuple[str, ...] = ()  # hot issues of the plan in force drilled and passed
 
     @property
     def available(self) -> bool:
@@ -102,6 +105,11 @@ def designated_agents(
         .where(today, Call.agent_id.in_(ids), _sensitive_call_clause())
         .group_by(Call.agent_id)
     )}
+    passed: dict[str, list[str]] = {}
+    for issue, agent in conn.execute(select(Drill.hot_issue, Drill.agent_id).where(
+            Drill.status == DrillStatus.PASSED, Drill.agent_id.in_(ids))):
+        passed.setdefault(agent, []).append(issue)
+    in_force = plan_hot_issues(conn)
     current = [r[6] for r in rows if r[6]]
     on_sensitive = set(conn.execute(
         select(Call.id).where(Call.id.in_(current), _sensitive_call_clause())
@@ -111,6 +119,7 @@ def designated_agents(
             id=r[0], name=r[1], team_id=r[2], team_name=r[3], state=r[4], state_since=r[5],
             current_call_id=r[6], on_sensitive_call=r[6] in on_sensitive,
             sensitive_calls_today=sensitive.get(r[0], 0), calls_today=totals.get(r[0], 0),
+            drills_passed=tuple(sorted(i for i in passed.get(r[0], ()) if i in in_force)),
         )
         for r in rows
     ]
@@ -158,8 +167,21 @@ def roster(
 
 
 def available_designated(
-    engine: Engine, settings: Settings, now: datetime
+    engine: Engine, settings: Settings, now: datetime, hot_issue: str | None = None
 ) -> list[DesignatedAgent]:
-    """Designated agents who could take a sensitive customer right now."""
+    """Designated agents who could take a sensitive customer right now, best first: those
+    who passed the drill on ``hot_issue`` (on any hot issue of the plan in force when
+    None) before the others, then the lightest sensitive load today."""
     with read_tx(engine) as conn:
-        return [a for a in designated_agents(conn, settings, now) if a.available]
+        free = [a for a in designated_agents(conn, settings, now) if a.available]
+
+    def rank(a: DesignatedAgent) -> tuple[int, int, int]:
+        drilled = hot_issue in a.drills_passed if hot_issue else bool(a.drills_passed)
+        return (0 if drilled else 1, -len(a.drills_passed), a.sensitive_calls_today)
+
+    return sorted(free, key=rank)
+
+
+def plan_hot_issues(conn: Connection) -> set[str]:
+    stored = load_plan(conn)
+    return {h.key for h in stored.plan.hot_issues} if stored else set()

@@ -1,8 +1,8 @@
 """The demo floor's guarantee plan: a period running now, so every guarantee feature shows.
 
 Built from the example 3·15 plan's levers (requirements with triggers and targets, tighter
-patrols, planned care, recognition), dated around the moment the demo starts and covering the
-demo's teams. The demo runs at any hour, so its shift is the whole day.
+patrols, planned care, recognition, drills on two hot issues), dated around the moment the
+demo starts and covering the demo's teams. The demo runs at any hour, so its shift is the whole day.
 """
 
 from __future__ import annotations
@@ -75,6 +75,33 @@ title = "Fresh fruit on every desk"
 [care.triggered.long_call]
 title = "Bring {{agent}} a glass of water (long call just ended)"
 within_minutes = 5
+
+[drills]
+run_up_days = 5
+max_per_agent_per_day = 2
+minutes = 10
+
+[[hot_issue]]
+id = "outage-refund"
+title = "Refund after the outage"
+scenario = \"\"\"\\
+Offline for two days in last week's outage, the customer demands a full month refunded \\
+and threatens the regulator.\"\"\"
+answer = \"\"\"\\
+Apologise; the credit is 1/30 of the monthly fee per day offline, on the next bill; \\
+still refusing after three explanations: the team leader.\"\"\"
+teams = [{teams}]
+practised_by_days = -2
+
+[[hot_issue]]
+id = "tariff-change"
+title = "Tariff change announced today"
+scenario = \"\"\"\\
+The customer read this morning that their plan changes next month and wants to cancel \\
+without the contract penalty.\"\"\"
+answer_ref = "Knowledge base: today's tariff notice and the cancellation 口径"
+teams = [{teams}]
+practised_by_days = -2
 
 [recognition]
 at = ["shift_end"]

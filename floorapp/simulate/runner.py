@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from floorapp.config import Settings
 from floorapp.feed.jsonl import event_to_json, parse_jsonl
-from floorapp.feed.observer import FeedObserver
+from floorapp.feed.observer import FeedObserver, request_observers
 from floorapp.feed.writer import FeedWriter, IngestSummary
 from floorapp.simulate.generator import FloorSimulator
 
@@ -72,7 +72,8 @@ class SimulationRunner:
         if sim.zone is None:
             sim.zone = settings.timezone  # the floor's day: its peaks are local hours
         self.clock: SettableClock = clock or SimClock(sim.now)
-        observers = rules_observers(settings, self.clock) if rules else []
+        observers = ((rules_observers(settings, self.clock) if rules else [])
+                     + request_observers(settings))
         self.writer = FeedWriter(engine, settings, observers=observers, clock=self.clock)
         self.source = f"simulate:{sim.run_tag}"
         self.line_no = 0

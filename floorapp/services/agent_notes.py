@@ -1,0 +1,45 @@
+"""A supervisor's note on an agent ("spoke to her after the call, fine now"), from the
+agent's detail; the feed's notes land in the same table."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, insert, select
+
+from db.models import Agent, AgentNote
+from floorapp import audit, policy
+from floorapp.context import AppContext
+from floorapp.services import ServiceError
+from floorapp.services.scope import OutOfScope
+from floorapp.text import clean
+
+MAX_NOTE = 2000
+
+
+class NoteError(ServiceError):
+    pass
+
+
+def add_note(ctx: AppContext, actor: str, agent_id: str, text: str) -> int:
+    """The new note's id."""
+    body = (clean(text, multiline=True) or "").strip()
+    if not body:
+        raise NoteError("write the note first")
+    if len(body) > MAX_NOTE:
+        raise NoteError(f"a note holds at most {MAX_NOTE} characters ({len(body)} given)")
+    now = ctx.clock.now()
+    who = clean(actor) or "?"
+
+    def tx(conn: Connection) -> int:
+        team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
+        if team is None:
+            raise NoteError(f"no agent {agent_id!r} on this floor")
+        policy.check(conn, "agent.note", who, team=team[0], target_kind="agent",
+                     target_id=agent_id, error=OutOfScope)
+        note_id = conn.execute(insert(AgentNote).values(
+            agent_id=agent_id, at=now, author=who, text=body).returning(AgentNote.id)
+        ).scalar_one()
+        audit.record(conn, at=now, actor=who, action="agent.note", target_kind="agent",
+                     target_id=agent_id, detail=body)
+        return int(note_id)
+
+    return policy.write(ctx.engine, tx, now=now)

@@ -32,6 +32,7 @@ from floorapp.context import AppContext
 from floorapp.identity import UnknownSupervisor, resolve_actor
 from floorapp.policy import POLICY, Refused, Who
 from floorapp.services import (
+    agent_notes,
     audit_log,
     care,
     drills,
@@ -42,6 +43,8 @@ from floorapp.services import (
     plans,
     reminders,
     requests,
+    shift,
+    triage,
 )
 from floorapp.services import escalations as esc
 from floorapp.services import roster as roster_svc
@@ -187,6 +190,9 @@ CASES: dict[str, Case] = {
         c.engine, 1, "new one on the desk", actor=a, now=_now(c)), setup=_with_request("open")),
     "request.close": Case(lambda c, a: requests.close(
         c.engine, 1, actor=a, now=_now(c)), setup=_with_request("answered")),
+    "shift.read": Case(lambda c, a: shift.shift_events(c, a), targeted=False),
+    "flag.escalate": Case(lambda c, a: triage.escalate(c, a, 1)),
+    "agent.note": Case(lambda c, a: agent_notes.add_note(c, a, "a1", "calmer after the break")),
 }
 # Actions no route reaches: the policy refuses them to everyone (checked below).
 NO_ROUTE = {"audit.erase", "identity.as_other"}

@@ -137,53 +137,58 @@ class FloorHeader(Widget):
                 line1.cell_len + 2 + cell_len(self.sparks) <= self.size.width - 1):
             line1.append("  ")
             line1.append(self.sparks, style="dim" if mono else "cyan")
+        room = self.size.width - 1
         line2 = Text()
+        full = False
+
+        def part(*pieces: tuple[str, str]) -> None:
+            # A part goes in whole or not at all, and once one does not fit, nothing after
+            # it does: a line cut mid-part read "aband" with no number, or "… as".
+            nonlocal full
+            text = Text()
+            for words_, style in pieces:
+                text.append(words_, style=style)
+            if full or line2.cell_len + text.cell_len > room:
+                full = True
+                return
+            line2.append_text(text)
+
         quiet = ftext.quiet_text(now, f.last_event_at, self.tz) if now is not None else None
         if f.last_event_at is None:
-            line2.append(W["no_feed"], style="bold" if mono else "bold yellow")
-            line2.append("  ")
+            part((W["no_feed"], "bold" if mono else "bold yellow"), ("  ", ""))
         elif quiet is not None:
             # Nothing from the feed for a while: say so first, before any figure is trusted.
-            line2.append(quiet, style=alarm)
-            line2.append("  ")
-        line2.append(W["flags"])
-        line2.append(str(f.open_flags), style="bold")
+            part((quiet, alarm), ("  ", ""))
+        flags = [(W["flags"], ""), (str(f.open_flags), "bold")]
         if f.unhandled_flags:
-            line2.append(W["new"].format(n=f.unhandled_flags), style=alarm)
+            flags.append((W["new"].format(n=f.unhandled_flags), alarm))
+        part(*flags)
         if self.flags_overdue:
-            line2.append(W["overdue"].format(n=self.flags_overdue),
-                         style="bold reverse" if mono else "bold white on red")
-        line2.append(W["esc"])
-        line2.append(str(f.open_escalations), style="bold")
+            part((W["overdue"].format(n=self.flags_overdue),
+                  "bold reverse" if mono else "bold white on red"))
+        escs = [(W["esc"], ""), (str(f.open_escalations), "bold")]
         past = f.past_deadline if self.past_now is None else self.past_now
         if past:
-            line2.append(W["late"].format(n=past),
-                         style="bold reverse" if mono else "bold white on red")
+            escs.append((W["late"].format(n=past),
+                         "bold reverse" if mono else "bold white on red"))
+        part(*escs)
         sl = f.service_level
         value = None if sl is None else sl.value
         name = W["sl"] if sl is None else W["sl_name"].format(threshold=sl.threshold_s)
         number = MARKS.dash if value is None else W["percent"].format(n=round(value * 100))
-        line2.append(f"  {name} ")
-        line2.append(number, style="bold" if value is None or value >= 0.8 else alarm)
-        line2.append(W["aband"])
-        line2.append(str(f.abandoned), style="bold")
+        part((f"  {name} ", ""), (number, "bold" if value is None or value >= 0.8 else alarm))
+        part((W["aband"], ""), (str(f.abandoned), "bold"))
         if self.reminders_due:
-            line2.append(W["reminders"].format(n=self.reminders_due), style=accent)
+            part((W["reminders"].format(n=self.reminders_due), accent))
         # What a narrow terminal cuts is the end of the line: the filters on the board
         # (they change what is shown) come before the period, and who you are comes last.
         if self.view_note:
-            line2.append(W["showing"])
-            line2.append(self.view_note, style="bold italic")
-        # The trailing parts go in whole or not at all: a line cut mid-part read "… as".
-        room = self.size.width - 1
-        for part, style in ((f"  {period_words(f.guarantee)}" if f.guarantee else "", accent),
-                            (W["as_who"].format(who=self.who), "dim"),
-                            (f"{MARKS.sep.rstrip()} {self.scope}" if self.scope else "", "dim")):
-            if not part:
-                continue
-            if line2.cell_len + cell_len(part) > room:
-                break
-            line2.append(part, style=style)
+            part((W["showing"], ""), (self.view_note, "bold italic"))
+        if f.guarantee:
+            part((f"  {period_words(f.guarantee)}", accent))
+        part((W["as_who"].format(who=self.who), "dim"))
+        if self.scope:
+            part((f"{MARKS.sep.rstrip()} {self.scope}", "dim"))
         line1.no_wrap = line2.no_wrap = True
         line1.overflow = line2.overflow = MARKS.overflow  # type: ignore[assignment]
         # Cut here, in the language's own way: Textual's own cut of a Text too wide for the

@@ -57,7 +57,7 @@ async def test_an_error_in_an_action_is_a_notice_and_logged(floor: AppContext, t
 async def test_random_key_bursts_leave_the_console_alive(floor: AppContext) -> None:
     rng = random.Random(20261207)
     async with console(floor, size=(80, 24)) as (app, pilot):
-        for _ in range(25):
+        for _ in range(15):
             burst = [rng.choice(KEYS) for _ in range(rng.randint(2, 8))]
             await pilot.press(*burst)
             assert app.is_running, f"the console died on {burst}"

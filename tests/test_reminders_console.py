@@ -44,7 +44,9 @@ def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engi
             assert cell_texts(table)[0][:4] == ["due", "09:00", "Patrol the floor: team t1",
                                                  "t1"]
             assert app.bells == 1
-            assert any("Patrol the floor" in n.message for n in app._notifications)
+            # The notice is a message to the app: wait for it rather than race it.
+            await until(pilot, lambda: any("Patrol the floor" in n.message
+                                           for n in app._notifications), "the notice")
             table.focus()
             await pilot.press("f")  # done + flag: pick the agent, say what was seen
             await until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the choice")

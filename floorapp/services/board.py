@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, String, func, select, type_coerce
@@ -36,7 +36,7 @@ from floorapp.figures import day as fday
 from floorapp.figures import store as fstore
 from floorapp.figures.clock import FEED_QUIET_AFTER, FloorClock
 from floorapp.figures.live import LiveFigures, LiveTally
-from floorapp.figures.queue import QueueFigures
+from floorapp.figures.queue import QueueFigures, aware
 from floorapp.figures.service_level import ServiceLevel
 from floorapp.services import ServiceError, escalations, flags
 from floorapp.services.escalations import EscalationView
@@ -130,20 +130,6 @@ class BoardDelta:
     def empty(self) -> bool:
         return not (self.agents or self.flags or self.flags_gone or self.escalations
                     or self.escalations_gone)
-
-
-def _aware(value: object) -> datetime | None:
-    """A raw stored time (ISO text on SQLite, a naive datetime elsewhere) as aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        # Parsing the offset with the text is ~6x cheaper than replace(tzinfo=) afterwards,
-        # and a busy tick converts a few thousand of these.
-        try:
-            return datetime.fromisoformat(value + "+00:00")
-        except ValueError:  # the text carried an offset of its own
-            value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC)  # type: ignore[union-attr]
 
 
 # Past this many changed flags the full view is read by the whole query, not an IN list.
@@ -417,7 +403,7 @@ class BoardReader:
                     select(Call.id, type_coerce(Call.answered_at, String))
                     .where(Call.id.in_(chunk))):
                 if at is not None:
-                    held[cid] = _aware(at)  # type: ignore[assignment]
+                    held[cid] = aware(at)  # type: ignore[assignment]
 
     def _count_calls(self, conn: Connection, start: datetime, ids: Iterable[str] | None
                      ) -> dict[str, tuple[int, int]]:
@@ -525,9 +511,9 @@ class BoardReader:
                 try:
                     since = fromiso(since + "+00:00")
                 except ValueError:
-                    since = _aware(since)
+                    since = aware(since)
             elif since is not None:
-                since = _aware(since)
+                since = aware(since)
             n_calls, n_complaints = counts.get(aid, zero)
             started = ((answered.get(call) if call is not None else None) or since) \
                 if state == on_call else None

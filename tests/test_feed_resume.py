@@ -180,10 +180,9 @@ def test_any_split_stores_what_one_read_stores(template_db: Path, lines: list[st
             follow_once(split, feed, "queue-log", batch_size=batch)
         try:
             got, want = rows(split), rows(whole)
-            # The agents' derived state is the writer's to rebuild on start (queue
-            # membership and a pause asked for mid-call live in its memory): what the
-            # feed stored is compared here.
-            for table in ("events", "rejects", "calls"):
+            # Agents included: the writer rebuilds its memberships and a pause asked for
+            # mid-call from the stored events when it starts again.
+            for table in ("events", "rejects", "calls", "agents", "history"):
                 assert got[table] == want[table], table
         finally:
             whole.dispose()
@@ -280,3 +279,36 @@ def test_identical_lines_across_a_stop_just_after_a_rename_rotation(
         rings = conn.execute(select(FeedEventRow.key).where(
             FeedEventRow.kind == "call_ring_no_answer")).scalars().all()
     assert len(set(rings)) == 2
+
+
+# --- what the writer remembers beyond the agent row -------------------------------------------
+
+@pytest.mark.parametrize("before,after", [
+    # In two queues, removed from one after the restart: still logged in.
+    ([f"{E}|NONE|q1|PJSIP/1001|ADDMEMBER|", f"{E + 1}|NONE|q2|PJSIP/1001|ADDMEMBER|"],
+     [f"{E + 60}|NONE|q1|PJSIP/1001|REMOVEMEMBER|"]),
+    # A pause asked for during a call starts when the call ends, restart in between.
+    ([f"{E}|NONE|q1|PJSIP/1001|ADDMEMBER|", f"{E + 5}|c1|q1|NONE|ENTERQUEUE||cust|1",
+      f"{E + 9}|c1|q1|PJSIP/1001|CONNECT|4|x|1", f"{E + 30}|NONE|q1|PJSIP/1001|PAUSE|lunch"],
+     [f"{E + 90}|c1|q1|PJSIP/1001|COMPLETECALLER|4|81|1"]),
+], ids=["membership", "pause-mid-call"])
+def test_a_restart_keeps_what_the_writer_remembered(template_db: Path, tmp_path: Path,
+                                                    before: list[str], after: list[str]) -> None:
+    feed = tmp_path / "queue_log"
+    whole = fresh_engine(template_db, tmp_path / "whole.db")
+    feed.write_text("".join(f"{x}\n" for x in [*before, *after]))
+    ingest_once(whole, feed, "queue-log")
+    split = fresh_engine(template_db, tmp_path / "split.db")
+    feed.write_text("".join(f"{x}\n" for x in before))
+    follow_once(split, feed, "queue-log")
+    with open(feed, "a") as fh:
+        fh.write("".join(f"{x}\n" for x in after))
+    follow_once(split, feed, "queue-log")
+    try:
+        got, want = rows(split), rows(whole)
+        assert got["agents"] == want["agents"]
+        assert want["agents"][0][1] in ("available", "break")
+        assert got["history"] == want["history"]
+    finally:
+        whole.dispose()
+        split.dispose()

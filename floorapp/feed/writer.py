@@ -109,6 +109,8 @@ _AGENT_COLS = ("id", "name", "team_id", "tier", "sensitive_designated", "from_fe
                *_AGENT_STATE_COLS)
 _CALL_COLS = tuple(c.name for c in Call.__table__.columns)  # type: ignore[attr-defined]
 _CALL_ROW = itemgetter(*_CALL_COLS)  # a call's dict as a row in _CALL_COLS order
+# What the machine remembers beyond the agent row: memberships, a pause asked for mid-call.
+_MEMORY_KINDS = (EventKind.AGENT_LOGIN.value, EventKind.AGENT_LOGOUT.value, EventKind.STATE.value)
 _FEED_COLS = ("key", "source", "line_no", "ts", "kind", "agent_id", "call_id", "payload")
 _HISTORY_COLS = ("agent_id", "state", "reason", "started_at")
 
@@ -418,6 +420,7 @@ class FeedWriter:
         self._merges = []
         self._book = AliasBook({}, is_roster=self._is_roster, has_membership=self._has_queues)
         self._read_aliases(conn)
+        self._restore_memory(conn)
         c = Call.__table__.c  # type: ignore[attr-defined]
         self._calls = {
             r["id"]: dict(r)
@@ -430,6 +433,37 @@ class FeedWriter:
         for obs in self.observers:
             obs.start(conn)
         self._loaded = True
+
+    def _restore_memory(self, conn: Connection) -> None:
+        """Queue memberships and a pause asked for mid-call, from the events since login.
+
+        The agent row holds the state, not the machine's memory: without this, an agent in
+        two queues removed from one after a restart went offline, which one read of the same
+        lines does not do.
+        """
+        live = {aid: m for aid, m in self._agents.items()
+                if m.state != OFFLINE and m.logged_in_since is not None}
+        if not live:
+            return
+        f = FeedEventRow.__table__.c  # type: ignore[attr-defined]
+        since = min(m.logged_in_since for m in live.values())  # type: ignore[type-var]
+        resolve = self._book.map.get
+        for agent_id, kind, ts, payload in conn.execute(
+            select(f.agent_id, f.kind, f.ts, f.payload)
+            .where(f.kind.in_(_MEMORY_KINDS), f.ts >= since).order_by(f.ts, f.id)
+        ):
+            m = live.get(resolve(agent_id, agent_id))
+            if m is None or ts < m.logged_in_since:  # type: ignore[operator]
+                continue
+            data = json.loads(payload) if payload else {}
+            queue = data.get("queue")
+            if kind == EventKind.AGENT_LOGIN and queue:
+                m.queues.add(queue)
+            elif kind == EventKind.AGENT_LOGOUT and queue:
+                m.queues.discard(queue)
+            elif (kind == EventKind.STATE and m.call is not None and m.since is not None
+                  and ts >= m.since and data.get("state") in (AVAILABLE, BREAK)):
+                m.pending = None if data["state"] == AVAILABLE else (BREAK, data.get("reason"))
 
     def _is_roster(self, agent_id: str) -> bool:
         a = self._agents.get(agent_id)

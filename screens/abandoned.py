@@ -30,7 +30,7 @@ from floorapp.figures.text import sl_explained
 from floorapp.i18n import N_, _
 from floorapp.services.scope import load_scope
 from screens.footer import FloorFooter
-from screens.refreshing import RefreshingScreen
+from screens.refreshing import ScopedRefreshingScreen
 from screens.sensitive import patch_table
 
 COLUMNS = (N_("time"), N_("queue"), N_("caller"), N_("waited"), N_("how"),
@@ -73,7 +73,7 @@ def summary(f: Figures, tz: object) -> Text:
     return line
 
 
-class AbandonedScreen(RefreshingScreen):
+class AbandonedScreen(ScopedRefreshingScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape,q", "close", N_("Back"), id="abandoned.close"),
         Binding("r", "refresh_now", N_("Refresh"), id="abandoned.refresh"),
@@ -86,11 +86,7 @@ class AbandonedScreen(RefreshingScreen):
 
     def __init__(self, ctx: AppContext, actor: str, team: str | None = None,
                  refresh_seconds: float = 5.0) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.actor = actor
-        self.team = team
-        self.refresh_seconds = refresh_seconds
+        super().__init__(ctx, actor, team, refresh_seconds)
         self.figures: Figures | None = None
 
     def compose(self) -> ComposeResult:

@@ -21,11 +21,11 @@ from floorapp.i18n import MARKS, N_, _
 from floorapp.services.drills import DrillView, open_drills, record_result
 from screens.dialogs import NoteDialog
 from screens.footer import FloorFooter
-from screens.refreshing import RefreshingScreen
+from screens.refreshing import ScopedRefreshingScreen
 from screens.sensitive import patch_table
 
 
-class DrillsScreen(RefreshingScreen):
+class DrillsScreen(ScopedRefreshingScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape,q", "close", N_("Back"), id="drills.close"),
         Binding("p", "passed", N_("Passed"), id="drills.passed"),
@@ -41,11 +41,7 @@ class DrillsScreen(RefreshingScreen):
 
     def __init__(self, ctx: AppContext, actor: str, team: str | None = None,
                  refresh_seconds: float = 5.0) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.actor = actor
-        self.team = team
-        self.refresh_seconds = refresh_seconds
+        super().__init__(ctx, actor, team, refresh_seconds)
         self.drills: dict[str, DrillView] = {}
 
     def compose(self) -> ComposeResult:

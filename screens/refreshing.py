@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.screen import Screen
 
+from floorapp.context import AppContext
+
 
 class RefreshingScreen(Screen[None]):
     """Subclasses set ``refresh_seconds`` and define ``_load`` (a thread worker)."""
@@ -22,3 +24,15 @@ class RefreshingScreen(Screen[None]):
 
     def action_refresh_now(self) -> None:
         self._load()
+
+
+class ScopedRefreshingScreen(RefreshingScreen):
+    """A refreshing screen read as one supervisor, optionally narrowed to one team."""
+
+    def __init__(self, ctx: AppContext, actor: str, team: str | None = None,
+                 refresh_seconds: float = 5.0) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.actor = actor
+        self.team = team
+        self.refresh_seconds = refresh_seconds

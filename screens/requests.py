@@ -23,7 +23,7 @@ from floorapp.i18n import MARKS, N_, _
 from floorapp.services import requests as svc
 from screens.dialogs import NoteDialog
 from screens.footer import FloorFooter
-from screens.refreshing import RefreshingScreen
+from screens.refreshing import ScopedRefreshingScreen
 from screens.sensitive import patch_table
 
 CATEGORY_WORDS = {"equipment": N_("equipment"), "schedule": N_("schedule"),
@@ -47,7 +47,7 @@ def time_left(v: svc.RequestView, now: datetime) -> Text:
     return Text(f"{step} {left}", style="bold yellow" if mins < 15 else "")
 
 
-class RequestsScreen(RefreshingScreen):
+class RequestsScreen(ScopedRefreshingScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape,q", "close", N_("Back"), id="requests.close"),
         Binding("a", "acknowledge", N_("Ack"), id="requests.ack"),
@@ -64,11 +64,7 @@ class RequestsScreen(RefreshingScreen):
 
     def __init__(self, ctx: AppContext, actor: str, team: str | None = None,
                  refresh_seconds: float = 5.0) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.actor = actor
-        self.team = team
-        self.refresh_seconds = refresh_seconds
+        super().__init__(ctx, actor, team, refresh_seconds)
         self.requests: dict[str, svc.RequestView] = {}
 
     def compose(self) -> ComposeResult:

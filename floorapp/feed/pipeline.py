@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import logging
 import re
 import sys
 import threading
@@ -26,6 +27,8 @@ from floorapp.feed.keys import OccurrenceKeys
 from floorapp.feed.queue_log import QueueLogParser
 from floorapp.feed.writer import FeedWriter, IngestSummary
 from floorapp.text import clean
+
+log = logging.getLogger("floorapp.feed")
 
 FORMATS = ("jsonl", "queue-log")
 FLUSH_S = 0.5
@@ -242,7 +245,7 @@ def _replay(reader: LineReader, parser: LineParser, keys: OccurrenceKeys,
         try:
             parser.parse_line(text, line_no)
         except Exception:  # the run that stored these lines rejected this one too
-            pass
+            log.debug("replay: line %s unreadable again", line_no, exc_info=True)
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:

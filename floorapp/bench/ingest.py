@@ -276,13 +276,14 @@ def _raw_rate(ingested_db: Path, fresh_db: Path) -> float:
 
     open_store(f"sqlite:///{fresh_db}").dispose()  # same schema and indexes
     src = sqlite3.connect(ingested_db)
-    cols = "key, source, line_no, ts, kind, agent_id, call_id, payload"
+    names = [r[1] for r in src.execute("PRAGMA table_info(feed_event)") if r[1] != "id"]
+    cols = ", ".join(names)
     rows = src.execute(f"SELECT {cols} FROM feed_event ORDER BY id").fetchall()
     src.close()
     dst = sqlite3.connect(fresh_db, isolation_level=None)
     dst.execute("PRAGMA journal_mode = WAL")
     dst.execute("PRAGMA synchronous = NORMAL")
-    sql = f"INSERT INTO feed_event ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    sql = f"INSERT INTO feed_event ({cols}) VALUES ({', '.join('?' * len(names))})"
     t0 = time.perf_counter()
     for i in range(0, len(rows), BATCH):
         dst.execute("BEGIN IMMEDIATE")

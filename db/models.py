@@ -159,9 +159,9 @@ class Call(SQLModel, table=True):
     queue: str | None = Field(default=None, max_length=100)
     customer_id: str | None = Field(default=None, max_length=200)
     agent_id: str | None = Field(default=None, max_length=200)
-    offered_at: datetime | None = Field(default=None, sa_column=_utc())
-    answered_at: datetime | None = Field(default=None, sa_column=_utc())
-    ended_at: datetime | None = Field(default=None, sa_column=_utc())
+    offered_at: datetime | None = Field(default=None, sa_column=_micros())
+    answered_at: datetime | None = Field(default=None, sa_column=_micros())
+    ended_at: datetime | None = Field(default=None, sa_column=_micros())
     # waiting, in_progress, completed, abandoned, timeout, transferred
     outcome: str = Field(default="waiting", max_length=20)
     # How an unanswered call left the queue, as the PBX said it (abandon, exitwithkey,

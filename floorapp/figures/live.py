@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, or_, select
 
 from db.models import Call, FeedEventRow
-from db.types import UTCDateTime
 from floorapp.figures import day as fday
 from floorapp.figures import settings as fs
 from floorapp.figures import store
@@ -35,8 +34,8 @@ _CHUNK = 500
 _LAST = select(FeedEventRow.id, FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)
 _EVENTS = select(FeedEventRow.id, FeedEventRow.call_id).where(
     FeedEventRow.id > bindparam("after"), FeedEventRow.id <= bindparam("upto"))
-_RECENT = select(Call.id).where(Call.offered_at >= bindparam("since", type_=UTCDateTime()),
-                                Call.offered_at < bindparam("until", type_=UTCDateTime()))
+_RECENT = select(Call.id).where(Call.offered_at >= bindparam("since", type_=Call.offered_at.type),
+                                Call.offered_at < bindparam("until", type_=Call.offered_at.type))
 
 
 @dataclass(frozen=True)

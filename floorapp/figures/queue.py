@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from floorapp.figures import service_level as sl
@@ -26,10 +26,16 @@ _EXIT = {"abandon": ABANDONED, "exitwithkey": EXIT_WITH_KEY, "exitwithtimeout": 
 FINISHED = ("completed", "transferred")
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def aware(value: object) -> datetime | None:
-    """A stored time, raw (ISO text on SQLite, naive datetime elsewhere), as aware UTC."""
+    """A stored time, raw (ISO text on SQLite, naive datetime elsewhere, or microseconds
+    since 1970 for the feed's columns: db.types.UTCMicros), as aware UTC."""
     if value is None:
         return None
+    if type(value) is int:
+        return _EPOCH + timedelta(microseconds=value)
     if isinstance(value, str):
         # Parsing the offset with the text is ~6x cheaper than replace(tzinfo=) afterwards,
         # and a busy console tick converts a few thousand of these.

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import Connection, String, bindparam, func, select, type_coerce
 
 from db.models import Agent, AgentState, AgentStateChange, Call, FeedEventRow
-from db.types import UTCDateTime
 from floorapp.figures.queue import FINISHED, CallRow
 
 # A call still "waiting" this long after it was offered lost its end line in the feed:
@@ -79,8 +78,8 @@ def call_rows(conn: Connection, start: datetime, end: datetime,
 # running it.
 _WAITING = select(func.count(), func.min(Call.offered_at)).where(
     Call.outcome == "waiting", Call.ended_at.is_(None), Call.answered_at.is_(None),
-    Call.offered_at >= bindparam("since", type_=UTCDateTime()),
-    Call.offered_at <= bindparam("now", type_=UTCDateTime()))
+    Call.offered_at >= bindparam("since", type_=Call.offered_at.type),
+    Call.offered_at <= bindparam("now", type_=Call.offered_at.type))
 
 
 _C = Call.__table__.c  # type: ignore[attr-defined]
@@ -98,8 +97,14 @@ def calls_waiting(conn: Connection, now: datetime) -> tuple[int, datetime | None
     return int(n), oldest
 
 
+_EPOCH_NAIVE = datetime(1970, 1, 1)
+
+
 def _naive(value: Any) -> datetime:
-    """A stored time as naive UTC (ISO text on SQLite, a naive datetime elsewhere)."""
+    """A stored time as naive UTC (ISO text on SQLite, a naive datetime elsewhere, or
+    microseconds since 1970: db.types.UTCMicros)."""
+    if type(value) is int:
+        return _EPOCH_NAIVE + timedelta(microseconds=value)
     return datetime.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
 
 

@@ -1,7 +1,9 @@
 """The floor store: every table floorapp reads or writes.
 
 Times are aware UTC datetimes in Python and naive UTC in the database
-(see ``db.types.UTCDateTime``). Enumerations are stored as short strings so the
+(see ``db.types.UTCDateTime``), except in the feed's high-volume rows (events, calls,
+state history), which hold microseconds since 1970 (``db.types.UTCMicros``, what each
+column costs: docs/storage.md). Enumerations are stored as short strings so the
 same rows read the same on SQLite and PostgreSQL and in a plain ``sqlite3`` shell.
 """
 

@@ -47,8 +47,8 @@ def aware(value: object) -> datetime | None:
 
 
 class CallRow(NamedTuple):
-    """A call as the figures read it. Times are as the driver gave them (ISO text on
-    SQLite, naive UTC elsewhere) and turned into aware UTC by ``aware`` only where a figure
+    """A call as the figures read it. Times are as the driver gave them (microseconds
+    since 1970: db.types.UTCMicros) and turned into aware UTC by ``aware`` only where a figure
     needs the time itself: most calls carry the PBX's own hold and talk seconds, and
     parsing three times per call was a third of a day report."""
 

@@ -27,10 +27,6 @@ _IMMEDIATE = "floorapp_immediate"
 T = TypeVar("T")
 
 
-def is_sqlite(engine: Engine | Connection) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for memory databases and other engines."""
     u = make_url(url)
@@ -93,9 +89,14 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def _is_locked(exc: OperationalError) -> bool:
-    msg = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-    return "database is locked" in msg or "database is busy" in msg or "deadlock" in msg
+def is_locked(exc: BaseException) -> bool:
+    """Another writer holds the store (SQLite busy or locked, a PostgreSQL deadlock): the
+    same transaction will work once it lets go. The one test for it, so every retry loop
+    agrees on what is worth retrying."""
+    if not isinstance(exc, OperationalError):
+        return False
+    msg = str(exc.orig if exc.orig is not None else exc).lower()
+    return "locked" in msg or "busy" in msg or "deadlock" in msg
 
 
 _SQLITE_FULL = 13
@@ -122,22 +123,27 @@ def is_transient(exc: BaseException) -> bool:
     """A store that is full or held locked for long: the same write will work later."""
     if is_disk_full(exc):
         return True
-    return isinstance(exc, OperationalError) and _is_locked(exc)
+    return is_locked(exc)
 
 
-def run_write(engine: Engine, fn: Callable[[Connection], T], attempts: int = 8) -> T:
+def run_write(engine: Engine, fn: Callable[[Connection], T], attempts: int = 8, *,
+              rolled_back: Callable[[], None] | None = None) -> T:
     """Run ``fn`` in a write transaction, retrying when the database stays locked.
 
     busy_timeout already waits; the retry covers the rare lock that outlives it
     under heavy load so that no "database is locked" ever reaches a supervisor.
+    ``rolled_back`` is called after each attempt that did not commit (whatever the error),
+    for a caller whose memory followed the transaction and must be rebuilt.
     """
     delay = 0.05
     for attempt in range(attempts):
         try:
             with write_tx(engine) as conn:
                 return fn(conn)
-        except OperationalError as exc:
-            if not _is_locked(exc) or attempt == attempts - 1:
+        except BaseException as exc:
+            if rolled_back is not None:
+                rolled_back()
+            if not is_locked(exc) or attempt == attempts - 1:
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 2.0)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from db.models import Agent, SensitiveCustomer
+from floorapp import words
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings
 from floorapp.feed.events import EventKind, FeedEvent
@@ -422,11 +423,8 @@ class RulesEngine:
         self._fire(self.agent(ev.agent), "observed", ev.ts, text, raised_by=by)
 
 
-def _fmt(d: timedelta) -> str:
-    minutes = int(d.total_seconds() // 60)
-    if minutes >= 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes} min"
+# Lengths in the flag reasons read as a rule's threshold is written (one home: words).
+_fmt = words.minutes
 
 
 def build_observer(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> RulesEngine:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -74,7 +75,8 @@ class _Clock:
         if value is None:
             return ""
         local = value.astimezone(self.tz)
-        return f"{local:%H:%M}" if local.date() == self.today else f"{local:%Y-%m-%d %H:%M}"
+        hm = f"{local.hour:02d}:{local.minute:02d}"  # strftime costs more, row after row
+        return hm if local.date() == self.today else f"{local.date().isoformat()} {hm}"
 
 
 def _labeller(snap: FloorSnapshot) -> Callable[[str | None, str | None], str]:
@@ -106,10 +108,22 @@ def _labeller(snap: FloorSnapshot) -> Callable[[str | None, str | None], str]:
 Row = tuple[Sequence[str], Sequence[str] | None, str | None]
 
 
+# Printable ASCII and the wide CJK ranges a floor's names use (ideographs, CJK punctuation,
+# fullwidth forms): each of those non-ASCII characters is three bytes of UTF-8 and two cells.
+_ASCII_AND_CJK = re.compile("[\x20-\x7e\u3000-\u303e\u3400-\u4dbf\u4e00-\u9fff"
+                            "\uff01-\uff60]*")
+
+
 def _cells(text: str) -> int:
+    """Terminal cells of ``text``; the common cases without a per-character loop."""
+    if text.isascii():
+        return len(text)
+    if _ASCII_AND_CJK.fullmatch(text):
+        n = len(text)
+        return n + (len(text.encode()) - n) // 2
     from rich.cells import cell_len
 
-    return len(text) if text.isascii() else cell_len(text)
+    return cell_len(text)
 
 
 class Table:
@@ -121,6 +135,7 @@ class Table:
         self.out = out
         self.width = width
         self.color = color
+        self.measure: dict[str, int] = {}  # cells of each value met, measured once
 
     def style(self, text: str, style: str | None) -> str:
         code = _STYLE.get(style or "")
@@ -142,12 +157,14 @@ class Table:
                rows: Sequence[Row]) -> list[int]:
         n = len(headers)
         natural = [_cells(h) for h in headers]
+        measure = self.measure
         for i in range(n):
             col = {r[0][i] for r in rows}  # a column repeats its values: measure each once
             if i == n - 1:
                 col.update(r[2] for r in rows if r[2])
             if col:
-                natural[i] = max(natural[i], max(map(_cells, col)))
+                measure.update((c, _cells(c)) for c in col if c not in measure)
+                natural[i] = max(natural[i], max(measure[c] for c in col))
         if self.width is None:
             return natural
         excess = sum(natural) + len(GAP) * (n - 1) - self.width
@@ -170,9 +187,12 @@ class Table:
 
         widths = self.widths(headers, gives_way, rows)
         last = len(widths) - 1
+        measure = self.measure
 
         def fit(text: str, w: int, pad: bool) -> str:
-            n = _cells(text)
+            n = measure.get(text)
+            if n is None:
+                n = _cells(text)
             if n > w:
                 text = cut(text, w)
                 n = _cells(text)

@@ -362,6 +362,7 @@ def write_json(snap: FloorSnapshot, tz: ZoneInfo, out: TextIO) -> None:
     from floorapp.snapshot import snapshot_json
 
     data = snapshot_json(snap, tz)
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every row
     out.write("{\n")
     keys = list(data)
     for k, key in enumerate(keys):
@@ -369,7 +370,7 @@ def write_json(snap: FloorSnapshot, tz: ZoneInfo, out: TextIO) -> None:
         out.write(f"  {json.dumps(key)}: ")
         if isinstance(value, list) and value:
             out.write("[\n")
-            _lines(out, (json.dumps(v, ensure_ascii=False) for v in value))
+            _lines(out, map(encode, value))
             out.write("\n  ]")
         else:
             out.write(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))

@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -250,13 +252,50 @@ def unusable(engine: Engine | str, exc: BaseException) -> StoreError:
     return StoreError(f"{where}: cannot use the database: {msg}")
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*['\"]?([\w]+)['\"]?",
+                            re.MULTILINE)
+
+
+@functools.cache
+def script_revisions() -> tuple[frozenset[str], str | None]:
+    """Every revision of the migration scripts and their one head (None when there is not
+    exactly one), read from the scripts' ``revision``/``down_revision`` lines: importing
+    Alembic to learn a database is up to date was a third of a short command's time.
+    Alembic does every upgrade; tests check this answer against Alembic's."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(m.groups() for m in _REVISION_LINE.finditer(path.read_text("utf-8")))
+        if "revision" not in found:
+            return frozenset(), None  # a script written some other way: ask Alembic
+        revisions.add(found["revision"])
+        if found.get("down_revision", "None") != "None":
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return frozenset(revisions), (next(iter(heads)) if len(heads) == 1 else None)
+
+
 def _known_revisions() -> set[str]:
+    known, _head = script_revisions()
+    if known:
+        return set(known)
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    """The database's schema version as Alembic stores it, read without Alembic."""
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 def _refuse_unknown(where: str, revision: str | None, tables: set[str]) -> None:
@@ -313,6 +352,9 @@ def ensure_schema(engine: Engine) -> None:
     from sqlalchemy import inspect
 
     try:
+        _known, head = script_revisions()
+        if head is not None and _stored_revision(engine) == head:
+            return  # up to date: the usual case, answered without loading Alembic
         current = current_revision(engine)
         if current == head_revision():
             return

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -239,8 +240,14 @@ class OpenFlags(OpenItems[FlagView]):
     table = Flag.__table__  # type: ignore[attr-defined]
     team_on_table = False
 
-    def __init__(self, scope: Scope, team: str | None) -> None:
+    def __init__(self, scope: Scope, team: str | None,
+                 ack_due: Callable[[FlagView], datetime]) -> None:
         self.by_agent: dict[str, dict[int, FlagView]] = {}
+        # When each raised flag passes its acknowledge deadline, sorted: the header's
+        # "overdue" is a bisection each second, not a pass over every open flag.
+        self._ack_due = ack_due
+        self._due: list[tuple[datetime, int]] = []
+        self._due_view: tuple[datetime, ...] | None = ()
         super().__init__(scope, team)
 
     def view_query(self) -> Select:  # type: ignore[type-arg]
@@ -273,6 +280,9 @@ class OpenFlags(OpenItems[FlagView]):
 
     def added(self, view: FlagView) -> None:
         self.by_agent.setdefault(view.agent_id, {})[view.id] = view
+        if view.status == FlagStatus.RAISED:
+            insort(self._due, (self._ack_due(view), view.id))
+            self._due_view = None
 
     def removed(self, view: FlagView) -> None:
         mine = self.by_agent.get(view.agent_id)
@@ -280,6 +290,16 @@ class OpenFlags(OpenItems[FlagView]):
             mine.pop(view.id, None)
             if not mine:
                 del self.by_agent[view.agent_id]
+        if view.status == FlagStatus.RAISED:
+            _remove_sorted(self._due, (self._ack_due(view), view.id))
+            self._due_view = None
+
+    def ack_due(self) -> tuple[datetime, ...]:
+        """When each raised flag is (or was) past its acknowledge deadline, sorted; the
+        same tuple until a raised flag comes or goes."""
+        if self._due_view is None:
+            self._due_view = tuple(d for d, _ in self._due)
+        return self._due_view
 
     @property
     def unhandled(self) -> int:
@@ -288,6 +308,12 @@ class OpenFlags(OpenItems[FlagView]):
     def marker(self, agent_id: str) -> tuple[str, str] | None:
         mine = self.by_agent.get(agent_id)
         return marker_of(mine.values()) if mine else None
+
+
+def _remove_sorted(items: list[tuple[datetime, int]], item: tuple[datetime, int]) -> None:
+    i = bisect_right(items, item) - 1
+    if i >= 0 and items[i] == item:
+        del items[i]
 
 
 def marker_of(views: Any) -> tuple[str, str] | None:
@@ -341,10 +367,7 @@ class OpenEscalations(OpenItems[EscalationView]):
         insort(self._deadlines, (view.deadline, view.id))
 
     def removed(self, view: EscalationView) -> None:
-        d = self._deadlines
-        i = bisect_right(d, (view.deadline, view.id)) - 1
-        if i >= 0 and d[i] == (view.deadline, view.id):
-            del d[i]
+        _remove_sorted(self._deadlines, (view.deadline, view.id))
 
     def past_deadline(self, now: datetime) -> int:
         # Any id sorts before (now, a larger one): every deadline at or before now counts.

@@ -11,7 +11,7 @@ the day. One reader belongs to one worker: it is not shared between threads.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,7 +21,9 @@ from floorapp.figures.live import LiveFigures, LiveTally
 from floorapp.services.board.agents import AgentTable
 from floorapp.services.board.open_items import OpenEscalations, OpenFlags
 from floorapp.services.board.views import STATES, AgentRow, BoardDelta, FloorFigures
+from floorapp.services.flags import FlagView
 from floorapp.services.scope import load_scope
+from floorapp.services.triage import ack_deadline
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,15 @@ class BoardReader:
         # store once (their teams do not change under a console), not on the UI thread.
         if self._parts is None:
             scope = load_scope(self.ctx.engine, self.actor)
-            self._parts = (AgentTable(scope, self.team), OpenFlags(scope, self.team),
+            settings = self.ctx.settings
+
+            def ack_due(f: FlagView) -> datetime:
+                # Sent to the floor manager already: overdue from the start.
+                if f.escalated_at is not None:
+                    return datetime.min.replace(tzinfo=UTC)
+                return f.raised_at + ack_deadline(settings, f.severity)
+
+            self._parts = (AgentTable(scope, self.team), OpenFlags(scope, self.team, ack_due),
                            OpenEscalations(scope, self.team))
         return self._parts
 
@@ -95,6 +105,7 @@ class BoardReader:
             longest_call_since=longest.call_started if longest else None,
             longest_call_agent=longest.name if longest else None,
             open_flags=len(flags.views), unhandled_flags=flags.unhandled,
+            ack_due=flags.ack_due(),
             open_escalations=len(escalations.views),
             past_deadline=escalations.past_deadline(now),
             queue=live.queue, guarantee=self._guarantee(now),

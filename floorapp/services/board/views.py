@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -59,6 +60,13 @@ class FloorFigures:
     last_event_at: datetime | None = None  # the newest feed event: a dead feed must not
     # pass for a quiet floor
     longest_wait_since: datetime | None = None
+    # When each raised flag passes its acknowledge deadline (floorapp.services.triage),
+    # sorted: the header counts the overdue ones each second without a pass over them.
+    ack_due: tuple[datetime, ...] = ()
+
+    def flags_overdue(self, now: datetime) -> int:
+        """Raised flags nobody acknowledged within their severity's deadline, at ``now``."""
+        return bisect_right(self.ack_due, now)
 
     def clock(self, wall: datetime) -> FloorClock:
         """The floor's clock at ``wall``: durations stop at the last event once it is quiet."""

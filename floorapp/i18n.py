@@ -358,26 +358,29 @@ def supervisor_lang(engine: Any, supervisor_id: str) -> str | None:
 
 def set_supervisor_lang(engine: Any, supervisor_id: str, lang: str | None, *, actor: str,
                         now: datetime) -> None:
-    """Store (or with None, clear) the supervisor's language; audited. An unknown language or
-    supervisor is a ValueError naming it."""
+    """Store (or with None, clear) the supervisor's language. The policy's
+    ``supervisor.lang`` decides (oneself, or a floor manager for anyone); done or refused,
+    it is audited, and a refusal changes nothing. An unknown language is UnknownLanguage,
+    an unknown supervisor a ValueError naming it."""
     from sqlalchemy import update
 
-    from db.engine import run_write
     from db.models import Supervisor
-    from floorapp import audit
+    from floorapp import audit, policy
 
     code = None if lang is None else parse(lang, "--lang")
 
     def work(conn: Any) -> None:
+        policy.check(conn, "supervisor.lang", actor, target_kind="supervisor",
+                     target_id=supervisor_id)
         done = conn.execute(update(Supervisor).where(Supervisor.id == supervisor_id)
                             .values(lang=code)).rowcount
         if not done:
-            raise ValueError(f"no supervisor {supervisor_id!r}")
+            raise ValueError(_("no supervisor {id!r}").format(id=supervisor_id))
         audit.record(conn, at=now, actor=actor, action="supervisor.lang",
                      target_kind="supervisor", target_id=supervisor_id,
                      detail=code or "cleared")
 
-    run_write(engine, work)
+    policy.write(engine, work, now=now)
 
 
 set_language(DEFAULT)

@@ -37,6 +37,8 @@ def is_supervisor_id(value: str) -> bool:
 class Who(StrEnum):
     FLOOR_MANAGER = "floor manager"
     TEAM = "floor manager; team leader within their teams"
+    # A supervisor's own settings: their own, and a floor manager's for anyone.
+    SELF = "floor manager; a supervisor for themselves"
     NOBODY = "nobody"
 
 
@@ -148,6 +150,9 @@ POLICY: Final[dict[str, Rule]] = _rules(
     # --- supervisors and the audit log
     Rule("supervisors.read", _T, "list the supervisors", ("floorapp supervisors list",)),
     Rule("supervisors.add", _M, "add or change a supervisor", ("floorapp supervisors add ID",)),
+    Rule("supervisor.lang", Who.SELF, "set another supervisor's language",
+         ("floorapp supervisors set ID --lang en|zh-CN|--no-lang",
+          "floorapp supervisors add ID --lang en|zh-CN")),
     Rule("supervisors.remove", _M, "remove a supervisor", ("floorapp supervisors remove ID",)),
     Rule("supervisors.keys", _M, "print the SSH authorized_keys",
          ("floorapp supervisors authorized-keys",)),
@@ -257,6 +262,9 @@ def check(conn: Connection, action: str, actor: str, *, team: str | _NoTeam | No
                  f"floorapp supervisors add {actor} --name '...' --team TEAM")
     manager = role == SupervisorRole.FLOOR_MANAGER
     if rule.who is Who.FLOOR_MANAGER and not manager:
+        raise no(f"only a floor manager may {rule.what}")
+    if rule.who is Who.SELF and not manager and not (target_kind == "supervisor"
+                                                     and target_id == actor):
         raise no(f"only a floor manager may {rule.what}")
     teams = frozenset(conn.execute(
         select(SupervisorTeam.team_id).where(SupervisorTeam.supervisor_id == actor)).scalars())

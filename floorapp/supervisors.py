@@ -28,6 +28,7 @@ class SupervisorInfo:
     active: bool
     teams: tuple[str, ...]
     keys: int
+    lang: str | None = None  # en, zh_CN, or None: the settings file and the locale decide
 
 
 def validate_public_key(text: str) -> str:
@@ -42,8 +43,13 @@ def validate_public_key(text: str) -> str:
 
 def add_supervisor(
     engine: Engine, *, sup_id: str, name: str, role: str, teams: list[str], keys: list[str],
-    actor: str, now: datetime,
+    actor: str, now: datetime, lang: str | None = None,
 ) -> None:
+    """Add or update a supervisor; ``lang`` (en, zh-CN) sets their language too, else the
+    one they have stays."""
+    from floorapp.i18n import parse
+
+    code = None if lang is None else parse(lang, "--lang")
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if not is_supervisor_id(sup_id):
@@ -63,11 +69,11 @@ def add_supervisor(
             raise policy.NotAllowed("supervisors.add", actor,
                                     "the first supervisor of a floor must be a floor manager",
                                     target_kind="supervisor", target_id=sup_id)
-        conn.execute(
-            upsert(conn, Supervisor, ["id"], ["name", "role", "active"]).values(
-                id=sup_id, name=clean(name) or sup_id, role=role, active=True
-            )
-        )
+        values = {"id": sup_id, "name": clean(name) or sup_id, "role": role, "active": True}
+        if code is not None:
+            values["lang"] = code
+        conn.execute(upsert(conn, Supervisor, ["id"], [k for k in values if k != "id"])
+                     .values(**values))
         if teams:
             conn.execute(delete(SupervisorTeam).where(SupervisorTeam.supervisor_id == sup_id))
             for t in teams:
@@ -81,7 +87,7 @@ def add_supervisor(
             )
         audit.record(conn, at=now, actor=actor, action="supervisor.add", target_kind="supervisor",
                      target_id=sup_id, detail=f"role={role} teams={','.join(teams)} "
-                     f"keys+={len(checked_keys)}")
+                     f"keys+={len(checked_keys)}" + (f" lang={code}" if code else ""))
 
     policy.write(engine, work, now=now)
 
@@ -123,7 +129,7 @@ def list_supervisors(engine: Engine, include_inactive: bool = False, *,
             keys[sid] = keys.get(sid, 0) + 1
     return [
         SupervisorInfo(s.id, s.name, s.role, s.active, tuple(sorted(teams.get(s.id, []))),
-                       keys.get(s.id, 0))
+                       keys.get(s.id, 0), s.lang)
         for s in sups
     ]
 

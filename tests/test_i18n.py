@@ -219,8 +219,13 @@ def test_help_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_supervisors_language_is_stored_and_audited(engine: Engine) -> None:
     from tests.conftest import T0
 
-    run_write(engine, lambda c: c.execute(insert(Supervisor).values(
-        id="lead.hu", name="胡班长", role="team_leader", active=True)))
+    def two(c) -> None:
+        c.execute(insert(Supervisor).values(id="lead.hu", name="胡班长", role="team_leader",
+                                            active=True))
+        c.execute(insert(Supervisor).values(id="fm.zhou", name="周建华",
+                                            role="floor_manager", active=True))
+
+    run_write(engine, two)
     assert i18n.supervisor_lang(engine, "lead.hu") is None
     i18n.set_supervisor_lang(engine, "lead.hu", "zh-CN", actor="fm.zhou", now=T0)
     assert i18n.supervisor_lang(engine, "lead.hu") == "zh_CN"
@@ -317,3 +322,46 @@ def test_the_schedulers_own_reminder_titles_read_in_chinese() -> None:
     assert reminder_title("care", "下午茶", "T1") == "下午茶"
     assert reminder_title("patrol", "Patrol the floor: team T1 (west)", "T1") == \
         "Patrol the floor: team T1 (west)"
+
+
+def test_a_forced_command_login_reads_its_supervisors_language(
+        engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A shared SSH account (its locale C, nobody's) runs each key's forced command
+    (``--as NAME console``, no --lang): the console opens in that supervisor's language,
+    which the supervisor set for themselves."""
+    import shlex
+
+    from floorapp import supervisors as sv
+    from screens.app import FloorApp
+    from tests.conftest import T0
+    from tests.test_supervisors import KEY
+
+    sv.add_supervisor(engine, sup_id="fm.zhou", name="周建华", role="floor_manager", teams=[],
+                      keys=[], actor="fm.zhou", now=T0)
+    sv.add_supervisor(engine, sup_id="lead.hu", name="胡班长", role="team_leader", teams=[],
+                      keys=[KEY], actor="fm.zhou", now=T0)
+    assert main(["--db", db_url, "--as", "lead.hu", "supervisors", "set", "lead.hu",
+                 "--lang", "zh-CN"]) == 0
+    # ... and not anyone else's: refused, nothing changed
+    assert main(["--db", db_url, "--as", "lead.hu", "supervisors", "set", "fm.zhou",
+                 "--lang", "zh-CN"]) == 1
+    assert "refused" in capsys.readouterr().err
+    assert i18n.supervisor_lang(engine, "fm.zhou") is None
+
+    (line,) = sv.authorized_keys_lines(engine, ["floorapp", "--db", db_url])
+    command = line.split('command="', 1)[1].rsplit('" ', 1)[0]
+    argv = shlex.split(command.replace('\\"', '"').replace("\\\\", "\\"))[1:]
+    assert "--lang" not in argv and argv[-3:] == ["--as", "lead.hu", "console"]
+    for var in ("FLOORAPP_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C")
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.9 50000 10.0.0.1 22")
+    seen: list[str] = []
+    monkeypatch.setattr(FloorApp, "run", lambda self, *a, **k: seen.append(i18n.language()))
+    assert main(argv) == 0
+    assert seen == ["zh_CN"]
+    i18n.choose(i18n.Choice("en", "locale"))
+    monkeypatch.setenv("FLOORAPP_LANG", "en")  # the account's owner asked for English
+    assert main(argv) == 0
+    assert seen == ["zh_CN", "en"]

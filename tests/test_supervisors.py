@@ -42,7 +42,7 @@ def test_add_list_remove_through_cli_is_audited(db_url, engine, capsys) -> None:
     assert main(["--db", db_url, "--as", "boss", "supervisors", "list"]) == 0
     out = capsys.readouterr().out
     (row,) = [line for line in out.splitlines() if line.startswith("wang ")]
-    assert row.split() == ["wang", "王芳", "team", "leader", "A", "1"]
+    assert row.split() == ["wang", "王芳", "team", "leader", "A", "1", "-"]  # no language
     assert main(["--db", db_url, "--as", "boss", "supervisors", "remove", "wang"]) == 0
     with engine.connect() as conn:
         actions = conn.execute(select(AuditEntry.actor, AuditEntry.action)).all()

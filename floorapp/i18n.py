@@ -22,6 +22,7 @@ after them; ``MARKS`` holds the plain alternatives for the current language.
 from __future__ import annotations
 
 import gettext
+import json
 import os
 import textwrap
 import unicodedata
@@ -338,6 +339,118 @@ def _wrap_para(text: str, width: int) -> list[str]:
     if start < len(text) or not lines:
         lines.append(text[start:].rstrip())
     return lines
+
+
+# --- sentences stored for later readers -------------------------------------------------
+#
+# What the rules engine and the scheduler write (a flag's detail, a reminder's title and
+# detail) is read later, by supervisors who may read different languages. So it is stored
+# as its English message id and parameters and worded when read, in the reader's language:
+#   {"i18n": [PART, ...]}  PART: "literal text" (a person's own words) or [msgid, {params}]
+# A parameter is a value, {"min": N} (a duration in minutes) or itself [msgid, {params}].
+# Text stored before (plain English) or by a person reads as it was written.
+
+_STORED_PREFIX = '{"i18n":'
+
+
+def message(msgid: str, **params: Any) -> list[Any]:
+    """One part of a stored sentence (``msgid`` is marked with ``N_`` where it is written)."""
+    return [msgid, params]
+
+
+def minutes(n: float) -> dict[str, int]:
+    """A duration parameter, worded when read (``1 h 05 min``, ``1小时05分钟``)."""
+    return {"min": int(n)}
+
+
+def stored(*parts: Any) -> str:
+    """The text to store for ``parts`` (each a ``message`` or a person's own words)."""
+    return json.dumps({"i18n": list(parts)}, ensure_ascii=False, separators=(",", ":"))
+
+
+def stored_join(before: str | None, *parts: Any) -> str:
+    """``before`` (stored by ``stored`` or plain text) with ``parts`` added after it."""
+    if not before:
+        return stored(*parts)
+    old = _parts(before)
+    return stored(*(old if old is not None else [before]), *parts)
+
+
+def joined(before: str | None, text: str, limit: int) -> str:
+    """A person's ``text`` added after what is stored (``before``), in at most ``limit``
+    characters: the oldest parts go first, never half of a stored sentence."""
+    if not before:
+        return text[-limit:]
+    parts = _parts(before)
+    if parts is None:
+        return f"{before} · {text}"[-limit:]
+    parts.append(text)
+    while len(parts) > 1 and len(stored(*parts)) > limit:
+        parts.pop(0)
+    out = stored(*parts)
+    return out if len(out) <= limit else text[-limit:]
+
+
+def _parts(text: str) -> list[Any] | None:
+    if not text.startswith(_STORED_PREFIX):
+        return None
+    try:
+        parts = json.loads(text)["i18n"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return parts if isinstance(parts, list) else None
+
+
+def duration(n: int) -> str:
+    if n >= 60:
+        return _("{h} h {m:02d} min").format(h=n // 60, m=n % 60)
+    return _("{m} min").format(m=n)
+
+
+def _value(v: Any, tr: Callable[[str], str]) -> Any:
+    if isinstance(v, dict) and set(v) == {"min"} and isinstance(v["min"], int):
+        return _english_duration(v["min"]) if tr is _as_written else duration(v["min"])
+    if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) \
+            and isinstance(v[1], dict):
+        return _part(v, tr)
+    return v if isinstance(v, (str, int, float)) else str(v)
+
+
+def _as_written(msgid: str) -> str:
+    return msgid
+
+
+def _english_duration(n: int) -> str:
+    return f"{n // 60} h {n % 60:02d} min" if n >= 60 else f"{n} min"
+
+
+def _part(part: Any, tr: Callable[[str], str]) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, list) and len(part) == 2 and isinstance(part[0], str) \
+            and isinstance(part[1], dict):
+        msgid, params = part
+        values = {k: _value(v, tr) for k, v in params.items()}
+        try:
+            return tr(msgid).format(**values)
+        except (KeyError, IndexError, ValueError):
+            return msgid.format(**values) if values else msgid
+    return str(part)
+
+
+def render(text: str | None, *, english: bool = False) -> str | None:
+    """Stored text as the reader reads it: in the current language (``english``: in
+    English, for the --json outputs and the audit log), plain text as it is."""
+    if text is None:
+        return None
+    parts = _parts(text)
+    if parts is None:
+        return text
+    from floorapp.text import clean
+
+    tr: Callable[[str], str] = _as_written if english else _
+    sep = _ENGLISH_MARKS.sep if english else MARKS.sep
+    return clean(sep.join(_part(p, tr) for p in parts), multiline=True) or ""
 
 
 # --- the supervisor's preference ----------------------------------------------------------

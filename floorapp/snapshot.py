@@ -25,6 +25,7 @@ from db.models import (
     SensitiveCustomer,
     Team,
 )
+from floorapp import i18n
 from floorapp.figures import day as fday
 from floorapp.figures import store as fstore
 from floorapp.figures.clock import FloorClock
@@ -181,7 +182,7 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
         fstmt = _limit(fstmt, Agent.team_id, scope, team_id)
         flags = [
             FlagView(r.id, r.agent_id, r.name, r.kind, r.severity, r.status, r.raised_at,
-                     r.count, r.detail, r.condition_ended_at is not None)
+                     r.count, i18n.render(r.detail), r.condition_ended_at is not None)
             for r in conn.execute(fstmt)
         ]
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, case, select, update
 from db.engine import read_tx
 from db.models import Agent, Flag, FlagStatus, Severity
 from db.upsert import insert_ignore
-from floorapp import audit, policy
+from floorapp import audit, i18n, policy
 from floorapp.context import AppContext
 from floorapp.policy import Refused
 from floorapp.services import ServiceError
@@ -94,7 +94,11 @@ def flag_query():  # type: ignore[no-untyped-def]
 
 
 def to_view(row: object) -> FlagView:
-    return FlagView(**row._mapping)  # type: ignore[attr-defined]
+    """The view of a flag row; its detail worded in the reader's language (a rule's
+    sentence is stored as a message id and parameters: floorapp.i18n.stored)."""
+    fields = dict(row._mapping)  # type: ignore[attr-defined]
+    fields["detail"] = i18n.render(fields.get("detail"))
+    return FlagView(**fields)
 
 
 def severity_order():  # type: ignore[no-untyped-def]
@@ -260,11 +264,11 @@ def raise_observed_in(conn: Connection, *, now: datetime, actor: str, agent_id: 
         # on the flag, and it is as severe as the more severe of the two.
         before = conn.execute(select(Flag.detail, Flag.severity)
                               .where(Flag.open_key == open_key)).one()
-        notes = f"{before.detail} · {detail}" if before.detail else detail
+        notes = i18n.joined(before.detail, detail, MAX_DETAIL)
         worst = max((before.severity, severity),
                     key=lambda s: SEVERITY_RANK.get(s, 0))  # type: ignore[call-overload]
         conn.execute(update(Flag).where(Flag.open_key == open_key).values(
-            count=Flag.count + 1, last_seen=now, detail=notes[-MAX_DETAIL:],
+            count=Flag.count + 1, last_seen=now, detail=notes,
             severity=worst, updated_at=now))
         action = "flag.raise_again"
     flag_id = conn.execute(select(Flag.id).where(Flag.open_key == open_key)).scalar_one()

@@ -13,6 +13,7 @@ from db.models import Supervisor, SupervisorRole, SupervisorTeam, Team
 from db.models_access import SupervisorKey
 from db.upsert import upsert
 from floorapp import audit, policy
+from floorapp.i18n import _, ngettext
 from floorapp.policy import is_supervisor_id
 from floorapp.text import clean
 
@@ -35,9 +36,9 @@ def validate_public_key(text: str) -> str:
     key = " ".join(text.strip().split())
     parts = key.split(" ")
     if len(parts) < 2 or not parts[0].startswith(KEY_TYPES):
-        raise ValueError("not an OpenSSH public key (expected 'ssh-ed25519 AAAA... comment')")
+        raise ValueError(_("not an OpenSSH public key (expected 'ssh-ed25519 AAAA... comment')"))
     if any(c in key for c in "\"\n\r"):
-        raise ValueError("a public key cannot hold quotes or line breaks")
+        raise ValueError(_("a public key cannot hold quotes or line breaks"))
     return key
 
 
@@ -51,10 +52,16 @@ def add_supervisor(
 
     code = None if lang is None else parse(lang, "--lang")
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise ValueError(
+            _("role must be one of {join}, not {role!r}").format(join=", ".join(ROLES), role=role)
+        )
     if not is_supervisor_id(sup_id):
-        raise ValueError(f"supervisor id must be a login name (letters, digits and . _ - @, "
-                         f"at most 64): {clean(sup_id)!r}")
+        raise ValueError(
+            _(
+                "supervisor id must be a login name (letters, digits and . _ - @, at most "
+                "64): {sup_id!r}"
+            ).format(sup_id=clean(sup_id))
+        )
     checked_keys = [validate_public_key(k) for k in keys]
 
     def work(conn: Connection) -> None:
@@ -63,11 +70,12 @@ def add_supervisor(
         known = set(conn.execute(select(Team.id).where(Team.id.in_(teams))).scalars())
         missing = [t for t in teams if t not in known]
         if missing:
-            raise ValueError(f"unknown team(s): {', '.join(missing)}")
+            raise ValueError(ngettext("unknown team: {teams}", "unknown teams: {teams}",
+                                      len(missing)).format(teams=", ".join(missing)))
         if boot and role != SupervisorRole.FLOOR_MANAGER:
             # Otherwise the floor would have supervisors and nobody to administer them.
             raise policy.NotAllowed("supervisors.add", actor,
-                                    "the first supervisor of a floor must be a floor manager",
+                                    _("the first supervisor of a floor must be a floor manager"),
                                     target_kind="supervisor", target_id=sup_id)
         values = {"id": sup_id, "name": clean(name) or sup_id, "role": role, "active": True}
         if code is not None:

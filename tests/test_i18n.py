@@ -365,3 +365,121 @@ def test_a_forced_command_login_reads_its_supervisors_language(
     monkeypatch.setenv("FLOORAPP_LANG", "en")  # the account's owner asked for English
     assert main(argv) == 0
     assert seen == ["zh_CN", "en"]
+
+
+def test_the_period_is_worded_by_the_screen_from_its_days_left() -> None:
+    from datetime import UTC, datetime
+
+    from floorapp.services.periods import PeriodInfo
+    from screens.header import period_words
+
+    def info(days: int) -> PeriodInfo:
+        t = datetime(2026, 3, 1, tzinfo=UTC)
+        return PeriodInfo("3·15", t, t, (), True, days)
+
+    assert [period_words(info(n)) for n in (0, 1, 4)] == [
+        "3·15: last day", "3·15: 1 day left", "3·15: 4 days left"]
+    i18n.set_language("zh_CN")
+    assert period_words(info(4)) == period_words("3·15: 4 days left")  # an older board's text
+    assert "4" in period_words(info(4)) and "days" not in period_words(info(4))
+
+
+# --- the command line: what it prints, its errors, its --help ---------------------------
+
+# Calls whose arguments the CLI's user reads: (name, positions read, keywords read).
+CLI_VISIBLE: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
+    "say": ((0, 1, 2), ()),
+    "print": ((0, 1, 2), ()),
+    "add_parser": ((), ("help", "description", "epilog")),
+    "add_subparsers": ((), ("help", "title", "description")),
+    "add_argument": ((), ("help",)),
+    "add_argument_group": ((0, 1), ("title", "description")),
+    "error": ((0,), ()),  # parser.error
+    "exit": ((1,), ("message",)),
+    "SystemExit": ((0,), ()),
+    # refusals: Refused(action, actor, reason)
+    "Refused": ((2,), ()),
+    "NotAllowed": ((2,), ()),
+    "NotYours": ((2,), ()),
+    "FlagRefused": ((2,), ()),
+    "ReminderRefused": ((2,), ()),
+    "no": ((0,), ()),
+    "_refusal": ((3,), ()),  # escalations: _refusal(who, action, id, reason)
+    # rich tables the CLI prints
+    "Table": ((), ("title", "caption")),
+    "add_column": ((0,), ("header",)),
+    "add_row": (tuple(range(12)), ()),
+    "cell": ((0,), ()),
+    "_t": ((0,), ()),
+    "append": ((0,), ()),  # lines of text built to be printed
+}
+# Words that are the same in every language: the program, its commands and options.
+NOT_WORDS = re.compile(r"floorapp( [a-z][a-z-]*)*:|--[a-z][a-z-]*|https?://\S+|\bJSON\b|\bCSV\b"
+                       r"|restrict,pty,command=")  # sshd's own words in authorized_keys
+# The errors a person reads: any exception raised with a sentence in it.
+OWNERS_ELSEWHERE = {"status.py", "report.py", "bench.py", "board.py"}
+
+
+def _cli_literal_words(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return "\x1b" not in node.value and bool(WORDS.search(NOT_WORDS.sub("", node.value)))
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values
+                       if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        return bool(WORDS.search(NOT_WORDS.sub("", text)))
+    if isinstance(node, ast.BinOp):
+        return _cli_literal_words(node.left) or _cli_literal_words(node.right)
+    if isinstance(node, ast.IfExp):
+        return _cli_literal_words(node.body) or _cli_literal_words(node.orelse)
+    return False
+
+
+def cli_unmarked(path: Path) -> list[str]:
+    """Strings a CLI user reads that are not marked: printed, --help, errors raised."""
+    found: list[int] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        args: list[ast.AST] = []
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            called = node.exc.func
+            exc = called.attr if isinstance(called, ast.Attribute) else \
+                getattr(called, "id", "")
+            if exc not in CLI_VISIBLE:  # a refusal's reason: below, by its position
+                args = list(node.exc.args[:1])  # raise SomeError("a sentence")
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else \
+                getattr(node.func, "id", "")
+            logger = isinstance(node.func, ast.Attribute) and \
+                getattr(node.func.value, "id", "") in ("log", "logger", "logging")
+            if name in CLI_VISIBLE and not logger:  # a log line is for whoever runs the
+                positions, keywords = CLI_VISIBLE[name]  # service, in English
+                args += [a for i, a in enumerate(node.args) if i in positions]
+                args += [k.value for k in node.keywords if k.arg in keywords]
+        found += [a.lineno for a in args if _cli_literal_words(a)]
+    return [f"{path.name}:{n}" for n in sorted(found)]
+
+
+def cli_sources() -> list[Path]:
+    return [p for sub in ("floorapp/commands", "floorapp/services")
+            for p in sorted((ROOT / sub).glob("*.py")) if p.name not in OWNERS_ELSEWHERE] + \
+        [ROOT / "floorapp" / name for name in ("policy.py", "supervisors.py", "identity.py",
+                                                "context.py")]
+
+
+def test_no_string_the_command_line_shows_is_left_unmarked() -> None:
+    found = [f for p in cli_sources() for f in cli_unmarked(p)]
+    assert not found, f"English the CLI shows without _() / ngettext(): {found}"
+
+
+def test_the_cli_check_finds_an_unmarked_string(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        'say(f"supervisor {sid} saved")\n'
+        'say(_("supervisor {sid} saved").format(sid=sid))\n'
+        'p.add_argument("--team", help="only this team")\n'
+        'p.add_argument("--team", help=_("only this team"))\n'
+        'raise FlagError(f"no flag #{n}")\n'
+        'raise FlagError(_("no flag #{n}").format(n=n))\n'
+        'say(f"floorapp reminders: {exc}", err=True)\n'
+        'raise policy.NotAllowed("x.y", actor, "only a floor manager may")\n',
+        encoding="utf-8")
+    assert cli_unmarked(sample) == ["sample.py:1", "sample.py:3", "sample.py:5", "sample.py:8"]

@@ -51,7 +51,7 @@ def test_add_list_remove_through_cli_is_audited(db_url, engine, capsys) -> None:
 
 def test_unknown_team_and_bad_key_are_refused_with_reason(db_url, engine, capsys) -> None:
     assert main(["--db", db_url, "supervisors", "add", "li", "--team", "nope"]) == 2
-    assert "unknown team(s): nope" in capsys.readouterr().err
+    assert "unknown team: nope" in capsys.readouterr().err
     assert main(["--db", db_url, "supervisors", "add", "li", "--key", "not a key"]) == 2
     assert "not an OpenSSH public key" in capsys.readouterr().err
 

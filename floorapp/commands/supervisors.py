@@ -86,7 +86,10 @@ def _key_text(value: str) -> str:
 
 
 def _failed(action: str, message: object) -> None:
-    say(f"floorapp supervisors {action}: {message}", err=True)
+    say(
+        _("floorapp supervisors {action}: {message}").format(action=action, message=message),
+        err=True,
+    )
 
 
 def _refused(action: str, exc: Refused) -> int:

@@ -28,11 +28,11 @@ def test_a_break_the_feed_shows_in_time_confirms_the_step_in(floor: AppContext,
     fid = _seed_flag(floor)
     flags.step_in(floor, "lead.wang", fid, "short_break")
     t0 = floor.clock.now()
-    assert stepins.follow_up(engine, t0 + timedelta(minutes=2)) == {}  # still time
+    assert stepins.follow_up(engine, floor.settings, t0 + timedelta(minutes=2)) == {}  # still time
     _state(engine, "1001", "after_call", t0 + timedelta(minutes=2))
     _state(engine, "1001", "break", t0 + timedelta(minutes=3))
-    assert stepins.follow_up(engine, t0 + timedelta(minutes=3)) == {fid: "confirmed"}
-    assert stepins.follow_up(engine, t0 + timedelta(minutes=9)) == {}  # settled once
+    assert stepins.follow_up(engine, floor.settings, t0 + timedelta(minutes=3)) == {fid: "confirmed"}
+    assert stepins.follow_up(engine, floor.settings, t0 + timedelta(minutes=9)) == {}  # settled once
     assert flags.get_flag(floor, fid).status == "stepped_in"
     with engine.connect() as c:
         assert c.execute(select(Reminder)).all() == []
@@ -47,9 +47,9 @@ def test_a_break_not_seen_comes_back_to_the_supervisor(floor: AppContext,
     flags.step_in(floor, "lead.wang", fid, "short_break", "five minutes, then back")
     t0 = floor.clock.now()
     _state(engine, "1001", "after_call", t0 + timedelta(minutes=2))  # not a break
-    assert stepins.follow_up(engine, t0 + timedelta(minutes=4)) == {}
+    assert stepins.follow_up(engine, floor.settings, t0 + timedelta(minutes=4)) == {}
     later = t0 + timedelta(minutes=5)
-    assert stepins.follow_up(engine, later) == {fid: "not_seen"}
+    assert stepins.follow_up(engine, floor.settings, later) == {fid: "not_seen"}
     mine = reminders.open_reminders(engine, "lead.wang", later)
     [r] = mine.actionable
     assert r.title == "王芳 has not gone on the break you asked for (5 min)"
@@ -63,10 +63,24 @@ def test_a_hand_over_is_confirmed_when_the_agent_leaves_the_call(floor: AppConte
     flags.step_in(floor, "lead.wang", fid, "transfer")
     t0 = floor.clock.now()
     _state(engine, "1001", "available", t0 + timedelta(minutes=1))
-    assert stepins.follow_up(engine, t0 + timedelta(minutes=1)) == {fid: "confirmed"}
+    assert stepins.follow_up(engine, floor.settings, t0 + timedelta(minutes=1)) == {fid: "confirmed"}
 
 
 def test_coaching_asks_nothing_of_the_feed(floor: AppContext, engine: Engine) -> None:
     fid = _seed_flag(floor)
     flags.step_in(floor, "lead.wang", fid, "coach")
-    assert stepins.follow_up(engine, floor.clock.now() + timedelta(minutes=30)) == {}
+    assert stepins.follow_up(engine, floor.settings, floor.clock.now() + timedelta(minutes=30)) == {}
+
+
+def test_the_confirmation_window_is_a_setting(floor: AppContext, engine: Engine) -> None:
+    """A floor whose breaks take longer to start gives its agents the window it set."""
+    floor.settings.step_in_confirm_min = 10
+    fid = _seed_flag(floor)
+    flags.step_in(floor, "lead.wang", fid, "short_break")
+    t0 = floor.clock.now()
+    assert stepins.follow_up(engine, floor.settings, t0 + timedelta(minutes=6)) == {}
+    assert stepins.follow_up(engine, floor.settings, t0 + timedelta(minutes=10)) == {
+        fid: "not_seen"}
+    [r] = reminders.open_reminders(engine, "lead.wang", t0 + timedelta(minutes=10)).actionable
+    assert r.title == "王芳 has not gone on the break you asked for (10 min)"
+    assert r.due_by == t0 + timedelta(minutes=20)

@@ -130,7 +130,7 @@ class SchedulerHost:
             # The holder is the floor's one clock-driven writer: flags nobody acknowledged
             # in time go to the floor manager here, whichever console is watching.
             self.last_escalated = triage.escalate_overdue(self.engine, self.settings, now)
-            stepins.follow_up(self.engine, now)
+            stepins.follow_up(self.engine, self.settings, now)
             if self.use_apscheduler:
                 self._sync_jobs(now)
             return True

@@ -1,12 +1,11 @@
-"""Closing the loop on a step-in that asked for something to happen on the floor.
-
-"Send on a short break" is done when the feed shows the agent on a break; "take over" and
-"transfer" are done when the feed shows the agent off that call. Either within the
-settings' ``flags.step_in_confirm`` minutes of stepping in: the flag's step-in is then ``confirmed``. When the window
-passes with nothing seen, the step-in is ``not_seen`` and its supervisor gets a follow-up
-reminder (their reminders view and the header's "reminders due"), so an instruction nobody
-carried out does not pass unnoticed. Run by the scheduler lease holder, like the flag
-deadline; each outcome is written once (a conditional UPDATE) and audited.
+"""Closing the loop on a step-in that asked for something to happen on the floor. "Send on a
+short break" is done when the feed shows the agent on a break; "take over" and "transfer"
+are done when the feed shows the agent off that call. Either within the settings'
+``flags.step_in_confirm`` minutes of stepping in: the flag's step-in is then ``confirmed``.
+When the window passes with nothing seen, the step-in is ``not_seen`` and its supervisor
+gets a follow-up reminder (their reminders view and the header's "reminders due"), so an
+instruction nobody carried out does not pass unnoticed. Run by the scheduler lease holder,
+like the flag deadline; each outcome is written once (a conditional UPDATE) and audited.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from db.models import Agent, Supervisor, Team
 from floorapp import i18n
 from floorapp.context import AppContext
 from screens.app import FloorApp
+from screens.commands import entries_for
 from tests.console_helpers import screen_text, sync, type_text, until
 from tests.test_words import plan_floor
 
@@ -136,7 +137,7 @@ async def test_l_switches_the_language_at_once_and_back(floor: AppContext) -> No
         assert "待确认" in screen and "NEW" not in screen
         screen = await show(app, pilot, "L")
         assert "NEW" in screen and "2 Flags" in screen and "待确认" not in screen
-        titles = [t for t, _h, _f in app.command_entries()]
+        titles = [e.title for e in entries_for(app, app.screen)]
         assert "语言: 简体中文 / Language" not in titles
         assert any("简体中文" in t for t in titles)
 

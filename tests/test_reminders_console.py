@@ -45,8 +45,8 @@ def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engi
                                                  "t1"]
             assert app.bells == 1
             # The notice is a message to the app: wait for it rather than race it.
-            await until(pilot, lambda: any("Patrol the floor" in n.message
-                                           for n in app._notifications), "the notice")
+            await until(pilot, lambda: any("Patrol the floor" in n
+                                           for n in app.shown_notices()), "the notice")
             table.focus()
             await pilot.press("f")  # done + flag: pick the agent, say what was seen
             await until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the choice")
@@ -116,9 +116,10 @@ def test_after_a_snooze_the_cursor_is_on_the_next_reminder(ctx: AppContext, engi
             await pilot.press("s", "1")  # snooze the first 5 minutes: it goes to the end
             await until(pilot, lambda: cell_texts(table)[0][0] != "due"
                          or cell_texts(table)[1][0] == "snoozed", "the snooze")
-            await pilot.pause(0.3)
             # The cursor is on the reminder that is now first, not on the snoozed one.
-            assert cell_texts(table)[table.cursor_row][3] == second != first
+            await until(pilot, lambda: cell_texts(table)[table.cursor_row][3] == second,
+                        "the cursor on the next reminder")
+            assert second != first
 
     asyncio.run(run())
 

@@ -8,6 +8,8 @@ uses: ``render_line`` builds a row's Strip from its cells once per row *version*
 The API is the small subset of DataTable the console needs (add/update/remove rows by key,
 sort with a key function, a row cursor), so the live tables read like DataTable code.
 All cells are ``rich.text.Text`` (outside text is never parsed as markup).
+One module past 400 lines on purpose: the row cache, the cursor and the rendering share
+the row versions and the order, and split apart each would reach into the others.
 """
 
 from __future__ import annotations

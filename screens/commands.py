@@ -40,6 +40,10 @@ def run_entry(app: FloorApp, screen: Screen[object], entry: PaletteEntry) -> Non
     """Run what the supervisor chose on ``screen``, where it applies."""
     action = entry.action
     views = SCOPES[action.scope].views
+    if action.id.startswith("app.view.") and screen is not app.screen_stack[0]:
+        # A view is on the main screen: the screens over it close, as escape would.
+        while len(app.screen_stack) > 1:
+            app.pop_screen()
     if not views:  # everywhere's, or the screen's own
         target = app if action.scope == "app" else screen
         app.call_later(app.run_action, entry.run, target)

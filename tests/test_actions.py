@@ -131,3 +131,17 @@ async def test_the_palette_opens_the_view_its_action_belongs_to(floor: AppContex
                     "the nominate entry")
         await pilot.press("enter")
         await until(pilot, lambda: app.active_view == "period", "the period view")
+
+
+@sync
+async def test_a_view_chosen_in_the_palette_from_a_detail_screen_shows_that_view(
+        floor: AppContext) -> None:
+    async with console(floor) as (app, pilot):
+        await pilot.press("enter")  # the agent's detail, over the main screen
+        await until(pilot, lambda: len(app.screen_stack) == 2, "the agent detail")
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "view flags")
+        await until(pilot, lambda: "View: Flags" in screen_text(app), "the view entry")
+        await pilot.press("enter")
+        await until(pilot, lambda: len(app.screen_stack) == 1 and app.active_view == "flags",
+                    "the flags view on the main screen")

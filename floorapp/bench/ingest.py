@@ -195,7 +195,7 @@ def _child(fmt: str, path: str, db_url: str, rules: bool) -> None:
     engine = open_store(db_url)
     observers = []
     if rules:
-        from floorapp.rules import build_observer  # type: ignore[attr-defined]
+        from floorapp.rules import build_observer
 
         observers.append(build_observer(settings, SYSTEM_CLOCK))
     rss_before = _peak_rss_kb()

@@ -20,79 +20,30 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from db.models import Agent, AgentState, SensitiveCustomer
+from db.models import Agent, SensitiveCustomer
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings
 from floorapp.feed.events import EventKind, FeedEvent
-from floorapp.feed.states import AgentStatus, step
+from floorapp.feed.states import step
+from floorapp.i18n import N_, message, minutes, render, stored
 from floorapp.rules.definitions import RuleSet, load_rules
 from floorapp.rules.outbox import Outbox, PendingCare, PendingEscalation
-from floorapp.rules.sensitive_check import available_names_text, is_sensitive
+from floorapp.rules.resume import resume
+from floorapp.rules.sensitive_check import available_names, is_sensitive
+from floorapp.rules.tracks import (
+    _LONG,
+    _NO_BREAK,
+    _OVERRUN,
+    _STREAK_END,
+    AFTER_CALL,
+    AVAILABLE,
+    BREAK,
+    OFFLINE,
+    STALE_CALL,
+    AgentTrack,
+    CallTrack,
+)
 from floorapp.text import clean
-
-AVAILABLE = AgentState.AVAILABLE.value
-ON_CALL = AgentState.ON_CALL.value
-AFTER_CALL = AgentState.AFTER_CALL.value
-BREAK = AgentState.BREAK.value
-OFFLINE = AgentState.OFFLINE.value
-_STATES = frozenset(s.value for s in AgentState)
-
-# Calls offered but never ended (a feed that lost the end line) are dropped after this.
-STALE_CALL = timedelta(hours=12)
-
-# Heap entry kinds
-_LONG = 0
-_NO_BREAK = 1
-_OVERRUN = 2
-_STREAK_END = 3
-
-
-class AgentTrack(AgentStatus):
-    """An agent as the rules see it: the shared state machine's status plus rule memory."""
-
-    __slots__ = ("complaints", "designated", "flagged", "id", "last_hard", "last_hard_call",
-                 "name", "recent")
-
-    def __init__(self, agent_id: str, name: str, complaints: int, recent: int) -> None:
-        super().__init__()
-        self.id = agent_id
-        self.name = name
-        self.designated = False
-        self.complaints: deque[datetime] = deque(maxlen=complaints)
-        self.recent: deque[bool] = deque(maxlen=recent)
-        self.last_hard = False  # the last call ended was a complaint or negative call
-        self.last_hard_call: str | None = None
-        # kind -> what it fired for (call id, stretch start), for open flags whose
-        # condition still holds: decides "already flagged" and "condition ended".
-        self.flagged: dict[str, Any] = {}
-
-    @property
-    def logged_in(self) -> datetime | None:
-        return self.logged_in_since
-
-
-class CallTrack:
-    __slots__ = ("agent", "answered", "complaint", "complaint_counted", "customer", "hand",
-                 "id", "last_agent", "long_fired", "negative", "offered", "refused",
-                 "refused_fired", "sens_done", "sensitive")
-
-    def __init__(self, call_id: str, offered: datetime) -> None:
-        self.id = call_id
-        self.offered = offered
-        self.agent: str | None = None  # who answered it
-        self.last_agent: str | None = None  # the last agent a line put on it (as the store)
-        self.answered: datetime | None = None
-        self.customer: str | None = None
-        self.sensitive = False
-        self.complaint = False
-        self.complaint_counted = False
-        self.negative = False
-        self.refused = 0
-        self.refused_fired = False
-        self.long_fired = False
-        self.sens_done = False
-        self.hand = False
-
 
 PLAN_CHECK_EVERY = timedelta(minutes=1)
 
@@ -172,8 +123,6 @@ class RulesEngine:
 
     def start(self, conn: Connection) -> None:
         """(Re)build from the store; the writer calls it again after a rolled-back batch."""
-        from floorapp.rules.resume import resume
-
         self._agents = {}
         self._calls = {}
         self._heap = []
@@ -266,19 +215,24 @@ class RulesEngine:
                 if c is not None and c.agent == agent_id and not c.long_fired:
                     c.long_fired = True
                     self._fire(tr, "long_call", due,
-                               f"on one call for over {_fmt(self._long)} (call {token})",
+                               stored(message(N_("on one call for over {duration} "
+                                                 "(call {call})"),
+                                              duration=_min(self._long), call=token)),
                                call_id=token, token=token)
             elif what == _NO_BREAK:
                 if (tr.work_start() == token and tr.state not in (BREAK, OFFLINE)
                         and tr.flagged.get("no_break") != token):
                     self._fire(tr, "no_break", due,
-                               f"logged in without a break for {_fmt(due - token)}", token=token)
+                               stored(message(N_("logged in without a break for {duration}"),
+                                              duration=_min(due - token))), token=token)
             elif what == _OVERRUN:
                 if (tr.state == AFTER_CALL and tr.since == token
                         and tr.flagged.get("after_call_overrun") != token):
                     self._fire(tr, "after_call_overrun", due,
-                               f"after-call work over {_fmt(self._overrun)} right after "
-                               f"a hard call ({tr.last_hard_call})",
+                               stored(message(N_("after-call work over {duration} right "
+                                                 "after a hard call ({call})"),
+                                              duration=_min(self._overrun),
+                                              call=tr.last_hard_call)),
                                call_id=tr.last_hard_call, token=token)
             elif what == _STREAK_END:
                 if tr.complaints and tr.complaints[0] == token:
@@ -394,13 +348,16 @@ class RulesEngine:
             if not c.long_fired:  # ended before a tick saw it running
                 c.long_fired = True
                 self._fire(tr, "long_call", answered + self._long,
-                           f"on one call for over {_fmt(self._long)} (call {c.id})",
+                           stored(message(N_("on one call for over {duration} (call {call})"),
+                                          duration=_min(self._long), call=c.id)),
                            call_id=c.id, token=c.id)
-            note = (f"the call lasted {_fmt(length)}; "
-                    f"proposed care: bring {tr.name} a glass of water (call {c.id})")
+            note = stored(message(N_("the call lasted {duration}; proposed care: bring {agent} "
+                                     "a glass of water (call {call})"),
+                                  duration=_min(length), agent=tr.name, call=c.id))
             self._end(tr, "long_call", ts, token=c.id, detail=note)
             self.outbox.care.append(PendingCare(ts, f"long_call:{c.id}", tr.id, c.id,
-                                                "bring_water", note, timedelta(minutes=5)))
+                                                "bring_water", render(note, english=True) or "",
+                                                timedelta(minutes=5)))
         self._end(tr, "refused_explanations", ts, token=c.id)
         self._end(tr, "sensitive_customer", ts, token=c.id)
         if c.hand:
@@ -410,7 +367,9 @@ class RulesEngine:
         negatives = sum(recent)
         if c.negative and negatives >= self._hostile_n:
             self._fire(tr, "hostile_streak", ts,
-                       f"{negatives} of the last {len(recent)} calls negative (latest {c.id})",
+                       stored(message(N_("{n} of the last {total} calls negative "
+                                         "(latest {call})"),
+                                      n=negatives, total=len(recent), call=c.id)),
                        call_id=c.id)
         elif negatives < self._hostile_n:
             self._end(tr, "hostile_streak", ts)
@@ -423,13 +382,15 @@ class RulesEngine:
         if not self._on["refused_explanations"]:
             return
         # What a supervisor reads first; the ids they may need to look up come last.
-        ids = f"customer {c.customer}, call {c.id}" if c.customer else f"call {c.id}"
-        reason = (f"the customer refused {c.refused} explanations (agent {tr.name}): "
-                  f"reported to the team leader ({ids})")
+        reason = stored(message(N_("the customer refused {n} explanations (agent {agent}): "
+                                   "reported to the team leader ({ids})"),
+                                n=c.refused, agent=tr.name, ids=_ids(c)))
         self._fire(tr, "refused_explanations", ts, reason, call_id=c.id, token=c.id)
+        # The escalation's reason is read where stored text is not worded per reader yet:
+        # it keeps the English sentence.
         self.outbox.escalations.append(PendingEscalation(
-            ts, "refused_explanations", reason, self._sev["refused_explanations"], tr.id, c.id,
-            c.customer,
+            ts, "refused_explanations", render(reason, english=True) or "",
+            self._sev["refused_explanations"], tr.id, c.id, c.customer,
         ))
 
     def _complaint(self, tr: AgentTrack, ts: datetime, call_id: str) -> None:
@@ -437,7 +398,9 @@ class RulesEngine:
         q.append(ts)
         if len(q) >= self._complaints_n and ts - q[0] <= self._complaint_window:
             self._fire(tr, "complaint_streak", ts,
-                       f"{len(q)} complaint calls within {_fmt(ts - q[0])} (latest {call_id})",
+                       stored(message(N_("{n} complaint calls within {duration} "
+                                         "(latest {call})"),
+                                      n=len(q), duration=_min(ts - q[0]), call=call_id)),
                        call_id=call_id)
             self._schedule(q[0] + self._complaint_window, _STREAK_END, tr.id, q[0])
 
@@ -448,37 +411,44 @@ class RulesEngine:
             name for aid, name in self._designated.items()
             if aid != tr.id and (t := self._agents.get(aid)) is not None and t.state == AVAILABLE
         ]
-        ids = f"customer {c.customer}, call {c.id}" if c.customer else f"call {c.id}"
         self._fire(tr, "sensitive_customer", ts,
-                   f"a sensitive customer reached an undesignated agent; "
-                   f"{available_names_text(available)} ({ids})",
+                   stored(message(N_("a sensitive customer reached an undesignated agent; "
+                                     "{available} ({ids})"),
+                                  available=available_names(available), ids=_ids(c))),
                    call_id=c.id, token=c.id)
 
     def _on_raise_hand(self, ev: FeedEvent) -> None:
         if ev.agent is None:
             return
         tr = self.agent(ev.agent)
-        note = clean(str(ev.data.get("note") or "")) or "asked for help"
+        said = clean(str(ev.data.get("note") or ""))
+        note: Any = said or message(N_("asked for help"))
         c = self._calls.get(tr.call) if tr.call else None
         if c is not None:
             c.hand = True
-            note = f"{note} (on call {c.id})"
-        self._fire(tr, "raised_hand", ev.ts, note, call_id=tr.call,
+            note = message(N_("{note} (on call {call})"), note=note, call=c.id)
+        self._fire(tr, "raised_hand", ev.ts, stored(note), call_id=tr.call,
                    token=tr.call)
 
     def _on_observation(self, ev: FeedEvent) -> None:
         if ev.agent is None:
             return
         by = clean(str(ev.data.get("supervisor") or "")) or "feed"
-        text = clean(str(ev.data.get("text") or "")) or "observed"
-        self._fire(self.agent(ev.agent), "observed", ev.ts, text, raised_by=by)
+        text = clean(str(ev.data.get("text") or ""))
+        # A supervisor's own words are stored as written; none: the rule's word.
+        self._fire(self.agent(ev.agent), "observed", ev.ts,
+                   text or stored(message(N_("observed"))), raised_by=by)
 
 
-def _fmt(d: timedelta) -> str:
-    minutes = int(d.total_seconds() // 60)
-    if minutes >= 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes} min"
+def _min(d: timedelta) -> dict[str, int]:
+    return minutes(d.total_seconds() // 60)
+
+
+def _ids(c: CallTrack) -> list[Any]:
+    """What a supervisor may need to look up, last in the sentence."""
+    if c.customer:
+        return message(N_("customer {customer}, call {call}"), customer=c.customer, call=c.id)
+    return message(N_("call {call}"), call=c.id)
 
 
 def build_observer(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> RulesEngine:

@@ -188,9 +188,9 @@ class BulkStatement:
             if bulk is not None:
                 converters.append(_whole_column(col_type, bulk, dialect))
             elif isinstance(base, DateTime):
-                proc, twin = _fast_time(proc)
-                share = (dialect.name, type(col_type), proc.__name__)
-                converters.append(_per_distinct(proc, share) if twin else _per_value(proc))
+                fast, twin = _fast_time(proc)
+                share = (dialect.name, type(col_type), fast.__name__)
+                converters.append(_per_distinct(fast, share) if twin else _per_value(fast))
             elif isinstance(base, Boolean):
                 converters.append(_per_distinct(proc))
             else:

@@ -244,7 +244,7 @@ class JsonlParser:
     def _identity(self, name: str, value: Any) -> str:
         """``_AGENT``/``_CALL``'s check (the same checker), once per distinct text."""
         if type(value) is not str:
-            return _AGENT(name, value)  # type: ignore[no-any-return]
+            return str(_AGENT(name, value))
         ids = self._ids
         checked = ids.get(value)
         if checked is None:

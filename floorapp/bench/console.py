@@ -111,7 +111,8 @@ def long_day_end(settings: Any = None) -> datetime:
 
 def seed_long_day(url: str, agents: int, at: datetime) -> None:
     """A floor as it stands at ``at`` after LONG_DAY_HOURS of calls at a busy floor's rate,
-    with LONG_DAY_OPEN_FLAGS flags raised through them and never closed."""
+    with LONG_DAY_OPEN_FLAGS flags raised through them, acknowledged and never closed (raised
+    ones would all be sent on by the scheduler's overdue sweep: a burst, not a steady day)."""
     from sqlalchemy import insert
 
     from db.engine import make_engine
@@ -141,8 +142,9 @@ def seed_long_day(url: str, agents: int, at: datetime) -> None:
             gap = timedelta(hours=LONG_DAY_HOURS) / LONG_DAY_OPEN_FLAGS
             conn.execute(insert(Flag), [dict(
                 agent_id=f"A{i % agents:05d}", kind=f"bench{i}", severity="light",
-                status="raised", open_key=f"A{i % agents:05d}|bench{i}",
-                raised_at=start + gap * i, raised_by="rule", updated_at=start + gap * i)
+                status="acknowledged", open_key=f"A{i % agents:05d}|bench{i}",
+                raised_at=start + gap * i, raised_by="rule", acknowledged_by="bench",
+                acknowledged_at=start + gap * i, updated_at=start + gap * i)
                 for i in range(LONG_DAY_OPEN_FLAGS)])
     finally:
         engine.dispose()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -26,10 +27,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "floorapp_immediate"
 T = TypeVar("T")
-
-
-def is_sqlite(engine: Engine | Connection) -> bool:
-    return engine.dialect.name == "sqlite"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -94,9 +91,14 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def _is_locked(exc: OperationalError) -> bool:
-    msg = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-    return "database is locked" in msg or "database is busy" in msg or "deadlock" in msg
+def is_locked(exc: BaseException) -> bool:
+    """Another writer holds the store (SQLite busy or locked, a PostgreSQL deadlock): the
+    same transaction will work once it lets go. The one test for it, so every retry loop
+    agrees on what is worth retrying."""
+    if not isinstance(exc, OperationalError):
+        return False
+    msg = str(exc.orig if exc.orig is not None else exc).lower()
+    return "locked" in msg or "busy" in msg or "deadlock" in msg
 
 
 _SQLITE_FULL = 13
@@ -123,22 +125,27 @@ def is_transient(exc: BaseException) -> bool:
     """A store that is full or held locked for long: the same write will work later."""
     if is_disk_full(exc):
         return True
-    return isinstance(exc, OperationalError) and _is_locked(exc)
+    return is_locked(exc)
 
 
-def run_write(engine: Engine, fn: Callable[[Connection], T], attempts: int = 8) -> T:
+def run_write(engine: Engine, fn: Callable[[Connection], T], attempts: int = 8, *,
+              rolled_back: Callable[[], None] | None = None) -> T:
     """Run ``fn`` in a write transaction, retrying when the database stays locked.
 
     busy_timeout already waits; the retry covers the rare lock that outlives it
     under heavy load so that no "database is locked" ever reaches a supervisor.
+    ``rolled_back`` is called after each attempt that did not commit (whatever the error),
+    for a caller whose memory followed the transaction and must be rebuilt.
     """
     delay = 0.05
     for attempt in range(attempts):
         try:
             with write_tx(engine) as conn:
                 return fn(conn)
-        except OperationalError as exc:
-            if not _is_locked(exc) or attempt == attempts - 1:
+        except BaseException as exc:
+            if rolled_back is not None:
+                rolled_back()
+            if not is_locked(exc) or attempt == attempts - 1:
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
@@ -163,6 +170,7 @@ _REVISION_LINE = re.compile(
     r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(None|'[^']*'|\"[^\"]*\")\s*$", re.M)
 
 
+@functools.cache
 def _revision_graph() -> dict[str, str | None] | None:
     """Each revision in migrations/versions -> the one it revises, read from the files'
     two assignment lines; None if any file is beyond that (a merge of two heads), so the
@@ -179,11 +187,9 @@ def _revision_graph() -> dict[str, str | None] | None:
 
 
 def head_revision() -> str:
-    graph = _revision_graph()
-    if graph is not None:
-        heads = set(graph) - set(graph.values())
-        if len(heads) == 1:
-            return heads.pop()
+    _known, head = script_revisions()
+    if head is not None:
+        return head
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -278,10 +284,20 @@ def unusable(engine: Engine | str, exc: BaseException) -> StoreError:
     return StoreError(f"{where}: cannot use the database: {msg}")
 
 
-def _known_revisions() -> set[str]:
+def script_revisions() -> tuple[frozenset[str], str | None]:
+    """Every revision of the migration scripts and their one head (None when there is not
+    exactly one or a script is written some other way, so the caller asks Alembic)."""
     graph = _revision_graph()
-    if graph is not None:
-        return set(graph)
+    if graph is None:
+        return frozenset(), None
+    heads = set(graph) - set(graph.values())
+    return frozenset(graph), (next(iter(heads)) if len(heads) == 1 else None)
+
+
+def _known_revisions() -> set[str]:
+    known, _head = script_revisions()
+    if known:
+        return set(known)
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -344,7 +360,7 @@ def ensure_schema(engine: Engine) -> None:
     from sqlalchemy import inspect
 
     try:
-        current = current_revision(engine)
+        current = current_revision(engine)  # up to date is the usual case: no Alembic
         if current == head_revision():
             return
         tables = set(inspect(engine).get_table_names()) if current is None else set()

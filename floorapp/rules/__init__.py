@@ -1,4 +1,4 @@
-"""Distress rules over the live feed (issue 4).
+"""Distress rules over the live feed: the situations a team leader must hear of at once.
 
 ``build_observer(settings, clock)`` gives the ``FeedObserver`` the feed writer runs;
 ``load_rules(settings.rules)`` the rules in force (``RuleSet``); ``fired_today`` the

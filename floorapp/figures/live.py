@@ -131,28 +131,28 @@ class LiveTally:
                 tally.add(old, -1)
             mark = marks.pop(cid, None)
             if mark is not None:
-                agent, done, bad = mark
-                n, c = by_agent[agent]
-                by_agent[agent] = (n - done, c - bad)
-                moved.add(agent)
+                was, done, bad = mark
+                n, c = by_agent[was]
+                by_agent[was] = (n - done, c - bad)
+                moved.add(was)
             offered = aware(r.offered_at)
             if offered is None or not start <= offered < end:
                 continue
             f = fact_of(r, self._threshold, self._short)
             queue, agent, team = f[0], f[1], f[2]
-            f = new(Fact, (queue if queue is None else name(queue, queue),
-                           agent if agent is None else name(agent, agent),
+            if agent is not None:
+                agent = name(agent, agent)
+            f = new(Fact, (queue if queue is None else name(queue, queue), agent,
                            team if team is None else name(team, team), *f[3:]))
             facts[cid] = f
             tally.add(f)
             if agent is not None:
                 done, bad = int(r.outcome in FINISHED), int(bool(r.complaint))
                 if done or bad:
-                    agent = f[1]
-                    marks[cid] = (agent, done, bad)  # type: ignore[assignment]
-                    n, c = by_agent.get(agent, (0, 0))  # type: ignore[arg-type]
-                    by_agent[agent] = (n + done, c + bad)  # type: ignore[index]
-                    moved.add(agent)  # type: ignore[arg-type]
+                    marks[cid] = (agent, done, bad)
+                    n, c = by_agent.get(agent, (0, 0))
+                    by_agent[agent] = (n + done, c + bad)
+                    moved.add(agent)
             if self.offered_wm is None or offered > self.offered_wm:
                 self.offered_wm = offered
 

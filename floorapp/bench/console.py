@@ -2,7 +2,8 @@
 
 Each run is its own process (so its VmHWM is the console's own): a seeded SQLite file with N
 agents, today's calls, open flags and 300 open escalations; the console opens headless at
-200x50 with a frozen clock (and the reminder scheduler, as ``floorapp console`` opens it);
+200x50 with a frozen clock (and the reminder scheduler beside it, as ``floorapp console``
+runs it);
 then, each "second", a tenth of the agents change state (written through a separate
 engine, as the feed would, at event times spread over the second) and one refresh is
 measured: the worker's read of what changed + patching the tables + the 1-second tick + the
@@ -176,6 +177,7 @@ def _child(url: str, agents: int, ticks: int, at: datetime = T0) -> dict[str, fl
     from db.models import Agent
     from floorapp.clock import ManualClock
     from floorapp.context import AppContext
+    from floorapp.scheduler import console_host
     from screens.app import FloorApp
 
     clock = ManualClock(at)
@@ -186,7 +188,7 @@ def _child(url: str, agents: int, ticks: int, at: datetime = T0) -> dict[str, fl
 
     async def run() -> None:
         started = time.perf_counter()
-        app = FloorApp(ctx, actor="bench", start_scheduler=True)
+        app = FloorApp(ctx, actor="bench")
         async with app.run_test(size=(200, 50)) as pilot:
             while not (app.loaded and app.board.row_count == agents):
                 await pilot.pause(0.005)
@@ -224,7 +226,13 @@ def _child(url: str, agents: int, ticks: int, at: datetime = T0) -> dict[str, fl
             out["tick_cpu_median_ms"] = statistics.median(cpu) * 1000
             out["tick_cpu_max_ms"] = max(cpu) * 1000
 
-    asyncio.run(run())
+    # The reminder scheduler runs beside the console, as ``floorapp console`` runs it.
+    host = console_host(ctx.engine, ctx.settings, clock, "bench")
+    host.start()
+    try:
+        asyncio.run(run())
+    finally:
+        host.stop()
     writer.dispose()
     out["peak_rss_mb"] = _peak_rss_mb()
     return out

@@ -214,7 +214,8 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
     try:
         wraps, paused = store.history(conn, list(team_of), start, end, now)
         for r in store.call_rows(conn, start, end, teams=team_of):
-            acw = wraps.get((r.agent, r.ended_at), 0.0) if r.agent is not None else 0.0
+            acw = (wraps.get((r.agent, store.micros_of(r.ended_at)), 0.0)
+                   if r.agent is not None else 0.0)
             f = fact_of(r, threshold, short_s, acw)
             rows.append(r)
             facts.append(f)

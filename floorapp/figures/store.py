@@ -129,12 +129,23 @@ def _naive(value: Any) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
 
 
+_EPOCH_N = datetime(1970, 1, 1)
+_US = timedelta(microseconds=1)
+
+
+def micros_of(value: Any) -> int | None:
+    """A raw stored time (``_t``) as the microseconds the state history keeps (UTCMicros), so
+    a call's end finds the after-call work that began with it."""
+    return None if value is None else (_naive(value) - _EPOCH_N) // _US
+
+
 def history(conn: Connection, agents: list[str], start: datetime, end: datetime,
             now: datetime) -> tuple[dict[tuple[str, Any], float], dict[str, dict[str, float]]]:
     """One pass over the agents' state history around the interval, in index order (agent,
-    time): after-call work keyed by (agent, the raw time it began: a call's wrap-up begins
-    as its agent ends it, so (call.agent, call.ended_at) finds it), and seconds paused per
-    agent per reason ("" when the pause gave none), clipped to the interval and ``now``."""
+    time): after-call work keyed by (agent, the microseconds it began: a call's wrap-up
+    begins as its agent ends it, so (call.agent, micros_of(call.ended_at)) finds it), and
+    seconds paused per agent per reason ("" when the pause gave none), clipped to the
+    interval and ``now``."""
     h = AgentStateChange.__table__.c  # type: ignore[attr-defined]
     acw: dict[tuple[str, Any], float] = {}
     paused: dict[str, dict[str, float]] = {}
@@ -145,7 +156,7 @@ def history(conn: Connection, agents: list[str], start: datetime, end: datetime,
     start_n, stop_n, now_n = (t.astimezone(UTC).replace(tzinfo=None)
                               for t in (start, stop, now))
     for i in range(0, len(agents), 500):
-        q = (select(h.agent_id, h.state, h.reason, _t(h.started_at))
+        q = (select(h.agent_id, h.state, h.reason, _raw_flag(h.started_at))
              .where(h.agent_id.in_(agents[i:i + 500]),
                     h.started_at >= start - STATE_LOOKBACK, h.started_at < stop)
              .order_by(h.agent_id, h.started_at))
@@ -155,8 +166,8 @@ def history(conn: Connection, agents: list[str], start: datetime, end: datetime,
             if state != wrap and state != brk:
                 continue
             nxt = rows[k + 1] if k < last else None
-            a = _naive(at)
-            b = _naive(nxt[3]) if nxt is not None and nxt[0] == agent else now_n
+            a = _EPOCH_N + at * _US
+            b = _EPOCH_N + nxt[3] * _US if nxt is not None and nxt[0] == agent else now_n
             if state == wrap:
                 if b > a:
                     acw[(agent, at)] = ((b if b < now_n else now_n) - a).total_seconds()

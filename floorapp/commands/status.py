@@ -82,7 +82,7 @@ class _Clock:
 def _labeller(snap: FloorSnapshot) -> Callable[[str | None, str | None], str]:
     """An agent as their name; the id joins it only when two agents shown share the name."""
     ids: dict[str, set[str]] = defaultdict(set)
-    pairs = [(a.id, a.name) for a in snap.agents]
+    pairs: list[tuple[str | None, str | None]] = [(a.id, a.name) for a in snap.agents]
     pairs += [(f.agent, f.agent_name) for f in snap.flags]
     pairs += [(e.agent, e.agent_name) for e in snap.escalations if e.agent is not None]
     for agent_id, name in pairs:
@@ -105,7 +105,7 @@ def _labeller(snap: FloorSnapshot) -> Callable[[str | None, str | None], str]:
 
 # A row: its cells (one line each), their styles (or None), and a second line under the
 # last cell (the long text: a reason, a flag's detail), shown dim.
-Row = tuple[Sequence[str], Sequence[str] | None, str | None]
+Row = tuple[Sequence[str], Sequence[str | None] | None, str | None]
 
 
 # Printable ASCII and the wide CJK ranges a floor's names use (ideographs, CJK punctuation,

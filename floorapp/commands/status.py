@@ -344,9 +344,11 @@ def _width(stdout: TextIO) -> int | None:
         return int(columns)
     if stdout.isatty():
         try:
-            return os.get_terminal_size(stdout.fileno()).columns
+            columns = os.get_terminal_size(stdout.fileno()).columns
         except OSError:
             return PIPE_WIDTH
+        # A pty nobody sized (a forced command over SSH) says 0 columns.
+        return columns if columns > 0 else PIPE_WIDTH
     return PIPE_WIDTH
 
 

@@ -36,10 +36,12 @@ CHUNK = 500  # rows written at a time
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("status", help="the floor now: agents, open flags, open escalations")
-    p.add_argument("--team", metavar="T", help="only this team (id or name)")
+    from floorapp.i18n import _
+
+    p = sub.add_parser("status", help=_("the floor now: agents, open flags, open escalations"))
+    p.add_argument("--team", metavar="T", help=_("only this team (id or name)"))
     p.add_argument("--json", action="store_true",
-                   help="JSON with top-level keys agents, flags, escalations")
+                   help=_("JSON with top-level keys agents, flags, escalations"))
     p.set_defaults(func=cmd_status)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from db.models import AuditEntry, Flag
 from db.models_plan import Patrol
+from floorapp import i18n
 from floorapp.cli import main
 from floorapp.config import Settings
 from floorapp.scheduler import SchedulerHost
@@ -35,8 +36,9 @@ def fired(engine, clock):
 
 
 def _audit(engine, action: str) -> list[tuple[str, str, str | None]]:
+    """The rows as a reader reads them (a refusal's reason is stored as a message id)."""
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(
+        return [(r.actor, r.outcome, i18n.render(r.detail)) for r in conn.execute(
             select(AuditEntry.actor, AuditEntry.outcome, AuditEntry.detail)
             .where(AuditEntry.action == action))]
 

@@ -20,7 +20,7 @@ from db.models import Agent
 from db.models_plan import Patrol, Reminder, ReminderKind, ReminderStatus
 from db.upsert import insert_ignore
 from floorapp import audit, policy
-from floorapp.i18n import _
+from floorapp.i18n import N_, _, message, said
 from floorapp.plan.store import load_plan
 from floorapp.policy import Refused
 from floorapp.scheduler.schedule import occurrences, read_roster
@@ -227,10 +227,10 @@ def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action
         select(Reminder.supervisor_id).where(Reminder.id == reminder_id)).scalar()
     scope = policy.check(conn, action, actor, target_kind="reminder", target_id=reminder_id)
     if not scope.allows(row.team_id, addressee):
-        why = (_("reminder #{id} is for team {team}, not yours").format(
-                   id=reminder_id, team=row.team_id) if addressee is None else
-               _("reminder #{id} is for {supervisor}, not yours").format(
-                   id=reminder_id, supervisor=addressee))
+        why = (said(N_("reminder #{id} is for team {team}, not yours"), id=reminder_id,
+                    team=row.team_id) if addressee is None else
+               said(N_("reminder #{id} is for {supervisor}, not yours"), id=reminder_id,
+                    supervisor=addressee))
         raise NotYours(action, actor, why, target_kind="reminder", target_id=reminder_id)
     res = conn.execute(
         update(Reminder)
@@ -238,13 +238,12 @@ def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action
         .values(**values)
     )
     if res.rowcount != 1:
-        who = row.handled_by or _("someone")
+        who: object = row.handled_by or message(N_("someone"))
         raise ReminderRefused(
             action,
             actor,
-            _("reminder #{reminder_id} was already {status} by {who}").format(
-                reminder_id=reminder_id, status=row.status, who=who
-            ),
+            said(N_("reminder #{reminder_id} was already {status} by {who}"),
+                 reminder_id=reminder_id, status=row.status, who=who),
             target_kind="reminder",
             target_id=reminder_id,
         )

@@ -69,6 +69,12 @@ POLICY: Final[dict[str, Rule]] = _rules(
         ("floorapp console [--team T]", "floorapp demo"),
     ),
     Rule("status.read", _T, N_("read the floor now"), ("floorapp status [--team T]",)),
+    Rule(
+        "report.read",
+        _T,
+        N_("read a day's, a shift's or a range's report (their teams)"),
+        ("floorapp report [--team T] [--date|--from/--to|--shift]",),
+    ),
     Rule("rules.read", _T, N_("read the distress rules in force"), ("floorapp rules",)),
     # Floor-wide by design: routing sensitive customers and comparing response times are
     # the whole floor's business; the console's views are behind its door (console.open).

@@ -19,7 +19,7 @@ from db.engine import read_tx
 from db.models import Agent
 from db.models_plan import Patrol, Reminder, ReminderKind, ReminderStatus
 from db.upsert import insert_ignore
-from floorapp import audit, policy
+from floorapp import audit, i18n, policy
 from floorapp.i18n import N_, _, message, said
 from floorapp.plan.store import load_plan
 from floorapp.policy import Refused
@@ -141,8 +141,15 @@ def _state(row: Any, now: datetime) -> str:
 
 def _view(row: Any, now: datetime, warning: str | None = None) -> ReminderView:
     v = ReminderView(*row, state=_state(row, now), warning=warning)
-    title = named_title(v.title, v.agent_id, v.agent_name)
+    # The scheduler's own titles are stored as message ids: worded for this reader.
+    title = named_title(i18n.render(v.title) or "", v.agent_id, v.agent_name)
     return v if title == v.title else replace(v, title=title)
+
+
+def _logged_title(row: Any) -> str:
+    """The title as the care log and the audit log keep it: in English, as before."""
+    return named_title(i18n.render(row.title, english=True) or "", row.agent_id,
+                       row.agent_name)
 
 
 def _scoped(stmt: Any, scope: Scope) -> Any:
@@ -180,7 +187,8 @@ def open_reminders(
             only = None if scope.all_teams else scope.teams
             for occ in occurrences(stored.plan, roster, now, now + coming_within, only):
                 if scope.allows(occ.team_id, None):
-                    out.coming.append(Coming(occ.at, occ.kind, occ.title, occ.team_id))
+                    out.coming.append(Coming(occ.at, occ.kind, i18n.render(occ.title) or "",
+                                             occ.team_id))
                     if len(out.coming) >= coming_limit:
                         break
     return out
@@ -258,12 +266,12 @@ def done(
         if row.kind == ReminderKind.CARE:
             _close_proposal(conn, row.job_id, "done", actor, now)
             log_care(conn, at=now, item=row.item or "care",
-                     title=named_title(row.title, row.agent_id, row.agent_name),
+                     title=_logged_title(row),
                      team_id=row.team_id, agent_id=row.agent_id, given_by=actor,
                      reminder_id=reminder_id, note=note)
         audit.record(conn, at=now, actor=actor, action="reminder.done", target_kind="reminder",
                      target_id=reminder_id,
-                     detail=named_title(row.title, row.agent_id, row.agent_name)
+                     detail=_logged_title(row)
                      + (f": {note}" if note else ""))
         if flag_agent is not None:
             source = "patrol" if row.kind == ReminderKind.PATROL else "reminder"

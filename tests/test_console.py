@@ -18,6 +18,7 @@ from screens.board import AgentBoard
 from tests.console_helpers import (
     INJECTION,
     console,
+    row_strip,
     screen_text,
     set_handoffs,
     settle,
@@ -265,13 +266,13 @@ async def test_help_and_command_palette(floor: AppContext, engine: Engine) -> No
         await pilot.press("escape", "ctrl+p")
         await pilot.pause()
         await type_text(pilot, "flag acknowledge")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "Flag: acknowledge" in screen_text(app), "the palette hit")
         await pilot.press("enter")
         await pilot.pause()
         # From the board, the palette jumps to the flags view; run it again there.
         await pilot.press("ctrl+p")
         await type_text(pilot, "flag acknowledge")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "Flag: acknowledge" in screen_text(app), "the palette hit")
         await pilot.press("enter")
         await settle(pilot)
         assert one(engine, select(Flag.status)).status == "acknowledged"  # type: ignore[attr-defined]
@@ -385,7 +386,7 @@ async def test_no_color_cells_keep_their_emphasis_not_their_colours(
     async with console(floor) as (app, pilot):
         assert app.no_color
         await pilot.press("down")  # the cursor row has a colour of its own
-        strip = app.board._row_strip(app.board.get_row_index("1001"))
+        strip = row_strip(app.board, "1001")
         warning = next(seg.style for seg in strip if "22:00!" in seg.text)
         name = next(seg.style for seg in strip if "王芳" in seg.text)
         assert warning is not None and name is not None

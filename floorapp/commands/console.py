@@ -60,15 +60,21 @@ def _open_console(ctx: AppContext, team: str | None) -> int:
     except UnknownSupervisor as exc:
         say(_("floorapp: refused: {exc}").format(exc=exc), err=True)
         return 1
+    from floorapp.scheduler import console_host
     from screens.app import FloorApp
-
-    # Every console offers to hold the reminder scheduler; a lease lets only one run it.
-    app = FloorApp(ctx, team=team, actor=actor.id, start_scheduler=True)
-    app.actor_info = actor
     from screens.wire import send_changed_cells
 
+    app = FloorApp(ctx, team=team, actor=actor.id)
+    app.actor_info = actor
     send_changed_cells(app)  # the terminal gets changed cells only, not whole rows
-    app.run()
+    # The reminders scheduler belongs to the console process, not to any one view: it
+    # runs in its own thread for as long as the console is open.
+    host = console_host(ctx.engine, ctx.settings, ctx.clock, actor.id)
+    host.start()
+    try:
+        app.run()
+    finally:
+        host.stop()
     return 0
 
 

@@ -438,6 +438,22 @@ def _part(part: Any, tr: Callable[[str], str]) -> str:
     return str(part)
 
 
+class Said(str):
+    """A sentence in the current language that keeps its message id and parameters
+    (``stored``), so what is kept for later (the audit log) is worded again for each reader."""
+
+    stored: str
+
+
+def said(msgid: str, **params: Any) -> Said:
+    """``_(msgid).format(**params)`` that remembers how it was made (``msgid`` is marked with
+    ``N_`` where it is written; a parameter may be a ``message``, worded in turn)."""
+    kept = stored(message(msgid, **params))
+    out = Said(render(kept) or "")
+    out.stored = kept
+    return out
+
+
 def render(text: str | None, *, english: bool = False) -> str | None:
     """Stored text as the reader reads it: in the current language (``english``: in
     English, for the --json outputs and the audit log), plain text as it is."""

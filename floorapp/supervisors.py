@@ -18,7 +18,7 @@ from db.models import Supervisor, SupervisorRole, SupervisorTeam, Team
 from db.models_access import SupervisorKey
 from db.upsert import upsert
 from floorapp import audit, policy
-from floorapp.i18n import _, ngettext
+from floorapp.i18n import N_, _, ngettext, said
 from floorapp.policy import is_supervisor_id
 from floorapp.text import clean
 
@@ -88,7 +88,8 @@ def add_supervisor(
         if boot and role != SupervisorRole.FLOOR_MANAGER:
             # Otherwise the floor would have supervisors and nobody to administer them.
             raise policy.NotAllowed("supervisors.add", actor,
-                                    _("the first supervisor of a floor must be a floor manager"),
+                                    said(N_("the first supervisor of a floor must be a "
+                                            "floor manager")),
                                     target_kind="supervisor", target_id=sup_id)
         values = {"id": sup_id, "name": clean(name) or sup_id, "role": role, "active": True}
         if code is not None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlalchemy.types import TypeDecorator
 
 
@@ -36,3 +37,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):  # raw SQL paths on SQLite
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC)
+
+
+_T = TypeVar("_T")
+
+
+def not_null(column: SQLCoreOperations[_T | None]) -> SQLCoreOperations[_T]:
+    """A nullable column that the query's own filter keeps from NULL (``IN (...)``,
+    ``IS NOT NULL``, a comparison), typed as what it then reads back. Types only: the SQL is
+    the column's."""
+    return cast("SQLCoreOperations[_T]", column)

@@ -262,7 +262,7 @@ def raise_observed_in(conn: Connection, *, now: datetime, actor: str, agent_id: 
                               .where(Flag.open_key == open_key)).one()
         notes = f"{before.detail} · {detail}" if before.detail else detail
         worst = max((before.severity, severity),
-                    key=lambda s: SEVERITY_RANK.get(s, 0))  # type: ignore[call-overload]
+                    key=lambda s: SEVERITY_RANK.get(s, 0))
         conn.execute(update(Flag).where(Flag.open_key == open_key).values(
             count=Flag.count + 1, last_seen=now, detail=notes[-MAX_DETAIL:],
             severity=worst, updated_at=now))

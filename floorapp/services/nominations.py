@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, case, func, insert, select
 from db.engine import read_tx
 from db.models import Agent, Call, Escalation, FeedEventRow
 from db.models_plan import Nomination
+from db.types import not_null
 from floorapp import audit, policy
 from floorapp.plan.metrics import METRICS, measure_by_agent
 from floorapp.plan.model import DIMENSIONS, Period, Plan
@@ -94,7 +95,7 @@ def _hardest(conn: Connection, plan: Plan, start: datetime, end: datetime,
     ).all()
     threshold = _refused_threshold(conn, plan)
     held = dict(conn.execute(
-        select(Call.agent_id, func.count())
+        select(not_null(Call.agent_id), func.count())
         .where(Call.ended_at >= start, Call.ended_at < end, Call.agent_id.in_(list(agents)),
                Call.refused_explanations >= threshold, Call.complaint.is_(False))
         .group_by(Call.agent_id)
@@ -113,7 +114,7 @@ def _hardest(conn: Connection, plan: Plan, start: datetime, end: datetime,
 def _raised_early(conn: Connection, start: datetime, end: datetime,
                   agents: dict[str, tuple[str, str]]) -> dict[str, tuple[float, str]]:
     hands = dict(conn.execute(
-        select(FeedEventRow.agent_id, func.count())
+        select(not_null(FeedEventRow.agent_id), func.count())
         .where(FeedEventRow.kind == "raise_hand", FeedEventRow.ts >= start,
                FeedEventRow.ts < end, FeedEventRow.agent_id.in_(list(agents)))
         .group_by(FeedEventRow.agent_id)

@@ -139,7 +139,7 @@ def _state(row: Any, now: datetime) -> str:
 
 
 def _view(row: Any, now: datetime, warning: str | None = None) -> ReminderView:
-    v = ReminderView(*row, state=_state(row, now), warning=warning)
+    v = ReminderView(**row._mapping, state=_state(row, now), warning=warning)
     title = named_title(v.title, v.agent_id, v.agent_name)
     return v if title == v.title else replace(v, title=title)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import Connection, Engine, case, func, insert, select
 
@@ -287,13 +287,13 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-def to_csv(rows: list[NominationView], tz: object | None = None) -> str:
+def to_csv(rows: list[NominationView], tz: tzinfo | None = None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["period", "agent_id", "agent", "team", "dimension", "reason", "nominated_by",
                 "at"])
     for r in rows:
-        at = r.at.astimezone(tz) if tz is not None else r.at  # type: ignore[arg-type]
+        at = r.at.astimezone(tz) if tz is not None else r.at
         w.writerow([_cell(x) for x in (r.period, r.agent_id, r.agent_name, r.team_id,
                                        r.dimension, r.reason, r.nominated_by)]
                    + [at.isoformat(timespec="minutes")])

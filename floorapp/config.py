@@ -176,6 +176,9 @@ class Settings:
     flag_ack_deadline_min: dict[str, int] = field(
         default_factory=lambda: dict(DEFAULT_FLAG_ACK_DEADLINE_MIN)
     )
+    # Minutes the feed has to show what a step-in asked for (a break, the call handed on)
+    # before the step-in comes back to its supervisor (floorapp.services.stepins).
+    step_in_confirm_min: int = 5
     request_deadlines: dict[str, RequestDeadline] = field(
         default_factory=lambda: dict(DEFAULT_REQUEST_DEADLINES)
     )
@@ -187,6 +190,10 @@ class Settings:
         if queue is not None and queue in self.sl_threshold_by_queue:
             return self.sl_threshold_by_queue[queue]
         return self.sl_threshold_s
+
+    @property
+    def step_in_confirm(self) -> timedelta:
+        return timedelta(minutes=self.step_in_confirm_min)
 
     def deadline(self, tier: int, severity: str) -> timedelta:
         try:
@@ -241,6 +248,8 @@ class SeverityMinutesDoc(Section):
 
 class FlagsDoc(Section):
     ack_deadline: SeverityMinutesDoc | None = None
+    # Up to four hours: past that nobody remembers what they asked for.
+    step_in_confirm: Annotated[int, whole(1, 240, "minutes")] | None = None
 
 
 class DeadlinesDoc(Section):
@@ -338,6 +347,8 @@ def settings_from_dict(data: dict[str, Any], source: Path | None = None) -> Sett
     if feed and feed.max_ahead is not None:
         s.max_ahead_s = feed.max_ahead
     flags: FlagsDoc | None = parts["flags"] or None
+    if flags and flags.step_in_confirm is not None:
+        s.step_in_confirm_min = flags.step_in_confirm
     if flags and flags.ack_deadline:
         for sev in FLAG_SEVERITIES:
             if (minutes := getattr(flags.ack_deadline, sev)) is not None:

@@ -15,7 +15,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
 from floorapp import i18n
@@ -29,6 +29,7 @@ from floorapp.figures.store import last_event_at
 from floorapp.figures.text import sl_explained
 from floorapp.i18n import N_, _
 from floorapp.services.scope import load_scope
+from screens.actions import bindings
 from screens.footer import FloorFooter
 from screens.refreshing import ScopedRefreshingScreen
 from screens.sensitive import patch_table
@@ -74,10 +75,8 @@ def summary(f: Figures, tz: object) -> Text:
 
 
 class AbandonedScreen(ScopedRefreshingScreen):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", N_("Back"), id="abandoned.close"),
-        Binding("r", "refresh_now", N_("Refresh"), id="abandoned.refresh"),
-    ]
+    SCOPE = "abandoned"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("abandoned")
     DEFAULT_CSS = """
     AbandonedScreen { layout: vertical; }
     AbandonedScreen #abandoned-summary { height: auto; padding: 0 1; }

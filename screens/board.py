@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import BindingType
+from textual.message import Message
 
 from db.models import AgentState
 from floorapp import pinyin
@@ -14,6 +15,7 @@ from floorapp.i18n import N_, _
 from floorapp.services.board import AgentRow
 from floorapp.services.flags import SEVERITY_RANK
 from screens import cells
+from screens.actions import bindings
 from screens.notices import notice
 from screens.table import Col, LiveTable
 
@@ -84,25 +86,8 @@ class AgentBoard(LiveTable):
         "call": ("call_started",), "calls": ("calls_today",), "cmpl": ("complaints_today",),
         "team": ("team_name",), "id": ("id",),
     }
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("enter", "detail", N_("Detail"), id="board.detail",
-                tooltip=N_("The agent's day: calls, flags, escalations, notes")),
-        Binding("r", "raise_flag", N_("Flag"), id="board.raise_flag",
-                tooltip=N_("Raise a flag on the agent (observed, free text)")),
-        Binding("e", "escalate", N_("Escal."), id="board.escalate",
-                tooltip=N_("Open an escalation for the agent's call in progress")),
-        Binding("o", "cycle_sort", N_("Sort"), id="board.sort",
-                tooltip=N_("Sort: attention, name (pinyin order), team, state, time in state, "
-                           "calls, complaints")),
-        Binding("t", "team_filter", N_("Team"), id="board.team", tooltip=N_("Filter by team")),
-        Binding("s", "state_filter", N_("State"), id="board.state",
-                tooltip=N_("Filter by state")),
-        Binding("slash", "search", N_("Find"), id="board.search",
-                tooltip=N_("Search agents by name, pinyin (hcy, huchunyan) or id")),
-        Binding("escape", "clear_filters", N_("Clear filters"), show=False, id="board.clear"),
-        Binding("w", "agent_request", N_("Request"), id="board.request", show=False,
-                tooltip=N_("Record what the agent asked for (heard on a patrol)")),
-    ]
+    SCOPE = "board"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("board")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -233,21 +218,15 @@ class AgentBoard(LiveTable):
 
     # --- actions (the app does the work; the board knows which agent) --------------------
 
+    class ViewChanged(Message):
+        """The sort or the filters changed: the header says what the board shows."""
+
     def selected(self) -> AgentRow | None:
         key = self.cursor_key()
         return None if key is None else self.model.get(key)
 
-    def action_detail(self) -> None:
-        self.app.action_agent_detail()  # type: ignore[attr-defined]
-
-    def action_raise_flag(self) -> None:
-        self.app.action_raise_flag()  # type: ignore[attr-defined]
-
-    def action_escalate(self) -> None:
-        self.app.action_escalate()  # type: ignore[attr-defined]
-
-    def action_agent_request(self) -> None:
-        self.app.action_agent_request()  # type: ignore[attr-defined]
+    def action_sort(self, name: str) -> None:
+        self.set_sort(name)
 
     def action_cycle_sort(self) -> None:
         names = list(SORTS)
@@ -260,7 +239,7 @@ class AgentBoard(LiveTable):
         self.resort()
         notice(self, "sort", _("Sorted by {sort}").format(sort=_(SORTS[name][0])), timeout=2,
                markup=False)
-        self.app.refresh_header()  # type: ignore[attr-defined]
+        self.post_message(self.ViewChanged())
 
     def set_filters(self, *, team: str | None = ..., state: str | None = ...,  # type: ignore[assignment]
                     search: str | None = ...) -> None:  # type: ignore[assignment]
@@ -273,16 +252,7 @@ class AgentBoard(LiveTable):
         if search is not ...:
             self.search = search or None
         self.rebuild_rows()
-        self.app.refresh_header()  # type: ignore[attr-defined]
-
-    def action_team_filter(self) -> None:
-        self.app.action_team_filter()  # type: ignore[attr-defined]
-
-    def action_state_filter(self) -> None:
-        self.app.action_state_filter()  # type: ignore[attr-defined]
-
-    def action_search(self) -> None:
-        self.app.action_search()  # type: ignore[attr-defined]
+        self.post_message(self.ViewChanged())
 
     def action_clear_filters(self) -> None:
         self.set_filters(team=None, state=None, search=None)

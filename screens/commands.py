@@ -1,24 +1,79 @@
-"""The command palette (ctrl+p) reaches every view and every action of the console."""
+"""The command palette (ctrl+p): every action of the console and every view, by name, from
+the action registry (screens/actions.py).
+
+On the main screen it offers everything, whichever view is showing; a palette entry for a
+view's rows that is chosen from another view opens that view and asks for the row first,
+as a key pressed there would act on the row under the cursor. On a screen of its own
+(agent detail, drills...) it offers that screen's actions and those of everywhere.
+"""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
+from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from floorapp.i18n import _
+from screens.actions import (
+    SCOPES,
+    PaletteEntry,
+    console,
+    palette_entries,
+    palette_scopes,
+    scope_of,
+)
+
+if TYPE_CHECKING:
+    from screens.app import FloorApp
+
+
+def entries_for(app: App[object], screen: Screen[object]) -> list[PaletteEntry]:
+    """The palette's entries for ``screen``, the one the supervisor opened it on."""
+    on_main = screen is app.screen_stack[0]
+    return palette_entries(palette_scopes(on_main, scope_of(screen)))
+
+
+def run_entry(app: FloorApp, screen: Screen[object], entry: PaletteEntry) -> None:
+    """Run what the supervisor chose on ``screen``, where it applies."""
+    action = entry.action
+    views = SCOPES[action.scope].views
+    if action.id.startswith("app.view.") and screen is not app.screen_stack[0]:
+        # A view is on the main screen: the screens over it close, as escape would.
+        while len(app.screen_stack) > 1:
+            app.pop_screen()
+    if not views:  # everywhere's, or the screen's own
+        target = app if action.scope == "app" else screen
+        app.call_later(app.run_action, entry.run, target)
+        return
+    if app.active_view not in views:
+        app.action_view(views[0])
+        if action.row:
+            app.notify(_("Pick a row in this view, then run it again."), markup=False,
+                       timeout=4)
+            return
+    widget = app.view_widget(app.active_view)
+    app.call_later(app.run_action, entry.run, widget)
 
 
 class FloorCommands(Provider):
-    def _entries(self) -> list[tuple[str, str, object]]:
-        return self.app.command_entries()  # type: ignore[attr-defined,no-any-return]
+    def _entries(self) -> list[PaletteEntry]:
+        return entries_for(self.app, self.screen)
+
+    def _run(self, entry: PaletteEntry) -> partial[None]:
+        return partial(run_entry, console(self.screen), self.screen, entry)
 
     async def discover(self) -> Hits:
-        for title, help_text, callback in self._entries():
-            yield DiscoveryHit(title, partial(callback), help=help_text)  # type: ignore[arg-type]
+        for entry in self._entries():
+            yield DiscoveryHit(entry.title, self._run(entry),
+                               help=entry.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_text, callback in self._entries():
-            score = matcher.match(title)
+        for entry in self._entries():
+            score = matcher.match(entry.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(callback),  # type: ignore[arg-type]
-                          help=help_text)
+                yield Hit(score, matcher.highlight(entry.title),
+                          self._run(entry), help=entry.help)

@@ -7,18 +7,17 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.widgets import DataTable
 from textual.widgets._data_table import RowRenderables
 
-from floorapp.i18n import MARKS, N_
+from floorapp.i18n import MARKS
+from screens.actions import bindings
 
 
 class CursorTable(DataTable[Any]):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("home", "first", N_("First"), show=False),
-        Binding("end", "last", N_("Last"), show=False),
-    ]
+    SCOPE = "cursor_table"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("cursor_table")
 
     def add_row(self, *cells: Any, height: int | None = 1, key: str | None = None,
                 label: Any = None) -> Any:

@@ -8,13 +8,13 @@ from typing import Any, ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
 from floorapp import i18n, words
-from floorapp.i18n import MARKS, N_, _, ngettext
+from floorapp.i18n import MARKS, _, ngettext
 from floorapp.services import ServiceError
 from floorapp.services.board import AgentDetail, agent_detail
 from floorapp.services.drills import DrillView, agent_drills
@@ -26,6 +26,7 @@ from floorapp.services.escalations import (
 )
 from floorapp.services.requests import RequestView, listing
 from screens import cells
+from screens.actions import bindings, console
 from screens.cells import Wrapped
 from screens.footer import FloorFooter
 from screens.requests import category, time_left
@@ -43,9 +44,6 @@ def _t(when: datetime | None, tz: object) -> str:
 
 
 class _DetailScreen(Screen[None]):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", N_("Back"), id="detail.close"),
-    ]
     DEFAULT_CSS = """
     _DetailScreen VerticalScroll { padding: 0 1; }
     """
@@ -87,13 +85,8 @@ class _DetailScreen(Screen[None]):
 
 
 class AgentDetailScreen(_DetailScreen):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", N_("Back"), id="detail.close"),
-        Binding("r", "raise_flag", N_("Raise flag"), id="detail.raise_flag"),
-        Binding("e", "escalate", N_("Escalate"), id="detail.escalate"),
-        Binding("n", "note", N_("Note"), id="detail.agent_note",
-                tooltip=N_("Add a note on the agent")),
-    ]
+    SCOPE = "agent"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("agent")
     # Read again each second, as the board is: time in state and the call run on.
     LIVE_EVERY = 1.0
 
@@ -214,17 +207,11 @@ class AgentDetailScreen(_DetailScreen):
             self._drawn = out.plain
             self.show(out)
 
-    def action_raise_flag(self) -> None:
-        self.app.action_raise_flag(self.agent_id, then=self.reload)  # type: ignore[attr-defined]
-
-    def action_escalate(self) -> None:
-        self.app.action_escalate(self.agent_id, then=self.reload)  # type: ignore[attr-defined]
-
     def action_note(self) -> None:
         from floorapp.services.agent_notes import add_note
         from screens.dialogs import NoteDialog
 
-        app: Any = self.app
+        app = console(self)
 
         def noted(text: object) -> None:
             if text:
@@ -235,10 +222,8 @@ class AgentDetailScreen(_DetailScreen):
 
 
 class EscalationDetailScreen(_DetailScreen):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", N_("Back"), id="detail.close"),
-        Binding("m", "note", N_("Note"), id="detail.note"),
-    ]
+    SCOPE = "escalation"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("escalation")
 
     def __init__(self, esc_id: int) -> None:
         super().__init__()
@@ -278,6 +263,3 @@ class EscalationDetailScreen(_DetailScreen):
                 out.append(ev.note)
             out.append("\n")
         self.show(out)
-
-    def action_note(self) -> None:
-        self.app.action_escalation_note(self.esc_id, then=self.reload)  # type: ignore[attr-defined]

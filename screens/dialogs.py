@@ -12,14 +12,15 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from floorapp.i18n import MARKS, N_, _
+from floorapp.i18n import MARKS, _
 from floorapp.text import shown
+from screens.actions import bindings
 from screens.cells import Wrapped
 
 
@@ -39,7 +40,8 @@ class NoteInput(Input):
 
 
 class _Dialog(ModalScreen[object]):
-    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", N_("Cancel"))]  # type: ignore[assignment]
+    SCOPE = "dialog"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("dialog")
     DEFAULT_CSS = """
     _Dialog { align: center middle; }
     _Dialog > Vertical {
@@ -132,11 +134,8 @@ class ChoiceNoteDialog(_Dialog):
     Dismisses with ``(option value, text)``, or None when cancelled.
     """
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape", "cancel", N_("Cancel")),
-        Binding("up", "move(-1)", N_("Previous option"), show=False),
-        Binding("down", "move(1)", N_("Next option"), show=False),
-    ]
+    SCOPE = "choice_note"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("choice_note")
 
     def __init__(self, title: str, choices: Sequence[tuple[str, str]], *, choosing: str,
                  default: int = 0, placeholder: str = "") -> None:
@@ -192,10 +191,8 @@ class ChoiceNoteDialog(_Dialog):
 
 
 class ConfirmDialog(_Dialog):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("y,enter", "confirm", N_("Yes")),
-        Binding("n,escape", "cancel", N_("No")),
-    ]
+    SCOPE = "confirm"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("confirm")
 
     def __init__(self, question: str) -> None:
         super().__init__()

@@ -13,12 +13,13 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
 from floorapp.context import AppContext
-from floorapp.i18n import MARKS, N_, _
+from floorapp.i18n import MARKS, _
 from floorapp.services.drills import DrillView, open_drills, record_result
+from screens.actions import bindings, console
 from screens.dialogs import NoteDialog
 from screens.footer import FloorFooter
 from screens.refreshing import ScopedRefreshingScreen
@@ -26,12 +27,8 @@ from screens.sensitive import patch_table
 
 
 class DrillsScreen(ScopedRefreshingScreen):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", N_("Back"), id="drills.close"),
-        Binding("p", "passed", N_("Passed"), id="drills.passed"),
-        Binding("n", "practice", N_("Needs practice"), id="drills.practice"),
-        Binding("r", "refresh_now", N_("Refresh"), show=False, id="drills.refresh"),
-    ]
+    SCOPE = "drills"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("drills")
     DEFAULT_CSS = """
     DrillsScreen { layout: vertical; }
     DrillsScreen #drills-title { height: 1; padding: 0 1; text-style: bold; }
@@ -110,7 +107,7 @@ class DrillsScreen(ScopedRefreshingScreen):
             return
         label = (_("Drill passed: {name}") if result == "passed"
                  else _("Needs practice, re-drill planned: {name}")).format(name=d.agent_name)
-        self.app.perform(label, lambda: record_result(  # type: ignore[attr-defined]
+        console(self).perform(label, lambda: record_result(
             self.ctx.engine, d.id, result=result, actor=self.actor, now=self.ctx.clock.now(),
             note=note), then=self.action_refresh_now)
 

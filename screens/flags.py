@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import BindingType
 
 from floorapp import i18n
 from floorapp.i18n import N_, _
 from floorapp.services.flags import SEVERITY_RANK, FlagView
 from floorapp.services.triage import is_overdue
 from screens import cells
+from screens.actions import bindings, console
 from screens.table import Col, LiveTable
 
 # Before the agent's name on a row marked for a bulk action (narrow on every terminal).
@@ -111,24 +112,8 @@ class FlagTable(ItemTable):
     )
     # The status turns OVERDUE when the acknowledge deadline passes: it moves with the clock.
     TIME_COLUMNS = ("age", "status")
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("a", "acknowledge", N_("Ack"), id="flags.acknowledge",
-                tooltip=N_("Acknowledge the flag, or every marked flag at once")),
-        Binding("space", "mark", N_("Mark"), id="flags.mark",
-                tooltip=N_("Mark or unmark the flag for a bulk action")),
-        Binding("asterisk", "mark_new", N_("Mark new"), show=False, id="flags.mark_new",
-                tooltip=N_("Mark every new flag shown")),
-        Binding("shift+down", "mark_down", N_("Mark down"), show=False, id="flags.mark_down"),
-        Binding("shift+up", "mark_up", N_("Mark up"), show=False, id="flags.mark_up"),
-        Binding("escape", "unmark", N_("Unmark all"), show=False, id="flags.unmark"),
-        Binding("i", "step_in", N_("Step in"), id="flags.step_in",
-                tooltip=N_("Step in: take over, transfer, coach, short break, other (+ note)")),
-        Binding("x", "resolve", N_("Resolve"), id="flags.resolve",
-                tooltip=N_("Resolve with a note")),
-        Binding("E", "escalate", N_("To manager"), show=False, id="flags.escalate",
-                tooltip=N_("Send the flag to the floor manager")),
-        Binding("enter", "detail", N_("Agent"), id="flags.detail"),
-    ]
+    SCOPE = "flags"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("flags")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -286,7 +271,7 @@ class FlagTable(ItemTable):
 
             acknowledge_many(self.app, self)
             return
-        self.app.action_acknowledge_flag()  # type: ignore[attr-defined]
+        console(self).action_acknowledge_flag()
 
     def action_mark_new(self) -> None:
         """Every new flag shown marked (all of them already: unmarked), for one ``a``."""
@@ -299,12 +284,3 @@ class FlagTable(ItemTable):
         from screens.triage import escalate_flag
 
         escalate_flag(self.app, self)
-
-    def action_step_in(self) -> None:
-        self.app.action_step_in()  # type: ignore[attr-defined]
-
-    def action_resolve(self) -> None:
-        self.app.action_resolve_flag()  # type: ignore[attr-defined]
-
-    def action_detail(self) -> None:
-        self.app.action_agent_detail()  # type: ignore[attr-defined]

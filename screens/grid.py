@@ -8,6 +8,8 @@ uses: ``render_line`` builds a row's Strip from its cells once per row *version*
 The API is the small subset of DataTable the console needs (add/update/remove rows by key,
 sort with a key function, a row cursor), so the live tables read like DataTable code.
 All cells are ``rich.text.Text`` (outside text is never parsed as markup).
+One module past 400 lines on purpose: the row cache, the cursor and the rendering share
+the row versions and the order, and split apart each would reach into the others.
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from floorapp.i18n import MARKS, N_
+from floorapp.i18n import MARKS
+from screens.actions import bindings
 from screens.cells import fit
 from screens.roworder import RowOrder
 
@@ -44,14 +47,8 @@ class _Column:
 
 
 class Grid(ScrollView, can_focus=True):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("up", "cursor_up", N_("Up"), show=False),
-        Binding("down", "cursor_down", N_("Down"), show=False),
-        Binding("pageup", "page_up", N_("Page up"), show=False),
-        Binding("pagedown", "page_down", N_("Page down"), show=False),
-        Binding("home", "first", N_("First"), show=False),
-        Binding("end", "last", N_("Last"), show=False),
-    ]
+    SCOPE = "grid"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("grid")
     COMPONENT_CLASSES: ClassVar[set[str]] = {"grid--header", "grid--cursor"}
     DEFAULT_CSS = """
     Grid { background: $surface; }

@@ -1,4 +1,4 @@
-"""The `?` screen: every key of every view, built from the bindings themselves (never stale)."""
+"""The `?` screen: every key of every view, from the action registry (never stale)."""
 
 from __future__ import annotations
 
@@ -6,31 +6,14 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from floorapp import i18n
 from floorapp.i18n import N_, _
-from screens.abandoned import AbandonedScreen
-from screens.board import AgentBoard
-from screens.detail import AgentDetailScreen, EscalationDetailScreen
-from screens.flags import FlagTable
-from screens.measures import MeasuresScreen
-from screens.period import PeriodPanel
-from screens.queues import QueueTable
-from screens.reminders import RemindersPanel
-from screens.sensitive import SensitiveRosterScreen
-
-
-def _keys(binding: Binding) -> str:
-    out = []
-    for k in binding.key.split(","):
-        k = k.strip()
-        out.append({"slash": "/", "question_mark": "?", "escape": "esc"}.get(k, k))
-    return " / ".join(out)
-
+from screens.actions import bindings, help_sections, key_names
 
 KEY_COLUMN = 16  # "  " + the keys, padded: where every description starts
 
@@ -49,28 +32,14 @@ def _entry(keys: str, words: str, width: int | None) -> Text:
     return out
 
 
-def help_text(app_bindings: list[Binding], width: int | None = None) -> Text:
-    """Every key, by view. With ``width`` (the columns the text has), long lines wrap
-    with a hanging indent."""
-    sections: list[tuple[str, list[Binding]]] = [
-        (N_("Everywhere"), app_bindings),
-        (N_("Agent board"), AgentBoard.BINDINGS),  # type: ignore[list-item]
-        (N_("Distress flags"), FlagTable.BINDINGS),  # type: ignore[list-item]
-        (N_("Escalation queues"), QueueTable.BINDINGS),  # type: ignore[list-item]
-        (N_("Reminders (7)"), RemindersPanel.BINDINGS),  # type: ignore[list-item]
-        (N_("Guarantee period (8)"), PeriodPanel.BINDINGS),  # type: ignore[list-item]
-        (N_("Sensitive customers (S)"), SensitiveRosterScreen.BINDINGS),  # type: ignore[list-item]
-        (N_("Flag measures (M)"), MeasuresScreen.BINDINGS),  # type: ignore[list-item]
-        (N_("Abandoned calls (A)"), AbandonedScreen.BINDINGS),  # type: ignore[list-item]
-        (N_("Agent detail"), AgentDetailScreen.BINDINGS),
-        (N_("Escalation history"), EscalationDetailScreen.BINDINGS),
-    ]
+def help_text(width: int | None = None) -> Text:
+    """Every key, by view (screens/actions.py). With ``width`` (the columns the text has),
+    long lines wrap with a hanging indent."""
     out = Text()
-    for title, bindings in sections:
+    for title, keyed in help_sections():
         out.append(f"{_(title)}\n", style="bold underline")
-        for b in bindings:
-            words = b.tooltip or b.description
-            out.append_text(_entry(_keys(b), _(words) if words else b.action, width))
+        for action in keyed:
+            out.append_text(_entry(key_names(action.keys), _(action.words), width))
         out.append("\n")
     for note in NOTES:
         text = _(note)
@@ -93,9 +62,8 @@ NOTES = (
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q,question_mark", "close", N_("Close")),
-    ]
+    SCOPE = "help"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("help")
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
@@ -103,10 +71,6 @@ class HelpScreen(ModalScreen[None]):
         background: $surface; padding: 0 1;
     }
     """
-
-    def __init__(self, app_bindings: list[Binding]) -> None:
-        super().__init__()
-        self._app_bindings = app_bindings
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -122,7 +86,7 @@ class HelpScreen(ModalScreen[None]):
         """Lay the text out for the columns it has (wraps hang under the descriptions)."""
         box = self.query_one(VerticalScroll)
         width = box.scrollable_content_region.width
-        self.query_one("#help-body", Static).update(help_text(self._app_bindings, width))
+        self.query_one("#help-body", Static).update(help_text(width))
 
     def action_close(self) -> None:
         self.dismiss(None)

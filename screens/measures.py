@@ -19,7 +19,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.events import Resize
 from textual.widgets import DataTable, Static
 
@@ -32,6 +32,7 @@ from floorapp.services.flag_measures import (
     format_duration,
     measures_today,
 )
+from screens.actions import bindings
 from screens.cells import Wrapped
 from screens.footer import FloorFooter
 from screens.refreshing import RefreshingScreen
@@ -68,10 +69,8 @@ def measure_cells(m: FlagMeasures) -> list[Text]:
 
 
 class MeasuresScreen(RefreshingScreen):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", N_("Back"), id="measures.close"),
-        Binding("r", "refresh_now", N_("Refresh"), id="measures.refresh"),
-    ]
+    SCOPE = "measures"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("measures")
     DEFAULT_CSS = """
     MeasuresScreen { layout: vertical; }
     MeasuresScreen #measures-floor { height: auto; padding: 0 1; }

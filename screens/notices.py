@@ -29,6 +29,10 @@ class ReplacingNotices(App[Any]):
             kind if kind is not None else ("text", title, str(message)))
         self.post_message(Notify(notification))
 
+    def shown_notices(self) -> list[str]:
+        """The messages of the notices on screen now, oldest first."""
+        return [str(n.message) for n in self._notifications]
+
     def _on_notify(self, event: Notify) -> None:
         # Replaced when it arrives, not when it was asked for: notices asked for in a burst
         # (keys typed ahead) arrive in order, and each finds the one before it on screen.

@@ -1,13 +1,8 @@
 """The period view: requirements against targets, patrols done vs due, care, nominations.
 
-To mount it (console engineer / lead)::
-
-    from screens.period import PeriodPanel, PeriodScreen
-
-    PeriodPanel(ctx, actor, team=None)          # a widget, e.g. in a TabPane
-    app.push_screen(PeriodScreen(ctx, actor))  # or a full screen with a footer
-
-Needs: an ``AppContext`` and the acting supervisor (for nominations); ``team`` scopes
+``PeriodPanel(ctx, actor, team=None)`` is a widget (the console's view 8);
+``PeriodScreen(ctx, actor)`` is the panel as a full screen with a footer. Needs: an
+``AppContext`` and the acting supervisor (for nominations); ``team`` scopes
 the measures and patrols to one team. It reads
 ``floorapp.services.periods.period_summary`` in a thread worker every ``poll_interval``
 seconds (default 5: the figures move slowly). Each measurable target shows its baseline,
@@ -26,7 +21,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
@@ -39,6 +34,7 @@ from floorapp.services import ServiceError
 from floorapp.services import nominations as nom_svc
 from floorapp.services.patrols import last_patrols
 from floorapp.services.periods import PeriodSummary, RequirementStatus, period_summary
+from screens.actions import bindings
 from screens.cells import Wrapped
 from screens.dialogs import ChoiceDialog, NoteDialog
 from screens.drill_coverage import DrillCoverage
@@ -134,12 +130,8 @@ def row_cells(cells: dict[str, Text], cols: tuple[tuple[str, str, int], ...]) ->
 
 
 class PeriodPanel(Widget):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("n", "nominate", N_("Nominate"), id="period.nominate"),
-        # The table's own enter selects the row (on_data_table_row_selected); this one
-        # puts the key in the footer and works when the table does not have the focus.
-        Binding("enter", "show_requirement", N_("Whole text"), id="period.requirement"),
-    ]
+    SCOPE = "period"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("period")
     DEFAULT_CSS = """
     PeriodPanel { height: 1fr; }
     PeriodPanel Static { padding: 0 1; }
@@ -339,9 +331,8 @@ class PeriodPanel(Widget):
 
 
 class PeriodScreen(Screen[None]):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape", "app.pop_screen", N_("Back"), id="period.back"),
-    ]
+    SCOPE = "period_screen"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("period_screen")
 
     def __init__(self, ctx: AppContext, actor: str | None = None, **panel_kwargs: Any) -> None:
         super().__init__()

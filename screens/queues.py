@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import BindingType
 
 from floorapp import words
 from floorapp.i18n import N_, _
 from floorapp.services.escalations import EscalationView
 from screens import cells
+from screens.actions import bindings
 from screens.flags import ItemTable
 from screens.table import Col
 
@@ -30,14 +31,8 @@ class QueueTable(ItemTable):
         Col("id", N_("#"), 5, priority=5),
     )
     TIME_COLUMNS = ("left", "age")
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("c", "claim", N_("Claim"), id="queue.claim"),
-        Binding("a", "assign", N_("Assign"), id="queue.assign"),
-        Binding("n", "next_tier", N_("Next tier"), id="queue.next_tier"),
-        Binding("x", "resolve", N_("Resolve"), id="queue.resolve"),
-        Binding("m", "note", N_("Note"), id="queue.note"),
-        Binding("enter", "detail", N_("History"), id="queue.detail"),
-    ]
+    SCOPE = "queue"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("queue")
 
     def __init__(self, tier: int | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -78,21 +73,3 @@ class QueueTable(ItemTable):
         if key == "id":
             return Text(str(e.id), style="dim")
         raise KeyError(key)
-
-    def action_claim(self) -> None:
-        self.app.action_claim()  # type: ignore[attr-defined]
-
-    def action_assign(self) -> None:
-        self.app.action_assign()  # type: ignore[attr-defined]
-
-    def action_next_tier(self) -> None:
-        self.app.action_next_tier()  # type: ignore[attr-defined]
-
-    def action_resolve(self) -> None:
-        self.app.action_resolve_escalation()  # type: ignore[attr-defined]
-
-    def action_note(self) -> None:
-        self.app.action_escalation_note()  # type: ignore[attr-defined]
-
-    def action_detail(self) -> None:
-        self.app.action_escalation_detail()  # type: ignore[attr-defined]

@@ -1,19 +1,13 @@
 """The reminders panel: what is due, overdue, missed and coming next, with done/snooze/skip keys.
 
-To mount it (console engineer / lead)::
-
-    from screens.reminders import RemindersPanel, RemindersScreen
-
-    RemindersPanel(ctx, supervisor, start_scheduler=True)   # a widget, e.g. in a TabPane
-    app.push_screen(RemindersScreen(ctx, supervisor))      # or a full screen with a footer
-
-Needs: an ``AppContext`` (engine, clock, settings) and the acting supervisor's id.
-With ``start_scheduler=True`` the panel also starts this console's ``SchedulerHost`` on
-mount and stops it on unmount (the host only runs APScheduler while it holds the lease;
-start exactly one per console process). Every ``poll_interval`` seconds (default 1 s) a
-thread worker reads ``floorapp.services.reminders.open_reminders``; a reminder that newly
-becomes actionable (fired, missed, or back from a snooze) raises a notification and
-rings the terminal bell, so every console of the supervisor shows it within 2 seconds.
+``RemindersPanel(ctx, supervisor)`` is a widget (the console's view 7);
+``RemindersScreen(ctx, supervisor)`` is the panel as a full screen with a footer. The
+scheduler that records the reminders is not the panel's: the console command runs one per
+console process (floorapp.scheduler.console_host), and only the lease holder schedules.
+Every ``poll_interval`` seconds (default 1 s) a thread worker reads
+``floorapp.services.reminders.open_reminders``; a reminder that newly becomes actionable
+(fired, missed, or back from a snooze) raises a notification and rings the terminal bell,
+so every console of the supervisor shows it within 2 seconds.
 
 Keys: ``d`` done (optional note), ``f`` done and raise an "observed" flag on an agent
 seen struggling (a patrol: pick from the team; a reminder about one agent, e.g. water after
@@ -24,15 +18,13 @@ Reminder titles come from the plan and the roster: shown as ``rich.text.Text``, 
 
 from __future__ import annotations
 
-import os
-import socket
 from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
@@ -41,11 +33,11 @@ from textual.widgets import DataTable, Static
 from floorapp import i18n
 from floorapp.context import AppContext
 from floorapp.i18n import MARKS, N_, _, ngettext
-from floorapp.scheduler import SchedulerHost
 from floorapp.services import ServiceError
 from floorapp.services import reminders as svc
 from floorapp.services.patrols import team_agents, team_of
 from screens import cells
+from screens.actions import bindings
 from screens.cursortable import CursorTable
 from screens.dialogs import ChoiceDialog, NoteDialog
 from screens.footer import FloorFooter
@@ -100,12 +92,8 @@ def _hm(t: datetime | None, ctx: AppContext) -> str:
 
 
 class RemindersPanel(Widget):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("d", "done", N_("Done"), id="reminders.done"),
-        Binding("f", "done_flag", N_("Done+flag"), id="reminders.done_flag"),
-        Binding("s", "snooze", N_("Snooze"), id="reminders.snooze"),
-        Binding("k", "skip", N_("Skip"), id="reminders.skip"),
-    ]
+    SCOPE = "reminders"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("reminders")
     DEFAULT_CSS = """
     RemindersPanel { height: 1fr; }
     RemindersPanel #rem-summary { height: 1; padding: 0 1; }
@@ -114,17 +102,12 @@ class RemindersPanel(Widget):
     """
 
     def __init__(self, ctx: AppContext, supervisor: str, *, poll_interval: float = 1.0,
-                 start_scheduler: bool = False, bell: bool = True, **kwargs: Any) -> None:
+                 bell: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ctx = ctx
         self.supervisor = supervisor
         self.poll_interval = poll_interval
         self.bell = bell
-        self.host: SchedulerHost | None = None
-        if start_scheduler:
-            self.host = SchedulerHost(
-                ctx.engine, ctx.settings, ctx.clock,
-                holder_id=f"{socket.gethostname()}:{os.getpid()}:{supervisor}")
         self.view: svc.OpenReminders | None = None
         self._seen: set[tuple[int, str]] | None = None  # (id, state) already notified
         self._rows: list[tuple[Any, ...]] = []
@@ -141,14 +124,8 @@ class RemindersPanel(Widget):
             yield Static(Text(""), id="rem-coming")
 
     def on_mount(self) -> None:
-        if self.host is not None:
-            self.host.start()
         self.refresh_now()
         self.set_interval(self.poll_interval, self.refresh_now)
-
-    def on_unmount(self) -> None:
-        if self.host is not None:
-            self.host.stop()
 
     # --- reading ----------------------------------------------------------------------
 
@@ -365,9 +342,8 @@ class RemindersPanel(Widget):
 class RemindersScreen(Screen[None]):
     """The panel as a full screen with a footer; escape goes back."""
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape", "app.pop_screen", N_("Back"), id="reminders.back"),
-    ]
+    SCOPE = "reminders_screen"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("reminders_screen")
 
     def __init__(self, ctx: AppContext, supervisor: str, **panel_kwargs: Any) -> None:
         super().__init__()

@@ -14,13 +14,14 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
 from db.models_requests import REQUEST_CATEGORIES
 from floorapp.context import AppContext
 from floorapp.i18n import MARKS, N_, _
 from floorapp.services import requests as svc
+from screens.actions import bindings, console
 from screens.dialogs import NoteDialog
 from screens.footer import FloorFooter
 from screens.refreshing import ScopedRefreshingScreen
@@ -48,13 +49,8 @@ def time_left(v: svc.RequestView, now: datetime) -> Text:
 
 
 class RequestsScreen(ScopedRefreshingScreen):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", N_("Back"), id="requests.close"),
-        Binding("a", "acknowledge", N_("Ack"), id="requests.ack"),
-        Binding("w", "answer", N_("Answer"), id="requests.answer"),
-        Binding("x", "close_request", N_("Close"), id="requests.close_request"),
-        Binding("r", "refresh_now", N_("Refresh"), show=False, id="requests.refresh"),
-    ]
+    SCOPE = "requests"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("requests")
     DEFAULT_CSS = """
     RequestsScreen { layout: vertical; }
     RequestsScreen #requests-title { height: 1; padding: 0 1; text-style: bold; }
@@ -130,8 +126,8 @@ class RequestsScreen(ScopedRefreshingScreen):
         if v is None:
             self.notify(_("No request selected."), markup=False)
             return
-        self.app.perform(label.format(id=v.id),  # type: ignore[attr-defined]
-                         lambda: fn(v), then=self.action_refresh_now)
+        console(self).perform(label.format(id=v.id),
+                              lambda: fn(v), then=self.action_refresh_now)
 
     def action_acknowledge(self) -> None:
         self._act(_("Request #{id} acknowledged"), lambda v: svc.acknowledge(

@@ -18,12 +18,13 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
 from floorapp.context import AppContext
-from floorapp.i18n import MARKS, N_, _, ngettext
+from floorapp.i18n import MARKS, _, ngettext
 from floorapp.services.sensitive import SensitiveRoster, roster
+from screens.actions import bindings
 from screens.cells import Wrapped, state_cell
 from screens.footer import FloorFooter
 from screens.refreshing import RefreshingScreen
@@ -55,10 +56,8 @@ def patch_table(table: DataTable[Any], rows: dict[str, list[Text]]) -> None:
 
 
 class SensitiveRosterScreen(RefreshingScreen):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", N_("Back"), id="sensitive.close"),
-        Binding("r", "refresh_now", N_("Refresh"), id="sensitive.refresh"),
-    ]
+    SCOPE = "sensitive"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("sensitive")
     DEFAULT_CSS = """
     SensitiveRosterScreen { layout: vertical; }
     SensitiveRosterScreen #sens-summary { height: auto; padding: 0 1; }

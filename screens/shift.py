@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Sparkline, Static
@@ -19,6 +19,7 @@ from floorapp.figures.series import ShiftSeries, shift_series
 from floorapp.i18n import MARKS, N_, _
 from floorapp.services import ServiceError
 from floorapp.services.shift import KINDS, ShiftEvent, shift_events
+from screens.actions import bindings
 from screens.cursortable import CursorTable
 from screens.dialogs import ChoiceDialog
 from screens.footer import FloorFooter
@@ -129,12 +130,8 @@ def series_teams(app: Any) -> frozenset[str] | None:
 
 
 class ShiftScreen(Screen[None]):
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,q", "close", N_("Back"), id="shift.close"),
-        Binding("t", "team", N_("Team"), id="shift.team", tooltip=N_("Show one team")),
-        Binding("k", "kind", N_("Kind"), id="shift.kind", tooltip=N_("Show one kind")),
-        Binding("enter", "open", N_("Open"), id="shift.open", tooltip=N_("Open the record")),
-    ]
+    SCOPE = "shift"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("shift")
     DEFAULT_CSS = """
     ShiftScreen #shift-title { height: 1; padding: 0 1; text-style: bold; }
     ShiftScreen .spark-row { height: 1; padding: 0 1; }

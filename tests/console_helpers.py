@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.text import Text
 from sqlalchemy import Engine, insert, update
-from textual.app import App
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -26,6 +26,7 @@ from db.models import (
     Team,
 )
 from floorapp.context import AppContext
+from screens.notices import ReplacingNotices
 
 
 def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -38,8 +39,9 @@ def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
     return run
 
 
-class ScreenHost(App[None]):
-    """A bare app that shows one screen (a panel tested on its own); counts its bells."""
+class ScreenHost(ReplacingNotices):
+    """A bare app that shows one screen (a panel tested on its own); counts its bells and
+    lists its notices (``shown_notices()``) as the console does."""
 
     def __init__(self, screen: object) -> None:
         super().__init__()
@@ -72,13 +74,38 @@ async def console(ctx: AppContext, actor: str = "lead.wang", size: tuple[int, in
         yield app, pilot
 
 
+def row_strip(table: Any, key: str) -> Any:
+    """The line a table draws for row ``key`` (Textual's Line API), as on screen now."""
+    return table.render_line(table.get_row_index(key) - int(table.scroll_y) + 1)
+
+
+async def burst(pilot: Pilot[None], *keys: str) -> None:
+    """Send ``keys`` in one burst, as tmux send-keys or a paste over SSH delivers them:
+    each key reaches the app before the one before it is handled (``pilot.press`` waits
+    for the app to go idle after every key). Then wait until the burst is handled."""
+    app = pilot.app
+    for key in keys:
+        name, char = _NAMED.get(key, (key, key if len(key) == 1 else None))
+        app.post_message(events.Key(name, char))
+    await pilot.pause()
+
+
+# Keys typed as their character, by Textual's name for them.
+_NAMED = {"/": ("slash", "/"), "?": ("question_mark", "?"), "*": ("asterisk", "*"),
+          "space": ("space", " ")}
+
+
 async def type_text(pilot: Pilot[None], text: str) -> None:
     for ch in text:
         await pilot.press("space" if ch == " " else ch)
 
 
 def screen_text(app: object) -> str:
-    """What a supervisor would read on the terminal right now (no colours)."""
+    """What a supervisor would read on the terminal right now (no colours).
+
+    Textual 8.2 has no public call for the screen as text (only an SVG screenshot): this is
+    the one place a test reads its compositor; the pinned version (constraints.txt) keeps
+    it stable, and a Textual that moves it breaks this helper, not every test."""
     strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
     return "\n".join(strip.text for strip in strips)
 

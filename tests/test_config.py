@@ -44,6 +44,7 @@ def test_new_settings_have_their_defaults(monkeypatch: pytest.MonkeyPatch) -> No
     assert (s.sl_threshold_s, s.sl_definition, s.short_abandon_s) == (20, "asterisk", 5)
     assert (s.min_sample, s.max_ahead_s, s.lang) == (30, 300, None)
     assert s.flag_ack_deadline_min == {"high": 2, "medium": 10, "light": 30}
+    assert s.step_in_confirm_min == 5
     assert s.sl_threshold_for(None) == 20 and s.sl_threshold_for("q1") == 20
 
 
@@ -66,13 +67,14 @@ def test_new_settings_are_read_from_the_file() -> None:
                     "short_abandon": 8, "min_sample": 50,
                     "queues": {"q.sales": {"sl_threshold": 30}}},
         "feed": {"max_ahead": 60},
-        "flags": {"ack_deadline": {"high": 1, "light": 45}},
+        "flags": {"ack_deadline": {"high": 1, "light": 45}, "step_in_confirm": 8},
     })
     assert str(s.timezone) == "Europe/Paris" and s.day_start.hour == 6 and s.lang == "en"
     assert s.sl_threshold_for("q.sales") == 30 and s.sl_threshold_for("other") == 15
     assert (s.sl_definition, s.short_abandon_s, s.min_sample) == ("offered_excluding_short", 8, 50)
     assert s.max_ahead_s == 60
     assert s.flag_ack_deadline_min == {"high": 1, "medium": 10, "light": 45}
+    assert s.step_in_confirm_min == 8
 
 
 def test_the_example_file_holds_the_new_settings() -> None:
@@ -92,6 +94,8 @@ def test_the_example_file_holds_the_new_settings() -> None:
     ({"feed": {"max_ahead": -5}}, "feed.max_ahead"),
     ({"flags": {"ack_deadline": {"urgent": 3}}}, "flags.ack_deadline.urgent"),
     ({"flags": {"ack_deadline": {"high": 0}}}, "flags.ack_deadline.high"),
+    ({"flags": {"step_in_confirm": 0}}, "flags.step_in_confirm"),
+    ({"flags": {"step_in_confirm": 90.5}}, "flags.step_in_confirm"),
 ])
 def test_wrong_new_values_name_their_path(data: dict, path: str) -> None:
     with pytest.raises(ConfigError, match=path.replace(".", r"\.")):

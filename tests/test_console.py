@@ -18,6 +18,7 @@ from screens.board import AgentBoard
 from tests.console_helpers import (
     INJECTION,
     console,
+    row_strip,
     screen_text,
     set_handoffs,
     settle,
@@ -265,13 +266,13 @@ async def test_help_and_command_palette(floor: AppContext, engine: Engine) -> No
         await pilot.press("escape", "ctrl+p")
         await pilot.pause()
         await type_text(pilot, "flag acknowledge")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "Flag: acknowledge" in screen_text(app), "the palette hit")
         await pilot.press("enter")
         await pilot.pause()
         # From the board, the palette jumps to the flags view; run it again there.
         await pilot.press("ctrl+p")
         await type_text(pilot, "flag acknowledge")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "Flag: acknowledge" in screen_text(app), "the palette hit")
         await pilot.press("enter")
         await settle(pilot)
         assert one(engine, select(Flag.status)).status == "acknowledged"  # type: ignore[attr-defined]
@@ -289,12 +290,12 @@ async def test_a_silent_feed_is_announced_not_mistaken_for_a_quiet_floor(
         assert "no feed yet" in screen_text(app).splitlines()[1]
         last = floor.clock.now() - timedelta(minutes=5)
         run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
-            key="k1", source="feed", line_no=1, ts=last, kind="state", agent_id="1001")))
+            key="k1", line_no=1, ts=last, kind="state", agent_id="1001")))
         await settle(pilot)
         # Said in words with the time it stopped: figures and durations stop there too.
         assert "feed quiet since 08:55:00" in screen_text(app).splitlines()[1]
         run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
-            key="k2", source="feed", line_no=2, ts=floor.clock.now(), kind="state",
+            key="k2", line_no=2, ts=floor.clock.now(), kind="state",
             agent_id="1001")))
         await settle(pilot)
         line = screen_text(app).splitlines()[1]
@@ -385,7 +386,7 @@ async def test_no_color_cells_keep_their_emphasis_not_their_colours(
     async with console(floor) as (app, pilot):
         assert app.no_color
         await pilot.press("down")  # the cursor row has a colour of its own
-        strip = app.board._row_strip(app.board.get_row_index("1001"))
+        strip = row_strip(app.board, "1001")
         warning = next(seg.style for seg in strip if "22:00!" in seg.text)
         name = next(seg.style for seg in strip if "王芳" in seg.text)
         assert warning is not None and name is not None

@@ -7,7 +7,7 @@ import random
 from textual import events
 
 from floorapp.context import AppContext
-from tests.console_helpers import console, screen_text, sync, until
+from tests.console_helpers import burst, console, screen_text, sync, until
 
 # Keys a supervisor's hands (or a noisy SSH link) can send, paging keys and the palette
 # included: ctrl+p followed at once by PageDown once killed the console inside Textual's
@@ -58,9 +58,9 @@ async def test_random_key_bursts_leave_the_console_alive(floor: AppContext) -> N
     rng = random.Random(20261207)
     async with console(floor, size=(80, 24)) as (app, pilot):
         for _ in range(15):
-            burst = [rng.choice(KEYS) for _ in range(rng.randint(2, 8))]
-            await pilot.press(*burst)
-            assert app.is_running, f"the console died on {burst}"
+            keys = [rng.choice(KEYS) for _ in range(rng.randint(2, 8))]
+            await burst(pilot, *keys)
+            assert app.is_running, f"the console died on {keys}"
         # Close whatever the burst left open, then the last key must still work.
         for _ in range(4):
             await pilot.press("escape")

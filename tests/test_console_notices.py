@@ -7,7 +7,7 @@ from tests.console_helpers import console, screen_text, settle, sync
 
 
 def _shown(app: object) -> list[str]:
-    return [str(n.message) for n in app._notifications]  # type: ignore[attr-defined]
+    return app.shown_notices()  # type: ignore[attr-defined,no-any-return]
 
 
 @sync

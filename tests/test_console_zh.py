@@ -19,7 +19,8 @@ from db.models import Agent, Supervisor, Team
 from floorapp import i18n
 from floorapp.context import AppContext
 from screens.app import FloorApp
-from tests.console_helpers import screen_text, sync, type_text, until
+from screens.commands import entries_for
+from tests.console_helpers import burst, screen_text, sync, type_text, until
 from tests.test_words import plan_floor
 
 LONG_NAME = "欧阳晓明明明明明明"
@@ -29,6 +30,7 @@ LONG_NAME = "欧阳晓明明明明明明"
 async def zh_console(ctx: AppContext, size: tuple[int, int] = (80, 24),
                      rows: int = 7, lang: str | None = "zh_CN") -> Iterator[tuple[Any, Any]]:
     app = FloorApp(ctx, actor="lead.wang", poll_interval=60, lang=lang)
+    app.animation_level = "none"  # the tab underline's slide: 0.5 s a view, same last frame
     async with app.run_test(size=size, notifications=True) as pilot:
         await until(pilot, lambda: app.loaded and app.board.row_count == rows, "the first load")
         await pilot.pause()
@@ -36,11 +38,15 @@ async def zh_console(ctx: AppContext, size: tuple[int, int] = (80, 24),
 
 
 async def show(app: Any, pilot: Any, *keys: str, wait_for: str | None = None) -> str:
-    for key in keys:
-        await pilot.press(key)
-        await pilot.pause()
+    """The screen once ``keys`` are handled (and ``wait_for`` is drawn), its clock ticked.
+    The keys go as one burst when there is a sign to wait for: the console hands each on
+    only once the one before it is handled, so none waits for the app to go idle."""
     if wait_for:
+        await burst(pilot, *keys)
         await until(pilot, lambda: wait_for in screen_text(app), wait_for)
+    else:
+        for key in keys:
+            await pilot.press(key)
     app.tick()
     await pilot.pause()
     return screen_text(app)
@@ -77,14 +83,25 @@ VIEWS: list[tuple[tuple[str, ...], str]] = [
 ]
 
 
+async def back_to_the_board(app: Any, pilot: Any) -> None:
+    """Close whatever a view opened (dialog, screen, palette), as escape does."""
+    for _ in range(4):
+        if len(app.screen_stack) == 1:
+            break
+        await pilot.press("escape")
+    await until(pilot, lambda: len(app.screen_stack) == 1, "the main screen again")
+
+
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 @sync
 async def test_no_ambiguous_width_marks_and_no_closing_punctuation_at_a_line_start(
         ctx: AppContext, engine: Engine, size: tuple[int, int]) -> None:
+    """One console visits every view and screen in turn, as a supervisor would."""
     floor = plan_floor(ctx, engine)
     seen = 0
-    for keys, loaded in VIEWS:
-        async with zh_console(floor, size=size) as (app, pilot):
+    async with zh_console(floor, size=size) as (app, pilot):
+        for keys, loaded in VIEWS:
+            await back_to_the_board(app, pilot)
             screen = await show(app, pilot, *keys, wait_for=loaded)
             assert not ambiguous(screen), (keys, ambiguous(screen), screen)
             assert not closing_at_line_start(screen), (keys, screen)
@@ -136,7 +153,7 @@ async def test_l_switches_the_language_at_once_and_back(floor: AppContext) -> No
         assert "待确认" in screen and "NEW" not in screen
         screen = await show(app, pilot, "L")
         assert "NEW" in screen and "2 Flags" in screen and "待确认" not in screen
-        titles = [t for t, _h, _f in app.command_entries()]
+        titles = [e.title for e in entries_for(app, app.screen)]
         assert "语言: 简体中文 / Language" not in titles
         assert any("简体中文" in t for t in titles)
 

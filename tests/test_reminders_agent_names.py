@@ -136,10 +136,9 @@ def test_f_on_an_agents_reminder_preselects_the_agent(ctx: AppContext, engine) -
             assert "What did you see (王芳 (A0042))?" in _statics(app.screen)
             await pilot.press(*"shaking", "enter")
             await until(pilot, lambda: table.row_count == 1, "the water reminder to go")
-            await until(pilot, lambda: any("王芳" in n.message for n in app._notifications),
+            await until(pilot, lambda: any("王芳" in n for n in app.shown_notices()),
                          "the confirmation")
-            assert any(n.message == "done, flag raised on 王芳 (A0042)"
-                       for n in app._notifications)
+            assert "done, flag raised on 王芳 (A0042)" in app.shown_notices()
             assert app.is_running  # the markup-looking name did not run app.quit
 
         with engine.connect() as conn:

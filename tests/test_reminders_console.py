@@ -45,8 +45,8 @@ def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engi
                                                  "t1"]
             assert app.bells == 1
             # The notice is a message to the app: wait for it rather than race it.
-            await until(pilot, lambda: any("Patrol the floor" in n.message
-                                           for n in app._notifications), "the notice")
+            await until(pilot, lambda: any("Patrol the floor" in n
+                                           for n in app.shown_notices()), "the notice")
             table.focus()
             await pilot.press("f")  # done + flag: pick the agent, say what was seen
             await until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the choice")
@@ -67,20 +67,29 @@ def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engi
     asyncio.run(run())
 
 
-def test_the_panel_can_run_this_consoles_scheduler(ctx: AppContext, engine) -> None:
+def test_the_consoles_scheduler_fills_the_panel_and_lets_go_on_exit(ctx: AppContext,
+                                                                      engine) -> None:
+    """The console process owns the scheduler (floorapp.commands.console), not the panel:
+    while it runs, the panel shows what it records; once stopped, the lease is free."""
+    from floorapp.scheduler import console_host
+
     seed_floor(engine)
     load_test_plan(engine, ctx.clock.now())
+    host = console_host(engine, ctx.settings, ctx.clock, "boss")
+    assert not host.use_apscheduler  # a manual clock: the sweep alone records reminders
 
     async def run() -> None:
-        screen = RemindersScreen(ctx, "boss", poll_interval=0.1, start_scheduler=True)
+        screen = RemindersScreen(ctx, "boss", poll_interval=0.1)
         app = ScreenHost(screen)
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = screen.panel
-            assert panel.host is not None and not panel.host.use_apscheduler  # manual clock
-            table = panel.query_one(DataTable)
-            await until(pilot, lambda: table.row_count == 2, "both teams' 09:00 patrols")
-            assert panel.host.is_holder
-        assert not panel.host.is_holder  # unmounting stopped it
+        host.start()
+        try:
+            async with app.run_test(size=(100, 30)) as pilot:
+                table = screen.panel.query_one(DataTable)
+                await until(pilot, lambda: table.row_count == 2, "both teams' 09:00 patrols")
+                assert host.is_holder
+        finally:
+            host.stop()
+        assert not host.is_holder
         with engine.connect() as conn:
             from db.models_plan import SchedulerLease
             assert conn.execute(select(SchedulerLease.holder)).scalar() is None  # released
@@ -107,9 +116,10 @@ def test_after_a_snooze_the_cursor_is_on_the_next_reminder(ctx: AppContext, engi
             await pilot.press("s", "1")  # snooze the first 5 minutes: it goes to the end
             await until(pilot, lambda: cell_texts(table)[0][0] != "due"
                          or cell_texts(table)[1][0] == "snoozed", "the snooze")
-            await pilot.pause(0.3)
             # The cursor is on the reminder that is now first, not on the snoozed one.
-            assert cell_texts(table)[table.cursor_row][3] == second != first
+            await until(pilot, lambda: cell_texts(table)[table.cursor_row][3] == second,
+                        "the cursor on the next reminder")
+            assert second != first
 
     asyncio.run(run())
 

@@ -210,8 +210,8 @@ def test_the_holder_runs_apscheduler_which_fires_on_time_once(engine, db_url) ->
     b = SchedulerHost(engine, Settings(), clock, holder_id="B")
     try:
         assert a.step() and not b.step()
-        assert a._scheduler is not None and b._scheduler is None
-        sched = a._scheduler
+        assert a.scheduler is not None and b.scheduler is None
+        sched = a.scheduler
         occ = Occurrence(job_id="test:rt", at=now.replace(microsecond=0) + timedelta(seconds=2),
                          kind="patrol", title="Patrol (real time)", team_id="t1")
         from floorapp.scheduler import jobs

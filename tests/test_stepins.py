@@ -3,7 +3,7 @@ comes back to its supervisor as a reminder when it does not."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, insert, select
 
@@ -18,6 +18,10 @@ def _seed_flag(floor: AppContext) -> int:
     return flags.open_flags(floor, "fm.zhou")[0].id  # 王芳 (1001), on a long call
 
 
+def settle(floor: AppContext, now: datetime) -> dict[int, str]:
+    return stepins.follow_up(floor.engine, floor.settings, now)
+
+
 def _state(engine: Engine, agent: str, state: str, at: object) -> None:
     run_write(engine, lambda c: c.execute(insert(AgentStateChange).values(
         agent_id=agent, state=state, started_at=at)))
@@ -28,11 +32,11 @@ def test_a_break_the_feed_shows_in_time_confirms_the_step_in(floor: AppContext,
     fid = _seed_flag(floor)
     flags.step_in(floor, "lead.wang", fid, "short_break")
     t0 = floor.clock.now()
-    assert stepins.follow_up(engine, t0 + timedelta(minutes=2)) == {}  # still time
+    assert settle(floor, t0 + timedelta(minutes=2)) == {}  # still time
     _state(engine, "1001", "after_call", t0 + timedelta(minutes=2))
     _state(engine, "1001", "break", t0 + timedelta(minutes=3))
-    assert stepins.follow_up(engine, t0 + timedelta(minutes=3)) == {fid: "confirmed"}
-    assert stepins.follow_up(engine, t0 + timedelta(minutes=9)) == {}  # settled once
+    assert settle(floor, t0 + timedelta(minutes=3)) == {fid: "confirmed"}
+    assert settle(floor, t0 + timedelta(minutes=9)) == {}  # settled once
     assert flags.get_flag(floor, fid).status == "stepped_in"
     with engine.connect() as c:
         assert c.execute(select(Reminder)).all() == []
@@ -47,9 +51,9 @@ def test_a_break_not_seen_comes_back_to_the_supervisor(floor: AppContext,
     flags.step_in(floor, "lead.wang", fid, "short_break", "five minutes, then back")
     t0 = floor.clock.now()
     _state(engine, "1001", "after_call", t0 + timedelta(minutes=2))  # not a break
-    assert stepins.follow_up(engine, t0 + timedelta(minutes=4)) == {}
+    assert settle(floor, t0 + timedelta(minutes=4)) == {}
     later = t0 + timedelta(minutes=5)
-    assert stepins.follow_up(engine, later) == {fid: "not_seen"}
+    assert settle(floor, later) == {fid: "not_seen"}
     mine = reminders.open_reminders(engine, "lead.wang", later)
     [r] = mine.actionable
     assert r.title == "王芳 has not gone on the break you asked for (5 min)"
@@ -63,10 +67,24 @@ def test_a_hand_over_is_confirmed_when_the_agent_leaves_the_call(floor: AppConte
     flags.step_in(floor, "lead.wang", fid, "transfer")
     t0 = floor.clock.now()
     _state(engine, "1001", "available", t0 + timedelta(minutes=1))
-    assert stepins.follow_up(engine, t0 + timedelta(minutes=1)) == {fid: "confirmed"}
+    assert settle(floor, t0 + timedelta(minutes=1)) == {fid: "confirmed"}
 
 
 def test_coaching_asks_nothing_of_the_feed(floor: AppContext, engine: Engine) -> None:
     fid = _seed_flag(floor)
     flags.step_in(floor, "lead.wang", fid, "coach")
-    assert stepins.follow_up(engine, floor.clock.now() + timedelta(minutes=30)) == {}
+    assert settle(floor, floor.clock.now() + timedelta(minutes=30)) == {}
+
+
+def test_the_confirmation_window_is_a_setting(floor: AppContext, engine: Engine) -> None:
+    """A floor whose breaks take longer to start gives its agents the window it set."""
+    floor.settings.step_in_confirm_min = 10
+    fid = _seed_flag(floor)
+    flags.step_in(floor, "lead.wang", fid, "short_break")
+    t0 = floor.clock.now()
+    assert settle(floor, t0 + timedelta(minutes=6)) == {}
+    assert settle(floor, t0 + timedelta(minutes=10)) == {
+        fid: "not_seen"}
+    [r] = reminders.open_reminders(engine, "lead.wang", t0 + timedelta(minutes=10)).actionable
+    assert r.title == "王芳 has not gone on the break you asked for (10 min)"
+    assert r.due_by == t0 + timedelta(minutes=20)

@@ -1,5 +1,5 @@
 """Reminders on APScheduler: lease/leadership, the plan's timetable, firing and missed detection."""
 
-from floorapp.scheduler.host import SchedulerHost
+from floorapp.scheduler.host import SchedulerHost, console_host
 
-__all__ = ["SchedulerHost"]
+__all__ = ["SchedulerHost", "console_host"]

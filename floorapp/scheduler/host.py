@@ -18,6 +18,8 @@ A console that loses the lease shuts its scheduler down; the database's unique
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,6 +79,11 @@ class SchedulerHost:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
+    @property
+    def scheduler(self) -> Any:
+        """The APScheduler this host runs while it holds the lease (None otherwise)."""
+        return self._scheduler
+
     # --- lifecycle ------------------------------------------------------------------
 
     def start(self) -> None:
@@ -130,7 +137,7 @@ class SchedulerHost:
             # The holder is the floor's one clock-driven writer: flags nobody acknowledged
             # in time go to the floor manager here, whichever console is watching.
             self.last_escalated = triage.escalate_overdue(self.engine, self.settings, now)
-            stepins.follow_up(self.engine, now)
+            stepins.follow_up(self.engine, self.settings, now)
             if self.use_apscheduler:
                 self._sync_jobs(now)
             return True
@@ -193,3 +200,11 @@ class SchedulerHost:
                 args=[self._url, self.holder_id, occ.to_dict(), version],
             )
         self._synced_at, self._synced_version = now, version
+
+
+def console_host(engine: Engine, settings: Settings, clock: Clock,
+                 supervisor: str) -> SchedulerHost:
+    """The scheduler host of one console process: every console offers to hold the lease,
+    so reminders keep firing while any console is open; the lease lets only one run."""
+    return SchedulerHost(engine, settings, clock,
+                         holder_id=f"{socket.gethostname()}:{os.getpid()}:{supervisor}")

@@ -28,6 +28,7 @@ from db.models_requests import Drill, DrillStatus
 from db.upsert import insert_ignore
 from floorapp import audit, policy
 from floorapp.drills.planner import Load, place
+from floorapp.i18n import _
 from floorapp.plan.model import Plan
 from floorapp.plan.store import load_plan
 from floorapp.services import ServiceError
@@ -187,22 +188,28 @@ def record_result(engine: Engine, drill_id: int, *, result: str, actor: str, now
                   note: str | None = None) -> DrillView:
     """Passed, or needs practice (a note saying what to work on; a re-drill is planned)."""
     if result not in RESULTS:
-        raise DrillError(f"a drill's result is passed or practice, not {result!r}")
+        raise DrillError(
+            _("a drill's result is passed or practice, not {result!r}").format(result=result)
+        )
     note_c = (clean(note, multiline=True) or "").strip() or None
     if result == DrillStatus.PRACTICE and not note_c:
-        raise DrillError("say what needs practice (a note is required)")
+        raise DrillError(_("say what needs practice (a note is required)"))
 
     def tx(conn: Connection) -> None:
         d = conn.execute(select(Drill.__table__).where(Drill.id == drill_id)).first()
         if d is None:
-            raise DrillError(f"no drill #{drill_id}")
+            raise DrillError(_("no drill #{drill_id}").format(drill_id=drill_id))
         policy.check(conn, "drill.result", actor, team=d.team_id, target_kind="drill",
                      target_id=drill_id, what=f"drill #{drill_id}")
         done = conn.execute(update(Drill).where(Drill.id == drill_id, Drill.status.in_(OPEN))
                             .values(status=result, result_at=now, result_by=actor,
                                     note=note_c, updated_at=now)).rowcount
         if not done:
-            raise DrillError(f"drill #{drill_id} already has a result ({d.status})")
+            raise DrillError(
+                _("drill #{drill_id} already has a result ({status})").format(
+                    drill_id=drill_id, status=d.status
+                )
+            )
         if d.reminder_id is not None:
             conn.execute(update(Reminder).where(Reminder.id == d.reminder_id,
                                                 Reminder.status.in_((ReminderStatus.DUE,
@@ -270,7 +277,7 @@ def get(engine: Engine, drill_id: int) -> DrillView:
     with read_tx(engine) as conn:
         views = _views(conn, [Drill.id == drill_id])
     if not views:
-        raise DrillError(f"no drill #{drill_id}")
+        raise DrillError(_("no drill #{drill_id}").format(drill_id=drill_id))
     return views[0]
 
 

@@ -29,6 +29,7 @@ from db.models import Agent, Call, Escalation, FeedEventRow
 from db.models_plan import Nomination
 from db.types import not_null
 from floorapp import audit, policy
+from floorapp.i18n import _
 from floorapp.plan.metrics import METRICS, measure_by_agent
 from floorapp.plan.model import DIMENSIONS, Period, Plan
 from floorapp.plan.store import load_plan
@@ -189,7 +190,7 @@ def candidates(
     with read_tx(engine) as conn:
         stored = load_plan(conn)
         if stored is None:
-            raise NominationError("no plan imported: `floorapp plan import FILE`")
+            raise NominationError(_("no plan imported: `floorapp plan import FILE`"))
         plan = stored.plan
         p = _pick_period(plan, period, now)
         start, end = p.start, min(p.end, now)
@@ -221,7 +222,11 @@ def _pick_period(plan: Plan, name: str | None, now: datetime) -> Period:
         p = plan.period(name)
         if p is None:
             names = ", ".join(x.name for x in plan.periods)
-            raise NominationError(f"no period {name!r} in the plan (periods: {names})")
+            raise NominationError(
+                _("no period {name!r} in the plan (periods: {names})").format(
+                    name=name, names=names
+                )
+            )
         return p
     active = plan.active_period(now)
     if active:
@@ -235,10 +240,14 @@ def nominate(
     now: datetime,
 ) -> int:
     if dimension not in DIMENSIONS:
-        raise NominationError(f"unknown dimension {dimension!r} ({', '.join(DIMENSIONS)})")
+        raise NominationError(
+            _("unknown dimension {dimension!r} ({join})").format(
+                dimension=dimension, join=", ".join(DIMENSIONS)
+            )
+        )
     reason_c = (clean(reason, multiline=True) or "").strip()
     if not reason_c:
-        raise NominationError("say why: a nomination needs a reason the team will hear")
+        raise NominationError(_("say why: a nomination needs a reason the team will hear"))
 
     def tx(conn: Connection) -> int:
         agent = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
@@ -247,9 +256,13 @@ def nominate(
                      target_kind="agent", target_id=agent_id, error=OutOfScope)
         stored = load_plan(conn)
         if stored is None or stored.plan.period(period) is None:
-            raise NominationError(f"no period {period!r} in the plan in force")
+            raise NominationError(
+                _("no period {period!r} in the plan in force").format(period=period)
+            )
         if agent is None:
-            raise NominationError(f"no agent {agent_id!r} on this floor")
+            raise NominationError(
+                _("no agent {agent_id!r} on this floor").format(agent_id=agent_id)
+            )
         nid = conn.execute(insert(Nomination).values(
             period=period, agent_id=agent_id, dimension=dimension, reason=reason_c,
             nominated_by=actor, at=now, plan_version_id=stored.version_id,

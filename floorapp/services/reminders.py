@@ -20,6 +20,7 @@ from db.models import Agent
 from db.models_plan import Patrol, Reminder, ReminderKind, ReminderStatus
 from db.upsert import insert_ignore
 from floorapp import audit, policy
+from floorapp.i18n import _
 from floorapp.plan.store import load_plan
 from floorapp.policy import Refused
 from floorapp.scheduler.schedule import occurrences, read_roster
@@ -196,7 +197,7 @@ def get(engine: Engine, reminder_id: int, now: datetime) -> ReminderView:
     with read_tx(engine) as conn:
         row = conn.execute(_select().where(Reminder.id == reminder_id)).first()
     if row is None:
-        raise ReminderError(f"no reminder #{reminder_id}")
+        raise ReminderError(_("no reminder #{reminder_id}").format(reminder_id=reminder_id))
     return _view(row, now)
 
 
@@ -205,24 +206,32 @@ def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action
     """Move an open reminder on; refuse if it is not ours (the policy) or no longer open."""
     row = conn.execute(_select().where(Reminder.id == reminder_id)).first()
     if row is None:
-        raise ReminderError(f"no reminder #{reminder_id}")
+        raise ReminderError(_("no reminder #{reminder_id}").format(reminder_id=reminder_id))
     addressee = conn.execute(
         select(Reminder.supervisor_id).where(Reminder.id == reminder_id)).scalar()
     scope = policy.check(conn, action, actor, target_kind="reminder", target_id=reminder_id)
     if not scope.allows(row.team_id, addressee):
-        raise NotYours(action, actor, f"reminder #{reminder_id} is for "
-                       + (f"team {row.team_id}" if addressee is None else addressee)
-                       + ", not yours", target_kind="reminder", target_id=reminder_id)
+        why = (_("reminder #{id} is for team {team}, not yours").format(
+                   id=reminder_id, team=row.team_id) if addressee is None else
+               _("reminder #{id} is for {supervisor}, not yours").format(
+                   id=reminder_id, supervisor=addressee))
+        raise NotYours(action, actor, why, target_kind="reminder", target_id=reminder_id)
     res = conn.execute(
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.status.in_(OPEN_STATUSES))
         .values(**values)
     )
     if res.rowcount != 1:
-        who = row.handled_by or "someone"
-        raise ReminderRefused(action, actor,
-                              f"reminder #{reminder_id} was already {row.status} by {who}",
-                              target_kind="reminder", target_id=reminder_id)
+        who = row.handled_by or _("someone")
+        raise ReminderRefused(
+            action,
+            actor,
+            _("reminder #{reminder_id} was already {status} by {who}").format(
+                reminder_id=reminder_id, status=row.status, who=who
+            ),
+            target_kind="reminder",
+            target_id=reminder_id,
+        )
     return row
 
 
@@ -236,7 +245,7 @@ def done(
     the actor may not raise refuses the whole action."""
     note = clean(note, multiline=True)
     if flag_agent is not None and not (flag_detail or note or "").strip():
-        raise ReminderError("say what you saw to raise a flag")
+        raise ReminderError(_("say what you saw to raise a flag"))
 
     def tx(conn: Connection) -> Any:
         row = _claim(conn, reminder_id, actor, now, "reminder.done", dict(
@@ -272,7 +281,9 @@ def snooze(
     engine: Engine, reminder_id: int, *, actor: str, now: datetime, minutes: int
 ) -> ReminderView:
     if minutes not in SNOOZE_CHOICES:
-        raise ReminderError(f"snooze for 5, 10 or 15 minutes, not {minutes}")
+        raise ReminderError(
+            _("snooze for 5, 10 or 15 minutes, not {minutes}").format(minutes=minutes)
+        )
 
     def tx(conn: Connection) -> None:
         _claim(conn, reminder_id, actor, now, "reminder.snooze", dict(
@@ -289,7 +300,7 @@ def skip(
 ) -> ReminderView:
     reason_c = (clean(reason, multiline=True) or "").strip()
     if not reason_c:
-        raise ReminderError("a reason is required to skip a reminder")
+        raise ReminderError(_("a reason is required to skip a reminder"))
 
     def tx(conn: Connection) -> None:
         row = _claim(conn, reminder_id, actor, now, "reminder.skip", dict(

@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import SQLCoreOperations
 
 from db.models import Agent, Escalation, EscalationEvent, Flag
 from db.models_plan import CareLog, Nomination, Patrol
-from floorapp import policy
+from floorapp import i18n, policy
 from floorapp.context import AppContext
 from floorapp.figures import day as fday
 
@@ -83,7 +83,8 @@ def shift_events(ctx: AppContext, actor: str, *, team: str | None = None,
                 if "flag_raised" in wanted and start <= r.raised_at < now:
                     by = "" if r.raised_by == "rule" else f" (by {r.raised_by})"
                     out.append(ShiftEvent(r.raised_at, "flag_raised", r.team_id, r.name,
-                                          f"{r.detail or ''}{by}", "flag", fid, r.agent_id,
+                                          f"{i18n.render(r.detail) or ''}{by}", "flag", fid,
+                                          r.agent_id,
                                           r.severity, r.kind))
                 if ("flag_to_manager" in wanted and r.escalated_at is not None
                         and start <= r.escalated_at < now):

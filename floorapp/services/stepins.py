@@ -1,12 +1,11 @@
-"""Closing the loop on a step-in that asked for something to happen on the floor.
-
-"Send on a short break" is done when the feed shows the agent on a break; "take over" and
-"transfer" are done when the feed shows the agent off that call. Either within
-``CONFIRM_WITHIN`` of stepping in: the flag's step-in is then ``confirmed``. When the window
-passes with nothing seen, the step-in is ``not_seen`` and its supervisor gets a follow-up
-reminder (their reminders view and the header's "reminders due"), so an instruction nobody
-carried out does not pass unnoticed. Run by the scheduler lease holder, like the flag
-deadline; each outcome is written once (a conditional UPDATE) and audited.
+"""Closing the loop on a step-in that asked for something to happen on the floor. "Send on a
+short break" is done when the feed shows the agent on a break; "take over" and "transfer"
+are done when the feed shows the agent off that call. Either within the settings'
+``flags.step_in_confirm`` minutes of stepping in: the flag's step-in is then ``confirmed``.
+When the window passes with nothing seen, the step-in is ``not_seen`` and its supervisor
+gets a follow-up reminder (their reminders view and the header's "reminders due"), so an
+instruction nobody carried out does not pass unnoticed. Run by the scheduler lease holder,
+like the flag deadline; each outcome is written once (a conditional UPDATE) and audited.
 """
 
 from __future__ import annotations
@@ -20,10 +19,8 @@ from db.models import Agent, AgentState, AgentStateChange, Flag
 from db.models_plan import Reminder, ReminderKind, ReminderStatus
 from db.upsert import insert_ignore
 from floorapp import audit
+from floorapp.config import Settings
 
-# Long enough for an agent to finish a sentence and put the customer on hold; short enough
-# that a supervisor still remembers what they asked for.
-CONFIRM_WITHIN = timedelta(minutes=5)
 # What each checked intervention asks the feed to show: a state the agent enters.
 EXPECTED = {
     "short_break": "break",
@@ -57,9 +54,9 @@ def _already(conn: Connection, agent_id: str, expected: str) -> bool:
     return state is not None and state != AgentState.ON_CALL
 
 
-def follow_up(engine: Engine, now: datetime, *, within: timedelta = CONFIRM_WITHIN
-              ) -> dict[int, str]:
+def follow_up(engine: Engine, settings: Settings, now: datetime) -> dict[int, str]:
     """Settle every step-in waiting on the feed: flag id -> outcome, for those settled now."""
+    within = settings.step_in_confirm
 
     def tx(conn: Connection) -> dict[int, str]:
         rows = conn.execute(
@@ -91,15 +88,15 @@ def follow_up(engine: Engine, now: datetime, *, within: timedelta = CONFIRM_WITH
                          detail=f"{r.intervention}: {r.name} {'' if seen else 'not '}seen {what}"
                                 f" within {int(within.total_seconds() // 60)} min")
             if not seen:
-                _remind(conn, r, expected, deadline, now)
+                _remind(conn, r, expected, deadline, now, within)
         return settled
 
     return run_write(engine, tx)
 
 
 def _remind(conn: Connection, r: object, expected: str, deadline: datetime,
-            now: datetime) -> None:
-    minutes = int(CONFIRM_WITHIN.total_seconds() // 60)
+            now: datetime, within: timedelta) -> None:
+    minutes = int(within.total_seconds() // 60)
     name = r.name  # type: ignore[attr-defined]
     title = (f"{name} has not gone on the break you asked for ({minutes} min)"
              if expected == "break" else
@@ -109,8 +106,8 @@ def _remind(conn: Connection, r: object, expected: str, deadline: datetime,
         kind=ReminderKind.FOLLOW_UP, item=r.intervention,  # type: ignore[attr-defined]
         title=title, detail=f"flag {r.id}",  # type: ignore[attr-defined]
         team_id=r.team_id, supervisor_id=r.stepped_in_by,  # type: ignore[attr-defined]
-        agent_id=r.agent_id, due_by=now + CONFIRM_WITHIN,  # type: ignore[attr-defined]
+        agent_id=r.agent_id, due_by=now + within,  # type: ignore[attr-defined]
         status=ReminderStatus.DUE, fired_at=now, fired_by=ACTOR))
 
 
-__all__ = ["CONFIRMED", "CONFIRM_WITHIN", "EXPECTED", "NOT_SEEN", "follow_up"]
+__all__ = ["CONFIRMED", "EXPECTED", "NOT_SEEN", "follow_up"]

@@ -142,7 +142,7 @@ def test_counts_follow_changes_without_a_recount(tmp_path: Path) -> None:
         run_write(engine, lambda c: c.execute(update(Call).where(Call.id == "C0").values(
             complaint=False)))
         run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
-            key="k1", source="test", line_no=1, kind="call_update", ts=now, call_id="C0",
+            key="k1", line_no=1, kind="call_update", ts=now, call_id="C0",
             agent_id="1002", payload="{}")))
         d = reader.poll()
         assert [(a.id, a.complaints_today) for a in d.agents] == [("1002", before - 1)]

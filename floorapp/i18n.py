@@ -238,9 +238,9 @@ def day(d: date | datetime | str) -> str:
     English."""
     if isinstance(d, str):
         try:
-            d = date.fromisoformat(d)
+            d = date.fromisoformat(text := d)
         except ValueError:
-            return d
+            return text
     if isinstance(d, datetime):
         d = d.date()
     if _code == "zh_CN":

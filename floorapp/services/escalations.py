@@ -21,7 +21,6 @@ from db.models import (
     EscalationEvent,
     EscalationStatus,
     Supervisor,
-    SupervisorTeam,
 )
 from floorapp import audit, policy
 from floorapp.context import AppContext
@@ -30,6 +29,7 @@ from floorapp.i18n import N_, _, message, ngettext, said
 from floorapp.policy import Refused
 from floorapp.services import ServiceError
 from floorapp.services.scope import OutOfScope, load_scope, scope_of
+from floorapp.supervisors import SupervisorInfo, supervisors_in
 from floorapp.text import clean
 
 TIER_NAMES = {1: "tier 1", 2: "tier 2", 3: "complaint desk"}
@@ -332,25 +332,14 @@ def assign_candidates(ctx: AppContext, actor: str, esc_id: int) -> list[Supervis
 
     def read(conn: Connection) -> list[SupervisorChoice]:
         cur = _guard(conn, "assign", clean(actor) or "?", esc_id)
-        rows = conn.execute(select(Supervisor.id, Supervisor.name, Supervisor.role)
-                            .where(Supervisor.active.is_(True))
-                            .order_by(Supervisor.name, Supervisor.id)).all()
-        teams: dict[str, list[str]] = {}
-        for sid, tid in conn.execute(select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id)
-                                     .order_by(SupervisorTeam.team_id)):
-            teams.setdefault(sid, []).append(tid)
-        return [SupervisorChoice(r.id, r.name, r.role, tuple(teams.get(r.id, ())))
-                for r in rows if r.id != cur.holder and may_take(conn, r.id, cur.team_id)]
+        return [s for s in supervisors_in(conn, order="name")
+                if s.id != cur.holder and may_take(conn, s.id, cur.team_id)]
 
     return policy.read(ctx.engine, read, now=ctx.clock.now())
 
 
-@dataclass(frozen=True)
-class SupervisorChoice:
-    id: str
-    name: str
-    role: str
-    teams: tuple[str, ...]
+# The picker's entries are the supervisors as floorapp.supervisors lists them.
+SupervisorChoice = SupervisorInfo
 
 
 def next_tier(ctx: AppContext, actor: str, esc_id: int,

@@ -274,7 +274,7 @@ def raise_observed_in(conn: Connection, *, now: datetime, actor: str, agent_id: 
                               .where(Flag.open_key == open_key)).one()
         notes = i18n.joined(before.detail, detail, MAX_DETAIL)
         worst = max((before.severity, severity),
-                    key=lambda s: SEVERITY_RANK.get(s, 0))  # type: ignore[call-overload]
+                    key=lambda s: SEVERITY_RANK.get(s, 0))
         conn.execute(update(Flag).where(Flag.open_key == open_key).values(
             count=Flag.count + 1, last_seen=now, detail=notes,
             severity=worst, updated_at=now))

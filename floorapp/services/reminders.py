@@ -140,7 +140,7 @@ def _state(row: Any, now: datetime) -> str:
 
 
 def _view(row: Any, now: datetime, warning: str | None = None) -> ReminderView:
-    v = ReminderView(*row, state=_state(row, now), warning=warning)
+    v = ReminderView(**row._mapping, state=_state(row, now), warning=warning)
     # The scheduler's own titles are stored as message ids: worded for this reader.
     title = named_title(i18n.render(v.title) or "", v.agent_id, v.agent_name)
     return v if title == v.title else replace(v, title=title)

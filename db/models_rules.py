@@ -39,7 +39,8 @@ class CareProposal(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     proposed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     due_by: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    # proposed -> done | skipped, written by whoever acts on it (issue 5's reminders).
+    # proposed -> done | skipped, written by whoever acts on it: the reminders offer it, and
+    # a supervisor who brought the water or let it pass closes it.
     status: str = Field(default="proposed", max_length=16, index=True)
     handled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     handled_by: str | None = Field(default=None, max_length=100)

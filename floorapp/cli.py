@@ -12,11 +12,16 @@ scheduler or UI library.
 from __future__ import annotations
 
 import argparse
+import ast
+import functools
 import importlib
 import os
 import pkgutil
+import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import floorapp.commands
 from floorapp import __version__
@@ -25,7 +30,13 @@ EXIT_USAGE = 2
 EXIT_FAILED = 1
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``argv``, only the command it names is built in full.
+
+    Every command's name and one-line help come from its module's source (read, not run),
+    so ``floorapp --help`` or ``floorapp status ...`` does not import the other commands and
+    the database, scheduler and UI libraries they load.
+    """
     from floorapp.i18n import _
 
     parser = argparse.ArgumentParser(
@@ -36,15 +47,106 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"floorapp {__version__}")
     _global_options(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for mod_info in sorted(pkgutil.iter_modules(floorapp.commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"floorapp.commands.{mod_info.name}")
-        module.register(sub)
+    wanted = None if argv is None else _named_command(argv)
+    for module in command_modules():
+        if argv is None or module.names is None or wanted in module:
+            importlib.import_module(f"floorapp.commands.{module.module}").register(sub)
+            continue
+        for name, help_text, marked in module.names:
+            # Only listed: a command not named in argv is never parsed.
+            sub.add_parser(name, help=_(help_text) if marked else help_text, add_help=False)
     # `floorapp demo --db x.db` is how people type it: the global options are accepted after
     # any command too. There they default to "not given", so they never undo the same option
     # given before the command.
     for command in _subparsers(parser):
         _global_options(command, argparse.SUPPRESS)
     return parser
+
+
+@dataclass(frozen=True)
+class CommandModule:
+    """A module of floorapp.commands and the commands it registers: (name, help, whether
+    the help is marked for translation); ``names`` is None when its source does not say
+    them plainly, and the module is then imported to learn them."""
+
+    module: str
+    names: tuple[tuple[str, str, bool], ...] | None
+
+    def __contains__(self, name: object) -> bool:
+        return self.names is not None and any(n == name for n, _h, _m in self.names)
+
+
+@functools.cache
+def command_modules() -> tuple[CommandModule, ...]:
+    found = []
+    for info in sorted(pkgutil.iter_modules(floorapp.commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):  # shared by commands, not one
+            continue
+        path = Path(floorapp.commands.__path__[0]) / f"{info.name}.py"
+        try:
+            names = _registered(ast.parse(_register_source(path.read_text("utf-8"))))
+        except (OSError, SyntaxError, ValueError):
+            names = None
+        found.append(CommandModule(info.name, names))
+    return tuple(found)
+
+
+def _register_source(source: str) -> str:
+    """The module's top-level ``def register`` alone: parsing only it is a tenth of the
+    cost of parsing the whole module, on every run."""
+    at = source.find("\ndef register(")
+    if at < 0:
+        return ""
+    nxt = re.search(r"\n(?=[^\s#)])", source[at + 1:])
+    return source[at + 1: at + 1 + nxt.start()] if nxt else source[at + 1:]
+
+
+def _registered(tree: ast.Module) -> tuple[tuple[str, str, bool], ...] | None:
+    """``sub.add_parser("name", help=...)`` calls on ``register``'s own argument."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "register" and node.args.args:
+            sub = node.args.args[0].arg
+            break
+    else:
+        return None
+    names = []
+    for call in ast.walk(node):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "add_parser" and isinstance(call.func.value, ast.Name)
+                and call.func.value.id == sub):
+            continue
+        if len(call.args) != 1 or not isinstance(call.args[0], ast.Constant):
+            return None
+        help_node = next((k.value for k in call.keywords if k.arg == "help"), None)
+        if help_node is None or any(k.arg not in _PLAIN_KEYWORDS for k in call.keywords):
+            return None
+        marked = (isinstance(help_node, ast.Call) and isinstance(help_node.func, ast.Name)
+                  and help_node.func.id == "_" and len(help_node.args) == 1)
+        text = ast.literal_eval(help_node.args[0] if marked else help_node)  # type: ignore[attr-defined]
+        if not isinstance(text, str):
+            return None
+        names.append((call.args[0].value, text, marked))
+    return tuple(names) or None
+
+
+# Keywords of add_parser that change nothing in the list of commands (``aliases`` would).
+_PLAIN_KEYWORDS = ("help", "description", "epilog", "formatter_class", "add_help")
+
+
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The command argv names: its first word that is not a global option or its value."""
+    takes_value = {"--db", "--config", "--as", "--lang"}
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in takes_value:
+            skip = True
+        elif arg == "--":
+            continue
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -103,13 +205,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except i18n.UnknownLanguage as exc:
         print(f"floorapp: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         if "console" not in parser._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
             parser.print_help()
             return EXIT_USAGE
-        args = parser.parse_args([*argv, "console"])
+        argv = [*argv, "console"]
+        args = build_parser(argv).parse_args(argv)
     from sqlalchemy.exc import DBAPIError
 
     from db.engine import StoreError, unusable

@@ -88,7 +88,7 @@ def _values(
 
 @dataclass(frozen=True, slots=True)
 class NewEscalation:
-    """One escalation for ``open_escalations``; same fields as ``open_escalation``."""
+    """One escalation for ``open_escalation_batch``; same fields as ``open_escalation``."""
 
     now: datetime
     opened_by: str
@@ -101,7 +101,7 @@ class NewEscalation:
     customer_id: str | None = None
 
 
-def open_escalations(
+def open_escalation_batch(
     conn: Connection, settings: Settings, items: Sequence[NewEscalation]
 ) -> list[int]:
     """``open_escalation`` for many at once (the rules open them per feed batch).

@@ -62,6 +62,8 @@ POLICY: Final[dict[str, Rule]] = _rules(
     Rule("console.open", _T, "open the console (board, flags, queues of their teams)",
          ("floorapp console [--team T]", "floorapp demo")),
     Rule("status.read", _T, "read the floor now", ("floorapp status [--team T]",)),
+    Rule("report.read", _T, "read a day's, a shift's or a range's report (their teams)",
+         ("floorapp report [--team T] [--date|--from/--to|--shift]",)),
     Rule("rules.read", _T, "read the distress rules in force", ("floorapp rules",)),
     # Floor-wide by design: routing sensitive customers and comparing response times are
     # the whole floor's business; the console's views are behind its door (console.open).

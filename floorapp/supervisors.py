@@ -1,10 +1,15 @@
-"""Managing supervisors: who they are, their role and teams, their SSH keys."""
+"""Managing supervisors: who they are, their role and teams, their SSH keys.
+
+``list_supervisors`` is the one query of who the supervisors are: the CLI, the roster
+listing and the console read it in the order each shows.
+"""
 
 from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import Connection, Engine, delete, select, update
 
@@ -28,6 +33,14 @@ class SupervisorInfo:
     active: bool
     teams: tuple[str, ...]
     keys: int
+
+    @property
+    def is_floor_manager(self) -> bool:
+        return self.role == SupervisorRole.FLOOR_MANAGER
+
+
+# By login; floor-wide first then by login (the roster listing); by name (the console).
+Order = Literal["id", "role", "name"]
 
 
 def validate_public_key(text: str) -> str:
@@ -105,13 +118,19 @@ def remove_supervisor(engine: Engine, *, sup_id: str, actor: str, now: datetime)
 
 
 def list_supervisors(engine: Engine, include_inactive: bool = False, *,
+                     team: str | None = None, order: Order = "id",
                      actor: str | None = None, now: datetime | None = None
                      ) -> list[SupervisorInfo]:
-    """Every supervisor; with ``actor``, only if the policy lets them list supervisors."""
+    """Every supervisor, or those of ``team`` (floor managers are of every team).
+
+    With ``actor``, only if the policy lets them list supervisors.
+    """
     if actor is not None:
         policy.require(engine, "supervisors.read", actor, now=now or datetime.now(UTC))
+    sort = {"id": (Supervisor.id,), "role": (Supervisor.role.desc(), Supervisor.id),
+            "name": (Supervisor.name,)}[order]
     with read_tx(engine) as conn:
-        q = select(Supervisor).order_by(Supervisor.id)
+        q = select(Supervisor).order_by(*sort)
         if not include_inactive:
             q = q.where(Supervisor.active.is_(True))
         sups = conn.execute(q).all()
@@ -121,11 +140,14 @@ def list_supervisors(engine: Engine, include_inactive: bool = False, *,
         keys: dict[str, int] = {}
         for (sid,) in conn.execute(select(SupervisorKey.supervisor_id)):
             keys[sid] = keys.get(sid, 0) + 1
-    return [
+    found = [
         SupervisorInfo(s.id, s.name, s.role, s.active, tuple(sorted(teams.get(s.id, []))),
                        keys.get(s.id, 0))
         for s in sups
     ]
+    if team is not None:
+        found = [s for s in found if team in s.teams or s.is_floor_manager]
+    return found
 
 
 def authorized_keys_lines(engine: Engine, command_prefix: list[str], *,

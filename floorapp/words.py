@@ -13,6 +13,7 @@ same mapping serves English and Chinese (docs/glossary.md says why each Chinese 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from floorapp.i18n import MARKS, N_, _, ngettext
 
@@ -224,3 +225,34 @@ def trigger(text: str | None) -> str:
     if sep:
         sep = f" {MARKS.ge} "
     return f"{rule(rule_name)}{sep}{rest}"
+
+
+# --- durations: the one place each way of writing a length of time is spelt --------------
+
+
+def clock(seconds: float | None, *, days: bool = False) -> str:
+    """A running time as a clock: ``4:05``, ``1:04:05`` (the board's timers, ``status``).
+
+    With ``days``, a day or more reads ``2 d 3:04``: its seconds stop mattering. A negative
+    time (a feed running ahead of this host's clock) reads as 0; None as nothing.
+    """
+    if seconds is None:
+        return ""
+    s = max(0, int(seconds))
+    d, s = divmod(s, 86400) if days else (0, s)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    if d:
+        return f"{d} d {h}:{m:02d}"
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def minutes(length: timedelta, *, compact: bool = False) -> str:
+    """Whole minutes, as a rule's threshold is read: ``45 min``, ``1 h 05 min``; compact for
+    a narrow column, ``45m``, ``1h05m``. The unit letters are the same in every language
+    (the flag reasons that carry them are stored, not translated)."""
+    m = max(0, int(length.total_seconds() // 60))
+    if compact:
+        return f"{m // 60}h{m % 60:02d}m" if m >= 60 else f"{m}m"
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+

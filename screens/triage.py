@@ -61,21 +61,10 @@ def escalate_flag(app: Any, table: FlagTable) -> None:
 def header_counts(app: Any, now: Any) -> tuple[int, int]:
     """(flags past their acknowledge deadline, reminders waiting on the supervisor): what the
     header keeps in sight until handled. Counted each second from what the console already
-    holds: one pass over the open flags, the deadlines looked up once."""
-    settings = app.ctx.settings
-    deadlines = {s: triage.ack_deadline(settings, s) for s in ("high", "medium", "light")}
-    overdue = 0
-    for f in app.flag_table.model.values():
-        if f.status != "raised":
-            continue
-        if f.escalated_at is not None:
-            overdue += 1
-            continue
-        limit = deadlines.get(f.severity)
-        if limit is None:
-            limit = triage.ack_deadline(settings, f.severity)
-        if f.raised_at + limit <= now:
-            overdue += 1
+    holds: the read model keeps the raised flags' deadlines sorted (a bisection, not a pass
+    over every open flag)."""
+    figures = getattr(app, "reader_figures", None)
+    overdue = 0 if figures is None else figures.flags_overdue(now)
     panel = getattr(app, "_reminders_panel", None)
     if panel is None:
         try:

@@ -27,6 +27,7 @@ from db.models import Escalation
 from floorapp import policy
 from floorapp import supervisors as sv
 from floorapp.clock import ManualClock
+from floorapp.commands._door import admit
 from floorapp.config import Settings
 from floorapp.context import AppContext
 from floorapp.identity import UnknownSupervisor, resolve_actor
@@ -106,8 +107,8 @@ def _with_drill(engine: Engine) -> None:
 CASES: dict[str, Case] = {
     "console.open": Case(lambda c, a: resolve_actor(c.engine, a, action="console.open",
                                                     team="t1", now=_now(c))),
-    "status.read": Case(lambda c, a: resolve_actor(c.engine, a, action="status.read",
-                                                   team="t1", now=_now(c))),
+    "status.read": Case(lambda c, a: admit(c.engine, a, "status.read", "t1", _now(c))),
+    "report.read": Case(lambda c, a: admit(c.engine, a, "report.read", "t1", _now(c))),
     "rules.read": Case(lambda c, a: rules_svc.in_force(c.engine, c.settings, actor=a,
                                                        now=_now(c)), targeted=False),
     "sensitive.read": Case(lambda c, a: roster_svc.sensitive_customers(
@@ -336,3 +337,33 @@ def test_a_sample_through_the_cli(engine: Engine, db_url: str, clock, argv: list
         assert [(a, o) for a, _act, o, _ in new] == [(actor, "refused")]
     elif argv[0] != "audit":
         assert snapshot(engine) != before and [o for *_x, o, _d in new] == ["ok"]
+
+
+@pytest.mark.parametrize("argv,actor,action,allowed", [
+    (["report", "--team", "t2", "--json"], "lead.t1", "report.read", False),
+    (["report", "--json"], "stranger", "report.read", False),
+    (["report", "--json"], "gone", "report.read", False),
+    (["report", "--team", "t1", "--json"], "lead.t1", "report.read", True),
+    (["status", "--team", "t2", "--json"], "lead.t1", "status.read", False),
+    (["status", "--json"], "stranger", "status.read", False),
+])
+def test_the_floor_reads_through_the_cli(engine: Engine, db_url: str, clock, argv: list[str],
+                                         actor: str, action: str, allowed: bool) -> None:
+    """``status`` and ``report`` open through one door: a refusal prints nothing on stdout,
+    says why on stderr and is audited once under the route's action."""
+    access_floor(engine, clock.now())
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("SSH_CONNECTION", None)
+    env.pop("SSH_TTY", None)
+    before, audit_before = snapshot(engine), audit_of(engine)
+    r = subprocess.run([sys.executable, "-m", "floorapp", "--db", db_url, "--as", actor, *argv],
+                       capture_output=True, text=True, env=env, timeout=120)
+    new = audit_of(engine)[len(audit_before):]
+    assert snapshot(engine) == before
+    if allowed:
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("{") and new == []
+    else:
+        assert r.returncode == 1 and r.stdout == ""
+        assert actor in r.stderr
+        assert [(a, act, o) for a, act, o, _ in new] == [(actor, action, "refused")]

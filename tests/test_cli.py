@@ -42,3 +42,26 @@ def test_unknown_option_is_still_refused() -> None:
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args(["status", "--nope"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_the_command_list_read_from_the_sources_is_the_registered_one(lang: str) -> None:
+    """``floorapp --help`` lists the commands without importing them: the same text as the
+    parser built from every command module."""
+    from floorapp import i18n
+
+    i18n.set_language(lang)
+    try:
+        listed = build_parser(["--help"]).format_help()
+        registered = build_parser().format_help()
+    finally:
+        i18n.set_language("en")
+    assert listed == registered
+    assert "status" in listed and "report" in listed
+
+
+@pytest.mark.parametrize("argv", [["status", "--json"], ["--db", "status", "report"],
+                                  ["--lang", "en", "plan", "check", "x.toml"]])
+def test_the_named_command_is_built_in_full(argv: list[str]) -> None:
+    full = build_parser().parse_args(argv)
+    assert build_parser(argv).parse_args(argv) == full

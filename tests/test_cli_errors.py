@@ -125,5 +125,8 @@ def test_version_imports_nothing_heavy() -> None:
     assert _imported("['--version']") & heavy == set()
 
 
-def test_help_imports_no_database_scheduler_or_ui() -> None:
-    assert _imported("['--help']") & {"alembic", "apscheduler", "textual"} == set()
+@pytest.mark.parametrize("argv", [["--help"], ["status", "--help"], ["report", "--help"],
+                                  ["--lang", "zh-CN", "--help"]])
+def test_help_imports_no_database_scheduler_settings_or_ui(argv: list[str]) -> None:
+    heavy = {"alembic", "apscheduler", "textual", "sqlalchemy", "sqlmodel", "pydantic"}
+    assert _imported(repr(argv)) & heavy == set()

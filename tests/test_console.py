@@ -290,12 +290,12 @@ async def test_a_silent_feed_is_announced_not_mistaken_for_a_quiet_floor(
         assert "no feed yet" in screen_text(app).splitlines()[1]
         last = floor.clock.now() - timedelta(minutes=5)
         run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
-            key="k1", source="feed", line_no=1, ts=last, kind="state", agent_id="1001")))
+            key="k1", line_no=1, ts=last, kind="state", agent_id="1001")))
         await settle(pilot)
         # Said in words with the time it stopped: figures and durations stop there too.
         assert "feed quiet since 08:55:00" in screen_text(app).splitlines()[1]
         run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
-            key="k2", source="feed", line_no=2, ts=floor.clock.now(), kind="state",
+            key="k2", line_no=2, ts=floor.clock.now(), kind="state",
             agent_id="1001")))
         await settle(pilot)
         line = screen_text(app).splitlines()[1]

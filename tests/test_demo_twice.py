@@ -29,7 +29,7 @@ def _run_demo(monkeypatch: pytest.MonkeyPatch, db: Path, ctx: AppContext) -> str
         used["url"] = url
         # What the simulator leaves behind: the floor's feed.
         run_write(open_store(url), lambda c: c.execute(insert(FeedEventRow).values(
-            key=f"sim-{url[-12:]}", source="simulate", line_no=1, ts=T0, kind="state")))
+            key=f"sim-{url[-12:]}", line_no=1, ts=T0, kind="state")))
         return Proc()
 
     monkeypatch.setattr(demo, "start_simulator", simulator)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from floorapp.feed.cursor import load_position
 from floorapp.feed.follow import Follower, file_id
 from floorapp.feed.queue_log import QueueLogParser
 from floorapp.feed.writer import FeedWriter, IngestSummary
+from tests.waiting import wait_until
 
 E = 1773652000
 TIMEOUT = 15.0
@@ -49,11 +49,25 @@ def stored(engine: Engine) -> int:
 
 
 def wait_for(pred: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+    wait_until(pred, what, TIMEOUT)
+
+
+class IdleTicks:
+    """The follower as the pipeline reads it, counting its idle ticks: each is a pass over
+    the file that found no whole line to hand on."""
+
+    def __init__(self, reader: Follower) -> None:
+        self.reader = reader
+        self.idle = 0
+
+    def __iter__(self) -> Iterator[str | None]:
+        for item in self.reader:
+            if item is None:
+                self.idle += 1
+            yield item
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.reader, name)
 
 
 @contextmanager
@@ -63,11 +77,12 @@ def following(engine: Engine, path: Path, clock: ManualClock) -> Iterator[dict[s
     source = str(path)
     out: dict[str, object] = {}
     reader = Follower(path, source, stop, start=load_position(engine, source), poll_s=0.02)
+    ticks = IdleTicks(reader)
     writer = FeedWriter(engine, Settings(), clock=clock)
 
     def work() -> None:
         try:
-            out["summary"] = pipeline.run(reader, QueueLogParser(source), writer, stop=stop,
+            out["summary"] = pipeline.run(ticks, QueueLogParser(source), writer, stop=stop,
                                           save_position=True, flush_s=0.05)
         except BaseException as exc:  # surfaced by the test below
             out["error"] = exc
@@ -75,6 +90,7 @@ def following(engine: Engine, path: Path, clock: ManualClock) -> Iterator[dict[s
     t = threading.Thread(target=work, daemon=True)
     t.start()
     out["reader"] = reader
+    out["ticks"] = ticks
     try:
         yield out
     finally:
@@ -95,7 +111,7 @@ def test_growing_file_and_rename_rotation(engine: Engine, clock: ManualClock, tm
         # logrotate: rename, the PBX still writes a line to the old file, then reopens.
         os.rename(path, tmp_path / "queue_log.1")
         append(tmp_path / "queue_log.1", lines(5, 1))
-        time.sleep(0.1)
+        wait_for(lambda: stored(engine) == 6, "the line written to the renamed file")
         path.write_text(lines(6, 2))
         wait_for(lambda: stored(engine) == 8, "lines after rotation")
         reader = run["reader"]
@@ -126,10 +142,15 @@ def test_a_half_written_line_waits_for_its_end(engine: Engine, clock: ManualCloc
     path = tmp_path / "queue_log"
     path.write_text(lines(0, 1))
     whole = lines(1, 1)
-    with following(engine, path, clock):
+    with following(engine, path, clock) as run:
         wait_for(lambda: stored(engine) == 1, "the first line")
+        ticks = run["ticks"]
+        assert isinstance(ticks, IdleTicks)
+        seen = ticks.idle
         append(path, whole[:12])
-        time.sleep(0.3)
+        # Three passes over the file since the half line was written, each one idle (the
+        # first may have begun before it): a line handed on would have been stored by then.
+        wait_for(lambda: ticks.idle >= seen + 3, "the follower to pass over the half line")
         assert stored(engine) == 1  # not stored, not rejected: the writer is mid-line
         append(path, whole[12:])
         wait_for(lambda: stored(engine) == 2, "the completed line")

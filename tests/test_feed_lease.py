@@ -7,8 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,16 +17,13 @@ from db.models_plan import SchedulerLease
 from floorapp.cli import main
 from floorapp.feed.lease import FeedBusy, FeedLease, lease_name
 from floorapp.scheduler import lease
+from tests.waiting import wait_until
 
 E = 1773652000
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def wait_for(pred: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+wait_for = wait_until
 
 
 def holder(engine: Engine, source: str) -> str | None:

@@ -49,7 +49,7 @@ def period_data(engine, clock):
         _calls(conn, "a2", START + timedelta(minutes=5), 3, sensitive=True, talk=600)
         # a3: raised a hand twice and opened an escalation themself, early.
         conn.execute(insert(FeedEventRow), [
-            dict(key=f"k{i}", source="feed", line_no=i, ts=START + timedelta(minutes=10 * i),
+            dict(key=f"k{i}", line_no=i, ts=START + timedelta(minutes=10 * i),
                  kind="raise_hand", agent_id="a3") for i in (1, 2)])
         open_escalation(conn, Settings(), now=START + timedelta(minutes=30), opened_by="a3",
                         reason="customer threatens to go to the press", agent_id="a3")

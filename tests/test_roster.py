@@ -15,8 +15,8 @@ from floorapp.roster import (
     designate,
     import_roster,
     list_agents,
-    list_supervisors,
 )
+from floorapp.supervisors import list_supervisors
 from tests.conftest import T0
 
 GOOD = """id,name,team,tier,sensitive,birthday,role

@@ -7,8 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from sqlalchemy import func, select
 from db.engine import open_store
 from db.models import FeedEventRow, RejectedInput
 from db.models_plan import SchedulerLease
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 T = datetime(2026, 3, 10, 9, tzinfo=UTC)
@@ -55,11 +54,8 @@ def _start(url: str, feed: Path, log: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_for(url: str, n: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while _count(url)[0] < n:
-        assert time.monotonic() < deadline, f"feed not ingested: {_count(url)} < {n}"
-        time.sleep(0.2)
+def _wait_for(url: str, n: int) -> None:
+    wait_until(lambda: _count(url)[0] >= n, f"{n} feed lines stored")
 
 
 def test_serve_stops_cleanly_and_resumes_where_it_stopped(db_url: str, tmp_path: Path) -> None:
@@ -82,7 +78,7 @@ def test_serve_stops_cleanly_and_resumes_where_it_stopped(db_url: str, tmp_path:
     # kill -9 and restart: still nothing lost, nothing doubled.
     with feed.open("a") as fh:
         fh.write(_lines(550, 50))
-    _wait(lambda: _count(db_url)[0] > 550, "some of the new lines")  # killed mid-stream
+    wait_until(lambda: _count(db_url)[0] > 550, "some of the new lines")  # killed mid-stream
     proc.kill()
     proc.wait(10)
     started = log.read_text().count("resuming at line")
@@ -91,15 +87,13 @@ def test_serve_stops_cleanly_and_resumes_where_it_stopped(db_url: str, tmp_path:
     # The killed process may have stored all 600 already: wait until the new one is really
     # running (it has said where it resumes) before asking it to stop, or a slow start on a
     # loaded machine meets SIGTERM before its handler is in place.
-    deadline = time.monotonic() + 30
-    while log.read_text().count("resuming at line") == started:
-        assert time.monotonic() < deadline, "the restarted service never said where it resumes"
-        time.sleep(0.1)
+    wait_until(lambda: log.read_text().count("resuming at line") > started,
+               "the restarted service to say where it resumes")
     # One more line, stored only once the restarted service has read past everything the
     # killed one may have stored: a doubling would have happened by then.
     with feed.open("a") as fh:
         fh.write(_lines(600, 1))
-    _wait(lambda: _count(db_url)[0] >= 601, "the line after the restart")
+    wait_until(lambda: _count(db_url)[0] >= 601, "the line after the restart")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(20) == 0
     assert _count(db_url) == (601, 601)
@@ -125,13 +119,6 @@ def _lease_holder(url: str) -> str | None:
         engine.dispose()
 
 
-def _wait(pred: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
 BAD = json.dumps({"type": "call_answered", "ts": T.isoformat(), "agent": "PJSIP/1001",
                   "call": "x1", "hold_seconds": 100000000000}) + "\n"
 
@@ -146,13 +133,13 @@ def test_serve_moves_past_a_bad_line_and_never_reads_it_again(db_url: str, tmp_p
         env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])),
     )
     try:
-        _wait(lambda: _count(db_url)[0] == 100 and _rejected(db_url) == 1,
+        wait_until(lambda: _count(db_url)[0] == 100 and _rejected(db_url) == 1,
               "the good lines stored and the bad one recorded")
-        _wait(lambda: _lease_holder(db_url) is not None, "the scheduler lease")
+        wait_until(lambda: _lease_holder(db_url) is not None, "the scheduler lease")
         assert proc.poll() is None  # still running
         with feed.open("a") as fh:
             fh.write(_lines(100, 10))
-        _wait(lambda: _count(db_url)[0] == 110, "lines after the bad one")
+        wait_until(lambda: _count(db_url)[0] == 110, "lines after the bad one")
     finally:
         # SIGHUP (a closed terminal, `systemctl kill -s HUP`): like SIGTERM, the leases go.
         proc.send_signal(signal.SIGHUP)
@@ -163,10 +150,10 @@ def test_serve_moves_past_a_bad_line_and_never_reads_it_again(db_url: str, tmp_p
 
     proc = _start(db_url, feed, log)
     try:
-        _wait(lambda: log.read_text().count("resuming at line") == 1, "the restart")
+        wait_until(lambda: log.read_text().count("resuming at line") == 1, "the restart")
         with feed.open("a") as fh:
             fh.write(_lines(110, 5))
-        _wait(lambda: _count(db_url)[0] == 115, "lines after the restart")
+        wait_until(lambda: _count(db_url)[0] == 115, "lines after the restart")
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 0

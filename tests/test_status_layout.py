@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from rich.console import Console
 from sqlalchemy import Engine
 
 from floorapp.clock import ManualClock
@@ -187,8 +186,33 @@ def test_a_reason_with_line_breaks_stays_on_its_one_line(
     snap = floor_snapshot(floor.engine, now=T0)
     (_, second) = snap.escalations
     snap.escalations[1] = replace(second, reason="refund refused\nsecond paragraph\tend")
-    console = Console(width=80, file=io.StringIO())
-    render(snap, floor.settings.timezone, console)
-    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    out = io.StringIO()
+    render(snap, floor.settings.timezone, out, 80)
+    lines = out.getvalue().splitlines()
     assert "refund refused second paragraph end" in line_with(lines, "refund refused")
     assert not any(line.strip().startswith("second paragraph") for line in lines)
+
+
+def test_a_name_or_reason_never_writes_an_escape_sequence(
+    floor: AppContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snap = floor_snapshot(floor.engine, now=T0)
+    (_first, second) = snap.escalations
+    snap.escalations[1] = replace(second, reason="\x1b]0;PWNED\x07\x1b[2J refund")
+    snap.agents[0] = replace(snap.agents[0], name="\x1b[31mred\u202e")
+    out = io.StringIO()
+    render(snap, floor.settings.timezone, out, 120)
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "refund" in text and "red" in text
+
+
+def test_colour_only_for_a_terminal_and_never_counted_in_the_width(
+    floor: AppContext
+) -> None:
+    snap = floor_snapshot(floor.engine, now=T0)
+    plain, coloured = io.StringIO(), io.StringIO()
+    render(snap, floor.settings.timezone, plain, 80)
+    render(snap, floor.settings.timezone, coloured, 80, color=True)
+    assert "\x1b[" not in plain.getvalue() and "\x1b[" in coloured.getvalue()
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue()) == plain.getvalue()

@@ -65,3 +65,32 @@ def test_escalation_deadline_from_settings_and_idempotent_source_key(any_engine)
         rows = conn.execute(select(Escalation)).all()
     assert len(rows) == 1
     assert rows[0].deadline == T0 + timedelta(minutes=15)
+
+
+def test_the_scripts_revisions_read_without_alembic_are_alembics() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from db.engine import MIGRATIONS_DIR, script_revisions
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    known, head = script_revisions()
+    assert known == {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
+    assert head == head_revision()
+
+
+def test_opening_an_up_to_date_store_does_not_load_alembic(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = tmp_path / "floor.db"
+    open_store(f"sqlite:///{db}").dispose()
+    code = (f"import sys\nfrom db.engine import open_store\nopen_store('sqlite:///{db}')\n"
+            "print('alembic' in sys.modules)")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(root)), check=True, timeout=120)
+    assert out.stdout.split() == ["False"]

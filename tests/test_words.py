@@ -195,3 +195,16 @@ def test_nomination_candidates_name_the_dimension_in_words(
     assert "hardest escalations (hardest_escalations):" in out
     assert "raised problems early (raised_early):" in out
 
+
+
+def test_durations_have_one_home_and_keep_their_four_spellings() -> None:
+    # The board's timers and ``status``'s ages (a day or more without its seconds).
+    assert [words.clock(s) for s in (None, -5, 0, 65, 3725)] == ["", "0:00", "0:00", "1:05",
+                                                                   "1:02:05"]
+    assert words.clock(90061) == "25:01:01"
+    assert words.clock(90061, days=True) == "1 d 1:01"
+    # A rule's threshold in a flag's reason, and the same in a narrow column.
+    assert words.minutes(timedelta(minutes=45, seconds=59)) == "45 min"
+    assert words.minutes(timedelta(minutes=65)) == "1 h 05 min"
+    assert words.minutes(timedelta(minutes=65), compact=True) == "1h05m"
+    assert words.minutes(timedelta(minutes=-3), compact=True) == "0m"

@@ -1,11 +1,17 @@
-"""Console speed: one refresh tick's CPU, time to first paint, peak memory, by floor size.
+"""Console weight and speed: tick CPU, first paint, peak memory, by floor size and time of day.
 
-Each floor size runs in its own process (so ru_maxrss is the console's own): a seeded SQLite
-file with N agents, today's calls, open flags and 300 open escalations; the console opens
-headless at 200x50 with a frozen clock; then, each "second", a tenth of the agents change
-state (written through a separate engine, as the feed would, at event times spread over the
-second) and one refresh is measured:
-the worker's read of what changed + patching the tables + the 1-second tick + the render.
+Each run is its own process (so its VmHWM is the console's own): a seeded SQLite file with N
+agents, today's calls, open flags and 300 open escalations; the console opens headless at
+200x50 with a frozen clock (and the reminder scheduler, as ``floorapp console`` opens it);
+then, each "second", a tenth of the agents change state (written through a separate
+engine, as the feed would, at event times spread over the second) and one refresh is
+measured: the worker's read of what changed + patching the tables + the 1-second tick + the
+render.
+
+Two references in the same run: a bare Textual app (one Static) opened the same way, the
+floor under any console's memory; and, for tick CPU, the same floor late in a generated
+27-hour day (the day's calls stored at a busy floor's rate, 17,000 flags left open), whose
+ticks must cost what the fresh floor's do.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ T0 = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
 STATES = ("available", "on_call", "after_call", "break", "offline")
 ESCALATIONS = 300
 CALLS_PER_AGENT = 6
+LONG_DAY_HOURS = 27
+LONG_DAY_OPEN_FLAGS = 17_000
+LONG_DAY_CALLS_PER_AGENT_HOUR = 3  # ~75 a day: the figures bench's busy day
 
 
 def seed(url: str, agents: int, at: datetime = T0) -> None:
@@ -91,7 +100,73 @@ def seed(url: str, agents: int, at: datetime = T0) -> None:
     engine.dispose()
 
 
-def _child(url: str, agents: int, ticks: int) -> dict[str, float]:
+def long_day_end(settings: Any = None) -> datetime:
+    """Ten minutes before the end of the centre's day that holds T0: the day's calls are
+    all "today" (the most a recount would read)."""
+    from floorapp.config import Settings
+    from floorapp.figures.day import day_bounds
+
+    return day_bounds(settings or Settings(), T0)[1] - timedelta(minutes=10)
+
+
+def seed_long_day(url: str, agents: int, at: datetime) -> None:
+    """A floor as it stands at ``at`` after LONG_DAY_HOURS of calls at a busy floor's rate,
+    with LONG_DAY_OPEN_FLAGS flags raised through them and never closed."""
+    from sqlalchemy import insert
+
+    from db.engine import make_engine
+    from db.models import Call, Flag
+
+    seed(url, agents, at)
+    engine = make_engine(url)
+    rng = random.Random(27)
+    start = at - timedelta(hours=LONG_DAY_HOURS)
+    per_hour = agents * LONG_DAY_CALLS_PER_AGENT_HOUR
+    step = timedelta(hours=1) / per_hour
+    batch: list[dict[str, Any]] = []
+    try:
+        with engine.begin() as conn:
+            for k in range(per_hour * LONG_DAY_HOURS):
+                off = start + step * k
+                ans = off + timedelta(seconds=rng.randrange(2, 40))
+                batch.append(dict(id=f"H{k}", agent_id=f"A{k % agents:05d}", offered_at=off,
+                                  answered_at=ans, ended_at=ans + timedelta(minutes=4),
+                                  outcome="completed", hold_seconds=(ans - off).seconds,
+                                  talk_seconds=240, complaint=rng.random() < 0.03))
+                if len(batch) == 20_000:
+                    conn.execute(insert(Call), batch)
+                    batch = []
+            if batch:
+                conn.execute(insert(Call), batch)
+            gap = timedelta(hours=LONG_DAY_HOURS) / LONG_DAY_OPEN_FLAGS
+            conn.execute(insert(Flag), [dict(
+                agent_id=f"A{i % agents:05d}", kind=f"bench{i}", severity="light",
+                status="raised", open_key=f"A{i % agents:05d}|bench{i}",
+                raised_at=start + gap * i, raised_by="rule", updated_at=start + gap * i)
+                for i in range(LONG_DAY_OPEN_FLAGS)])
+    finally:
+        engine.dispose()
+
+
+def _bare() -> dict[str, float]:
+    """The reference: a bare Textual app opened the way the console is."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("floor")
+
+    async def run() -> None:
+        app = Bare()
+        async with app.run_test(size=(200, 50)) as pilot:
+            await pilot.pause()
+
+    asyncio.run(run())
+    return {"peak_rss_mb": _peak_rss_mb()}
+
+
+def _child(url: str, agents: int, ticks: int, at: datetime = T0) -> dict[str, float]:
     from sqlalchemy import update
 
     from db.changes import next_change
@@ -99,9 +174,10 @@ def _child(url: str, agents: int, ticks: int) -> dict[str, float]:
     from db.models import Agent
     from floorapp.clock import ManualClock
     from floorapp.context import AppContext
+    from floorapp.scheduler import console_host
     from screens.app import FloorApp
 
-    clock = ManualClock(T0)
+    clock = ManualClock(at)
     ctx = AppContext(db_url=url, clock=clock, actor="bench")
     writer = make_engine(url)
     rng = random.Random(1)
@@ -110,6 +186,15 @@ def _child(url: str, agents: int, ticks: int) -> dict[str, float]:
     async def run() -> None:
         started = time.perf_counter()
         app = FloorApp(ctx, actor="bench")
+        # The reminder scheduler runs beside the app, as the console command runs it.
+        host = console_host(ctx.engine, ctx.settings, clock, "bench")
+        host.start()
+        try:
+            await measure(app, started)
+        finally:
+            host.stop()
+
+    async def measure(app: FloorApp, started: float) -> None:
         async with app.run_test(size=(200, 50)) as pilot:
             while not (app.loaded and app.board.row_count == agents):
                 await pilot.pause(0.005)
@@ -164,10 +249,11 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _run_child(url: str, agents: int, ticks: int) -> dict[str, float]:
+def _run_child(url: str, agents: int, ticks: int, at: datetime = T0) -> dict[str, float]:
+    args = ["--bare"] if agents == 0 else [url, str(agents), str(ticks), at.isoformat()]
     proc = subprocess.run(
-        [sys.executable, "-m", "floorapp.bench.console", url, str(agents), str(ticks)],
-        capture_output=True, text=True, check=False, timeout=900,
+        [sys.executable, "-m", "floorapp.bench.console", *args],
+        capture_output=True, text=True, check=False, timeout=1800,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"console bench at {agents} agents failed:\n{proc.stderr[-2000:]}")
@@ -176,24 +262,39 @@ def _run_child(url: str, agents: int, ticks: int) -> dict[str, float]:
 
 def figures(quick: bool) -> Iterable[Figure]:
     sizes = (200, 2000) if quick else (200, 2000, 10_000)
+    long_sizes = (2000,) if quick else (2000, 10_000)
     ticks = 6 if quick else 12
     # This machine is shared and its speed drifts by a fifth from one minute to the next.
     # Sizes run in rounds, back to back, each on a fresh copy of its seeded floor: a figure is
-    # the median over rounds, and the 10,000:2,000 ratio is taken within each round (both
-    # sizes measured under the same conditions) before its median is taken.
+    # the median over rounds, and a ratio is taken within each round (both runs measured
+    # under the same conditions) before its median is taken.
     rounds = 1 if quick else 3
+    late = long_day_end()
     runs: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
+    long_runs: dict[int, list[dict[str, float]]] = {n: [] for n in long_sizes}
+    bare: list[float] = []
     with tempfile.TemporaryDirectory(prefix="floorapp-bench-console-") as tmp:
-        seeded = {}
+        seeded, seeded_long = {}, {}
         for n in sizes:
             seeded[n] = Path(tmp) / f"seed-{n}.db"
             seed(f"sqlite:///{seeded[n]}", n)
+        for n in long_sizes:
+            seeded_long[n] = Path(tmp) / f"seed-{n}-long.db"
+            seed_long_day(f"sqlite:///{seeded_long[n]}", n, late)
         for r in range(rounds):
+            bare.append(_run_child("", 0, 0)["peak_rss_mb"])
             for n in sizes:
                 floor = Path(tmp) / f"floor-{n}-{r}.db"
                 shutil.copyfile(seeded[n], floor)
                 runs[n].append(_run_child(f"sqlite:///{floor}", n, ticks))
                 floor.unlink()
+            for n in long_sizes:
+                floor = Path(tmp) / f"floor-{n}-long-{r}.db"
+                shutil.copyfile(seeded_long[n], floor)
+                long_runs[n].append(_run_child(f"sqlite:///{floor}", n, ticks, late))
+                floor.unlink()
+    bare_mb = statistics.median(bare)
+    yield "textual_bare_app_peak_rss", round(bare_mb, 1), "MB (same run: the floor under it)"
     for n in sizes:
         rs = runs[n]
         yield (f"console_tick_cpu_median_{n}_agents",
@@ -202,7 +303,21 @@ def figures(quick: bool) -> Iterable[Figure]:
                round(max(r["tick_cpu_max_ms"] for r in rs), 1), "ms")
         yield (f"console_first_paint_{n}_agents",
                round(statistics.median(r["first_paint_s"] for r in rs), 3), "s")
-        yield f"console_peak_rss_{n}_agents", round(max(r["peak_rss_mb"] for r in rs), 1), "MB"
+        peak = max(r["peak_rss_mb"] for r in rs)
+        yield (f"console_peak_rss_{n}_agents", round(peak, 1),
+               f"MB (bare Textual {bare_mb:.1f} MB: {peak / bare_mb:.1f} x, "
+               f"+{peak - bare_mb:.1f} MB)")
+    for n in long_sizes:
+        ratios = [lr["tick_cpu_median_ms"] / fr["tick_cpu_median_ms"]
+                  for lr, fr in zip(long_runs[n], runs[n], strict=True)]
+        yield (f"console_tick_cpu_median_{n}_agents_after_{LONG_DAY_HOURS}h",
+               round(statistics.median(r["tick_cpu_median_ms"] for r in long_runs[n]), 1),
+               f"ms ({LONG_DAY_OPEN_FLAGS} open flags, "
+               f"{n * LONG_DAY_CALLS_PER_AGENT_HOUR * LONG_DAY_HOURS} calls stored)")
+        yield (f"console_tick_ratio_{LONG_DAY_HOURS}h_vs_hour0_{n}_agents",
+               round(statistics.median(ratios), 2), "x (target <= 1.10)")
+        yield (f"console_peak_rss_{n}_agents_after_{LONG_DAY_HOURS}h",
+               round(max(r["peak_rss_mb"] for r in long_runs[n]), 1), "MB")
     if 10_000 in runs:
         ratios = [big["tick_cpu_median_ms"] / mid["tick_cpu_median_ms"]
                   for big, mid in zip(runs[10_000], runs[2000], strict=True)]
@@ -212,4 +327,8 @@ def figures(quick: bool) -> Iterable[Figure]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(_child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))
+    if sys.argv[1:] == ["--bare"]:
+        print(json.dumps(_bare()))
+    else:
+        print(json.dumps(_child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
+                                datetime.fromisoformat(sys.argv[4]))))

@@ -184,7 +184,7 @@ def _tick_writes(conn: Any, rng: random.Random, at: datetime, agents: int,
                 ended_at=at, outcome="completed", talk_seconds=rng.randrange(60, 600)))
             events.append(cid)
     conn.execute(insert(FeedEventRow), [dict(
-        key=f"{at.timestamp():.0f}-{state['n']}-{j}", source="bench", line_no=j, ts=at,
+        key=f"{at.timestamp():.0f}-{state['n']}-{j}", line_no=j, ts=at,
         kind="call_answered", call_id=cid) for j, cid in enumerate(events)])
 
 

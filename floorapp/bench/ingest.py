@@ -1,10 +1,19 @@
-"""Ingest throughput: JSONL and queue_log into a fresh SQLite file, beside raw sqlite3.
+"""Ingest throughput and store size: JSONL and queue_log into a fresh SQLite file.
 
-Each ingest runs in its own process so its peak memory (VmHWM) is its own. The
-"raw" figure replays the very rows the ingest stored in ``feed_event`` through plain
-``sqlite3.executemany`` into a fresh file of the same schema, same pragmas, same
-batch size: the physical floor for this store on this machine, measured in the same
-run, so the ratio says how much of the ingest cost is floorapp's own.
+Each figure is printed beside a reference measured in the same run, and their ratio:
+
+- ``rate`` vs ``raw_sqlite_rate``: the "raw" figure replays the very rows the ingest
+  stored in ``feed_event`` through plain ``sqlite3.executemany`` into a fresh file of
+  the same schema, same pragmas, same batch size: the physical floor for this store on
+  this machine, so the ratio says how much of the ingest cost is floorapp's own.
+- ``rate`` vs ``plain_python_rate``: the same file read by the plainest Python ingest
+  there is (split the line or ``json.loads`` it, take time, kind, agent, call and the
+  rest, ``executemany`` into one table without an index): no validation, no key, no
+  derived state. What floorapp pays for idempotency, the bounds and the floor's state.
+- ``bytes_per_event`` vs ``raw_line_bytes``: the store file (WAL folded in) per stored
+  event, beside the input file's bytes per line.
+
+Each ingest runs in its own process so its peak memory (VmHWM) is its own.
 """
 
 from __future__ import annotations
@@ -186,7 +195,7 @@ def _child(fmt: str, path: str, db_url: str, rules: bool) -> None:
     engine = open_store(db_url)
     observers = []
     if rules:
-        from floorapp.rules import build_observer  # type: ignore[attr-defined]
+        from floorapp.rules import build_observer
 
         observers.append(build_observer(settings, SYSTEM_CLOCK))
     rss_before = _peak_rss_kb()
@@ -195,11 +204,59 @@ def _child(fmt: str, path: str, db_url: str, rules: bool) -> None:
     writer = FeedWriter(engine, settings, observers=observers, batch_size=BATCH)
     summary = pipeline.run(reader, pipeline.make_parser(fmt, path), writer)
     seconds = time.perf_counter() - t0
+    engine.dispose()
     print(json.dumps({
         "lines": reader.line_no, "accepted": summary.accepted, "rejected": summary.rejected,
         "seconds": seconds, "rss_kb": _peak_rss_kb(),
-        "rss_before_kb": rss_before,
+        "rss_before_kb": rss_before, "store_bytes": _store_bytes(db_url),
     }))
+
+
+def _store_bytes(db_url: str) -> int:
+    """The store's size on disk with its write-ahead log folded into the file."""
+    path = db_url.removeprefix("sqlite:///")
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
+    return Path(path).stat().st_size
+
+
+def _plain_rows(fmt: str, lines: list[str]) -> list[tuple[object, ...]]:
+    """The plainest parse: (time, kind, agent, call, rest of the line) per line."""
+    rows: list[tuple[object, ...]] = []
+    add = rows.append
+    if fmt == "jsonl":
+        loads = json.loads
+        for line in lines:
+            o = loads(line)
+            add((o.get("ts"), o.get("type"), o.get("agent"), o.get("call"), line))
+    else:
+        for line in lines:
+            f = line.rstrip("\n").split("|")
+            add((int(f[0]), f[4], f[3], f[1], "|".join(f[5:])))
+    return rows
+
+
+def _plain_rate(fmt: str, src: Path, db: Path) -> float:
+    """Lines/s of a plain Python ingest of ``src``: read, parse, executemany, commit."""
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("PRAGMA synchronous = NORMAL")
+    con.execute("CREATE TABLE ev (ts, kind TEXT, agent TEXT, call TEXT, data TEXT)")
+    sql = "INSERT INTO ev VALUES (?, ?, ?, ?, ?)"
+    t0 = time.perf_counter()
+    n = 0
+    with open(src, encoding="utf-8") as fh:
+        while lines := fh.readlines(BATCH * 64):
+            con.execute("BEGIN IMMEDIATE")
+            con.executemany(sql, _plain_rows(fmt, lines))
+            con.execute("COMMIT")
+            n += len(lines)
+    seconds = time.perf_counter() - t0
+    con.close()
+    return n / seconds
 
 
 def _measure(fmt: str, path: Path, db: Path, rules: bool) -> dict[str, float]:
@@ -219,13 +276,14 @@ def _raw_rate(ingested_db: Path, fresh_db: Path) -> float:
 
     open_store(f"sqlite:///{fresh_db}").dispose()  # same schema and indexes
     src = sqlite3.connect(ingested_db)
-    cols = "key, source, line_no, ts, kind, agent_id, call_id, payload"
+    names = [r[1] for r in src.execute("PRAGMA table_info(feed_event)") if r[1] != "id"]
+    cols = ", ".join(names)
     rows = src.execute(f"SELECT {cols} FROM feed_event ORDER BY id").fetchall()
     src.close()
     dst = sqlite3.connect(fresh_db, isolation_level=None)
     dst.execute("PRAGMA journal_mode = WAL")
     dst.execute("PRAGMA synchronous = NORMAL")
-    sql = f"INSERT INTO feed_event ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    sql = f"INSERT INTO feed_event ({cols}) VALUES ({', '.join('?' * len(names))})"
     t0 = time.perf_counter()
     for i in range(0, len(rows), BATCH):
         dst.execute("BEGIN IMMEDIATE")
@@ -237,11 +295,12 @@ def _raw_rate(ingested_db: Path, fresh_db: Path) -> float:
 
 
 def _best(fmt: str, src: Path, d: Path, tag: str, rules: bool, runs: int
-          ) -> tuple[float, float, float, Path]:
+          ) -> tuple[float, float, float, Path, float]:
     """Best rate of ``runs`` ingests (each into a fresh file): the machine is shared, and
     the fastest run is the one least disturbed by others. Also the highest peak RSS and
-    its growth over the process's size before the first line was read."""
-    best_rate, peak, growth = 0.0, 0.0, 0.0
+    its growth over the process's size before the first line was read, and the store's
+    bytes per accepted event."""
+    best_rate, peak, growth, per_event = 0.0, 0.0, 0.0, 0.0
     db = d / "none.db"
     for i in range(runs):
         db = d / f"{tag}-{i}.db"
@@ -249,7 +308,8 @@ def _best(fmt: str, src: Path, d: Path, tag: str, rules: bool, runs: int
         best_rate = max(best_rate, m["lines"] / m["seconds"])
         peak = max(peak, m["rss_kb"] / 1024)
         growth = max(growth, (m["rss_kb"] - m["rss_before_kb"]) / 1024)
-    return best_rate, peak, growth, db
+        per_event = m["store_bytes"] / max(1, m["accepted"])
+    return best_rate, peak, growth, db, per_event
 
 
 def figures(quick: bool) -> Iterator[tuple[str, float, str]]:
@@ -262,16 +322,23 @@ def figures(quick: bool) -> Iterator[tuple[str, float, str]]:
                                 ("queue-log", "queue_log", write_queue_log)):
             src = d / f"feed.{name}"
             make(src, n)
-            rate, peak, growth, db = _best(fmt, src, d, name, False, runs)
+            rate, peak, growth, db, per_event = _best(fmt, src, d, name, False, runs)
             raw = max(_raw_rate(db, d / f"{name}-raw{i}.db") for i in range(runs))
+            plain = max(_plain_rate(fmt, src, d / f"{name}-plain{i}.db") for i in range(runs))
+            line_bytes = src.stat().st_size / n
             yield f"ingest.{name}.lines", n, "lines"
             yield f"ingest.{name}.rate", round(rate), "events/s"
             yield f"ingest.{name}.raw_sqlite_rate", round(raw), "rows/s"
             yield f"ingest.{name}.ratio_to_raw", round(rate / raw, 3), "x"
+            yield f"ingest.{name}.plain_python_rate", round(plain), "lines/s"
+            yield f"ingest.{name}.ratio_to_plain_python", round(rate / plain, 3), "x"
+            yield f"ingest.{name}.bytes_per_event", round(per_event, 1), "bytes"
+            yield f"ingest.{name}.raw_line_bytes", round(line_bytes, 1), "bytes"
+            yield f"ingest.{name}.bytes_vs_line", round(per_event / line_bytes, 2), "x"
             yield f"ingest.{name}.peak_rss", round(peak, 1), "MB"
             yield f"ingest.{name}.rss_growth", round(growth, 1), "MB"
             if has_rules:
-                rules_rate, _, _, _ = _best(fmt, src, d, f"{name}-rules", True, runs)
+                rules_rate, _, _, _, _ = _best(fmt, src, d, f"{name}-rules", True, runs)
                 yield f"ingest.{name}.rate_with_rules", round(rules_rate), "events/s"
                 yield f"ingest.{name}.rules_vs_plain", round(rules_rate / rate, 3), "x"
             src.unlink()

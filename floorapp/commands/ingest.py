@@ -7,8 +7,6 @@ as ``PATH:LINE: reason``, plus a one-line summary), 2 the input is unusable.
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import sys
 import threading
 from collections.abc import Iterator
@@ -22,8 +20,9 @@ from floorapp.feed.cursor import load_position
 from floorapp.feed.events import Rejected
 from floorapp.feed.follow import FileReader, Follower, StreamReader
 from floorapp.feed.lease import FeedBusy, FeedLease, holder_id
-from floorapp.feed.observer import FeedObserver, request_observers
+from floorapp.feed.observer import request_observers
 from floorapp.feed.writer import FeedWriter, IngestSummary
+from floorapp.rules import build_observer
 from floorapp.stopping import stop_on_signals
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
@@ -46,17 +45,6 @@ def register(sub: Any) -> None:
     # half second anyway, so a live floor never waits for a batch to fill.
     p.add_argument("--batch-size", type=int, default=20_000, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
-
-
-def build_observers(ctx: AppContext) -> list[FeedObserver]:
-    """The distress rules, when that package is installed (it lands separately)."""
-    if importlib.util.find_spec("floorapp.rules") is None:
-        return []
-    rules = importlib.import_module("floorapp.rules")
-    build = getattr(rules, "build_observer", None)
-    if build is None:
-        return []
-    return [build(ctx.settings, ctx.clock)]
 
 
 def _err(msg: str) -> None:
@@ -166,7 +154,8 @@ def _ingest(ctx: AppContext, args: argparse.Namespace, stop: threading.Event, di
             return EXIT_UNUSABLE
 
     # Agents' requests are stored whether or not the rules run.
-    observers = ([] if args.no_rules else build_observers(ctx)) + request_observers(ctx.settings)
+    observers = (([] if args.no_rules else [build_observer(ctx.settings, ctx.clock)])
+                 + request_observers(ctx.settings))
     writer = FeedWriter(ctx.engine, ctx.settings, observers=observers, clock=ctx.clock,
                         batch_size=max(1, args.batch_size))
 

@@ -7,20 +7,14 @@ import argparse
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from floorapp.context import AppContext
 from floorapp.figures import day as fday
 from floorapp.figures import formats
 from floorapp.figures import settings as fs
-from floorapp.figures.clock import FloorClock
-from floorapp.figures.report import build_report
-from floorapp.figures.store import last_event_at
-from floorapp.identity import UnknownSupervisor, resolve_actor
-from floorapp.services.scope import OutOfScope, load_scope, refuse
-from floorapp.snapshot import UnknownTeam, resolve_team
+
+if TYPE_CHECKING:
+    from floorapp.context import AppContext
 
 EXIT_USAGE = 2
 
@@ -108,36 +102,31 @@ def interval(args: argparse.Namespace, settings: Any, floor_now: datetime
 
 
 def cmd_report(ctx: AppContext, args: argparse.Namespace) -> int:
-    # The same door as status: an unknown name is refused, a team leader sees their teams.
+    from floorapp.commands._door import Closed, open_door
+    from floorapp.figures.clock import FloorClock
+    from floorapp.figures.report import build_report
+    from floorapp.figures.store import last_event_at
+
     try:
-        resolve_actor(ctx.engine, ctx.actor)
-    except UnknownSupervisor as exc:
-        print(f"floorapp: {exc}", file=sys.stderr)
-        return 1
-    scope = load_scope(ctx.engine, ctx.actor)
-    settings = ctx.settings
-    wall = ctx.clock.now()
+        door = open_door(ctx, "report", "report.read", args.team)
+    except Closed as closed:
+        return closed.code
+    settings, wall, scope, team = ctx.settings, door.wall, door.scope, door.team
     with ctx.engine.connect() as conn:
         clock = FloorClock(wall, last_event_at(conn))
     try:
         start, end, title = interval(args, settings, clock.now)
-        team = resolve_team(ctx.engine, args.team) if args.team is not None else None
-        if team is not None and not scope.allows_team(team):
-            raise refuse(ctx.engine, now=wall, actor=ctx.actor, action="report.team",
-                         target_kind="team", target_id=team, team=team)
-    except (BadInterval, UnknownTeam) as exc:
+    except BadInterval as exc:
         print(f"floorapp report: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except OutOfScope:
-        print(f"floorapp report: team {args.team} is not one of yours ({ctx.actor})",
-              file=sys.stderr)
-        return 1
     report = build_report(ctx.engine, settings, start, end, wall, title=title,
                           actor=ctx.actor, scope=scope, team=team)
     tz = fs.zone(settings)
     fmt = "json" if args.json else (args.format or "table")
     out = Path(args.output) if args.output else None
     if fmt == "table":
+        from rich.console import Console
+
         if out is not None:
             with out.open("w", encoding="utf-8") as fh:
                 formats.to_table(report, tz, Console(file=fh, width=160, highlight=False))

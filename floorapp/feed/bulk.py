@@ -78,7 +78,32 @@ def _per_value(proc: Callable[[Any], Any]) -> Converter:
     return convert
 
 
-def _per_distinct(proc: Callable[[Any], Any], share: Any = None) -> Converter:
+def _whole_column(col_type: Any, bulk: Callable[[list[Any]], list[Any]],
+                  dialect: Dialect) -> Converter:
+    """A TypeDecorator's ``bulk_bind`` (its ``process_bind_param`` for a whole column),
+    then the dialect's own processor for the type underneath, if it has one.
+
+    With ``bulk_distinct`` (times: a burst shares one), equal values convert once for
+    every statement of a transaction, as the time twins do.
+    """
+    impl = getattr(col_type, "impl_instance", None)
+    inner = None if impl is None else impl.dialect_impl(dialect).bind_processor(dialect)
+    if inner is None:
+        whole = bulk
+    else:
+        def whole(values: list[Any]) -> list[Any]:
+            return [None if v is None else inner(v) for v in bulk(values)]
+    if getattr(col_type, "bulk_distinct", False):
+        return _per_distinct(whole, (dialect.name, type(col_type)), whole=True)
+
+    def convert(values: list[Any], _memo: dict[Any, dict[Any, Any]] | None) -> list[Any]:
+        return list(whole(values))
+
+    return convert
+
+
+def _per_distinct(proc: Callable[[Any], Any], share: Any = None, *,
+                  whole: bool = False) -> Converter:
     """Convert each distinct value of a column once, then look the rest up.
 
     Feed columns repeat a few values (flags, times shared by a burst of lines), and a
@@ -93,6 +118,13 @@ def _per_distinct(proc: Callable[[Any], Any], share: Any = None) -> Converter:
     def convert(values: list[Any], memo: dict[Any, dict[Any, Any]] | None) -> list[Any]:
         table: dict[Any, Any] = {} if memo is None or share is None else memo.setdefault(
             share, {})
+        if whole:  # ``proc`` takes the list of values not yet converted
+            try:
+                todo = [v for v in dict.fromkeys(values) if v not in table]
+            except TypeError:
+                return list(proc(values))
+            table.update(zip(todo, proc(todo), strict=True))
+            return list(map(table.__getitem__, values))
         try:
             for v in dict.fromkeys(values):
                 if v not in table:
@@ -145,7 +177,10 @@ class BulkStatement:
                 converters.append(None)
                 continue
             base = getattr(col_type, "impl_instance", col_type)
-            if isinstance(base, DateTime):
+            bulk = getattr(col_type, "bulk_bind", None)
+            if bulk is not None:
+                converters.append(_whole_column(col_type, bulk, dialect))
+            elif isinstance(base, DateTime):
                 proc, twin = _fast_time(proc)
                 share = (dialect.name, type(col_type), proc.__name__)
                 converters.append(_per_distinct(proc, share) if twin else _per_value(proc))

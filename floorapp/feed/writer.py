@@ -33,6 +33,7 @@ from db.models import (
     AgentStateChange,
     Call,
     FeedEventRow,
+    FeedSource,
     RejectedInput,
     Team,
 )
@@ -111,7 +112,7 @@ _CALL_COLS = tuple(c.name for c in Call.__table__.columns)  # type: ignore[attr-
 _CALL_ROW = itemgetter(*_CALL_COLS)  # a call's dict as a row in _CALL_COLS order
 # What the machine remembers beyond the agent row: memberships, a pause asked for mid-call.
 _MEMORY_KINDS = (EventKind.AGENT_LOGIN.value, EventKind.AGENT_LOGOUT.value, EventKind.STATE.value)
-_FEED_COLS = ("key", "source", "line_no", "ts", "kind", "agent_id", "call_id", "payload")
+_FEED_COLS = ("key", "source_id", "line_no", "ts", "kind", "agent_id", "call_id", "payload")
 _HISTORY_COLS = ("agent_id", "state", "reason", "started_at")
 
 
@@ -127,7 +128,9 @@ _CALL_UPSERT = BulkStatement(lambda conn: upsert(conn, Call, ["id"], _CALL_COLS[
                              _columns(Call, _CALL_COLS))
 _HISTORY_INSERT = BulkStatement(lambda conn: insert(AgentStateChange),
                                 _columns(AgentStateChange, _HISTORY_COLS))
-_HIGHEST_KEY = select(func.max(FeedEventRow.__table__.c.key))  # type: ignore[attr-defined]
+# ORDER BY ... LIMIT 1, not max(): PostgreSQL has no max() of bytea; both read the index's end.
+_HIGHEST_KEY = select(FeedEventRow.__table__.c.key).order_by(  # type: ignore[attr-defined]
+    FeedEventRow.__table__.c.key.desc()).limit(1)  # type: ignore[attr-defined]
 # One expanding parameter for the whole list: no per-value expression objects.
 _STORED_KEYS = select(FeedEventRow.__table__.c.key).where(  # type: ignore[attr-defined]
     FeedEventRow.__table__.c.key.in_(bindparam("keys", expanding=True))  # type: ignore[attr-defined]
@@ -135,6 +138,8 @@ _STORED_KEYS = select(FeedEventRow.__table__.c.key).where(  # type: ignore[attr-
 _CALLS_BY_ID = select(Call.__table__).where(  # type: ignore[attr-defined]
     Call.__table__.c.id.in_(bindparam("ids", expanding=True))  # type: ignore[attr-defined]
 )
+_SOURCE_C = FeedSource.__table__.c  # type: ignore[attr-defined]
+_SOURCE_ID = select(_SOURCE_C.id).where(_SOURCE_C.name == bindparam("name"))
 _ALIAS_C = AgentAlias.__table__.c  # type: ignore[attr-defined]
 _ALIASES = select(_ALIAS_C.alias, _ALIAS_C.agent_id)
 _ALIAS_MARK = select(func.count(), func.max(_ALIAS_C.learned_at))
@@ -287,7 +292,7 @@ class _Batch:
     """What one batch will write, gathered while applying its events."""
 
     __slots__ = ("agents", "aliases", "calls", "escalations", "events", "history", "new_agents",
-                 "notes")
+                 "notes", "source_ids")
 
     def __init__(self) -> None:
         self.aliases: list[Learned] = []
@@ -298,6 +303,7 @@ class _Batch:
         self.calls: dict[str, dict[str, Any]] = {}
         self.notes: list[dict[str, Any]] = []
         self.escalations: list[FeedEvent] = []
+        self.source_ids: dict[str, int] = {}
 
 
 class FeedWriter:
@@ -319,6 +325,7 @@ class FeedWriter:
         self._agents: dict[str, _AgentMem] = {}
         self._calls: dict[str, dict[str, Any]] = {}
         self._team_ready = False
+        self._source_ids: dict[str, int] = {}  # feed_source ids, valid while loaded
         self._book = AliasBook({}, is_roster=self._is_roster, has_membership=self._has_queues)
         self._alias_mark: tuple[Any, ...] | None = None
         # (agent, into, when): a name found to be another agent's (when: feed time, or the
@@ -430,6 +437,7 @@ class FeedWriter:
             ).mappings()
         }
         self._team_ready = False
+        self._source_ids = {}  # an id read in a transaction rolled back may not exist
         for obs in self.observers:
             obs.start(conn)
         self._loaded = True
@@ -597,6 +605,9 @@ class FeedWriter:
         batch = _Batch()
         observers = self.observers
         apply_event = self._apply_event
+        for source in {e.source for e in new}.difference(self._source_ids):
+            self._source_ids[source] = self._source_id(conn, source)
+        batch.source_ids = self._source_ids
         if new:
             self._read_aliases(conn)
             new = self._resolve(new, batch)
@@ -625,13 +636,19 @@ class FeedWriter:
         self._forget_ended(batch)
         return summary
 
+    @staticmethod
+    def _source_id(conn: Connection, name: str) -> int:
+        stored = _storable(name)
+        conn.execute(insert_ignore(conn, FeedSource, ["name"]), {"name": stored})
+        return int(conn.execute(_SOURCE_ID, {"name": stored}).scalar_one())
+
     def _new_events(self, conn: Connection, events: list[FeedEvent]) -> list[FeedEvent]:
         if not events:
             return []
         # Keys start with the event's time, so a key above the highest stored one cannot
         # be stored: only keys at or below it (a re-read, the second a batch boundary
         # fell in) are looked up. Read under the write lock, so no other writer races it.
-        # Keys are lowercase hex, which every collation orders as Python does.
+        # Keys are stored as bytes, which every database orders as Python orders their hex.
         highest = conn.execute(_HIGHEST_KEY).scalar()
         if highest is None:
             return _unique(events)
@@ -710,8 +727,8 @@ class FeedWriter:
     def _apply_event(self, ev: FeedEvent, b: _Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data
         agent_id = ev.agent
-        b.events.append((ev.key, ev.source, ev.line_no, ts, _KIND_TEXT[kind], agent_id, ev.call,
-                         _ENCODE(data) if data else None))
+        b.events.append((ev.key, b.source_ids[ev.source], ev.line_no, ts, _KIND_TEXT[kind],
+                         agent_id, ev.call, _ENCODE(data) if data else None))
         if agent_id is None:
             a = None
         else:  # inline: most events name an agent

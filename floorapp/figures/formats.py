@@ -14,10 +14,13 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
-from floorapp.figures.queue import QueueFigures
-from floorapp.figures.report import Report
 from floorapp.figures.text import sl_explained, sl_label
+
+if TYPE_CHECKING:  # ``floorapp report --help`` reads FORMATS and loads no store
+    from floorapp.figures.queue import QueueFigures
+    from floorapp.figures.report import Report
 
 FORMATS = ("table", "markdown", "csv", "json", "html")
 

@@ -25,7 +25,15 @@ from floorapp.figures import day as fday
 from floorapp.figures import settings as fs
 from floorapp.figures import store
 from floorapp.figures.clock import FloorClock
-from floorapp.figures.queue import Fact, QueueFigures, Tally, aware, fact_of, figures_of
+from floorapp.figures.queue import (
+    FINISHED,
+    Fact,
+    QueueFigures,
+    Tally,
+    aware,
+    fact_of,
+    figures_of,
+)
 
 GAP_WAIT = timedelta(seconds=30)
 # Calls written straight to the store are found by offered time: this far behind the newest.
@@ -61,6 +69,14 @@ class LiveTally:
         self.gaps: dict[int, datetime] = {}
         self.offered_wm: datetime | None = None
         self.calls_read = 0  # calls read by the last poll (the benchmark reports it)
+        # The board's "Calls" and complaints per agent, kept with the facts: a call that
+        # moves takes its old marks back. ``moved`` is who changed in the last poll.
+        self.by_agent: dict[str, tuple[int, int]] = {}
+        self.moved: set[str] = set()
+        self._marks: dict[str, tuple[str, int, int]] = {}  # call -> (agent, done, complaint)
+        # One string object per agent, queue and team name across the day's facts, not one
+        # per call as the driver hands them out.
+        self._names: dict[str, str] = {}
         self._short = fs.short_abandon_s(settings)
         self._thresholds: dict[str | None, int] = {}
 
@@ -71,6 +87,7 @@ class LiveTally:
         return t
 
     def poll(self, conn: Connection, wall: datetime) -> LiveFigures:
+        self.moved = set()
         last_id, last_ts = conn.execute(_LAST).first() or (0, None)
         clock = FloorClock(wall, last_ts)
         day = fday.day_bounds(self.settings, clock.now)
@@ -89,26 +106,53 @@ class LiveTally:
         self.facts = {}
         self.tally = Tally()
         self.gaps = {}
+        self.by_agent = {}
+        self._marks = {}
+        self._names = {}
         self.event_wm = last_id
-        rows = store.call_rows(conn, *day, teams={})  # the floor's figures: no team needed
-        self._apply(rows)
-        self.calls_read = len(rows)
-        self.offered_wm = max((aware(r.offered_at) for r in rows if r.offered_at is not None),
-                              default=day[0])
+        self.offered_wm = None
+        self.calls_read = 0
+        for rows in store.floor_call_batches(conn, *day):  # the floor's: no team needed
+            self._apply(rows)
+            self.calls_read += len(rows)
+        if self.offered_wm is None:
+            self.offered_wm = day[0]
 
     def _apply(self, rows: list[store.CallRow]) -> None:
         start, end = self.day  # type: ignore[misc]
-        facts, tally = self.facts, self.tally
+        facts, tally, marks, by_agent = self.facts, self.tally, self._marks, self.by_agent
+        name = self._names.setdefault
+        moved = self.moved
+        new = tuple.__new__
         for r in rows:
-            old = facts.pop(r.id, None)
+            cid = r.id
+            old = facts.pop(cid, None)
             if old is not None:
                 tally.add(old, -1)
+            mark = marks.pop(cid, None)
+            if mark is not None:
+                agent, done, bad = mark
+                n, c = by_agent[agent]
+                by_agent[agent] = (n - done, c - bad)
+                moved.add(agent)
             offered = aware(r.offered_at)
             if offered is None or not start <= offered < end:
                 continue
             f = fact_of(r, self._threshold, self._short)
-            facts[r.id] = f
+            queue, agent, team = f[0], f[1], f[2]
+            f = new(Fact, (queue if queue is None else name(queue, queue),
+                           agent if agent is None else name(agent, agent),
+                           team if team is None else name(team, team), *f[3:]))
+            facts[cid] = f
             tally.add(f)
+            if agent is not None:
+                done, bad = int(r.outcome in FINISHED), int(bool(r.complaint))
+                if done or bad:
+                    agent = f[1]
+                    marks[cid] = (agent, done, bad)  # type: ignore[assignment]
+                    n, c = by_agent.get(agent, (0, 0))  # type: ignore[arg-type]
+                    by_agent[agent] = (n + done, c + bad)  # type: ignore[index]
+                    moved.add(agent)  # type: ignore[arg-type]
             if self.offered_wm is None or offered > self.offered_wm:
                 self.offered_wm = offered
 

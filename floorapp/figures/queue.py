@@ -58,6 +58,7 @@ class CallRow(NamedTuple):
     exit_reason: str | None
     hold_seconds: int | None
     talk_seconds: int | None
+    complaint: bool | None  # the board's per-agent complaints (figures do not count it)
 
 
 class Fact(NamedTuple):

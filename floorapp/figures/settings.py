@@ -6,15 +6,23 @@ They live on ``floorapp.config.Settings`` (docs/config.md); ``None`` reads as th
 
 from __future__ import annotations
 
+import functools
 from datetime import time, tzinfo
+from typing import TYPE_CHECKING
 
-from floorapp.config import Settings
+if TYPE_CHECKING:  # the settings' schema loads pydantic: not for `floorapp report --help`
+    from floorapp.config import Settings
 
-_DEFAULTS = Settings()
+
+@functools.cache
+def _defaults() -> Settings:
+    from floorapp.config import Settings
+
+    return Settings()
 
 
 def _s(settings: Settings | None) -> Settings:
-    return _DEFAULTS if settings is None else settings
+    return _defaults() if settings is None else settings
 
 
 def zone(settings: Settings | None) -> tzinfo:

@@ -6,11 +6,11 @@ day report's cost at 150,000 calls). Nothing but figures reads calls for figures
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, String, bindparam, func, select, type_coerce
+from sqlalchemy import Connection, Integer, String, bindparam, func, select, type_coerce
 
 from db.models import Agent, AgentState, AgentStateChange, Call, FeedEventRow
 from db.types import UTCDateTime
@@ -25,6 +25,12 @@ STATE_LOOKBACK = timedelta(hours=16)
 
 def _t(col: Any) -> Any:
     return type_coerce(col, String)
+
+
+def _raw_flag(col: Any) -> Any:
+    # As the driver gives it (0/1 on SQLite): a converting column would cost every row of
+    # the read its fast path (see _fetch).
+    return type_coerce(col, Integer)
 
 
 def last_event_at(conn: Connection) -> datetime | None:
@@ -54,14 +60,15 @@ def call_rows(conn: Connection, start: datetime, end: datetime,
     seek per call)."""
     c = Call.__table__.c  # type: ignore[attr-defined]
     cols = [c.id, c.queue, c.agent_id, c.customer_id, _t(c.offered_at), _t(c.answered_at),
-            _t(c.ended_at), c.outcome, c.exit_reason, c.hold_seconds, c.talk_seconds]
+            _t(c.ended_at), c.outcome, c.exit_reason, c.hold_seconds, c.talk_seconds,
+            _raw_flag(c.complaint)]
     if teams is None:
         q = select(*cols, Agent.team_id).outerjoin(Agent, Agent.id == c.agent_id)
     else:
         q = select(*cols)
     if ids is not None:
         if teams is None:
-            return [tuple.__new__(CallRow, (r[0], r[1], r[2], r[11], *r[3:11]))
+            return [tuple.__new__(CallRow, (r[0], r[1], r[2], r[12], *r[3:12]))
                     for r in _fetch(conn, _BY_ID, {"ids": list(ids)})]
         q = q.where(c.id.in_(list(ids)))
     else:
@@ -69,10 +76,29 @@ def call_rows(conn: Connection, start: datetime, end: datetime,
     rows = _fetch(conn, q)
     new = tuple.__new__
     if teams is None:
-        return [new(CallRow, (r[0], r[1], r[2], r[11], *r[3:11])) for r in rows]
+        return [new(CallRow, (r[0], r[1], r[2], r[12], *r[3:12])) for r in rows]
     get = teams.get
     return [new(CallRow, (r[0], r[1], r[2], get(r[2]) if r[2] is not None else None,
-                          *r[3:11])) for r in rows]
+                          *r[3:12])) for r in rows]
+
+
+def floor_call_batches(conn: Connection, start: datetime, end: datetime, size: int = 5000
+                       ) -> Iterator[list[CallRow]]:
+    """The calls offered in [start, end), without teams (the floor's figures), ``size`` at a
+    time: a console loading a long day never holds the whole day's raw rows at once (its
+    peak memory would grow with the day)."""
+    c = Call.__table__.c  # type: ignore[attr-defined]
+    q = select(c.id, c.queue, c.agent_id, c.customer_id, _t(c.offered_at), _t(c.answered_at),
+               _t(c.ended_at), c.outcome, c.exit_reason, c.hold_seconds, c.talk_seconds,
+               _raw_flag(c.complaint)).where(c.offered_at >= start, c.offered_at < end)
+    new = tuple.__new__
+    dialect = conn.dialect
+    with conn.execute(q) as result:
+        fetch: Any = (result.cursor.fetchmany if all(
+            col.type.dialect_impl(dialect).result_processor(dialect, None) is None
+            for col in q.selected_columns) else result.fetchmany)
+        while batch := fetch(size):
+            yield [new(CallRow, (r[0], r[1], r[2], None, *r[3:12])) for r in batch]
 
 
 # Built once: the console asks every second, and building a statement cost more than
@@ -86,7 +112,7 @@ _WAITING = select(func.count(), func.min(Call.offered_at)).where(
 _C = Call.__table__.c  # type: ignore[attr-defined]
 _BY_ID = (select(_C.id, _C.queue, _C.agent_id, _C.customer_id, _t(_C.offered_at),
                  _t(_C.answered_at), _t(_C.ended_at), _C.outcome, _C.exit_reason,
-                 _C.hold_seconds, _C.talk_seconds, Agent.team_id)
+                 _C.hold_seconds, _C.talk_seconds, _raw_flag(_C.complaint), Agent.team_id)
           .outerjoin(Agent, Agent.id == _C.agent_id)
           .where(_C.id.in_(bindparam("ids", expanding=True))))
 

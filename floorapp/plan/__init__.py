@@ -1,8 +1,28 @@
 """Guarantee-period plans: the TOML file, its validation, and its stored versions."""
 
-from floorapp.plan.loader import PlanError, PlanIssue, parse_plan, parse_plan_text
-from floorapp.plan.model import Plan
-from floorapp.plan.store import StoredPlan, active_plan, import_plan, load_plan
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from floorapp.plan.loader import PlanError, PlanIssue, parse_plan, parse_plan_text
+    from floorapp.plan.model import Plan
+    from floorapp.plan.store import StoredPlan, active_plan, import_plan, load_plan
+
+# Loaded on first use: the console reads plans through plan.model and plan.store and never
+# needs the TOML loader and its validation schema (about a megabyte of every console).
+_HOMES = {
+    "PlanError": "loader", "PlanIssue": "loader", "parse_plan": "loader",
+    "parse_plan_text": "loader", "Plan": "model", "StoredPlan": "store",
+    "active_plan": "store", "import_plan": "store", "load_plan": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "Plan", "PlanError", "PlanIssue", "StoredPlan", "active_plan", "import_plan", "load_plan",

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field
 
+from floorapp.config import ConfigError
 from floorapp.plan.metrics import METRICS
 from floorapp.plan.model import (
     CARE_ON,
@@ -34,6 +35,7 @@ from floorapp.plan.model import (
     Requirement,
     Shift,
 )
+from floorapp.rules.definitions import RULE_NAMES, check_param, load_rules
 from floorapp.schema import (
     INVALID,
     ClockOrShiftEnd,
@@ -59,13 +61,6 @@ PlanIssue = Issue  # a plan problem: ``path: why``
 # A plan is for the floor's working life: dates outside these years are typing mistakes,
 # and keeping them out keeps every conversion (zone, end of day) in range.
 FIRST_YEAR, LAST_YEAR = 1970, 2200
-
-
-def known_rules() -> tuple[str, ...]:
-    """The distress rules a requirement's trigger may name (from floorapp.rules)."""
-    from floorapp.rules.definitions import RULE_NAMES
-
-    return tuple(RULE_NAMES)
 
 
 class PlanError(ValueError):
@@ -107,7 +102,7 @@ MetricValue = finite(0, 100)
 
 
 def _rule_name(v: Any) -> str:
-    rules = known_rules()
+    rules = tuple(RULE_NAMES)
     if not isinstance(v, str) or v not in rules:
         raise fail(f"unknown rule {escape(repr(v))} (rules: {', '.join(rules)})")
     return v
@@ -403,9 +398,6 @@ class _Checks:
         """The threshold as the engine will run it, or None (and an issue) if it cannot."""
         if t.threshold is None:
             return None
-        from floorapp.config import ConfigError
-        from floorapp.rules.definitions import check_param, load_rules
-
         try:
             value = check_param(t.rule, "threshold", t.threshold, "")
             if rules is not None:

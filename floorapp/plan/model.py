@@ -22,9 +22,6 @@ class Period:
     teams: tuple[str, ...]
     dense_days: tuple[date, ...] = ()
 
-    def covers(self, team: str, at: datetime) -> bool:
-        return team in self.teams and self.start <= at < self.end
-
 
 @dataclass(frozen=True)
 class Requirement:

@@ -15,7 +15,6 @@ from db.engine import read_tx, run_write
 from db.models import Team
 from db.models_plan import PlanPeriod, PlanRequirement, PlanVersion
 from floorapp import audit
-from floorapp.plan.loader import parse_plan_text
 from floorapp.plan.model import Plan
 from floorapp.text import clean
 
@@ -38,6 +37,8 @@ def check_text(engine: Engine, text: str, rules: Mapping[str, Any] | None = None
     ``[rules.*]`` a trigger's threshold joins); raises PlanError with every issue."""
     with read_tx(engine) as conn:
         teams = team_ids(conn)
+    from floorapp.plan.loader import parse_plan_text
+
     return parse_plan_text(text, teams, rules)
 
 
@@ -76,7 +77,10 @@ def import_plan(engine: Engine, text: str, *, source: str, actor: str, now: date
 def _parse_cached(version_id: int, digest: str, text: str) -> Plan:
     # Teams are not re-checked: they were valid at import, and a team removed later
     # must not make the plan in force unreadable. Nor is a trigger an older release let
-    # in: it is dropped, and the configured threshold rules.
+    # in: it is dropped, and the configured threshold rules. The loader is imported here:
+    # a console on a floor with no plan stored never needs it.
+    from floorapp.plan.loader import parse_plan_text
+
     return parse_plan_text(text, None, stored=True)
 
 

@@ -1,4 +1,4 @@
-"""Distress rules over the live feed (issue 4).
+"""Distress rules over the live feed: the situations a team leader must hear of at once.
 
 ``build_observer(settings, clock)`` gives the ``FeedObserver`` the feed writer runs;
 ``load_rules(settings.rules)`` the rules in force (``RuleSet``); ``fired_today`` the
@@ -7,8 +7,34 @@ counts ``floorapp rules`` shows.
 
 from __future__ import annotations
 
-from floorapp.rules.definitions import RULE_DEFS, RULE_NAMES, RuleConfig, RuleSet, load_rules
-from floorapp.rules.engine import RulesEngine, build_observer
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from floorapp.rules.definitions import (
+        RULE_DEFS,
+        RULE_NAMES,
+        RuleConfig,
+        RuleSet,
+        load_rules,
+    )
+    from floorapp.rules.engine import RulesEngine, build_observer
+
+# Loaded on first use: a console imports rules.sensitive_check and rules.today, never the
+# engine the feed writer runs (over a megabyte of every console).
+_HOMES = {
+    "RULE_DEFS": "definitions", "RULE_NAMES": "definitions", "RuleConfig": "definitions",
+    "RuleSet": "definitions", "load_rules": "definitions", "RulesEngine": "engine",
+    "build_observer": "engine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "RULE_DEFS",

@@ -20,79 +20,30 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from db.models import Agent, AgentState, SensitiveCustomer
+from db.models import Agent, SensitiveCustomer
+from floorapp import words
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings
 from floorapp.feed.events import EventKind, FeedEvent
-from floorapp.feed.states import AgentStatus, step
+from floorapp.feed.states import step
 from floorapp.rules.definitions import RuleSet, load_rules
 from floorapp.rules.outbox import Outbox, PendingCare, PendingEscalation
+from floorapp.rules.resume import resume
 from floorapp.rules.sensitive_check import available_names_text, is_sensitive
+from floorapp.rules.tracks import (
+    _LONG,
+    _NO_BREAK,
+    _OVERRUN,
+    _STREAK_END,
+    AFTER_CALL,
+    AVAILABLE,
+    BREAK,
+    OFFLINE,
+    STALE_CALL,
+    AgentTrack,
+    CallTrack,
+)
 from floorapp.text import clean
-
-AVAILABLE = AgentState.AVAILABLE.value
-ON_CALL = AgentState.ON_CALL.value
-AFTER_CALL = AgentState.AFTER_CALL.value
-BREAK = AgentState.BREAK.value
-OFFLINE = AgentState.OFFLINE.value
-_STATES = frozenset(s.value for s in AgentState)
-
-# Calls offered but never ended (a feed that lost the end line) are dropped after this.
-STALE_CALL = timedelta(hours=12)
-
-# Heap entry kinds
-_LONG = 0
-_NO_BREAK = 1
-_OVERRUN = 2
-_STREAK_END = 3
-
-
-class AgentTrack(AgentStatus):
-    """An agent as the rules see it: the shared state machine's status plus rule memory."""
-
-    __slots__ = ("complaints", "designated", "flagged", "id", "last_hard", "last_hard_call",
-                 "name", "recent")
-
-    def __init__(self, agent_id: str, name: str, complaints: int, recent: int) -> None:
-        super().__init__()
-        self.id = agent_id
-        self.name = name
-        self.designated = False
-        self.complaints: deque[datetime] = deque(maxlen=complaints)
-        self.recent: deque[bool] = deque(maxlen=recent)
-        self.last_hard = False  # the last call ended was a complaint or negative call
-        self.last_hard_call: str | None = None
-        # kind -> what it fired for (call id, stretch start), for open flags whose
-        # condition still holds: decides "already flagged" and "condition ended".
-        self.flagged: dict[str, Any] = {}
-
-    @property
-    def logged_in(self) -> datetime | None:
-        return self.logged_in_since
-
-
-class CallTrack:
-    __slots__ = ("agent", "answered", "complaint", "complaint_counted", "customer", "hand",
-                 "id", "last_agent", "long_fired", "negative", "offered", "refused",
-                 "refused_fired", "sens_done", "sensitive")
-
-    def __init__(self, call_id: str, offered: datetime) -> None:
-        self.id = call_id
-        self.offered = offered
-        self.agent: str | None = None  # who answered it
-        self.last_agent: str | None = None  # the last agent a line put on it (as the store)
-        self.answered: datetime | None = None
-        self.customer: str | None = None
-        self.sensitive = False
-        self.complaint = False
-        self.complaint_counted = False
-        self.negative = False
-        self.refused = 0
-        self.refused_fired = False
-        self.long_fired = False
-        self.sens_done = False
-        self.hand = False
-
 
 PLAN_CHECK_EVERY = timedelta(minutes=1)
 
@@ -172,8 +123,6 @@ class RulesEngine:
 
     def start(self, conn: Connection) -> None:
         """(Re)build from the store; the writer calls it again after a rolled-back batch."""
-        from floorapp.rules.resume import resume
-
         self._agents = {}
         self._calls = {}
         self._heap = []
@@ -474,11 +423,8 @@ class RulesEngine:
         self._fire(self.agent(ev.agent), "observed", ev.ts, text, raised_by=by)
 
 
-def _fmt(d: timedelta) -> str:
-    minutes = int(d.total_seconds() // 60)
-    if minutes >= 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes} min"
+# Lengths in the flag reasons read as a rule's threshold is written (one home: words).
+_fmt = words.minutes
 
 
 def build_observer(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> RulesEngine:

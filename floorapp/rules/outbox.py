@@ -18,7 +18,7 @@ from db.models_rules import CareProposal, RuleFiring
 from db.types import UTCDateTime
 from db.upsert import insert_ignore
 from floorapp.config import Settings
-from floorapp.escalations import NewEscalation, open_escalations
+from floorapp.escalations import NewEscalation, open_escalation_batch
 from floorapp.text import clean
 
 _UNSET: Any = object()
@@ -116,7 +116,7 @@ class Outbox:
         if self.escalations:
             # The escalation's own history (escalation_event "opened" by rule:...) records
             # who opened it; the audit log is for supervisors' actions.
-            open_escalations(conn, settings, [
+            open_escalation_batch(conn, settings, [
                 NewEscalation(now=e.at, opened_by=f"rule:{e.rule}", reason=e.reason,
                               source_key=f"rule:refused:{e.call_id}", tier=1,
                               severity=e.severity, agent_id=e.agent_id, call_id=e.call_id,

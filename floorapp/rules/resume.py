@@ -7,13 +7,14 @@ bounded slice of recent calls for the streak rules. Runs once per process.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, select
 
 from db.models import Agent, Call, Flag
-from floorapp.rules.engine import (
+from floorapp.clock import Clock
+from floorapp.rules.tracks import (
     _LONG,
     _NO_BREAK,
     _OVERRUN,
@@ -23,17 +24,40 @@ from floorapp.rules.engine import (
     BREAK,
     OFFLINE,
     STALE_CALL,
+    AgentTrack,
+    CallTrack,
 )
-
-if TYPE_CHECKING:
-    from floorapp.rules.engine import RulesEngine
 
 _CHUNK = 500
 HISTORY = timedelta(hours=24)
 _CALL_TOKEN_KINDS = ("long_call", "refused_explanations", "sensitive_customer", "raised_hand")
 
 
-def resume(eng: RulesEngine, conn: Connection) -> None:
+class Memory(Protocol):
+    """What a restart rebuilds: the engine's memory and its thresholds in force.
+
+    The restart is the engine's own (its memory, its due times), kept in a module of its
+    own for length; this names everything it touches, so the engine depends on it and not
+    the other way round.
+    """
+
+    clock: Clock
+    _agents: dict[str, AgentTrack]
+    _calls: dict[str, CallTrack]
+    _long: timedelta
+    _no_break: timedelta
+    _overrun: timedelta
+    _complaint_window: timedelta
+    _refused_n: int
+    _hostile_last: int
+
+    def refresh_lists(self, conn: Connection) -> None: ...
+    def agent(self, agent_id: str) -> AgentTrack: ...
+    def call(self, call_id: str, ts: datetime) -> CallTrack: ...
+    def _schedule(self, due: datetime, what: int, agent_id: str, token: Any) -> None: ...
+
+
+def resume(eng: Memory, conn: Connection) -> None:
     eng.refresh_lists(conn)
     _agents(eng, conn)
     _open_calls(eng, conn)
@@ -47,7 +71,7 @@ def resume(eng: RulesEngine, conn: Connection) -> None:
             eng._schedule(tr.since + eng._overrun, _OVERRUN, tr.id, tr.since)
 
 
-def _agents(eng: RulesEngine, conn: Connection) -> None:
+def _agents(eng: Memory, conn: Connection) -> None:
     rows = conn.execute(select(
         Agent.id, Agent.name, Agent.state, Agent.state_reason, Agent.state_since,
         Agent.logged_in_since, Agent.last_break_end, Agent.current_call_id,
@@ -65,7 +89,7 @@ def _agents(eng: RulesEngine, conn: Connection) -> None:
         tr.call = call_id
 
 
-def _open_calls(eng: RulesEngine, conn: Connection) -> None:
+def _open_calls(eng: Memory, conn: Connection) -> None:
     latest = conn.execute(select(func.max(Call.offered_at))).scalar()
     if latest is None:
         return
@@ -106,7 +130,7 @@ def _open_calls(eng: RulesEngine, conn: Connection) -> None:
                 c.hand = True
 
 
-def _history(eng: RulesEngine, conn: Connection) -> None:
+def _history(eng: Memory, conn: Connection) -> None:
     """The last calls per agent (hostile streak, after-call) and recent complaints.
 
     Only calls offered in the last day of the feed are read (``ix_call_offered``), so a
@@ -149,7 +173,7 @@ def _history(eng: RulesEngine, conn: Connection) -> None:
         eng.agent(agent_id).complaints.append(ended)
 
 
-def _open_flags(eng: RulesEngine, conn: Connection) -> None:
+def _open_flags(eng: Memory, conn: Connection) -> None:
     rows = conn.execute(
         select(Flag.agent_id, Flag.kind, Flag.call_id, Flag.last_seen, Flag.raised_at)
         .where(Flag.open_key.is_not(None), Flag.condition_ended_at.is_(None))

@@ -8,7 +8,6 @@ with one row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -157,9 +156,3 @@ def upcoming(engine: Engine, now: datetime, horizon: timedelta) -> list[Occurren
         if stored is None:
             return []
         return occurrences(stored.plan, read_roster(conn), now, now + horizon)
-
-
-def count_status(conn: Connection, statuses: Iterable[str]) -> int:
-    return int(conn.execute(
-        select(func.count()).select_from(Reminder).where(Reminder.status.in_(list(statuses)))
-    ).scalar_one())

@@ -200,22 +200,6 @@ def get(engine: Engine, reminder_id: int, now: datetime) -> ReminderView:
     return _view(row, now)
 
 
-def new_since(engine: Engine, supervisor: str, after_id: int) -> list[ReminderView]:
-    """Reminders recorded after ``after_id`` for this supervisor: what to notify about."""
-    with read_tx(engine) as conn:
-        scope = scope_of(conn, supervisor)
-        rows = conn.execute(_scoped(_select().where(Reminder.id > after_id), scope)
-                            .order_by(Reminder.id)).all()
-        return [_view(r, r.scheduled_for) for r in rows]
-
-
-def latest_id(engine: Engine) -> int:
-    from sqlalchemy import func
-
-    with read_tx(engine) as conn:
-        return int(conn.execute(select(func.coalesce(func.max(Reminder.id), 0))).scalar_one())
-
-
 def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action: str,
            values: dict[str, Any]) -> Any:
     """Move an open reminder on; refuse if it is not ours (the policy) or no longer open."""

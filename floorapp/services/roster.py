@@ -19,12 +19,13 @@ from db.engine import read_tx
 from db.models import Agent
 from floorapp import policy, roster
 from floorapp.policy import NO_TEAM
+from floorapp.supervisors import SupervisorInfo, list_supervisors
 
 
 @dataclass(frozen=True)
 class RosterListing:
     agents: list[roster.RosterAgent]
-    supervisors: list[roster.RosterSupervisor]
+    supervisors: list[SupervisorInfo]
 
 
 def import_roster(engine: Engine, path: Path, *, actor: str, now: datetime
@@ -39,7 +40,7 @@ def listing(engine: Engine, *, actor: str, now: datetime, team: str | None = Non
     scope = policy.require(engine, "roster.read", actor, now=now,
                            team=team if team is not None else NO_TEAM)
     agents = roster.list_agents(engine, team)
-    sups = roster.list_supervisors(engine, team)
+    sups = list_supervisors(engine, team=team, order="role")
     if not scope.all_teams:
         agents = [a for a in agents if a.team in scope.teams]
         sups = [s for s in sups if s.role == "floor_manager" or set(s.teams) & scope.teams]

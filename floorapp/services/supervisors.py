@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import select
-
-from db.engine import read_tx
-from db.models import Supervisor, SupervisorRole, SupervisorTeam
+from floorapp import supervisors
 from floorapp.context import AppContext
 from floorapp.identity import Actor, load_actor
+from floorapp.supervisors import SupervisorInfo
 
 
-@dataclass(frozen=True)
-class SupervisorView:
-    id: str
-    name: str
-    role: str
-    teams: tuple[str, ...]
-
-    @property
-    def is_floor_manager(self) -> bool:
-        return self.role == SupervisorRole.FLOOR_MANAGER
-
-
-def list_supervisors(ctx: AppContext, *, active_only: bool = True) -> list[SupervisorView]:
-    with read_tx(ctx.engine) as conn:
-        q = select(Supervisor.id, Supervisor.name, Supervisor.role).order_by(Supervisor.name)
-        if active_only:
-            q = q.where(Supervisor.active.is_(True))
-        sups = conn.execute(q).all()
-        teams: dict[str, list[str]] = {}
-        for sid, tid in conn.execute(
-            select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id).order_by(
-                SupervisorTeam.team_id
-            )
-        ):
-            teams.setdefault(sid, []).append(tid)
-    return [SupervisorView(s.id, s.name, s.role, tuple(teams.get(s.id, ()))) for s in sups]
+def list_supervisors(ctx: AppContext, *, active_only: bool = True) -> list[SupervisorInfo]:
+    """By name, as the console offers them."""
+    return supervisors.list_supervisors(ctx.engine, include_inactive=not active_only,
+                                        order="name")
 
 
 def actor_of(ctx: AppContext, who: str) -> Actor | None:

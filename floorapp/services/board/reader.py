@@ -1,0 +1,136 @@
+"""The live read model behind the console: what changed on the floor since the last look.
+
+A ``BoardReader`` is polled about once a second by the console's refresh worker (off the UI
+thread). It reads only what changed (agents by change number, flags and escalations by
+``updated_at``, the day's calls by feed event), diffs it against what it handed out
+before, and returns just the differences. Every figure it shows is kept as things change,
+never recounted, so a tick costs what changed, not the size of the floor or the length of
+the day. One reader belongs to one worker: it is not shared between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from db.engine import read_tx
+from floorapp.context import AppContext
+from floorapp.figures.live import LiveFigures, LiveTally
+from floorapp.services.board.agents import AgentTable
+from floorapp.services.board.open_items import OpenEscalations, OpenFlags
+from floorapp.services.board.views import STATES, AgentRow, BoardDelta, FloorFigures
+from floorapp.services.flags import FlagView
+from floorapp.services.scope import load_scope
+from floorapp.services.triage import ack_deadline
+
+log = logging.getLogger(__name__)
+
+# A feed running behind stamps flags and escalations with event times older than the
+# watermarks' overlap: every SWEEP_EVERY the open ones are checked against the database
+# (by a checksum it computes) and read again only if they differ. Team names are read
+# again as often, to notice renames.
+SWEEP_EVERY = timedelta(seconds=15)
+# Plans are stored rarely: the guarantee period running now is read once a minute.
+PERIOD_EVERY = timedelta(minutes=1)
+
+
+class BoardReader:
+    def __init__(self, ctx: AppContext, actor: str, team: str | None = None) -> None:
+        self.ctx = ctx
+        self.actor = actor
+        self.team = team
+        self._parts: tuple[AgentTable, OpenFlags, OpenEscalations] | None = None
+        self._live = LiveTally(ctx.settings)
+        self._day: datetime | None = None
+        self._last_sweep: datetime | None = None
+        self._period_at: datetime | None = None
+        self._period_text: str | None = None
+
+    def _held(self) -> tuple[AgentTable, OpenFlags, OpenEscalations]:
+        # Made on the first poll, in the worker: the supervisor's scope is read from the
+        # store once (their teams do not change under a console), not on the UI thread.
+        if self._parts is None:
+            scope = load_scope(self.ctx.engine, self.actor)
+            settings = self.ctx.settings
+
+            def ack_due(f: FlagView) -> datetime:
+                # Sent to the floor manager already: overdue from the start.
+                if f.escalated_at is not None:
+                    return datetime.min.replace(tzinfo=UTC)
+                return f.raised_at + ack_deadline(settings, f.severity)
+
+            self._parts = (AgentTable(scope, self.team), OpenFlags(scope, self.team, ack_due),
+                           OpenEscalations(scope, self.team))
+        return self._parts
+
+    @property
+    def agents(self) -> dict[str, AgentRow]:
+        """The board rows held, by agent id."""
+        return {} if self._parts is None else self._parts[0].rows
+
+    def poll(self) -> BoardDelta:
+        now = self.ctx.clock.now()
+        agents, flags, escalations = self._held()
+        with read_tx(self.ctx.engine) as conn:
+            # The day is the centre's day on the floor's clock: a log read after its day
+            # shows that day's figures, not an empty today.
+            live = self._live.poll(conn, now)
+            full = self._day != live.day_start
+            if full:
+                self._day = live.day_start
+                agents.reset()
+                flags.reset()
+                escalations.reset()
+            sweep = (full or self._last_sweep is None
+                     or now - self._last_sweep >= SWEEP_EVERY)
+            flag_changed, flag_gone, touched = flags.poll(conn, full, sweep)
+            esc_changed, esc_gone, _ = escalations.poll(conn, full, sweep)
+            changed = agents.poll(conn, full, touched | self._live.moved, sweep,
+                                  self._live.by_agent, flags.marker)
+            if sweep:
+                self._last_sweep = now
+            figures = self._figures(now, live)
+        return BoardDelta(tuple(changed), tuple(flag_changed), tuple(flag_gone),
+                          tuple(esc_changed), tuple(esc_gone), figures, full)
+
+    def _figures(self, now: datetime, live: LiveFigures) -> FloorFigures:
+        agents, flags, escalations = self._held()
+        by_state = agents.by_state
+        longest = agents.longest()
+        return FloorFigures(
+            as_of=now, by_state={s: by_state.get(s, 0) for s in STATES},
+            calls_waiting=live.waiting_now,
+            longest_call_since=longest.call_started if longest else None,
+            longest_call_agent=longest.name if longest else None,
+            open_flags=len(flags.views), unhandled_flags=flags.unhandled,
+            ack_due=flags.ack_due(),
+            open_escalations=len(escalations.views),
+            past_deadline=escalations.past_deadline(now),
+            queue=live.queue, guarantee=self._guarantee(now),
+            last_event_at=live.clock.last_event_at,
+            longest_wait_since=live.longest_wait_since,
+        )
+
+    def _guarantee(self, now: datetime) -> str | None:
+        """The guarantee period running now, with days left."""
+        if self._period_at is not None and now - self._period_at < PERIOD_EVERY:
+            return self._period_text
+        self._period_at = now
+        from floorapp.services.periods import active_period
+
+        try:
+            info = active_period(self.ctx.engine, now)
+        except (SQLAlchemyError, ValueError):
+            # Plan tables not there yet, or a stored plan this release cannot read: the
+            # header's period line is not worth a console. Said in the log, shown as no
+            # period, tried again in a minute.
+            log.warning("guarantee period not read", exc_info=True)
+            info = None
+        if info is None:
+            self._period_text = None
+        else:
+            left = "last day" if info.days_left == 0 else f"{info.days_left} days left"
+            self._period_text = f"{info.name}: {left}"
+        return self._period_text

@@ -1,0 +1,150 @@
+"""A console's tick costs what changed, not what is open or how long the day has run.
+
+The reader's rows are counted at the driver (a counting sqlite3 cursor): once warm, a second
+of a quiet floor, sweep included, reads the same rows on a floor with a handful of open
+flags and a short day as on one with hundreds of open flags and thousands of calls.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, insert, update
+
+from db.engine import make_engine, open_store, run_write
+from db.models import Call, FeedEventRow, Flag
+from floorapp.clock import ManualClock
+from floorapp.context import AppContext
+from floorapp.services.board import BoardReader
+from floorapp.services.board.reader import SWEEP_EVERY
+from tests.conftest import T0
+from tests.console_helpers import make_floor
+
+AGENTS = ("1001", "1002", "1003", "1004", "1005", "1006", "1007")
+
+
+class _CountingCursor(sqlite3.Cursor):
+    rows = 0
+
+    def fetchone(self) -> Any:
+        row = super().fetchone()
+        _CountingCursor.rows += row is not None
+        return row
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        rows = super().fetchmany(size) if size is not None else super().fetchmany()
+        _CountingCursor.rows += len(rows)
+        return rows
+
+    def fetchall(self) -> list[Any]:
+        rows = super().fetchall()
+        _CountingCursor.rows += len(rows)
+        return rows
+
+
+class _CountingConnection(sqlite3.Connection):
+    def cursor(self, factory: Any = _CountingCursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
+
+
+def _floor(tmp: Path, open_flags: int, calls: int) -> tuple[AppContext, Engine]:
+    url = f"sqlite:///{tmp / f'floor-{open_flags}-{calls}.db'}"
+    open_store(url).dispose()
+    engine = make_engine(url, connect_args={"factory": _CountingConnection})
+    now = T0
+    make_floor(engine, now)
+
+    def tx(conn: Any) -> None:
+        if not open_flags:
+            return
+        # Raised through the last hours, as a long day's unhandled flags are.
+        conn.execute(insert(Flag), [dict(
+            agent_id=AGENTS[i % len(AGENTS)], kind=f"kind{i}", severity="medium",
+            status="raised", open_key=f"{AGENTS[i % len(AGENTS)]}|kind{i}",
+            raised_at=now - timedelta(hours=3, seconds=-i),
+            updated_at=now - timedelta(hours=3, seconds=-i), raised_by="rule")
+            for i in range(open_flags)])
+        conn.execute(insert(Call), [dict(
+            id=f"D{i}", agent_id=AGENTS[i % len(AGENTS)],
+            offered_at=now - timedelta(hours=8, seconds=-i),
+            answered_at=now - timedelta(hours=8, seconds=-i - 5),
+            ended_at=now - timedelta(hours=8, seconds=-i - 60), outcome="completed",
+            complaint=i % 10 == 0) for i in range(calls)])
+
+    run_write(engine, tx)
+    ctx = AppContext(db_url=url, clock=ManualClock(now), actor="lead.wang")
+    ctx.__dict__["engine"] = engine
+    return ctx, engine
+
+
+def _quiet_ticks(ctx: AppContext, engine: Engine, seconds: int) -> tuple[int, int]:
+    """Rows and statements of ``seconds`` one-second ticks of a warm reader."""
+    reader = BoardReader(ctx, "lead.wang")
+    reader.poll()
+    ctx.clock.advance(seconds=SWEEP_EVERY.total_seconds() + 1)  # type: ignore[attr-defined]
+    reader.poll()  # warm through a sweep too
+    statements = 0
+
+    def count(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(engine, "after_cursor_execute", count)
+    _CountingCursor.rows = 0
+    try:
+        for _ in range(seconds):
+            ctx.clock.advance(seconds=1)  # type: ignore[attr-defined]
+            assert reader.poll().empty
+    finally:
+        event.remove(engine, "after_cursor_execute", count)
+    return _CountingCursor.rows, statements
+
+
+@pytest.fixture
+def floors(tmp_path: Path) -> Iterator[list[tuple[AppContext, Engine]]]:
+    made = [_floor(tmp_path, 3, 20), _floor(tmp_path, 400, 3000)]
+    yield made
+    for _, engine in made:
+        engine.dispose()
+
+
+def test_a_quiet_tick_reads_the_same_rows_whatever_is_open_and_however_long_the_day(
+        floors: list[tuple[AppContext, Engine]]) -> None:
+    seconds = int(SWEEP_EVERY.total_seconds()) + 1  # at least one sweep
+    small, big = (_quiet_ticks(ctx, engine, seconds) for ctx, engine in floors)
+    assert small == big
+    assert small[1] >= seconds  # it did read each second
+
+
+def test_counts_follow_changes_without_a_recount(tmp_path: Path) -> None:
+    ctx, engine = _floor(tmp_path, 0, 0)
+    try:
+        reader = BoardReader(ctx, "lead.wang")
+        f = reader.poll().figures
+        assert (f.open_flags, f.unhandled_flags, f.past_deadline) == (1, 1, 1)
+        # A deadline passes with nothing written: the count follows the clock.
+        ctx.clock.advance(minutes=6)  # type: ignore[attr-defined]
+        assert reader.poll().figures.past_deadline == 2
+        now = ctx.clock.now()
+        run_write(engine, lambda c: c.execute(update(Flag).values(
+            status="acknowledged", acknowledged_by="lead.wang", acknowledged_at=now,
+            updated_at=now)))
+        f = reader.poll().figures
+        assert (f.open_flags, f.unhandled_flags) == (1, 0)
+        # A complaint marked on a finished call through the feed reaches the agent's row
+        # from the call that changed, not from a recount of the day.
+        before = reader.agents["1002"].complaints_today
+        run_write(engine, lambda c: c.execute(update(Call).where(Call.id == "C0").values(
+            complaint=False)))
+        run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
+            key="k1", source="test", line_no=1, kind="call_update", ts=now, call_id="C0",
+            agent_id="1002", payload="{}")))
+        d = reader.poll()
+        assert [(a.id, a.complaints_today) for a in d.agents] == [("1002", before - 1)]
+    finally:
+        engine.dispose()

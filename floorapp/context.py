@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from db.engine import open_store
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings, load_settings, resolve_db_url
+from floorapp.i18n import N_, said
 
 
 def os_user() -> str:
@@ -62,9 +63,13 @@ class AppContext:
         if load_actor(self.engine, login) is None:
             return
         refused = policy.NotAllowed(
-            "identity.as_other", login,
-            f"over SSH, {login} acts as {login} only, not as {self.actor}",
-            target_kind="supervisor", target_id=self.actor)
+            "identity.as_other",
+            login,
+            said(N_("over SSH, {login} acts as {login} only, not as {actor}"), login=login,
+                 actor=self.actor),
+            target_kind="supervisor",
+            target_id=self.actor,
+        )
         policy.audit_refusal(self.engine, refused, self.clock.now())
         say(f"floorapp: {refused.message}", err=True)
         raise SystemExit(1)

@@ -22,6 +22,7 @@ after them; ``MARKS`` holds the plain alternatives for the current language.
 from __future__ import annotations
 
 import gettext
+import json
 import os
 import textwrap
 import unicodedata
@@ -237,9 +238,9 @@ def day(d: date | datetime | str) -> str:
     English."""
     if isinstance(d, str):
         try:
-            d = date.fromisoformat(d)
+            d = date.fromisoformat(text := d)
         except ValueError:
-            return d
+            return text
     if isinstance(d, datetime):
         d = d.date()
     if _code == "zh_CN":
@@ -340,6 +341,134 @@ def _wrap_para(text: str, width: int) -> list[str]:
     return lines
 
 
+# --- sentences stored for later readers -------------------------------------------------
+#
+# What the rules engine and the scheduler write (a flag's detail, a reminder's title and
+# detail) is read later, by supervisors who may read different languages. So it is stored
+# as its English message id and parameters and worded when read, in the reader's language:
+#   {"i18n": [PART, ...]}  PART: "literal text" (a person's own words) or [msgid, {params}]
+# A parameter is a value, {"min": N} (a duration in minutes) or itself [msgid, {params}].
+# Text stored before (plain English) or by a person reads as it was written.
+
+_STORED_PREFIX = '{"i18n":'
+
+
+def message(msgid: str, **params: Any) -> list[Any]:
+    """One part of a stored sentence (``msgid`` is marked with ``N_`` where it is written)."""
+    return [msgid, params]
+
+
+def minutes(n: float) -> dict[str, int]:
+    """A duration parameter, worded when read (``1 h 05 min``, ``1小时05分钟``)."""
+    return {"min": int(n)}
+
+
+def stored(*parts: Any) -> str:
+    """The text to store for ``parts`` (each a ``message`` or a person's own words)."""
+    return json.dumps({"i18n": list(parts)}, ensure_ascii=False, separators=(",", ":"))
+
+
+def stored_join(before: str | None, *parts: Any) -> str:
+    """``before`` (stored by ``stored`` or plain text) with ``parts`` added after it."""
+    if not before:
+        return stored(*parts)
+    old = _parts(before)
+    return stored(*(old if old is not None else [before]), *parts)
+
+
+def joined(before: str | None, text: str, limit: int) -> str:
+    """A person's ``text`` added after what is stored (``before``), in at most ``limit``
+    characters: the oldest parts go first, never half of a stored sentence."""
+    if not before:
+        return text[-limit:]
+    parts = _parts(before)
+    if parts is None:
+        return f"{before} · {text}"[-limit:]
+    parts.append(text)
+    while len(parts) > 1 and len(stored(*parts)) > limit:
+        parts.pop(0)
+    out = stored(*parts)
+    return out if len(out) <= limit else text[-limit:]
+
+
+def _parts(text: str) -> list[Any] | None:
+    if not text.startswith(_STORED_PREFIX):
+        return None
+    try:
+        parts = json.loads(text)["i18n"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return parts if isinstance(parts, list) else None
+
+
+def duration(n: int) -> str:
+    if n >= 60:
+        return _("{h} h {m:02d} min").format(h=n // 60, m=n % 60)
+    return _("{m} min").format(m=n)
+
+
+def _value(v: Any, tr: Callable[[str], str]) -> Any:
+    if isinstance(v, dict) and set(v) == {"min"} and isinstance(v["min"], int):
+        return _english_duration(v["min"]) if tr is _as_written else duration(v["min"])
+    if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) \
+            and isinstance(v[1], dict):
+        return _part(v, tr)
+    return v if isinstance(v, (str, int, float)) else str(v)
+
+
+def _as_written(msgid: str) -> str:
+    return msgid
+
+
+def _english_duration(n: int) -> str:
+    return f"{n // 60} h {n % 60:02d} min" if n >= 60 else f"{n} min"
+
+
+def _part(part: Any, tr: Callable[[str], str]) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, list) and len(part) == 2 and isinstance(part[0], str) \
+            and isinstance(part[1], dict):
+        msgid, params = part
+        values = {k: _value(v, tr) for k, v in params.items()}
+        try:
+            return tr(msgid).format(**values)
+        except (KeyError, IndexError, ValueError):
+            return msgid.format(**values) if values else msgid
+    return str(part)
+
+
+class Said(str):
+    """A sentence in the current language that keeps its message id and parameters
+    (``stored``), so what is kept for later (the audit log) is worded again for each reader."""
+
+    stored: str
+
+
+def said(msgid: str, **params: Any) -> Said:
+    """``_(msgid).format(**params)`` that remembers how it was made (``msgid`` is marked with
+    ``N_`` where it is written; a parameter may be a ``message``, worded in turn)."""
+    kept = stored(message(msgid, **params))
+    out = Said(render(kept) or "")
+    out.stored = kept
+    return out
+
+
+def render(text: str | None, *, english: bool = False) -> str | None:
+    """Stored text as the reader reads it: in the current language (``english``: in
+    English, for the --json outputs and the audit log), plain text as it is."""
+    if text is None:
+        return None
+    parts = _parts(text)
+    if parts is None:
+        return text
+    from floorapp.text import clean
+
+    tr: Callable[[str], str] = _as_written if english else _
+    sep = _ENGLISH_MARKS.sep if english else MARKS.sep
+    return clean(sep.join(_part(p, tr) for p in parts), multiline=True) or ""
+
+
 # --- the supervisor's preference ----------------------------------------------------------
 
 
@@ -358,26 +487,29 @@ def supervisor_lang(engine: Any, supervisor_id: str) -> str | None:
 
 def set_supervisor_lang(engine: Any, supervisor_id: str, lang: str | None, *, actor: str,
                         now: datetime) -> None:
-    """Store (or with None, clear) the supervisor's language; audited. An unknown language or
-    supervisor is a ValueError naming it."""
+    """Store (or with None, clear) the supervisor's language. The policy's
+    ``supervisor.lang`` decides (oneself, or a floor manager for anyone); done or refused,
+    it is audited, and a refusal changes nothing. An unknown language is UnknownLanguage,
+    an unknown supervisor a ValueError naming it."""
     from sqlalchemy import update
 
-    from db.engine import run_write
     from db.models import Supervisor
-    from floorapp import audit
+    from floorapp import audit, policy
 
     code = None if lang is None else parse(lang, "--lang")
 
     def work(conn: Any) -> None:
+        policy.check(conn, "supervisor.lang", actor, target_kind="supervisor",
+                     target_id=supervisor_id)
         done = conn.execute(update(Supervisor).where(Supervisor.id == supervisor_id)
                             .values(lang=code)).rowcount
         if not done:
-            raise ValueError(f"no supervisor {supervisor_id!r}")
+            raise ValueError(_("no supervisor {id!r}").format(id=supervisor_id))
         audit.record(conn, at=now, actor=actor, action="supervisor.lang",
                      target_kind="supervisor", target_id=supervisor_id,
                      detail=code or "cleared")
 
-    run_write(engine, work)
+    policy.write(engine, work, now=now)
 
 
 set_language(DEFAULT)

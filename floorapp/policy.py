@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, false, func, select, t
 
 from db.engine import read_tx, run_write
 from db.models import Supervisor, SupervisorRole, SupervisorTeam
+from floorapp.i18n import N_, _, message, said
 from floorapp.identity import over_ssh
 from floorapp.services import ServiceError
 
@@ -37,6 +38,8 @@ def is_supervisor_id(value: str) -> bool:
 class Who(StrEnum):
     FLOOR_MANAGER = "floor manager"
     TEAM = "floor manager; team leader within their teams"
+    # A supervisor's own settings: their own, and a floor manager's for anyone.
+    SELF = "floor manager; a supervisor for themselves"
     NOBODY = "nobody"
 
 
@@ -59,105 +62,248 @@ _M, _T, _N = Who.FLOOR_MANAGER, Who.TEAM, Who.NOBODY
 
 POLICY: Final[dict[str, Rule]] = _rules(
     # --- the console and what it shows
-    Rule("console.open", _T, "open the console (board, flags, queues of their teams)",
-         ("floorapp console [--team T]", "floorapp demo")),
-    Rule("status.read", _T, "read the floor now", ("floorapp status [--team T]",)),
-    Rule("report.read", _T, "read a day's, a shift's or a range's report (their teams)",
-         ("floorapp report [--team T] [--date|--from/--to|--shift]",)),
-    Rule("rules.read", _T, "read the distress rules in force", ("floorapp rules",)),
+    Rule(
+        "console.open",
+        _T,
+        N_("open the console (board, flags, queues of their teams)"),
+        ("floorapp console [--team T]", "floorapp demo"),
+    ),
+    Rule("status.read", _T, N_("read the floor now"), ("floorapp status [--team T]",)),
+    Rule(
+        "report.read",
+        _T,
+        N_("read a day's, a shift's or a range's report (their teams)"),
+        ("floorapp report [--team T] [--date|--from/--to|--shift]",),
+    ),
+    Rule("rules.read", _T, N_("read the distress rules in force"), ("floorapp rules",)),
     # Floor-wide by design: routing sensitive customers and comparing response times are
     # the whole floor's business; the console's views are behind its door (console.open).
-    Rule("sensitive.read", _T, "read the sensitive-customer list and who is designated",
-         ("floorapp roster sensitive-customers list", "console: S")),
-    Rule("measures.read", _T, "read today's flag measures (every team and supervisor)",
-         ("console: M",)),
-    Rule("shift.read", _T, "read the shift so far (their teams)", ("console: 9, the shift view",)),
+    Rule(
+        "sensitive.read",
+        _T,
+        N_("read the sensitive-customer list and who is designated"),
+        ("floorapp roster sensitive-customers list", "console: S"),
+    ),
+    Rule(
+        "measures.read",
+        _T,
+        N_("read today's flag measures (every team and supervisor)"),
+        ("console: M",),
+    ),
+    Rule(
+        "shift.read", _T, N_("read the shift so far (their teams)"), ("console: 9, the shift view",)
+    ),
     # --- flags
-    Rule("flag.raise", _T, "raise a flag on an agent",
-         ("console: r on the board or agent detail", "console: f on reminders",
-          "floorapp reminders done ID --flag AGENT")),
-    Rule("flag.acknowledge", _T, "acknowledge a flag",
-         ("console: a on flags (the marked ones: space, shift+arrows, * every new flag)",)),
-    Rule("flag.escalate", _T, "send a flag to the floor manager",
-         ("console: E on flags",)),
-    Rule("flag.step_in", _T, "step in on a flag", ("console: i on flags",)),
-    Rule("flag.resolve", _T, "resolve a flag", ("console: x on flags",)),
-    Rule("agent.note", _T, "add a note on an agent", ("console: n in agent detail",)),
+    Rule(
+        "flag.raise",
+        _T,
+        N_("raise a flag on an agent"),
+        (
+            "console: r on the board or agent detail",
+            "console: f on reminders",
+            "floorapp reminders done ID --flag AGENT",
+        ),
+    ),
+    Rule(
+        "flag.acknowledge",
+        _T,
+        N_("acknowledge a flag"),
+        ("console: a on flags (the marked ones: space, shift+arrows, * every new flag)",),
+    ),
+    Rule("flag.escalate", _T, N_("send a flag to the floor manager"), ("console: E on flags",)),
+    Rule("flag.step_in", _T, N_("step in on a flag"), ("console: i on flags",)),
+    Rule("flag.resolve", _T, N_("resolve a flag"), ("console: x on flags",)),
+    Rule("agent.note", _T, N_("add a note on an agent"), ("console: n in agent detail",)),
     # --- escalations
-    Rule("escalation.open", _T, "open an escalation for an agent",
-         ("console: e on the board or agent detail",)),
-    Rule("escalation.claim", _T, "claim an escalation", ("console: c on a queue",)),
-    Rule("escalation.assign", _T, "assign an escalation (to a supervisor of its team)",
-         ("console: a on a queue",)),
-    Rule("escalation.next_tier", _T, "hand an escalation to the next tier",
-         ("console: n on a queue",)),
-    Rule("escalation.handoff_override", _M, "override the hand-off limit",
-         ("console: the reason asked after a refused hand-off",)),
-    Rule("escalation.resolve", _T, "resolve an escalation", ("console: x on a queue",)),
-    Rule("escalation.note", _T, "add a note to an escalation",
-         ("console: m on a queue or in an escalation's history",)),
-    Rule("escalation.history", _T, "read an escalation's history",
-         ("console: enter on a queue",)),
+    Rule(
+        "escalation.open",
+        _T,
+        N_("open an escalation for an agent"),
+        ("console: e on the board or agent detail",),
+    ),
+    Rule("escalation.claim", _T, N_("claim an escalation"), ("console: c on a queue",)),
+    Rule(
+        "escalation.assign",
+        _T,
+        N_("assign an escalation (to a supervisor of its team)"),
+        ("console: a on a queue",),
+    ),
+    Rule(
+        "escalation.next_tier",
+        _T,
+        N_("hand an escalation to the next tier"),
+        ("console: n on a queue",),
+    ),
+    Rule(
+        "escalation.handoff_override",
+        _M,
+        N_("override the hand-off limit"),
+        ("console: the reason asked after a refused hand-off",),
+    ),
+    Rule("escalation.resolve", _T, N_("resolve an escalation"), ("console: x on a queue",)),
+    Rule(
+        "escalation.note",
+        _T,
+        N_("add a note to an escalation"),
+        ("console: m on a queue or in an escalation's history",),
+    ),
+    Rule(
+        "escalation.history", _T, N_("read an escalation's history"), ("console: enter on a queue",)
+    ),
     # --- reminders, patrols, care
-    Rule("reminders.read", _T, "read reminders (their teams' and their own)",
-         ("floorapp reminders", "console: the reminders view (7)")),
-    Rule("reminder.done", _T, "mark a reminder done",
-         ("floorapp reminders done ID", "console: d or f on reminders")),
-    Rule("reminder.snooze", _T, "snooze a reminder",
-         ("floorapp reminders snooze ID MIN", "console: s on reminders")),
-    Rule("reminder.skip", _T, "skip a reminder",
-         ("floorapp reminders skip ID REASON", "console: k on reminders")),
-    Rule("patrols.read", _T, "read the patrol log", ("floorapp reminders patrols [--team T]",)),
-    Rule("patrol.record", _T, "record a patrol walked without a reminder", ()),
-    Rule("care.give", _T, "record care given outside a reminder", ()),
-    Rule("leave.record", _T, "record an agent's leave",
-         ("floorapp plan leave AGENT FIRST LAST",)),
+    Rule(
+        "reminders.read",
+        _T,
+        N_("read reminders (their teams' and their own)"),
+        ("floorapp reminders", "console: the reminders view (7)"),
+    ),
+    Rule(
+        "reminder.done",
+        _T,
+        N_("mark a reminder done"),
+        ("floorapp reminders done ID", "console: d or f on reminders"),
+    ),
+    Rule(
+        "reminder.snooze",
+        _T,
+        N_("snooze a reminder"),
+        ("floorapp reminders snooze ID MIN", "console: s on reminders"),
+    ),
+    Rule(
+        "reminder.skip",
+        _T,
+        N_("skip a reminder"),
+        ("floorapp reminders skip ID REASON", "console: k on reminders"),
+    ),
+    Rule("patrols.read", _T, N_("read the patrol log"), ("floorapp reminders patrols [--team T]",)),
+    Rule("patrol.record", _T, N_("record a patrol walked without a reminder"), ()),
+    Rule("care.give", _T, N_("record care given outside a reminder"), ()),
+    Rule(
+        "leave.record", _T, N_("record an agent's leave"), ("floorapp plan leave AGENT FIRST LAST",)
+    ),
     # --- guarantee plan and nominations
-    Rule("plan.check", _T, "check a plan file", ("floorapp plan check FILE",)),
-    Rule("plan.read", _T, "read the plan in force", ("floorapp plan show",
-                                                     "floorapp plan versions",
-                                                     "console: the period view (8)")),
-    Rule("plan.import", _M, "import a plan", ("floorapp plan import FILE",)),
-    Rule("nominations.read", _T, "read nominations (their teams' agents)",
-         ("floorapp nominations [--csv]",)),
-    Rule("nominations.candidates", _T, "read nomination candidates",
-         ("floorapp nominations candidates [--team T]", "console: n on the period view")),
-    Rule("nomination.add", _T, "nominate an agent",
-         ("floorapp nominations add AGENT DIM REASON", "console: n on the period view")),
+    Rule("plan.check", _T, N_("check a plan file"), ("floorapp plan check FILE",)),
+    Rule(
+        "plan.read",
+        _T,
+        N_("read the plan in force"),
+        ("floorapp plan show", "floorapp plan versions", "console: the period view (8)"),
+    ),
+    Rule("plan.import", _M, N_("import a plan"), ("floorapp plan import FILE",)),
+    Rule(
+        "nominations.read",
+        _T,
+        N_("read nominations (their teams' agents)"),
+        ("floorapp nominations [--csv]",),
+    ),
+    Rule(
+        "nominations.candidates",
+        _T,
+        N_("read nomination candidates"),
+        ("floorapp nominations candidates [--team T]", "console: n on the period view"),
+    ),
+    Rule(
+        "nomination.add",
+        _T,
+        N_("nominate an agent"),
+        ("floorapp nominations add AGENT DIM REASON", "console: n on the period view"),
+    ),
     # --- drills on the hot issues and agents' requests
-    Rule("drills.read", _T, "read drills and drill coverage (their teams)",
-         ("floorapp drills [--team T] [--coverage]", "console: D", "console: the period view (8)")),
-    Rule("drill.result", _T, "record a drill's result",
-         ("floorapp drills result ID passed|practice [--note]", "console: p or n on drills")),
-    Rule("requests.read", _T, "read agents' requests (their teams)",
-         ("floorapp requests [--agent ID] [--json]", "console: R")),
-    Rule("request.record", _T, "record a request an agent raised on a patrol",
-         ("floorapp requests add AGENT CATEGORY TEXT", "console: w on the board")),
-    Rule("request.acknowledge", _T, "acknowledge an agent's request",
-         ("floorapp requests ack ID", "console: a on requests")),
-    Rule("request.answer", _T, "answer an agent's request",
-         ("floorapp requests answer ID TEXT", "console: w on requests")),
-    Rule("request.close", _T, "close an agent's request",
-         ("floorapp requests close ID", "console: x on requests")),
+    Rule(
+        "drills.read",
+        _T,
+        N_("read drills and drill coverage (their teams)"),
+        ("floorapp drills [--team T] [--coverage]", "console: D", "console: the period view (8)"),
+    ),
+    Rule(
+        "drill.result",
+        _T,
+        N_("record a drill's result"),
+        ("floorapp drills result ID passed|practice [--note]", "console: p or n on drills"),
+    ),
+    Rule(
+        "requests.read",
+        _T,
+        N_("read agents' requests (their teams)"),
+        ("floorapp requests [--agent ID] [--json]", "console: R"),
+    ),
+    Rule(
+        "request.record",
+        _T,
+        N_("record a request an agent raised on a patrol"),
+        ("floorapp requests add AGENT CATEGORY TEXT", "console: w on the board"),
+    ),
+    Rule(
+        "request.acknowledge",
+        _T,
+        N_("acknowledge an agent's request"),
+        ("floorapp requests ack ID", "console: a on requests"),
+    ),
+    Rule(
+        "request.answer",
+        _T,
+        N_("answer an agent's request"),
+        ("floorapp requests answer ID TEXT", "console: w on requests"),
+    ),
+    Rule(
+        "request.close",
+        _T,
+        N_("close an agent's request"),
+        ("floorapp requests close ID", "console: x on requests"),
+    ),
     # --- roster
-    Rule("roster.import", _M, "import the roster", ("floorapp roster import FILE",)),
-    Rule("roster.read", _T, "read the roster (their teams)",
-         ("floorapp roster list [--team T]", "floorapp roster aliases")),
-    Rule("roster.designate", _T, "designate an agent for sensitive customers",
-         ("floorapp roster designate AGENT [--off]",)),
-    Rule("sensitive.edit", _M, "change the sensitive-customer list",
-         ("floorapp roster sensitive-customers add|remove|import",)),
+    Rule("roster.import", _M, N_("import the roster"), ("floorapp roster import FILE",)),
+    Rule(
+        "roster.read",
+        _T,
+        N_("read the roster (their teams)"),
+        ("floorapp roster list [--team T]", "floorapp roster aliases"),
+    ),
+    Rule(
+        "roster.designate",
+        _T,
+        N_("designate an agent for sensitive customers"),
+        ("floorapp roster designate AGENT [--off]",),
+    ),
+    Rule(
+        "sensitive.edit",
+        _M,
+        N_("change the sensitive-customer list"),
+        ("floorapp roster sensitive-customers add|remove|import",),
+    ),
     # --- supervisors and the audit log
-    Rule("supervisors.read", _T, "list the supervisors", ("floorapp supervisors list",)),
-    Rule("supervisors.add", _M, "add or change a supervisor", ("floorapp supervisors add ID",)),
-    Rule("supervisors.remove", _M, "remove a supervisor", ("floorapp supervisors remove ID",)),
-    Rule("supervisors.keys", _M, "print the SSH authorized_keys",
-         ("floorapp supervisors authorized-keys",)),
-    Rule("audit.read", _T, "read the audit log (a team leader: their own entries)",
-         ("floorapp audit [--since] [--who] [--json]",)),
-    Rule("audit.erase", _N, "change or erase the audit log", (), bootstrap=False),
-    Rule("identity.as_other", _N, "act as another supervisor from their own SSH login",
-         ("floorapp --as NAME in a supervisor's SSH shell",), bootstrap=False),
+    Rule("supervisors.read", _T, N_("list the supervisors"), ("floorapp supervisors list",)),
+    Rule("supervisors.add", _M, N_("add or change a supervisor"), ("floorapp supervisors add ID",)),
+    Rule(
+        "supervisor.lang",
+        Who.SELF,
+        N_("set another supervisor's language"),
+        (
+            "floorapp supervisors set ID --lang en|zh-CN|--no-lang",
+            "floorapp supervisors add ID --lang en|zh-CN",
+        ),
+    ),
+    Rule("supervisors.remove", _M, N_("remove a supervisor"), ("floorapp supervisors remove ID",)),
+    Rule(
+        "supervisors.keys",
+        _M,
+        N_("print the SSH authorized_keys"),
+        ("floorapp supervisors authorized-keys",),
+    ),
+    Rule(
+        "audit.read",
+        _T,
+        N_("read the audit log (a team leader: their own entries)"),
+        ("floorapp audit [--since] [--who] [--json]",),
+    ),
+    Rule("audit.erase", _N, N_("change or erase the audit log"), (), bootstrap=False),
+    Rule(
+        "identity.as_other",
+        _N,
+        N_("act as another supervisor from their own SSH login"),
+        ("floorapp --as NAME in a supervisor's SSH shell",),
+        bootstrap=False,
+    ),
 )
 
 
@@ -168,6 +314,9 @@ class Refused(ServiceError):
     def __init__(self, action: str, actor: str, reason: str, *, target_kind: str | None = None,
                  target_id: str | int | None = None) -> None:
         super().__init__(reason)
+        # What the audit log keeps: the sentence's message id and parameters when it has
+        # them (i18n.said), so each reader of the log reads it in their own language.
+        self.stored: str = getattr(reason, "stored", None) or reason
         self.action = action
         self.actor = actor
         self.reason = reason
@@ -176,7 +325,7 @@ class Refused(ServiceError):
 
     @property
     def message(self) -> str:
-        return f"refused: {self.reason}"
+        return _("refused: {reason}").format(reason=self.reason)
 
 
 class NotAllowed(Refused):
@@ -246,26 +395,35 @@ def check(conn: Connection, action: str, actor: str, *, team: str | _NoTeam | No
         return exc(action, actor, reason, target_kind=target_kind, target_id=target_id)
 
     if rule.who is Who.NOBODY:
-        raise no(f"nobody may {rule.what}")
+        raise no(said(N_("nobody may {what}"), what=message(rule.what)))
     if not is_supervisor_id(actor):
-        raise no("that is not a supervisor id (letters, digits and . _ - @ only)")
+        raise no(said(N_("that is not a supervisor id (letters, digits and . _ - @ only)")))
     role, known = _who_is(conn, actor)
     if role is None:
         if rule.bootstrap and bootstrap_floor(conn):
             return Scope(actor, all_teams=True, teams=frozenset(), floor_manager=True)
         if known:
-            raise no(f"{actor} is no longer a supervisor on this floor")
-        raise no(f"'{actor}' is not a supervisor on this floor. Ask a floor manager to run: "
-                 f"floorapp supervisors add {actor} --name '...' --team TEAM")
+            raise no(said(N_("{actor} is no longer a supervisor on this floor"), actor=actor))
+        raise no(said(N_("'{actor}' is not a supervisor on this floor. Ask a floor manager to "
+                         "run: floorapp supervisors add {actor} --name '...' --team TEAM"),
+                      actor=actor))
     manager = role == SupervisorRole.FLOOR_MANAGER
     if rule.who is Who.FLOOR_MANAGER and not manager:
-        raise no(f"only a floor manager may {rule.what}")
+        raise no(said(N_("only a floor manager may {what}"), what=message(rule.what)))
+    if rule.who is Who.SELF and not manager and not (target_kind == "supervisor"
+                                                     and target_id == actor):
+        raise no(said(N_("only a floor manager may {what}"), what=message(rule.what)))
     teams = frozenset(conn.execute(
         select(SupervisorTeam.team_id).where(SupervisorTeam.supervisor_id == actor)).scalars())
     scope = Scope(actor, all_teams=manager, teams=teams, floor_manager=manager)
     if not isinstance(team, _NoTeam) and not scope.allows_team(team):
-        target = what or (f"{target_kind} {target_id}" if target_kind else "that")
-        raise no(f"{target} is for team {team or '(none)'}, not yours", error)
+        target: object = what or (f"{target_kind} {target_id}" if target_kind
+                                   else message(N_("that")))
+        if team:
+            raise no(said(N_("{target} is for team {team}, not yours"), target=target,
+                          team=team), error)
+        raise no(said(N_("{target} belongs to no team: floor managers only"), target=target),
+                 error)
     return scope
 
 

@@ -25,12 +25,14 @@ from db.models import (
     SensitiveCustomer,
     Team,
 )
+from floorapp import i18n
 from floorapp.figures import day as fday
 from floorapp.figures import store as fstore
 from floorapp.figures.clock import FloorClock
 from floorapp.figures.model import Figures, read_figures
 from floorapp.figures.queue import aware
 from floorapp.figures.store import WAITING_HORIZON
+from floorapp.i18n import _
 from floorapp.services.scope import Scope
 
 __all__ = ["WAITING_HORIZON", "FloorSnapshot", "floor_snapshot", "snapshot_json"]
@@ -119,8 +121,9 @@ class FloorSnapshot:
         return counts
 
     def longest_call(self) -> AgentView | None:
-        on_call = [a for a in self.agents if a.call is not None and a.call.answered_at]
-        return min(on_call, key=lambda a: a.call.answered_at) if on_call else None  # type: ignore[union-attr,return-value]
+        on_call = [(a.call.answered_at, a) for a in self.agents
+                   if a.call is not None and a.call.answered_at]
+        return min(on_call, key=lambda pair: pair[0])[1] if on_call else None
 
 
 def resolve_team(engine: Engine, team: str) -> str:
@@ -132,7 +135,8 @@ def resolve_team(engine: Engine, team: str) -> str:
         if found is not None:
             return found
         known = conn.execute(select(Team.id).order_by(Team.id)).scalars().all()
-    raise UnknownTeam(f"no team {team!r} (teams: {', '.join(known) or 'none yet'})")
+    raise UnknownTeam(_("no team {team!r} (teams: {teams})").format(
+        team=team, teams=", ".join(known) or _("none yet")))
 
 
 def _limit(stmt: Any, team_col: Any, scope: Scope | None, team_id: str | None) -> Any:
@@ -178,7 +182,8 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
 
         fstmt = (
             select(Flag.id, Flag.agent_id, Agent.name, Flag.kind, Flag.severity, Flag.status,
-                   Flag.raised_at, Flag.count, Flag.detail, Flag.condition_ended_at)
+                   Flag.raised_at, Flag.count.label("times"), Flag.detail,
+                   Flag.condition_ended_at)
             .join(Agent, Agent.id == Flag.agent_id)
             .where(Flag.status != FlagStatus.RESOLVED)
             .order_by(Flag.raised_at, Flag.id)
@@ -186,7 +191,7 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
         fstmt = _limit(fstmt, Agent.team_id, scope, team_id)
         flags = [
             FlagView(r.id, r.agent_id, r.name, r.kind, r.severity, r.status, r.raised_at,
-                     r.count, r.detail, r.condition_ended_at is not None)
+                     r.times, i18n.render(r.detail), r.condition_ended_at is not None)
             for r in conn.execute(fstmt)
         ]
 

@@ -18,6 +18,7 @@ from db.models import Supervisor, SupervisorRole, SupervisorTeam, Team
 from db.models_access import SupervisorKey
 from db.upsert import upsert
 from floorapp import audit, policy
+from floorapp.i18n import N_, _, ngettext, said
 from floorapp.policy import is_supervisor_id
 from floorapp.text import clean
 
@@ -33,6 +34,7 @@ class SupervisorInfo:
     active: bool
     teams: tuple[str, ...]
     keys: int
+    lang: str | None = None  # en, zh_CN, or None: the settings file and the locale decide
 
     @property
     def is_floor_manager(self) -> bool:
@@ -47,21 +49,32 @@ def validate_public_key(text: str) -> str:
     key = " ".join(text.strip().split())
     parts = key.split(" ")
     if len(parts) < 2 or not parts[0].startswith(KEY_TYPES):
-        raise ValueError("not an OpenSSH public key (expected 'ssh-ed25519 AAAA... comment')")
+        raise ValueError(_("not an OpenSSH public key (expected 'ssh-ed25519 AAAA... comment')"))
     if any(c in key for c in "\"\n\r"):
-        raise ValueError("a public key cannot hold quotes or line breaks")
+        raise ValueError(_("a public key cannot hold quotes or line breaks"))
     return key
 
 
 def add_supervisor(
     engine: Engine, *, sup_id: str, name: str, role: str, teams: list[str], keys: list[str],
-    actor: str, now: datetime,
+    actor: str, now: datetime, lang: str | None = None,
 ) -> None:
+    """Add or update a supervisor; ``lang`` (en, zh-CN) sets their language too, else the
+    one they have stays."""
+    from floorapp.i18n import parse
+
+    code = None if lang is None else parse(lang, "--lang")
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise ValueError(
+            _("role must be one of {join}, not {role!r}").format(join=", ".join(ROLES), role=role)
+        )
     if not is_supervisor_id(sup_id):
-        raise ValueError(f"supervisor id must be a login name (letters, digits and . _ - @, "
-                         f"at most 64): {clean(sup_id)!r}")
+        raise ValueError(
+            _(
+                "supervisor id must be a login name (letters, digits and . _ - @, at most "
+                "64): {sup_id!r}"
+            ).format(sup_id=clean(sup_id))
+        )
     checked_keys = [validate_public_key(k) for k in keys]
 
     def work(conn: Connection) -> None:
@@ -70,17 +83,19 @@ def add_supervisor(
         known = set(conn.execute(select(Team.id).where(Team.id.in_(teams))).scalars())
         missing = [t for t in teams if t not in known]
         if missing:
-            raise ValueError(f"unknown team(s): {', '.join(missing)}")
+            raise ValueError(ngettext("unknown team: {teams}", "unknown teams: {teams}",
+                                      len(missing)).format(teams=", ".join(missing)))
         if boot and role != SupervisorRole.FLOOR_MANAGER:
             # Otherwise the floor would have supervisors and nobody to administer them.
             raise policy.NotAllowed("supervisors.add", actor,
-                                    "the first supervisor of a floor must be a floor manager",
+                                    said(N_("the first supervisor of a floor must be a "
+                                            "floor manager")),
                                     target_kind="supervisor", target_id=sup_id)
-        conn.execute(
-            upsert(conn, Supervisor, ["id"], ["name", "role", "active"]).values(
-                id=sup_id, name=clean(name) or sup_id, role=role, active=True
-            )
-        )
+        values = {"id": sup_id, "name": clean(name) or sup_id, "role": role, "active": True}
+        if code is not None:
+            values["lang"] = code
+        conn.execute(upsert(conn, Supervisor, ["id"], [k for k in values if k != "id"])
+                     .values(**values))
         if teams:
             conn.execute(delete(SupervisorTeam).where(SupervisorTeam.supervisor_id == sup_id))
             for t in teams:
@@ -94,7 +109,7 @@ def add_supervisor(
             )
         audit.record(conn, at=now, actor=actor, action="supervisor.add", target_kind="supervisor",
                      target_id=sup_id, detail=f"role={role} teams={','.join(teams)} "
-                     f"keys+={len(checked_keys)}")
+                     f"keys+={len(checked_keys)}" + (f" lang={code}" if code else ""))
 
     policy.write(engine, work, now=now)
 
@@ -127,27 +142,33 @@ def list_supervisors(engine: Engine, include_inactive: bool = False, *,
     """
     if actor is not None:
         policy.require(engine, "supervisors.read", actor, now=now or datetime.now(UTC))
-    sort = {"id": (Supervisor.id,), "role": (Supervisor.role.desc(), Supervisor.id),
-            "name": (Supervisor.name,)}[order]
     with read_tx(engine) as conn:
-        q = select(Supervisor).order_by(*sort)
-        if not include_inactive:
-            q = q.where(Supervisor.active.is_(True))
-        sups = conn.execute(q).all()
-        teams: dict[str, list[str]] = {}
-        for sid, tid in conn.execute(select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id)):
-            teams.setdefault(sid, []).append(tid)
-        keys: dict[str, int] = {}
-        for (sid,) in conn.execute(select(SupervisorKey.supervisor_id)):
-            keys[sid] = keys.get(sid, 0) + 1
-    found = [
-        SupervisorInfo(s.id, s.name, s.role, s.active, tuple(sorted(teams.get(s.id, []))),
-                       keys.get(s.id, 0))
-        for s in sups
-    ]
+        found = supervisors_in(conn, include_inactive=include_inactive, order=order)
     if team is not None:
         found = [s for s in found if team in s.teams or s.is_floor_manager]
     return found
+
+
+def supervisors_in(conn: Connection, *, include_inactive: bool = False, order: Order = "id"
+                   ) -> list[SupervisorInfo]:
+    """``list_supervisors`` inside a transaction the caller holds (a service's own read)."""
+    sort = {"id": (Supervisor.id,), "role": (Supervisor.role.desc(), Supervisor.id),
+            "name": (Supervisor.name, Supervisor.id)}[order]
+    q = select(Supervisor).order_by(*sort)
+    if not include_inactive:
+        q = q.where(Supervisor.active.is_(True))
+    sups = conn.execute(q).all()
+    teams: dict[str, list[str]] = {}
+    for sid, tid in conn.execute(select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id)):
+        teams.setdefault(sid, []).append(tid)
+    keys: dict[str, int] = {}
+    for (sid,) in conn.execute(select(SupervisorKey.supervisor_id)):
+        keys[sid] = keys.get(sid, 0) + 1
+    return [
+        SupervisorInfo(s.id, s.name, s.role, s.active, tuple(sorted(teams.get(s.id, []))),
+                       keys.get(s.id, 0), s.lang)
+        for s in sups
+    ]
 
 
 def authorized_keys_lines(engine: Engine, command_prefix: list[str], *,

@@ -15,6 +15,7 @@ from floorapp import i18n
 from floorapp.figures import text as ftext
 from floorapp.i18n import MARKS, _, ngettext, pgettext
 from floorapp.services.board import FloorFigures
+from floorapp.services.periods import PeriodInfo
 from screens import cells
 
 # The header's words, translated once per language switch (it renders every second).
@@ -51,20 +52,24 @@ def _translate() -> None:
 i18n.on_change(_translate)
 _translate()
 
-# The board service words the period as "NAME: N days left" / "NAME: last day".
+# The period as the board hands it: a PeriodInfo (its name and whole days left), worded
+# here; or, from a board that still words it, the English "NAME: N days left" /
+# "NAME: last day", read back.
 _PERIOD = re.compile(r"^(?P<name>.*): (?:(?P<last>last day)|(?P<n>\d+) days left)$")
 
 
-def period_words(text: str) -> str:
+def period_words(period: PeriodInfo | str) -> str:
     """The running guarantee period in the current language."""
-    m = _PERIOD.match(text)
-    if m is None:
-        return text
-    if m["last"]:
-        return _("{name}: last day").format(name=m["name"])
-    n = int(m["n"])
-    return ngettext("{name}: {n} day left", "{name}: {n} days left", n).format(
-        name=m["name"], n=n)
+    if isinstance(period, PeriodInfo):
+        name, n = period.name, period.days_left
+    else:
+        m = _PERIOD.match(period)
+        if m is None:
+            return period
+        name, n = m["name"], 0 if m["last"] else int(m["n"])
+    if n == 0:
+        return _("{name}: last day").format(name=name)
+    return ngettext("{name}: {n} day left", "{name}: {n} days left", n).format(name=name, n=n)
 
 
 class FloorHeader(Widget):

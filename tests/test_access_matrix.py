@@ -24,7 +24,7 @@ from sqlalchemy import Engine, insert, update
 
 from db.engine import open_store, write_tx
 from db.models import Escalation
-from floorapp import policy
+from floorapp import i18n, policy
 from floorapp import supervisors as sv
 from floorapp.clock import ManualClock
 from floorapp.commands._door import admit
@@ -171,6 +171,9 @@ CASES: dict[str, Case] = {
     "supervisors.add": Case(lambda c, a: sv.add_supervisor(
         c.engine, sup_id="new.lead", name="New", role="team_leader", teams=["t1"], keys=[],
         actor=a, now=_now(c))),
+    # Whose language: lead.t1's (the team leader of the team acts on themselves).
+    "supervisor.lang": Case(lambda c, a: i18n.set_supervisor_lang(
+        c.engine, "lead.t1", "zh-CN", actor=a, now=_now(c))),
     "supervisors.remove": Case(lambda c, a: sv.remove_supervisor(c.engine, sup_id="lead.t2",
                                                                  actor=a, now=_now(c))),
     "supervisors.keys": Case(lambda c, a: sv.authorized_keys_lines(
@@ -205,6 +208,8 @@ def expected(action: str, who: str, targeted: bool) -> bool:
         return False
     if rule.who is Who.FLOOR_MANAGER:
         return who == "floor manager"
+    if rule.who is Who.SELF:  # the cases act on the team leader of the team
+        return who in ("floor manager", "team leader of the team")
     return who != "team leader of another team" or not targeted
 
 
@@ -318,6 +323,9 @@ def test_actions_with_no_route_are_refused_to_everyone(engine: Engine, clock) ->
     (["reminders", "done", "1"], "lead.t2", 1),
     (["reminders", "done", "1"], "gone", 1),
     (["audit"], "stranger", 1),
+    (["supervisors", "set", "lead.t2", "--lang", "zh-CN"], "lead.t1", 1),
+    (["supervisors", "set", "lead.t1", "--lang", "zh-CN"], "lead.t1", 0),
+    (["supervisors", "set", "lead.t2", "--lang", "en"], "boss", 0),
     (["audit", "--json"], "lead.t1", 0),
 ])
 def test_a_sample_through_the_cli(engine: Engine, db_url: str, clock, argv: list[str],

@@ -219,8 +219,13 @@ def test_help_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_supervisors_language_is_stored_and_audited(engine: Engine) -> None:
     from tests.conftest import T0
 
-    run_write(engine, lambda c: c.execute(insert(Supervisor).values(
-        id="lead.hu", name="胡班长", role="team_leader", active=True)))
+    def two(c) -> None:
+        c.execute(insert(Supervisor).values(id="lead.hu", name="胡班长", role="team_leader",
+                                            active=True))
+        c.execute(insert(Supervisor).values(id="fm.zhou", name="周建华",
+                                            role="floor_manager", active=True))
+
+    run_write(engine, two)
     assert i18n.supervisor_lang(engine, "lead.hu") is None
     i18n.set_supervisor_lang(engine, "lead.hu", "zh-CN", actor="fm.zhou", now=T0)
     assert i18n.supervisor_lang(engine, "lead.hu") == "zh_CN"
@@ -317,3 +322,189 @@ def test_the_schedulers_own_reminder_titles_read_in_chinese() -> None:
     assert reminder_title("care", "下午茶", "T1") == "下午茶"
     assert reminder_title("patrol", "Patrol the floor: team T1 (west)", "T1") == \
         "Patrol the floor: team T1 (west)"
+
+
+def test_a_forced_command_login_reads_its_supervisors_language(
+        engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A shared SSH account (its locale C, nobody's) runs each key's forced command
+    (``--as NAME console``, no --lang): the console opens in that supervisor's language,
+    which the supervisor set for themselves."""
+    import shlex
+
+    from floorapp import supervisors as sv
+    from screens.app import FloorApp
+    from tests.conftest import T0
+    from tests.test_supervisors import KEY
+
+    sv.add_supervisor(engine, sup_id="fm.zhou", name="周建华", role="floor_manager", teams=[],
+                      keys=[], actor="fm.zhou", now=T0)
+    sv.add_supervisor(engine, sup_id="lead.hu", name="胡班长", role="team_leader", teams=[],
+                      keys=[KEY], actor="fm.zhou", now=T0)
+    assert main(["--db", db_url, "--as", "lead.hu", "supervisors", "set", "lead.hu",
+                 "--lang", "zh-CN"]) == 0
+    # ... and not anyone else's: refused, nothing changed
+    assert main(["--db", db_url, "--as", "lead.hu", "supervisors", "set", "fm.zhou",
+                 "--lang", "zh-CN"]) == 1
+    assert "refused" in capsys.readouterr().err
+    assert i18n.supervisor_lang(engine, "fm.zhou") is None
+
+    (line,) = sv.authorized_keys_lines(engine, ["floorapp", "--db", db_url])
+    command = line.split('command="', 1)[1].rsplit('" ', 1)[0]
+    argv = shlex.split(command.replace('\\"', '"').replace("\\\\", "\\"))[1:]
+    assert "--lang" not in argv and argv[-3:] == ["--as", "lead.hu", "console"]
+    for var in ("FLOORAPP_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C")
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.9 50000 10.0.0.1 22")
+    seen: list[str] = []
+    monkeypatch.setattr(FloorApp, "run", lambda self, *a, **k: seen.append(i18n.language()))
+    assert main(argv) == 0
+    assert seen == ["zh_CN"]
+    i18n.choose(i18n.Choice("en", "locale"))
+    monkeypatch.setenv("FLOORAPP_LANG", "en")  # the account's owner asked for English
+    assert main(argv) == 0
+    assert seen == ["zh_CN", "en"]
+
+
+def test_the_period_is_worded_by_the_screen_from_its_days_left() -> None:
+    from datetime import UTC, datetime
+
+    from floorapp.services.periods import PeriodInfo
+    from screens.header import period_words
+
+    def info(days: int) -> PeriodInfo:
+        t = datetime(2026, 3, 1, tzinfo=UTC)
+        return PeriodInfo("3·15", t, t, (), True, days)
+
+    assert [period_words(info(n)) for n in (0, 1, 4)] == [
+        "3·15: last day", "3·15: 1 day left", "3·15: 4 days left"]
+    i18n.set_language("zh_CN")
+    assert period_words(info(4)) == period_words("3·15: 4 days left")  # an older board's text
+    assert "4" in period_words(info(4)) and "days" not in period_words(info(4))
+
+
+# --- the command line: what it prints, its errors, its --help ---------------------------
+
+# Calls whose arguments the CLI's user reads: (name, positions read, keywords read).
+CLI_VISIBLE: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
+    "say": ((0, 1, 2), ()),
+    "print": ((0, 1, 2), ()),
+    "add_parser": ((), ("help", "description", "epilog")),
+    "add_subparsers": ((), ("help", "title", "description")),
+    "add_argument": ((), ("help",)),
+    "add_argument_group": ((0, 1), ("title", "description")),
+    "error": ((0,), ()),  # parser.error
+    "exit": ((1,), ("message",)),
+    "SystemExit": ((0,), ()),
+    # refusals: Refused(action, actor, reason)
+    "Refused": ((2,), ()),
+    "NotAllowed": ((2,), ()),
+    "NotYours": ((2,), ()),
+    "FlagRefused": ((2,), ()),
+    "ReminderRefused": ((2,), ()),
+    "no": ((0,), ()),
+    "_refusal": ((3,), ()),  # escalations: _refusal(who, action, id, reason)
+    # rich tables the CLI prints
+    "Table": ((), ("title", "caption")),
+    "add_column": ((0,), ("header",)),
+    "add_row": (tuple(range(12)), ()),
+    "cell": ((0,), ()),
+    "_t": ((0,), ()),
+    "append": ((0,), ()),  # lines of text built to be printed
+}
+# Words that are the same in every language: the program, its commands and options.
+NOT_WORDS = re.compile(r"floorapp( [a-z][a-z-]*)*:|--[a-z][a-z-]*|https?://\S+|\bJSON\b|\bCSV\b"
+                       r"|restrict,pty,command=")  # sshd's own words in authorized_keys
+# The errors a person reads: any exception raised with a sentence in it.
+OWNERS_ELSEWHERE = {"status.py", "report.py", "bench.py", "board.py"}
+
+
+def _cli_literal_words(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return "\x1b" not in node.value and bool(WORDS.search(NOT_WORDS.sub("", node.value)))
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values
+                       if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        return bool(WORDS.search(NOT_WORDS.sub("", text)))
+    if isinstance(node, ast.BinOp):
+        return _cli_literal_words(node.left) or _cli_literal_words(node.right)
+    if isinstance(node, ast.IfExp):
+        return _cli_literal_words(node.body) or _cli_literal_words(node.orelse)
+    return False
+
+
+def cli_unmarked(path: Path) -> list[str]:
+    """Strings a CLI user reads that are not marked: printed, --help, errors raised."""
+    found: list[int] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        args: list[ast.AST] = []
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            called = node.exc.func
+            exc = called.attr if isinstance(called, ast.Attribute) else \
+                getattr(called, "id", "")
+            if exc not in CLI_VISIBLE:  # a refusal's reason: below, by its position
+                args = list(node.exc.args[:1])  # raise SomeError("a sentence")
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else \
+                getattr(node.func, "id", "")
+            logger = isinstance(node.func, ast.Attribute) and \
+                getattr(node.func.value, "id", "") in ("log", "logger", "logging")
+            if name in CLI_VISIBLE and not logger:  # a log line is for whoever runs the
+                positions, keywords = CLI_VISIBLE[name]  # service, in English
+                args += [a for i, a in enumerate(node.args) if i in positions]
+                args += [k.value for k in node.keywords if k.arg in keywords]
+        found += [a.lineno for a in args if _cli_literal_words(a)]
+    return [f"{path.name}:{n}" for n in sorted(found)]
+
+
+def cli_sources() -> list[Path]:
+    return [p for sub in ("floorapp/commands", "floorapp/services")
+            for p in sorted((ROOT / sub).glob("*.py")) if p.name not in OWNERS_ELSEWHERE] + \
+        [ROOT / "floorapp" / name for name in ("policy.py", "supervisors.py", "identity.py",
+                                                "context.py")]
+
+
+def test_no_string_the_command_line_shows_is_left_unmarked() -> None:
+    found = [f for p in cli_sources() for f in cli_unmarked(p)]
+    assert not found, f"English the CLI shows without _() / ngettext(): {found}"
+
+
+def test_the_cli_check_finds_an_unmarked_string(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        'say(f"supervisor {sid} saved")\n'
+        'say(_("supervisor {sid} saved").format(sid=sid))\n'
+        'p.add_argument("--team", help="only this team")\n'
+        'p.add_argument("--team", help=_("only this team"))\n'
+        'raise FlagError(f"no flag #{n}")\n'
+        'raise FlagError(_("no flag #{n}").format(n=n))\n'
+        'say(f"floorapp reminders: {exc}", err=True)\n'
+        'raise policy.NotAllowed("x.y", actor, "only a floor manager may")\n',
+        encoding="utf-8")
+    assert cli_unmarked(sample) == ["sample.py:1", "sample.py:3", "sample.py:5", "sample.py:8"]
+
+
+def test_a_refusal_in_the_audit_log_reads_in_each_readers_language(engine: Engine) -> None:
+    """A team leader refused in Chinese; the floor manager reads the same audit row in
+    English (the row keeps the message id and parameters, not the words)."""
+    from floorapp import audit, policy
+    from floorapp import supervisors as sv
+    from tests.conftest import T0
+
+    sv.add_supervisor(engine, sup_id="fm.zhou", name="周建华", role="floor_manager", teams=[],
+                      keys=[], actor="fm.zhou", now=T0)
+    sv.add_supervisor(engine, sup_id="lead.hu", name="胡班长", role="team_leader", teams=[],
+                      keys=[], actor="fm.zhou", now=T0)
+    i18n.set_language("zh_CN")
+    with pytest.raises(policy.Refused) as refused:
+        i18n.set_supervisor_lang(engine, "fm.zhou", "en", actor="lead.hu", now=T0)
+    assert refused.value.message == "已拒绝：只有现场经理可以设置其他班组长的语言"
+
+    def last() -> str | None:
+        with engine.connect() as conn:
+            return audit.entries(conn)[-1].detail
+
+    assert last() == "只有现场经理可以设置其他班组长的语言"
+    i18n.set_language("en")
+    assert last() == "only a floor manager may set another supervisor's language"

@@ -84,7 +84,7 @@ def test_two_writers_and_a_reader_share_one_file(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     try:
         stored = conn.execute("SELECT count(*) FROM feed_event").fetchone()[0]
-        sources = conn.execute("SELECT count(DISTINCT source) FROM feed_event").fetchone()[0]
+        sources = conn.execute("SELECT count(DISTINCT source_id) FROM feed_event").fetchone()[0]
     finally:
         conn.close()
     # Every line of both feeds is there: 4000 JSONL events + 4000 queue_log lines less the

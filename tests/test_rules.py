@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select, update
 from db.engine import write_tx
 from db.models import Agent, Escalation, Flag, SensitiveCustomer, Team
 from db.models_rules import CareProposal, RuleFiring
+from floorapp import i18n
 from floorapp.clock import ManualClock
 from floorapp.config import Settings
 from floorapp.feed.events import EventKind, FeedEvent
@@ -76,7 +77,9 @@ def flags(engine: Engine, kind: str | None = None) -> list[dict[str, Any]]:
     if kind is not None:
         q = q.where(Flag.kind == kind)
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(q).mappings()]
+        # detail as a reader reads it: a rule's sentence is stored as message id + params
+        return [dict(r) | {"detail": i18n.render(r["detail"])}
+                for r in conn.execute(q).mappings()]
 
 
 def firings(engine: Engine, rule: str) -> int:
@@ -609,3 +612,28 @@ def test_flag_details_lead_with_what_a_supervisor_reads_ids_last(feed: Feed,
     [f] = flags(engine, "long_call")
     assert f["detail"].startswith("the call lasted 27 min") and f["detail"].endswith(
         "(call c-7f3a)")
+
+
+def test_a_flag_reads_in_each_readers_language(feed: Feed, engine: Engine) -> None:
+    """One stored flag, two supervisors: each reads the rule's sentence in their own
+    language (the board, the flags view and the CLI read flags through ``to_view``); a flag
+    stored before as English text still shows as it was written."""
+    from floorapp.services import flags as flag_svc
+
+    feed.login("a1", 0)
+    feed.call("a1", "c1", start=1)
+    feed.heartbeat(21.1)
+
+    def details() -> list[str | None]:
+        with engine.connect() as conn:
+            return [flag_svc.to_view(r).detail for r in conn.execute(flag_svc.flag_query())]
+
+    with engine.connect() as conn:
+        raw = conn.execute(select(Flag.detail)).scalar_one()
+    assert "{duration}" in raw and "20 min" not in raw  # the id is stored, not the words
+    assert details() == ["on one call for over 20 min (call c1)"]
+    i18n.set_language("zh_CN")
+    assert details() == ["单通通话超过 20 分钟（通话 c1）"]
+    with engine.begin() as conn:  # a row stored before: English text
+        conn.execute(Flag.__table__.update().values(detail="on one call for over 20 min"))
+    assert details() == ["on one call for over 20 min"]

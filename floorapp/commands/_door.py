@@ -66,12 +66,12 @@ def open_door(ctx: AppContext, command: str, action: str, team: str | None) -> D
     try:
         return admit(ctx.engine, ctx.actor, action, team, ctx.clock.now())
     except UnknownSupervisor as exc:
-        say(f"floorapp: {exc}", err=True)
+        say(_("floorapp: refused: {exc}").format(exc=exc), err=True)
         raise Closed(EXIT_REFUSED) from None
     except UnknownTeam as exc:
-        say(f"floorapp {command}: {exc}", err=True)
+        say(_("floorapp {command}: {error}").format(command=command, error=exc), err=True)
         raise Closed(EXIT_USAGE) from None
     except OutOfScope:
-        say(f"floorapp {command}: " + _("team {team} is not one of yours ({actor})").format(
-            team=team, actor=ctx.actor), err=True)
+        error = _("team {team} is not one of yours ({actor})").format(team=team, actor=ctx.actor)
+        say(_("floorapp {command}: {error}").format(command=command, error=error), err=True)
         raise Closed(EXIT_REFUSED) from None

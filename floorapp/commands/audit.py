@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from floorapp.context import AppContext
+from floorapp.i18n import _
 from floorapp.policy import Refused
 from floorapp.services import ServiceError, audit_log
 from floorapp.text import say
@@ -19,14 +20,14 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("audit", help="read the audit log: who did what, and every refusal")
+    p = sub.add_parser("audit", help=_("read the audit log: who did what, and every refusal"))
     p.add_argument("--since", metavar="WHEN",
-                   help="only entries since then: an ISO date or time (local to the centre), "
-                   "or an age such as 30m, 12h, 7d")
-    p.add_argument("--who", metavar="SUPERVISOR", help="only this supervisor's entries")
-    p.add_argument("--limit", type=int, default=1000, help="at most this many, the newest "
-                   "(default 1000)")
-    p.add_argument("--json", action="store_true", help="one JSON array of entries")
+                   help=_("only entries since then: an ISO date or time (local to the centre), "
+                   "or an age such as 30m, 12h, 7d"))
+    p.add_argument("--who", metavar="SUPERVISOR", help=_("only this supervisor's entries"))
+    p.add_argument("--limit", type=int, default=1000, help=_("at most this many, the newest "
+                   "(default 1000)"))
+    p.add_argument("--json", action="store_true", help=_("one JSON array of entries"))
     p.set_defaults(func=cmd_audit)
 
 
@@ -38,8 +39,11 @@ def parse_since(text: str, now: datetime, tz: object) -> datetime:
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"--since: expected an ISO date or time, or 30m / 12h / 7d, "
-                         f"not {value!r}") from None
+        raise ValueError(
+            _("--since: expected an ISO date or time, or 30m / 12h / 7d, not {value!r}").format(
+                value=value
+            )
+        ) from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=tz)  # type: ignore[arg-type]
     return at.astimezone(UTC)
@@ -66,7 +70,10 @@ def cmd_audit(ctx: AppContext, args: argparse.Namespace) -> int:
         say(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
         return 0
     if not rows:
-        say("no audit entries" + (f" since {args.since}" if args.since else ""))
+        say(
+            _("no audit entries")
+            + (_(" since {since}").format(since=args.since) if args.since else "")
+        )
     for r in rows:
         target = f" {r.target_kind} {r.target_id}" if r.target_kind else ""
         outcome = "" if r.outcome == "ok" else f" [{r.outcome}]"

@@ -21,26 +21,29 @@ import platformdirs
 
 from floorapp.config import APP_NAME
 from floorapp.context import AppContext
+from floorapp.i18n import _
 from floorapp.text import say
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("console", help="open the live floor console (the default command)")
-    p.add_argument("--team", metavar="T", help="show only this team")
+    p = sub.add_parser("console", help=_("open the live floor console (the default command)"))
+    p.add_argument("--team", metavar="T", help=_("show only this team"))
     p.set_defaults(func=cmd_console)
 
     d = sub.add_parser(
         "demo",
-        help="fill a demo database, start the simulator beside it, open the console",
-        description="A demo floor on a fresh SQLite file in the user data directory (or the "
+        help=_("fill a demo database, start the simulator beside it, open the console"),
+        description=_("A demo floor on a fresh SQLite file in the user data directory (or the "
         "database --db / FLOORAPP_DB names), with a simulated live feed running beside the "
-        "console until it exits.",
+        "console until it exits."),
     )
-    d.add_argument("--agents", type=int, default=60, help="agents on the demo floor (default 60)")
-    d.add_argument("--teams", type=int, default=4, help="teams (default 4)")
-    d.add_argument("--seed", type=int, default=1, help="same seed, same floor (default 1)")
-    d.add_argument("--speed", type=float, default=1.0, help="simulator speed (default 1)")
-    d.add_argument("--team", metavar="T", help="open the console on this team only")
+    d.add_argument(
+        "--agents", type=int, default=60, help=_("agents on the demo floor (default 60)")
+    )
+    d.add_argument("--teams", type=int, default=4, help=_("teams (default 4)"))
+    d.add_argument("--seed", type=int, default=1, help=_("same seed, same floor (default 1)"))
+    d.add_argument("--speed", type=float, default=1.0, help=_("simulator speed (default 1)"))
+    d.add_argument("--team", metavar="T", help=_("open the console on this team only"))
     d.set_defaults(func=cmd_demo)
 
 
@@ -55,7 +58,7 @@ def _open_console(ctx: AppContext, team: str | None) -> int:
         actor = resolve_actor(ctx.engine, ctx.actor, action="console.open", team=team,
                               now=ctx.clock.now())
     except UnknownSupervisor as exc:
-        say(f"floorapp: refused: {exc}", err=True)
+        say(_("floorapp: refused: {exc}").format(exc=exc), err=True)
         return 1
     from floorapp.scheduler import console_host
     from screens.app import FloorApp
@@ -121,8 +124,8 @@ def unmixed_demo_url(url: str) -> str:
         return url
     path = sqlite_path(url)
     if path is None:
-        raise ValueError("that database already holds a floor's feed: the demo needs an "
-                         "empty one (name another with --db)")
+        raise ValueError(_("that database already holds a floor's feed: the demo needs an "
+                         "empty one (name another with --db)"))
     n = 2
     while (candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
         n += 1
@@ -193,7 +196,11 @@ def cmd_demo(ctx: AppContext, args: argparse.Namespace) -> int:
         say(f"floorapp demo: {exc}", err=True)
         return 2
     if url != named:
-        say(f"{named} holds an earlier demo's floor: this demo starts a new one in {url}")
+        say(
+            _("{named} holds an earlier demo's floor: this demo starts a new one in {url}").format(
+                named=named, url=url
+            )
+        )
     ctx = AppContext(db_url=url, settings=ctx.settings, clock=ctx.clock,
                      actor=args.actor or simulate.DEMO_FLOOR_MANAGER[0])
     now = ctx.clock.now()
@@ -216,5 +223,5 @@ def cmd_demo(ctx: AppContext, args: argparse.Namespace) -> int:
         code = _open_console(ctx, args.team)
     finally:
         stop_simulator(proc)
-    say(f"demo database: {url}\nsimulator log: {log_path}")
+    say(_("demo database: {url}\nsimulator log: {log_path}").format(url=url, log_path=log_path))
     return code

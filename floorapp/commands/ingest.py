@@ -22,6 +22,7 @@ from floorapp.feed.follow import FileReader, Follower, StreamReader
 from floorapp.feed.lease import FeedBusy, FeedLease, holder_id
 from floorapp.feed.observer import request_observers
 from floorapp.feed.writer import FeedWriter, IngestSummary
+from floorapp.i18n import _
 from floorapp.rules import build_observer
 from floorapp.stopping import stop_on_signals
 
@@ -31,16 +32,16 @@ PROGRESS_MIN_BYTES = 4 * 1024 * 1024
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "ingest", help="load a feed (JSONL or Asterisk queue_log) into the floor store",
-        description="Load a feed file into the store. Re-ingesting adds nothing twice.",
+        "ingest", help=_("load a feed (JSONL or Asterisk queue_log) into the floor store"),
+        description=_("Load a feed file into the store. Re-ingesting adds nothing twice."),
     )
-    p.add_argument("path", metavar="PATH", help="feed file, or - for standard input")
+    p.add_argument("path", metavar="PATH", help=_("feed file, or - for standard input"))
     p.add_argument("--format", choices=pipeline.FORMATS,
-                   help="input format (default: from the file name, else sniffed)")
+                   help=_("input format (default: from the file name, else sniffed)"))
     p.add_argument("--follow", action="store_true",
-                   help="keep reading as the file grows, across rotation (like tail -F); "
-                        "resumes where the last run stopped")
-    p.add_argument("--no-rules", action="store_true", help="do not run the distress rules")
+                   help=_("keep reading as the file grows, across rotation (like tail -F); "
+                        "resumes where the last run stopped"))
+    p.add_argument("--no-rules", action="store_true", help=_("do not run the distress rules"))
     # Larger batches load files faster (fewer commits); a followed feed is flushed every
     # half second anyway, so a live floor never waits for a batch to fill.
     p.add_argument("--batch-size", type=int, default=20_000, help=argparse.SUPPRESS)

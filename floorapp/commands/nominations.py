@@ -6,6 +6,7 @@ import argparse
 
 from floorapp import words
 from floorapp.context import AppContext
+from floorapp.i18n import _
 from floorapp.plan.model import DIMENSIONS
 from floorapp.plan.store import active_plan
 from floorapp.policy import Refused
@@ -15,16 +16,16 @@ from floorapp.text import say
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("nominations", help="benchmark nominations (export with --csv)")
-    p.add_argument("--period", help="only this guarantee period")
-    p.add_argument("--csv", action="store_true", help="CSV for the team meeting")
+    p = sub.add_parser("nominations", help=_("benchmark nominations (export with --csv)"))
+    p.add_argument("--period", help=_("only this guarantee period"))
+    p.add_argument("--csv", action="store_true", help=_("CSV for the team meeting"))
     p.set_defaults(func=cmd_list)
     nsub = p.add_subparsers(dest="nominations_command", metavar="ACTION")
-    c = nsub.add_parser("candidates", help="proposed candidates per dimension")
+    c = nsub.add_parser("candidates", help=_("proposed candidates per dimension"))
     c.add_argument("--period")
     c.add_argument("--team")
     c.set_defaults(func=cmd_candidates)
-    a = nsub.add_parser("add", help="nominate an agent")
+    a = nsub.add_parser("add", help=_("nominate an agent"))
     a.add_argument("agent")
     a.add_argument("dimension", choices=DIMENSIONS)
     a.add_argument("reason")
@@ -49,7 +50,10 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         say(svc.to_csv(rows, tz), end="")
         return 0
     if not rows:
-        say("no nominations" + (f" for {args.period}" if args.period else ""))
+        say(
+            _("no nominations")
+            + (_(" for {period}").format(period=args.period) if args.period else "")
+        )
     for r in rows:
         at = r.at.astimezone(tz) if tz else r.at
         say(f"{at:%Y-%m-%d %H:%M}  {r.period:<10} {r.agent_name} ({r.agent_id}, {r.team_id})  "
@@ -70,7 +74,7 @@ def cmd_candidates(ctx: AppContext, args: argparse.Namespace) -> int:
         # The code too: it is what `nominations add AGENT DIMENSION` takes.
         say(f"{words.dimension(dim)} ({dim}):")
         if not cands:
-            say("  (nobody stands out in this period's data)")
+            say(_("  (nobody stands out in this period's data)"))
         for c in cands:
             say(f"  {c.name} ({c.agent_id}, {c.team_id}): {c.reason}")
     return 0
@@ -86,5 +90,5 @@ def cmd_add(ctx: AppContext, args: argparse.Namespace) -> int:
     except ServiceError as exc:
         say(f"floorapp nominations: {exc}", err=True)
         return 1
-    say(f"nomination #{nid} recorded")
+    say(_("nomination #{nid} recorded").format(nid=nid))
     return 0

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from floorapp.context import AppContext
+from floorapp.i18n import MARKS, _, ngettext
 from floorapp.plan.loader import PlanError
 from floorapp.plan.model import Plan
 from floorapp.policy import Refused
@@ -16,23 +17,23 @@ from floorapp.text import say
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("plan", help="check, import or show the guarantee-period plan")
+    p = sub.add_parser("plan", help=_("check, import or show the guarantee-period plan"))
     psub = p.add_subparsers(dest="plan_command", metavar="ACTION", required=True)
-    c = psub.add_parser("check", help="validate a plan file and list every problem")
+    c = psub.add_parser("check", help=_("validate a plan file and list every problem"))
     c.add_argument("file")
     c.set_defaults(func=cmd_check)
-    i = psub.add_parser("import", help="store a plan file as a new version (old ones kept)")
+    i = psub.add_parser("import", help=_("store a plan file as a new version (old ones kept)"))
     i.add_argument("file")
     i.set_defaults(func=cmd_import)
-    s = psub.add_parser("show", help="print the plan in force now")
+    s = psub.add_parser("show", help=_("print the plan in force now"))
     s.set_defaults(func=cmd_show)
-    v = psub.add_parser("versions", help="list the stored plan versions")
+    v = psub.add_parser("versions", help=_("list the stored plan versions"))
     v.set_defaults(func=cmd_versions)
-    lv = psub.add_parser("leave", help="record an agent's leave (the first day back is a "
-                         "personal care moment)")
+    lv = psub.add_parser("leave", help=_("record an agent's leave (the first day back is a "
+                         "personal care moment)"))
     lv.add_argument("agent")
-    lv.add_argument("first_day", type=date.fromisoformat, help="YYYY-MM-DD")
-    lv.add_argument("last_day", type=date.fromisoformat, help="YYYY-MM-DD, the last day away")
+    lv.add_argument("first_day", type=date.fromisoformat, help=_("YYYY-MM-DD"))
+    lv.add_argument("last_day", type=date.fromisoformat, help=_("YYYY-MM-DD, the last day away"))
     lv.set_defaults(func=cmd_leave)
 
 
@@ -51,7 +52,7 @@ def _read(path: str) -> str | None:
 
 def _report(path: str, err: PlanError) -> None:
     n = len(err.issues)
-    say(f"{path}: {n} problem{'s' if n != 1 else ''}")
+    say(ngettext("{path}: {n} problem", "{path}: {n} problems", n).format(path=path, n=n))
     for issue in err.issues:
         say(f"  {issue.path}: {issue.message}")
 
@@ -68,8 +69,14 @@ def cmd_check(ctx: AppContext, args: argparse.Namespace) -> int:
     except PlanError as err:
         _report(args.file, err)
         return 1
-    say(f"{args.file}: OK: {plan.name!r}, {len(plan.periods)} period(s), "
-          f"{len(plan.requirements)} requirement(s), {len(plan.care_items)} care item(s)")
+    counts = ", ".join((
+        ngettext("{n} period", "{n} periods", len(plan.periods)).format(n=len(plan.periods)),
+        ngettext("{n} requirement", "{n} requirements", len(plan.requirements)).format(
+            n=len(plan.requirements)),
+        ngettext("{n} care item", "{n} care items", len(plan.care_items)).format(
+            n=len(plan.care_items))))
+    say(_("{file}: OK: {name!r}, {counts}").format(file=args.file, name=plan.name,
+                                                    counts=counts))
     return 0
 
 
@@ -85,49 +92,65 @@ def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
     except PlanError as err:
         _report(args.file, err)
         return 1
-    say(f"imported {args.file} as plan version {vid}")
+    say(_("imported {file} as plan version {vid}").format(file=args.file, vid=vid))
     return 0
 
 
 def describe(plan: Plan) -> list[str]:
     tz = plan.timezone
-    lines = [f"time zone {tz.key}; shift {plan.shift.start:%H:%M}-{plan.shift.end:%H:%M}"]
+    hm = "%H:%M"
+    lines = [_("time zone {zone}; shift {start}-{end}").format(
+        zone=tz.key, start=plan.shift.start.strftime(hm), end=plan.shift.end.strftime(hm))]
     for team, sh in sorted(plan.team_shifts.items()):
-        lines.append(f"  team {team}: shift {sh.start:%H:%M}-{sh.end:%H:%M}")
-    lines.append("periods:")
+        lines.append("  " + _("team {team}: shift {start}-{end}").format(
+            team=team, start=sh.start.strftime(hm), end=sh.end.strftime(hm)))
+    lines.append(_("periods:"))
     for p in plan.periods:
-        lines.append(f"  {p.name}: {p.start.astimezone(tz):%Y-%m-%d %H:%M} → "
-                     f"{p.end.astimezone(tz):%Y-%m-%d %H:%M}, teams {', '.join(p.teams)}"
-                     + (f"; dense days {', '.join(map(str, p.dense_days))}"
-                        if p.dense_days else ""))
-    lines.append("requirements:")
+        line = "  " + _("{name}: {start} to {end}, teams {teams}").format(
+            name=p.name, start=f"{p.start.astimezone(tz):%Y-%m-%d %H:%M}",
+            end=f"{p.end.astimezone(tz):%Y-%m-%d %H:%M}", teams=", ".join(p.teams))
+        if p.dense_days:
+            line += _("; dense days {days}").format(days=", ".join(map(str, p.dense_days)))
+        lines.append(line)
+    lines.append(_("requirements:"))
     for q in plan.requirements:
-        lines.append(f"  [{q.key}]{f' ({q.period})' if q.period else ''} {q.text}")
+        period = f" ({q.period})" if q.period else ""
+        lines.append(f"  [{q.key}]{period} {q.text}")
         if q.trigger_rule:
-            thr = f" ≥ {q.trigger_threshold:g}" if q.trigger_threshold is not None else ""
-            lines.append(f"      trigger: {q.trigger_rule}{thr}")
+            thr = f" {MARKS.ge} {q.trigger_threshold:g}" if q.trigger_threshold is not None \
+                else ""
+            lines.append("      " + _("trigger: {rule}{threshold}").format(
+                rule=q.trigger_rule, threshold=thr))
         if q.metric:
             from floorapp.plan.metrics import METRICS
 
             m = METRICS[q.metric]
-            lines.append(f"      target: {m.label} {q.baseline:g}{m.unit} → {q.target:g}{m.unit}")
+            lines.append("      " + _("target: {metric} {baseline} to {target}").format(
+                metric=m.label, baseline=f"{q.baseline:g}{m.unit}",
+                target=f"{q.target:g}{m.unit}"))
     c = plan.cadence
-    lines.append(f"patrols: every {c.normal} min, every {c.period} min in a period")
+    lines.append(_("patrols: every {normal} min, every {period} min in a period").format(
+        normal=c.normal, period=c.period))
     for team, tc in sorted(plan.team_cadence.items()):
-        lines.append(f"  team {team}: every {tc.normal} min, every {tc.period} min in a period")
-    lines.append(f"care (no repeat within {plan.repeat_days} days):")
+        lines.append("  " + _("team {team}: every {normal} min, every {period} min in a "
+                              "period").format(team=team, normal=tc.normal, period=tc.period))
+    lines.append(ngettext("care (no repeat within {n} day):", "care (no repeat within {n} days):",
+                          plan.repeat_days).format(n=plan.repeat_days))
     for item in plan.care_items:
-        when = "alternative" if item.on == "never" else f"{item.on} at {item.at}"
+        when = _("alternative") if item.on == "never" else \
+            _("{on} at {at}").format(on=item.on, at=item.at)
         lines.append(f"  {item.key}: {item.title} ({when})")
-    lines.append(f"  after a long call: {plan.water_title} within {plan.water_within_min} min")
+    lines.append("  " + _("after a long call: {title} within {n} min").format(
+        title=plan.water_title, n=plan.water_within_min))
     if plan.birthday:
-        lines.append(f"  birthdays at {plan.birthday.at:%H:%M}: {plan.birthday.title}")
+        lines.append("  " + _("birthdays at {at}: {title}").format(
+            at=plan.birthday.at.strftime(hm), title=plan.birthday.title))
     if plan.back_from_leave:
-        lines.append(f"  back from leave at {plan.back_from_leave.at:%H:%M}: "
-                     f"{plan.back_from_leave.title}")
+        lines.append("  " + _("back from leave at {at}: {title}").format(
+            at=plan.back_from_leave.at.strftime(hm), title=plan.back_from_leave.title))
     if plan.recognition_at:
-        lines.append(f"recognition at {', '.join(plan.recognition_at)} on period days: "
-                     f"{', '.join(plan.dimensions)}")
+        lines.append(_("recognition at {times} on period days: {dimensions}").format(
+            times=", ".join(plan.recognition_at), dimensions=", ".join(plan.dimensions)))
     return lines
 
 
@@ -137,16 +160,30 @@ def cmd_show(ctx: AppContext, args: argparse.Namespace) -> int:
     except Refused as exc:
         return _refused(exc)
     if stored is None:
-        say("no plan imported yet: floorapp plan import FILE")
+        say(_("no plan imported yet: floorapp plan import FILE"))
         return 1
     now = ctx.clock.now()
     tz = stored.plan.timezone
-    say(f"{stored.plan.name} (version {stored.version_id}, imported "
-          f"{stored.imported_at.astimezone(tz):%Y-%m-%d %H:%M} by {stored.imported_by} "
-          f"from {stored.source})")
+    say(
+        _(
+            "{name} (version {version_id}, imported {astimezone:%Y-%m-%d %H:%M} by "
+            "{imported_by} from {source})"
+        ).format(
+            name=stored.plan.name,
+            version_id=stored.version_id,
+            astimezone=stored.imported_at.astimezone(tz),
+            imported_by=stored.imported_by,
+            source=stored.source,
+        )
+    )
     active = stored.plan.active_period(now)
-    say(f"in force now: {active.name} until {active.end.astimezone(tz):%Y-%m-%d %H:%M}"
-          if active else "in force now: no guarantee period (normal cadence)")
+    say(
+        _("in force now: {name} until {astimezone:%Y-%m-%d %H:%M}").format(
+            name=active.name, astimezone=active.end.astimezone(tz)
+        )
+        if active
+        else _("in force now: no guarantee period (normal cadence)")
+    )
     for line in describe(stored.plan):
         say(line)
     return 0
@@ -158,7 +195,7 @@ def cmd_versions(ctx: AppContext, args: argparse.Namespace) -> int:
     except Refused as exc:
         return _refused(exc)
     if not rows:
-        say("no plan imported yet")
+        say(_("no plan imported yet"))
     for vid, name, at, by in rows:
         say(f"{vid:>4}  {at:%Y-%m-%d %H:%M}Z  {by:<16} {name}")
     return 0
@@ -173,6 +210,12 @@ def cmd_leave(ctx: AppContext, args: argparse.Namespace) -> int:
     except ServiceError as exc:
         say(f"floorapp plan leave: {exc}", err=True)
         return 1
-    say(f"{args.agent}: away {args.first_day} to {args.last_day}, back "
-          f"{args.last_day + timedelta(days=1)}")
+    say(
+        _("{agent}: away {first_day} to {last_day}, back {value}").format(
+            agent=args.agent,
+            first_day=args.first_day,
+            last_day=args.last_day,
+            value=args.last_day + timedelta(days=1),
+        )
+    )
     return 0

@@ -16,6 +16,7 @@ from sqlalchemy import Column, Float, MetaData, Table, Unicode, inspect, select
 
 from db.engine import read_tx
 from floorapp.context import AppContext
+from floorapp.i18n import _
 from floorapp.policy import Refused
 from floorapp.scheduler.firing import upcoming
 from floorapp.scheduler.host import HORIZON
@@ -31,29 +32,34 @@ _JOBS = Table("apscheduler_jobs", MetaData(), Column("id", Unicode(191), primary
               Column("next_run_time", Float(25)))
 
 
+# Where the jobs listed come from (the --json output keeps these words).
+JOB_STORE = "job store"
+TIMETABLE = "plan timetable (no scheduler has run)"
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("reminders", help="scheduled reminder jobs and open reminders")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("reminders", help=_("scheduled reminder jobs and open reminders"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=cmd_list)
     rsub = p.add_subparsers(dest="reminders_command", metavar="ACTION")
-    d = rsub.add_parser("done", help="mark a reminder done")
+    d = rsub.add_parser("done", help=_("mark a reminder done"))
     d.add_argument("id", type=int)
     d.add_argument("--note")
-    d.add_argument("--flag", metavar="AGENT", help="raise an 'observed' flag on an agent seen "
-                   "struggling (patrol); the note says what was seen")
+    d.add_argument("--flag", metavar="AGENT", help=_("raise an 'observed' flag on an agent seen "
+                   "struggling (patrol); the note says what was seen"))
     d.set_defaults(func=cmd_done)
-    s = rsub.add_parser("snooze", help="snooze a reminder 5, 10 or 15 minutes")
+    s = rsub.add_parser("snooze", help=_("snooze a reminder 5, 10 or 15 minutes"))
     s.add_argument("id", type=int)
     s.add_argument("minutes", type=int, choices=svc.SNOOZE_CHOICES)
     s.set_defaults(func=cmd_snooze)
-    k = rsub.add_parser("skip", help="skip a reminder (a reason is required)")
+    k = rsub.add_parser("skip", help=_("skip a reminder (a reason is required)"))
     k.add_argument("id", type=int)
     k.add_argument("reason")
     k.set_defaults(func=cmd_skip)
-    pl = rsub.add_parser("patrols", help="the patrol log: done, late, missed, and the last "
-                         "patrol per team")
+    pl = rsub.add_parser("patrols", help=_("the patrol log: done, late, missed, and the last "
+                         "patrol per team"))
     pl.add_argument("--team")
-    pl.add_argument("--hours", type=float, default=12, help="how far back (default 12)")
+    pl.add_argument("--hours", type=float, default=12, help=_("how far back (default 12)"))
     pl.set_defaults(func=cmd_patrols)
 
 
@@ -69,7 +75,7 @@ def scheduled_jobs(ctx: AppContext, now: datetime) -> tuple[str, list[dict[str, 
             for job_id, ts in rows:
                 if ts is not None:
                     series[job_id.split("@", 1)[0]].append(ts)
-            return "job store", sorted(
+            return JOB_STORE, sorted(
                 ({"series": s, "next_fire": datetime.fromtimestamp(min(v), UTC),
                   "pending": len(v)} for s, v in series.items()),
                 key=lambda j: (j["next_fire"], j["series"]))
@@ -78,7 +84,7 @@ def scheduled_jobs(ctx: AppContext, now: datetime) -> tuple[str, list[dict[str, 
         entry = firsts.setdefault(occ.job_id, {"series": occ.job_id, "next_fire": occ.at,
                                                "pending": 0})
         entry["pending"] += 1
-    return "plan timetable (no scheduler has run)", sorted(
+    return TIMETABLE, sorted(
         firsts.values(), key=lambda j: (j["next_fire"], j["series"]))
 
 
@@ -119,20 +125,28 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         }
         say(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    say(f"scheduler: {'held by ' + holder if holder else 'not running'}; jobs from {source}")
+    where = _("jobs from the job store") if source == JOB_STORE else \
+        _("jobs from the plan timetable (no scheduler has run)")
+    if holder:
+        say(_("scheduler: held by {holder}; {where}").format(holder=holder, where=where))
+    else:
+        say(_("scheduler: not running; {where}").format(where=where))
     if not jobs:
-        say("  no scheduled jobs (no plan imported, or nothing in the next hours)")
+        say(_("  no scheduled jobs (no plan imported, or nothing in the next hours)"))
     for j in jobs:
         left = j["next_fire"] - now
-        say(f"  {j['next_fire']:%Y-%m-%d %H:%M}Z  in {_dur(left):>7}  {j['series']}"
-              f"  ({j['pending']} pending)")
-    say(f"open reminders for {ctx.actor}:")
+        say(
+            _("  {next_fire:%Y-%m-%d %H:%M}Z  in {dur:>7}  {series}  ({pending} pending)").format(
+                next_fire=j["next_fire"], dur=_dur(left), series=j["series"], pending=j["pending"]
+            )
+        )
+    say(_("open reminders for {actor}:").format(actor=ctx.actor))
     rows = [*view.overdue, *view.due, *view.missed, *view.snoozed]
     if not rows:
-        say("  none")
+        say(_("  none"))
     for r in rows:
         say(f"  #{r.id:<5} {r.state:<8} {r.scheduled_for:%H:%M}Z  {r.title}"
-              + (f"  [team {r.team_id}]" if r.team_id else ""))
+              + (_("  [team {team_id}]").format(team_id=r.team_id) if r.team_id else ""))
         if r.warning:
             say(f"         ! {r.warning}")
     return 0
@@ -180,13 +194,36 @@ def cmd_patrols(ctx: AppContext, args: argparse.Namespace) -> int:
     for e in log:
         due = f"{e.due_at:%m-%d %H:%M}Z" if e.due_at else "(unplanned) "
         walked = f"walked {e.at:%H:%M}Z" if e.at else ""
-        say(f"  {due}  team {e.team_id:<10} {e.outcome:<8} {walked:<14} {e.supervisor or ''}"
-              + (f"  {e.note}" if e.note else ""))
+        say(
+            _("  {due}  team {team_id:<10} {outcome:<8} {walked:<14} {value}").format(
+                due=due,
+                team_id=e.team_id,
+                outcome=e.outcome,
+                walked=walked,
+                value=e.supervisor or "",
+            )
+            + (f"  {e.note}" if e.note else "")
+        )
     c = counts(log)
-    say(f"{c['done']} done, {c['late']} late, {c['missed']} missed, {c['skipped']} skipped, "
-          f"{c['open']} open in the last {args.hours:g} h")
+    say(
+        _(
+            "{done} done, {late} late, {missed} missed, {skipped} skipped, {open} open in the "
+            "last {hours:g} h"
+        ).format(
+            done=c["done"],
+            late=c["late"],
+            missed=c["missed"],
+            skipped=c["skipped"],
+            open=c["open"],
+            hours=args.hours,
+        )
+    )
     scope = load_scope(ctx.engine, ctx.actor)  # the policy let them in (patrol_log)
     for team, last in sorted(last_patrols(ctx.engine, now).items()):
         if args.team in (None, team) and scope.allows_team(team):
-            say(f"last patrol of team {team}: {last.minutes_ago} min ago by {last.by}")
+            say(
+                _("last patrol of team {team}: {minutes_ago} min ago by {by}").format(
+                    team=team, minutes_ago=last.minutes_ago, by=last.by
+                )
+            )
     return 0

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from db.models_requests import REQUEST_CATEGORIES
 from floorapp.context import AppContext
+from floorapp.i18n import _
 from floorapp.policy import Refused
 from floorapp.services import ServiceError
 from floorapp.services import requests as svc
@@ -19,26 +20,26 @@ from floorapp.text import say
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("requests", help="agents' requests: open ones, with time left")
-    p.add_argument("--agent", help="only this agent's (with closed ones)")
+    p = sub.add_parser("requests", help=_("agents' requests: open ones, with time left"))
+    p.add_argument("--agent", help=_("only this agent's (with closed ones)"))
     p.add_argument("--team")
-    p.add_argument("--all", action="store_true", help="closed ones too")
-    p.add_argument("--json", action="store_true", help="JSON (for an agent desktop)")
+    p.add_argument("--all", action="store_true", help=_("closed ones too"))
+    p.add_argument("--json", action="store_true", help=_("JSON (for an agent desktop)"))
     p.set_defaults(func=cmd_list)
     rsub = p.add_subparsers(dest="requests_command", metavar="ACTION")
-    a = rsub.add_parser("add", help="record a request an agent raised on a patrol")
+    a = rsub.add_parser("add", help=_("record a request an agent raised on a patrol"))
     a.add_argument("agent")
     a.add_argument("category", choices=REQUEST_CATEGORIES)
     a.add_argument("text")
     a.set_defaults(func=cmd_add)
-    k = rsub.add_parser("ack", help="acknowledge a request")
+    k = rsub.add_parser("ack", help=_("acknowledge a request"))
     k.add_argument("id", type=int)
     k.set_defaults(func=cmd_ack)
-    w = rsub.add_parser("answer", help="answer a request: what was done, or why not")
+    w = rsub.add_parser("answer", help=_("answer a request: what was done, or why not"))
     w.add_argument("id", type=int)
     w.add_argument("text")
     w.set_defaults(func=cmd_answer)
-    c = rsub.add_parser("close", help="close an answered request")
+    c = rsub.add_parser("close", help=_("close an answered request"))
     c.add_argument("id", type=int)
     c.set_defaults(func=cmd_close)
 
@@ -71,7 +72,7 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         say(json.dumps([v.to_json() for v in rows], ensure_ascii=False))
         return 0
     if not rows:
-        say("no open requests")
+        say(_("no open requests"))
     tz = ctx.settings.timezone
     for v in rows:
         say(f"#{v.id:<4} {v.raised_at.astimezone(tz):%m-%d %H:%M}  {left(v, now):<20} "
@@ -81,7 +82,11 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def _show(v: svc.RequestView) -> int:
-    say(f"request #{v.id} ({v.agent_id}, {v.category}): {v.status}")
+    say(
+        _("request #{id} ({agent_id}, {category}): {status}").format(
+            id=v.id, agent_id=v.agent_id, category=v.category, status=v.status
+        )
+    )
     return 0
 
 

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from floorapp import words
 from floorapp.context import AppContext
+from floorapp.i18n import _
 from floorapp.policy import Refused
 from floorapp.roster import RosterError, RosterFileError, read_sensitive_customers_csv
 from floorapp.services import roster as svc
@@ -22,38 +23,38 @@ EXIT_OK, EXIT_BAD_ROWS, EXIT_UNUSABLE = 0, 1, 2
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("roster", help="teams, agents, supervisors and sensitive customers")
+    p = sub.add_parser("roster", help=_("teams, agents, supervisors and sensitive customers"))
     rs = p.add_subparsers(dest="roster_cmd", metavar="ACTION", required=True)
 
-    imp = rs.add_parser("import", help="load a roster CSV (columns: see docs/roster.md)")
+    imp = rs.add_parser("import", help=_("load a roster CSV (columns: see docs/roster.md)"))
     imp.add_argument("file", metavar="FILE.csv")
     imp.set_defaults(func=cmd_import)
 
-    ls = rs.add_parser("list", help="agents and supervisors on the roster")
-    ls.add_argument("--team", metavar="T", help="only this team")
+    ls = rs.add_parser("list", help=_("agents and supervisors on the roster"))
+    ls.add_argument("--team", metavar="T", help=_("only this team"))
     ls.set_defaults(func=cmd_list)
 
-    al = rs.add_parser("aliases", help="the feed's other names for agents: given and learned")
+    al = rs.add_parser("aliases", help=_("the feed's other names for agents: given and learned"))
     al.set_defaults(func=cmd_aliases)
 
-    des = rs.add_parser("designate", help="designate an agent to take sensitive customers")
+    des = rs.add_parser("designate", help=_("designate an agent to take sensitive customers"))
     des.add_argument("agent", metavar="AGENT")
-    des.add_argument("--off", action="store_true", help="remove the designation")
+    des.add_argument("--off", action="store_true", help=_("remove the designation"))
     des.set_defaults(func=cmd_designate)
 
-    sc = rs.add_parser("sensitive-customers", help="the list of known sensitive customers")
+    sc = rs.add_parser("sensitive-customers", help=_("the list of known sensitive customers"))
     scs = sc.add_subparsers(dest="sc_cmd", metavar="ACTION", required=True)
-    sci = scs.add_parser("import", help="load customer ids from a CSV (customer_id[, note])")
+    sci = scs.add_parser("import", help=_("load customer ids from a CSV (customer_id[, note])"))
     sci.add_argument("file", metavar="FILE.csv")
     sci.set_defaults(func=cmd_sc_import)
-    sca = scs.add_parser("add", help="add one customer id")
+    sca = scs.add_parser("add", help=_("add one customer id"))
     sca.add_argument("customer", metavar="ID")
-    sca.add_argument("--note", help="why this customer is sensitive")
+    sca.add_argument("--note", help=_("why this customer is sensitive"))
     sca.set_defaults(func=cmd_sc_add)
-    scr = scs.add_parser("remove", help="take a customer id off the list")
+    scr = scs.add_parser("remove", help=_("take a customer id off the list"))
     scr.add_argument("customer", metavar="ID")
     scr.set_defaults(func=cmd_sc_remove)
-    scl = scs.add_parser("list", help="the sensitive customers")
+    scl = scs.add_parser("list", help=_("the sensitive customers"))
     scl.set_defaults(func=cmd_sc_list)
 
 
@@ -68,7 +69,10 @@ def _t(value: object) -> Text:
 
 
 def _refused(command: str, exc: Refused) -> int:
-    say(f"floorapp roster {command}: {exc.message}", err=True)
+    say(
+        _("floorapp roster {command}: {message}").format(command=command, message=exc.message),
+        err=True,
+    )
     return EXIT_BAD_ROWS
 
 
@@ -94,22 +98,22 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         return _refused("list", exc)
     agents, sups = found.agents, found.supervisors
     con = _console()
-    con.print(f"Agents: {len(agents)}")
+    con.print(_("Agents: {n}").format(n=len(agents)))
     table = Table()
-    for col in ("id", "name", "team", "tier", "sensitive", "birthday"):
+    for col in (_("id"), _("name"), _("team"), _("tier"), _("sensitive"), _("birthday")):
         table.add_column(col)
     for a in agents:
-        team = a.team + (" (from feed)" if a.from_feed else "")
+        team = a.team + (_(" (from feed)") if a.from_feed else "")
         table.add_row(_t(a.id), _t(a.name), _t(team), _t(a.tier),
-                      _t("yes" if a.sensitive else ""), _t(a.birthday))
+                      _t(_("yes") if a.sensitive else ""), _t(a.birthday))
     con.print(table)
-    con.print(f"Supervisors: {len(sups)}")
+    con.print(_("Supervisors: {n}").format(n=len(sups)))
     st = Table()
-    for col in ("login", "name", "role", "teams"):
+    for col in (_("login"), _("name"), _("role"), _("teams")):
         st.add_column(col)
     for s in sups:
         st.add_row(_t(s.id), _t(s.name), _t(words.role(s.role)),
-                   _t("all" if s.role == "floor_manager" and not s.teams else ";".join(s.teams)))
+                   _t(_("all") if s.role == "floor_manager" and not s.teams else ";".join(s.teams)))
     con.print(st)
     return EXIT_OK
 
@@ -121,10 +125,13 @@ def cmd_aliases(ctx: AppContext, args: argparse.Namespace) -> int:
         return _refused("aliases", exc)
     con = _console()
     learned = sum(1 for a in found if a.source == "learned")
-    con.print(f"Aliases: {len(found)} ({len(found) - learned} from the roster, "
-              f"{learned} learned from the feed)")
+    con.print(
+        _("Aliases: {n} ({value} from the roster, {learned} learned from the feed)").format(
+            n=len(found), value=len(found) - learned, learned=learned
+        )
+    )
     table = Table()
-    for col in ("feed name", "agent", "name", "source", "since", "from"):
+    for col in (_("feed name"), _("agent"), _("name"), _("source"), _("since"), _("from")):
         table.add_column(col)
     for a in found:
         table.add_row(_t(a.alias), _t(a.agent_id), _t(a.agent_name), _t(a.source),
@@ -142,9 +149,10 @@ def cmd_designate(ctx: AppContext, args: argparse.Namespace) -> int:
     except RosterError as exc:
         say(f"floorapp roster designate: {exc}", err=True)
         return EXIT_BAD_ROWS
-    word = "designated for" if on else "no longer designated for"
-    say(f"{clean(args.agent)} {word} sensitive customers"
-          + ("" if changed else " (already so)"))
+    said = _("{agent} designated for sensitive customers") if on else \
+        _("{agent} no longer designated for sensitive customers")
+    say(said.format(agent=clean(args.agent))
+          + ("" if changed else _(" (already so)")))
     return EXIT_OK
 
 
@@ -164,15 +172,26 @@ def cmd_sc_import(ctx: AppContext, args: argparse.Namespace) -> int:
     seen: dict[str, int] = {}
     for n, cid, note in rows:
         if not cid:
-            say(f"{path}:{n}: field 'customer_id': required, got ''", err=True)
+            say(
+                _("{path}:{n}: field 'customer_id': required, got ''").format(path=path, n=n),
+                err=True,
+            )
             bad += 1
         elif len(cid) > 200:
-            say(f"{path}:{n}: field 'customer_id': at most 200 characters, got {len(cid)}",
-                err=True)
+            say(
+                _("{path}:{n}: field 'customer_id': at most 200 characters, got {n2}").format(
+                    path=path, n=n, n2=len(cid)
+                ),
+                err=True,
+            )
             bad += 1
         elif cid in seen:
-            say(f"{path}:{n}: field 'customer_id': {clean(cid)!r} already given on row "
-                f"{seen[cid]}", err=True)
+            say(
+                _("{path}:{n}: field 'customer_id': {cid!r} already given on row {value}").format(
+                    path=path, n=n, cid=clean(cid), value=seen[cid]
+                ),
+                err=True,
+            )
             bad += 1
         else:
             seen[cid] = n
@@ -182,23 +201,34 @@ def cmd_sc_import(ctx: AppContext, args: argparse.Namespace) -> int:
                                                      now=ctx.clock.now(), source=str(path))
     except Refused as exc:
         return _refused("sensitive-customers import", exc)
-    say(f"{path}: {len(rows)} rows: {added} added, {updated} updated, "
-          f"{len(good) - added - updated} unchanged, {bad} bad rows skipped")
+    say(
+        _(
+            "{path}: {n} rows: {added} added, {updated} updated, {value} unchanged, {bad} bad "
+            "rows skipped"
+        ).format(
+            path=path,
+            n=len(rows),
+            added=added,
+            updated=updated,
+            value=len(good) - added - updated,
+            bad=bad,
+        )
+    )
     return EXIT_BAD_ROWS if bad else EXIT_OK
 
 
 def cmd_sc_add(ctx: AppContext, args: argparse.Namespace) -> int:
     cid = args.customer.strip()
     if not cid:
-        say("floorapp roster sensitive-customers add: empty customer id", err=True)
+        say(_("floorapp roster sensitive-customers add: empty customer id"), err=True)
         return EXIT_UNUSABLE
     try:
         added, updated = svc.add_sensitive_customers(ctx.engine, [(cid, args.note)],
                                                      actor=ctx.actor, now=ctx.clock.now())
     except Refused as exc:
         return _refused("sensitive-customers add", exc)
-    state = "added" if added else "updated" if updated else "already on the list"
-    say(f"sensitive customer {clean(cid)}: {state}")
+    state = _("added") if added else _("updated") if updated else _("already on the list")
+    say(_("sensitive customer {cid}: {state}").format(cid=clean(cid), state=state))
     return EXIT_OK
 
 
@@ -209,10 +239,14 @@ def cmd_sc_remove(ctx: AppContext, args: argparse.Namespace) -> int:
     except Refused as exc:
         return _refused("sensitive-customers remove", exc)
     if removed:
-        say(f"sensitive customer {clean(args.customer)}: removed")
+        say(_("sensitive customer {customer}: removed").format(customer=clean(args.customer)))
         return EXIT_OK
-    say(f"floorapp roster sensitive-customers remove: {clean(args.customer)!r} "
-          "is not on the list", err=True)
+    say(
+        _("floorapp roster sensitive-customers remove: {customer!r} is not on the list").format(
+            customer=clean(args.customer)
+        ),
+        err=True,
+    )
     return EXIT_BAD_ROWS
 
 
@@ -222,10 +256,10 @@ def cmd_sc_list(ctx: AppContext, args: argparse.Namespace) -> int:
     except Refused as exc:
         return _refused("sensitive-customers list", exc)
     con = _console()
-    con.print(f"Sensitive customers: {len(rows)}")
+    con.print(_("Sensitive customers: {n}").format(n=len(rows)))
     table = Table()
-    table.add_column("customer")
-    table.add_column("note")
+    table.add_column(_("customer"))
+    table.add_column(_("note"))
     for cid, note in rows:
         table.add_row(_t(cid), _t(note))
     con.print(table)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from floorapp import words
 from floorapp.context import AppContext
+from floorapp.i18n import _
 from floorapp.policy import Refused
 from floorapp.services import rules as svc
 from floorapp.text import cell, say
@@ -17,11 +18,11 @@ from floorapp.text import cell, say
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "rules", help="the distress rules in force: thresholds, severity, fired today",
-        description="List the distress rules in force (defaults merged with [rules.<name>] in "
-        "the config file) and how many times each fired today, in the centre's time zone.",
+        "rules", help=_("the distress rules in force: thresholds, severity, fired today"),
+        description=_("List the distress rules in force (defaults merged with [rules.<name>] in "
+        "the config file) and how many times each fired today, in the centre's time zone."),
     )
-    p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    p.add_argument("--json", action="store_true", help=_("one JSON object instead of a table"))
     p.set_defaults(func=cmd_rules)
 
 
@@ -38,24 +39,29 @@ def cmd_rules(ctx: AppContext, args: argparse.Namespace) -> int:
         return 0
     console = Console()
     wide = console.width >= 120  # the one-line descriptions only where they fit
-    table = Table(title=cell(f"Distress rules in force · today is {report.day} "
-                             f"({report.timezone})"),
-                  title_justify="left")
-    table.add_column("rule", no_wrap=True)
-    table.add_column("on", no_wrap=True)
-    table.add_column("thresholds")
-    table.add_column("severity", no_wrap=True)
-    table.add_column("fired today", justify="right", no_wrap=True)
+    table = Table(
+        title=cell(
+            _("Distress rules in force · today is {day} ({timezone})").format(
+                day=report.day, timezone=report.timezone
+            )
+        ),
+        title_justify="left",
+    )
+    table.add_column(_("rule"), no_wrap=True)
+    table.add_column(_("on"), no_wrap=True)
+    table.add_column(_("thresholds"))
+    table.add_column(_("severity"), no_wrap=True)
+    table.add_column(_("fired today"), justify="right", no_wrap=True)
     if wide:
-        table.add_column("what it watches")
+        table.add_column(_("what it watches"))
         # The code a centre writes in its config file to tune the rule.
-        table.add_column("config", no_wrap=True)
+        table.add_column(_("config"), no_wrap=True)
     for r in report.rules:
-        cells = [cell(words.rule(r.name)), cell("on" if r.enabled else "off"),
+        cells = [cell(words.rule(r.name)), cell(_("on") if r.enabled else _("off")),
                  cell(words.rule_thresholds(r.name, r.params, r.units)),
-                 cell(r.severity), cell(str(r.fired_today))]
+                 cell(words.severity(r.severity)), cell(str(r.fired_today))]
         if wide:
-            cells += [cell(r.summary), cell(f"rules.{r.name}", style="dim")]
+            cells += [cell(r.summary), cell(_("rules.{name}").format(name=r.name), style="dim")]
         table.add_row(*cells)
     console.print(table)
     return 0

@@ -10,23 +10,24 @@ from typing import Any
 
 from floorapp.context import AppContext
 from floorapp.feed import pipeline
+from floorapp.i18n import _
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "serve", help="the floor service: follow the feed, run the rules, hold the scheduler",
-        description="The one long-running process of a floor. Logs to stderr; stops cleanly "
+        "serve", help=_("the floor service: follow the feed, run the rules, hold the scheduler"),
+        description=_("The one long-running process of a floor. Logs to stderr; stops cleanly "
         "on SIGTERM, SIGINT or SIGHUP; a restart resumes the feed exactly where it stopped. "
         "One follower per feed: a second serve or ingest --follow of the same file is "
-        "refused.",
+        "refused."),
     )
     p.add_argument("--feed", metavar="PATH", type=Path,
-                   help="the feed file to follow (like tail -F, across rotation)")
-    p.add_argument("--format", choices=pipeline.FORMATS, help="feed format (default: sniffed)")
-    p.add_argument("--no-rules", action="store_true", help="do not run the distress rules")
+                   help=_("the feed file to follow (like tail -F, across rotation)"))
+    p.add_argument("--format", choices=pipeline.FORMATS, help=_("feed format (default: sniffed)"))
+    p.add_argument("--no-rules", action="store_true", help=_("do not run the distress rules"))
     p.add_argument("--no-scheduler", action="store_true",
-                   help="do not compete for the reminder scheduler")
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+                   help=_("do not compete for the reminder scheduler"))
+    p.add_argument("-v", "--verbose", action="store_true", help=_("debug logging"))
     p.set_defaults(func=cmd_serve)
 
 

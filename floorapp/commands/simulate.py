@@ -11,6 +11,7 @@ from types import FrameType
 
 from floorapp.context import AppContext
 from floorapp.feed.writer import IngestSummary
+from floorapp.i18n import _
 from floorapp.simulate import has_agents, load_sim_roster, seed_demo_floor
 from floorapp.simulate.generator import FloorSimulator
 from floorapp.simulate.runner import SimulationRunner
@@ -23,9 +24,11 @@ def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("expected a number, got {text!r}").format(text=text)
+        ) from None
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+        raise argparse.ArgumentTypeError(_("must be more than 0, got {text}").format(text=text))
     return value
 
 
@@ -33,33 +36,40 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("expected a whole number, got {text!r}").format(text=text)
+        ) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+        raise argparse.ArgumentTypeError(_("must be at least 1, got {text}").format(text=text))
     return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "simulate",
-        help="write a realistic live floor into the store (the feed behind the demo)",
-        description="Simulate a floor mid-shift and write it through the feed writer with the "
-        "distress rules on. Stops on Ctrl-C / SIGTERM or after --duration.",
+        help=_("write a realistic live floor into the store (the feed behind the demo)"),
+        description=_("Simulate a floor mid-shift and write it through the feed writer with the "
+        "distress rules on. Stops on Ctrl-C / SIGTERM or after --duration."),
     )
     p.add_argument("--agents", type=_positive_int, default=None,
-                   help="agents on the demo roster (default 40); with a roster in the store, "
-                   "simulate only the first N")
-    p.add_argument("--teams", type=_positive_int, default=4, help="teams on the demo roster")
-    p.add_argument("--seed", type=int, default=1, help="same seed, same floor (default 1)")
+                   help=_("agents on the demo roster (default 40); with a roster in the store, "
+                   "simulate only the first N"))
+    p.add_argument("--teams", type=_positive_int, default=4, help=_("teams on the demo roster"))
+    p.add_argument("--seed", type=int, default=1, help=_("same seed, same floor (default 1)"))
     p.add_argument("--speed", type=_positive_float, default=1.0,
-                   help="times real time (default 1; faster runs ahead of the wall clock)")
-    p.add_argument("--duration", type=_positive_float, default=None, metavar="SEC",
-                   help="stop after this many seconds of floor time (default: run until stopped)")
+                   help=_("times real time (default 1; faster runs ahead of the wall clock)"))
+    p.add_argument(
+        "--duration",
+        type=_positive_float,
+        default=None,
+        metavar="SEC",
+        help=_("stop after this many seconds of floor time (default: run until stopped)"),
+    )
     p.add_argument("--fresh-roster", action="store_true",
-                   help="write the demo roster (upsert) even if the store has agents, and "
-                   "simulate only its agents")
-    p.add_argument("--no-rules", action="store_true", help="write the feed without the rules")
-    p.add_argument("--quiet", action="store_true", help="no progress line")
+                   help=_("write the demo roster (upsert) even if the store has agents, and "
+                   "simulate only its agents"))
+    p.add_argument("--no-rules", action="store_true", help=_("write the feed without the rules"))
+    p.add_argument("--quiet", action="store_true", help=_("no progress line"))
     p.set_defaults(func=cmd_simulate)
 
 
@@ -73,11 +83,15 @@ def cmd_simulate(ctx: AppContext, args: argparse.Namespace) -> int:
                                  actor=ctx.actor)
         only = [str(1001 + i) for i in range(n)]
         if not args.quiet:
-            say(f"demo roster: {n} agents in {min(args.teams, n)} teams "
-                  f"({report.agents_added} added)", err=True)
+            say(
+                _("demo roster: {n} agents in {min} teams ({agents_added} added)").format(
+                    n=n, min=min(args.teams, n), agents_added=report.agents_added
+                ),
+                err=True,
+            )
     roster = load_sim_roster(engine, limit=None if only else args.agents, only=only)
     if not roster.agents:
-        say("floorapp simulate: no agents to simulate", err=True)
+        say(_("floorapp simulate: no agents to simulate"), err=True)
         return EXIT_USAGE
     sim = FloorSimulator(roster, seed=args.seed, start=now)
     runner = SimulationRunner(engine, ctx.settings, sim, rules=not args.no_rules)
@@ -96,12 +110,21 @@ def cmd_simulate(ctx: AppContext, args: argparse.Namespace) -> int:
             local = at.astimezone(ctx.settings.timezone)
             # The carriage return is ours (one progress line, redrawn): the rest is cleaned.
             sys.stderr.write("\r")
-            say(f"{local:%H:%M:%S}  {t.accepted} events  {t.rejected} rejected", end="",
-                err=True)
+            say(
+                _("{local:%H:%M:%S}  {accepted} events  {rejected} rejected").format(
+                    local=local, accepted=t.accepted, rejected=t.rejected
+                ),
+                end="",
+                err=True,
+            )
 
     if not args.quiet:
-        say(f"simulating {len(roster.agents)} agents (seed {args.seed}, speed {args.speed:g}x)"
-              "; Ctrl-C to stop", err=True)
+        say(
+            _("simulating {n} agents (seed {seed}, speed {speed:g}x); Ctrl-C to stop").format(
+                n=len(roster.agents), seed=args.seed, speed=args.speed
+            ),
+            err=True,
+        )
     try:
         total = runner.run(speed=args.speed, duration=args.duration, stop=stop,
                            on_step=progress)
@@ -111,5 +134,5 @@ def cmd_simulate(ctx: AppContext, args: argparse.Namespace) -> int:
     if tty:
         say(err=True)
     if not args.quiet:
-        say(f"simulate: {total.line()}", err=True)
+        say(_("simulate: {line}").format(line=total.line()), err=True)
     return 0 if total.rejected == 0 else 1

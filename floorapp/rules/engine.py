@@ -21,15 +21,15 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from db.models import Agent, SensitiveCustomer
-from floorapp import words
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings
 from floorapp.feed.events import EventKind, FeedEvent
 from floorapp.feed.states import step
+from floorapp.i18n import N_, message, minutes, render, stored
 from floorapp.rules.definitions import RuleSet, load_rules
 from floorapp.rules.outbox import Outbox, PendingCare, PendingEscalation
 from floorapp.rules.resume import resume
-from floorapp.rules.sensitive_check import available_names_text, is_sensitive
+from floorapp.rules.sensitive_check import available_names, is_sensitive
 from floorapp.rules.tracks import (
     _LONG,
     _NO_BREAK,
@@ -215,19 +215,24 @@ class RulesEngine:
                 if c is not None and c.agent == agent_id and not c.long_fired:
                     c.long_fired = True
                     self._fire(tr, "long_call", due,
-                               f"on one call for over {_fmt(self._long)} (call {token})",
+                               stored(message(N_("on one call for over {duration} "
+                                                 "(call {call})"),
+                                              duration=_min(self._long), call=token)),
                                call_id=token, token=token)
             elif what == _NO_BREAK:
                 if (tr.work_start() == token and tr.state not in (BREAK, OFFLINE)
                         and tr.flagged.get("no_break") != token):
                     self._fire(tr, "no_break", due,
-                               f"logged in without a break for {_fmt(due - token)}", token=token)
+                               stored(message(N_("logged in without a break for {duration}"),
+                                              duration=_min(due - token))), token=token)
             elif what == _OVERRUN:
                 if (tr.state == AFTER_CALL and tr.since == token
                         and tr.flagged.get("after_call_overrun") != token):
                     self._fire(tr, "after_call_overrun", due,
-                               f"after-call work over {_fmt(self._overrun)} right after "
-                               f"a hard call ({tr.last_hard_call})",
+                               stored(message(N_("after-call work over {duration} right "
+                                                 "after a hard call ({call})"),
+                                              duration=_min(self._overrun),
+                                              call=tr.last_hard_call)),
                                call_id=tr.last_hard_call, token=token)
             elif what == _STREAK_END:
                 if tr.complaints and tr.complaints[0] == token:
@@ -343,13 +348,16 @@ class RulesEngine:
             if not c.long_fired:  # ended before a tick saw it running
                 c.long_fired = True
                 self._fire(tr, "long_call", answered + self._long,
-                           f"on one call for over {_fmt(self._long)} (call {c.id})",
+                           stored(message(N_("on one call for over {duration} (call {call})"),
+                                          duration=_min(self._long), call=c.id)),
                            call_id=c.id, token=c.id)
-            note = (f"the call lasted {_fmt(length)}; "
-                    f"proposed care: bring {tr.name} a glass of water (call {c.id})")
+            note = stored(message(N_("the call lasted {duration}; proposed care: bring {agent} "
+                                     "a glass of water (call {call})"),
+                                  duration=_min(length), agent=tr.name, call=c.id))
             self._end(tr, "long_call", ts, token=c.id, detail=note)
             self.outbox.care.append(PendingCare(ts, f"long_call:{c.id}", tr.id, c.id,
-                                                "bring_water", note, timedelta(minutes=5)))
+                                                "bring_water", render(note, english=True) or "",
+                                                timedelta(minutes=5)))
         self._end(tr, "refused_explanations", ts, token=c.id)
         self._end(tr, "sensitive_customer", ts, token=c.id)
         if c.hand:
@@ -359,7 +367,9 @@ class RulesEngine:
         negatives = sum(recent)
         if c.negative and negatives >= self._hostile_n:
             self._fire(tr, "hostile_streak", ts,
-                       f"{negatives} of the last {len(recent)} calls negative (latest {c.id})",
+                       stored(message(N_("{n} of the last {total} calls negative "
+                                         "(latest {call})"),
+                                      n=negatives, total=len(recent), call=c.id)),
                        call_id=c.id)
         elif negatives < self._hostile_n:
             self._end(tr, "hostile_streak", ts)
@@ -372,13 +382,15 @@ class RulesEngine:
         if not self._on["refused_explanations"]:
             return
         # What a supervisor reads first; the ids they may need to look up come last.
-        ids = f"customer {c.customer}, call {c.id}" if c.customer else f"call {c.id}"
-        reason = (f"the customer refused {c.refused} explanations (agent {tr.name}): "
-                  f"reported to the team leader ({ids})")
+        reason = stored(message(N_("the customer refused {n} explanations (agent {agent}): "
+                                   "reported to the team leader ({ids})"),
+                                n=c.refused, agent=tr.name, ids=_ids(c)))
         self._fire(tr, "refused_explanations", ts, reason, call_id=c.id, token=c.id)
+        # The escalation's reason is read where stored text is not worded per reader yet:
+        # it keeps the English sentence.
         self.outbox.escalations.append(PendingEscalation(
-            ts, "refused_explanations", reason, self._sev["refused_explanations"], tr.id, c.id,
-            c.customer,
+            ts, "refused_explanations", render(reason, english=True) or "",
+            self._sev["refused_explanations"], tr.id, c.id, c.customer,
         ))
 
     def _complaint(self, tr: AgentTrack, ts: datetime, call_id: str) -> None:
@@ -386,7 +398,9 @@ class RulesEngine:
         q.append(ts)
         if len(q) >= self._complaints_n and ts - q[0] <= self._complaint_window:
             self._fire(tr, "complaint_streak", ts,
-                       f"{len(q)} complaint calls within {_fmt(ts - q[0])} (latest {call_id})",
+                       stored(message(N_("{n} complaint calls within {duration} "
+                                         "(latest {call})"),
+                                      n=len(q), duration=_min(ts - q[0]), call=call_id)),
                        call_id=call_id)
             self._schedule(q[0] + self._complaint_window, _STREAK_END, tr.id, q[0])
 
@@ -397,34 +411,44 @@ class RulesEngine:
             name for aid, name in self._designated.items()
             if aid != tr.id and (t := self._agents.get(aid)) is not None and t.state == AVAILABLE
         ]
-        ids = f"customer {c.customer}, call {c.id}" if c.customer else f"call {c.id}"
         self._fire(tr, "sensitive_customer", ts,
-                   f"a sensitive customer reached an undesignated agent; "
-                   f"{available_names_text(available)} ({ids})",
+                   stored(message(N_("a sensitive customer reached an undesignated agent; "
+                                     "{available} ({ids})"),
+                                  available=available_names(available), ids=_ids(c))),
                    call_id=c.id, token=c.id)
 
     def _on_raise_hand(self, ev: FeedEvent) -> None:
         if ev.agent is None:
             return
         tr = self.agent(ev.agent)
-        note = clean(str(ev.data.get("note") or "")) or "asked for help"
+        said = clean(str(ev.data.get("note") or ""))
+        note: Any = said or message(N_("asked for help"))
         c = self._calls.get(tr.call) if tr.call else None
         if c is not None:
             c.hand = True
-            note = f"{note} (on call {c.id})"
-        self._fire(tr, "raised_hand", ev.ts, note, call_id=tr.call,
+            note = message(N_("{note} (on call {call})"), note=note, call=c.id)
+        self._fire(tr, "raised_hand", ev.ts, stored(note), call_id=tr.call,
                    token=tr.call)
 
     def _on_observation(self, ev: FeedEvent) -> None:
         if ev.agent is None:
             return
         by = clean(str(ev.data.get("supervisor") or "")) or "feed"
-        text = clean(str(ev.data.get("text") or "")) or "observed"
-        self._fire(self.agent(ev.agent), "observed", ev.ts, text, raised_by=by)
+        text = clean(str(ev.data.get("text") or ""))
+        # A supervisor's own words are stored as written; none: the rule's word.
+        self._fire(self.agent(ev.agent), "observed", ev.ts,
+                   text or stored(message(N_("observed"))), raised_by=by)
 
 
-# Lengths in the flag reasons read as a rule's threshold is written (one home: words).
-_fmt = words.minutes
+def _min(d: timedelta) -> dict[str, int]:
+    return minutes(d.total_seconds() // 60)
+
+
+def _ids(c: CallTrack) -> list[Any]:
+    """What a supervisor may need to look up, last in the sentence."""
+    if c.customer:
+        return message(N_("customer {customer}, call {call}"), customer=c.customer, call=c.id)
+    return message(N_("call {call}"), call=c.id)
 
 
 def build_observer(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> RulesEngine:

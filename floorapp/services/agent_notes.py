@@ -8,6 +8,7 @@ from sqlalchemy import Connection, insert, select
 from db.models import Agent, AgentNote
 from floorapp import audit, policy
 from floorapp.context import AppContext
+from floorapp.i18n import _
 from floorapp.services import ServiceError
 from floorapp.services.scope import OutOfScope
 from floorapp.text import clean
@@ -23,16 +24,20 @@ def add_note(ctx: AppContext, actor: str, agent_id: str, text: str) -> int:
     """The new note's id."""
     body = (clean(text, multiline=True) or "").strip()
     if not body:
-        raise NoteError("write the note first")
+        raise NoteError(_("write the note first"))
     if len(body) > MAX_NOTE:
-        raise NoteError(f"a note holds at most {MAX_NOTE} characters ({len(body)} given)")
+        raise NoteError(
+            _("a note holds at most {MAX_NOTE} characters ({n} given)").format(
+                MAX_NOTE=MAX_NOTE, n=len(body)
+            )
+        )
     now = ctx.clock.now()
     who = clean(actor) or "?"
 
     def tx(conn: Connection) -> int:
         team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
         if team is None:
-            raise NoteError(f"no agent {agent_id!r} on this floor")
+            raise NoteError(_("no agent {agent_id!r} on this floor").format(agent_id=agent_id))
         policy.check(conn, "agent.note", who, team=team[0], target_kind="agent",
                      target_id=agent_id, error=OutOfScope)
         note_id = conn.execute(insert(AgentNote).values(

@@ -17,6 +17,7 @@ from db.models import Agent
 from db.models_plan import AgentLeave, CareLog
 from db.upsert import upsert
 from floorapp import audit, policy
+from floorapp.i18n import _
 from floorapp.plan.model import Plan
 from floorapp.plan.store import load_plan
 from floorapp.services import ServiceError
@@ -120,7 +121,7 @@ def give_care(
 ) -> int:
     """Record care given outside a reminder (an unplanned kindness counts too)."""
     if team_id is None and agent_id is None:
-        raise CareError("say which team or agent the care went to")
+        raise CareError(_("say which team or agent the care went to"))
 
     def tx(conn: Connection) -> int:
         team = team_id
@@ -161,7 +162,11 @@ def record_leave(engine: Engine, *, agent_id: str, starts_on: date, ends_on: dat
                  now: datetime) -> None:
     """An agent's leave (last day away = ``ends_on``): the day after is a personal moment."""
     if ends_on < starts_on:
-        raise CareError(f"leave ends {ends_on} before it starts {starts_on}")
+        raise CareError(
+            _("leave ends {ends_on} before it starts {starts_on}").format(
+                ends_on=ends_on, starts_on=starts_on
+            )
+        )
 
     def tx(conn: Connection) -> None:
         agent = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
@@ -169,7 +174,7 @@ def record_leave(engine: Engine, *, agent_id: str, starts_on: date, ends_on: dat
                      **({"team": agent.team_id} if agent is not None else {}),
                      target_kind="agent", target_id=agent_id, error=OutOfScope)
         if agent is None:
-            raise CareError(f"no agent {agent_id!r} on this floor")
+            raise CareError(_("no agent {agent_id!r} on this floor").format(agent_id=agent_id))
         conn.execute(upsert(conn, AgentLeave, ["agent_id", "starts_on"], ["ends_on"]).values(
             agent_id=agent_id, starts_on=starts_on, ends_on=ends_on))
         audit.record(conn, at=now, actor=actor, action="leave.record", target_kind="agent",

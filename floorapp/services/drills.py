@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Row, insert, select, update
 
 from db.engine import read_tx, run_write
 from db.models import Agent, AgentState, Call
@@ -28,6 +28,7 @@ from db.models_requests import Drill, DrillStatus
 from db.upsert import insert_ignore
 from floorapp import audit, policy
 from floorapp.drills.planner import Load, place
+from floorapp.i18n import _
 from floorapp.plan.model import Plan
 from floorapp.plan.store import load_plan
 from floorapp.services import ServiceError
@@ -129,8 +130,8 @@ def schedule_for_plan(conn: Connection, version_id: int, plan: Plan, *, now: dat
 
 # --- firing -----------------------------------------------------------------------------
 
-def _fire_row(conn: Connection, d: Row[Any], plan: Plan | None, name: str, now: datetime,
-              holder: str) -> int | None:
+def _fire_row(conn: Connection, d: Row[*tuple[Any, ...]], plan: Plan | None, name: str,
+              now: datetime, holder: str) -> int | None:
     h = plan.hot_issue(d.hot_issue) if plan else None
     title = h.title if h else d.hot_issue
     detail = (f"Scenario: {h.scenario}\nModel answer: {h.model_answer}" if h else None)
@@ -155,7 +156,7 @@ def fire_due(engine: Engine, *, now: datetime, holder: str) -> tuple[int, int]:
         if not rows:
             return 0, 0
         stored = load_plan(conn)
-        plans = {stored.version_id: stored.plan} if stored else {}
+        plans: dict[int, Plan | None] = {stored.version_id: stored.plan} if stored else {}
         fired = held = 0
         leader_busy: set[str] = set()
         for d in rows:
@@ -169,7 +170,7 @@ def fire_due(engine: Engine, *, now: datetime, holder: str) -> tuple[int, int]:
                 continue
             if d.plan_version_id not in plans:
                 old = load_plan(conn, d.plan_version_id)
-                plans[d.plan_version_id] = old.plan if old else None  # type: ignore[assignment]
+                plans[d.plan_version_id] = old.plan if old else None
             rid = _fire_row(conn, d, plans[d.plan_version_id], name, now, holder)
             conn.execute(update(Drill).where(Drill.id == d.id, Drill.status == DrillStatus.PLANNED)
                          .values(status=DrillStatus.DUE, fired_at=now, reminder_id=rid,
@@ -187,22 +188,28 @@ def record_result(engine: Engine, drill_id: int, *, result: str, actor: str, now
                   note: str | None = None) -> DrillView:
     """Passed, or needs practice (a note saying what to work on; a re-drill is planned)."""
     if result not in RESULTS:
-        raise DrillError(f"a drill's result is passed or practice, not {result!r}")
+        raise DrillError(
+            _("a drill's result is passed or practice, not {result!r}").format(result=result)
+        )
     note_c = (clean(note, multiline=True) or "").strip() or None
     if result == DrillStatus.PRACTICE and not note_c:
-        raise DrillError("say what needs practice (a note is required)")
+        raise DrillError(_("say what needs practice (a note is required)"))
 
     def tx(conn: Connection) -> None:
         d = conn.execute(select(Drill.__table__).where(Drill.id == drill_id)).first()
         if d is None:
-            raise DrillError(f"no drill #{drill_id}")
+            raise DrillError(_("no drill #{drill_id}").format(drill_id=drill_id))
         policy.check(conn, "drill.result", actor, team=d.team_id, target_kind="drill",
                      target_id=drill_id, what=f"drill #{drill_id}")
         done = conn.execute(update(Drill).where(Drill.id == drill_id, Drill.status.in_(OPEN))
                             .values(status=result, result_at=now, result_by=actor,
                                     note=note_c, updated_at=now)).rowcount
         if not done:
-            raise DrillError(f"drill #{drill_id} already has a result ({d.status})")
+            raise DrillError(
+                _("drill #{drill_id} already has a result ({status})").format(
+                    drill_id=drill_id, status=d.status
+                )
+            )
         if d.reminder_id is not None:
             conn.execute(update(Reminder).where(Reminder.id == d.reminder_id,
                                                 Reminder.status.in_((ReminderStatus.DUE,
@@ -245,7 +252,7 @@ def _redrill(conn: Connection, d: Row[Any], now: datetime) -> tuple[int, datetim
 
 # --- reading ----------------------------------------------------------------------------
 
-def _views(conn: Connection, where: Sequence[object]) -> list[DrillView]:
+def _views(conn: Connection, where: Sequence[ColumnElement[bool]]) -> list[DrillView]:
     rows = conn.execute(select(*Drill.__table__.c, Agent.name)
                         .join(Agent, Agent.id == Drill.agent_id)
                         .where(*where).order_by(Drill.planned_at, Drill.id)).all()
@@ -270,7 +277,7 @@ def get(engine: Engine, drill_id: int) -> DrillView:
     with read_tx(engine) as conn:
         views = _views(conn, [Drill.id == drill_id])
     if not views:
-        raise DrillError(f"no drill #{drill_id}")
+        raise DrillError(_("no drill #{drill_id}").format(drill_id=drill_id))
     return views[0]
 
 

@@ -21,18 +21,19 @@ from db.models import (
     EscalationEvent,
     EscalationStatus,
     Supervisor,
-    SupervisorTeam,
 )
 from floorapp import audit, policy
 from floorapp.context import AppContext
 from floorapp.escalations import SEVERITIES, TIERS, open_escalation
+from floorapp.i18n import N_, _, message, ngettext, said
 from floorapp.policy import Refused
 from floorapp.services import ServiceError
 from floorapp.services.scope import OutOfScope, load_scope, scope_of
+from floorapp.supervisors import SupervisorInfo, supervisors_in
 from floorapp.text import clean
 
 TIER_NAMES = {1: "tier 1", 2: "tier 2", 3: "complaint desk"}
-NOT_PAST_THREE = "things do not go past three"
+NOT_PAST_THREE = N_("things do not go past three")
 
 
 class EscalationError(ServiceError):
@@ -48,7 +49,8 @@ class AlreadyHeld(EscalationRefused):
 
     def __init__(self, actor: str, esc_id: int, holder: str) -> None:
         super().__init__("escalation.claim", actor,
-                         f"escalation {esc_id} is already held by {holder}",
+                         said(N_("escalation {id} is already held by {holder}"),
+                             id=esc_id, holder=holder),
                          target_kind="escalation", target_id=esc_id)
         self.holder = holder
 
@@ -115,7 +117,7 @@ def to_view(row: object) -> EscalationView:
 def _get(conn: Connection, esc_id: int) -> EscalationView:
     row = conn.execute(escalation_query().where(Escalation.id == esc_id)).first()
     if row is None:
-        raise EscalationError(f"escalation {esc_id} does not exist")
+        raise EscalationError(_("escalation {esc_id} does not exist").format(esc_id=esc_id))
     return to_view(row)
 
 
@@ -184,7 +186,8 @@ def _event(conn: Connection, esc_id: int, now: datetime, actor: str, action: str
 
 
 def _closed_why(cur: EscalationView) -> str:
-    return f"escalation {cur.id} is already resolved by {cur.resolved_by or '?'}"
+    return said(N_("escalation {id} is already resolved by {who}"),
+                id=cur.id, who=cur.resolved_by or "?")
 
 
 def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
@@ -204,7 +207,12 @@ def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
             if cur.status == EscalationStatus.RESOLVED:
                 raise _refusal(who, "claim", esc_id, _closed_why(cur))
             if cur.holder == who:
-                raise _refusal(who, "claim", esc_id, f"you already hold escalation {esc_id}")
+                raise _refusal(
+                    who,
+                    "claim",
+                    esc_id,
+                    said(N_("you already hold escalation {esc_id}"), esc_id=esc_id),
+                )
             raise AlreadyHeld(who, esc_id, cur.holder or "?")
         _event(conn, esc_id, now, who, "claimed")
         audit.record(conn, at=now, actor=who, action="escalation.claim",
@@ -215,11 +223,10 @@ def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
 
 
 def limit_words(limit: int) -> str:
-    return NOT_PAST_THREE if limit == 3 else f"no more than {limit} hand-offs"
-
-
-def _times(n: int) -> str:
-    return "once" if n == 1 else f"{n} times"
+    if limit == 3:
+        return _(NOT_PAST_THREE)
+    return ngettext("no more than {n} hand-off", "no more than {n} hand-offs", limit).format(
+        n=limit)
 
 
 def _check_handoff(conn: Connection, who: str, action: str, cur: EscalationView, limit: int,
@@ -232,12 +239,14 @@ def _check_handoff(conn: Connection, who: str, action: str, cur: EscalationView,
     may_override = policy.allowed(conn, "escalation.handoff_override", who)
     if override_reason is not None and may_override:
         return True
-    why = (f"{limit_words(limit)}: escalation {cur.id} has been handed off "
-           f"{_times(cur.handoffs)} already")
-    if may_override:
-        why += "; give a reason to override"
-    else:
-        why += "; only a floor manager can override, with a reason"
+    handed = ngettext("escalation {id} has been handed off {n} time already",
+                      "escalation {id} has been handed off {n} times already",
+                      cur.handoffs).format(id=cur.id, n=cur.handoffs)
+    then = message(N_("give a reason to override")) if may_override else \
+        message(N_("only a floor manager can override, with a reason"))
+    why = said(N_("{limit}: {handed}; {then}"),
+               limit=message(NOT_PAST_THREE) if limit == 3 else limit_words(limit),
+               handed=handed, then=then)
     raise _refusal(who, action, cur.id, why, HandoffLimit)
 
 
@@ -268,14 +277,23 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
         known = conn.execute(select(Supervisor.id).where(
             Supervisor.id == to, Supervisor.active.is_(True))).first()
         if known is None:
-            raise _refusal(who, "assign", esc_id, f"no active supervisor {to!r}")
+            raise _refusal(who, "assign", esc_id, said(N_("no active supervisor {to!r}"), to=to))
         if not cur.is_open:
             raise _refusal(who, "assign", esc_id, _closed_why(cur))
         if not scope_of(conn, to).allows_team(cur.team_id):
-            raise _refusal(who, "assign", esc_id,
-                           f"{to} does not lead team {cur.team_id or '(none)'}")
+            raise _refusal(
+                who,
+                "assign",
+                esc_id,
+                said(N_("{to} does not lead team {team}"), to=to, team=cur.team_id or "-"),
+            )
         if cur.holder == to:
-            raise _refusal(who, "assign", esc_id, f"{to} already holds escalation {esc_id}")
+            raise _refusal(
+                who,
+                "assign",
+                esc_id,
+                said(N_("{to} already holds escalation {esc_id}"), to=to, esc_id=esc_id),
+            )
         handoff = cur.holder is not None
         overriding = handoff and _check_handoff(conn, who, "assign", cur, limit,
                                                 override_reason)
@@ -287,8 +305,12 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
                     handoffs=Escalation.handoffs + (1 if handoff else 0))
         )
         if res.rowcount != 1:
-            raise _refusal(who, "assign", esc_id,
-                           f"escalation {esc_id} changed under you; look again")
+            raise _refusal(
+                who,
+                "assign",
+                esc_id,
+                said(N_("escalation {esc_id} changed under you; look again"), esc_id=esc_id),
+            )
         note = f"to {to}" + (f" (from {cur.holder}, hand-off {cur.handoffs + 1})"
                              if handoff else "")
         if overriding:
@@ -310,25 +332,14 @@ def assign_candidates(ctx: AppContext, actor: str, esc_id: int) -> list[Supervis
 
     def read(conn: Connection) -> list[SupervisorChoice]:
         cur = _guard(conn, "assign", clean(actor) or "?", esc_id)
-        rows = conn.execute(select(Supervisor.id, Supervisor.name, Supervisor.role)
-                            .where(Supervisor.active.is_(True))
-                            .order_by(Supervisor.name, Supervisor.id)).all()
-        teams: dict[str, list[str]] = {}
-        for sid, tid in conn.execute(select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id)
-                                     .order_by(SupervisorTeam.team_id)):
-            teams.setdefault(sid, []).append(tid)
-        return [SupervisorChoice(r.id, r.name, r.role, tuple(teams.get(r.id, ())))
-                for r in rows if r.id != cur.holder and may_take(conn, r.id, cur.team_id)]
+        return [s for s in supervisors_in(conn, order="name")
+                if s.id != cur.holder and may_take(conn, s.id, cur.team_id)]
 
     return policy.read(ctx.engine, read, now=ctx.clock.now())
 
 
-@dataclass(frozen=True)
-class SupervisorChoice:
-    id: str
-    name: str
-    role: str
-    teams: tuple[str, ...]
+# The picker's entries are the supervisors as floorapp.supervisors lists them.
+SupervisorChoice = SupervisorInfo
 
 
 def next_tier(ctx: AppContext, actor: str, esc_id: int,
@@ -348,9 +359,13 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
         if not cur.is_open:
             raise _refusal(who, "next_tier", esc_id, _closed_why(cur))
         if cur.tier >= max(TIERS):
-            raise _refusal(who, "next_tier", esc_id,
-                           f"escalation {esc_id} is already at the complaint desk, the last "
-                           "line: resolve it there")
+            raise _refusal(
+                who,
+                "next_tier",
+                esc_id,
+                said(N_("escalation {esc_id} is already at the complaint desk, the last line: "
+                        "resolve it there"), esc_id=esc_id),
+            )
         overriding = _check_handoff(conn, who, "next_tier", cur, limit, override_reason)
         to_tier = cur.tier + 1
         res = conn.execute(
@@ -362,8 +377,12 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
                     deadline=now + ctx.settings.deadline(to_tier, cur.severity), updated_at=now)
         )
         if res.rowcount != 1:
-            raise _refusal(who, "next_tier", esc_id,
-                           f"escalation {esc_id} changed under you; look again")
+            raise _refusal(
+                who,
+                "next_tier",
+                esc_id,
+                said(N_("escalation {esc_id} changed under you; look again"), esc_id=esc_id),
+            )
         _event(conn, esc_id, now, who, "handed_off", from_tier=cur.tier, to_tier=to_tier,
                note=f"override: {override_reason}" if overriding else None)
         audit.record(conn, at=now, actor=who, action="escalation.next_tier",
@@ -381,7 +400,7 @@ def resolve(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationVi
     who = clean(actor) or "?"
     note = clean(note, multiline=True) or ""
     if not note.strip():
-        raise EscalationError("a resolution needs a note: what was done for the customer")
+        raise EscalationError(_("a resolution needs a note: what was done for the customer"))
 
     def tx(conn: Connection) -> EscalationView:
         _guard(conn, "resolve", who, esc_id)
@@ -406,7 +425,7 @@ def add_note(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationV
     who = clean(actor) or "?"
     note = clean(note, multiline=True) or ""
     if not note.strip():
-        raise EscalationError("the note is empty")
+        raise EscalationError(_("the note is empty"))
 
     def tx(conn: Connection) -> EscalationView:
         _guard(conn, "note", who, esc_id)
@@ -426,15 +445,19 @@ def open_by_hand(ctx: AppContext, actor: str, agent_id: str, reason: str, *, tie
     who = clean(actor) or "?"
     reason = clean(reason, multiline=True) or ""
     if not reason.strip():
-        raise EscalationError("an escalation needs a reason")
+        raise EscalationError(_("an escalation needs a reason"))
     if tier not in TIERS or severity not in SEVERITIES:
-        raise EscalationError(f"tier must be 1-3 and severity one of {', '.join(SEVERITIES)}")
+        raise EscalationError(
+            _("tier must be 1-3 and severity one of {join}").format(join=", ".join(SEVERITIES))
+        )
 
     def tx(conn: Connection) -> EscalationView:
         agent = conn.execute(select(Agent.id, Agent.current_call_id, Agent.team_id).where(
             Agent.id == agent_id)).first()
         if agent is None:
-            raise EscalationError(f"no agent {agent_id!r} on this floor")
+            raise EscalationError(
+                _("no agent {agent_id!r} on this floor").format(agent_id=agent_id)
+            )
         policy.check(conn, "escalation.open", who, team=agent.team_id, target_kind="agent",
                      target_id=agent_id, error=OutOfScope)
         customer = None

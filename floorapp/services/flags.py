@@ -15,8 +15,9 @@ from sqlalchemy import Connection, case, select, update
 from db.engine import read_tx
 from db.models import Agent, Flag, FlagStatus, Severity
 from db.upsert import insert_ignore
-from floorapp import audit, policy
+from floorapp import audit, i18n, policy, words
 from floorapp.context import AppContext
+from floorapp.i18n import N_, _, said
 from floorapp.policy import Refused
 from floorapp.services import ServiceError
 from floorapp.services.scope import OutOfScope, load_scope
@@ -94,7 +95,11 @@ def flag_query():  # type: ignore[no-untyped-def]
 
 
 def to_view(row: object) -> FlagView:
-    return FlagView(**row._mapping)  # type: ignore[attr-defined]
+    """The view of a flag row; its detail worded in the reader's language (a rule's
+    sentence is stored as a message id and parameters: floorapp.i18n.stored)."""
+    fields = dict(row._mapping)  # type: ignore[attr-defined]
+    fields["detail"] = i18n.render(fields.get("detail"))
+    return FlagView(**fields)
 
 
 def severity_order():  # type: ignore[no-untyped-def]
@@ -130,7 +135,7 @@ def get_flag(ctx: AppContext, flag_id: int) -> FlagView:
 def _get(conn: Connection, flag_id: int) -> FlagView:
     row = conn.execute(flag_query().where(Flag.id == flag_id)).first()
     if row is None:
-        raise FlagError(f"flag {flag_id} does not exist")
+        raise FlagError(_("flag {flag_id} does not exist").format(flag_id=flag_id))
     return to_view(row)
 
 
@@ -138,12 +143,16 @@ def _refuse(conn: Connection, flag_id: int, action: str, wanted: Iterable[str]) 
     """Why a conditional update matched nothing, in words the loser can act on."""
     cur = _get(conn, flag_id)
     if cur.status == FlagStatus.RESOLVED:
-        return f"flag {flag_id} is already resolved by {cur.resolved_by or '?'}"
+        return said(N_("flag {id} is already resolved by {who}"),
+            id=flag_id, who=cur.resolved_by or "?")
     if cur.status == FlagStatus.STEPPED_IN:
-        return f"{cur.stepped_in_by or '?'} has already stepped in on flag {flag_id}"
+        return said(N_("{who} has already stepped in on flag {id}"),
+            id=flag_id, who=cur.stepped_in_by or "?")
     if cur.status == FlagStatus.ACKNOWLEDGED:
-        return f"flag {flag_id} is already acknowledged by {cur.acknowledged_by or '?'}"
-    return f"cannot {action} flag {flag_id} while it is {cur.status}"
+        return said(N_("flag {id} is already acknowledged by {who}"),
+            id=flag_id, who=cur.acknowledged_by or "?")
+    return said(N_("flag {id} cannot be changed while it is {status}"),
+        id=flag_id, status=words.flag_status(cur.status))
 
 
 def _act(
@@ -186,8 +195,11 @@ def acknowledge(ctx: AppContext, actor: str, flag_id: int) -> FlagView:
 def step_in(ctx: AppContext, actor: str, flag_id: int, intervention: str,
             note: str | None = None) -> FlagView:
     if intervention not in INTERVENTIONS:
-        raise FlagError(f"unknown intervention {intervention!r}: "
-                        f"choose one of {', '.join(INTERVENTIONS)}")
+        raise FlagError(
+            _("unknown intervention {intervention!r}: choose one of {join}").format(
+                intervention=intervention, join=", ".join(INTERVENTIONS)
+            )
+        )
     now = ctx.clock.now()
     note = clean(note, multiline=True) or None
     values: dict[str, object] = dict(
@@ -207,7 +219,7 @@ def step_in(ctx: AppContext, actor: str, flag_id: int, intervention: str,
 def resolve(ctx: AppContext, actor: str, flag_id: int, note: str) -> FlagView:
     note = clean(note, multiline=True) or ""
     if not note.strip():
-        raise FlagError("a resolution needs a note: what happened and what was done")
+        raise FlagError(_("a resolution needs a note: what happened and what was done"))
     now = ctx.clock.now()
     return _act(ctx, actor, flag_id, "resolve", OPEN_STATUSES, dict(
         status=FlagStatus.RESOLVED, resolved_at=now, resolved_by=clean(actor),
@@ -223,9 +235,9 @@ def raise_observed(ctx: AppContext, actor: str, agent_id: str, detail: str,
     """Raise a flag by hand ("observed agitated"); a second raise adds to the open one."""
     detail = clean(detail, multiline=True) or ""
     if not detail.strip():
-        raise FlagError("say what you observed")
+        raise FlagError(_("say what you observed"))
     if severity not in SEVERITY_RANK:
-        raise FlagError(f"unknown severity {severity!r}")
+        raise FlagError(_("unknown severity {severity!r}").format(severity=severity))
     now = ctx.clock.now()
     who = clean(actor) or "?"
 
@@ -245,7 +257,7 @@ def raise_observed_in(conn: Connection, *, now: datetime, actor: str, agent_id: 
     open_key = f"{agent_id}|{OBSERVED}"
     team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
     if team is None:
-        raise FlagError(f"no agent {agent_id!r} on this floor")
+        raise FlagError(_("no agent {agent_id!r} on this floor").format(agent_id=agent_id))
     policy.check(conn, "flag.raise", who, team=team[0], target_kind="agent", target_id=agent_id,
                  error=OutOfScope)
     inserted = conn.execute(insert_ignore(conn, Flag, ["open_key"]).values(
@@ -260,11 +272,11 @@ def raise_observed_in(conn: Connection, *, now: datetime, actor: str, agent_id: 
         # on the flag, and it is as severe as the more severe of the two.
         before = conn.execute(select(Flag.detail, Flag.severity)
                               .where(Flag.open_key == open_key)).one()
-        notes = f"{before.detail} · {detail}" if before.detail else detail
+        notes = i18n.joined(before.detail, detail, MAX_DETAIL)
         worst = max((before.severity, severity),
-                    key=lambda s: SEVERITY_RANK.get(s, 0))  # type: ignore[call-overload]
+                    key=lambda s: SEVERITY_RANK.get(s, 0))
         conn.execute(update(Flag).where(Flag.open_key == open_key).values(
-            count=Flag.count + 1, last_seen=now, detail=notes[-MAX_DETAIL:],
+            count=Flag.count + 1, last_seen=now, detail=notes,
             severity=worst, updated_at=now))
         action = "flag.raise_again"
     flag_id = conn.execute(select(Flag.id).where(Flag.open_key == open_key)).scalar_one()

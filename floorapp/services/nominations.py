@@ -20,14 +20,16 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import Connection, Engine, case, func, insert, select
 
 from db.engine import read_tx
 from db.models import Agent, Call, Escalation, FeedEventRow
 from db.models_plan import Nomination
+from db.types import not_null
 from floorapp import audit, policy
+from floorapp.i18n import _
 from floorapp.plan.metrics import METRICS, measure_by_agent
 from floorapp.plan.model import DIMENSIONS, Period, Plan
 from floorapp.plan.store import load_plan
@@ -94,7 +96,7 @@ def _hardest(conn: Connection, plan: Plan, start: datetime, end: datetime,
     ).all()
     threshold = _refused_threshold(conn, plan)
     held = dict(conn.execute(
-        select(Call.agent_id, func.count())
+        select(not_null(Call.agent_id), func.count())
         .where(Call.ended_at >= start, Call.ended_at < end, Call.agent_id.in_(list(agents)),
                Call.refused_explanations >= threshold, Call.complaint.is_(False))
         .group_by(Call.agent_id)
@@ -113,7 +115,7 @@ def _hardest(conn: Connection, plan: Plan, start: datetime, end: datetime,
 def _raised_early(conn: Connection, start: datetime, end: datetime,
                   agents: dict[str, tuple[str, str]]) -> dict[str, tuple[float, str]]:
     hands = dict(conn.execute(
-        select(FeedEventRow.agent_id, func.count())
+        select(not_null(FeedEventRow.agent_id), func.count())
         .where(FeedEventRow.kind == "raise_hand", FeedEventRow.ts >= start,
                FeedEventRow.ts < end, FeedEventRow.agent_id.in_(list(agents)))
         .group_by(FeedEventRow.agent_id)
@@ -188,7 +190,7 @@ def candidates(
     with read_tx(engine) as conn:
         stored = load_plan(conn)
         if stored is None:
-            raise NominationError("no plan imported: `floorapp plan import FILE`")
+            raise NominationError(_("no plan imported: `floorapp plan import FILE`"))
         plan = stored.plan
         p = _pick_period(plan, period, now)
         start, end = p.start, min(p.end, now)
@@ -220,7 +222,11 @@ def _pick_period(plan: Plan, name: str | None, now: datetime) -> Period:
         p = plan.period(name)
         if p is None:
             names = ", ".join(x.name for x in plan.periods)
-            raise NominationError(f"no period {name!r} in the plan (periods: {names})")
+            raise NominationError(
+                _("no period {name!r} in the plan (periods: {names})").format(
+                    name=name, names=names
+                )
+            )
         return p
     active = plan.active_period(now)
     if active:
@@ -234,10 +240,14 @@ def nominate(
     now: datetime,
 ) -> int:
     if dimension not in DIMENSIONS:
-        raise NominationError(f"unknown dimension {dimension!r} ({', '.join(DIMENSIONS)})")
+        raise NominationError(
+            _("unknown dimension {dimension!r} ({join})").format(
+                dimension=dimension, join=", ".join(DIMENSIONS)
+            )
+        )
     reason_c = (clean(reason, multiline=True) or "").strip()
     if not reason_c:
-        raise NominationError("say why: a nomination needs a reason the team will hear")
+        raise NominationError(_("say why: a nomination needs a reason the team will hear"))
 
     def tx(conn: Connection) -> int:
         agent = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
@@ -246,9 +256,13 @@ def nominate(
                      target_kind="agent", target_id=agent_id, error=OutOfScope)
         stored = load_plan(conn)
         if stored is None or stored.plan.period(period) is None:
-            raise NominationError(f"no period {period!r} in the plan in force")
+            raise NominationError(
+                _("no period {period!r} in the plan in force").format(period=period)
+            )
         if agent is None:
-            raise NominationError(f"no agent {agent_id!r} on this floor")
+            raise NominationError(
+                _("no agent {agent_id!r} on this floor").format(agent_id=agent_id)
+            )
         nid = conn.execute(insert(Nomination).values(
             period=period, agent_id=agent_id, dimension=dimension, reason=reason_c,
             nominated_by=actor, at=now, plan_version_id=stored.version_id,
@@ -286,13 +300,13 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-def to_csv(rows: list[NominationView], tz: object | None = None) -> str:
+def to_csv(rows: list[NominationView], tz: tzinfo | None = None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["period", "agent_id", "agent", "team", "dimension", "reason", "nominated_by",
                 "at"])
     for r in rows:
-        at = r.at.astimezone(tz) if tz is not None else r.at  # type: ignore[arg-type]
+        at = r.at.astimezone(tz) if tz is not None else r.at
         w.writerow([_cell(x) for x in (r.period, r.agent_id, r.agent_name, r.team_id,
                                        r.dimension, r.reason, r.nominated_by)]
                    + [at.isoformat(timespec="minutes")])

@@ -19,7 +19,8 @@ from db.engine import read_tx
 from db.models import Agent
 from db.models_plan import Patrol, Reminder, ReminderKind, ReminderStatus
 from db.upsert import insert_ignore
-from floorapp import audit, policy
+from floorapp import audit, i18n, policy
+from floorapp.i18n import N_, _, message, said
 from floorapp.plan.store import load_plan
 from floorapp.policy import Refused
 from floorapp.scheduler.schedule import occurrences, read_roster
@@ -139,9 +140,16 @@ def _state(row: Any, now: datetime) -> str:
 
 
 def _view(row: Any, now: datetime, warning: str | None = None) -> ReminderView:
-    v = ReminderView(*row, state=_state(row, now), warning=warning)
-    title = named_title(v.title, v.agent_id, v.agent_name)
+    v = ReminderView(**row._mapping, state=_state(row, now), warning=warning)
+    # The scheduler's own titles are stored as message ids: worded for this reader.
+    title = named_title(i18n.render(v.title) or "", v.agent_id, v.agent_name)
     return v if title == v.title else replace(v, title=title)
+
+
+def _logged_title(row: Any) -> str:
+    """The title as the care log and the audit log keep it: in English, as before."""
+    return named_title(i18n.render(row.title, english=True) or "", row.agent_id,
+                       row.agent_name)
 
 
 def _scoped(stmt: Any, scope: Scope) -> Any:
@@ -179,7 +187,8 @@ def open_reminders(
             only = None if scope.all_teams else scope.teams
             for occ in occurrences(stored.plan, roster, now, now + coming_within, only):
                 if scope.allows(occ.team_id, None):
-                    out.coming.append(Coming(occ.at, occ.kind, occ.title, occ.team_id))
+                    out.coming.append(Coming(occ.at, occ.kind, i18n.render(occ.title) or "",
+                                             occ.team_id))
                     if len(out.coming) >= coming_limit:
                         break
     return out
@@ -196,7 +205,7 @@ def get(engine: Engine, reminder_id: int, now: datetime) -> ReminderView:
     with read_tx(engine) as conn:
         row = conn.execute(_select().where(Reminder.id == reminder_id)).first()
     if row is None:
-        raise ReminderError(f"no reminder #{reminder_id}")
+        raise ReminderError(_("no reminder #{reminder_id}").format(reminder_id=reminder_id))
     return _view(row, now)
 
 
@@ -205,24 +214,31 @@ def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action
     """Move an open reminder on; refuse if it is not ours (the policy) or no longer open."""
     row = conn.execute(_select().where(Reminder.id == reminder_id)).first()
     if row is None:
-        raise ReminderError(f"no reminder #{reminder_id}")
+        raise ReminderError(_("no reminder #{reminder_id}").format(reminder_id=reminder_id))
     addressee = conn.execute(
         select(Reminder.supervisor_id).where(Reminder.id == reminder_id)).scalar()
     scope = policy.check(conn, action, actor, target_kind="reminder", target_id=reminder_id)
     if not scope.allows(row.team_id, addressee):
-        raise NotYours(action, actor, f"reminder #{reminder_id} is for "
-                       + (f"team {row.team_id}" if addressee is None else addressee)
-                       + ", not yours", target_kind="reminder", target_id=reminder_id)
+        why = (said(N_("reminder #{id} is for team {team}, not yours"), id=reminder_id,
+                    team=row.team_id) if addressee is None else
+               said(N_("reminder #{id} is for {supervisor}, not yours"), id=reminder_id,
+                    supervisor=addressee))
+        raise NotYours(action, actor, why, target_kind="reminder", target_id=reminder_id)
     res = conn.execute(
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.status.in_(OPEN_STATUSES))
         .values(**values)
     )
     if res.rowcount != 1:
-        who = row.handled_by or "someone"
-        raise ReminderRefused(action, actor,
-                              f"reminder #{reminder_id} was already {row.status} by {who}",
-                              target_kind="reminder", target_id=reminder_id)
+        who: object = row.handled_by or message(N_("someone"))
+        raise ReminderRefused(
+            action,
+            actor,
+            said(N_("reminder #{reminder_id} was already {status} by {who}"),
+                 reminder_id=reminder_id, status=row.status, who=who),
+            target_kind="reminder",
+            target_id=reminder_id,
+        )
     return row
 
 
@@ -236,7 +252,7 @@ def done(
     the actor may not raise refuses the whole action."""
     note = clean(note, multiline=True)
     if flag_agent is not None and not (flag_detail or note or "").strip():
-        raise ReminderError("say what you saw to raise a flag")
+        raise ReminderError(_("say what you saw to raise a flag"))
 
     def tx(conn: Connection) -> Any:
         row = _claim(conn, reminder_id, actor, now, "reminder.done", dict(
@@ -250,12 +266,12 @@ def done(
         if row.kind == ReminderKind.CARE:
             _close_proposal(conn, row.job_id, "done", actor, now)
             log_care(conn, at=now, item=row.item or "care",
-                     title=named_title(row.title, row.agent_id, row.agent_name),
+                     title=_logged_title(row),
                      team_id=row.team_id, agent_id=row.agent_id, given_by=actor,
                      reminder_id=reminder_id, note=note)
         audit.record(conn, at=now, actor=actor, action="reminder.done", target_kind="reminder",
                      target_id=reminder_id,
-                     detail=named_title(row.title, row.agent_id, row.agent_name)
+                     detail=_logged_title(row)
                      + (f": {note}" if note else ""))
         if flag_agent is not None:
             source = "patrol" if row.kind == ReminderKind.PATROL else "reminder"
@@ -272,7 +288,9 @@ def snooze(
     engine: Engine, reminder_id: int, *, actor: str, now: datetime, minutes: int
 ) -> ReminderView:
     if minutes not in SNOOZE_CHOICES:
-        raise ReminderError(f"snooze for 5, 10 or 15 minutes, not {minutes}")
+        raise ReminderError(
+            _("snooze for 5, 10 or 15 minutes, not {minutes}").format(minutes=minutes)
+        )
 
     def tx(conn: Connection) -> None:
         _claim(conn, reminder_id, actor, now, "reminder.snooze", dict(
@@ -289,7 +307,7 @@ def skip(
 ) -> ReminderView:
     reason_c = (clean(reason, multiline=True) or "").strip()
     if not reason_c:
-        raise ReminderError("a reason is required to skip a reminder")
+        raise ReminderError(_("a reason is required to skip a reminder"))
 
     def tx(conn: Connection) -> None:
         row = _claim(conn, reminder_id, actor, now, "reminder.skip", dict(

@@ -32,6 +32,7 @@ from db.upsert import insert_ignore
 from floorapp import audit, policy
 from floorapp.config import Settings
 from floorapp.feed.events import EventKind, FeedEvent
+from floorapp.i18n import _
 from floorapp.services import ServiceError
 from floorapp.text import clean
 from floorapp.worktime import add_working
@@ -147,9 +148,11 @@ class RequestsObserver:
 def _text(text: str, what: str) -> str:
     t = (clean(text, multiline=True) or "").strip()
     if not t:
-        raise RequestError(f"{what} is required")
+        raise RequestError(_("{what} is required").format(what=what))
     if len(t) > MAX_TEXT:
-        raise RequestError(f"{what} is longer than {MAX_TEXT} characters")
+        raise RequestError(
+            _("{what} is longer than {MAX_TEXT} characters").format(what=what, MAX_TEXT=MAX_TEXT)
+        )
     return t
 
 
@@ -157,14 +160,17 @@ def record(engine: Engine, settings: Settings, agent_id: str, category: str, tex
            actor: str, now: datetime) -> RequestView:
     """A request the supervisor heard on a patrol, recorded for the agent."""
     if category not in REQUEST_CATEGORIES:
-        raise RequestError(f"category is one of {', '.join(REQUEST_CATEGORIES)}, "
-                           f"not {clean(category)!r}")
+        raise RequestError(
+            _("category is one of {join}, not {category!r}").format(
+                join=", ".join(REQUEST_CATEGORIES), category=clean(category)
+            )
+        )
     body = _text(text, "what the agent asked")
 
     def tx(conn: Connection) -> int:
         team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
         if team is None:
-            raise RequestError(f"no agent {clean(agent_id)!r}")
+            raise RequestError(_("no agent {agent_id!r}").format(agent_id=clean(agent_id)))
         policy.check(conn, "request.record", actor, team=team[0], target_kind="agent",
                      target_id=agent_id)
         rid = conn.execute(insert(AgentRequest).values(
@@ -186,7 +192,7 @@ def _step(engine: Engine, request_id: int, action: str, *, actor: str, now: date
         row = conn.execute(select(AgentRequest.team_id, AgentRequest.status)
                            .where(AgentRequest.id == request_id)).first()
         if row is None:
-            raise RequestError(f"no request #{request_id}")
+            raise RequestError(_("no request #{request_id}").format(request_id=request_id))
         policy.check(conn, action, actor, team=row.team_id, target_kind="request",
                      target_id=request_id, what=f"request #{request_id}")
         # Conditional on the status read: of two leaders acting at once, one wins.
@@ -194,7 +200,11 @@ def _step(engine: Engine, request_id: int, action: str, *, actor: str, now: date
             AgentRequest.id == request_id, AgentRequest.status.in_(list(allowed)))
             .values(updated_at=now, **values)).rowcount
         if not done:
-            raise RequestError(f"request #{request_id} is {row.status}")
+            raise RequestError(
+                _("request #{request_id} is {status}").format(
+                    request_id=request_id, status=row.status
+                )
+            )
         # Its late reminders are settled by the step that was late.
         conn.execute(update(Reminder).where(
             Reminder.job_id.like(f"request:{request_id}:%"),
@@ -277,8 +287,8 @@ def remind_late(engine: Engine, settings: Settings, *, now: datetime, holder: st
     return run_write(engine, tx)
 
 
-def _remind(conn: Connection, r: Row[Any], job_id: str, at: datetime, title: str | None,
-            detail: str | None, now: datetime, holder: str, *, team: str | None,
+def _remind(conn: Connection, r: Row[*tuple[Any, ...]], job_id: str, at: datetime,
+            title: str | None, detail: str | None, now: datetime, holder: str, *, team: str | None,
             supervisor: str | None = None) -> None:
     conn.execute(insert_ignore(conn, Reminder, ["job_id", "scheduled_for"]).values(
         job_id=job_id[:200], scheduled_for=at, kind=REQUEST_KIND, item=r.category,
@@ -314,7 +324,7 @@ def get(engine: Engine, request_id: int) -> RequestView:
     with read_tx(engine) as conn:
         views = _views(conn, [AgentRequest.id == request_id])
     if not views:
-        raise RequestError(f"no request #{request_id}")
+        raise RequestError(_("no request #{request_id}").format(request_id=request_id))
     return views[0]
 
 
@@ -326,7 +336,7 @@ def listing(engine: Engine, *, actor: str, now: datetime, agent: str | None = No
         if agent is not None:
             row = conn.execute(select(Agent.team_id).where(Agent.id == agent)).first()
             if row is None:
-                raise RequestError(f"no agent {clean(agent)!r}")
+                raise RequestError(_("no agent {agent!r}").format(agent=clean(agent)))
             scope = policy.check(conn, "requests.read", actor, team=row[0],
                                  target_kind="agent", target_id=agent)
         else:
@@ -369,5 +379,6 @@ def figures(engine: Engine, *, actor: str, now: datetime, since: datetime,
                or (v.answered_at or now) > v.answer_due)
     return RequestFigures(
         dict(Counter(v.category for v in views)),
-        statistics.median(acks) if acks else None,
-        statistics.median(answers) if answers else None, late)
+        # median sorts and halves a sum, which timedeltas do; typeshed asks for numbers.
+        statistics.median(acks) if acks else None,  # type: ignore[type-var]
+        statistics.median(answers) if answers else None, late)  # type: ignore[type-var]

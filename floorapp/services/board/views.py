@@ -102,7 +102,7 @@ def day_start(ctx: AppContext, now: datetime) -> datetime:
     return fday.day_bounds(ctx.settings, now)[0]
 
 
-def raw_rows(conn: Connection, q: Select) -> list[tuple]:  # type: ignore[type-arg]
+def raw_rows(conn: Connection, q: Select) -> list[tuple]:
     """All rows of ``q`` as plain tuples.
 
     When no selected column converts its values (true of the agent read: strings and raw
@@ -117,6 +117,6 @@ def raw_rows(conn: Connection, q: Select) -> list[tuple]:  # type: ignore[type-a
         with result:
             rows: Any = result.cursor.fetchall()
         if not rows or type(rows[0]) is tuple:
-            return rows  # type: ignore[no-any-return]
+            return rows
         return list(map(tuple, rows))
     return list(map(tuple, result.all()))

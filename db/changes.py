@@ -18,7 +18,7 @@ from db.upsert import insert_ignore
 
 AGENTS = "agent"
 
-_counter = ChangeCounter.__table__  # type: ignore[attr-defined]
+_counter = ChangeCounter.__table__
 
 
 def next_change(conn: Connection, kind: str = AGENTS) -> int:

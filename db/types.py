@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import BigInteger, DateTime, LargeBinary
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlalchemy.types import TypeDecorator
 
 
@@ -114,3 +115,13 @@ class HexKey(TypeDecorator[str]):
             return list(map(bytes.fromhex, values))
         except (TypeError, ValueError):
             return [self.process_bind_param(v, None) for v in values]  # type: ignore[arg-type]
+
+
+_T = TypeVar("_T")
+
+
+def not_null(column: SQLCoreOperations[_T | None]) -> SQLCoreOperations[_T]:
+    """A nullable column that the query's own filter keeps from NULL (``IN (...)``,
+    ``IS NOT NULL``, a comparison), typed as what it then reads back. Types only: the SQL is
+    the column's."""
+    return cast("SQLCoreOperations[_T]", column)

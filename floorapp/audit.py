@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, insert, select
 
 from db.models import AuditEntry
+from floorapp import i18n
 from floorapp.text import clean
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def record_refusal(conn: Connection, refused: Refused, *, at: datetime) -> None:
     """The audit row of a refusal: who, what, why (and on what, when known)."""
     record(conn, at=at, actor=refused.actor, action=refused.action,
            target_kind=refused.target_kind, target_id=refused.target_id, outcome="refused",
-           detail=refused.reason)
+           detail=refused.stored)
 
 
 @dataclass(frozen=True)
@@ -74,4 +75,5 @@ def entries(conn: Connection, *, since: datetime | None = None, actor: str | Non
     if actor is not None:
         q = q.where(AuditEntry.actor == actor)
     rows = conn.execute(q.order_by(AuditEntry.id.desc()).limit(limit)).all()
-    return [Entry(*r) for r in reversed(rows)]
+    # A refusal's reason is kept as its message id and parameters: worded for this reader.
+    return [Entry(*r[:-1], i18n.render(r[-1])) for r in reversed(rows)]

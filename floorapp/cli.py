@@ -115,7 +115,9 @@ def _registered(tree: ast.Module) -> tuple[tuple[str, str, bool], ...] | None:
                 and call.func.attr == "add_parser" and isinstance(call.func.value, ast.Name)
                 and call.func.value.id == sub):
             continue
-        if len(call.args) != 1 or not isinstance(call.args[0], ast.Constant):
+        name = call.args[0].value if len(call.args) == 1 and isinstance(
+            call.args[0], ast.Constant) else None
+        if not isinstance(name, str):
             return None
         help_node = next((k.value for k in call.keywords if k.arg == "help"), None)
         if help_node is None or any(k.arg not in _PLAIN_KEYWORDS for k in call.keywords):
@@ -125,7 +127,7 @@ def _registered(tree: ast.Module) -> tuple[tuple[str, str, bool], ...] | None:
         text = ast.literal_eval(help_node.args[0] if marked else help_node)  # type: ignore[attr-defined]
         if not isinstance(text, str):
             return None
-        names.append((call.args[0].value, text, marked))
+        names.append((name, text, marked))
     return tuple(names) or None
 
 

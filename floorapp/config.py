@@ -204,9 +204,10 @@ class Settings:
 
 # --- the settings file's schema (floorapp.schema: the same rules as the plan file) -------
 
-DeadlineMinutes = whole(1, 30 * 24 * 60, "minutes",
-                        message="expected a positive number of minutes up to 43200 (30 days)")
-Seconds = whole(1, 3600, "seconds")
+DeadlineMinutes = Annotated[int, whole(1, 30 * 24 * 60, "minutes",
+                                   message="expected a positive number of minutes up to 43200 "
+                                           "(30 days)")]
+Seconds = Annotated[int, whole(1, 3600, "seconds")]
 
 
 def _table_of_anything(v: Any) -> Any:
@@ -218,37 +219,37 @@ def _table_of_anything(v: Any) -> Any:
 class FloorDoc(Section):
     timezone: Zone | None = None
     day_start: ClockTime | None = None
-    lang: one_of(LANGS, "language") | None = None  # type: ignore[valid-type]
-    max_handoffs: whole(0, 20, "hand-offs") | None = None  # type: ignore[valid-type]
+    lang: Annotated[str, one_of(LANGS, "language")] | None = None
+    max_handoffs: Annotated[int, whole(0, 20, "hand-offs")] | None = None
 
 
 class QueueFiguresDoc(Section):
-    sl_threshold: Seconds | None = None  # type: ignore[valid-type]
+    sl_threshold: Seconds | None = None
 
 
 class FiguresDoc(Section):
-    sl_threshold: Seconds | None = None  # type: ignore[valid-type]
-    service_level: one_of(SL_DEFINITIONS, "service level") | None = None  # type: ignore[valid-type]
-    short_abandon: whole(0, 3600, "seconds") | None = None  # type: ignore[valid-type]
-    min_sample: whole(1, 1_000_000, "calls") | None = None  # type: ignore[valid-type]
+    sl_threshold: Seconds | None = None
+    service_level: Annotated[str, one_of(SL_DEFINITIONS, "service level")] | None = None
+    short_abandon: Annotated[int, whole(0, 3600, "seconds")] | None = None
+    min_sample: Annotated[int, whole(1, 1_000_000, "calls")] | None = None
     queues: dict[str, QueueFiguresDoc] = Field(default_factory=dict)
 
 
 class FeedDoc(Section):
     # Up to a week: a simulator replaying at speed stamps events ahead on purpose.
-    max_ahead: whole(0, 7 * 86400, "seconds") | None = None  # type: ignore[valid-type]
+    max_ahead: Annotated[int, whole(0, 7 * 86400, "seconds")] | None = None
 
 
 class SeverityMinutesDoc(Section):
-    light: DeadlineMinutes | None = None  # type: ignore[valid-type]
-    medium: DeadlineMinutes | None = None  # type: ignore[valid-type]
-    high: DeadlineMinutes | None = None  # type: ignore[valid-type]
+    light: DeadlineMinutes | None = None
+    medium: DeadlineMinutes | None = None
+    high: DeadlineMinutes | None = None
 
 
 class FlagsDoc(Section):
     ack_deadline: SeverityMinutesDoc | None = None
     # Up to four hours: past that nobody remembers what they asked for.
-    step_in_confirm: whole(1, 240, "minutes") | None = None  # type: ignore[valid-type]
+    step_in_confirm: Annotated[int, whole(1, 240, "minutes")] | None = None
 
 
 class DeadlinesDoc(Section):
@@ -258,15 +259,15 @@ class DeadlinesDoc(Section):
 
 
 class RequestCategoryDoc(Section):
-    acknowledge_minutes: DeadlineMinutes | None = None  # type: ignore[valid-type]
-    answer_days: whole(1, 30, "working days") | None = None  # type: ignore[valid-type]
-    manager_after_minutes: DeadlineMinutes | None = None  # type: ignore[valid-type]
+    acknowledge_minutes: DeadlineMinutes | None = None
+    answer_days: Annotated[int, whole(1, 30, "working days")] | None = None
+    manager_after_minutes: DeadlineMinutes | None = None
 
 
 class RequestsDoc(Section):
     work_start: ClockTime | None = None
     work_end: ClockTime | None = None
-    work_days: list[one_of(WEEKDAYS, "day")] | None = None  # type: ignore[valid-type]
+    work_days: list[Annotated[str, one_of(WEEKDAYS, "day")]] | None = None
     equipment: RequestCategoryDoc | None = None
     schedule: RequestCategoryDoc | None = None
     process: RequestCategoryDoc | None = None

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from db.engine import open_store
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings, load_settings, resolve_db_url
-from floorapp.i18n import _
+from floorapp.i18n import N_, said
 
 
 def os_user() -> str:
@@ -65,9 +65,8 @@ class AppContext:
         refused = policy.NotAllowed(
             "identity.as_other",
             login,
-            _("over SSH, {login} acts as {login} only, not as {actor}").format(
-                login=login, actor=self.actor
-            ),
+            said(N_("over SSH, {login} acts as {login} only, not as {actor}"), login=login,
+                 actor=self.actor),
             target_kind="supervisor",
             target_id=self.actor,
         )

@@ -49,7 +49,8 @@ def open_escalation(
         if esc_id is None:  # this feed line already opened it
             return None
     else:
-        esc_id = conn.execute(insert(Escalation).values(**values)).inserted_primary_key[0]
+        esc_id = conn.execute(
+            insert(Escalation).values(**values).returning(Escalation.id)).scalar_one()
     conn.execute(
         insert(EscalationEvent).values(
             escalation_id=esc_id, at=now, actor=values["opened_by"], action="opened",

@@ -238,9 +238,9 @@ def day(d: date | datetime | str) -> str:
     English."""
     if isinstance(d, str):
         try:
-            d = date.fromisoformat(d)
+            d = date.fromisoformat(text := d)
         except ValueError:
-            return d
+            return text
     if isinstance(d, datetime):
         d = d.date()
     if _code == "zh_CN":
@@ -436,6 +436,22 @@ def _part(part: Any, tr: Callable[[str], str]) -> str:
         except (KeyError, IndexError, ValueError):
             return msgid.format(**values) if values else msgid
     return str(part)
+
+
+class Said(str):
+    """A sentence in the current language that keeps its message id and parameters
+    (``stored``), so what is kept for later (the audit log) is worded again for each reader."""
+
+    stored: str
+
+
+def said(msgid: str, **params: Any) -> Said:
+    """``_(msgid).format(**params)`` that remembers how it was made (``msgid`` is marked with
+    ``N_`` where it is written; a parameter may be a ``message``, worded in turn)."""
+    kept = stored(message(msgid, **params))
+    out = Said(render(kept) or "")
+    out.stored = kept
+    return out
 
 
 def render(text: str | None, *, english: bool = False) -> str | None:

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, false, func, select, t
 
 from db.engine import read_tx, run_write
 from db.models import Supervisor, SupervisorRole, SupervisorTeam
-from floorapp.i18n import N_, _
+from floorapp.i18n import N_, _, message, said
 from floorapp.identity import over_ssh
 from floorapp.services import ServiceError
 
@@ -314,6 +314,9 @@ class Refused(ServiceError):
     def __init__(self, action: str, actor: str, reason: str, *, target_kind: str | None = None,
                  target_id: str | int | None = None) -> None:
         super().__init__(reason)
+        # What the audit log keeps: the sentence's message id and parameters when it has
+        # them (i18n.said), so each reader of the log reads it in their own language.
+        self.stored: str = getattr(reason, "stored", None) or reason
         self.action = action
         self.actor = actor
         self.reason = reason
@@ -392,33 +395,34 @@ def check(conn: Connection, action: str, actor: str, *, team: str | _NoTeam | No
         return exc(action, actor, reason, target_kind=target_kind, target_id=target_id)
 
     if rule.who is Who.NOBODY:
-        raise no(_("nobody may {what}").format(what=_(rule.what)))
+        raise no(said(N_("nobody may {what}"), what=message(rule.what)))
     if not is_supervisor_id(actor):
-        raise no(_("that is not a supervisor id (letters, digits and . _ - @ only)"))
+        raise no(said(N_("that is not a supervisor id (letters, digits and . _ - @ only)")))
     role, known = _who_is(conn, actor)
     if role is None:
         if rule.bootstrap and bootstrap_floor(conn):
             return Scope(actor, all_teams=True, teams=frozenset(), floor_manager=True)
         if known:
-            raise no(_("{actor} is no longer a supervisor on this floor").format(actor=actor))
-        raise no(_("'{actor}' is not a supervisor on this floor. Ask a floor manager to run: "
-                   "floorapp supervisors add {actor} --name '...' --team TEAM").format(
-                       actor=actor))
+            raise no(said(N_("{actor} is no longer a supervisor on this floor"), actor=actor))
+        raise no(said(N_("'{actor}' is not a supervisor on this floor. Ask a floor manager to "
+                         "run: floorapp supervisors add {actor} --name '...' --team TEAM"),
+                      actor=actor))
     manager = role == SupervisorRole.FLOOR_MANAGER
     if rule.who is Who.FLOOR_MANAGER and not manager:
-        raise no(_("only a floor manager may {what}").format(what=_(rule.what)))
+        raise no(said(N_("only a floor manager may {what}"), what=message(rule.what)))
     if rule.who is Who.SELF and not manager and not (target_kind == "supervisor"
                                                      and target_id == actor):
-        raise no(_("only a floor manager may {what}").format(what=_(rule.what)))
+        raise no(said(N_("only a floor manager may {what}"), what=message(rule.what)))
     teams = frozenset(conn.execute(
         select(SupervisorTeam.team_id).where(SupervisorTeam.supervisor_id == actor)).scalars())
     scope = Scope(actor, all_teams=manager, teams=teams, floor_manager=manager)
     if not isinstance(team, _NoTeam) and not scope.allows_team(team):
-        target = what or (f"{target_kind} {target_id}" if target_kind else _("that"))
+        target: object = what or (f"{target_kind} {target_id}" if target_kind
+                                   else message(N_("that")))
         if team:
-            raise no(_("{target} is for team {team}, not yours").format(target=target, team=team),
-                     error)
-        raise no(_("{target} belongs to no team: floor managers only").format(target=target),
+            raise no(said(N_("{target} is for team {team}, not yours"), target=target,
+                          team=team), error)
+        raise no(said(N_("{target} belongs to no team: floor managers only"), target=target),
                  error)
     return scope
 

@@ -101,8 +101,11 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def whole(low: int, high: int, what: str, *, message: str | None = None) -> Any:
-    """A whole number of ``what`` in [low, high]; ``message`` replaces the default wording."""
+def whole(low: int, high: int, what: str, *, message: str | None = None) -> PlainValidator:
+    """A whole number of ``what`` in [low, high]; ``message`` replaces the default wording.
+
+    Used as ``Annotated[int, whole(...)]``: the type for mypy, the check for pydantic.
+    """
     def check(v: Any) -> int:
         if isinstance(v, float) and math.isfinite(v) and v.is_integer():
             v = int(v)
@@ -111,11 +114,14 @@ def whole(low: int, high: int, what: str, *, message: str | None = None) -> Any:
             raise fail(f"{why}, got {shown(v)}")
         return v
 
-    return Annotated[int, PlainValidator(check)]
+    return PlainValidator(check)
 
 
-def finite(low: float, high: float, what: str = "") -> Any:
-    """A finite number in [low, high]: nan, inf and 1e300 never reach the code."""
+def finite(low: float, high: float, what: str = "") -> PlainValidator:
+    """A finite number in [low, high]: nan, inf and 1e300 never reach the code.
+
+    Used as ``Annotated[float, finite(...)]``.
+    """
     of = f" of {what}" if what else ""
 
     def check(v: Any) -> float:
@@ -124,7 +130,7 @@ def finite(low: float, high: float, what: str = "") -> Any:
                        f"got {shown(v)}")
         return float(v)
 
-    return Annotated[float, PlainValidator(check)]
+    return PlainValidator(check)
 
 
 def _text(v: Any) -> str:
@@ -175,7 +181,8 @@ ClockOrShiftEnd = Annotated[
 ]
 
 
-def one_of(choices: Collection[str], what: str) -> Any:
+def one_of(choices: Collection[str], what: str) -> PlainValidator:
+    """One of ``choices``; used as ``Annotated[str, one_of(...)]``."""
     def check(v: Any) -> str:
         if not isinstance(v, str) or v not in choices:
             raise fail(f"unknown {what} {escape(repr(v))} ({what}s: {', '.join(choices)})"
@@ -183,17 +190,20 @@ def one_of(choices: Collection[str], what: str) -> Any:
                        f"expected one of {', '.join(choices)}, got {shown(v)}")
         return v
 
-    return Annotated[str, PlainValidator(check)]
+    return PlainValidator(check)
 
 
-def list_of(item: Any, what: str) -> Any:
-    """A TOML array; not an array: ``expected a list of <what>``."""
+def list_of(what: str) -> BeforeValidator:
+    """A TOML array; not an array: ``expected a list of <what>``.
+
+    Used as ``Annotated[list[Item], list_of("items")]``.
+    """
     def must_be_list(v: Any) -> Any:
         if not isinstance(v, list):
             raise fail(f"expected a list of {what}, got {kind(v)}")
         return v
 
-    return Annotated[list[item], BeforeValidator(must_be_list)]  # type: ignore[valid-type]
+    return BeforeValidator(must_be_list)
 
 
 # --- validation -------------------------------------------------------------------------

@@ -121,8 +121,9 @@ class FloorSnapshot:
         return counts
 
     def longest_call(self) -> AgentView | None:
-        on_call = [a for a in self.agents if a.call is not None and a.call.answered_at]
-        return min(on_call, key=lambda a: a.call.answered_at) if on_call else None  # type: ignore[union-attr,return-value]
+        on_call = [(a.call.answered_at, a) for a in self.agents
+                   if a.call is not None and a.call.answered_at]
+        return min(on_call, key=lambda pair: pair[0])[1] if on_call else None
 
 
 def resolve_team(engine: Engine, team: str) -> str:
@@ -181,7 +182,8 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
 
         fstmt = (
             select(Flag.id, Flag.agent_id, Agent.name, Flag.kind, Flag.severity, Flag.status,
-                   Flag.raised_at, Flag.count, Flag.detail, Flag.condition_ended_at)
+                   Flag.raised_at, Flag.count.label("times"), Flag.detail,
+                   Flag.condition_ended_at)
             .join(Agent, Agent.id == Flag.agent_id)
             .where(Flag.status != FlagStatus.RESOLVED)
             .order_by(Flag.raised_at, Flag.id)
@@ -189,7 +191,7 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
         fstmt = _limit(fstmt, Agent.team_id, scope, team_id)
         flags = [
             FlagView(r.id, r.agent_id, r.name, r.kind, r.severity, r.status, r.raised_at,
-                     r.count, i18n.render(r.detail), r.condition_ended_at is not None)
+                     r.times, i18n.render(r.detail), r.condition_ended_at is not None)
             for r in conn.execute(fstmt)
         ]
 

@@ -25,7 +25,7 @@ def stop_on_signals(stop: threading.Event,
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
 
     def handler(signum: int, _frame: Any) -> None:
         if on_signal is not None:

@@ -18,7 +18,7 @@ from db.models import Supervisor, SupervisorRole, SupervisorTeam, Team
 from db.models_access import SupervisorKey
 from db.upsert import upsert
 from floorapp import audit, policy
-from floorapp.i18n import _, ngettext
+from floorapp.i18n import N_, _, ngettext, said
 from floorapp.policy import is_supervisor_id
 from floorapp.text import clean
 
@@ -88,7 +88,8 @@ def add_supervisor(
         if boot and role != SupervisorRole.FLOOR_MANAGER:
             # Otherwise the floor would have supervisors and nobody to administer them.
             raise policy.NotAllowed("supervisors.add", actor,
-                                    _("the first supervisor of a floor must be a floor manager"),
+                                    said(N_("the first supervisor of a floor must be a "
+                                            "floor manager")),
                                     target_kind="supervisor", target_id=sup_id)
         values = {"id": sup_id, "name": clean(name) or sup_id, "role": role, "active": True}
         if code is not None:
@@ -141,27 +142,33 @@ def list_supervisors(engine: Engine, include_inactive: bool = False, *,
     """
     if actor is not None:
         policy.require(engine, "supervisors.read", actor, now=now or datetime.now(UTC))
-    sort = {"id": (Supervisor.id,), "role": (Supervisor.role.desc(), Supervisor.id),
-            "name": (Supervisor.name,)}[order]
     with read_tx(engine) as conn:
-        q = select(Supervisor).order_by(*sort)
-        if not include_inactive:
-            q = q.where(Supervisor.active.is_(True))
-        sups = conn.execute(q).all()
-        teams: dict[str, list[str]] = {}
-        for sid, tid in conn.execute(select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id)):
-            teams.setdefault(sid, []).append(tid)
-        keys: dict[str, int] = {}
-        for (sid,) in conn.execute(select(SupervisorKey.supervisor_id)):
-            keys[sid] = keys.get(sid, 0) + 1
-    found = [
+        found = supervisors_in(conn, include_inactive=include_inactive, order=order)
+    if team is not None:
+        found = [s for s in found if team in s.teams or s.is_floor_manager]
+    return found
+
+
+def supervisors_in(conn: Connection, *, include_inactive: bool = False, order: Order = "id"
+                   ) -> list[SupervisorInfo]:
+    """``list_supervisors`` inside a transaction the caller holds (a service's own read)."""
+    sort = {"id": (Supervisor.id,), "role": (Supervisor.role.desc(), Supervisor.id),
+            "name": (Supervisor.name, Supervisor.id)}[order]
+    q = select(Supervisor).order_by(*sort)
+    if not include_inactive:
+        q = q.where(Supervisor.active.is_(True))
+    sups = conn.execute(q).all()
+    teams: dict[str, list[str]] = {}
+    for sid, tid in conn.execute(select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id)):
+        teams.setdefault(sid, []).append(tid)
+    keys: dict[str, int] = {}
+    for (sid,) in conn.execute(select(SupervisorKey.supervisor_id)):
+        keys[sid] = keys.get(sid, 0) + 1
+    return [
         SupervisorInfo(s.id, s.name, s.role, s.active, tuple(sorted(teams.get(s.id, []))),
                        keys.get(s.id, 0), s.lang)
         for s in sups
     ]
-    if team is not None:
-        found = [s for s in found if team in s.teams or s.is_floor_manager]
-    return found
 
 
 def authorized_keys_lines(engine: Engine, command_prefix: list[str], *,

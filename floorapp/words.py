@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
-from floorapp.i18n import MARKS, N_, _, ngettext
+from floorapp.i18n import MARKS, N_, _, duration, ngettext
 
 FLAG_KINDS: dict[str, str] = {
     "long_call": N_("long call"),
@@ -248,11 +248,10 @@ def clock(seconds: float | None, *, days: bool = False) -> str:
 
 
 def minutes(length: timedelta, *, compact: bool = False) -> str:
-    """Whole minutes, as a rule's threshold is read: ``45 min``, ``1 h 05 min``; compact for
-    a narrow column, ``45m``, ``1h05m``. The unit letters are the same in every language
-    (the flag reasons that carry them are stored, not translated)."""
+    """Whole minutes, worded in the reader's language as a rule's threshold is
+    (``i18n.duration``: ``45 min``, ``1 h 05 min``); compact for a narrow column, ``45m``,
+    ``1h05m``."""
     m = max(0, int(length.total_seconds() // 60))
     if compact:
         return f"{m // 60}h{m % 60:02d}m" if m >= 60 else f"{m}m"
-    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
-
+    return duration(m)

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rich.text import Text
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Connection, Engine, insert, update
 from textual import events
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import DataTable
 
 from db.engine import run_write
@@ -43,19 +44,19 @@ class ScreenHost(ReplacingNotices):
     """A bare app that shows one screen (a panel tested on its own); counts its bells and
     lists its notices (``shown_notices()``) as the console does."""
 
-    def __init__(self, screen: object) -> None:
+    def __init__(self, screen: Screen[Any]) -> None:
         super().__init__()
         self._screen = screen
         self.bells = 0
 
     def on_mount(self) -> None:
-        self.push_screen(self._screen)  # type: ignore[arg-type]
+        self.push_screen(self._screen)
 
     def bell(self) -> None:
         self.bells += 1
 
 
-def cell_texts(table: DataTable) -> list[list[str]]:
+def cell_texts(table: DataTable[Any]) -> list[list[str]]:
     """A DataTable's cells as the plain text a supervisor reads."""
     return [[c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(i)]
             for i in range(table.row_count)]
@@ -110,7 +111,7 @@ def screen_text(app: object) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
-async def until(pilot: Pilot, cond: Callable[[], object], what: str = "condition",
+async def until(pilot: Pilot[Any], cond: Callable[[], object], what: str = "condition",
                 tries: int = 600) -> None:
     """Let the app run until ``cond()`` holds (workers, timers); fail naming what never came."""
     for _ in range(tries):
@@ -120,10 +121,10 @@ async def until(pilot: Pilot, cond: Callable[[], object], what: str = "condition
     raise AssertionError(f"timed out waiting for {what}\n{screen_text(pilot.app)}")
 
 
-async def settle(pilot: Pilot) -> None:
+async def settle(pilot: Pilot[Any]) -> None:
     """Wait for running action workers and the next refresh to land on screen."""
     app = pilot.app
-    await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
     polls = app.polls  # type: ignore[attr-defined]
     app.poll_now()  # type: ignore[attr-defined]
     await until(pilot, lambda: app.polls > polls, "a refresh")  # type: ignore[attr-defined]
@@ -141,8 +142,7 @@ def make_floor(engine: Engine, now: datetime) -> None:
     def ago(**kw: float) -> datetime:
         return now - timedelta(**kw)
 
-    def tx(conn: object) -> None:
-        c = conn  # type: ignore[assignment]
+    def tx(c: Connection) -> None:
         c.execute(insert(Team), [{"id": "T1", "name": "mobile"}, {"id": "T2", "name": "billing"}])
         agents = [
             ("1001", "王芳", "T1", "on_call", ago(minutes=22), "C1"),

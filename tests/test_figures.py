@@ -324,3 +324,36 @@ async def test_the_boards_long_call_mark_is_the_long_call_rules(floor: AppContex
     now = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
     assert cells.call_cell(now - timedelta(minutes=21), now, 20 * 60).plain.endswith("!")
     assert not cells.call_cell(now - timedelta(minutes=16), now, 20 * 60).plain.endswith("!")
+
+
+def test_after_call_work_and_pauses_come_from_the_state_history(engine) -> None:
+    """A completed call's wrap-up (its agent's after-call state, begun as the call ended, to
+    the next state) counts in the handle time; a break counts as pause time by reason."""
+    from sqlalchemy import insert
+
+    from db.engine import write_tx
+    from db.models import Agent, AgentStateChange, Call, Team
+
+    t0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+    ended = t0 + timedelta(seconds=130, microseconds=250)
+    with write_tx(engine) as conn:
+        conn.execute(insert(Team), [{"id": "T1", "name": "one"}])
+        conn.execute(insert(Agent), [dict(id="A1", name="王芳", team_id="T1",
+                                          state="available", state_since=t0)])
+        conn.execute(insert(Call), [dict(
+            id="c1", queue="Q", agent_id="A1", offered_at=t0,
+            answered_at=t0 + timedelta(seconds=10), ended_at=ended, outcome="completed",
+            hold_seconds=10, talk_seconds=120, complaint=False)])
+        conn.execute(insert(AgentStateChange), [dict(agent_id="A1", reason=None) | row for row in (
+            dict(state="on_call", started_at=t0 + timedelta(seconds=10)),
+            dict(state="after_call", started_at=ended),
+            dict(state="available", started_at=ended + timedelta(seconds=45)),
+            dict(state="break", reason="lunch", started_at=t0 + timedelta(hours=1)),
+            dict(state="available", started_at=t0 + timedelta(hours=1, minutes=20)),
+        )])
+    day = datetime(2026, 3, 16, tzinfo=UTC)
+    figures = interval_figures(engine, settings_from_dict({"floor": {"timezone": "UTC"}}),
+                               day, day + timedelta(days=1), t0 + timedelta(hours=3))
+    assert figures.floor.avg_acw_s == 45.0 and figures.floor.aht_s == 165.0
+    (agent,) = figures.agents
+    assert agent.acw_s == 45.0 and agent.pause_s == {"lunch": 20 * 60.0}

@@ -380,7 +380,6 @@ def test_the_period_is_worded_by_the_screen_from_its_days_left() -> None:
     assert [period_words(info(n)) for n in (0, 1, 4)] == [
         "3·15: last day", "3·15: 1 day left", "3·15: 4 days left"]
     i18n.set_language("zh_CN")
-    assert period_words(info(4)) == period_words("3·15: 4 days left")  # an older board's text
     assert "4" in period_words(info(4)) and "days" not in period_words(info(4))
 
 
@@ -483,3 +482,28 @@ def test_the_cli_check_finds_an_unmarked_string(tmp_path: Path) -> None:
         'raise policy.NotAllowed("x.y", actor, "only a floor manager may")\n',
         encoding="utf-8")
     assert cli_unmarked(sample) == ["sample.py:1", "sample.py:3", "sample.py:5", "sample.py:8"]
+
+
+def test_a_refusal_in_the_audit_log_reads_in_each_readers_language(engine: Engine) -> None:
+    """A team leader refused in Chinese; the floor manager reads the same audit row in
+    English (the row keeps the message id and parameters, not the words)."""
+    from floorapp import audit, policy
+    from floorapp import supervisors as sv
+    from tests.conftest import T0
+
+    sv.add_supervisor(engine, sup_id="fm.zhou", name="周建华", role="floor_manager", teams=[],
+                      keys=[], actor="fm.zhou", now=T0)
+    sv.add_supervisor(engine, sup_id="lead.hu", name="胡班长", role="team_leader", teams=[],
+                      keys=[], actor="fm.zhou", now=T0)
+    i18n.set_language("zh_CN")
+    with pytest.raises(policy.Refused) as refused:
+        i18n.set_supervisor_lang(engine, "fm.zhou", "en", actor="lead.hu", now=T0)
+    assert refused.value.message == "已拒绝：只有现场经理可以设置其他班组长的语言"
+
+    def last() -> str | None:
+        with engine.connect() as conn:
+            return audit.entries(conn)[-1].detail
+
+    assert last() == "只有现场经理可以设置其他班组长的语言"
+    i18n.set_language("en")
+    assert last() == "only a floor manager may set another supervisor's language"

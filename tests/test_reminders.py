@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from db.models import AuditEntry, Flag
 from db.models_plan import Patrol
+from floorapp import i18n
 from floorapp.cli import main
 from floorapp.config import Settings
 from floorapp.scheduler import SchedulerHost
@@ -35,8 +36,9 @@ def fired(engine, clock):
 
 
 def _audit(engine, action: str) -> list[tuple[str, str, str | None]]:
+    """The rows as a reader reads them (a refusal's reason is stored as a message id)."""
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(
+        return [(r.actor, r.outcome, i18n.render(r.detail)) for r in conn.execute(
             select(AuditEntry.actor, AuditEntry.outcome, AuditEntry.detail)
             .where(AuditEntry.action == action))]
 
@@ -145,3 +147,24 @@ def test_reminders_command_lists_jobs_and_open_reminders(engine, db_url, clock, 
     assert "skipped" in capsys.readouterr().out
     assert main(["--db", db_url, "--as", "lead.t1", "reminders"]) == 0
     assert "none" in capsys.readouterr().out
+
+
+def test_the_schedulers_reminder_reads_in_each_readers_language(engine, db_url, clock, fired,
+                                                                capsys) -> None:
+    """The scheduler stores its own reminder as a message id: one row, read in English by one
+    supervisor and in Chinese by another (the console, the CLI)."""
+    from db.models_plan import Reminder
+
+    with engine.connect() as conn:
+        raw = conn.execute(select(Reminder.title).where(Reminder.team_id == "t1")).scalar_one()
+    assert "{team}" in raw
+    assert [r.title for r in svc.open_reminders(engine, "lead.t1", clock.now()).due] == [
+        "Patrol the floor: team t1"]
+    i18n.set_language("zh_CN")
+    assert [r.title for r in svc.open_reminders(engine, "lead.t1", clock.now()).due] == [
+        "巡场：班组 t1"]
+    capsys.readouterr()
+    assert main(["--db", db_url, "--as", "lead.t1", "--lang", "zh-CN", "reminders"]) == 0
+    out = capsys.readouterr().out
+    assert "巡场：班组 t1" in out and "Patrol" not in out
+    assert "lead.t1 的待办提醒" in out

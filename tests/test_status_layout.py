@@ -216,3 +216,24 @@ def test_colour_only_for_a_terminal_and_never_counted_in_the_width(
     render(snap, floor.settings.timezone, coloured, 80, color=True)
     assert "\x1b[" not in plain.getvalue() and "\x1b[" in coloured.getvalue()
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue()) == plain.getvalue()
+
+
+def test_a_terminal_that_says_zero_columns_gets_the_pipe_width(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pty nobody sized (a forced command over SSH) reports 0 columns: not a 0-wide table."""
+    import os
+
+    from floorapp.commands import status
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+        def fileno(self) -> int:
+            return 1
+
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((0, 0)))
+    assert status._width(Tty()) == status.PIPE_WIDTH
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((132, 40)))
+    assert status._width(Tty()) == 132

@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -100,12 +101,12 @@ def _seed(url: str, agents: int, per_agent: int, history: bool) -> datetime:
                                   started_at=ended + timedelta(seconds=rng.randrange(5, 60)))]
             if history:
                 for b in range(3):
-                    at = DAY + timedelta(hours=OPEN + 3 * b + 1, seconds=rng.randrange(600))
+                    brk = DAY + timedelta(hours=OPEN + 3 * b + 1, seconds=rng.randrange(600))
                     hist += [dict(agent_id=aid, state="break", reason=("lunch", "toilet",
                                                                        "coaching")[b],
-                                  started_at=at),
+                                  started_at=brk),
                              dict(agent_id=aid, state="available", reason=None,
-                                  started_at=at + timedelta(minutes=rng.randrange(5, 30)))]
+                                  started_at=brk + timedelta(minutes=rng.randrange(5, 30)))]
             if len(calls) > 20_000:
                 conn.execute(insert(Call), [blank | c for c in calls])
                 calls = []
@@ -210,8 +211,8 @@ def header_tick(quick: bool) -> Iterable[Figure]:
             ticks, cpu = [], []
             for _ in range(TICKS):
                 wall += timedelta(seconds=1)
-                run_write(engine, lambda c, at=wall, r=rng, n=agents, s=state:
-                          _tick_writes(c, r, at, n, s))
+                run_write(engine, partial(_tick_writes, rng=rng, at=wall, agents=agents,
+                                          state=state))
                 started, started_cpu = time.perf_counter(), time.process_time()
                 with read_tx(engine) as conn:
                     live.poll(conn, wall)

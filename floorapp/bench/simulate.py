@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from floorapp.bench import Figure
 
@@ -35,7 +36,7 @@ def busy_shares(agents: int, seconds: int) -> dict[str, float]:
 
     with tempfile.TemporaryDirectory(prefix="floorapp-bench-simulate-") as tmp:
         engine = open_store(f"sqlite:///{Path(tmp) / 'floor.db'}")
-        settings = Settings(timezone=UTC)
+        settings = Settings(timezone=ZoneInfo("UTC"))
         clock = ManualClock(START)
         seed_demo_floor(engine, agents=agents, teams=max(agents // 20, 1), seed=1, now=START,
                         actor="bench")
@@ -47,7 +48,7 @@ def busy_shares(agents: int, seconds: int) -> dict[str, float]:
         for _ in range(max((seconds - SETTLE_S) // 60, 1)):
             runner.run_for(60)
             with engine.connect() as conn:
-                counts = dict(conn.execute(  # type: ignore[arg-type]
+                counts = dict(conn.execute(
                     select(Agent.state, func.count()).group_by(Agent.state)).all())
             staffed = sum(counts.get(s, 0) for s in ("available", "on_call", "after_call"))
             on_call.append(counts.get("on_call", 0) / staffed)

@@ -24,22 +24,24 @@ class BadInterval(ValueError):
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("report", help="a day, a shift or a date range: queue figures per "
-                       "queue, team and agent, flags, escalations, patrols, care, handover")
-    when = p.add_argument_group("when (default: the centre's day on the floor's clock)")
-    when.add_argument("--date", metavar="YYYY-MM-DD", help="one centre's day")
+    from floorapp.i18n import _
+
+    p = sub.add_parser("report", help=_("a day, a shift or a date range: queue figures per "
+                       "queue, team and agent, flags, escalations, patrols, care, handover"))
+    when = p.add_argument_group(_("when (default: the centre's day on the floor's clock)"))
+    when.add_argument("--date", metavar="YYYY-MM-DD", help=_("one centre's day"))
     when.add_argument("--from", dest="since", metavar="WHEN",
-                      help="start: a date (its day start) or a local date and time")
+                      help=_("start: a date (its day start) or a local date and time"))
     when.add_argument("--to", dest="until", metavar="WHEN",
-                      help="end: a date (the end of that day) or a local date and time")
+                      help=_("end: a date (the end of that day) or a local date and time"))
     when.add_argument("--shift", metavar="HH:MM-HH:MM",
-                      help="a shift on --date (or today); an end before the start is the "
-                      "next morning")
-    p.add_argument("--team", metavar="T", help="only this team (id or name)")
+                      help=_("a shift on --date (or today); an end before the start is the "
+                      "next morning"))
+    p.add_argument("--team", metavar="T", help=_("only this team (id or name)"))
     p.add_argument("--format", choices=formats.FORMATS, default=None,
-                   help="table (default on a terminal), markdown, csv, json, html")
-    p.add_argument("--json", action="store_true", help="same as --format json")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+                   help=_("table (default on a terminal), markdown, csv, json, html"))
+    p.add_argument("--json", action="store_true", help=_("same as --format json"))
+    p.add_argument("-o", "--output", metavar="FILE", help=_("write to FILE instead of stdout"))
     p.set_defaults(func=cmd_report)
 
 

@@ -59,7 +59,7 @@ def cmd_rules(ctx: AppContext, args: argparse.Namespace) -> int:
     for r in report.rules:
         cells = [cell(words.rule(r.name)), cell(_("on") if r.enabled else _("off")),
                  cell(words.rule_thresholds(r.name, r.params, r.units)),
-                 cell(r.severity), cell(str(r.fired_today))]
+                 cell(words.severity(r.severity)), cell(str(r.fired_today))]
         if wide:
             cells += [cell(r.summary), cell(_("rules.{name}").format(name=r.name), style="dim")]
         table.add_row(*cells)

@@ -36,10 +36,12 @@ CHUNK = 500  # rows written at a time
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("status", help="the floor now: agents, open flags, open escalations")
-    p.add_argument("--team", metavar="T", help="only this team (id or name)")
+    from floorapp.i18n import _
+
+    p = sub.add_parser("status", help=_("the floor now: agents, open flags, open escalations"))
+    p.add_argument("--team", metavar="T", help=_("only this team (id or name)"))
     p.add_argument("--json", action="store_true",
-                   help="JSON with top-level keys agents, flags, escalations")
+                   help=_("JSON with top-level keys agents, flags, escalations"))
     p.set_defaults(func=cmd_status)
 
 
@@ -82,7 +84,7 @@ class _Clock:
 def _labeller(snap: FloorSnapshot) -> Callable[[str | None, str | None], str]:
     """An agent as their name; the id joins it only when two agents shown share the name."""
     ids: dict[str, set[str]] = defaultdict(set)
-    pairs = [(a.id, a.name) for a in snap.agents]
+    pairs: list[tuple[str | None, str | None]] = [(a.id, a.name) for a in snap.agents]
     pairs += [(f.agent, f.agent_name) for f in snap.flags]
     pairs += [(e.agent, e.agent_name) for e in snap.escalations if e.agent is not None]
     for agent_id, name in pairs:
@@ -105,7 +107,7 @@ def _labeller(snap: FloorSnapshot) -> Callable[[str | None, str | None], str]:
 
 # A row: its cells (one line each), their styles (or None), and a second line under the
 # last cell (the long text: a reason, a flag's detail), shown dim.
-Row = tuple[Sequence[str], Sequence[str] | None, str | None]
+Row = tuple[Sequence[str], Sequence[str | None] | None, str | None]
 
 
 # Printable ASCII and the wide CJK ranges a floor's names use (ideographs, CJK punctuation,
@@ -344,9 +346,11 @@ def _width(stdout: TextIO) -> int | None:
         return int(columns)
     if stdout.isatty():
         try:
-            return os.get_terminal_size(stdout.fileno()).columns
+            columns = os.get_terminal_size(stdout.fileno()).columns
         except OSError:
             return PIPE_WIDTH
+        # A pty nobody sized (a forced command over SSH) says 0 columns.
+        return columns if columns > 0 else PIPE_WIDTH
     return PIPE_WIDTH
 
 

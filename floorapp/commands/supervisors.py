@@ -22,7 +22,7 @@ class _OwnLangParser(argparse.ArgumentParser):
     this command answers in: the global ``--lang`` the command line adds to every command
     is left out where the command has its own (before the command it still chooses)."""
 
-    def add_argument(self, *names: str, **kwargs: object) -> argparse.Action:  # type: ignore[override]
+    def add_argument(self, *names: str, **kwargs: object) -> argparse.Action:
         if "--lang" in names and "--lang" in self._option_string_actions:
             return self._option_string_actions["--lang"]
         return super().add_argument(*names, **kwargs)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from floorapp.figures import store
 from floorapp.figures.clock import FloorClock
 from floorapp.figures.queue import (
     ANSWERED,
+    FINISHED,
     UNANSWERED,
     CallRow,
     Fact,
@@ -32,6 +33,7 @@ from floorapp.figures.queue import (
     fact_of,
     figures_of,
 )
+from floorapp.figures.store import micros
 from floorapp.services.scope import Scope
 
 NO_QUEUE = "(no queue)"
@@ -204,8 +206,8 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
                                   and (scope is None or scope.allows_team(team_id)))
         return v
 
-    roster = [(aid, name, team_id) for aid, name, team_id in conn.execute(
-        select(Agent.id, Agent.name, Agent.team_id).order_by(Agent.team_id, Agent.id))]
+    roster = store._fetch(conn, select(Agent.id, Agent.name, Agent.team_id)
+                          .order_by(Agent.team_id, Agent.id))
     team_of = {aid: team_id for aid, _, team_id in roster}
     # A day's calls make a few hundred thousand short-lived tuples, none of them cyclic:
     # the cyclic collector's passes over them were a fifth of a report.
@@ -214,7 +216,9 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
     try:
         wraps, paused = store.history(conn, list(team_of), start, end, now)
         for r in store.call_rows(conn, start, end, teams=team_of):
-            acw = wraps.get((r.agent, r.ended_at), 0.0) if r.agent is not None else 0.0
+            # Only a finished call's wrap-up counts (fact_of): the others are not looked up.
+            acw = (wraps.get((r.agent, micros(r.ended_at)), 0.0)
+                   if r.agent is not None and r.outcome in FINISHED else 0.0)
             f = fact_of(r, threshold, short_s, acw)
             rows.append(r)
             facts.append(f)

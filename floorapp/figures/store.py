@@ -10,7 +10,16 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, bindparam, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    String,
+    bindparam,
+    func,
+    select,
+    type_coerce,
+)
 
 from db.models import Agent, AgentState, AgentStateChange, Call, FeedEventRow
 from floorapp.figures.queue import FINISHED, CallRow
@@ -123,53 +132,56 @@ def calls_waiting(conn: Connection, now: datetime) -> tuple[int, datetime | None
     return int(n), oldest
 
 
-_EPOCH_NAIVE = datetime(1970, 1, 1)
+_EPOCH = datetime(1970, 1, 1)
+_US = timedelta(microseconds=1)
 
 
-def _naive(value: Any) -> datetime:
-    """A stored time as naive UTC (ISO text on SQLite, a naive datetime elsewhere, or
-    microseconds since 1970: db.types.UTCMicros)."""
-    if type(value) is int:
-        return _EPOCH_NAIVE + timedelta(microseconds=value)
-    return datetime.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
+def micros(value: Any) -> int | None:
+    """A stored time (microseconds since 1970 UTC for calls and the state history,
+    ``db.types.UTCMicros``; ISO text on SQLite or naive UTC elsewhere for other tables) in
+    whole microseconds since 1970 UTC."""
+    if value is None or type(value) is int:
+        return value
+    t = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return (t - _EPOCH) // _US  # type: ignore[no-any-return]
 
 
 def history(conn: Connection, agents: list[str], start: datetime, end: datetime,
-            now: datetime) -> tuple[dict[tuple[str, Any], float], dict[str, dict[str, float]]]:
+            now: datetime) -> tuple[dict[tuple[str, int], float], dict[str, dict[str, float]]]:
     """One pass over the agents' state history around the interval, in index order (agent,
-    time): after-call work keyed by (agent, the raw time it began: a call's wrap-up begins
-    as its agent ends it, so (call.agent, call.ended_at) finds it), and seconds paused per
-    agent per reason ("" when the pause gave none), clipped to the interval and ``now``."""
+    time): after-call work keyed by (agent, the microsecond it began: a call's wrap-up
+    begins as its agent ends it, so (call.agent, micros(call.ended_at)) finds it), and
+    seconds paused per agent per reason ("" when the pause gave none), clipped to the
+    interval and ``now``."""
     h = AgentStateChange.__table__.c  # type: ignore[attr-defined]
-    acw: dict[tuple[str, Any], float] = {}
+    acw: dict[tuple[str, int], float] = {}
     paused: dict[str, dict[str, float]] = {}
     stop = min(end, now)
     wrap, brk = str(AgentState.AFTER_CALL), str(AgentState.BREAK)
-    # Durations in naive UTC, as stored: a third cheaper to parse than aware times, and a
-    # pass reads two or three rows per call of the day.
-    start_n, stop_n, now_n = (t.astimezone(UTC).replace(tzinfo=None)
+    # Durations in the stored microseconds: no time is parsed, and a pass reads two or
+    # three rows per call of the day.
+    start_u, stop_u, now_u = (micros(t.astimezone(UTC).replace(tzinfo=None))
                               for t in (start, stop, now))
     for i in range(0, len(agents), 500):
-        q = (select(h.agent_id, h.state, h.reason, _t(h.started_at))
+        q = (select(h.agent_id, h.state, h.reason, type_coerce(h.started_at, BigInteger))
              .where(h.agent_id.in_(agents[i:i + 500]),
                     h.started_at >= start - STATE_LOOKBACK, h.started_at < stop)
              .order_by(h.agent_id, h.started_at))
         rows = _fetch(conn, q)
         last = len(rows) - 1
-        for k, (agent, state, reason, at) in enumerate(rows):
+        for k, (agent, state, reason, a) in enumerate(rows):
             if state != wrap and state != brk:
                 continue
             nxt = rows[k + 1] if k < last else None
-            a = _naive(at)
-            b = _naive(nxt[3]) if nxt is not None and nxt[0] == agent else now_n
+            b = nxt[3] if nxt is not None and nxt[0] == agent else now_u
             if state == wrap:
                 if b > a:
-                    acw[(agent, at)] = ((b if b < now_n else now_n) - a).total_seconds()
+                    acw[(agent, a)] = ((b if b < now_u else now_u) - a) / 1e6
                 continue
-            lo, hi = max(a, start_n), min(b, stop_n)
+            lo, hi = max(a, start_u), min(b, stop_u)
             if hi > lo:
                 r = paused.setdefault(agent, {})
-                r[reason or ""] = r.get(reason or "", 0.0) + (hi - lo).total_seconds()
+                r[reason or ""] = r.get(reason or "", 0.0) + (hi - lo) / 1e6
     return acw, paused
 
 

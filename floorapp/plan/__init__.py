@@ -1,7 +1,8 @@
 """Guarantee-period plans: the TOML file, its validation, and its stored versions."""
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from floorapp import lazy
 
 if TYPE_CHECKING:
     from floorapp.plan.loader import PlanError, PlanIssue, parse_plan, parse_plan_text
@@ -17,11 +18,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+__getattr__ = lazy.exports(__name__, _HOMES)
 
 
 __all__ = [

@@ -82,7 +82,7 @@ def _when(v: Any) -> datetime | date:
 def _day(v: Any) -> date:
     if isinstance(v, datetime) or not isinstance(v, date):
         raise fail(f"expected a date like 2026-03-15, got {shown(v)}")
-    return _when(v)  # type: ignore[return-value]
+    return _when(v)
 
 
 def _times(v: Any) -> Any:
@@ -95,10 +95,11 @@ def _times(v: Any) -> Any:
 
 When = Annotated[datetime | date, BeforeValidator(_when)]
 Day = Annotated[date, BeforeValidator(_day)]
-Teams = list_of(Text, "team ids")
-PatrolMinutes = whole(1, 24 * 60, "minutes", message="expected whole minutes between 1 and 1440")
+Teams = Annotated[list[Text], list_of("team ids")]
+PatrolMinutes = Annotated[int, whole(1, 24 * 60, "minutes",
+                                     message="expected whole minutes between 1 and 1440")]
 # Percentages (0-100) and the 1-5 satisfaction average both fit here; per metric below.
-MetricValue = finite(0, 100)
+MetricValue = Annotated[float, finite(0, 100)]
 
 
 def _rule_name(v: Any) -> str:
@@ -123,8 +124,8 @@ class PeriodDoc(Section):
     name: Text
     start: When
     end: When
-    teams: Teams = Field(description="the teams the period concerns")  # type: ignore[valid-type]
-    dense_days: list_of(Day, "dates like 2026-03-15") = Field(  # type: ignore[valid-type]
+    teams: Teams = Field(description="the teams the period concerns")
+    dense_days: Annotated[list[Day], list_of("dates like 2026-03-15")] = Field(
         default_factory=list)
 
 
@@ -135,9 +136,9 @@ class TriggerDoc(Section):
 
 
 class TargetDoc(Section):
-    metric: one_of(tuple(METRICS), "metric")  # type: ignore[valid-type]
-    baseline: MetricValue  # type: ignore[valid-type]
-    target: MetricValue  # type: ignore[valid-type]
+    metric: Annotated[str, one_of(tuple(METRICS), "metric")]
+    baseline: MetricValue
+    target: MetricValue
 
 
 class RequirementDoc(Section):
@@ -149,26 +150,26 @@ class RequirementDoc(Section):
 
 
 class CadenceDoc(Section):
-    normal: PatrolMinutes | None = None  # type: ignore[valid-type]
-    period: PatrolMinutes | None = None  # type: ignore[valid-type]
+    normal: PatrolMinutes | None = None
+    period: PatrolMinutes | None = None
 
 
 class PatrolsDoc(CadenceDoc):
     teams: dict[str, CadenceDoc] = Field(default_factory=dict)
-    only_teams: Teams | None = None  # type: ignore[valid-type]
+    only_teams: Teams | None = None
 
 
 class CareItemDoc(Section):
     id: Text
     title: Text
-    on: one_of(CARE_ON, "schedule") = "never"  # type: ignore[valid-type]
+    on: Annotated[str, one_of(CARE_ON, "schedule")] = "never"
     at: ClockOrShiftEnd | None = None
-    teams: Teams | None = None  # type: ignore[valid-type]
+    teams: Teams | None = None
 
 
 class LongCallCareDoc(Section):
     title: Text | None = None
-    within_minutes: PatrolMinutes | None = None  # type: ignore[valid-type]
+    within_minutes: PatrolMinutes | None = None
 
 
 class TriggeredCareDoc(Section):
@@ -186,8 +187,8 @@ class PersonalCareDoc(Section):
 
 
 class CareDoc(Section):
-    repeat_days: whole(0, 3650, "days") | None = None  # type: ignore[valid-type]
-    item: list_of(CareItemDoc, "[[care.item]] tables") = Field(  # type: ignore[valid-type]
+    repeat_days: Annotated[int, whole(0, 3650, "days")] | None = None
+    item: Annotated[list[CareItemDoc], list_of("[[care.item]] tables")] = Field(
         default_factory=list)
     triggered: TriggeredCareDoc | None = None
     personal: PersonalCareDoc | None = None
@@ -195,7 +196,8 @@ class CareDoc(Section):
 
 class RecognitionDoc(Section):
     at: Annotated[list[ClockOrShiftEnd], BeforeValidator(_times)] = Field(default_factory=list)
-    dimensions: list_of(one_of(DIMENSIONS, "dimension"), "dimensions") = Field(  # type: ignore[valid-type]
+    dimensions: Annotated[list[Annotated[str, one_of(DIMENSIONS, "dimension")]],
+                          list_of("dimensions")] = Field(
         default_factory=lambda: list(DIMENSIONS))
     improvement_requirement: Text | None = None
 
@@ -206,16 +208,16 @@ class HotIssueDoc(Section):
     scenario: Text = Field(description="what the drill caller plays")
     answer: Text | None = None  # the model answer (口径) itself ...
     answer_ref: Text | None = None  # ... or where it is written
-    teams: Teams = Field(description="the teams whose agents practise it")  # type: ignore[valid-type]
+    teams: Teams = Field(description="the teams whose agents practise it")
     period: Text | None = None  # the only period when there is one
     # Days before the period starts by which every agent has practised (negative: into it).
-    practised_by_days: whole(-30, 60, "days") = 1  # type: ignore[valid-type]
+    practised_by_days: Annotated[int, whole(-30, 60, "days")] = 1
 
 
 class DrillsDoc(Section):
-    run_up_days: whole(1, 60, "days") = 5  # type: ignore[valid-type]
-    max_per_agent_per_day: whole(1, 20, "drills") = 2  # type: ignore[valid-type]
-    minutes: whole(5, 120, "minutes") = 15  # type: ignore[valid-type]
+    run_up_days: Annotated[int, whole(1, 60, "days")] = 5
+    max_per_agent_per_day: Annotated[int, whole(1, 20, "drills")] = 2
+    minutes: Annotated[int, whole(5, 120, "minutes")] = 15
 
 
 class PlanDoc(Section):

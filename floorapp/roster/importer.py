@@ -154,9 +154,9 @@ def _apply(
         ):
             old_teams.setdefault(sid, set()).add(tid)
     for s in sups:
-        old = old_sups.get(s.id)
+        sup = old_sups.get(s.id)
         before_teams = old_teams.get(s.id, set())
-        if old is None:
+        if sup is None:
             conn.execute(
                 upsert(conn, Supervisor, ["id"], ["name", "role", "active"]).values(
                     id=s.id, name=s.name, role=s.role, active=True
@@ -166,11 +166,11 @@ def _apply(
             action, detail = "roster.supervisor.add", f"{s.name} {s.role} teams={';'.join(s.teams)}"
         else:
             changes = []
-            if old.name != s.name:
-                changes.append(f"name: {old.name} -> {s.name}")
-            if old.role != s.role:
-                changes.append(f"role: {old.role} -> {s.role}")
-            if not old.active:
+            if sup.name != s.name:
+                changes.append(f"name: {sup.name} -> {s.name}")
+            if sup.role != s.role:
+                changes.append(f"role: {sup.role} -> {s.role}")
+            if not sup.active:
                 changes.append("active: no -> yes")
             if before_teams != set(s.teams):
                 changes.append(

@@ -7,8 +7,9 @@ counts ``floorapp rules`` shows.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from floorapp import lazy
 
 if TYPE_CHECKING:
     from floorapp.rules.definitions import (
@@ -29,11 +30,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+__getattr__ = lazy.exports(__name__, _HOMES)
 
 
 __all__ = [

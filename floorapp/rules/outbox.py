@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Integer, String, Text, bindparam, func, inser
 
 from db.models import Agent, Flag, FlagStatus
 from db.models_rules import CareProposal, RuleFiring
-from db.types import UTCDateTime
+from db.types import UTCDateTime, not_null
 from db.upsert import insert_ignore
 from floorapp.config import Settings
 from floorapp.escalations import NewEscalation, open_escalation_batch
@@ -168,7 +168,7 @@ def _write_flags(conn: Connection, pending: list[PendingFlag]) -> None:
     existing: set[str] = set()
     for i in range(0, len(keys), _IN_CHUNK):
         existing.update(conn.execute(
-            select(Flag.open_key).where(Flag.open_key.in_(keys[i:i + _IN_CHUNK]))
+            select(not_null(Flag.open_key)).where(Flag.open_key.in_(keys[i:i + _IN_CHUNK]))
         ).scalars())
     updates = [_fire_params(p) for p, k in zip(fired, keys, strict=True) if k in existing]
     if updates:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, func, select
 
 from db.models import Agent, Call, Flag
+from db.types import not_null
 from floorapp.clock import Clock
 from floorapp.rules.tracks import (
     _LONG,
@@ -121,7 +122,7 @@ def _open_calls(eng: Memory, conn: Connection) -> None:
     for i in range(0, len(answered), _CHUNK):
         chunk = answered[i : i + _CHUNK]
         for kind, cid in conn.execute(
-            select(Flag.kind, Flag.call_id).where(Flag.call_id.in_(chunk))
+            select(Flag.kind, not_null(Flag.call_id)).where(Flag.call_id.in_(chunk))
         ):
             c = eng._calls[cid]
             if kind == "long_call":
@@ -165,7 +166,7 @@ def _history(eng: Memory, conn: Connection) -> None:
     if latest_end is None:
         return
     for agent_id, ended in conn.execute(
-        select(Call.agent_id, Call.ended_at)
+        select(not_null(Call.agent_id), not_null(Call.ended_at))
         .where(recent, Call.complaint.is_(True), Call.agent_id.is_not(None),
                Call.ended_at >= latest_end - eng._complaint_window)
         .order_by(Call.ended_at)
@@ -181,7 +182,7 @@ def _open_flags(eng: Memory, conn: Connection) -> None:
     for agent_id, kind, call_id, last_seen, raised_at in rows:
         tr = eng.agent(agent_id)
         seen = last_seen or raised_at
-        token = None
+        token: Any = None  # what the flag fired for: a call id or a stretch's start
         if kind in _CALL_TOKEN_KINDS:
             token = call_id
         elif kind == "no_break":

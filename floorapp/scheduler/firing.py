@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, func, select
 from db.engine import run_write
 from db.models import Agent, Call
 from db.models_plan import Reminder, ReminderKind, ReminderStatus
+from db.types import not_null
 from db.upsert import insert_ignore
 from floorapp.config import Settings
 from floorapp.plan.store import StoredPlan, load_plan
@@ -76,7 +77,7 @@ def water_occurrences(
     within = timedelta(minutes=plan.water_within_min if plan else 5)
     talk = func.coalesce(Call.talk_seconds, 0)
     rows = conn.execute(
-        select(Call.id, Call.agent_id, Call.ended_at, Agent.name, Agent.team_id, talk)
+        select(Call.id, Call.agent_id, not_null(Call.ended_at), Agent.name, Agent.team_id, talk)
         .join(Agent, Agent.id == Call.agent_id)
         .where(
             # offered_at is indexed; no real call lasts 12 hours.

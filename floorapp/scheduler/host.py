@@ -30,6 +30,7 @@ from db.engine import make_engine, read_tx
 from db.models_plan import PlanVersion
 from floorapp.clock import Clock, SystemClock
 from floorapp.config import Settings
+from floorapp.i18n import render
 from floorapp.scheduler import jobs, lease
 from floorapp.scheduler.firing import GRACE, SweepResult, sweep, upcoming
 from floorapp.scheduler.floor_jobs import floor_jobs
@@ -196,7 +197,7 @@ class SchedulerHost:
             occ = wanted[key]
             sched.add_job(
                 jobs.fire_occurrence, trigger="date", run_date=occ.at, id=key,
-                name=occ.title[:100], jobstore=JOBSTORE,
+                name=(render(occ.title, english=True) or "")[:100], jobstore=JOBSTORE,
                 args=[self._url, self.holder_id, occ.to_dict(), version],
             )
         self._synced_at, self._synced_version = now, version

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 
 from db.models import Agent, Team
 from db.models_plan import AgentLeave, ReminderKind
+from floorapp.i18n import N_, message, stored
 from floorapp.plan.model import SHIFT_END, CareItem, Period, Plan
 
 # How long after it came due a reminder counts as overdue (patrols: until the next one).
@@ -231,7 +232,9 @@ def _recognition(plan: Plan, days: set[date]) -> list[Occurrence]:
                     out.append(Occurrence(
                         job_id=f"nominate:{p.name}:{team}", at=at,
                         kind=ReminderKind.NOMINATION,
-                        title=f"Nominate role models for {p.name}", team_id=team, item=p.name,
+                        # Stored as its message id: each supervisor reads it in their language.
+                        title=stored(message(N_("Nominate role models for {period}"),
+                                             period=p.name)), team_id=team, item=p.name,
                         due_by=at + timedelta(minutes=NOMINATION_DUE_MIN)))
     return out
 
@@ -255,7 +258,8 @@ def occurrences(
             for at, due_by, label in patrol_times(plan, team, day):
                 out.append(Occurrence(
                     job_id=f"patrol:{team}", at=at, kind=ReminderKind.PATROL,
-                    title=f"Patrol the floor: team {team}", team_id=team, due_by=due_by,
+                    title=stored(message(N_("Patrol the floor: team {team}"), team=team)),
+                    team_id=team, due_by=due_by,
                     detail=label))
     day_set = set(days)
     out += _care(plan, roster, day_set)

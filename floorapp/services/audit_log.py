@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from db.engine import read_tx
 from floorapp import audit, policy
-from floorapp.i18n import _
+from floorapp.i18n import N_, _, said
 from floorapp.services import ServiceError
 
 
@@ -20,7 +20,7 @@ def entries(engine: Engine, *, actor: str, now: datetime, since: datetime | None
             refused = policy.NotAllowed(
                 "audit.read",
                 actor,
-                _("a team leader reads their own entries, not {who}'s").format(who=who),
+                said(N_("a team leader reads their own entries, not {who}'s"), who=who),
                 target_kind="supervisor",
                 target_id=who,
             )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Row, insert, select, update
 
 from db.engine import read_tx, run_write
 from db.models import Agent, AgentState, Call
@@ -130,8 +130,8 @@ def schedule_for_plan(conn: Connection, version_id: int, plan: Plan, *, now: dat
 
 # --- firing -----------------------------------------------------------------------------
 
-def _fire_row(conn: Connection, d: Row[Any], plan: Plan | None, name: str, now: datetime,
-              holder: str) -> int | None:
+def _fire_row(conn: Connection, d: Row[*tuple[Any, ...]], plan: Plan | None, name: str,
+              now: datetime, holder: str) -> int | None:
     h = plan.hot_issue(d.hot_issue) if plan else None
     title = h.title if h else d.hot_issue
     detail = (f"Scenario: {h.scenario}\nModel answer: {h.model_answer}" if h else None)
@@ -156,7 +156,7 @@ def fire_due(engine: Engine, *, now: datetime, holder: str) -> tuple[int, int]:
         if not rows:
             return 0, 0
         stored = load_plan(conn)
-        plans = {stored.version_id: stored.plan} if stored else {}
+        plans: dict[int, Plan | None] = {stored.version_id: stored.plan} if stored else {}
         fired = held = 0
         leader_busy: set[str] = set()
         for d in rows:
@@ -170,7 +170,7 @@ def fire_due(engine: Engine, *, now: datetime, holder: str) -> tuple[int, int]:
                 continue
             if d.plan_version_id not in plans:
                 old = load_plan(conn, d.plan_version_id)
-                plans[d.plan_version_id] = old.plan if old else None  # type: ignore[assignment]
+                plans[d.plan_version_id] = old.plan if old else None
             rid = _fire_row(conn, d, plans[d.plan_version_id], name, now, holder)
             conn.execute(update(Drill).where(Drill.id == d.id, Drill.status == DrillStatus.PLANNED)
                          .values(status=DrillStatus.DUE, fired_at=now, reminder_id=rid,
@@ -252,7 +252,7 @@ def _redrill(conn: Connection, d: Row[Any], now: datetime) -> tuple[int, datetim
 
 # --- reading ----------------------------------------------------------------------------
 
-def _views(conn: Connection, where: Sequence[object]) -> list[DrillView]:
+def _views(conn: Connection, where: Sequence[ColumnElement[bool]]) -> list[DrillView]:
     rows = conn.execute(select(*Drill.__table__.c, Agent.name)
                         .join(Agent, Agent.id == Drill.agent_id)
                         .where(*where).order_by(Drill.planned_at, Drill.id)).all()

@@ -21,15 +21,15 @@ from db.models import (
     EscalationEvent,
     EscalationStatus,
     Supervisor,
-    SupervisorTeam,
 )
 from floorapp import audit, policy
 from floorapp.context import AppContext
 from floorapp.escalations import SEVERITIES, TIERS, open_escalation
-from floorapp.i18n import N_, _, ngettext
+from floorapp.i18n import N_, _, message, ngettext, said
 from floorapp.policy import Refused
 from floorapp.services import ServiceError
 from floorapp.services.scope import OutOfScope, load_scope, scope_of
+from floorapp.supervisors import SupervisorInfo, supervisors_in
 from floorapp.text import clean
 
 TIER_NAMES = {1: "tier 1", 2: "tier 2", 3: "complaint desk"}
@@ -49,7 +49,7 @@ class AlreadyHeld(EscalationRefused):
 
     def __init__(self, actor: str, esc_id: int, holder: str) -> None:
         super().__init__("escalation.claim", actor,
-                         _("escalation {id} is already held by {holder}").format(
+                         said(N_("escalation {id} is already held by {holder}"),
                              id=esc_id, holder=holder),
                          target_kind="escalation", target_id=esc_id)
         self.holder = holder
@@ -186,8 +186,8 @@ def _event(conn: Connection, esc_id: int, now: datetime, actor: str, action: str
 
 
 def _closed_why(cur: EscalationView) -> str:
-    return _("escalation {id} is already resolved by {who}").format(
-        id=cur.id, who=cur.resolved_by or "?")
+    return said(N_("escalation {id} is already resolved by {who}"),
+                id=cur.id, who=cur.resolved_by or "?")
 
 
 def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
@@ -211,7 +211,7 @@ def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
                     who,
                     "claim",
                     esc_id,
-                    _("you already hold escalation {esc_id}").format(esc_id=esc_id),
+                    said(N_("you already hold escalation {esc_id}"), esc_id=esc_id),
                 )
             raise AlreadyHeld(who, esc_id, cur.holder or "?")
         _event(conn, esc_id, now, who, "claimed")
@@ -242,10 +242,11 @@ def _check_handoff(conn: Connection, who: str, action: str, cur: EscalationView,
     handed = ngettext("escalation {id} has been handed off {n} time already",
                       "escalation {id} has been handed off {n} times already",
                       cur.handoffs).format(id=cur.id, n=cur.handoffs)
-    then = _("give a reason to override") if may_override else \
-        _("only a floor manager can override, with a reason")
-    why = _("{limit}: {handed}; {then}").format(limit=limit_words(limit), handed=handed,
-                                                then=then)
+    then = message(N_("give a reason to override")) if may_override else \
+        message(N_("only a floor manager can override, with a reason"))
+    why = said(N_("{limit}: {handed}; {then}"),
+               limit=message(NOT_PAST_THREE) if limit == 3 else limit_words(limit),
+               handed=handed, then=then)
     raise _refusal(who, action, cur.id, why, HandoffLimit)
 
 
@@ -276,7 +277,7 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
         known = conn.execute(select(Supervisor.id).where(
             Supervisor.id == to, Supervisor.active.is_(True))).first()
         if known is None:
-            raise _refusal(who, "assign", esc_id, _("no active supervisor {to!r}").format(to=to))
+            raise _refusal(who, "assign", esc_id, said(N_("no active supervisor {to!r}"), to=to))
         if not cur.is_open:
             raise _refusal(who, "assign", esc_id, _closed_why(cur))
         if not scope_of(conn, to).allows_team(cur.team_id):
@@ -284,14 +285,14 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
                 who,
                 "assign",
                 esc_id,
-                _("{to} does not lead team {team}").format(to=to, team=cur.team_id or "-"),
+                said(N_("{to} does not lead team {team}"), to=to, team=cur.team_id or "-"),
             )
         if cur.holder == to:
             raise _refusal(
                 who,
                 "assign",
                 esc_id,
-                _("{to} already holds escalation {esc_id}").format(to=to, esc_id=esc_id),
+                said(N_("{to} already holds escalation {esc_id}"), to=to, esc_id=esc_id),
             )
         handoff = cur.holder is not None
         overriding = handoff and _check_handoff(conn, who, "assign", cur, limit,
@@ -308,7 +309,7 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
                 who,
                 "assign",
                 esc_id,
-                _("escalation {esc_id} changed under you; look again").format(esc_id=esc_id),
+                said(N_("escalation {esc_id} changed under you; look again"), esc_id=esc_id),
             )
         note = f"to {to}" + (f" (from {cur.holder}, hand-off {cur.handoffs + 1})"
                              if handoff else "")
@@ -331,25 +332,14 @@ def assign_candidates(ctx: AppContext, actor: str, esc_id: int) -> list[Supervis
 
     def read(conn: Connection) -> list[SupervisorChoice]:
         cur = _guard(conn, "assign", clean(actor) or "?", esc_id)
-        rows = conn.execute(select(Supervisor.id, Supervisor.name, Supervisor.role)
-                            .where(Supervisor.active.is_(True))
-                            .order_by(Supervisor.name, Supervisor.id)).all()
-        teams: dict[str, list[str]] = {}
-        for sid, tid in conn.execute(select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id)
-                                     .order_by(SupervisorTeam.team_id)):
-            teams.setdefault(sid, []).append(tid)
-        return [SupervisorChoice(r.id, r.name, r.role, tuple(teams.get(r.id, ())))
-                for r in rows if r.id != cur.holder and may_take(conn, r.id, cur.team_id)]
+        return [s for s in supervisors_in(conn, order="name")
+                if s.id != cur.holder and may_take(conn, s.id, cur.team_id)]
 
     return policy.read(ctx.engine, read, now=ctx.clock.now())
 
 
-@dataclass(frozen=True)
-class SupervisorChoice:
-    id: str
-    name: str
-    role: str
-    teams: tuple[str, ...]
+# The picker's entries are the supervisors as floorapp.supervisors lists them.
+SupervisorChoice = SupervisorInfo
 
 
 def next_tier(ctx: AppContext, actor: str, esc_id: int,
@@ -373,10 +363,8 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
                 who,
                 "next_tier",
                 esc_id,
-                _(
-                    "escalation {esc_id} is already at the complaint desk, the last line: "
-                    "resolve it there"
-                ).format(esc_id=esc_id),
+                said(N_("escalation {esc_id} is already at the complaint desk, the last line: "
+                        "resolve it there"), esc_id=esc_id),
             )
         overriding = _check_handoff(conn, who, "next_tier", cur, limit, override_reason)
         to_tier = cur.tier + 1
@@ -393,7 +381,7 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
                 who,
                 "next_tier",
                 esc_id,
-                _("escalation {esc_id} changed under you; look again").format(esc_id=esc_id),
+                said(N_("escalation {esc_id} changed under you; look again"), esc_id=esc_id),
             )
         _event(conn, esc_id, now, who, "handed_off", from_tier=cur.tier, to_tier=to_tier,
                note=f"override: {override_reason}" if overriding else None)

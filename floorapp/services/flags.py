@@ -17,7 +17,7 @@ from db.models import Agent, Flag, FlagStatus, Severity
 from db.upsert import insert_ignore
 from floorapp import audit, i18n, policy, words
 from floorapp.context import AppContext
-from floorapp.i18n import _
+from floorapp.i18n import N_, _, said
 from floorapp.policy import Refused
 from floorapp.services import ServiceError
 from floorapp.services.scope import OutOfScope, load_scope
@@ -143,15 +143,15 @@ def _refuse(conn: Connection, flag_id: int, action: str, wanted: Iterable[str]) 
     """Why a conditional update matched nothing, in words the loser can act on."""
     cur = _get(conn, flag_id)
     if cur.status == FlagStatus.RESOLVED:
-        return _("flag {id} is already resolved by {who}").format(
+        return said(N_("flag {id} is already resolved by {who}"),
             id=flag_id, who=cur.resolved_by or "?")
     if cur.status == FlagStatus.STEPPED_IN:
-        return _("{who} has already stepped in on flag {id}").format(
+        return said(N_("{who} has already stepped in on flag {id}"),
             id=flag_id, who=cur.stepped_in_by or "?")
     if cur.status == FlagStatus.ACKNOWLEDGED:
-        return _("flag {id} is already acknowledged by {who}").format(
+        return said(N_("flag {id} is already acknowledged by {who}"),
             id=flag_id, who=cur.acknowledged_by or "?")
-    return _("flag {id} cannot be changed while it is {status}").format(
+    return said(N_("flag {id} cannot be changed while it is {status}"),
         id=flag_id, status=words.flag_status(cur.status))
 
 
@@ -274,7 +274,7 @@ def raise_observed_in(conn: Connection, *, now: datetime, actor: str, agent_id: 
                               .where(Flag.open_key == open_key)).one()
         notes = i18n.joined(before.detail, detail, MAX_DETAIL)
         worst = max((before.severity, severity),
-                    key=lambda s: SEVERITY_RANK.get(s, 0))  # type: ignore[call-overload]
+                    key=lambda s: SEVERITY_RANK.get(s, 0))
         conn.execute(update(Flag).where(Flag.open_key == open_key).values(
             count=Flag.count + 1, last_seen=now, detail=notes,
             severity=worst, updated_at=now))

@@ -20,13 +20,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import Connection, Engine, case, func, insert, select
 
 from db.engine import read_tx
 from db.models import Agent, Call, Escalation, FeedEventRow
 from db.models_plan import Nomination
+from db.types import not_null
 from floorapp import audit, policy
 from floorapp.i18n import _
 from floorapp.plan.metrics import METRICS, measure_by_agent
@@ -95,7 +96,7 @@ def _hardest(conn: Connection, plan: Plan, start: datetime, end: datetime,
     ).all()
     threshold = _refused_threshold(conn, plan)
     held = dict(conn.execute(
-        select(Call.agent_id, func.count())
+        select(not_null(Call.agent_id), func.count())
         .where(Call.ended_at >= start, Call.ended_at < end, Call.agent_id.in_(list(agents)),
                Call.refused_explanations >= threshold, Call.complaint.is_(False))
         .group_by(Call.agent_id)
@@ -114,7 +115,7 @@ def _hardest(conn: Connection, plan: Plan, start: datetime, end: datetime,
 def _raised_early(conn: Connection, start: datetime, end: datetime,
                   agents: dict[str, tuple[str, str]]) -> dict[str, tuple[float, str]]:
     hands = dict(conn.execute(
-        select(FeedEventRow.agent_id, func.count())
+        select(not_null(FeedEventRow.agent_id), func.count())
         .where(FeedEventRow.kind == "raise_hand", FeedEventRow.ts >= start,
                FeedEventRow.ts < end, FeedEventRow.agent_id.in_(list(agents)))
         .group_by(FeedEventRow.agent_id)
@@ -299,13 +300,13 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-def to_csv(rows: list[NominationView], tz: object | None = None) -> str:
+def to_csv(rows: list[NominationView], tz: tzinfo | None = None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["period", "agent_id", "agent", "team", "dimension", "reason", "nominated_by",
                 "at"])
     for r in rows:
-        at = r.at.astimezone(tz) if tz is not None else r.at  # type: ignore[arg-type]
+        at = r.at.astimezone(tz) if tz is not None else r.at
         w.writerow([_cell(x) for x in (r.period, r.agent_id, r.agent_name, r.team_id,
                                        r.dimension, r.reason, r.nominated_by)]
                    + [at.isoformat(timespec="minutes")])

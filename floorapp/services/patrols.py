@@ -75,6 +75,8 @@ def patrol_log(
                 outcome = "missed"
             else:
                 outcome = "open"
+        if team_id is None:  # a patrol reminder always names its team
+            continue
         out.append(PatrolEntry(team_id, due, at, outcome, sup, note))
     out += [PatrolEntry(t, None, at, "done", sup, note) for t, at, sup, note in extra]
     return sorted(out, key=lambda e: (e.due_at or e.at or now, e.team_id))

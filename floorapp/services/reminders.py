@@ -19,8 +19,8 @@ from db.engine import read_tx
 from db.models import Agent
 from db.models_plan import Patrol, Reminder, ReminderKind, ReminderStatus
 from db.upsert import insert_ignore
-from floorapp import audit, policy
-from floorapp.i18n import _
+from floorapp import audit, i18n, policy
+from floorapp.i18n import N_, _, message, said
 from floorapp.plan.store import load_plan
 from floorapp.policy import Refused
 from floorapp.scheduler.schedule import occurrences, read_roster
@@ -140,9 +140,16 @@ def _state(row: Any, now: datetime) -> str:
 
 
 def _view(row: Any, now: datetime, warning: str | None = None) -> ReminderView:
-    v = ReminderView(*row, state=_state(row, now), warning=warning)
-    title = named_title(v.title, v.agent_id, v.agent_name)
+    v = ReminderView(**row._mapping, state=_state(row, now), warning=warning)
+    # The scheduler's own titles are stored as message ids: worded for this reader.
+    title = named_title(i18n.render(v.title) or "", v.agent_id, v.agent_name)
     return v if title == v.title else replace(v, title=title)
+
+
+def _logged_title(row: Any) -> str:
+    """The title as the care log and the audit log keep it: in English, as before."""
+    return named_title(i18n.render(row.title, english=True) or "", row.agent_id,
+                       row.agent_name)
 
 
 def _scoped(stmt: Any, scope: Scope) -> Any:
@@ -180,7 +187,8 @@ def open_reminders(
             only = None if scope.all_teams else scope.teams
             for occ in occurrences(stored.plan, roster, now, now + coming_within, only):
                 if scope.allows(occ.team_id, None):
-                    out.coming.append(Coming(occ.at, occ.kind, occ.title, occ.team_id))
+                    out.coming.append(Coming(occ.at, occ.kind, i18n.render(occ.title) or "",
+                                             occ.team_id))
                     if len(out.coming) >= coming_limit:
                         break
     return out
@@ -211,10 +219,10 @@ def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action
         select(Reminder.supervisor_id).where(Reminder.id == reminder_id)).scalar()
     scope = policy.check(conn, action, actor, target_kind="reminder", target_id=reminder_id)
     if not scope.allows(row.team_id, addressee):
-        why = (_("reminder #{id} is for team {team}, not yours").format(
-                   id=reminder_id, team=row.team_id) if addressee is None else
-               _("reminder #{id} is for {supervisor}, not yours").format(
-                   id=reminder_id, supervisor=addressee))
+        why = (said(N_("reminder #{id} is for team {team}, not yours"), id=reminder_id,
+                    team=row.team_id) if addressee is None else
+               said(N_("reminder #{id} is for {supervisor}, not yours"), id=reminder_id,
+                    supervisor=addressee))
         raise NotYours(action, actor, why, target_kind="reminder", target_id=reminder_id)
     res = conn.execute(
         update(Reminder)
@@ -222,13 +230,12 @@ def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action
         .values(**values)
     )
     if res.rowcount != 1:
-        who = row.handled_by or _("someone")
+        who: object = row.handled_by or message(N_("someone"))
         raise ReminderRefused(
             action,
             actor,
-            _("reminder #{reminder_id} was already {status} by {who}").format(
-                reminder_id=reminder_id, status=row.status, who=who
-            ),
+            said(N_("reminder #{reminder_id} was already {status} by {who}"),
+                 reminder_id=reminder_id, status=row.status, who=who),
             target_kind="reminder",
             target_id=reminder_id,
         )
@@ -259,12 +266,12 @@ def done(
         if row.kind == ReminderKind.CARE:
             _close_proposal(conn, row.job_id, "done", actor, now)
             log_care(conn, at=now, item=row.item or "care",
-                     title=named_title(row.title, row.agent_id, row.agent_name),
+                     title=_logged_title(row),
                      team_id=row.team_id, agent_id=row.agent_id, given_by=actor,
                      reminder_id=reminder_id, note=note)
         audit.record(conn, at=now, actor=actor, action="reminder.done", target_kind="reminder",
                      target_id=reminder_id,
-                     detail=named_title(row.title, row.agent_id, row.agent_name)
+                     detail=_logged_title(row)
                      + (f": {note}" if note else ""))
         if flag_agent is not None:
             source = "patrol" if row.kind == ReminderKind.PATROL else "reminder"

@@ -287,8 +287,8 @@ def remind_late(engine: Engine, settings: Settings, *, now: datetime, holder: st
     return run_write(engine, tx)
 
 
-def _remind(conn: Connection, r: Row[Any], job_id: str, at: datetime, title: str | None,
-            detail: str | None, now: datetime, holder: str, *, team: str | None,
+def _remind(conn: Connection, r: Row[*tuple[Any, ...]], job_id: str, at: datetime,
+            title: str | None, detail: str | None, now: datetime, holder: str, *, team: str | None,
             supervisor: str | None = None) -> None:
     conn.execute(insert_ignore(conn, Reminder, ["job_id", "scheduled_for"]).values(
         job_id=job_id[:200], scheduled_for=at, kind=REQUEST_KIND, item=r.category,
@@ -379,5 +379,6 @@ def figures(engine: Engine, *, actor: str, now: datetime, since: datetime,
                or (v.answered_at or now) > v.answer_due)
     return RequestFigures(
         dict(Counter(v.category for v in views)),
-        statistics.median(acks) if acks else None,
-        statistics.median(answers) if answers else None, late)
+        # median sorts and halves a sum, which timedeltas do; typeshed asks for numbers.
+        statistics.median(acks) if acks else None,  # type: ignore[type-var]
+        statistics.median(answers) if answers else None, late)  # type: ignore[type-var]

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, case, func, or_, select
 from db.engine import read_tx
 from db.models import Agent, AgentState, Call, SensitiveCustomer, Team
 from db.models_requests import Drill, DrillStatus
+from db.types import not_null
 from floorapp.config import Settings
 from floorapp.plan.store import load_plan
 from floorapp.rules.sensitive_check import available_names_text, is_sensitive
@@ -97,11 +98,11 @@ def designated_agents(
         return []
     ids = [r[0] for r in rows]
     totals: dict[str, int] = {aid: n for aid, n in conn.execute(
-        select(Call.agent_id, func.count()).where(today, Call.agent_id.in_(ids))
+        select(not_null(Call.agent_id), func.count()).where(today, Call.agent_id.in_(ids))
         .group_by(Call.agent_id)
     )}
     sensitive: dict[str, int] = {aid: n for aid, n in conn.execute(
-        select(Call.agent_id, func.count())
+        select(not_null(Call.agent_id), func.count())
         .where(today, Call.agent_id.in_(ids), _sensitive_call_clause())
         .group_by(Call.agent_id)
     )}

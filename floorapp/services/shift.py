@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, or_, select
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from db.models import Agent, Escalation, EscalationEvent, Flag
 from db.models_plan import CareLog, Nomination, Patrol
@@ -45,8 +46,9 @@ class ShiftEvent:
     tier: int | None = None
 
 
-def _between(col: object, start: datetime, end: datetime) -> object:
-    return and_(col >= start, col < end)  # type: ignore[operator]
+def _between(col: SQLCoreOperations[datetime | None], start: datetime, end: datetime
+             ) -> ColumnElement[bool]:
+    return and_(col >= start, col < end)
 
 
 def shift_events(ctx: AppContext, actor: str, *, team: str | None = None,
@@ -62,12 +64,12 @@ def shift_events(ctx: AppContext, actor: str, *, team: str | None = None,
                              team=team if team is not None else policy.NO_TEAM)
         out: list[ShiftEvent] = []
 
-        def teams(col: object) -> object:
-            clause = scope.team_clause(col)  # type: ignore[arg-type]
-            return clause if team is None else and_(clause, col == team)  # type: ignore[operator]
+        def teams(col: SQLCoreOperations[str | None]) -> ColumnElement[bool]:
+            clause = scope.team_clause(col)
+            return clause if team is None else and_(clause, col == team)
 
         if wanted & {"flag_raised", "flag_resolved", "flag_to_manager"}:
-            q = (select(Flag.id, Flag.kind, Flag.severity, Flag.detail, Flag.raised_at,
+            flags_q = (select(Flag.id, Flag.kind, Flag.severity, Flag.detail, Flag.raised_at,
                         Flag.raised_by, Flag.resolved_at, Flag.resolved_by,
                         Flag.resolution_note, Flag.escalated_at, Flag.escalated_by,
                         Flag.agent_id, Agent.name, Agent.team_id)
@@ -76,7 +78,7 @@ def shift_events(ctx: AppContext, actor: str, *, team: str | None = None,
                         or_(_between(Flag.raised_at, start, now),
                             _between(Flag.resolved_at, start, now),
                             _between(Flag.escalated_at, start, now))))
-            for r in conn.execute(q):
+            for r in conn.execute(flags_q):
                 fid = str(r.id)
                 if "flag_raised" in wanted and start <= r.raised_at < now:
                     by = "" if r.raised_by == "rule" else f" (by {r.raised_by})"
@@ -95,7 +97,7 @@ def shift_events(ctx: AppContext, actor: str, *, team: str | None = None,
                                           f"{r.resolved_by}: {r.resolution_note or ''}",
                                           "flag", fid, r.agent_id))
         if wanted & {"esc_opened", "esc_resolved", "esc_late"}:
-            q = (select(Escalation.id, Escalation.tier, Escalation.severity, Escalation.reason,
+            escs_q = (select(Escalation.id, Escalation.tier, Escalation.severity, Escalation.reason,
                         Escalation.opened_at, Escalation.opened_by, Escalation.deadline,
                         Escalation.resolved_at, Escalation.resolved_by, Escalation.team_id,
                         Escalation.agent_id, Agent.name)
@@ -104,62 +106,63 @@ def shift_events(ctx: AppContext, actor: str, *, team: str | None = None,
                         or_(_between(Escalation.opened_at, start, now),
                             _between(Escalation.resolved_at, start, now),
                             _between(Escalation.deadline, start, now))))
-            for r in conn.execute(q):
-                eid = str(r.id)
-                if "esc_opened" in wanted and start <= r.opened_at < now:
-                    out.append(ShiftEvent(r.opened_at, "esc_opened", r.team_id, r.name,
-                                          f"#{r.id}: {r.reason}", "escalation", eid,
-                                          r.agent_id, r.severity, None, r.tier))
-                if ("esc_resolved" in wanted and r.resolved_at is not None
-                        and start <= r.resolved_at < now):
-                    out.append(ShiftEvent(r.resolved_at, "esc_resolved", r.team_id, r.name,
-                                          f"#{r.id} by {r.resolved_by}", "escalation", eid,
-                                          r.agent_id))
-                late = r.resolved_at is None or r.resolved_at > r.deadline
-                if "esc_late" in wanted and late and start <= r.deadline < now:
-                    out.append(ShiftEvent(r.deadline, "esc_late", r.team_id, r.name,
-                                          f"#{r.id}", "escalation", eid, r.agent_id,
-                                          r.severity, None, r.tier))
+            for e in conn.execute(escs_q):
+                eid = str(e.id)
+                if "esc_opened" in wanted and start <= e.opened_at < now:
+                    out.append(ShiftEvent(e.opened_at, "esc_opened", e.team_id, e.name,
+                                          f"#{e.id}: {e.reason}", "escalation", eid,
+                                          e.agent_id, e.severity, None, e.tier))
+                if ("esc_resolved" in wanted and e.resolved_at is not None
+                        and start <= e.resolved_at < now):
+                    out.append(ShiftEvent(e.resolved_at, "esc_resolved", e.team_id, e.name,
+                                          f"#{e.id} by {e.resolved_by}", "escalation", eid,
+                                          e.agent_id))
+                late = e.resolved_at is None or e.resolved_at > e.deadline
+                if "esc_late" in wanted and late and start <= e.deadline < now:
+                    out.append(ShiftEvent(e.deadline, "esc_late", e.team_id, e.name,
+                                          f"#{e.id}", "escalation", eid, e.agent_id,
+                                          e.severity, None, e.tier))
         if "esc_handed_off" in wanted:
-            q = (select(EscalationEvent.at, EscalationEvent.actor, EscalationEvent.from_tier,
-                        EscalationEvent.to_tier, Escalation.id, Escalation.team_id,
-                        Escalation.agent_id, Agent.name)
+            handoffs_q = (select(EscalationEvent.at, EscalationEvent.actor,
+                                 EscalationEvent.from_tier, EscalationEvent.to_tier,
+                                 Escalation.id, Escalation.team_id, Escalation.agent_id,
+                                 Agent.name)
                  .join(Escalation, Escalation.id == EscalationEvent.escalation_id)
                  .outerjoin(Agent, Agent.id == Escalation.agent_id)
                  .where(EscalationEvent.action == "handed_off", teams(Escalation.team_id),
                         _between(EscalationEvent.at, start, now)))
-            for r in conn.execute(q):
-                out.append(ShiftEvent(r.at, "esc_handed_off", r.team_id, r.name,
-                                      f"#{r.id} tier {r.from_tier} -> {r.to_tier} ({r.actor})",
-                                      "escalation", str(r.id), r.agent_id))
+            for h in conn.execute(handoffs_q):
+                out.append(ShiftEvent(h.at, "esc_handed_off", h.team_id, h.name,
+                                      f"#{h.id} tier {h.from_tier} -> {h.to_tier} ({h.actor})",
+                                      "escalation", str(h.id), h.agent_id))
         if wanted & {"patrol_done", "patrol_missed"}:
-            q = select(Patrol.at, Patrol.outcome, Patrol.team_id, Patrol.supervisor_id,
+            patrols_q = select(Patrol.at, Patrol.outcome, Patrol.team_id, Patrol.supervisor_id,
                        Patrol.note).where(teams(Patrol.team_id), _between(Patrol.at, start, now))
-            for row in conn.execute(q):
+            for row in conn.execute(patrols_q):
                 kind = "patrol_missed" if row.outcome in ("missed", "skipped") else "patrol_done"
                 if kind in wanted:
                     out.append(ShiftEvent(row.at, kind, row.team_id, None,
                                           f"{row.outcome} {row.supervisor_id or ''} "
                                           f"{row.note or ''}".strip(), "team", row.team_id))
         if "care" in wanted:
-            q = (select(CareLog.at, CareLog.title, CareLog.given_by, CareLog.team_id,
+            care_q = (select(CareLog.at, CareLog.title, CareLog.given_by, CareLog.team_id,
                         CareLog.agent_id, Agent.name)
                  .outerjoin(Agent, Agent.id == CareLog.agent_id)
                  .where(teams(CareLog.team_id), _between(CareLog.at, start, now)))
-            for r in conn.execute(q):
-                out.append(ShiftEvent(r.at, "care", r.team_id, r.name,
-                                      f"{r.title} ({r.given_by})",
-                                      "agent" if r.agent_id else "team",
-                                      r.agent_id or r.team_id or "", r.agent_id))
+            for c in conn.execute(care_q):
+                out.append(ShiftEvent(c.at, "care", c.team_id, c.name,
+                                      f"{c.title} ({c.given_by})",
+                                      "agent" if c.agent_id else "team",
+                                      c.agent_id or c.team_id or "", c.agent_id))
         if "nomination" in wanted:
-            q = (select(Nomination.at, Nomination.dimension, Nomination.reason,
+            noms_q = (select(Nomination.at, Nomination.dimension, Nomination.reason,
                         Nomination.nominated_by, Nomination.agent_id, Agent.name, Agent.team_id)
                  .join(Agent, Agent.id == Nomination.agent_id)
                  .where(teams(Agent.team_id), _between(Nomination.at, start, now)))
-            for r in conn.execute(q):
-                out.append(ShiftEvent(r.at, "nomination", r.team_id, r.name,
-                                      f"{r.dimension}: {r.reason} ({r.nominated_by})",
-                                      "agent", r.agent_id, r.agent_id))
+            for n in conn.execute(noms_q):
+                out.append(ShiftEvent(n.at, "nomination", n.team_id, n.name,
+                                      f"{n.dimension}: {n.reason} ({n.nominated_by})",
+                                      "agent", n.agent_id, n.agent_id))
         out.sort(key=lambda e: (e.at, KINDS.index(e.kind), e.target_id))
         return out[-LIMIT:]
 

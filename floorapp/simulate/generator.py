@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, tzinfo
+from functools import partial
 
 from floorapp.simulate.floor import (
     FLOOR_OVERFLOW_S,
@@ -158,7 +159,7 @@ class FloorSimulator(ScriptedFloor):
         for _ in range(max(1, len(on) // 15)):
             call = self._new_call(ago(rng.uniform(0.2, 1.5)), rng.choice(self._teams),
                                   sensitive=False)
-            self._at(call.offered, lambda ts, call=call: self._offer(call, ts))
+            self._at(call.offered, partial(self._offer, call))
         for ag in on:
             if ag.state == "available" and ag.idle_since is not None:
                 self._at(ag.idle_since, self._dispatch)

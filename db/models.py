@@ -52,11 +52,11 @@ class SupervisorRole(StrEnum):
     FLOOR_MANAGER = "floor_manager"
 
 
-def _utc(nullable: bool = True, index: bool = False) -> Column:
+def _utc(nullable: bool = True, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
-def _micros(nullable: bool = True, index: bool = False) -> Column:
+def _micros(nullable: bool = True, index: bool = False) -> Column[datetime]:
     """A time in a high-volume row: 8 bytes instead of 26 (``db.types.UTCMicros``)."""
     return Column(UTCMicros(), nullable=nullable, index=index)
 

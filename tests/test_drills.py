@@ -176,6 +176,16 @@ def test_drills_fire_only_when_the_agent_is_off_the_phone_in_the_simulated_feed(
     assert len(reminders) == len(fired_at)
     assert all(r.detail and r.detail.startswith("Scenario: ") and "Model answer: " in r.detail
                for r in reminders)
+    # The title is read in each reader's language; the plan's topic as the plan wrote it.
+    from floorapp import i18n
+
+    first = reminders[0].title
+    assert i18n.render(first).startswith("Drill ")
+    i18n.set_language("zh_CN")
+    try:
+        assert i18n.render(first).startswith("模拟拨测 ")
+    finally:
+        i18n.set_language("en")
 
 
 def test_results_audited_needs_practice_plans_a_redrill_and_coverage_counts(

@@ -28,7 +28,7 @@ from db.models_requests import Drill, DrillStatus
 from db.upsert import insert_ignore
 from floorapp import audit, policy
 from floorapp.drills.planner import Load, place
-from floorapp.i18n import _
+from floorapp.i18n import N_, _, message, stored
 from floorapp.plan.model import Plan
 from floorapp.plan.store import load_plan
 from floorapp.services import ServiceError
@@ -130,6 +130,17 @@ def schedule_for_plan(conn: Connection, version_id: int, plan: Plan, *, now: dat
 
 # --- firing -----------------------------------------------------------------------------
 
+def _drill_title(name: str, topic: str) -> str:
+    """Stored as a message (worded when read, in each reader's language), the agent's name
+    and the plan's topic as written; cut to the column by the topic, never mid-sentence."""
+    name, topic = clean(name) or "?", clean(topic) or "?"
+    for cut in range(len(topic), -1, -10):
+        text = stored(message(N_("Drill {agent}: {topic}"), agent=name[:60], topic=topic[:cut]))
+        if len(text) <= 300:
+            return text
+    return stored(message(N_("Drill {agent}: {topic}"), agent=name[:60], topic=""))
+
+
 def _fire_row(conn: Connection, d: Row[*tuple[Any, ...]], plan: Plan | None, name: str,
               now: datetime, holder: str) -> int | None:
     h = plan.hot_issue(d.hot_issue) if plan else None
@@ -137,7 +148,7 @@ def _fire_row(conn: Connection, d: Row[*tuple[Any, ...]], plan: Plan | None, nam
     detail = (f"Scenario: {h.scenario}\nModel answer: {h.model_answer}" if h else None)
     rid = conn.execute(insert_ignore(conn, Reminder, ["job_id", "scheduled_for"]).values(
         job_id=f"drill:{d.id}", scheduled_for=d.planned_at, kind=DRILL_KIND,
-        item=d.hot_issue[:100], title=(clean(f"Drill {name}: {title}") or "?")[:300],
+        item=d.hot_issue[:100], title=_drill_title(name, title),
         detail=clean(detail, multiline=True), team_id=d.team_id, agent_id=d.agent_id,
         due_by=d.due_by, status=ReminderStatus.DUE, fired_at=now, fired_by=holder,
         plan_version_id=d.plan_version_id).returning(Reminder.id)).scalar()

@@ -230,6 +230,39 @@ def gettext_(message: str) -> str:
     return _current.gettext(message)
 
 
+# --- argparse's own words ----------------------------------------------------------------
+#
+# argparse words its usage line, its section titles and its errors through the module-level
+# gettext functions it imported (``argparse._``, ``argparse.ngettext``), in the process's
+# default domain. Pointing those two names at this catalog's functions gives a Chinese
+# ``--help`` and Chinese errors ("invalid choice") in the language chosen here (--lang, the
+# supervisor's own...), which the default domain, read from LANG alone, would not follow.
+# The messages as Python 3.11's argparse writes them, so the catalog holds them:
+ARGPARSE_WORDS = (
+    N_("usage: "), N_("options"), N_("positional arguments"),
+    N_("show this help message and exit"), N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
+    N_("expected one argument"), N_("expected at least one argument"),
+    N_("expected at most one argument"), N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("one of the arguments %s is required"), N_("not allowed with argument %s"),
+    N_("ignored explicit argument %r"), N_("can't open '%(filename)s': %(error)s"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+)
+
+
+def _speak_for_argparse() -> None:
+    import argparse
+
+    argparse._ = _  # type: ignore[attr-defined]  # argparse's own module-level name
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+_speak_for_argparse()
+
+
 # --- dates and times ------------------------------------------------------------------------
 
 

@@ -214,6 +214,15 @@ def test_help_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "呼叫中心现场班组长的控制台" in out
     assert "以谁的身份操作" in out
+    # argparse's own words too: the usage line, its sections, its errors.
+    assert out.startswith("用法：") and "显示此帮助信息并退出" in out and "usage" not in out
+    with pytest.raises(SystemExit):
+        main(["--lang", "zh-CN", "reminders", "snooze"])
+    err = capsys.readouterr().err
+    assert "错误" in err and "缺少必需的参数" in err and "required" not in err
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "reminders", "snooze"])
+    assert "the following arguments are required" in capsys.readouterr().err
 
 
 def test_a_supervisors_language_is_stored_and_audited(engine: Engine) -> None:

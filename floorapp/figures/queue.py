@@ -141,6 +141,17 @@ class Tally:
         self.acw += other.acw
         self.longest_abandon = max(self.longest_abandon, other.longest_abandon)
 
+    def add_answered(self, n: int, hold: float, in_sl: int, finished: int, talk: float,
+                     acw: float) -> None:
+        """Add ``n`` answered calls at once, by their sums (a report's bulk of calls)."""
+        self.offered += n
+        self.answered += n
+        self.hold += hold
+        self.in_sl += in_sl
+        self.finished += finished
+        self.talk += talk
+        self.acw += acw
+
     def add(self, f: Fact, sign: int = 1) -> None:
         self.offered += sign
         kind = f.kind

@@ -147,14 +147,15 @@ def micros(value: Any) -> int | None:
 
 
 def history(conn: Connection, agents: list[str], start: datetime, end: datetime,
-            now: datetime) -> tuple[dict[tuple[str, int], float], dict[str, dict[str, float]]]:
+            now: datetime) -> tuple[dict[tuple[str, int], int], dict[str, dict[str, float]]]:
     """One pass over the agents' state history around the interval, in index order (agent,
-    time): after-call work keyed by (agent, the microsecond it began: a call's wrap-up
+    time): after-call work in whole microseconds (sums of them are exact), keyed by
+    (agent, the microsecond it began: a call's wrap-up
     begins as its agent ends it, so (call.agent, micros(call.ended_at)) finds it), and
     seconds paused per agent per reason ("" when the pause gave none), clipped to the
     interval and ``now``."""
     h = AgentStateChange.__table__.c  # type: ignore[attr-defined]
-    acw: dict[tuple[str, int], float] = {}
+    acw: dict[tuple[str, int], int] = {}
     paused: dict[str, dict[str, float]] = {}
     stop = min(end, now)
     wrap, brk = str(AgentState.AFTER_CALL), str(AgentState.BREAK)
@@ -176,7 +177,7 @@ def history(conn: Connection, agents: list[str], start: datetime, end: datetime,
             b = nxt[3] if nxt is not None and nxt[0] == agent else now_u
             if state == wrap:
                 if b > a:
-                    acw[(agent, a)] = ((b if b < now_u else now_u) - a) / 1e6
+                    acw[(agent, a)] = (b if b < now_u else now_u) - a
                 continue
             lo, hi = max(a, start_u), min(b, stop_u)
             if hi > lo:

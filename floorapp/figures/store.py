@@ -167,7 +167,7 @@ def history(conn: Connection, agents: list[str], start: datetime, end: datetime,
         q = (select(h.agent_id, h.state, h.reason, type_coerce(h.started_at, BigInteger))
              .where(h.agent_id.in_(agents[i:i + 500]),
                     h.started_at >= start - STATE_LOOKBACK, h.started_at < stop)
-             .order_by(h.agent_id, h.started_at))
+             .order_by(h.agent_id, h.started_at, h.id))
         rows = _fetch(conn, q)
         last = len(rows) - 1
         for k, (agent, state, reason, a) in enumerate(rows):

@@ -127,12 +127,11 @@ class Figures:
         }
 
 
-def _callbacks(conn: Connection, rows: list[CallRow], end: datetime
+def _callbacks(conn: Connection, callers: set[str], rows: list[CallRow], end: datetime
                ) -> dict[str, list[CallRow]]:
-    """Every call of each caller who left unanswered, in order: the interval's calls and
-    their calls of the day after it (a supervisor's call back lands then too)."""
-    callers = {r.customer for r in rows if r.customer is not None and r.answered_at is None
-               and r.ended_at is not None}
+    """Every call of each caller who left unanswered, in order: the interval's calls of
+    those callers (``rows``) and their calls of the day after it (a supervisor's call back
+    lands then too)."""
     by_caller: dict[str, list[CallRow]] = defaultdict(list)
     if not callers:
         return by_caller
@@ -227,16 +226,17 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
     # fact_of counts them; a Fact and two Tally additions per call were half a day report.
     answered: dict[tuple[str | None, str | None], list[int]] = {}
     unanswered: list[CallRow] = []
+    callers: set[str] = set()
     # A day's calls make a few hundred thousand short-lived tuples, none of them cyclic:
     # the cyclic collector's passes over them were a fifth of a report.
     collecting = gc.isenabled()
     gc.disable()
     try:
         wraps, paused = store.history(conn, list(team_of), start, end, now)
-        rows = store.call_rows(conn, start, end, teams=team_of)
+        raw = store.raw_call_rows(conn, start, end)
         wrap_of = wraps.get
-        for r in rows:
-            _, queue, agent, _, _, _, answered_at, ended_at, outcome, _, hold, talk, _ = r
+        for r in raw:
+            _, queue, agent, customer, _, answered_at, ended_at, outcome, _, hold, talk, _ = r
             if answered_at is not None and hold is not None:
                 finished = outcome in FINISHED
                 if not finished or talk is not None:
@@ -256,11 +256,18 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
                     continue
             acw = (wrap_of((agent, micros(ended_at)), 0) / 1e6
                    if agent is not None and outcome in FINISHED else 0.0)
-            f = fact_of(r, threshold, short_s, acw)
+            row = store.call_row(r, team_of.get(agent))  # type: ignore[arg-type]
+            f = fact_of(row, threshold, short_s, acw)
             count(f)
             if f.kind in UNANSWERED:
-                unanswered.append(r)
+                unanswered.append(row)
                 facts.append(f)
+            if answered_at is None and ended_at is not None and customer is not None:
+                callers.add(customer)
+        # The calls of those who left unanswered, for their call backs.
+        theirs = [store.call_row(r, team_of.get(r[2]))  # type: ignore[arg-type]
+                  for r in raw if r[3] in callers]
+        del raw
     finally:
         if collecting:
             gc.enable()
@@ -287,7 +294,7 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
         n = per_agent.get(aid, [0, 0, 0.0, 0.0])
         agents.append(AgentFigures(aid, name, team_id, int(n[0]), int(n[1]), n[2], n[3],
                                    paused.get(aid, {})))
-    abandoned = abandoned_calls(unanswered, facts, _callbacks(conn, rows, end))
+    abandoned = abandoned_calls(unanswered, facts, _callbacks(conn, callers, theirs, end))
     waiting, oldest = store.calls_waiting(conn, now)
     floor_t = threshold(None)
     return Figures(

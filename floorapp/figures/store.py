@@ -42,6 +42,9 @@ def _raw_flag(col: Any) -> Any:
     return type_coerce(col, Integer)
 
 
+_C = Call.__table__.c  # type: ignore[attr-defined]
+
+
 def last_event_at(conn: Connection) -> datetime | None:
     # By primary key: one index step however long the feed has run.
     return conn.execute(  # type: ignore[no-any-return]
@@ -91,6 +94,25 @@ def call_rows(conn: Connection, start: datetime, end: datetime,
                           *r[3:12])) for r in rows]
 
 
+# A call as ``raw_call_rows`` gives it: a CallRow without its team.
+RawCall = tuple[str, str | None, str | None, str | None, Any, Any, Any, str, str | None,
+                int | None, int | None, Any]
+
+
+def raw_call_rows(conn: Connection, start: datetime, end: datetime) -> list[RawCall]:
+    """Calls offered in [start, end) as the driver gives them, without teams: for a reader
+    that builds a CallRow (``call_row``) only for the few calls that need one."""
+    c = _C
+    q = select(c.id, c.queue, c.agent_id, c.customer_id, _t(c.offered_at), _t(c.answered_at),
+               _t(c.ended_at), c.outcome, c.exit_reason, c.hold_seconds, c.talk_seconds,
+               _raw_flag(c.complaint)).where(c.offered_at >= start, c.offered_at < end)
+    return _fetch(conn, q)  # type: ignore[return-value]
+
+
+def call_row(raw: RawCall, team: str | None) -> CallRow:
+    return tuple.__new__(CallRow, (raw[0], raw[1], raw[2], team, *raw[3:]))
+
+
 def floor_call_batches(conn: Connection, start: datetime, end: datetime, size: int = 5000
                        ) -> Iterator[list[CallRow]]:
     """The calls offered in [start, end), without teams (the floor's figures), ``size`` at a
@@ -118,7 +140,6 @@ _WAITING = select(func.count(), func.min(Call.offered_at)).where(
     Call.offered_at <= bindparam("now", type_=UTCDateTime()))
 
 
-_C = Call.__table__.c  # type: ignore[attr-defined]
 _BY_ID = (select(_C.id, _C.queue, _C.agent_id, _C.customer_id, _t(_C.offered_at),
                  _t(_C.answered_at), _t(_C.ended_at), _C.outcome, _C.exit_reason,
                  _C.hold_seconds, _C.talk_seconds, _raw_flag(_C.complaint), Agent.team_id)

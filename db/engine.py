@@ -178,7 +178,7 @@ def _revision_graph() -> dict[str, str | None] | None:
     without importing Alembic (and Mako) keeps ~10 MB out of every console."""
     graph: dict[str, str | None] = {}
     for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
-        found = {m[1]: m[2] for m in _REVISION_LINE.finditer(path.read_text())}
+        found: dict[str, str] = {m[1]: m[2] for m in _REVISION_LINE.finditer(path.read_text())}
         rev, down = found.get("revision"), found.get("down_revision")
         if rev is None or rev == "None" or down is None:
             return None

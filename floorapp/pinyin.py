@@ -25,11 +25,10 @@ from functools import cache, lru_cache
 
 # Names are read character by character, so pypinyin's phrase dictionary (some 45 MB once
 # loaded) is never needed, nor its private copy of the character dictionary: its documented
-# switches leave both out. Set before pypinyin is first imported.
+# switches leave both out. Set before pypinyin is first imported (on the first Chinese
+# character read).
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
-
-from pypinyin import lazy_pinyin
 
 # Surname readings that differ from the character's commonest reading (how 《百家姓》 reads
 # them), and compound surnames, whose characters read one by one would be wrong (长孙 Zhangsun,
@@ -83,6 +82,10 @@ def _reading(ch: str) -> str:
     """One character's commonest reading. Read character by character, not by phrase: a
     given name is not a phrase, and a floor's names share a few thousand characters, so a
     10,000-agent floor converts in milliseconds (pypinyin takes ~70 us a call)."""
+    # Imported on the first Chinese character: its character dictionary is ~11 MB once
+    # loaded, which a floor of Latin names never needs.
+    from pypinyin import lazy_pinyin
+
     return lazy_pinyin(ch, errors="default")[0].casefold()
 
 
@@ -116,7 +119,9 @@ def sort_key(name: str) -> str:
     on every refresh."""
     found = _SORT_KEYS.get(name)
     if found is None:
-        found = _SORT_KEYS[name] = keys(name).sort
+        # The sort key alone: the search keys (tails, initials) are made only for names a
+        # search looks at, not kept for every agent on the floor (~0.5 KB a name).
+        found = _SORT_KEYS[name] = " ".join(syllables(name))
     return found
 
 

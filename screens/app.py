@@ -246,7 +246,7 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
         """Draw every label again in the current language."""
         tabs = self.query_one("#views", TabbedContent)
         for n, (view, title) in enumerate(VIEWS, start=1):
-            tabs.get_tab(view).label = tab_title(n, title)  # type: ignore[assignment]
+            tabs.get_tab(view).label = tab_title(n, title)
         header = self.query_one(FloorHeader)
         header.scope = _("team {team}").format(team=self.team) if self.team else None
         for table in self.tables():

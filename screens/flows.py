@@ -41,11 +41,13 @@ class ActionFlows(App[None]):
     ctx: AppContext
     actor: str
     actor_info: Actor | None
-    board: AgentBoard
-    flag_table: FlagTable
-    active_view: str
-
     if TYPE_CHECKING:  # FloorApp's own (screens/app.py, screens/refresh.py)
+        @property
+        def board(self) -> AgentBoard: ...
+        @property
+        def flag_table(self) -> FlagTable: ...
+        @property
+        def active_view(self) -> str: ...
         def queue(self, view: str) -> QueueTable: ...
         def action_view(self, view: str) -> None: ...
         def poll_now(self) -> None: ...
@@ -108,7 +110,7 @@ class ActionFlows(App[None]):
         f = self.flag_table.selected()
         if f is None:
             self.notify(_("No open flag selected."), markup=False)
-        return f  # type: ignore[no-any-return]
+        return f
 
     def current_escalation(self) -> EscalationView | None:
         view = self.active_view
@@ -120,7 +122,7 @@ class ActionFlows(App[None]):
         e = self.queue(view).selected()
         if e is None:
             self.notify(_("No escalation selected."), markup=False)
-        return e  # type: ignore[no-any-return]
+        return e
 
     def agent_target(self) -> tuple[str | None, Callable[[], None] | None]:
         """The agent an agent action is for, and what to read again once it is done."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -52,21 +51,10 @@ def _translate() -> None:
 i18n.on_change(_translate)
 _translate()
 
-# The period as the board hands it: a PeriodInfo (its name and whole days left), worded
-# here; or, from a board that still words it, the English "NAME: N days left" /
-# "NAME: last day", read back.
-_PERIOD = re.compile(r"^(?P<name>.*): (?:(?P<last>last day)|(?P<n>\d+) days left)$")
-
-
-def period_words(period: PeriodInfo | str) -> str:
-    """The running guarantee period in the current language."""
-    if isinstance(period, PeriodInfo):
-        name, n = period.name, period.days_left
-    else:
-        m = _PERIOD.match(period)
-        if m is None:
-            return period
-        name, n = m["name"], 0 if m["last"] else int(m["n"])
+def period_words(period: PeriodInfo) -> str:
+    """The running guarantee period (as the board hands it: its name and whole days left)
+    in the current language."""
+    name, n = period.name, period.days_left
     if n == 0:
         return _("{name}: last day").format(name=name)
     return ngettext("{name}: {n} day left", "{name}: {n} days left", n).format(name=name, n=n)

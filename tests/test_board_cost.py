@@ -60,21 +60,21 @@ def _floor(tmp: Path, open_flags: int, calls: int) -> tuple[AppContext, Engine]:
     make_floor(engine, now)
 
     def tx(conn: Any) -> None:
-        if not open_flags:
-            return
-        # Raised through the last hours, as a long day's unhandled flags are.
-        conn.execute(insert(Flag), [dict(
-            agent_id=AGENTS[i % len(AGENTS)], kind=f"kind{i}", severity="medium",
-            status="raised", open_key=f"{AGENTS[i % len(AGENTS)]}|kind{i}",
-            raised_at=now - timedelta(hours=3, seconds=-i),
-            updated_at=now - timedelta(hours=3, seconds=-i), raised_by="rule")
-            for i in range(open_flags)])
-        conn.execute(insert(Call), [dict(
-            id=f"D{i}", agent_id=AGENTS[i % len(AGENTS)],
-            offered_at=now - timedelta(hours=8, seconds=-i),
-            answered_at=now - timedelta(hours=8, seconds=-i - 5),
-            ended_at=now - timedelta(hours=8, seconds=-i - 60), outcome="completed",
-            complaint=i % 10 == 0) for i in range(calls)])
+        if open_flags:
+            # Raised through the last hours, as a long day's unhandled flags are.
+            conn.execute(insert(Flag), [dict(
+                agent_id=AGENTS[i % len(AGENTS)], kind=f"kind{i}", severity="medium",
+                status="raised", open_key=f"{AGENTS[i % len(AGENTS)]}|kind{i}",
+                raised_at=now - timedelta(hours=3, seconds=-i),
+                updated_at=now - timedelta(hours=3, seconds=-i), raised_by="rule")
+                for i in range(open_flags)])
+        if calls:
+            conn.execute(insert(Call), [dict(
+                id=f"D{i}", agent_id=AGENTS[i % len(AGENTS)],
+                offered_at=now - timedelta(hours=8, seconds=-i),
+                answered_at=now - timedelta(hours=8, seconds=-i - 5),
+                ended_at=now - timedelta(hours=8, seconds=-i - 60), outcome="completed",
+                complaint=i % 10 == 0) for i in range(calls)])
 
     run_write(engine, tx)
     ctx = AppContext(db_url=url, clock=ManualClock(now), actor="lead.wang")
@@ -142,9 +142,60 @@ def test_counts_follow_changes_without_a_recount(tmp_path: Path) -> None:
         run_write(engine, lambda c: c.execute(update(Call).where(Call.id == "C0").values(
             complaint=False)))
         run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
-            key="k1", line_no=1, kind="call_update", ts=now, call_id="C0",
+            key="00000001", source_id=None, line_no=1, kind="call_update", ts=now, call_id="C0",
             agent_id="1002", payload="{}")))
         d = reader.poll()
         assert [(a.id, a.complaints_today) for a in d.agents] == [("1002", before - 1)]
+    finally:
+        engine.dispose()
+
+
+def test_the_live_tally_holds_the_calls_in_play_and_agrees_with_a_fresh_one(
+        tmp_path: Path) -> None:
+    """Calls that ended long ago are counted and let go; what the feed says later about one
+    (a complaint) still reaches its agent's count, a call offered and ended between two
+    looks is counted, and the running tally ends where a fresh one starts."""
+    from db.engine import read_tx
+    from floorapp.figures.live import RETIRE_AFTER, LiveTally
+
+    ctx, engine = _floor(tmp_path, 0, 3000)
+    try:
+        live = LiveTally(ctx.settings)
+        with read_tx(engine) as conn:
+            live.poll(conn, ctx.clock.now())
+        # 3,000 calls ended hours ago: none held; the three in progress and the one that
+        # ended three minutes ago are.
+        assert sorted(live.facts) == ["C0", "C1", "C2", "C3"]
+        ctx.clock.advance(seconds=RETIRE_AFTER.total_seconds() + 60)  # type: ignore[attr-defined]
+        now = ctx.clock.now()
+        n = 0
+
+        def event(kind: str, call: str, agent: str) -> dict[str, Any]:
+            nonlocal n
+            n += 1
+            return dict(key=f"{n:08x}", source_id=None, line_no=n, kind=kind, ts=now,
+                        agent_id=agent, call_id=call, payload="{}")
+
+        def tx(c: Any) -> None:
+            c.execute(update(Call).where(Call.id == "D5").values(complaint=True))
+            c.execute(insert(Call).values(
+                id="N1", agent_id="1003", offered_at=now - timedelta(seconds=50),
+                answered_at=now - timedelta(seconds=45), ended_at=now,
+                outcome="completed"))
+            c.execute(insert(FeedEventRow), [
+                event("call_update", "D5", "1006"), event("call_offered", "N1", "1003"),
+                event("call_ended", "N1", "1003")])
+
+        run_write(engine, tx)
+        with read_tx(engine) as conn:
+            kept = live.poll(conn, now)
+        assert "C0" not in live.facts  # ended over RETIRE_AFTER ago: let go
+        fresh = LiveTally(ctx.settings)
+        with read_tx(engine) as conn:
+            first = fresh.poll(conn, now)
+        assert kept.queue == first.queue
+        assert {a: v for a, v in live.by_agent.items() if v != (0, 0)} == {
+            a: v for a, v in fresh.by_agent.items() if v != (0, 0)}
+        assert live.by_agent["1006"][1] == fresh.by_agent["1006"][1] > 0
     finally:
         engine.dispose()

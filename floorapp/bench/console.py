@@ -2,7 +2,8 @@
 
 Each run is its own process (so its VmHWM is the console's own): a seeded SQLite file with N
 agents, today's calls, open flags and 300 open escalations; the console opens headless at
-200x50 with a frozen clock (and the reminder scheduler, as ``floorapp console`` opens it);
+200x50 with a frozen clock (and the reminder scheduler beside it, as ``floorapp console``
+runs it);
 then, each "second", a tenth of the agents change state (written through a separate
 engine, as the feed would, at event times spread over the second) and one refresh is
 measured: the worker's read of what changed + patching the tables + the 1-second tick + the
@@ -111,7 +112,8 @@ def long_day_end(settings: Any = None) -> datetime:
 
 def seed_long_day(url: str, agents: int, at: datetime) -> None:
     """A floor as it stands at ``at`` after LONG_DAY_HOURS of calls at a busy floor's rate,
-    with LONG_DAY_OPEN_FLAGS flags raised through them and never closed."""
+    with LONG_DAY_OPEN_FLAGS flags raised through them, acknowledged and never closed (raised
+    ones would all be sent on by the scheduler's overdue sweep: a burst, not a steady day)."""
     from sqlalchemy import insert
 
     from db.engine import make_engine
@@ -141,8 +143,9 @@ def seed_long_day(url: str, agents: int, at: datetime) -> None:
             gap = timedelta(hours=LONG_DAY_HOURS) / LONG_DAY_OPEN_FLAGS
             conn.execute(insert(Flag), [dict(
                 agent_id=f"A{i % agents:05d}", kind=f"bench{i}", severity="light",
-                status="raised", open_key=f"A{i % agents:05d}|bench{i}",
-                raised_at=start + gap * i, raised_by="rule", updated_at=start + gap * i)
+                status="acknowledged", open_key=f"A{i % agents:05d}|bench{i}",
+                raised_at=start + gap * i, raised_by="rule", acknowledged_by="bench",
+                acknowledged_at=start + gap * i, updated_at=start + gap * i)
                 for i in range(LONG_DAY_OPEN_FLAGS)])
     finally:
         engine.dispose()
@@ -174,6 +177,7 @@ def _child(url: str, agents: int, ticks: int, at: datetime = T0) -> dict[str, fl
     from db.models import Agent
     from floorapp.clock import ManualClock
     from floorapp.context import AppContext
+    from floorapp.scheduler import console_host
     from screens.app import FloorApp
 
     clock = ManualClock(at)
@@ -184,7 +188,7 @@ def _child(url: str, agents: int, ticks: int, at: datetime = T0) -> dict[str, fl
 
     async def run() -> None:
         started = time.perf_counter()
-        app = FloorApp(ctx, actor="bench", start_scheduler=True)
+        app = FloorApp(ctx, actor="bench")
         async with app.run_test(size=(200, 50)) as pilot:
             while not (app.loaded and app.board.row_count == agents):
                 await pilot.pause(0.005)
@@ -222,7 +226,13 @@ def _child(url: str, agents: int, ticks: int, at: datetime = T0) -> dict[str, fl
             out["tick_cpu_median_ms"] = statistics.median(cpu) * 1000
             out["tick_cpu_max_ms"] = max(cpu) * 1000
 
-    asyncio.run(run())
+    # The reminder scheduler runs beside the console, as ``floorapp console`` runs it.
+    host = console_host(ctx.engine, ctx.settings, clock, "bench")
+    host.start()
+    try:
+        asyncio.run(run())
+    finally:
+        host.stop()
     writer.dispose()
     out["peak_rss_mb"] = _peak_rss_mb()
     return out

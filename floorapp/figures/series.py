@@ -56,18 +56,22 @@ def shift_series(engine: Engine, settings: Any, now: datetime, *, span: timedelt
     tallies = [Tally() for _ in range(n)]
     waiting = [0] * n
     with read_tx(engine) as conn:
-        for r in store.call_rows(conn, start - store.WAITING_HORIZON, now):
-            offered = aware(r.offered_at)
-            if offered is None:
-                continue
-            if offered >= start:
-                tallies[min(int((offered - start) / step), n - 1)].add(
-                    fact_of(r, threshold, short_s))
-            answered, ended = aware(r.answered_at), aware(r.ended_at)
-            for i, end in enumerate(ends):
-                if offered <= end and offered >= end - store.WAITING_HORIZON and (
-                        answered is None or answered > end) and (ended is None or ended > end):
-                    waiting[i] += 1
+        # A batch at a time: the window is hours of a busy floor's calls, and a console
+        # holding them all at once for a moment would carry that peak for the shift.
+        for batch in store.floor_call_batches(conn, start - store.WAITING_HORIZON, now):
+            for r in batch:
+                offered = aware(r.offered_at)
+                if offered is None:
+                    continue
+                if offered >= start:
+                    tallies[min(int((offered - start) / step), n - 1)].add(
+                        fact_of(r, threshold, short_s))
+                answered, ended = aware(r.answered_at), aware(r.ended_at)
+                for i, end in enumerate(ends):
+                    if offered <= end and offered >= end - store.WAITING_HORIZON and (
+                            answered is None or answered > end) and (
+                            ended is None or ended > end):
+                        waiting[i] += 1
         q = (select(Flag.raised_at, Flag.resolved_at).join(Agent, Agent.id == Flag.agent_id)
              .where(Flag.raised_at <= now,
                     or_(Flag.resolved_at.is_(None), Flag.resolved_at > start)))

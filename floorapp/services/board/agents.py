@@ -26,12 +26,12 @@ ON_CALL = str(AgentState.ON_CALL.value)
 CALL = 6  # where the current call's id sits in a raw agent row (see agent_select)
 _IN_LIMIT = 500
 
-Raw = tuple  # type: ignore[type-arg]
+Raw = tuple
 Marker = tuple[str, str]  # the most severe open flag: (severity, status)
 
 
 def agent_select(scope: Scope | None = None, team: str | None = None
-                 ) -> Select:  # type: ignore[type-arg]
+                 ) -> Select:
     """The agent row alone, no joins: team names are held (a few hundred, read when one is
     new) and a call's answer time is looked up only for agents who changed onto a call.
     Times come back raw and are converted only for rows that changed: the type decorator's
@@ -68,7 +68,7 @@ def build_rows(check: Mapping[str, Raw], teams: Mapping[str, str],
         started = ((answered.get(call) if call is not None else None) or since) \
             if state == on_call else None
         flag_severity, flag_status = marker(aid) or no_flag
-        yield new(AgentRow, (  # type: ignore[call-overload]
+        yield new(AgentRow, (
             aid, name, team_id, teams.get(team_id, team_id), state, reason, since, started,
             n_calls, n_complaints, flag_severity, flag_status))
 

@@ -73,7 +73,7 @@ class OpenItems(Generic[V]):
 
     # --- what a kind says -------------------------------------------------------------
 
-    def view_query(self) -> Select:  # type: ignore[type-arg]
+    def view_query(self) -> Select:
         raise NotImplementedError
 
     def to_view(self, row: Any) -> V:
@@ -93,7 +93,7 @@ class OpenItems(Generic[V]):
         """...and one held view's share of them, the same way."""
         raise NotImplementedError
 
-    def joined(self, q: Select) -> Select:  # type: ignore[type-arg]
+    def joined(self, q: Select) -> Select:
         """``q`` over the item's table, joined to what the team clause needs."""
         return q
 
@@ -113,13 +113,13 @@ class OpenItems(Generic[V]):
     def _updated(self) -> Any:
         return self.table.c.updated_at
 
-    def _scoped(self, q: Select) -> Select:  # type: ignore[type-arg]
+    def _scoped(self, q: Select) -> Select:
         q = q.where(self._scope.team_clause(self.team_col()))
         if self._team is not None:
             q = q.where(self.team_col() == self._team)
         return q
 
-    def _since(self, q: Select) -> Select:  # type: ignore[type-arg]
+    def _since(self, q: Select) -> Select:
         return q if self._wm is None else q.where(self._updated >= self._wm - OVERLAP)
 
     def reset(self) -> None:
@@ -250,8 +250,8 @@ class OpenFlags(OpenItems[FlagView]):
         self._due_view: tuple[datetime, ...] | None = ()
         super().__init__(scope, team)
 
-    def view_query(self) -> Select:  # type: ignore[type-arg]
-        return flags.flag_query()  # type: ignore[no-any-return]
+    def view_query(self) -> Select:
+        return flags.flag_query()
 
     def to_view(self, row: Any) -> FlagView:
         return flags.to_view(row)
@@ -262,7 +262,7 @@ class OpenFlags(OpenItems[FlagView]):
     def team_col(self) -> Any:
         return Agent.team_id
 
-    def joined(self, q: Select) -> Select:  # type: ignore[type-arg]
+    def joined(self, q: Select) -> Select:
         if self._everyone:
             return q
         return q.join(Agent, Agent.id == Flag.agent_id)
@@ -322,7 +322,7 @@ def marker_of(views: Any) -> tuple[str, str] | None:
     for f in views:
         if not f.is_open:
             continue
-        rank = flags.SEVERITY_RANK.get(f.severity, 0)  # type: ignore[call-overload]
+        rank = flags.SEVERITY_RANK.get(f.severity, 0)
         if best is None or rank > best[0]:
             best = (rank, f.severity, f.status)
     return None if best is None else (best[1], best[2])
@@ -339,8 +339,8 @@ class OpenEscalations(OpenItems[EscalationView]):
         self._deadlines: list[tuple[datetime, int]] = []  # sorted: past_deadline bisects
         super().__init__(scope, team)
 
-    def view_query(self) -> Select:  # type: ignore[type-arg]
-        return escalations.escalation_query()  # type: ignore[no-any-return]
+    def view_query(self) -> Select:
+        return escalations.escalation_query()
 
     def to_view(self, row: Any) -> EscalationView:
         return escalations.to_view(row)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,6 +25,9 @@ from floorapp.services.board.views import STATES, AgentRow, BoardDelta, FloorFig
 from floorapp.services.flags import FlagView
 from floorapp.services.scope import load_scope
 from floorapp.services.triage import ack_deadline
+
+if TYPE_CHECKING:  # the plan services load on first use, not with the board
+    from floorapp.services.periods import PeriodInfo
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +50,7 @@ class BoardReader:
         self._day: datetime | None = None
         self._last_sweep: datetime | None = None
         self._period_at: datetime | None = None
-        self._period_text: str | None = None
+        self._period: PeriodInfo | None = None
 
     def _held(self) -> tuple[AgentTable, OpenFlags, OpenEscalations]:
         # Made on the first poll, in the worker: the supervisor's scope is read from the
@@ -113,10 +117,10 @@ class BoardReader:
             longest_wait_since=live.longest_wait_since,
         )
 
-    def _guarantee(self, now: datetime) -> str | None:
-        """The guarantee period running now, with days left."""
+    def _guarantee(self, now: datetime) -> PeriodInfo | None:
+        """The guarantee period running now, with days left (worded by the reader)."""
         if self._period_at is not None and now - self._period_at < PERIOD_EVERY:
-            return self._period_text
+            return self._period
         self._period_at = now
         from floorapp.services.periods import active_period
 
@@ -128,9 +132,5 @@ class BoardReader:
             # period, tried again in a minute.
             log.warning("guarantee period not read", exc_info=True)
             info = None
-        if info is None:
-            self._period_text = None
-        else:
-            left = "last day" if info.days_left == 0 else f"{info.days_left} days left"
-            self._period_text = f"{info.name}: {left}"
-        return self._period_text
+        self._period = info
+        return info

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection
 from sqlalchemy.sql import Select
@@ -18,6 +18,9 @@ from floorapp.figures.queue import QueueFigures
 from floorapp.figures.service_level import ServiceLevel
 from floorapp.services.escalations import EscalationView
 from floorapp.services.flags import FlagView
+
+if TYPE_CHECKING:  # the plan services load on first use, not with the board
+    from floorapp.services.periods import PeriodInfo
 
 STATES = tuple(s.value for s in AgentState)
 
@@ -56,7 +59,7 @@ class FloorFigures:
     open_escalations: int
     past_deadline: int
     queue: QueueFigures | None = None  # the centre's day so far
-    guarantee: str | None = None
+    guarantee: PeriodInfo | None = None
     last_event_at: datetime | None = None  # the newest feed event: a dead feed must not
     # pass for a quiet floor
     longest_wait_since: datetime | None = None
@@ -102,7 +105,7 @@ def day_start(ctx: AppContext, now: datetime) -> datetime:
     return fday.day_bounds(ctx.settings, now)[0]
 
 
-def raw_rows(conn: Connection, q: Select) -> list[tuple]:  # type: ignore[type-arg]
+def raw_rows(conn: Connection, q: Select) -> list[tuple]:
     """All rows of ``q`` as plain tuples.
 
     When no selected column converts its values (true of the agent read: strings and raw
@@ -117,6 +120,6 @@ def raw_rows(conn: Connection, q: Select) -> list[tuple]:  # type: ignore[type-a
         with result:
             rows: Any = result.cursor.fetchall()
         if not rows or type(rows[0]) is tuple:
-            return rows  # type: ignore[no-any-return]
+            return rows
         return list(map(tuple, rows))
     return list(map(tuple, result.all()))

@@ -34,7 +34,7 @@ EXIT_USAGE = 2
 EXIT_FAILED = 1
 
 
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> CommandParser:
     """The whole command line; with ``argv``, only the command it names is built in full.
 
     Every command's name and one-line help come from its module's source (read, not run),
@@ -77,9 +77,8 @@ class CommandParser(argparse.ArgumentParser):
     # object" add_subparsers returns (its ``choices`` maps each name to its parser).
     subcommands: argparse._SubParsersAction[argparse.ArgumentParser] | None = None
 
-    def add_subparsers(self, **kwargs: Any
-                       ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
-        self.subcommands = super().add_subparsers(**kwargs)
+    def add_subparsers(self, *args: Any, **kwargs: Any) -> Any:
+        self.subcommands = super().add_subparsers(*args, **kwargs)
         return self.subcommands
 
     def commands(self, *, nested: bool = False) -> list[argparse.ArgumentParser]:

@@ -138,7 +138,7 @@ def _callbacks(conn: Connection, callers: set[str], rows: list[CallRow], end: da
     later = store.call_rows(conn, end, end + timedelta(days=1))
     for r in (*rows, *later):
         if r.customer in callers:
-            by_caller[r.customer].append(r)  # type: ignore[index]
+            by_caller[r.customer].append(r)
     for calls in by_caller.values():
         # Raw times sort as times: every call here was read by its offered time.
         calls.sort(key=lambda r: r.offered_at)
@@ -249,14 +249,14 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
                         g[3] += 1
                     if finished:
                         g[4] += 1
-                        g[5] += talk
+                        g[5] += talk or 0  # not None here: only a finished call has one
                         if agent is not None:
                             # Only a finished call's wrap-up counts (fact_of).
                             g[6] += wrap_of((agent, micros(ended_at)), 0)
                     continue
             acw = (wrap_of((agent, micros(ended_at)), 0) / 1e6
                    if agent is not None and outcome in FINISHED else 0.0)
-            row = store.call_row(r, team_of.get(agent))  # type: ignore[arg-type]
+            row = store.call_row(r, team_of.get(agent))
             f = fact_of(row, threshold, short_s, acw)
             count(f)
             if f.kind in UNANSWERED:
@@ -265,23 +265,23 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
             if answered_at is None and ended_at is not None and customer is not None:
                 callers.add(customer)
         # The calls of those who left unanswered, for their call backs.
-        theirs = [store.call_row(r, team_of.get(r[2]))  # type: ignore[arg-type]
+        theirs = [store.call_row(r, team_of.get(r[2]))
                   for r in raw if r[3] in callers]
         del raw
     finally:
         if collecting:
             gc.enable()
-    for (queue, agent), (_, n, hold, in_sl, finished, talk, acw_us) in answered.items():
+    for (queue, agent), (_, n, hold, in_sl, done, talk, acw_us) in answered.items():
         acw_s = acw_us / 1e6
-        queues[queue or NO_QUEUE].add_answered(n, hold, in_sl, finished, talk, acw_s)
+        queues[queue or NO_QUEUE].add_answered(n, hold, in_sl, done, talk, acw_s)
         if agent is None:
             continue
         team_id = team_of.get(agent)
         if team_id is not None and visible(team_id):
-            teams[team_id].add_answered(n, hold, in_sl, finished, talk, acw_s)
+            teams[team_id].add_answered(n, hold, in_sl, done, talk, acw_s)
         a = per_agent[agent]
         a[0] += n
-        a[1] += finished
+        a[1] += done
         a[2] += talk
         a[3] += acw_s
     floor = Tally()
@@ -291,9 +291,9 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
     for aid, name, team_id in roster:
         if not visible(team_id) or (aid not in per_agent and aid not in paused):
             continue
-        n = per_agent.get(aid, [0, 0, 0.0, 0.0])
-        agents.append(AgentFigures(aid, name, team_id, int(n[0]), int(n[1]), n[2], n[3],
-                                   paused.get(aid, {})))
+        sums = per_agent.get(aid, [0, 0, 0.0, 0.0])
+        agents.append(AgentFigures(aid, name, team_id, int(sums[0]), int(sums[1]), sums[2],
+                                   sums[3], paused.get(aid, {})))
     abandoned = abandoned_calls(unanswered, facts, _callbacks(conn, callers, theirs, end))
     waiting, oldest = store.calls_waiting(conn, now)
     floor_t = threshold(None)

@@ -26,7 +26,7 @@ _EXIT = {"abandon": ABANDONED, "exitwithkey": EXIT_WITH_KEY, "exitwithtimeout": 
 FINISHED = ("completed", "transferred")
 
 
-def aware(value: object) -> datetime | None:
+def aware(value: str | datetime | None) -> datetime | None:
     """A stored time, raw (ISO text on SQLite, naive datetime elsewhere), as aware UTC."""
     if value is None:
         return None
@@ -37,7 +37,7 @@ def aware(value: object) -> datetime | None:
             return datetime.fromisoformat(value + "+00:00")
         except ValueError:  # the text carried an offset of its own
             value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # type: ignore[union-attr]
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 class CallRow(NamedTuple):

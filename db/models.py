@@ -1,7 +1,9 @@
 """The floor store: every table floorapp reads or writes.
 
 Times are aware UTC datetimes in Python and naive UTC in the database
-(see ``db.types.UTCDateTime``). Enumerations are stored as short strings so the
+(see ``db.types.UTCDateTime``), except in the feed's high-volume rows (events, calls,
+state history), which hold microseconds since 1970 (``db.types.UTCMicros``, what each
+column costs: docs/storage.md). Enumerations are stored as short strings so the
 same rows read the same on SQLite and PostgreSQL and in a plain ``sqlite3`` shell.
 """
 
@@ -50,11 +52,11 @@ class SupervisorRole(StrEnum):
     FLOOR_MANAGER = "floor_manager"
 
 
-def _utc(nullable: bool = True, index: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc(nullable: bool = True, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
-def _micros(nullable: bool = True, index: bool = False) -> Column:  # type: ignore[type-arg]
+def _micros(nullable: bool = True, index: bool = False) -> Column[datetime]:
     """A time in a high-volume row: 8 bytes instead of 26 (``db.types.UTCMicros``)."""
     return Column(UTCMicros(), nullable=nullable, index=index)
 
@@ -164,9 +166,9 @@ class Call(SQLModel, table=True):
     queue: str | None = Field(default=None, max_length=100)
     customer_id: str | None = Field(default=None, max_length=200)
     agent_id: str | None = Field(default=None, max_length=200)
-    offered_at: datetime | None = Field(default=None, sa_column=_utc())
-    answered_at: datetime | None = Field(default=None, sa_column=_utc())
-    ended_at: datetime | None = Field(default=None, sa_column=_utc())
+    offered_at: datetime | None = Field(default=None, sa_column=_micros())
+    answered_at: datetime | None = Field(default=None, sa_column=_micros())
+    ended_at: datetime | None = Field(default=None, sa_column=_micros())
     # waiting, in_progress, completed, abandoned, timeout, transferred
     outcome: str = Field(default="waiting", max_length=20)
     # How an unanswered call left the queue, as the PBX said it (abandon, exitwithkey,

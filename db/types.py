@@ -94,6 +94,7 @@ class HexKey(TypeDecorator[str]):
 
     impl = LargeBinary
     cache_ok = True
+    bulk_probe = "00ff"  # a value to try bulk_bind on
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
         if value is None or isinstance(value, bytes):

@@ -46,7 +46,7 @@ _LONGEST_SURNAME = max(len(s) for s in SURNAMES)
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _is_han(ch: str) -> bool:
+def is_han(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
@@ -65,7 +65,7 @@ def syllables(name: str) -> tuple[str, ...]:
     out = list(head)
     latin: list[str] = []
     for ch in rest:
-        if _is_han(ch):
+        if is_han(ch):
             if latin:
                 out.extend(_WORD.findall("".join(latin).casefold().replace("'", "")))
                 latin = []

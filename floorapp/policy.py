@@ -177,8 +177,18 @@ POLICY: Final[dict[str, Rule]] = _rules(
         ("floorapp reminders skip ID REASON", "console: k on reminders"),
     ),
     Rule("patrols.read", _T, N_("read the patrol log"), ("floorapp reminders patrols [--team T]",)),
-    Rule("patrol.record", _T, N_("record a patrol walked without a reminder"), ()),
-    Rule("care.give", _T, N_("record care given outside a reminder"), ()),
+    Rule(
+        "patrol.record",
+        _T,
+        N_("record a patrol walked without a reminder"),
+        ("floorapp reminders patrol TEAM [--note]",),
+    ),
+    Rule(
+        "care.give",
+        _T,
+        N_("record care given outside a reminder"),
+        ("floorapp reminders care ITEM --agent A|--team T [--note]",),
+    ),
     Rule(
         "leave.record", _T, N_("record an agent's leave"), ("floorapp plan leave AGENT FIRST LAST",)
     ),

@@ -29,7 +29,7 @@ from floorapp.identity import Actor
 from floorapp.services.board import BoardReader
 from screens.actions import VIEWS, bindings
 from screens.board import SORTS, AgentBoard
-from screens.commands import FloorCommands
+from screens.commands import FloorCommands, FloorPalette
 from screens.escflows import EscalationFlows
 from screens.flags import FlagTable
 from screens.footer import FloorFooter
@@ -221,7 +221,7 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(
+            self.push_screen(FloorPalette(
                 id="--command-palette",
                 placeholder=_("Search for commands") + i18n.MARKS.loading))
 

@@ -9,13 +9,17 @@ as a key pressed there would act on the row under the cursor. On a screen of its
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
+from rich.align import Align
+from rich.text import Text
 from textual.app import App
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
+from textual.widgets.option_list import Option
 
+from floorapp import pinyin
 from floorapp.i18n import _
 from screens.actions import (
     SCOPES,
@@ -72,8 +76,47 @@ class FloorCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
+        spelled = query.isascii()
         for entry in self._entries():
             score = matcher.match(entry.title)
             if score > 0:
                 yield Hit(score, matcher.highlight(entry.title),
                           self._run(entry), help=entry.help)
+                continue
+            if spelled and (sound := spelled_out(entry.title)) is not None:
+                # Typed in pinyin ("xun" for 巡场) without switching the input method on:
+                # found, ranked a little below a match of the title itself, not highlighted
+                # (the letters are not in the title).
+                score = matcher.match(sound) * 0.9
+                if score > 0:
+                    yield Hit(score, Text(entry.title), self._run(entry), help=entry.help)
+
+
+@lru_cache(maxsize=1024)
+def spelled_out(title: str) -> str | None:
+    """A title with Chinese in it as pinyin syllables ("巡场记录" -> "xun chang ji lu"), or
+    None when it has none (the title itself is what a query matches)."""
+    if not any(pinyin.is_han(ch) for ch in title):
+        return None
+    return " ".join(pinyin.syllables(title))
+
+
+class FloorPalette(CommandPalette):
+    """Textual's command palette with its one sentence of its own in the console's language.
+
+    Textual words "No matches found" in English inside ``_start_no_matches_countdown``; this
+    is that method (Textual 8.2, pinned in constraints.txt) with the sentence translated.
+    """
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            # An empty search is discovery: nothing to say when it lists nothing.
+            self._list_visible = bool(search_value)
+            if search_value:
+                self.query_one(CommandList).add_option(Option(
+                    Align.center(Text(_("No matches found"), style="not bold")),
+                    disabled=True, id=self._NO_MATCHES))
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)

@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from floorapp.context import AppContext
 from floorapp.services import flags
+from screens.cursortable import CursorTable
 from screens.detail import AgentDetailScreen
 from screens.header import FloorHeader
 from screens.shift import ShiftScreen
-from tests.console_helpers import console, screen_text, sync, until
+from tests.console_helpers import cell_texts, console, screen_text, sync, until
+
+
+def _rows(app: object) -> str:
+    """The shift table's rows as text: read from the table, not from the screen, whose
+    column widths a starved event loop (a loaded CI machine) may not have grown yet."""
+    screen = app.screen  # type: ignore[attr-defined]
+    if not isinstance(screen, ShiftScreen):
+        return ""
+    return "\n".join("  ".join(r) for r in cell_texts(screen.query_one(CursorTable)))
 
 
 @sync
@@ -19,10 +29,11 @@ async def test_the_shift_view_lists_filters_and_opens(floor: AppContext) -> None
     async with console(floor, size=(80, 24)) as (app, pilot):
         await pilot.press("9")
         await until(pilot, lambda: isinstance(app.screen, ShiftScreen) and app.screen.loaded
-                    and "flag raised" in screen_text(app), "the shift view, drawn")
+                    and "flag raised" in _rows(app), "the shift view, loaded")
+        await until(pilot, lambda: "open flags" in screen_text(app), "the sparklines, drawn")
         text = screen_text(app)
-        assert "The shift so far" in text and "flag raised" in text
-        assert "escalation opened" in text and "waiting now" in text and "open flags" in text
+        assert "The shift so far" in text and "waiting now" in text
+        assert "escalation opened" in _rows(app)
         screen = app.screen
         # Newest first: the flag raised by hand a minute in tops the list.
         first = screen.selected()
@@ -33,7 +44,7 @@ async def test_the_shift_view_lists_filters_and_opens(floor: AppContext) -> None
         await until(pilot, lambda: "0 events" in screen_text(app), "the filter")
         await pilot.press("k", "2")  # flags
         await until(pilot, lambda: "(all teams, flags)" in screen_text(app), "flags only")
-        assert "escalation opened" not in screen_text(app)
+        assert "escalation opened" not in _rows(app)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, AgentDetailScreen), "the record")
         assert app.screen.agent_id == "1003"

@@ -159,6 +159,21 @@ async def test_l_switches_the_language_at_once_and_back(floor: AppContext) -> No
 
 
 @sync
+async def test_the_palette_finds_chinese_titles_by_pinyin_and_says_no_match_in_chinese(
+        floor: AppContext) -> None:
+    """Typed without switching the input method on, "xunchang" finds the patrol reminder's
+    entry (巡场); a query that finds nothing says so in Chinese, not in Textual's English."""
+    async with zh_console(floor, size=(100, 30)) as (app, pilot):
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "xunchang")
+        await until(pilot, lambda: "已巡场" in screen_text(app), "the patrol entry by pinyin")
+        await pilot.press(*["backspace"] * len("xunchang"))
+        await type_text(pilot, "qqqzzz")
+        await until(pilot, lambda: "没有匹配" in screen_text(app), "no match, in Chinese")
+        assert "No matches" not in screen_text(app)
+
+
+@sync
 async def test_a_tick_translates_nothing(floor: AppContext, monkeypatch: pytest.MonkeyPatch
                                          ) -> None:
     """Switching language costs a tick nothing: the words a tick draws were translated when

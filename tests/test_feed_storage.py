@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select, text
 
 from db.engine import make_engine, open_store, upgrade
-from db.models import AgentStateChange, FeedEventRow, FeedSource
+from db.models import AgentStateChange, Call, FeedEventRow, FeedSource
 from db.types import HexKey, UTCMicros
 from floorapp.clock import ManualClock
 from floorapp.config import Settings
@@ -124,6 +124,10 @@ def test_a_store_from_before_keeps_its_events_and_recognises_them(tmp_path: Path
         conn.execute(text(
             "INSERT INTO agent_state_history (agent_id, state, reason, started_at) VALUES "
             "('PJSIP/1001', 'available', NULL, '2026-03-09 23:46:40.250000')"))
+        conn.execute(text(
+            "INSERT INTO call (id, queue, outcome, complaint, negative_sentiment,"
+            " refused_explanations, sensitive_customer, offered_at, exit_reason) VALUES"
+            " ('c0', 'q1', 'abandoned', 0, 0, 0, 0, '2026-03-09 23:40:00.000001', 'abandon')"))
     old.dispose()
 
     engine = open_store(url)
@@ -134,10 +138,13 @@ def test_a_store_from_before_keeps_its_events_and_recognises_them(tmp_path: Path
                                 .join(FeedSource, FeedSource.id == FeedEventRow.source_id)
                                 .order_by(FeedEventRow.id)).all()
             started = conn.execute(select(AgentStateChange.started_at)).scalar_one()
+            call = conn.execute(select(Call.offered_at, Call.answered_at, Call.exit_reason)
+                                .where(Call.id == "c0")).one()
         assert [tuple(r) for r in rows] == [
             (1, datetime.fromtimestamp(E, UTC), "/var/log/asterisk/queue_log"),
             (2, datetime.fromtimestamp(E + 5, UTC), "/var/log/asterisk/queue_log")]
         assert started == datetime(2026, 3, 9, 23, 46, 40, 250000, tzinfo=UTC)
+        assert tuple(call) == (datetime(2026, 3, 9, 23, 40, 0, 1, tzinfo=UTC), None, "abandon")
         # The lines stored before the upgrade are recognised; only the rest is new.
         assert _ingest(engine, LINES) == (2, 2)
     finally:

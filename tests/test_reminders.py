@@ -168,3 +168,36 @@ def test_the_schedulers_reminder_reads_in_each_readers_language(engine, db_url, 
     out = capsys.readouterr().out
     assert "巡场：班组 t1" in out and "Patrol" not in out
     assert "lead.t1 的待办提醒" in out
+
+
+def test_a_patrol_and_care_without_a_reminder_are_recorded_in_the_floors_time(
+        engine, db_url, fired, capsys, tmp_path) -> None:
+    """A patrol walked or care given with no reminder behind it is recorded from the command
+    line, scoped and audited like the console's keys; times read on the floor's own clock."""
+    from zoneinfo import ZoneInfo
+
+    from db.models_plan import CareLog
+
+    cfg = tmp_path / "floor.toml"
+    cfg.write_text('[floor]\ntimezone = "Asia/Shanghai"\n')
+    run = ["--db", db_url, "--config", str(cfg), "--as", "lead.t1", "reminders"]
+    capsys.readouterr()
+    assert main([*run, "patrol", "t1", "--note", "quiet floor"]) == 0
+    assert "patrol #" in capsys.readouterr().out
+    assert main([*run, "patrol", "t2"]) == 1  # not their team: refused, nothing stored
+    assert main([*run, "care", "fruit", "--agent", "a2"]) == 0
+    assert main([*run, "care", "fruit", "--agent", "b1"]) == 1
+    with engine.connect() as conn:
+        teams = conn.execute(select(Patrol.team_id).where(Patrol.supervisor_id == "lead.t1",
+                                                          Patrol.reminder_id.is_(None))).all()
+        care = conn.execute(select(CareLog.agent_id, CareLog.team_id)).all()
+    assert teams == [("t1",)] and care == [("a2", "t1")]
+    assert [o for _, o, _ in _audit(engine, "patrol.record")] == ["ok", "refused"]
+    assert [o for _, o, _ in _audit(engine, "care.give")] == ["ok", "refused"]
+    capsys.readouterr()
+    assert main([*run, "patrols", "--team", "t1", "--hours", "1"]) == 0
+    out = capsys.readouterr().out
+    with engine.connect() as conn:
+        at = conn.execute(select(Patrol.at).where(Patrol.reminder_id.is_(None))).scalar_one()
+    assert "(unplanned)" in out
+    assert f"walked {at.astimezone(ZoneInfo('Asia/Shanghai')):%H:%M}" in out and "Z " not in out

@@ -1,7 +1,9 @@
 """``floorapp reminders``: the scheduled jobs with their next fire times, and open reminders.
 
 ``floorapp reminders done|snooze|skip ID`` act on one from the command line (audited
-under ``--as``), like the console's keys.
+under ``--as``), like the console's keys; ``patrol`` and ``care`` record a patrol walked or
+care given without a reminder (an unplanned one counts too). Times are the floor's own
+(``floor.timezone``), as on the console.
 """
 
 from __future__ import annotations
@@ -15,21 +17,31 @@ from typing import Any
 from sqlalchemy import Column, Float, MetaData, Table, Unicode, inspect, select
 
 from db.engine import read_tx
+from floorapp import words
 from floorapp.context import AppContext
-from floorapp.i18n import _
+from floorapp.i18n import N_, _
 from floorapp.policy import Refused
 from floorapp.scheduler.firing import upcoming
 from floorapp.scheduler.host import HORIZON
 from floorapp.scheduler.lease import read_lease
 from floorapp.services import ServiceError
 from floorapp.services import reminders as svc
-from floorapp.services.patrols import counts, last_patrols, patrol_log
+from floorapp.services.care import give_care
+from floorapp.services.patrols import counts, last_patrols, patrol_log, record_patrol
 from floorapp.services.scope import load_scope
 from floorapp.text import say
 
 # The job table APScheduler's SQLAlchemyJobStore creates (read-only here).
 _JOBS = Table("apscheduler_jobs", MetaData(), Column("id", Unicode(191), primary_key=True),
               Column("next_run_time", Float(25)))
+
+
+# A reminder's state and a patrol's outcome as the reader reads them.
+STATES: dict[str, str] = {
+    "overdue": N_("overdue"), "due": N_("due"), "missed": N_("missed"),
+    "snoozed": N_("snoozed"), "done": N_("done"), "skipped": N_("skipped"),
+    "late": N_("late"), "open": N_("open"), "pending": N_("pending"),
+}
 
 
 # Where the jobs listed come from (the --json output keeps these words).
@@ -61,6 +73,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     pl.add_argument("--team")
     pl.add_argument("--hours", type=float, default=12, help=_("how far back (default 12)"))
     pl.set_defaults(func=cmd_patrols)
+    pw = rsub.add_parser("patrol", help=_("record a patrol walked without a reminder"))
+    pw.add_argument("team")
+    pw.add_argument("--note")
+    pw.set_defaults(func=cmd_patrol)
+    cg = rsub.add_parser("care", help=_("record care given without a reminder (to an agent or "
+                         "a whole team)"))
+    cg.add_argument("item", help=_("what was given (a care item of the plan, or your words)"))
+    to = cg.add_mutually_exclusive_group(required=True)
+    to.add_argument("--agent")
+    to.add_argument("--team")
+    cg.add_argument("--note")
+    cg.set_defaults(func=cmd_care)
 
 
 def scheduled_jobs(ctx: AppContext, now: datetime) -> tuple[str, list[dict[str, Any]]]:
@@ -133,11 +157,13 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         say(_("scheduler: not running; {where}").format(where=where))
     if not jobs:
         say(_("  no scheduled jobs (no plan imported, or nothing in the next hours)"))
+    loc = ctx.settings.timezone
     for j in jobs:
         left = j["next_fire"] - now
         say(
-            _("  {next_fire:%Y-%m-%d %H:%M}Z  in {dur:>7}  {series}  ({pending} pending)").format(
-                next_fire=j["next_fire"], dur=_dur(left), series=j["series"], pending=j["pending"]
+            _("  {next_fire:%Y-%m-%d %H:%M}  in {dur:>7}  {series}  ({pending} pending)").format(
+                next_fire=j["next_fire"].astimezone(loc), dur=words.minutes(left, compact=True),
+                series=j["series"], pending=j["pending"]
             )
         )
     say(_("open reminders for {actor}:").format(actor=ctx.actor))
@@ -145,16 +171,12 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     if not rows:
         say(_("  none"))
     for r in rows:
-        say(f"  #{r.id:<5} {r.state:<8} {r.scheduled_for:%H:%M}Z  {r.title}"
+        say(f"  #{r.id:<5} {words.word(STATES, r.state):<8} "
+            f"{r.scheduled_for.astimezone(loc):%H:%M}  {r.title}"
               + (_("  [team {team_id}]").format(team_id=r.team_id) if r.team_id else ""))
         if r.warning:
             say(f"         ! {r.warning}")
     return 0
-
-
-def _dur(d: timedelta) -> str:
-    m = int(d.total_seconds() // 60)
-    return f"{m // 60}h{m % 60:02d}m" if m >= 60 else f"{max(m, 0)}m"
 
 
 def _act(fn: Any) -> int:
@@ -165,7 +187,7 @@ def _act(fn: Any) -> int:
     except ServiceError as exc:
         say(f"floorapp reminders: {exc}", err=True)
         return 1
-    say(f"#{r.id} {r.status}: {r.title}")
+    say(f"#{r.id} {words.word(STATES, r.status)}: {r.title}")
     return 0
 
 
@@ -191,14 +213,15 @@ def cmd_patrols(ctx: AppContext, args: argparse.Namespace) -> int:
                          team=args.team, supervisor=ctx.actor)
     except Refused as exc:
         return _refused(exc)
+    loc = ctx.settings.timezone
     for e in log:
-        due = f"{e.due_at:%m-%d %H:%M}Z" if e.due_at else "(unplanned) "
-        walked = f"walked {e.at:%H:%M}Z" if e.at else ""
+        due = f"{e.due_at.astimezone(loc):%m-%d %H:%M}" if e.due_at else _("(unplanned)")
+        walked = _("walked {at:%H:%M}").format(at=e.at.astimezone(loc)) if e.at else ""
         say(
-            _("  {due}  team {team_id:<10} {outcome:<8} {walked:<14} {value}").format(
+            _("  {due:<11}  team {team_id:<10} {outcome:<8} {walked:<14} {value}").format(
                 due=due,
                 team_id=e.team_id,
-                outcome=e.outcome,
+                outcome=words.word(STATES, e.outcome),
                 walked=walked,
                 value=e.supervisor or "",
             )
@@ -226,4 +249,31 @@ def cmd_patrols(ctx: AppContext, args: argparse.Namespace) -> int:
                     team=team, minutes_ago=last.minutes_ago, by=last.by
                 )
             )
+    return 0
+
+
+def cmd_patrol(ctx: AppContext, args: argparse.Namespace) -> int:
+    now = ctx.clock.now()
+    try:
+        pid = record_patrol(ctx.engine, team=args.team, actor=ctx.actor, now=now, note=args.note)
+    except Refused as exc:
+        return _refused(exc)
+    say(_("patrol #{id} of team {team} recorded at {at:%H:%M}").format(
+        id=pid, team=args.team, at=now.astimezone(ctx.settings.timezone)))
+    return 0
+
+
+def cmd_care(ctx: AppContext, args: argparse.Namespace) -> int:
+    now = ctx.clock.now()
+    try:
+        cid = give_care(ctx.engine, actor=ctx.actor, now=now, item=args.item,
+                        agent_id=args.agent, team_id=args.team, note=args.note)
+    except Refused as exc:
+        return _refused(exc)
+    except ServiceError as exc:
+        say(_("floorapp {command}: {error}").format(command="reminders care", error=exc),
+            err=True)
+        return 1
+    say(_("care #{id} ({item}) to {to} recorded").format(
+        id=cid, item=args.item, to=args.agent or args.team))
     return 0

@@ -88,6 +88,13 @@ def _whole_column(col_type: Any, bulk: Callable[[list[Any]], list[Any]],
     """
     impl = getattr(col_type, "impl_instance", None)
     inner = None if impl is None else impl.dialect_impl(dialect).bind_processor(dialect)
+    probe = getattr(col_type, "bulk_probe", None)
+    if inner is not None and probe is not None:
+        value = bulk([probe])[0]
+        if type(inner(value)) is memoryview and inner(value) == value:
+            # A wrapper the driver takes as the value itself (SQLite's Binary is a
+            # memoryview of the same bytes): the same row is stored without it.
+            inner = None
     if inner is None:
         whole = bulk
     else:
@@ -181,9 +188,9 @@ class BulkStatement:
             if bulk is not None:
                 converters.append(_whole_column(col_type, bulk, dialect))
             elif isinstance(base, DateTime):
-                proc, twin = _fast_time(proc)
-                share = (dialect.name, type(col_type), proc.__name__)
-                converters.append(_per_distinct(proc, share) if twin else _per_value(proc))
+                fast, twin = _fast_time(proc)
+                share = (dialect.name, type(col_type), fast.__name__)
+                converters.append(_per_distinct(fast, share) if twin else _per_value(fast))
             elif isinstance(base, Boolean):
                 converters.append(_per_distinct(proc))
             else:

@@ -375,12 +375,12 @@ class StreamReader:
         threading.Thread(target=pump, name="stdin-reader", daemon=True).start()
         while not self.stop.is_set():
             try:
-                raw = lines.get(timeout=self.poll_s)
+                got = lines.get(timeout=self.poll_s)
             except queue.Empty:
                 yield None
                 continue
-            if raw is None:
+            if got is None:
                 return
-            self.offset += len(raw)
+            self.offset += len(got)
             self.line_no += 1
-            yield _decode(raw)
+            yield _decode(got)

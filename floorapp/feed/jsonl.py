@@ -188,7 +188,7 @@ _ALLOWED: dict[EventKind, dict[str, Checker]] = {
     for kind, (_, _, required, optional) in SCHEMA.items()
 }
 _AGENT = _string(MAX_ID_CHARS, identity=True)
-_CALL = _string(MAX_ID_CHARS, identity=True)
+_CALL = _AGENT  # the same rules for both (JsonlParser keeps the ids it checked)
 _ID = _string(MAX_ID_CHARS, identity=True)
 # Strings and brackets, to measure nesting without the recursive decoder. An unterminated
 # string runs to the end of the line: every token is consumed once, so the scan is linear
@@ -229,10 +229,30 @@ def parse_ts(value: Any) -> datetime:
     return utc
 
 
+_MAX_IDS = 50_000  # checked ids remembered (a floor has far fewer agents and open calls)
+
+
 class JsonlParser:
     def __init__(self, source: str) -> None:
         self.source = source
         self._keys = OccurrenceKeys(FORMAT)
+        self._key = self._keys.key
+        # Agent and call ids as checked: a floor names each agent on thousands of lines and
+        # each call on several, and a checked id is the same whatever line it is on.
+        self._ids: dict[str, str] = {}
+
+    def _identity(self, name: str, value: Any) -> str:
+        """``_AGENT``/``_CALL``'s check (the same checker), once per distinct text."""
+        if type(value) is not str:
+            return str(_AGENT(name, value))
+        ids = self._ids
+        checked = ids.get(value)
+        if checked is None:
+            checked = _AGENT(name, value)
+            if len(ids) >= _MAX_IDS:
+                ids.clear()
+            ids[value] = checked
+        return checked
 
     def parse_line(self, text: str, line_no: int) -> ParsedLine | None:
         line = text.strip()
@@ -288,12 +308,14 @@ class JsonlParser:
         needs_agent, needs_call, required, _ = SCHEMA[kind]
         agent = obj.get("agent")
         if agent is not None:
-            agent = _AGENT("agent", agent)
+            # Only text is looked up: a list or object is not hashable, and is refused below.
+            agent = (type(agent) is str and self._ids.get(agent)) or self._identity(
+                "agent", agent)
         elif needs_agent:
             raise FieldError("agent", f"required for {kind.value}")
         call = obj.get("call")
         if call is not None:
-            call = _CALL("call", call)
+            call = (type(call) is str and self._ids.get(call)) or self._identity("call", call)
         elif needs_call:
             raise FieldError("call", f"required for {kind.value}")
         data: dict[str, Any] = {}
@@ -310,9 +332,9 @@ class JsonlParser:
         if event_id is not None:
             key = id_key(FORMAT, _ID("id", event_id), second)
         else:
-            key = self._keys.key(line, second)
-        return FeedEvent(key, self.source, line_no, ts, kind, agent, call, data,
-                         feed_agent=agent, queue=data.get("queue"))
+            key = self._key(line, second)
+        return FeedEvent(key, self.source, line_no, ts, kind, agent, call, data, agent,
+                         data.get("queue"))
 
 
 def parse_jsonl(lines: Iterable[str], source: str, *, start_line: int = 0) -> Iterator[ParsedLine]:

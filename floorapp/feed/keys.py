@@ -59,11 +59,14 @@ class OccurrenceKeys:
     ``memory_start`` then tells from where to re-read to rebuild the memory.
     """
 
-    __slots__ = ("_by_second", "_horizon", "_namespace", "_oldest", "_prefix", "mark")
+    __slots__ = ("_by_second", "_horizon", "_namespace", "_oldest", "_prefix", "_seed", "mark")
 
     def __init__(self, namespace: str) -> None:
         self._namespace = namespace
         self._prefix = f"{namespace}\x00"
+        # The hash state after the prefix: a copy of it hashes a line without building
+        # the prefixed text (streaming gives the same digest as one call on the whole).
+        self._seed = blake2b(self._prefix.encode("utf-8", "surrogatepass"), digest_size=12)
         self._by_second: dict[int, tuple[str, dict[str, int], Any]] = {}
         self._horizon: int | None = None
         self._oldest = -(2**63)  # seconds below this are no longer counted
@@ -111,9 +114,11 @@ class OccurrenceKeys:
         n = seen.get(line, 0)
         seen[line] = n + 1
         # timed_hash(f"{namespace}\x00{line}[\x00#{n}]", second), spelled out: once a line.
-        text = f"{self._prefix}{line}" if n == 0 else f"{self._prefix}{line}\x00#{n}"
-        return time_hex + blake2b(text.encode("utf-8", "surrogatepass"),
-                                  digest_size=12).hexdigest()[:_HASH_HEX]
+        h = self._seed.copy()
+        h.update(line.encode("utf-8", "surrogatepass"))
+        if n:
+            h.update(f"\x00#{n}".encode())
+        return time_hex + h.hexdigest()[:_HASH_HEX]
 
     def _first_copy(self, line: str, second: int) -> str:
         return timed_hash(f"{self._prefix}{line}", second)

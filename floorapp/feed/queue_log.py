@@ -296,10 +296,10 @@ class QueueLogParser:
         hold = _int(f, 5, "holdtime")
         talk = _int(f, 6, "calltime")
         ended_by = "caller" if f[4].strip().upper() == "COMPLETECALLER" else "agent"
-        return EventKind.CALL_ENDED, {
-            "outcome": "completed", "hold_seconds": hold, "talk_seconds": talk,
-            "ended_by": ended_by,
-        }
+        # No "outcome": completed is call_ended's default, and a default written out
+        # costs 22 bytes in every stored call_ended.
+        return EventKind.CALL_ENDED, {"hold_seconds": hold, "talk_seconds": talk,
+                                      "ended_by": ended_by}
 
     @staticmethod
     def _ring(f: list[str]) -> tuple[EventKind, dict[str, Any]]:

@@ -461,7 +461,7 @@ class FeedWriter:
             .where(f.kind.in_(_MEMORY_KINDS), f.ts >= since).order_by(f.ts, f.id)
         ):
             m = live.get(resolve(agent_id, agent_id))
-            if m is None or ts < m.logged_in_since:  # type: ignore[operator]
+            if m is None or ts < m.logged_in_since:
                 continue
             data = json.loads(payload) if payload else {}
             queue = data.get("queue")
@@ -491,7 +491,7 @@ class FeedWriter:
         if mark == self._alias_mark:
             return
         self._alias_mark = mark
-        aliases = dict(conn.execute(_ALIASES).all())
+        aliases: dict[str, str] = {r[0]: r[1] for r in conn.execute(_ALIASES)}
         old = self._book.map
         self._book.use(aliases)
         for alias, agent_id in aliases.items():
@@ -510,7 +510,8 @@ class FeedWriter:
             data: dict[str, Any] = {"state": state}
             if state == BREAK and old.reason:
                 data["reason"] = old.reason
-            for queue in sorted(old.queues) or [None]:
+            queues: list[str | None] = [*sorted(old.queues)] or [None]
+            for queue in queues:
                 synth.append(FeedEvent("", "alias", 0, ts, EventKind.AGENT_LOGIN, into, None,
                                        {**data, "queue": queue} if queue else dict(data)))
         synth.insert(0, FeedEvent("", "alias", 0, ts, EventKind.AGENT_LOGOUT, name))

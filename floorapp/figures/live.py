@@ -29,7 +29,6 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, or_, select
 
 from db.models import Call, FeedEventRow
-from db.types import UTCDateTime
 from floorapp.figures import day as fday
 from floorapp.figures import settings as fs
 from floorapp.figures import store
@@ -55,10 +54,10 @@ _LAST = select(FeedEventRow.id, FeedEventRow.ts).order_by(FeedEventRow.id.desc()
 _EVENTS = select(FeedEventRow.id, FeedEventRow.call_id, FeedEventRow.kind).where(
     FeedEventRow.id > bindparam("after"), FeedEventRow.id <= bindparam("upto"))
 _DAY_LAST_OFFER = select(func.max(Call.offered_at)).where(
-    Call.offered_at >= bindparam("since", type_=UTCDateTime()),
-    Call.offered_at < bindparam("until", type_=UTCDateTime()))
-_RECENT = select(Call.id).where(Call.offered_at >= bindparam("since", type_=UTCDateTime()),
-                                Call.offered_at < bindparam("until", type_=UTCDateTime()))
+    Call.offered_at >= bindparam("since", type_=Call.offered_at.type),
+    Call.offered_at < bindparam("until", type_=Call.offered_at.type))
+_RECENT = select(Call.id).where(Call.offered_at >= bindparam("since", type_=Call.offered_at.type),
+                                Call.offered_at < bindparam("until", type_=Call.offered_at.type))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from floorapp.figures import service_level as sl
@@ -26,10 +26,16 @@ _EXIT = {"abandon": ABANDONED, "exitwithkey": EXIT_WITH_KEY, "exitwithtimeout": 
 FINISHED = ("completed", "transferred")
 
 
-def aware(value: str | datetime | None) -> datetime | None:
-    """A stored time, raw (ISO text on SQLite, naive datetime elsewhere), as aware UTC."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def aware(value: str | datetime | int | None) -> datetime | None:
+    """A stored time, raw (ISO text on SQLite, naive datetime elsewhere, or microseconds
+    since 1970 for the feed's columns: db.types.UTCMicros), as aware UTC."""
     if value is None:
         return None
+    if isinstance(value, int):
+        return _EPOCH + timedelta(microseconds=value)
     if isinstance(value, str):
         # Parsing the offset with the text is ~6x cheaper than replace(tzinfo=) afterwards,
         # and a busy console tick converts a few thousand of these.
@@ -41,8 +47,8 @@ def aware(value: str | datetime | None) -> datetime | None:
 
 
 class CallRow(NamedTuple):
-    """A call as the figures read it. Times are as the driver gave them (ISO text on
-    SQLite, naive UTC elsewhere) and turned into aware UTC by ``aware`` only where a figure
+    """A call as the figures read it. Times are as the driver gave them (microseconds
+    since 1970: db.types.UTCMicros) and turned into aware UTC by ``aware`` only where a figure
     needs the time itself: most calls carry the PBX's own hold and talk seconds, and
     parsing three times per call was a third of a day report."""
 

@@ -22,7 +22,6 @@ from sqlalchemy import (
 )
 
 from db.models import Agent, AgentState, AgentStateChange, Call, FeedEventRow
-from db.types import UTCDateTime
 from floorapp.figures.queue import FINISHED, CallRow
 
 # A call still "waiting" this long after it was offered lost its end line in the feed:
@@ -137,8 +136,8 @@ def floor_call_batches(conn: Connection, start: datetime, end: datetime, size: i
 # running it.
 _WAITING = select(func.count(), func.min(Call.offered_at)).where(
     Call.outcome == "waiting", Call.ended_at.is_(None), Call.answered_at.is_(None),
-    Call.offered_at >= bindparam("since", type_=UTCDateTime()),
-    Call.offered_at <= bindparam("now", type_=UTCDateTime()))
+    Call.offered_at >= bindparam("since", type_=Call.offered_at.type),
+    Call.offered_at <= bindparam("now", type_=Call.offered_at.type))
 
 
 _BY_ID = (select(_C.id, _C.queue, _C.agent_id, _C.customer_id, _t(_C.offered_at),
@@ -160,10 +159,11 @@ _US = timedelta(microseconds=1)
 
 
 def micros(value: Any) -> int | None:
-    """A call's stored time (ISO text on SQLite, naive UTC elsewhere) in whole microseconds
-    since 1970 UTC: how the state history stores its times (``db.types.UTCMicros``)."""
-    if value is None:
-        return None
+    """A stored time (microseconds since 1970 UTC for calls and the state history,
+    ``db.types.UTCMicros``; ISO text on SQLite or naive UTC elsewhere for other tables) in
+    whole microseconds since 1970 UTC."""
+    if value is None or type(value) is int:
+        return value
     t = datetime.fromisoformat(value) if isinstance(value, str) else value
     return _micros(t)
 

@@ -132,7 +132,7 @@ def give_care(
         stored = load_plan(conn)
         plan_item = stored.plan.care_item(item) if stored else None
         cid = log_care(conn, at=now, item=item, title=title or (plan_item.title if plan_item
-                       else item), team_id=team_id, agent_id=agent_id, given_by=actor,
+                       else item), team_id=team, agent_id=agent_id, given_by=actor,
                        note=note)
         audit.record(conn, at=now, actor=actor, action="care.give", target_kind="care",
                      target_id=cid, detail=f"{item} to {agent_id or team_id}")

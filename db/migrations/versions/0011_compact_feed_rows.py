@@ -4,8 +4,8 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-07 14:20:00
 
-``feed_event`` and ``agent_state_history`` are rebuilt (every event and every state
-change has a row: docs/storage.md says what each column costs). Existing rows are
+``feed_event``, ``agent_state_history`` and ``call`` are rebuilt (every event, every
+state change and every call has a row: docs/storage.md says what each column costs). Existing rows are
 converted in SQL: times to microseconds since 1970 UTC, keys to the 12 bytes that the
 writer's keys now are (the first 24 hex digits of the old 32: the time and the first
 64 bits of the same hash, so a line stored before still matches), sources to a
@@ -59,6 +59,55 @@ def _carry_on_ids(table: str) -> None:
         op.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                    f"COALESCE((SELECT max(id) FROM {table}), 1), "
                    f"(SELECT count(*) > 0 FROM {table}))")
+
+
+def _call_table(name: str, time_type: sa.types.TypeEngine) -> None:  # type: ignore[type-arg]
+    op.create_table(name,
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('queue', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('agent_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('offered_at', time_type, nullable=True),
+    sa.Column('answered_at', time_type, nullable=True),
+    sa.Column('ended_at', time_type, nullable=True),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('exit_reason', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('hold_seconds', sa.Integer(), nullable=True),
+    sa.Column('talk_seconds', sa.Integer(), nullable=True),
+    sa.Column('satisfaction', sa.Integer(), nullable=True),
+    sa.Column('effort', sa.Integer(), nullable=True),
+    sa.Column('complaint', sa.Boolean(), nullable=False),
+    sa.Column('negative_sentiment', sa.Boolean(), nullable=False),
+    sa.Column('refused_explanations', sa.Integer(), nullable=False),
+    sa.Column('sensitive_customer', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+
+
+_CALL_INDEXES = (('ix_call_agent_offered', ['agent_id', 'offered_at']),
+                 ('ix_call_offered_answered', ['offered_at', 'answered_at']),
+                 ('ix_call_outcome_offered', ['outcome', 'offered_at']))
+
+
+def _convert_calls(time_type: sa.types.TypeEngine, time: str) -> None:  # type: ignore[type-arg]
+    """``call`` again with its three times as ``time_type``, each converted by ``time``."""
+    _call_table('call_0011', time_type)
+    op.execute(
+        "INSERT INTO call_0011 (id, queue, customer_id, agent_id, offered_at, answered_at,"
+        " ended_at, outcome, exit_reason, hold_seconds, talk_seconds, satisfaction, effort,"
+        " complaint, negative_sentiment, refused_explanations, sensitive_customer)"
+        " SELECT id, queue, customer_id, agent_id, " + time.format(c="offered_at") + ", "
+        + time.format(c="answered_at") + ", " + time.format(c="ended_at") + ", outcome,"
+        " exit_reason, hold_seconds, talk_seconds, satisfaction, effort, complaint,"
+        " negative_sentiment, refused_explanations, sensitive_customer FROM call")
+    with op.batch_alter_table('call', schema=None) as batch_op:
+        for name, _ in _CALL_INDEXES:
+            batch_op.drop_index(name)
+    op.drop_table('call')
+    op.rename_table('call_0011', 'call')
+    with op.batch_alter_table('call', schema=None) as batch_op:
+        for name, cols in _CALL_INDEXES:
+            batch_op.create_index(name, cols, unique=False)
 
 
 def upgrade() -> None:
@@ -117,6 +166,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_state_history_agent_at', ['agent_id', 'started_at'],
                               unique=False)
 
+    _convert_calls(db.types.UTCMicros(), micros)
+
 
 def downgrade() -> None:
     # Times and sources come back exactly; keys keep their 12 bytes (as 24 hex digits), so
@@ -173,3 +224,5 @@ def downgrade() -> None:
     with op.batch_alter_table('agent_state_history', schema=None) as batch_op:
         batch_op.create_index('ix_state_history_agent_at', ['agent_id', 'started_at'],
                               unique=False)
+
+    _convert_calls(db.types.UTCDateTime(), text)

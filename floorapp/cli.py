@@ -22,15 +22,19 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import floorapp.commands
 from floorapp import __version__
+
+if TYPE_CHECKING:
+    from floorapp.context import AppContext
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 
 
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> CommandParser:
     """The whole command line; with ``argv``, only the command it names is built in full.
 
     Every command's name and one-line help come from its module's source (read, not run),
@@ -39,7 +43,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """
     from floorapp.i18n import _
 
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="floorapp",
         description=_("The call-center floor supervisor's console. "
                       "With no command: open the console."),
@@ -58,9 +62,37 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     # `floorapp demo --db x.db` is how people type it: the global options are accepted after
     # any command too. There they default to "not given", so they never undo the same option
     # given before the command.
-    for command in _subparsers(parser):
+    for command in parser.commands(nested=True):
         _global_options(command, argparse.SUPPRESS)
     return parser
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An ArgumentParser that keeps the sub-command action it makes, so the command line
+    can walk its commands without argparse's private attributes. Commands' own parsers are
+    of this class too (``add_subparsers`` makes its children of the parent's class unless
+    told otherwise)."""
+
+    # argparse._SubParsersAction is only typeshed's name for the documented "special action
+    # object" add_subparsers returns (its ``choices`` maps each name to its parser).
+    subcommands: argparse._SubParsersAction[argparse.ArgumentParser] | None = None
+
+    def add_subparsers(self, *args: Any, **kwargs: Any) -> Any:
+        self.subcommands = super().add_subparsers(*args, **kwargs)
+        return self.subcommands
+
+    def commands(self, *, nested: bool = False) -> list[argparse.ArgumentParser]:
+        """The parsers of this parser's commands; ``nested``: theirs too (``plan check``).
+        A command whose parser is of another class (``supervisors add``) is listed, and
+        its own commands, if it made any, are not seen."""
+        if self.subcommands is None:
+            return []
+        found: list[argparse.ArgumentParser] = []
+        for child in self.subcommands.choices.values():
+            found.append(child)
+            if nested and isinstance(child, CommandParser):
+                found.extend(child.commands(nested=True))
+        return found
 
 
 @dataclass(frozen=True)
@@ -174,17 +206,6 @@ def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
     )
 
 
-def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
-    """Every command's parser, nested ones (``plan check``) included."""
-    found = []
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for child in action.choices.values():
-                found.append(child)
-                found.extend(_subparsers(child))
-    return found
-
-
 def _early_lang(argv: list[str]) -> str | None:
     """``--lang`` read before the parser is built, so ``--help`` is in that language too."""
     for i, arg in enumerate(argv):
@@ -193,6 +214,23 @@ def _early_lang(argv: list[str]) -> str | None:
         if arg.startswith("--lang="):
             return arg.split("=", 1)[1]
     return None
+
+
+def _supervisors_language(ctx: AppContext, args: argparse.Namespace) -> None:
+    """Choose the acting supervisor's stored language where it wins (docs/i18n.md: over
+    the settings file and the locale, never over ``--lang`` or FLOORAPP_LANG). The store is
+    read only if a preference could win, and not for a command that never opens it
+    (``set_defaults(no_store=True)``: the benchmarks, the demo's own database)."""
+    from floorapp import i18n
+
+    if getattr(args, "no_store", False):
+        return
+    # with_supervisor is the one rule of who beats whom: given any preference, it returns
+    # the current choice unchanged exactly when no stored preference could beat it.
+    if i18n.with_supervisor(i18n.chosen, i18n.DEFAULT) is i18n.chosen:
+        return
+    i18n.choose(i18n.with_supervisor(i18n.chosen, i18n.supervisor_lang(ctx.engine,
+                                                                        ctx.actor)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -210,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
-        if "console" not in parser._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
+        if parser.subcommands is None or "console" not in parser.subcommands.choices:
             parser.print_help()
             return EXIT_USAGE
         argv = [*argv, "console"]
@@ -225,8 +263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = None
     try:
         ctx = AppContext.from_args(args.db, args.config, args.actor)
-        # Again with the settings file, now it is read (``floor.lang``).
+        # Again with the settings file, now it is read (``floor.lang``), then the acting
+        # supervisor's own language: every command answers in it, not only the console.
         i18n.choose(i18n.resolve(getattr(args, "lang", None), ctx.settings))
+        _supervisors_language(ctx, args)
         return int(args.func(ctx, args) or 0)
     except ConfigError as exc:
         print(f"floorapp: config: {exc}", file=sys.stderr)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Final, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Engine, false, func, select, true
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from db.engine import read_tx, run_write
 from db.models import Supervisor, SupervisorRole, SupervisorTeam
@@ -361,7 +362,8 @@ class Scope:
             return supervisor_id == self.supervisor or self.all_teams
         return self.all_teams or team is None or team in self.teams
 
-    def team_clause(self, column: ColumnElement[str | None]) -> ColumnElement[bool]:
+    def team_clause(self, column: SQLCoreOperations[str | None]) -> ColumnElement[bool]:
+        """Rows of the scope's teams; ``column`` a table's column or a model's attribute."""
         if self.all_teams:
             return true()
         if not self.teams:

@@ -17,7 +17,8 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object name -> number")
     p.add_argument("--only", nargs="+", metavar="NAME", default=(),
                    help=f"run only these benchmark modules ({', '.join(bench.modules())})")
-    p.set_defaults(func=cmd_bench)
+    # Measures its own temporary stores: the floor's is never opened (nor created).
+    p.set_defaults(func=cmd_bench, no_store=True)
 
 
 def _number(value: float) -> str:

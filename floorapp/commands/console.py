@@ -44,11 +44,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d.add_argument("--seed", type=int, default=1, help=_("same seed, same floor (default 1)"))
     d.add_argument("--speed", type=float, default=1.0, help=_("simulator speed (default 1)"))
     d.add_argument("--team", metavar="T", help=_("open the console on this team only"))
-    d.set_defaults(func=cmd_demo)
+    # The demo opens a database of its own (a fresh one when the named one holds a real
+    # floor): the one --db names is not opened first. Its console reads the supervisor's
+    # language from the demo's database.
+    d.set_defaults(func=cmd_demo, no_store=True)
 
 
 def _open_console(ctx: AppContext, team: str | None) -> int:
-    # Frame rate and colours must be settled before Textual is imported (issue 6).
+    # Textual reads the frame rate and colour settings from the environment when it is
+    # first imported: they are settled here, before anything below imports it.
     from floorapp.identity import UnknownSupervisor, over_ssh, resolve_actor
     from floorapp.terminal import prepare_environment
 

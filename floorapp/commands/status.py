@@ -83,7 +83,7 @@ class _Clock:
 
 def _labeller(snap: FloorSnapshot) -> Callable[[str | None, str | None], str]:
     """An agent as their name; the id joins it only when two agents shown share the name."""
-    ids: dict[str, set[str]] = defaultdict(set)
+    ids: dict[str, set[str | None]] = defaultdict(set)
     pairs: list[tuple[str | None, str | None]] = [(a.id, a.name) for a in snap.agents]
     pairs += [(f.agent, f.agent_name) for f in snap.flags]
     pairs += [(e.agent, e.agent_name) for e in snap.escalations if e.agent is not None]
@@ -346,11 +346,11 @@ def _width(stdout: TextIO) -> int | None:
         return int(columns)
     if stdout.isatty():
         try:
-            columns = os.get_terminal_size(stdout.fileno()).columns
+            cells = os.get_terminal_size(stdout.fileno()).columns
         except OSError:
             return PIPE_WIDTH
         # A pty nobody sized (a forced command over SSH) says 0 columns.
-        return columns if columns > 0 else PIPE_WIDTH
+        return cells if cells > 0 else PIPE_WIDTH
     return PIPE_WIDTH
 
 

@@ -12,6 +12,7 @@ import csv
 import html
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
@@ -29,7 +30,7 @@ FORMATS = ("table", "markdown", "csv", "json", "html")
 class Section:
     title: str
     headers: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: Sequence[tuple[str, ...]]
     note: str = ""
 
 

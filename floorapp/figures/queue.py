@@ -29,12 +29,12 @@ FINISHED = ("completed", "transferred")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def aware(value: object) -> datetime | None:
+def aware(value: str | datetime | int | None) -> datetime | None:
     """A stored time, raw (ISO text on SQLite, naive datetime elsewhere, or microseconds
     since 1970 for the feed's columns: db.types.UTCMicros), as aware UTC."""
     if value is None:
         return None
-    if type(value) is int:
+    if isinstance(value, int):
         return _EPOCH + timedelta(microseconds=value)
     if isinstance(value, str):
         # Parsing the offset with the text is ~6x cheaper than replace(tzinfo=) afterwards,
@@ -43,7 +43,7 @@ def aware(value: object) -> datetime | None:
             return datetime.fromisoformat(value + "+00:00")
         except ValueError:  # the text carried an offset of its own
             value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # type: ignore[union-attr]
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 class CallRow(NamedTuple):
@@ -146,6 +146,17 @@ class Tally:
         self.talk += other.talk
         self.acw += other.acw
         self.longest_abandon = max(self.longest_abandon, other.longest_abandon)
+
+    def add_answered(self, n: int, hold: float, in_sl: int, finished: int, talk: float,
+                     acw: float) -> None:
+        """Add ``n`` answered calls at once, by their sums (a report's bulk of calls)."""
+        self.offered += n
+        self.answered += n
+        self.hold += hold
+        self.in_sl += in_sl
+        self.finished += finished
+        self.talk += talk
+        self.acw += acw
 
     def add(self, f: Fact, sign: int = 1) -> None:
         self.offered += sign

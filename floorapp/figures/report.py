@@ -158,7 +158,7 @@ def _escalations(conn: Connection, start: datetime, end: datetime, visible: Any,
         if not visible(team):
             continue
         done = resolved is not None and resolved < end
-        late = (resolved > deadline) if done else deadline < stop
+        late = (resolved > deadline) if done and resolved is not None else deadline < stop
         for key in (team, None):
             t = tallies[key]
             t[0] += 1
@@ -184,7 +184,7 @@ def _handover(conn: Connection, end: datetime, visible: Any) -> list[OpenItem]:
         if visible(team):
             items.append(OpenItem("flag", fid, team, agent, f"{kind} ({sev})", raised, None,
                                   step_by or ack_by, status))
-    for eid, team, agent, tier, sev, status, opened, deadline, holder, reason in conn.execute(
+    escalations = (
         select(Escalation.id, Escalation.team_id, Agent.name, Escalation.tier,
                Escalation.severity, Escalation.status, Escalation.opened_at,
                Escalation.deadline, Escalation.holder, Escalation.reason)
@@ -192,10 +192,11 @@ def _handover(conn: Connection, end: datetime, visible: Any) -> list[OpenItem]:
         .where(Escalation.opened_at < end,
                or_(Escalation.status != EscalationStatus.RESOLVED,
                    and_(Escalation.resolved_at.is_not(None), Escalation.resolved_at >= end)))
-        .order_by(Escalation.deadline)
-    ):
-        if visible(team):
-            items.append(OpenItem("escalation", eid, team, agent,
+        .order_by(Escalation.deadline))
+    for eid, e_team, e_agent, tier, sev, status, opened, deadline, holder, reason in (
+            conn.execute(escalations)):
+        if visible(e_team):
+            items.append(OpenItem("escalation", eid, e_team, e_agent,
                                   f"tier {tier} {sev}: {reason}", opened, deadline, holder,
                                   status))
     return items

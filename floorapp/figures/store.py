@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -41,9 +41,12 @@ def _raw_flag(col: Any) -> Any:
     return type_coerce(col, Integer)
 
 
+_C = Call.__table__.c
+
+
 def last_event_at(conn: Connection) -> datetime | None:
     # By primary key: one index step however long the feed has run.
-    return conn.execute(  # type: ignore[no-any-return]
+    return conn.execute(
         select(FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)).scalar()
 
 
@@ -56,7 +59,8 @@ def _fetch(conn: Connection, q: Any, params: dict[str, Any] | None = None
     if all(c.type.dialect_impl(dialect).result_processor(dialect, None) is None
            for c in q.selected_columns):
         with result:
-            return result.cursor.fetchall()  # type: ignore[no-any-return]
+            # A sequence of tuples by DB-API; a list of tuples from every driver we use.
+            return cast("list[tuple[Any, ...]]", result.cursor.fetchall())
     return [tuple(r) for r in result.all()]
 
 
@@ -66,7 +70,7 @@ def call_rows(conn: Connection, start: datetime, end: datetime,
     """Calls offered in [start, end) (or, with ``ids``, those calls), with their agent's team
     (from ``teams``, agent -> team, when given: a dictionary look-up instead of an index
     seek per call)."""
-    c = Call.__table__.c  # type: ignore[attr-defined]
+    c = Call.__table__.c
     cols = [c.id, c.queue, c.agent_id, c.customer_id, _t(c.offered_at), _t(c.answered_at),
             _t(c.ended_at), c.outcome, c.exit_reason, c.hold_seconds, c.talk_seconds,
             _raw_flag(c.complaint)]
@@ -90,12 +94,31 @@ def call_rows(conn: Connection, start: datetime, end: datetime,
                           *r[3:12])) for r in rows]
 
 
+# A call as ``raw_call_rows`` gives it: a CallRow without its team.
+RawCall = tuple[str, str | None, str | None, str | None, Any, Any, Any, str, str | None,
+                int | None, int | None, Any]
+
+
+def raw_call_rows(conn: Connection, start: datetime, end: datetime) -> list[RawCall]:
+    """Calls offered in [start, end) as the driver gives them, without teams: for a reader
+    that builds a CallRow (``call_row``) only for the few calls that need one."""
+    c = _C
+    q = select(c.id, c.queue, c.agent_id, c.customer_id, _t(c.offered_at), _t(c.answered_at),
+               _t(c.ended_at), c.outcome, c.exit_reason, c.hold_seconds, c.talk_seconds,
+               _raw_flag(c.complaint)).where(c.offered_at >= start, c.offered_at < end)
+    return _fetch(conn, q)
+
+
+def call_row(raw: RawCall, team: str | None) -> CallRow:
+    return tuple.__new__(CallRow, (raw[0], raw[1], raw[2], team, *raw[3:]))
+
+
 def floor_call_batches(conn: Connection, start: datetime, end: datetime, size: int = 5000
                        ) -> Iterator[list[CallRow]]:
     """The calls offered in [start, end), without teams (the floor's figures), ``size`` at a
     time: a console loading a long day never holds the whole day's raw rows at once (its
     peak memory would grow with the day)."""
-    c = Call.__table__.c  # type: ignore[attr-defined]
+    c = Call.__table__.c
     q = select(c.id, c.queue, c.agent_id, c.customer_id, _t(c.offered_at), _t(c.answered_at),
                _t(c.ended_at), c.outcome, c.exit_reason, c.hold_seconds, c.talk_seconds,
                _raw_flag(c.complaint)).where(c.offered_at >= start, c.offered_at < end)
@@ -117,7 +140,6 @@ _WAITING = select(func.count(), func.min(Call.offered_at)).where(
     Call.offered_at <= bindparam("now", type_=Call.offered_at.type))
 
 
-_C = Call.__table__.c  # type: ignore[attr-defined]
 _BY_ID = (select(_C.id, _C.queue, _C.agent_id, _C.customer_id, _t(_C.offered_at),
                  _t(_C.answered_at), _t(_C.ended_at), _C.outcome, _C.exit_reason,
                  _C.hold_seconds, _C.talk_seconds, _raw_flag(_C.complaint), Agent.team_id)
@@ -143,30 +165,39 @@ def micros(value: Any) -> int | None:
     if value is None or type(value) is int:
         return value
     t = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return (t - _EPOCH) // _US  # type: ignore[no-any-return]
+    return _micros(t)
+
+
+def _micros(t: datetime) -> int:
+    """A naive UTC time in whole microseconds since 1970."""
+    return (t - _EPOCH) // _US
 
 
 def history(conn: Connection, agents: list[str], start: datetime, end: datetime,
-            now: datetime) -> tuple[dict[tuple[str, int], float], dict[str, dict[str, float]]]:
+            now: datetime
+            ) -> tuple[dict[tuple[str, int | None], int], dict[str, dict[str, float]]]:
     """One pass over the agents' state history around the interval, in index order (agent,
-    time): after-call work keyed by (agent, the microsecond it began: a call's wrap-up
+    time): after-call work in whole microseconds (sums of them are exact), keyed by
+    (agent, the microsecond it began: a call's wrap-up
     begins as its agent ends it, so (call.agent, micros(call.ended_at)) finds it), and
     seconds paused per agent per reason ("" when the pause gave none), clipped to the
     interval and ``now``."""
-    h = AgentStateChange.__table__.c  # type: ignore[attr-defined]
-    acw: dict[tuple[str, int], float] = {}
+    h = AgentStateChange.__table__.c
+    # Keyed as a call looks its wrap-up up: a call with no end time asks for (agent, None),
+    # which is never there.
+    acw: dict[tuple[str, int | None], int] = {}
     paused: dict[str, dict[str, float]] = {}
     stop = min(end, now)
     wrap, brk = str(AgentState.AFTER_CALL), str(AgentState.BREAK)
     # Durations in the stored microseconds: no time is parsed, and a pass reads two or
     # three rows per call of the day.
-    start_u, stop_u, now_u = (micros(t.astimezone(UTC).replace(tzinfo=None))
+    start_u, stop_u, now_u = (_micros(t.astimezone(UTC).replace(tzinfo=None))
                               for t in (start, stop, now))
     for i in range(0, len(agents), 500):
         q = (select(h.agent_id, h.state, h.reason, type_coerce(h.started_at, BigInteger))
              .where(h.agent_id.in_(agents[i:i + 500]),
                     h.started_at >= start - STATE_LOOKBACK, h.started_at < stop)
-             .order_by(h.agent_id, h.started_at))
+             .order_by(h.agent_id, h.started_at, h.id))
         rows = _fetch(conn, q)
         last = len(rows) - 1
         for k, (agent, state, reason, a) in enumerate(rows):
@@ -176,7 +207,7 @@ def history(conn: Connection, agents: list[str], start: datetime, end: datetime,
             b = nxt[3] if nxt is not None and nxt[0] == agent else now_u
             if state == wrap:
                 if b > a:
-                    acw[(agent, a)] = ((b if b < now_u else now_u) - a) / 1e6
+                    acw[(agent, a)] = (b if b < now_u else now_u) - a
                 continue
             lo, hi = max(a, start_u), min(b, stop_u)
             if hi > lo:

@@ -91,8 +91,9 @@ class Agent(SQLModel, table=True):
     updated_at: datetime | None = Field(default=None, sa_column=_utc(index=True))
     # The number of the change that last wrote the row, in commit order (db/changes.py):
     # a console reads the rows past the last change it saw, whatever clock stamped them.
-    seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, index=True,
-                                                 server_default="0"))
+    seq: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, index=True, server_default="0")
+    )
 
 
 class AgentAlias(SQLModel, table=True):
@@ -334,10 +335,8 @@ class FeedCursor(SQLModel, table=True):
     # re-reading the lines from replay_offset up to offset: its latest second, and where
     # the earliest line it still remembers starts.
     key_horizon: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    replay_offset: int | None = Field(default=None,
-                                      sa_column=Column(BigInteger, nullable=True))
-    replay_line_no: int | None = Field(default=None,
-                                       sa_column=Column(BigInteger, nullable=True))
+    replay_offset: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    replay_line_no: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class RejectedInput(SQLModel, table=True):

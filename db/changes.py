@@ -24,8 +24,12 @@ _counter = ChangeCounter.__table__
 def next_change(conn: Connection, kind: str = AGENTS) -> int:
     """Bump and return the number of the next ``kind`` change, inside the caller's write
     transaction; every row that transaction writes carries it."""
-    bump = (update(_counter).where(_counter.c.name == kind)
-            .values(n=_counter.c.n + 1).returning(_counter.c.n))
+    bump = (
+        update(_counter)
+        .where(_counter.c.name == kind)
+        .values(n=_counter.c.n + 1)
+        .returning(_counter.c.n)
+    )
     n = conn.execute(bump).scalar()
     if n is None:  # the first change of its kind in this store
         conn.execute(insert_ignore(conn, ChangeCounter, ["name"]), {"name": kind, "n": 0})

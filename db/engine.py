@@ -128,8 +128,13 @@ def is_transient(exc: BaseException) -> bool:
     return is_locked(exc)
 
 
-def run_write(engine: Engine, fn: Callable[[Connection], T], attempts: int = 8, *,
-              rolled_back: Callable[[], None] | None = None) -> T:
+def run_write(
+    engine: Engine,
+    fn: Callable[[Connection], T],
+    attempts: int = 8,
+    *,
+    rolled_back: Callable[[], None] | None = None,
+) -> T:
     """Run ``fn`` in a write transaction, retrying when the database stays locked.
 
     busy_timeout already waits; the retry covers the rare lock that outlives it
@@ -167,7 +172,8 @@ def _alembic_config(conn: Connection) -> Any:
 
 
 _REVISION_LINE = re.compile(
-    r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(None|'[^']*'|\"[^\"]*\")\s*$", re.M)
+    r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(None|'[^']*'|\"[^\"]*\")\s*$", re.M
+)
 
 
 @functools.cache
@@ -259,12 +265,10 @@ def describe(engine: Engine | str) -> str:
     """The database as the user named it: a file path, or the URL without its password."""
     from sqlalchemy.exc import ArgumentError
 
-    url = engine if isinstance(engine, str) else engine.url.render_as_string(
-        hide_password=False)
+    url = engine if isinstance(engine, str) else engine.url.render_as_string(hide_password=False)
     try:
         path = sqlite_path(url)
-        return str(path) if path is not None else make_url(url).render_as_string(
-            hide_password=True)
+        return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
     except ArgumentError:  # already a file path
         return url
 
@@ -276,11 +280,15 @@ def unusable(engine: Engine | str, exc: BaseException) -> StoreError:
     where = describe(engine)
     low = msg.lower()
     if "file is not a database" in low:
-        return StoreError(f"{where}: not a database (the file holds something else): "
-                          "pass --db a floorapp database or a new file name")
+        return StoreError(
+            f"{where}: not a database (the file holds something else): "
+            "pass --db a floorapp database or a new file name"
+        )
     if "malformed" in low or "corrupt" in low:
-        return StoreError(f"{where}: the database is damaged ({msg}): restore it from a "
-                          "backup, or try `sqlite3 FILE .recover`")
+        return StoreError(
+            f"{where}: the database is damaged ({msg}): restore it from a "
+            "backup, or try `sqlite3 FILE .recover`"
+        )
     return StoreError(f"{where}: cannot use the database: {msg}")
 
 
@@ -313,12 +321,14 @@ def _refuse_unknown(where: str, revision: str | None, tables: set[str]) -> None:
             raise StoreError(
                 f"{where}: not a floorapp database (it has tables such as "
                 f"{sorted(tables)[0]!r} but no floorapp schema version): pass --db a "
-                "floorapp database or a new file name")
+                "floorapp database or a new file name"
+            )
     elif revision not in _known_revisions():
         raise StoreError(
             f"{where}: made by a newer floorapp (schema version {revision}; this release "
             f"knows versions up to {head_revision()}): upgrade floorapp on this machine, "
-            "or pass --db another database")
+            "or pass --db another database"
+        )
 
 
 def _check_sqlite_file(path: Path) -> None:
@@ -340,10 +350,12 @@ def _check_sqlite_file(path: Path) -> None:
     except sqlite3.Error as exc:
         raise unusable(where, exc) from None
     try:
-        tables = {r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        revision = (con.execute("SELECT version_num FROM alembic_version").fetchone()
-                    if "alembic_version" in tables else None)
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = (
+            con.execute("SELECT version_num FROM alembic_version").fetchone()
+            if "alembic_version" in tables
+            else None
+        )
     except sqlite3.Error as exc:
         raise unusable(where, exc) from None
     finally:

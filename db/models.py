@@ -91,8 +91,9 @@ class Agent(SQLModel, table=True):
     updated_at: datetime | None = Field(default=None, sa_column=_utc(index=True))
     # The number of the change that last wrote the row, in commit order (db/changes.py):
     # a console reads the rows past the last change it saw, whatever clock stamped them.
-    seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, index=True,
-                                                 server_default="0"))
+    seq: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, index=True, server_default="0")
+    )
 
 
 class AgentAlias(SQLModel, table=True):
@@ -142,8 +143,9 @@ class AgentStateChange(SQLModel, table=True):
     # time, id) order, however the rows lie (a live feed stores them in time order, every
     # agent interleaved: a table look-up per row tripled the pass). ``id`` before ``state``
     # so changes at the same microsecond stay in the order they happened.
-    __table_args__ = (Index("ix_state_history_agent_at", "agent_id", "started_at", "id",
-                            "state", "reason"),)
+    __table_args__ = (
+        Index("ix_state_history_agent_at", "agent_id", "started_at", "id", "state", "reason"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     agent_id: str = Field(foreign_key="agent.id", max_length=200)
     state: str = Field(max_length=16)
@@ -339,10 +341,8 @@ class FeedCursor(SQLModel, table=True):
     # re-reading the lines from replay_offset up to offset: its latest second, and where
     # the earliest line it still remembers starts.
     key_horizon: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    replay_offset: int | None = Field(default=None,
-                                      sa_column=Column(BigInteger, nullable=True))
-    replay_line_no: int | None = Field(default=None,
-                                       sa_column=Column(BigInteger, nullable=True))
+    replay_offset: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    replay_line_no: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class RejectedInput(SQLModel, table=True):

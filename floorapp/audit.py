@@ -44,9 +44,16 @@ def record(
 
 def record_refusal(conn: Connection, refused: Refused, *, at: datetime) -> None:
     """The audit row of a refusal: who, what, why (and on what, when known)."""
-    record(conn, at=at, actor=refused.actor, action=refused.action,
-           target_kind=refused.target_kind, target_id=refused.target_id, outcome="refused",
-           detail=refused.stored)
+    record(
+        conn,
+        at=at,
+        actor=refused.actor,
+        action=refused.action,
+        target_kind=refused.target_kind,
+        target_id=refused.target_id,
+        outcome="refused",
+        detail=refused.stored,
+    )
 
 
 @dataclass(frozen=True)
@@ -64,12 +71,20 @@ class Entry:
         return {**self.__dict__, "at": self.at.isoformat()}
 
 
-def entries(conn: Connection, *, since: datetime | None = None, actor: str | None = None,
-            limit: int = 1000) -> list[Entry]:
+def entries(
+    conn: Connection, *, since: datetime | None = None, actor: str | None = None, limit: int = 1000
+) -> list[Entry]:
     """The newest ``limit`` entries (oldest first), optionally since a time or by one actor."""
-    q = select(AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
-               AuditEntry.target_kind, AuditEntry.target_id, AuditEntry.outcome,
-               AuditEntry.detail)
+    q = select(
+        AuditEntry.id,
+        AuditEntry.at,
+        AuditEntry.actor,
+        AuditEntry.action,
+        AuditEntry.target_kind,
+        AuditEntry.target_id,
+        AuditEntry.outcome,
+        AuditEntry.detail,
+    )
     if since is not None:
         q = q.where(AuditEntry.at >= since)
     if actor is not None:

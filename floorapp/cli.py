@@ -45,8 +45,9 @@ def build_parser(argv: Sequence[str] | None = None) -> CommandParser:
 
     parser = CommandParser(
         prog="floorapp",
-        description=_("The call-center floor supervisor's console. "
-                      "With no command: open the console."),
+        description=_(
+            "The call-center floor supervisor's console. With no command: open the console."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"floorapp {__version__}")
     _global_options(parser, None)
@@ -129,8 +130,8 @@ def _register_source(source: str) -> str:
     at = source.find("\ndef register(")
     if at < 0:
         return ""
-    nxt = re.search(r"\n(?=[^\s#)])", source[at + 1:])
-    return source[at + 1: at + 1 + nxt.start()] if nxt else source[at + 1:]
+    nxt = re.search(r"\n(?=[^\s#)])", source[at + 1 :])
+    return source[at + 1 : at + 1 + nxt.start()] if nxt else source[at + 1 :]
 
 
 def _registered(tree: ast.Module) -> tuple[tuple[str, str, bool], ...] | None:
@@ -143,19 +144,30 @@ def _registered(tree: ast.Module) -> tuple[tuple[str, str, bool], ...] | None:
         return None
     names = []
     for call in ast.walk(node):
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                and call.func.attr == "add_parser" and isinstance(call.func.value, ast.Name)
-                and call.func.value.id == sub):
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "add_parser"
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == sub
+        ):
             continue
-        name = call.args[0].value if len(call.args) == 1 and isinstance(
-            call.args[0], ast.Constant) else None
+        name = (
+            call.args[0].value
+            if len(call.args) == 1 and isinstance(call.args[0], ast.Constant)
+            else None
+        )
         if not isinstance(name, str):
             return None
         help_node = next((k.value for k in call.keywords if k.arg == "help"), None)
         if help_node is None or any(k.arg not in _PLAIN_KEYWORDS for k in call.keywords):
             return None
-        marked = (isinstance(help_node, ast.Call) and isinstance(help_node.func, ast.Name)
-                  and help_node.func.id == "_" and len(help_node.args) == 1)
+        marked = (
+            isinstance(help_node, ast.Call)
+            and isinstance(help_node.func, ast.Name)
+            and help_node.func.id == "_"
+            and len(help_node.args) == 1
+        )
         text = ast.literal_eval(help_node.args[0] if marked else help_node)  # type: ignore[attr-defined]
         if not isinstance(text, str):
             return None
@@ -187,22 +199,35 @@ def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
     from floorapp.i18n import _
 
     parser.add_argument(
-        "--db", metavar="URL", default=default,
-        help=_("SQLAlchemy URL or SQLite file path (default: $FLOORAPP_DB, "
-               "else a SQLite file in the user data directory)"),
+        "--db",
+        metavar="URL",
+        default=default,
+        help=_(
+            "SQLAlchemy URL or SQLite file path (default: $FLOORAPP_DB, "
+            "else a SQLite file in the user data directory)"
+        ),
     )
     parser.add_argument(
-        "--config", metavar="FILE", default=default,
+        "--config",
+        metavar="FILE",
+        default=default,
         help=_("settings TOML (default: $FLOORAPP_CONFIG)"),
     )
     parser.add_argument(
-        "--as", dest="actor", metavar="SUPERVISOR", default=default,
+        "--as",
+        dest="actor",
+        metavar="SUPERVISOR",
+        default=default,
         help=_("who is acting (default: the OS user); every action is audited under it"),
     )
     parser.add_argument(
-        "--lang", metavar="LANG", default=default,
-        help=_("en or zh-CN (default: $FLOORAPP_LANG, the supervisor's own, the settings "
-               "file, then the locale)"),
+        "--lang",
+        metavar="LANG",
+        default=default,
+        help=_(
+            "en or zh-CN (default: $FLOORAPP_LANG, the supervisor's own, the settings "
+            "file, then the locale)"
+        ),
     )
 
 
@@ -229,8 +254,7 @@ def _supervisors_language(ctx: AppContext, args: argparse.Namespace) -> None:
     # the current choice unchanged exactly when no stored preference could beat it.
     if i18n.with_supervisor(i18n.chosen, i18n.DEFAULT) is i18n.chosen:
         return
-    i18n.choose(i18n.with_supervisor(i18n.chosen, i18n.supervisor_lang(ctx.engine,
-                                                                        ctx.actor)))
+    i18n.choose(i18n.with_supervisor(i18n.chosen, i18n.supervisor_lang(ctx.engine, ctx.actor)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

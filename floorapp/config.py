@@ -40,9 +40,15 @@ APP_NAME = "floorapp"
 # 15 minutes whatever the tier; lighter cases get longer the higher they go, as the
 # specialists at tier 2 and the complaint desk at tier 3 work them in depth.
 DEFAULT_DEADLINES_MIN: dict[tuple[int, str], int] = {
-    (1, "light"): 60, (1, "medium"): 30, (1, "high"): 15,
-    (2, "light"): 120, (2, "medium"): 60, (2, "high"): 15,
-    (3, "light"): 240, (3, "medium"): 120, (3, "high"): 15,
+    (1, "light"): 60,
+    (1, "medium"): 30,
+    (1, "high"): 15,
+    (2, "light"): 120,
+    (2, "medium"): 60,
+    (2, "high"): 15,
+    (3, "light"): 240,
+    (3, "medium"): 120,
+    (3, "high"): 15,
 }
 MAX_HANDOFFS = 3  # "things do not go past three"
 
@@ -204,9 +210,15 @@ class Settings:
 
 # --- the settings file's schema (floorapp.schema: the same rules as the plan file) -------
 
-DeadlineMinutes = Annotated[int, whole(1, 30 * 24 * 60, "minutes",
-                                   message="expected a positive number of minutes up to 43200 "
-                                           "(30 days)")]
+DeadlineMinutes = Annotated[
+    int,
+    whole(
+        1,
+        30 * 24 * 60,
+        "minutes",
+        message="expected a positive number of minutes up to 43200 (30 days)",
+    ),
+]
 Seconds = Annotated[int, whole(1, 3600, "seconds")]
 
 
@@ -286,7 +298,8 @@ class SettingsDoc(Section):
     requests: RequestsDoc | None = None
     # Each rule's keys are checked against the rule definitions (floorapp.rules).
     rules: dict[str, Annotated[dict[str, Any], BeforeValidator(_table_of_anything)]] = Field(
-        default_factory=dict)
+        default_factory=dict
+    )
 
 
 _PLACEHOLDER = {"queues": '"<queue>"', "rules": "<rule>"}
@@ -294,6 +307,7 @@ _PLACEHOLDER = {"queues": '"<queue>"', "rules": "<rule>"}
 
 def documented_keys() -> list[str]:
     """Every key the settings file takes, as docs/config.md names it."""
+
     def walk(model: type[Section], prefix: str) -> list[str]:
         out: list[str] = []
         for name, f in model.model_fields.items():
@@ -341,8 +355,9 @@ def settings_from_dict(data: dict[str, Any], source: Path | None = None) -> Sett
             s.short_abandon_s = figures.short_abandon
         if figures.min_sample is not None:
             s.min_sample = figures.min_sample
-        s.sl_threshold_by_queue = {q: c.sl_threshold for q, c in figures.queues.items()
-                                   if c.sl_threshold is not None}
+        s.sl_threshold_by_queue = {
+            q: c.sl_threshold for q, c in figures.queues.items() if c.sl_threshold is not None
+        }
     feed: FeedDoc | None = parts["feed"] or None
     if feed and feed.max_ahead is not None:
         s.max_ahead_s = feed.max_ahead
@@ -364,11 +379,15 @@ def settings_from_dict(data: dict[str, Any], source: Path | None = None) -> Sett
     if requests:
         wh = s.work_hours
         start, end = requests.work_start or wh.start, requests.work_end or wh.end
-        days = (tuple(sorted({WEEKDAYS.index(d) for d in requests.work_days}))
-                if requests.work_days is not None else wh.days)
+        days = (
+            tuple(sorted({WEEKDAYS.index(d) for d in requests.work_days}))
+            if requests.work_days is not None
+            else wh.days
+        )
         if end <= start:
-            issues.append(Issue("requests.work_end", f"{end:%H:%M} is not after work_start "
-                                f"{start:%H:%M}"))
+            issues.append(
+                Issue("requests.work_end", f"{end:%H:%M} is not after work_start {start:%H:%M}")
+            )
         elif not days:
             issues.append(Issue("requests.work_days", "at least one working day"))
         else:
@@ -379,8 +398,10 @@ def settings_from_dict(data: dict[str, Any], source: Path | None = None) -> Sett
                 continue
             d = s.request_deadlines[cat]
             s.request_deadlines[cat] = RequestDeadline(
-                doc.acknowledge_minutes or d.acknowledge_min, doc.answer_days or d.answer_days,
-                doc.manager_after_minutes or d.manager_after_min)
+                doc.acknowledge_minutes or d.acknowledge_min,
+                doc.answer_days or d.answer_days,
+                doc.manager_after_minutes or d.manager_after_min,
+            )
     rules = parts["rules"]
     if rules:
         s.rules = {name: dict(conf) for name, conf in rules.items()}

@@ -65,8 +65,11 @@ class AppContext:
         refused = policy.NotAllowed(
             "identity.as_other",
             login,
-            said(N_("over SSH, {login} acts as {login} only, not as {actor}"), login=login,
-                 actor=self.actor),
+            said(
+                N_("over SSH, {login} acts as {login} only, not as {actor}"),
+                login=login,
+                actor=self.actor,
+            ),
             target_kind="supervisor",
             target_id=self.actor,
         )

@@ -40,9 +40,19 @@ def open_escalation(
     team_id = None
     if agent_id is not None:
         team_id = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).scalar()
-    values = _values(settings, now=now, opened_by=opened_by, reason=reason, tier=tier,
-                     severity=severity, agent_id=agent_id, team_id=team_id, call_id=call_id,
-                     customer_id=customer_id, source_key=source_key)
+    values = _values(
+        settings,
+        now=now,
+        opened_by=opened_by,
+        reason=reason,
+        tier=tier,
+        severity=severity,
+        agent_id=agent_id,
+        team_id=team_id,
+        call_id=call_id,
+        customer_id=customer_id,
+        source_key=source_key,
+    )
     if source_key is not None:
         stmt = insert_ignore(conn, Escalation, ["source_key"]).values(**values)
         esc_id = conn.execute(stmt.returning(Escalation.id)).scalar()
@@ -50,19 +60,33 @@ def open_escalation(
             return None
     else:
         esc_id = conn.execute(
-            insert(Escalation).values(**values).returning(Escalation.id)).scalar_one()
+            insert(Escalation).values(**values).returning(Escalation.id)
+        ).scalar_one()
     conn.execute(
         insert(EscalationEvent).values(
-            escalation_id=esc_id, at=now, actor=values["opened_by"], action="opened",
-            to_tier=tier, note=values["reason"],
+            escalation_id=esc_id,
+            at=now,
+            actor=values["opened_by"],
+            action="opened",
+            to_tier=tier,
+            note=values["reason"],
         )
     )
     return int(esc_id)
 
 
 def _values(
-    settings: Settings, *, now: datetime, opened_by: str, reason: str, tier: int, severity: str,
-    agent_id: str | None, team_id: str | None, call_id: str | None, customer_id: str | None,
+    settings: Settings,
+    *,
+    now: datetime,
+    opened_by: str,
+    reason: str,
+    tier: int,
+    severity: str,
+    agent_id: str | None,
+    team_id: str | None,
+    call_id: str | None,
+    customer_id: str | None,
     source_key: str | None,
 ) -> dict[str, Any]:
     if tier not in TIERS:
@@ -113,12 +137,30 @@ def open_escalation_batch(
     if not items:
         return []
     agents = list({i.agent_id for i in items if i.agent_id is not None})
-    teams = {aid: team for aid, team in conn.execute(
-        select(Agent.id, Agent.team_id).where(Agent.id.in_(agents)))} if agents else {}
+    teams = (
+        {
+            aid: team
+            for aid, team in conn.execute(
+                select(Agent.id, Agent.team_id).where(Agent.id.in_(agents))
+            )
+        }
+        if agents
+        else {}
+    )
     rows = [
-        _values(settings, now=i.now, opened_by=i.opened_by, reason=i.reason, tier=i.tier,
-                severity=i.severity, agent_id=i.agent_id, team_id=teams.get(i.agent_id or ""),
-                call_id=i.call_id, customer_id=i.customer_id, source_key=i.source_key)
+        _values(
+            settings,
+            now=i.now,
+            opened_by=i.opened_by,
+            reason=i.reason,
+            tier=i.tier,
+            severity=i.severity,
+            agent_id=i.agent_id,
+            team_id=teams.get(i.agent_id or ""),
+            call_id=i.call_id,
+            customer_id=i.customer_id,
+            source_key=i.source_key,
+        )
         for i in items
     ]
     by_key = {r["source_key"]: r for r in rows}
@@ -127,10 +169,19 @@ def open_escalation_batch(
     )
     opened = conn.execute(stmt, list(by_key.values())).all()
     if opened:
-        conn.execute(insert(EscalationEvent), [
-            {"escalation_id": esc_id, "at": by_key[key]["opened_at"],
-             "actor": by_key[key]["opened_by"], "action": "opened",
-             "to_tier": by_key[key]["tier"], "from_tier": None, "note": by_key[key]["reason"]}
-            for esc_id, key in opened
-        ])
+        conn.execute(
+            insert(EscalationEvent),
+            [
+                {
+                    "escalation_id": esc_id,
+                    "at": by_key[key]["opened_at"],
+                    "actor": by_key[key]["opened_by"],
+                    "action": "opened",
+                    "to_tier": by_key[key]["tier"],
+                    "from_tier": None,
+                    "note": by_key[key]["reason"],
+                }
+                for esc_id, key in opened
+            ],
+        )
     return [int(esc_id) for esc_id, _ in opened]

@@ -43,8 +43,7 @@ LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
 
 class UnknownLanguage(ValueError):
     def __init__(self, value: str, where: str) -> None:
-        super().__init__(f"{where}: unknown language {value!r} "
-                         f"(use one of: en, zh-CN)")
+        super().__init__(f"{where}: unknown language {value!r} (use one of: en, zh-CN)")
         self.value = value
         self.where = where
 
@@ -96,8 +95,9 @@ class Choice:
 _STRENGTH = {"cli": 5, "env": 4, "supervisor": 3, "settings": 2, "locale": 1, "default": 0}
 
 
-def resolve(cli: str | None = None, settings: object | None = None,
-            environ: Mapping[str, str] | None = None) -> Choice:
+def resolve(
+    cli: str | None = None, settings: object | None = None, environ: Mapping[str, str] | None = None
+) -> Choice:
     """The language before the supervisor is known: ``--lang``, FLOORAPP_LANG, the
     settings file, the locale, English."""
     env = os.environ if environ is None else environ
@@ -155,9 +155,18 @@ class Marks:
 
 _ENGLISH_MARKS = Marks()
 # ASCII for every mark: each of these is narrow on every terminal.
-_PLAIN_MARKS = Marks(cut="~", dash="-", sep="  ", cursor=">", pointer="> ", zero="-",
-                     arrow="->", loading="...", ge=">=",
-                     overflow="crop")
+_PLAIN_MARKS = Marks(
+    cut="~",
+    dash="-",
+    sep="  ",
+    cursor=">",
+    pointer="> ",
+    zero="-",
+    arrow="->",
+    loading="...",
+    ge=">=",
+    overflow="crop",
+)
 
 MARKS = Marks()
 _translations: dict[str, gettext.NullTranslations] = {}
@@ -184,8 +193,18 @@ def set_language(code: str) -> str:
     norm = normalize(code) or DEFAULT
     _current = _load(norm)
     _code = norm
-    for field in ("cut", "dash", "sep", "cursor", "pointer", "zero", "arrow", "loading", "ge",
-                  "overflow"):
+    for field in (
+        "cut",
+        "dash",
+        "sep",
+        "cursor",
+        "pointer",
+        "zero",
+        "arrow",
+        "loading",
+        "ge",
+        "overflow",
+    ):
         src = _PLAIN_MARKS if norm == "zh_CN" else _ENGLISH_MARKS
         setattr(MARKS, field, getattr(src, field))
     generation += 1
@@ -239,16 +258,24 @@ def gettext_(message: str) -> str:
 # supervisor's own...), which the default domain, read from LANG alone, would not follow.
 # The messages as Python 3.11's argparse writes them, so the catalog holds them:
 ARGPARSE_WORDS = (
-    N_("usage: "), N_("options"), N_("positional arguments"),
-    N_("show this help message and exit"), N_("%(prog)s: error: %(message)s\n"),
+    N_("usage: "),
+    N_("options"),
+    N_("positional arguments"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
     N_("argument %(argument_name)s: %(message)s"),
     N_("invalid choice: %(value)r (choose from %(choices)s)"),
-    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
-    N_("expected one argument"), N_("expected at least one argument"),
-    N_("expected at most one argument"), N_("invalid %(type)s value: %(value)r"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("expected one argument"),
+    N_("expected at least one argument"),
+    N_("expected at most one argument"),
+    N_("invalid %(type)s value: %(value)r"),
     N_("ambiguous option: %(option)s could match %(matches)s"),
-    N_("one of the arguments %s is required"), N_("not allowed with argument %s"),
-    N_("ignored explicit argument %r"), N_("can't open '%(filename)s': %(error)s"),
+    N_("one of the arguments %s is required"),
+    N_("not allowed with argument %s"),
+    N_("ignored explicit argument %r"),
+    N_("can't open '%(filename)s': %(error)s"),
     N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
 )
 
@@ -443,8 +470,7 @@ def duration(n: int) -> str:
 def _value(v: Any, tr: Callable[[str], str]) -> Any:
     if isinstance(v, dict) and set(v) == {"min"} and isinstance(v["min"], int):
         return _english_duration(v["min"]) if tr is _as_written else duration(v["min"])
-    if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) \
-            and isinstance(v[1], dict):
+    if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and isinstance(v[1], dict):
         return _part(v, tr)
     return v if isinstance(v, (str, int, float)) else str(v)
 
@@ -460,8 +486,12 @@ def _english_duration(n: int) -> str:
 def _part(part: Any, tr: Callable[[str], str]) -> str:
     if isinstance(part, str):
         return part
-    if isinstance(part, list) and len(part) == 2 and isinstance(part[0], str) \
-            and isinstance(part[1], dict):
+    if (
+        isinstance(part, list)
+        and len(part) == 2
+        and isinstance(part[0], str)
+        and isinstance(part[1], dict)
+    ):
         msgid, params = part
         values = {k: _value(v, tr) for k, v in params.items()}
         try:
@@ -514,12 +544,14 @@ def supervisor_lang(engine: Any, supervisor_id: str) -> str | None:
 
     with read_tx(engine) as conn:
         value = conn.execute(
-            select(Supervisor.lang).where(Supervisor.id == supervisor_id)).scalar_one_or_none()
+            select(Supervisor.lang).where(Supervisor.id == supervisor_id)
+        ).scalar_one_or_none()
     return normalize(value) if value else None
 
 
-def set_supervisor_lang(engine: Any, supervisor_id: str, lang: str | None, *, actor: str,
-                        now: datetime) -> None:
+def set_supervisor_lang(
+    engine: Any, supervisor_id: str, lang: str | None, *, actor: str, now: datetime
+) -> None:
     """Store (or with None, clear) the supervisor's language. The policy's
     ``supervisor.lang`` decides (oneself, or a floor manager for anyone); done or refused,
     it is audited, and a refusal changes nothing. An unknown language is UnknownLanguage,
@@ -532,15 +564,23 @@ def set_supervisor_lang(engine: Any, supervisor_id: str, lang: str | None, *, ac
     code = None if lang is None else parse(lang, "--lang")
 
     def work(conn: Any) -> None:
-        policy.check(conn, "supervisor.lang", actor, target_kind="supervisor",
-                     target_id=supervisor_id)
-        done = conn.execute(update(Supervisor).where(Supervisor.id == supervisor_id)
-                            .values(lang=code)).rowcount
+        policy.check(
+            conn, "supervisor.lang", actor, target_kind="supervisor", target_id=supervisor_id
+        )
+        done = conn.execute(
+            update(Supervisor).where(Supervisor.id == supervisor_id).values(lang=code)
+        ).rowcount
         if not done:
             raise ValueError(_("no supervisor {id!r}").format(id=supervisor_id))
-        audit.record(conn, at=now, actor=actor, action="supervisor.lang",
-                     target_kind="supervisor", target_id=supervisor_id,
-                     detail=code or "cleared")
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="supervisor.lang",
+            target_kind="supervisor",
+            target_id=supervisor_id,
+            detail=code or "cleared",
+        )
 
     policy.write(engine, work, now=now)
 

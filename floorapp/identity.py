@@ -37,9 +37,13 @@ class UnknownSupervisor(LookupError):
     """Refused at the door: not (or no longer) a supervisor, or not allowed in."""
 
     def __init__(self, who: str, reason: str | None = None) -> None:
-        super().__init__(reason or (
-            f"'{who}' is not a supervisor on this floor. Ask a floor manager to run: "
-            f"floorapp supervisors add {who} --name '...' --team TEAM"))
+        super().__init__(
+            reason
+            or (
+                f"'{who}' is not a supervisor on this floor. Ask a floor manager to run: "
+                f"floorapp supervisors add {who} --name '...' --team TEAM"
+            )
+        )
         self.who = who
 
 
@@ -65,8 +69,14 @@ def supervisor_count(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(Supervisor)).scalar_one())
 
 
-def resolve_actor(engine: Engine, who: str, *, action: str = "status.read",
-                  team: str | None = None, now: datetime | None = None) -> Actor:
+def resolve_actor(
+    engine: Engine,
+    who: str,
+    *,
+    action: str = "status.read",
+    team: str | None = None,
+    now: datetime | None = None,
+) -> Actor:
     """The supervisor record for ``who``, or UnknownSupervisor (the refusal audited).
 
     The door of the routes that open on the floor (the console, ``status``): the access
@@ -77,8 +87,13 @@ def resolve_actor(engine: Engine, who: str, *, action: str = "status.read",
     from floorapp import policy
 
     try:
-        scope = policy.require(engine, action, who, now=now or datetime.now(UTC),
-                               **({"team": team} if team is not None else {}))
+        scope = policy.require(
+            engine,
+            action,
+            who,
+            now=now or datetime.now(UTC),
+            **({"team": team} if team is not None else {}),
+        )
     except policy.Refused as refused:
         raise UnknownSupervisor(who, refused.reason) from None
     actor = load_actor(engine, who)

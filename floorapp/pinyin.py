@@ -34,13 +34,36 @@ os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
 # them), and compound surnames, whose characters read one by one would be wrong (长孙 Zhangsun,
 # not Changsun; 单于 Chanyu, not Shanyu): the longest match wins.
 SURNAMES: dict[str, tuple[str, ...]] = {
-    "尉迟": ("yu", "chi"), "万俟": ("mo", "qi"), "单于": ("chan", "yu"), "长孙": ("zhang", "sun"),
-    "澹台": ("tan", "tai"), "令狐": ("ling", "hu"),
-    "单": ("shan",), "曾": ("zeng",), "解": ("xie",), "仇": ("qiu",), "区": ("ou",),
-    "查": ("zha",), "朴": ("piao",), "覃": ("qin",), "乐": ("yue",), "盖": ("ge",),
-    "缪": ("miao",), "翟": ("zhai",), "员": ("yun",), "召": ("shao",), "繁": ("po",),
-    "种": ("chong",), "隗": ("wei",), "秘": ("bi",), "折": ("she",), "薄": ("bo",),
-    "阚": ("kan",), "藏": ("zang",), "句": ("gou",), "祭": ("zhai",),
+    "尉迟": ("yu", "chi"),
+    "万俟": ("mo", "qi"),
+    "单于": ("chan", "yu"),
+    "长孙": ("zhang", "sun"),
+    "澹台": ("tan", "tai"),
+    "令狐": ("ling", "hu"),
+    "单": ("shan",),
+    "曾": ("zeng",),
+    "解": ("xie",),
+    "仇": ("qiu",),
+    "区": ("ou",),
+    "查": ("zha",),
+    "朴": ("piao",),
+    "覃": ("qin",),
+    "乐": ("yue",),
+    "盖": ("ge",),
+    "缪": ("miao",),
+    "翟": ("zhai",),
+    "员": ("yun",),
+    "召": ("shao",),
+    "繁": ("po",),
+    "种": ("chong",),
+    "隗": ("wei",),
+    "秘": ("bi",),
+    "折": ("she",),
+    "薄": ("bo",),
+    "阚": ("kan",),
+    "藏": ("zang",),
+    "句": ("gou",),
+    "祭": ("zhai",),
 }
 _LONGEST_SURNAME = max(len(s) for s in SURNAMES)
 _WORD = re.compile(r"[^\W_]+")
@@ -133,10 +156,8 @@ def matches(query: str, name: str) -> bool:
     if not q:
         return True
     k = keys(name)
-    return (q in k.plain or q in k.initials
-            or any(t.startswith(q) for t in k.tails))
+    return q in k.plain or q in k.initials or any(t.startswith(q) for t in k.tails)
 
 
 def initials_of(name: str) -> str:
     return keys(name).initials
-

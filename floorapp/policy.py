@@ -322,8 +322,15 @@ class Refused(ServiceError):
     """An action that did not happen, and why. Raised inside the transaction that would
     have done it, so nothing it guarded is written; ``write`` audits it."""
 
-    def __init__(self, action: str, actor: str, reason: str, *, target_kind: str | None = None,
-                 target_id: str | int | None = None) -> None:
+    def __init__(
+        self,
+        action: str,
+        actor: str,
+        reason: str,
+        *,
+        target_kind: str | None = None,
+        target_id: str | int | None = None,
+    ) -> None:
         super().__init__(reason)
         # What the audit log keeps: the sentence's message id and parameters when it has
         # them (i18n.said), so each reader of the log reads it in their own language.
@@ -381,8 +388,9 @@ NO_TEAM: Final = _NoTeam()
 
 def _who_is(conn: Connection, actor: str) -> tuple[str | None, bool]:
     """(role if active, whether a record exists at all)."""
-    row = conn.execute(select(Supervisor.role, Supervisor.active)
-                       .where(Supervisor.id == actor)).first()
+    row = conn.execute(
+        select(Supervisor.role, Supervisor.active).where(Supervisor.id == actor)
+    ).first()
     if row is None:
         return None, False
     return (row.role if row.active else None), True
@@ -395,10 +403,17 @@ def bootstrap_floor(conn: Connection) -> bool:
     return conn.execute(select(func.count()).select_from(Supervisor)).scalar_one() == 0
 
 
-def check(conn: Connection, action: str, actor: str, *, team: str | _NoTeam | None = NO_TEAM,
-          what: str | None = None, target_kind: str | None = None,
-          target_id: str | int | None = None,
-          error: type[NotAllowed] = NotAllowed) -> Scope:
+def check(
+    conn: Connection,
+    action: str,
+    actor: str,
+    *,
+    team: str | _NoTeam | None = NO_TEAM,
+    what: str | None = None,
+    target_kind: str | None = None,
+    target_id: str | int | None = None,
+    error: type[NotAllowed] = NotAllowed,
+) -> Scope:
     """The actor's scope if the policy allows ``action`` (on ``team``'s work when given),
     else raise ``error``. ``what`` names the target in the refusal ("reminder #4")."""
     rule = POLICY[action]
@@ -416,31 +431,45 @@ def check(conn: Connection, action: str, actor: str, *, team: str | _NoTeam | No
             return Scope(actor, all_teams=True, teams=frozenset(), floor_manager=True)
         if known:
             raise no(said(N_("{actor} is no longer a supervisor on this floor"), actor=actor))
-        raise no(said(N_("'{actor}' is not a supervisor on this floor. Ask a floor manager to "
-                         "run: floorapp supervisors add {actor} --name '...' --team TEAM"),
-                      actor=actor))
+        raise no(
+            said(
+                N_(
+                    "'{actor}' is not a supervisor on this floor. Ask a floor manager to "
+                    "run: floorapp supervisors add {actor} --name '...' --team TEAM"
+                ),
+                actor=actor,
+            )
+        )
     manager = role == SupervisorRole.FLOOR_MANAGER
     if rule.who is Who.FLOOR_MANAGER and not manager:
         raise no(said(N_("only a floor manager may {what}"), what=message(rule.what)))
-    if rule.who is Who.SELF and not manager and not (target_kind == "supervisor"
-                                                     and target_id == actor):
+    if (
+        rule.who is Who.SELF
+        and not manager
+        and not (target_kind == "supervisor" and target_id == actor)
+    ):
         raise no(said(N_("only a floor manager may {what}"), what=message(rule.what)))
-    teams = frozenset(conn.execute(
-        select(SupervisorTeam.team_id).where(SupervisorTeam.supervisor_id == actor)).scalars())
+    teams = frozenset(
+        conn.execute(
+            select(SupervisorTeam.team_id).where(SupervisorTeam.supervisor_id == actor)
+        ).scalars()
+    )
     scope = Scope(actor, all_teams=manager, teams=teams, floor_manager=manager)
     if not isinstance(team, _NoTeam) and not scope.allows_team(team):
-        target: object = what or (f"{target_kind} {target_id}" if target_kind
-                                   else message(N_("that")))
+        target: object = what or (
+            f"{target_kind} {target_id}" if target_kind else message(N_("that"))
+        )
         if team:
-            raise no(said(N_("{target} is for team {team}, not yours"), target=target,
-                          team=team), error)
-        raise no(said(N_("{target} belongs to no team: floor managers only"), target=target),
-                 error)
+            raise no(
+                said(N_("{target} is for team {team}, not yours"), target=target, team=team), error
+            )
+        raise no(said(N_("{target} belongs to no team: floor managers only"), target=target), error)
     return scope
 
 
-def allowed(conn: Connection, action: str, actor: str, *,
-            team: str | _NoTeam | None = NO_TEAM) -> bool:
+def allowed(
+    conn: Connection, action: str, actor: str, *, team: str | _NoTeam | None = NO_TEAM
+) -> bool:
     """Whether ``check`` would pass (for what a screen offers; never a substitute for it)."""
     try:
         check(conn, action, actor, team=team)
@@ -476,13 +505,29 @@ def read(engine: Engine, fn: Callable[[Connection], T], *, now: datetime) -> T:
         raise
 
 
-def require(engine: Engine, action: str, actor: str, *, now: datetime,
-            team: str | _NoTeam | None = NO_TEAM, what: str | None = None) -> Scope:
+def require(
+    engine: Engine,
+    action: str,
+    actor: str,
+    *,
+    now: datetime,
+    team: str | _NoTeam | None = NO_TEAM,
+    what: str | None = None,
+) -> Scope:
     """The door for a route: the actor's scope, or the refusal raised (and audited)."""
-    return read(engine, lambda conn: check(conn, action, actor, team=team, what=what,
-                                           target_kind="team" if team is not NO_TEAM else None,
-                                           target_id=None if isinstance(team, _NoTeam)
-                                           else team), now=now)
+    return read(
+        engine,
+        lambda conn: check(
+            conn,
+            action,
+            actor,
+            team=team,
+            what=what,
+            target_kind="team" if team is not NO_TEAM else None,
+            target_id=None if isinstance(team, _NoTeam) else team,
+        ),
+        now=now,
+    )
 
 
 def table_lines() -> list[str]:

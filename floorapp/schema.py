@@ -54,6 +54,7 @@ class Section(BaseModel):
 
 # --- text that goes into messages -----------------------------------------------------
 
+
 def escape(text: str) -> str:
     """Control and other unprintable characters as ``\\x1b``-style escapes: a message
     shows what the file holds and a terminal never obeys it."""
@@ -76,9 +77,17 @@ def format_path(loc: tuple[str | int, ...]) -> str:
 
 
 def kind(v: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "a list", dict: "a table", datetime: "a date-time", date: "a date",
-            time: "a time"}.get(type(v), type(v).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+        datetime: "a date-time",
+        date: "a date",
+        time: "a time",
+    }.get(type(v), type(v).__name__)
 
 
 def shown(v: Any) -> str:
@@ -97,6 +106,7 @@ def fail(why: str) -> PydanticCustomError:
 
 # --- field types ------------------------------------------------------------------------
 
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
@@ -106,6 +116,7 @@ def whole(low: int, high: int, what: str, *, message: str | None = None) -> Plai
 
     Used as ``Annotated[int, whole(...)]``: the type for mypy, the check for pydantic.
     """
+
     def check(v: Any) -> int:
         if isinstance(v, float) and math.isfinite(v) and v.is_integer():
             v = int(v)
@@ -126,8 +137,7 @@ def finite(low: float, high: float, what: str = "") -> PlainValidator:
 
     def check(v: Any) -> float:
         if not _is_number(v) or not math.isfinite(v) or not low <= v <= high:
-            raise fail(f"expected a finite number{of} from {low:g} to {high:g}, "
-                       f"got {shown(v)}")
+            raise fail(f"expected a finite number{of} from {low:g} to {high:g}, got {shown(v)}")
         return float(v)
 
     return PlainValidator(check)
@@ -183,11 +193,14 @@ ClockOrShiftEnd = Annotated[
 
 def one_of(choices: Collection[str], what: str) -> PlainValidator:
     """One of ``choices``; used as ``Annotated[str, one_of(...)]``."""
+
     def check(v: Any) -> str:
         if not isinstance(v, str) or v not in choices:
-            raise fail(f"unknown {what} {escape(repr(v))} ({what}s: {', '.join(choices)})"
-                       if isinstance(v, str) else
-                       f"expected one of {', '.join(choices)}, got {shown(v)}")
+            raise fail(
+                f"unknown {what} {escape(repr(v))} ({what}s: {', '.join(choices)})"
+                if isinstance(v, str)
+                else f"expected one of {', '.join(choices)}, got {shown(v)}"
+            )
         return v
 
     return PlainValidator(check)
@@ -198,6 +211,7 @@ def list_of(what: str) -> BeforeValidator:
 
     Used as ``Annotated[list[Item], list_of("items")]``.
     """
+
     def must_be_list(v: Any) -> Any:
         if not isinstance(v, list):
             raise fail(f"expected a list of {what}, got {kind(v)}")
@@ -207,6 +221,7 @@ def list_of(what: str) -> BeforeValidator:
 
 
 # --- validation -------------------------------------------------------------------------
+
 
 def _unwrap(tp: Any) -> Any:
     while True:
@@ -274,8 +289,14 @@ def _adapter(tp: Any) -> TypeAdapter[Any]:
     return TypeAdapter(tp)
 
 
-def _validate(tp: Any, value: Any, loc: tuple[str | int, ...], root: type[Section],
-              issues: list[Issue], context: Mapping[str, Any] | None) -> Any:
+def _validate(
+    tp: Any,
+    value: Any,
+    loc: tuple[str | int, ...],
+    root: type[Section],
+    issues: list[Issue],
+    context: Mapping[str, Any] | None,
+) -> Any:
     try:
         return _adapter(tp).validate_python(value, context=context)
     except ValidationError as exc:
@@ -298,9 +319,11 @@ class Invalid:
 INVALID: Any = Invalid()
 
 
-def validate_sections(root: type[Section], data: Mapping[str, Any],
-                      context: Mapping[str, Any] | None = None,
-                      ) -> tuple[dict[str, Any], list[Issue]]:
+def validate_sections(
+    root: type[Section],
+    data: Mapping[str, Any],
+    context: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[Issue]]:
     """Each top-level field of ``root`` validated on its own (each entry of an array of
     tables too), so one wrong value leaves the rest usable for cross-field checks.
 
@@ -311,8 +334,12 @@ def validate_sections(root: type[Section], data: Mapping[str, Any],
     fields = root.model_fields
     for key in data:
         if key not in fields:
-            issues.append(Issue(format_path((key,)),
-                                f"unknown field (expected one of: {', '.join(sorted(fields))})"))
+            issues.append(
+                Issue(
+                    format_path((key,)),
+                    f"unknown field (expected one of: {', '.join(sorted(fields))})",
+                )
+            )
     out: dict[str, Any] = {}
     for name, field in fields.items():
         if name not in data:
@@ -331,8 +358,9 @@ def validate_sections(root: type[Section], data: Mapping[str, Any],
                 out[name] = INVALID
                 continue
             item = get_args(tp)[0]
-            entries = [_validate(item, x, (name, i), root, issues, context)
-                       for i, x in enumerate(value)]
+            entries = [
+                _validate(item, x, (name, i), root, issues, context) for i, x in enumerate(value)
+            ]
             out[name] = [INVALID if v is None else v for v in entries]
             continue
         before = len(issues)
@@ -341,8 +369,9 @@ def validate_sections(root: type[Section], data: Mapping[str, Any],
     return out, issues
 
 
-def validate_whole(root: type[Section], data: Mapping[str, Any],
-                   context: Mapping[str, Any] | None = None) -> tuple[Any, list[Issue]]:
+def validate_whole(
+    root: type[Section], data: Mapping[str, Any], context: Mapping[str, Any] | None = None
+) -> tuple[Any, list[Issue]]:
     """The whole document as one model, or None with every issue."""
     parts, issues = validate_sections(root, data, context)
     if issues:

@@ -92,13 +92,15 @@ def serve(ctx: AppContext, opts: ServeOptions, stop: threading.Event) -> IngestS
             log.info("feed %s: lease taken as %s", source, holder_id())
             start = load_position(ctx.engine, source)
             if start is not None:
-                log.info("feed %s: resuming at line %d (byte %d)", source, start.line_no,
-                         start.offset)
+                log.info(
+                    "feed %s: resuming at line %d (byte %d)", source, start.line_no, start.offset
+                )
             else:
                 log.info("feed %s: reading from the start (%s)", source, fmt)
             reader = Follower(opts.feed, source, stop, start=start)
-            writer = FeedWriter(ctx.engine, ctx.settings,
-                                observers=_observers(ctx, opts.rules), clock=ctx.clock)
+            writer = FeedWriter(
+                ctx.engine, ctx.settings, observers=_observers(ctx, opts.rules), clock=ctx.clock
+            )
 
             def on_rejected(item: Rejected) -> None:
                 log.warning("rejected %s:%d: %s", opts.feed, item.line_no, item.reason)
@@ -107,10 +109,17 @@ def serve(ctx: AppContext, opts: ServeOptions, stop: threading.Event) -> IngestS
                 if summary.accepted or summary.rejected:
                     log.info("batch: %s (line %d)", summary.line(), r.line_no)
 
-            total = pipeline.run(reader, pipeline.make_parser(fmt, source), writer, stop=stop,
-                                 on_rejected=on_rejected, on_batch=on_batch,
-                                 on_problem=log.warning, save_position=True,
-                                 idle_tick_s=opts.idle_tick_s)
+            total = pipeline.run(
+                reader,
+                pipeline.make_parser(fmt, source),
+                writer,
+                stop=stop,
+                on_rejected=on_rejected,
+                on_batch=on_batch,
+                on_problem=log.warning,
+                save_position=True,
+                idle_tick_s=opts.idle_tick_s,
+            )
         return total
     finally:
         if host is not None:

@@ -121,22 +121,30 @@ class FloorSnapshot:
         return counts
 
     def longest_call(self) -> AgentView | None:
-        on_call = [(a.call.answered_at, a) for a in self.agents
-                   if a.call is not None and a.call.answered_at]
+        on_call = [
+            (a.call.answered_at, a)
+            for a in self.agents
+            if a.call is not None and a.call.answered_at
+        ]
         return min(on_call, key=lambda pair: pair[0])[1] if on_call else None
 
 
 def resolve_team(engine: Engine, team: str) -> str:
     """A team given by id or by name; raises UnknownTeam listing the known ones."""
     with engine.connect() as conn:
-        found = conn.execute(
-            select(Team.id).where(or_(Team.id == team, Team.name == team))
-        ).scalars().first()
+        found = (
+            conn.execute(select(Team.id).where(or_(Team.id == team, Team.name == team)))
+            .scalars()
+            .first()
+        )
         if found is not None:
             return found
         known = conn.execute(select(Team.id).order_by(Team.id)).scalars().all()
-    raise UnknownTeam(_("no team {team!r} (teams: {teams})").format(
-        team=team, teams=", ".join(known) or _("none yet")))
+    raise UnknownTeam(
+        _("no team {team!r} (teams: {teams})").format(
+            team=team, teams=", ".join(known) or _("none yet")
+        )
+    )
 
 
 def _limit(stmt: Any, team_col: Any, scope: Scope | None, team_id: str | None) -> Any:
@@ -148,8 +156,14 @@ def _limit(stmt: Any, team_col: Any, scope: Scope | None, team_id: str | None) -
     return stmt
 
 
-def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
-                   scope: Scope | None = None, settings: Any = None) -> FloorSnapshot:
+def floor_snapshot(
+    engine: Engine,
+    *,
+    now: datetime,
+    team: str | None = None,
+    scope: Scope | None = None,
+    settings: Any = None,
+) -> FloorSnapshot:
     """The floor now; with ``scope``, only the teams that supervisor may see. The queue
     figures are the centre's day on the floor's clock (``settings``: time zone, day start,
     service level)."""
@@ -159,11 +173,21 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
         # per-value conversion and a Row per agent were most of the read.
         t = fstore._t
         stmt = (
-            select(Agent.id, Agent.name, Agent.team_id, Agent.state, t(Agent.state_since),
-                   Agent.state_reason, t(Agent.logged_in_since), Call.id.label("call_id"),
-                   Call.customer_id, Call.queue, t(Call.answered_at),
-                   type_coerce(Call.sensitive_customer, Integer),
-                   SensitiveCustomer.customer_id.label("listed"))
+            select(
+                Agent.id,
+                Agent.name,
+                Agent.team_id,
+                Agent.state,
+                t(Agent.state_since),
+                Agent.state_reason,
+                t(Agent.logged_in_since),
+                Call.id.label("call_id"),
+                Call.customer_id,
+                Call.queue,
+                t(Call.answered_at),
+                type_coerce(Call.sensitive_customer, Integer),
+                SensitiveCustomer.customer_id.label("listed"),
+            )
             .outerjoin(Call, and_(Call.id == Agent.current_call_id, Call.ended_at.is_(None)))
             .outerjoin(SensitiveCustomer, SensitiveCustomer.customer_id == Call.customer_id)
             .order_by(Agent.team_id, Agent.id)
@@ -171,27 +195,67 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
         stmt = _limit(stmt, Agent.team_id, scope, team_id)
         agents = [
             AgentView(
-                aid, name, team, state, aware(since), reason, aware(login),
-                CallView(call_id, customer, queue, aware(answered),
-                         bool(flagged) or listed is not None)
-                if call_id is not None else None,
+                aid,
+                name,
+                team,
+                state,
+                aware(since),
+                reason,
+                aware(login),
+                CallView(
+                    call_id, customer, queue, aware(answered), bool(flagged) or listed is not None
+                )
+                if call_id is not None
+                else None,
             )
-            for (aid, name, team, state, since, reason, login, call_id, customer, queue,
-                 answered, flagged, listed) in fstore._fetch(conn, stmt)
+            for (
+                aid,
+                name,
+                team,
+                state,
+                since,
+                reason,
+                login,
+                call_id,
+                customer,
+                queue,
+                answered,
+                flagged,
+                listed,
+            ) in fstore._fetch(conn, stmt)
         ]
 
         fstmt = (
-            select(Flag.id, Flag.agent_id, Agent.name, Flag.kind, Flag.severity, Flag.status,
-                   Flag.raised_at, Flag.count.label("times"), Flag.detail,
-                   Flag.condition_ended_at)
+            select(
+                Flag.id,
+                Flag.agent_id,
+                Agent.name,
+                Flag.kind,
+                Flag.severity,
+                Flag.status,
+                Flag.raised_at,
+                Flag.count.label("times"),
+                Flag.detail,
+                Flag.condition_ended_at,
+            )
             .join(Agent, Agent.id == Flag.agent_id)
             .where(Flag.status != FlagStatus.RESOLVED)
             .order_by(Flag.raised_at, Flag.id)
         )
         fstmt = _limit(fstmt, Agent.team_id, scope, team_id)
         flags = [
-            FlagView(r.id, r.agent_id, r.name, r.kind, r.severity, r.status, r.raised_at,
-                     r.times, i18n.render(r.detail), r.condition_ended_at is not None)
+            FlagView(
+                r.id,
+                r.agent_id,
+                r.name,
+                r.kind,
+                r.severity,
+                r.status,
+                r.raised_at,
+                r.times,
+                i18n.render(r.detail),
+                r.condition_ended_at is not None,
+            )
             for r in conn.execute(fstmt)
         ]
 
@@ -203,9 +267,20 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
         )
         estmt = _limit(estmt, Escalation.team_id, scope, team_id)
         escalations = [
-            EscalationView(r.id, r.tier, r.severity, r.status, r.deadline, r.handoffs,
-                           r.holder, r.agent_id, r.team_id, r.reason, r.opened_at,
-                           r.agent_name)
+            EscalationView(
+                r.id,
+                r.tier,
+                r.severity,
+                r.status,
+                r.deadline,
+                r.handoffs,
+                r.holder,
+                r.agent_id,
+                r.team_id,
+                r.reason,
+                r.opened_at,
+                r.agent_name,
+            )
             for r in conn.execute(estmt)
         ]
 
@@ -214,8 +289,9 @@ def floor_snapshot(engine: Engine, *, now: datetime, team: str | None = None,
         waiting = fstore.calls_waiting(conn, floor_now)
         start, end = fday.day_bounds(settings, floor_now)
         figures = read_figures(conn, settings, start, end, now, scope=scope, team=team_id)
-    return FloorSnapshot(now, team_id, agents, flags, escalations, waiting[0], waiting[1],
-                         last_event, figures)
+    return FloorSnapshot(
+        now, team_id, agents, flags, escalations, waiting[0], waiting[1], last_event, figures
+    )
 
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -233,11 +309,19 @@ def snapshot_json(snap: FloorSnapshot, tz: ZoneInfo) -> dict[str, Any]:
         "team": snap.team,
         "agents": [
             {
-                "id": a.id, "name": a.name, "team": a.team, "state": a.state,
-                "state_since": _iso(a.state_since, tz), "reason": a.reason,
+                "id": a.id,
+                "name": a.name,
+                "team": a.team,
+                "state": a.state,
+                "state_since": _iso(a.state_since, tz),
+                "reason": a.reason,
                 "logged_in_since": _iso(a.logged_in_since, tz),
-                "call": None if a.call is None else {
-                    "id": a.call.id, "customer": a.call.customer, "queue": a.call.queue,
+                "call": None
+                if a.call is None
+                else {
+                    "id": a.call.id,
+                    "customer": a.call.customer,
+                    "queue": a.call.queue,
                     "answered_at": _iso(a.call.answered_at, tz),
                     "sensitive_customer": a.call.sensitive,
                 },
@@ -246,18 +330,33 @@ def snapshot_json(snap: FloorSnapshot, tz: ZoneInfo) -> dict[str, Any]:
         ],
         "flags": [
             {
-                "id": f.id, "agent": f.agent, "agent_name": f.agent_name, "kind": f.kind,
-                "severity": f.severity, "status": f.status, "raised_at": _iso(f.raised_at, tz),
-                "count": f.count, "detail": f.detail, "condition_ended": f.condition_ended,
+                "id": f.id,
+                "agent": f.agent,
+                "agent_name": f.agent_name,
+                "kind": f.kind,
+                "severity": f.severity,
+                "status": f.status,
+                "raised_at": _iso(f.raised_at, tz),
+                "count": f.count,
+                "detail": f.detail,
+                "condition_ended": f.condition_ended,
             }
             for f in snap.flags
         ],
         "escalations": [
             {
-                "id": e.id, "tier": e.tier, "severity": e.severity, "status": e.status,
-                "deadline": _iso(e.deadline, tz), "handoffs": e.handoffs, "holder": e.holder,
-                "agent": e.agent, "team": e.team, "reason": e.reason,
-                "opened_at": _iso(e.opened_at, tz), "overdue": e.deadline < snap.at,
+                "id": e.id,
+                "tier": e.tier,
+                "severity": e.severity,
+                "status": e.status,
+                "deadline": _iso(e.deadline, tz),
+                "handoffs": e.handoffs,
+                "holder": e.holder,
+                "agent": e.agent,
+                "team": e.team,
+                "reason": e.reason,
+                "opened_at": _iso(e.opened_at, tz),
+                "overdue": e.deadline < snap.at,
             }
             for e in snap.escalations
         ],
@@ -268,8 +367,11 @@ def snapshot_json(snap: FloorSnapshot, tz: ZoneInfo) -> dict[str, Any]:
             "last_event_at": _iso(snap.last_event_at, tz),
             "floor_clock": _iso(snap.clock.now, tz),
             "feed_quiet_since": _iso(snap.feed_quiet_since(), tz),
-            "longest_call": None if longest is None or longest.call is None else {
-                "agent": longest.id, "call": longest.call.id,
+            "longest_call": None
+            if longest is None or longest.call is None
+            else {
+                "agent": longest.id,
+                "call": longest.call.id,
                 "answered_at": _iso(longest.call.answered_at, tz),
             },
         },

@@ -16,8 +16,9 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @contextmanager
-def stop_on_signals(stop: threading.Event,
-                    on_signal: Callable[[signal.Signals], None] | None = None) -> Iterator[None]:
+def stop_on_signals(
+    stop: threading.Event, on_signal: Callable[[signal.Signals], None] | None = None
+) -> Iterator[None]:
     """While inside, SIGINT, SIGTERM and SIGHUP set ``stop`` (and call ``on_signal``), then restore.
 
     Off the main thread signals cannot be caught; the caller's ``stop`` still works.

@@ -50,14 +50,22 @@ def validate_public_key(text: str) -> str:
     parts = key.split(" ")
     if len(parts) < 2 or not parts[0].startswith(KEY_TYPES):
         raise ValueError(_("not an OpenSSH public key (expected 'ssh-ed25519 AAAA... comment')"))
-    if any(c in key for c in "\"\n\r"):
+    if any(c in key for c in '"\n\r'):
         raise ValueError(_("a public key cannot hold quotes or line breaks"))
     return key
 
 
 def add_supervisor(
-    engine: Engine, *, sup_id: str, name: str, role: str, teams: list[str], keys: list[str],
-    actor: str, now: datetime, lang: str | None = None,
+    engine: Engine,
+    *,
+    sup_id: str,
+    name: str,
+    role: str,
+    teams: list[str],
+    keys: list[str],
+    actor: str,
+    now: datetime,
+    lang: str | None = None,
 ) -> None:
     """Add or update a supervisor; ``lang`` (en, zh-CN) sets their language too, else the
     one they have stays."""
@@ -83,33 +91,48 @@ def add_supervisor(
         known = set(conn.execute(select(Team.id).where(Team.id.in_(teams))).scalars())
         missing = [t for t in teams if t not in known]
         if missing:
-            raise ValueError(ngettext("unknown team: {teams}", "unknown teams: {teams}",
-                                      len(missing)).format(teams=", ".join(missing)))
+            raise ValueError(
+                ngettext("unknown team: {teams}", "unknown teams: {teams}", len(missing)).format(
+                    teams=", ".join(missing)
+                )
+            )
         if boot and role != SupervisorRole.FLOOR_MANAGER:
             # Otherwise the floor would have supervisors and nobody to administer them.
-            raise policy.NotAllowed("supervisors.add", actor,
-                                    said(N_("the first supervisor of a floor must be a "
-                                            "floor manager")),
-                                    target_kind="supervisor", target_id=sup_id)
+            raise policy.NotAllowed(
+                "supervisors.add",
+                actor,
+                said(N_("the first supervisor of a floor must be a floor manager")),
+                target_kind="supervisor",
+                target_id=sup_id,
+            )
         values = {"id": sup_id, "name": clean(name) or sup_id, "role": role, "active": True}
         if code is not None:
             values["lang"] = code
-        conn.execute(upsert(conn, Supervisor, ["id"], [k for k in values if k != "id"])
-                     .values(**values))
+        conn.execute(
+            upsert(conn, Supervisor, ["id"], [k for k in values if k != "id"]).values(**values)
+        )
         if teams:
             conn.execute(delete(SupervisorTeam).where(SupervisorTeam.supervisor_id == sup_id))
             for t in teams:
-                conn.execute(SupervisorTeam.__table__.insert().values(supervisor_id=sup_id,
-                                                                      team_id=t))
+                conn.execute(
+                    SupervisorTeam.__table__.insert().values(supervisor_id=sup_id, team_id=t)
+                )
         for k in checked_keys:
             conn.execute(
                 upsert(conn, SupervisorKey, ["public_key"], ["supervisor_id"]).values(
                     supervisor_id=sup_id, public_key=k
                 )
             )
-        audit.record(conn, at=now, actor=actor, action="supervisor.add", target_kind="supervisor",
-                     target_id=sup_id, detail=f"role={role} teams={','.join(teams)} "
-                     f"keys+={len(checked_keys)}" + (f" lang={code}" if code else ""))
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="supervisor.add",
+            target_kind="supervisor",
+            target_id=sup_id,
+            detail=f"role={role} teams={','.join(teams)} "
+            f"keys+={len(checked_keys)}" + (f" lang={code}" if code else ""),
+        )
 
     policy.write(engine, work, now=now)
 
@@ -118,24 +141,35 @@ def remove_supervisor(engine: Engine, *, sup_id: str, actor: str, now: datetime)
     """Deactivate (their past actions stay attributed) and drop their keys."""
 
     def work(conn: Connection) -> bool:
-        policy.check(conn, "supervisors.remove", actor, target_kind="supervisor",
-                     target_id=sup_id)
+        policy.check(conn, "supervisors.remove", actor, target_kind="supervisor", target_id=sup_id)
         n = conn.execute(
             update(Supervisor).where(Supervisor.id == sup_id).values(active=False)
         ).rowcount
         conn.execute(delete(SupervisorKey).where(SupervisorKey.supervisor_id == sup_id))
-        audit.record(conn, at=now, actor=actor, action="supervisor.remove",
-                     target_kind="supervisor", target_id=sup_id,
-                     outcome="ok" if n else "refused", detail=None if n else "no such supervisor")
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="supervisor.remove",
+            target_kind="supervisor",
+            target_id=sup_id,
+            outcome="ok" if n else "refused",
+            detail=None if n else "no such supervisor",
+        )
         return bool(n)
 
     return policy.write(engine, work, now=now)
 
 
-def list_supervisors(engine: Engine, include_inactive: bool = False, *,
-                     team: str | None = None, order: Order = "id",
-                     actor: str | None = None, now: datetime | None = None
-                     ) -> list[SupervisorInfo]:
+def list_supervisors(
+    engine: Engine,
+    include_inactive: bool = False,
+    *,
+    team: str | None = None,
+    order: Order = "id",
+    actor: str | None = None,
+    now: datetime | None = None,
+) -> list[SupervisorInfo]:
     """Every supervisor, or those of ``team`` (floor managers are of every team).
 
     With ``actor``, only if the policy lets them list supervisors.
@@ -149,11 +183,15 @@ def list_supervisors(engine: Engine, include_inactive: bool = False, *,
     return found
 
 
-def supervisors_in(conn: Connection, *, include_inactive: bool = False, order: Order = "id"
-                   ) -> list[SupervisorInfo]:
+def supervisors_in(
+    conn: Connection, *, include_inactive: bool = False, order: Order = "id"
+) -> list[SupervisorInfo]:
     """``list_supervisors`` inside a transaction the caller holds (a service's own read)."""
-    sort = {"id": (Supervisor.id,), "role": (Supervisor.role.desc(), Supervisor.id),
-            "name": (Supervisor.name, Supervisor.id)}[order]
+    sort = {
+        "id": (Supervisor.id,),
+        "role": (Supervisor.role.desc(), Supervisor.id),
+        "name": (Supervisor.name, Supervisor.id),
+    }[order]
     q = select(Supervisor).order_by(*sort)
     if not include_inactive:
         q = q.where(Supervisor.active.is_(True))
@@ -165,14 +203,26 @@ def supervisors_in(conn: Connection, *, include_inactive: bool = False, order: O
     for (sid,) in conn.execute(select(SupervisorKey.supervisor_id)):
         keys[sid] = keys.get(sid, 0) + 1
     return [
-        SupervisorInfo(s.id, s.name, s.role, s.active, tuple(sorted(teams.get(s.id, []))),
-                       keys.get(s.id, 0), s.lang)
+        SupervisorInfo(
+            s.id,
+            s.name,
+            s.role,
+            s.active,
+            tuple(sorted(teams.get(s.id, []))),
+            keys.get(s.id, 0),
+            s.lang,
+        )
         for s in sups
     ]
 
 
-def authorized_keys_lines(engine: Engine, command_prefix: list[str], *,
-                          actor: str | None = None, now: datetime | None = None) -> list[str]:
+def authorized_keys_lines(
+    engine: Engine,
+    command_prefix: list[str],
+    *,
+    actor: str | None = None,
+    now: datetime | None = None,
+) -> list[str]:
     """authorized_keys lines for a shared service account: one forced command per key.
 
     ``restrict`` turns off forwarding, agent, X11 and user rc; ``pty`` gives back the

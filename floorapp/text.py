@@ -48,8 +48,9 @@ def shown(value: object) -> str:
     return _SHOWN.sub(REPLACEMENT, "" if value is None else str(value))
 
 
-def say(*values: object, err: bool = False, sep: str = " ", end: str = "\n",
-        file: TextIO | None = None) -> None:
+def say(
+    *values: object, err: bool = False, sep: str = " ", end: str = "\n", file: TextIO | None = None
+) -> None:
     """The CLI's one way to print: every value passes through ``shown``."""
     out = file if file is not None else (sys.stderr if err else sys.stdout)
     try:

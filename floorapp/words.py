@@ -122,6 +122,7 @@ def rule_thresholds(name: str, params: Mapping[str, float], units: Mapping[str, 
 
     ``units`` maps each parameter to its unit (``min``, ``calls``, ``refusals``).
     """
+
     def n(key: str) -> str:
         return f"{params[key]:g}"
 
@@ -130,9 +131,11 @@ def rule_thresholds(name: str, params: Mapping[str, float], units: Mapping[str, 
     if name == "hostile_streak" and {"threshold", "last_calls"} <= params.keys():
         return _("{n} of the last {m} calls").format(n=n("threshold"), m=n("last_calls"))
     if name == "complaint_streak" and {"threshold", "window"} <= params.keys():
-        return _("{n} {unit} in {m} min").format(
-            n=n("threshold"), unit=unit_word(units.get("threshold", "")),
-            m=n("window")).replace("  ", " ")
+        return (
+            _("{n} {unit} in {m} min")
+            .format(n=n("threshold"), unit=unit_word(units.get("threshold", "")), m=n("window"))
+            .replace("  ", " ")
+        )
     parts = []
     for key, value in params.items():
         unit = unit_word(units.get(key, ""))

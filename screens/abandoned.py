@@ -34,10 +34,21 @@ from screens.footer import FloorFooter
 from screens.refreshing import ScopedRefreshingScreen
 from screens.sensitive import patch_table
 
-COLUMNS = (N_("time"), N_("queue"), N_("caller"), N_("waited"), N_("how"),
-           N_("called back"), N_("got through"))
-EXIT_WORDS = {"abandoned": N_("hung up"), "exitwithkey": N_("pressed a key"),
-              "timeout": N_("timed out"), "exitempty": N_("queue empty")}
+COLUMNS = (
+    N_("time"),
+    N_("queue"),
+    N_("caller"),
+    N_("waited"),
+    N_("how"),
+    N_("called back"),
+    N_("got through"),
+)
+EXIT_WORDS = {
+    "abandoned": N_("hung up"),
+    "exitwithkey": N_("pressed a key"),
+    "timeout": N_("timed out"),
+    "exitempty": N_("queue empty"),
+}
 
 
 def call_cells(c: AbandonedCall, tz: object) -> list[Text]:
@@ -45,14 +56,16 @@ def call_cells(c: AbandonedCall, tz: object) -> list[Text]:
         return "" if v is None else f"{v.astimezone(tz):%H:%M:%S}"  # type: ignore[attr-defined]
 
     no = c.got_through_at is None and c.called_back_at is not None
-    got = (hhmm(c.got_through_at) if c.got_through_at is not None
-           else _("no") if no else "")
-    return [Text(hhmm(c.at)), Text(c.queue or ""),
-            Text(c.caller or _("(withheld)"), style="" if c.caller else "dim"),
-            Text(secs(c.waited_s), justify="right"),
-            Text(_(EXIT_WORDS[c.exit]) if c.exit in EXIT_WORDS else c.exit),
-            Text(hhmm(c.called_back_at)),
-            Text(got, style="bold red" if no else "")]
+    got = hhmm(c.got_through_at) if c.got_through_at is not None else _("no") if no else ""
+    return [
+        Text(hhmm(c.at)),
+        Text(c.queue or ""),
+        Text(c.caller or _("(withheld)"), style="" if c.caller else "dim"),
+        Text(secs(c.waited_s), justify="right"),
+        Text(_(EXIT_WORDS[c.exit]) if c.exit in EXIT_WORDS else c.exit),
+        Text(hhmm(c.called_back_at)),
+        Text(got, style="bold red" if no else ""),
+    ]
 
 
 def summary(f: Figures, tz: object) -> Text:
@@ -61,14 +74,27 @@ def summary(f: Figures, tz: object) -> Text:
     quiet = f.clock.quiet_text(tz)  # type: ignore[arg-type]
     if quiet:
         line.append(quiet + "\n", style="bold red")
-    line.append(_("Calls on {day}").format(day=i18n.day(fday.day_of_start(f.start, tz))),  # type: ignore[arg-type]
-                style="bold")
-    line.append(_(" · offered {offered} · answered {answered} · abandoned {abandoned}"
-                  " ({short} short) · other exits {other} · waiting now {waiting}"
-                  " · ASA {asa} · average abandon wait {wait}").format(
-        offered=q.offered, answered=q.answered, abandoned=q.abandoned,
-        short=q.short_abandons, other=q.exit_with_key + q.timed_out + q.exit_empty,
-        waiting=f.waiting_now, asa=secs(q.asa_s), wait=secs(q.avg_abandon_wait_s)) + "\n")
+    line.append(
+        _("Calls on {day}").format(day=i18n.day(fday.day_of_start(f.start, tz))),  # type: ignore[arg-type]
+        style="bold",
+    )
+    line.append(
+        _(
+            " · offered {offered} · answered {answered} · abandoned {abandoned}"
+            " ({short} short) · other exits {other} · waiting now {waiting}"
+            " · ASA {asa} · average abandon wait {wait}"
+        ).format(
+            offered=q.offered,
+            answered=q.answered,
+            abandoned=q.abandoned,
+            short=q.short_abandons,
+            other=q.exit_with_key + q.timed_out + q.exit_empty,
+            waiting=f.waiting_now,
+            asa=secs(q.asa_s),
+            wait=secs(q.avg_abandon_wait_s),
+        )
+        + "\n"
+    )
     line.append(_("Service level "), style="bold")
     line.append(sl_explained(q.service_level))
     return line
@@ -83,8 +109,9 @@ class AbandonedScreen(ScopedRefreshingScreen):
     AbandonedScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, ctx: AppContext, actor: str, team: str | None = None,
-                 refresh_seconds: float = 5.0) -> None:
+    def __init__(
+        self, ctx: AppContext, actor: str, team: str | None = None, refresh_seconds: float = 5.0
+    ) -> None:
         super().__init__(ctx, actor, team, refresh_seconds)
         self.figures: Figures | None = None
 
@@ -101,9 +128,15 @@ class AbandonedScreen(ScopedRefreshingScreen):
         with self.ctx.engine.connect() as conn:
             floor_now = FloorClock(wall, last_event_at(conn)).now
         start, end = fday.day_bounds(self.ctx.settings, floor_now)
-        figures = interval_figures(self.ctx.engine, self.ctx.settings, start, end, wall,
-                                   scope=load_scope(self.ctx.engine, self.actor),
-                                   team=self.team)
+        figures = interval_figures(
+            self.ctx.engine,
+            self.ctx.settings,
+            start,
+            end,
+            wall,
+            scope=load_scope(self.ctx.engine, self.actor),
+            team=self.team,
+        )
         self.app.call_from_thread(self.show, figures)
 
     def show(self, figures: Figures) -> None:
@@ -113,6 +146,6 @@ class AbandonedScreen(ScopedRefreshingScreen):
         # Newest first: the caller who just gave up is the one to call back.
         table: DataTable[Text] = self.query_one("#abandoned-table", DataTable)
         rows = {c.id: call_cells(c, tz) for c in reversed(figures.abandoned)}
-        if [rk.value for rk in table.rows] != list(rows)[:table.row_count]:
+        if [rk.value for rk in table.rows] != list(rows)[: table.row_count]:
             table.clear()  # a new call goes on top: patching would put it at the bottom
         patch_table(table, rows)

@@ -50,12 +50,18 @@ __all__ = ["VIEWS", "FloorApp", "tab_title"]
 
 # Textual's own palette words, in the catalog so the palette reads in the console's language.
 TEXTUAL_WORDS = (
-    N_("Theme"), N_("Change the current theme"), N_("Quit"),
-    N_("Quit the application as soon as possible"), N_("Keys"),
+    N_("Theme"),
+    N_("Change the current theme"),
+    N_("Quit"),
+    N_("Quit the application as soon as possible"),
+    N_("Keys"),
     N_("Hide the keys and widget help panel"),
     N_("Show help for the focused widget and a summary of available keys"),
-    N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"),
-    N_("Maximize the focused widget"), N_("Screenshot"),
+    N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"),
+    N_("Maximize the focused widget"),
+    N_("Screenshot"),
     N_("Save an SVG 'screenshot' of the current screen"),
 )
 
@@ -71,16 +77,23 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
     SCOPE = "app"
     BINDINGS: ClassVar[list[BindingType]] = bindings("app")
 
-    def __init__(self, ctx: AppContext, team: str | None = None, *,
-                 actor: str | None = None, poll_interval: float | None = None,
-                 lang: str | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        team: str | None = None,
+        *,
+        actor: str | None = None,
+        poll_interval: float | None = None,
+        lang: str | None = None,
+    ) -> None:
         super().__init__()
         guard_option_list_paging()
         if self.no_color:
             # Textual's monochrome turned text and ground that differ in hue alone into one
             # grey; this one keeps every line readable (screens/nocolor.py).
-            self._filters = [ReadableMonochrome() if isinstance(f, Monochrome) else f
-                             for f in self._filters]
+            self._filters = [
+                ReadableMonochrome() if isinstance(f, Monochrome) else f for f in self._filters
+            ]
         self._typeahead_reset()
         self.ctx = ctx
         self.team = team
@@ -104,13 +117,15 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
             return
         i18n.choose(i18n.with_supervisor(i18n.chosen, preference))
 
-
     # --- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield FloorHeader(self.ctx.settings.timezone, self.actor,
-                          _("team {team}").format(team=self.team) if self.team else None,
-                          id="header")
+        yield FloorHeader(
+            self.ctx.settings.timezone,
+            self.actor,
+            _("team {team}").format(team=self.team) if self.team else None,
+            id="header",
+        )
         with TabbedContent(initial="board", id="views"):
             with TabPane(tab_title(1, VIEWS[0][1]), id="board"):
                 yield AgentBoard(id="board-table")
@@ -128,7 +143,6 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
             with TabPane(tab_title(8, VIEWS[7][1]), id="period"):
                 yield PeriodPanel(self.ctx, self.actor, team=self.team, id="period-panel")
         yield FloorFooter(compact=True)
-
 
     def on_mount(self) -> None:
         from floorapp.figures.settings import long_call_minutes
@@ -159,7 +173,6 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
             if focusable:
                 focusable.first().focus()
 
-
     def action_sensitive(self) -> None:
         from screens.sensitive import SensitiveRosterScreen
 
@@ -188,12 +201,12 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
 
         self.push_screen(AbandonedScreen(self.ctx, self.actor, team=self.team))
 
-
     def on_unmount(self) -> None:
         self._release_the_shift()
 
-    async def run_action(self, action: str | ActionParseResult,
-                         default_namespace: DOMNode | None = None) -> bool:
+    async def run_action(
+        self, action: str | ActionParseResult, default_namespace: DOMNode | None = None
+    ) -> bool:
         # Every key, palette entry and click runs through here: a bug in one action
         # becomes a notice and a log entry, and the console goes on.
         try:
@@ -208,7 +221,6 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
         self._stopping = True
         self.exit()
 
-
     # --- views ------------------------------------------------------------------------------
 
     def action_view(self, view: str) -> None:
@@ -221,9 +233,12 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(FloorPalette(
-                id="--command-palette",
-                placeholder=_("Search for commands") + i18n.MARKS.loading))
+            self.push_screen(
+                FloorPalette(
+                    id="--command-palette",
+                    placeholder=_("Search for commands") + i18n.MARKS.loading,
+                )
+            )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for cmd in super().get_system_commands(screen):
@@ -239,8 +254,12 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
             code = "en" if i18n.is_chinese() else "zh_CN"
         i18n.set_language(code)
         self.relabel()
-        self.notify(_("Language: {name}").format(name=i18n.LANGUAGES[i18n.language()]),
-                    timeout=2, markup=False, kind="language")
+        self.notify(
+            _("Language: {name}").format(name=i18n.LANGUAGES[i18n.language()]),
+            timeout=2,
+            markup=False,
+            kind="language",
+        )
 
     def relabel(self) -> None:
         """Draw every label again in the current language."""

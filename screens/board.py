@@ -56,13 +56,17 @@ def attention_key(a: AgentRow) -> tuple[Any, ...]:
 SORTS: dict[str, tuple[str, Callable[[AgentRow], Any]]] = {
     "attention": (N_("attention"), attention_key),
     "name": (N_("name"), lambda a: (_name_key(a.name), a.name, a.id)),
-    "team": (N_("team"), lambda a: (_name_key(a.team_name), a.team_name, _name_key(a.name),
-                                    a.name, a.id)),
+    "team": (
+        N_("team"),
+        lambda a: (_name_key(a.team_name), a.team_name, _name_key(a.name), a.name, a.id),
+    ),
     "state": (N_("state"), lambda a: (a.state, _ts(a.state_since), a.id)),
     "in_state": (N_("longest in state"), lambda a: (_ts(a.state_since), a.id)),
     "calls": (N_("most calls"), lambda a: (-a.calls_today, _name_key(a.name), a.name, a.id)),
-    "complaints": (N_("most complaints"),
-                   lambda a: (-a.complaints_today, _name_key(a.name), a.name, a.id)),
+    "complaints": (
+        N_("most complaints"),
+        lambda a: (-a.complaints_today, _name_key(a.name), a.name, a.id),
+    ),
 }
 
 
@@ -81,10 +85,15 @@ class AgentBoard(LiveTable):
     TIME_COLUMNS = ("in_state", "call")
     UNTOUCHED_KEEPS_ROW = False  # r, e and Enter each open a dialog naming the agent
     FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
-        "flag": ("flag_severity", "flag_status"), "name": ("name",),
-        "state": ("state", "state_reason"), "in_state": ("state_since",),
-        "call": ("call_started",), "calls": ("calls_today",), "cmpl": ("complaints_today",),
-        "team": ("team_name",), "id": ("id",),
+        "flag": ("flag_severity", "flag_status"),
+        "name": ("name",),
+        "state": ("state", "state_reason"),
+        "in_state": ("state_since",),
+        "call": ("call_started",),
+        "calls": ("calls_today",),
+        "cmpl": ("complaints_today",),
+        "team": ("team_name",),
+        "id": ("id",),
     }
     SCOPE = "board"
     BINDINGS: ClassVar[list[BindingType]] = bindings("board")
@@ -114,8 +123,11 @@ class AgentBoard(LiveTable):
         if key == "in_state":
             return Text(cells.since(a.state_since, self.now) if self.now else "", justify="right")
         if key == "call":
-            return (cells.call_cell(a.call_started, self.now, self.long_call_seconds)
-                    if self.now else Text(""))
+            return (
+                cells.call_cell(a.call_started, self.now, self.long_call_seconds)
+                if self.now
+                else Text("")
+            )
         if key == "calls":
             return cells.number(a.calls_today)
         if key == "cmpl":
@@ -135,8 +147,10 @@ class AgentBoard(LiveTable):
         if self.state_filter is not None and a.state != self.state_filter:
             return False
         if self.search:
-            if not pinyin.matches(self.search, a.name) and \
-                    self.search.casefold() not in a.id.casefold():
+            if (
+                not pinyin.matches(self.search, a.name)
+                and self.search.casefold() not in a.id.casefold()
+            ):
                 return False
         return True
 
@@ -157,8 +171,11 @@ class AgentBoard(LiveTable):
         moved: set[str] = set()
         drop: list[str] = []
         # Bound once: a busy second at 10,000 agents runs this loop a thousand times.
-        matches = None if self.team_filter is None and self.state_filter is None and \
-            not self.search else self.matches
+        matches = (
+            None
+            if self.team_filter is None and self.state_filter is None and not self.search
+            else self.matches
+        )
         mark_stale, put, add_moved = self._stale.add, self.put, moved.add
         for a in changed:
             aid = a.id
@@ -202,8 +219,9 @@ class AgentBoard(LiveTable):
             return
         key_fn = SORTS[self.sort_name][1]
         self.sort_keys = {a.id: key_fn(a) for a in self.model.values()}
-        rows = sorted((a for a in self.model.values() if self.matches(a)),
-                      key=lambda a: self.sort_keys[a.id])
+        rows = sorted(
+            (a for a in self.model.values() if self.matches(a)), key=lambda a: self.sort_keys[a.id]
+        )
         self.add_rows_unbuilt(a.id for a in rows)
         self.keep_cursor(keep)
 
@@ -237,16 +255,27 @@ class AgentBoard(LiveTable):
         key_fn = SORTS[name][1]
         self.sort_keys = {a.id: key_fn(a) for a in self.model.values()}
         self.resort()
-        notice(self, "sort", _("Sorted by {sort}").format(sort=_(SORTS[name][0])), timeout=2,
-               markup=False)
+        notice(
+            self,
+            "sort",
+            _("Sorted by {sort}").format(sort=_(SORTS[name][0])),
+            timeout=2,
+            markup=False,
+        )
         self.post_message(self.ViewChanged())
 
-    def set_filters(self, *, team: str | None = ..., state: str | None = ...,  # type: ignore[assignment]
-                    search: str | None = ...) -> None:  # type: ignore[assignment]
+    def set_filters(
+        self,
+        *,
+        team: str | None = ...,
+        state: str | None = ...,  # type: ignore[assignment]
+        search: str | None = ...,
+    ) -> None:  # type: ignore[assignment]
         if team is not ...:
             self.team_filter = team
             self._team_filter_name = next(
-                (a.team_name for a in self.model.values() if a.team_id == team), team)
+                (a.team_name for a in self.model.values() if a.team_id == team), team
+            )
         if state is not ...:
             self.state_filter = state
         if search is not ...:
@@ -259,19 +288,20 @@ class AgentBoard(LiveTable):
 
     def empty_message(self) -> str:
         if not self.model:
-            return _("No agents yet: the roster or the feed has not named any.") \
-                if self.app_loaded() else ""
+            return (
+                _("No agents yet: the roster or the feed has not named any.")
+                if self.app_loaded()
+                else ""
+            )
         filters = self.describe_filters()
         if filters:
-            return _("No agent matches {filters}. Escape shows everyone.").format(
-                filters=filters)
+            return _("No agent matches {filters}. Escape shows everyone.").format(filters=filters)
         return ""
 
     def describe_filters(self) -> str:
         parts = []
         if self.team_filter:
-            parts.append(_("team {team}").format(
-                team=self._team_filter_name or self.team_filter))
+            parts.append(_("team {team}").format(team=self._team_filter_name or self.team_filter))
         if self.state_filter:
             parts.append(cells.STATE_WORDS.get(self.state_filter, self.state_filter))  # type: ignore[call-overload]
         if self.search:

@@ -69,15 +69,15 @@ class KeyedText(Text):
     __slots__ = ("row_id",)
 
     def __init__(self, text: str, row_id: str | int, style: str = "") -> None:
-        super().__init__(text, style=style, no_wrap=True,
-                         overflow=MARKS.overflow)  # type: ignore[arg-type]
+        super().__init__(text, style=style, no_wrap=True, overflow=MARKS.overflow)  # type: ignore[arg-type]
         self.row_id = row_id
 
 
 def plain(value: object | None, style: str = "") -> Text:
     """Outside text as a literal Text (never markup)."""
-    return Text("" if value is None else str(value), style=style, no_wrap=True,
-                overflow=MARKS.overflow)  # type: ignore[arg-type]
+    return Text(
+        "" if value is None else str(value), style=style, no_wrap=True, overflow=MARKS.overflow
+    )  # type: ignore[arg-type]
 
 
 def fit(cell: Text, width: int) -> None:
@@ -116,8 +116,7 @@ def state_cell(state: str, reason: str | None = None) -> Text:
     return plain(word, STATE_STYLES.get(state, ""))  # type: ignore[call-overload]
 
 
-def call_cell(start: datetime | None, now: datetime, long_after: float = LONG_CALL_SECONDS
-              ) -> Text:
+def call_cell(start: datetime | None, now: datetime, long_after: float = LONG_CALL_SECONDS) -> Text:
     """A call's length, marked "!" from ``long_after`` seconds (the long-call rule's)."""
     if start is None:
         return Text("")
@@ -150,8 +149,9 @@ def deadline_cell(deadline: datetime, now: datetime) -> Text:
     """Time left, counting down; highlighted when close, loud when past."""
     left = (deadline - now).total_seconds()
     if left <= 0:
-        return Text(f"{CELL_WORDS['late']} {duration(-left)}", style="bold white on red",
-                    justify="right")
+        return Text(
+            f"{CELL_WORDS['late']} {duration(-left)}", style="bold white on red", justify="right"
+        )
     style = "bold yellow" if left <= 5 * 60 else ""
     return Text(duration(left), style=style, justify="right")
 

@@ -55,8 +55,7 @@ def run_entry(app: FloorApp, screen: Screen[object], entry: PaletteEntry) -> Non
     if app.active_view not in views:
         app.action_view(views[0])
         if action.row:
-            app.notify(_("Pick a row in this view, then run it again."), markup=False,
-                       timeout=4)
+            app.notify(_("Pick a row in this view, then run it again."), markup=False, timeout=4)
             return
     widget = app.view_widget(app.active_view)
     app.call_later(app.run_action, entry.run, widget)
@@ -71,8 +70,7 @@ class FloorCommands(Provider):
 
     async def discover(self) -> Hits:
         for entry in self._entries():
-            yield DiscoveryHit(entry.title, self._run(entry),
-                               help=entry.help)
+            yield DiscoveryHit(entry.title, self._run(entry), help=entry.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -80,8 +78,7 @@ class FloorCommands(Provider):
         for entry in self._entries():
             score = matcher.match(entry.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(entry.title),
-                          self._run(entry), help=entry.help)
+                yield Hit(score, matcher.highlight(entry.title), self._run(entry), help=entry.help)
                 continue
             if spelled and (sound := spelled_out(entry.title)) is not None:
                 # Typed in pinyin ("xun" for 巡场) without switching the input method on:
@@ -115,8 +112,12 @@ class FloorPalette(CommandPalette):
             # An empty search is discovery: nothing to say when it lists nothing.
             self._list_visible = bool(search_value)
             if search_value:
-                self.query_one(CommandList).add_option(Option(
-                    Align.center(Text(_("No matches found"), style="not bold")),
-                    disabled=True, id=self._NO_MATCHES))
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(_("No matches found"), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
 
         self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)

@@ -19,11 +19,13 @@ class CursorTable(DataTable[Any]):
     SCOPE = "cursor_table"
     BINDINGS: ClassVar[list[BindingType]] = bindings("cursor_table")
 
-    def add_row(self, *cells: Any, height: int | None = 1, key: str | None = None,
-                label: Any = None) -> Any:
+    def add_row(
+        self, *cells: Any, height: int | None = 1, key: str | None = None, label: Any = None
+    ) -> Any:
         # A one-cell label on every row makes room for the mark.
-        return super().add_row(*cells, height=height, key=key,
-                               label=Text(" ") if label is None else label)
+        return super().add_row(
+            *cells, height=height, key=key, label=Text(" ") if label is None else label
+        )
 
     def _get_row_renderables(self, row_index: int) -> RowRenderables:
         got = super()._get_row_renderables(row_index)

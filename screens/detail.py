@@ -35,8 +35,12 @@ from screens.requests import category, time_left
 def _drill_status(d: DrillView, now: datetime) -> str:
     if d.overdue(now):
         return _("OVERDUE")
-    return {"passed": _("Passed"), "practice": _("Needs practice"), "due": _("due now"),
-            "planned": _("planned")}.get(d.status, d.status)
+    return {
+        "passed": _("Passed"),
+        "practice": _("Needs practice"),
+        "due": _("due now"),
+        "planned": _("planned"),
+    }.get(d.status, d.status)
 
 
 def _t(when: datetime | None, tz: object) -> str:
@@ -110,15 +114,21 @@ class AgentDetailScreen(_DetailScreen):
         self._reading = False
         super().failed(message)
 
-    def fetch(self, ctx: Any, actor: str) -> tuple[AgentDetail, list[DrillView],
-                                                    list[RequestView]]:
+    def fetch(self, ctx: Any, actor: str) -> tuple[AgentDetail, list[DrillView], list[RequestView]]:
         detail = agent_detail(ctx, actor, self.agent_id)
         now = ctx.clock.now()
-        return (detail, agent_drills(ctx.engine, self.agent_id, actor=actor, now=now),
-                listing(ctx.engine, actor=actor, now=now, agent=self.agent_id))
+        return (
+            detail,
+            agent_drills(ctx.engine, self.agent_id, actor=actor, now=now),
+            listing(ctx.engine, actor=actor, now=now, agent=self.agent_id),
+        )
 
-    def render_detail(self, d: AgentDetail, drills: list[DrillView] | None = None,
-                      requests: list[RequestView] | None = None) -> None:
+    def render_detail(
+        self,
+        d: AgentDetail,
+        drills: list[DrillView] | None = None,
+        requests: list[RequestView] | None = None,
+    ) -> None:
         self._reading = False
         tz = self.app.ctx.settings.timezone  # type: ignore[attr-defined]
         now = self.app.ctx.clock.now()  # type: ignore[attr-defined]
@@ -131,32 +141,48 @@ class AgentDetailScreen(_DetailScreen):
         out.append(_(" for {duration}").format(duration=cells.since(a.state_since, now)))
         if a.call_started:
             out.append(_("   call {duration}").format(duration=cells.since(a.call_started, now)))
-        out.append("\n" + _("calls today {calls}   complaints today {complaints}").format(
-            calls=a.calls_today, complaints=a.complaints_today) + "\n")
+        out.append(
+            "\n"
+            + _("calls today {calls}   complaints today {complaints}").format(
+                calls=a.calls_today, complaints=a.complaints_today
+            )
+            + "\n"
+        )
         out.append("\n" + _("Flags") + "\n", style="bold underline")
         if not d.flags:
             out.append(_("  none today") + "\n")
         for f in d.flags:
             out.append(f"  {_t(f.raised_at, tz)} ")
             out.append_text(cells.severity_cell(f.severity))
-            out.append(f" {words.flag_kind(f.kind)} "
-                       f"[{cells.FLAG_STATUS_WORDS.get(f.status, f.status)}] ")  # type: ignore[call-overload]
+            out.append(
+                f" {words.flag_kind(f.kind)} [{cells.FLAG_STATUS_WORDS.get(f.status, f.status)}] "
+            )  # type: ignore[call-overload]
             out.append((f.detail or "").replace("\n", " "))
             if f.stepped_in_by:
-                out.append("\n      " + _("stepped in: {who} ({how})").format(
-                    who=f.stepped_in_by, how=words.intervention(f.intervention)))
+                out.append(
+                    "\n      "
+                    + _("stepped in: {who} ({how})").format(
+                        who=f.stepped_in_by, how=words.intervention(f.intervention)
+                    )
+                )
                 if f.intervention_note:
                     out.append(f": {f.intervention_note}")
             if f.resolved_by:
-                out.append("\n      " + _("resolved by {who}: {note}").format(
-                    who=f.resolved_by, note=f.resolution_note or ""))
+                out.append(
+                    "\n      "
+                    + _("resolved by {who}: {note}").format(
+                        who=f.resolved_by, note=f.resolution_note or ""
+                    )
+                )
             out.append("\n")
         out.append("\n" + _("Escalations") + "\n", style="bold underline")
         if not d.escalations:
             out.append(_("  none today") + "\n")
         for e in d.escalations:
-            out.append(f"  #{e.id} {words.tier(e.tier)} {words.severity(e.severity)} "
-                       f"{words.escalation_status(e.status)} ")
+            out.append(
+                f"  #{e.id} {words.tier(e.tier)} {words.severity(e.severity)} "
+                f"{words.escalation_status(e.status)} "
+            )
             out.append(e.reason.replace("\n", " "))
             if e.holder:
                 out.append(_("  (held by {who})").format(who=e.holder))
@@ -164,12 +190,15 @@ class AgentDetailScreen(_DetailScreen):
         out.append("\n" + _("Calls today") + "\n", style="bold underline")
         if not d.calls:
             out.append(_("  none yet") + "\n")
-        outcome_width = max((cell_len(words.call_outcome(c.outcome)) for c in d.calls[:200]),
-                            default=0)
+        outcome_width = max(
+            (cell_len(words.call_outcome(c.outcome)) for c in d.calls[:200]), default=0
+        )
         for c in d.calls[:200]:
             outcome = words.call_outcome(c.outcome)
-            out.append(f"  {_t(c.offered_at, tz)} {outcome}"
-                       + " " * (max(outcome_width, 11) - cell_len(outcome)))
+            out.append(
+                f"  {_t(c.offered_at, tz)} {outcome}"
+                + " " * (max(outcome_width, 11) - cell_len(outcome))
+            )
             if c.talk_seconds is not None:
                 out.append(_(" talk {duration}").format(duration=cells.duration(c.talk_seconds)))
             if c.customer_id:
@@ -215,8 +244,11 @@ class AgentDetailScreen(_DetailScreen):
 
         def noted(text: object) -> None:
             if text:
-                app.perform(_("Note added"), lambda: add_note(app.ctx, app.actor, self.agent_id,
-                                                              str(text)), then=self.reload)
+                app.perform(
+                    _("Note added"),
+                    lambda: add_note(app.ctx, app.actor, self.agent_id, str(text)),
+                    then=self.reload,
+                )
 
         app.push_screen(NoteDialog(_("A note on this agent")), noted)
 
@@ -241,18 +273,31 @@ class EscalationDetailScreen(_DetailScreen):
         out.append(_("Escalation #{id}").format(id=e.id) + "  ", style="bold")
         out.append(f"{words.tier(e.tier)}  ")
         out.append_text(cells.severity_cell(e.severity))
-        out.append(f"  {words.escalation_status(e.status)}  " + ngettext(
-            "{n} hand-off", "{n} hand-offs", e.handoffs).format(n=e.handoffs) + "\n")
+        out.append(
+            f"  {words.escalation_status(e.status)}  "
+            + ngettext("{n} hand-off", "{n} hand-offs", e.handoffs).format(n=e.handoffs)
+            + "\n"
+        )
         out.append(_("reason: "))
         out.append(e.reason)
-        out.append("\n" + _("agent: {agent}   call: {call}   customer: {customer}").format(
-            agent=e.agent_name or e.agent_id or "-", call=e.call_id or "-",
-            customer=e.customer_id or "-") + "\n")
-        out.append(_("opened {at} by {who}   deadline {deadline} (").format(
-            at=_t(e.opened_at, tz), who=e.opened_by, deadline=_t(e.deadline, tz)))
+        out.append(
+            "\n"
+            + _("agent: {agent}   call: {call}   customer: {customer}").format(
+                agent=e.agent_name or e.agent_id or "-",
+                call=e.call_id or "-",
+                customer=e.customer_id or "-",
+            )
+            + "\n"
+        )
+        out.append(
+            _("opened {at} by {who}   deadline {deadline} (").format(
+                at=_t(e.opened_at, tz), who=e.opened_by, deadline=_t(e.deadline, tz)
+            )
+        )
         out.append_text(cells.deadline_cell(e.deadline, now))
-        out.append(_(")   holder: {who}").format(who=e.holder or cells.CELL_WORDS["unclaimed"])
-                   + "\n")
+        out.append(
+            _(")   holder: {who}").format(who=e.holder or cells.CELL_WORDS["unclaimed"]) + "\n"
+        )
         out.append("\n" + _("History") + "\n", style="bold underline")
         for ev in events:
             out.append(f"  {_t(ev.at, tz)} {ev.actor} {words.escalation_action(ev.action)}")

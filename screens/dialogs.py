@@ -59,8 +59,9 @@ class _Dialog(ModalScreen[object]):
 class NoteDialog(_Dialog):
     """Asks for one line of text. Enter saves; Escape cancels. ``required`` refuses empty text."""
 
-    def __init__(self, title: str, *, placeholder: str = "", required: bool = True,
-                 value: str = "") -> None:
+    def __init__(
+        self, title: str, *, placeholder: str = "", required: bool = True, value: str = ""
+    ) -> None:
         super().__init__()
         self._prompt = title
         self._placeholder = placeholder
@@ -80,8 +81,11 @@ class NoteDialog(_Dialog):
         event.stop()
         text = event.value.strip()
         if self._required and not text:
-            self.notify(_("Write something first, or press escape to cancel."),
-                        severity="warning", markup=False)
+            self.notify(
+                _("Write something first, or press escape to cancel."),
+                severity="warning",
+                markup=False,
+            )
             return
         self.dismiss(text)
 
@@ -89,8 +93,9 @@ class NoteDialog(_Dialog):
 class ChoiceDialog(_Dialog):
     """Pick one of several options with the arrow keys and Enter (or its number key)."""
 
-    def __init__(self, title: str, choices: Sequence[tuple[str, str]], *,
-                 selected: str | None = None) -> None:
+    def __init__(
+        self, title: str, choices: Sequence[tuple[str, str]], *, selected: str | None = None
+    ) -> None:
         """``choices`` are (value, label) pairs; the label may be outside text.
         ``selected`` is the value highlighted on opening, so Enter takes it."""
         super().__init__()
@@ -106,8 +111,11 @@ class ChoiceDialog(_Dialog):
                 prefix = f"{n} " if n <= 9 else "  "
                 options.append(Option(Text(prefix) + Text(shown(label)), id=value))
             yield OptionList(*options, id="choices")
-            yield Label(_("↑↓ + enter, or the number: choose   escape: cancel"),
-                        classes="hint", markup=False)
+            yield Label(
+                _("↑↓ + enter, or the number: choose   escape: cancel"),
+                classes="hint",
+                markup=False,
+            )
 
     def on_mount(self) -> None:
         values = [value for value, _ in self._choices]
@@ -137,8 +145,15 @@ class ChoiceNoteDialog(_Dialog):
     SCOPE = "choice_note"
     BINDINGS: ClassVar[list[BindingType]] = bindings("choice_note")
 
-    def __init__(self, title: str, choices: Sequence[tuple[str, str]], *, choosing: str,
-                 default: int = 0, placeholder: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        choosing: str,
+        default: int = 0,
+        placeholder: str = "",
+    ) -> None:
         """``choosing`` names what the options are ("tier"); ``default`` is the index
         highlighted when the dialog opens."""
         super().__init__()
@@ -151,16 +166,23 @@ class ChoiceNoteDialog(_Dialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Wrapped(Text(shown(self._prompt), style="bold")))
-            options = OptionList(*[Option(self._prompt_for(i), id=value)
-                                   for i, (value, _label) in enumerate(self._choices)],
-                                 id="choices")
+            options = OptionList(
+                *[
+                    Option(self._prompt_for(i), id=value)
+                    for i, (value, _label) in enumerate(self._choices)
+                ],
+                id="choices",
+            )
             # Up and down reach the list from the text box; focus never leaves the text.
             options.can_focus = False
             options.highlighted = self._current
             yield options
             yield NoteInput(placeholder=self._placeholder, id="note")
-            yield Label(_("↑↓: {choosing}   enter: save   escape: cancel").format(
-                choosing=self._choosing), classes="hint", markup=False)
+            yield Label(
+                _("↑↓: {choosing}   enter: save   escape: cancel").format(choosing=self._choosing),
+                classes="hint",
+                markup=False,
+            )
 
     def _prompt_for(self, index: int) -> Text:
         # A marker, not only the highlight's colour: the list never has the focus, so its
@@ -184,8 +206,11 @@ class ChoiceNoteDialog(_Dialog):
         event.stop()
         text = event.value.strip()
         if not text:
-            self.notify(_("Write something first, or press escape to cancel."),
-                        severity="warning", markup=False)
+            self.notify(
+                _("Write something first, or press escape to cancel."),
+                severity="warning",
+                markup=False,
+            )
             return
         self.dismiss((self.chosen, text))
 

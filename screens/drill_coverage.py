@@ -23,8 +23,9 @@ from floorapp.services.drills import CoverageRow, coverage
 class DrillCoverage(Static):
     DEFAULT_CSS = "DrillCoverage { height: auto; padding: 0 1; }"
 
-    def __init__(self, ctx: AppContext, actor: str, *, poll_interval: float = 5.0,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, ctx: AppContext, actor: str, *, poll_interval: float = 5.0, **kwargs: Any
+    ) -> None:
         super().__init__(Text(""), **kwargs)
         self.ctx = ctx
         self.actor = actor
@@ -38,8 +39,11 @@ class DrillCoverage(Static):
 
     def _poll(self) -> None:
         # Hidden (no hot issues yet) is never "on screen": then ask whether the view is.
-        shown = self.is_on_screen if self.display else bool(
-            self.parent is not None and getattr(self.parent, "is_on_screen", False))
+        shown = (
+            self.is_on_screen
+            if self.display
+            else bool(self.parent is not None and getattr(self.parent, "is_on_screen", False))
+        )
         if shown:
             self.reload()
 
@@ -64,8 +68,11 @@ class DrillCoverage(Static):
             title, team = cut(r.title, 22), cut(r.team_id, 10)
             text.append(title + " " * (22 - cell_len(title)), style="bold")
             text.append(" " + team + " " * (10 - cell_len(team)) + " ")
-            text.append(_("drilled {d}/{n} passed {p} practice {q}").format(
-                d=r.drilled, n=r.agents, p=r.passed, q=r.practice))
+            text.append(
+                _("drilled {d}/{n} passed {p} practice {q}").format(
+                    d=r.drilled, n=r.agents, p=r.passed, q=r.practice
+                )
+            )
             if r.overdue:
                 text.append(" " + _("OVERDUE {n}").format(n=r.overdue), style="bold red")
         self.update(text)

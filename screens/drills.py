@@ -36,8 +36,9 @@ class DrillsScreen(ScopedRefreshingScreen):
     DrillsScreen #drills-scenario { height: auto; max-height: 9; padding: 0 1; }
     """
 
-    def __init__(self, ctx: AppContext, actor: str, team: str | None = None,
-                 refresh_seconds: float = 5.0) -> None:
+    def __init__(
+        self, ctx: AppContext, actor: str, team: str | None = None, refresh_seconds: float = 5.0
+    ) -> None:
         super().__init__(ctx, actor, team, refresh_seconds)
         self.drills: dict[str, DrillView] = {}
 
@@ -59,20 +60,29 @@ class DrillsScreen(ScopedRefreshingScreen):
         self.drills = {str(d.id): d for d in rows}
         tz = self.ctx.settings.timezone
         due = sum(d.status == "due" for d in rows)
-        self.query_one("#drills-title", Static).update(Text(
-            _("Drills to run: {due} due now, {n} planned").format(due=due, n=len(rows) - due),
-            style="bold"))
+        self.query_one("#drills-title", Static).update(
+            Text(
+                _("Drills to run: {due} due now, {n} planned").format(due=due, n=len(rows) - due),
+                style="bold",
+            )
+        )
         cells: dict[str, list[Text]] = {}
         for d in rows:
-            status = (_("OVERDUE") if d.overdue(now) else
-                      _("due now") if d.status == "due" else _("planned"))
+            status = (
+                _("OVERDUE")
+                if d.overdue(now)
+                else _("due now")
+                if d.status == "due"
+                else _("planned")
+            )
             style = "bold red" if d.overdue(now) else "bold yellow" if d.status == "due" else ""
             title = d.title + (" " + _("(again)") if d.attempt > 1 else "")
             cells[str(d.id)] = [
                 Text(f"{d.planned_at.astimezone(tz):%m-%d %H:%M}"),
                 Text(d.agent_name, no_wrap=True, overflow="ellipsis"),
                 Text(title, no_wrap=True, overflow="ellipsis"),
-                Text(status, style=style)]
+                Text(status, style=style),
+            ]
         with self.app.batch_update():
             patch_table(self.query_one("#drills-table", DataTable), cells)
             self._show_scenario()
@@ -105,11 +115,23 @@ class DrillsScreen(ScopedRefreshingScreen):
         if d is None:
             self.notify(_("No drill selected."), markup=False)
             return
-        label = (_("Drill passed: {name}") if result == "passed"
-                 else _("Needs practice, re-drill planned: {name}")).format(name=d.agent_name)
-        console(self).perform(label, lambda: record_result(
-            self.ctx.engine, d.id, result=result, actor=self.actor, now=self.ctx.clock.now(),
-            note=note), then=self.action_refresh_now)
+        label = (
+            _("Drill passed: {name}")
+            if result == "passed"
+            else _("Needs practice, re-drill planned: {name}")
+        ).format(name=d.agent_name)
+        console(self).perform(
+            label,
+            lambda: record_result(
+                self.ctx.engine,
+                d.id,
+                result=result,
+                actor=self.actor,
+                now=self.ctx.clock.now(),
+                note=note,
+            ),
+            then=self.action_refresh_now,
+        )
 
     def action_passed(self) -> None:
         self._record("passed")
@@ -124,5 +146,11 @@ class DrillsScreen(ScopedRefreshingScreen):
             if text:
                 self._record("practice", str(text))
 
-        self.app.push_screen(NoteDialog(_("{name} needs practice on {issue}: what to work on?")
-                                        .format(name=d.agent_name, issue=d.title)), noted)
+        self.app.push_screen(
+            NoteDialog(
+                _("{name} needs practice on {issue}: what to work on?").format(
+                    name=d.agent_name, issue=d.title
+                )
+            ),
+            noted,
+        )

@@ -24,8 +24,10 @@ class EscalationFlows(ActionFlows):
     def action_claim(self) -> None:
         e = self.current_escalation()
         if e is not None:
-            self.perform(_("You hold escalation #{id}").format(id=e.id),
-                         lambda: esc_service.claim(self.ctx, self.actor, e.id))
+            self.perform(
+                _("You hold escalation #{id}").format(id=e.id),
+                lambda: esc_service.claim(self.ctx, self.actor, e.id),
+            )
 
     def action_assign(self) -> None:
         e = self.current_escalation()
@@ -40,35 +42,44 @@ class EscalationFlows(ActionFlows):
                 self._safe_call(self._action_failed, "assign", exc, None)
                 return
             except Exception as exc:
-                self._safe_call(self.notify,
-                                _("Could not list supervisors: {error}").format(error=exc))
+                self._safe_call(
+                    self.notify, _("Could not list supervisors: {error}").format(error=exc)
+                )
                 return
             self._safe_call(show, sups)
 
         def show(sups: list[esc_service.SupervisorChoice]) -> None:
             if not sups:
-                self.notify(_("Nobody else may take escalation #{id}.").format(id=e.id),
-                            markup=False)
+                self.notify(
+                    _("Nobody else may take escalation #{id}.").format(id=e.id), markup=False
+                )
                 return
-            choices = [(s.id, f"{s.name} ({s.id}, {_(', ').join(s.teams) or words.role(s.role)})")
-                       for s in sups]
+            choices = [
+                (s.id, f"{s.name} ({s.id}, {_(', ').join(s.teams) or words.role(s.role)})")
+                for s in sups
+            ]
 
             def chosen(to: object) -> None:
                 if to is None:
                     return
 
                 def override(reason: str) -> None:
-                    self.perform(_("Escalation #{id} assigned to {to} (override)").format(
-                                     id=e.id, to=to),
-                                 lambda: esc_service.assign(self.ctx, self.actor, e.id, str(to),
-                                                            override_reason=reason))
+                    self.perform(
+                        _("Escalation #{id} assigned to {to} (override)").format(id=e.id, to=to),
+                        lambda: esc_service.assign(
+                            self.ctx, self.actor, e.id, str(to), override_reason=reason
+                        ),
+                    )
 
-                self.perform(_("Escalation #{id} assigned to {to}").format(id=e.id, to=to),
-                             lambda: esc_service.assign(self.ctx, self.actor, e.id, str(to)),
-                             on_error=self._handoff_override(override))
+                self.perform(
+                    _("Escalation #{id} assigned to {to}").format(id=e.id, to=to),
+                    lambda: esc_service.assign(self.ctx, self.actor, e.id, str(to)),
+                    on_error=self._handoff_override(override),
+                )
 
-            self.push_screen(ChoiceDialog(_("Assign escalation #{id} to").format(id=e.id),
-                                          choices), chosen)
+            self.push_screen(
+                ChoiceDialog(_("Assign escalation #{id} to").format(id=e.id), choices), chosen
+            )
 
         self.run_worker(load, thread=True, group="action", exit_on_error=False)
 
@@ -85,9 +96,13 @@ class EscalationFlows(ActionFlows):
                 if reason:
                     retry(str(reason))
 
-            self.push_screen(NoteDialog(f"{exc}\n" + _("As floor manager you may override: "
-                                                      "give the reason (escape: leave it)")),
-                             reason_given)
+            self.push_screen(
+                NoteDialog(
+                    f"{exc}\n"
+                    + _("As floor manager you may override: give the reason (escape: leave it)")
+                ),
+                reason_given,
+            )
             return True
 
         return on_error
@@ -97,28 +112,40 @@ class EscalationFlows(ActionFlows):
         if e is None:
             return
         if e.tier >= max(TIER_NAMES):
-            self.notify(_("Escalation #{id} is at the complaint desk, the last line: "
-                          "resolve it there.").format(id=e.id), markup=False)
+            self.notify(
+                _(
+                    "Escalation #{id} is at the complaint desk, the last line: resolve it there."
+                ).format(id=e.id),
+                markup=False,
+            )
             return
         target = words.tier(e.tier + 1)
 
         def override(reason: str) -> None:
-            self.perform(_("Escalation #{id} handed to {target} (override)").format(
-                             id=e.id, target=target),
-                         lambda: esc_service.next_tier(self.ctx, self.actor, e.id,
-                                                       override_reason=reason))
+            self.perform(
+                _("Escalation #{id} handed to {target} (override)").format(id=e.id, target=target),
+                lambda: esc_service.next_tier(self.ctx, self.actor, e.id, override_reason=reason),
+            )
 
         def confirmed(yes: object) -> None:
             if yes:
-                self.perform(_("Escalation #{id} handed to {target}").format(
-                                 id=e.id, target=target),
-                             lambda: esc_service.next_tier(self.ctx, self.actor, e.id),
-                             on_error=self._handoff_override(override))
+                self.perform(
+                    _("Escalation #{id} handed to {target}").format(id=e.id, target=target),
+                    lambda: esc_service.next_tier(self.ctx, self.actor, e.id),
+                    on_error=self._handoff_override(override),
+                )
 
         so_far = ngettext("{n} hand-off so far", "{n} hand-offs so far", e.handoffs).format(
-            n=e.handoffs)
-        self.push_screen(ConfirmDialog(_("Hand escalation #{id} ({so_far}) to {target}?").format(
-            id=e.id, so_far=so_far, target=target)), confirmed)
+            n=e.handoffs
+        )
+        self.push_screen(
+            ConfirmDialog(
+                _("Hand escalation #{id} ({so_far}) to {target}?").format(
+                    id=e.id, so_far=so_far, target=target
+                )
+            ),
+            confirmed,
+        )
 
     def action_resolve_escalation(self) -> None:
         e = self.current_escalation()
@@ -127,11 +154,14 @@ class EscalationFlows(ActionFlows):
 
         def noted(note: object) -> None:
             if note:
-                self.perform(_("Escalation #{id} resolved").format(id=e.id),
-                             lambda: esc_service.resolve(self.ctx, self.actor, e.id, str(note)))
+                self.perform(
+                    _("Escalation #{id} resolved").format(id=e.id),
+                    lambda: esc_service.resolve(self.ctx, self.actor, e.id, str(note)),
+                )
 
-        self.push_screen(NoteDialog(_("Resolve escalation #{id}: what was done?").format(id=e.id)),
-                         noted)
+        self.push_screen(
+            NoteDialog(_("Resolve escalation #{id}: what was done?").format(id=e.id)), noted
+        )
 
     def action_escalation_note(self) -> None:
         screen = self.screen
@@ -146,8 +176,10 @@ class EscalationFlows(ActionFlows):
 
         def noted(note: object) -> None:
             if note:
-                self.perform(_("Note added to escalation #{id}").format(id=target),
-                             lambda: esc_service.add_note(self.ctx, self.actor, target,
-                                                          str(note)), then=then)
+                self.perform(
+                    _("Note added to escalation #{id}").format(id=target),
+                    lambda: esc_service.add_note(self.ctx, self.actor, target, str(note)),
+                    then=then,
+                )
 
         self.push_screen(NoteDialog(_("A note on escalation #{id}").format(id=target)), noted)

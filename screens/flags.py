@@ -122,8 +122,7 @@ class FlagTable(ItemTable):
         self.groups: dict[str, tuple[Any, int]] = {}
 
     def empty_message(self) -> str:
-        return _("No open flags. On the board, r raises one by hand.") \
-            if self.app_loaded() else ""
+        return _("No open flags. On the board, r raises one by hand.") if self.app_loaded() else ""
 
     # --- one agent's flags together -------------------------------------------------------
 
@@ -180,8 +179,11 @@ class FlagTable(ItemTable):
 
     def cell(self, f: FlagView, key: str) -> Any:
         if key == "severity":
-            return cells.KeyedText(cells.SEVERITY_WORDS.get(f.severity, f.severity), f.id,
-                                   cells.SEVERITY_STYLES.get(f.severity, ""))
+            return cells.KeyedText(
+                cells.SEVERITY_WORDS.get(f.severity, f.severity),
+                f.id,
+                cells.SEVERITY_STYLES.get(f.severity, ""),
+            )
         if key == "status":
             return self.status_cell(f)
         if key == "agent":

@@ -42,6 +42,7 @@ class ActionFlows(App[None]):
     actor: str
     actor_info: Actor | None
     if TYPE_CHECKING:  # FloorApp's own (screens/app.py, screens/refresh.py)
+
         @property
         def board(self) -> AgentBoard: ...
         @property
@@ -55,9 +56,14 @@ class ActionFlows(App[None]):
 
     # --- running actions off the UI thread ----------------------------------------------
 
-    def perform(self, label: str, fn: Callable[[], Any], *,
-                then: Callable[[], None] | None = None,
-                on_error: Callable[[ServiceError], bool] | None = None) -> None:
+    def perform(
+        self,
+        label: str,
+        fn: Callable[[], Any],
+        *,
+        then: Callable[[], None] | None = None,
+        on_error: Callable[[ServiceError], bool] | None = None,
+    ) -> None:
         """Run a service call in a thread; tell the supervisor how it went; refresh."""
 
         def job() -> None:
@@ -80,8 +86,9 @@ class ActionFlows(App[None]):
         if then is not None:
             then()
 
-    def _action_failed(self, label: str, exc: ServiceError,
-                       on_error: Callable[[ServiceError], bool] | None) -> None:
+    def _action_failed(
+        self, label: str, exc: ServiceError, on_error: Callable[[ServiceError], bool] | None
+    ) -> None:
         if on_error is not None and on_error(exc):
             return
         self.notify(str(exc), title=_("Refused"), severity="error", markup=False, timeout=8)
@@ -104,8 +111,11 @@ class ActionFlows(App[None]):
     def current_flag(self) -> FlagView | None:
         if self.active_view != "flags":
             self.action_view("flags")
-            self.notify(_("Pick a flag in the flags view, then press the key again."),
-                        markup=False, timeout=4)
+            self.notify(
+                _("Pick a flag in the flags view, then press the key again."),
+                markup=False,
+                timeout=4,
+            )
             return None
         f = self.flag_table.selected()
         if f is None:
@@ -116,8 +126,11 @@ class ActionFlows(App[None]):
         view = self.active_view
         if view not in QUEUE_VIEWS:
             self.action_view("all")
-            self.notify(_("Pick an escalation in a queue, then press the key again."),
-                        markup=False, timeout=4)
+            self.notify(
+                _("Pick an escalation in a queue, then press the key again."),
+                markup=False,
+                timeout=4,
+            )
             return None
         e = self.queue(view).selected()
         if e is None:
@@ -134,7 +147,6 @@ class ActionFlows(App[None]):
     def agent_name(self, agent_id: str) -> str:
         a = self.board.model.get(agent_id)
         return a.name if a else agent_id
-
 
     # --- agents and the board's filters ---------------------------------------------------
 
@@ -181,9 +193,15 @@ class ActionFlows(App[None]):
             if value is not None:
                 self.board.set_filters(search=str(value))
 
-        self.push_screen(NoteDialog(_("Search agents by name, pinyin or id (empty: show all)"),
-                                    placeholder=_("e.g. hcy, huchunyan, 胡"),
-                                    required=False, value=self.board.search or ""), chosen)
+        self.push_screen(
+            NoteDialog(
+                _("Search agents by name, pinyin or id (empty: show all)"),
+                placeholder=_("e.g. hcy, huchunyan, 胡"),
+                required=False,
+                value=self.board.search or "",
+            ),
+            chosen,
+        )
 
     def action_agent_request(self) -> None:
         from floorapp.services import requests as request_service
@@ -197,14 +215,28 @@ class ActionFlows(App[None]):
 
         def done(result: object) -> None:
             if isinstance(result, tuple) and result[1]:
-                self.perform(_("Request recorded for {name}").format(name=name),
-                             lambda: request_service.record(
-                                 self.ctx.engine, self.ctx.settings, agent_id, str(result[0]),
-                                 str(result[1]), actor=self.actor, now=self.ctx.clock.now()))
+                self.perform(
+                    _("Request recorded for {name}").format(name=name),
+                    lambda: request_service.record(
+                        self.ctx.engine,
+                        self.ctx.settings,
+                        agent_id,
+                        str(result[0]),
+                        str(result[1]),
+                        actor=self.actor,
+                        now=self.ctx.clock.now(),
+                    ),
+                )
 
-        self.push_screen(ChoiceNoteDialog(
-            _("What did {name} ask for?").format(name=name), category_choices(),
-            choosing=_("about"), placeholder=_("what the agent asked")), done)
+        self.push_screen(
+            ChoiceNoteDialog(
+                _("What did {name} ask for?").format(name=name),
+                category_choices(),
+                choosing=_("about"),
+                placeholder=_("what the agent asked"),
+            ),
+            done,
+        )
 
     # --- agent actions --------------------------------------------------------------------
 
@@ -218,21 +250,33 @@ class ActionFlows(App[None]):
             if not isinstance(answer, tuple):
                 return
             severity, text = str(answer[0]), str(answer[1])
-            self.perform(_("Flag raised on {name} ({severity})").format(
-                             name=self.agent_name(agent_id), severity=words.severity(severity)),
-                         lambda: flag_service.raise_observed(self.ctx, self.actor, agent_id,
-                                                             text, severity=severity),
-                         then=then)
+            self.perform(
+                _("Flag raised on {name} ({severity})").format(
+                    name=self.agent_name(agent_id), severity=words.severity(severity)
+                ),
+                lambda: flag_service.raise_observed(
+                    self.ctx, self.actor, agent_id, text, severity=severity
+                ),
+                then=then,
+            )
 
         # Medium stays the default (Enter alone raises it, as before); up and down choose.
-        self.push_screen(ChoiceNoteDialog(
-            _("Raise a flag on {name}: what did you observe?").format(
-                name=self.agent_name(agent_id)),
-            [("light", _("light: worth watching")),
-             ("medium", _("medium: needs a word soon")),
-             ("high", _("high: step in now"))],
-            choosing=_("severity"), default=1,
-            placeholder=_("observed agitated: raised voice, hit the desk")), noted)
+        self.push_screen(
+            ChoiceNoteDialog(
+                _("Raise a flag on {name}: what did you observe?").format(
+                    name=self.agent_name(agent_id)
+                ),
+                [
+                    ("light", _("light: worth watching")),
+                    ("medium", _("medium: needs a word soon")),
+                    ("high", _("high: step in now")),
+                ],
+                choosing=_("severity"),
+                default=1,
+                placeholder=_("observed agitated: raised voice, hit the desk"),
+            ),
+            noted,
+        )
 
     def action_escalate(self) -> None:
         agent_id, then = self.agent_target()
@@ -243,7 +287,8 @@ class ActionFlows(App[None]):
         row = self.board.model.get(agent_id)
         on_call = row is not None and row.call_started is not None
         what = (_("{name}'s call") if on_call else _("{name} (no call in progress)")).format(
-            name=name)
+            name=name
+        )
 
         def minutes(severity: str, tier: int = 1) -> str:
             n = int(self.ctx.settings.deadline(tier, severity).total_seconds() // 60)
@@ -258,40 +303,72 @@ class ActionFlows(App[None]):
                 if not isinstance(answer, tuple):
                     return
                 tier, reason = int(answer[0]), str(answer[1])
-                self.perform(_("Escalation opened for {name} ({tier})").format(
-                                 name=name, tier=words.tier(tier)),
-                             lambda: esc_service.open_by_hand(
-                                 self.ctx, self.actor, agent_id, reason, tier=tier,
-                                 severity=sev), then=then)
+                self.perform(
+                    _("Escalation opened for {name} ({tier})").format(
+                        name=name, tier=words.tier(tier)
+                    ),
+                    lambda: esc_service.open_by_hand(
+                        self.ctx, self.actor, agent_id, reason, tier=tier, severity=sev
+                    ),
+                    then=then,
+                )
 
             # Tier 1 stays the default (Enter alone opens there, as before): most cases
             # start at the bottom of the funnel, and a supervisor skips it only on purpose.
-            self.push_screen(ChoiceNoteDialog(
-                _("Escalate {what} ({severity}): the reason, and which tier takes it").format(
-                    what=what, severity=words.severity(sev)),
-                [("1", _("tier 1: basic service (deadline {m})").format(m=minutes(sev, 1))),
-                 ("2", _("tier 2: specialists (deadline {m})").format(m=minutes(sev, 2))),
-                 ("3", _("tier 3: complaint desk, the last line (deadline {m})").format(
-                     m=minutes(sev, 3)))],
-                choosing=_("tier")), given)
+            self.push_screen(
+                ChoiceNoteDialog(
+                    _("Escalate {what} ({severity}): the reason, and which tier takes it").format(
+                        what=what, severity=words.severity(sev)
+                    ),
+                    [
+                        ("1", _("tier 1: basic service (deadline {m})").format(m=minutes(sev, 1))),
+                        ("2", _("tier 2: specialists (deadline {m})").format(m=minutes(sev, 2))),
+                        (
+                            "3",
+                            _("tier 3: complaint desk, the last line (deadline {m})").format(
+                                m=minutes(sev, 3)
+                            ),
+                        ),
+                    ],
+                    choosing=_("tier"),
+                ),
+                given,
+            )
 
-        self.push_screen(ChoiceDialog(
-            _("Open an escalation for {what}: how severe?").format(what=what),
-            [("light", _("light: routine, no dispute (tier 1 deadline {m})").format(
-                m=minutes("light"))),
-             ("medium", _("medium: disputed, hard, long (tier 1 deadline {m})").format(
-                 m=minutes("medium"))),
-             ("high", _("high: a risk case (tier 1 deadline {m})").format(
-                 m=minutes("high")))]),
-            severity_chosen)
+        self.push_screen(
+            ChoiceDialog(
+                _("Open an escalation for {what}: how severe?").format(what=what),
+                [
+                    (
+                        "light",
+                        _("light: routine, no dispute (tier 1 deadline {m})").format(
+                            m=minutes("light")
+                        ),
+                    ),
+                    (
+                        "medium",
+                        _("medium: disputed, hard, long (tier 1 deadline {m})").format(
+                            m=minutes("medium")
+                        ),
+                    ),
+                    (
+                        "high",
+                        _("high: a risk case (tier 1 deadline {m})").format(m=minutes("high")),
+                    ),
+                ],
+            ),
+            severity_chosen,
+        )
 
     # --- flag actions -----------------------------------------------------------------------
 
     def action_acknowledge_flag(self) -> None:
         f = self.current_flag()
         if f is not None:
-            self.perform(_("Flag on {name} acknowledged").format(name=f.agent_name),
-                         lambda: flag_service.acknowledge(self.ctx, self.actor, f.id))
+            self.perform(
+                _("Flag on {name} acknowledged").format(name=f.agent_name),
+                lambda: flag_service.acknowledge(self.ctx, self.actor, f.id),
+            )
 
     def action_step_in(self) -> None:
         f = self.current_flag()
@@ -305,17 +382,26 @@ class ActionFlows(App[None]):
             def noted(note: object) -> None:
                 if note is None:
                     return
-                self.perform(_("Stepped in on {name}: {how}").format(
-                                 name=f.agent_name, how=words.intervention(str(intervention))),
-                             lambda: flag_service.step_in(self.ctx, self.actor, f.id,
-                                                          str(intervention), str(note) or None))
+                self.perform(
+                    _("Stepped in on {name}: {how}").format(
+                        name=f.agent_name, how=words.intervention(str(intervention))
+                    ),
+                    lambda: flag_service.step_in(
+                        self.ctx, self.actor, f.id, str(intervention), str(note) or None
+                    ),
+                )
 
-            self.push_screen(NoteDialog(_("A note on stepping in (optional)"), required=False),
-                             noted)
+            self.push_screen(
+                NoteDialog(_("A note on stepping in (optional)"), required=False), noted
+            )
 
-        self.push_screen(ChoiceDialog(_("Step in with {name}: how?").format(name=f.agent_name),
-                                      [(code, words.intervention(code))
-                                       for code in INTERVENTIONS]), chosen)
+        self.push_screen(
+            ChoiceDialog(
+                _("Step in with {name}: how?").format(name=f.agent_name),
+                [(code, words.intervention(code)) for code in INTERVENTIONS],
+            ),
+            chosen,
+        )
 
     def action_resolve_flag(self) -> None:
         f = self.current_flag()
@@ -324,8 +410,12 @@ class ActionFlows(App[None]):
 
         def noted(note: object) -> None:
             if note:
-                self.perform(_("Flag on {name} resolved").format(name=f.agent_name),
-                             lambda: flag_service.resolve(self.ctx, self.actor, f.id, str(note)))
+                self.perform(
+                    _("Flag on {name} resolved").format(name=f.agent_name),
+                    lambda: flag_service.resolve(self.ctx, self.actor, f.id, str(note)),
+                )
 
-        self.push_screen(NoteDialog(_("Resolve the flag on {name}: what was done?").format(
-            name=f.agent_name)), noted)
+        self.push_screen(
+            NoteDialog(_("Resolve the flag on {name}: what was done?").format(name=f.agent_name)),
+            noted,
+        )

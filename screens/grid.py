@@ -91,8 +91,7 @@ class Grid(ScrollView, can_focus=True):
         return 1 + sum(c.width + 2 for c in self._columns)
 
     def add_column(self, label: Text | str, *, width: int, key: str) -> str:
-        self._columns.append(_Column(key, Text(label) if isinstance(label, str) else label,
-                                     width))
+        self._columns.append(_Column(key, Text(label) if isinstance(label, str) else label, width))
         self._layout += 1
         self._resize_virtual()
         return key
@@ -228,8 +227,7 @@ class Grid(ScrollView, can_focus=True):
         """
         # The head reaches the screen's bottom, or the cursor's row if that is further (a
         # row the supervisor chose is followed off screen): neither is pulled out again.
-        self._order.place(key, moved,
-                          max(int(self.scroll_y) + self._page, self.cursor_row + 1) + 1)
+        self._order.place(key, moved, max(int(self.scroll_y) + self._page, self.cursor_row + 1) + 1)
         self._order_changed()
         self.refresh()
 
@@ -389,8 +387,7 @@ class Grid(ScrollView, can_focus=True):
     def _strip(self, segments: list[Segment], post: Style | None) -> Strip:
         # Merge neighbouring segments of one style: each segment costs a full SGR sequence
         # and a reset on the wire, which dominated the bytes an SSH link carried.
-        return Strip(Segment.apply_style(segments, self._base(), post),
-                     self.line_width).simplify()
+        return Strip(Segment.apply_style(segments, self._base(), post), self.line_width).simplify()
 
     def _header_strip(self) -> Strip:
         ck = ("header", self._layout)
@@ -416,7 +413,8 @@ class Grid(ScrollView, can_focus=True):
         fit(text, width)
         segments = list(text.render(self.app.console, end=""))
         return Strip(Segment.apply_style(segments, self._base()), text.cell_len).crop_extend(
-            0, width, self._base())
+            0, width, self._base()
+        )
 
     def _row_strip(self, index: int) -> Strip:
         key = self._order.at(index)

@@ -24,32 +24,42 @@ W: dict[str, str] = {}
 
 def _translate() -> None:
     SHORT.clear()
-    SHORT.update({
-        AgentState.AVAILABLE: pgettext("header", "avail"),
-        AgentState.ON_CALL: pgettext("header", "on call"),
-        AgentState.AFTER_CALL: pgettext("header", "acw"),
-        AgentState.BREAK: pgettext("header", "brk"),
-        AgentState.OFFLINE: pgettext("header", "off"),
-    })
+    SHORT.update(
+        {
+            AgentState.AVAILABLE: pgettext("header", "avail"),
+            AgentState.ON_CALL: pgettext("header", "on call"),
+            AgentState.AFTER_CALL: pgettext("header", "acw"),
+            AgentState.BREAK: pgettext("header", "brk"),
+            AgentState.OFFLINE: pgettext("header", "off"),
+        }
+    )
     W.clear()
     W.update(
         reading=_("reading the floor") + MARKS.loading,
-        waiting=_("waiting "), wait=pgettext("header", "wait "),
-        longest=_("  longest call "), long=pgettext("header", "  long "),
+        waiting=_("waiting "),
+        wait=pgettext("header", "wait "),
+        longest=_("  longest call "),
+        long=pgettext("header", "  long "),
         no_feed=_("no feed yet"),
         # The service level by its threshold: "SL20 75 %" (answered within 20 s).
-        sl=pgettext("header", "SL"), sl_name=pgettext("header", "SL{threshold}"),
+        sl=pgettext("header", "SL"),
+        sl_name=pgettext("header", "SL{threshold}"),
         percent=_("{n} %"),
-        flags=_("flags "), new=_(" ({n} new)"), esc=pgettext("header", "  esc "),
+        flags=_("flags "),
+        new=_(" ({n} new)"),
+        esc=pgettext("header", "  esc "),
         late=_(" ({n} LATE)"),
-        aband=pgettext("header", "  aband "), showing=_("  showing "),
+        aband=pgettext("header", "  aband "),
+        showing=_("  showing "),
         as_who=_("  as {who}"),
-        overdue=_(" {n} OVERDUE"), reminders=_("  reminders due {n}"),
+        overdue=_(" {n} OVERDUE"),
+        reminders=_("  reminders due {n}"),
     )
 
 
 i18n.on_change(_translate)
 _translate()
+
 
 def period_words(period: PeriodInfo) -> str:
     """The running guarantee period (as the board hands it: its name and whole days left)
@@ -126,8 +136,11 @@ class FloorHeader(Widget):
                 line1.append(" ")
                 line1.append(f.longest_call_agent)  # appended as plain text, never markup
         # The shift in pictures where there is room for them whole (a 200-column terminal).
-        if self.sparks and self.size.width >= 190 and (
-                line1.cell_len + 2 + cell_len(self.sparks) <= self.size.width - 1):
+        if (
+            self.sparks
+            and self.size.width >= 190
+            and (line1.cell_len + 2 + cell_len(self.sparks) <= self.size.width - 1)
+        ):
             line1.append("  ")
             line1.append(self.sparks, style="dim" if mono else "cyan")
         room = self.size.width - 1
@@ -157,13 +170,16 @@ class FloorHeader(Widget):
             flags.append((W["new"].format(n=f.unhandled_flags), alarm))
         part(*flags)
         if self.flags_overdue:
-            part((W["overdue"].format(n=self.flags_overdue),
-                  "bold reverse" if mono else "bold white on red"))
+            part(
+                (
+                    W["overdue"].format(n=self.flags_overdue),
+                    "bold reverse" if mono else "bold white on red",
+                )
+            )
         escs = [(W["esc"], ""), (str(f.open_escalations), "bold")]
         past = f.past_deadline if self.past_now is None else self.past_now
         if past:
-            escs.append((W["late"].format(n=past),
-                         "bold reverse" if mono else "bold white on red"))
+            escs.append((W["late"].format(n=past), "bold reverse" if mono else "bold white on red"))
         part(*escs)
         sl = f.service_level
         value = None if sl is None else sl.value

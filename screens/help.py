@@ -50,14 +50,20 @@ def help_text(width: int | None = None) -> Text:
 
 NOTES = (
     N_("Every action is also in the command palette: ctrl+p, then type."),
-    N_("Escalating by hand (e): choose the severity, then ↑↓ the tier (1 basic service by "
-       "default, 2 specialists, 3 complaint desk) while you write the reason."),
+    N_(
+        "Escalating by hand (e): choose the severity, then ↑↓ the tier (1 basic service by "
+        "default, 2 specialists, 3 complaint desk) while you write the reason."
+    ),
     N_("States read as words: available, on call, after-call, break, offline."),
     N_("A flag marker in reverse video (and NEW) has not been acknowledged yet."),
-    N_("On a narrow terminal the footer shows the keys that fit (Help always); the rest are "
-       "all here."),
-    N_("L switches the console between English and Chinese; / finds agents by pinyin too "
-       "(hcy, huchunyan, hu) and the board sorts names in pinyin order."),
+    N_(
+        "On a narrow terminal the footer shows the keys that fit (Help always); the rest are "
+        "all here."
+    ),
+    N_(
+        "L switches the console between English and Chinese; / finds agents by pinyin too "
+        "(hcy, huchunyan, hu) and the board sorts names in pinyin order."
+    ),
 )
 
 

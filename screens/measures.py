@@ -38,14 +38,28 @@ from screens.footer import FloorFooter
 from screens.refreshing import RefreshingScreen
 from screens.sensitive import patch_table
 
-COLUMNS = ("", N_("raised"), N_("ack'd"), N_("median to ack"), N_("stepped in"),
-           N_("median to step in"), N_("unresolved"))
+COLUMNS = (
+    "",
+    N_("raised"),
+    N_("ack'd"),
+    N_("median to ack"),
+    N_("stepped in"),
+    N_("median to step in"),
+    N_("unresolved"),
+)
 # Under this many columns (80 over SSH) the headers shorten and long names are cut with an
 # ellipsis, so that every measure stays on screen: a cut-off column is the one a supervisor
 # would miss. The floor line above the tables spells the medians out.
 WIDE_FROM = 100
-NARROW_COLUMNS = ("", N_("raised"), N_("ack'd"), N_("median ack"), N_("stepped in"),
-                  N_("median step-in"), N_("open"))
+NARROW_COLUMNS = (
+    "",
+    N_("raised"),
+    N_("ack'd"),
+    N_("median ack"),
+    N_("stepped in"),
+    N_("median step-in"),
+    N_("open"),
+)
 NARROW_LABEL = 14
 
 
@@ -86,13 +100,15 @@ class MeasuresScreen(RefreshingScreen):
         self._layout: tuple[tuple[str, ...], int | None] = ((), None)
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(_("Flag measures for today: loading") + MARKS.loading),
-                     id="measures-floor")
+        yield Static(
+            Text(_("Flag measures for today: loading") + MARKS.loading), id="measures-floor"
+        )
         yield Static(Text(_("Per team")), classes="measures-title")
         yield DataTable(id="measures-teams", cursor_type="row")
-        yield Static(Text(_("Per supervisor (raised: by their own hand; the medians: their own "
-                            "responses)")),
-                     classes="measures-title")
+        yield Static(
+            Text(_("Per supervisor (raised: by their own hand; the medians: their own responses)")),
+            classes="measures-title",
+        )
         yield DataTable(id="measures-supervisors", cursor_type="row")
         yield FloorFooter(compact=False)
 
@@ -110,8 +126,10 @@ class MeasuresScreen(RefreshingScreen):
     def _set_columns(self, wanted: tuple[tuple[str, ...], int | None]) -> None:
         self._layout = wanted
         headers, label_width = wanted
-        for table_id, label in (("#measures-teams", _("team")),
-                                ("#measures-supervisors", _("supervisor"))):
+        for table_id, label in (
+            ("#measures-teams", _("team")),
+            ("#measures-supervisors", _("supervisor")),
+        ):
             table: DataTable[Text] = self.query_one(table_id, DataTable)
             table.clear(columns=True)
             table.add_column(label, width=label_width)
@@ -128,16 +146,29 @@ class MeasuresScreen(RefreshingScreen):
         f = report.floor
         line = Text()
         line.append(_("Flags on {day}").format(day=i18n.day(report.day)), style="bold")
-        line.append(MARKS.sep + _("raised {n}").format(n=f.raised) + MARKS.sep
-                    + _("median to acknowledge {duration}").format(
-                        duration=format_duration(f.median_to_acknowledge)) + MARKS.sep
-                    + _("median to step in {duration}").format(
-                        duration=format_duration(f.median_to_step_in)) + MARKS.sep)
-        line.append(_("unresolved {n}").format(n=f.unresolved),
-                    style="bold red" if f.unresolved else "")
+        line.append(
+            MARKS.sep
+            + _("raised {n}").format(n=f.raised)
+            + MARKS.sep
+            + _("median to acknowledge {duration}").format(
+                duration=format_duration(f.median_to_acknowledge)
+            )
+            + MARKS.sep
+            + _("median to step in {duration}").format(
+                duration=format_duration(f.median_to_step_in)
+            )
+            + MARKS.sep
+        )
+        line.append(
+            _("unresolved {n}").format(n=f.unresolved), style="bold red" if f.unresolved else ""
+        )
         self.query_one("#measures-floor", Static).update(Wrapped(line))
         with self.app.batch_update():
-            patch_table(self.query_one("#measures-teams", DataTable),
-                        {m.key: measure_cells(m) for m in report.teams})
-            patch_table(self.query_one("#measures-supervisors", DataTable),
-                        {m.key: measure_cells(m) for m in report.supervisors})
+            patch_table(
+                self.query_one("#measures-teams", DataTable),
+                {m.key: measure_cells(m) for m in report.teams},
+            )
+            patch_table(
+                self.query_one("#measures-supervisors", DataTable),
+                {m.key: measure_cells(m) for m in report.supervisors},
+            )

@@ -24,19 +24,25 @@ _WHITE, _BLACK = Color(255, 255, 255), Color(0, 0, 0)
 
 @lru_cache(4096)
 def readable_style(style: Style, background: Color) -> Style:
-    ground = (Color.from_rich_color(style.bgcolor).monochrome if style.bgcolor is not None
-              else background.monochrome)
+    ground = (
+        Color.from_rich_color(style.bgcolor).monochrome
+        if style.bgcolor is not None
+        else background.monochrome
+    )
     text = Color.from_rich_color(style.color).monochrome if style.color is not None else None
     if text is not None and abs(text.brightness - ground.brightness) < MIN_CONTRAST:
         text = _WHITE if ground.brightness < 0.5 else _BLACK
     return style + Style.from_color(
         None if text is None else text.rich_color,
-        None if style.bgcolor is None else ground.rich_color)
+        None if style.bgcolor is None else ground.rich_color,
+    )
 
 
 class ReadableMonochrome(LineFilter):
     """Monochrome, with text kept readable against its ground."""
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        return [Segment(text, readable_style(style, background) if style else style, None)
-                for text, style, _ in segments]
+        return [
+            Segment(text, readable_style(style, background) if style else style, None)
+            for text, style, _ in segments
+        ]

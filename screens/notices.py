@@ -19,14 +19,22 @@ class ReplacingNotices(App[Any]):
         self._notice_kinds: dict[str, Hashable] = {}  # notification identity -> kind
         self._arrived: set[str] = set()  # identities already handed to the screen
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = True,
-               kind: Hashable | None = None) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+        kind: Hashable | None = None,
+    ) -> None:
         if timeout is None:
             timeout = self.NOTIFICATION_TIMEOUT
         notification = Notification(message, title, severity, timeout, markup=markup)
         self._notice_kinds[notification.identity] = (
-            kind if kind is not None else ("text", title, str(message)))
+            kind if kind is not None else ("text", title, str(message))
+        )
         self.post_message(Notify(notification))
 
     def shown_notices(self) -> list[str]:
@@ -39,8 +47,10 @@ class ReplacingNotices(App[Any]):
         kind = self._notice_kinds.get(event.notification.identity)
         if kind is not None:
             for shown in list(self._notifications):
-                if shown.identity != event.notification.identity and \
-                        self._notice_kinds.get(shown.identity) == kind:
+                if (
+                    shown.identity != event.notification.identity
+                    and self._notice_kinds.get(shown.identity) == kind
+                ):
                     self._unnotify(shown, refresh=False)
         super()._on_notify(event)
         if len(self._notice_kinds) > 64:
@@ -48,8 +58,9 @@ class ReplacingNotices(App[Any]):
             arrived = self._arrived
             arrived.add(event.notification.identity)
             live = {n.identity for n in self._notifications}
-            self._notice_kinds = {k: v for k, v in self._notice_kinds.items()
-                                  if k in live or k not in arrived}
+            self._notice_kinds = {
+                k: v for k, v in self._notice_kinds.items() if k in live or k not in arrived
+            }
             self._arrived = arrived & live
         else:
             self._arrived.add(event.notification.identity)

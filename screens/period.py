@@ -55,9 +55,15 @@ def _num(v: float | None, unit: str | None) -> str:
 
 
 # (key, header): the figures first, the free text last. Headers translated where drawn.
-COLUMNS = (("id", N_("id")), ("status", N_("status")), ("now", N_("now")),
-           ("target", N_("target")), ("baseline", N_("baseline")), ("trigger", N_("trigger")),
-           ("requirement", N_("requirement")))
+COLUMNS = (
+    ("id", N_("id")),
+    ("status", N_("status")),
+    ("now", N_("now")),
+    ("target", N_("target")),
+    ("baseline", N_("baseline")),
+    ("trigger", N_("trigger")),
+    ("requirement", N_("requirement")),
+)
 # The id, the status and the numbers are short and are what a supervisor looks for: they are
 # always as wide as their widest value. The requirement's text takes what is left; when that
 # would leave it fewer cells than this, the trigger moves into the requirement's column.
@@ -83,12 +89,15 @@ def requirement_cells(r: RequirementStatus) -> dict[str, Text]:
     word = _(word) if word else word
     if r.status == "too few":
         word = _("{n} of {m} calls").format(n=r.calls, m=r.min_sample)
-    return {"id": Text(r.key), "status": Text(word, style=style),
-            "now": Text(evidence(r) or _num(r.current, r.unit), justify="right"),
-            "target": Text(_num(r.target, r.unit), justify="right"),
-            "baseline": Text(_num(r.baseline, r.unit), justify="right"),
-            "trigger": Text(words.trigger(r.trigger)),
-            "requirement": Text(r.text)}
+    return {
+        "id": Text(r.key),
+        "status": Text(word, style=style),
+        "now": Text(evidence(r) or _num(r.current, r.unit), justify="right"),
+        "target": Text(_num(r.target, r.unit), justify="right"),
+        "baseline": Text(_num(r.baseline, r.unit), justify="right"),
+        "trigger": Text(words.trigger(r.trigger)),
+        "requirement": Text(r.text),
+    }
 
 
 def layout(width: int, rows: list[dict[str, Text]]) -> tuple[tuple[str, str, int], ...]:
@@ -99,8 +108,9 @@ def layout(width: int, rows: list[dict[str, Text]]) -> tuple[tuple[str, str, int
     terminal scrolls sideways rather than hide a number).
     """
     heads = {key: _(head) for key, head in COLUMNS}
-    natural = {key: max([cell_len(heads[key])] + [r[key].cell_len for r in rows])
-               for key, _head in COLUMNS}
+    natural = {
+        key: max([cell_len(heads[key])] + [r[key].cell_len for r in rows]) for key, _head in COLUMNS
+    }
     left = width - (SCROLLBAR if len(rows) > MAX_ROWS else 0)
     shown = []
     for key, _head in COLUMNS[:5]:
@@ -123,7 +133,8 @@ def row_cells(cells: dict[str, Text], cols: tuple[tuple[str, str, int], ...]) ->
             text = cell.plain
             if folded and cells["trigger"].plain:
                 text = _("{text} (trigger: {trigger})").format(
-                    text=text, trigger=cells["trigger"].plain)
+                    text=text, trigger=cells["trigger"].plain
+                )
             cell = Text(text, no_wrap=True, overflow=MARKS.overflow)  # type: ignore[arg-type]
         out.append(cell)
     return out
@@ -139,8 +150,15 @@ class PeriodPanel(Widget):
     PeriodPanel DataTable { height: auto; max-height: 14; }
     """
 
-    def __init__(self, ctx: AppContext, actor: str | None = None, *, team: str | None = None,
-                 poll_interval: float = 5.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        actor: str | None = None,
+        *,
+        team: str | None = None,
+        poll_interval: float = 5.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.ctx = ctx
         self.actor = actor or ctx.actor
@@ -175,8 +193,7 @@ class PeriodPanel(Widget):
     @work(thread=True, exclusive=True, group="period-poll", exit_on_error=False)
     def refresh_now(self) -> None:
         now = self.ctx.clock.now()
-        summary = period_summary(self.ctx.engine, now, team=self.team,
-                                 settings=self.ctx.settings)
+        summary = period_summary(self.ctx.engine, now, team=self.team, settings=self.ctx.settings)
         last = last_patrols(self.ctx.engine, now)
         self.app.call_from_thread(self._apply, summary, last)
 
@@ -191,33 +208,72 @@ class PeriodPanel(Widget):
             table.clear()
             return
         p = s.period
-        state = (ngettext("in force, {n} day left", "in force, {n} days left",
-                          p.days_left).format(n=p.days_left) if p.active
-                 else _("ended") if p.end <= self.ctx.clock.now() else _("not started"))
+        state = (
+            ngettext("in force, {n} day left", "in force, {n} days left", p.days_left).format(
+                n=p.days_left
+            )
+            if p.active
+            else _("ended")
+            if p.end <= self.ctx.clock.now()
+            else _("not started")
+        )
         sep = MARKS.sep
-        title.update(Text(sep.join((p.name, state, _("teams {teams}").format(
-            teams=_(", ").join(p.teams)), s.plan_name))))
+        title.update(
+            Text(
+                sep.join(
+                    (
+                        p.name,
+                        state,
+                        _("teams {teams}").format(teams=_(", ").join(p.teams)),
+                        s.plan_name,
+                    )
+                )
+            )
+        )
         self._cells = {r.key: requirement_cells(r) for r in s.requirements}
         self._show_rows()
         pc = s.patrols
         teams = [self.team] if self.team else list(p.teams)
         lasts = _(", ").join(
-            _("{team} {n} min ago").format(team=t, n=last[t].minutes_ago) if t in last
+            _("{team} {n} min ago").format(team=t, n=last[t].minutes_ago)
+            if t in last
             else _("{team} none yet").format(team=t)
-            for t in teams)
-        self.query_one("#period-patrols", Static).update(Wrapped(Text(
-            _("patrols: {done} done · {late} late · {missed} missed · {skipped} skipped · "
-              "{open} open    last patrol: {lasts}").format(
-                done=pc["done"], late=pc["late"], missed=pc["missed"], skipped=pc["skipped"],
-                open=pc["open"], lasts=lasts))))
+            for t in teams
+        )
+        self.query_one("#period-patrols", Static).update(
+            Wrapped(
+                Text(
+                    _(
+                        "patrols: {done} done · {late} late · {missed} missed · "
+                        "{skipped} skipped · {open} open    last patrol: {lasts}"
+                    ).format(
+                        done=pc["done"],
+                        late=pc["late"],
+                        missed=pc["missed"],
+                        skipped=pc["skipped"],
+                        open=pc["open"],
+                        lasts=lasts,
+                    )
+                )
+            )
+        )
         items = _(", ").join(f"{k} {v}" for k, v in sorted(s.care_by_item.items()))
-        self.query_one("#period-care", Static).update(Wrapped(Text(
-            _("care delivered: {n}").format(n=s.care_delivered)
-            + (f" ({items})" if items else ""))))
-        dims = _(", ").join(f"{words.dimension(k)} {v}"
-                            for k, v in sorted(s.nominations_by_dimension.items()))
-        self.query_one("#period-noms", Static).update(Wrapped(Text(
-            _("nominations: {n}").format(n=s.nominations) + (f" ({dims})" if dims else ""))))
+        self.query_one("#period-care", Static).update(
+            Wrapped(
+                Text(
+                    _("care delivered: {n}").format(n=s.care_delivered)
+                    + (f" ({items})" if items else "")
+                )
+            )
+        )
+        dims = _(", ").join(
+            f"{words.dimension(k)} {v}" for k, v in sorted(s.nominations_by_dimension.items())
+        )
+        self.query_one("#period-noms", Static).update(
+            Wrapped(
+                Text(_("nominations: {n}").format(n=s.nominations) + (f" ({dims})" if dims else ""))
+            )
+        )
 
     def _show_rows(self) -> None:
         table = self.query_one("#period-reqs", DataTable)
@@ -238,8 +294,10 @@ class PeriodPanel(Widget):
             # Same requirements: patch the cells so the cursor stays where the user put it.
             for key, cells in rows.items():
                 for (col, _head, _w), cell in zip(cols, cells, strict=True):
-                    if table.get_cell(key, col).plain != cell.plain or \
-                            table.get_cell(key, col).style != cell.style:
+                    if (
+                        table.get_cell(key, col).plain != cell.plain
+                        or table.get_cell(key, col).style != cell.style
+                    ):
                         table.update_cell(key, col, cell)
         else:
             table.clear()
@@ -270,9 +328,13 @@ class PeriodPanel(Widget):
         if cells is None:
             return
         trig = cells["trigger"].plain
-        self.app.notify(cells["requirement"].plain
-                        + ("\n" + _("trigger: {trigger}").format(trigger=trig) if trig else ""),
-                        title=cells["id"].plain, markup=False, timeout=10)
+        self.app.notify(
+            cells["requirement"].plain
+            + ("\n" + _("trigger: {trigger}").format(trigger=trig) if trig else ""),
+            title=cells["id"].plain,
+            markup=False,
+            timeout=10,
+        )
 
     # --- nominating -------------------------------------------------------------------
 
@@ -282,8 +344,9 @@ class PeriodPanel(Widget):
     @work(thread=True, exclusive=True, group="period-candidates", exit_on_error=False)
     def _load_candidates(self) -> None:
         try:
-            found = nom_svc.candidates(self.ctx.engine, self.ctx.clock.now(), team=self.team,
-                                       actor=self.actor)
+            found = nom_svc.candidates(
+                self.ctx.engine, self.ctx.clock.now(), team=self.team, actor=self.actor
+            )
         except ServiceError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return
@@ -308,25 +371,43 @@ class PeriodPanel(Widget):
                 self._nominate(period, c, str(text))
 
             dim = words.dimension(c.dimension)
-            self.app.push_screen(NoteDialog(_("Nominate {name} for {dimension}: why?").format(
-                name=c.name, dimension=dim), value=c.reason), reason)
+            self.app.push_screen(
+                NoteDialog(
+                    _("Nominate {name} for {dimension}: why?").format(name=c.name, dimension=dim),
+                    value=c.reason,
+                ),
+                reason,
+            )
 
-        self.app.push_screen(ChoiceDialog(
-            _("Role models for {period}").format(period=period),
-            [(k, f"{words.dimension(c.dimension)}: {c.name} {MARKS.dash} {c.reason}")
-             for k, c in by_key.items()]), chosen)
+        self.app.push_screen(
+            ChoiceDialog(
+                _("Role models for {period}").format(period=period),
+                [
+                    (k, f"{words.dimension(c.dimension)}: {c.name} {MARKS.dash} {c.reason}")
+                    for k, c in by_key.items()
+                ],
+            ),
+            chosen,
+        )
 
     @work(thread=True, exit_on_error=False)
     def _nominate(self, period: str, c: nom_svc.Candidate, reason: str) -> None:
         try:
-            nom_svc.nominate(self.ctx.engine, period=period, agent_id=c.agent_id,
-                             dimension=c.dimension, reason=reason, actor=self.actor,
-                             now=self.ctx.clock.now())
+            nom_svc.nominate(
+                self.ctx.engine,
+                period=period,
+                agent_id=c.agent_id,
+                dimension=c.dimension,
+                reason=reason,
+                actor=self.actor,
+                now=self.ctx.clock.now(),
+            )
         except ServiceError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
             return
-        self.app.call_from_thread(self.app.notify, _("nominated {name}").format(name=c.name),
-                                  markup=False)
+        self.app.call_from_thread(
+            self.app.notify, _("nominated {name}").format(name=c.name), markup=False
+        )
         self.app.call_from_thread(self.refresh_now)
 
 

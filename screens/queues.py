@@ -53,8 +53,11 @@ class QueueTable(ItemTable):
 
     def cell(self, e: EscalationView, key: str) -> Any:
         if key == "severity":
-            return cells.KeyedText(cells.SEVERITY_WORDS.get(e.severity, e.severity), e.id,
-                                   cells.SEVERITY_STYLES.get(e.severity, ""))
+            return cells.KeyedText(
+                cells.SEVERITY_WORDS.get(e.severity, e.severity),
+                e.id,
+                cells.SEVERITY_STYLES.get(e.severity, ""),
+            )
         if key == "left":
             return cells.deadline_cell(e.deadline, self.now) if self.now else Text("")
         if key == "reason":
@@ -62,8 +65,11 @@ class QueueTable(ItemTable):
         if key == "agent":
             return cells.plain(e.agent_name or e.agent_id or "")
         if key == "holder":
-            return cells.plain(e.holder) if e.holder else Text(cells.CELL_WORDS["unclaimed"],
-                                                               style="italic")
+            return (
+                cells.plain(e.holder)
+                if e.holder
+                else Text(cells.CELL_WORDS["unclaimed"], style="italic")
+            )
         if key == "handoffs":
             return cells.number(e.handoffs, warn_at=3)
         if key == "tier":

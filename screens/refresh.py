@@ -182,8 +182,12 @@ class LiveRefresh(App[None]):
             pass
 
     def _poll_failed(self, exc: Exception) -> None:
-        self.notify(_("Could not read the floor: {error}").format(error=exc), severity="error",
-                    markup=False, timeout=5)
+        self.notify(
+            _("Could not read the floor: {error}").format(error=exc),
+            severity="error",
+            markup=False,
+            timeout=5,
+        )
         self._polling = False
         self.set_timer(max(self.poll_interval, 2.0), self._start_poll)
 
@@ -221,8 +225,9 @@ class LiveRefresh(App[None]):
                 self.flag_table.apply(delta.flags, delta.flags_gone, full=delta.full)
             if delta.full or delta.escalations or delta.escalations_gone:
                 for view in QUEUE_TIERS:
-                    self.queue(view).apply(delta.escalations, delta.escalations_gone,
-                                           full=delta.full)
+                    self.queue(view).apply(
+                        delta.escalations, delta.escalations_gone, full=delta.full
+                    )
             self.query_one(FloorHeader).update_figures(delta.figures)
             if self._tick_due:
                 self._tick_due = False

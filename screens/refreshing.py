@@ -29,8 +29,9 @@ class RefreshingScreen(Screen[None]):
 class ScopedRefreshingScreen(RefreshingScreen):
     """A refreshing screen read as one supervisor, optionally narrowed to one team."""
 
-    def __init__(self, ctx: AppContext, actor: str, team: str | None = None,
-                 refresh_seconds: float = 5.0) -> None:
+    def __init__(
+        self, ctx: AppContext, actor: str, team: str | None = None, refresh_seconds: float = 5.0
+    ) -> None:
         super().__init__()
         self.ctx = ctx
         self.actor = actor

@@ -49,7 +49,9 @@ _W: dict[str, str] = {}
 def _translate() -> None:
     _W.update(
         summary=_("{overdue} overdue · {due} due · {missed} missed · {snoozed} snoozed"),
-        coming=_("coming next: "), coming_none=_("coming next: nothing in the plan"))
+        coming=_("coming next: "),
+        coming_none=_("coming next: nothing in the plan"),
+    )
 
 
 i18n.on_change(_translate)
@@ -77,7 +79,8 @@ def reminder_title(kind: str, title: str, team_id: str | None) -> str:
         return _("Patrol the floor: team {team}").format(team=team_id)
     if kind == "nomination" and title.startswith(_NOMINATE_EN):
         return _("Nominate role models for {period}").format(
-            period=title.removeprefix(_NOMINATE_EN))
+            period=title.removeprefix(_NOMINATE_EN)
+        )
     return title
 
 
@@ -101,8 +104,15 @@ class RemindersPanel(Widget):
     RemindersPanel #rem-coming { height: auto; max-height: 7; padding: 0 1; color: $text-muted; }
     """
 
-    def __init__(self, ctx: AppContext, supervisor: str, *, poll_interval: float = 1.0,
-                 bell: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        supervisor: str,
+        *,
+        poll_interval: float = 1.0,
+        bell: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.ctx = ctx
         self.supervisor = supervisor
@@ -139,14 +149,19 @@ class RemindersPanel(Widget):
         actionable = view.actionable
         keys = {(r.id, r.state if r.state != "overdue" else "due") for r in actionable}
         if self._seen is not None:
-            fresh = [r for r in actionable
-                     if (r.id, r.state if r.state != "overdue" else "due") not in self._seen]
+            fresh = [
+                r
+                for r in actionable
+                if (r.id, r.state if r.state != "overdue" else "due") not in self._seen
+            ]
             for r in fresh[:3]:
                 word = _(STATE_STYLE[r.state][0]) if r.state in STATE_STYLE else r.state
-                self.app.notify(shown(r),
-                                title=_("reminder: {state}").format(state=word),
-                                markup=False,
-                                severity="warning" if r.state == "missed" else "information")
+                self.app.notify(
+                    shown(r),
+                    title=_("reminder: {state}").format(state=word),
+                    markup=False,
+                    severity="warning" if r.state == "missed" else "information",
+                )
             if fresh and self.bell:
                 self.app.bell()
         self._seen = (self._seen or set()) | keys
@@ -156,10 +171,17 @@ class RemindersPanel(Widget):
     def _show(self, view: svc.OpenReminders) -> None:
         rows = [*view.overdue, *view.due, *view.missed, *view.snoozed]
         shape = [(r.id, r.state, r.title, r.warning) for r in rows]
-        self._update_static("#rem-summary", Text(
-            _W["summary"].format(
-                overdue=len(view.overdue), due=len(view.due), missed=len(view.missed),
-                snoozed=len(view.snoozed))))
+        self._update_static(
+            "#rem-summary",
+            Text(
+                _W["summary"].format(
+                    overdue=len(view.overdue),
+                    due=len(view.due),
+                    missed=len(view.missed),
+                    snoozed=len(view.snoozed),
+                )
+            ),
+        )
         if shape != self._rows:
             table = self.query_one("#rem-table", DataTable)
             cursor = self.selected_id()
@@ -169,15 +191,27 @@ class RemindersPanel(Widget):
             for r in rows:
                 word, style = STATE_STYLE.get(r.state, (r.state, ""))
                 word = _(word)
-                when = _hm(r.snoozed_until if r.state == "snoozed" else r.scheduled_for,
-                           self.ctx)
-                built.append((r, [Text(word, style=style), Text(when), Text(shown(r)),
-                                  Text(r.team_id or ""), Text(r.warning or r.detail or "")]))
+                when = _hm(r.snoozed_until if r.state == "snoozed" else r.scheduled_for, self.ctx)
+                built.append(
+                    (
+                        r,
+                        [
+                            Text(word, style=style),
+                            Text(when),
+                            Text(shown(r)),
+                            Text(r.team_id or ""),
+                            Text(r.warning or r.detail or ""),
+                        ],
+                    )
+                )
             # Whose reminder it is (the team) stays whole: the title gives way to it on a
             # narrow screen, cut with a mark, instead of pushing the team off the edge.
             room = table.size.width or self.size.width or 80
-            fixed = sum(max((c[i].cell_len for _r, c in built), default=0) + 2
-                        for i in (0, 1, 3)) + 3 + 12  # the mark, and some of the note
+            fixed = (
+                sum(max((c[i].cell_len for _r, c in built), default=0) + 2 for i in (0, 1, 3))
+                + 3
+                + 12
+            )  # the mark, and some of the note
             for r, row in built:
                 cells.fit(row[2], max(room - fixed, 16))
                 table.add_row(*row, key=str(r.id))
@@ -191,8 +225,7 @@ class RemindersPanel(Widget):
             self._rows = shape
         lines = Text(_W["coming"] if view.coming else _W["coming_none"])
         for c in view.coming:
-            lines.append(f"\n  {_hm(c.at, self.ctx)}  "
-                         f"{reminder_title(c.kind, c.title, c.team_id)}")
+            lines.append(f"\n  {_hm(c.at, self.ctx)}  {reminder_title(c.kind, c.title, c.team_id)}")
         self._update_static("#rem-coming", lines)
 
     def on_resize(self) -> None:
@@ -258,21 +291,32 @@ class RemindersPanel(Widget):
         def got(note: object) -> None:
             if note is None:
                 return
-            self._run(lambda: svc.done(self.ctx.engine, r.id, actor=self.supervisor,
-                                       now=self.ctx.clock.now(), note=str(note) or None),
-                      _("done: {title}").format(title=shown(r)))
+            self._run(
+                lambda: svc.done(
+                    self.ctx.engine,
+                    r.id,
+                    actor=self.supervisor,
+                    now=self.ctx.clock.now(),
+                    note=str(note) or None,
+                ),
+                _("done: {title}").format(title=shown(r)),
+            )
 
-        self.app.push_screen(NoteDialog(_("Done: {title}").format(title=shown(r)),
-                                        placeholder=_("what was seen / done"),
-                                        required=False), got)
+        self.app.push_screen(
+            NoteDialog(
+                _("Done: {title}").format(title=shown(r)),
+                placeholder=_("what was seen / done"),
+                required=False,
+            ),
+            got,
+        )
 
     def action_done_flag(self) -> None:
         r = self._selected()
         if r is None:
             return
         team = r.team_id or (team_of(self.ctx.engine, r.agent_id) if r.agent_id else None)
-        choices = [(a, f"{n} ({a})") for a, n in team_agents(self.ctx.engine, team)] \
-            if team else []
+        choices = [(a, f"{n} ({a})") for a, n in team_agents(self.ctx.engine, team)] if team else []
         if r.agent_id and all(a != r.agent_id for a, _ in choices):
             # The agent moved team since the reminder fired: still the one it is about.
             choices.insert(0, (r.agent_id, r.agent_label or r.agent_id))
@@ -289,20 +333,29 @@ class RemindersPanel(Widget):
             def got_note(note: object) -> None:
                 if not note:
                     return
-                self._run(lambda: svc.done(
-                    self.ctx.engine, r.id, actor=self.supervisor, now=self.ctx.clock.now(),
-                    note=str(note), flag_agent=str(agent)),
-                    _("done, flag raised on {who}").format(who=who))
+                self._run(
+                    lambda: svc.done(
+                        self.ctx.engine,
+                        r.id,
+                        actor=self.supervisor,
+                        now=self.ctx.clock.now(),
+                        note=str(note),
+                        flag_agent=str(agent),
+                    ),
+                    _("done, flag raised on {who}").format(who=who),
+                )
 
-            self.app.push_screen(NoteDialog(_("What did you see ({who})?").format(who=who),
-                                            placeholder=_("e.g. voice raised, banging "
-                                                          "keyboard")),
-                                 got_note)
+            self.app.push_screen(
+                NoteDialog(
+                    _("What did you see ({who})?").format(who=who),
+                    placeholder=_("e.g. voice raised, banging keyboard"),
+                ),
+                got_note,
+            )
 
         prompt = _("Raise a flag on which agent?")
         if r.agent_id:
-            prompt += _(" (enter: {who}, whom this reminder is about)").format(
-                who=r.agent_label)
+            prompt += _(" (enter: {who}, whom this reminder is about)").format(who=r.agent_label)
         self.app.push_screen(ChoiceDialog(prompt, choices, selected=r.agent_id), got_agent)
 
     def action_snooze(self) -> None:
@@ -313,15 +366,27 @@ class RemindersPanel(Widget):
         def got(minutes: object) -> None:
             if minutes is None:
                 return
-            self._run(lambda: svc.snooze(self.ctx.engine, r.id, actor=self.supervisor,
-                                         now=self.ctx.clock.now(), minutes=int(str(minutes))),
-                      _("snoozed {minutes} min: {title}").format(minutes=minutes,
-                                                                  title=shown(r)))
+            self._run(
+                lambda: svc.snooze(
+                    self.ctx.engine,
+                    r.id,
+                    actor=self.supervisor,
+                    now=self.ctx.clock.now(),
+                    minutes=int(str(minutes)),
+                ),
+                _("snoozed {minutes} min: {title}").format(minutes=minutes, title=shown(r)),
+            )
 
-        self.app.push_screen(ChoiceDialog(_("Snooze: {title}").format(title=shown(r)),
-                                          [(str(m), ngettext("{n} minute", "{n} minutes",
-                                                             m).format(n=m))
-                                           for m in svc.SNOOZE_CHOICES]), got)
+        self.app.push_screen(
+            ChoiceDialog(
+                _("Snooze: {title}").format(title=shown(r)),
+                [
+                    (str(m), ngettext("{n} minute", "{n} minutes", m).format(n=m))
+                    for m in svc.SNOOZE_CHOICES
+                ],
+            ),
+            got,
+        )
 
     def action_skip(self) -> None:
         r = self._selected()
@@ -331,12 +396,21 @@ class RemindersPanel(Widget):
         def got(reason: object) -> None:
             if not reason:
                 return
-            self._run(lambda: svc.skip(self.ctx.engine, r.id, actor=self.supervisor,
-                                       now=self.ctx.clock.now(), reason=str(reason)),
-                      _("skipped: {title}").format(title=shown(r)))
+            self._run(
+                lambda: svc.skip(
+                    self.ctx.engine,
+                    r.id,
+                    actor=self.supervisor,
+                    now=self.ctx.clock.now(),
+                    reason=str(reason),
+                ),
+                _("skipped: {title}").format(title=shown(r)),
+            )
 
-        self.app.push_screen(NoteDialog(_("Skip: {title}").format(title=shown(r)),
-                                        placeholder=_("why (required)")), got)
+        self.app.push_screen(
+            NoteDialog(_("Skip: {title}").format(title=shown(r)), placeholder=_("why (required)")),
+            got,
+        )
 
 
 class RemindersScreen(Screen[None]):

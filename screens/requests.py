@@ -27,8 +27,13 @@ from screens.footer import FloorFooter
 from screens.refreshing import ScopedRefreshingScreen
 from screens.sensitive import patch_table
 
-CATEGORY_WORDS = {"equipment": N_("equipment"), "schedule": N_("schedule"),
-                  "process": N_("process"), "wellbeing": N_("wellbeing"), "other": N_("other")}
+CATEGORY_WORDS = {
+    "equipment": N_("equipment"),
+    "schedule": N_("schedule"),
+    "process": N_("process"),
+    "wellbeing": N_("wellbeing"),
+    "other": N_("other"),
+}
 
 
 def category(code: str) -> str:
@@ -58,8 +63,9 @@ class RequestsScreen(ScopedRefreshingScreen):
     RequestsScreen #requests-text { height: auto; max-height: 8; padding: 0 1; }
     """
 
-    def __init__(self, ctx: AppContext, actor: str, team: str | None = None,
-                 refresh_seconds: float = 5.0) -> None:
+    def __init__(
+        self, ctx: AppContext, actor: str, team: str | None = None, refresh_seconds: float = 5.0
+    ) -> None:
         super().__init__(ctx, actor, team, refresh_seconds)
         self.requests: dict[str, svc.RequestView] = {}
 
@@ -88,11 +94,16 @@ class RequestsScreen(ScopedRefreshingScreen):
         if late:
             title.append(" · " + _("{n} LATE").format(n=late), style="bold red")
         self.query_one("#requests-title", Static).update(title)
-        cells = {str(v.id): [
-            Text(str(v.id)), time_left(v, now),
-            Text(v.agent_name, no_wrap=True, overflow="ellipsis"),
-            Text(category(v.category)),
-            Text(v.text, no_wrap=True, overflow="ellipsis")] for v in rows}
+        cells = {
+            str(v.id): [
+                Text(str(v.id)),
+                time_left(v, now),
+                Text(v.agent_name, no_wrap=True, overflow="ellipsis"),
+                Text(category(v.category)),
+                Text(v.text, no_wrap=True, overflow="ellipsis"),
+            ]
+            for v in rows
+        }
         with self.app.batch_update():
             patch_table(self.query_one("#requests-table", DataTable), cells)
             self._show_text()
@@ -112,8 +123,11 @@ class RequestsScreen(ScopedRefreshingScreen):
         text = Text()
         if v is not None:
             tz = self.ctx.settings.timezone
-            text.append(f"#{v.id} {v.agent_name} ({v.agent_id}) · "
-                        f"{v.raised_at.astimezone(tz):%m-%d %H:%M} · ", style="bold")
+            text.append(
+                f"#{v.id} {v.agent_name} ({v.agent_id}) · "
+                f"{v.raised_at.astimezone(tz):%m-%d %H:%M} · ",
+                style="bold",
+            )
             text.append(_("heard on a patrol") if v.source == "patrol" else _("from the desktop"))
             text.append("\n" + v.text)
             if v.answer:
@@ -126,16 +140,21 @@ class RequestsScreen(ScopedRefreshingScreen):
         if v is None:
             self.notify(_("No request selected."), markup=False)
             return
-        console(self).perform(label.format(id=v.id),
-                              lambda: fn(v), then=self.action_refresh_now)
+        console(self).perform(label.format(id=v.id), lambda: fn(v), then=self.action_refresh_now)
 
     def action_acknowledge(self) -> None:
-        self._act(_("Request #{id} acknowledged"), lambda v: svc.acknowledge(
-            self.ctx.engine, v.id, actor=self.actor, now=self.ctx.clock.now()))
+        self._act(
+            _("Request #{id} acknowledged"),
+            lambda v: svc.acknowledge(
+                self.ctx.engine, v.id, actor=self.actor, now=self.ctx.clock.now()
+            ),
+        )
 
     def action_close_request(self) -> None:
-        self._act(_("Request #{id} closed"), lambda v: svc.close(
-            self.ctx.engine, v.id, actor=self.actor, now=self.ctx.clock.now()))
+        self._act(
+            _("Request #{id} closed"),
+            lambda v: svc.close(self.ctx.engine, v.id, actor=self.actor, now=self.ctx.clock.now()),
+        )
 
     def action_answer(self) -> None:
         v = self.current()
@@ -145,12 +164,17 @@ class RequestsScreen(ScopedRefreshingScreen):
 
         def noted(text: object) -> None:
             if text:
-                self._act(_("Request #{id} answered"), lambda r: svc.answer(
-                    self.ctx.engine, r.id, str(text), actor=self.actor,
-                    now=self.ctx.clock.now()))
+                self._act(
+                    _("Request #{id} answered"),
+                    lambda r: svc.answer(
+                        self.ctx.engine, r.id, str(text), actor=self.actor, now=self.ctx.clock.now()
+                    ),
+                )
 
-        self.app.push_screen(NoteDialog(_("Answer {name}: what was done, or why not?").format(
-            name=v.agent_name)), noted)
+        self.app.push_screen(
+            NoteDialog(_("Answer {name}: what was done, or why not?").format(name=v.agent_name)),
+            noted,
+        )
 
 
 def category_choices() -> list[tuple[str, str]]:

@@ -140,8 +140,9 @@ class RowOrder:
         self.head.sort(key=key)
         self._changed()
 
-    def place(self, key: Callable[[str], tuple[Any, ...]], moved: Collection[str] | None,
-              want: int) -> None:
+    def place(
+        self, key: Callable[[str], tuple[Any, ...]], moved: Collection[str] | None, want: int
+    ) -> None:
         """Order by ``key`` (a tuple ending with the row key): only the rows in ``moved``
         changed key since the last ``place`` (any may have, when ``moved`` is None).
         ``want``: how many rows the screen needs exactly in order."""

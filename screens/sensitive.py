@@ -66,8 +66,9 @@ class SensitiveRosterScreen(RefreshingScreen):
     SensitiveRosterScreen #sens-customers { height: 1fr; }
     """
 
-    def __init__(self, ctx: AppContext, team: str | None = None,
-                 refresh_seconds: float = 2.0) -> None:
+    def __init__(
+        self, ctx: AppContext, team: str | None = None, refresh_seconds: float = 2.0
+    ) -> None:
         super().__init__()
         self.ctx = ctx
         self.team = team
@@ -78,8 +79,15 @@ class SensitiveRosterScreen(RefreshingScreen):
         yield Static(Text(_("Sensitive customers: loading") + MARKS.loading), id="sens-summary")
         yield Static(Text(_("Designated agents")), classes="sens-title")
         agents: DataTable[Text] = DataTable(id="sens-agents", cursor_type="row", zebra_stripes=True)
-        agents.add_columns(_("agent"), _("team"), _("state"), _("for"), _("sensitive today"),
-                           _("calls today"), _("now"))
+        agents.add_columns(
+            _("agent"),
+            _("team"),
+            _("state"),
+            _("for"),
+            _("sensitive today"),
+            _("calls today"),
+            _("now"),
+        )
         yield agents
         yield Static(Text(_("Sensitive customers")), classes="sens-title")
         customers: DataTable[Text] = DataTable(id="sens-customers", cursor_type="row")
@@ -97,19 +105,30 @@ class SensitiveRosterScreen(RefreshingScreen):
         self.data = data
         free = data.available
         summary = Text()
-        summary.append(ngettext("{free} of {n} designated agent available now",
-                                "{free} of {n} designated agents available now",
-                                len(data.agents)).format(free=len(free), n=len(data.agents)),
-                       style="bold green" if free else "bold red")
-        summary.append(MARKS.sep + ngettext("{n} sensitive call today, ",
-                                            "{n} sensitive calls today, ",
-                                            data.sensitive_calls_today).format(
-            n=data.sensitive_calls_today))
-        summary.append(ngettext("{n} reached an undesignated agent",
-                                "{n} reached an undesignated agent",
-                                data.undesignated_calls_today).format(
-            n=data.undesignated_calls_today),
-                       style="bold red" if data.undesignated_calls_today else "")
+        summary.append(
+            ngettext(
+                "{free} of {n} designated agent available now",
+                "{free} of {n} designated agents available now",
+                len(data.agents),
+            ).format(free=len(free), n=len(data.agents)),
+            style="bold green" if free else "bold red",
+        )
+        summary.append(
+            MARKS.sep
+            + ngettext(
+                "{n} sensitive call today, ",
+                "{n} sensitive calls today, ",
+                data.sensitive_calls_today,
+            ).format(n=data.sensitive_calls_today)
+        )
+        summary.append(
+            ngettext(
+                "{n} reached an undesignated agent",
+                "{n} reached an undesignated agent",
+                data.undesignated_calls_today,
+            ).format(n=data.undesignated_calls_today),
+            style="bold red" if data.undesignated_calls_today else "",
+        )
         self.query_one("#sens-summary", Static).update(Wrapped(summary))
         rows: dict[str, list[Text]] = {}
         for a in data.agents:
@@ -120,18 +139,23 @@ class SensitiveRosterScreen(RefreshingScreen):
                 Text(_since(now, a.state_since)),
                 Text(str(a.sensitive_calls_today), justify="right"),
                 Text(str(a.calls_today), justify="right"),
-                Text(_("SENSITIVE CALL"), style="bold yellow") if a.on_sensitive_call
-                else Text(""),
+                Text(_("SENSITIVE CALL"), style="bold yellow") if a.on_sensitive_call else Text(""),
             ]
         with self.app.batch_update():
             patch_table(self.query_one("#sens-agents", DataTable), rows)
-            patch_table(self.query_one("#sens-customers", DataTable), {
-                c.customer_id: [
-                    Text(c.customer_id, no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
-                    Text(str(c.calls_today), justify="right"),
-                    Text(str(c.undesignated_today), justify="right",
-                         style="bold red" if c.undesignated_today else ""),
-                    Text(c.note or "", no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
-                ]
-                for c in data.customers
-            })
+            patch_table(
+                self.query_one("#sens-customers", DataTable),
+                {
+                    c.customer_id: [
+                        Text(c.customer_id, no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
+                        Text(str(c.calls_today), justify="right"),
+                        Text(
+                            str(c.undesignated_today),
+                            justify="right",
+                            style="bold red" if c.undesignated_today else "",
+                        ),
+                        Text(c.note or "", no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
+                    ]
+                    for c in data.customers
+                },
+            )

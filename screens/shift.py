@@ -25,11 +25,16 @@ from screens.dialogs import ChoiceDialog
 from screens.footer import FloorFooter
 
 KIND_WORDS: dict[str, str] = {
-    "flag_raised": N_("flag raised"), "flag_to_manager": N_("flag to manager"),
-    "flag_resolved": N_("flag resolved"), "esc_opened": N_("escalation opened"),
-    "esc_handed_off": N_("escalation handed off"), "esc_resolved": N_("escalation resolved"),
-    "esc_late": N_("escalation late"), "patrol_done": N_("patrol"),
-    "patrol_missed": N_("patrol missed"), "care": N_("care given"),
+    "flag_raised": N_("flag raised"),
+    "flag_to_manager": N_("flag to manager"),
+    "flag_resolved": N_("flag resolved"),
+    "esc_opened": N_("escalation opened"),
+    "esc_handed_off": N_("escalation handed off"),
+    "esc_resolved": N_("escalation resolved"),
+    "esc_late": N_("escalation late"),
+    "patrol_done": N_("patrol"),
+    "patrol_missed": N_("patrol missed"),
+    "care": N_("care given"),
     "nomination": N_("nomination"),
 }
 # Grouped as a supervisor asks: "show me the flags", not one kind of flag row at a time.
@@ -40,8 +45,13 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "care": ("care",),
     "nominations": ("nomination",),
 }
-GROUP_WORDS = {"flags": N_("flags"), "escalations": N_("escalations"),
-               "patrols": N_("patrols"), "care": N_("care"), "nominations": N_("nominations")}
+GROUP_WORDS = {
+    "flags": N_("flags"),
+    "escalations": N_("escalations"),
+    "patrols": N_("patrols"),
+    "care": N_("care"),
+    "nominations": N_("nominations"),
+}
 BLOCKS = "▁▂▃▄▅▆▇█"
 
 
@@ -52,15 +62,18 @@ def blocks(values: Sequence[float | None]) -> str:
         return ""
     low, high = min(present), max(present)
     span = high - low or 1.0
-    return "".join(" " if v is None else BLOCKS[int((v - low) / span * (len(BLOCKS) - 1))]
-                   for v in values)
+    return "".join(
+        " " if v is None else BLOCKS[int((v - low) / span * (len(BLOCKS) - 1))] for v in values
+    )
 
 
 def event_words(e: ShiftEvent) -> str:
     """The row's detail: the codes in words first, then the record's own text."""
-    parts = [words.severity(e.severity) if e.severity else "",
-             words.flag_kind(e.flag_kind) if e.flag_kind else "",
-             words.tier(e.tier) if e.tier is not None else ""]
+    parts = [
+        words.severity(e.severity) if e.severity else "",
+        words.flag_kind(e.flag_kind) if e.flag_kind else "",
+        words.tier(e.tier) if e.tier is not None else "",
+    ]
     lead = " ".join(p for p in parts if p)
     text = e.text.replace("\n", " ")
     return f"{lead}: {text}" if lead else text
@@ -71,9 +84,11 @@ def header_sparks(series: ShiftSeries | None) -> str:
     wide (they are ambiguous-width: Chinese terminals)."""
     if series is None or i18n.is_chinese():
         return ""
-    parts = [(_("waiting"), blocks(series.waiting)),
-             (_("SL"), blocks(series.service_level)),
-             (_("flags"), blocks(series.open_flags))]
+    parts = [
+        (_("waiting"), blocks(series.waiting)),
+        (_("SL"), blocks(series.service_level)),
+        (_("flags"), blocks(series.open_flags)),
+    ]
     return "  ".join(f"{name} {line}" for name, line in parts if line)
 
 
@@ -88,8 +103,9 @@ def read_header_series(app: Any) -> None:
     from screens.header import FloorHeader
 
     try:
-        series = shift_series(app.ctx.engine, app.ctx.settings, app.ctx.clock.now(),
-                              teams=series_teams(app))
+        series = shift_series(
+            app.ctx.engine, app.ctx.settings, app.ctx.clock.now(), teams=series_teams(app)
+        )
     except Exception:  # the floor could not be read: the header keeps what it had
         import logging
 
@@ -113,10 +129,12 @@ def keep_header_series(app: Any) -> None:
     cached text: nothing is computed per tick). The first read rides the first refresh."""
 
     def start() -> None:
-        app.run_worker(lambda: read_header_series(app), thread=True, group="series",
-                       exit_on_error=False)
+        app.run_worker(
+            lambda: read_header_series(app), thread=True, group="series", exit_on_error=False
+        )
 
     app.set_interval(SERIES_EVERY, start)
+
 
 def series_teams(app: Any) -> frozenset[str] | None:
     """Whose flags the sparkline counts: the console's team, a team leader's teams, or the
@@ -175,8 +193,9 @@ class ShiftScreen(Screen[None]):
         def load() -> None:
             try:
                 events = shift_events(app.ctx, app.actor, team=team, kinds=kinds)
-                series = shift_series(app.ctx.engine, app.ctx.settings, app.ctx.clock.now(),
-                                      teams=teams)
+                series = shift_series(
+                    app.ctx.engine, app.ctx.settings, app.ctx.clock.now(), teams=teams
+                )
             except ServiceError as exc:
                 app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
                 return
@@ -188,24 +207,35 @@ class ShiftScreen(Screen[None]):
         self.events, self.series = events, series
         app: Any = self.app
         tz = app.ctx.settings.timezone
-        filters = [self.team or _("all teams"),
-                   _(GROUP_WORDS[self.group]) if self.group else _("everything")]
-        self.query_one("#shift-title", Static).update(Text(
-            _("The shift so far: {n} events ({filters})").format(
-                n=len(events), filters=_(", ").join(filters))))
+        filters = [
+            self.team or _("all teams"),
+            _(GROUP_WORDS[self.group]) if self.group else _("everything"),
+        ]
+        self.query_one("#shift-title", Static).update(
+            Text(
+                _("The shift so far: {n} events ({filters})").format(
+                    n=len(events), filters=_(", ").join(filters)
+                )
+            )
+        )
         last = series.waiting[-1] if series.waiting else 0
         sl = next((v for v in reversed(series.service_level) if v is not None), None)
         hours = int(series.step.total_seconds() * len(series.waiting) // 3600)
         labels = {
             "waiting": (_("waiting now {n}").format(n=last), series.waiting),
-            "sl": (_("SL {value}").format(value="-" if sl is None else f"{sl:.0%}"),
-                   [0.0 if v is None else v for v in series.service_level]),
-            "flags": (_("open flags {n}").format(
-                n=series.open_flags[-1] if series.open_flags else 0), series.open_flags),
+            "sl": (
+                _("SL {value}").format(value="-" if sl is None else f"{sl:.0%}"),
+                [0.0 if v is None else v for v in series.service_level],
+            ),
+            "flags": (
+                _("open flags {n}").format(n=series.open_flags[-1] if series.open_flags else 0),
+                series.open_flags,
+            ),
         }
         for key, (label, data) in labels.items():
             self.query_one(f"#spark-{key}-label", Static).update(
-                Text(f"{label} ({_('{h} h').format(h=hours)})"))
+                Text(f"{label} ({_('{h} h').format(h=hours)})")
+            )
             self.query_one(f"#spark-{key}", Sparkline).data = [float(v) for v in data]
         shape = [(e.at, e.kind, e.target_id, e.text) for e in events]
         if shape != self._shape:
@@ -214,10 +244,14 @@ class ShiftScreen(Screen[None]):
             table.clear()
             # Newest first: what just happened is what a supervisor looks for.
             for i, e in reversed(list(enumerate(events))):
-                table.add_row(Text(i18n.clock(e.at, tz, seconds=False)),
-                              Text(_(KIND_WORDS.get(e.kind, e.kind))),
-                              Text(e.team_id or ""), Text(e.agent or ""),
-                              Text(event_words(e)), key=str(i))
+                table.add_row(
+                    Text(i18n.clock(e.at, tz, seconds=False)),
+                    Text(_(KIND_WORDS.get(e.kind, e.kind))),
+                    Text(e.team_id or ""),
+                    Text(e.agent or ""),
+                    Text(event_words(e)),
+                    key=str(i),
+                )
             if table.row_count:
                 table.move_cursor(row=min(keep, table.row_count - 1))
             self._shape = shape
@@ -243,9 +277,10 @@ class ShiftScreen(Screen[None]):
                 self.team = None if value == "*" else str(value)
                 self.reload()
 
-        self.app.push_screen(ChoiceDialog(_("Show which team?"),
-                                          [("*", _("all teams")), *[(t, t) for t in teams]]),
-                             chosen)
+        self.app.push_screen(
+            ChoiceDialog(_("Show which team?"), [("*", _("all teams")), *[(t, t) for t in teams]]),
+            chosen,
+        )
 
     def action_kind(self) -> None:
         def chosen(value: object) -> None:
@@ -253,9 +288,13 @@ class ShiftScreen(Screen[None]):
                 self.group = None if value == "*" else str(value)
                 self.reload()
 
-        self.app.push_screen(ChoiceDialog(
-            _("Show which kind?"),
-            [("*", _("everything")), *[(g, _(w)) for g, w in GROUP_WORDS.items()]]), chosen)
+        self.app.push_screen(
+            ChoiceDialog(
+                _("Show which kind?"),
+                [("*", _("everything")), *[(g, _(w)) for g, w in GROUP_WORDS.items()]],
+            ),
+            chosen,
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         # Enter on the table (the table's own binding takes the key before the screen's).
@@ -273,9 +312,16 @@ class ShiftScreen(Screen[None]):
         elif e.agent_id:
             self.app.push_screen(AgentDetailScreen(e.agent_id))
         else:
-            self.app.notify(_("Team {team}: nothing more to open.").format(team=e.team_id),
-                            markup=False)
+            self.app.notify(
+                _("Team {team}: nothing more to open.").format(team=e.team_id), markup=False
+            )
 
 
-__all__ = ["KINDS", "ShiftScreen", "blocks", "header_sparks", "keep_header_series",
-           "read_header_series"]
+__all__ = [
+    "KINDS",
+    "ShiftScreen",
+    "blocks",
+    "header_sparks",
+    "keep_header_series",
+    "read_header_series",
+]

@@ -115,8 +115,10 @@ class LiveTable(Grid):
             return
         for c in self.shown:
             fields = self.FIELDS.get(c.key)
-            if old is not None and fields is not None and all(
-                getattr(old, f) == getattr(item, f) for f in fields
+            if (
+                old is not None
+                and fields is not None
+                and all(getattr(old, f) == getattr(item, f) for f in fields)
             ):
                 continue
             new = self.cell(item, c.key)
@@ -154,8 +156,11 @@ class LiveTable(Grid):
         (and only where UNTOUCHED_KEEPS_ROW); otherwise it goes to the top row, on screen. A
         row the supervisor chose is followed wherever it goes.
         """
-        if key is not None and key in self.rows and (not self.follow_top or (
-                self.UNTOUCHED_KEEPS_ROW and self.is_row_visible(key))):
+        if (
+            key is not None
+            and key in self.rows
+            and (not self.follow_top or (self.UNTOUCHED_KEEPS_ROW and self.is_row_visible(key)))
+        ):
             self.select_key(key, scroll=scroll)
         elif self.follow_top:
             self.move_cursor(row=0, scroll=scroll)

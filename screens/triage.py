@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 def bulk_label(result: triage.BulkResult) -> str:
     """What one bulk acknowledge did, in a line."""
     done = ngettext("{n} flag acknowledged", "{n} flags acknowledged", len(result.done)).format(
-        n=len(result.done))
+        n=len(result.done)
+    )
     if not result.refused:
         return done
     first = result.refused[0][1]
@@ -33,16 +34,21 @@ def acknowledge_many(app: Any, table: FlagTable) -> None:
 
     def done(result: triage.BulkResult) -> None:
         table.action_unmark()
-        app.notify(bulk_label(result), markup=False, timeout=4,
-                   severity="warning" if result.refused else "information")
+        app.notify(
+            bulk_label(result),
+            markup=False,
+            timeout=4,
+            severity="warning" if result.refused else "information",
+        )
         app.poll_now()
 
     def work() -> None:
         try:
             result = triage.acknowledge_many(app.ctx, app.actor, ids)
         except Exception as exc:  # the floor could not be written at all
-            app._safe_call(app.notify, str(exc), title=_("Refused"), severity="error",
-                           markup=False, timeout=8)
+            app._safe_call(
+                app.notify, str(exc), title=_("Refused"), severity="error", markup=False, timeout=8
+            )
             return
         app._safe_call(done, result)
 
@@ -54,8 +60,10 @@ def escalate_flag(app: Any, table: FlagTable) -> None:
     if f is None:
         app.notify(_("No open flag selected."), markup=False)
         return
-    app.perform(_("Flag on {name} sent to the floor manager").format(name=f.agent_name),
-                lambda: triage.escalate(app.ctx, app.actor, f.id))
+    app.perform(
+        _("Flag on {name} sent to the floor manager").format(name=f.agent_name),
+        lambda: triage.escalate(app.ctx, app.actor, f.id),
+    )
 
 
 def header_counts(app: Any, now: Any) -> tuple[int, int]:

@@ -73,8 +73,9 @@ class TypeAhead:
         if not start.call_later(self._follow_up, start, serial, where, True):
             self._key_done(serial)
 
-    def _follow_up(self, node: MessagePump, serial: int, where: tuple[object, object],
-                   clean: bool) -> None:
+    def _follow_up(
+        self, node: MessagePump, serial: int, where: tuple[object, object], clean: bool
+    ) -> None:
         if serial != self._key_serial:
             return
         app: App[Any] = self  # type: ignore[assignment]
@@ -99,8 +100,11 @@ class TypeAhead:
         app: App[Any] = self  # type: ignore[assignment]
         screen = app.screen
         opened = screen is not self._key_screen
-        if not force and opened and (not screen.is_mounted
-                                     or (screen.focused is None and screen.focus_chain)):
+        if (
+            not force
+            and opened
+            and (not screen.is_mounted or (screen.focused is None and screen.focus_chain))
+        ):
             # The key opened a screen that is still mounting: its first focus decides where
             # the next key goes, so wait for it (the hold bounds the wait).
             app.call_after_refresh(self._key_done, serial)

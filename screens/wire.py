@@ -58,7 +58,7 @@ class _Look:
             if p in ("38", "48"):
                 # Extended colour: 38;5;n or 38;2;r;g;b, one colour however many numbers.
                 n = 3 if i + 1 < len(parts) and parts[i + 1] == "5" else 5
-                value = ";".join(parts[i:i + n])
+                value = ";".join(parts[i : i + n])
                 if p == "38":
                     fg = value
                 else:
@@ -132,13 +132,25 @@ def _move(cur: tuple[int, int] | None, x: int, y: int) -> str:
     if cx == x and cy == y:
         return ""
     dy = y - cy
-    vertical = "" if dy == 0 else (
-        ("\x1b[B" if dy == 1 else f"\x1b[{dy}B") if dy > 0
-        else ("\x1b[A" if dy == -1 else f"\x1b[{-dy}A"))
+    vertical = (
+        ""
+        if dy == 0
+        else (
+            ("\x1b[B" if dy == 1 else f"\x1b[{dy}B")
+            if dy > 0
+            else ("\x1b[A" if dy == -1 else f"\x1b[{-dy}A")
+        )
+    )
     dx = x - cx
-    horizontal = "" if dx == 0 else (
-        ("\x1b[C" if dx == 1 else f"\x1b[{dx}C") if dx > 0
-        else ("\b" * -dx if dx >= -3 else f"\x1b[{-dx}D"))
+    horizontal = (
+        ""
+        if dx == 0
+        else (
+            ("\x1b[C" if dx == 1 else f"\x1b[{dx}C")
+            if dx > 0
+            else ("\b" * -dx if dx >= -3 else f"\x1b[{-dx}D")
+        )
+    )
     relative = vertical + horizontal
     return relative if len(relative) < len(best) else best
 
@@ -225,7 +237,7 @@ class ScreenMirror:
                 continue
             look = self._look_id(style)
             if text.isascii():
-                new = list(text[:width - x])
+                new = list(text[: width - x])
             else:
                 cells = self._cells.get(text)
                 if cells is None:
@@ -277,8 +289,9 @@ class ScreenMirror:
 
     # --- encoding ------------------------------------------------------------------------
 
-    def frame(self, update: LayoutUpdate | ChopsUpdate, size: tuple[int, int],
-              cursor: tuple[int, int]) -> str:
+    def frame(
+        self, update: LayoutUpdate | ChopsUpdate, size: tuple[int, int], cursor: tuple[int, int]
+    ) -> str:
         """The bytes that bring the terminal from the mirror to this frame (and the mirror
         with it); "" when nothing on screen changed."""
         width, height = size
@@ -329,8 +342,12 @@ class ScreenMirror:
             for y, a, b in todo.pop(look_id):
                 row = self._chars[y]
                 looks = self._looks_of[y]
-                if at is not None and at[1] == y and 0 < a - at[0] <= MAX_GAP and all(
-                        row[g] is not None and looks[g] == look_id for g in range(at[0], a)):
+                if (
+                    at is not None
+                    and at[1] == y
+                    and 0 < a - at[0] <= MAX_GAP
+                    and all(row[g] is not None and looks[g] == look_id for g in range(at[0], a))
+                ):
                     a = at[0]  # re-sending a few unchanged cells is shorter than a move
                 x = a
                 while x <= b:
@@ -382,9 +399,17 @@ def send_changed_cells(app: Any) -> ScreenMirror | None:
     def display(screen: Any, renderable: Any) -> None:
         nonlocal off
         driver = app._driver
-        if (off or renderable is None or app._batch_count or not app._running or app._closed
-                or driver is None or app.is_headless or driver.is_inline
-                or not isinstance(renderable, (LayoutUpdate, ChopsUpdate))):
+        if (
+            off
+            or renderable is None
+            or app._batch_count
+            or not app._running
+            or app._closed
+            or driver is None
+            or app.is_headless
+            or driver.is_inline
+            or not isinstance(renderable, (LayoutUpdate, ChopsUpdate))
+        ):
             if renderable is not None and not app._batch_count:
                 mirror.forget()
             original_display(screen, renderable)
@@ -392,8 +417,7 @@ def send_changed_cells(app: Any) -> ScreenMirror | None:
         cursor = app.screen.outer_size.clamp_offset(app.cursor_position)
         mirror.color_system = app.console._color_system or ColorSystem.TRUECOLOR
         try:
-            data = mirror.frame(renderable, (app.size.width, app.size.height),
-                                (cursor.x, cursor.y))
+            data = mirror.frame(renderable, (app.size.width, app.size.height), (cursor.x, cursor.y))
         except Exception as error:
             # A fault here must not end a supervisor's console: Textual's own output takes
             # over for good. Nothing of this frame was sent, so the terminal still shows

@@ -32,21 +32,50 @@ def access_floor(engine: Engine, now: datetime) -> None:
     seed_floor(engine)
     load_test_plan(engine, now)
     with write_tx(engine) as conn:
-        conn.execute(insert(Supervisor).values(id="gone", name="Gone", role="team_leader",
-                                               active=False))
+        conn.execute(
+            insert(Supervisor).values(id="gone", name="Gone", role="team_leader", active=False)
+        )
         conn.execute(insert(SupervisorTeam).values(supervisor_id="gone", team_id="t1"))
-        conn.execute(insert(Flag).values(
-            agent_id="a1", kind="long_call", severity="high", status="raised",
-            open_key="a1|long_call", raised_at=now - timedelta(minutes=3), updated_at=now))
-        conn.execute(insert(Escalation).values(
-            agent_id="a1", team_id="t1", tier=1, severity="medium", reason="wants a manager",
-            status="open", opened_at=now - timedelta(minutes=5), opened_by="a1",
-            deadline=now + timedelta(minutes=10), handoffs=0, updated_at=now))
+        conn.execute(
+            insert(Flag).values(
+                agent_id="a1",
+                kind="long_call",
+                severity="high",
+                status="raised",
+                open_key="a1|long_call",
+                raised_at=now - timedelta(minutes=3),
+                updated_at=now,
+            )
+        )
+        conn.execute(
+            insert(Escalation).values(
+                agent_id="a1",
+                team_id="t1",
+                tier=1,
+                severity="medium",
+                reason="wants a manager",
+                status="open",
+                opened_at=now - timedelta(minutes=5),
+                opened_by="a1",
+                deadline=now + timedelta(minutes=10),
+                handoffs=0,
+                updated_at=now,
+            )
+        )
         for n in (1, 2, 3):
-            conn.execute(insert(Reminder).values(
-                job_id=f"patrol:t1:{n}", scheduled_for=now - timedelta(minutes=n), kind="patrol",
-                title="Patrol the floor: team t1", team_id="t1", status="due",
-                due_by=now + timedelta(minutes=60), fired_at=now, fired_by="test"))
+            conn.execute(
+                insert(Reminder).values(
+                    job_id=f"patrol:t1:{n}",
+                    scheduled_for=now - timedelta(minutes=n),
+                    kind="patrol",
+                    title="Patrol the floor: team t1",
+                    team_id="t1",
+                    status="due",
+                    due_by=now + timedelta(minutes=60),
+                    fired_at=now,
+                    fired_by="test",
+                )
+            )
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
@@ -62,9 +91,14 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
 
 
 def audit_rows(conn: Connection) -> list[tuple[str, str, str, str | None]]:
-    return [tuple(r) for r in conn.execute(  # type: ignore[misc]
-        select(AuditEntry.actor, AuditEntry.action, AuditEntry.outcome, AuditEntry.detail)
-        .order_by(AuditEntry.id))]
+    return [
+        tuple(r)  # type: ignore[misc]
+        for r in conn.execute(
+            select(
+                AuditEntry.actor, AuditEntry.action, AuditEntry.outcome, AuditEntry.detail
+            ).order_by(AuditEntry.id)
+        )
+    ]
 
 
 def audit_of(engine: Engine) -> list[tuple[str, str, str, str | None]]:

@@ -51,8 +51,9 @@ def claimer(url: str, actor: str, esc_ids: list[int], start_at: float) -> dict[s
     return {"actor": actor, "won": won, "told": told, "errors": errors}
 
 
-def console_like(url: str, actor: str, agent_id: str, esc_id: int, rounds: int,
-                 start_at: float) -> dict[str, Any]:
+def console_like(
+    url: str, actor: str, agent_id: str, esc_id: int, rounds: int, start_at: float
+) -> dict[str, Any]:
     """A supervisor's console: polls the board, raises an observation, notes an escalation."""
     from floorapp.services import escalations as esc
     from floorapp.services import flags
@@ -85,8 +86,12 @@ def feed(url: str, rate: int, total: int, start_at: float) -> dict[str, Any]:
     from floorapp.rules import build_observer
 
     ctx = _ctx(url, "feed")
-    writer = FeedWriter(ctx.engine, ctx.settings,
-                        observers=[build_observer(ctx.settings, ctx.clock)], clock=ctx.clock)
+    writer = FeedWriter(
+        ctx.engine,
+        ctx.settings,
+        observers=[build_observer(ctx.settings, ctx.clock)],
+        clock=ctx.clock,
+    )
     errors: list[str] = []
     written = 0
     n = 0
@@ -101,10 +106,17 @@ def feed(url: str, rate: int, total: int, start_at: float) -> dict[str, Any]:
         for _ in range(per_batch):
             n += 1
             st = states[n % len(states)]
-            lines.append(json.dumps({
-                "type": "state", "ts": (t0 + timedelta(milliseconds=n)).isoformat(),
-                "agent": f"F{n % 50:02d}", "state": st,
-                "reason": "restroom" if st == "break" else None}))
+            lines.append(
+                json.dumps(
+                    {
+                        "type": "state",
+                        "ts": (t0 + timedelta(milliseconds=n)).isoformat(),
+                        "agent": f"F{n % 50:02d}",
+                        "state": st,
+                        "reason": "restroom" if st == "break" else None,
+                    }
+                )
+            )
         try:
             batch = [e for e in parse_jsonl(lines, "feed") if isinstance(e, FeedEvent)]
             written += writer.write_batch(batch).accepted

@@ -58,13 +58,19 @@ class ScreenHost(ReplacingNotices):
 
 def cell_texts(table: DataTable[Any]) -> list[list[str]]:
     """A DataTable's cells as the plain text a supervisor reads."""
-    return [[c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(i)]
-            for i in range(table.row_count)]
+    return [
+        [c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(i)]
+        for i in range(table.row_count)
+    ]
 
 
 @asynccontextmanager
-async def console(ctx: AppContext, actor: str = "lead.wang", size: tuple[int, int] = (100, 30),
-                  team: str | None = None) -> AsyncIterator[tuple[Any, Pilot[None]]]:
+async def console(
+    ctx: AppContext,
+    actor: str = "lead.wang",
+    size: tuple[int, int] = (100, 30),
+    team: str | None = None,
+) -> AsyncIterator[tuple[Any, Pilot[None]]]:
     """A console on ``ctx``'s floor, loaded, refreshing five times a second."""
     from screens.app import FloorApp
 
@@ -92,8 +98,12 @@ async def burst(pilot: Pilot[None], *keys: str) -> None:
 
 
 # Keys typed as their character, by Textual's name for them.
-_NAMED = {"/": ("slash", "/"), "?": ("question_mark", "?"), "*": ("asterisk", "*"),
-          "space": ("space", " ")}
+_NAMED = {
+    "/": ("slash", "/"),
+    "?": ("question_mark", "?"),
+    "*": ("asterisk", "*"),
+    "space": ("space", " "),
+}
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:
@@ -111,8 +121,9 @@ def screen_text(app: object) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
-async def until(pilot: Pilot[Any], cond: Callable[[], object], what: str = "condition",
-                tries: int = 600) -> None:
+async def until(
+    pilot: Pilot[Any], cond: Callable[[], object], what: str = "condition", tries: int = 600
+) -> None:
     """Let the app run until ``cond()`` holds (workers, timers); fail naming what never came."""
     for _ in range(tries):
         if cond():
@@ -154,50 +165,116 @@ def make_floor(engine: Engine, now: datetime) -> None:
             ("1007", "陈杰", "T1", "on_call", ago(minutes=5), "C3"),
         ]
         for aid, name, team, state, since, call in agents:
-            c.execute(insert(Agent).values(
-                id=aid, name=name, team_id=team, state=state, state_since=since,
-                current_call_id=call, state_reason="lunch" if state == "break" else None,
-                updated_at=since))
+            c.execute(
+                insert(Agent).values(
+                    id=aid,
+                    name=name,
+                    team_id=team,
+                    state=state,
+                    state_since=since,
+                    current_call_id=call,
+                    state_reason="lunch" if state == "break" else None,
+                    updated_at=since,
+                )
+            )
         for cid, aid, started in (("C1", "1001", 22), ("C2", "1004", 2), ("C3", "1007", 5)):
-            c.execute(insert(Call).values(
-                id=cid, agent_id=aid, customer_id=f"cust-{cid}", offered_at=ago(minutes=started,
-                                                                                seconds=10),
-                answered_at=ago(minutes=started), outcome="in_progress"))
-        c.execute(insert(Call).values(id="C0", agent_id="1002", offered_at=ago(minutes=30),
-                                      answered_at=ago(minutes=30), ended_at=ago(minutes=3),
-                                      outcome="completed", complaint=True))
-        c.execute(insert(Supervisor), [
-            {"id": "lead.wang", "name": "王班长", "role": "team_leader", "active": True},
-            {"id": "lead.li", "name": "李班长", "role": "team_leader", "active": True},
-            {"id": "fm.zhou", "name": "周建华", "role": "floor_manager", "active": True},
-            {"id": "lead.zhao", "name": "赵班长", "role": "team_leader", "active": True},
-        ])
+            c.execute(
+                insert(Call).values(
+                    id=cid,
+                    agent_id=aid,
+                    customer_id=f"cust-{cid}",
+                    offered_at=ago(minutes=started, seconds=10),
+                    answered_at=ago(minutes=started),
+                    outcome="in_progress",
+                )
+            )
+        c.execute(
+            insert(Call).values(
+                id="C0",
+                agent_id="1002",
+                offered_at=ago(minutes=30),
+                answered_at=ago(minutes=30),
+                ended_at=ago(minutes=3),
+                outcome="completed",
+                complaint=True,
+            )
+        )
+        c.execute(
+            insert(Supervisor),
+            [
+                {"id": "lead.wang", "name": "王班长", "role": "team_leader", "active": True},
+                {"id": "lead.li", "name": "李班长", "role": "team_leader", "active": True},
+                {"id": "fm.zhou", "name": "周建华", "role": "floor_manager", "active": True},
+                {"id": "lead.zhao", "name": "赵班长", "role": "team_leader", "active": True},
+            ],
+        )
         # Wang and Li share both teams (so they can race for the same escalation); Zhao
         # leads T2 alone (the scope tests).
-        c.execute(insert(SupervisorTeam), [
-            {"supervisor_id": "lead.wang", "team_id": "T1"},
-            {"supervisor_id": "lead.wang", "team_id": "T2"},
-            {"supervisor_id": "lead.li", "team_id": "T1"},
-            {"supervisor_id": "lead.li", "team_id": "T2"},
-            {"supervisor_id": "lead.zhao", "team_id": "T2"},
-        ])
-        c.execute(insert(Flag).values(
-            agent_id="1001", kind="long_call", severity="high", status="raised",
-            open_key="1001|long_call", detail="call over 20 minutes", raised_at=ago(minutes=2),
-            raised_by="rule", last_seen=ago(minutes=1), updated_at=ago(minutes=2)))
-        c.execute(insert(Escalation), [
-            dict(agent_id="1001", team_id="T1", call_id="C1", tier=1, severity="high",
-                 reason="customer refused three explanations", status="open",
-                 opened_at=ago(minutes=10), opened_by="1001", deadline=ago(minutes=-5),
-                 handoffs=0, updated_at=ago(minutes=10)),
-            dict(agent_id="1004", team_id="T2", call_id="C2", tier=2, severity="medium",
-                 reason=INJECTION, status="open", opened_at=ago(minutes=70), opened_by="1004",
-                 deadline=ago(minutes=10), handoffs=1, updated_at=ago(minutes=70)),
-        ])
+        c.execute(
+            insert(SupervisorTeam),
+            [
+                {"supervisor_id": "lead.wang", "team_id": "T1"},
+                {"supervisor_id": "lead.wang", "team_id": "T2"},
+                {"supervisor_id": "lead.li", "team_id": "T1"},
+                {"supervisor_id": "lead.li", "team_id": "T2"},
+                {"supervisor_id": "lead.zhao", "team_id": "T2"},
+            ],
+        )
+        c.execute(
+            insert(Flag).values(
+                agent_id="1001",
+                kind="long_call",
+                severity="high",
+                status="raised",
+                open_key="1001|long_call",
+                detail="call over 20 minutes",
+                raised_at=ago(minutes=2),
+                raised_by="rule",
+                last_seen=ago(minutes=1),
+                updated_at=ago(minutes=2),
+            )
+        )
+        c.execute(
+            insert(Escalation),
+            [
+                dict(
+                    agent_id="1001",
+                    team_id="T1",
+                    call_id="C1",
+                    tier=1,
+                    severity="high",
+                    reason="customer refused three explanations",
+                    status="open",
+                    opened_at=ago(minutes=10),
+                    opened_by="1001",
+                    deadline=ago(minutes=-5),
+                    handoffs=0,
+                    updated_at=ago(minutes=10),
+                ),
+                dict(
+                    agent_id="1004",
+                    team_id="T2",
+                    call_id="C2",
+                    tier=2,
+                    severity="medium",
+                    reason=INJECTION,
+                    status="open",
+                    opened_at=ago(minutes=70),
+                    opened_by="1004",
+                    deadline=ago(minutes=10),
+                    handoffs=1,
+                    updated_at=ago(minutes=70),
+                ),
+            ],
+        )
 
     run_write(engine, tx)
 
 
 def set_handoffs(engine: Engine, esc_id: int, n: int, tier: int = 1) -> None:
-    run_write(engine, lambda c: c.execute(
-        update(Escalation).where(Escalation.id == esc_id).values(handoffs=n, tier=tier)))
+    run_write(
+        engine,
+        lambda c: c.execute(
+            update(Escalation).where(Escalation.id == esc_id).values(handoffs=n, tier=tier)
+        ),
+    )

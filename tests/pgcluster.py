@@ -56,15 +56,42 @@ def throwaway_cluster() -> Iterator[str]:
     port = _free_port()
     log = base / "server.log"
     subprocess.run(
-        _as_server_user([str(bindir / "initdb"), "-D", str(data), "-U", "floor", "-A", "trust",
-                         "-E", "UTF8", "--no-sync"]),
-        check=True, capture_output=True,
+        _as_server_user(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "floor",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off -c max_connections=200"
     subprocess.run(
-        _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log),
-                         "-w", "-t", "60", "start"]),
-        check=True, capture_output=True,
+        _as_server_user(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                opts,
+                "-l",
+                str(log),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
     try:
         url = f"postgresql+psycopg://floor@127.0.0.1:{port}/postgres"

@@ -29,10 +29,24 @@ class SshServer:
 
     def ssh_argv(self, *extra: str) -> list[str]:
         return [
-            "ssh", "-tt", "-p", str(self.port), "-i", str(self.client_key),
-            "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-            "-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "StrictHostKeyChecking=no",
-            "-o", "LogLevel=ERROR", *extra, f"{self.user}@127.0.0.1",
+            "ssh",
+            "-tt",
+            "-p",
+            str(self.port),
+            "-i",
+            str(self.client_key),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            f"UserKnownHostsFile={self.known_hosts}",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "LogLevel=ERROR",
+            *extra,
+            f"{self.user}@127.0.0.1",
         ]
 
     def public_key(self) -> str:
@@ -40,8 +54,9 @@ class SshServer:
 
 
 def _keygen(path: Path, comment: str) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
-                   check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)], check=True
+    )
 
 
 def _free_port() -> int:
@@ -66,7 +81,7 @@ def running_sshd(base: Path) -> Iterator[SshServer]:
         f"""Port {port}
 ListenAddress 127.0.0.1
 HostKey {host_key}
-PidFile {base / 'sshd.pid'}
+PidFile {base / "sshd.pid"}
 AuthorizedKeysFile {auth}
 PasswordAuthentication no
 KbdInteractiveAuthentication no
@@ -80,8 +95,11 @@ ClientAliveCountMax 2
 AcceptEnv COLORTERM NO_COLOR LANG LC_*
 """
     )
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)],
-                            stdout=subprocess.DEVNULL, stderr=open(base / "sshd.log", "wb"))
+    proc = subprocess.Popen(
+        [SSHD, "-D", "-e", "-f", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=open(base / "sshd.log", "wb"),
+    )
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -90,8 +108,13 @@ AcceptEnv COLORTERM NO_COLOR LANG LC_*
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("sshd did not start: " + (base / "sshd.log").read_text())
             time.sleep(0.1)
-        yield SshServer(port=port, user=getpass.getuser(), client_key=client_key,
-                        authorized_keys=auth, known_hosts=base / "known_hosts")
+        yield SshServer(
+            port=port,
+            user=getpass.getuser(),
+            client_key=client_key,
+            authorized_keys=auth,
+            known_hosts=base / "known_hosts",
+        )
     finally:
         proc.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):

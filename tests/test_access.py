@@ -32,52 +32,94 @@ def floor_db(engine: Engine, db_url: str, clock, monkeypatch) -> str:
     return db_url
 
 
-def _refused(engine: Engine, argv: list[str], capsys, *, actor: str, action: str,
-             code: int = 1) -> str:
+def _refused(
+    engine: Engine, argv: list[str], capsys, *, actor: str, action: str, code: int = 1
+) -> str:
     """Run a command that must be refused: nothing changes, one refused audit row."""
     before, audit_before = snapshot(engine), audit_of(engine)
     assert main(argv) == code, capsys.readouterr()
     err = capsys.readouterr().err
     assert "refused" in err
     assert snapshot(engine) == before
-    new = audit_of(engine)[len(audit_before):]
+    new = audit_of(engine)[len(audit_before) :]
     assert [(a, act, o) for a, act, o, _ in new] == [(actor, action, "refused")], new
     assert new[0][3], "a refusal says why"
     return err
 
 
 def test_a_team_leader_cannot_make_themselves_floor_manager(engine, floor_db, capsys) -> None:
-    _refused(engine, ["--db", floor_db, "--as", "lead.t1", "supervisors", "add", "lead.t1",
-                      "--role", "floor_manager"], capsys, actor="lead.t1",
-             action="supervisors.add")
+    _refused(
+        engine,
+        [
+            "--db",
+            floor_db,
+            "--as",
+            "lead.t1",
+            "supervisors",
+            "add",
+            "lead.t1",
+            "--role",
+            "floor_manager",
+        ],
+        capsys,
+        actor="lead.t1",
+        action="supervisors.add",
+    )
     with engine.connect() as conn:
-        assert conn.execute(select(Supervisor.role).where(
-            Supervisor.id == "lead.t1")).scalar() == "team_leader"
+        assert (
+            conn.execute(select(Supervisor.role).where(Supervisor.id == "lead.t1")).scalar()
+            == "team_leader"
+        )
     assert main(["--db", floor_db, "--as", "lead.t1", "status", "--team", "t2"]) == 1
 
 
-@pytest.mark.parametrize("argv,action", [
-    (["nominations", "add", "b1", "improvement", "calm all day", "--period", "P"],
-     "nomination.add"),
-    (["roster", "designate", "b1"], "roster.designate"),
-    (["plan", "leave", "b1", "2026-03-02", "2026-03-09"], "leave.record"),
-    (["roster", "sensitive-customers", "add", "C-99", "--note", "shouts"], "sensitive.edit"),
-    (["roster", "list", "--team", "t2"], "roster.read"),
-    (["nominations", "candidates", "--team", "t2"], "nominations.candidates"),
-    (["plan", "import", str(ROOT / "examples" / "plan-315.toml")], "plan.import"),
-])
-def test_a_team_leader_acts_on_their_own_teams_only(engine, floor_db, capsys, argv,
-                                                    action) -> None:
-    _refused(engine, ["--db", floor_db, "--as", "lead.t1", *argv], capsys, actor="lead.t1",
-             action=action)
+@pytest.mark.parametrize(
+    "argv,action",
+    [
+        (
+            ["nominations", "add", "b1", "improvement", "calm all day", "--period", "P"],
+            "nomination.add",
+        ),
+        (["roster", "designate", "b1"], "roster.designate"),
+        (["plan", "leave", "b1", "2026-03-02", "2026-03-09"], "leave.record"),
+        (["roster", "sensitive-customers", "add", "C-99", "--note", "shouts"], "sensitive.edit"),
+        (["roster", "list", "--team", "t2"], "roster.read"),
+        (["nominations", "candidates", "--team", "t2"], "nominations.candidates"),
+        (["plan", "import", str(ROOT / "examples" / "plan-315.toml")], "plan.import"),
+    ],
+)
+def test_a_team_leader_acts_on_their_own_teams_only(engine, floor_db, capsys, argv, action) -> None:
+    _refused(
+        engine, ["--db", floor_db, "--as", "lead.t1", *argv], capsys, actor="lead.t1", action=action
+    )
 
 
 def test_a_team_leader_still_acts_on_their_own_team(engine, floor_db, capsys) -> None:
-    assert main(["--db", floor_db, "--as", "lead.t1", "nominations", "add", "a1",
-                 "improvement", "calm all day", "--period", "P"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                floor_db,
+                "--as",
+                "lead.t1",
+                "nominations",
+                "add",
+                "a1",
+                "improvement",
+                "calm all day",
+                "--period",
+                "P",
+            ]
+        )
+        == 0
+    )
     assert main(["--db", floor_db, "--as", "lead.t1", "roster", "designate", "a1"]) == 0
-    assert main(["--db", floor_db, "--as", "lead.t1", "plan", "leave", "a2", "2026-03-02",
-                 "2026-03-09"]) == 0
+    assert (
+        main(
+            ["--db", floor_db, "--as", "lead.t1", "plan", "leave", "a2", "2026-03-02", "2026-03-09"]
+        )
+        == 0
+    )
     assert main(["--db", floor_db, "--as", "lead.t1", "roster", "list"]) == 0
     out = capsys.readouterr().out
     assert "张伟" in out and "Chen Jie" not in out  # b1 is t2's
@@ -88,50 +130,129 @@ def test_a_team_leader_still_acts_on_their_own_team(engine, floor_db, capsys) ->
 
 
 def test_nobody_records_a_nomination(engine, floor_db, capsys) -> None:
-    _refused(engine, ["--db", floor_db, "--as", "nobody", "nominations", "add", "a1",
-                      "improvement", "calm all day", "--period", "P"], capsys,
-             actor="nobody", action="nomination.add")
+    _refused(
+        engine,
+        [
+            "--db",
+            floor_db,
+            "--as",
+            "nobody",
+            "nominations",
+            "add",
+            "a1",
+            "improvement",
+            "calm all day",
+            "--period",
+            "P",
+        ],
+        capsys,
+        actor="nobody",
+        action="nomination.add",
+    )
 
 
 def test_refusals_at_the_door_are_audited(engine, floor_db, capsys) -> None:
-    err = _refused(engine, ["--db", floor_db, "--as", "intruder", "console"], capsys,
-                   actor="intruder", action="console.open")
+    err = _refused(
+        engine,
+        ["--db", floor_db, "--as", "intruder", "console"],
+        capsys,
+        actor="intruder",
+        action="console.open",
+    )
     assert "'intruder' is not a supervisor on this floor" in err
     before = len(audit_of(engine))
     assert main(["--db", floor_db, "--as", "intruder", "status"]) == 1
     assert [(a, o) for a, _act, o, _ in audit_of(engine)[before:]] == [("intruder", "refused")]
-    _refused(engine, ["--db", floor_db, "--as", "gone", "console"], capsys, actor="gone",
-             action="console.open")
-    _refused(engine, ["--db", floor_db, "--as", "lead.t1", "console", "--team", "t2"], capsys,
-             actor="lead.t1", action="console.open")
+    _refused(
+        engine,
+        ["--db", floor_db, "--as", "gone", "console"],
+        capsys,
+        actor="gone",
+        action="console.open",
+    )
+    _refused(
+        engine,
+        ["--db", floor_db, "--as", "lead.t1", "console", "--team", "t2"],
+        capsys,
+        actor="lead.t1",
+        action="console.open",
+    )
 
 
 def test_a_refused_flag_leaves_the_reminder_undone(engine, floor_db, capsys) -> None:
     # b1 is t2's: lead.t1 may not flag them, so the reminder must not be done either.
-    _refused(engine, ["--db", floor_db, "--as", "lead.t1", "reminders", "done", "2", "--note",
-                      "seen", "--flag", "b1"], capsys, actor="lead.t1", action="flag.raise")
+    _refused(
+        engine,
+        [
+            "--db",
+            floor_db,
+            "--as",
+            "lead.t1",
+            "reminders",
+            "done",
+            "2",
+            "--note",
+            "seen",
+            "--flag",
+            "b1",
+        ],
+        capsys,
+        actor="lead.t1",
+        action="flag.raise",
+    )
     with engine.connect() as conn:
         assert conn.execute(select(Reminder.status).where(Reminder.id == 2)).scalar() == "due"
-        assert conn.execute(select(func.count()).select_from(Flag).where(
-            Flag.agent_id == "b1")).scalar() == 0
-        assert conn.execute(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "reminder.done")).scalar() == 0
+        assert (
+            conn.execute(
+                select(func.count()).select_from(Flag).where(Flag.agent_id == "b1")
+            ).scalar()
+            == 0
+        )
+        assert (
+            conn.execute(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "reminder.done")
+            ).scalar()
+            == 0
+        )
     # With an agent of their own team, both happen.
-    assert main(["--db", floor_db, "--as", "lead.t1", "reminders", "done", "2", "--note",
-                 "seen", "--flag", "a2"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                floor_db,
+                "--as",
+                "lead.t1",
+                "reminders",
+                "done",
+                "2",
+                "--note",
+                "seen",
+                "--flag",
+                "a2",
+            ]
+        )
+        == 0
+    )
     with engine.connect() as conn:
         assert conn.execute(select(Reminder.status).where(Reminder.id == 2)).scalar() == "done"
         assert conn.execute(select(Flag.detail).where(Flag.agent_id == "a2")).scalar() == (
-            "patrol: seen")
+            "patrol: seen"
+        )
 
 
-@pytest.mark.parametrize("argv,action", [
-    (["rules"], "rules.read"),
-    (["nominations"], "nominations.read"),
-    (["status"], "status.read"),
-])
+@pytest.mark.parametrize(
+    "argv,action",
+    [
+        (["rules"], "rules.read"),
+        (["nominations"], "nominations.read"),
+        (["status"], "status.read"),
+    ],
+)
 def test_an_os_user_who_is_no_supervisor_gets_the_same_answer_everywhere(
-        engine, floor_db, capsys, argv, action) -> None:
+    engine, floor_db, capsys, argv, action
+) -> None:
     me = os_user()
     assert me not in ("boss", "lead.t1", "lead.t2", "gone")
     before = len(audit_of(engine))
@@ -156,8 +277,7 @@ def test_plan_show_never_prints_an_escape_sequence(engine, floor_db, tmp_path, c
     assert "PWNED" in out and not ESC.search(out.replace("\n", "")), repr(out[:200])
 
 
-def test_plan_check_never_echoes_an_escape_sequence(engine, floor_db, tmp_path,
-                                                    capsys) -> None:
+def test_plan_check_never_echoes_an_escape_sequence(engine, floor_db, tmp_path, capsys) -> None:
     f = tmp_path / "bad.toml"
     f.write_text('name = "x"\ntimezone = "UTC"\n"\\u001b[2Jbad\\u202ekey" = 1\n')
     assert main(["--db", floor_db, "--as", "boss", "plan", "check", str(f)]) == 1
@@ -183,8 +303,9 @@ def test_bidi_overrides_are_neither_stored_nor_printed(engine, floor_db, capsys)
     assert clean("A1\u202e0001") == "A1\ufffd0001"
     assert shown("gpj\u2066.exe\n") == "gpj\ufffd.exe\n"
     with write_tx(engine) as conn:  # stored by an older release, or by hand
-        conn.execute(Agent.__table__.insert().values(id="a\u202e9", name="evil\u202ename",
-                                                     team_id="t1"))
+        conn.execute(
+            Agent.__table__.insert().values(id="a\u202e9", name="evil\u202ename", team_id="t1")
+        )
     assert main(["--db", floor_db, "--as", "boss", "roster", "list"]) == 0
     out = capsys.readouterr().out
     assert "evil" in out and "\u202e" not in out
@@ -194,9 +315,13 @@ def test_every_command_prints_through_the_cleaner() -> None:
     """One output function (floorapp.text.say): no command prints on its own."""
     bare = re.compile(r"(?<![\w.])print\(")
     others = {"status.py", "ingest.py", "serve.py", "report.py"}  # kept by their owners
-    offenders = [f"{p.name}:{n}" for p in sorted((ROOT / "floorapp" / "commands").glob("*.py"))
-                 if p.name not in others
-                 for n, line in enumerate(p.read_text().splitlines(), 1) if bare.search(line)]
+    offenders = [
+        f"{p.name}:{n}"
+        for p in sorted((ROOT / "floorapp" / "commands").glob("*.py"))
+        if p.name not in others
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if bare.search(line)
+    ]
     assert offenders == []
 
 
@@ -206,9 +331,25 @@ def test_the_cli_refuses_as_a_subprocess(engine, floor_db) -> None:
     env.pop("SSH_CONNECTION", None)
     env.pop("SSH_TTY", None)
     before = snapshot(engine)
-    r = subprocess.run([sys.executable, "-m", "floorapp", "--db", floor_db, "--as", "lead.t1",
-                        "roster", "sensitive-customers", "add", "C-1"],
-                       capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "floorapp",
+            "--db",
+            floor_db,
+            "--as",
+            "lead.t1",
+            "roster",
+            "sensitive-customers",
+            "add",
+            "C-1",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert r.returncode == 1 and "only a floor manager" in r.stderr
     assert snapshot(engine) == before
     with engine.connect() as conn:
@@ -240,8 +381,11 @@ def test_audit_reads_the_log_as_the_policy_allows(engine, floor_db, capsys) -> N
     assert main(["--db", floor_db, "--as", "boss", "audit", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     seen = {(r["actor"], r["action"], r["outcome"]) for r in rows}
-    assert {("lead.t1", "roster.designate", "refused"), ("lead.t1", "roster.designate", "ok"),
-            ("lead.t2", "roster.designate", "ok")} <= seen
+    assert {
+        ("lead.t1", "roster.designate", "refused"),
+        ("lead.t1", "roster.designate", "ok"),
+        ("lead.t2", "roster.designate", "ok"),
+    } <= seen
     refusal = next(r for r in rows if r["outcome"] == "refused")
     assert "t2" in refusal["detail"] and refusal["target_id"] == "t2"
     # ... or one supervisor's entries.
@@ -265,14 +409,23 @@ def test_audit_reads_the_log_as_the_policy_allows(engine, floor_db, capsys) -> N
     assert "--since" in capsys.readouterr().err
 
 
-def test_over_ssh_a_supervisors_own_login_acts_as_them_only(engine, floor_db, monkeypatch,
-                                                            capsys) -> None:
+def test_over_ssh_a_supervisors_own_login_acts_as_them_only(
+    engine, floor_db, monkeypatch, capsys
+) -> None:
     """A shell login has the rights of the same person's forced command, no more."""
     from floorapp import supervisors as sv
 
     me = os_user()
-    sv.add_supervisor(engine, sup_id=me, name="me", role="team_leader", teams=["t1"], keys=[],
-                      actor="boss", now=T0)
+    sv.add_supervisor(
+        engine,
+        sup_id=me,
+        name="me",
+        role="team_leader",
+        teams=["t1"],
+        keys=[],
+        actor="boss",
+        now=T0,
+    )
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.9 52000 10.0.0.1 22")
     # As themselves (no --as, or --as their own login): a team leader of t1.
     assert main(["--db", floor_db, "roster", "designate", "a1"]) == 0

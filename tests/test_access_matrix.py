@@ -68,14 +68,19 @@ class Case:
 
 def _at_the_limit(engine: Engine) -> None:
     with write_tx(engine) as conn:
-        conn.execute(update(Escalation).where(Escalation.id == 1).values(
-            handoffs=3, holder="lead.t1", status="claimed"))
+        conn.execute(
+            update(Escalation)
+            .where(Escalation.id == 1)
+            .values(handoffs=3, holder="lead.t1", status="claimed")
+        )
 
 
 def _roster_file(ctx: AppContext) -> Path:
-    path = Path(ctx.db_url.removeprefix("sqlite:///")).parent / "roster-new.csv" \
-        if ctx.db_url.startswith("sqlite") else Path(os.environ.get("TMPDIR", "/tmp")) / \
-        f"roster-{os.getpid()}.csv"
+    path = (
+        Path(ctx.db_url.removeprefix("sqlite:///")).parent / "roster-new.csv"
+        if ctx.db_url.startswith("sqlite")
+        else Path(os.environ.get("TMPDIR", "/tmp")) / f"roster-{os.getpid()}.csv"
+    )
     path.write_text(ROSTER)
     return path
 
@@ -89,10 +94,20 @@ def _with_request(status: str) -> Callable[[Engine], None]:
         from db.models_requests import AgentRequest
 
         with write_tx(engine) as conn:
-            conn.execute(insert(AgentRequest).values(
-                id=1, agent_id="a1", team_id="t1", category="equipment", text="headset",
-                raised_at=T0, ack_due=T0 + timedelta(hours=1), answer_due=T0 + timedelta(days=2),
-                status=status, updated_at=T0))
+            conn.execute(
+                insert(AgentRequest).values(
+                    id=1,
+                    agent_id="a1",
+                    team_id="t1",
+                    category="equipment",
+                    text="headset",
+                    raised_at=T0,
+                    ack_due=T0 + timedelta(hours=1),
+                    answer_due=T0 + timedelta(days=2),
+                    status=status,
+                    updated_at=T0,
+                )
+            )
 
     return setup
 
@@ -105,16 +120,21 @@ def _with_drill(engine: Engine) -> None:
 
 
 CASES: dict[str, Case] = {
-    "console.open": Case(lambda c, a: resolve_actor(c.engine, a, action="console.open",
-                                                    team="t1", now=_now(c))),
+    "console.open": Case(
+        lambda c, a: resolve_actor(c.engine, a, action="console.open", team="t1", now=_now(c))
+    ),
     "status.read": Case(lambda c, a: admit(c.engine, a, "status.read", "t1", _now(c))),
     "report.read": Case(lambda c, a: admit(c.engine, a, "report.read", "t1", _now(c))),
-    "rules.read": Case(lambda c, a: rules_svc.in_force(c.engine, c.settings, actor=a,
-                                                       now=_now(c)), targeted=False),
-    "sensitive.read": Case(lambda c, a: roster_svc.sensitive_customers(
-        c.engine, actor=a, now=_now(c)), targeted=False),
-    "measures.read": Case(lambda c, a: flag_measures.measures_today(
-        c.engine, c.settings, _now(c), actor=a), targeted=False),
+    "rules.read": Case(
+        lambda c, a: rules_svc.in_force(c.engine, c.settings, actor=a, now=_now(c)), targeted=False
+    ),
+    "sensitive.read": Case(
+        lambda c, a: roster_svc.sensitive_customers(c.engine, actor=a, now=_now(c)), targeted=False
+    ),
+    "measures.read": Case(
+        lambda c, a: flag_measures.measures_today(c.engine, c.settings, _now(c), actor=a),
+        targeted=False,
+    ),
     "flag.raise": Case(lambda c, a: flags.raise_observed(c, a, "a1", "shouting")),
     "flag.acknowledge": Case(lambda c, a: flags.acknowledge(c, a, 1)),
     "flag.step_in": Case(lambda c, a: flags.step_in(c, a, 1, "coach")),
@@ -125,75 +145,132 @@ CASES: dict[str, Case] = {
     "escalation.next_tier": Case(lambda c, a: esc.next_tier(c, a, 1)),
     "escalation.handoff_override": Case(
         lambda c, a: esc.next_tier(c, a, 1, override_reason="legal asked"),
-        audited_as="escalation.next_tier", setup=_at_the_limit),
+        audited_as="escalation.next_tier",
+        setup=_at_the_limit,
+    ),
     "escalation.resolve": Case(lambda c, a: esc.resolve(c, a, 1, "refunded")),
     "escalation.note": Case(lambda c, a: esc.add_note(c, a, 1, "called back")),
     "escalation.history": Case(lambda c, a: esc.history(c, a, 1)),
-    "reminders.read": Case(lambda c, a: reminders.listing(c.engine, a, _now(c)),
-                           targeted=False),
+    "reminders.read": Case(lambda c, a: reminders.listing(c.engine, a, _now(c)), targeted=False),
     "reminder.done": Case(lambda c, a: reminders.done(c.engine, 1, actor=a, now=_now(c))),
-    "reminder.snooze": Case(lambda c, a: reminders.snooze(c.engine, 1, actor=a, now=_now(c),
-                                                          minutes=5)),
-    "reminder.skip": Case(lambda c, a: reminders.skip(c.engine, 1, actor=a, now=_now(c),
-                                                      reason="fire drill")),
-    "patrols.read": Case(lambda c, a: patrols.patrol_log(
-        c.engine, _now(c), since=_now(c) - timedelta(hours=2), team="t1", supervisor=a)),
-    "patrol.record": Case(lambda c, a: patrols.record_patrol(c.engine, team="t1", actor=a,
-                                                             now=_now(c))),
-    "care.give": Case(lambda c, a: care.give_care(c.engine, actor=a, now=_now(c), item="fruit",
-                                                  agent_id="a1")),
-    "leave.record": Case(lambda c, a: care.record_leave(
-        c.engine, agent_id="a1", starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 6),
-        actor=a, now=_now(c))),
-    "plan.check": Case(lambda c, a: plans.check(c.engine, PLAN, actor=a, now=_now(c)),
-                       targeted=False),
-    "plan.read": Case(lambda c, a: plans.in_force(c.engine, actor=a, now=_now(c)),
-                      targeted=False),
-    "plan.import": Case(lambda c, a: plans.import_plan(c.engine, PLAN, source="t.toml",
-                                                       actor=a, now=_now(c))),
-    "nominations.read": Case(lambda c, a: nominations.list_nominations(
-        c.engine, actor=a, now=_now(c)), targeted=False),
-    "nominations.candidates": Case(lambda c, a: nominations.candidates(
-        c.engine, _now(c), period="P", team="t1", actor=a)),
-    "nomination.add": Case(lambda c, a: nominations.nominate(
-        c.engine, period="P", agent_id="a1", dimension="improvement", reason="calm",
-        actor=a, now=_now(c))),
-    "roster.import": Case(lambda c, a: roster_svc.import_roster(
-        c.engine, _roster_file(c), actor=a, now=_now(c))),
-    "roster.read": Case(lambda c, a: roster_svc.listing(c.engine, actor=a, now=_now(c),
-                                                        team="t1")),
-    "roster.designate": Case(lambda c, a: roster_svc.designate(c.engine, "a1", True, actor=a,
-                                                               now=_now(c))),
-    "sensitive.edit": Case(lambda c, a: roster_svc.add_sensitive_customers(
-        c.engine, [("C-1", "shouts")], actor=a, now=_now(c))),
-    "supervisors.read": Case(lambda c, a: sv.list_supervisors(c.engine, actor=a, now=_now(c)),
-                             targeted=False),
-    "supervisors.add": Case(lambda c, a: sv.add_supervisor(
-        c.engine, sup_id="new.lead", name="New", role="team_leader", teams=["t1"], keys=[],
-        actor=a, now=_now(c))),
+    "reminder.snooze": Case(
+        lambda c, a: reminders.snooze(c.engine, 1, actor=a, now=_now(c), minutes=5)
+    ),
+    "reminder.skip": Case(
+        lambda c, a: reminders.skip(c.engine, 1, actor=a, now=_now(c), reason="fire drill")
+    ),
+    "patrols.read": Case(
+        lambda c, a: patrols.patrol_log(
+            c.engine, _now(c), since=_now(c) - timedelta(hours=2), team="t1", supervisor=a
+        )
+    ),
+    "patrol.record": Case(
+        lambda c, a: patrols.record_patrol(c.engine, team="t1", actor=a, now=_now(c))
+    ),
+    "care.give": Case(
+        lambda c, a: care.give_care(c.engine, actor=a, now=_now(c), item="fruit", agent_id="a1")
+    ),
+    "leave.record": Case(
+        lambda c, a: care.record_leave(
+            c.engine,
+            agent_id="a1",
+            starts_on=date(2026, 3, 2),
+            ends_on=date(2026, 3, 6),
+            actor=a,
+            now=_now(c),
+        )
+    ),
+    "plan.check": Case(
+        lambda c, a: plans.check(c.engine, PLAN, actor=a, now=_now(c)), targeted=False
+    ),
+    "plan.read": Case(lambda c, a: plans.in_force(c.engine, actor=a, now=_now(c)), targeted=False),
+    "plan.import": Case(
+        lambda c, a: plans.import_plan(c.engine, PLAN, source="t.toml", actor=a, now=_now(c))
+    ),
+    "nominations.read": Case(
+        lambda c, a: nominations.list_nominations(c.engine, actor=a, now=_now(c)), targeted=False
+    ),
+    "nominations.candidates": Case(
+        lambda c, a: nominations.candidates(c.engine, _now(c), period="P", team="t1", actor=a)
+    ),
+    "nomination.add": Case(
+        lambda c, a: nominations.nominate(
+            c.engine,
+            period="P",
+            agent_id="a1",
+            dimension="improvement",
+            reason="calm",
+            actor=a,
+            now=_now(c),
+        )
+    ),
+    "roster.import": Case(
+        lambda c, a: roster_svc.import_roster(c.engine, _roster_file(c), actor=a, now=_now(c))
+    ),
+    "roster.read": Case(lambda c, a: roster_svc.listing(c.engine, actor=a, now=_now(c), team="t1")),
+    "roster.designate": Case(
+        lambda c, a: roster_svc.designate(c.engine, "a1", True, actor=a, now=_now(c))
+    ),
+    "sensitive.edit": Case(
+        lambda c, a: roster_svc.add_sensitive_customers(
+            c.engine, [("C-1", "shouts")], actor=a, now=_now(c)
+        )
+    ),
+    "supervisors.read": Case(
+        lambda c, a: sv.list_supervisors(c.engine, actor=a, now=_now(c)), targeted=False
+    ),
+    "supervisors.add": Case(
+        lambda c, a: sv.add_supervisor(
+            c.engine,
+            sup_id="new.lead",
+            name="New",
+            role="team_leader",
+            teams=["t1"],
+            keys=[],
+            actor=a,
+            now=_now(c),
+        )
+    ),
     # Whose language: lead.t1's (the team leader of the team acts on themselves).
-    "supervisor.lang": Case(lambda c, a: i18n.set_supervisor_lang(
-        c.engine, "lead.t1", "zh-CN", actor=a, now=_now(c))),
-    "supervisors.remove": Case(lambda c, a: sv.remove_supervisor(c.engine, sup_id="lead.t2",
-                                                                 actor=a, now=_now(c))),
-    "supervisors.keys": Case(lambda c, a: sv.authorized_keys_lines(
-        c.engine, ["floorapp"], actor=a, now=_now(c))),
-    "audit.read": Case(lambda c, a: audit_log.entries(c.engine, actor=a, now=_now(c)),
-                       targeted=False),
-    "drills.read": Case(lambda c, a: drills.coverage(c.engine, actor=a, now=_now(c)),
-                        targeted=False),
-    "drill.result": Case(lambda c, a: drills.record_result(
-        c.engine, 1, result="passed", actor=a, now=_now(c)), setup=_with_drill),
-    "requests.read": Case(lambda c, a: requests.listing(c.engine, actor=a, now=_now(c)),
-                          targeted=False),
-    "request.record": Case(lambda c, a: requests.record(
-        c.engine, c.settings, "a1", "equipment", "headset", actor=a, now=_now(c))),
-    "request.acknowledge": Case(lambda c, a: requests.acknowledge(
-        c.engine, 1, actor=a, now=_now(c)), setup=_with_request("open")),
-    "request.answer": Case(lambda c, a: requests.answer(
-        c.engine, 1, "new one on the desk", actor=a, now=_now(c)), setup=_with_request("open")),
-    "request.close": Case(lambda c, a: requests.close(
-        c.engine, 1, actor=a, now=_now(c)), setup=_with_request("answered")),
+    "supervisor.lang": Case(
+        lambda c, a: i18n.set_supervisor_lang(c.engine, "lead.t1", "zh-CN", actor=a, now=_now(c))
+    ),
+    "supervisors.remove": Case(
+        lambda c, a: sv.remove_supervisor(c.engine, sup_id="lead.t2", actor=a, now=_now(c))
+    ),
+    "supervisors.keys": Case(
+        lambda c, a: sv.authorized_keys_lines(c.engine, ["floorapp"], actor=a, now=_now(c))
+    ),
+    "audit.read": Case(
+        lambda c, a: audit_log.entries(c.engine, actor=a, now=_now(c)), targeted=False
+    ),
+    "drills.read": Case(
+        lambda c, a: drills.coverage(c.engine, actor=a, now=_now(c)), targeted=False
+    ),
+    "drill.result": Case(
+        lambda c, a: drills.record_result(c.engine, 1, result="passed", actor=a, now=_now(c)),
+        setup=_with_drill,
+    ),
+    "requests.read": Case(
+        lambda c, a: requests.listing(c.engine, actor=a, now=_now(c)), targeted=False
+    ),
+    "request.record": Case(
+        lambda c, a: requests.record(
+            c.engine, c.settings, "a1", "equipment", "headset", actor=a, now=_now(c)
+        )
+    ),
+    "request.acknowledge": Case(
+        lambda c, a: requests.acknowledge(c.engine, 1, actor=a, now=_now(c)),
+        setup=_with_request("open"),
+    ),
+    "request.answer": Case(
+        lambda c, a: requests.answer(c.engine, 1, "new one on the desk", actor=a, now=_now(c)),
+        setup=_with_request("open"),
+    ),
+    "request.close": Case(
+        lambda c, a: requests.close(c.engine, 1, actor=a, now=_now(c)),
+        setup=_with_request("answered"),
+    ),
     "shift.read": Case(lambda c, a: shift.shift_events(c, a), targeted=False),
     "flag.escalate": Case(lambda c, a: triage.escalate(c, a, 1)),
     "agent.note": Case(lambda c, a: agent_notes.add_note(c, a, "a1", "calmer after the break")),
@@ -220,8 +297,9 @@ def test_every_action_in_the_table_has_a_case() -> None:
 
 
 @pytest.fixture(scope="module")
-def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-             ) -> Iterator[tuple[str, str]]:
+def template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
     """One floor per backend, copied for every route (a refusal must leave it as it was)."""
     backend = request.param
     if backend == "sqlite":
@@ -230,8 +308,7 @@ def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     else:
         from tests.pgcluster import create_database
 
-        url = create_database(request.getfixturevalue("pg_admin_url"),
-                              f"matrix_tmpl_{os.getpid()}")
+        url = create_database(request.getfixturevalue("pg_admin_url"), f"matrix_tmpl_{os.getpid()}")
     engine = open_store(url)
     access_floor(engine, T0)
     engine.dispose()
@@ -252,15 +329,17 @@ def _copy(backend: str, url: str, tmp: Path) -> str:
     _copies += 1
     name = f"matrix_{os.getpid()}_{_copies}"
     base, tmpl = url.rsplit("/", 1)
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")
-                         .rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres",
+        autocommit=True,
+    ) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{tmpl}"')
     return f"{base}/{name}"
 
 
-@pytest.mark.parametrize("template", ["sqlite", pytest.param("postgres",
-                                                            marks=pytest.mark.postgres)],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "template", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 @pytest.mark.parametrize("action", sorted(CASES))
 def test_route(template: tuple[str, str], action: str, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("SSH_CONNECTION", raising=False)
@@ -289,8 +368,7 @@ def test_route(template: tuple[str, str], action: str, tmp_path: Path, monkeypat
             engine.dispose()
 
 
-def _try(ctx: AppContext, engine: Engine, action: str, case: Case, who: str,
-         allowed: bool) -> None:
+def _try(ctx: AppContext, engine: Engine, action: str, case: Case, who: str, allowed: bool) -> None:
     actor = ACTORS[who]
     before, audit_before = snapshot(engine), audit_of(engine)
     try:
@@ -298,9 +376,10 @@ def _try(ctx: AppContext, engine: Engine, action: str, case: Case, who: str,
     except (Refused, UnknownSupervisor) as exc:
         assert not allowed, f"{action} as {who} ({actor}) refused: {exc}"
         assert snapshot(engine) == before, f"{action} as {who} changed data"
-        new = audit_of(engine)[len(audit_before):]
+        new = audit_of(engine)[len(audit_before) :]
         assert [(a, act, o) for a, act, o, _ in new] == [
-            (actor, case.audited_as or action, "refused")], (who, new)
+            (actor, case.audited_as or action, "refused")
+        ], (who, new)
         assert new[0][3], "the audit row says why"
     else:
         assert allowed, f"{action} as {who} ({actor}) was allowed"
@@ -315,30 +394,39 @@ def test_actions_with_no_route_are_refused_to_everyone(engine: Engine, clock) ->
                     policy.check(conn, action, actor)
 
 
-@pytest.mark.parametrize("argv,actor,code", [
-    (["supervisors", "add", "lead.t1", "--role", "floor_manager"], "lead.t1", 1),
-    (["supervisors", "add", "new.lead", "--team", "t1"], "boss", 0),
-    (["roster", "designate", "b1"], "lead.t1", 1),
-    (["roster", "designate", "a1"], "lead.t1", 0),
-    (["reminders", "done", "1"], "lead.t2", 1),
-    (["reminders", "done", "1"], "gone", 1),
-    (["audit"], "stranger", 1),
-    (["supervisors", "set", "lead.t2", "--lang", "zh-CN"], "lead.t1", 1),
-    (["supervisors", "set", "lead.t1", "--lang", "zh-CN"], "lead.t1", 0),
-    (["supervisors", "set", "lead.t2", "--lang", "en"], "boss", 0),
-    (["audit", "--json"], "lead.t1", 0),
-])
-def test_a_sample_through_the_cli(engine: Engine, db_url: str, clock, argv: list[str],
-                                  actor: str, code: int) -> None:
+@pytest.mark.parametrize(
+    "argv,actor,code",
+    [
+        (["supervisors", "add", "lead.t1", "--role", "floor_manager"], "lead.t1", 1),
+        (["supervisors", "add", "new.lead", "--team", "t1"], "boss", 0),
+        (["roster", "designate", "b1"], "lead.t1", 1),
+        (["roster", "designate", "a1"], "lead.t1", 0),
+        (["reminders", "done", "1"], "lead.t2", 1),
+        (["reminders", "done", "1"], "gone", 1),
+        (["audit"], "stranger", 1),
+        (["supervisors", "set", "lead.t2", "--lang", "zh-CN"], "lead.t1", 1),
+        (["supervisors", "set", "lead.t1", "--lang", "zh-CN"], "lead.t1", 0),
+        (["supervisors", "set", "lead.t2", "--lang", "en"], "boss", 0),
+        (["audit", "--json"], "lead.t1", 0),
+    ],
+)
+def test_a_sample_through_the_cli(
+    engine: Engine, db_url: str, clock, argv: list[str], actor: str, code: int
+) -> None:
     access_floor(engine, clock.now())
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("SSH_CONNECTION", None)
     env.pop("SSH_TTY", None)
     before, audit_before = snapshot(engine), audit_of(engine)
-    r = subprocess.run([sys.executable, "-m", "floorapp", "--db", db_url, "--as", actor, *argv],
-                       capture_output=True, text=True, env=env, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "floorapp", "--db", db_url, "--as", actor, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert r.returncode == code, r.stderr
-    new = audit_of(engine)[len(audit_before):]
+    new = audit_of(engine)[len(audit_before) :]
     if code == 1:
         assert "refused" in r.stderr
         assert snapshot(engine) == before
@@ -347,16 +435,20 @@ def test_a_sample_through_the_cli(engine: Engine, db_url: str, clock, argv: list
         assert snapshot(engine) != before and [o for *_x, o, _d in new] == ["ok"]
 
 
-@pytest.mark.parametrize("argv,actor,action,allowed", [
-    (["report", "--team", "t2", "--json"], "lead.t1", "report.read", False),
-    (["report", "--json"], "stranger", "report.read", False),
-    (["report", "--json"], "gone", "report.read", False),
-    (["report", "--team", "t1", "--json"], "lead.t1", "report.read", True),
-    (["status", "--team", "t2", "--json"], "lead.t1", "status.read", False),
-    (["status", "--json"], "stranger", "status.read", False),
-])
-def test_the_floor_reads_through_the_cli(engine: Engine, db_url: str, clock, argv: list[str],
-                                         actor: str, action: str, allowed: bool) -> None:
+@pytest.mark.parametrize(
+    "argv,actor,action,allowed",
+    [
+        (["report", "--team", "t2", "--json"], "lead.t1", "report.read", False),
+        (["report", "--json"], "stranger", "report.read", False),
+        (["report", "--json"], "gone", "report.read", False),
+        (["report", "--team", "t1", "--json"], "lead.t1", "report.read", True),
+        (["status", "--team", "t2", "--json"], "lead.t1", "status.read", False),
+        (["status", "--json"], "stranger", "status.read", False),
+    ],
+)
+def test_the_floor_reads_through_the_cli(
+    engine: Engine, db_url: str, clock, argv: list[str], actor: str, action: str, allowed: bool
+) -> None:
     """``status`` and ``report`` open through one door: a refusal prints nothing on stdout,
     says why on stderr and is audited once under the route's action."""
     access_floor(engine, clock.now())
@@ -364,9 +456,14 @@ def test_the_floor_reads_through_the_cli(engine: Engine, db_url: str, clock, arg
     env.pop("SSH_CONNECTION", None)
     env.pop("SSH_TTY", None)
     before, audit_before = snapshot(engine), audit_of(engine)
-    r = subprocess.run([sys.executable, "-m", "floorapp", "--db", db_url, "--as", actor, *argv],
-                       capture_output=True, text=True, env=env, timeout=120)
-    new = audit_of(engine)[len(audit_before):]
+    r = subprocess.run(
+        [sys.executable, "-m", "floorapp", "--db", db_url, "--as", actor, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    new = audit_of(engine)[len(audit_before) :]
     assert snapshot(engine) == before
     if allowed:
         assert r.returncode == 0, r.stderr

@@ -27,8 +27,11 @@ def _classes_with_bindings() -> list[type[DOMNode]]:
     for mod in pkgutil.iter_modules(screens.__path__):
         module = importlib.import_module(f"screens.{mod.name}")
         for _name, cls in inspect.getmembers(module, inspect.isclass):
-            if (cls.__module__ == module.__name__ and issubclass(cls, DOMNode)
-                    and cls.__dict__.get("BINDINGS")):
+            if (
+                cls.__module__ == module.__name__
+                and issubclass(cls, DOMNode)
+                and cls.__dict__.get("BINDINGS")
+            ):
                 out.append(cls)
     return out
 
@@ -60,8 +63,13 @@ def test_every_entry_is_reachable_and_names_a_real_policy_action() -> None:
 def test_every_help_line_is_a_registry_entry() -> None:
     text = help_text().plain
     lines = [ln for ln in text.splitlines() if ln.startswith("  ")]
-    expected = {f"  {key_names(a.keys):<14}{a.words}" for title, scope in SCOPES.items()
-                if scope.help for a in ACTIONS if a.scope == title and a.keys}
+    expected = {
+        f"  {key_names(a.keys):<14}{a.words}"
+        for title, scope in SCOPES.items()
+        if scope.help
+        for a in ACTIONS
+        if a.scope == title and a.keys
+    }
     assert set(lines) == expected
     for title, scope in SCOPES.items():
         if scope.help:
@@ -76,9 +84,18 @@ def test_the_palette_holds_every_view_and_every_action_of_the_main_screen() -> N
     titles = [e.title for e in entries]
     assert len(titles) == len(set(titles)), "two palette entries read the same"
     for n, (_view, title) in enumerate(
-            [("board", "Board"), ("flags", "Flags"), ("tier1", "Tier 1"), ("tier2", "Tier 2"),
-             ("tier3", "Desk"), ("all", "All esc."), ("reminders", "Remind"),
-             ("period", "Period")], start=1):
+        [
+            ("board", "Board"),
+            ("flags", "Flags"),
+            ("tier1", "Tier 1"),
+            ("tier2", "Tier 2"),
+            ("tier3", "Desk"),
+            ("all", "All esc."),
+            ("reminders", "Remind"),
+            ("period", "Period"),
+        ],
+        start=1,
+    ):
         entry = next(e for e in entries if e.title == f"View: {title}")
         assert entry.help == f"key {n}"
     # Each entry's help names its key where it was defined, not restated by hand.
@@ -98,26 +115,30 @@ def _ranked(query: str) -> list[tuple[float, str, str]]:
     from textual.fuzzy import Matcher
 
     matcher = Matcher(query)
-    scored = [(matcher.match(e.title), e.title, e.action.id)
-              for e in palette_entries(palette_scopes(True, None))]
+    scored = [
+        (matcher.match(e.title), e.title, e.action.id)
+        for e in palette_entries(palette_scopes(True, None))
+    ]
     return sorted((s for s in scored if s[0] > 0), reverse=True)
 
 
-@pytest.mark.parametrize(("query", "wanted"), [
-    ("nomin", {"period.nominate", "reminders.done"}),
-    ("snooze", {"reminders.snooze"}),
-    ("patrol", {"reminders.done"}),
-    ("care", {"reminders.done"}),
-])
-def test_palette_words_find_the_reminders_and_period_actions(query: str,
-                                                              wanted: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("query", "wanted"),
+    [
+        ("nomin", {"period.nominate", "reminders.done"}),
+        ("snooze", {"reminders.snooze"}),
+        ("patrol", {"reminders.done"}),
+        ("care", {"reminders.done"}),
+    ],
+)
+def test_palette_words_find_the_reminders_and_period_actions(query: str, wanted: set[str]) -> None:
     """What a supervisor types finds the action that does it, ranked above anything that
     only happens to hold the same letters."""
     i18n.set_language("en")
     ranked = _ranked(query)
     literal = [r for r in ranked if re.search(rf"\b{query}", r[1], re.IGNORECASE)]
     assert {r[2] for r in literal} == wanted, ranked[:5]
-    assert ranked[:len(literal)] == literal, ranked[:5]
+    assert ranked[: len(literal)] == literal, ranked[:5]
 
 
 @sync
@@ -127,15 +148,17 @@ async def test_the_palette_opens_the_view_its_action_belongs_to(floor: AppContex
     async with console(floor) as (app, pilot):
         await pilot.press("ctrl+p")
         await type_text(pilot, "nominate")
-        await until(pilot, lambda: "Period: nominate a role model" in screen_text(app),
-                    "the nominate entry")
+        await until(
+            pilot, lambda: "Period: nominate a role model" in screen_text(app), "the nominate entry"
+        )
         await pilot.press("enter")
         await until(pilot, lambda: app.active_view == "period", "the period view")
 
 
 @sync
 async def test_a_view_chosen_in_the_palette_from_a_detail_screen_shows_that_view(
-        floor: AppContext) -> None:
+    floor: AppContext,
+) -> None:
     async with console(floor) as (app, pilot):
         await pilot.press("enter")  # the agent's detail, over the main screen
         await until(pilot, lambda: len(app.screen_stack) == 2, "the agent detail")
@@ -143,5 +166,8 @@ async def test_a_view_chosen_in_the_palette_from_a_detail_screen_shows_that_view
         await type_text(pilot, "view flags")
         await until(pilot, lambda: "View: Flags" in screen_text(app), "the view entry")
         await pilot.press("enter")
-        await until(pilot, lambda: len(app.screen_stack) == 1 and app.active_view == "flags",
-                    "the flags view on the main screen")
+        await until(
+            pilot,
+            lambda: len(app.screen_stack) == 1 and app.active_view == "flags",
+            "the flags view on the main screen",
+        )

@@ -22,9 +22,15 @@ def test_the_sqlite_reference_reads_every_row_status_prints(tmp_path: Path, caps
     seed(f"sqlite:///{db}", 120)
     assert main(["--db", str(db), "--as", "bench", "status", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    ref = subprocess.run([sys.executable, "-c", bench_cli._REFERENCE, str(db)],
-                         capture_output=True, text=True, check=True, timeout=120).stdout
+    ref = subprocess.run(
+        [sys.executable, "-c", bench_cli._REFERENCE, str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
     rows = ref.splitlines()
     assert len(rows) == len(shown["agents"]) + len(shown["flags"]) + len(shown["escalations"])
-    assert [r.split("\t")[0] for r in rows[:len(shown["agents"])]] == [
-        a["id"] for a in shown["agents"]]
+    assert [r.split("\t")[0] for r in rows[: len(shown["agents"])]] == [
+        a["id"] for a in shown["agents"]
+    ]

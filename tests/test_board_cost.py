@@ -62,19 +62,38 @@ def _floor(tmp: Path, open_flags: int, calls: int) -> tuple[AppContext, Engine]:
     def tx(conn: Any) -> None:
         if open_flags:
             # Raised through the last hours, as a long day's unhandled flags are.
-            conn.execute(insert(Flag), [dict(
-                agent_id=AGENTS[i % len(AGENTS)], kind=f"kind{i}", severity="medium",
-                status="raised", open_key=f"{AGENTS[i % len(AGENTS)]}|kind{i}",
-                raised_at=now - timedelta(hours=3, seconds=-i),
-                updated_at=now - timedelta(hours=3, seconds=-i), raised_by="rule")
-                for i in range(open_flags)])
+            conn.execute(
+                insert(Flag),
+                [
+                    dict(
+                        agent_id=AGENTS[i % len(AGENTS)],
+                        kind=f"kind{i}",
+                        severity="medium",
+                        status="raised",
+                        open_key=f"{AGENTS[i % len(AGENTS)]}|kind{i}",
+                        raised_at=now - timedelta(hours=3, seconds=-i),
+                        updated_at=now - timedelta(hours=3, seconds=-i),
+                        raised_by="rule",
+                    )
+                    for i in range(open_flags)
+                ],
+            )
         if calls:
-            conn.execute(insert(Call), [dict(
-                id=f"D{i}", agent_id=AGENTS[i % len(AGENTS)],
-                offered_at=now - timedelta(hours=8, seconds=-i),
-                answered_at=now - timedelta(hours=8, seconds=-i - 5),
-                ended_at=now - timedelta(hours=8, seconds=-i - 60), outcome="completed",
-                complaint=i % 10 == 0) for i in range(calls)])
+            conn.execute(
+                insert(Call),
+                [
+                    dict(
+                        id=f"D{i}",
+                        agent_id=AGENTS[i % len(AGENTS)],
+                        offered_at=now - timedelta(hours=8, seconds=-i),
+                        answered_at=now - timedelta(hours=8, seconds=-i - 5),
+                        ended_at=now - timedelta(hours=8, seconds=-i - 60),
+                        outcome="completed",
+                        complaint=i % 10 == 0,
+                    )
+                    for i in range(calls)
+                ],
+            )
 
     run_write(engine, tx)
     ctx = AppContext(db_url=url, clock=ManualClock(now), actor="lead.wang")
@@ -114,7 +133,8 @@ def floors(tmp_path: Path) -> Iterator[list[tuple[AppContext, Engine]]]:
 
 
 def test_a_quiet_tick_reads_the_same_rows_whatever_is_open_and_however_long_the_day(
-        floors: list[tuple[AppContext, Engine]]) -> None:
+    floors: list[tuple[AppContext, Engine]],
+) -> None:
     seconds = int(SWEEP_EVERY.total_seconds()) + 1  # at least one sweep
     small, big = (_quiet_ticks(ctx, engine, seconds) for ctx, engine in floors)
     assert small == big
@@ -131,27 +151,47 @@ def test_counts_follow_changes_without_a_recount(tmp_path: Path) -> None:
         ctx.clock.advance(minutes=6)  # type: ignore[attr-defined]
         assert reader.poll().figures.past_deadline == 2
         now = ctx.clock.now()
-        run_write(engine, lambda c: c.execute(update(Flag).values(
-            status="acknowledged", acknowledged_by="lead.wang", acknowledged_at=now,
-            updated_at=now)))
+        run_write(
+            engine,
+            lambda c: c.execute(
+                update(Flag).values(
+                    status="acknowledged",
+                    acknowledged_by="lead.wang",
+                    acknowledged_at=now,
+                    updated_at=now,
+                )
+            ),
+        )
         f = reader.poll().figures
         assert (f.open_flags, f.unhandled_flags) == (1, 0)
         # A complaint marked on a finished call through the feed reaches the agent's row
         # from the call that changed, not from a recount of the day.
         before = reader.agents["1002"].complaints_today
-        run_write(engine, lambda c: c.execute(update(Call).where(Call.id == "C0").values(
-            complaint=False)))
-        run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
-            key="00000001", source_id=None, line_no=1, kind="call_update", ts=now, call_id="C0",
-            agent_id="1002", payload="{}")))
+        run_write(
+            engine, lambda c: c.execute(update(Call).where(Call.id == "C0").values(complaint=False))
+        )
+        run_write(
+            engine,
+            lambda c: c.execute(
+                insert(FeedEventRow).values(
+                    key="00000001",
+                    source_id=None,
+                    line_no=1,
+                    kind="call_update",
+                    ts=now,
+                    call_id="C0",
+                    agent_id="1002",
+                    payload="{}",
+                )
+            ),
+        )
         d = reader.poll()
         assert [(a.id, a.complaints_today) for a in d.agents] == [("1002", before - 1)]
     finally:
         engine.dispose()
 
 
-def test_the_live_tally_holds_the_calls_in_play_and_agrees_with_a_fresh_one(
-        tmp_path: Path) -> None:
+def test_the_live_tally_holds_the_calls_in_play_and_agrees_with_a_fresh_one(tmp_path: Path) -> None:
     """Calls that ended long ago are counted and let go; what the feed says later about one
     (a complaint) still reaches its agent's count, a call offered and ended between two
     looks is counted, and the running tally ends where a fresh one starts."""
@@ -173,18 +213,37 @@ def test_the_live_tally_holds_the_calls_in_play_and_agrees_with_a_fresh_one(
         def event(kind: str, call: str, agent: str) -> dict[str, Any]:
             nonlocal n
             n += 1
-            return dict(key=f"{n:08x}", source_id=None, line_no=n, kind=kind, ts=now,
-                        agent_id=agent, call_id=call, payload="{}")
+            return dict(
+                key=f"{n:08x}",
+                source_id=None,
+                line_no=n,
+                kind=kind,
+                ts=now,
+                agent_id=agent,
+                call_id=call,
+                payload="{}",
+            )
 
         def tx(c: Any) -> None:
             c.execute(update(Call).where(Call.id == "D5").values(complaint=True))
-            c.execute(insert(Call).values(
-                id="N1", agent_id="1003", offered_at=now - timedelta(seconds=50),
-                answered_at=now - timedelta(seconds=45), ended_at=now,
-                outcome="completed"))
-            c.execute(insert(FeedEventRow), [
-                event("call_update", "D5", "1006"), event("call_offered", "N1", "1003"),
-                event("call_ended", "N1", "1003")])
+            c.execute(
+                insert(Call).values(
+                    id="N1",
+                    agent_id="1003",
+                    offered_at=now - timedelta(seconds=50),
+                    answered_at=now - timedelta(seconds=45),
+                    ended_at=now,
+                    outcome="completed",
+                )
+            )
+            c.execute(
+                insert(FeedEventRow),
+                [
+                    event("call_update", "D5", "1006"),
+                    event("call_offered", "N1", "1003"),
+                    event("call_ended", "N1", "1003"),
+                ],
+            )
 
         run_write(engine, tx)
         with read_tx(engine) as conn:
@@ -195,7 +254,8 @@ def test_the_live_tally_holds_the_calls_in_play_and_agrees_with_a_fresh_one(
             first = fresh.poll(conn, now)
         assert kept.queue == first.queue
         assert {a: v for a, v in live.by_agent.items() if v != (0, 0)} == {
-            a: v for a, v in fresh.by_agent.items() if v != (0, 0)}
+            a: v for a, v in fresh.by_agent.items() if v != (0, 0)
+        }
         assert live.by_agent["1006"][1] == fresh.by_agent["1006"][1] > 0
     finally:
         engine.dispose()

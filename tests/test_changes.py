@@ -24,8 +24,9 @@ def db_url(store_url: str) -> str:
     return store_url
 
 
-def test_a_writer_waits_for_the_one_before_and_numbers_after_it(engine: Engine,
-                                                                 db_url: str) -> None:
+def test_a_writer_waits_for_the_one_before_and_numbers_after_it(
+    engine: Engine, db_url: str
+) -> None:
     first_has_number = threading.Event()
     second_begins = threading.Event()
     got: dict[str, tuple[int, float]] = {}
@@ -62,8 +63,9 @@ def test_a_writer_waits_for_the_one_before_and_numbers_after_it(engine: Engine,
     assert committed and got["second"][1] > committed[0]
 
 
-def test_a_change_stamped_older_than_what_was_read_still_shows(ctx: AppContext,
-                                                               engine: Engine) -> None:
+def test_a_change_stamped_older_than_what_was_read_still_shows(
+    ctx: AppContext, engine: Engine
+) -> None:
     """Two feeds, one lagging: its change commits after a newer-stamped one was read."""
     now = ctx.clock.now()
     make_floor(engine, now)
@@ -72,8 +74,14 @@ def test_a_change_stamped_older_than_what_was_read_still_shows(ctx: AppContext,
     ahead, behind = now + timedelta(minutes=5), now - timedelta(minutes=5)
 
     def write(agent: str, state: str, at: object) -> None:
-        run_write(engine, lambda c: c.execute(update(Agent).where(Agent.id == agent).values(
-            state=state, state_since=at, updated_at=at, seq=next_change(c))))
+        run_write(
+            engine,
+            lambda c: c.execute(
+                update(Agent)
+                .where(Agent.id == agent)
+                .values(state=state, state_since=at, updated_at=at, seq=next_change(c))
+            ),
+        )
 
     write("1003", "on_call", ahead)
     assert [(a.id, a.state) for a in reader.poll().agents] == [("1003", "on_call")]

@@ -10,11 +10,14 @@ import pytest
 from floorapp.cli import build_parser, main
 
 
-@pytest.mark.parametrize("argv", [
-    ["--db", "A", "--as", "lead.wang", "status"],
-    ["status", "--db", "A", "--as", "lead.wang"],
-    ["--db", "A", "status", "--as", "lead.wang"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--db", "A", "--as", "lead.wang", "status"],
+        ["status", "--db", "A", "--as", "lead.wang"],
+        ["--db", "A", "status", "--as", "lead.wang"],
+    ],
+)
 def test_global_options_before_or_after_the_command(argv: list[str]) -> None:
     args = build_parser().parse_args(argv)
     assert (args.command, args.db, args.actor, args.config) == ("status", "A", "lead.wang", None)
@@ -30,8 +33,9 @@ def test_nested_commands_take_them_too() -> None:
     assert args.db == "A"
 
 
-def test_demo_style_invocation_uses_the_named_file(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_style_invocation_uses_the_named_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "named.db"
     assert main(["status", "--db", str(db), "--json"]) == 0
     assert db.exists()  # the store was made where the user asked, not in the default place
@@ -60,8 +64,14 @@ def test_the_command_list_read_from_the_sources_is_the_registered_one(lang: str)
     assert "status" in listed and "report" in listed
 
 
-@pytest.mark.parametrize("argv", [["status", "--json"], ["--db", "status", "report"],
-                                  ["--lang", "en", "plan", "check", "x.toml"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["status", "--json"],
+        ["--db", "status", "report"],
+        ["--lang", "en", "plan", "check", "x.toml"],
+    ],
+)
 def test_the_named_command_is_built_in_full(argv: list[str]) -> None:
     full = build_parser().parse_args(argv)
     assert build_parser(argv).parse_args(argv) == full

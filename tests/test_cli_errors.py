@@ -59,14 +59,18 @@ def from_the_future(tmp: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("make,says", [
-    (truncated, "damaged"),
-    (random_bytes, "not a database"),
-    (someone_elses, "not a floorapp database"),
-    (from_the_future, "newer floorapp"),
-])
-def test_an_unusable_database_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                          make: object, says: str) -> None:
+@pytest.mark.parametrize(
+    "make,says",
+    [
+        (truncated, "damaged"),
+        (random_bytes, "not a database"),
+        (someone_elses, "not a floorapp database"),
+        (from_the_future, "newer floorapp"),
+    ],
+)
+def test_an_unusable_database_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: object, says: str
+) -> None:
     path = make(tmp_path)  # type: ignore[operator]
     before = path.read_bytes()
     code = main(["--db", str(path), "status"])
@@ -94,8 +98,7 @@ def test_a_new_empty_file_is_still_a_new_floor(tmp_path: Path) -> None:
     assert main(["--db", str(path), "status", "--json"]) == 0
 
 
-@pytest.mark.parametrize("argv", [["plan", "show"], ["rules", "--json"], ["status"],
-                                  ["--help"]])
+@pytest.mark.parametrize("argv", [["plan", "show"], ["rules", "--json"], ["status"], ["--help"]])
 def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path, argv: list[str]) -> None:
     """`floorapp plan show | head -1`: the reader went away; no traceback about it."""
     db = tmp_path / "floor.db"
@@ -103,8 +106,13 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path, argv: list[str])
     read_end, write_end = os.pipe()
     os.close(read_end)  # head has read what it wanted and exited
     try:
-        proc = subprocess.run([sys.executable, "-m", "floorapp", "--db", str(db), *argv],
-                              stdout=write_end, stderr=subprocess.PIPE, env=ENV, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "floorapp", "--db", str(db), *argv],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=ENV,
+            timeout=120,
+        )
     finally:
         os.close(write_end)
     assert proc.stderr.decode() == ""
@@ -112,11 +120,19 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path, argv: list[str])
 
 
 def _imported(args: str) -> set[str]:
-    code = ("import sys\nfrom floorapp.cli import main\n"
-            f"try:\n    main({args})\nexcept SystemExit:\n    pass\n"
-            "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=ENV, timeout=120, check=True).stdout
+    code = (
+        "import sys\nfrom floorapp.cli import main\n"
+        f"try:\n    main({args})\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=120,
+        check=True,
+    ).stdout
     return set(out.split()[-1000:])
 
 
@@ -125,8 +141,9 @@ def test_version_imports_nothing_heavy() -> None:
     assert _imported("['--version']") & heavy == set()
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["status", "--help"], ["report", "--help"],
-                                  ["--lang", "zh-CN", "--help"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["status", "--help"], ["report", "--help"], ["--lang", "zh-CN", "--help"]]
+)
 def test_help_imports_no_database_scheduler_settings_or_ui(argv: list[str]) -> None:
     heavy = {"alembic", "apscheduler", "textual", "sqlalchemy", "sqlmodel", "pydantic"}
     assert _imported(repr(argv)) & heavy == set()

@@ -60,8 +60,11 @@ def test_every_claim_has_exactly_one_winner_across_processes(shared) -> None:
             if esc_id not in r["won"]:
                 assert r["told"][esc_id] == winners[0]
     with engine.connect() as conn:
-        ok_claims = conn.execute(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "escalation.claim", AuditEntry.outcome == "ok")).scalar_one()
+        ok_claims = conn.execute(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "escalation.claim", AuditEntry.outcome == "ok")
+        ).scalar_one()
     assert ok_claims == len(ids)
 
 
@@ -79,10 +82,14 @@ def test_ten_consoles_and_the_feed_at_500_events_a_second(shared) -> None:
     assert all(r["done"] == rounds for r in results)
     with engine.connect() as conn:
         # No lost update: every raise counted on the one open flag, every note kept.
-        count = conn.execute(select(Flag.count).where(Flag.open_key == "1001|observed")
-                             ).scalar_one()
-        notes = conn.execute(select(func.count()).select_from(EscalationEvent).where(
-            EscalationEvent.escalation_id == 1, EscalationEvent.action == "note")).scalar_one()
+        count = conn.execute(
+            select(Flag.count).where(Flag.open_key == "1001|observed")
+        ).scalar_one()
+        notes = conn.execute(
+            select(func.count())
+            .select_from(EscalationEvent)
+            .where(EscalationEvent.escalation_id == 1, EscalationEvent.action == "note")
+        ).scalar_one()
         events = conn.execute(select(func.count()).select_from(FeedEventRow)).scalar_one()
     assert count == 10 * rounds
     assert notes == 10 * rounds
@@ -109,10 +116,22 @@ def test_a_team_leader_cannot_see_or_touch_another_teams_work(shared) -> None:
     with pytest.raises(esc.EscalationError, match="does not lead team T1"):
         esc.assign(ctx, "fm.zhou", 1, "lead.zhao")
     with engine.connect() as conn:
-        refused = conn.execute(select(AuditEntry.action).where(
-            AuditEntry.actor == "lead.zhao", AuditEntry.outcome == "refused")).scalars().all()
-    assert {"escalation.claim", "escalation.resolve", "escalation.history", "flag.acknowledge",
-            "flag.raise"} <= set(refused)
+        refused = (
+            conn.execute(
+                select(AuditEntry.action).where(
+                    AuditEntry.actor == "lead.zhao", AuditEntry.outcome == "refused"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert {
+        "escalation.claim",
+        "escalation.resolve",
+        "escalation.history",
+        "flag.acknowledge",
+        "flag.raise",
+    } <= set(refused)
     # Nothing changed.
     assert esc.get_escalation(ctx, 1).holder is None
     assert ctx.clock.now() - esc.get_escalation(ctx, 1).opened_at < timedelta(hours=1)

@@ -32,7 +32,9 @@ DAY = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 # up, so that many examples get past the checks and reach the engine.
 plausible = st.sampled_from([1, 2, 3, 4, 5, 6, 10, 12.5, 20, 30, 60, 90, 150, 600, 1440])
 values = st.one_of(
-    plausible, plausible, plausible,
+    plausible,
+    plausible,
+    plausible,
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.sampled_from([0, 1, 2, 3, 5, 2.5, 20, 150, 1440, 1441, 10080, 10081, 1e300, -1e-300]),
@@ -45,18 +47,26 @@ rules_tables = st.dictionaries(
     st.dictionaries(st.sampled_from(param_names), values, max_size=3),
     max_size=3,
 )
-settings_docs = st.fixed_dictionaries({}, optional={
-    "rules": rules_tables,
-    "figures": st.fixed_dictionaries({}, optional={
-        "sl_threshold": values, "min_sample": values, "short_abandon": values}),
-    "feed": st.fixed_dictionaries({}, optional={"max_ahead": values}),
-    "flags": st.fixed_dictionaries({}, optional={
-        "ack_deadline": st.fixed_dictionaries({}, optional={"high": values})}),
-    "deadlines": st.fixed_dictionaries({}, optional={
-        "tier1": st.fixed_dictionaries({}, optional={"high": values})}),
-})
-triggers = st.lists(st.tuples(st.sampled_from([*RULE_NAMES, "no_such_rule"]),
-                              st.one_of(st.none(), values)), max_size=3)
+settings_docs = st.fixed_dictionaries(
+    {},
+    optional={
+        "rules": rules_tables,
+        "figures": st.fixed_dictionaries(
+            {}, optional={"sl_threshold": values, "min_sample": values, "short_abandon": values}
+        ),
+        "feed": st.fixed_dictionaries({}, optional={"max_ahead": values}),
+        "flags": st.fixed_dictionaries(
+            {}, optional={"ack_deadline": st.fixed_dictionaries({}, optional={"high": values})}
+        ),
+        "deadlines": st.fixed_dictionaries(
+            {}, optional={"tier1": st.fixed_dictionaries({}, optional={"high": values})}
+        ),
+    },
+)
+triggers = st.lists(
+    st.tuples(st.sampled_from([*RULE_NAMES, "no_such_rule"]), st.one_of(st.none(), values)),
+    max_size=3,
+)
 targets = st.lists(st.tuples(values, values), max_size=2)
 
 
@@ -71,23 +81,44 @@ def toml_value(v: Any) -> str:
         return repr(v)
     if isinstance(v, int):
         return str(v)
-    return '"' + "".join(
-        f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F or c in '"\\' else c for c in v
-    ) + '"'
+    return (
+        '"'
+        + "".join(
+            f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F or c in '"\\' else c for c in v
+        )
+        + '"'
+    )
 
 
 def plan_text(trigger_list: list[tuple[str, Any]], target_list: list[tuple[Any, Any]]) -> str:
-    out = ['name = "fuzzed"', 'timezone = "UTC"', "",
-           "[[period]]", 'name = "P"', "start = 2026-03-10T00:00:00",
-           "end = 2026-03-11T00:00:00", 'teams = ["t1"]']
+    out = [
+        'name = "fuzzed"',
+        'timezone = "UTC"',
+        "",
+        "[[period]]",
+        'name = "P"',
+        "start = 2026-03-10T00:00:00",
+        "end = 2026-03-11T00:00:00",
+        'teams = ["t1"]',
+    ]
     for i, (rule, threshold) in enumerate(trigger_list):
         thr = "" if threshold is None else f", threshold = {toml_value(threshold)}"
-        out += ["", "[[requirement]]", f'id = "t{i}"', 'text = "trigger"',
-                f'trigger = {{ rule = "{rule}"{thr} }}']
+        out += [
+            "",
+            "[[requirement]]",
+            f'id = "t{i}"',
+            'text = "trigger"',
+            f'trigger = {{ rule = "{rule}"{thr} }}',
+        ]
     for i, (baseline, target) in enumerate(target_list):
-        out += ["", "[[requirement]]", f'id = "m{i}"', 'text = "target"',
-                f'target = {{ metric = "complaint_rate", baseline = {toml_value(baseline)}, '
-                f'target = {toml_value(target)} }}']
+        out += [
+            "",
+            "[[requirement]]",
+            f'id = "m{i}"',
+            'text = "target"',
+            f'target = {{ metric = "complaint_rate", baseline = {toml_value(baseline)}, '
+            f"target = {toml_value(target)} }}",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -101,8 +132,16 @@ def feed_lines(tag: str) -> list[str]:
         ev(1, type="call_offered", call=call, queue="q1"),
         ev(1, type="call_answered", call=call, agent="a1"),
         ev(2, type="call_update", call=call, refused_explanations=5, negative_sentiment=True),
-        ev(45, type="call_ended", call=call, agent="a1", outcome="completed",
-           talk_seconds=2640, complaint=True, after_call=True),
+        ev(
+            45,
+            type="call_ended",
+            call=call,
+            agent="a1",
+            outcome="completed",
+            talk_seconds=2640,
+            complaint=True,
+            after_call=True,
+        ),
         ev(50, type="raise_hand", agent="a1", note="help"),
     ]
 
@@ -119,11 +158,16 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Any:
 _counter = itertools.count()
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(doc=settings_docs, trigger_list=triggers, target_list=targets)
 def test_accepted_settings_and_plans_never_stop_ingestion(
-    floor: Any, doc: dict[str, Any], trigger_list: list[tuple[str, Any]],
+    floor: Any,
+    doc: dict[str, Any],
+    trigger_list: list[tuple[str, Any]],
     target_list: list[tuple[Any, Any]],
 ) -> None:
     try:

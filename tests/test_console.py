@@ -71,8 +71,7 @@ async def test_search_and_state_filter_and_sort(floor: AppContext) -> None:
 
 
 @sync
-async def test_flag_acknowledge_step_in_resolve_by_keys(floor: AppContext,
-                                                        engine: Engine) -> None:
+async def test_flag_acknowledge_step_in_resolve_by_keys(floor: AppContext, engine: Engine) -> None:
     async with console(floor) as (app, pilot):
         await pilot.press("2", "a")
         await settle(pilot)
@@ -96,8 +95,9 @@ async def test_flag_acknowledge_step_in_resolve_by_keys(floor: AppContext,
 
 
 @sync
-async def test_raise_flag_and_open_escalation_from_the_board(floor: AppContext,
-                                                             engine: Engine) -> None:
+async def test_raise_flag_and_open_escalation_from_the_board(
+    floor: AppContext, engine: Engine
+) -> None:
     async with console(floor) as (app, pilot):
         await pilot.press("slash")
         await type_text(pilot, "1007")
@@ -114,22 +114,31 @@ async def test_raise_flag_and_open_escalation_from_the_board(floor: AppContext,
         await settle(pilot)
         e = one(engine, select(Escalation).where(Escalation.reason == "wants a manager"))
         assert (e.agent_id, e.call_id, e.severity, e.opened_by) == (  # type: ignore[attr-defined]
-            "1007", "C3", "high", "lead.wang")
+            "1007",
+            "C3",
+            "high",
+            "lead.wang",
+        )
         await pilot.press("3")
         await until(pilot, lambda: "wants a manager" in screen_text(app), "the notice")
 
 
 @sync
-async def test_claim_assign_next_tier_note_resolve_history(floor: AppContext,
-                                                           engine: Engine) -> None:
+async def test_claim_assign_next_tier_note_resolve_history(
+    floor: AppContext, engine: Engine
+) -> None:
     async with console(floor, size=(160, 40)) as (app, pilot):
         await pilot.press("3", "c")  # tier 1 queue: escalation 1
         await settle(pilot)
         assert esc.get_escalation(floor, 1).holder == "lead.wang"
         assert "lead.wang" in screen_text(app)
         # The picker lists supervisors by name: 周建华, 李班长, 王班长 -> 李班长 is 2.
-        names = [s.id for s in __import__("floorapp.services.supervisors",
-                                          fromlist=["x"]).list_supervisors(floor)]
+        names = [
+            s.id
+            for s in __import__("floorapp.services.supervisors", fromlist=["x"]).list_supervisors(
+                floor
+            )
+        ]
         await pilot.press("a", str(names.index("lead.li") + 1))
         await settle(pilot)
         e = esc.get_escalation(floor, 1)
@@ -165,8 +174,11 @@ async def test_double_claim_loser_is_told_who_holds_it(floor: AppContext) -> Non
         esc.claim(floor, "lead.li", 1)  # another console got there first
         await pilot.press("c")
         await app.workers.wait_for_complete()
-        await until(pilot, lambda: "already held by lead.li" in screen_text(app),
-                    "the refusal naming the holder")
+        await until(
+            pilot,
+            lambda: "already held by lead.li" in screen_text(app),
+            "the refusal naming the holder",
+        )
         assert esc.get_escalation(floor, 1).holder == "lead.li"
 
 
@@ -176,8 +188,7 @@ async def test_fourth_handoff_refused_for_team_leader(floor: AppContext, engine:
     async with console(floor) as (app, pilot):
         await pilot.press("3", "n", "y")
         await app.workers.wait_for_complete()
-        await until(pilot, lambda: "things do not go past three" in screen_text(app),
-                    "the refusal")
+        await until(pilot, lambda: "things do not go past three" in screen_text(app), "the refusal")
         assert esc.get_escalation(floor, 1).tier == 1
 
 
@@ -194,14 +205,14 @@ async def test_fourth_handoff_floor_manager_override(floor: AppContext, engine: 
         e = esc.get_escalation(floor, 1)
         assert (e.tier, e.handoffs) == (2, 4)
         with engine.connect() as c:
-            override = c.execute(select(AuditEntry).where(
-                AuditEntry.action == "escalation.handoff_override")).one()
+            override = c.execute(
+                select(AuditEntry).where(AuditEntry.action == "escalation.handoff_override")
+            ).one()
         assert (override.actor, override.detail) == ("fm.zhou", "legal hold")
 
 
 @sync
-async def test_markup_in_name_reason_and_note_is_inert(floor: AppContext,
-                                                       engine: Engine) -> None:
+async def test_markup_in_name_reason_and_note_is_inert(floor: AppContext, engine: Engine) -> None:
     async with console(floor) as (app, pilot):
         await pilot.press("slash")
         await type_text(pilot, "1004")
@@ -240,8 +251,11 @@ async def test_change_by_another_process_appears(floor: AppContext) -> None:
                 state="available", state_since=at, updated_at=at, seq=next_change(c))))
         """)
         subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
-        await until(pilot, lambda: app.board.model["1006"].state == AgentState.AVAILABLE,
-                    "the other process's change")
+        await until(
+            pilot,
+            lambda: app.board.model["1006"].state == AgentState.AVAILABLE,
+            "the other process's change",
+        )
         await pilot.pause()
         row = next(ln for ln in screen_text(app).splitlines() if "张伟" in ln)
         assert "available" in row and "offline" not in row
@@ -261,8 +275,7 @@ async def test_help_and_command_palette(floor: AppContext, engine: Engine) -> No
         assert "Claim" in body and "Next tier" in body and "command palette" in body
         assert "Snooze" in body and "Nominate" in body  # reminders and period keys too
         await pilot.press("end")
-        await until(pilot, lambda: "command palette" in screen_text(app),
-                    "the end of the help")
+        await until(pilot, lambda: "command palette" in screen_text(app), "the end of the help")
         await pilot.press("escape", "ctrl+p")
         await pilot.pause()
         await type_text(pilot, "flag acknowledge")
@@ -280,7 +293,8 @@ async def test_help_and_command_palette(floor: AppContext, engine: Engine) -> No
 
 @sync
 async def test_a_silent_feed_is_announced_not_mistaken_for_a_quiet_floor(
-        floor: AppContext, engine: Engine) -> None:
+    floor: AppContext, engine: Engine
+) -> None:
     from sqlalchemy import insert
 
     from db.engine import run_write
@@ -289,14 +303,25 @@ async def test_a_silent_feed_is_announced_not_mistaken_for_a_quiet_floor(
     async with console(floor) as (app, pilot):
         assert "no feed yet" in screen_text(app).splitlines()[1]
         last = floor.clock.now() - timedelta(minutes=5)
-        run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
-            key="k1", line_no=1, ts=last, kind="state", agent_id="1001")))
+        run_write(
+            engine,
+            lambda c: c.execute(
+                insert(FeedEventRow).values(
+                    key="k1", line_no=1, ts=last, kind="state", agent_id="1001"
+                )
+            ),
+        )
         await settle(pilot)
         # Said in words with the time it stopped: figures and durations stop there too.
         assert "feed quiet since 08:55:00" in screen_text(app).splitlines()[1]
-        run_write(engine, lambda c: c.execute(insert(FeedEventRow).values(
-            key="k2", line_no=2, ts=floor.clock.now(), kind="state",
-            agent_id="1001")))
+        run_write(
+            engine,
+            lambda c: c.execute(
+                insert(FeedEventRow).values(
+                    key="k2", line_no=2, ts=floor.clock.now(), kind="state", agent_id="1001"
+                )
+            ),
+        )
         await settle(pilot)
         line = screen_text(app).splitlines()[1]
         assert "feed quiet" not in line and "no feed yet" not in line
@@ -313,14 +338,26 @@ def _calm_down(floor: AppContext, engine: Engine, agent_id: str, state: str) -> 
     for f in flag_service.open_flags(floor, "fm.zhou"):
         if f.agent_id == agent_id:
             flag_service.resolve(floor, "fm.zhou", f.id, "all good")
-    run_write(engine, lambda c: c.execute(sa_update(Agent).where(Agent.id == agent_id).values(
-        state=state, current_call_id=None, state_since=floor.clock.now(),
-        updated_at=floor.clock.now(), seq=next_change(c))))
+    run_write(
+        engine,
+        lambda c: c.execute(
+            sa_update(Agent)
+            .where(Agent.id == agent_id)
+            .values(
+                state=state,
+                current_call_id=None,
+                state_since=floor.clock.now(),
+                updated_at=floor.clock.now(),
+                seq=next_change(c),
+            )
+        ),
+    )
 
 
 @sync
 async def test_board_cursor_stays_on_top_until_the_supervisor_chooses_an_agent(
-        floor: AppContext, engine: Engine) -> None:
+    floor: AppContext, engine: Engine
+) -> None:
     async with console(floor) as (app, pilot):
         assert (app.board.cursor_row, app.board.cursor_key()) == (0, "1001")
         # 1001 drops below the calls in progress: nobody chose 1001, so the cursor stays on
@@ -339,7 +376,8 @@ async def test_board_cursor_stays_on_top_until_the_supervisor_chooses_an_agent(
 
 @sync
 async def test_untouched_cursor_goes_back_to_the_top_when_its_agent_leaves_the_screen(
-        floor: AppContext, engine: Engine) -> None:
+    floor: AppContext, engine: Engine
+) -> None:
     async with console(floor, size=(100, 10)) as (app, pilot):  # four rows of the board
         assert (app.board.cursor_row, app.board.cursor_key()) == (0, "1001")
         _calm_down(floor, engine, "1001", "available")  # to the last row, out of sight
@@ -351,7 +389,8 @@ async def test_untouched_cursor_goes_back_to_the_top_when_its_agent_leaves_the_s
 
 @sync
 async def test_flags_view_cursor_stays_on_its_flag_when_one_lands_above(
-        floor: AppContext, engine: Engine) -> None:
+    floor: AppContext, engine: Engine
+) -> None:
     """A flag the feed raises late (an older time) sorts above the one under the cursor: the
     cursor stays on its flag, so acknowledging acts on the flag the supervisor was reading."""
     from sqlalchemy import insert
@@ -364,10 +403,22 @@ async def test_flags_view_cursor_stays_on_its_flag_when_one_lands_above(
         await until(pilot, lambda: table.row_count == 1, "the flags view")
         mine = table.cursor_key()
         now = floor.clock.now()
-        run_write(engine, lambda c: c.execute(insert(Flag).values(
-            agent_id="1002", kind="raised_hand", severity="high", status="raised",
-            open_key="1002|raised_hand", detail="hand up", raised_at=now - timedelta(hours=1),
-            raised_by="rule", updated_at=now)))
+        run_write(
+            engine,
+            lambda c: c.execute(
+                insert(Flag).values(
+                    agent_id="1002",
+                    kind="raised_hand",
+                    severity="high",
+                    status="raised",
+                    open_key="1002|raised_hand",
+                    detail="hand up",
+                    raised_at=now - timedelta(hours=1),
+                    raised_by="rule",
+                    updated_at=now,
+                )
+            ),
+        )
         await settle(pilot)
         assert table.row_count == 2 and table.row_key_at(0) != mine
         assert (table.cursor_key(), table.cursor_row) == (mine, 1)
@@ -379,7 +430,8 @@ async def test_flags_view_cursor_stays_on_its_flag_when_one_lands_above(
 
 @sync
 async def test_no_color_cells_keep_their_emphasis_not_their_colours(
-        floor: AppContext, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    floor: AppContext, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Under NO_COLOR Textual greys colours by brightness (red came out dark grey on dark):
     a long call's warning is bold, in the table's own colour, with its "!"."""
     monkeypatch.setenv("NO_COLOR", "1")
@@ -400,13 +452,19 @@ async def test_a_search_that_matches_nobody_says_so(floor: AppContext, engine: E
         await type_text(pilot, "zhou")
         await pilot.press("enter")
         await until(pilot, lambda: app.board.row_count == 0, "the empty result")
-        await until(pilot, lambda: "No agent matches “zhou”. Escape shows everyone."
-                    in screen_text(app), "the message")
+        await until(
+            pilot,
+            lambda: "No agent matches “zhou”. Escape shows everyone." in screen_text(app),
+            "the message",
+        )
         await pilot.press("t")
         await until(pilot, lambda: app.screen.is_modal, "the team choice")
         await pilot.press("2")  # after "all teams": T1, mobile
-        await until(pilot, lambda: "No agent matches team mobile, “zhou”" in screen_text(app),
-                    "the team by its name")
+        await until(
+            pilot,
+            lambda: "No agent matches team mobile, “zhou”" in screen_text(app),
+            "the team by its name",
+        )
         await pilot.press("escape")
         await until(pilot, lambda: app.board.row_count == 7, "everyone back")
         assert "No agent matches" not in screen_text(app)
@@ -416,15 +474,17 @@ async def test_a_search_that_matches_nobody_says_so(floor: AppContext, engine: E
 async def test_empty_views_say_so(floor: AppContext, engine: Engine) -> None:
     async with console(floor) as (app, pilot):
         await pilot.press("5")  # the complaint desk: nothing there on this floor
-        await until(pilot, lambda: "Nothing waiting for complaint desk." in screen_text(app),
-                    "the empty desk to say so")
+        await until(
+            pilot,
+            lambda: "Nothing waiting for complaint desk." in screen_text(app),
+            "the empty desk to say so",
+        )
         await pilot.press("6")
         assert "No open escalations." not in screen_text(app)  # two are open
 
 
 @sync
-async def test_header_leaves_out_what_does_not_fit_whole(floor: AppContext,
-                                                          engine: Engine) -> None:
+async def test_header_leaves_out_what_does_not_fit_whole(floor: AppContext, engine: Engine) -> None:
     # 84 columns: the service level's threshold ("SL20 100 %") took the last three of 80.
     # The floor's high flag is not yet past its acknowledge deadline here: an OVERDUE mark
     # would rightly push "as lead.wang" out on its own.

@@ -58,17 +58,38 @@ def test_board_stays_in_order_under_churn(tmp_path: Path) -> None:
                 old_call = ids.pop() if round_ % 2 else None
                 long_ago = T0 - timedelta(hours=2, seconds=round_)
 
-                def tx(conn: object, ids: list[str] = ids, now: object = now,
-                       old_call: str | None = old_call, long_ago: object = long_ago) -> None:
+                def tx(
+                    conn: object,
+                    ids: list[str] = ids,
+                    now: object = now,
+                    old_call: str | None = old_call,
+                    long_ago: object = long_ago,
+                ) -> None:
                     seq = next_change(conn)  # type: ignore[arg-type]
                     for aid in ids:
-                        conn.execute(update(Agent).where(Agent.id == aid).values(  # type: ignore[attr-defined]
-                            state=rng.choice(STATES), state_since=now, updated_at=now,
-                            current_call_id=None, seq=seq))
+                        conn.execute(
+                            update(Agent)
+                            .where(Agent.id == aid)
+                            .values(  # type: ignore[attr-defined]
+                                state=rng.choice(STATES),
+                                state_since=now,
+                                updated_at=now,
+                                current_call_id=None,
+                                seq=seq,
+                            )
+                        )
                     if old_call is not None:
-                        conn.execute(update(Agent).where(Agent.id == old_call).values(  # type: ignore[attr-defined]
-                            state="on_call", state_since=long_ago,
-                            updated_at=now, current_call_id=None, seq=seq))
+                        conn.execute(
+                            update(Agent)
+                            .where(Agent.id == old_call)
+                            .values(  # type: ignore[attr-defined]
+                                state="on_call",
+                                state_since=long_ago,
+                                updated_at=now,
+                                current_call_id=None,
+                                seq=seq,
+                            )
+                        )
 
                 run_write(writer, tx)
                 await settle(pilot)
@@ -82,8 +103,9 @@ def test_board_stays_in_order_under_churn(tmp_path: Path) -> None:
                     # which only the screen was looked at.
                     assert [board.row_key_at(i) for i in range(board.row_count)] == want
                 else:
-                    assert [board.row_key_at(i) for i in range(top, top + 20)] == \
-                        want[top:top + 20]
+                    assert [board.row_key_at(i) for i in range(top, top + 20)] == want[
+                        top : top + 20
+                    ]
                 assert board.cursor_key() == on
                 assert int(board.scroll_y) == top
                 far = (AGENTS // 2, AGENTS - 1) if round_ % 3 == 2 else ()

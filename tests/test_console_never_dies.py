@@ -12,9 +12,40 @@ from tests.console_helpers import burst, console, screen_text, sync, until
 # Keys a supervisor's hands (or a noisy SSH link) can send, paging keys and the palette
 # included: ctrl+p followed at once by PageDown once killed the console inside Textual's
 # OptionList before the palette had laid out its lines.
-KEYS = ["ctrl+p", "pagedown", "pageup", "home", "end", "up", "down", "left", "right",
-        "tab", "shift+tab", "escape", "enter", "1", "2", "3", "4", "5", "6", "7", "8",
-        "o", "t", "s", "/", "a", "h", "j", "k", "space", "backspace", "?"]
+KEYS = [
+    "ctrl+p",
+    "pagedown",
+    "pageup",
+    "home",
+    "end",
+    "up",
+    "down",
+    "left",
+    "right",
+    "tab",
+    "shift+tab",
+    "escape",
+    "enter",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "7",
+    "8",
+    "o",
+    "t",
+    "s",
+    "/",
+    "a",
+    "h",
+    "j",
+    "k",
+    "space",
+    "backspace",
+    "?",
+]
 
 
 @sync
@@ -35,11 +66,13 @@ async def test_palette_then_paging_keys_do_not_end_the_console(floor: AppContext
 
 
 @sync
-async def test_an_error_in_an_action_is_a_notice_and_logged(floor: AppContext, tmp_path,
-                                                           monkeypatch) -> None:
+async def test_an_error_in_an_action_is_a_notice_and_logged(
+    floor: AppContext, tmp_path, monkeypatch
+) -> None:
     log = tmp_path / "console.log"
     monkeypatch.setenv("FLOORAPP_CONSOLE_LOG", str(log))
     async with console(floor) as (app, pilot):
+
         def broken() -> None:
             raise RuntimeError("boom in an action")
 

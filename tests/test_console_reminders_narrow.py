@@ -16,16 +16,26 @@ LONG = "Walk the floor and check every agent of the afternoon shift for signs of
 
 
 def _reminders(engine: Engine, now: object) -> None:
-    rows = [dict(job_id=f"patrol:{team}:{i}", scheduled_for=now - timedelta(minutes=i),  # type: ignore[operator]
-                 kind="patrol", title=f"{LONG} ({i})", team_id=team, status="due",
-                 fired_at=now, fired_by="test")
-            for i, team in enumerate(["T1", "T2", "T1", "T2", "T1"], start=1)]
+    rows = [
+        dict(
+            job_id=f"patrol:{team}:{i}",
+            scheduled_for=now - timedelta(minutes=i),  # type: ignore[operator]
+            kind="patrol",
+            title=f"{LONG} ({i})",
+            team_id=team,
+            status="due",
+            fired_at=now,
+            fired_by="test",
+        )
+        for i, team in enumerate(["T1", "T2", "T1", "T2", "T1"], start=1)
+    ]
     run_write(engine, lambda c: c.execute(insert(Reminder), rows))
 
 
 @sync
 async def test_reminders_at_80_columns_keep_the_team_mark_the_row_and_go_home(
-        floor: AppContext, engine: Engine) -> None:
+    floor: AppContext, engine: Engine
+) -> None:
     _reminders(engine, floor.clock.now())
     async with console(floor, actor="fm.zhou", size=(80, 24)) as (app, pilot):
         await pilot.press("7")

@@ -28,8 +28,15 @@ async def test_the_shift_view_lists_filters_and_opens(floor: AppContext) -> None
     floor.clock.advance(seconds=5)  # type: ignore[attr-defined]
     async with console(floor, size=(80, 24)) as (app, pilot):
         await pilot.press("9")
-        await until(pilot, lambda: isinstance(app.screen, ShiftScreen) and app.screen.loaded
-                    and "flag raised" in _rows(app), "the shift view, loaded")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ShiftScreen)
+                and app.screen.loaded
+                and "flag raised" in _rows(app)
+            ),
+            "the shift view, loaded",
+        )
         await until(pilot, lambda: "open flags" in screen_text(app), "the sparklines, drawn")
         text = screen_text(app)
         assert "The shift so far" in text and "waiting now" in text

@@ -20,15 +20,19 @@ from tests.test_words import plan_floor
 SIZES = [(80, 24), (160, 48)]
 # Keys pressed once the floor is on screen; the last two are screens pushed over the board.
 VIEWS: list[tuple[str, tuple[str, ...]]] = [
-    ("board", ("1",)), ("flags", ("2",)), ("queue_all", ("6",)),
-    ("measures", ("M",)), ("escalate_tier", ("1", "e", "3", "down")),
+    ("board", ("1",)),
+    ("flags", ("2",)),
+    ("queue_all", ("6",)),
+    ("measures", ("M",)),
+    ("escalate_tier", ("1", "e", "3", "down")),
 ]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("view,keys", VIEWS, ids=[v[0] for v in VIEWS])
-def test_snapshot(snap_compare: Any, floor: AppContext, size: tuple[int, int], view: str,
-                  keys: tuple[str, ...]) -> None:
+def test_snapshot(
+    snap_compare: Any, floor: AppContext, size: tuple[int, int], view: str, keys: tuple[str, ...]
+) -> None:
     app = FloorApp(floor, actor="lead.wang", poll_interval=60)
 
     async def ready(pilot: Any) -> None:
@@ -54,16 +58,24 @@ def test_snapshot(snap_compare: Any, floor: AppContext, size: tuple[int, int], v
 WORD_SIZES = [(80, 24), (200, 50)]
 # (view, keys, text that says the view has loaded)
 WORD_VIEWS: list[tuple[str, tuple[str, ...], str]] = [
-    ("flags", ("2",), "call over 20 minutes"), ("detail", ("2", "enter"), "Calls today"),
-    ("measures", ("M",), "Flags on"), ("period", ("8",), "OFF TRACK"),
+    ("flags", ("2",), "call over 20 minutes"),
+    ("detail", ("2", "enter"), "Calls today"),
+    ("measures", ("M",), "Flags on"),
+    ("period", ("8",), "OFF TRACK"),
 ]
 
 
 @pytest.mark.parametrize("size", WORD_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("view,keys,loaded", WORD_VIEWS, ids=[v[0] for v in WORD_VIEWS])
-def test_words_snapshot(snap_compare: Any, ctx: AppContext, engine: Engine,
-                        size: tuple[int, int], view: str, keys: tuple[str, ...],
-                        loaded: str) -> None:
+def test_words_snapshot(
+    snap_compare: Any,
+    ctx: AppContext,
+    engine: Engine,
+    size: tuple[int, int],
+    view: str,
+    keys: tuple[str, ...],
+    loaded: str,
+) -> None:
     floor = plan_floor(ctx, engine)
     app = FloorApp(floor, actor="lead.wang", poll_interval=60)
 

@@ -20,17 +20,28 @@ from tests.test_words import plan_floor
 SIZES = [(80, 24), (200, 50)]
 # (view, keys pressed once the floor is on screen, text that says the view has loaded)
 VIEWS: list[tuple[str, tuple[str, ...], str]] = [
-    ("board", ("1",), "姓名"), ("flags", ("2",), "待确认"), ("queue_all", ("6",), "剩余时限"),
-    ("escalate_tier", ("1", "e", "3", "down"), "> 二线"), ("detail", ("2", "enter"), "今日通话"),
-    ("measures", ("M",), "按班组"), ("period", ("8",), "未达标"), ("help", ("question_mark",),
-                                                                  "任何界面"),
+    ("board", ("1",), "姓名"),
+    ("flags", ("2",), "待确认"),
+    ("queue_all", ("6",), "剩余时限"),
+    ("escalate_tier", ("1", "e", "3", "down"), "> 二线"),
+    ("detail", ("2", "enter"), "今日通话"),
+    ("measures", ("M",), "按班组"),
+    ("period", ("8",), "未达标"),
+    ("help", ("question_mark",), "任何界面"),
 ]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("view,keys,loaded", VIEWS, ids=[v[0] for v in VIEWS])
-def test_snapshot_zh(snap_compare: Any, ctx: AppContext, engine: Engine, size: tuple[int, int],
-                     view: str, keys: tuple[str, ...], loaded: str) -> None:
+def test_snapshot_zh(
+    snap_compare: Any,
+    ctx: AppContext,
+    engine: Engine,
+    size: tuple[int, int],
+    view: str,
+    keys: tuple[str, ...],
+    loaded: str,
+) -> None:
     floor = plan_floor(ctx, engine)
     app = FloorApp(floor, actor="lead.wang", poll_interval=60, lang="zh-CN")
 

@@ -15,14 +15,32 @@ from floorapp.services import flags as flag_service
 from tests.console_helpers import cell_texts, console, screen_text, settle, sync, until
 
 
-def _raise(engine: Engine, agent: str, kind: str, severity: str, at: datetime,
-           written: datetime | None = None) -> int:
+def _raise(
+    engine: Engine,
+    agent: str,
+    kind: str,
+    severity: str,
+    at: datetime,
+    written: datetime | None = None,
+) -> int:
     """A flag as the rules write it: raised at ``at``, written (updated_at) at ``written``."""
+
     def tx(conn: object) -> int:
-        return int(conn.execute(insert(Flag).values(  # type: ignore[attr-defined]
-            agent_id=agent, kind=kind, severity=severity, status="raised",
-            open_key=f"{agent}|{kind}", raised_at=at, raised_by="rule", last_seen=at,
-            updated_at=written or at)).inserted_primary_key[0])
+        return int(
+            conn.execute(
+                insert(Flag).values(  # type: ignore[attr-defined]
+                    agent_id=agent,
+                    kind=kind,
+                    severity=severity,
+                    status="raised",
+                    open_key=f"{agent}|{kind}",
+                    raised_at=at,
+                    raised_by="rule",
+                    last_seen=at,
+                    updated_at=written or at,
+                )
+            ).inserted_primary_key[0]
+        )
 
     return run_write(engine, tx)
 
@@ -39,7 +57,8 @@ def _agent_cells(app: object) -> list[str]:
 
 @sync
 async def test_one_agents_flags_sit_together_under_the_agent_with_a_count(
-        floor: AppContext, engine: Engine) -> None:
+    floor: AppContext, engine: Engine
+) -> None:
     now = floor.clock.now()
     _raise(engine, "1003", "neg_sentiment", "light", now)
     _raise(engine, "1001", "complaint", "light", now)  # 王芳 already has the high long call
@@ -56,7 +75,8 @@ async def test_one_agents_flags_sit_together_under_the_agent_with_a_count(
 
 @sync
 async def test_marked_flags_are_acknowledged_in_one_action_each_audited(
-        floor: AppContext, engine: Engine) -> None:
+    floor: AppContext, engine: Engine
+) -> None:
     now = floor.clock.now()
     ids = [_raise(engine, a, "neg_sentiment", "medium", now) for a in ("1002", "1003", "1007")]
     async with console(floor) as (app, pilot):
@@ -72,18 +92,25 @@ async def test_marked_flags_are_acknowledged_in_one_action_each_audited(
         await until(pilot, lambda: not table.marked, "the marks cleared")
         await settle(pilot)
         statuses = _statuses(floor)
-        assert [statuses[i] for i in order] == ["raised", "acknowledged", "acknowledged",
-                                                "acknowledged"]
+        assert [statuses[i] for i in order] == [
+            "raised",
+            "acknowledged",
+            "acknowledged",
+            "acknowledged",
+        ]
         assert "3 flags acknowledged" in screen_text(app)
     with engine.connect() as c:
-        audited = [int(r.target_id) for r in c.execute(
-            select(AuditEntry).where(AuditEntry.action == "flag.acknowledge"))]
+        audited = [
+            int(r.target_id)
+            for r in c.execute(select(AuditEntry).where(AuditEntry.action == "flag.acknowledge"))
+        ]
     assert sorted(audited) == sorted(order[1:]) and set(audited) <= {*ids, order[0]}
 
 
 @sync
-async def test_star_marks_every_new_flag_shown_and_a_takes_them(floor: AppContext,
-                                                                 engine: Engine) -> None:
+async def test_star_marks_every_new_flag_shown_and_a_takes_them(
+    floor: AppContext, engine: Engine
+) -> None:
     now = floor.clock.now()
     for a in ("1002", "1003"):
         _raise(engine, a, "neg_sentiment", "medium", now)
@@ -95,15 +122,15 @@ async def test_star_marks_every_new_flag_shown_and_a_takes_them(floor: AppContex
         assert len(app.flag_table.marked) == 1
         await pilot.press("a")
         await settle(pilot)
-        assert [f.status for f in flag_service.open_flags(floor, "lead.zhao")] == [
-            "acknowledged"]
+        assert [f.status for f in flag_service.open_flags(floor, "lead.zhao")] == ["acknowledged"]
     # The other team's flags were not Zhao's to touch.
     assert sorted(_statuses(floor).values()) == ["acknowledged", "raised", "raised", "raised"]
 
 
 @sync
 async def test_a_flag_past_its_deadline_reads_overdue_in_the_view_and_the_header(
-        floor: AppContext, engine: Engine) -> None:
+    floor: AppContext, engine: Engine
+) -> None:
     floor.settings.flag_ack_deadline_min.update(high=2, medium=10)
     now = floor.clock.now()
     _raise(engine, "1003", "neg_sentiment", "medium", now)

@@ -27,8 +27,9 @@ LONG_NAME = "欧阳晓明明明明明明"
 
 
 @asynccontextmanager
-async def zh_console(ctx: AppContext, size: tuple[int, int] = (80, 24),
-                     rows: int = 7, lang: str | None = "zh_CN") -> Iterator[tuple[Any, Any]]:
+async def zh_console(
+    ctx: AppContext, size: tuple[int, int] = (80, 24), rows: int = 7, lang: str | None = "zh_CN"
+) -> Iterator[tuple[Any, Any]]:
     app = FloorApp(ctx, actor="lead.wang", poll_interval=60, lang=lang)
     app.animation_level = "none"  # the tab underline's slide: 0.5 s a view, same last frame
     async with app.run_test(size=size, notifications=True) as pilot:
@@ -74,12 +75,26 @@ def closing_at_line_start(screen: str) -> list[str]:
 
 # Every view and screen, and what tells it has loaded.
 VIEWS: list[tuple[tuple[str, ...], str]] = [
-    (("1",), "姓名"), (("2",), "待确认"), (("3",), "层级"), (("4",), "层级"), (("5",), "层级"),
-    (("6",), "剩余时限"), (("7",), "接下来"), (("8",), "未达标"),
-    (("1", "e"), "什么级别"), (("1", "e", "3", "down"), "最后一道防线"),
-    (("1", "r"), "你看到了什么"), (("1", "t"), "显示哪个班组"), (("1", "slash"), "拼音"),
-    (("question_mark",), "任何界面"), (("2", "enter"), "今日通话"), (("6", "enter"), "记录"),
-    (("S",), "指定坐席"), (("M",), "按班组"), (("A",), "进线"), (("ctrl+p",), "搜索命令"),
+    (("1",), "姓名"),
+    (("2",), "待确认"),
+    (("3",), "层级"),
+    (("4",), "层级"),
+    (("5",), "层级"),
+    (("6",), "剩余时限"),
+    (("7",), "接下来"),
+    (("8",), "未达标"),
+    (("1", "e"), "什么级别"),
+    (("1", "e", "3", "down"), "最后一道防线"),
+    (("1", "r"), "你看到了什么"),
+    (("1", "t"), "显示哪个班组"),
+    (("1", "slash"), "拼音"),
+    (("question_mark",), "任何界面"),
+    (("2", "enter"), "今日通话"),
+    (("6", "enter"), "记录"),
+    (("S",), "指定坐席"),
+    (("M",), "按班组"),
+    (("A",), "进线"),
+    (("ctrl+p",), "搜索命令"),
 ]
 
 
@@ -95,7 +110,8 @@ async def back_to_the_board(app: Any, pilot: Any) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 @sync
 async def test_no_ambiguous_width_marks_and_no_closing_punctuation_at_a_line_start(
-        ctx: AppContext, engine: Engine, size: tuple[int, int]) -> None:
+    ctx: AppContext, engine: Engine, size: tuple[int, int]
+) -> None:
     """One console visits every view and screen in turn, as a supervisor would."""
     floor = plan_floor(ctx, engine)
     seen = 0
@@ -130,8 +146,10 @@ async def test_every_view_keeps_its_key_columns_at_80x24(floor: AppContext) -> N
 
 @sync
 async def test_names_are_cut_by_display_width(floor: AppContext, engine: Engine) -> None:
-    run_write(engine, lambda c: c.execute(
-        update(Agent).where(Agent.id == "1003").values(name=LONG_NAME, seq=99)))
+    run_write(
+        engine,
+        lambda c: c.execute(update(Agent).where(Agent.id == "1003").values(name=LONG_NAME, seq=99)),
+    )
     async with zh_console(floor) as (app, pilot):
         board = await show(app, pilot, "1")
         # the name column is 13 cells at 80: six whole characters and the cut mark
@@ -160,7 +178,8 @@ async def test_l_switches_the_language_at_once_and_back(floor: AppContext) -> No
 
 @sync
 async def test_the_palette_finds_chinese_titles_by_pinyin_and_says_no_match_in_chinese(
-        floor: AppContext) -> None:
+    floor: AppContext,
+) -> None:
     """Typed without switching the input method on, "xunchang" finds the patrol reminder's
     entry (巡场); a query that finds nothing says so in Chinese, not in Textual's English."""
     async with zh_console(floor, size=(100, 30)) as (app, pilot):
@@ -174,8 +193,9 @@ async def test_the_palette_finds_chinese_titles_by_pinyin_and_says_no_match_in_c
 
 
 @sync
-async def test_a_tick_translates_nothing(floor: AppContext, monkeypatch: pytest.MonkeyPatch
-                                         ) -> None:
+async def test_a_tick_translates_nothing(
+    floor: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Switching language costs a tick nothing: the words a tick draws were translated when
     the language was chosen, not looked up again every second."""
     calls: list[str] = []
@@ -200,8 +220,17 @@ async def test_a_tick_translates_nothing(floor: AppContext, monkeypatch: pytest.
 
 # --- pinyin ----------------------------------------------------------------------------------
 
-PINYIN_NAMES = [("P1", "胡春燕"), ("P2", "Hu"), ("P3", "Huang"), ("P4", "何娜"), ("P5", "刘子涵"),
-                ("P6", "林杰"), ("P7", "单春燕"), ("P8", "曾磊"), ("P9", "Zoe")]
+PINYIN_NAMES = [
+    ("P1", "胡春燕"),
+    ("P2", "Hu"),
+    ("P3", "Huang"),
+    ("P4", "何娜"),
+    ("P5", "刘子涵"),
+    ("P6", "林杰"),
+    ("P7", "单春燕"),
+    ("P8", "曾磊"),
+    ("P9", "Zoe"),
+]
 
 
 @pytest.fixture
@@ -211,10 +240,21 @@ def pinyin_floor(ctx: AppContext, engine: Engine) -> AppContext:
     def tx(c: Any) -> None:
         c.execute(insert(Team).values(id="T1", name="宽带"))
         for aid, name in PINYIN_NAMES:
-            c.execute(insert(Agent).values(id=aid, name=name, team_id="T1", state="available",
-                                           state_since=now, updated_at=now))
-        c.execute(insert(Supervisor).values(id="lead.wang", name="王班长",
-                                            role="floor_manager", active=True))
+            c.execute(
+                insert(Agent).values(
+                    id=aid,
+                    name=name,
+                    team_id="T1",
+                    state="available",
+                    state_since=now,
+                    updated_at=now,
+                )
+            )
+        c.execute(
+            insert(Supervisor).values(
+                id="lead.wang", name="王班长", role="floor_manager", active=True
+            )
+        )
 
     run_write(engine, tx)
     return ctx
@@ -225,23 +265,43 @@ def board_names(app: Any) -> list[str]:
 
 
 @sync
-async def test_sorted_by_name_a_chinese_floor_reads_in_pinyin_order(pinyin_floor: AppContext
-                                                                    ) -> None:
+async def test_sorted_by_name_a_chinese_floor_reads_in_pinyin_order(
+    pinyin_floor: AppContext,
+) -> None:
     async with zh_console(pinyin_floor, rows=len(PINYIN_NAMES)) as (app, pilot):
         app.action_sort("name")
         await pilot.pause()
-        assert board_names(app) == ["何娜", "Hu", "胡春燕", "Huang", "林杰", "刘子涵",
-                                    "单春燕", "曾磊", "Zoe"]
+        assert board_names(app) == [
+            "何娜",
+            "Hu",
+            "胡春燕",
+            "Huang",
+            "林杰",
+            "刘子涵",
+            "单春燕",
+            "曾磊",
+            "Zoe",
+        ]
 
 
-@pytest.mark.parametrize("query,found", [
-    ("hcy", ["胡春燕"]), ("huchunyan", ["胡春燕"]), ("胡", ["胡春燕"]),
-    ("hu", ["Hu", "胡春燕", "Huang"]), ("HUANG", ["Huang"]), ("shan", ["单春燕"]),
-    ("zl", ["曾磊"]), ("chunyan", ["胡春燕", "单春燕"]), ("un", []),
-])
+@pytest.mark.parametrize(
+    "query,found",
+    [
+        ("hcy", ["胡春燕"]),
+        ("huchunyan", ["胡春燕"]),
+        ("胡", ["胡春燕"]),
+        ("hu", ["Hu", "胡春燕", "Huang"]),
+        ("HUANG", ["Huang"]),
+        ("shan", ["单春燕"]),
+        ("zl", ["曾磊"]),
+        ("chunyan", ["胡春燕", "单春燕"]),
+        ("un", []),
+    ],
+)
 @sync
 async def test_find_by_pinyin_initials_spelling_characters_and_latin(
-        pinyin_floor: AppContext, query: str, found: list[str]) -> None:
+    pinyin_floor: AppContext, query: str, found: list[str]
+) -> None:
     async with zh_console(pinyin_floor, rows=len(PINYIN_NAMES)) as (app, pilot):
         app.action_sort("name")
         await pilot.press("slash")
@@ -262,8 +322,9 @@ async def test_find_by_pinyin_initials_spelling_characters_and_latin(
 
 
 @sync
-async def test_a_supervisors_stored_language_opens_the_console_in_it(floor: AppContext,
-                                                                     engine: Engine) -> None:
+async def test_a_supervisors_stored_language_opens_the_console_in_it(
+    floor: AppContext, engine: Engine
+) -> None:
     from tests.conftest import T0
 
     i18n.set_supervisor_lang(engine, "lead.wang", "zh-CN", actor="fm.zhou", now=T0)

@@ -11,12 +11,15 @@ from floorapp.plan import parse_plan_text
 from floorapp.simulate.demo_plan import demo_plan_text
 
 
-@pytest.mark.parametrize("now", [datetime(2026, 11, 24, 1, 57, tzinfo=UTC),
-                                 datetime(2026, 12, 31, 23, 59, tzinfo=UTC)])
+@pytest.mark.parametrize(
+    "now", [datetime(2026, 11, 24, 1, 57, tzinfo=UTC), datetime(2026, 12, 31, 23, 59, tzinfo=UTC)]
+)
 def test_demo_plan_is_in_force_now_for_every_demo_team(now: datetime) -> None:
     teams = ["billing", "mobile", "broadband", "complaints"]
     plan = parse_plan_text(demo_plan_text(now, ZoneInfo("Asia/Shanghai"), teams), set(teams))
     period = plan.active_period(now)
     assert period is not None and set(period.teams) == set(teams)
-    assert {r.trigger_rule for r in plan.requirements} >= {"refused_explanations",
-                                                          "complaint_streak"}
+    assert {r.trigger_rule for r in plan.requirements} >= {
+        "refused_explanations",
+        "complaint_streak",
+    }

@@ -28,21 +28,29 @@ def _run_demo(monkeypatch: pytest.MonkeyPatch, db: Path, ctx: AppContext) -> str
     def simulator(url: str, args: Any, log: Path) -> Proc:
         used["url"] = url
         # What the simulator leaves behind: the floor's feed.
-        run_write(open_store(url), lambda c: c.execute(insert(FeedEventRow).values(
-            key=f"sim-{url[-12:]}", line_no=1, ts=T0, kind="state")))
+        run_write(
+            open_store(url),
+            lambda c: c.execute(
+                insert(FeedEventRow).values(key=f"sim-{url[-12:]}", line_no=1, ts=T0, kind="state")
+            ),
+        )
         return Proc()
 
     monkeypatch.setattr(demo, "start_simulator", simulator)
     monkeypatch.setattr(demo, "_open_console", lambda ctx, team: 0)
-    args = argparse.Namespace(db=f"sqlite:///{db}", actor=None, agents=12, teams=2, seed=1,
-                              speed=1.0, team=None)
+    args = argparse.Namespace(
+        db=f"sqlite:///{db}", actor=None, agents=12, teams=2, seed=1, speed=1.0, team=None
+    )
     assert demo.cmd_demo(ctx, args) == 0
     return str(used["url"])
 
 
 def test_a_second_demo_on_the_same_database_starts_a_new_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctx: AppContext,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ctx: AppContext,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     db = tmp_path / "shift.db"
     first = _run_demo(monkeypatch, db, ctx)
     assert first == f"sqlite:///{db}"

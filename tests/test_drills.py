@@ -33,7 +33,9 @@ TEAMS = {"投诉处理组", "移动业务组", "宽带一组"}
 # Five days before the example period (2026-03-13 08:00 Asia/Shanghai = 00:00 UTC).
 BEFORE = datetime(2026, 3, 8, 0, 0, tzinfo=UTC)
 
-HOT = PLAN + """
+HOT = (
+    PLAN
+    + """
 [drills]
 run_up_days = 1
 max_per_agent_per_day = 1
@@ -47,6 +49,7 @@ answer = "Credit per day offline, on the next bill."
 teams = ["t1"]
 practised_by_days = 0
 """
+)
 
 
 def test_example_plan_carries_two_hot_issues() -> None:
@@ -60,7 +63,9 @@ def test_example_plan_carries_two_hot_issues() -> None:
 
 
 def test_plan_check_names_each_wrong_hot_issue_field() -> None:
-    bad = HOT + """
+    bad = (
+        HOT
+        + """
 [[hot_issue]]
 id = "refund"
 title = "Again"
@@ -76,6 +81,7 @@ teams = ["t2", "nosuch"]
 period = "Q"
 practised_by_days = 1.5
 """
+    )
     with pytest.raises(PlanError) as exc:
         parse_plan_text(bad, {"t1", "t2"})
     text = str(exc.value)
@@ -90,7 +96,8 @@ practised_by_days = 1.5
 
 
 def test_import_of_the_example_plans_a_drill_for_every_agent_before_it_is_due(
-        engine: Engine, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    engine: Engine, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--db", db_url, "roster", "import", str(ROOT / "examples" / "roster.csv")]) == 0
     vid = import_plan(engine, EXAMPLE, source="plan-315.toml", actor="fm.chen", now=BEFORE)
     with engine.connect() as conn:
@@ -110,27 +117,31 @@ def test_import_of_the_example_plans_a_drill_for_every_agent_before_it_is_due(
         local = d.planned_at.astimezone(plan.plan.timezone)
         shift = plan.plan.shift_for(d.team_id)
         assert shift.start <= local.time() and (local + timedelta(minutes=15)).time() <= shift.end
-    per_day = Counter((d.agent_id, d.planned_at.astimezone(plan.plan.timezone).date())
-                      for d in rows)
+    per_day = Counter(
+        (d.agent_id, d.planned_at.astimezone(plan.plan.timezone).date()) for d in rows
+    )
     assert max(per_day.values()) <= 2
     # One drill at a time for a team's leader, and spread over more than one day.
     assert len({(d.team_id, d.planned_at) for d in rows}) == len(rows)
     assert len({d.planned_at.date() for d in rows}) > 1
 
 
-def test_quiet_hours_are_chosen_from_the_calls_of_recent_days(engine: Engine,
-                                                              settings: Settings, clock) -> None:
+def test_quiet_hours_are_chosen_from_the_calls_of_recent_days(
+    engine: Engine, settings: Settings, clock
+) -> None:
     seed_floor(engine)
     feed = Feed(engine, settings, clock)
     # Early afternoons busy on the days before: 12:00-15:59 UTC has calls, the rest none.
     for day in range(1, 4):
         for hour in (12, 13, 14, 15):
-            start = (datetime(2026, 3, 10, tzinfo=UTC) - timedelta(days=day)
-                     + timedelta(hours=hour))
+            start = datetime(2026, 3, 10, tzinfo=UTC) - timedelta(days=day) + timedelta(hours=hour)
             feed.send(feed.ev(K.CALL_OFFERED, 0, call=f"c{day}{hour}"))
             with engine.begin() as conn:
-                conn.execute(Call.__table__.update().where(Call.id == f"c{day}{hour}")
-                             .values(offered_at=start, agent_id="a1"))
+                conn.execute(
+                    Call.__table__.update()
+                    .where(Call.id == f"c{day}{hour}")
+                    .values(offered_at=start, agent_id="a1")
+                )
     now = datetime(2026, 3, 9, 0, 0, tzinfo=UTC)  # the run-up: 3/9 12:00 to 3/10 12:00
     import_plan(engine, HOT, source="t.toml", actor="boss", now=now)
     with engine.connect() as conn:
@@ -141,13 +152,17 @@ def test_quiet_hours_are_chosen_from_the_calls_of_recent_days(engine: Engine,
 
 def _free_at(engine: Engine, agent: str, when: datetime) -> bool:
     with engine.connect() as conn:
-        calls = conn.execute(select(Call.answered_at, Call.ended_at)
-                             .where(Call.agent_id == agent, Call.answered_at.is_not(None))).all()
+        calls = conn.execute(
+            select(Call.answered_at, Call.ended_at).where(
+                Call.agent_id == agent, Call.answered_at.is_not(None)
+            )
+        ).all()
     return not any(a <= when and (e is None or when < e) for a, e in calls)
 
 
 def test_drills_fire_only_when_the_agent_is_off_the_phone_in_the_simulated_feed(
-        engine: Engine, settings: Settings) -> None:
+    engine: Engine, settings: Settings
+) -> None:
     start = datetime(2026, 3, 10, 1, 0, tzinfo=UTC)
     seed_demo_floor(engine, agents=12, teams=2, seed=3, now=start, actor="boss")
     sim = FloorSimulator(load_sim_roster(engine), seed=3, start=start)
@@ -174,8 +189,10 @@ def test_drills_fire_only_when_the_agent_is_off_the_phone_in_the_simulated_feed(
     for drill_id, when in fired_at.items():
         assert _free_at(engine, by_id[drill_id].agent_id, when), drill_id
     assert len(reminders) == len(fired_at)
-    assert all(r.detail and r.detail.startswith("Scenario: ") and "Model answer: " in r.detail
-               for r in reminders)
+    assert all(
+        r.detail and r.detail.startswith("Scenario: ") and "Model answer: " in r.detail
+        for r in reminders
+    )
     # The title is read in each reader's language; the plan's topic as the plan wrote it.
     from floorapp import i18n
 
@@ -189,7 +206,8 @@ def test_drills_fire_only_when_the_agent_is_off_the_phone_in_the_simulated_feed(
 
 
 def test_results_audited_needs_practice_plans_a_redrill_and_coverage_counts(
-        engine: Engine, settings: Settings, clock) -> None:
+    engine: Engine, settings: Settings, clock
+) -> None:
     seed_floor(engine)
     now = datetime(2026, 3, 9, 7, 0, tzinfo=UTC)
     import_plan(engine, HOT, source="t.toml", actor="boss", now=now)
@@ -197,27 +215,39 @@ def test_results_audited_needs_practice_plans_a_redrill_and_coverage_counts(
         ids = {d.agent_id: d.id for d in conn.execute(select(Drill.__table__)).all()}
     later = now + timedelta(hours=3)
     rows = drills.coverage(engine, actor="lead.t1", now=later)
-    assert [(r.hot_issue, r.team_id, r.agents, r.drilled, r.passed, r.to_drill) for r in rows] \
-        == [("refund", "t1", 4, 0, 0, 4)]
+    assert [(r.hot_issue, r.team_id, r.agents, r.drilled, r.passed, r.to_drill) for r in rows] == [
+        ("refund", "t1", 4, 0, 0, 4)
+    ]
     drills.record_result(engine, ids["a1"], result="passed", actor="lead.t1", now=later)
     with pytest.raises(drills.DrillError):
         drills.record_result(engine, ids["a2"], result="practice", actor="lead.t1", now=later)
-    v = drills.record_result(engine, ids["a2"], result="practice", actor="lead.t1", now=later,
-                             note="forgot the per-day credit")
+    v = drills.record_result(
+        engine,
+        ids["a2"],
+        result="practice",
+        actor="lead.t1",
+        now=later,
+        note="forgot the per-day credit",
+    )
     assert v.status == DrillStatus.PRACTICE and v.note == "forgot the per-day credit"
     with pytest.raises(Refused):
         drills.record_result(engine, ids["a3"], result="passed", actor="lead.t2", now=later)
     with engine.connect() as conn:
-        again = conn.execute(select(Drill.__table__)
-                             .where(Drill.agent_id == "a2", Drill.attempt == 2)).one()
-        audit = conn.execute(select(AuditEntry.action, AuditEntry.actor, AuditEntry.outcome)
-                             .where(AuditEntry.action.like("drill.%"))
-                             .order_by(AuditEntry.id)).all()
+        again = conn.execute(
+            select(Drill.__table__).where(Drill.agent_id == "a2", Drill.attempt == 2)
+        ).one()
+        audit = conn.execute(
+            select(AuditEntry.action, AuditEntry.actor, AuditEntry.outcome)
+            .where(AuditEntry.action.like("drill.%"))
+            .order_by(AuditEntry.id)
+        ).all()
     assert again.status == DrillStatus.PLANNED and again.planned_at >= later + drills.REDRILL_AFTER
-    assert [tuple(a) for a in audit] == [("drill.plan", "boss", "ok"),
-                                         ("drill.result", "lead.t1", "ok"),
-                                         ("drill.result", "lead.t1", "ok"),
-                                         ("drill.result", "lead.t2", "refused")]
+    assert [tuple(a) for a in audit] == [
+        ("drill.plan", "boss", "ok"),
+        ("drill.result", "lead.t1", "ok"),
+        ("drill.result", "lead.t1", "ok"),
+        ("drill.result", "lead.t2", "refused"),
+    ]
     overdue = datetime(2026, 3, 10, 13, 0, tzinfo=UTC)
     (row,) = drills.coverage(engine, actor="lead.t1", now=overdue)
     assert (row.drilled, row.passed, row.practice, row.to_drill, row.overdue) == (2, 1, 1, 3, 3)
@@ -227,13 +257,13 @@ def test_results_audited_needs_practice_plans_a_redrill_and_coverage_counts(
 
 
 def test_sensitive_routing_puts_agents_who_passed_the_drill_first(
-        engine: Engine, settings: Settings, clock) -> None:
+    engine: Engine, settings: Settings, clock
+) -> None:
     seed_floor(engine)
     now = datetime(2026, 3, 9, 7, 0, tzinfo=UTC)
     import_plan(engine, HOT, source="t.toml", actor="boss", now=now)
     with engine.begin() as conn:
-        conn.execute(Agent.__table__.update().values(sensitive_designated=True,
-                                                     state="available"))
+        conn.execute(Agent.__table__.update().values(sensitive_designated=True, state="available"))
         ids = {d.agent_id: d.id for d in conn.execute(select(Drill.__table__)).all()}
     before = [a.id for a in available_designated(engine, settings, now)]
     drills.record_result(engine, ids["a4"], result="passed", actor="lead.t1", now=now)
@@ -243,21 +273,21 @@ def test_sensitive_routing_puts_agents_who_passed_the_drill_first(
     assert ranked[0].id == "a4" and ranked[0].drills_passed == ("refund",)
 
 
-def test_drills_command_lists_records_and_counts(engine: Engine, db_url: str,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_drills_command_lists_records_and_counts(
+    engine: Engine, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed_floor(engine)
     import_plan(engine, HOT, source="t.toml", actor="boss", now=datetime(2026, 3, 9, 7, tzinfo=UTC))
     with engine.connect() as conn:
         first = conn.execute(select(Drill.id).order_by(Drill.id)).scalars().first()
     assert main(["--db", db_url, "--as", "lead.t1", "drills"]) == 0
     assert capsys.readouterr().out.count("Refund after the outage") == 4
-    assert main(["--db", db_url, "--as", "lead.t2", "drills", "result", str(first),
-                 "passed"]) == 1
+    assert main(["--db", db_url, "--as", "lead.t2", "drills", "result", str(first), "passed"]) == 1
     assert "not yours" in capsys.readouterr().err
-    assert main(["--db", db_url, "--as", "lead.t1", "drills", "result", str(first),
-                 "practice"]) == 1
-    assert main(["--db", db_url, "--as", "lead.t1", "drills", "result", str(first),
-                 "passed"]) == 0
+    assert (
+        main(["--db", db_url, "--as", "lead.t1", "drills", "result", str(first), "practice"]) == 1
+    )
+    assert main(["--db", db_url, "--as", "lead.t1", "drills", "result", str(first), "passed"]) == 0
     capsys.readouterr()
     assert main(["--db", db_url, "--as", "lead.t1", "drills", "--coverage"]) == 0
     assert "drilled 1/4  passed 1" in capsys.readouterr().out

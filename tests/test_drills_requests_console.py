@@ -37,22 +37,37 @@ def test_a_request_from_the_board_to_closed_at_80x24(ctx: AppContext, engine) ->
             await pilot.press("down")  # schedule
             await type_text(pilot, "swap Friday late shift")
             await pilot.press("enter")
-            await until(pilot, lambda: len(req.listing(engine, actor="lead.t1",
-                                                       now=ctx.clock.now())) == 1, "recorded")
+            await until(
+                pilot,
+                lambda: len(req.listing(engine, actor="lead.t1", now=ctx.clock.now())) == 1,
+                "recorded",
+            )
             await pilot.press("R")
             await until(pilot, lambda: isinstance(app.screen, RequestsScreen), "the view")
             screen = app.screen
             await until(pilot, lambda: "swap Friday" in screen_text(app), "the request")
             assert "ack 1h00" in screen_text(app) and "heard on" in screen_text(app)
             await pilot.press("a")
-            await until(pilot, lambda: "answer" in screen_text(app) and
-                        next(iter(screen.requests.values())).status == "acknowledged", "ack")
+            await until(
+                pilot,
+                lambda: (
+                    "answer" in screen_text(app)
+                    and next(iter(screen.requests.values())).status == "acknowledged"
+                ),
+                "ack",
+            )
             await pilot.press("w")
             await until(pilot, lambda: isinstance(app.screen, NoteDialog), "the answer box")
             await type_text(pilot, "swapped with Li Na")
             await pilot.press("enter")
-            await until(pilot, lambda: app.screen is screen and
-                        next(iter(screen.requests.values())).status == "answered", "answered")
+            await until(
+                pilot,
+                lambda: (
+                    app.screen is screen
+                    and next(iter(screen.requests.values())).status == "answered"
+                ),
+                "answered",
+            )
             await pilot.press("x")
             await until(pilot, lambda: not screen.requests, "closed and gone")
         (v,) = req.listing(engine, actor="lead.t1", now=ctx.clock.now(), include_closed=True)
@@ -61,8 +76,7 @@ def test_a_request_from_the_board_to_closed_at_80x24(ctx: AppContext, engine) ->
     asyncio.run(run())
 
 
-def test_a_drill_is_run_from_the_drills_view_and_counted_at_80x24(ctx: AppContext,
-                                                                   engine) -> None:
+def test_a_drill_is_run_from_the_drills_view_and_counted_at_80x24(ctx: AppContext, engine) -> None:
     seed_floor(engine)
     now = ctx.clock.now()  # 2026-03-10 09:00 UTC: HOT's refund is due at 12:00
     import_plan(engine, HOT, source="t.toml", actor="boss", now=now - timedelta(hours=20))
@@ -86,12 +100,14 @@ def test_a_drill_is_run_from_the_drills_view_and_counted_at_80x24(ctx: AppContex
             await until(pilot, lambda: isinstance(app.screen, NoteDialog), "the note")
             await type_text(pilot, "credit rule")
             await pilot.press("enter")
-            await until(pilot, lambda: any(d.attempt == 2 for d in screen.drills.values()),
-                        "the re-drill")
+            await until(
+                pilot, lambda: any(d.attempt == 2 for d in screen.drills.values()), "the re-drill"
+            )
             await pilot.press("escape")
             await pilot.press("8")
-            await until(pilot, lambda: "drilled 2/4 passed 1 practice 1" in screen_text(app),
-                        "coverage")
+            await until(
+                pilot, lambda: "drilled 2/4 passed 1 practice 1" in screen_text(app), "coverage"
+            )
             app.action_agent_detail("a2")  # the agent's own drills, in their detail
             await until(pilot, lambda: "credit rule" in screen_text(app), "the agent's drills")
             assert "Needs practice" in screen_text(app)

@@ -47,8 +47,13 @@ while True:
 @pytest.mark.slow
 def test_kill_9_mid_write_keeps_every_acknowledged_event(store_url: str, tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, store_url], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, store_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     acked: list[str] = []
     assert proc.stdout is not None
     deadline = time.monotonic() + 60

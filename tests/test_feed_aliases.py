@@ -39,8 +39,9 @@ def clock() -> ManualClock:
 
 def agents(engine: Engine) -> dict[str, tuple[str, str]]:
     with engine.connect() as conn:
-        return {r.id: (r.name, r.state)
-                for r in conn.execute(select(Agent.id, Agent.name, Agent.state))}
+        return {
+            r.id: (r.name, r.state) for r in conn.execute(select(Agent.id, Agent.name, Agent.state))
+        }
 
 
 def aliases(engine: Engine) -> dict[str, tuple[str, str]]:
@@ -48,11 +49,17 @@ def aliases(engine: Engine) -> dict[str, tuple[str, str]]:
         return {r.alias: (r.agent_id, r.source) for r in conn.execute(select(AgentAlias))}
 
 
-def ingest(engine: Engine, clock: ManualClock, lines: list[str], *, batch_size: int = 5000,
-           rules: bool = False, source: str = "queue_log") -> FeedWriter:
+def ingest(
+    engine: Engine,
+    clock: ManualClock,
+    lines: list[str],
+    *,
+    batch_size: int = 5000,
+    rules: bool = False,
+    source: str = "queue_log",
+) -> FeedWriter:
     observers = [build_observer(Settings(), clock)] if rules else []
-    writer = FeedWriter(engine, Settings(), clock=clock, observers=observers,
-                        batch_size=batch_size)
+    writer = FeedWriter(engine, Settings(), clock=clock, observers=observers, batch_size=batch_size)
     writer.write(parse_queue_log(lines, source))
     return writer
 
@@ -99,12 +106,16 @@ def test_membername_as_agent_yes_learns_nothing(engine: Engine, clock: ManualClo
 def test_two_interfaces_joining_one_queue_in_one_second_are_not_guessed(
     engine: Engine, clock: ManualClock
 ) -> None:
-    ingest(engine, clock, [
-        "1659941803|MANAGER|500|SIP/1001|ADDMEMBER|",
-        "1659941803|MANAGER|500|SIP/1002|ADDMEMBER|",
-        "1659941803|NONE|500|Sathish|UNPAUSE|",
-        "1659941803|NONE|500|Priya|UNPAUSE|",
-    ])
+    ingest(
+        engine,
+        clock,
+        [
+            "1659941803|MANAGER|500|SIP/1001|ADDMEMBER|",
+            "1659941803|MANAGER|500|SIP/1002|ADDMEMBER|",
+            "1659941803|NONE|500|Sathish|UNPAUSE|",
+            "1659941803|NONE|500|Priya|UNPAUSE|",
+        ],
+    )
     assert aliases(engine) == {}
     assert set(agents(engine)) == {"SIP/1001", "SIP/1002", "Sathish", "Priya"}
 
@@ -112,16 +123,19 @@ def test_two_interfaces_joining_one_queue_in_one_second_are_not_guessed(
 def test_pairs_written_one_after_the_other_are_each_learned(
     engine: Engine, clock: ManualClock
 ) -> None:
-    ingest(engine, clock, [
-        "1659941803|MANAGER|500|SIP/1001|ADDMEMBER|",
-        "1659941803|NONE|500|Sathish|UNPAUSE|",
-        "1659941803|MANAGER|500|SIP/1002|ADDMEMBER|",
-        "1659941803|NONE|500|Priya|UNPAUSE|",
-        "1659941804|MANAGER|501|SIP/1003|ADDMEMBER|",
-        "1659941805|NONE|501|Ravi|UNPAUSE|",  # a second later: no evidence
-    ])
-    assert aliases(engine) == {"Sathish": ("SIP/1001", "learned"),
-                               "Priya": ("SIP/1002", "learned")}
+    ingest(
+        engine,
+        clock,
+        [
+            "1659941803|MANAGER|500|SIP/1001|ADDMEMBER|",
+            "1659941803|NONE|500|Sathish|UNPAUSE|",
+            "1659941803|MANAGER|500|SIP/1002|ADDMEMBER|",
+            "1659941803|NONE|500|Priya|UNPAUSE|",
+            "1659941804|MANAGER|501|SIP/1003|ADDMEMBER|",
+            "1659941805|NONE|501|Ravi|UNPAUSE|",  # a second later: no evidence
+        ],
+    )
+    assert aliases(engine) == {"Sathish": ("SIP/1001", "learned"), "Priya": ("SIP/1002", "learned")}
 
 
 ROSTER = """id,name,team,aliases
@@ -139,18 +153,29 @@ def test_roster_aliases_put_every_feed_name_on_the_roster_agent(
     assert report.ok and (report.aliases_added, report.aliases_removed) == (5, 0)
     assert "aliases 5 added, 0 removed" in report.summary()
     # PBXware: membership under Local/N@callback-agent, calls under Agent/N.
-    ingest(engine, clock, [
-        "1659941803|MANAGER|600|Local/1002@callback-agent|ADDMEMBER|",
-        "1659941900|c9|600|NONE|ENTERQUEUE||0123|1",
-        "1659941905|c9|600|Agent/1002|CONNECT|5|c9.1|2",
-        *FREEPBX,
-    ])
-    assert agents(engine) == {"1001": ("Sathish Kumar", "offline"),
-                              "1002": ("Priya Nair", "on_call")}
+    ingest(
+        engine,
+        clock,
+        [
+            "1659941803|MANAGER|600|Local/1002@callback-agent|ADDMEMBER|",
+            "1659941900|c9|600|NONE|ENTERQUEUE||0123|1",
+            "1659941905|c9|600|Agent/1002|CONNECT|5|c9.1|2",
+            *FREEPBX,
+        ],
+    )
+    assert agents(engine) == {
+        "1001": ("Sathish Kumar", "offline"),
+        "1002": ("Priya Nair", "on_call"),
+    }
     # The roster's names hold: nothing was learned for an alias the roster gave.
     assert {a.alias: a.source for a in list_aliases(engine)} == {
-        "SIP/1001": "roster", "PJSIP/1001": "roster", "Agent/1001": "roster",
-        "Sathish": "learned", "Local/1002@callback-agent": "roster", "Agent/1002": "roster"}
+        "SIP/1001": "roster",
+        "PJSIP/1001": "roster",
+        "Agent/1001": "roster",
+        "Sathish": "learned",
+        "Local/1002@callback-agent": "roster",
+        "Agent/1002": "roster",
+    }
     again = import_roster(engine, path, "fm.chen", clock.now())
     assert (again.aliases_added, again.aliases_removed) == (0, 0)
     path.write_text(ROSTER.replace(" Agent/1001", ""), encoding="utf-8")
@@ -162,8 +187,10 @@ def test_an_alias_given_to_two_agents_is_a_bad_row(
     engine: Engine, clock: ManualClock, tmp_path: Path
 ) -> None:
     path = tmp_path / "roster.csv"
-    path.write_text("id,name,team,aliases\n1001,A,T,SIP/1001\n1002,B,T,SIP/1001\n"
-                    "1003,C,T,1001\n", encoding="utf-8")
+    path.write_text(
+        "id,name,team,aliases\n1001,A,T,SIP/1001\n1002,B,T,SIP/1001\n1003,C,T,1001\n",
+        encoding="utf-8",
+    )
     report = import_roster(engine, path, "fm.chen", clock.now())
     assert [(e.row, e.field) for e in report.errors] == [(3, "aliases"), (4, "aliases")]
     assert "already given on row 2" in report.errors[0].message
@@ -175,24 +202,31 @@ def test_a_feed_agent_the_roster_names_an_alias_is_merged_into_the_roster_agent(
 ) -> None:
     ingest(engine, clock, ["1659941803|MANAGER|500|PJSIP/1001|ADDMEMBER|"], rules=True)
     path = tmp_path / "roster.csv"
-    path.write_text("id,name,team,aliases\n1001,Sathish Kumar,Sales,PJSIP/1001\n",
-                    encoding="utf-8")
+    path.write_text("id,name,team,aliases\n1001,Sathish Kumar,Sales,PJSIP/1001\n", encoding="utf-8")
     import_roster(engine, path, "fm.chen", clock.now())
     writer = ingest(engine, clock, ["1659941900|NONE|500|PJSIP/1001|PAUSE|coffee"], rules=True)
-    assert agents(engine) == {"PJSIP/1001": ("PJSIP/1001", "offline"),
-                              "1001": ("Sathish Kumar", "break")}
+    assert agents(engine) == {
+        "PJSIP/1001": ("PJSIP/1001", "offline"),
+        "1001": ("Sathish Kumar", "break"),
+    }
     ingest(engine, clock, ["1659944443|MANAGER|500|PJSIP/1001|REMOVEMEMBER|"])
     assert agents(engine)["1001"] == ("Sathish Kumar", "offline")
     assert writer.observers[0]._agents["1001"].state == "break"
 
 
 def test_cli_lists_aliases_with_when_and_where_learned(
-    db_url: str, engine: Engine, clock: ManualClock, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str]
+    db_url: str,
+    engine: Engine,
+    clock: ManualClock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = tmp_path / "roster.csv"
-    path.write_text("id,name,team,role,aliases\n1002,Priya Nair,Sales,agent,Agent/1002\n"
-                    "fm.chen,陈志强,,floor_manager,\n", encoding="utf-8")
+    path.write_text(
+        "id,name,team,role,aliases\n1002,Priya Nair,Sales,agent,Agent/1002\n"
+        "fm.chen,陈志强,,floor_manager,\n",
+        encoding="utf-8",
+    )
     assert main(["--db", db_url, "--as", "fm.chen", "roster", "import", str(path)]) == 0
     ingest(engine, clock, FREEPBX)
     capsys.readouterr()

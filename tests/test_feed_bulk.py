@@ -22,14 +22,17 @@ def test_same_stored_values_as_core_executemany(any_engine: Engine) -> None:
     ]
     with write_tx(any_engine) as conn:
         conn.execute(insert(Team), [{"id": "t", "name": "t"}])
-        conn.exec_driver_sql("INSERT INTO agent (id, name, team_id, tier, sensitive_designated, "
-                             "from_feed, state) VALUES ('a', 'a', 't', 1, false, true, 'offline')")
+        conn.exec_driver_sql(
+            "INSERT INTO agent (id, name, team_id, tier, sensitive_designated, "
+            "from_feed, state) VALUES ('a', 'a', 't', 1, false, true, 'offline')"
+        )
     rows = [("a", "break", "lunch\u00e9", t) for t in times] + [("a", "available", None, times[0])]
     table = AgentStateChange.__table__  # type: ignore[attr-defined]
     with write_tx(any_engine) as conn:
         conn.execute(insert(AgentStateChange), [dict(zip(COLS, r, strict=True)) for r in rows])
         BulkStatement(lambda c: insert(AgentStateChange), [table.c[n] for n in COLS]).execute(
-            conn, rows)
+            conn, rows
+        )
     with any_engine.connect() as conn:
         # Compare what is on disk, below the type layer: text on SQLite, naive on PostgreSQL.
         raw = conn.exec_driver_sql(

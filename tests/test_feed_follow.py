@@ -34,8 +34,9 @@ def clock() -> ManualClock:
 
 def lines(start: int, n: int) -> str:
     """n distinct queue_log lines (one call offered each)."""
-    return "".join(f"{E + i}|c{i}|9000|NONE|ENTERQUEUE||cust{i}|1\n"
-                   for i in range(start, start + n))
+    return "".join(
+        f"{E + i}|c{i}|9000|NONE|ENTERQUEUE||cust{i}|1\n" for i in range(start, start + n)
+    )
 
 
 def append(path: Path, text: str) -> None:
@@ -82,8 +83,9 @@ def following(engine: Engine, path: Path, clock: ManualClock) -> Iterator[dict[s
 
     def work() -> None:
         try:
-            out["summary"] = pipeline.run(ticks, QueueLogParser(source), writer, stop=stop,
-                                          save_position=True, flush_s=0.05)
+            out["summary"] = pipeline.run(
+                ticks, QueueLogParser(source), writer, stop=stop, save_position=True, flush_s=0.05
+            )
         except BaseException as exc:  # surfaced by the test below
             out["error"] = exc
 
@@ -100,8 +102,9 @@ def following(engine: Engine, path: Path, clock: ManualClock) -> Iterator[dict[s
         assert "error" not in out, out.get("error")
 
 
-def test_growing_file_and_rename_rotation(engine: Engine, clock: ManualClock, tmp_path: Path
-                                          ) -> None:
+def test_growing_file_and_rename_rotation(
+    engine: Engine, clock: ManualClock, tmp_path: Path
+) -> None:
     path = tmp_path / "queue_log"
     path.write_text(lines(0, 3))
     with following(engine, path, clock) as run:
@@ -123,8 +126,11 @@ def test_growing_file_and_rename_rotation(engine: Engine, clock: ManualClock, tm
         cur = conn.execute(select(FeedCursor.__table__)).one()
         line_nos = conn.execute(select(FeedEventRow.line_no).order_by(FeedEventRow.id)).scalars()
         assert list(line_nos) == [1, 2, 3, 4, 5, 6, 1, 2]  # numbering restarts in the new file
-    assert (cur.file_id, cur.line_no, cur.offset) == (file_id(os.stat(path)), 2,
-                                                      path.stat().st_size)
+    assert (cur.file_id, cur.line_no, cur.offset) == (
+        file_id(os.stat(path)),
+        2,
+        path.stat().st_size,
+    )
 
 
 def test_truncation_in_place(engine: Engine, clock: ManualClock, tmp_path: Path) -> None:
@@ -137,8 +143,9 @@ def test_truncation_in_place(engine: Engine, clock: ManualClock, tmp_path: Path)
         wait_for(lambda: stored(engine) == 6, "lines written after truncation")
 
 
-def test_a_half_written_line_waits_for_its_end(engine: Engine, clock: ManualClock,
-                                               tmp_path: Path) -> None:
+def test_a_half_written_line_waits_for_its_end(
+    engine: Engine, clock: ManualClock, tmp_path: Path
+) -> None:
     path = tmp_path / "queue_log"
     path.write_text(lines(0, 1))
     whole = lines(1, 1)

@@ -28,8 +28,9 @@ wait_for = wait_until
 
 def holder(engine: Engine, source: str) -> str | None:
     with engine.connect() as conn:
-        return conn.execute(select(SchedulerLease.holder).where(
-            SchedulerLease.name == lease_name(source))).scalar()
+        return conn.execute(
+            select(SchedulerLease.holder).where(SchedulerLease.name == lease_name(source))
+        ).scalar()
 
 
 def test_a_second_holder_is_refused_until_the_first_lets_go(engine: Engine) -> None:
@@ -54,14 +55,14 @@ def test_a_dead_follower_on_this_host_is_taken_over_at_once(engine: Engine) -> N
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     gone = f"serve@{socket.gethostname()}:{dead.pid}"
-    lease.try_acquire(engine, gone, datetime.now(UTC), timedelta(hours=1),
-                      name=lease_name("/x/queue_log"))
+    lease.try_acquire(
+        engine, gone, datetime.now(UTC), timedelta(hours=1), name=lease_name("/x/queue_log")
+    )
     FeedLease(engine, "/x/queue_log", "serve@here:1").acquire()
     assert holder(engine, "/x/queue_log") == "serve@here:1"
     # A live one elsewhere is not.
     with pytest.raises(FeedBusy):
-        FeedLease(engine, "/x/queue_log", f"serve@{socket.gethostname()}:{os.getpid()}"
-                  ).acquire()
+        FeedLease(engine, "/x/queue_log", f"serve@{socket.gethostname()}:{os.getpid()}").acquire()
 
 
 def test_a_second_follow_of_one_file_is_refused_in_one_line(
@@ -71,10 +72,21 @@ def test_a_second_follow_of_one_file_is_refused_in_one_line(
     feed.write_text(f"{E}|c1|q|NONE|ENTERQUEUE||cust|1\n")
     source = str(feed.resolve())
     first = subprocess.Popen(
-        [sys.executable, "-m", "floorapp", "--db", db_url, "ingest", "--follow", "--no-rules",
-         str(feed)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ,
-                                                                    PYTHONPATH=str(ROOT)))
+        [
+            sys.executable,
+            "-m",
+            "floorapp",
+            "--db",
+            db_url,
+            "ingest",
+            "--follow",
+            "--no-rules",
+            str(feed),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     try:
         wait_for(lambda: holder(engine, source) is not None, "the first follower's lease")
         assert main(["--db", db_url, "ingest", "--follow", str(feed)]) == 2
@@ -83,9 +95,22 @@ def test_a_second_follow_of_one_file_is_refused_in_one_line(
         assert f"{feed}: already followed by ingest@" in err[0]
         assert f":{first.pid}" in err[0]
         serve = subprocess.run(
-            [sys.executable, "-m", "floorapp", "--db", db_url, "serve", "--no-scheduler",
-             "--feed", str(feed)], capture_output=True, text=True, timeout=120,
-            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+            [
+                sys.executable,
+                "-m",
+                "floorapp",
+                "--db",
+                db_url,
+                "serve",
+                "--no-scheduler",
+                "--feed",
+                str(feed),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        )
         assert serve.returncode == 2
         assert "already followed by ingest@" in serve.stderr and "Traceback" not in serve.stderr
     finally:

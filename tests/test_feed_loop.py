@@ -30,8 +30,9 @@ def clock() -> ManualClock:
 
 
 def qlines(start: int, n: int, agent: str = "NONE") -> str:
-    return "".join(f"{E + i}|c{i}|9000|{agent}|ENTERQUEUE||cust{i}|1\n"
-                   for i in range(start, start + n))
+    return "".join(
+        f"{E + i}|c{i}|9000|{agent}|ENTERQUEUE||cust{i}|1\n" for i in range(start, start + n)
+    )
 
 
 def count(engine: Engine, table: Any) -> int:
@@ -66,14 +67,18 @@ class ChokingParser(QueueLogParser):
         return super().parse_line(text, line_no)
 
 
-def test_a_parser_that_raises_gives_a_named_rejection(engine: Engine, clock: ManualClock,
-                                                      tmp_path: Path) -> None:
+def test_a_parser_that_raises_gives_a_named_rejection(
+    engine: Engine, clock: ManualClock, tmp_path: Path
+) -> None:
     path = tmp_path / "queue_log"
     path.write_text(qlines(0, 3) + "choke\n" + qlines(3, 3))
     rejected: list[Rejected] = []
-    summary = pipeline.run(FileReader(path, str(path)), ChokingParser(str(path)),
-                           FeedWriter(engine, Settings(), clock=clock),
-                           on_rejected=rejected.append)
+    summary = pipeline.run(
+        FileReader(path, str(path)),
+        ChokingParser(str(path)),
+        FeedWriter(engine, Settings(), clock=clock),
+        on_rejected=rejected.append,
+    )
     assert (summary.accepted, summary.rejected) == (6, 1)
     assert [r.line_no for r in rejected] == [4]
     assert "RecursionError" in rejected[0].reason
@@ -87,11 +92,17 @@ def test_an_event_the_store_refuses_is_rejected_and_its_batch_kept(
     path = tmp_path / "queue_log"
     bad = f"{E + 50}|c50|9000|PJSIP/bad|CONNECT|3|x|1\n"
     path.write_text(qlines(0, 20) + bad + qlines(20, 20))
-    writer = FeedWriter(engine, Settings(), observers=[RefusesAgent("PJSIP/bad")], clock=clock,
-                        batch_size=batch_size)
+    writer = FeedWriter(
+        engine,
+        Settings(),
+        observers=[RefusesAgent("PJSIP/bad")],
+        clock=clock,
+        batch_size=batch_size,
+    )
     rejected: list[Rejected] = []
-    summary = pipeline.run(FileReader(path, str(path)), QueueLogParser(str(path)), writer,
-                           on_rejected=rejected.append)
+    summary = pipeline.run(
+        FileReader(path, str(path)), QueueLogParser(str(path)), writer, on_rejected=rejected.append
+    )
     assert (summary.accepted, summary.rejected) == (40, 1)
     assert count(engine, FeedEventRow) == 40
     assert [r.line_no for r in rejected] == [21]
@@ -116,11 +127,15 @@ class FullDisk:
         return self.real(items, **kw)
 
 
-@pytest.mark.parametrize("exc", [
-    OSError(errno.ENOSPC, "No space left on device"),
-    __import__("sqlalchemy.exc").exc.OperationalError(
-        "INSERT ...", {}, Exception("database or disk is full")),
-])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        __import__("sqlalchemy.exc").exc.OperationalError(
+            "INSERT ...", {}, Exception("database or disk is full")
+        ),
+    ],
+)
 def test_a_full_disk_is_waited_out_and_nothing_is_lost(
     engine: Engine, clock: ManualClock, tmp_path: Path, exc: BaseException
 ) -> None:
@@ -129,8 +144,13 @@ def test_a_full_disk_is_waited_out_and_nothing_is_lost(
     writer = FeedWriter(engine, Settings(), clock=clock, batch_size=10)
     FullDisk(writer, 3, exc)
     said: list[str] = []
-    summary = pipeline.run(FileReader(path, str(path)), QueueLogParser(str(path)), writer,
-                           on_problem=said.append, retry_s=0.001)
+    summary = pipeline.run(
+        FileReader(path, str(path)),
+        QueueLogParser(str(path)),
+        writer,
+        on_problem=said.append,
+        retry_s=0.001,
+    )
     assert (summary.accepted, summary.rejected) == (30, 0)
     assert count(engine, FeedEventRow) == 30
     assert len(said) == 2 and "disk is full" in said[0] and "nothing is lost" in said[0]
@@ -155,7 +175,15 @@ def test_stopping_while_the_disk_is_full_keeps_the_batch_for_the_next_run(
         stop.set()  # the operator stops the service while the disk is full
 
     reader = Follower(path, str(path), stop, poll_s=0.01)
-    pipeline.run(reader, QueueLogParser(str(path)), writer, stop=stop, save_position=True,
-                 on_problem=problem, flush_s=0, retry_s=0.001)
+    pipeline.run(
+        reader,
+        QueueLogParser(str(path)),
+        writer,
+        stop=stop,
+        save_position=True,
+        on_problem=problem,
+        flush_s=0,
+        retry_s=0.001,
+    )
     assert count(engine, FeedEventRow) == 0 and count(engine, FeedCursor) == 0
     assert load_position(engine, str(path)) is None  # the next run reads those lines again

@@ -42,22 +42,58 @@ from floorapp.feed.jsonl import SCHEMA, JsonlParser
 from floorapp.feed.queue_log import HOUSEKEEPING, QueueLogParser
 
 E = 1773100010
-PARSE = settings(max_examples=150, deadline=None,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-INGEST = settings(max_examples=12, deadline=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                         HealthCheck.function_scoped_fixture])
+PARSE = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+INGEST = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 
 # --- strategies ------------------------------------------------------------------------------
 
 # Text a hostile producer might write: controls, bidi overrides, NUL, BOM, CR, separators.
-_NASTY = st.sampled_from(["\x00", "\x1b[2J", "\x9b", "\u202e", "\u2066", "\ufeff", "\r", "|",
-                          "\t", "\x7f", "\ufffd", "NONE", "-1", "1e400", "[", "{", "\"", "\\"])
-_TEXT = st.one_of(st.text(max_size=40), _NASTY,
-                  st.lists(st.one_of(st.text(max_size=5), _NASTY), max_size=6).map("".join))
-_INTS = st.one_of(st.integers(-5, 10**6), st.sampled_from([MAX_SECONDS, MAX_SECONDS + 1,
-                  MAX_MS + 1, 2**31, 2**63 - 1, 2**63, 2**64, 10**11, -(2**63)]),
-                  st.integers())
+_NASTY = st.sampled_from(
+    [
+        "\x00",
+        "\x1b[2J",
+        "\x9b",
+        "\u202e",
+        "\u2066",
+        "\ufeff",
+        "\r",
+        "|",
+        "\t",
+        "\x7f",
+        "\ufffd",
+        "NONE",
+        "-1",
+        "1e400",
+        "[",
+        "{",
+        '"',
+        "\\",
+    ]
+)
+_TEXT = st.one_of(
+    st.text(max_size=40),
+    _NASTY,
+    st.lists(st.one_of(st.text(max_size=5), _NASTY), max_size=6).map("".join),
+)
+_INTS = st.one_of(
+    st.integers(-5, 10**6),
+    st.sampled_from(
+        [MAX_SECONDS, MAX_SECONDS + 1, MAX_MS + 1, 2**31, 2**63 - 1, 2**63, 2**64, 10**11, -(2**63)]
+    ),
+    st.integers(),
+)
 _FIELD = st.one_of(_TEXT, _INTS.map(str), st.just(""))
 
 
@@ -66,12 +102,33 @@ def mostly(valid: st.SearchStrategy[Any], odd: st.SearchStrategy[Any]) -> st.Sea
     return st.sampled_from((valid, valid, valid, odd)).flatmap(lambda strategy: strategy)
 
 
-QUEUE_LOG_EVENTS = ["ADDMEMBER", "REMOVEMEMBER", "AGENTLOGIN", "AGENTLOGOFF",
-                    "AGENTCALLBACKLOGIN", "AGENTCALLBACKLOGOFF", "PAUSE", "PAUSEALL", "UNPAUSE",
-                    "UNPAUSEALL", "ENTERQUEUE", "CONNECT", "COMPLETECALLER", "COMPLETEAGENT",
-                    "RINGNOANSWER", "RINGCANCELED", "TRANSFER", "BLINDTRANSFER",
-                    "ATTENDEDTRANSFER", "ABANDON", "EXITWITHKEY", "EXITWITHTIMEOUT", "EXITEMPTY",
-                    "WITHDRAW", *sorted(HOUSEKEEPING)]
+QUEUE_LOG_EVENTS = [
+    "ADDMEMBER",
+    "REMOVEMEMBER",
+    "AGENTLOGIN",
+    "AGENTLOGOFF",
+    "AGENTCALLBACKLOGIN",
+    "AGENTCALLBACKLOGOFF",
+    "PAUSE",
+    "PAUSEALL",
+    "UNPAUSE",
+    "UNPAUSEALL",
+    "ENTERQUEUE",
+    "CONNECT",
+    "COMPLETECALLER",
+    "COMPLETEAGENT",
+    "RINGNOANSWER",
+    "RINGCANCELED",
+    "TRANSFER",
+    "BLINDTRANSFER",
+    "ATTENDEDTRANSFER",
+    "ABANDON",
+    "EXITWITHKEY",
+    "EXITWITHTIMEOUT",
+    "EXITEMPTY",
+    "WITHDRAW",
+    *sorted(HOUSEKEEPING),
+]
 
 
 @st.composite
@@ -81,37 +138,67 @@ def queue_log_lines(draw: st.DrawFn) -> str:
     queue = draw(mostly(st.sampled_from(["NONE", "9000", "500"]), _TEXT))
     agent = draw(mostly(st.sampled_from(["NONE", "PJSIP/1001", "Sathish", "Agent/7"]), _TEXT))
     event = draw(mostly(st.sampled_from(QUEUE_LOG_EVENTS), _TEXT))
-    data = draw(st.lists(mostly(st.one_of(st.integers(0, 600).map(str),
-                                          st.sampled_from(["LINK", "BRIDGE", "APP", "PAUSED",
-                                                           "lunch", "1.7", ""])), _FIELD),
-                         max_size=7))
+    data = draw(
+        st.lists(
+            mostly(
+                st.one_of(
+                    st.integers(0, 600).map(str),
+                    st.sampled_from(["LINK", "BRIDGE", "APP", "PAUSED", "lunch", "1.7", ""]),
+                ),
+                _FIELD,
+            ),
+            max_size=7,
+        )
+    )
     line = "|".join([epoch, callid, queue, agent, event, *data])
     pad = draw(st.sampled_from(["", "", "", "\ufeff", "\x00" * 78, " "]))
     end = draw(st.sampled_from(["", "\r", " "]))
     return pad + line + end
 
 
-_ISO = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
-                    timezones=st.sampled_from([UTC, timezone(timedelta(hours=5)),
-                                               timezone(timedelta(hours=-5, minutes=-30))]))
-_GOOD_TS = st.datetimes(min_value=datetime(2026, 3, 10), max_value=datetime(2026, 3, 11)
-                        ).map(lambda d: d.isoformat() + "Z")
-_TS = mostly(_GOOD_TS, st.one_of(
-    _ISO.map(datetime.isoformat),
-    st.sampled_from(["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
-                     "2026-03-10T09:00:00", "tuesday", ""]),
-    _TEXT, _INTS))
-_JSON = st.recursive(st.one_of(st.none(), st.booleans(), _INTS, st.floats(), _TEXT),
-                     lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                             st.dictionaries(_TEXT, inner, max_size=3)),
-                     max_leaves=8)
+_ISO = st.datetimes(
+    min_value=datetime(1, 1, 2),
+    max_value=datetime(9999, 12, 30),
+    timezones=st.sampled_from(
+        [UTC, timezone(timedelta(hours=5)), timezone(timedelta(hours=-5, minutes=-30))]
+    ),
+)
+_GOOD_TS = st.datetimes(min_value=datetime(2026, 3, 10), max_value=datetime(2026, 3, 11)).map(
+    lambda d: d.isoformat() + "Z"
+)
+_TS = mostly(
+    _GOOD_TS,
+    st.one_of(
+        _ISO.map(datetime.isoformat),
+        st.sampled_from(
+            [
+                "0001-01-01T00:00:00+05:00",
+                "9999-12-31T23:59:59-05:00",
+                "2026-03-10T09:00:00",
+                "tuesday",
+                "",
+            ]
+        ),
+        _TEXT,
+        _INTS,
+    ),
+)
+_JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), _INTS, st.floats(), _TEXT),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_TEXT, inner, max_size=3)),
+    max_leaves=8,
+)
 _NAMES = sorted({n for _, _, req, opt in SCHEMA.values() for n in (*req, *opt)})
 # A plausible value for each schema field; any JSON value now and then.
 _TYPICAL: dict[str, st.SearchStrategy[Any]] = {
-    **{n: st.booleans() for n in ("complaint", "negative_sentiment", "sensitive_customer",
-                                  "after_call")},
-    **{n: st.integers(0, 900) for n in ("hold_seconds", "talk_seconds", "ring_ms",
-                                        "refused_explanations")},
+    **{
+        n: st.booleans()
+        for n in ("complaint", "negative_sentiment", "sensitive_customer", "after_call")
+    },
+    **{
+        n: st.integers(0, 900)
+        for n in ("hold_seconds", "talk_seconds", "ring_ms", "refused_explanations")
+    },
     **{n: st.integers(1, 3) for n in ("satisfaction", "effort", "tier")},
     "state": st.sampled_from(["available", "on_call", "after_call", "break", "offline"]),
     "outcome": st.sampled_from(["completed", "abandoned", "timeout", "transferred"]),
@@ -125,8 +212,14 @@ def jsonl_lines(draw: st.DrawFn) -> str:
     obj: dict[str, Any] = {"type": kind, "ts": draw(_TS)}
     for key in ("agent", "call", "id"):
         if draw(st.integers(0, 3)) > 0:
-            obj[key] = draw(mostly(st.sampled_from(["a1", "a2", "c1", "c2"]), st.one_of(
-                _TEXT, _INTS, st.text(min_size=MAX_ID_CHARS, max_size=MAX_ID_CHARS + 2))))
+            obj[key] = draw(
+                mostly(
+                    st.sampled_from(["a1", "a2", "c1", "c2"]),
+                    st.one_of(
+                        _TEXT, _INTS, st.text(min_size=MAX_ID_CHARS, max_size=MAX_ID_CHARS + 2)
+                    ),
+                )
+            )
     for name in draw(st.lists(st.sampled_from(_NAMES), max_size=5)):
         obj[name] = draw(mostly(_TYPICAL.get(name, st.text(min_size=1, max_size=20)), _JSON))
     line = json.dumps(obj, ensure_ascii=draw(st.booleans()))
@@ -136,9 +229,20 @@ def jsonl_lines(draw: st.DrawFn) -> str:
 
 _ADVERSARIAL = st.one_of(
     st.text(max_size=80),
-    st.sampled_from(["[" * 100_000, "{" * 5000, '{"a":' * 3000, "\x00" * 300, "\ufeff", "",
-                     " ", "\r", '{"type":"agent_login","ts":"2026-03-10T09:00:00Z","agent":'
-                     '"\\ud800"}', "1658226847|NONE|NONE|NONE|QUEUESTART|"]),
+    st.sampled_from(
+        [
+            "[" * 100_000,
+            "{" * 5000,
+            '{"a":' * 3000,
+            "\x00" * 300,
+            "\ufeff",
+            "",
+            " ",
+            "\r",
+            '{"type":"agent_login","ts":"2026-03-10T09:00:00Z","agent":"\\ud800"}',
+            "1658226847|NONE|NONE|NONE|QUEUESTART|",
+        ]
+    ),
     st.integers(1, 3).map(lambda n: "x" * (MAX_LINE_CHARS + n)),
 )
 
@@ -151,13 +255,17 @@ def any_lines(fmt_lines: st.SearchStrategy[str]) -> st.SearchStrategy[list[str]]
 
 # --- through the parsers ---------------------------------------------------------------------
 
+
 def _check_event(ev: FeedEvent) -> None:
     assert ev.ts.tzinfo is not None and in_window(ev.ts)
     for ident in (ev.agent, ev.call, ev.feed_agent, ev.queue):
         if ident is not None:
             assert ident.strip() and len(ident) <= MAX_ID_CHARS
-            assert not has_surrogate(ident) and not re.search(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e"
-                                                              r"\u2066-\u2069]", ident)
+            assert not has_surrogate(ident) and not re.search(
+                r"[\x00-\x1f\x7f-\x9f\u202a-\u202e"
+                r"\u2066-\u2069]",
+                ident,
+            )
     for name, value in ev.data.items():
         if type(value) is int:
             limit = MAX_MS if name == "ring_ms" else MAX_SECONDS

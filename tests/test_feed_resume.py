@@ -61,8 +61,14 @@ def follow_once(engine: Engine, path: Path, fmt: str, *, batch_size: int = 3) ->
     stop = threading.Event()
     reader = Follower(path, source, stop, start=load_position(engine, source), poll_s=0.001)
     writer = FeedWriter(engine, Settings(), clock=ManualClock(HOST_NOW), batch_size=batch_size)
-    return pipeline.run(_UntilIdle(reader, stop), pipeline.make_parser(fmt, source), writer,
-                        stop=stop, save_position=True, flush_s=0.0)
+    return pipeline.run(
+        _UntilIdle(reader, stop),
+        pipeline.make_parser(fmt, source),
+        writer,
+        stop=stop,
+        save_position=True,
+        flush_s=0.0,
+    )
 
 
 def ingest_once(engine: Engine, path: Path, fmt: str, source: str | None = None) -> None:
@@ -78,17 +84,36 @@ def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     ca = Call.__table__.c  # type: ignore[attr-defined]
     with engine.connect() as conn:
         return {
-            "events": sorted(conn.execute(select(fe.key, fe.line_no, fe.ts, fe.kind, fe.agent_id,
-                                                 fe.call_id, fe.payload)).all()),
+            "events": sorted(
+                conn.execute(
+                    select(fe.key, fe.line_no, fe.ts, fe.kind, fe.agent_id, fe.call_id, fe.payload)
+                ).all()
+            ),
             "rejects": sorted(conn.execute(select(rj.line_no, rj.reason, rj.raw)).all()),
-            "agents": sorted(conn.execute(select(ag.id, ag.state, ag.state_reason,
-                                                 ag.state_since, ag.logged_in_since,
-                                                 ag.current_call_id)).all()),
-            "history": sorted(conn.execute(select(hi.agent_id, hi.state, hi.reason,
-                                                  hi.started_at)).all(), key=repr),
-            "calls": sorted(conn.execute(select(ca.id, ca.agent_id, ca.offered_at,
-                                                ca.answered_at, ca.ended_at, ca.outcome)).all(),
-                            key=repr),
+            "agents": sorted(
+                conn.execute(
+                    select(
+                        ag.id,
+                        ag.state,
+                        ag.state_reason,
+                        ag.state_since,
+                        ag.logged_in_since,
+                        ag.current_call_id,
+                    )
+                ).all()
+            ),
+            "history": sorted(
+                conn.execute(select(hi.agent_id, hi.state, hi.reason, hi.started_at)).all(),
+                key=repr,
+            ),
+            "calls": sorted(
+                conn.execute(
+                    select(
+                        ca.id, ca.agent_id, ca.offered_at, ca.answered_at, ca.ended_at, ca.outcome
+                    )
+                ).all(),
+                key=repr,
+            ),
         }
 
 
@@ -110,11 +135,17 @@ def fresh_engine(template: Path, where: Path) -> Engine:
 RING = f"{E}|c1|sales|PJSIP/1001|RINGNOANSWER|15000\n"
 
 
-@pytest.mark.parametrize("fmt,first,twin", [
-    ("queue-log", f"{E}|c1|sales|NONE|ENTERQUEUE||cust|1\n" + RING, RING),
-    ("jsonl", '{"type":"raise_hand","ts":"2026-03-16T09:06:40+00:00","agent":"a1"}\n',
-     '{"type":"raise_hand","ts":"2026-03-16T09:06:40+00:00","agent":"a1"}\n'),
-])
+@pytest.mark.parametrize(
+    "fmt,first,twin",
+    [
+        ("queue-log", f"{E}|c1|sales|NONE|ENTERQUEUE||cust|1\n" + RING, RING),
+        (
+            "jsonl",
+            '{"type":"raise_hand","ts":"2026-03-16T09:06:40+00:00","agent":"a1"}\n',
+            '{"type":"raise_hand","ts":"2026-03-16T09:06:40+00:00","agent":"a1"}\n',
+        ),
+    ],
+)
 def test_a_stop_between_two_identical_lines_keeps_both(
     engine: Engine, tmp_path: Path, fmt: str, first: str, twin: str
 ) -> None:
@@ -149,19 +180,26 @@ _TEMPLATES = (
 _SECONDS = st.one_of(st.integers(0, 3), st.integers(0, 3), st.integers(590, 1300))
 _LINE = st.builds(
     lambda t, s, a, q, c: _TEMPLATES[t].format(e=E + s, a=f"PJSIP/100{a}", q=f"q{q}", c=c),
-    st.integers(0, len(_TEMPLATES) - 1), _SECONDS, st.integers(1, 2), st.integers(1, 2),
+    st.integers(0, len(_TEMPLATES) - 1),
+    _SECONDS,
+    st.integers(1, 2),
+    st.integers(1, 2),
     st.integers(1, 3),
 )
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(lines=st.lists(_LINE, min_size=1, max_size=30), data=st.data())
-def test_any_split_stores_what_one_read_stores(template_db: Path, lines: list[str],
-                                               data: st.DataObject) -> None:
-    splits = data.draw(st.lists(st.integers(1, len(lines)), max_size=4, unique=True)
-                       .map(sorted), label="splits")
+def test_any_split_stores_what_one_read_stores(
+    template_db: Path, lines: list[str], data: st.DataObject
+) -> None:
+    splits = data.draw(
+        st.lists(st.integers(1, len(lines)), max_size=4, unique=True).map(sorted), label="splits"
+    )
     batch = data.draw(st.integers(1, 4), label="batch size")
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
@@ -191,9 +229,11 @@ def test_any_split_stores_what_one_read_stores(template_db: Path, lines: list[st
 
 # --- rotation and copy-truncate while stopped -------------------------------------------------
 
+
 def qlines(start: int, n: int) -> str:
-    return "".join(f"{E + i}|c{i}|9000|NONE|ENTERQUEUE||cust{i}|1\n"
-                   for i in range(start, start + n))
+    return "".join(
+        f"{E + i}|c{i}|9000|NONE|ENTERQUEUE||cust{i}|1\n" for i in range(start, start + n)
+    )
 
 
 def stored_lines(engine: Engine) -> set[str]:
@@ -238,8 +278,9 @@ def test_copytruncate_while_stopped_without_the_copy_reads_the_new_file_whole(
     assert stored_lines(engine) == calls(0, 10) | calls(100, 40)
 
 
-def test_a_new_file_on_a_reused_inode_is_read_from_its_start(engine: Engine, tmp_path: Path
-                                                             ) -> None:
+def test_a_new_file_on_a_reused_inode_is_read_from_its_start(
+    engine: Engine, tmp_path: Path
+) -> None:
     path = tmp_path / "queue_log"
     path.write_text(qlines(0, 10))
     follow_once(engine, path, "queue-log")
@@ -250,8 +291,9 @@ def test_a_new_file_on_a_reused_inode_is_read_from_its_start(engine: Engine, tmp
     assert stored_lines(engine) == calls(0, 10) | calls(200, 30)
 
 
-def test_rename_rotation_while_stopped_finishes_the_old_file(engine: Engine, tmp_path: Path
-                                                             ) -> None:
+def test_rename_rotation_while_stopped_finishes_the_old_file(
+    engine: Engine, tmp_path: Path
+) -> None:
     path = tmp_path / "queue_log"
     path.write_text(qlines(0, 10))
     follow_once(engine, path, "queue-log")
@@ -276,24 +318,41 @@ def test_identical_lines_across_a_stop_just_after_a_rename_rotation(
     path.write_text(qlines(100, 2))
     follow_once(engine, path, "queue-log")
     with engine.connect() as conn:
-        rings = conn.execute(select(FeedEventRow.key).where(
-            FeedEventRow.kind == "call_ring_no_answer")).scalars().all()
+        rings = (
+            conn.execute(select(FeedEventRow.key).where(FeedEventRow.kind == "call_ring_no_answer"))
+            .scalars()
+            .all()
+        )
     assert len(set(rings)) == 2
 
 
 # --- what the writer remembers beyond the agent row -------------------------------------------
 
-@pytest.mark.parametrize("before,after", [
-    # In two queues, removed from one after the restart: still logged in.
-    ([f"{E}|NONE|q1|PJSIP/1001|ADDMEMBER|", f"{E + 1}|NONE|q2|PJSIP/1001|ADDMEMBER|"],
-     [f"{E + 60}|NONE|q1|PJSIP/1001|REMOVEMEMBER|"]),
-    # A pause asked for during a call starts when the call ends, restart in between.
-    ([f"{E}|NONE|q1|PJSIP/1001|ADDMEMBER|", f"{E + 5}|c1|q1|NONE|ENTERQUEUE||cust|1",
-      f"{E + 9}|c1|q1|PJSIP/1001|CONNECT|4|x|1", f"{E + 30}|NONE|q1|PJSIP/1001|PAUSE|lunch"],
-     [f"{E + 90}|c1|q1|PJSIP/1001|COMPLETECALLER|4|81|1"]),
-], ids=["membership", "pause-mid-call"])
-def test_a_restart_keeps_what_the_writer_remembered(template_db: Path, tmp_path: Path,
-                                                    before: list[str], after: list[str]) -> None:
+
+@pytest.mark.parametrize(
+    "before,after",
+    [
+        # In two queues, removed from one after the restart: still logged in.
+        (
+            [f"{E}|NONE|q1|PJSIP/1001|ADDMEMBER|", f"{E + 1}|NONE|q2|PJSIP/1001|ADDMEMBER|"],
+            [f"{E + 60}|NONE|q1|PJSIP/1001|REMOVEMEMBER|"],
+        ),
+        # A pause asked for during a call starts when the call ends, restart in between.
+        (
+            [
+                f"{E}|NONE|q1|PJSIP/1001|ADDMEMBER|",
+                f"{E + 5}|c1|q1|NONE|ENTERQUEUE||cust|1",
+                f"{E + 9}|c1|q1|PJSIP/1001|CONNECT|4|x|1",
+                f"{E + 30}|NONE|q1|PJSIP/1001|PAUSE|lunch",
+            ],
+            [f"{E + 90}|c1|q1|PJSIP/1001|COMPLETECALLER|4|81|1"],
+        ),
+    ],
+    ids=["membership", "pause-mid-call"],
+)
+def test_a_restart_keeps_what_the_writer_remembered(
+    template_db: Path, tmp_path: Path, before: list[str], after: list[str]
+) -> None:
     feed = tmp_path / "queue_log"
     whole = fresh_engine(template_db, tmp_path / "whole.db")
     feed.write_text("".join(f"{x}\n" for x in [*before, *after]))

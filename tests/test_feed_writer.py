@@ -45,8 +45,9 @@ def test_real_sample_end_to_end(engine: Engine, clock: ManualClock) -> None:
         outcomes = dict(
             conn.execute(select(Call.outcome, func.count()).group_by(Call.outcome)).all()
         )
-        live = conn.execute(select(Call.__table__).where(Call.ended_at.is_(None))
-                            .order_by(Call.id)).all()
+        live = conn.execute(
+            select(Call.__table__).where(Call.ended_at.is_(None)).order_by(Call.id)
+        ).all()
         agents = dict(conn.execute(select(Agent.id, Agent.state)).all())
         first = conn.execute(select(Call.__table__).where(Call.id == "1266833905.2")).one()
         teams = set(conn.execute(select(Agent.team_id)).scalars())
@@ -54,7 +55,11 @@ def test_real_sample_end_to_end(engine: Engine, clock: ManualClock) -> None:
     # The log ends with one call connected to 2004 and one still waiting in the queue.
     connected, waiting = live
     assert (connected.id, connected.agent_id, connected.outcome, connected.customer_id) == (
-        "1266839761.533", "Local/2004@from-internal/n", "in_progress", "03420254064")
+        "1266839761.533",
+        "Local/2004@from-internal/n",
+        "in_progress",
+        "03420254064",
+    )
     assert connected.answered_at == datetime.fromtimestamp(1266839775, UTC)
     assert (waiting.id, waiting.outcome, waiting.agent_id) == ("1266839768.534", "waiting", None)
     assert agents["Local/2004@from-internal/n"] == "on_call"
@@ -62,8 +67,10 @@ def test_real_sample_end_to_end(engine: Engine, clock: ManualClock) -> None:
     assert len(agents) == 9 and teams == {"unassigned"}
     # The very first call: answered by 2004 after 1 s, 3 s of talk, hung up by the agent.
     assert (first.offered_at, first.answered_at, first.ended_at) == (
-        datetime.fromtimestamp(1266833911, UTC), datetime.fromtimestamp(1266833912, UTC),
-        datetime.fromtimestamp(1266833915, UTC))
+        datetime.fromtimestamp(1266833911, UTC),
+        datetime.fromtimestamp(1266833912, UTC),
+        datetime.fromtimestamp(1266833915, UTC),
+    )
     assert (first.hold_seconds, first.talk_seconds, first.customer_id) == (1, 3, "01773597776")
 
 
@@ -93,12 +100,18 @@ def test_roster_fields_survive_the_feed(engine: Engine, clock: ManualClock) -> N
     with engine.begin() as conn:
         conn.execute(insert_ignore(conn, Team, ["id"]), {"id": "t1", "name": "Team 1"})
         conn.execute(Agent.__table__.insert().values(id="a1", name="张伟", team_id="t1", tier=2))
-    FeedWriter(engine, Settings(), clock=clock).write(parse_jsonl(
-        ['{"type":"agent_login","ts":"2026-03-10T09:00:00Z","agent":"a1"}'], "f"))
+    FeedWriter(engine, Settings(), clock=clock).write(
+        parse_jsonl(['{"type":"agent_login","ts":"2026-03-10T09:00:00Z","agent":"a1"}'], "f")
+    )
     with engine.connect() as conn:
         a = conn.execute(select(Agent.__table__)).one()
-    assert (a.name, a.team_id, a.tier, a.from_feed, a.state) == ("张伟", "t1", 2, False,
-                                                                  "available")
+    assert (a.name, a.team_id, a.tier, a.from_feed, a.state) == (
+        "张伟",
+        "t1",
+        2,
+        False,
+        "available",
+    )
 
 
 class Recorder:
@@ -126,18 +139,26 @@ class Recorder:
 def test_observers_see_new_events_once_with_a_tick_and_a_flush_per_batch(
     engine: Engine, clock: ManualClock
 ) -> None:
-    lines = [f'{{"type":"agent_login","ts":"2026-03-10T09:00:0{i}Z","agent":"a{i}"}}'
-             for i in range(5)]
+    lines = [
+        f'{{"type":"agent_login","ts":"2026-03-10T09:00:0{i}Z","agent":"a{i}"}}' for i in range(5)
+    ]
     rec = Recorder()
     writer = FeedWriter(engine, Settings(), clock=clock, observers=[rec], batch_size=3)
     writer.write(parse_jsonl(lines[:3], "f"))
     writer.write(parse_jsonl(lines, "f"))  # the first three are duplicates now
     t = [datetime(2026, 3, 10, 9, 0, i, tzinfo=UTC) for i in range(5)]
     assert rec.calls == [
-        ("start", 0), ("observe", 1), ("observe", 2), ("observe", 3), ("tick", t[2]),
+        ("start", 0),
+        ("observe", 1),
+        ("observe", 2),
+        ("observe", 3),
+        ("tick", t[2]),
         ("flush", 3),
         ("flush", 3),  # batch of three duplicates: nothing observed, no tick
-        ("observe", 4), ("observe", 5), ("tick", t[4]), ("flush", 5),
+        ("observe", 4),
+        ("observe", 5),
+        ("tick", t[4]),
+        ("flush", 5),
     ]
 
 
@@ -151,14 +172,22 @@ def test_each_batch_numbers_the_agents_it_writes(engine: Engine, clock: ManualCl
     assert min(before.values()) >= 1
     ingest_sample(engine, clock, batch_size=50)  # the same lines again: all duplicates
     agent = "Local/2004@from-internal/n"
-    later = json.dumps({"ts": "2010-02-22T12:00:00Z", "type": "state", "agent": agent,
-                        "state": "break", "reason": "lunch"})
+    later = json.dumps(
+        {
+            "ts": "2010-02-22T12:00:00Z",
+            "type": "state",
+            "agent": agent,
+            "state": "break",
+            "reason": "lunch",
+        }
+    )
     FeedWriter(engine, Settings(), clock=clock).write(parse_jsonl([later], "f"))
     with engine.connect() as conn:
         after = dict(conn.execute(select(Agent.id, Agent.seq)).all())
     assert after[agent] == max(before.values()) + 1
     assert {a: s for a, s in after.items() if a != agent} == {
-        a: s for a, s in before.items() if a != agent}
+        a: s for a, s in before.items() if a != agent
+    }
 
 
 # --- nothing one event holds stops the batch -----------------------------------------------
@@ -168,8 +197,12 @@ def _rejects(engine: Engine) -> list[tuple[int, str]]:
     from db.models import RejectedInput
 
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(
-            select(RejectedInput.line_no, RejectedInput.reason).order_by(RejectedInput.line_no))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(RejectedInput.line_no, RejectedInput.reason).order_by(RejectedInput.line_no)
+            )
+        ]
 
 
 def _jsonl(*events: dict[str, object]) -> list[str]:
@@ -205,10 +238,24 @@ def test_a_huge_hold_time_is_rejected_by_the_writer_not_raised(
     engine: Engine, clock: ManualClock
 ) -> None:
     """The writer checks numbers before its time arithmetic (defence behind the parsers)."""
-    ev = FeedEvent("k-huge", "f.jsonl", 2, datetime(2026, 3, 10, 9, 0, 5, tzinfo=UTC),
-                   EventKind.CALL_ANSWERED, "a1", "c1", {"hold_seconds": 100000000000})
-    ok = FeedEvent("k-ok", "f.jsonl", 1, datetime(2026, 3, 10, 9, 0, 0, tzinfo=UTC),
-                   EventKind.AGENT_LOGIN, "a1")
+    ev = FeedEvent(
+        "k-huge",
+        "f.jsonl",
+        2,
+        datetime(2026, 3, 10, 9, 0, 5, tzinfo=UTC),
+        EventKind.CALL_ANSWERED,
+        "a1",
+        "c1",
+        {"hold_seconds": 100000000000},
+    )
+    ok = FeedEvent(
+        "k-ok",
+        "f.jsonl",
+        1,
+        datetime(2026, 3, 10, 9, 0, 0, tzinfo=UTC),
+        EventKind.AGENT_LOGIN,
+        "a1",
+    )
     s = FeedWriter(engine, Settings(), clock=clock).write([ok, ev])
     assert (s.accepted, s.rejected) == (1, 1)
     [(line_no, reason)] = _rejects(engine)
@@ -218,8 +265,10 @@ def test_a_huge_hold_time_is_rejected_by_the_writer_not_raised(
 def test_a_batch_of_good_and_bad_lines_keeps_every_good_line(
     engine: Engine, clock: ManualClock
 ) -> None:
-    good = [{"type": "agent_login", "ts": f"2026-03-10T09:00:{i:02d}Z", "agent": f"a{i}"}
-            for i in range(20)]
+    good = [
+        {"type": "agent_login", "ts": f"2026-03-10T09:00:{i:02d}Z", "agent": f"a{i}"}
+        for i in range(20)
+    ]
     parsed = list(parse_jsonl(_jsonl(*good), "f.jsonl"))
     for i in (0, 7, 8, 19):
         parsed[i].agent = f"x{i}\udc80"  # type: ignore[union-attr]
@@ -256,26 +305,40 @@ def test_a_late_logout_goes_into_history_but_does_not_log_out_a_later_login(
 
     clock.set(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
     writer = FeedWriter(engine, Settings(), clock=clock)
-    writer.write(parse_jsonl(_jsonl(
-        {"type": "agent_login", "ts": "2026-03-10T08:00:00Z", "agent": "a1"},
-        {"type": "agent_logout", "ts": "2026-03-10T11:00:00Z", "agent": "a1"},
-        {"type": "agent_login", "ts": "2026-03-10T11:50:00Z", "agent": "a1"},
-    ), "f.jsonl"))
+    writer.write(
+        parse_jsonl(
+            _jsonl(
+                {"type": "agent_login", "ts": "2026-03-10T08:00:00Z", "agent": "a1"},
+                {"type": "agent_logout", "ts": "2026-03-10T11:00:00Z", "agent": "a1"},
+                {"type": "agent_login", "ts": "2026-03-10T11:50:00Z", "agent": "a1"},
+            ),
+            "f.jsonl",
+        )
+    )
     # A logout stamped three hours ago arrives now (a PBX's buffered line).
-    s = writer.write(parse_jsonl(_jsonl(
-        {"type": "agent_logout", "ts": "2026-03-10T09:00:00Z", "agent": "a1"},
-    ), "late.jsonl"))
+    s = writer.write(
+        parse_jsonl(
+            _jsonl(
+                {"type": "agent_logout", "ts": "2026-03-10T09:00:00Z", "agent": "a1"},
+            ),
+            "late.jsonl",
+        )
+    )
     assert s.accepted == 1
     with engine.connect() as conn:
         a = conn.execute(select(Agent.__table__).where(Agent.id == "a1")).one()
         history = conn.execute(
             select(AgentStateChange.state, AgentStateChange.started_at)
-            .where(AgentStateChange.agent_id == "a1").order_by(AgentStateChange.started_at)
+            .where(AgentStateChange.agent_id == "a1")
+            .order_by(AgentStateChange.started_at)
         ).all()
-    assert (a.state, a.logged_in_since) == ("available", datetime(2026, 3, 10, 11, 50,
-                                                                   tzinfo=UTC))
+    assert (a.state, a.logged_in_since) == ("available", datetime(2026, 3, 10, 11, 50, tzinfo=UTC))
     assert [(st, t.hour) for st, t in history] == [
-        ("available", 8), ("offline", 9), ("offline", 11), ("available", 11)]
+        ("available", 8),
+        ("offline", 9),
+        ("offline", 11),
+        ("available", 11),
+    ]
 
 
 def test_the_simulator_faster_than_real_time_is_no_clock_error(
@@ -285,8 +348,23 @@ def test_the_simulator_faster_than_real_time_is_no_clock_error(
     with the floor's clock, so a quarter of an hour of floor (beyond max_ahead) is all kept."""
     from floorapp.cli import main
 
-    rc = main(["--db", db_url, "simulate", "--agents", "12", "--teams", "3", "--seed", "3",
-               "--speed", "100000", "--duration", "900"])
+    rc = main(
+        [
+            "--db",
+            db_url,
+            "simulate",
+            "--agents",
+            "12",
+            "--teams",
+            "3",
+            "--seed",
+            "3",
+            "--speed",
+            "100000",
+            "--duration",
+            "900",
+        ]
+    )
     assert rc == 0
     assert " 0 rejected" in capsys.readouterr().err
 
@@ -297,10 +375,16 @@ def test_ingest_names_a_clock_error_like_any_rejected_line(
     from floorapp.cli import main
 
     path = tmp_path / "f.jsonl"
-    path.write_text("\n".join(_jsonl(
-        {"type": "agent_login", "ts": "2020-03-10T09:00:00Z", "agent": "a1"},
-        {"type": "agent_login", "ts": "2099-03-10T09:00:00Z", "agent": "a2"},
-    )) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            _jsonl(
+                {"type": "agent_login", "ts": "2020-03-10T09:00:00Z", "agent": "a1"},
+                {"type": "agent_login", "ts": "2099-03-10T09:00:00Z", "agent": "a2"},
+            )
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     assert main(["--db", db_url, "ingest", str(path)]) == 1
     err = capsys.readouterr().err
     assert f"{path}:2: clock error: event time 2099-03-10T09:00:00+00:00 is " in err

@@ -36,8 +36,11 @@ AGENT = "Local/2004@from-internal/n"
 
 def ingest(ctx: AppContext, lines: list[str] | None = None) -> None:
     writer = FeedWriter(ctx.engine, ctx.settings, clock=ctx.clock)
-    writer.write(parse_queue_log(lines if lines is not None else
-                                 SAMPLE.read_text().splitlines(), str(SAMPLE)))
+    writer.write(
+        parse_queue_log(
+            lines if lines is not None else SAMPLE.read_text().splitlines(), str(SAMPLE)
+        )
+    )
 
 
 @pytest.fixture
@@ -67,8 +70,9 @@ def test_the_sample_day_by_asterisks_definitions(sample: AppContext) -> None:
     assert q.asa_s == 17.875  # the average hold time of the answered calls
     assert q.short_abandons == 2  # waited 2 s and 3 s: under the 5 s default
     assert q.longest_abandon_wait_s == 45
-    assert q.avg_abandon_wait_s == pytest.approx((13 + 17 + 45 + 17 + 32 + 21 + 15 + 17 + 23
-                                                  + 10 + 2 + 3) / 12)
+    assert q.avg_abandon_wait_s == pytest.approx(
+        (13 + 17 + 45 + 17 + 32 + 21 + 15 + 17 + 23 + 10 + 2 + 3) / 12
+    )
     agent = f.agent(AGENT)
     assert agent is not None and (agent.completed, agent.answered) == (6, 7)
     assert agent.talk_s == 3 + 4 + 8 + 12 + 13 + 0  # COMPLETE* calltime of its 6 calls
@@ -101,9 +105,16 @@ def test_abandoned_calls_say_who_called_back_and_got_through(sample: AppContext)
 
 def test_every_exit_is_told_apart(ctx: AppContext) -> None:
     e = 1266833911
-    ingest(ctx, [f"{e}|c{i}|9000|NONE|ENTERQUEUE||5{i}" for i in range(4)] + [
-        f"{e + 9}|c0|9000|NONE|ABANDON|1|1|9", f"{e + 9}|c1|9000|NONE|EXITWITHKEY|5|1|1|9",
-        f"{e + 9}|c2|9000|NONE|EXITWITHTIMEOUT|1|1|9", f"{e + 9}|c3|9000|NONE|EXITEMPTY|1|1|9"])
+    ingest(
+        ctx,
+        [f"{e}|c{i}|9000|NONE|ENTERQUEUE||5{i}" for i in range(4)]
+        + [
+            f"{e + 9}|c0|9000|NONE|ABANDON|1|1|9",
+            f"{e + 9}|c1|9000|NONE|EXITWITHKEY|5|1|1|9",
+            f"{e + 9}|c2|9000|NONE|EXITWITHTIMEOUT|1|1|9",
+            f"{e + 9}|c3|9000|NONE|EXITEMPTY|1|1|9",
+        ],
+    )
     q = day_figures(ctx).floor
     assert (q.abandoned, q.exit_with_key, q.timed_out, q.exit_empty, q.offered) == (1, 1, 1, 1, 4)
     assert q.service_level.denominator == 0  # Asterisk's: nothing answered, no level
@@ -115,13 +126,22 @@ def _json(capsys: pytest.CaptureFixture[str], fn: Any, ctx: AppContext, **args: 
     return json.loads(capsys.readouterr().out)
 
 
-REPORT_ARGS = dict(date="2010-02-22", since=None, until=None, shift=None, team=None,
-                   format=None, json=True, output=None)
+REPORT_ARGS = dict(
+    date="2010-02-22",
+    since=None,
+    until=None,
+    shift=None,
+    team=None,
+    format=None,
+    json=True,
+    output=None,
+)
 
 
 @sync
-async def test_every_route_gives_the_same_floor(sample: AppContext,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+async def test_every_route_gives_the_same_floor(
+    sample: AppContext, capsys: pytest.CaptureFixture[str]
+) -> None:
     module = day_figures(sample).as_json(UTC)
     status = _json(capsys, cmd_status, sample, team=None, json=True)
     report = _json(capsys, cmd_report, sample, **REPORT_ARGS)
@@ -130,11 +150,20 @@ async def test_every_route_gives_the_same_floor(sample: AppContext,
     assert status["figures"]["agents"] == module["agents"] == report["figures"]["agents"]
     floor = report["figures"]["floor"]
     assert (floor["offered"], floor["answered"], floor["abandoned"], floor["waiting"]) == (
-        21, 8, 12, 1)
+        21,
+        8,
+        12,
+        1,
+    )
     assert floor["asa_s"] == 17.875
     assert floor["service_level"] | {"formula": ""} == {
-        "definition": "asterisk", "formula": "", "threshold_s": 20, "numerator": 6,
-        "denominator": 8, "value": 75.0}
+        "definition": "asterisk",
+        "formula": "",
+        "threshold_s": 20,
+        "numerator": 6,
+        "denominator": 8,
+        "value": 75.0,
+    }
     completed = {a["id"]: a["completed"] for a in report["figures"]["agents"]}
     assert completed[AGENT] == 6
     assert status["floor"]["calls_waiting"] == 1 == report["figures"]["waiting_now"]
@@ -146,7 +175,8 @@ async def test_every_route_gives_the_same_floor(sample: AppContext,
 
 @sync
 async def test_console_and_status_agree_on_the_floors_clock(
-        sample: AppContext, capsys: pytest.CaptureFixture[str]) -> None:
+    sample: AppContext, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
     assert cmd_status(sample, argparse.Namespace(team=None, json=False)) == 0
     table = capsys.readouterr().out
@@ -168,11 +198,14 @@ def test_the_centres_day_has_its_zone_and_start() -> None:
     early = datetime(2026, 3, 10, 21, 59, tzinfo=UTC)  # 05:59 on the 11th, local
     assert fday.day_of(s, early) == date(2026, 3, 10)
     start, end = fday.date_bounds(s, date(2026, 3, 10))
-    assert (start, end) == (datetime(2026, 3, 9, 22, 0, tzinfo=UTC),
-                            datetime(2026, 3, 10, 22, 0, tzinfo=UTC))
+    assert (start, end) == (
+        datetime(2026, 3, 9, 22, 0, tzinfo=UTC),
+        datetime(2026, 3, 10, 22, 0, tzinfo=UTC),
+    )
     midnight = settings_from_dict({"floor": {"timezone": "Asia/Shanghai"}})
     assert fday.date_bounds(midnight, date(2026, 3, 10))[0] == datetime(
-        2026, 3, 9, 16, 0, tzinfo=UTC)
+        2026, 3, 9, 16, 0, tzinfo=UTC
+    )
 
 
 def test_the_floors_clock() -> None:
@@ -224,15 +257,17 @@ def test_report_formats(sample: AppContext, tmp_path: Path, fmt: str) -> None:
         assert "<svg" in text and "<style>" in text
 
 
-def test_report_interval_options(sample: AppContext,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_interval_options(sample: AppContext, capsys: pytest.CaptureFixture[str]) -> None:
     shift = _json(capsys, cmd_report, sample, **REPORT_ARGS | {"shift": "10:00-11:00"})
     assert shift["from"] == "2010-02-22T10:00:00+00:00"
     assert shift["figures"]["floor"]["offered"] == 13  # entered 10:18 to 10:48
-    span = _json(capsys, cmd_report, sample,
-                 **REPORT_ARGS | {"date": None, "since": "2010-02-21", "until": "2010-02-22"})
-    assert (span["from"], span["to"]) == ("2010-02-21T00:00:00+00:00",
-                                          "2010-02-23T00:00:00+00:00")
+    span = _json(
+        capsys,
+        cmd_report,
+        sample,
+        **REPORT_ARGS | {"date": None, "since": "2010-02-21", "until": "2010-02-22"},
+    )
+    assert (span["from"], span["to"]) == ("2010-02-21T00:00:00+00:00", "2010-02-23T00:00:00+00:00")
     assert span["figures"]["floor"]["offered"] == 21
     capsys.readouterr()
     assert cmd_report(sample, argparse.Namespace(**REPORT_ARGS | {"shift": "8-x"})) == 2
@@ -240,8 +275,7 @@ def test_report_interval_options(sample: AppContext,
 
 
 @sync
-async def test_the_abandoned_calls_view_lists_them_with_the_definition(
-        sample: AppContext) -> None:
+async def test_the_abandoned_calls_view_lists_them_with_the_definition(sample: AppContext) -> None:
     from tests.console_helpers import until
 
     async with console(sample, size=(130, 40)) as (app, pilot):
@@ -283,7 +317,8 @@ def test_a_target_is_judged_only_past_the_minimum_sample(ctx: AppContext) -> Non
 
 
 def test_the_report_holds_handling_and_the_handover_within_scope(
-        floor: AppContext, capsys: pytest.CaptureFixture[str]) -> None:
+    floor: AppContext, capsys: pytest.CaptureFixture[str]
+) -> None:
     """make_floor's day: one flag raised, two escalations (one late), both still open."""
     from sqlalchemy import select
 
@@ -306,8 +341,9 @@ def test_the_report_holds_handling_and_the_handover_within_scope(
     capsys.readouterr()
     assert cmd_report(floor, argparse.Namespace(**args | {"team": "T1"})) == 1
     with read_tx(floor.engine) as conn:
-        refused = conn.execute(select(AuditEntry.action, AuditEntry.outcome)
-                               .where(AuditEntry.actor == "lead.zhao")).all()
+        refused = conn.execute(
+            select(AuditEntry.action, AuditEntry.outcome).where(AuditEntry.actor == "lead.zhao")
+        ).all()
     assert ("report.read", "refused") in refused
 
 
@@ -338,22 +374,48 @@ def test_after_call_work_and_pauses_come_from_the_state_history(engine) -> None:
     ended = t0 + timedelta(seconds=130, microseconds=250)
     with write_tx(engine) as conn:
         conn.execute(insert(Team), [{"id": "T1", "name": "one"}])
-        conn.execute(insert(Agent), [dict(id="A1", name="王芳", team_id="T1",
-                                          state="available", state_since=t0)])
-        conn.execute(insert(Call), [dict(
-            id="c1", queue="Q", agent_id="A1", offered_at=t0,
-            answered_at=t0 + timedelta(seconds=10), ended_at=ended, outcome="completed",
-            hold_seconds=10, talk_seconds=120, complaint=False)])
-        conn.execute(insert(AgentStateChange), [dict(agent_id="A1", reason=None) | row for row in (
-            dict(state="on_call", started_at=t0 + timedelta(seconds=10)),
-            dict(state="after_call", started_at=ended),
-            dict(state="available", started_at=ended + timedelta(seconds=45)),
-            dict(state="break", reason="lunch", started_at=t0 + timedelta(hours=1)),
-            dict(state="available", started_at=t0 + timedelta(hours=1, minutes=20)),
-        )])
+        conn.execute(
+            insert(Agent),
+            [dict(id="A1", name="王芳", team_id="T1", state="available", state_since=t0)],
+        )
+        conn.execute(
+            insert(Call),
+            [
+                dict(
+                    id="c1",
+                    queue="Q",
+                    agent_id="A1",
+                    offered_at=t0,
+                    answered_at=t0 + timedelta(seconds=10),
+                    ended_at=ended,
+                    outcome="completed",
+                    hold_seconds=10,
+                    talk_seconds=120,
+                    complaint=False,
+                )
+            ],
+        )
+        conn.execute(
+            insert(AgentStateChange),
+            [
+                dict(agent_id="A1", reason=None) | row
+                for row in (
+                    dict(state="on_call", started_at=t0 + timedelta(seconds=10)),
+                    dict(state="after_call", started_at=ended),
+                    dict(state="available", started_at=ended + timedelta(seconds=45)),
+                    dict(state="break", reason="lunch", started_at=t0 + timedelta(hours=1)),
+                    dict(state="available", started_at=t0 + timedelta(hours=1, minutes=20)),
+                )
+            ],
+        )
     day = datetime(2026, 3, 16, tzinfo=UTC)
-    figures = interval_figures(engine, settings_from_dict({"floor": {"timezone": "UTC"}}),
-                               day, day + timedelta(days=1), t0 + timedelta(hours=3))
+    figures = interval_figures(
+        engine,
+        settings_from_dict({"floor": {"timezone": "UTC"}}),
+        day,
+        day + timedelta(days=1),
+        t0 + timedelta(hours=3),
+    )
     assert figures.floor.avg_acw_s == 45.0 and figures.floor.aht_s == 165.0
     (agent,) = figures.agents
     assert agent.acw_s == 45.0 and agent.pause_s == {"lunch": 20 * 60.0}

@@ -32,7 +32,8 @@ def extracted() -> dict[object, tuple[str, int]]:
     found: dict[object, tuple[str, int]] = {}
     for sub in ("floorapp", "screens"):
         for filename, lineno, message, _comments, context in extract_from_dir(
-                ROOT / sub, method_map=[("**.py", "python")], keywords=KEYWORDS):
+            ROOT / sub, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
             msgid = message if isinstance(message, str) else message[0]
             found[(context, msgid) if context else msgid] = (f"{sub}/{filename}", lineno)
     return found
@@ -57,10 +58,13 @@ def test_every_marked_string_is_in_the_catalog_and_translated() -> None:
     assert len(marked) > 300  # the console, the words, the CLI's own options
     translations = catalog()
     missing = {k: where for k, where in marked.items() if k not in translations}
-    assert not missing, "not in the zh_CN catalog (run pybabel extract/update, docs/i18n.md): " \
+    assert not missing, (
+        "not in the zh_CN catalog (run pybabel extract/update, docs/i18n.md): "
         + "; ".join(f"{k!r} at {w[0]}:{w[1]}" for k, w in missing.items())
-    untranslated = [k for k, v in translations.items()
-                    if not v or (isinstance(v, tuple) and not all(v))]
+    )
+    untranslated = [
+        k for k, v in translations.items() if not v or (isinstance(v, tuple) and not all(v))
+    ]
     assert not untranslated, f"untranslated: {untranslated}"
     unused = [k for k in translations if k not in marked]
     assert not unused, f"in the catalog but no longer in the sources: {unused}"
@@ -145,8 +149,9 @@ def unmarked(path: Path) -> list[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Call):
             continue
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else \
-            getattr(node.func, "id", "")
+        name = (
+            node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        )
         if name not in VISIBLE:
             continue
         positions, keywords = VISIBLE[name]
@@ -163,19 +168,32 @@ def test_no_visible_string_in_the_console_is_left_unmarked() -> None:
 
 def test_the_unmarked_check_finds_an_unmarked_string(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text('self.notify(f"Flag raised on {name}")\n'
-                      'self.notify(_("Flag raised on {name}").format(name=name))\n'
-                      'Binding("a", "ack", "Ack")\nBinding("a", "ack", N_("Ack"))\n',
-                      encoding="utf-8")
+    sample.write_text(
+        'self.notify(f"Flag raised on {name}")\n'
+        'self.notify(_("Flag raised on {name}").format(name=name))\n'
+        'Binding("a", "ack", "Ack")\nBinding("a", "ack", N_("Ack"))\n',
+        encoding="utf-8",
+    )
     assert unmarked(sample) == ["sample.py:1", "sample.py:3"]
 
 
 # --- which language --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value,code", [
-    ("zh-CN", "zh_CN"), ("zh_CN.UTF-8", "zh_CN"), ("zh", "zh_CN"), ("zh-Hans", "zh_CN"),
-    ("en", "en"), ("en_US.UTF-8", "en"), ("C", "en"), ("POSIX", "en"), ("fr_FR", None)])
+@pytest.mark.parametrize(
+    "value,code",
+    [
+        ("zh-CN", "zh_CN"),
+        ("zh_CN.UTF-8", "zh_CN"),
+        ("zh", "zh_CN"),
+        ("zh-Hans", "zh_CN"),
+        ("en", "en"),
+        ("en_US.UTF-8", "en"),
+        ("C", "en"),
+        ("POSIX", "en"),
+        ("fr_FR", None),
+    ],
+)
 def test_language_codes_as_people_write_them(value: str, code: str | None) -> None:
     assert i18n.normalize(value) == code
 
@@ -193,8 +211,7 @@ def test_the_order_of_the_sources() -> None:
     assert i18n.resolve(None, WithLang(), {"FLOORAPP_LANG": "en"}).code == "en"
     assert i18n.resolve("en", WithLang(), {"FLOORAPP_LANG": "zh"}) == i18n.Choice("en", "cli")
     # the supervisor's own beats the settings file and the locale, never --lang or the env
-    assert i18n.with_supervisor(i18n.resolve(None, None, {"LANG": "C"}), "zh_CN").code == \
-        "zh_CN"
+    assert i18n.with_supervisor(i18n.resolve(None, None, {"LANG": "C"}), "zh_CN").code == "zh_CN"
     assert i18n.with_supervisor(i18n.Choice("zh_CN", "settings"), "en").code == "en"
     assert i18n.with_supervisor(i18n.Choice("en", "cli"), "zh_CN").code == "en"
     assert i18n.with_supervisor(i18n.Choice("en", "env"), "zh_CN").code == "en"
@@ -229,10 +246,14 @@ def test_a_supervisors_language_is_stored_and_audited(engine: Engine) -> None:
     from tests.conftest import T0
 
     def two(c) -> None:
-        c.execute(insert(Supervisor).values(id="lead.hu", name="胡班长", role="team_leader",
-                                            active=True))
-        c.execute(insert(Supervisor).values(id="fm.zhou", name="周建华",
-                                            role="floor_manager", active=True))
+        c.execute(
+            insert(Supervisor).values(id="lead.hu", name="胡班长", role="team_leader", active=True)
+        )
+        c.execute(
+            insert(Supervisor).values(
+                id="fm.zhou", name="周建华", role="floor_manager", active=True
+            )
+        )
 
     run_write(engine, two)
     assert i18n.supervisor_lang(engine, "lead.hu") is None
@@ -245,10 +266,15 @@ def test_a_supervisors_language_is_stored_and_audited(engine: Engine) -> None:
     i18n.set_supervisor_lang(engine, "lead.hu", None, actor="fm.zhou", now=T0)
     assert i18n.supervisor_lang(engine, "lead.hu") is None
     with engine.connect() as conn:
-        rows = conn.execute(select(AuditEntry.action, AuditEntry.target_id, AuditEntry.detail)
-                            .where(AuditEntry.action == "supervisor.lang")).all()
-    assert [tuple(r) for r in rows] == [("supervisor.lang", "lead.hu", "zh_CN"),
-                                        ("supervisor.lang", "lead.hu", "cleared")]
+        rows = conn.execute(
+            select(AuditEntry.action, AuditEntry.target_id, AuditEntry.detail).where(
+                AuditEntry.action == "supervisor.lang"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("supervisor.lang", "lead.hu", "zh_CN"),
+        ("supervisor.lang", "lead.hu", "cleared"),
+    ]
 
 
 # --- words, plurals, dates ---------------------------------------------------------------
@@ -281,8 +307,10 @@ def test_dates_and_times() -> None:
 # --- display width ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text,width", [("欧阳晓明明", 7), ("欧阳晓明明", 6), ("Huang Xiao", 5),
-                                        ("胡A春燕", 4), ("胡春燕", 6)])
+@pytest.mark.parametrize(
+    "text,width",
+    [("欧阳晓明明", 7), ("欧阳晓明明", 6), ("Huang Xiao", 5), ("胡A春燕", 4), ("胡春燕", 6)],
+)
 def test_names_are_cut_by_display_width(text: str, width: int) -> None:
     i18n.set_language("zh_CN")
     out = i18n.cut(text, width)
@@ -302,8 +330,12 @@ def test_wrapped_chinese_never_starts_a_line_with_closing_punctuation() -> None:
             assert cell_len(line) <= width + 2  # a closing mark may hang at the end
             assert line[0] not in i18n.NO_LINE_START, (width, line)
             assert line[-1] not in i18n.NO_LINE_END, (width, line)
-    assert i18n.wrap("plain English wraps at spaces", 12) == ["plain", "English", "wraps at",
-                                                             "spaces"]
+    assert i18n.wrap("plain English wraps at spaces", 12) == [
+        "plain",
+        "English",
+        "wraps at",
+        "spaces",
+    ]
 
 
 def test_the_settings_file_and_the_demo_take_a_language(tmp_path: Path) -> None:
@@ -312,12 +344,12 @@ def test_the_settings_file_and_the_demo_take_a_language(tmp_path: Path) -> None:
 
     conf = tmp_path / "floor.toml"
     conf.write_text('[floor]\nlang = "zh-CN"\n', encoding="utf-8")
-    assert i18n.resolve(None, load_settings(conf), {"LANG": "C"}) == \
-        i18n.Choice("zh_CN", "settings")
+    assert i18n.resolve(None, load_settings(conf), {"LANG": "C"}) == i18n.Choice(
+        "zh_CN", "settings"
+    )
     # the global option goes after the command too: `floorapp demo --lang zh-CN`
     assert build_parser().parse_args(["demo", "--lang", "zh-CN"]).lang == "zh-CN"
-    assert i18n.resolve(build_parser().parse_args(["demo", "--lang", "zh-CN"]).lang).code == \
-        "zh_CN"
+    assert i18n.resolve(build_parser().parse_args(["demo", "--lang", "zh-CN"]).lang).code == "zh_CN"
 
 
 def test_the_schedulers_own_reminder_titles_read_in_chinese() -> None:
@@ -325,17 +357,20 @@ def test_the_schedulers_own_reminder_titles_read_in_chinese() -> None:
 
     i18n.set_language("zh_CN")
     assert reminder_title("patrol", "Patrol the floor: team T1", "T1") == "巡场：班组 T1"
-    assert reminder_title("nomination", "Nominate role models for 3·15", "T1") == \
-        "为3·15推荐服务标杆"
+    assert (
+        reminder_title("nomination", "Nominate role models for 3·15", "T1") == "为3·15推荐服务标杆"
+    )
     # a plan's own words, or a title the scheduler no longer writes that way: as written
     assert reminder_title("care", "下午茶", "T1") == "下午茶"
-    assert reminder_title("patrol", "Patrol the floor: team T1 (west)", "T1") == \
-        "Patrol the floor: team T1 (west)"
+    assert (
+        reminder_title("patrol", "Patrol the floor: team T1 (west)", "T1")
+        == "Patrol the floor: team T1 (west)"
+    )
 
 
 def test_a_forced_command_login_reads_its_supervisors_language(
-        engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A shared SSH account (its locale C, nobody's) runs each key's forced command
     (``--as NAME console``, no --lang): the console opens in that supervisor's language,
     which the supervisor set for themselves."""
@@ -346,15 +381,39 @@ def test_a_forced_command_login_reads_its_supervisors_language(
     from tests.conftest import T0
     from tests.test_supervisors import KEY
 
-    sv.add_supervisor(engine, sup_id="fm.zhou", name="周建华", role="floor_manager", teams=[],
-                      keys=[], actor="fm.zhou", now=T0)
-    sv.add_supervisor(engine, sup_id="lead.hu", name="胡班长", role="team_leader", teams=[],
-                      keys=[KEY], actor="fm.zhou", now=T0)
-    assert main(["--db", db_url, "--as", "lead.hu", "supervisors", "set", "lead.hu",
-                 "--lang", "zh-CN"]) == 0
+    sv.add_supervisor(
+        engine,
+        sup_id="fm.zhou",
+        name="周建华",
+        role="floor_manager",
+        teams=[],
+        keys=[],
+        actor="fm.zhou",
+        now=T0,
+    )
+    sv.add_supervisor(
+        engine,
+        sup_id="lead.hu",
+        name="胡班长",
+        role="team_leader",
+        teams=[],
+        keys=[KEY],
+        actor="fm.zhou",
+        now=T0,
+    )
+    assert (
+        main(
+            ["--db", db_url, "--as", "lead.hu", "supervisors", "set", "lead.hu", "--lang", "zh-CN"]
+        )
+        == 0
+    )
     # ... and not anyone else's: refused, nothing changed
-    assert main(["--db", db_url, "--as", "lead.hu", "supervisors", "set", "fm.zhou",
-                 "--lang", "zh-CN"]) == 1
+    assert (
+        main(
+            ["--db", db_url, "--as", "lead.hu", "supervisors", "set", "fm.zhou", "--lang", "zh-CN"]
+        )
+        == 1
+    )
     assert "refused" in capsys.readouterr().err
     assert i18n.supervisor_lang(engine, "fm.zhou") is None
 
@@ -387,7 +446,10 @@ def test_the_period_is_worded_by_the_screen_from_its_days_left() -> None:
         return PeriodInfo("3·15", t, t, (), True, days)
 
     assert [period_words(info(n)) for n in (0, 1, 4)] == [
-        "3·15: last day", "3·15: 1 day left", "3·15: 4 days left"]
+        "3·15: last day",
+        "3·15: 1 day left",
+        "3·15: 4 days left",
+    ]
     i18n.set_language("zh_CN")
     assert "4" in period_words(info(4)) and "days" not in period_words(info(4))
 
@@ -422,8 +484,10 @@ CLI_VISIBLE: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
     "append": ((0,), ()),  # lines of text built to be printed
 }
 # Words that are the same in every language: the program, its commands and options.
-NOT_WORDS = re.compile(r"floorapp( [a-z][a-z-]*)*:|--[a-z][a-z-]*|https?://\S+|\bJSON\b|\bCSV\b"
-                       r"|restrict,pty,command=")  # sshd's own words in authorized_keys
+NOT_WORDS = re.compile(
+    r"floorapp( [a-z][a-z-]*)*:|--[a-z][a-z-]*|https?://\S+|\bJSON\b|\bCSV\b"
+    r"|restrict,pty,command="
+)  # sshd's own words in authorized_keys
 # The errors a person reads: any exception raised with a sentence in it.
 OWNERS_ELSEWHERE = {"status.py", "report.py", "bench.py", "board.py"}
 
@@ -432,8 +496,9 @@ def _cli_literal_words(node: ast.AST) -> bool:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return "\x1b" not in node.value and bool(WORDS.search(NOT_WORDS.sub("", node.value)))
     if isinstance(node, ast.JoinedStr):
-        text = "".join(v.value for v in node.values
-                       if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        text = "".join(
+            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        )
         return bool(WORDS.search(NOT_WORDS.sub("", text)))
     if isinstance(node, ast.BinOp):
         return _cli_literal_words(node.left) or _cli_literal_words(node.right)
@@ -449,15 +514,18 @@ def cli_unmarked(path: Path) -> list[str]:
         args: list[ast.AST] = []
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
             called = node.exc.func
-            exc = called.attr if isinstance(called, ast.Attribute) else \
-                getattr(called, "id", "")
+            exc = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
             if exc not in CLI_VISIBLE:  # a refusal's reason: below, by its position
                 args = list(node.exc.args[:1])  # raise SomeError("a sentence")
         if isinstance(node, ast.Call):
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else \
-                getattr(node.func, "id", "")
-            logger = isinstance(node.func, ast.Attribute) and \
-                getattr(node.func.value, "id", "") in ("log", "logger", "logging")
+            name = (
+                node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else getattr(node.func, "id", "")
+            )
+            logger = isinstance(node.func, ast.Attribute) and getattr(
+                node.func.value, "id", ""
+            ) in ("log", "logger", "logging")
             if name in CLI_VISIBLE and not logger:  # a log line is for whoever runs the
                 positions, keywords = CLI_VISIBLE[name]  # service, in English
                 args += [a for i, a in enumerate(node.args) if i in positions]
@@ -467,10 +535,15 @@ def cli_unmarked(path: Path) -> list[str]:
 
 
 def cli_sources() -> list[Path]:
-    return [p for sub in ("floorapp/commands", "floorapp/services")
-            for p in sorted((ROOT / sub).glob("*.py")) if p.name not in OWNERS_ELSEWHERE] + \
-        [ROOT / "floorapp" / name for name in ("policy.py", "supervisors.py", "identity.py",
-                                                "context.py")]
+    return [
+        p
+        for sub in ("floorapp/commands", "floorapp/services")
+        for p in sorted((ROOT / sub).glob("*.py"))
+        if p.name not in OWNERS_ELSEWHERE
+    ] + [
+        ROOT / "floorapp" / name
+        for name in ("policy.py", "supervisors.py", "identity.py", "context.py")
+    ]
 
 
 def test_no_string_the_command_line_shows_is_left_unmarked() -> None:
@@ -489,7 +562,8 @@ def test_the_cli_check_finds_an_unmarked_string(tmp_path: Path) -> None:
         'raise FlagError(_("no flag #{n}").format(n=n))\n'
         'say(f"floorapp reminders: {exc}", err=True)\n'
         'raise policy.NotAllowed("x.y", actor, "only a floor manager may")\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert cli_unmarked(sample) == ["sample.py:1", "sample.py:3", "sample.py:5", "sample.py:8"]
 
 
@@ -500,10 +574,26 @@ def test_a_refusal_in_the_audit_log_reads_in_each_readers_language(engine: Engin
     from floorapp import supervisors as sv
     from tests.conftest import T0
 
-    sv.add_supervisor(engine, sup_id="fm.zhou", name="周建华", role="floor_manager", teams=[],
-                      keys=[], actor="fm.zhou", now=T0)
-    sv.add_supervisor(engine, sup_id="lead.hu", name="胡班长", role="team_leader", teams=[],
-                      keys=[], actor="fm.zhou", now=T0)
+    sv.add_supervisor(
+        engine,
+        sup_id="fm.zhou",
+        name="周建华",
+        role="floor_manager",
+        teams=[],
+        keys=[],
+        actor="fm.zhou",
+        now=T0,
+    )
+    sv.add_supervisor(
+        engine,
+        sup_id="lead.hu",
+        name="胡班长",
+        role="team_leader",
+        teams=[],
+        keys=[],
+        actor="fm.zhou",
+        now=T0,
+    )
     i18n.set_language("zh_CN")
     with pytest.raises(policy.Refused) as refused:
         i18n.set_supervisor_lang(engine, "fm.zhou", "en", actor="lead.hu", now=T0)

@@ -33,8 +33,7 @@ def count(db_url: str, table: object) -> int:
         engine.dispose()
 
 
-def test_clean_file_exits_0_with_a_summary(db_url: str, capsys: pytest.CaptureFixture[str]
-                                           ) -> None:
+def test_clean_file_exits_0_with_a_summary(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", db_url, "ingest", "--no-rules", str(SAMPLE)]) == 0
     err = capsys.readouterr().err
     assert "269 accepted, 0 duplicates, 0 rejected, 9 ignored (CONFIGRELOAD 7, QUEUESTART 2)" in err
@@ -47,10 +46,12 @@ def test_rejected_lines_exit_1_and_are_named_by_path_and_line(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     feed = tmp_path / "queue_log"
-    feed.write_text(f"{E}|c1|9000|NONE|ENTERQUEUE||5|1\n"
-                    f"{E}|c2|9000\n"
-                    f"{E}|c3|9000|NONE|ENTERQUEUE||6|1\n"
-                    f"later|c4|9000|NONE|ENTERQUEUE||7|1\n")
+    feed.write_text(
+        f"{E}|c1|9000|NONE|ENTERQUEUE||5|1\n"
+        f"{E}|c2|9000\n"
+        f"{E}|c3|9000|NONE|ENTERQUEUE||6|1\n"
+        f"later|c4|9000|NONE|ENTERQUEUE||7|1\n"
+    )
     assert main(["--db", db_url, "ingest", "--no-rules", str(feed)]) == 1
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"{feed}:2: too few fields")
@@ -62,8 +63,9 @@ def test_rejected_lines_exit_1_and_are_named_by_path_and_line(
     assert count(db_url, RejectedInput) == 2
 
 
-def test_unusable_input_exits_2(db_url: str, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_unusable_input_exits_2(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--db", db_url, "ingest", str(tmp_path / "missing.log")]) == 2
     assert "no such file" in capsys.readouterr().err
     prose = tmp_path / "notes.txt"
@@ -85,8 +87,9 @@ def test_format_is_sniffed_and_can_be_forced(db_url: str, tmp_path: Path) -> Non
     assert as_jsonl == 1  # every line is a reject when read as the wrong format
 
 
-def test_stdin(db_url: str, monkeypatch: pytest.MonkeyPatch,
-               capsys: pytest.CaptureFixture[str]) -> None:
+def test_stdin(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = b'\n{"type":"agent_login","ts":"2026-03-10T09:00:00+08:00","agent":"a1"}\n{"bad"\n'
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     assert main(["--db", db_url, "ingest", "--no-rules", "-"]) == 1
@@ -99,9 +102,20 @@ def test_follow_until_sigterm(db_url: str, tmp_path: Path) -> None:
     feed = tmp_path / "queue_log"
     feed.write_text(f"{E}|c1|9000|NONE|ENTERQUEUE||5|1\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "floorapp", "--db", db_url, "ingest", "--follow", "--no-rules",
-         str(feed)],
-        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "floorapp",
+            "--db",
+            db_url,
+            "ingest",
+            "--follow",
+            "--no-rules",
+            str(feed),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         deadline = time.monotonic() + 30
@@ -123,8 +137,9 @@ def test_follow_until_sigterm(db_url: str, tmp_path: Path) -> None:
     assert "2 accepted" in err
 
 
-def test_progress_bar_on_a_terminal_only(db_url: str, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_bar_on_a_terminal_only(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from floorapp.commands import ingest
 
     monkeypatch.setattr(ingest, "PROGRESS_MIN_BYTES", 1000)  # the sample is ~18 KB
@@ -146,8 +161,9 @@ def test_progress_bar_on_a_terminal_only(db_url: str, monkeypatch: pytest.Monkey
     assert "━" in text and "0 accepted, 269 duplicates" in text
 
 
-def test_an_empty_file_is_nothing_to_do_not_an_error(db_url: str, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_empty_file_is_nothing_to_do_not_an_error(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     empty = tmp_path / "queue_log"
     empty.write_text("")
     assert main(["--db", db_url, "ingest", str(empty)]) == 0
@@ -155,7 +171,9 @@ def test_an_empty_file_is_nothing_to_do_not_an_error(db_url: str, tmp_path: Path
 
 
 def test_a_full_disk_is_waited_out_with_a_line_on_stderr(
-    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import errno

@@ -24,8 +24,19 @@ def _ingest(db_url: str, path: str, fmt: str, q: mp.Queue) -> None:  # type: ign
     with contextlib.redirect_stderr(err):
         try:
             # Small batches: many short write transactions competing for the lock.
-            code = main(["--db", db_url, "ingest", "--no-rules", "--format", fmt,
-                         "--batch-size", "100", path])
+            code = main(
+                [
+                    "--db",
+                    db_url,
+                    "ingest",
+                    "--no-rules",
+                    "--format",
+                    fmt,
+                    "--batch-size",
+                    "100",
+                    path,
+                ]
+            )
         except Exception as exc:  # reported to the test, not swallowed
             code, err = -1, io.StringIO(f"{err.getvalue()}\n{type(exc).__name__}: {exc}")
     q.put((path, code, err.getvalue()))
@@ -67,8 +78,9 @@ def test_two_writers_and_a_reader_share_one_file(tmp_path: Path) -> None:
     stop = ctx.Event()
     reader = ctx.Process(target=_read, args=(db_url, stop, q))
     reader.start()
-    writers = [ctx.Process(target=_ingest, args=(db_url, str(p), fmt, q))
-               for fmt, p in feeds.items()]
+    writers = [
+        ctx.Process(target=_ingest, args=(db_url, str(p), fmt, q)) for fmt, p in feeds.items()
+    ]
     for w in writers:
         w.start()
     results = [q.get(timeout=180) for _ in writers]

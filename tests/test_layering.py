@@ -32,10 +32,18 @@ def test_the_import_contracts_are_kept() -> None:
     pytest.importorskip("importlinter")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-c",
-         "import sys; from importlinter.cli import lint_imports; "
-         "sys.exit(lint_imports(no_cache=True))"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=280)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports; "
+            "sys.exit(lint_imports(no_cache=True))",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

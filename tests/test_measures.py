@@ -19,15 +19,34 @@ def m(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def _flag(conn: Any, n: int, agent: str, raised: float, *, ack: float | None = None,
-          ack_by: str | None = None, step: float | None = None, step_by: str | None = None,
-          status: str = "raised", raised_by: str = "rule") -> None:
-    conn.execute(Flag.__table__.insert().values(
-        agent_id=agent, kind="raised_hand", status=status, raised_by=raised_by,
-        open_key=None if status == "resolved" else f"{agent}|k{n}",
-        raised_at=m(raised), acknowledged_at=None if ack is None else m(ack),
-        acknowledged_by=ack_by, stepped_in_at=None if step is None else m(step),
-        stepped_in_by=step_by, updated_at=m(raised)))
+def _flag(
+    conn: Any,
+    n: int,
+    agent: str,
+    raised: float,
+    *,
+    ack: float | None = None,
+    ack_by: str | None = None,
+    step: float | None = None,
+    step_by: str | None = None,
+    status: str = "raised",
+    raised_by: str = "rule",
+) -> None:
+    conn.execute(
+        Flag.__table__.insert().values(
+            agent_id=agent,
+            kind="raised_hand",
+            status=status,
+            raised_by=raised_by,
+            open_key=None if status == "resolved" else f"{agent}|k{n}",
+            raised_at=m(raised),
+            acknowledged_at=None if ack is None else m(ack),
+            acknowledged_by=ack_by,
+            stepped_in_at=None if step is None else m(step),
+            stepped_in_by=step_by,
+            updated_at=m(raised),
+        )
+    )
 
 
 @pytest.fixture
@@ -37,19 +56,33 @@ def floor(engine: Engine) -> Engine:
             conn.execute(Team.__table__.insert().values(id=tid, name=name))
         for aid, tid in (("a1", "t1"), ("a2", "t1"), ("a3", "t2")):
             conn.execute(Agent.__table__.insert().values(id=aid, name=aid, team_id=tid))
-        for sid, name, role in (("lead.wang", "王 Wang", "team_leader"),
-                                ("lead.li", "李 Li", "team_leader"),
-                                ("boss", "Boss", "floor_manager")):
+        for sid, name, role in (
+            ("lead.wang", "王 Wang", "team_leader"),
+            ("lead.li", "李 Li", "team_leader"),
+            ("boss", "Boss", "floor_manager"),
+        ):
             conn.execute(Supervisor.__table__.insert().values(id=sid, name=name, role=role))
-        conn.execute(SupervisorTeam.__table__.insert().values(supervisor_id="lead.wang",
-                                                              team_id="t1"))
-        conn.execute(SupervisorTeam.__table__.insert().values(supervisor_id="lead.li",
-                                                              team_id="t2"))
-        _flag(conn, 1, "a1", 0, ack=2, ack_by="lead.wang", step=5, step_by="lead.wang",
-              status="resolved")
+        conn.execute(
+            SupervisorTeam.__table__.insert().values(supervisor_id="lead.wang", team_id="t1")
+        )
+        conn.execute(
+            SupervisorTeam.__table__.insert().values(supervisor_id="lead.li", team_id="t2")
+        )
+        _flag(
+            conn,
+            1,
+            "a1",
+            0,
+            ack=2,
+            ack_by="lead.wang",
+            step=5,
+            step_by="lead.wang",
+            status="resolved",
+        )
         _flag(conn, 2, "a1", 10, ack=11, ack_by="lead.wang", status="acknowledged")
-        _flag(conn, 3, "a2", 20, ack=26, ack_by="boss", step=30, step_by="boss",
-              status="stepped_in")
+        _flag(
+            conn, 3, "a2", 20, ack=26, ack_by="boss", step=30, step_by="boss", status="stepped_in"
+        )
         _flag(conn, 4, "a2", 40)
         _flag(conn, 5, "a3", 0, ack=4, ack_by="lead.li", status="acknowledged")
         _flag(conn, 6, "a1", -24 * 60)  # yesterday, still open
@@ -66,7 +99,11 @@ def test_team_measures_for_today(floor: Engine, settings: Settings) -> None:
     assert t1.median_to_acknowledge == timedelta(minutes=2)  # of 2, 1, 6
     assert t1.median_to_step_in == timedelta(minutes=7, seconds=30)  # of 5, 10
     assert (t2.raised, t2.median_to_acknowledge, t2.median_to_step_in, t2.unresolved) == (
-        1, timedelta(minutes=4), None, 1)
+        1,
+        timedelta(minutes=4),
+        None,
+        1,
+    )
     assert "t3" not in teams  # nothing raised, nobody leads it: no empty row
     assert (r.floor.raised, r.floor.unresolved) == (5, 5)
     assert r.floor.median_to_acknowledge == timedelta(minutes=3)  # of 1, 2, 4, 6
@@ -87,21 +124,20 @@ def test_supervisor_medians_are_their_own_response(floor: Engine, settings: Sett
     assert boss.median_to_step_in == timedelta(minutes=10)
 
 
-def test_raised_is_by_hand_and_stepping_in_is_not_acknowledging(engine: Engine,
-                                                                  settings: Settings) -> None:
+def test_raised_is_by_hand_and_stepping_in_is_not_acknowledging(
+    engine: Engine, settings: Settings
+) -> None:
     with write_tx(engine) as conn:
         conn.execute(Team.__table__.insert().values(id="t1", name="Team One"))
         for aid in ("a1", "a2", "a3"):
             conn.execute(Agent.__table__.insert().values(id=aid, name=aid, team_id="t1"))
-        conn.execute(Supervisor.__table__.insert().values(id="fm", name="FM",
-                                                          role="floor_manager"))
+        conn.execute(Supervisor.__table__.insert().values(id="fm", name="FM", role="floor_manager"))
         _flag(conn, 1, "a1", 0, raised_by="fm")  # by hand
         _flag(conn, 2, "a2", 1, raised_by="fm", ack=3, ack_by="fm")  # by hand, acknowledged
         for n in range(3, 20):  # the rules' flags: not the manager's to count as raised
             _flag(conn, n, "a3", n)
         # Stepped in without acknowledging first: the service wrote both at once.
-        _flag(conn, 20, "a1", 30, ack=32, ack_by="fm", step=32, step_by="fm",
-              status="stepped_in")
+        _flag(conn, 20, "a1", 30, ack=32, ack_by="fm", step=32, step_by="fm", status="stepped_in")
     fm = {s.key: s for s in measures_today(engine, settings, m(60)).supervisors}["fm"]
     assert fm.raised == 2
     assert (fm.acknowledged, fm.median_to_acknowledge) == (1, timedelta(minutes=2))

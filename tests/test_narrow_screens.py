@@ -73,7 +73,8 @@ async def test_footer_keys_are_whole_at_80_columns_in_every_view(floor: AppConte
 
 @sync
 async def test_footer_shows_every_key_at_200_columns_and_refits_on_resize(
-        floor: AppContext) -> None:
+    floor: AppContext,
+) -> None:
     async with console(floor, size=(200, 50)) as (app, pilot):
         await pilot.press("3")
         await pilot.pause()
@@ -97,8 +98,9 @@ async def open_escalation_dialog(app: FloorApp, pilot: Any, agent: str, severity
 
 
 @sync
-async def test_escalation_opened_by_hand_at_the_tier_chosen(floor: AppContext,
-                                                             engine: Engine) -> None:
+async def test_escalation_opened_by_hand_at_the_tier_chosen(
+    floor: AppContext, engine: Engine
+) -> None:
     async with console(floor, size=(80, 24)) as (app, pilot):
         await open_escalation_dialog(app, pilot, "1007", "3")  # high severity
         text = screen_text(app)
@@ -113,8 +115,9 @@ async def test_escalation_opened_by_hand_at_the_tier_chosen(floor: AppContext,
         await pilot.press("enter")
         await settle(pilot)
         with engine.connect() as c:
-            e = c.execute(select(Escalation).where(
-                Escalation.reason == "needs a specialist 2nd line")).one()
+            e = c.execute(
+                select(Escalation).where(Escalation.reason == "needs a specialist 2nd line")
+            ).one()
         assert (e.agent_id, e.call_id, e.tier, e.severity) == ("1007", "C3", 2, "high")
         assert e.deadline - e.opened_at == floor.settings.deadline(2, "high")
         await pilot.press("4")  # the tier 2 queue shows it
@@ -123,7 +126,8 @@ async def test_escalation_opened_by_hand_at_the_tier_chosen(floor: AppContext,
 
 @sync
 async def test_escalation_by_hand_defaults_to_tier_1_and_escape_opens_nothing(
-        floor: AppContext, engine: Engine) -> None:
+    floor: AppContext, engine: Engine
+) -> None:
     async with console(floor, size=(80, 24)) as (app, pilot):
         await open_escalation_dialog(app, pilot, "1007", "1")  # light
         await type_text(pilot, "asks again")
@@ -135,8 +139,11 @@ async def test_escalation_by_hand_defaults_to_tier_1_and_escape_opens_nothing(
         await pilot.press("escape")
         await settle(pilot)
         with engine.connect() as c:
-            rows = c.execute(select(Escalation.reason, Escalation.tier, Escalation.severity)
-                             .where(Escalation.agent_id == "1007")).all()
+            rows = c.execute(
+                select(Escalation.reason, Escalation.tier, Escalation.severity).where(
+                    Escalation.agent_id == "1007"
+                )
+            ).all()
         assert [tuple(r) for r in rows] == [("asks again", 1, "light")]
 
 
@@ -145,21 +152,40 @@ LONG_NAME = "Maximiliano Fernández-Ortega"
 
 @sync
 async def test_flag_measures_keep_every_column_at_80_and_spell_them_out_at_200(
-        floor: AppContext, engine: Engine) -> None:
-    run_write(engine, lambda c: c.execute(insert(Supervisor).values(
-        id="lead.max", name=LONG_NAME, role="team_leader", active=True)))
+    floor: AppContext, engine: Engine
+) -> None:
+    run_write(
+        engine,
+        lambda c: c.execute(
+            insert(Supervisor).values(
+                id="lead.max", name=LONG_NAME, role="team_leader", active=True
+            )
+        ),
+    )
     async with console(floor, size=(80, 24)) as (app, pilot):
         await pilot.press("M")
         await until(pilot, lambda: "Flags on" in screen_text(app), "the measures")
-        await until(pilot, lambda: app.screen.query_one("#measures-teams", DataTable).row_count
-                    == 2, "the team rows")
+        await until(
+            pilot,
+            lambda: app.screen.query_one("#measures-teams", DataTable).row_count == 2,
+            "the team rows",
+        )
         lines = screen_text(app).splitlines()
         header = next(line for line in lines if line.lstrip().startswith("team"))
-        assert header.split() == ["team", "raised", "ack'd", "median", "ack", "stepped", "in",
-                                  "median", "step-in", "open"]
+        assert header.split() == [
+            "team",
+            "raised",
+            "ack'd",
+            "median",
+            "ack",
+            "stepped",
+            "in",
+            "median",
+            "step-in",
+            "open",
+        ]
         # mobile (T1) has the one flag, still open: the last column is there to read.
-        assert next(line for line in lines if line.lstrip().startswith("mobile")).split()[-1] \
-            == "1"
+        assert next(line for line in lines if line.lstrip().startswith("mobile")).split()[-1] == "1"
         assert any(line.lstrip().startswith("Maximiliano F…") for line in lines)  # cut, marked
         assert LONG_NAME not in screen_text(app)
         assert_whole(app, await footer_keys(app, pilot))
@@ -169,13 +195,16 @@ async def test_flag_measures_keep_every_column_at_80_and_spell_them_out_at_200(
         assert "unresolved" in text and LONG_NAME in text
         await pilot.resize_terminal(80, 24)
         await until(pilot, lambda: "median step-in" in screen_text(app), "the narrow headers")
-        assert any(line.rstrip().endswith("1") and line.lstrip().startswith("mobile")
-                   for line in screen_text(app).splitlines())
+        assert any(
+            line.rstrip().endswith("1") and line.lstrip().startswith("mobile")
+            for line in screen_text(app).splitlines()
+        )
 
 
 @sync
 async def test_help_wraps_long_descriptions_under_themselves_at_80_columns(
-        floor: AppContext) -> None:
+    floor: AppContext,
+) -> None:
     async with console(floor, size=(80, 24)) as (app, pilot):
         await pilot.press("question_mark")
         await until(pilot, lambda: "sensitive-customer roster" in screen_text(app), "the help")

@@ -27,8 +27,10 @@ def test_red_on_a_dark_ground_becomes_readable() -> None:
     red = Segment("17:07!", Style(color="#a01010", bgcolor="#202020", bold=True))
     [textual_grey] = Monochrome().apply([red], DARK)
     [ours] = ReadableMonochrome().apply([red], DARK)
-    before = abs(grey(textual_grey.style, "color").brightness
-                 - grey(textual_grey.style, "bgcolor").brightness)
+    before = abs(
+        grey(textual_grey.style, "color").brightness
+        - grey(textual_grey.style, "bgcolor").brightness
+    )
     after = abs(grey(ours.style, "color").brightness - grey(ours.style, "bgcolor").brightness)
     assert before < MIN_CONTRAST <= after  # textual's grey was unreadable; ours is not
     assert ours.style is not None and ours.style.bold and ours.text == "17:07!"
@@ -40,8 +42,9 @@ def test_text_already_readable_keeps_its_grey() -> None:
     assert grey(ours.style, "color") == Color(224, 224, 224)
 
 
-def test_the_console_uses_it_under_no_color(ctx: AppContext,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_console_uses_it_under_no_color(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     filters = FloorApp(ctx, actor="lead.wang")._filters
     assert any(isinstance(f, ReadableMonochrome) for f in filters)

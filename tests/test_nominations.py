@@ -23,17 +23,36 @@ BEFORE = START - timedelta(hours=4)
 AFTER = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
 
 
-def _calls(conn, agent: str, at: datetime, n: int, *, dissatisfied: int = 0,
-           sensitive: bool = False, complaint: int = 0, talk: int = 180,
-           refused: int = 0) -> None:
+def _calls(
+    conn,
+    agent: str,
+    at: datetime,
+    n: int,
+    *,
+    dissatisfied: int = 0,
+    sensitive: bool = False,
+    complaint: int = 0,
+    talk: int = 180,
+    refused: int = 0,
+) -> None:
     rows = []
     for i in range(n):
         ended = at + timedelta(minutes=2 * i, seconds=talk)
-        rows.append(dict(
-            id=f"{agent}-{at:%H%M}-{i}", agent_id=agent, offered_at=at + timedelta(minutes=2 * i),
-            answered_at=at + timedelta(minutes=2 * i), ended_at=ended, outcome="completed",
-            talk_seconds=talk, satisfaction=1 if i < dissatisfied else 5,
-            sensitive_customer=sensitive, complaint=i < complaint, refused_explanations=refused))
+        rows.append(
+            dict(
+                id=f"{agent}-{at:%H%M}-{i}",
+                agent_id=agent,
+                offered_at=at + timedelta(minutes=2 * i),
+                answered_at=at + timedelta(minutes=2 * i),
+                ended_at=ended,
+                outcome="completed",
+                talk_seconds=talk,
+                satisfaction=1 if i < dissatisfied else 5,
+                sensitive_customer=sensitive,
+                complaint=i < complaint,
+                refused_explanations=refused,
+            )
+        )
     conn.execute(insert(Call), rows)
 
 
@@ -48,18 +67,41 @@ def period_data(engine, clock):
         # a2: took the sensitive customers, no complaint.
         _calls(conn, "a2", START + timedelta(minutes=5), 3, sensitive=True, talk=600)
         # a3: raised a hand twice and opened an escalation themself, early.
-        conn.execute(insert(FeedEventRow), [
-            dict(key=f"k{i}", line_no=i, ts=START + timedelta(minutes=10 * i),
-                 kind="raise_hand", agent_id="a3") for i in (1, 2)])
-        open_escalation(conn, Settings(), now=START + timedelta(minutes=30), opened_by="a3",
-                        reason="customer threatens to go to the press", agent_id="a3")
+        conn.execute(
+            insert(FeedEventRow),
+            [
+                dict(
+                    key=f"k{i}",
+                    line_no=i,
+                    ts=START + timedelta(minutes=10 * i),
+                    kind="raise_hand",
+                    agent_id="a3",
+                )
+                for i in (1, 2)
+            ],
+        )
+        open_escalation(
+            conn,
+            Settings(),
+            now=START + timedelta(minutes=30),
+            opened_by="a3",
+            reason="customer threatens to go to the press",
+            agent_id="a3",
+        )
         # a4: improved on the period's requirement (dissatisfaction 40 % → 10 %) and had
         # the hardest escalation opened on their call.
         _calls(conn, "a4", BEFORE, 10, dissatisfied=4)
         _calls(conn, "a4", START, 10, dissatisfied=1)
-        open_escalation(conn, Settings(), now=START + timedelta(hours=1), opened_by="rules",
-                        reason="refused three explanations", agent_id="a4", tier=2,
-                        severity="high")
+        open_escalation(
+            conn,
+            Settings(),
+            now=START + timedelta(hours=1),
+            opened_by="rules",
+            reason="refused three explanations",
+            agent_id="a4",
+            tier=2,
+            severity="high",
+        )
         # b1 (team t2, not in the period) took sensitive customers too.
         _calls(conn, "b1", START, 4, sensitive=True)
         # a3 took one sensitive customer and it ended in a complaint: not proposed for that.
@@ -85,21 +127,60 @@ def test_candidates_come_from_the_period_and_exclude_the_everyday_top_performer(
 
 def test_nominate_export_csv_and_period_view(engine, db_url, clock, period_data, capsys) -> None:
     with pytest.raises(svc.NominationError, match="say why"):
-        svc.nominate(engine, period="P", agent_id="a2", dimension="sensitive_no_complaint",
-                     reason=" ", actor="lead.t1", now=AFTER)
+        svc.nominate(
+            engine,
+            period="P",
+            agent_id="a2",
+            dimension="sensitive_no_complaint",
+            reason=" ",
+            actor="lead.t1",
+            now=AFTER,
+        )
     with pytest.raises(svc.NominationError, match="no period"):
-        svc.nominate(engine, period="Q", agent_id="a2", dimension="sensitive_no_complaint",
-                     reason="x", actor="lead.t1", now=AFTER)
-    svc.nominate(engine, period="P", agent_id="a2", dimension="sensitive_no_complaint",
-                 reason="=3 sensitive customers, calm throughout", actor="lead.t1", now=AFTER)
-    assert main(["--db", db_url, "--as", "lead.t1", "nominations", "add", "a4", "improvement",
-                 "dissatisfaction 40% to 10%", "--period", "P"]) == 0
+        svc.nominate(
+            engine,
+            period="Q",
+            agent_id="a2",
+            dimension="sensitive_no_complaint",
+            reason="x",
+            actor="lead.t1",
+            now=AFTER,
+        )
+    svc.nominate(
+        engine,
+        period="P",
+        agent_id="a2",
+        dimension="sensitive_no_complaint",
+        reason="=3 sensitive customers, calm throughout",
+        actor="lead.t1",
+        now=AFTER,
+    )
+    assert (
+        main(
+            [
+                "--db",
+                db_url,
+                "--as",
+                "lead.t1",
+                "nominations",
+                "add",
+                "a4",
+                "improvement",
+                "dissatisfaction 40% to 10%",
+                "--period",
+                "P",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["--db", db_url, "--as", "boss", "nominations", "--period", "P", "--csv"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[0][:5] == ["period", "agent_id", "agent", "team", "dimension"]
     assert [(r[1], r[4], r[6]) for r in rows[1:]] == [
-        ("a2", "sensitive_no_complaint", "lead.t1"), ("a4", "improvement", "lead.t1")]
+        ("a2", "sensitive_no_complaint", "lead.t1"),
+        ("a4", "improvement", "lead.t1"),
+    ]
     assert rows[1][5] == "'=3 sensitive customers, calm throughout"  # no formula in a sheet
     summary = period_summary(engine, AFTER, period="P")
     assert summary is not None and summary.nominations == 2

@@ -127,8 +127,14 @@ def test_import_keeps_old_versions_and_show_prints_the_one_in_force(
     assert main(["--db", db_url, "--as", "boss", "plan", "import", str(f)]) == 0
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(PlanVersion)).scalar() == 2
-        assert conn.execute(select(func.count()).select_from(AuditEntry)
-                            .where(AuditEntry.action == "plan.import")).scalar() == 2
+        assert (
+            conn.execute(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "plan.import")
+            ).scalar()
+            == 2
+        )
     capsys.readouterr()
     assert main(["--db", db_url, "--as", "lead.t1", "plan", "show"]) == 0
     out = capsys.readouterr().out
@@ -151,5 +157,6 @@ def test_example_roster_and_plans_work_together(db_url: str, capsys) -> None:
     root = Path(__file__).resolve().parents[1] / "examples"
     assert main(["--db", db_url, "roster", "import", str(root / "roster.csv")]) == 0
     for name in ("plan-315.toml", "plan-517.toml"):
-        assert main(["--db", db_url, "--as", "fm.chen", "plan", "check",
-                     str(root / name)]) == 0, capsys.readouterr()
+        assert main(["--db", db_url, "--as", "fm.chen", "plan", "check", str(root / name)]) == 0, (
+            capsys.readouterr()
+        )

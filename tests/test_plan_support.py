@@ -65,22 +65,31 @@ improvement_requirement = "attitude"
 def seed_floor(engine: Engine) -> None:
     with write_tx(engine) as conn:
         conn.execute(insert(Team), [{"id": "t1", "name": "Team 1"}, {"id": "t2", "name": "Team 2"}])
-        conn.execute(insert(Agent), [
-            {"id": "a1", "name": "张伟", "team_id": "t1"},
-            {"id": "a2", "name": "Li Na", "team_id": "t1"},
-            {"id": "a3", "name": "Wang Fang", "team_id": "t1"},
-            {"id": "a4", "name": "Zhao Lei", "team_id": "t1"},
-            {"id": "b1", "name": "Chen Jie", "team_id": "t2"},
-        ])
-        conn.execute(insert(Supervisor), [
-            {"id": "lead.t1", "name": "Lead One", "role": "team_leader"},
-            {"id": "lead.t2", "name": "Lead Two", "role": "team_leader"},
-            {"id": "boss", "name": "Floor Manager", "role": "floor_manager"},
-        ])
-        conn.execute(insert(SupervisorTeam), [
-            {"supervisor_id": "lead.t1", "team_id": "t1"},
-            {"supervisor_id": "lead.t2", "team_id": "t2"},
-        ])
+        conn.execute(
+            insert(Agent),
+            [
+                {"id": "a1", "name": "张伟", "team_id": "t1"},
+                {"id": "a2", "name": "Li Na", "team_id": "t1"},
+                {"id": "a3", "name": "Wang Fang", "team_id": "t1"},
+                {"id": "a4", "name": "Zhao Lei", "team_id": "t1"},
+                {"id": "b1", "name": "Chen Jie", "team_id": "t2"},
+            ],
+        )
+        conn.execute(
+            insert(Supervisor),
+            [
+                {"id": "lead.t1", "name": "Lead One", "role": "team_leader"},
+                {"id": "lead.t2", "name": "Lead Two", "role": "team_leader"},
+                {"id": "boss", "name": "Floor Manager", "role": "floor_manager"},
+            ],
+        )
+        conn.execute(
+            insert(SupervisorTeam),
+            [
+                {"supervisor_id": "lead.t1", "team_id": "t1"},
+                {"supervisor_id": "lead.t2", "team_id": "t2"},
+            ],
+        )
 
 
 def load_test_plan(engine: Engine, now: datetime, text: str = PLAN) -> int:

@@ -38,9 +38,14 @@ def fired(engine, clock):
 def _audit(engine, action: str) -> list[tuple[str, str, str | None]]:
     """The rows as a reader reads them (a refusal's reason is stored as a message id)."""
     with engine.connect() as conn:
-        return [(r.actor, r.outcome, i18n.render(r.detail)) for r in conn.execute(
-            select(AuditEntry.actor, AuditEntry.outcome, AuditEntry.detail)
-            .where(AuditEntry.action == action))]
+        return [
+            (r.actor, r.outcome, i18n.render(r.detail))
+            for r in conn.execute(
+                select(AuditEntry.actor, AuditEntry.outcome, AuditEntry.detail).where(
+                    AuditEntry.action == action
+                )
+            )
+        ]
 
 
 def test_each_team_leader_sees_their_own_teams_reminders(engine, clock, fired) -> None:
@@ -55,14 +60,21 @@ def test_each_team_leader_sees_their_own_teams_reminders(engine, clock, fired) -
     # Past the next patrol's time, the open one is overdue.
     clock.advance(minutes=61)
     assert [r.state for r in svc.open_reminders(engine, "lead.t1", clock.now()).overdue] == [
-        "overdue"]
+        "overdue"
+    ]
 
 
 def test_patrol_done_with_a_note_raises_a_flag_and_logs_the_patrol(engine, clock, fired) -> None:
     rid = svc.open_reminders(engine, "lead.t1", clock.now()).due[0].id
     clock.advance(minutes=4)
-    v = svc.done(engine, rid, actor="lead.t1", now=clock.now(),
-                 note="张伟 flushed, banging the keyboard", flag_agent="a1")
+    v = svc.done(
+        engine,
+        rid,
+        actor="lead.t1",
+        now=clock.now(),
+        note="张伟 flushed, banging the keyboard",
+        flag_agent="a1",
+    )
     assert v.status == "done" and v.handled_by == "lead.t1"
     with engine.connect() as conn:
         flag = conn.execute(select(Flag.kind, Flag.agent_id, Flag.detail, Flag.raised_by)).one()
@@ -101,7 +113,8 @@ def test_skip_needs_a_reason_and_a_team_leader_cannot_act_on_another_team(
     with pytest.raises(svc.ReminderError, match="not yours"):
         svc.skip(engine, rid, actor="lead.t2", now=clock.now(), reason="busy")
     assert _audit(engine, "reminder.skip") == [
-        ("lead.t2", "refused", f"reminder #{rid} is for team t1, not yours")]
+        ("lead.t2", "refused", f"reminder #{rid} is for team t1, not yours")
+    ]
     svc.skip(engine, rid, actor="lead.t1", now=clock.now(), reason="fire drill on the floor")
     log = patrol_log(engine, clock.now(), since=clock.now() - timedelta(hours=1), team="t1")
     assert [e.outcome for e in log] == ["skipped"]
@@ -119,21 +132,40 @@ def test_patrol_log_done_late_missed(engine, db_url, clock, fired, capsys) -> No
         host.step()
     second = [r for r in svc.open_reminders(engine, "lead.t1", clock.now()).overdue]
     assert [r.scheduled_for.hour for r in second] == [10]
-    svc.done(engine, svc.open_reminders(engine, "lead.t1", clock.now()).due[0].id,
-             actor="lead.t1", now=clock.now())  # the 11:00 one, on time
+    svc.done(
+        engine,
+        svc.open_reminders(engine, "lead.t1", clock.now()).due[0].id,
+        actor="lead.t1",
+        now=clock.now(),
+    )  # the 11:00 one, on time
     log = patrol_log(engine, clock.now(), since=datetime(2026, 3, 10, 8, tzinfo=UTC), team="t1")
-    assert [(e.due_at.hour, e.outcome) for e in log] == [(9, "late"), (10, "missed"),
-                                                         (11, "done")]
+    assert [(e.due_at.hour, e.outcome) for e in log] == [(9, "late"), (10, "missed"), (11, "done")]
     capsys.readouterr()
-    assert main(["--db", db_url, "--as", "lead.t1", "reminders", "patrols", "--team", "t1",
-                 "--hours", "100000"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db_url,
+                "--as",
+                "lead.t1",
+                "reminders",
+                "patrols",
+                "--team",
+                "t1",
+                "--hours",
+                "100000",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "1 done, 1 late, 1 missed, 0 skipped, 0 open" in out
     assert "last patrol of team t1:" in out and "by lead.t1" in out
 
 
-def test_reminders_command_lists_jobs_and_open_reminders(engine, db_url, clock, fired,
-                                                         capsys) -> None:
+def test_reminders_command_lists_jobs_and_open_reminders(
+    engine, db_url, clock, fired, capsys
+) -> None:
     capsys.readouterr()
     # The CLI runs on the real clock: ask for a period far from the test day.
     assert main(["--db", db_url, "--as", "lead.t1", "reminders", "--json"]) == 0
@@ -142,15 +174,20 @@ def test_reminders_command_lists_jobs_and_open_reminders(engine, db_url, clock, 
     assert [r["title"] for r in out["open"]] == ["Patrol the floor: team t1"]
     assert out["open"][0]["state"] == "overdue"  # the CLI's clock is the real one, later
     rid = out["open"][0]["id"]
-    assert main(["--db", db_url, "--as", "lead.t1", "reminders", "skip", str(rid),
-                 "covered by lead.t2"]) == 0
+    assert (
+        main(
+            ["--db", db_url, "--as", "lead.t1", "reminders", "skip", str(rid), "covered by lead.t2"]
+        )
+        == 0
+    )
     assert "skipped" in capsys.readouterr().out
     assert main(["--db", db_url, "--as", "lead.t1", "reminders"]) == 0
     assert "none" in capsys.readouterr().out
 
 
-def test_the_schedulers_reminder_reads_in_each_readers_language(engine, db_url, clock, fired,
-                                                                capsys) -> None:
+def test_the_schedulers_reminder_reads_in_each_readers_language(
+    engine, db_url, clock, fired, capsys
+) -> None:
     """The scheduler stores its own reminder as a message id: one row, read in English by one
     supervisor and in Chinese by another (the console, the CLI)."""
     from db.models_plan import Reminder
@@ -159,10 +196,12 @@ def test_the_schedulers_reminder_reads_in_each_readers_language(engine, db_url, 
         raw = conn.execute(select(Reminder.title).where(Reminder.team_id == "t1")).scalar_one()
     assert "{team}" in raw
     assert [r.title for r in svc.open_reminders(engine, "lead.t1", clock.now()).due] == [
-        "Patrol the floor: team t1"]
+        "Patrol the floor: team t1"
+    ]
     i18n.set_language("zh_CN")
     assert [r.title for r in svc.open_reminders(engine, "lead.t1", clock.now()).due] == [
-        "巡场：班组 t1"]
+        "巡场：班组 t1"
+    ]
     capsys.readouterr()
     assert main(["--db", db_url, "--as", "lead.t1", "--lang", "zh-CN", "reminders"]) == 0
     out = capsys.readouterr().out
@@ -171,7 +210,8 @@ def test_the_schedulers_reminder_reads_in_each_readers_language(engine, db_url, 
 
 
 def test_a_patrol_and_care_without_a_reminder_are_recorded_in_the_floors_time(
-        engine, db_url, fired, capsys, tmp_path) -> None:
+    engine, db_url, fired, capsys, tmp_path
+) -> None:
     """A patrol walked or care given with no reminder behind it is recorded from the command
     line, scoped and audited like the console's keys; times read on the floor's own clock."""
     from zoneinfo import ZoneInfo
@@ -188,8 +228,11 @@ def test_a_patrol_and_care_without_a_reminder_are_recorded_in_the_floors_time(
     assert main([*run, "care", "fruit", "--agent", "a2"]) == 0
     assert main([*run, "care", "fruit", "--agent", "b1"]) == 1
     with engine.connect() as conn:
-        teams = conn.execute(select(Patrol.team_id).where(Patrol.supervisor_id == "lead.t1",
-                                                          Patrol.reminder_id.is_(None))).all()
+        teams = conn.execute(
+            select(Patrol.team_id).where(
+                Patrol.supervisor_id == "lead.t1", Patrol.reminder_id.is_(None)
+            )
+        ).all()
         care = conn.execute(select(CareLog.agent_id, CareLog.team_id)).all()
     assert teams == [("t1",)] and care == [("a2", "t1")]
     assert [o for _, o, _ in _audit(engine, "patrol.record")] == ["ok", "refused"]

@@ -43,43 +43,54 @@ def _statics(screen: object) -> str:
 def _option_labels(dialog: ChoiceDialog) -> list[str]:
     """The agents offered, without the number key in front."""
     ol = dialog.query_one(OptionList)
-    return [str(ol.get_option_at_index(i).prompt).split(" ", 1)[1]
-            for i in range(ol.option_count)]
+    return [str(ol.get_option_at_index(i).prompt).split(" ", 1)[1] for i in range(ol.option_count)]
 
 
 def _feed_agent_with_a_long_call(engine: Engine, ended: datetime) -> None:
     """An agent the feed created (no roster name yet) whose 25-minute call just ended."""
     with write_tx(engine) as conn:
-        conn.execute(insert(Agent).values(id="A0042", name="A0042", team_id="t1",
-                                          from_feed=True))
+        conn.execute(insert(Agent).values(id="A0042", name="A0042", team_id="t1", from_feed=True))
         talk = 25 * 60
-        conn.execute(insert(Call).values(
-            id="c-long", agent_id="A0042", offered_at=ended - timedelta(seconds=talk + 20),
-            answered_at=ended - timedelta(seconds=talk), ended_at=ended, outcome="completed",
-            talk_seconds=talk))
+        conn.execute(
+            insert(Call).values(
+                id="c-long",
+                agent_id="A0042",
+                offered_at=ended - timedelta(seconds=talk + 20),
+                answered_at=ended - timedelta(seconds=talk),
+                ended_at=ended,
+                outcome="completed",
+                talk_seconds=talk,
+            )
+        )
 
 
 def _water_for_a0042(engine: Engine, ctx: AppContext) -> SchedulerHost:
     seed_floor(engine)
     load_test_plan(engine, ctx.clock.now())
-    host = SchedulerHost(engine, Settings(), ctx.clock, holder_id="other-console",
-                         use_apscheduler=False)
+    host = SchedulerHost(
+        engine, Settings(), ctx.clock, holder_id="other-console", use_apscheduler=False
+    )
     host.step()  # 09:00: the patrols
     _feed_agent_with_a_long_call(engine, T0 + timedelta(minutes=26))
     ctx.clock.set(T0 + timedelta(minutes=26, seconds=10))
     host.step()  # the water reminder, written while the agent is known only by id
     with engine.connect() as conn:
-        assert conn.execute(select(Reminder.title).where(Reminder.agent_id == "A0042")
-                            ).scalar_one() == "Bring A0042 a glass of water after a long call"
-    report = import_roster(engine, [{"id": "A0042", "name": "王芳", "team": "t1"}],
-                           "lead.wang", ctx.clock.now())
+        assert (
+            conn.execute(select(Reminder.title).where(Reminder.agent_id == "A0042")).scalar_one()
+            == "Bring A0042 a glass of water after a long call"
+        )
+    report = import_roster(
+        engine, [{"id": "A0042", "name": "王芳", "team": "t1"}], "lead.wang", ctx.clock.now()
+    )
     assert not report.errors
     return host
 
 
 def test_named_title() -> None:
-    assert svc.named_title("Bring A0042 a glass of water", "A0042", "王芳") \
+    assert (
+        svc.named_title("Bring A0042 a glass of water", "A0042", "王芳")
         == "Bring 王芳 a glass of water"
+    )
     # Only the whole id: "A00421" is someone else.
     assert svc.named_title("Bring A00421 water", "A0042", "王芳") == "Bring A00421 water: 王芳"
     assert svc.named_title("Birthday card", "a1", "张伟") == "Birthday card: 张伟"
@@ -97,11 +108,13 @@ def test_reminders_read_the_agents_name_now(ctx: AppContext, engine) -> None:
     view = svc.open_reminders(engine, "lead.t1", ctx.clock.now())
     water = [r for r in view.due if r.agent_id == "A0042"]
     assert [(r.title, r.agent_label) for r in water] == [
-        ("Bring 王芳 a glass of water after a long call", "王芳 (A0042)")]
+        ("Bring 王芳 a glass of water after a long call", "王芳 (A0042)")
+    ]
     svc.done(engine, water[0].id, actor="lead.t1", now=ctx.clock.now(), note="water given")
     with engine.connect() as conn:
-        detail = conn.execute(select(AuditEntry.detail).where(
-            AuditEntry.action == "reminder.done")).scalar_one()
+        detail = conn.execute(
+            select(AuditEntry.detail).where(AuditEntry.action == "reminder.done")
+        ).scalar_one()
     assert detail == "Bring 王芳 a glass of water after a long call: water given"
 
 
@@ -136,33 +149,45 @@ def test_f_on_an_agents_reminder_preselects_the_agent(ctx: AppContext, engine) -
             assert "What did you see (王芳 (A0042))?" in _statics(app.screen)
             await pilot.press(*"shaking", "enter")
             await until(pilot, lambda: table.row_count == 1, "the water reminder to go")
-            await until(pilot, lambda: any("王芳" in n for n in app.shown_notices()),
-                         "the confirmation")
+            await until(
+                pilot, lambda: any("王芳" in n for n in app.shown_notices()), "the confirmation"
+            )
             assert "done, flag raised on 王芳 (A0042)" in app.shown_notices()
             assert app.is_running  # the markup-looking name did not run app.quit
 
         with engine.connect() as conn:
-            flag = conn.execute(select(Flag.id, Flag.agent_id, Flag.kind, Flag.detail,
-                                       Flag.raised_by)).one()
-            status = conn.execute(select(Reminder.status).where(
-                Reminder.agent_id == "A0042")).scalar_one()
-            audit = conn.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.target_kind,
-                                        AuditEntry.target_id, AuditEntry.detail)
-                                 .where(AuditEntry.action.like("flag.%"))).all()
+            flag = conn.execute(
+                select(Flag.id, Flag.agent_id, Flag.kind, Flag.detail, Flag.raised_by)
+            ).one()
+            status = conn.execute(
+                select(Reminder.status).where(Reminder.agent_id == "A0042")
+            ).scalar_one()
+            audit = conn.execute(
+                select(
+                    AuditEntry.actor,
+                    AuditEntry.action,
+                    AuditEntry.target_kind,
+                    AuditEntry.target_id,
+                    AuditEntry.detail,
+                ).where(AuditEntry.action.like("flag.%"))
+            ).all()
         assert flag[1:] == ("A0042", "observed", "reminder: shaking", "lead.t1")
         assert status == "done"
         assert [tuple(a) for a in audit] == [
-            ("lead.t1", "flag.raise", "flag", str(flag[0]), "A0042: reminder: shaking")]
+            ("lead.t1", "flag.raise", "flag", str(flag[0]), "A0042: reminder: shaking")
+        ]
 
     asyncio.run(run())
 
 
 def test_f_on_a_team_patrol_opens_the_choice_with_nobody_preselected(
-        ctx: AppContext, engine) -> None:
+    ctx: AppContext, engine
+) -> None:
     seed_floor(engine)
     load_test_plan(engine, ctx.clock.now())
-    host = SchedulerHost(engine, Settings(), ctx.clock, holder_id="other-console",
-                         use_apscheduler=False)
+    host = SchedulerHost(
+        engine, Settings(), ctx.clock, holder_id="other-console", use_apscheduler=False
+    )
 
     async def run() -> None:
         screen = RemindersScreen(ctx, "lead.t1", poll_interval=0.1)
@@ -178,8 +203,12 @@ def test_f_on_a_team_patrol_opens_the_choice_with_nobody_preselected(
             prompt = _statics(dialog)
             assert "Raise a flag on which agent?" in prompt and "enter:" not in prompt
             # Team t1's agents by name, the supervisor picks one.
-            assert _option_labels(dialog) == ["Li Na (a2)", "Wang Fang (a3)", "Zhao Lei (a4)",
-                                              "张伟 (a1)"]
+            assert _option_labels(dialog) == [
+                "Li Na (a2)",
+                "Wang Fang (a3)",
+                "Zhao Lei (a4)",
+                "张伟 (a1)",
+            ]
             await pilot.press("down", "down", "enter")  # the third from the top
             await until(pilot, lambda: isinstance(app.screen, NoteDialog), "the note")
             picked = _statics(app.screen)
@@ -187,8 +216,9 @@ def test_f_on_a_team_patrol_opens_the_choice_with_nobody_preselected(
             await until(pilot, lambda: table.row_count == 0, "the patrol to be done")
         with engine.connect() as conn:
             flag = conn.execute(select(Flag.agent_id, Flag.detail)).one()
-            actions = conn.execute(
-                select(AuditEntry.action).order_by(AuditEntry.id)).scalars().all()
+            actions = (
+                conn.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars().all()
+            )
         assert "What did you see (Zhao Lei (a4))?" in picked
         assert tuple(flag) == ("a4", "patrol: crying")  # the agent named on screen
         assert actions[-2:] == ["reminder.done", "flag.raise"]

@@ -27,8 +27,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engine) -> None:
     seed_floor(engine)
     load_test_plan(engine, ctx.clock.now())
-    host = SchedulerHost(engine, Settings(), ctx.clock, holder_id="other-console",
-                         use_apscheduler=False)
+    host = SchedulerHost(
+        engine, Settings(), ctx.clock, holder_id="other-console", use_apscheduler=False
+    )
 
     async def run() -> None:
         screen = RemindersScreen(ctx, "lead.t1", poll_interval=0.1)
@@ -41,12 +42,14 @@ def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engi
             # Another console's scheduler fires the 09:00 patrol: it appears here, with a bell.
             host.step()
             await until(pilot, lambda: table.row_count == 1, "the patrol reminder")
-            assert cell_texts(table)[0][:4] == ["due", "09:00", "Patrol the floor: team t1",
-                                                 "t1"]
+            assert cell_texts(table)[0][:4] == ["due", "09:00", "Patrol the floor: team t1", "t1"]
             assert app.bells == 1
             # The notice is a message to the app: wait for it rather than race it.
-            await until(pilot, lambda: any("Patrol the floor" in n
-                                           for n in app.shown_notices()), "the notice")
+            await until(
+                pilot,
+                lambda: any("Patrol the floor" in n for n in app.shown_notices()),
+                "the notice",
+            )
             table.focus()
             await pilot.press("f")  # done + flag: pick the agent, say what was seen
             await until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the choice")
@@ -58,8 +61,10 @@ def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engi
             await until(pilot, lambda: table.row_count == 0, "the reminder to leave the panel")
         with engine.connect() as conn:
             status, by, note = conn.execute(
-                select(Reminder.status, Reminder.handled_by, Reminder.note)
-                .where(Reminder.team_id == "t1")).one()
+                select(Reminder.status, Reminder.handled_by, Reminder.note).where(
+                    Reminder.team_id == "t1"
+                )
+            ).one()
             flag = conn.execute(select(Flag.agent_id, Flag.kind, Flag.detail)).one()
         assert (status, by, note) == ("done", "lead.t1", "voice raised")
         assert flag[:2] == ("a2", "observed") and "voice raised" in flag[2]
@@ -67,8 +72,9 @@ def test_complete_a_patrol_from_the_panel_and_raise_a_flag(ctx: AppContext, engi
     asyncio.run(run())
 
 
-def test_the_consoles_scheduler_fills_the_panel_and_lets_go_on_exit(ctx: AppContext,
-                                                                      engine) -> None:
+def test_the_consoles_scheduler_fills_the_panel_and_lets_go_on_exit(
+    ctx: AppContext, engine
+) -> None:
     """The console process owns the scheduler (floorapp.commands.console), not the panel:
     while it runs, the panel shows what it records; once stopped, the lease is free."""
     from floorapp.scheduler import console_host
@@ -92,6 +98,7 @@ def test_the_consoles_scheduler_fills_the_panel_and_lets_go_on_exit(ctx: AppCont
         assert not host.is_holder
         with engine.connect() as conn:
             from db.models_plan import SchedulerLease
+
             assert conn.execute(select(SchedulerLease.holder)).scalar() is None  # released
 
     asyncio.run(run())
@@ -100,8 +107,9 @@ def test_the_consoles_scheduler_fills_the_panel_and_lets_go_on_exit(ctx: AppCont
 def test_after_a_snooze_the_cursor_is_on_the_next_reminder(ctx: AppContext, engine) -> None:
     seed_floor(engine)
     load_test_plan(engine, ctx.clock.now())
-    host = SchedulerHost(engine, Settings(), ctx.clock, holder_id="other-console",
-                         use_apscheduler=False)
+    host = SchedulerHost(
+        engine, Settings(), ctx.clock, holder_id="other-console", use_apscheduler=False
+    )
 
     async def run() -> None:
         screen = RemindersScreen(ctx, "boss", poll_interval=0.1)
@@ -114,11 +122,17 @@ def test_after_a_snooze_the_cursor_is_on_the_next_reminder(ctx: AppContext, engi
             table.focus()
             first, second = (cell_texts(table)[i][3] for i in (0, 1))
             await pilot.press("s", "1")  # snooze the first 5 minutes: it goes to the end
-            await until(pilot, lambda: cell_texts(table)[0][0] != "due"
-                         or cell_texts(table)[1][0] == "snoozed", "the snooze")
+            await until(
+                pilot,
+                lambda: cell_texts(table)[0][0] != "due" or cell_texts(table)[1][0] == "snoozed",
+                "the snooze",
+            )
             # The cursor is on the reminder that is now first, not on the snoozed one.
-            await until(pilot, lambda: cell_texts(table)[table.cursor_row][3] == second,
-                        "the cursor on the next reminder")
+            await until(
+                pilot,
+                lambda: cell_texts(table)[table.cursor_row][3] == second,
+                "the cursor on the next reminder",
+            )
             assert second != first
 
     asyncio.run(run())
@@ -149,8 +163,7 @@ def test_period_panel_shows_targets_and_patrols(ctx: AppContext, engine) -> None
     asyncio.run(run())
 
 
-def test_period_view_is_read_when_shown_not_behind_another_tab(ctx: AppContext,
-                                                                engine) -> None:
+def test_period_view_is_read_when_shown_not_behind_another_tab(ctx: AppContext, engine) -> None:
     """Behind the board the period view is not re-read (each read laid the screen out again);
     opening it shows the period as it is now."""
     from screens.app import FloorApp

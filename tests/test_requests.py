@@ -27,10 +27,20 @@ T = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
 def _settings() -> Settings:
-    return settings_from_dict({"floor": {"timezone": "UTC"}, "requests": {
-        "work_start": "09:00", "work_end": "18:00",
-        "equipment": {"acknowledge_minutes": 60, "answer_days": 2,
-                      "manager_after_minutes": 120}}})
+    return settings_from_dict(
+        {
+            "floor": {"timezone": "UTC"},
+            "requests": {
+                "work_start": "09:00",
+                "work_end": "18:00",
+                "equipment": {
+                    "acknowledge_minutes": 60,
+                    "answer_days": 2,
+                    "manager_after_minutes": 120,
+                },
+            },
+        }
+    )
 
 
 def _ingest(engine: Engine, settings: Settings, lines: list[str]) -> None:
@@ -39,19 +49,33 @@ def _ingest(engine: Engine, settings: Settings, lines: list[str]) -> None:
 
 
 def _line(agent: str, at: datetime, category: str, text: str) -> str:
-    return json.dumps({"type": "agent_request", "ts": at.isoformat(), "agent": agent,
-                       "category": category, "text": text}, ensure_ascii=False)
+    return json.dumps(
+        {
+            "type": "agent_request",
+            "ts": at.isoformat(),
+            "agent": agent,
+            "category": category,
+            "text": text,
+        },
+        ensure_ascii=False,
+    )
 
 
 def _audit(engine: Engine) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(
-            select(AuditEntry.action, AuditEntry.actor, AuditEntry.outcome)
-            .where(AuditEntry.action.like("request%")).order_by(AuditEntry.id))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(AuditEntry.action, AuditEntry.actor, AuditEntry.outcome)
+                .where(AuditEntry.action.like("request%"))
+                .order_by(AuditEntry.id)
+            )
+        ]
 
 
 def test_a_request_from_the_feed_is_acknowledged_answered_and_closed(
-        engine: Engine, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    engine: Engine, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed_floor(engine)
     settings = _settings()
     line = _line("a1", T, "equipment", "my headset crackles\x1b[31m")
@@ -68,19 +92,22 @@ def test_a_request_from_the_feed_is_acknowledged_answered_and_closed(
     svc.acknowledge(engine, v.id, actor="lead.t1", now=T + timedelta(minutes=20))
     with pytest.raises(svc.RequestError):
         svc.close(engine, v.id, actor="lead.t1", now=T + timedelta(minutes=21))
-    svc.answer(engine, v.id, "new headset on your desk", actor="lead.t1",
-               now=T + timedelta(hours=3))
+    svc.answer(
+        engine, v.id, "new headset on your desk", actor="lead.t1", now=T + timedelta(hours=3)
+    )
     # What the agent desktop reads back.
     assert main(["--db", db_url, "--as", "lead.t1", "requests", "--agent", "a1", "--json"]) == 0
     (back,) = json.loads(capsys.readouterr().out)
     assert back["status"] == "answered" and back["answer"] == "new headset on your desk"
     assert main(["--db", db_url, "--as", "lead.t1", "requests", "close", str(v.id)]) == 0
     assert svc.get(engine, v.id).status == "closed"
-    assert _audit(engine) == [("request.raise", "agent:a1", "ok"),
-                              ("request.acknowledge", "lead.t2", "refused"),
-                              ("request.acknowledge", "lead.t1", "ok"),
-                              ("request.answer", "lead.t1", "ok"),
-                              ("request.close", "lead.t1", "ok")]
+    assert _audit(engine) == [
+        ("request.raise", "agent:a1", "ok"),
+        ("request.acknowledge", "lead.t2", "refused"),
+        ("request.acknowledge", "lead.t1", "ok"),
+        ("request.answer", "lead.t1", "ok"),
+        ("request.close", "lead.t1", "ok"),
+    ]
     figures = svc.figures(engine, actor="boss", now=T + timedelta(hours=4), since=T)
     assert figures.by_category == {"equipment": 1} and figures.late == 0
     assert figures.median_to_acknowledge == timedelta(minutes=20)
@@ -104,24 +131,43 @@ def test_a_late_request_goes_to_its_leader_then_to_the_floor_manager(engine: Eng
     assert svc.get(engine, v.id).late_stage == 1  # 120 working minutes not yet past
     floor_jobs(engine, settings, holder="sched", now=datetime(2026, 3, 16, 11, 31, tzinfo=UTC))
     with engine.connect() as conn:
-        rem = conn.execute(select(Reminder.job_id, Reminder.team_id, Reminder.supervisor_id,
-                                  Reminder.title).where(Reminder.kind == "request")
-                           .order_by(Reminder.id)).all()
-    assert [tuple(r[:3]) for r in rem] == [(f"request:{v.id}:leader", "t2", None),
-                                           (f"request:{v.id}:manager:boss", "t2", "boss")]
+        rem = conn.execute(
+            select(Reminder.job_id, Reminder.team_id, Reminder.supervisor_id, Reminder.title)
+            .where(Reminder.kind == "request")
+            .order_by(Reminder.id)
+        ).all()
+    assert [tuple(r[:3]) for r in rem] == [
+        (f"request:{v.id}:leader", "t2", None),
+        (f"request:{v.id}:manager:boss", "t2", "boss"),
+    ]
     assert rem[0].title.startswith("LATE request from Chen Jie (equipment)")
-    assert _audit(engine) == [("request.raise", "agent:b1", "ok"),
-                              ("request.late", "sched", "ok"),
-                              ("request.late", "sched", "ok")]
+    assert _audit(engine) == [
+        ("request.raise", "agent:b1", "ok"),
+        ("request.late", "sched", "ok"),
+        ("request.late", "sched", "ok"),
+    ]
     svc.acknowledge(engine, v.id, actor="lead.t2", now=datetime(2026, 3, 16, 12, 0, tzinfo=UTC))
     with engine.connect() as conn:
-        assert set(conn.execute(select(Reminder.status).where(Reminder.kind == "request"))
-                   .scalars()) == {"done"}
-    assert svc.figures(engine, actor="boss", now=datetime(2026, 3, 16, 12, 0, tzinfo=UTC),
-                       since=fri).late == 1
+        assert set(
+            conn.execute(select(Reminder.status).where(Reminder.kind == "request")).scalars()
+        ) == {"done"}
+    assert (
+        svc.figures(
+            engine, actor="boss", now=datetime(2026, 3, 16, 12, 0, tzinfo=UTC), since=fri
+        ).late
+        == 1
+    )
     noon = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)
-    report = build_report(engine, settings, fri - timedelta(hours=1), noon, noon,
-                          title="week", actor="boss", scope=None)
+    report = build_report(
+        engine,
+        settings,
+        fri - timedelta(hours=1),
+        noon,
+        noon,
+        title="week",
+        actor="boss",
+        scope=None,
+    )
     (row,) = report.requests
     assert (row.category, row.raised, row.late) == ("equipment", 1, 1)
     assert row.median_to_acknowledge_s == (noon - fri).total_seconds()
@@ -130,8 +176,15 @@ def test_a_late_request_goes_to_its_leader_then_to_the_floor_manager(engine: Eng
 
 def test_a_request_heard_on_a_patrol_is_recorded_for_the_agent(engine: Engine) -> None:
     seed_floor(engine)
-    v = svc.record(engine, _settings(), "a2", "wellbeing", "needs a word after the shift",
-                   actor="lead.t1", now=T)
+    v = svc.record(
+        engine,
+        _settings(),
+        "a2",
+        "wellbeing",
+        "needs a word after the shift",
+        actor="lead.t1",
+        now=T,
+    )
     assert (v.source, v.recorded_by, v.ack_due) == ("patrol", "lead.t1", T + timedelta(minutes=30))
     with pytest.raises(Refused):
         svc.record(engine, _settings(), "a2", "other", "x", actor="lead.t2", now=T)
@@ -141,14 +194,29 @@ def test_a_request_heard_on_a_patrol_is_recorded_for_the_agent(engine: Engine) -
 
 def test_request_settings_are_checked_by_path() -> None:
     with pytest.raises(ConfigError) as exc:
-        settings_from_dict({"requests": {"work_start": "18:00", "work_end": "09:00",
-                                         "equipment": {"answer_days": 0}, "salary": {}}})
+        settings_from_dict(
+            {
+                "requests": {
+                    "work_start": "18:00",
+                    "work_end": "09:00",
+                    "equipment": {"answer_days": 0},
+                    "salary": {},
+                }
+            }
+        )
     text = str(exc.value)
     assert "requests.equipment.answer_days" in text and "requests.salary: unknown field" in text
 
 
 def test_a_bad_agent_request_line_is_rejected_with_its_reason() -> None:
-    bad = json.dumps({"type": "agent_request", "ts": T.isoformat(), "agent": "a1",
-                      "category": "salary", "text": "more"})
+    bad = json.dumps(
+        {
+            "type": "agent_request",
+            "ts": T.isoformat(),
+            "agent": "a1",
+            "category": "salary",
+            "text": "more",
+        }
+    )
     (r,) = list(parse_jsonl([bad], "desktop.jsonl"))
     assert "category" in r.reason and "salary" in r.reason  # type: ignore[union-attr]

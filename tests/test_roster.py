@@ -120,7 +120,7 @@ def test_bom_and_chinese_headers(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_control_characters_in_names_are_neutralised(engine: Engine, tmp_path: Path) -> None:
-    text = "id,name,team\n1001,\"Eve\x1b]2;pwned\x07\",A\n"
+    text = 'id,name,team\n1001,"Eve\x1b]2;pwned\x07",A\n'
     import_roster(engine, write(tmp_path, text), "lead.wang", T0)
     (a,) = list_agents(engine)
     assert "\x1b" not in a.name and "\x07" not in a.name and a.name.startswith("Eve")
@@ -131,8 +131,11 @@ def test_agent_created_by_feed_moves_to_roster_team(engine: Engine, tmp_path: Pa
 
     with write_tx(engine) as conn:
         conn.execute(Team.__table__.insert().values(id="unassigned", name="unassigned"))
-        conn.execute(Agent.__table__.insert().values(
-            id="1001", name="1001", team_id="unassigned", from_feed=True))
+        conn.execute(
+            Agent.__table__.insert().values(
+                id="1001", name="1001", team_id="unassigned", from_feed=True
+            )
+        )
     report = import_roster(engine, write(tmp_path, GOOD), "lead.wang", T0)
     assert report.agents_updated == 1
     a = {a.id: a for a in list_agents(engine)}["1001"]
@@ -151,8 +154,10 @@ def test_unusable_files(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_import_from_dict_rows(engine: Engine) -> None:
-    rows = [{"id": "7", "name": "李娜", "team": "T", "tier": 2, "sensitive": "1"},
-            {"id": "8", "name": "Ann", "team": "T", "tier": 9}]
+    rows = [
+        {"id": "7", "name": "李娜", "team": "T", "tier": 2, "sensitive": "1"},
+        {"id": "8", "name": "Ann", "team": "T", "tier": 9},
+    ]
     report = import_roster(engine, rows, "lead.wang", T0)
     assert [str(e) for e in report.errors] == [
         "<rows>:3: field 'tier': expected 1, 2 or 3, got '9'"
@@ -168,9 +173,11 @@ def test_designate_is_audited(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(RosterError):
         designate(engine, "nobody", True, actor="tl.li", now=T0)
     with engine.connect() as conn:
-        actors = conn.execute(
-            select(AuditEntry.actor).where(AuditEntry.action == "roster.designate")
-        ).scalars().all()
+        actors = (
+            conn.execute(select(AuditEntry.actor).where(AuditEntry.action == "roster.designate"))
+            .scalars()
+            .all()
+        )
     assert actors == ["tl.li"]
 
 
@@ -183,23 +190,28 @@ def test_cli_exit_statuses_and_messages(
     # The roster now names its supervisors: from here on, its floor manager acts.
     assert main(["--db", db_url, "--as", "fm.chen", "roster", "import", str(bad)]) == 1
     assert f"{bad}:2: field 'tier': expected 1, 2 or 3, got '4'" in capsys.readouterr().err
-    assert main(["--db", db_url, "--as", "fm.chen", "roster", "import",
-                 str(tmp_path / "nope.csv")]) == 2
+    assert (
+        main(["--db", db_url, "--as", "fm.chen", "roster", "import", str(tmp_path / "nope.csv")])
+        == 2
+    )
     capsys.readouterr()
     assert main(["--db", db_url, "--as", "fm.chen", "roster", "list", "--team", "Mobile"]) == 0
     out = capsys.readouterr().out
     assert "Maria Santos" in out and "王芳" not in out and "李秀英" in out
 
 
-def test_cli_sensitive_customers(db_url: str, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_sensitive_customers(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from db.engine import open_store
 
     csv_path = write(tmp_path, "客户号,备注\nC1,3·15 媒体投诉\nC2,\n,oops\n", "sc.csv", bom=True)
     assert main(["--db", db_url, "roster", "sensitive-customers", "import", str(csv_path)]) == 1
     assert f"{csv_path}:4: field 'customer_id'" in capsys.readouterr().err
-    assert main(["--db", db_url, "roster", "sensitive-customers", "add", "C3",
-                 "--note", "[b]VIP[/b]"]) == 0
+    assert (
+        main(["--db", db_url, "roster", "sensitive-customers", "add", "C3", "--note", "[b]VIP[/b]"])
+        == 0
+    )
     assert main(["--db", db_url, "roster", "sensitive-customers", "list"]) == 0
     out = capsys.readouterr().out
     assert "3·15 媒体投诉" in out and "[b]VIP[/b]" in out  # shown literally, not as markup

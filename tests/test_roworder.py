@@ -9,13 +9,14 @@ import pytest
 from screens.roworder import SLACK, RowOrder
 
 
-def _check(order: RowOrder, rows: dict[str, None], keys: dict[str, tuple[int, str]],
-           rng: random.Random) -> None:
+def _check(
+    order: RowOrder, rows: dict[str, None], keys: dict[str, tuple[int, str]], rng: random.Random
+) -> None:
     expected = sorted(rows, key=keys.__getitem__)
     assert len(order) == len(expected)
     # Read the way a table does: a window, single rows, a row's position.
     top = rng.randrange(0, max(len(expected), 1))
-    assert order.slice(top, top + 20) == expected[top:top + 20]
+    assert order.slice(top, top + 20) == expected[top : top + 20]
     for _ in range(5):
         i = rng.randrange(0, len(expected) + 2)
         assert order.at(i) == (expected[i] if i < len(expected) else None)

@@ -25,6 +25,7 @@ def db_url(store_url: str) -> str:
     """This module runs on SQLite and on PostgreSQL (marker ``postgres``)."""
     return store_url
 
+
 K = EventKind
 
 
@@ -43,11 +44,25 @@ class Feed:
         self.writer = FeedWriter(engine, settings, observers=[self.rules], clock=clock)
         self.n = 0
 
-    def ev(self, kind: EventKind, minute: float, agent: str | None = None,
-           call: str | None = None, **data: Any) -> FeedEvent:
+    def ev(
+        self,
+        kind: EventKind,
+        minute: float,
+        agent: str | None = None,
+        call: str | None = None,
+        **data: Any,
+    ) -> FeedEvent:
         self.n += 1
-        return FeedEvent(key=f"test:{self.n}", source="test", line_no=self.n, ts=at(minute),
-                         kind=kind, agent=agent, call=call, data=data)
+        return FeedEvent(
+            key=f"test:{self.n}",
+            source="test",
+            line_no=self.n,
+            ts=at(minute),
+            kind=kind,
+            agent=agent,
+            call=call,
+            data=data,
+        )
 
     def send(self, *events: FeedEvent) -> None:
         self.clock.set(max(e.ts for e in events))
@@ -56,10 +71,19 @@ class Feed:
     def login(self, agent: str, minute: float) -> None:
         self.send(self.ev(K.AGENT_LOGIN, minute, agent))
 
-    def call(self, agent: str, call: str, start: float, end: float | None = None,
-             customer: str | None = None, **facts: Any) -> None:
-        evs = [self.ev(K.CALL_OFFERED, start, call=call, customer=customer),
-               self.ev(K.CALL_ANSWERED, start, agent, call)]
+    def call(
+        self,
+        agent: str,
+        call: str,
+        start: float,
+        end: float | None = None,
+        customer: str | None = None,
+        **facts: Any,
+    ) -> None:
+        evs = [
+            self.ev(K.CALL_OFFERED, start, call=call, customer=customer),
+            self.ev(K.CALL_ANSWERED, start, agent, call),
+        ]
         if end is not None:
             evs.append(self.ev(K.CALL_ENDED, end, agent, call, outcome="completed", **facts))
         self.send(*evs)
@@ -78,8 +102,7 @@ def flags(engine: Engine, kind: str | None = None) -> list[dict[str, Any]]:
         q = q.where(Flag.kind == kind)
     with engine.connect() as conn:
         # detail as a reader reads it: a rule's sentence is stored as message id + params
-        return [dict(r) | {"detail": i18n.render(r["detail"])}
-                for r in conn.execute(q).mappings()]
+        return [dict(r) | {"detail": i18n.render(r["detail"])} for r in conn.execute(q).mappings()]
 
 
 def firings(engine: Engine, rule: str) -> int:
@@ -108,9 +131,7 @@ def test_long_call_fires_past_twenty_minutes_not_before(feed: Feed, engine: Engi
     assert f["severity"] == "medium"
 
 
-def test_long_call_end_marks_condition_ended_and_proposes_water(
-    feed: Feed, engine: Engine
-) -> None:
+def test_long_call_end_marks_condition_ended_and_proposes_water(feed: Feed, engine: Engine) -> None:
     feed.login("a1", 0)
     feed.call("a1", "c1", start=1)
     feed.heartbeat(22)
@@ -130,8 +151,11 @@ def test_long_call_ending_inside_one_batch_still_flags_and_proposes(
     feed: Feed, engine: Engine
 ) -> None:
     """A replayed file puts answer and hang-up in one batch: the result must not differ."""
-    feed.send(feed.ev(K.AGENT_LOGIN, 0, "a1"), feed.ev(K.CALL_ANSWERED, 1, "a1", "c1"),
-              feed.ev(K.CALL_ENDED, 30, "a1", "c1"))
+    feed.send(
+        feed.ev(K.AGENT_LOGIN, 0, "a1"),
+        feed.ev(K.CALL_ANSWERED, 1, "a1", "c1"),
+        feed.ev(K.CALL_ENDED, 30, "a1", "c1"),
+    )
     [f] = flags(engine, "long_call")
     assert f["raised_at"] == at(21) and f["condition_ended_at"] == at(30)
     with engine.connect() as conn:
@@ -243,9 +267,7 @@ def test_refused_explanations_escalates_exactly_once_per_call(
     assert f["count"] == 1 and f["call_id"] == "c1" and f["condition_ended_at"] == at(8)
 
 
-def test_refused_explanations_deadline_follows_settings(
-    engine: Engine, clock: ManualClock
-) -> None:
+def test_refused_explanations_deadline_follows_settings(engine: Engine, clock: ManualClock) -> None:
     s = Settings()
     s.deadlines_min[(1, "high")] = 7
     s.rules = {"refused_explanations": {"severity": "high"}}
@@ -294,9 +316,7 @@ def test_after_call_overrun_after_a_complaint_call(feed: Feed, engine: Engine) -
     assert f["condition_ended_at"] == at(12)
 
 
-def test_long_after_call_after_an_ordinary_call_is_not_flagged(
-    feed: Feed, engine: Engine
-) -> None:
+def test_long_after_call_after_an_ordinary_call_is_not_flagged(feed: Feed, engine: Engine) -> None:
     feed.login("a1", 0)
     feed.call("a1", "c1", 1, 5, after_call=True)
     feed.heartbeat(30)
@@ -379,8 +399,11 @@ def _designate(engine: Engine, *agents: str, customers: tuple[str, ...] = ()) ->
     with write_tx(engine) as conn:
         conn.execute(Team.__table__.insert().values(id="t1", name="Team 1"))
         for aid in agents:
-            conn.execute(Agent.__table__.insert().values(
-                id=aid, name=f"Name {aid}", team_id="t1", sensitive_designated=True))
+            conn.execute(
+                Agent.__table__.insert().values(
+                    id=aid, name=f"Name {aid}", team_id="t1", sensitive_designated=True
+                )
+            )
         for cid in customers:
             conn.execute(SensitiveCustomer.__table__.insert().values(customer_id=cid))
 
@@ -452,12 +475,24 @@ def test_same_events_in_one_batch_or_many_give_the_same_flags(
         e = feed.ev
         evs = [e(K.AGENT_LOGIN, 0, "a1"), e(K.AGENT_LOGIN, 0, "a2")]
         for i in range(4):
-            evs += [e(K.CALL_ANSWERED, 1 + i * 12, "a1", f"c{i}"),
-                    e(K.CALL_ENDED, 6 + i * 12, "a1", f"c{i}", complaint=i % 2 == 0,
-                      negative_sentiment=i > 0, after_call=True),
-                    e(K.STATE, 6 + i * 12 + (5.5 if i == 1 else 2), "a1", state="available")]
-        evs += [e(K.CALL_ANSWERED, 50, "a2", "x1"), e(K.CALL_ENDED, 75, "a2", "x1"),
-                e(K.CALL_OFFERED, 200, call="late")]
+            evs += [
+                e(K.CALL_ANSWERED, 1 + i * 12, "a1", f"c{i}"),
+                e(
+                    K.CALL_ENDED,
+                    6 + i * 12,
+                    "a1",
+                    f"c{i}",
+                    complaint=i % 2 == 0,
+                    negative_sentiment=i > 0,
+                    after_call=True,
+                ),
+                e(K.STATE, 6 + i * 12 + (5.5 if i == 1 else 2), "a1", state="available"),
+            ]
+        evs += [
+            e(K.CALL_ANSWERED, 50, "a2", "x1"),
+            e(K.CALL_ENDED, 75, "a2", "x1"),
+            e(K.CALL_OFFERED, 200, call="late"),
+        ]
         return evs
 
     results = []
@@ -466,13 +501,22 @@ def test_same_events_in_one_batch_or_many_give_the_same_flags(
         feed = Feed(eng, settings, ManualClock(T0))
         evs = scenario(feed)
         for i in range(0, len(evs), cut):
-            feed.send(*evs[i:i + cut])
-        results.append([(f["agent_id"], f["kind"], f["count"], f["raised_at"],
-                         f["condition_ended_at"]) for f in flags(eng)])
+            feed.send(*evs[i : i + cut])
+        results.append(
+            [
+                (f["agent_id"], f["kind"], f["count"], f["raised_at"], f["condition_ended_at"])
+                for f in flags(eng)
+            ]
+        )
         eng.dispose()
     assert results[0] == results[1]
     assert {k for _, k, *_ in results[0]} >= {
-        "complaint_streak", "hostile_streak", "after_call_overrun", "long_call", "no_break"}
+        "complaint_streak",
+        "hostile_streak",
+        "after_call_overrun",
+        "long_call",
+        "no_break",
+    }
 
 
 def test_restart_resumes_without_double_firing(
@@ -514,8 +558,12 @@ def test_restart_keeps_the_last_calls_for_the_hostile_streak(
 
 
 def test_thresholds_and_severity_are_configurable(engine: Engine, clock: ManualClock) -> None:
-    s = Settings(rules={"long_call": {"threshold": 5, "severity": "high"},
-                        "complaint_streak": {"threshold": 3, "window": 30}})
+    s = Settings(
+        rules={
+            "long_call": {"threshold": 5, "severity": "high"},
+            "complaint_streak": {"threshold": 3, "window": 30},
+        }
+    )
     feed = Feed(engine, s, clock)
     feed.login("a1", 0)
     feed.call("a1", "c1", 1)
@@ -530,8 +578,9 @@ def test_thresholds_and_severity_are_configurable(engine: Engine, clock: ManualC
 
 
 def test_a_disabled_rule_never_fires(engine: Engine, clock: ManualClock) -> None:
-    s = Settings(rules={"raised_hand": {"enabled": False},
-                        "refused_explanations": {"enabled": False}})
+    s = Settings(
+        rules={"raised_hand": {"enabled": False}, "refused_explanations": {"enabled": False}}
+    )
     feed = Feed(engine, s, clock)
     feed.login("a1", 0)
     feed.send(feed.ev(K.RAISE_HAND, 1, "a1"))
@@ -548,8 +597,10 @@ def test_a_disabled_rule_never_fires(engine: Engine, clock: ManualClock) -> None
         ({"long_call": {"minutes": 3}}, "rules.long_call.minutes: unknown setting"),
         ({"long_call": {"threshold": 0}}, "rules.long_call.threshold: expected a positive"),
         ({"long_call": {"threshold": "20"}}, "rules.long_call.threshold: expected a number"),
-        ({"complaint_streak": {"threshold": 2.5}}, "rules.complaint_streak.threshold: expected "
-                                                   "a whole number"),
+        (
+            {"complaint_streak": {"threshold": 2.5}},
+            "rules.complaint_streak.threshold: expected a whole number",
+        ),
         ({"no_break": {"severity": "urgent"}}, "rules.no_break.severity: expected one of"),
         ({"no_break": {"enabled": "yes"}}, "rules.no_break.enabled: expected true or false"),
         ({"hostile_streak": {"threshold": 6}}, "rules.hostile_streak.threshold: 6 negative"),
@@ -596,8 +647,9 @@ def test_no_flag_is_raised_at_a_time_ahead_of_the_wall_clock(
     assert f["raised_at"] == at(21)
 
 
-def test_flag_details_lead_with_what_a_supervisor_reads_ids_last(feed: Feed,
-                                                                 engine: Engine) -> None:
+def test_flag_details_lead_with_what_a_supervisor_reads_ids_last(
+    feed: Feed, engine: Engine
+) -> None:
     feed.login("a1", 0)
     feed.call("a1", "c-7f3a", start=1)
     feed.heartbeat(21.1)
@@ -611,7 +663,8 @@ def test_flag_details_lead_with_what_a_supervisor_reads_ids_last(feed: Feed,
     feed.send(feed.ev(K.CALL_ENDED, 28, "a1", "c-7f3a", outcome="completed"))
     [f] = flags(engine, "long_call")
     assert f["detail"].startswith("the call lasted 27 min") and f["detail"].endswith(
-        "(call c-7f3a)")
+        "(call c-7f3a)"
+    )
 
 
 def test_a_flag_reads_in_each_readers_language(feed: Feed, engine: Engine) -> None:

@@ -32,17 +32,32 @@ def test_rules_json_lists_every_rule_with_counts_for_today(
 ) -> None:
     _fire_some(ctx)
     with write_tx(ctx.engine) as conn:  # a flag raised by hand in the console
-        conn.execute(Flag.__table__.insert().values(
-            agent_id="a1", kind="observed", open_key="a1|observed", raised_at=at(30),
-            raised_by="lead.wang", updated_at=at(30)))
+        conn.execute(
+            Flag.__table__.insert().values(
+                agent_id="a1",
+                kind="observed",
+                open_key="a1|observed",
+                raised_at=at(30),
+                raised_by="lead.wang",
+                updated_at=at(30),
+            )
+        )
     ctx.clock.set(at(60))  # type: ignore[attr-defined]
     assert cmd_rules(ctx, argparse.Namespace(json=True)) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["day"] == "2026-03-10" and out["timezone"] == "UTC"
     rules = {r["name"]: r for r in out["rules"]}
-    assert list(rules) == ["long_call", "complaint_streak", "hostile_streak",
-                           "refused_explanations", "after_call_overrun", "no_break",
-                           "raised_hand", "observed", "sensitive_customer"]
+    assert list(rules) == [
+        "long_call",
+        "complaint_streak",
+        "hostile_streak",
+        "refused_explanations",
+        "after_call_overrun",
+        "no_break",
+        "raised_hand",
+        "observed",
+        "sensitive_customer",
+    ]
     assert rules["raised_hand"]["fired_today"] == 2
     assert rules["refused_explanations"]["fired_today"] == 1
     assert rules["observed"]["fired_today"] == 1
@@ -70,8 +85,10 @@ def test_rules_table_shows_overrides_from_the_config(
     tmp_path: Path, db_url: str, engine: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cfg = tmp_path / "config.toml"
-    cfg.write_text('[rules.long_call]\nthreshold = 25\nseverity = "high"\n\n'
-                   '[rules.no_break]\nenabled = false\n')
+    cfg.write_text(
+        '[rules.long_call]\nthreshold = 25\nseverity = "high"\n\n'
+        "[rules.no_break]\nenabled = false\n"
+    )
     assert main(["--db", db_url, "--config", str(cfg), "rules"]) == 0
     out = capsys.readouterr().out
     # Words, not the config's codes (80 columns: no config column either).
@@ -93,7 +110,6 @@ def test_a_bad_rule_in_the_config_is_named_and_exits_2(
     assert "rules.long_call.threshold" in capsys.readouterr().err
 
 
-
 def test_floorapp_ingest_runs_the_rules_unless_told_not_to(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -109,10 +125,12 @@ def test_floorapp_ingest_runs_the_rules_unless_told_not_to(
         '"refused_explanations":3}\n'
         '{"type":"raise_hand","ts":"2026-03-10T09:04:00+08:00","agent":"1001","note":"help"}\n'
         '{"type":"call_ended","ts":"2026-03-10T09:30:00+08:00","agent":"1001","call":"c1"}\n',
-        encoding="utf-8")
-    for name, extra, expected in (("on", [], {"raised_hand", "refused_explanations",
-                                             "long_call"}),
-                                  ("off", ["--no-rules"], set())):
+        encoding="utf-8",
+    )
+    for name, extra, expected in (
+        ("on", [], {"raised_hand", "refused_explanations", "long_call"}),
+        ("off", ["--no-rules"], set()),
+    ):
         url = f"sqlite:///{tmp_path / name}.db"
         assert main(["--db", url, "ingest", *extra, str(feed)]) == 0
         eng = open_store(url)

@@ -35,8 +35,9 @@ def _floor(engine: Engine) -> None:
         conn.execute(Agent.__table__.insert().values(id="a1", name="王芳", team_id="A"))
 
 
-def test_plan_threshold_applies_during_the_period_only(engine: Engine, settings: Settings,
-                                                       clock: ManualClock) -> None:
+def test_plan_threshold_applies_during_the_period_only(
+    engine: Engine, settings: Settings, clock: ManualClock
+) -> None:
     _floor(engine)
     import_plan(engine, PLAN, source="test", actor="fm.zhou", now=T0)
     feed = Feed(engine, settings, clock)

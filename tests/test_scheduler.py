@@ -29,10 +29,14 @@ def _hm(ts: list[datetime]) -> list[str]:
 
 def _rows(engine, job_prefix: str = "") -> list[tuple[str, datetime, str]]:
     with read_tx(engine) as conn:
-        return [tuple(r) for r in conn.execute(
-            select(Reminder.job_id, Reminder.scheduled_for, Reminder.status)
-            .where(Reminder.job_id.startswith(job_prefix))
-            .order_by(Reminder.scheduled_for, Reminder.job_id))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(Reminder.job_id, Reminder.scheduled_for, Reminder.status)
+                .where(Reminder.job_id.startswith(job_prefix))
+                .order_by(Reminder.scheduled_for, Reminder.job_id)
+            )
+        ]
 
 
 def _host(engine, clock, name: str, **kw) -> SchedulerHost:
@@ -43,14 +47,31 @@ def test_patrol_cadence_switches_at_the_period_start_and_end() -> None:
     plan = parse_plan_text(PLAN)
     t1 = [t for t, _due, _label in patrol_times(plan, "t1", DAY)]
     assert _hm(t1) == [
-        "08:00", "09:00", "10:00", "11:00",
-        "12:00", "12:20", "12:40", "13:00", "13:20", "13:40", "14:00", "14:20", "14:40",
-        "15:00", "15:20", "15:40",
-        "16:00", "17:00", "18:00", "19:00",
+        "08:00",
+        "09:00",
+        "10:00",
+        "11:00",
+        "12:00",
+        "12:20",
+        "12:40",
+        "13:00",
+        "13:20",
+        "13:40",
+        "14:00",
+        "14:20",
+        "14:40",
+        "15:00",
+        "15:20",
+        "15:40",
+        "16:00",
+        "17:00",
+        "18:00",
+        "19:00",
     ]
     # t2 is not in the period: hourly all day.
     assert _hm([t for t, _d, _l in patrol_times(plan, "t2", DAY)]) == [
-        f"{h:02d}:00" for h in range(8, 20)]
+        f"{h:02d}:00" for h in range(8, 20)
+    ]
 
 
 def test_a_boundary_inside_a_step_moves_the_next_patrol_to_it() -> None:
@@ -70,17 +91,36 @@ def test_host_follows_the_period_without_restart_and_a_new_plan_version(engine, 
         clock.advance(minutes=5)
         host.step()
     t1 = [at for job, at, _s in _rows(engine, "patrol:t1")]
-    assert _hm(t1) == ["12:00", "12:20", "12:40", "13:00", "13:20", "13:40", "14:00", "14:20",
-                       "14:40", "15:00", "15:20", "15:40", "16:00", "17:00"]
+    assert _hm(t1) == [
+        "12:00",
+        "12:20",
+        "12:40",
+        "13:00",
+        "13:20",
+        "13:40",
+        "14:00",
+        "14:20",
+        "14:40",
+        "15:00",
+        "15:20",
+        "15:40",
+        "16:00",
+        "17:00",
+    ]
     assert all(s == "due" for _j, _a, s in _rows(engine))
     # A new version adds an evening period for t2: the running host follows it.
-    load_test_plan(engine, clock.now(), PLAN + """
+    load_test_plan(
+        engine,
+        clock.now(),
+        PLAN
+        + """
 [[period]]
 name = "evening"
 start = 2026-03-10T18:00:00
 end = 2026-03-10T19:00:00
 teams = ["t2"]
-""")
+""",
+    )
     for _ in range(12 * 2):  # → 19:30
         clock.advance(minutes=5)
         host.step()
@@ -88,9 +128,7 @@ teams = ["t2"]
     assert [h for h in t2 if h >= "17:00"] == ["17:00", "18:00", "18:20", "18:40", "19:00"]
 
 
-def test_only_one_host_holds_the_lease_and_another_takes_over_when_it_dies(
-    engine, clock
-) -> None:
+def test_only_one_host_holds_the_lease_and_another_takes_over_when_it_dies(engine, clock) -> None:
     seed_floor(engine)
     a, b = _host(engine, clock, "A"), _host(engine, clock, "B")
     assert a.step() and not b.step()
@@ -119,9 +157,15 @@ def test_missed_reminders_after_downtime_are_recorded_once(engine, clock) -> Non
     assert b.step()
     after = _rows(engine)
     missed = [(j, at.strftime("%H:%M")) for j, at, s in after if s == "missed"]
-    assert missed == [("patrol:t1", "10:00"), ("patrol:t2", "10:00"), ("patrol:t1", "11:00"),
-                      ("patrol:t2", "11:00"), ("patrol:t1", "12:00"), ("patrol:t2", "12:00"),
-                      ("patrol:t1", "12:20")]
+    assert missed == [
+        ("patrol:t1", "10:00"),
+        ("patrol:t2", "10:00"),
+        ("patrol:t1", "11:00"),
+        ("patrol:t2", "11:00"),
+        ("patrol:t1", "12:00"),
+        ("patrol:t2", "12:00"),
+        ("patrol:t1", "12:20"),
+    ]
     # Within the grace (2 min) is fired, not missed: nothing here; 12:40 is still to come.
     for _ in range(3):
         clock.advance(seconds=20)
@@ -129,7 +173,11 @@ def test_missed_reminders_after_downtime_are_recorded_once(engine, clock) -> Non
     assert _rows(engine) == after  # shown once: no second row, nothing fired late
     view = open_reminders(engine, "lead.t1", clock.now())
     assert [r.scheduled_for.strftime("%H:%M") for r in view.missed] == [
-        "10:00", "11:00", "12:00", "12:20"]
+        "10:00",
+        "11:00",
+        "12:00",
+        "12:20",
+    ]
     assert [r.state for r in view.overdue] == ["overdue"]  # 09:00, never done
     clock.set(datetime(2026, 3, 10, 12, 40, 30, tzinfo=UTC))
     b.step()
@@ -182,8 +230,10 @@ def test_two_processes_competing_for_one_database_fire_each_reminder_once(
     ctx = multiprocessing.get_context("spawn")
     go = ctx.Event()
     start = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
-    procs = [ctx.Process(target=_compete, args=(db_url, n, start.isoformat(), 90, go))
-             for n in ("proc-A", "proc-B")]
+    procs = [
+        ctx.Process(target=_compete, args=(db_url, n, start.isoformat(), 90, go))
+        for n in ("proc-A", "proc-B")
+    ]
     for p in procs:
         p.start()
     go.set()
@@ -212,11 +262,23 @@ def test_the_holder_runs_apscheduler_which_fires_on_time_once(engine, db_url) ->
         assert a.step() and not b.step()
         assert a.scheduler is not None and b.scheduler is None
         sched = a.scheduler
-        occ = Occurrence(job_id="test:rt", at=now.replace(microsecond=0) + timedelta(seconds=2),
-                         kind="patrol", title="Patrol (real time)", team_id="t1")
+        occ = Occurrence(
+            job_id="test:rt",
+            at=now.replace(microsecond=0) + timedelta(seconds=2),
+            kind="patrol",
+            title="Patrol (real time)",
+            team_id="t1",
+        )
         from floorapp.scheduler import jobs
-        sched.add_job(jobs.fire_occurrence, trigger="date", run_date=occ.at, id=occ.key,
-                      jobstore="plan", args=[a._url, "A", occ.to_dict(), None])
+
+        sched.add_job(
+            jobs.fire_occurrence,
+            trigger="date",
+            run_date=occ.at,
+            id=occ.key,
+            jobstore="plan",
+            args=[a._url, "A", occ.to_dict(), None],
+        )
         # The job is in the database's job store, visible to any process.
         with engine.connect() as conn:
             n = conn.exec_driver_sql("SELECT count(*) FROM apscheduler_jobs").scalar()
@@ -233,5 +295,9 @@ def test_the_holder_runs_apscheduler_which_fires_on_time_once(engine, db_url) ->
         a.stop()
         b.stop()
     with read_tx(engine) as conn:
-        assert conn.execute(select(func.count()).select_from(Reminder)
-                            .where(Reminder.job_id == "test:rt")).scalar() == 1
+        assert (
+            conn.execute(
+                select(func.count()).select_from(Reminder).where(Reminder.job_id == "test:rt")
+            ).scalar()
+            == 1
+        )

@@ -29,23 +29,39 @@ def test_reminders_end_to_end_on_each_backend(any_engine) -> None:
     clock.set(datetime(2026, 3, 10, 11, 0, 30, tzinfo=UTC))  # A died at 09:00
     assert b.step() and a.last_sweep is not None
     with engine.connect() as conn:
-        rows = conn.execute(select(Reminder.job_id, Reminder.scheduled_for, Reminder.status)
-                            .order_by(Reminder.scheduled_for, Reminder.job_id)).all()
+        rows = conn.execute(
+            select(Reminder.job_id, Reminder.scheduled_for, Reminder.status).order_by(
+                Reminder.scheduled_for, Reminder.job_id
+            )
+        ).all()
     assert [(j, t.hour, s) for j, t, s in rows] == [
-        ("patrol:t1", 9, "due"), ("patrol:t2", 9, "due"),
-        ("patrol:t1", 10, "missed"), ("patrol:t2", 10, "missed"),
-        ("patrol:t1", 11, "due"), ("patrol:t2", 11, "due")]
-    occ = Occurrence(job_id="patrol:t1", at=datetime(2026, 3, 10, 11, tzinfo=UTC),
-                     kind="patrol", title="x", team_id="t1")
+        ("patrol:t1", 9, "due"),
+        ("patrol:t2", 9, "due"),
+        ("patrol:t1", 10, "missed"),
+        ("patrol:t2", 10, "missed"),
+        ("patrol:t1", 11, "due"),
+        ("patrol:t2", 11, "due"),
+    ]
+    occ = Occurrence(
+        job_id="patrol:t1",
+        at=datetime(2026, 3, 10, 11, tzinfo=UTC),
+        kind="patrol",
+        title="x",
+        team_id="t1",
+    )
     assert fire(engine, occ, holder="A", now=clock.now()) is None  # already recorded
     view = svc.open_reminders(engine, "lead.t1", clock.now())
     assert [r.state for r in [*view.overdue, *view.due, *view.missed]] == [
-        "overdue", "due", "missed"]
+        "overdue",
+        "due",
+        "missed",
+    ]
     rid = view.due[0].id
     svc.done(engine, rid, actor="lead.t1", now=clock.now(), note="calm", flag_agent="a1")
     svc.snooze(engine, view.missed[0].id, actor="lead.t1", now=clock.now(), minutes=5)
     assert nominations.candidates(engine, clock.now() + timedelta(hours=6), period="P") == {
-        d: [] for d in ("hardest_escalations", "raised_early", "sensitive_no_complaint",
-                        "improvement")}
+        d: []
+        for d in ("hardest_escalations", "raised_early", "sensitive_no_complaint", "improvement")
+    }
     s = periods.period_summary(engine, clock.now() + timedelta(hours=2))
     assert s is not None and s.period.name == "P" and s.period.active

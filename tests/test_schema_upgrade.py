@@ -19,13 +19,19 @@ def test_first_version_database_upgrades_in_place(tmp_path: Path) -> None:
     first_tables = set(inspect(old).get_table_names())
     with old.begin() as conn:
         conn.execute(text("INSERT INTO team (id, name) VALUES ('A', 'Team A')"))
-        conn.execute(text(
-            "INSERT INTO agent (id, name, team_id, tier, sensitive_designated, from_feed, state) "
-            "VALUES ('PJSIP/1001', '王芳', 'A', 1, 0, 0, 'on_call')"))
-        conn.execute(text(
-            "INSERT INTO call (id, agent_id, outcome, complaint, negative_sentiment, "
-            "refused_explanations, sensitive_customer, offered_at) VALUES "
-            "('c1', 'PJSIP/1001', 'completed', 1, 0, 2, 0, '2026-03-10 09:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO agent (id, name, team_id, tier, sensitive_designated, from_feed, "
+                "state) VALUES ('PJSIP/1001', '王芳', 'A', 1, 0, 0, 'on_call')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO call (id, agent_id, outcome, complaint, negative_sentiment, "
+                "refused_explanations, sensitive_customer, offered_at) VALUES "
+                "('c1', 'PJSIP/1001', 'completed', 1, 0, 2, 0, '2026-03-10 09:00:00')"
+            )
+        )
     old.dispose()
 
     engine = open_store(url)  # what any later release does on its first command
@@ -58,7 +64,10 @@ def test_migrations_create_exactly_what_the_models_describe(tmp_path: Path) -> N
     engine = open_store(f"sqlite:///{tmp_path / 'head.db'}")
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        diff = [d for d in compare_metadata(ctx, SQLModel.metadata)
-                if not (d[0] == "remove_table" and d[1].name.startswith("apscheduler_"))]
+        diff = [
+            d
+            for d in compare_metadata(ctx, SQLModel.metadata)
+            if not (d[0] == "remove_table" and d[1].name.startswith("apscheduler_"))
+        ]
     engine.dispose()
     assert diff == []

@@ -29,12 +29,19 @@ from tests.test_rules import Feed, at, flags
 def floor(ctx: AppContext) -> Feed:
     with write_tx(ctx.engine) as conn:
         conn.execute(Team.__table__.insert().values(id="t1", name="Hotline"))
-        for aid, name, designated in (("d1", "王芳", True), ("d2", "[bold]Li[/bold]", True),
-                                      ("a1", "Anna", False)):
-            conn.execute(Agent.__table__.insert().values(
-                id=aid, name=name, team_id="t1", sensitive_designated=designated))
-        conn.execute(SensitiveCustomer.__table__.insert().values(customer_id="VIP-1",
-                                                                 note="media contact"))
+        for aid, name, designated in (
+            ("d1", "王芳", True),
+            ("d2", "[bold]Li[/bold]", True),
+            ("a1", "Anna", False),
+        ):
+            conn.execute(
+                Agent.__table__.insert().values(
+                    id=aid, name=name, team_id="t1", sensitive_designated=designated
+                )
+            )
+        conn.execute(
+            SensitiveCustomer.__table__.insert().values(customer_id="VIP-1", note="media contact")
+        )
         conn.execute(SensitiveCustomer.__table__.insert().values(customer_id="VIP-2"))
     feed = Feed(ctx.engine, ctx.settings, ctx.clock)  # type: ignore[arg-type]
     for a in ("d1", "d2", "a1"):
@@ -124,15 +131,16 @@ async def _roster_screen(ctx: AppContext) -> None:
 
         agents.move_cursor(row=1)
         with write_tx(ctx.engine) as conn:  # another process: d1 goes on break
-            conn.execute(update(Agent).where(Agent.id == "d1").values(
-                state="break", state_since=at(14), seq=next_change(conn)))
+            conn.execute(
+                update(Agent)
+                .where(Agent.id == "d1")
+                .values(state="break", state_since=at(14), seq=next_change(conn))
+            )
         await pilot.press("r")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert _cells(agents)["d1"][2:4] == ["break", "1:00"]
         assert agents.cursor_row == 1  # patched in place: the cursor did not jump
-        assert "0 of 2 designated agents" in str(
-            screen.query_one("#sens-summary", Static).content)
+        assert "0 of 2 designated agents" in str(screen.query_one("#sens-summary", Static).content)
         await pilot.press("escape")
         assert app.screen is not screen
-

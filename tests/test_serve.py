@@ -25,11 +25,17 @@ T = datetime(2026, 3, 10, 9, tzinfo=UTC)
 def _lines(start: int, n: int) -> str:
     out = []
     for i in range(start, start + n):
-        out.append(json.dumps({
-            "type": "state", "ts": (T + timedelta(seconds=i)).isoformat(),
-            "agent": f"PJSIP/{1000 + i % 7}", "state": "break" if i % 2 else "available",
-            "reason": "restroom" if i % 2 else None,
-        }))
+        out.append(
+            json.dumps(
+                {
+                    "type": "state",
+                    "ts": (T + timedelta(seconds=i)).isoformat(),
+                    "agent": f"PJSIP/{1000 + i % 7}",
+                    "state": "break" if i % 2 else "available",
+                    "reason": "restroom" if i % 2 else None,
+                }
+            )
+        )
     return "\n".join(out) + "\n"
 
 
@@ -38,8 +44,9 @@ def _count(url: str) -> tuple[int, int]:
     try:
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(FeedEventRow)).scalar_one()
-            distinct = conn.execute(select(func.count(func.distinct(FeedEventRow.line_no))
-                                           ).select_from(FeedEventRow)).scalar_one()
+            distinct = conn.execute(
+                select(func.count(func.distinct(FeedEventRow.line_no))).select_from(FeedEventRow)
+            ).scalar_one()
         return total, distinct
     finally:
         engine.dispose()
@@ -47,9 +54,19 @@ def _count(url: str) -> tuple[int, int]:
 
 def _start(url: str, feed: Path, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "floorapp", "--db", url, "serve", "--feed", str(feed),
-         "--no-scheduler"],
-        stderr=open(log, "ab"), stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "floorapp",
+            "--db",
+            url,
+            "serve",
+            "--feed",
+            str(feed),
+            "--no-scheduler",
+        ],
+        stderr=open(log, "ab"),
+        stdout=subprocess.DEVNULL,
         env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])),
     )
 
@@ -87,8 +104,10 @@ def test_serve_stops_cleanly_and_resumes_where_it_stopped(db_url: str, tmp_path:
     # The killed process may have stored all 600 already: wait until the new one is really
     # running (it has said where it resumes) before asking it to stop, or a slow start on a
     # loaded machine meets SIGTERM before its handler is in place.
-    wait_until(lambda: log.read_text().count("resuming at line") > started,
-               "the restarted service to say where it resumes")
+    wait_until(
+        lambda: log.read_text().count("resuming at line") > started,
+        "the restarted service to say where it resumes",
+    )
     # One more line, stored only once the restarted service has read past everything the
     # killed one may have stored: a doubling would have happened by then.
     with feed.open("a") as fh:
@@ -113,28 +132,41 @@ def _lease_holder(url: str) -> str | None:
     engine = open_store(url)
     try:
         with engine.connect() as conn:
-            return conn.execute(select(SchedulerLease.holder).where(
-                SchedulerLease.name == "reminders")).scalar()
+            return conn.execute(
+                select(SchedulerLease.holder).where(SchedulerLease.name == "reminders")
+            ).scalar()
     finally:
         engine.dispose()
 
 
-BAD = json.dumps({"type": "call_answered", "ts": T.isoformat(), "agent": "PJSIP/1001",
-                  "call": "x1", "hold_seconds": 100000000000}) + "\n"
+BAD = (
+    json.dumps(
+        {
+            "type": "call_answered",
+            "ts": T.isoformat(),
+            "agent": "PJSIP/1001",
+            "call": "x1",
+            "hold_seconds": 100000000000,
+        }
+    )
+    + "\n"
+)
 
 
-def test_serve_moves_past_a_bad_line_and_never_reads_it_again(db_url: str, tmp_path: Path
-                                                               ) -> None:
+def test_serve_moves_past_a_bad_line_and_never_reads_it_again(db_url: str, tmp_path: Path) -> None:
     feed, log = tmp_path / "feed.jsonl", tmp_path / "serve.log"
     feed.write_text(_lines(0, 50) + BAD + _lines(50, 50))
     proc = subprocess.Popen(
         [sys.executable, "-m", "floorapp", "--db", db_url, "serve", "--feed", str(feed)],
-        stderr=open(log, "ab"), stdout=subprocess.DEVNULL,
+        stderr=open(log, "ab"),
+        stdout=subprocess.DEVNULL,
         env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])),
     )
     try:
-        wait_until(lambda: _count(db_url)[0] == 100 and _rejected(db_url) == 1,
-              "the good lines stored and the bad one recorded")
+        wait_until(
+            lambda: _count(db_url)[0] == 100 and _rejected(db_url) == 1,
+            "the good lines stored and the bad one recorded",
+        )
         wait_until(lambda: _lease_holder(db_url) is not None, "the scheduler lease")
         assert proc.poll() is None  # still running
         with feed.open("a") as fh:

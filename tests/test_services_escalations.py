@@ -44,8 +44,7 @@ def test_double_claim_from_two_engines_has_one_winner(floor: AppContext) -> None
     barrier = threading.Barrier(2)
 
     def contender(who: str) -> None:
-        ctx = AppContext(db_url=floor.db_url, settings=floor.settings, clock=floor.clock,
-                         actor=who)
+        ctx = AppContext(db_url=floor.db_url, settings=floor.settings, clock=floor.clock, actor=who)
         ctx.__dict__["engine"] = make_engine(floor.db_url)
         barrier.wait()
         try:
@@ -87,8 +86,9 @@ def test_assign_next_tier_note_resolve_and_history(floor: AppContext) -> None:
     assert actions == ["assigned", "handed_off", "note", "resolved"]
 
 
-def test_fourth_handoff_refused_then_floor_manager_overrides(floor: AppContext,
-                                                              engine: Engine) -> None:
+def test_fourth_handoff_refused_then_floor_manager_overrides(
+    floor: AppContext, engine: Engine
+) -> None:
     set_handoffs(engine, 1, 3, tier=1)
     with pytest.raises(esc.HandoffLimit, match="things do not go past three"):
         esc.next_tier(floor, "lead.wang", 1)
@@ -100,8 +100,10 @@ def test_fourth_handoff_refused_then_floor_manager_overrides(floor: AppContext,
     e = esc.next_tier(floor, "fm.zhou", 1, override_reason="legal asked for tier 2")
     assert (e.tier, e.handoffs) == (2, 4)
     with engine.connect() as c:
-        audit = [(a.actor, a.action, a.outcome) for a in c.execute(
-            select(AuditEntry).order_by(AuditEntry.id))]
+        audit = [
+            (a.actor, a.action, a.outcome)
+            for a in c.execute(select(AuditEntry).order_by(AuditEntry.id))
+        ]
     assert audit.count(("lead.wang", "escalation.next_tier", "refused")) == 2
     assert ("fm.zhou", "escalation.handoff_override", "ok") in audit
     last = esc.history(floor, "fm.zhou", 1)[-1]
@@ -109,8 +111,9 @@ def test_fourth_handoff_refused_then_floor_manager_overrides(floor: AppContext,
 
 
 def test_open_by_hand_takes_the_call_in_progress(floor: AppContext, engine: Engine) -> None:
-    e = esc.open_by_hand(floor, "lead.wang", "1007", "customer threatens to go to the press",
-                         severity="high")
+    e = esc.open_by_hand(
+        floor, "lead.wang", "1007", "customer threatens to go to the press", severity="high"
+    )
     assert (e.call_id, e.customer_id, e.team_id, e.tier) == ("C3", "cust-C3", "T1", 1)
     assert e.deadline == floor.clock.now() + floor.settings.deadline(1, "high")
     with engine.connect() as c:

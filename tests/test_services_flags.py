@@ -23,8 +23,10 @@ def _flag_id(engine: Engine) -> int:
 
 def _audit(engine: Engine) -> list[tuple[str, str, str]]:
     with engine.connect() as c:
-        return [(r.actor, r.action, r.outcome) for r in c.execute(
-            select(AuditEntry).order_by(AuditEntry.id))]
+        return [
+            (r.actor, r.action, r.outcome)
+            for r in c.execute(select(AuditEntry).order_by(AuditEntry.id))
+        ]
 
 
 def test_acknowledge_step_in_resolve(floor: AppContext, engine: Engine) -> None:
@@ -34,7 +36,10 @@ def test_acknowledge_step_in_resolve(floor: AppContext, engine: Engine) -> None:
     floor.clock.advance(seconds=30)  # type: ignore[attr-defined]
     f = flags.step_in(floor, "lead.wang", fid, "coach", "breathing, then back on")
     assert (f.status, f.intervention, f.intervention_note) == (
-        "stepped_in", "coach", "breathing, then back on")
+        "stepped_in",
+        "coach",
+        "breathing, then back on",
+    )
     assert f.stepped_in_at == floor.clock.now()
     f = flags.resolve(floor, "lead.wang", fid, "calm again")
     assert f.status == "resolved" and f.resolution_note == "calm again"
@@ -52,8 +57,9 @@ def test_second_acknowledge_names_who_did_it(floor: AppContext, engine: Engine) 
     assert _audit(engine)[-1] == ("lead.li", "flag.acknowledge", "refused")
 
 
-def test_resolve_needs_a_note_and_bad_intervention_refused(floor: AppContext,
-                                                           engine: Engine) -> None:
+def test_resolve_needs_a_note_and_bad_intervention_refused(
+    floor: AppContext, engine: Engine
+) -> None:
     fid = _flag_id(engine)
     with pytest.raises(flags.FlagError, match="needs a note"):
         flags.resolve(floor, "lead.wang", fid, "   ")

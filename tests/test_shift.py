@@ -28,12 +28,29 @@ def _busy_morning(floor: AppContext, engine: Engine) -> None:
     flags.resolve(floor, "lead.wang", fid, "took over the call, customer calmed")
     escalations.next_tier(floor, "lead.wang", 1)
     now = clock.now()
-    run_write(engine, lambda c: c.execute(insert(Patrol), [
-        dict(team_id="T1", supervisor_id="lead.wang", at=now, outcome="done"),
-        dict(team_id="T2", supervisor_id=None, at=now, outcome="missed")]))
-    run_write(engine, lambda c: c.execute(insert(CareLog).values(
-        at=now, item="water", title="water for 王芳", team_id="T1", agent_id="1001",
-        given_by="lead.wang")))
+    run_write(
+        engine,
+        lambda c: c.execute(
+            insert(Patrol),
+            [
+                dict(team_id="T1", supervisor_id="lead.wang", at=now, outcome="done"),
+                dict(team_id="T2", supervisor_id=None, at=now, outcome="missed"),
+            ],
+        ),
+    )
+    run_write(
+        engine,
+        lambda c: c.execute(
+            insert(CareLog).values(
+                at=now,
+                item="water",
+                title="water for 王芳",
+                team_id="T1",
+                agent_id="1001",
+                given_by="lead.wang",
+            )
+        ),
+    )
     clock.advance(seconds=1)  # type: ignore[attr-defined]
 
 
@@ -42,8 +59,17 @@ def test_the_shift_lists_what_happened_in_time_order(floor: AppContext, engine: 
     events = shift.shift_events(floor, "fm.zhou")
     kinds = [e.kind for e in events]
     assert [e.at for e in events] == sorted(e.at for e in events)
-    for kind in ("flag_raised", "flag_to_manager", "flag_resolved", "esc_opened",
-                 "esc_handed_off", "esc_late", "patrol_done", "patrol_missed", "care"):
+    for kind in (
+        "flag_raised",
+        "flag_to_manager",
+        "flag_resolved",
+        "esc_opened",
+        "esc_handed_off",
+        "esc_late",
+        "patrol_done",
+        "patrol_missed",
+        "care",
+    ):
         assert kind in kinds, kind
     resolved = next(e for e in events if e.kind == "flag_resolved")
     assert (resolved.agent, resolved.target_kind, resolved.agent_id) == ("王芳", "flag", "1001")
@@ -52,8 +78,9 @@ def test_the_shift_lists_what_happened_in_time_order(floor: AppContext, engine: 
     assert [e.target_id for e in late] == ["2"]
 
 
-def test_the_shift_filters_by_team_kind_and_the_readers_teams(floor: AppContext,
-                                                              engine: Engine) -> None:
+def test_the_shift_filters_by_team_kind_and_the_readers_teams(
+    floor: AppContext, engine: Engine
+) -> None:
     _busy_morning(floor, engine)
     t2 = shift.shift_events(floor, "fm.zhou", team="T2")
     assert t2 and {e.team_id for e in t2} == {"T2"}
@@ -65,28 +92,43 @@ def test_the_shift_filters_by_team_kind_and_the_readers_teams(floor: AppContext,
         shift.shift_events(floor, "lead.zhao", team="T1")
 
 
-def test_series_of_waiting_service_level_and_open_flags(floor: AppContext,
-                                                        engine: Engine) -> None:
+def test_series_of_waiting_service_level_and_open_flags(floor: AppContext, engine: Engine) -> None:
     now = floor.clock.now()
     calls = [
         # answered within the threshold, 25 min ago
-        dict(id="s1", offered_at=now - timedelta(minutes=25, seconds=5),
-             answered_at=now - timedelta(minutes=25), ended_at=now - timedelta(minutes=20),
-             outcome="completed"),
+        dict(
+            id="s1",
+            offered_at=now - timedelta(minutes=25, seconds=5),
+            answered_at=now - timedelta(minutes=25),
+            ended_at=now - timedelta(minutes=20),
+            outcome="completed",
+        ),
         # waited from 15 min ago and is still waiting now
-        dict(id="s2", offered_at=now - timedelta(minutes=15), answered_at=None, ended_at=None,
-             outcome="waiting"),
+        dict(
+            id="s2",
+            offered_at=now - timedelta(minutes=15),
+            answered_at=None,
+            ended_at=None,
+            outcome="waiting",
+        ),
     ]
     run_write(engine, lambda c: c.execute(insert(Call), calls))
-    s = shift_series(engine, floor.settings, now, span=timedelta(minutes=30),
-                     step=timedelta(minutes=10))
+    s = shift_series(
+        engine, floor.settings, now, span=timedelta(minutes=30), step=timedelta(minutes=10)
+    )
     assert s.ends[-1] == now and len(s.waiting) == 3
     assert s.waiting == [0, 1, 1]
     assert s.service_level[0] == 1.0
     # make_floor's flag was raised 2 min ago: open at the end of the last step only.
     assert s.open_flags == [0, 0, 1]
-    assert shift_series(engine, floor.settings, now, span=timedelta(minutes=30),
-                        step=timedelta(minutes=10), teams={"T2"}).open_flags == [0, 0, 0]
+    assert shift_series(
+        engine,
+        floor.settings,
+        now,
+        span=timedelta(minutes=30),
+        step=timedelta(minutes=10),
+        teams={"T2"},
+    ).open_flags == [0, 0, 0]
 
 
 def test_blocks_draw_a_sparkline_as_text() -> None:

@@ -32,20 +32,32 @@ from floorapp.simulate.runner import SimulationRunner
 from tests.conftest import T0
 
 TEN_MIN = timedelta(minutes=10)
-RULE_KINDS = {"long_call", "complaint_streak", "hostile_streak", "refused_explanations",
-              "after_call_overrun", "no_break", "raised_hand", "sensitive_customer"}
+RULE_KINDS = {
+    "long_call",
+    "complaint_streak",
+    "hostile_streak",
+    "refused_explanations",
+    "after_call_overrun",
+    "no_break",
+    "raised_hand",
+    "sensitive_customer",
+}
 
 
 def pure_roster(agents: int = 40, teams: int = 4, seed: int = 1) -> SimRoster:
     rows = demo_roster_rows(agents=agents, teams=teams, seed=seed)
-    sim_agents = [SimAgent(r["id"], r["name"], r["team"], r["sensitive"] == "yes")
-                  for r in rows if r["role"] == "agent"]
+    sim_agents = [
+        SimAgent(r["id"], r["name"], r["team"], r["sensitive"] == "yes")
+        for r in rows
+        if r["role"] == "agent"
+    ]
     leaders = {r["team"]: r["id"] for r in rows if r["role"] == "team_leader"}
     return SimRoster(sim_agents, leaders, "fm.zhou", ["C90000001", "C90000002"])
 
 
-def simulate(seed: int, minutes: float = 10, roster: SimRoster | None = None,
-             start: datetime = T0) -> list[dict[str, Any]]:
+def simulate(
+    seed: int, minutes: float = 10, roster: SimRoster | None = None, start: datetime = T0
+) -> list[dict[str, Any]]:
     sim = FloorSimulator(roster or pure_roster(), seed=seed, start=start)
     events: list[dict[str, Any]] = []
     for k in range(int(minutes * 60) + 1):
@@ -80,7 +92,8 @@ def test_stream_parses_with_zero_rejects_in_time_order(seed: int) -> None:
     parsed = list(parse_jsonl(lines, "sim"))
     assert len(parsed) == len(events)
     assert all(isinstance(p, FeedEvent) for p in parsed), [
-        p for p in parsed if not isinstance(p, FeedEvent)][:3]
+        p for p in parsed if not isinstance(p, FeedEvent)
+    ][:3]
     times = [ts(e) for e in events]
     assert times == sorted(times)
     assert len({p.key for p in parsed}) == len(parsed)  # every event is its own
@@ -89,8 +102,17 @@ def test_stream_parses_with_zero_rejects_in_time_order(seed: int) -> None:
 def test_floor_looks_like_a_floor() -> None:
     events = simulate(1)
     kinds = {e["type"] for e in events}
-    assert {"agent_login", "state", "call_offered", "call_answered", "call_update",
-            "call_ended", "raise_hand", "escalation", "observation"} <= kinds
+    assert {
+        "agent_login",
+        "state",
+        "call_offered",
+        "call_answered",
+        "call_update",
+        "call_ended",
+        "raise_hand",
+        "escalation",
+        "observation",
+    } <= kinds
     logins = {e["agent"] for e in events if e["type"] == "agent_login" and ts(e) < T0}
     assert 30 <= len(logins) < 40  # mid-shift: most agents on, a few not started yet
     breaks = {e.get("reason") for e in events if e.get("state") == "break"}
@@ -103,8 +125,9 @@ def test_floor_looks_like_a_floor() -> None:
     assert any(re.fullmatch(r"[A-Za-z' üéíá]+", n) for n in names)
 
 
-def _situations(events: list[dict[str, Any]], designated: set[str],
-                sensitive: set[str]) -> set[str]:
+def _situations(
+    events: list[dict[str, Any]], designated: set[str], sensitive: set[str]
+) -> set[str]:
     """Which rule conditions the stream meets by T0 + 10 min (read off the events alone)."""
     end = T0 + TEN_MIN
     found: set[str] = set()
@@ -171,8 +194,9 @@ def _situations(events: list[dict[str, Any]], designated: set[str],
 def test_warm_start_sets_up_every_rule_within_ten_minutes(seed: int) -> None:
     roster = pure_roster()
     events = simulate(seed, roster=roster)
-    found = _situations(events, {a.id for a in roster.agents if a.designated},
-                        set(roster.sensitive_customers))
+    found = _situations(
+        events, {a.id for a in roster.agents if a.designated}, set(roster.sensitive_customers)
+    )
     assert found == RULE_KINDS
 
 
@@ -196,14 +220,16 @@ def test_ten_minutes_of_demo_floor_raise_every_kind_of_flag(
     assert clock.now() == T0 + TEN_MIN
     assert total.rejected == 0 and total.accepted > 300
     with engine.connect() as conn:
-        kinds = set(conn.execute(select(Flag.kind).where(Flag.raised_at <= T0 + TEN_MIN))
-                    .scalars())
-        auto = conn.execute(select(func.count()).select_from(Escalation).where(
-            Escalation.reason.like("%refused%"))).scalar_one()
-        states = {s: n for s, n in conn.execute(
-            select(Agent.state, func.count()).group_by(Agent.state))}
-        in_progress = conn.execute(select(func.count()).select_from(Call).where(
-            Call.outcome == "in_progress")).scalar_one()
+        kinds = set(conn.execute(select(Flag.kind).where(Flag.raised_at <= T0 + TEN_MIN)).scalars())
+        auto = conn.execute(
+            select(func.count()).select_from(Escalation).where(Escalation.reason.like("%refused%"))
+        ).scalar_one()
+        states = {
+            s: n for s, n in conn.execute(select(Agent.state, func.count()).group_by(Agent.state))
+        }
+        in_progress = conn.execute(
+            select(func.count()).select_from(Call).where(Call.outcome == "in_progress")
+        ).scalar_one()
     assert RULE_KINDS <= kinds, RULE_KINDS - kinds
     assert auto >= 1  # refused explanations escalate to the team leader
     assert states.get("on_call", 0) >= 8 and in_progress >= 8
@@ -212,11 +238,13 @@ def test_ten_minutes_of_demo_floor_raise_every_kind_of_flag(
 
 def test_rerunning_the_same_floor_adds_nothing(engine: Engine, settings: Settings) -> None:
     seed_demo_floor(engine, agents=12, teams=3, seed=2, now=T0, actor="x")
-    first = SimulationRunner(engine, settings, FloorSimulator(load_sim_roster(engine), seed=2,
-                                                              start=T0))
+    first = SimulationRunner(
+        engine, settings, FloorSimulator(load_sim_roster(engine), seed=2, start=T0)
+    )
     first.run_for(120)
-    again = SimulationRunner(engine, settings, FloorSimulator(load_sim_roster(engine), seed=2,
-                                                              start=T0))
+    again = SimulationRunner(
+        engine, settings, FloorSimulator(load_sim_roster(engine), seed=2, start=T0)
+    )
     total = again.run_for(120)
     assert total.accepted == 0 and total.duplicates == first.total.accepted
 
@@ -229,8 +257,12 @@ def test_run_paces_by_the_clock_and_catches_up_without_sleeping(
     runner = SimulationRunner(engine, settings, sim)
     fake = itertools.count(0.0, 2.0)  # each look at the clock: 2 s later (always behind)
     steps: list[datetime] = []
-    runner.run(speed=10, duration=300, monotonic=lambda: next(fake),
-               on_step=lambda at, _s: steps.append(at))
+    runner.run(
+        speed=10,
+        duration=300,
+        monotonic=lambda: next(fake),
+        on_step=lambda at, _s: steps.append(at),
+    )
     assert steps[-1] == T0 + timedelta(seconds=300) and sim.now == steps[-1]
     assert steps == sorted(steps) and len(steps) < 300  # catching up, not one per second
     with engine.connect() as conn:
@@ -260,8 +292,23 @@ def test_cli_simulate_creates_the_demo_roster_and_runs_for_a_duration(
 ) -> None:
     from floorapp.cli import main
 
-    rc = main(["--db", db_url, "simulate", "--agents", "12", "--teams", "3", "--seed", "2",
-               "--speed", "100000", "--duration", "90"])
+    rc = main(
+        [
+            "--db",
+            db_url,
+            "simulate",
+            "--agents",
+            "12",
+            "--teams",
+            "3",
+            "--seed",
+            "2",
+            "--speed",
+            "100000",
+            "--duration",
+            "90",
+        ]
+    )
     assert rc == 0
     err = capsys.readouterr().err
     assert "demo roster: 12 agents in 3 teams" in err and "0 rejected" in err
@@ -278,8 +325,20 @@ def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
     db = tmp_path / "floor.db"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "floorapp", "--db", str(db), "simulate", "--agents", "10",
-         "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        [
+            sys.executable,
+            "-m",
+            "floorapp",
+            "--db",
+            str(db),
+            "simulate",
+            "--agents",
+            "10",
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     try:
         import sqlite3

@@ -61,8 +61,9 @@ class Replay:
     states: dict[str, tuple[str, datetime]]  # each agent's state and since, at the end
 
 
-def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
-           until: datetime) -> Replay:
+def replay(
+    roster: SimRoster, events: list[dict[str, Any]], *, since: datetime, until: datetime
+) -> Replay:
     """The floor as the writer would store it, looked at each second in [since, until]."""
     team = {a.id: a.team for a in roster.agents}
     designated = {a.id for a in roster.agents if a.designated}
@@ -78,8 +79,12 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
         while i < n and datetime.fromisoformat(events[i]["ts"]) <= t:
             e = events[i]
             i += 1
-            at, kind, agent, call = (datetime.fromisoformat(e["ts"]), EventKind(e["type"]),
-                                     e.get("agent"), e.get("call"))
+            at, kind, agent, call = (
+                datetime.fromisoformat(e["ts"]),
+                EventKind(e["type"]),
+                e.get("agent"),
+                e.get("call"),
+            )
             if kind is EventKind.CALL_OFFERED:
                 waiting[call] = _Waiting(e["queue"], at, e["customer"] in sensitive_ids)
             elif kind is EventKind.CALL_ANSWERED:
@@ -91,8 +96,12 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
             if agent is None:
                 continue
             status = agents.setdefault(agent, AgentStatus())
-            if (kind is EventKind.STATE and status.state == "on_call" and status.call is not None
-                    and e["state"] in ("available", "break")):
+            if (
+                kind is EventKind.STATE
+                and status.state == "on_call"
+                and status.call is not None
+                and e["state"] in ("available", "break")
+            ):
                 # The machine holds this until the call ends (a pause asked mid-call); the
                 # simulator never means it, so it is a slip of its own.
                 mid_call.append(e)
@@ -107,11 +116,20 @@ def replay(roster: SimRoster, events: list[dict[str, Any]], *, since: datetime,
                     elif team.get(a) == w.queue:
                         free_for_it = max(overflow if w.sensitive else w.offered, s)
                     else:
-                        free_for_it = max(max(overflow, w.offered + FLOOR) if w.sensitive
-                                          else w.offered + FLOOR, s)
+                        free_for_it = max(
+                            max(overflow, w.offered + FLOOR) if w.sensitive else w.offered + FLOOR,
+                            s,
+                        )
                     if t - free_for_it > GRACE:
-                        found.append(Stall(t, cid, int((t - w.offered).total_seconds()), a,
-                                           int((t - s).total_seconds())))
+                        found.append(
+                            Stall(
+                                t,
+                                cid,
+                                int((t - w.offered).total_seconds()),
+                                a,
+                                int((t - s).total_seconds()),
+                            )
+                        )
                         break
         t += timedelta(seconds=1)
     return Replay(found, mid_call, {a: (st.state, st.since) for a, st in agents.items()})
@@ -138,8 +156,10 @@ def served_and_waited(events: list[dict[str, Any]]) -> tuple[int, int]:
     return answered, waited
 
 
-@pytest.mark.parametrize(("agents", "teams", "seed"),
-                         [(40, 4, 1), (40, 4, 2), (40, 4, 5), (12, 3, 2), (12, 3, 5), (5, 2, 3)])
+@pytest.mark.parametrize(
+    ("agents", "teams", "seed"),
+    [(40, 4, 1), (40, 4, 2), (40, 4, 5), (12, 3, 2), (12, 3, 5), (5, 2, 3)],
+)
 def test_no_caller_waits_beside_an_idle_agent(agents: int, teams: int, seed: int) -> None:
     roster = pure_roster(agents, teams)
     events = run(roster, seed, minutes=120)
@@ -160,8 +180,13 @@ def test_the_checker_sees_a_caller_left_waiting_beside_an_idle_agent() -> None:
     events = [
         {"type": "agent_login", "agent": a, "ts": at},
         {"type": "agent_login", "agent": b, "ts": at},
-        {"type": "call_offered", "call": "x", "queue": roster.agents[0].team,
-         "customer": "C1", "ts": at},
+        {
+            "type": "call_offered",
+            "call": "x",
+            "queue": roster.agents[0].team,
+            "customer": "C1",
+            "ts": at,
+        },
         {"type": "call_answered", "call": "x", "agent": a, "ts": later},
     ]
     found = replay(roster, events, since=T0, until=T0 + timedelta(seconds=60)).stalls
@@ -195,18 +220,33 @@ def test_the_board_never_shows_an_idle_agent_beside_a_waiting_caller(
         runner.run_for(5)
         now = clock.now()
         with engine.connect() as conn:
-            idle_teams = set(conn.execute(
-                select(Agent.team_id).where(Agent.state == "available",
-                                            Agent.state_since < now - GRACE)).scalars())
+            idle_teams = set(
+                conn.execute(
+                    select(Agent.team_id).where(
+                        Agent.state == "available", Agent.state_since < now - GRACE
+                    )
+                ).scalars()
+            )
             sensitive = select(SensitiveCustomer.customer_id)
-            stuck = list(conn.execute(
-                select(Call.id, Call.queue).where(
-                    Call.outcome == "waiting", Call.ended_at.is_(None),
-                    Call.offered_at < now - GRACE,
-                    Call.customer_id.not_in(sensitive))))
-            long_stuck = list(conn.execute(
-                select(Call.id).where(Call.outcome == "waiting", Call.ended_at.is_(None),
-                                      Call.offered_at < now - FLOOR - GRACE)).scalars())
+            stuck = list(
+                conn.execute(
+                    select(Call.id, Call.queue).where(
+                        Call.outcome == "waiting",
+                        Call.ended_at.is_(None),
+                        Call.offered_at < now - GRACE,
+                        Call.customer_id.not_in(sensitive),
+                    )
+                )
+            )
+            long_stuck = list(
+                conn.execute(
+                    select(Call.id).where(
+                        Call.outcome == "waiting",
+                        Call.ended_at.is_(None),
+                        Call.offered_at < now - FLOOR - GRACE,
+                    )
+                ).scalars()
+            )
         looked += 1
         queued += bool(stuck)
         assert not [c for c in stuck if c.queue in idle_teams], (now, stuck, idle_teams)

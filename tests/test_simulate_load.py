@@ -28,8 +28,9 @@ MORNING_PEAK = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 STAFFED = ("available", "on_call", "after_call")
 
 
-def on_call_share(agents: int, minutes: int, start: datetime = MORNING_PEAK,
-                  settle_min: int = 5) -> tuple[float, int, int]:
+def on_call_share(
+    agents: int, minutes: int, start: datetime = MORNING_PEAK, settle_min: int = 5
+) -> tuple[float, int, int]:
     """Mean share of staffed agents on a call (read off the feed, sampled every 10 s after
     the first ``settle_min`` minutes), the calls offered and the seconds sampled."""
     sim = FloorSimulator(pure_roster(agents, max(agents // 20, 1)), seed=1, start=start)
@@ -46,8 +47,13 @@ def on_call_share(agents: int, minutes: int, start: datetime = MORNING_PEAK,
                 call_agent[call] = agent
             agent = agent or call_agent.get(call)
             if agent is not None:  # the store's own state machine, as the board would show
-                step(agents_.setdefault(agent, AgentStatus()), kind, e, call,
-                     datetime.fromisoformat(e["ts"]))
+                step(
+                    agents_.setdefault(agent, AgentStatus()),
+                    kind,
+                    e,
+                    call,
+                    datetime.fromisoformat(e["ts"]),
+                )
         if k >= settle_min * 60 and k % 10 == 0:
             values = [a.state for a in agents_.values()]
             staffed = sum(v in STAFFED for v in values)
@@ -93,4 +99,3 @@ def test_the_runner_gives_the_simulator_the_floors_time_zone(
     mine = FloorSimulator(load_sim_roster(engine), seed=1, start=clock.now(), zone=UTC)
     SimulationRunner(engine, settings, mine, clock=clock)
     assert mine.zone == UTC
-

@@ -26,8 +26,10 @@ from tests.sshd import SshServer, running_sshd, sshd_available
 
 pytestmark = [
     pytest.mark.ssh,
-    pytest.mark.skipif(not sshd_available() or shutil.which("tmux") is None,
-                       reason="needs OpenSSH's sshd and tmux (installed by .ci/run)"),
+    pytest.mark.skipif(
+        not sshd_available() or shutil.which("tmux") is None,
+        reason="needs OpenSSH's sshd and tmux (installed by .ci/run)",
+    ),
 ]
 FLOORAPP = str(Path(sys.executable).parent / "floorapp")
 
@@ -42,8 +44,16 @@ def _authorize(server: SshServer, engine: Engine, db_url: str, who: str) -> None
     """What a floor manager does: give the key to a supervisor, print authorized_keys."""
     from datetime import UTC, datetime
 
-    sv.add_supervisor(engine, sup_id=who, name=who, role="team_leader", teams=["T1"],
-                      keys=[server.public_key()], actor="fm.zhou", now=datetime.now(UTC))
+    sv.add_supervisor(
+        engine,
+        sup_id=who,
+        name=who,
+        role="team_leader",
+        teams=["T1"],
+        keys=[server.public_key()],
+        actor="fm.zhou",
+        now=datetime.now(UTC),
+    )
     lines = sv.authorized_keys_lines(engine, [FLOORAPP, "--db", db_url])
     server.authorized_keys.write_text("\n".join(lines) + "\n")
 
@@ -52,13 +62,27 @@ class Tmux:
     def __init__(self, argv: list[str], size: tuple[int, int] = (100, 30)) -> None:
         self.name = f"ssh-{uuid.uuid4().hex[:8]}"
         cmd = " ".join(_quote(a) for a in argv)
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(size[0]),
-                        "-y", str(size[1]), f"{cmd}; sleep 30"], check=True,
-                       env={"PATH": "/usr/bin:/bin:/usr/sbin", "TERM": "xterm-256color"})
+        subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-s",
+                self.name,
+                "-x",
+                str(size[0]),
+                "-y",
+                str(size[1]),
+                f"{cmd}; sleep 30",
+            ],
+            check=True,
+            env={"PATH": "/usr/bin:/bin:/usr/sbin", "TERM": "xterm-256color"},
+        )
 
     def screen(self) -> str:
-        r = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+        )
         return r.stdout
 
     def keys(self, *keys: str) -> None:
@@ -101,8 +125,9 @@ def _pids(pattern: str, comm: str | None = None) -> list[int]:
 
 def _console_pids(who: str) -> list[int]:
     """The Python process running this supervisor's console (not the shell around it)."""
-    return [p for p in _pids(f"--as {who} console") if "python" in _comm(p)
-            or "floorapp" in _comm(p)]
+    return [
+        p for p in _pids(f"--as {who} console") if "python" in _comm(p) or "floorapp" in _comm(p)
+    ]
 
 
 def _comm(pid: int) -> str:
@@ -112,8 +137,9 @@ def _comm(pid: int) -> str:
         return ""
 
 
-def test_login_with_a_key_acts_as_its_supervisor(sshd: SshServer, engine: Engine,
-                                                 db_url: str, clock) -> None:
+def test_login_with_a_key_acts_as_its_supervisor(
+    sshd: SshServer, engine: Engine, db_url: str, clock
+) -> None:
     make_floor(engine, clock.now())
     _authorize(sshd, engine, db_url, "lead.sun")
     term = Tmux(sshd.ssh_argv())
@@ -132,16 +158,22 @@ def test_login_with_a_key_acts_as_its_supervisor(sshd: SshServer, engine: Engine
             time.sleep(0.2)
         assert by == "lead.sun"
         with engine.connect() as conn:
-            audit = conn.execute(select(AuditEntry.actor).where(
-                AuditEntry.action == "flag.acknowledge")).scalars().all()
+            audit = (
+                conn.execute(
+                    select(AuditEntry.actor).where(AuditEntry.action == "flag.acknowledge")
+                )
+                .scalars()
+                .all()
+            )
         assert audit == ["lead.sun"]
         term.keys("q")
     finally:
         term.kill()
 
 
-def test_console_exits_when_the_ssh_client_is_killed(sshd: SshServer, engine: Engine,
-                                                     db_url: str, clock) -> None:
+def test_console_exits_when_the_ssh_client_is_killed(
+    sshd: SshServer, engine: Engine, db_url: str, clock
+) -> None:
     make_floor(engine, clock.now())
     _authorize(sshd, engine, db_url, "lead.zhang")
     term = Tmux(sshd.ssh_argv())
@@ -161,22 +193,26 @@ def test_console_exits_when_the_ssh_client_is_killed(sshd: SshServer, engine: En
         term.kill()
 
 
-def test_an_unknown_key_is_refused_and_the_session_ends(sshd: SshServer, engine: Engine,
-                                                        db_url: str, clock) -> None:
+def test_an_unknown_key_is_refused_and_the_session_ends(
+    sshd: SshServer, engine: Engine, db_url: str, clock
+) -> None:
     make_floor(engine, clock.now())
     # A key whose forced command names someone who is not (or no longer) a supervisor.
     sshd.authorized_keys.write_text(
         f'restrict,pty,command="{FLOORAPP} --db {db_url} --as stranger console" '
-        f"{sshd.public_key()}\n")
-    r = subprocess.run(sshd.ssh_argv(), capture_output=True, text=True, timeout=30,
-                       stdin=subprocess.DEVNULL)
+        f"{sshd.public_key()}\n"
+    )
+    r = subprocess.run(
+        sshd.ssh_argv(), capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
+    )
     assert r.returncode != 0
     assert "'stranger' is not a supervisor on this floor" in r.stdout + r.stderr
     assert not _console_pids("stranger")
 
 
-def test_a_burst_of_keys_over_ssh_lands_in_the_dialogs_it_opens(sshd: SshServer, engine: Engine,
-                                                                db_url: str, clock) -> None:
+def test_a_burst_of_keys_over_ssh_lands_in_the_dialogs_it_opens(
+    sshd: SshServer, engine: Engine, db_url: str, clock
+) -> None:
     """Fast typing reaches a console over SSH in one read: each key still goes where the
     screen it was typed on would have sent it."""
     from db.models import Escalation
@@ -190,9 +226,11 @@ def test_a_burst_of_keys_over_ssh_lands_in_the_dialogs_it_opens(sshd: SshServer,
         deadline = time.monotonic() + 20
         while True:
             with engine.connect() as conn:
-                row = conn.execute(select(Escalation.severity, Escalation.tier,
-                                          Escalation.opened_by)
-                                   .where(Escalation.reason == "wants a manager")).first()
+                row = conn.execute(
+                    select(Escalation.severity, Escalation.tier, Escalation.opened_by).where(
+                        Escalation.reason == "wants a manager"
+                    )
+                ).first()
             if row is not None or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
@@ -206,7 +244,8 @@ def test_a_burst_of_keys_over_ssh_lands_in_the_dialogs_it_opens(sshd: SshServer,
 
 
 def test_a_shell_login_has_exactly_the_rights_of_the_forced_command(
-        sshd: SshServer, engine: Engine, db_url: str, clock) -> None:
+    sshd: SshServer, engine: Engine, db_url: str, clock
+) -> None:
     """The same team leader, through a key's forced command (``--as`` them) and through a
     shell login as their own OS account: the same answers, and ``--as`` cannot widen them."""
     import shlex
@@ -214,8 +253,16 @@ def test_a_shell_login_has_exactly_the_rights_of_the_forced_command(
 
     make_floor(engine, clock.now())
     me = sshd.user  # the OS account sshd logs into, here a team leader of T1
-    sv.add_supervisor(engine, sup_id=me, name=me, role="team_leader", teams=["T1"], keys=[],
-                      actor="fm.zhou", now=datetime.now(UTC))
+    sv.add_supervisor(
+        engine,
+        sup_id=me,
+        name=me,
+        role="team_leader",
+        teams=["T1"],
+        keys=[],
+        actor="fm.zhou",
+        now=datetime.now(UTC),
+    )
     # This worktree's code, not whatever floorapp the PATH of a login would find.
     here = str(Path(__file__).resolve().parents[1])
     prog = ["env", f"PYTHONPATH={here}", sys.executable, "-m", "floorapp", "--db", db_url]
@@ -223,18 +270,27 @@ def test_a_shell_login_has_exactly_the_rights_of_the_forced_command(
     def forced(*argv: str) -> subprocess.CompletedProcess[str]:
         cmd = shlex.join([*prog, "--as", me, *argv])
         sshd.authorized_keys.write_text(f'restrict,pty,command="{cmd}" {sshd.public_key()}\n')
-        return subprocess.run(sshd.ssh_argv(), capture_output=True, text=True, timeout=60,
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            sshd.ssh_argv(), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+        )
 
     def shell(*argv: str) -> subprocess.CompletedProcess[str]:
         sshd.authorized_keys.write_text(f"{sshd.public_key()}\n")  # a plain login
-        return subprocess.run([*sshd.ssh_argv(), shlex.join([*prog, *argv])],
-                              capture_output=True, text=True, timeout=60,
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [*sshd.ssh_argv(), shlex.join([*prog, *argv])],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
 
-    for argv, code in ((["status"], 0), (["status", "--team", "T2"], 1),
-                       (["roster", "designate", "1004"], 1), (["rules"], 0),
-                       (["supervisors", "add", me, "--role", "floor_manager"], 1)):
+    for argv, code in (
+        (["status"], 0),
+        (["status", "--team", "T2"], 1),
+        (["roster", "designate", "1004"], 1),
+        (["rules"], 0),
+        (["supervisors", "add", me, "--role", "floor_manager"], 1),
+    ):
         a, b = forced(*argv), shell(*argv)
         assert (a.returncode, b.returncode) == (code, code), (argv, a.stdout, b.stdout)
         if argv == ["status"]:
@@ -244,7 +300,14 @@ def test_a_shell_login_has_exactly_the_rights_of_the_forced_command(
     r = shell("--as", "fm.zhou", "status", "--team", "T2")
     assert r.returncode == 1 and "acts as" in r.stdout + r.stderr
     with engine.connect() as conn:
-        refused = conn.execute(select(AuditEntry.action).where(
-            AuditEntry.actor == me, AuditEntry.outcome == "refused")).scalars().all()
+        refused = (
+            conn.execute(
+                select(AuditEntry.action).where(
+                    AuditEntry.actor == me, AuditEntry.outcome == "refused"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert "identity.as_other" in refused
     assert refused.count("supervisors.add") == 2  # once per route, same answer

@@ -28,31 +28,48 @@ def at(minutes: float) -> str:
 @pytest.fixture
 def floor(ctx: AppContext, engine: Engine) -> AppContext:
     ctx.settings = SHANGHAI
-    import_roster(engine, [
-        {"id": "1001", "name": "王芳", "team": "A"},
-        {"id": "1002", "name": "[b]Bob[/b]", "team": "B"},
-    ], "lead.wang", T0)
+    import_roster(
+        engine,
+        [
+            {"id": "1001", "name": "王芳", "team": "A"},
+            {"id": "1002", "name": "[b]Bob[/b]", "team": "B"},
+        ],
+        "lead.wang",
+        T0,
+    )
     events = [
         {"type": "agent_login", "ts": at(-60), "agent": "1001"},
         {"type": "agent_login", "ts": at(-30), "agent": "1002"},
         {"type": "state", "ts": at(-10), "agent": "1002", "state": "break", "reason": "lunch"},
-        {"type": "escalation", "ts": at(-20), "agent": "1002", "reason": "refund refused",
-         "tier": 2, "severity": "high"},
+        {
+            "type": "escalation",
+            "ts": at(-20),
+            "agent": "1002",
+            "reason": "refund refused",
+            "tier": 2,
+            "severity": "high",
+        },
         {"type": "call_offered", "ts": at(-5), "call": "c1", "queue": "A", "customer": "C1"},
         {"type": "call_answered", "ts": at(-4), "call": "c1", "agent": "1001"},
         {"type": "raise_hand", "ts": at(-2), "agent": "1001", "note": "needs help"},
         {"type": "call_offered", "ts": at(-1), "call": "c2", "queue": "B", "customer": "C2"},
     ]
     events.sort(key=lambda e: e["ts"])
-    writer = FeedWriter(engine, ctx.settings, observers=rules_observers(ctx.settings, ctx.clock),
-                        clock=ctx.clock)
+    writer = FeedWriter(
+        engine, ctx.settings, observers=rules_observers(ctx.settings, ctx.clock), clock=ctx.clock
+    )
     summary = writer.write_batch(list(parse_jsonl([event_to_json(e) for e in events], "t")))
     assert summary.accepted == len(events) and summary.rejected == 0
     return ctx
 
 
-def status(ctx: AppContext, capsys: pytest.CaptureFixture[str], *, team: str | None = None,
-           as_json: bool = True) -> tuple[int, str]:
+def status(
+    ctx: AppContext,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    team: str | None = None,
+    as_json: bool = True,
+) -> tuple[int, str]:
     capsys.readouterr()
     rc = cmd_status(ctx, argparse.Namespace(team=team, json=as_json))
     return rc, capsys.readouterr().out

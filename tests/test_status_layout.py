@@ -27,8 +27,10 @@ from floorapp.snapshot import floor_snapshot
 from tests.conftest import T0
 
 SAMPLE = Path(__file__).parent / "data" / "asterisk-queue_log.sample"
-REASON = ("customer threatens media exposure and a complaint to the regulator, wants a "
-          "supervisor on the line before the end of the day")
+REASON = (
+    "customer threatens media exposure and a complaint to the regulator, wants a "
+    "supervisor on the line before the end of the day"
+)
 DETAIL = "voice raised, typing hard on the keyboard, has not taken a break since the morning"
 
 
@@ -39,29 +41,50 @@ def at(minutes: float) -> str:
 @pytest.fixture
 def floor(ctx: AppContext, engine: Engine) -> AppContext:
     """Two agents called Chen Jing, one long-named agent, a long escalation reason."""
-    import_roster(engine, [
-        {"id": "1060", "name": "Kenji García", "team": "complaints"},
-        {"id": "1061", "name": "Chen Jing", "team": "complaints"},
-        {"id": "1062", "name": "Chen Jing", "team": "billing"},
-        {"id": "1063", "name": "Maximilian Alexander von Hohenberg-Schwarzenfels",
-         "team": "billing"},
-    ], "lead.wang", T0)
+    import_roster(
+        engine,
+        [
+            {"id": "1060", "name": "Kenji García", "team": "complaints"},
+            {"id": "1061", "name": "Chen Jing", "team": "complaints"},
+            {"id": "1062", "name": "Chen Jing", "team": "billing"},
+            {
+                "id": "1063",
+                "name": "Maximilian Alexander von Hohenberg-Schwarzenfels",
+                "team": "billing",
+            },
+        ],
+        "lead.wang",
+        T0,
+    )
     events = [
         {"type": "agent_login", "ts": at(-90), "agent": "1060"},
         {"type": "agent_login", "ts": at(-80), "agent": "1061"},
         {"type": "agent_login", "ts": at(-70), "agent": "1062"},
         {"type": "agent_login", "ts": at(-60), "agent": "1063"},
-        {"type": "escalation", "ts": at(-30), "agent": "1060", "reason": REASON,
-         "tier": 2, "severity": "high"},
-        {"type": "escalation", "ts": at(-5), "agent": "1061", "reason": "refund refused",
-         "tier": 1, "severity": "medium"},
+        {
+            "type": "escalation",
+            "ts": at(-30),
+            "agent": "1060",
+            "reason": REASON,
+            "tier": 2,
+            "severity": "high",
+        },
+        {
+            "type": "escalation",
+            "ts": at(-5),
+            "agent": "1061",
+            "reason": "refund refused",
+            "tier": 1,
+            "severity": "medium",
+        },
         {"type": "call_offered", "ts": at(-12), "call": "c1", "queue": "A", "customer": "C1"},
         {"type": "call_answered", "ts": at(-11), "call": "c1", "agent": "1063"},
         {"type": "raise_hand", "ts": at(-1), "agent": "1062", "note": DETAIL},
     ]
     events.sort(key=lambda e: e["ts"])
-    writer = FeedWriter(engine, ctx.settings, observers=rules_observers(ctx.settings, ctx.clock),
-                        clock=ctx.clock)
+    writer = FeedWriter(
+        engine, ctx.settings, observers=rules_observers(ctx.settings, ctx.clock), clock=ctx.clock
+    )
     summary = writer.write_batch(list(parse_jsonl([event_to_json(e) for e in events], "t")))
     assert summary.accepted == len(events)
     return ctx
@@ -139,8 +162,9 @@ def test_a_quiet_feed_is_named_at_the_top_and_durations_stop_at_its_last_event(
     clock.advance(days=3)
     lines = table(floor, capsys)
     # The same words as the console's header (floorapp.figures.clock).
-    assert lines[0] == ("feed quiet since 08:59:00 on 10 Mar 2026: figures and durations "
-                        "stop there")
+    assert lines[0] == (
+        "feed quiet since 08:59:00 on 10 Mar 2026: figures and durations stop there"
+    )
     # Times from another day carry their date; the call is as long as the feed last saw it.
     assert "longest call 10:00 Maximilian" in "\n".join(lines)
     row = line_with(lines, "on call  ")
@@ -169,15 +193,15 @@ def test_the_2010_queue_log_reads_as_stale_not_as_146848_hours(
     writer = FeedWriter(engine, ctx.settings, clock=ctx.clock)
     writer.write(parse_queue_log(SAMPLE.read_text().splitlines(), str(SAMPLE)))
     lines = table(ctx, capsys)
-    assert lines[0] == ("feed quiet since 11:56:19 on 22 Feb 2010: figures and durations "
-                        "stop there")
+    assert lines[0] == (
+        "feed quiet since 11:56:19 on 22 Feb 2010: figures and durations stop there"
+    )
     text = "\n".join(lines)
     assert "longest call" in text and not re.search(r"\d{3,}:\d\d:\d\d", text)
     assert max(cell_len(line) for line in lines) <= 80
     # Agents named only by the feed show their id once, as their name.
     row = line_with(lines, "on call  ")
     assert "on call" in row and "2010-02-2" in row and "(Local/2004" not in row
-
 
 
 def test_a_reason_with_line_breaks_stays_on_its_one_line(
@@ -207,9 +231,7 @@ def test_a_name_or_reason_never_writes_an_escape_sequence(
     assert "refund" in text and "red" in text
 
 
-def test_colour_only_for_a_terminal_and_never_counted_in_the_width(
-    floor: AppContext
-) -> None:
+def test_colour_only_for_a_terminal_and_never_counted_in_the_width(floor: AppContext) -> None:
     snap = floor_snapshot(floor.engine, now=T0)
     plain, coloured = io.StringIO(), io.StringIO()
     render(snap, floor.settings.timezone, plain, 80)
@@ -219,7 +241,7 @@ def test_colour_only_for_a_terminal_and_never_counted_in_the_width(
 
 
 def test_a_terminal_that_says_zero_columns_gets_the_pipe_width(
-    monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A pty nobody sized (a forced command over SSH) reports 0 columns: not a 0-wide table."""
     import os

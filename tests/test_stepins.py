@@ -23,12 +23,17 @@ def settle(floor: AppContext, now: datetime) -> dict[int, str]:
 
 
 def _state(engine: Engine, agent: str, state: str, at: object) -> None:
-    run_write(engine, lambda c: c.execute(insert(AgentStateChange).values(
-        agent_id=agent, state=state, started_at=at)))
+    run_write(
+        engine,
+        lambda c: c.execute(
+            insert(AgentStateChange).values(agent_id=agent, state=state, started_at=at)
+        ),
+    )
 
 
-def test_a_break_the_feed_shows_in_time_confirms_the_step_in(floor: AppContext,
-                                                             engine: Engine) -> None:
+def test_a_break_the_feed_shows_in_time_confirms_the_step_in(
+    floor: AppContext, engine: Engine
+) -> None:
     fid = _seed_flag(floor)
     flags.step_in(floor, "lead.wang", fid, "short_break")
     t0 = floor.clock.now()
@@ -40,13 +45,13 @@ def test_a_break_the_feed_shows_in_time_confirms_the_step_in(floor: AppContext,
     assert flags.get_flag(floor, fid).status == "stepped_in"
     with engine.connect() as c:
         assert c.execute(select(Reminder)).all() == []
-        row = c.execute(select(AuditEntry).where(
-            AuditEntry.action == "flag.step_in_confirmed")).one()
+        row = c.execute(
+            select(AuditEntry).where(AuditEntry.action == "flag.step_in_confirmed")
+        ).one()
     assert (row.actor, row.detail) == ("feed", "short_break: 王芳 seen on a break within 5 min")
 
 
-def test_a_break_not_seen_comes_back_to_the_supervisor(floor: AppContext,
-                                                       engine: Engine) -> None:
+def test_a_break_not_seen_comes_back_to_the_supervisor(floor: AppContext, engine: Engine) -> None:
     fid = _seed_flag(floor)
     flags.step_in(floor, "lead.wang", fid, "short_break", "five minutes, then back")
     t0 = floor.clock.now()
@@ -61,8 +66,9 @@ def test_a_break_not_seen_comes_back_to_the_supervisor(floor: AppContext,
     assert reminders.open_reminders(engine, "lead.li", later).actionable == []
 
 
-def test_a_hand_over_is_confirmed_when_the_agent_leaves_the_call(floor: AppContext,
-                                                                 engine: Engine) -> None:
+def test_a_hand_over_is_confirmed_when_the_agent_leaves_the_call(
+    floor: AppContext, engine: Engine
+) -> None:
     fid = _seed_flag(floor)
     flags.step_in(floor, "lead.wang", fid, "transfer")
     t0 = floor.clock.now()
@@ -83,8 +89,7 @@ def test_the_confirmation_window_is_a_setting(floor: AppContext, engine: Engine)
     flags.step_in(floor, "lead.wang", fid, "short_break")
     t0 = floor.clock.now()
     assert settle(floor, t0 + timedelta(minutes=6)) == {}
-    assert settle(floor, t0 + timedelta(minutes=10)) == {
-        fid: "not_seen"}
+    assert settle(floor, t0 + timedelta(minutes=10)) == {fid: "not_seen"}
     [r] = reminders.open_reminders(engine, "lead.wang", t0 + timedelta(minutes=10)).actionable
     assert r.title == "王芳 has not gone on the break you asked for (10 min)"
     assert r.due_by == t0 + timedelta(minutes=20)

@@ -56,10 +56,26 @@ def test_escalation_deadline_from_settings_and_idempotent_source_key(any_engine)
     engine = any_engine
     s = Settings()
     with write_tx(engine) as conn:
-        first = open_escalation(conn, s, now=T0, opened_by="feed", reason="refund refused",
-                                tier=1, severity="high", source_key="k1")
-        again = open_escalation(conn, s, now=T0, opened_by="feed", reason="refund refused",
-                                tier=1, severity="high", source_key="k1")
+        first = open_escalation(
+            conn,
+            s,
+            now=T0,
+            opened_by="feed",
+            reason="refund refused",
+            tier=1,
+            severity="high",
+            source_key="k1",
+        )
+        again = open_escalation(
+            conn,
+            s,
+            now=T0,
+            opened_by="feed",
+            reason="refund refused",
+            tier=1,
+            severity="high",
+            source_key="k1",
+        )
     assert first is not None and again is None
     with engine.connect() as conn:
         rows = conn.execute(select(Escalation)).all()
@@ -88,9 +104,17 @@ def test_opening_an_up_to_date_store_does_not_load_alembic(tmp_path) -> None:
 
     db = tmp_path / "floor.db"
     open_store(f"sqlite:///{db}").dispose()
-    code = (f"import sys\nfrom db.engine import open_store\nopen_store('sqlite:///{db}')\n"
-            "print('alembic' in sys.modules)")
+    code = (
+        f"import sys\nfrom db.engine import open_store\nopen_store('sqlite:///{db}')\n"
+        "print('alembic' in sys.modules)"
+    )
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=str(root)), check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(root)),
+        check=True,
+        timeout=120,
+    )
     assert out.stdout.split() == ["False"]

@@ -18,6 +18,7 @@ def db_url(store_url: str) -> str:
     """This module runs on SQLite and on PostgreSQL (marker ``postgres``)."""
     return store_url
 
+
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGd0ZXN0a2V5Zm9yZmxvb3JhcHA wang@laptop"
 
 
@@ -28,17 +29,57 @@ def _teams(engine, *ids: str) -> None:
 
 
 def _boss(engine) -> None:
-    sv.add_supervisor(engine, sup_id="boss", name="Boss", role="floor_manager", teams=[],
-                      keys=[], actor="boss", now=T0)
+    sv.add_supervisor(
+        engine,
+        sup_id="boss",
+        name="Boss",
+        role="floor_manager",
+        teams=[],
+        keys=[],
+        actor="boss",
+        now=T0,
+    )
 
 
 def test_add_list_remove_through_cli_is_audited(db_url, engine, capsys) -> None:
     _teams(engine, "A", "B")
     # The first supervisor of a new floor is its floor manager; they add the rest.
-    assert main(["--db", db_url, "--as", "boss", "supervisors", "add", "boss",
-                 "--role", "floor_manager"]) == 0
-    assert main(["--db", db_url, "--as", "boss", "supervisors", "add", "wang", "--name", "王芳",
-                 "--team", "A", "--key", KEY]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db_url,
+                "--as",
+                "boss",
+                "supervisors",
+                "add",
+                "boss",
+                "--role",
+                "floor_manager",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "--db",
+                db_url,
+                "--as",
+                "boss",
+                "supervisors",
+                "add",
+                "wang",
+                "--name",
+                "王芳",
+                "--team",
+                "A",
+                "--key",
+                KEY,
+            ]
+        )
+        == 0
+    )
     assert main(["--db", db_url, "--as", "boss", "supervisors", "list"]) == 0
     out = capsys.readouterr().out
     (row,) = [line for line in out.splitlines() if line.startswith("wang ")]
@@ -59,11 +100,21 @@ def test_unknown_team_and_bad_key_are_refused_with_reason(db_url, engine, capsys
 def test_authorized_keys_force_the_console_as_the_key_owner(engine) -> None:
     _teams(engine, "A")
     _boss(engine)
-    sv.add_supervisor(engine, sup_id="wang", name="Wang", role="team_leader", teams=["A"],
-                      keys=[KEY], actor="boss", now=T0)
+    sv.add_supervisor(
+        engine,
+        sup_id="wang",
+        name="Wang",
+        role="team_leader",
+        teams=["A"],
+        keys=[KEY],
+        actor="boss",
+        now=T0,
+    )
     (line,) = sv.authorized_keys_lines(engine, ["/usr/bin/floorapp", "--db", "sqlite:////f.db"])
-    assert line.startswith('restrict,pty,command="/usr/bin/floorapp --db sqlite:////f.db '
-                           '--as wang console" ssh-ed25519 ')
+    assert line.startswith(
+        'restrict,pty,command="/usr/bin/floorapp --db sqlite:////f.db '
+        '--as wang console" ssh-ed25519 '
+    )
     sv.remove_supervisor(engine, sup_id="wang", actor="boss", now=T0)
     assert sv.authorized_keys_lines(engine, ["floorapp"]) == []
 
@@ -80,8 +131,16 @@ def test_unknown_login_is_refused_once_supervisors_exist(engine, monkeypatch) ->
     _teams(engine, "A")
     monkeypatch.delenv("SSH_CONNECTION")  # a new floor is set up locally
     _boss(engine)
-    sv.add_supervisor(engine, sup_id="wang", name="Wang", role="team_leader", teams=["A"],
-                      keys=[], actor="boss", now=T0)
+    sv.add_supervisor(
+        engine,
+        sup_id="wang",
+        name="Wang",
+        role="team_leader",
+        teams=["A"],
+        keys=[],
+        actor="boss",
+        now=T0,
+    )
     monkeypatch.setenv("SSH_CONNECTION", "127.0.0.1 5000 127.0.0.1 22")
     actor = resolve_actor(engine, "wang")
     assert actor.teams == frozenset({"A"}) and not actor.is_floor_manager

@@ -16,35 +16,53 @@ from floorapp.services import ServiceError, flags, triage
 
 def _raise(engine: Engine, agent: str, kind: str, severity: str, at: object) -> int:
     def tx(conn: object) -> int:
-        return int(conn.execute(insert(Flag).values(  # type: ignore[attr-defined]
-            agent_id=agent, kind=kind, severity=severity, status="raised",
-            open_key=f"{agent}|{kind}", raised_at=at, raised_by="rule", last_seen=at,
-            updated_at=at)).inserted_primary_key[0])
+        return int(
+            conn.execute(
+                insert(Flag).values(  # type: ignore[attr-defined]
+                    agent_id=agent,
+                    kind=kind,
+                    severity=severity,
+                    status="raised",
+                    open_key=f"{agent}|{kind}",
+                    raised_at=at,
+                    raised_by="rule",
+                    last_seen=at,
+                    updated_at=at,
+                )
+            ).inserted_primary_key[0]
+        )
 
     return run_write(engine, tx)
 
 
 def _audit(engine: Engine) -> list[tuple[str, str, str, str | None]]:
     with engine.connect() as c:
-        return [(r.actor, r.action, r.outcome, r.target_id) for r in c.execute(
-            select(AuditEntry).order_by(AuditEntry.id))]
+        return [
+            (r.actor, r.action, r.outcome, r.target_id)
+            for r in c.execute(select(AuditEntry).order_by(AuditEntry.id))
+        ]
 
 
-def test_acknowledge_many_audits_each_and_reports_the_ones_taken(floor: AppContext,
-                                                                engine: Engine) -> None:
+def test_acknowledge_many_audits_each_and_reports_the_ones_taken(
+    floor: AppContext, engine: Engine
+) -> None:
     now = floor.clock.now()
-    ids = [_raise(engine, "1003", "neg_sentiment", "medium", now),
-           _raise(engine, "1004", "complaint", "light", now),
-           _raise(engine, "1005", "long_break", "medium", now)]
+    ids = [
+        _raise(engine, "1003", "neg_sentiment", "medium", now),
+        _raise(engine, "1004", "complaint", "light", now),
+        _raise(engine, "1005", "long_break", "medium", now),
+    ]
     flags.acknowledge(floor, "lead.li", ids[1])  # someone was quicker on one of them
     result = triage.acknowledge_many(floor, "lead.wang", ids)
     assert [f.id for f in result.done] == [ids[0], ids[2]]
     assert [i for i, _why in result.refused] == [ids[1]]
     assert "already acknowledged by lead.li" in result.refused[0][1]
     rows = [a for a in _audit(engine) if a[0] == "lead.wang"]
-    assert rows == [("lead.wang", "flag.acknowledge", "ok", str(ids[0])),
-                    ("lead.wang", "flag.acknowledge", "refused", str(ids[1])),
-                    ("lead.wang", "flag.acknowledge", "ok", str(ids[2]))]
+    assert rows == [
+        ("lead.wang", "flag.acknowledge", "ok", str(ids[0])),
+        ("lead.wang", "flag.acknowledge", "refused", str(ids[1])),
+        ("lead.wang", "flag.acknowledge", "ok", str(ids[2])),
+    ]
 
 
 def test_acknowledge_many_keeps_to_the_actors_teams(floor: AppContext, engine: Engine) -> None:
@@ -71,7 +89,8 @@ def test_overdue_flags_go_to_the_floor_manager_once(floor: AppContext, engine: E
     floor.clock.advance(minutes=1)  # type: ignore[attr-defined]
     later = floor.clock.now()
     assert sorted(triage.escalate_overdue(engine, settings, later)) == sorted(
-        [old_long, fresh_high])
+        [old_long, fresh_high]
+    )
     assert triage.escalate_overdue(engine, settings, later) == []  # once, not every sweep
     f = flags.get_flag(floor, fresh_high)
     assert (f.escalated_at, f.escalated_by, f.status) == (later, triage.DEADLINE_ACTOR, "raised")
@@ -97,14 +116,18 @@ def test_escalate_by_hand_is_checked_and_audited(floor: AppContext, engine: Engi
     with pytest.raises(flags.FlagError, match="already with the floor manager"):
         triage.escalate(floor, "lead.li", fid)
     assert [(a[0], a[2]) for a in _audit(engine) if a[1] == "flag.escalate"] == [
-        ("lead.zhao", "refused"), ("lead.wang", "ok"), ("lead.li", "refused")]
+        ("lead.zhao", "refused"),
+        ("lead.wang", "ok"),
+        ("lead.li", "refused"),
+    ]
 
 
 def test_the_scheduler_holder_escalates_on_its_step(floor: AppContext, engine: Engine) -> None:
     from floorapp.scheduler import SchedulerHost
 
-    host = SchedulerHost(engine, floor.settings, floor.clock, holder_id="console-1",
-                         use_apscheduler=False)
+    host = SchedulerHost(
+        engine, floor.settings, floor.clock, holder_id="console-1", use_apscheduler=False
+    )
     floor.clock.advance(minutes=1)  # type: ignore[attr-defined]
     assert host.step()
     seeded = flags.open_flags(floor, "fm.zhou")[0]

@@ -30,18 +30,31 @@ def chars(text: str) -> list[str]:
 
 
 @sync
-async def test_a_burst_opening_an_escalation_fills_both_dialogs(floor: AppContext,
-                                                                engine: Engine) -> None:
+async def test_a_burst_opening_an_escalation_fills_both_dialogs(
+    floor: AppContext, engine: Engine
+) -> None:
     async with console(floor) as (app, pilot):
-        burst(app, "/", *chars("1007"), "enter",  # find 陈杰
-              "e", "3",  # escalate, high severity
-              "down", *chars("wants a manager"), "enter")  # tier 2, the reason, save
+        burst(
+            app,
+            "/",
+            *chars("1007"),
+            "enter",  # find 陈杰
+            "e",
+            "3",  # escalate, high severity
+            "down",
+            *chars("wants a manager"),
+            "enter",
+        )  # tier 2, the reason, save
         wanted = select(Escalation).where(Escalation.reason == "wants a manager")
         await until(pilot, lambda: rows(engine, wanted), "the escalation")
         await settle(pilot)
         e = one(engine, wanted)
         assert (e.agent_id, e.severity, e.tier, e.opened_by) == (  # type: ignore[attr-defined]
-            "1007", "high", 2, "lead.wang")
+            "1007",
+            "high",
+            2,
+            "lead.wang",
+        )
         # None of the typed letters leaked to the board behind the dialogs ("s" is the state
         # filter, "t" the team filter, "a"..): the board is as it was, filtered by the search.
         assert app.board.state_filter is None and app.board.team_filter is None
@@ -62,8 +75,9 @@ async def test_a_burst_of_table_keys_keeps_its_order(floor: AppContext, engine: 
 
 
 @sync
-async def test_keys_after_a_cancelled_dialog_go_on_to_the_board(floor: AppContext,
-                                                                engine: Engine) -> None:
+async def test_keys_after_a_cancelled_dialog_go_on_to_the_board(
+    floor: AppContext, engine: Engine
+) -> None:
     async with console(floor) as (app, pilot):
         burst(app, "r", "escape", "r", *chars("shouting"), "enter")
         observed = select(Flag).where(Flag.kind == "observed", Flag.detail == "shouting")
@@ -86,7 +100,8 @@ async def test_a_pasted_block_goes_into_the_note_whole(floor: AppContext, engine
         await pilot.press("r")
         await until(pilot, lambda: app.screen.is_modal, "the note dialog")
         app.screen.query_one("#note").post_message(
-            events.Paste("shouting at the customer\n\n  then hung up\n"))
+            events.Paste("shouting at the customer\n\n  then hung up\n")
+        )
         await pilot.pause()
         await pilot.press("enter")
         observed = select(Flag).where(Flag.kind == "observed")

@@ -1,6 +1,7 @@
 """The static checks CI runs before the tests, run here too so a developer sees them locally:
-mypy over the packages (configured in pyproject.toml) and the import contracts
-(import-linter, ``[tool.importlinter]``; tests/test_layering.py says what they mean)."""
+ruff (lint and layout), mypy over the packages (configured in pyproject.toml) and the import
+contracts (import-linter, ``[tool.importlinter]``; tests/test_layering.py says what they
+mean)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=280)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=280
+    )
+
+
+def test_ruff_finds_nothing_to_lint_or_reformat() -> None:
+    pytest.importorskip("ruff")
+    lint = _run("-m", "ruff", "check", "--quiet", ".")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    layout = _run("-m", "ruff", "format", "--check", "--quiet", ".")
+    assert layout.returncode == 0, "run `ruff format .`:\n" + layout.stdout + layout.stderr
 
 
 @pytest.mark.slow
@@ -27,7 +37,7 @@ def test_mypy_finds_no_error() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-SNIPPET = '''
+SNIPPET = """
 from sqlalchemy import Connection, insert, select
 from db.models import Agent, Flag
 
@@ -41,7 +51,7 @@ def wrong(conn: Connection, agent: Agent) -> None:
     agent.state.is_(None)  # an agent's state is a str: no SQL on an instance
     Agent.__table__.c.id.in_(["a"])  # every table has its Table
     n: str = conn.execute(select(Agent.tier)).scalar_one()  # a tier is an int
-'''
+"""
 
 
 @pytest.mark.slow
@@ -52,6 +62,9 @@ def test_the_plugin_types_table_columns_and_still_finds_mistakes(tmp_path: Path)
     done = _run("-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), str(path))
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
     lines = sorted({int(e.split(":")[1]) for e in errors})
-    wanted = [n for n, line in enumerate(SNIPPET.splitlines(), start=1)
-              if "# an agent's state" in line or "# a tier" in line]
+    wanted = [
+        n
+        for n, line in enumerate(SNIPPET.splitlines(), start=1)
+        if "# an agent's state" in line or "# a tier" in line
+    ]
     assert lines == wanted, done.stdout  # `ok` passes; the instance and the int do not

@@ -71,8 +71,9 @@ def cells(term: Terminal) -> list[list[Any]]:
     return [[term.buffer[y][x] for x in range(term.columns)] for y in range(term.lines)]
 
 
-def record_session(tmp_path: Path, size: tuple[int, int]) -> list[tuple[Any, tuple[int, int],
-                                                                        tuple[int, int]]]:
+def record_session(
+    tmp_path: Path, size: tuple[int, int]
+) -> list[tuple[Any, tuple[int, int], tuple[int, int]]]:
     """A real console on a 300-agent floor: ticks with state changes, keys, a resize."""
     url = f"sqlite:///{tmp_path / 'floor.db'}"
     seed(url, 300)
@@ -89,15 +90,27 @@ def record_session(tmp_path: Path, size: tuple[int, int]) -> list[tuple[Any, tup
         def record(screen: Any, renderable: Any) -> None:
             if isinstance(renderable, (LayoutUpdate, ChopsUpdate)):
                 cursor = app.screen.outer_size.clamp_offset(app.cursor_position)
-                frames.append((renderable, (app.size.width, app.size.height),
-                               (cursor.x, cursor.y)))
+                frames.append((renderable, (app.size.width, app.size.height), (cursor.x, cursor.y)))
             original(screen, renderable)
 
         app._display = record  # type: ignore[method-assign]
         async with app.run_test(size=size) as pilot:
             await until(pilot, lambda: app.loaded and app.board.row_count == 300, "load")
-            keys = ["down", "down", "2", "1", "3", "question_mark", "escape", "end", "home",
-                    "4", "1", "enter", "escape"]
+            keys = [
+                "down",
+                "down",
+                "2",
+                "1",
+                "3",
+                "question_mark",
+                "escape",
+                "end",
+                "home",
+                "4",
+                "1",
+                "enter",
+                "escape",
+            ]
             for round_ in range(14):
                 now = clock.advance(seconds=1)
                 ids = [f"A{i:05d}" for i in rng.sample(range(300), 30)]
@@ -105,9 +118,17 @@ def record_session(tmp_path: Path, size: tuple[int, int]) -> list[tuple[Any, tup
                 def tx(conn: Any, ids: list[str] = ids, now: Any = now) -> None:
                     seq = next_change(conn)
                     for aid in ids:
-                        conn.execute(update(Agent).where(Agent.id == aid).values(
-                            state=rng.choice(STATES), state_since=now, updated_at=now,
-                            current_call_id=None, seq=seq))
+                        conn.execute(
+                            update(Agent)
+                            .where(Agent.id == aid)
+                            .values(
+                                state=rng.choice(STATES),
+                                state_since=now,
+                                updated_at=now,
+                                current_call_id=None,
+                                seq=seq,
+                            )
+                        )
 
                 run_write(writer, tx)
                 app.second()
@@ -128,7 +149,8 @@ def record_session(tmp_path: Path, size: tuple[int, int]) -> list[tuple[Any, tup
 
 @pytest.mark.parametrize("size", [(80, 24)])
 def test_replayed_session_ends_on_the_same_screen_with_far_fewer_bytes(
-        tmp_path: Path, size: tuple[int, int]) -> None:
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
     frames = record_session(tmp_path, size)
     assert len(frames) > 20
     console = Console(color_system="256", force_terminal=True)
@@ -172,8 +194,10 @@ def test_one_changed_cell_is_a_few_bytes() -> None:
     ours = mirror.frame(update_, (width, 1), (0, 0))
     term = Terminal(width, 1)
     feed(term, first + ours)
-    assert "".join(term.buffer[0][x].data for x in range(width) if term.buffer[0][x].data) \
+    assert (
+        "".join(term.buffer[0][x].data for x in range(width) if term.buffer[0][x].data)
         == "坐席00042  available      0:08  team 3"
+    )
     # Move there (5), the colour (20), one digit, reset (4), cursor home (4): not the row.
     assert len(ours.encode()) <= 34, repr(ours)
     assert len(textual.encode()) > 2 * len(ours.encode())
@@ -284,7 +308,8 @@ class _App:
 
 
 def test_a_fault_in_the_layer_hands_the_console_back_to_textual(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("FLOORAPP_CONSOLE_LOG", str(tmp_path / "console.log"))
     style = Style(color="color(253)")
     app = _App(10)

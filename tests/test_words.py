@@ -24,8 +24,10 @@ from screens.period import layout, row_cells
 from tests.console_helpers import console, make_floor, screen_text, sync, until
 
 # T0 (conftest) is 2026-03-10 09:00 UTC: the period is in force, over both teams of make_floor.
-LONG_TEXT = ("A customer still refusing after three explanations goes to the team leader at "
-             "once, who listens in and takes the call over if the agent asks.")
+LONG_TEXT = (
+    "A customer still refusing after three explanations goes to the team leader at "
+    "once, who listens in and takes the call over if the agent asks."
+)
 PLAN = f"""
 name = "words plan"
 timezone = "UTC"
@@ -61,11 +63,17 @@ def plan_floor(ctx: AppContext, engine: Engine) -> AppContext:
 
     def calls(conn: Any) -> None:
         for i, sat in enumerate((1, 4, 5, 5) * 10):
-            conn.execute(insert(Call).values(
-                id=f"R{i}", agent_id="1003", offered_at=now - timedelta(minutes=50 - i),
-                answered_at=now - timedelta(minutes=50 - i),
-                ended_at=now - timedelta(minutes=45 - i), outcome="completed",
-                satisfaction=sat))
+            conn.execute(
+                insert(Call).values(
+                    id=f"R{i}",
+                    agent_id="1003",
+                    offered_at=now - timedelta(minutes=50 - i),
+                    answered_at=now - timedelta(minutes=50 - i),
+                    ended_at=now - timedelta(minutes=45 - i),
+                    outcome="completed",
+                    satisfaction=sat,
+                )
+            )
 
     run_write(engine, calls)
     return ctx
@@ -78,6 +86,7 @@ def planned(ctx: AppContext, engine: Engine) -> AppContext:
 
 # --- the mapping ---------------------------------------------------------------------------
 
+
 def test_codes_read_as_words_and_unknown_codes_lose_their_underscores() -> None:
     assert words.flag_kind("raised_hand") == "raised hand"
     assert words.flag_kind("refused_explanations") == "refused explanations"
@@ -86,23 +95,37 @@ def test_codes_read_as_words_and_unknown_codes_lose_their_underscores() -> None:
     assert words.dimension("hardest_escalations") == "hardest escalations"
     assert words.flag_kind("brand_new_rule") == "brand new rule"
     assert words.trigger("refused_explanations ≥ 3") == "refused explanations ≥ 3"
-    assert words.rule_thresholds("hostile_streak", {"threshold": 3, "last_calls": 5},
-                                 {"threshold": "calls", "last_calls": "calls"}) \
+    assert (
+        words.rule_thresholds(
+            "hostile_streak",
+            {"threshold": 3, "last_calls": 5},
+            {"threshold": "calls", "last_calls": "calls"},
+        )
         == "3 of the last 5 calls"
+    )
 
 
 # --- the period view's columns -------------------------------------------------------------
 
+
 def _cells(status: str, now: str, text: str, trigger: str = "") -> dict[str, Text]:
-    return {"id": Text("complaints"), "status": Text(status), "now": Text(now),
-            "target": Text("1.0%"), "baseline": Text("1.5%"), "trigger": Text(trigger),
-            "requirement": Text(text)}
+    return {
+        "id": Text("complaints"),
+        "status": Text(status),
+        "now": Text(now),
+        "target": Text("1.0%"),
+        "baseline": Text("1.5%"),
+        "trigger": Text(trigger),
+        "requirement": Text(text),
+    }
 
 
 @pytest.mark.parametrize("width", [80, 120, 200])
 def test_period_figures_are_never_cut_and_the_text_takes_the_rest(width: int) -> None:
-    rows = [_cells("OFF TRACK", "12.5%", LONG_TEXT, "complaint streak ≥ 2"),
-            _cells("improving", "100.0%", "short")]
+    rows = [
+        _cells("OFF TRACK", "12.5%", LONG_TEXT, "complaint streak ≥ 2"),
+        _cells("improving", "100.0%", "short"),
+    ]
     cols = layout(width, rows)
     widths = {key: w for key, _, w in cols}
     assert widths["status"] >= len("OFF TRACK") and widths["now"] >= len("100.0%")
@@ -124,8 +147,9 @@ def _line_with(screen: str, needle: str) -> str:
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 @sync
-async def test_period_view_shows_status_and_numbers_whole(planned: AppContext,
-                                                          size: tuple[int, int]) -> None:
+async def test_period_view_shows_status_and_numbers_whole(
+    planned: AppContext, size: tuple[int, int]
+) -> None:
     async with console(planned, size=size) as (app, pilot):
         await pilot.press("8")
         await until(pilot, lambda: "OFF TRACK" in screen_text(app), "the period's figures")
@@ -143,15 +167,21 @@ async def test_period_view_shows_status_and_numbers_whole(planned: AppContext,
             assert "A customer still refus" in refusals and refusals.rstrip().endswith("…")
             # The whole text is one key away.
             await pilot.press("down", "enter")
-            await until(pilot, lambda: "takes the call over if the agent asks" in
-                        " ".join(screen_text(app).replace("▌", " ").split()),
-                        "the whole requirement")
+            await until(
+                pilot,
+                lambda: (
+                    "takes the call over if the agent asks"
+                    in " ".join(screen_text(app).replace("▌", " ").split())
+                ),
+                "the whole requirement",
+            )
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 @sync
-async def test_flags_and_agent_detail_read_in_words(planned: AppContext,
-                                                    size: tuple[int, int]) -> None:
+async def test_flags_and_agent_detail_read_in_words(
+    planned: AppContext, size: tuple[int, int]
+) -> None:
     async with console(planned, size=size) as (app, pilot):
         await pilot.press("2")
         await until(pilot, lambda: "call over 20 minutes" in screen_text(app), "the flags")
@@ -169,6 +199,7 @@ async def test_flags_and_agent_detail_read_in_words(planned: AppContext,
 
 # --- the CLI tables ------------------------------------------------------------------------
 
+
 def test_roster_list_says_floor_manager_and_json_keeps_codes(
     planned: AppContext, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -178,8 +209,9 @@ def test_roster_list_says_floor_manager_and_json_keeps_codes(
     assert "team leader" in out and "team_leader" not in out
 
 
-def test_rules_json_keeps_the_codes(db_url: str, capsys: pytest.CaptureFixture[str],
-                                    engine: Engine) -> None:
+def test_rules_json_keeps_the_codes(
+    db_url: str, capsys: pytest.CaptureFixture[str], engine: Engine
+) -> None:
     assert main(["--db", db_url, "rules", "--json"]) == 0
     names = {r["name"] for r in json.loads(capsys.readouterr().out)["rules"]}
     assert {"raised_hand", "refused_explanations", "hostile_streak"} <= names
@@ -188,19 +220,24 @@ def test_rules_json_keeps_the_codes(db_url: str, capsys: pytest.CaptureFixture[s
 def test_nomination_candidates_name_the_dimension_in_words(
     planned: AppContext, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--db", db_url, "--as", "fm.zhou", "nominations", "candidates",
-                 "--period", "P"]) == 0
+    assert (
+        main(["--db", db_url, "--as", "fm.zhou", "nominations", "candidates", "--period", "P"]) == 0
+    )
     out = capsys.readouterr().out
     # The word first, the code after it in brackets: `nominations add AGENT DIMENSION` takes it.
     assert "hardest escalations (hardest_escalations):" in out
     assert "raised problems early (raised_early):" in out
 
 
-
 def test_durations_have_one_home_and_keep_their_four_spellings() -> None:
     # The board's timers and ``status``'s ages (a day or more without its seconds).
-    assert [words.clock(s) for s in (None, -5, 0, 65, 3725)] == ["", "0:00", "0:00", "1:05",
-                                                                   "1:02:05"]
+    assert [words.clock(s) for s in (None, -5, 0, 65, 3725)] == [
+        "",
+        "0:00",
+        "0:00",
+        "1:05",
+        "1:02:05",
+    ]
     assert words.clock(90061) == "25:01:01"
     assert words.clock(90061, days=True) == "1 d 1:01"
     # A rule's threshold in a flag's reason, and the same in a narrow column.

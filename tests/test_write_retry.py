@@ -15,8 +15,10 @@ def _op(message: str) -> OperationalError:
     return OperationalError("INSERT ...", None, sqlite3.OperationalError(message))
 
 
-@pytest.mark.parametrize("message", ["database is locked", "database table is locked",
-                                     "database is busy", "deadlock detected"])
+@pytest.mark.parametrize(
+    "message",
+    ["database is locked", "database table is locked", "database is busy", "deadlock detected"],
+)
 def test_a_held_store_is_locked(message: str) -> None:
     assert is_locked(_op(message))
 

@@ -10,8 +10,9 @@ import time
 from collections.abc import Callable
 
 
-def wait_until(pred: Callable[[], object], what: str, timeout: float = 30.0,
-               every: float = 0.05) -> None:
+def wait_until(
+    pred: Callable[[], object], what: str, timeout: float = 30.0, every: float = 0.05
+) -> None:
     deadline = time.monotonic() + timeout
     while not pred():
         if time.monotonic() > deadline:

@@ -51,8 +51,11 @@ def _is_table(info: TypeInfo) -> bool:
 def _is_primary_key(info: TypeInfo, name: str) -> bool:
     """``name = Field(..., primary_key=True)`` in the class that declares it."""
     for stmt in info.defn.defs.body:
-        if not (isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, CallExpr)
-                and any(isinstance(lv, NameExpr) and lv.name == name for lv in stmt.lvalues)):
+        if not (
+            isinstance(stmt, AssignmentStmt)
+            and isinstance(stmt.rvalue, CallExpr)
+            and any(isinstance(lv, NameExpr) and lv.name == name for lv in stmt.lvalues)
+        ):
             continue
         call = stmt.rvalue
         for arg_name, arg in zip(call.arg_names, call.args, strict=True):
@@ -92,17 +95,21 @@ class SQLModelTables(Plugin):
         flag = ctx.cls.keywords.get("table")
         if not (isinstance(flag, NameExpr) and flag.name == "True"):
             return
-        info.metadata[_KEY] = {"primary_keys": [
-            n for n, sym in info.names.items()
-            if isinstance(sym.node, Var) and _is_primary_key(info, n)]}
+        info.metadata[_KEY] = {
+            "primary_keys": [
+                n
+                for n, sym in info.names.items()
+                if isinstance(sym.node, Var) and _is_primary_key(info, n)
+            ]
+        }
         table = self.lookup_fully_qualified(_TABLE)
         if table is None or not isinstance(table.node, TypeInfo):
             return
-        add_attribute_to_class(ctx.api, ctx.cls, "__table__", Instance(table.node, []),
-                               is_classvar=True)
+        add_attribute_to_class(
+            ctx.api, ctx.cls, "__table__", Instance(table.node, []), is_classvar=True
+        )
 
-    def get_class_attribute_hook(self, fullname: str
-                                 ) -> Callable[[AttributeContext], Type] | None:
+    def get_class_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         owner, _, name = fullname.rpartition(".")
         if not owner or name.startswith("_"):
             return None

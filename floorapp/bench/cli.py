@@ -52,8 +52,7 @@ sys.stdout.write("\\n".join(out) + "\\n")
 
 
 def _env(config: Path) -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), FLOORAPP_CONFIG=str(config),
-               FLOORAPP_LANG="en")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), FLOORAPP_CONFIG=str(config), FLOORAPP_LANG="en")
     for var in ("FLOORAPP_DB", "COLUMNS", "SSH_CONNECTION", "SSH_TTY", "FLOORAPP_DEBUG"):
         env.pop(var, None)
     return env
@@ -65,8 +64,14 @@ def _timed(argv: list[str], env: dict[str, str], runs: int) -> tuple[float, floa
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       check=True, timeout=300)
+        subprocess.run(
+            argv,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=True,
+            timeout=300,
+        )
         walls.append(time.perf_counter() - started)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)

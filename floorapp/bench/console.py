@@ -57,45 +57,96 @@ def seed(url: str, agents: int, at: datetime = T0) -> None:
     def tx(conn: object) -> None:
         c = conn
         c.execute(insert(Team), [{"id": f"T{t}", "name": f"team {t}"} for t in range(teams)])  # type: ignore[attr-defined]
-        c.execute(insert(Supervisor), [{"id": "bench", "name": "bench", "role": "floor_manager",  # type: ignore[attr-defined]
-                                        "active": True}])
+        c.execute(
+            insert(Supervisor),
+            [
+                {
+                    "id": "bench",
+                    "name": "bench",
+                    "role": "floor_manager",  # type: ignore[attr-defined]
+                    "active": True,
+                }
+            ],
+        )
         rows, calls = [], []
         for i in range(agents):
             state = rng.choice(STATES)
             since = at - timedelta(seconds=rng.randrange(1, 1800))
             call_id = f"L{i}" if state == "on_call" else None
-            rows.append(dict(id=f"A{i:05d}", name=f"坐席{i:05d}", team_id=f"T{i % teams}",
-                             state=state, state_since=since, current_call_id=call_id,
-                             updated_at=since))
+            rows.append(
+                dict(
+                    id=f"A{i:05d}",
+                    name=f"坐席{i:05d}",
+                    team_id=f"T{i % teams}",
+                    state=state,
+                    state_since=since,
+                    current_call_id=call_id,
+                    updated_at=since,
+                )
+            )
             for k in range(CALLS_PER_AGENT):
                 off = at - timedelta(minutes=10 * (k + 1), seconds=rng.randrange(60))
-                calls.append(dict(id=f"P{i}-{k}", agent_id=f"A{i:05d}", offered_at=off,
-                                  answered_at=off + timedelta(seconds=rng.randrange(2, 40)),
-                                  ended_at=off + timedelta(minutes=5), outcome="completed",
-                                  complaint=rng.random() < 0.03))
+                calls.append(
+                    dict(
+                        id=f"P{i}-{k}",
+                        agent_id=f"A{i:05d}",
+                        offered_at=off,
+                        answered_at=off + timedelta(seconds=rng.randrange(2, 40)),
+                        ended_at=off + timedelta(minutes=5),
+                        outcome="completed",
+                        complaint=rng.random() < 0.03,
+                    )
+                )
             if call_id:
-                calls.append(dict(id=call_id, agent_id=f"A{i:05d}", offered_at=since,
-                                  answered_at=since, ended_at=None, outcome="in_progress",
-                                  complaint=False))
+                calls.append(
+                    dict(
+                        id=call_id,
+                        agent_id=f"A{i:05d}",
+                        offered_at=since,
+                        answered_at=since,
+                        ended_at=None,
+                        outcome="in_progress",
+                        complaint=False,
+                    )
+                )
         c.execute(insert(Agent), rows)  # type: ignore[attr-defined]
         c.execute(insert(Call), calls)  # type: ignore[attr-defined]
         flag_rows = []
         for i in range(0, agents, 50):
             # Raised through the last hour, as a floor's flags are, not all in one instant.
             raised = at - timedelta(seconds=60 + (i * 37) % 3600)
-            flag_rows.append(dict(
-                agent_id=f"A{i:05d}", kind="long_call",
-                severity=rng.choice(("light", "medium", "high")), status="raised",
-                open_key=f"A{i:05d}|long_call", raised_at=raised, raised_by="rule",
-                updated_at=raised))
+            flag_rows.append(
+                dict(
+                    agent_id=f"A{i:05d}",
+                    kind="long_call",
+                    severity=rng.choice(("light", "medium", "high")),
+                    status="raised",
+                    open_key=f"A{i:05d}|long_call",
+                    raised_at=raised,
+                    raised_by="rule",
+                    updated_at=raised,
+                )
+            )
         c.execute(insert(Flag), flag_rows)  # type: ignore[attr-defined]
-        c.execute(insert(Escalation), [dict(  # type: ignore[attr-defined]
-            agent_id=f"A{(i * 7) % agents:05d}", team_id=f"T{i % teams}", tier=1 + i % 3,
-            severity=rng.choice(("light", "medium", "high")), reason=f"bench case {i}",
-            status="open", opened_at=at - timedelta(minutes=i % 90), opened_by="bench",
-            deadline=at + timedelta(minutes=(i % 120) - 30), handoffs=i % 3,
-            updated_at=at - timedelta(minutes=i % 90),
-        ) for i in range(ESCALATIONS)])
+        c.execute(
+            insert(Escalation),
+            [
+                dict(  # type: ignore[attr-defined]
+                    agent_id=f"A{(i * 7) % agents:05d}",
+                    team_id=f"T{i % teams}",
+                    tier=1 + i % 3,
+                    severity=rng.choice(("light", "medium", "high")),
+                    reason=f"bench case {i}",
+                    status="open",
+                    opened_at=at - timedelta(minutes=i % 90),
+                    opened_by="bench",
+                    deadline=at + timedelta(minutes=(i % 120) - 30),
+                    handoffs=i % 3,
+                    updated_at=at - timedelta(minutes=i % 90),
+                )
+                for i in range(ESCALATIONS)
+            ],
+        )
 
     run_write(engine, tx)
     engine.dispose()
@@ -131,22 +182,43 @@ def seed_long_day(url: str, agents: int, at: datetime) -> None:
             for k in range(per_hour * LONG_DAY_HOURS):
                 off = start + step * k
                 ans = off + timedelta(seconds=rng.randrange(2, 40))
-                batch.append(dict(id=f"H{k}", agent_id=f"A{k % agents:05d}", offered_at=off,
-                                  answered_at=ans, ended_at=ans + timedelta(minutes=4),
-                                  outcome="completed", hold_seconds=(ans - off).seconds,
-                                  talk_seconds=240, complaint=rng.random() < 0.03))
+                batch.append(
+                    dict(
+                        id=f"H{k}",
+                        agent_id=f"A{k % agents:05d}",
+                        offered_at=off,
+                        answered_at=ans,
+                        ended_at=ans + timedelta(minutes=4),
+                        outcome="completed",
+                        hold_seconds=(ans - off).seconds,
+                        talk_seconds=240,
+                        complaint=rng.random() < 0.03,
+                    )
+                )
                 if len(batch) == 20_000:
                     conn.execute(insert(Call), batch)
                     batch = []
             if batch:
                 conn.execute(insert(Call), batch)
             gap = timedelta(hours=LONG_DAY_HOURS) / LONG_DAY_OPEN_FLAGS
-            conn.execute(insert(Flag), [dict(
-                agent_id=f"A{i % agents:05d}", kind=f"bench{i}", severity="light",
-                status="acknowledged", open_key=f"A{i % agents:05d}|bench{i}",
-                raised_at=start + gap * i, raised_by="rule", acknowledged_by="bench",
-                acknowledged_at=start + gap * i, updated_at=start + gap * i)
-                for i in range(LONG_DAY_OPEN_FLAGS)])
+            conn.execute(
+                insert(Flag),
+                [
+                    dict(
+                        agent_id=f"A{i % agents:05d}",
+                        kind=f"bench{i}",
+                        severity="light",
+                        status="acknowledged",
+                        open_key=f"A{i % agents:05d}|bench{i}",
+                        raised_at=start + gap * i,
+                        raised_by="rule",
+                        acknowledged_by="bench",
+                        acknowledged_at=start + gap * i,
+                        updated_at=start + gap * i,
+                    )
+                    for i in range(LONG_DAY_OPEN_FLAGS)
+                ],
+            )
     finally:
         engine.dispose()
 
@@ -204,15 +276,25 @@ def _child(url: str, agents: int, ticks: int, at: datetime = T0) -> dict[str, fl
                 # A feed's changes happen through the second, each at its own event time,
                 # not all at one instant.
                 step = timedelta(seconds=1) / len(changed)
-                values = [(f"A{i:05d}", rng.choice(STATES), now - timedelta(seconds=1)
-                           + step * (k + 1)) for k, i in enumerate(changed)]
+                values = [
+                    (f"A{i:05d}", rng.choice(STATES), now - timedelta(seconds=1) + step * (k + 1))
+                    for k, i in enumerate(changed)
+                ]
 
                 def tx(conn: Any, values: list[tuple[str, str, datetime]] = values) -> None:
                     seq = next_change(conn)  # as the feed writes: one change number a batch
                     for aid, state, at in values:
-                        conn.execute(update(Agent).where(Agent.id == aid).values(
-                            state=state, state_since=at, updated_at=at,
-                            current_call_id=None, seq=seq))
+                        conn.execute(
+                            update(Agent)
+                            .where(Agent.id == aid)
+                            .values(
+                                state=state,
+                                state_since=at,
+                                updated_at=at,
+                                current_call_id=None,
+                                seq=seq,
+                            )
+                        )
 
                 run_write(writer, tx)
                 refreshed = app.next_refresh()
@@ -253,7 +335,10 @@ def _run_child(url: str, agents: int, ticks: int, at: datetime = T0) -> dict[str
     args = ["--bare"] if agents == 0 else [url, str(agents), str(ticks), at.isoformat()]
     proc = subprocess.run(
         [sys.executable, "-m", "floorapp.bench.console", *args],
-        capture_output=True, text=True, check=False, timeout=1800,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"console bench at {agents} agents failed:\n{proc.stderr[-2000:]}")
@@ -297,38 +382,72 @@ def figures(quick: bool) -> Iterable[Figure]:
     yield "textual_bare_app_peak_rss", round(bare_mb, 1), "MB (same run: the floor under it)"
     for n in sizes:
         rs = runs[n]
-        yield (f"console_tick_cpu_median_{n}_agents",
-               round(statistics.median(r["tick_cpu_median_ms"] for r in rs), 1), "ms")
-        yield (f"console_tick_cpu_max_{n}_agents",
-               round(max(r["tick_cpu_max_ms"] for r in rs), 1), "ms")
-        yield (f"console_first_paint_{n}_agents",
-               round(statistics.median(r["first_paint_s"] for r in rs), 3), "s")
+        yield (
+            f"console_tick_cpu_median_{n}_agents",
+            round(statistics.median(r["tick_cpu_median_ms"] for r in rs), 1),
+            "ms",
+        )
+        yield (
+            f"console_tick_cpu_max_{n}_agents",
+            round(max(r["tick_cpu_max_ms"] for r in rs), 1),
+            "ms",
+        )
+        yield (
+            f"console_first_paint_{n}_agents",
+            round(statistics.median(r["first_paint_s"] for r in rs), 3),
+            "s",
+        )
         peak = max(r["peak_rss_mb"] for r in rs)
-        yield (f"console_peak_rss_{n}_agents", round(peak, 1),
-               f"MB (bare Textual {bare_mb:.1f} MB: {peak / bare_mb:.1f} x, "
-               f"+{peak - bare_mb:.1f} MB)")
+        yield (
+            f"console_peak_rss_{n}_agents",
+            round(peak, 1),
+            f"MB (bare Textual {bare_mb:.1f} MB: {peak / bare_mb:.1f} x, +{peak - bare_mb:.1f} MB)",
+        )
     for n in long_sizes:
-        ratios = [lr["tick_cpu_median_ms"] / fr["tick_cpu_median_ms"]
-                  for lr, fr in zip(long_runs[n], runs[n], strict=True)]
-        yield (f"console_tick_cpu_median_{n}_agents_after_{LONG_DAY_HOURS}h",
-               round(statistics.median(r["tick_cpu_median_ms"] for r in long_runs[n]), 1),
-               f"ms ({LONG_DAY_OPEN_FLAGS} open flags, "
-               f"{n * LONG_DAY_CALLS_PER_AGENT_HOUR * LONG_DAY_HOURS} calls stored)")
-        yield (f"console_tick_ratio_{LONG_DAY_HOURS}h_vs_hour0_{n}_agents",
-               round(statistics.median(ratios), 2), "x (target <= 1.10)")
-        yield (f"console_peak_rss_{n}_agents_after_{LONG_DAY_HOURS}h",
-               round(max(r["peak_rss_mb"] for r in long_runs[n]), 1), "MB")
+        ratios = [
+            lr["tick_cpu_median_ms"] / fr["tick_cpu_median_ms"]
+            for lr, fr in zip(long_runs[n], runs[n], strict=True)
+        ]
+        yield (
+            f"console_tick_cpu_median_{n}_agents_after_{LONG_DAY_HOURS}h",
+            round(statistics.median(r["tick_cpu_median_ms"] for r in long_runs[n]), 1),
+            f"ms ({LONG_DAY_OPEN_FLAGS} open flags, "
+            f"{n * LONG_DAY_CALLS_PER_AGENT_HOUR * LONG_DAY_HOURS} calls stored)",
+        )
+        yield (
+            f"console_tick_ratio_{LONG_DAY_HOURS}h_vs_hour0_{n}_agents",
+            round(statistics.median(ratios), 2),
+            "x (target <= 1.10)",
+        )
+        yield (
+            f"console_peak_rss_{n}_agents_after_{LONG_DAY_HOURS}h",
+            round(max(r["peak_rss_mb"] for r in long_runs[n]), 1),
+            "MB",
+        )
     if 10_000 in runs:
-        ratios = [big["tick_cpu_median_ms"] / mid["tick_cpu_median_ms"]
-                  for big, mid in zip(runs[10_000], runs[2000], strict=True)]
+        ratios = [
+            big["tick_cpu_median_ms"] / mid["tick_cpu_median_ms"]
+            for big, mid in zip(runs[10_000], runs[2000], strict=True)
+        ]
         yield "console_tick_ratio_10000_vs_2000", round(statistics.median(ratios), 2), "x"
-        yield ("console_tick_ratio_10000_vs_2000_rounds",
-               round(max(ratios), 2), f"x worst of {rounds} (best {min(ratios):.2f} x)")
+        yield (
+            "console_tick_ratio_10000_vs_2000_rounds",
+            round(max(ratios), 2),
+            f"x worst of {rounds} (best {min(ratios):.2f} x)",
+        )
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--bare"]:
         print(json.dumps(_bare()))
     else:
-        print(json.dumps(_child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
-                                datetime.fromisoformat(sys.argv[4]))))
+        print(
+            json.dumps(
+                _child(
+                    sys.argv[1],
+                    int(sys.argv[2]),
+                    int(sys.argv[3]),
+                    datetime.fromisoformat(sys.argv[4]),
+                )
+            )
+        )

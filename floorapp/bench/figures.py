@@ -50,17 +50,38 @@ def _seed(url: str, agents: int, per_agent: int, history: bool) -> datetime:
     engine = open_store(url)
     teams = max(agents // 20, 1)
     span = (CLOSE - OPEN) * 3600
-    blank = dict(queue=None, customer_id=None, agent_id=None, answered_at=None, ended_at=None,
-                 exit_reason=None, hold_seconds=None, talk_seconds=None, complaint=False)
+    blank = dict(
+        queue=None,
+        customer_id=None,
+        agent_id=None,
+        answered_at=None,
+        ended_at=None,
+        exit_reason=None,
+        hold_seconds=None,
+        talk_seconds=None,
+        complaint=False,
+    )
     end = DAY + timedelta(hours=CLOSE)
 
     def tx(conn: Any) -> None:
         conn.execute(insert(Team), [{"id": f"T{t}", "name": f"team {t}"} for t in range(teams)])
-        conn.execute(insert(Supervisor), [{"id": "bench", "name": "bench",
-                                           "role": "floor_manager", "active": True}])
-        conn.execute(insert(Agent), [dict(id=f"A{i:05d}", name=f"坐席{i:05d}",
-                                          team_id=f"T{i % teams}", state="available",
-                                          state_since=end) for i in range(agents)])
+        conn.execute(
+            insert(Supervisor),
+            [{"id": "bench", "name": "bench", "role": "floor_manager", "active": True}],
+        )
+        conn.execute(
+            insert(Agent),
+            [
+                dict(
+                    id=f"A{i:05d}",
+                    name=f"坐席{i:05d}",
+                    team_id=f"T{i % teams}",
+                    state="available",
+                    state_since=end,
+                )
+                for i in range(agents)
+            ],
+        )
         calls: list[dict[str, Any]] = []
         hist: list[dict[str, Any]] = []
         callers = [f"1{n:010d}" for n in range(agents * per_agent // 3)]
@@ -74,48 +95,88 @@ def _seed(url: str, agents: int, per_agent: int, history: bool) -> datetime:
                 caller = rng.choice(callers)
                 r = rng.random()
                 if r < 0.08:  # gave up waiting
-                    calls.append(dict(id=cid, queue=f"Q{i % 8}", customer_id=caller,
-                                      offered_at=offered, ended_at=offered + timedelta(
-                                          seconds=hold), outcome="abandoned",
-                                      exit_reason="abandon", hold_seconds=hold))
+                    calls.append(
+                        dict(
+                            id=cid,
+                            queue=f"Q{i % 8}",
+                            customer_id=caller,
+                            offered_at=offered,
+                            ended_at=offered + timedelta(seconds=hold),
+                            outcome="abandoned",
+                            exit_reason="abandon",
+                            hold_seconds=hold,
+                        )
+                    )
                     continue
                 if r < 0.09:
-                    calls.append(dict(id=cid, queue=f"Q{i % 8}", customer_id=caller,
-                                      offered_at=offered, ended_at=offered + timedelta(
-                                          seconds=300), outcome="timeout",
-                                      exit_reason="exitwithtimeout", hold_seconds=300))
+                    calls.append(
+                        dict(
+                            id=cid,
+                            queue=f"Q{i % 8}",
+                            customer_id=caller,
+                            offered_at=offered,
+                            ended_at=offered + timedelta(seconds=300),
+                            outcome="timeout",
+                            exit_reason="exitwithtimeout",
+                            hold_seconds=300,
+                        )
+                    )
                     continue
                 talk = int(rng.expovariate(1 / 200)) + 20
                 answered = offered + timedelta(seconds=hold)
                 ended = answered + timedelta(seconds=talk)
-                calls.append(dict(id=cid, queue=f"Q{i % 8}", customer_id=caller,
-                                  agent_id=aid, offered_at=offered, answered_at=answered,
-                                  ended_at=ended, outcome="completed", hold_seconds=hold,
-                                  talk_seconds=talk, complaint=rng.random() < 0.02))
+                calls.append(
+                    dict(
+                        id=cid,
+                        queue=f"Q{i % 8}",
+                        customer_id=caller,
+                        agent_id=aid,
+                        offered_at=offered,
+                        answered_at=answered,
+                        ended_at=ended,
+                        outcome="completed",
+                        hold_seconds=hold,
+                        talk_seconds=talk,
+                        complaint=rng.random() < 0.02,
+                    )
+                )
                 if history:
-                    hist += [dict(agent_id=aid, state="on_call", reason=None,
-                                  started_at=answered),
-                             dict(agent_id=aid, state="after_call", reason=None,
-                                  started_at=ended),
-                             dict(agent_id=aid, state="available", reason=None,
-                                  started_at=ended + timedelta(seconds=rng.randrange(5, 60)))]
+                    hist += [
+                        dict(agent_id=aid, state="on_call", reason=None, started_at=answered),
+                        dict(agent_id=aid, state="after_call", reason=None, started_at=ended),
+                        dict(
+                            agent_id=aid,
+                            state="available",
+                            reason=None,
+                            started_at=ended + timedelta(seconds=rng.randrange(5, 60)),
+                        ),
+                    ]
             if history:
                 for b in range(3):
                     brk = DAY + timedelta(hours=OPEN + 3 * b + 1, seconds=rng.randrange(600))
-                    hist += [dict(agent_id=aid, state="break", reason=("lunch", "toilet",
-                                                                       "coaching")[b],
-                                  started_at=brk),
-                             dict(agent_id=aid, state="available", reason=None,
-                                  started_at=brk + timedelta(minutes=rng.randrange(5, 30)))]
+                    hist += [
+                        dict(
+                            agent_id=aid,
+                            state="break",
+                            reason=("lunch", "toilet", "coaching")[b],
+                            started_at=brk,
+                        ),
+                        dict(
+                            agent_id=aid,
+                            state="available",
+                            reason=None,
+                            started_at=brk + timedelta(minutes=rng.randrange(5, 30)),
+                        ),
+                    ]
         # Stored in time order, as a live feed stores them (a call's row when it is offered,
         # a state change when it happens, every agent interleaved), not agent by agent:
         # the order the rows lie in is what a read in another order pays for.
         calls.sort(key=lambda c: c["offered_at"])
         hist.sort(key=lambda h: h["started_at"])
         for i in range(0, len(calls), 20_000):
-            conn.execute(insert(Call), [blank | c for c in calls[i:i + 20_000]])
+            conn.execute(insert(Call), [blank | c for c in calls[i : i + 20_000]])
         for i in range(0, len(hist), 20_000):
-            conn.execute(insert(AgentStateChange), hist[i:i + 20_000])
+            conn.execute(insert(AgentStateChange), hist[i : i + 20_000])
 
     run_write(engine, tx)
     engine.dispose()
@@ -137,9 +198,16 @@ def day_report(quick: bool) -> Iterable[Figure]:
         report = None
         for _ in range(3):
             started, started_cpu = time.perf_counter(), time.process_time()
-            report = build_report(engine, _settings(), DAY, DAY + timedelta(days=1),
-                                  end + timedelta(hours=1), title="bench", actor="bench",
-                                  scope=scope)
+            report = build_report(
+                engine,
+                _settings(),
+                DAY,
+                DAY + timedelta(days=1),
+                end + timedelta(hours=1),
+                title="bench",
+                actor="bench",
+                scope=scope,
+            )
             times.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
         engine.dispose()
@@ -151,8 +219,9 @@ def day_report(quick: bool) -> Iterable[Figure]:
     yield (f"figures_day_report_{agents}_calls", report.figures.floor.offered, "calls")
 
 
-def _tick_writes(conn: Any, rng: random.Random, at: datetime, agents: int,
-                 state: dict[str, Any]) -> None:
+def _tick_writes(
+    conn: Any, rng: random.Random, at: datetime, agents: int, state: dict[str, Any]
+) -> None:
     """A second of feed: new calls offered, waiting ones answered, answered ones ended; each
     with its feed event, as the feed writer stores them."""
     from sqlalchemy import insert, update
@@ -173,19 +242,39 @@ def _tick_writes(conn: Any, rng: random.Random, at: datetime, agents: int,
     for _ in range(per_second // 3):
         if state["waiting"]:
             cid = state["waiting"].pop(0)
-            conn.execute(update(Call).where(Call.id == cid).values(
-                answered_at=at, agent_id=f"A{rng.randrange(agents):05d}",
-                outcome="in_progress", hold_seconds=rng.randrange(30)))
+            conn.execute(
+                update(Call)
+                .where(Call.id == cid)
+                .values(
+                    answered_at=at,
+                    agent_id=f"A{rng.randrange(agents):05d}",
+                    outcome="in_progress",
+                    hold_seconds=rng.randrange(30),
+                )
+            )
             state["talking"].append(cid)
             events.append(cid)
         if len(state["talking"]) > 5:
             cid = state["talking"].pop(0)
-            conn.execute(update(Call).where(Call.id == cid).values(
-                ended_at=at, outcome="completed", talk_seconds=rng.randrange(60, 600)))
+            conn.execute(
+                update(Call)
+                .where(Call.id == cid)
+                .values(ended_at=at, outcome="completed", talk_seconds=rng.randrange(60, 600))
+            )
             events.append(cid)
-    conn.execute(insert(FeedEventRow), [dict(
-        key=f"{at.timestamp():.0f}-{state['n']}-{j}", line_no=j, ts=at,
-        kind="call_answered", call_id=cid) for j, cid in enumerate(events)])
+    conn.execute(
+        insert(FeedEventRow),
+        [
+            dict(
+                key=f"{at.timestamp():.0f}-{state['n']}-{j}",
+                line_no=j,
+                ts=at,
+                kind="call_answered",
+                call_id=cid,
+            )
+            for j, cid in enumerate(events)
+        ],
+    )
 
 
 def header_tick(quick: bool) -> Iterable[Figure]:
@@ -196,8 +285,7 @@ def header_tick(quick: bool) -> Iterable[Figure]:
     for agents in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{Path(tmp) / 'tick.db'}"
-            end = _seed(url, agents, CALLS_PER_AGENT if agents <= 2000 else 30,
-                        history=False)
+            end = _seed(url, agents, CALLS_PER_AGENT if agents <= 2000 else 30, history=False)
             engine = open_store(url)
             live = LiveTally(_settings())
             rng = random.Random(7)
@@ -210,8 +298,9 @@ def header_tick(quick: bool) -> Iterable[Figure]:
             ticks, cpu = [], []
             for _ in range(TICKS):
                 wall += timedelta(seconds=1)
-                run_write(engine, partial(_tick_writes, rng=rng, at=wall, agents=agents,
-                                          state=state))
+                run_write(
+                    engine, partial(_tick_writes, rng=rng, at=wall, agents=agents, state=state)
+                )
                 started, started_cpu = time.perf_counter(), time.process_time()
                 with read_tx(engine) as conn:
                     live.poll(conn, wall)
@@ -220,8 +309,11 @@ def header_tick(quick: bool) -> Iterable[Figure]:
             engine.dispose()
         yield (f"figures_header_tick_{agents}_ms", statistics.median(ticks) * 1000, "ms")
         yield (f"figures_header_tick_{agents}_cpu_ms", statistics.median(cpu) * 1000, "ms")
-        yield (f"figures_header_tick_{agents}_p95_ms",
-               sorted(ticks)[int(len(ticks) * 0.95) - 1] * 1000, "ms")
+        yield (
+            f"figures_header_tick_{agents}_p95_ms",
+            sorted(ticks)[int(len(ticks) * 0.95) - 1] * 1000,
+            "ms",
+        )
         yield (f"figures_header_first_load_{agents}_s", load, "s")
         yield (f"figures_header_day_calls_{agents}", first.queue.offered, "calls")
 

@@ -38,6 +38,7 @@ T_START = datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # a Monday night shift onward
 
 # --- synthetic floors ---------------------------------------------------------------------
 
+
 def _calls(rng: random.Random, n_agents: int) -> Iterator[tuple[float, str, dict[str, object]]]:
     """An endless floor: (seconds from start, what happened, details), roughly in time order."""
     free_at = [0.0] * n_agents
@@ -61,12 +62,25 @@ def _calls(rng: random.Random, n_agents: int) -> Iterator[tuple[float, str, dict
         talk = rng.lognormvariate(5.2, 0.6) if rng.random() > 0.02 else rng.uniform(1300, 2400)
         yield start, "answer", {"call": cid, "agent": agent, "hold": int(start - t)}
         if rng.random() < 0.15:
-            yield start + talk / 2, "update", {"call": cid, "agent": agent,
-                                               "refused": rng.randrange(1, 4)}
+            yield (
+                start + talk / 2,
+                "update",
+                {"call": cid, "agent": agent, "refused": rng.randrange(1, 4)},
+            )
         end = start + talk
         how = "transfer" if rng.random() < 0.04 else "complete"
-        yield end, how, {"call": cid, "agent": agent, "hold": int(start - t), "talk": int(talk),
-                         "sat": rng.randint(1, 5), "complaint": rng.random() < 0.05}
+        yield (
+            end,
+            how,
+            {
+                "call": cid,
+                "agent": agent,
+                "hold": int(start - t),
+                "talk": int(talk),
+                "sat": rng.randint(1, 5),
+                "complaint": rng.random() < 0.05,
+            },
+        )
         wrap = rng.uniform(5, 60)
         free_at[agent] = end + wrap
         if rng.random() < 0.03:
@@ -77,8 +91,10 @@ def _calls(rng: random.Random, n_agents: int) -> Iterator[tuple[float, str, dict
             yield end + 1, "hand", {"agent": agent}
 
 
-def _ordered(events: Iterable[tuple[float, str, dict[str, object]]], n: int,
-             ) -> list[tuple[float, str, dict[str, object]]]:
+def _ordered(
+    events: Iterable[tuple[float, str, dict[str, object]]],
+    n: int,
+) -> list[tuple[float, str, dict[str, object]]]:
     out: list[tuple[float, str, dict[str, object]]] = []
     for ev in events:
         out.append(ev)
@@ -116,8 +132,10 @@ def write_queue_log(path: Path, n_lines: int, *, n_agents: int = 200, seed: int 
             elif what == "complete":
                 line = f"{ts}|{c}|support|{a}|COMPLETEAGENT|{d['hold']}|{d['talk']}|1"
             elif what == "transfer":
-                line = f"{ts}|{c}|support|{a}|BLINDTRANSFER|8000|from-internal|{d['hold']}|" \
-                       f"{d['talk']}|1"
+                line = (
+                    f"{ts}|{c}|support|{a}|BLINDTRANSFER|8000|from-internal|{d['hold']}|"
+                    f"{d['talk']}|1"
+                )
             elif what == "pause":
                 line = f"{ts}|NONE|NONE|{a}|PAUSEALL|lunch"
             elif what == "unpause":
@@ -139,8 +157,11 @@ def write_jsonl(path: Path, n_lines: int, *, n_agents: int = 200, seed: int = 7)
         for i in range(n_agents):
             fh.write(event_to_json({"type": "agent_login", "ts": at(0), "agent": f"a{i}"}) + "\n")
         for t, what, d in _ordered(_calls(rng, n_agents), n_lines - n_agents):
-            base = {"ts": at(t), "call": d.get("call"),
-                    "agent": f"a{d['agent']}" if "agent" in d else None}
+            base = {
+                "ts": at(t),
+                "call": d.get("call"),
+                "agent": f"a{d['agent']}" if "agent" in d else None,
+            }
             if what == "offer":
                 ev = {"type": "call_offered", "queue": "support", "customer": d["customer"]}
             elif what == "abandon":
@@ -152,9 +173,14 @@ def write_jsonl(path: Path, n_lines: int, *, n_agents: int = 200, seed: int = 7)
             elif what == "update":
                 ev = {"type": "call_update", "refused_explanations": d["refused"]}
             elif what in ("complete", "transfer"):
-                ev = {"type": "call_ended", "outcome": "completed" if what == "complete"
-                      else "transferred", "hold_seconds": d["hold"], "talk_seconds": d["talk"],
-                      "satisfaction": d["sat"], "complaint": d["complaint"]}
+                ev = {
+                    "type": "call_ended",
+                    "outcome": "completed" if what == "complete" else "transferred",
+                    "hold_seconds": d["hold"],
+                    "talk_seconds": d["talk"],
+                    "satisfaction": d["sat"],
+                    "complaint": d["complaint"],
+                }
             elif what == "pause":
                 ev = {"type": "state", "state": "break", "reason": "lunch", "call": None}
             elif what == "unpause":
@@ -165,6 +191,7 @@ def write_jsonl(path: Path, n_lines: int, *, n_agents: int = 200, seed: int = 7)
 
 
 # --- one measured ingest, in a child process ---------------------------------------------
+
 
 def _peak_rss_kb() -> int:
     """This process's peak resident set, in KiB.
@@ -205,11 +232,19 @@ def _child(fmt: str, path: str, db_url: str, rules: bool) -> None:
     summary = pipeline.run(reader, pipeline.make_parser(fmt, path), writer)
     seconds = time.perf_counter() - t0
     engine.dispose()
-    print(json.dumps({
-        "lines": reader.line_no, "accepted": summary.accepted, "rejected": summary.rejected,
-        "seconds": seconds, "rss_kb": _peak_rss_kb(),
-        "rss_before_kb": rss_before, "store_bytes": _store_bytes(db_url),
-    }))
+    print(
+        json.dumps(
+            {
+                "lines": reader.line_no,
+                "accepted": summary.accepted,
+                "rejected": summary.rejected,
+                "seconds": seconds,
+                "rss_kb": _peak_rss_kb(),
+                "rss_before_kb": rss_before,
+                "store_bytes": _store_bytes(db_url),
+            }
+        )
+    )
 
 
 def _store_bytes(db_url: str) -> int:
@@ -260,11 +295,15 @@ def _plain_rate(fmt: str, src: Path, db: Path) -> float:
 
 
 def _measure(fmt: str, path: Path, db: Path, rules: bool) -> dict[str, float]:
-    code = ("import sys; from floorapp.bench.ingest import _child; "
-            "_child(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == '1')")
+    code = (
+        "import sys; from floorapp.bench.ingest import _child; "
+        "_child(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == '1')"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code, fmt, str(path), f"sqlite:///{db}", "1" if rules else "0"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -287,15 +326,16 @@ def _raw_rate(ingested_db: Path, fresh_db: Path) -> float:
     t0 = time.perf_counter()
     for i in range(0, len(rows), BATCH):
         dst.execute("BEGIN IMMEDIATE")
-        dst.executemany(sql, rows[i:i + BATCH])
+        dst.executemany(sql, rows[i : i + BATCH])
         dst.execute("COMMIT")
     seconds = time.perf_counter() - t0
     dst.close()
     return len(rows) / seconds
 
 
-def _best(fmt: str, src: Path, d: Path, tag: str, rules: bool, runs: int
-          ) -> tuple[float, float, float, Path, float]:
+def _best(
+    fmt: str, src: Path, d: Path, tag: str, rules: bool, runs: int
+) -> tuple[float, float, float, Path, float]:
     """Best rate of ``runs`` ingests (each into a fresh file): the machine is shared, and
     the fastest run is the one least disturbed by others. Also the highest peak RSS and
     its growth over the process's size before the first line was read, and the store's
@@ -318,8 +358,10 @@ def figures(quick: bool) -> Iterator[tuple[str, float, str]]:
     has_rules = importlib.util.find_spec("floorapp.rules") is not None
     with tempfile.TemporaryDirectory(prefix="floorapp-bench-") as tmp:
         d = Path(tmp)
-        for fmt, name, make in (("jsonl", "jsonl", write_jsonl),
-                                ("queue-log", "queue_log", write_queue_log)):
+        for fmt, name, make in (
+            ("jsonl", "jsonl", write_jsonl),
+            ("queue-log", "queue_log", write_queue_log),
+        ):
             src = d / f"feed.{name}"
             make(src, n)
             rate, peak, growth, db, per_event = _best(fmt, src, d, name, False, runs)

@@ -38,8 +38,9 @@ def busy_shares(agents: int, seconds: int) -> dict[str, float]:
         engine = open_store(f"sqlite:///{Path(tmp) / 'floor.db'}")
         settings = Settings(timezone=ZoneInfo("UTC"))
         clock = ManualClock(START)
-        seed_demo_floor(engine, agents=agents, teams=max(agents // 20, 1), seed=1, now=START,
-                        actor="bench")
+        seed_demo_floor(
+            engine, agents=agents, teams=max(agents // 20, 1), seed=1, now=START, actor="bench"
+        )
         sim = FloorSimulator(load_sim_roster(engine), seed=1, start=START)
         runner = SimulationRunner(engine, settings, sim, clock=clock)
         runner.run_for(SETTLE_S)
@@ -48,19 +49,24 @@ def busy_shares(agents: int, seconds: int) -> dict[str, float]:
         for _ in range(max((seconds - SETTLE_S) // 60, 1)):
             runner.run_for(60)
             with engine.connect() as conn:
-                counts = dict(conn.execute(
-                    select(Agent.state, func.count()).group_by(Agent.state)).all())
+                counts = dict(
+                    conn.execute(select(Agent.state, func.count()).group_by(Agent.state)).all()
+                )
             staffed = sum(counts.get(s, 0) for s in ("available", "on_call", "after_call"))
             on_call.append(counts.get("on_call", 0) / staffed)
             busy.append((counts.get("on_call", 0) + counts.get("after_call", 0)) / staffed)
         window_start = START + timedelta(seconds=SETTLE_S)
         with engine.connect() as conn:
-            offered = conn.execute(select(func.count()).select_from(Call).where(
-                Call.offered_at >= window_start)).scalar_one()
+            offered = conn.execute(
+                select(func.count()).select_from(Call).where(Call.offered_at >= window_start)
+            ).scalar_one()
         window = (clock.now() - window_start).total_seconds()
         engine.dispose()
-    return {"on_call": statistics.mean(on_call), "busy": statistics.mean(busy),
-            "calls_per_s": offered / window}
+    return {
+        "on_call": statistics.mean(on_call),
+        "busy": statistics.mean(busy),
+        "calls_per_s": offered / window,
+    }
 
 
 def figures(quick: bool) -> Iterable[Figure]:
@@ -71,10 +77,19 @@ def figures(quick: bool) -> Iterable[Figure]:
     want = target * MEAN_TALK_S / MEAN_HANDLE_S
     found = {n: busy_shares(n, seconds) for n in (200, 10_000)}
     for n, got in found.items():
-        yield f"simulate_on_call_share_{n}_agents", round(got["on_call"], 3), \
-            f"of staffed agents (model's aim {want:.3f})"
-        yield f"simulate_busy_share_{n}_agents", round(got["busy"], 3), \
-            f"on a call or after-call work (target occupancy {target:.3f})"
+        yield (
+            f"simulate_on_call_share_{n}_agents",
+            round(got["on_call"], 3),
+            f"of staffed agents (model's aim {want:.3f})",
+        )
+        yield (
+            f"simulate_busy_share_{n}_agents",
+            round(got["busy"], 3),
+            f"on a call or after-call work (target occupancy {target:.3f})",
+        )
         yield f"simulate_calls_per_s_{n}_agents", round(got["calls_per_s"], 2), "calls/s"
-    yield "simulate_on_call_share_10000_vs_200", round(
-        found[10_000]["on_call"] / found[200]["on_call"], 3), "x"
+    yield (
+        "simulate_on_call_share_10000_vs_200",
+        round(found[10_000]["on_call"] / found[200]["on_call"], 3),
+        "x",
+    )

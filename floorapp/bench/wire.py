@@ -57,14 +57,18 @@ def _churn(url: str, stop: threading.Event, agents: int) -> None:
     while not stop.is_set():
         tick = time.monotonic()
         now = datetime.now(UTC)
-        changes = [(f"A{rng.randrange(agents):05d}", rng.choice(STATES))
-                   for _ in range(agents // 10)]
+        changes = [
+            (f"A{rng.randrange(agents):05d}", rng.choice(STATES)) for _ in range(agents // 10)
+        ]
 
         def tx(conn: Any, changes: list[tuple[str, str]] = changes, now: datetime = now) -> None:
             seq = next_change(conn)  # written as the feed writes: one change number a batch
             for agent_id, state in changes:
-                conn.execute(update(Agent).where(Agent.id == agent_id).values(
-                    state=state, state_since=now, updated_at=now, seq=seq))
+                conn.execute(
+                    update(Agent)
+                    .where(Agent.id == agent_id)
+                    .values(state=state, state_since=now, updated_at=now, seq=seq)
+                )
 
         run_write(engine, tx)
         stop.wait(max(0.0, 1.0 - (time.monotonic() - tick)))
@@ -85,16 +89,29 @@ class Recording:
         return self.steady_bytes() / self.window
 
 
-def record(argv: list[str], cols: int, rows: int, warmup: float, window: float,
-           extra_env: dict[str, str] | None = None) -> Recording:
+def record(
+    argv: list[str],
+    cols: int,
+    rows: int,
+    warmup: float,
+    window: float,
+    extra_env: dict[str, str] | None = None,
+) -> Recording:
     """Run ``argv`` in a pseudo-terminal of ``cols`` x ``rows``; keep what it writes."""
     pid, fd = pty.fork()
     if pid == 0:  # the program, as sshd would start it
         fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TEXTUAL", "COLORTERM", "FLOORAPP_FULL_ROWS"))}
-        env.update(TERM="xterm-256color", SSH_CONNECTION="127.0.0.1 50000 127.0.0.1 22",
-                   LANG="C.UTF-8", **(extra_env or {}))
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TEXTUAL", "COLORTERM", "FLOORAPP_FULL_ROWS"))
+        }
+        env.update(
+            TERM="xterm-256color",
+            SSH_CONNECTION="127.0.0.1 50000 127.0.0.1 22",
+            LANG="C.UTF-8",
+            **(extra_env or {}),
+        )
         os.execve(argv[0], argv, env)
     chunks: list[tuple[float, bytes]] = []
     start = time.monotonic()
@@ -208,31 +225,48 @@ def figures(quick: bool) -> Iterable[Figure]:
             for cols, rows in SIZES:
                 size = f"{cols}x{rows}"
                 ours = record(_console(url), cols, rows, warmup, window)
-                rows_ = record(_console(url), cols, rows, warmup, window,
-                               {"FLOORAPP_FULL_ROWS": "1"})
+                rows_ = record(
+                    _console(url), cols, rows, warmup, window, {"FLOORAPP_FULL_ROWS": "1"}
+                )
                 seen, seen_rows = replay(ours, cols, rows), replay(rows_, cols, rows)
                 rate, rate_rows = ours.rate(), rows_.rate()
-                yield f"ssh_console_bytes_per_s_{size}_{AGENTS}_agents", round(
-                    rate / 1024, 2), "KB/s (changed cells only)"
-                yield f"ssh_console_bytes_per_s_{size}_textual_rows", round(
-                    rate_rows / 1024, 2), "KB/s (same run, FLOORAPP_FULL_ROWS=1)"
+                yield (
+                    f"ssh_console_bytes_per_s_{size}_{AGENTS}_agents",
+                    round(rate / 1024, 2),
+                    "KB/s (changed cells only)",
+                )
+                yield (
+                    f"ssh_console_bytes_per_s_{size}_textual_rows",
+                    round(rate_rows / 1024, 2),
+                    "KB/s (same run, FLOORAPP_FULL_ROWS=1)",
+                )
                 yield f"ssh_console_rows_vs_cells_{size}", round(rate_rows / rate, 1), "x"
-                yield f"ssh_console_cpu_{size}", round(100 * ours.cpu_s / window, 1), \
-                    f"% of a core (whole rows: {100 * rows_.cpu_s / window:.1f} %)"
-                yield f"ssh_console_changed_cells_per_s_{size}", round(
-                    seen.changed_cells / window), "cells/s"
+                yield (
+                    f"ssh_console_cpu_{size}",
+                    round(100 * ours.cpu_s / window, 1),
+                    f"% of a core (whole rows: {100 * rows_.cpu_s / window:.1f} %)",
+                )
+                yield (
+                    f"ssh_console_changed_cells_per_s_{size}",
+                    round(seen.changed_cells / window),
+                    "cells/s",
+                )
                 per_cell_rows = rows_.steady_bytes() / max(seen_rows.changed_cells, 1)
-                yield f"ssh_console_bytes_per_changed_cell_{size}", round(
-                    ours.steady_bytes() / max(seen.changed_cells, 1), 1), \
-                    f"bytes (Textual's rows: {per_cell_rows:.1f})"
+                yield (
+                    f"ssh_console_bytes_per_changed_cell_{size}",
+                    round(ours.steady_bytes() / max(seen.changed_cells, 1), 1),
+                    f"bytes (Textual's rows: {per_cell_rows:.1f})",
+                )
                 bound = seen.lower_bound_bytes / window
-                yield f"ssh_screen_diff_lower_bound_{size}", round(bound / 1024, 2), \
-                    "KB/s (changed characters + a 3-byte move per run)"
+                yield (
+                    f"ssh_screen_diff_lower_bound_{size}",
+                    round(bound / 1024, 2),
+                    "KB/s (changed characters + a 3-byte move per run)",
+                )
                 yield f"ssh_console_vs_lower_bound_{size}", round(rate / max(bound, 1), 1), "x"
                 if htop:
                     ref = record([htop], cols, rows, warmup, window).rate()
-                    yield f"ssh_htop_bytes_per_s_{size}", round(ref / 1024, 2), \
-                        "KB/s (same run)"
+                    yield f"ssh_htop_bytes_per_s_{size}", round(ref / 1024, 2), "KB/s (same run)"
                     yield f"ssh_console_vs_htop_{size}", round(rate / max(ref, 1), 1), "x"
         finally:
             stop.set()

@@ -50,8 +50,15 @@ def admit(engine: Engine, actor: str, action: str, team: str | None, now: dateti
     if team is not None:
         team_id = resolve_team(engine, team)
         if not scope.allows_team(team_id):
-            raise refuse(engine, now=now, actor=actor, action=action, target_kind="team",
-                         target_id=team_id, team=team_id)
+            raise refuse(
+                engine,
+                now=now,
+                actor=actor,
+                action=action,
+                target_kind="team",
+                target_id=team_id,
+                team=team_id,
+            )
     return Door(actor, scope, team_id, now)
 
 

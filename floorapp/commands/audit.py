@@ -21,12 +21,18 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("audit", help=_("read the audit log: who did what, and every refusal"))
-    p.add_argument("--since", metavar="WHEN",
-                   help=_("only entries since then: an ISO date or time (local to the centre), "
-                   "or an age such as 30m, 12h, 7d"))
+    p.add_argument(
+        "--since",
+        metavar="WHEN",
+        help=_(
+            "only entries since then: an ISO date or time (local to the centre), "
+            "or an age such as 30m, 12h, 7d"
+        ),
+    )
     p.add_argument("--who", metavar="SUPERVISOR", help=_("only this supervisor's entries"))
-    p.add_argument("--limit", type=int, default=1000, help=_("at most this many, the newest "
-                   "(default 1000)"))
+    p.add_argument(
+        "--limit", type=int, default=1000, help=_("at most this many, the newest (default 1000)")
+    )
     p.add_argument("--json", action="store_true", help=_("one JSON array of entries"))
     p.set_defaults(func=cmd_audit)
 
@@ -58,8 +64,9 @@ def cmd_audit(ctx: AppContext, args: argparse.Namespace) -> int:
         say(f"floorapp audit: {exc}", err=True)
         return 2
     try:
-        rows = audit_log.entries(ctx.engine, actor=ctx.actor, now=now, since=since,
-                                 who=args.who, limit=args.limit)
+        rows = audit_log.entries(
+            ctx.engine, actor=ctx.actor, now=now, since=since, who=args.who, limit=args.limit
+        )
     except Refused as exc:
         say(f"floorapp audit: {exc.message}", err=True)
         return 1
@@ -78,6 +85,8 @@ def cmd_audit(ctx: AppContext, args: argparse.Namespace) -> int:
         target = f" {r.target_kind} {r.target_id}" if r.target_kind else ""
         outcome = "" if r.outcome == "ok" else f" [{r.outcome}]"
         detail = f": {' '.join((r.detail or '').split())}" if r.detail else ""
-        say(f"{r.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {r.actor}  {r.action}{target}"
-            f"{outcome}{detail}")
+        say(
+            f"{r.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {r.actor}  {r.action}{target}"
+            f"{outcome}{detail}"
+        )
     return 0

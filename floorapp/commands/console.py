@@ -33,9 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d = sub.add_parser(
         "demo",
         help=_("fill a demo database, start the simulator beside it, open the console"),
-        description=_("A demo floor on a fresh SQLite file in the user data directory (or the "
-        "database --db / FLOORAPP_DB names), with a simulated live feed running beside the "
-        "console until it exits."),
+        description=_(
+            "A demo floor on a fresh SQLite file in the user data directory (or the "
+            "database --db / FLOORAPP_DB names), with a simulated live feed running beside the "
+            "console until it exits."
+        ),
     )
     d.add_argument(
         "--agents", type=int, default=60, help=_("agents on the demo floor (default 60)")
@@ -59,8 +61,9 @@ def _open_console(ctx: AppContext, team: str | None) -> int:
     prepare_environment(over_ssh())
     try:
         # The door: who they are, and the team they asked for, by the access policy.
-        actor = resolve_actor(ctx.engine, ctx.actor, action="console.open", team=team,
-                              now=ctx.clock.now())
+        actor = resolve_actor(
+            ctx.engine, ctx.actor, action="console.open", team=team, now=ctx.clock.now()
+        )
     except UnknownSupervisor as exc:
         say(_("floorapp: refused: {exc}").format(exc=exc), err=True)
         return 1
@@ -128,8 +131,12 @@ def unmixed_demo_url(url: str) -> str:
         return url
     path = sqlite_path(url)
     if path is None:
-        raise ValueError(_("that database already holds a floor's feed: the demo needs an "
-                         "empty one (name another with --db)"))
+        raise ValueError(
+            _(
+                "that database already holds a floor's feed: the demo needs an "
+                "empty one (name another with --db)"
+            )
+        )
     n = 2
     while (candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
         n += 1
@@ -149,13 +156,30 @@ def _die_with_parent() -> None:
 
 
 def start_simulator(url: str, args: argparse.Namespace, log_path: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "floorapp", "--db", url, "simulate", "--quiet",
-           "--agents", str(args.agents), "--teams", str(args.teams), "--seed", str(args.seed),
-           "--speed", str(args.speed)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "floorapp",
+        "--db",
+        url,
+        "simulate",
+        "--quiet",
+        "--agents",
+        str(args.agents),
+        "--teams",
+        str(args.teams),
+        "--seed",
+        str(args.seed),
+        "--speed",
+        str(args.speed),
+    ]
     log = open(log_path, "ab")
     try:
         return subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
             # Its own session: the terminal's signals go to the console, which stops it.
             start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
@@ -205,21 +229,37 @@ def cmd_demo(ctx: AppContext, args: argparse.Namespace) -> int:
                 named=named, url=url
             )
         )
-    ctx = AppContext(db_url=url, settings=ctx.settings, clock=ctx.clock,
-                     actor=args.actor or simulate.DEMO_FLOOR_MANAGER[0])
+    ctx = AppContext(
+        db_url=url,
+        settings=ctx.settings,
+        clock=ctx.clock,
+        actor=args.actor or simulate.DEMO_FLOOR_MANAGER[0],
+    )
     now = ctx.clock.now()
-    simulate.seed_demo_floor(ctx.engine, agents=args.agents, teams=args.teams, seed=args.seed,
-                             now=now, actor=ctx.actor)
+    simulate.seed_demo_floor(
+        ctx.engine, agents=args.agents, teams=args.teams, seed=args.seed, now=now, actor=ctx.actor
+    )
     _import_demo_plan(ctx, now)
     if args.actor:
         # Whoever opens the demo acts as a floor manager on it (all teams, overrides).
-        add_supervisor(ctx.engine, sup_id=ctx.actor, name=ctx.actor, role="floor_manager",
-                       teams=[], keys=[], actor=simulate.DEMO_FLOOR_MANAGER[0], now=now)
+        add_supervisor(
+            ctx.engine,
+            sup_id=ctx.actor,
+            name=ctx.actor,
+            role="floor_manager",
+            teams=[],
+            keys=[],
+            actor=simulate.DEMO_FLOOR_MANAGER[0],
+            now=now,
+        )
     from db.engine import sqlite_path
 
     db_file = sqlite_path(url)
-    log_path = (db_file.with_suffix(".simulate.log") if db_file is not None
-                else Path(platformdirs.user_log_dir(APP_NAME)) / "demo-simulate.log")
+    log_path = (
+        db_file.with_suffix(".simulate.log")
+        if db_file is not None
+        else Path(platformdirs.user_log_dir(APP_NAME)) / "demo-simulate.log"
+    )
     log_path.parent.mkdir(parents=True, exist_ok=True)
     proc = start_simulator(url, args, log_path)
     atexit.register(stop_simulator, proc)

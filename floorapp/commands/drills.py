@@ -62,16 +62,25 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         say(_("no drills to run"))
     for d in drills:
         late = "  OVERDUE" if d.overdue(now) else ""
-        say(f"#{d.id:<4} {d.planned_at.astimezone(tz):%m-%d %H:%M}  {d.status:<8} "
+        say(
+            f"#{d.id:<4} {d.planned_at.astimezone(tz):%m-%d %H:%M}  {d.status:<8} "
             f"{d.agent_name} ({d.agent_id}, {d.team_id})  {d.title}"
-            + (_(" (attempt {attempt})").format(attempt=d.attempt) if d.attempt > 1 else "") + late)
+            + (_(" (attempt {attempt})").format(attempt=d.attempt) if d.attempt > 1 else "")
+            + late
+        )
     return 0
 
 
 def cmd_result(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        d = svc.record_result(ctx.engine, args.id, result=args.result, actor=ctx.actor,
-                              now=ctx.clock.now(), note=args.note)
+        d = svc.record_result(
+            ctx.engine,
+            args.id,
+            result=args.result,
+            actor=ctx.actor,
+            now=ctx.clock.now(),
+            note=args.note,
+        )
     except ServiceError as exc:
         return _fail(exc)
     say(

@@ -32,15 +32,24 @@ PROGRESS_MIN_BYTES = 4 * 1024 * 1024
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "ingest", help=_("load a feed (JSONL or Asterisk queue_log) into the floor store"),
+        "ingest",
+        help=_("load a feed (JSONL or Asterisk queue_log) into the floor store"),
         description=_("Load a feed file into the store. Re-ingesting adds nothing twice."),
     )
     p.add_argument("path", metavar="PATH", help=_("feed file, or - for standard input"))
-    p.add_argument("--format", choices=pipeline.FORMATS,
-                   help=_("input format (default: from the file name, else sniffed)"))
-    p.add_argument("--follow", action="store_true",
-                   help=_("keep reading as the file grows, across rotation (like tail -F); "
-                        "resumes where the last run stopped"))
+    p.add_argument(
+        "--format",
+        choices=pipeline.FORMATS,
+        help=_("input format (default: from the file name, else sniffed)"),
+    )
+    p.add_argument(
+        "--follow",
+        action="store_true",
+        help=_(
+            "keep reading as the file grows, across rotation (like tail -F); "
+            "resumes where the last run stopped"
+        ),
+    )
     p.add_argument("--no-rules", action="store_true", help=_("do not run the distress rules"))
     # Larger batches load files faster (fewer commits); a followed feed is flushed every
     # half second anyway, so a live floor never waits for a batch to fill.
@@ -67,8 +76,12 @@ def _progress(reader: Any, enabled: bool) -> Iterator[Any]:
     )
 
     with Progress(
-        TextColumn("ingest"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=True,
+        TextColumn("ingest"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
     ) as progress:
         task = progress.add_task("ingest", total=reader.size)
 
@@ -115,8 +128,10 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
             _err(f"floorapp ingest: {display}: {exc.strerror or exc}")
             return EXIT_UNUSABLE
         if fmt is None:
-            _err(f"floorapp ingest: {display}: cannot tell the format (neither JSONL nor "
-                 "queue_log); pass --format")
+            _err(
+                f"floorapp ingest: {display}: cannot tell the format (neither JSONL nor "
+                "queue_log); pass --format"
+            )
             return EXIT_UNUSABLE
         if args.follow:
             # One follower per feed, and the lease is held before the cursor is read.
@@ -142,8 +157,16 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
     return _ingest(ctx, args, stop, display, fmt, source, None, reader)
 
 
-def _ingest(ctx: AppContext, args: argparse.Namespace, stop: threading.Event, display: str,
-            fmt: str, source: str, path: Path | None, reader: Any = None) -> int:
+def _ingest(
+    ctx: AppContext,
+    args: argparse.Namespace,
+    stop: threading.Event,
+    display: str,
+    fmt: str,
+    source: str,
+    path: Path | None,
+    reader: Any = None,
+) -> int:
     if path is not None:
         try:
             if args.follow:
@@ -155,21 +178,32 @@ def _ingest(ctx: AppContext, args: argparse.Namespace, stop: threading.Event, di
             return EXIT_UNUSABLE
 
     # Agents' requests are stored whether or not the rules run.
-    observers = (([] if args.no_rules else [build_observer(ctx.settings, ctx.clock)])
-                 + request_observers(ctx.settings))
-    writer = FeedWriter(ctx.engine, ctx.settings, observers=observers, clock=ctx.clock,
-                        batch_size=max(1, args.batch_size))
+    observers = (
+        [] if args.no_rules else [build_observer(ctx.settings, ctx.clock)]
+    ) + request_observers(ctx.settings)
+    writer = FeedWriter(
+        ctx.engine,
+        ctx.settings,
+        observers=observers,
+        clock=ctx.clock,
+        batch_size=max(1, args.batch_size),
+    )
 
     def on_rejected(item: Rejected) -> None:
         where = display if args.path != "-" else "-"
         _err(f"{where}:{item.line_no}: {item.reason}")
 
-    show_progress = (not args.follow and sys.stderr.isatty()
-                     and getattr(reader, "size", 0) > PROGRESS_MIN_BYTES)
+    show_progress = (
+        not args.follow and sys.stderr.isatty() and getattr(reader, "size", 0) > PROGRESS_MIN_BYTES
+    )
     with stop_on_signals(stop), _progress(reader, show_progress) as on_batch:
         summary = pipeline.run(
-            reader, pipeline.make_parser(fmt, source), writer, stop=stop,
-            on_rejected=on_rejected, on_batch=on_batch,
+            reader,
+            pipeline.make_parser(fmt, source),
+            writer,
+            stop=stop,
+            on_rejected=on_rejected,
+            on_batch=on_batch,
             save_position=args.follow and args.path != "-",  # a pipe has no place to resume
         )
     _err(f"floorapp ingest: {display}: {summary.line()}")

@@ -56,15 +56,18 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         )
     for r in rows:
         at = r.at.astimezone(tz) if tz else r.at
-        say(f"{at:%Y-%m-%d %H:%M}  {r.period:<10} {r.agent_name} ({r.agent_id}, {r.team_id})  "
-            f"{words.dimension(r.dimension)}: {r.reason}  — {r.nominated_by}")
+        say(
+            f"{at:%Y-%m-%d %H:%M}  {r.period:<10} {r.agent_name} ({r.agent_id}, {r.team_id})  "
+            f"{words.dimension(r.dimension)}: {r.reason}  — {r.nominated_by}"
+        )
     return 0
 
 
 def cmd_candidates(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        found = svc.candidates(ctx.engine, ctx.clock.now(), period=args.period, team=args.team,
-                               actor=ctx.actor)
+        found = svc.candidates(
+            ctx.engine, ctx.clock.now(), period=args.period, team=args.team, actor=ctx.actor
+        )
     except Refused as exc:
         return _refused(exc)
     except ServiceError as exc:
@@ -82,9 +85,15 @@ def cmd_candidates(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def cmd_add(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        nid = svc.nominate(ctx.engine, period=args.add_period, agent_id=args.agent,
-                           dimension=args.dimension, reason=args.reason, actor=ctx.actor,
-                           now=ctx.clock.now())
+        nid = svc.nominate(
+            ctx.engine,
+            period=args.add_period,
+            agent_id=args.agent,
+            dimension=args.dimension,
+            reason=args.reason,
+            actor=ctx.actor,
+            now=ctx.clock.now(),
+        )
     except Refused as exc:
         return _refused(exc)
     except ServiceError as exc:

@@ -29,8 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.set_defaults(func=cmd_show)
     v = psub.add_parser("versions", help=_("list the stored plan versions"))
     v.set_defaults(func=cmd_versions)
-    lv = psub.add_parser("leave", help=_("record an agent's leave (the first day back is a "
-                         "personal care moment)"))
+    lv = psub.add_parser(
+        "leave", help=_("record an agent's leave (the first day back is a personal care moment)")
+    )
     lv.add_argument("agent")
     lv.add_argument("first_day", type=date.fromisoformat, help=_("YYYY-MM-DD"))
     lv.add_argument("last_day", type=date.fromisoformat, help=_("YYYY-MM-DD, the last day away"))
@@ -62,21 +63,26 @@ def cmd_check(ctx: AppContext, args: argparse.Namespace) -> int:
     if text is None:
         return 1
     try:
-        plan = plans.check(ctx.engine, text, actor=ctx.actor, now=ctx.clock.now(),
-                           rules=ctx.settings.rules)
+        plan = plans.check(
+            ctx.engine, text, actor=ctx.actor, now=ctx.clock.now(), rules=ctx.settings.rules
+        )
     except Refused as exc:
         return _refused(exc)
     except PlanError as err:
         _report(args.file, err)
         return 1
-    counts = ", ".join((
-        ngettext("{n} period", "{n} periods", len(plan.periods)).format(n=len(plan.periods)),
-        ngettext("{n} requirement", "{n} requirements", len(plan.requirements)).format(
-            n=len(plan.requirements)),
-        ngettext("{n} care item", "{n} care items", len(plan.care_items)).format(
-            n=len(plan.care_items))))
-    say(_("{file}: OK: {name!r}, {counts}").format(file=args.file, name=plan.name,
-                                                    counts=counts))
+    counts = ", ".join(
+        (
+            ngettext("{n} period", "{n} periods", len(plan.periods)).format(n=len(plan.periods)),
+            ngettext("{n} requirement", "{n} requirements", len(plan.requirements)).format(
+                n=len(plan.requirements)
+            ),
+            ngettext("{n} care item", "{n} care items", len(plan.care_items)).format(
+                n=len(plan.care_items)
+            ),
+        )
+    )
+    say(_("{file}: OK: {name!r}, {counts}").format(file=args.file, name=plan.name, counts=counts))
     return 0
 
 
@@ -85,8 +91,14 @@ def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
     if text is None:
         return 1
     try:
-        vid = plans.import_plan(ctx.engine, text, source=args.file, actor=ctx.actor,
-                                now=ctx.clock.now(), rules=ctx.settings.rules)
+        vid = plans.import_plan(
+            ctx.engine,
+            text,
+            source=args.file,
+            actor=ctx.actor,
+            now=ctx.clock.now(),
+            rules=ctx.settings.rules,
+        )
     except Refused as exc:
         return _refused(exc)
     except PlanError as err:
@@ -99,16 +111,26 @@ def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
 def describe(plan: Plan) -> list[str]:
     tz = plan.timezone
     hm = "%H:%M"
-    lines = [_("time zone {zone}; shift {start}-{end}").format(
-        zone=tz.key, start=plan.shift.start.strftime(hm), end=plan.shift.end.strftime(hm))]
+    lines = [
+        _("time zone {zone}; shift {start}-{end}").format(
+            zone=tz.key, start=plan.shift.start.strftime(hm), end=plan.shift.end.strftime(hm)
+        )
+    ]
     for team, sh in sorted(plan.team_shifts.items()):
-        lines.append("  " + _("team {team}: shift {start}-{end}").format(
-            team=team, start=sh.start.strftime(hm), end=sh.end.strftime(hm)))
+        lines.append(
+            "  "
+            + _("team {team}: shift {start}-{end}").format(
+                team=team, start=sh.start.strftime(hm), end=sh.end.strftime(hm)
+            )
+        )
     lines.append(_("periods:"))
     for p in plan.periods:
         line = "  " + _("{name}: {start} to {end}, teams {teams}").format(
-            name=p.name, start=f"{p.start.astimezone(tz):%Y-%m-%d %H:%M}",
-            end=f"{p.end.astimezone(tz):%Y-%m-%d %H:%M}", teams=", ".join(p.teams))
+            name=p.name,
+            start=f"{p.start.astimezone(tz):%Y-%m-%d %H:%M}",
+            end=f"{p.end.astimezone(tz):%Y-%m-%d %H:%M}",
+            teams=", ".join(p.teams),
+        )
         if p.dense_days:
             line += _("; dense days {days}").format(days=", ".join(map(str, p.dense_days)))
         lines.append(line)
@@ -117,40 +139,76 @@ def describe(plan: Plan) -> list[str]:
         period = f" ({q.period})" if q.period else ""
         lines.append(f"  [{q.key}]{period} {q.text}")
         if q.trigger_rule:
-            thr = f" {MARKS.ge} {q.trigger_threshold:g}" if q.trigger_threshold is not None \
-                else ""
-            lines.append("      " + _("trigger: {rule}{threshold}").format(
-                rule=q.trigger_rule, threshold=thr))
+            thr = f" {MARKS.ge} {q.trigger_threshold:g}" if q.trigger_threshold is not None else ""
+            lines.append(
+                "      "
+                + _("trigger: {rule}{threshold}").format(rule=q.trigger_rule, threshold=thr)
+            )
         if q.metric:
             from floorapp.plan.metrics import METRICS
 
             m = METRICS[q.metric]
-            lines.append("      " + _("target: {metric} {baseline} to {target}").format(
-                metric=m.label, baseline=f"{q.baseline:g}{m.unit}",
-                target=f"{q.target:g}{m.unit}"))
+            lines.append(
+                "      "
+                + _("target: {metric} {baseline} to {target}").format(
+                    metric=m.label,
+                    baseline=f"{q.baseline:g}{m.unit}",
+                    target=f"{q.target:g}{m.unit}",
+                )
+            )
     c = plan.cadence
-    lines.append(_("patrols: every {normal} min, every {period} min in a period").format(
-        normal=c.normal, period=c.period))
+    lines.append(
+        _("patrols: every {normal} min, every {period} min in a period").format(
+            normal=c.normal, period=c.period
+        )
+    )
     for team, tc in sorted(plan.team_cadence.items()):
-        lines.append("  " + _("team {team}: every {normal} min, every {period} min in a "
-                              "period").format(team=team, normal=tc.normal, period=tc.period))
-    lines.append(ngettext("care (no repeat within {n} day):", "care (no repeat within {n} days):",
-                          plan.repeat_days).format(n=plan.repeat_days))
+        lines.append(
+            "  "
+            + _("team {team}: every {normal} min, every {period} min in a period").format(
+                team=team, normal=tc.normal, period=tc.period
+            )
+        )
+    lines.append(
+        ngettext(
+            "care (no repeat within {n} day):",
+            "care (no repeat within {n} days):",
+            plan.repeat_days,
+        ).format(n=plan.repeat_days)
+    )
     for item in plan.care_items:
-        when = _("alternative") if item.on == "never" else \
-            _("{on} at {at}").format(on=item.on, at=item.at)
+        when = (
+            _("alternative")
+            if item.on == "never"
+            else _("{on} at {at}").format(on=item.on, at=item.at)
+        )
         lines.append(f"  {item.key}: {item.title} ({when})")
-    lines.append("  " + _("after a long call: {title} within {n} min").format(
-        title=plan.water_title, n=plan.water_within_min))
+    lines.append(
+        "  "
+        + _("after a long call: {title} within {n} min").format(
+            title=plan.water_title, n=plan.water_within_min
+        )
+    )
     if plan.birthday:
-        lines.append("  " + _("birthdays at {at}: {title}").format(
-            at=plan.birthday.at.strftime(hm), title=plan.birthday.title))
+        lines.append(
+            "  "
+            + _("birthdays at {at}: {title}").format(
+                at=plan.birthday.at.strftime(hm), title=plan.birthday.title
+            )
+        )
     if plan.back_from_leave:
-        lines.append("  " + _("back from leave at {at}: {title}").format(
-            at=plan.back_from_leave.at.strftime(hm), title=plan.back_from_leave.title))
+        lines.append(
+            "  "
+            + _("back from leave at {at}: {title}").format(
+                at=plan.back_from_leave.at.strftime(hm), title=plan.back_from_leave.title
+            )
+        )
     if plan.recognition_at:
-        lines.append(_("recognition at {times} on period days: {dimensions}").format(
-            times=", ".join(plan.recognition_at), dimensions=", ".join(plan.dimensions)))
+        lines.append(
+            _("recognition at {times} on period days: {dimensions}").format(
+                times=", ".join(plan.recognition_at), dimensions=", ".join(plan.dimensions)
+            )
+        )
     return lines
 
 
@@ -203,8 +261,14 @@ def cmd_versions(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def cmd_leave(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        record_leave(ctx.engine, agent_id=args.agent, starts_on=args.first_day,
-                     ends_on=args.last_day, actor=ctx.actor, now=ctx.clock.now())
+        record_leave(
+            ctx.engine,
+            agent_id=args.agent,
+            starts_on=args.first_day,
+            ends_on=args.last_day,
+            actor=ctx.actor,
+            now=ctx.clock.now(),
+        )
     except Refused as exc:
         return _refused(exc)
     except ServiceError as exc:

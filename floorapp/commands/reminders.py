@@ -32,15 +32,25 @@ from floorapp.services.scope import load_scope
 from floorapp.text import say
 
 # The job table APScheduler's SQLAlchemyJobStore creates (read-only here).
-_JOBS = Table("apscheduler_jobs", MetaData(), Column("id", Unicode(191), primary_key=True),
-              Column("next_run_time", Float(25)))
+_JOBS = Table(
+    "apscheduler_jobs",
+    MetaData(),
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25)),
+)
 
 
 # A reminder's state and a patrol's outcome as the reader reads them.
 STATES: dict[str, str] = {
-    "overdue": N_("overdue"), "due": N_("due"), "missed": N_("missed"),
-    "snoozed": N_("snoozed"), "done": N_("done"), "skipped": N_("skipped"),
-    "late": N_("late"), "open": N_("open"), "pending": N_("pending"),
+    "overdue": N_("overdue"),
+    "due": N_("due"),
+    "missed": N_("missed"),
+    "snoozed": N_("snoozed"),
+    "done": N_("done"),
+    "skipped": N_("skipped"),
+    "late": N_("late"),
+    "open": N_("open"),
+    "pending": N_("pending"),
 }
 
 
@@ -57,8 +67,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d = rsub.add_parser("done", help=_("mark a reminder done"))
     d.add_argument("id", type=int)
     d.add_argument("--note")
-    d.add_argument("--flag", metavar="AGENT", help=_("raise an 'observed' flag on an agent seen "
-                   "struggling (patrol); the note says what was seen"))
+    d.add_argument(
+        "--flag",
+        metavar="AGENT",
+        help=_(
+            "raise an 'observed' flag on an agent seen "
+            "struggling (patrol); the note says what was seen"
+        ),
+    )
     d.set_defaults(func=cmd_done)
     s = rsub.add_parser("snooze", help=_("snooze a reminder 5, 10 or 15 minutes"))
     s.add_argument("id", type=int)
@@ -68,8 +84,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     k.add_argument("id", type=int)
     k.add_argument("reason")
     k.set_defaults(func=cmd_skip)
-    pl = rsub.add_parser("patrols", help=_("the patrol log: done, late, missed, and the last "
-                         "patrol per team"))
+    pl = rsub.add_parser(
+        "patrols", help=_("the patrol log: done, late, missed, and the last patrol per team")
+    )
     pl.add_argument("--team")
     pl.add_argument("--hours", type=float, default=12, help=_("how far back (default 12)"))
     pl.set_defaults(func=cmd_patrols)
@@ -77,8 +94,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     pw.add_argument("team")
     pw.add_argument("--note")
     pw.set_defaults(func=cmd_patrol)
-    cg = rsub.add_parser("care", help=_("record care given without a reminder (to an agent or "
-                         "a whole team)"))
+    cg = rsub.add_parser(
+        "care", help=_("record care given without a reminder (to an agent or a whole team)")
+    )
     cg.add_argument("item", help=_("what was given (a care item of the plan, or your words)"))
     to = cg.add_mutually_exclusive_group(required=True)
     to.add_argument("--agent")
@@ -100,16 +118,23 @@ def scheduled_jobs(ctx: AppContext, now: datetime) -> tuple[str, list[dict[str, 
                 if ts is not None:
                     series[job_id.split("@", 1)[0]].append(ts)
             return JOB_STORE, sorted(
-                ({"series": s, "next_fire": datetime.fromtimestamp(min(v), UTC),
-                  "pending": len(v)} for s, v in series.items()),
-                key=lambda j: (j["next_fire"], j["series"]))
+                (
+                    {
+                        "series": s,
+                        "next_fire": datetime.fromtimestamp(min(v), UTC),
+                        "pending": len(v),
+                    }
+                    for s, v in series.items()
+                ),
+                key=lambda j: (j["next_fire"], j["series"]),
+            )
     firsts: dict[str, dict[str, Any]] = {}
     for occ in upcoming(engine, now, HORIZON):
-        entry = firsts.setdefault(occ.job_id, {"series": occ.job_id, "next_fire": occ.at,
-                                               "pending": 0})
+        entry = firsts.setdefault(
+            occ.job_id, {"series": occ.job_id, "next_fire": occ.at, "pending": 0}
+        )
         entry["pending"] += 1
-    return TIMETABLE, sorted(
-        firsts.values(), key=lambda j: (j["next_fire"], j["series"]))
+    return TIMETABLE, sorted(firsts.values(), key=lambda j: (j["next_fire"], j["series"]))
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -134,23 +159,39 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     if args.json:
         out = {
             "now": now.isoformat(),
-            "scheduler": {"holder": holder, "covered_until": _iso(lease.covered_until)
-                          if lease else None, "source": source},
+            "scheduler": {
+                "holder": holder,
+                "covered_until": _iso(lease.covered_until) if lease else None,
+                "source": source,
+            },
             "jobs": [{**j, "next_fire": j["next_fire"].isoformat()} for j in jobs],
             "open": [
-                {"id": r.id, "state": r.state, "kind": r.kind, "title": r.title,
-                 "team": r.team_id, "agent": r.agent_id,
-                 "scheduled_for": r.scheduled_for.isoformat(), "due_by": _iso(r.due_by),
-                 "snoozed_until": _iso(r.snoozed_until), "warning": r.warning}
+                {
+                    "id": r.id,
+                    "state": r.state,
+                    "kind": r.kind,
+                    "title": r.title,
+                    "team": r.team_id,
+                    "agent": r.agent_id,
+                    "scheduled_for": r.scheduled_for.isoformat(),
+                    "due_by": _iso(r.due_by),
+                    "snoozed_until": _iso(r.snoozed_until),
+                    "warning": r.warning,
+                }
                 for r in [*view.overdue, *view.due, *view.missed, *view.snoozed]
             ],
-            "coming": [{"at": c.at.isoformat(), "kind": c.kind, "title": c.title,
-                        "team": c.team_id} for c in view.coming],
+            "coming": [
+                {"at": c.at.isoformat(), "kind": c.kind, "title": c.title, "team": c.team_id}
+                for c in view.coming
+            ],
         }
         say(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    where = _("jobs from the job store") if source == JOB_STORE else \
-        _("jobs from the plan timetable (no scheduler has run)")
+    where = (
+        _("jobs from the job store")
+        if source == JOB_STORE
+        else _("jobs from the plan timetable (no scheduler has run)")
+    )
     if holder:
         say(_("scheduler: held by {holder}; {where}").format(holder=holder, where=where))
     else:
@@ -162,8 +203,10 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         left = j["next_fire"] - now
         say(
             _("  {next_fire:%Y-%m-%d %H:%M}  in {dur:>7}  {series}  ({pending} pending)").format(
-                next_fire=j["next_fire"].astimezone(loc), dur=words.minutes(left, compact=True),
-                series=j["series"], pending=j["pending"]
+                next_fire=j["next_fire"].astimezone(loc),
+                dur=words.minutes(left, compact=True),
+                series=j["series"],
+                pending=j["pending"],
             )
         )
     say(_("open reminders for {actor}:").format(actor=ctx.actor))
@@ -171,9 +214,11 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     if not rows:
         say(_("  none"))
     for r in rows:
-        say(f"  #{r.id:<5} {words.word(STATES, r.state):<8} "
+        say(
+            f"  #{r.id:<5} {words.word(STATES, r.state):<8} "
             f"{r.scheduled_for.astimezone(loc):%H:%M}  {r.title}"
-              + (_("  [team {team_id}]").format(team_id=r.team_id) if r.team_id else ""))
+            + (_("  [team {team_id}]").format(team_id=r.team_id) if r.team_id else "")
+        )
         if r.warning:
             say(f"         ! {r.warning}")
     return 0
@@ -192,25 +237,44 @@ def _act(fn: Any) -> int:
 
 
 def cmd_done(ctx: AppContext, args: argparse.Namespace) -> int:
-    return _act(lambda: svc.done(ctx.engine, args.id, actor=ctx.actor, now=ctx.clock.now(),
-                                 note=args.note, flag_agent=args.flag))
+    return _act(
+        lambda: svc.done(
+            ctx.engine,
+            args.id,
+            actor=ctx.actor,
+            now=ctx.clock.now(),
+            note=args.note,
+            flag_agent=args.flag,
+        )
+    )
 
 
 def cmd_snooze(ctx: AppContext, args: argparse.Namespace) -> int:
-    return _act(lambda: svc.snooze(ctx.engine, args.id, actor=ctx.actor, now=ctx.clock.now(),
-                                   minutes=args.minutes))
+    return _act(
+        lambda: svc.snooze(
+            ctx.engine, args.id, actor=ctx.actor, now=ctx.clock.now(), minutes=args.minutes
+        )
+    )
 
 
 def cmd_skip(ctx: AppContext, args: argparse.Namespace) -> int:
-    return _act(lambda: svc.skip(ctx.engine, args.id, actor=ctx.actor, now=ctx.clock.now(),
-                                 reason=args.reason))
+    return _act(
+        lambda: svc.skip(
+            ctx.engine, args.id, actor=ctx.actor, now=ctx.clock.now(), reason=args.reason
+        )
+    )
 
 
 def cmd_patrols(ctx: AppContext, args: argparse.Namespace) -> int:
     now = ctx.clock.now()
     try:
-        log = patrol_log(ctx.engine, now, since=now - timedelta(hours=args.hours),
-                         team=args.team, supervisor=ctx.actor)
+        log = patrol_log(
+            ctx.engine,
+            now,
+            since=now - timedelta(hours=args.hours),
+            team=args.team,
+            supervisor=ctx.actor,
+        )
     except Refused as exc:
         return _refused(exc)
     loc = ctx.settings.timezone
@@ -258,22 +322,34 @@ def cmd_patrol(ctx: AppContext, args: argparse.Namespace) -> int:
         pid = record_patrol(ctx.engine, team=args.team, actor=ctx.actor, now=now, note=args.note)
     except Refused as exc:
         return _refused(exc)
-    say(_("patrol #{id} of team {team} recorded at {at:%H:%M}").format(
-        id=pid, team=args.team, at=now.astimezone(ctx.settings.timezone)))
+    say(
+        _("patrol #{id} of team {team} recorded at {at:%H:%M}").format(
+            id=pid, team=args.team, at=now.astimezone(ctx.settings.timezone)
+        )
+    )
     return 0
 
 
 def cmd_care(ctx: AppContext, args: argparse.Namespace) -> int:
     now = ctx.clock.now()
     try:
-        cid = give_care(ctx.engine, actor=ctx.actor, now=now, item=args.item,
-                        agent_id=args.agent, team_id=args.team, note=args.note)
+        cid = give_care(
+            ctx.engine,
+            actor=ctx.actor,
+            now=now,
+            item=args.item,
+            agent_id=args.agent,
+            team_id=args.team,
+            note=args.note,
+        )
     except Refused as exc:
         return _refused(exc)
     except ServiceError as exc:
-        say(_("floorapp {command}: {error}").format(command="reminders care", error=exc),
-            err=True)
+        say(_("floorapp {command}: {error}").format(command="reminders care", error=exc), err=True)
         return 1
-    say(_("care #{id} ({item}) to {to} recorded").format(
-        id=cid, item=args.item, to=args.agent or args.team))
+    say(
+        _("care #{id} ({item}) to {to} recorded").format(
+            id=cid, item=args.item, to=args.agent or args.team
+        )
+    )
     return 0

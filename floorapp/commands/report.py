@@ -26,20 +26,39 @@ class BadInterval(ValueError):
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     from floorapp.i18n import _
 
-    p = sub.add_parser("report", help=_("a day, a shift or a date range: queue figures per "
-                       "queue, team and agent, flags, escalations, patrols, care, handover"))
+    p = sub.add_parser(
+        "report",
+        help=_(
+            "a day, a shift or a date range: queue figures per "
+            "queue, team and agent, flags, escalations, patrols, care, handover"
+        ),
+    )
     when = p.add_argument_group(_("when (default: the centre's day on the floor's clock)"))
     when.add_argument("--date", metavar="YYYY-MM-DD", help=_("one centre's day"))
-    when.add_argument("--from", dest="since", metavar="WHEN",
-                      help=_("start: a date (its day start) or a local date and time"))
-    when.add_argument("--to", dest="until", metavar="WHEN",
-                      help=_("end: a date (the end of that day) or a local date and time"))
-    when.add_argument("--shift", metavar="HH:MM-HH:MM",
-                      help=_("a shift on --date (or today); an end before the start is the "
-                      "next morning"))
+    when.add_argument(
+        "--from",
+        dest="since",
+        metavar="WHEN",
+        help=_("start: a date (its day start) or a local date and time"),
+    )
+    when.add_argument(
+        "--to",
+        dest="until",
+        metavar="WHEN",
+        help=_("end: a date (the end of that day) or a local date and time"),
+    )
+    when.add_argument(
+        "--shift",
+        metavar="HH:MM-HH:MM",
+        help=_("a shift on --date (or today); an end before the start is the next morning"),
+    )
     p.add_argument("--team", metavar="T", help=_("only this team (id or name)"))
-    p.add_argument("--format", choices=formats.FORMATS, default=None,
-                   help=_("table (default on a terminal), markdown, csv, json, html"))
+    p.add_argument(
+        "--format",
+        choices=formats.FORMATS,
+        default=None,
+        help=_("table (default on a terminal), markdown, csv, json, html"),
+    )
     p.add_argument("--json", action="store_true", help=_("same as --format json"))
     p.add_argument("-o", "--output", metavar="FILE", help=_("write to FILE instead of stdout"))
     p.set_defaults(func=cmd_report)
@@ -58,8 +77,9 @@ def _moment(text: str, settings: Any, *, end: bool) -> datetime:
     try:
         dt = datetime.fromisoformat(text)
     except ValueError:
-        raise BadInterval(f"{text!r} is neither a date (2010-02-22) nor a date and time "
-                          "(2010-02-22T08:00)") from None
+        raise BadInterval(
+            f"{text!r} is neither a date (2010-02-22) nor a date and time (2010-02-22T08:00)"
+        ) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=fs.zone(settings))
     return dt
@@ -73,8 +93,9 @@ def _shift(text: str) -> tuple[time, time]:
         raise BadInterval(f"--shift {text!r}: expected HH:MM-HH:MM, e.g. 08:00-16:30") from None
 
 
-def interval(args: argparse.Namespace, settings: Any, floor_now: datetime
-             ) -> tuple[datetime, datetime, str]:
+def interval(
+    args: argparse.Namespace, settings: Any, floor_now: datetime
+) -> tuple[datetime, datetime, str]:
     """The interval asked for, and its title."""
     if args.date and (args.since or args.until):
         raise BadInterval("give --date or --from/--to, not both")
@@ -121,8 +142,9 @@ def cmd_report(ctx: AppContext, args: argparse.Namespace) -> int:
     except BadInterval as exc:
         print(f"floorapp report: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    report = build_report(ctx.engine, settings, start, end, wall, title=title,
-                          actor=ctx.actor, scope=scope, team=team)
+    report = build_report(
+        ctx.engine, settings, start, end, wall, title=title, actor=ctx.actor, scope=scope, team=team
+    )
     tz = fs.zone(settings)
     fmt = "json" if args.json else (args.format or "table")
     out = Path(args.output) if args.output else None
@@ -135,8 +157,12 @@ def cmd_report(ctx: AppContext, args: argparse.Namespace) -> int:
         else:
             formats.to_table(report, tz, Console(highlight=False))
         return 0
-    text = {"markdown": formats.to_markdown, "csv": formats.to_csv, "json": formats.to_json,
-            "html": formats.to_html}[fmt](report, tz)
+    text = {
+        "markdown": formats.to_markdown,
+        "csv": formats.to_csv,
+        "json": formats.to_json,
+        "html": formats.to_html,
+    }[fmt](report, tz)
     if out is not None:
         out.write_text(text, encoding="utf-8")
         print(f"floorapp report: wrote {out}", file=sys.stderr)

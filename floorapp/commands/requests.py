@@ -64,8 +64,14 @@ def left(v: svc.RequestView, now: datetime) -> str:
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     now = ctx.clock.now()
     try:
-        rows = svc.listing(ctx.engine, actor=ctx.actor, now=now, agent=args.agent,
-                           team=args.team, include_closed=args.all or args.agent is not None)
+        rows = svc.listing(
+            ctx.engine,
+            actor=ctx.actor,
+            now=now,
+            agent=args.agent,
+            team=args.team,
+            include_closed=args.all or args.agent is not None,
+        )
     except ServiceError as exc:
         return _fail(exc)
     if args.json:
@@ -75,9 +81,11 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         say(_("no open requests"))
     tz = ctx.settings.timezone
     for v in rows:
-        say(f"#{v.id:<4} {v.raised_at.astimezone(tz):%m-%d %H:%M}  {left(v, now):<20} "
+        say(
+            f"#{v.id:<4} {v.raised_at.astimezone(tz):%m-%d %H:%M}  {left(v, now):<20} "
             f"{v.agent_name} ({v.agent_id}, {v.team_id})  {v.category}: {v.text}"
-            + (f"  -> {v.answer}" if v.answer else ""))
+            + (f"  -> {v.answer}" if v.answer else "")
+        )
     return 0
 
 
@@ -92,8 +100,17 @@ def _show(v: svc.RequestView) -> int:
 
 def cmd_add(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        return _show(svc.record(ctx.engine, ctx.settings, args.agent, args.category, args.text,
-                                actor=ctx.actor, now=ctx.clock.now()))
+        return _show(
+            svc.record(
+                ctx.engine,
+                ctx.settings,
+                args.agent,
+                args.category,
+                args.text,
+                actor=ctx.actor,
+                now=ctx.clock.now(),
+            )
+        )
     except ServiceError as exc:
         return _fail(exc)
 
@@ -107,8 +124,9 @@ def cmd_ack(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def cmd_answer(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        return _show(svc.answer(ctx.engine, args.id, args.text, actor=ctx.actor,
-                                now=ctx.clock.now()))
+        return _show(
+            svc.answer(ctx.engine, args.id, args.text, actor=ctx.actor, now=ctx.clock.now())
+        )
     except ServiceError as exc:
         return _fail(exc)
 

@@ -78,8 +78,9 @@ def _refused(command: str, exc: Refused) -> int:
 
 def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        report = svc.import_roster(ctx.engine, Path(args.file), actor=ctx.actor,
-                                   now=ctx.clock.now())
+        report = svc.import_roster(
+            ctx.engine, Path(args.file), actor=ctx.actor, now=ctx.clock.now()
+        )
     except Refused as exc:
         return _refused("import", exc)
     except RosterFileError as exc:
@@ -104,16 +105,26 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         table.add_column(col)
     for a in agents:
         team = a.team + (_(" (from feed)") if a.from_feed else "")
-        table.add_row(_t(a.id), _t(a.name), _t(team), _t(a.tier),
-                      _t(_("yes") if a.sensitive else ""), _t(a.birthday))
+        table.add_row(
+            _t(a.id),
+            _t(a.name),
+            _t(team),
+            _t(a.tier),
+            _t(_("yes") if a.sensitive else ""),
+            _t(a.birthday),
+        )
     con.print(table)
     con.print(_("Supervisors: {n}").format(n=len(sups)))
     st = Table()
     for col in (_("login"), _("name"), _("role"), _("teams")):
         st.add_column(col)
     for s in sups:
-        st.add_row(_t(s.id), _t(s.name), _t(words.role(s.role)),
-                   _t(_("all") if s.role == "floor_manager" and not s.teams else ";".join(s.teams)))
+        st.add_row(
+            _t(s.id),
+            _t(s.name),
+            _t(words.role(s.role)),
+            _t(_("all") if s.role == "floor_manager" and not s.teams else ";".join(s.teams)),
+        )
     con.print(st)
     return EXIT_OK
 
@@ -134,8 +145,14 @@ def cmd_aliases(ctx: AppContext, args: argparse.Namespace) -> int:
     for col in (_("feed name"), _("agent"), _("name"), _("source"), _("since"), _("from")):
         table.add_column(col)
     for a in found:
-        table.add_row(_t(a.alias), _t(a.agent_id), _t(a.agent_name), _t(a.source),
-                      _t(a.learned_at.strftime("%Y-%m-%d %H:%M:%S UTC")), _t(a.evidence))
+        table.add_row(
+            _t(a.alias),
+            _t(a.agent_id),
+            _t(a.agent_name),
+            _t(a.source),
+            _t(a.learned_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
+            _t(a.evidence),
+        )
     con.print(table)
     return EXIT_OK
 
@@ -149,10 +166,12 @@ def cmd_designate(ctx: AppContext, args: argparse.Namespace) -> int:
     except RosterError as exc:
         say(f"floorapp roster designate: {exc}", err=True)
         return EXIT_BAD_ROWS
-    said = _("{agent} designated for sensitive customers") if on else \
-        _("{agent} no longer designated for sensitive customers")
-    say(said.format(agent=clean(args.agent))
-          + ("" if changed else _(" (already so)")))
+    said = (
+        _("{agent} designated for sensitive customers")
+        if on
+        else _("{agent} no longer designated for sensitive customers")
+    )
+    say(said.format(agent=clean(args.agent)) + ("" if changed else _(" (already so)")))
     return EXIT_OK
 
 
@@ -197,8 +216,9 @@ def cmd_sc_import(ctx: AppContext, args: argparse.Namespace) -> int:
             seen[cid] = n
             good.append((cid, note or None))
     try:
-        added, updated = svc.add_sensitive_customers(ctx.engine, good, actor=ctx.actor,
-                                                     now=ctx.clock.now(), source=str(path))
+        added, updated = svc.add_sensitive_customers(
+            ctx.engine, good, actor=ctx.actor, now=ctx.clock.now(), source=str(path)
+        )
     except Refused as exc:
         return _refused("sensitive-customers import", exc)
     say(
@@ -223,8 +243,9 @@ def cmd_sc_add(ctx: AppContext, args: argparse.Namespace) -> int:
         say(_("floorapp roster sensitive-customers add: empty customer id"), err=True)
         return EXIT_UNUSABLE
     try:
-        added, updated = svc.add_sensitive_customers(ctx.engine, [(cid, args.note)],
-                                                     actor=ctx.actor, now=ctx.clock.now())
+        added, updated = svc.add_sensitive_customers(
+            ctx.engine, [(cid, args.note)], actor=ctx.actor, now=ctx.clock.now()
+        )
     except Refused as exc:
         return _refused("sensitive-customers add", exc)
     state = _("added") if added else _("updated") if updated else _("already on the list")
@@ -234,8 +255,9 @@ def cmd_sc_add(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def cmd_sc_remove(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        removed = svc.remove_sensitive_customer(ctx.engine, args.customer, actor=ctx.actor,
-                                                now=ctx.clock.now())
+        removed = svc.remove_sensitive_customer(
+            ctx.engine, args.customer, actor=ctx.actor, now=ctx.clock.now()
+        )
     except Refused as exc:
         return _refused("sensitive-customers remove", exc)
     if removed:

@@ -18,9 +18,12 @@ from floorapp.text import cell, say
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "rules", help=_("the distress rules in force: thresholds, severity, fired today"),
-        description=_("List the distress rules in force (defaults merged with [rules.<name>] in "
-        "the config file) and how many times each fired today, in the centre's time zone."),
+        "rules",
+        help=_("the distress rules in force: thresholds, severity, fired today"),
+        description=_(
+            "List the distress rules in force (defaults merged with [rules.<name>] in "
+            "the config file) and how many times each fired today, in the centre's time zone."
+        ),
     )
     p.add_argument("--json", action="store_true", help=_("one JSON object instead of a table"))
     p.set_defaults(func=cmd_rules)
@@ -33,9 +36,17 @@ def cmd_rules(ctx: AppContext, args: argparse.Namespace) -> int:
         say(f"floorapp rules: {exc.message}", err=True)
         return 1
     if args.json:
-        say(json.dumps({"day": report.day.isoformat(), "timezone": report.timezone,
-                          "rules": [r.as_json() for r in report.rules]},
-                         ensure_ascii=False, indent=2))
+        say(
+            json.dumps(
+                {
+                    "day": report.day.isoformat(),
+                    "timezone": report.timezone,
+                    "rules": [r.as_json() for r in report.rules],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     console = Console()
     wide = console.width >= 120  # the one-line descriptions only where they fit
@@ -57,9 +68,13 @@ def cmd_rules(ctx: AppContext, args: argparse.Namespace) -> int:
         # The code a centre writes in its config file to tune the rule.
         table.add_column(_("config"), no_wrap=True)
     for r in report.rules:
-        cells = [cell(words.rule(r.name)), cell(_("on") if r.enabled else _("off")),
-                 cell(words.rule_thresholds(r.name, r.params, r.units)),
-                 cell(words.severity(r.severity)), cell(str(r.fired_today))]
+        cells = [
+            cell(words.rule(r.name)),
+            cell(_("on") if r.enabled else _("off")),
+            cell(words.rule_thresholds(r.name, r.params, r.units)),
+            cell(words.severity(r.severity)),
+            cell(str(r.fired_today)),
+        ]
         if wide:
             cells += [cell(r.summary), cell(_("rules.{name}").format(name=r.name), style="dim")]
         table.add_row(*cells)

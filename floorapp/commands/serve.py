@@ -15,18 +15,26 @@ from floorapp.i18n import _
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "serve", help=_("the floor service: follow the feed, run the rules, hold the scheduler"),
-        description=_("The one long-running process of a floor. Logs to stderr; stops cleanly "
-        "on SIGTERM, SIGINT or SIGHUP; a restart resumes the feed exactly where it stopped. "
-        "One follower per feed: a second serve or ingest --follow of the same file is "
-        "refused."),
+        "serve",
+        help=_("the floor service: follow the feed, run the rules, hold the scheduler"),
+        description=_(
+            "The one long-running process of a floor. Logs to stderr; stops cleanly "
+            "on SIGTERM, SIGINT or SIGHUP; a restart resumes the feed exactly where it stopped. "
+            "One follower per feed: a second serve or ingest --follow of the same file is "
+            "refused."
+        ),
     )
-    p.add_argument("--feed", metavar="PATH", type=Path,
-                   help=_("the feed file to follow (like tail -F, across rotation)"))
+    p.add_argument(
+        "--feed",
+        metavar="PATH",
+        type=Path,
+        help=_("the feed file to follow (like tail -F, across rotation)"),
+    )
     p.add_argument("--format", choices=pipeline.FORMATS, help=_("feed format (default: sniffed)"))
     p.add_argument("--no-rules", action="store_true", help=_("do not run the distress rules"))
-    p.add_argument("--no-scheduler", action="store_true",
-                   help=_("do not compete for the reminder scheduler"))
+    p.add_argument(
+        "--no-scheduler", action="store_true", help=_("do not compete for the reminder scheduler")
+    )
     p.add_argument("-v", "--verbose", action="store_true", help=_("debug logging"))
     p.set_defaults(func=cmd_serve)
 
@@ -41,8 +49,9 @@ def cmd_serve(ctx: AppContext, args: argparse.Namespace) -> int:
     if args.feed is not None and not args.feed.is_file():
         log.error("feed %s: no such file", args.feed)
         return 2
-    opts = ServeOptions(feed=args.feed, fmt=args.format, rules=not args.no_rules,
-                        scheduler=not args.no_scheduler)
+    opts = ServeOptions(
+        feed=args.feed, fmt=args.format, rules=not args.no_rules, scheduler=not args.no_scheduler
+    )
     log.info("starting on %s", ctx.engine.url.render_as_string(hide_password=True))
     stop = threading.Event()
     with stop_on_signals(stop, log_signal):

@@ -48,16 +48,28 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "simulate",
         help=_("write a realistic live floor into the store (the feed behind the demo)"),
-        description=_("Simulate a floor mid-shift and write it through the feed writer with the "
-        "distress rules on. Stops on Ctrl-C / SIGTERM or after --duration."),
+        description=_(
+            "Simulate a floor mid-shift and write it through the feed writer with the "
+            "distress rules on. Stops on Ctrl-C / SIGTERM or after --duration."
+        ),
     )
-    p.add_argument("--agents", type=_positive_int, default=None,
-                   help=_("agents on the demo roster (default 40); with a roster in the store, "
-                   "simulate only the first N"))
+    p.add_argument(
+        "--agents",
+        type=_positive_int,
+        default=None,
+        help=_(
+            "agents on the demo roster (default 40); with a roster in the store, "
+            "simulate only the first N"
+        ),
+    )
     p.add_argument("--teams", type=_positive_int, default=4, help=_("teams on the demo roster"))
     p.add_argument("--seed", type=int, default=1, help=_("same seed, same floor (default 1)"))
-    p.add_argument("--speed", type=_positive_float, default=1.0,
-                   help=_("times real time (default 1; faster runs ahead of the wall clock)"))
+    p.add_argument(
+        "--speed",
+        type=_positive_float,
+        default=1.0,
+        help=_("times real time (default 1; faster runs ahead of the wall clock)"),
+    )
     p.add_argument(
         "--duration",
         type=_positive_float,
@@ -65,9 +77,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="SEC",
         help=_("stop after this many seconds of floor time (default: run until stopped)"),
     )
-    p.add_argument("--fresh-roster", action="store_true",
-                   help=_("write the demo roster (upsert) even if the store has agents, and "
-                   "simulate only its agents"))
+    p.add_argument(
+        "--fresh-roster",
+        action="store_true",
+        help=_(
+            "write the demo roster (upsert) even if the store has agents, and "
+            "simulate only its agents"
+        ),
+    )
     p.add_argument("--no-rules", action="store_true", help=_("write the feed without the rules"))
     p.add_argument("--quiet", action="store_true", help=_("no progress line"))
     p.set_defaults(func=cmd_simulate)
@@ -79,8 +96,9 @@ def cmd_simulate(ctx: AppContext, args: argparse.Namespace) -> int:
     only: list[str] | None = None
     if args.fresh_roster or not has_agents(engine):
         n = args.agents or 40
-        report = seed_demo_floor(engine, agents=n, teams=args.teams, seed=args.seed, now=now,
-                                 actor=ctx.actor)
+        report = seed_demo_floor(
+            engine, agents=n, teams=args.teams, seed=args.seed, now=now, actor=ctx.actor
+        )
         only = [str(1001 + i) for i in range(n)]
         if not args.quiet:
             say(
@@ -126,8 +144,7 @@ def cmd_simulate(ctx: AppContext, args: argparse.Namespace) -> int:
             err=True,
         )
     try:
-        total = runner.run(speed=args.speed, duration=args.duration, stop=stop,
-                           on_step=progress)
+        total = runner.run(speed=args.speed, duration=args.duration, stop=stop, on_step=progress)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)

@@ -26,10 +26,23 @@ EXIT_USAGE = 2
 # For mail and logs when stdout is not a terminal and COLUMNS is not set.
 PIPE_WIDTH = 80
 # SGR codes, written only to a terminal that takes colour.
-_STYLE = {"green": "32", "cyan": "36", "yellow": "33", "magenta": "35", "dim": "2",
-          "bold": "1", "bold red": "1;31", "bold yellow": "1;33"}
-_STATE_STYLE = {"available": "green", "on_call": "cyan", "after_call": "yellow",
-                "break": "magenta", "offline": "dim"}
+_STYLE = {
+    "green": "32",
+    "cyan": "36",
+    "yellow": "33",
+    "magenta": "35",
+    "dim": "2",
+    "bold": "1",
+    "bold red": "1;31",
+    "bold yellow": "1;33",
+}
+_STATE_STYLE = {
+    "available": "green",
+    "on_call": "cyan",
+    "after_call": "yellow",
+    "break": "magenta",
+    "offline": "dim",
+}
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "light": ""}
 GAP = "  "  # between columns
 CHUNK = 500  # rows written at a time
@@ -40,8 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("status", help=_("the floor now: agents, open flags, open escalations"))
     p.add_argument("--team", metavar="T", help=_("only this team (id or name)"))
-    p.add_argument("--json", action="store_true",
-                   help=_("JSON with top-level keys agents, flags, escalations"))
+    p.add_argument(
+        "--json", action="store_true", help=_("JSON with top-level keys agents, flags, escalations")
+    )
     p.set_defaults(func=cmd_status)
 
 
@@ -112,8 +126,7 @@ Row = tuple[Sequence[str], Sequence[str | None] | None, str | None]
 
 # Printable ASCII and the wide CJK ranges a floor's names use (ideographs, CJK punctuation,
 # fullwidth forms): each of those non-ASCII characters is three bytes of UTF-8 and two cells.
-_ASCII_AND_CJK = re.compile("[\x20-\x7e\u3000-\u303e\u3400-\u4dbf\u4e00-\u9fff"
-                            "\uff01-\uff60]*")
+_ASCII_AND_CJK = re.compile("[\x20-\x7e\u3000-\u303e\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60]*")
 
 
 def _cells(text: str) -> int:
@@ -155,8 +168,9 @@ class Table:
             text = cut(text, self.width)
         self.out.write(self.style(text, style) + "\n")
 
-    def widths(self, headers: Sequence[str], gives_way: Sequence[bool],
-               rows: Sequence[Row]) -> list[int]:
+    def widths(
+        self, headers: Sequence[str], gives_way: Sequence[bool], rows: Sequence[Row]
+    ) -> list[int]:
         n = len(headers)
         natural = [_cells(h) for h in headers]
         measure = self.measure
@@ -174,8 +188,9 @@ class Table:
         while excess > 0:
             # The widest column that may give way gives a cell; a fixed one only when none
             # is left (a width too small for the times themselves).
-            shrinkable = [i for i in range(n) if natural[i] > floor[i]] or \
-                [i for i in range(n) if natural[i] > 1]
+            shrinkable = [i for i in range(n) if natural[i] > floor[i]] or [
+                i for i in range(n) if natural[i] > 1
+            ]
             if not shrinkable:
                 break
             widest = max(shrinkable, key=lambda i: natural[i])
@@ -183,8 +198,7 @@ class Table:
             excess -= 1
         return natural
 
-    def table(self, headers: Sequence[str], gives_way: Sequence[bool],
-              rows: Sequence[Row]) -> None:
+    def table(self, headers: Sequence[str], gives_way: Sequence[bool], rows: Sequence[Row]) -> None:
         from floorapp.i18n import cut
 
         widths = self.widths(headers, gives_way, rows)
@@ -201,8 +215,12 @@ class Table:
             return text + " " * (w - n) if pad else text
 
         out = self.out
-        out.write(GAP.join(fit(h, w, i < last) for i, (h, w) in enumerate(
-            zip(headers, widths, strict=True))).rstrip() + "\n")
+        out.write(
+            GAP.join(
+                fit(h, w, i < last) for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+            ).rstrip()
+            + "\n"
+        )
         out.write(self.style("\u2500" * (sum(widths) + len(GAP) * last), None) + "\n")
         lead = sum(widths[:-1]) + len(GAP) * last
         chunk: list[str] = []
@@ -233,8 +251,11 @@ def figures_line(snap: FloorSnapshot) -> str:
     abandoned = _("abandoned {n}").format(n=q.abandoned)
     if q.short_abandons:
         abandoned += " " + _("({n} short)").format(n=q.short_abandons)
-    parts = [_("today: offered {n}").format(n=q.offered),
-             _("answered {n}").format(n=q.answered), abandoned]
+    parts = [
+        _("today: offered {n}").format(n=q.offered),
+        _("answered {n}").format(n=q.answered),
+        abandoned,
+    ]
     other = q.exit_with_key + q.timed_out + q.exit_empty
     if other:
         parts.append(_("other exits {n}").format(n=other))
@@ -244,8 +265,13 @@ def figures_line(snap: FloorSnapshot) -> str:
     return "  ".join(parts)
 
 
-def render(snap: FloorSnapshot, tz: ZoneInfo, out: TextIO, width: int | None = PIPE_WIDTH,
-           color: bool = False) -> None:
+def render(
+    snap: FloorSnapshot,
+    tz: ZoneInfo,
+    out: TextIO,
+    width: int | None = PIPE_WIDTH,
+    color: bool = False,
+) -> None:
     from floorapp import words
     from floorapp.i18n import _, ngettext
 
@@ -258,8 +284,10 @@ def render(snap: FloorSnapshot, tz: ZoneInfo, out: TextIO, width: int | None = P
     clock = _Clock(tz, snap.at)
     label = _labeller(snap)
     if quiet is not None:
-        t.line(_("{quiet}: figures and durations stop there").format(
-            quiet=snap.clock.quiet_text(tz)), "bold red")
+        t.line(
+            _("{quiet}: figures and durations stop there").format(quiet=snap.clock.quiet_text(tz)),
+            "bold red",
+        )
     elif snap.last_event_at is None:
         t.line(_("no feed yet"), "bold yellow")
     head = _("Floor at {time}").format(time=f"{snap.at.astimezone(tz):%Y-%m-%d %H:%M %Z}")
@@ -274,7 +302,8 @@ def render(snap: FloorSnapshot, tz: ZoneInfo, out: TextIO, width: int | None = P
     longest = snap.longest_call()
     if longest is not None and longest.call is not None and longest.call.answered_at:
         queue += "  " + _("longest call {time} {agent}").format(
-            time=_dur(ref - longest.call.answered_at), agent=label(longest.id, longest.name))
+            time=_dur(ref - longest.call.answered_at), agent=label(longest.id, longest.name)
+        )
     t.line(queue)
     line = figures_line(snap)
     if line:
@@ -293,11 +322,25 @@ def render(snap: FloorSnapshot, tz: ZoneInfo, out: TextIO, width: int | None = P
             if a.call.sensitive:
                 call, call_style = f"{call} {sensitive}", "bold"
         since = a.state_since
-        rows.append(((_one_line(label(a.id, a.name)), _one_line(a.team), state, clock(since),
-                      _dur(ref - since) if since else "", call),
-                     (None, None, _STATE_STYLE.get(a.state), None, None, call_style), None))
-    t.table((_("name"), _("team"), _("state"), _("since"), _("for"), _("call")),
-            (True, True, True, False, False, True), rows)
+        rows.append(
+            (
+                (
+                    _one_line(label(a.id, a.name)),
+                    _one_line(a.team),
+                    state,
+                    clock(since),
+                    _dur(ref - since) if since else "",
+                    call,
+                ),
+                (None, None, _STATE_STYLE.get(a.state), None, None, call_style),
+                None,
+            )
+        )
+    t.table(
+        (_("name"), _("team"), _("state"), _("since"), _("for"), _("call")),
+        (True, True, True, False, False, True),
+        rows,
+    )
 
     t.line(_("Open flags: {n}").format(n=len(snap.flags)))
     if snap.flags:
@@ -307,12 +350,25 @@ def render(snap: FloorSnapshot, tz: ZoneInfo, out: TextIO, width: int | None = P
             if f.condition_ended:
                 status += " " + _("(ended)")
             what = words.flag_kind(f.kind) + (f" \u00d7{f.count}" if f.count > 1 else "")
-            rows.append(((str(f.id), _one_line(label(f.agent, f.agent_name)), f.severity,
-                          status, clock(f.raised_at), what),
-                         (None, None, _SEVERITY_STYLE.get(f.severity), None, None, None),
-                         _one_line(f.detail) or None))
-        t.table(("#", _("agent"), _("sev"), _("status"), _("raised"), _("what")),
-                (False, True, False, True, False, True), rows)
+            rows.append(
+                (
+                    (
+                        str(f.id),
+                        _one_line(label(f.agent, f.agent_name)),
+                        f.severity,
+                        status,
+                        clock(f.raised_at),
+                        what,
+                    ),
+                    (None, None, _SEVERITY_STYLE.get(f.severity), None, None, None),
+                    _one_line(f.detail) or None,
+                )
+            )
+        t.table(
+            ("#", _("agent"), _("sev"), _("status"), _("raised"), _("what")),
+            (False, True, False, True, False, True),
+            rows,
+        )
 
     t.line(_("Open escalations: {n}").format(n=len(snap.escalations)))
     if snap.escalations:
@@ -325,18 +381,39 @@ def render(snap: FloorSnapshot, tz: ZoneInfo, out: TextIO, width: int | None = P
                 due += " " + _("LATE {time}").format(time=_dur(snap.at - e.deadline))
             elif late:  # the date says how late; days of lateness would only be noise
                 due += " " + _("LATE")
-            status = e.status if not e.holder else _("held by {who}").format(
-                who=_one_line(e.holder))
+            status = (
+                e.status if not e.holder else _("held by {who}").format(who=_one_line(e.holder))
+            )
             if e.handoffs:
-                status += ", " + ngettext("{n} handoff", "{n} handoffs",
-                                          e.handoffs).format(n=e.handoffs)
-            rows.append(((str(e.id), str(e.tier), e.severity, due, status,
-                          _one_line(label(e.agent, e.agent_name)) or _("(no agent)")),
-                         (None, None, _SEVERITY_STYLE.get(e.severity),
-                          "bold red" if late else None, None, None),
-                         _one_line(e.reason) or None))
-        t.table(("#", _("tier"), _("sev"), _("due"), _("status"), _("agent / reason")),
-                (False, False, False, False, True, True), rows)
+                status += ", " + ngettext("{n} handoff", "{n} handoffs", e.handoffs).format(
+                    n=e.handoffs
+                )
+            rows.append(
+                (
+                    (
+                        str(e.id),
+                        str(e.tier),
+                        e.severity,
+                        due,
+                        status,
+                        _one_line(label(e.agent, e.agent_name)) or _("(no agent)"),
+                    ),
+                    (
+                        None,
+                        None,
+                        _SEVERITY_STYLE.get(e.severity),
+                        "bold red" if late else None,
+                        None,
+                        None,
+                    ),
+                    _one_line(e.reason) or None,
+                )
+            )
+        t.table(
+            ("#", _("tier"), _("sev"), _("due"), _("status"), _("agent / reason")),
+            (False, False, False, False, True, True),
+            rows,
+        )
 
 
 def _width(stdout: TextIO) -> int | None:
@@ -356,8 +433,7 @@ def _width(stdout: TextIO) -> int | None:
 
 def _color(stdout: TextIO) -> bool:
     """Colour for a terminal that takes it (https://no-color.org)."""
-    return (stdout.isatty() and "NO_COLOR" not in os.environ
-            and os.environ.get("TERM") != "dumb")
+    return stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
 def write_json(snap: FloorSnapshot, tz: ZoneInfo, out: TextIO) -> None:
@@ -402,8 +478,9 @@ def cmd_status(ctx: AppContext, args: argparse.Namespace) -> int:
         door = open_door(ctx, "status", "status.read", args.team)
     except Closed as closed:
         return closed.code
-    snap = floor_snapshot(ctx.engine, now=door.wall, team=door.team, scope=door.scope,
-                          settings=ctx.settings)
+    snap = floor_snapshot(
+        ctx.engine, now=door.wall, team=door.team, scope=door.scope, settings=ctx.settings
+    )
     tz = ctx.settings.timezone
     out = sys.stdout
     try:

@@ -61,9 +61,15 @@ def team_slots(plan: Plan, team: str, start: datetime, end: datetime) -> list[da
     return out
 
 
-def place(plan: Plan, agents: Sequence[tuple[str, str]], *, not_before: datetime,
-          load: Load | None = None, taken: Iterable[tuple[str, datetime]] = (),
-          issues: Sequence[HotIssue] | None = None) -> Placement:
+def place(
+    plan: Plan,
+    agents: Sequence[tuple[str, str]],
+    *,
+    not_before: datetime,
+    load: Load | None = None,
+    taken: Iterable[tuple[str, datetime]] = (),
+    issues: Sequence[HotIssue] | None = None,
+) -> Placement:
     """A drill for each (hot issue, agent of its teams), in quiet slots before it is due.
 
     ``agents``: (agent id, team). ``taken``: (agent id, time) of drills already planned
@@ -83,8 +89,12 @@ def place(plan: Plan, agents: Sequence[tuple[str, str]], *, not_before: datetime
     out: list[PlannedDrill] = []
     unplaced: list[tuple[str, str]] = []
     for team in sorted(by_team):
-        wanted = [(h, a) for h in (issues if issues is not None else plan.hot_issues)
-                  if team in h.teams for a in by_team[team]]
+        wanted = [
+            (h, a)
+            for h in (issues if issues is not None else plan.hot_issues)
+            if team in h.teams
+            for a in by_team[team]
+        ]
         if not wanted:
             continue
         team_load = load.get(team, {})
@@ -94,8 +104,10 @@ def place(plan: Plan, agents: Sequence[tuple[str, str]], *, not_before: datetime
             return (local.date(), tl.get(local.hour, 0.0), t)
 
         # Each issue's own window; drills of the same team share the leader's slots.
-        windows = {h.key: team_slots(plan, team, max(h.drill_from, not_before), h.due_by)
-                   for h, _ in wanted}
+        windows = {
+            h.key: team_slots(plan, team, max(h.drill_from, not_before), h.due_by)
+            for h, _ in wanted
+        }
         days = {t.astimezone(plan.timezone).date() for ts in windows.values() for t in ts}
         quota = math.ceil(len(wanted) / max(1, len(days)))
         team_day: dict[date, int] = defaultdict(int)
@@ -127,5 +139,6 @@ def place(plan: Plan, agents: Sequence[tuple[str, str]], *, not_before: datetime
             if not wanted:
                 break
         unplaced += [(h.key, a) for h, a in wanted]
-    return Placement(tuple(sorted(out, key=lambda d: (d.at, d.team_id, d.agent_id))),
-                     tuple(unplaced))
+    return Placement(
+        tuple(sorted(out, key=lambda d: (d.at, d.team_id, d.agent_id))), tuple(unplaced)
+    )

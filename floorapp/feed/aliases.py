@@ -62,8 +62,13 @@ class AliasBook:
     ``has_membership(agent_id)``: the agent holds a queue membership of its own.
     """
 
-    def __init__(self, aliases: dict[str, str], *, is_roster: Callable[[str], bool],
-                 has_membership: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        aliases: dict[str, str],
+        *,
+        is_roster: Callable[[str], bool],
+        has_membership: Callable[[str], bool],
+    ) -> None:
         self.map = dict(aliases)
         self._targets = set(self.map.values())
         self._is_roster = is_roster
@@ -115,13 +120,14 @@ class AliasBook:
         if member in self.map or member in self._targets or self._has_membership(by_member):
             return None  # a name already someone's, or a member of a queue in its own right
         agent_id, alias = by_iface, member
-        if iface not in self.map and self._is_roster(by_member) and not self._is_roster(
-                by_iface):
+        if iface not in self.map and self._is_roster(by_member) and not self._is_roster(by_iface):
             agent_id, alias = by_member, iface  # the roster's agent keeps its id
         self.map[alias] = agent_id
         self._targets.add(agent_id)
-        evidence = (f"{join.where} {iface} joined queue {join.queue}; "
-                    f"{ev.source}:{ev.line_no} {member} (un)paused in it the same second")
+        evidence = (
+            f"{join.where} {iface} joined queue {join.queue}; "
+            f"{ev.source}:{ev.line_no} {member} (un)paused in it the same second"
+        )
         return Learned(alias, agent_id, ev.ts, evidence, member)
 
     def forget_joins(self) -> None:

@@ -22,8 +22,12 @@ from sqlalchemy.engine import Dialect
 # Times in several zones and precisions, to check a fast conversion against the real one.
 _PROBES = tuple(
     datetime(y, mo, d, h, mi, s, us, tzinfo=tz)
-    for (y, mo, d, h, mi, s, us) in ((2026, 3, 10, 9, 0, 0, 0), (2026, 12, 31, 23, 59, 59, 999999),
-                                     (1999, 1, 2, 3, 4, 5, 60), (2010, 2, 22, 10, 18, 32, 500000))
+    for (y, mo, d, h, mi, s, us) in (
+        (2026, 3, 10, 9, 0, 0, 0),
+        (2026, 12, 31, 23, 59, 59, 999999),
+        (1999, 1, 2, 3, 4, 5, 60),
+        (2010, 2, 22, 10, 18, 32, 500000),
+    )
     for tz in (UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30)))
 )
 
@@ -47,7 +51,14 @@ def _fast_time(proc: Callable[[Any], Any]) -> tuple[Callable[[Any], Any], bool]:
                 v = v.astimezone(UTC)
             # isoformat(" ", "microseconds") without its "+00:00", a third quicker.
             return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031 (f-string: 2x slower)
-                v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
+                v.year,
+                v.month,
+                v.day,
+                v.hour,
+                v.minute,
+                v.second,
+                v.microsecond,
+            )
         return proc(v)
 
     def as_naive(v: Any) -> Any:
@@ -78,8 +89,9 @@ def _per_value(proc: Callable[[Any], Any]) -> Converter:
     return convert
 
 
-def _whole_column(col_type: Any, bulk: Callable[[list[Any]], list[Any]],
-                  dialect: Dialect) -> Converter:
+def _whole_column(
+    col_type: Any, bulk: Callable[[list[Any]], list[Any]], dialect: Dialect
+) -> Converter:
     """A TypeDecorator's ``bulk_bind`` (its ``process_bind_param`` for a whole column),
     then the dialect's own processor for the type underneath, if it has one.
 
@@ -98,8 +110,10 @@ def _whole_column(col_type: Any, bulk: Callable[[list[Any]], list[Any]],
     if inner is None:
         whole = bulk
     else:
+
         def whole(values: list[Any]) -> list[Any]:
             return [None if v is None else inner(v) for v in bulk(values)]
+
     if getattr(col_type, "bulk_distinct", False):
         return _per_distinct(whole, (dialect.name, type(col_type)), whole=True)
 
@@ -109,8 +123,9 @@ def _whole_column(col_type: Any, bulk: Callable[[list[Any]], list[Any]],
     return convert
 
 
-def _per_distinct(proc: Callable[[Any], Any], share: Any = None, *,
-                  whole: bool = False) -> Converter:
+def _per_distinct(
+    proc: Callable[[Any], Any], share: Any = None, *, whole: bool = False
+) -> Converter:
     """Convert each distinct value of a column once, then look the rest up.
 
     Feed columns repeat a few values (flags, times shared by a burst of lines), and a
@@ -123,8 +138,7 @@ def _per_distinct(proc: Callable[[Any], Any], share: Any = None, *,
     """
 
     def convert(values: list[Any], memo: dict[Any, dict[Any, Any]] | None) -> list[Any]:
-        table: dict[Any, Any] = {} if memo is None or share is None else memo.setdefault(
-            share, {})
+        table: dict[Any, Any] = {} if memo is None or share is None else memo.setdefault(share, {})
         if whole:  # ``proc`` takes the list of values not yet converted
             try:
                 todo = [v for v in dict.fromkeys(values) if v not in table]
@@ -196,15 +210,19 @@ class BulkStatement:
             else:
                 converters.append(_per_value(proc))
         # Rows already in the statement's order with nothing to convert go as they are.
-        as_is = bool(compiled.positional) and order == list(range(len(keys))) and not any(
-            converters)
-        hit = _Compiled(str(compiled), bool(compiled.positional), order, names, converters,
-                        as_is)
+        as_is = (
+            bool(compiled.positional) and order == list(range(len(keys))) and not any(converters)
+        )
+        hit = _Compiled(str(compiled), bool(compiled.positional), order, names, converters, as_is)
         self._compiled[dialect.name] = hit
         return hit
 
-    def execute(self, conn: Connection, rows: Sequence[Sequence[Any]],
-                memo: dict[Any, dict[Any, Any]] | None = None) -> None:
+    def execute(
+        self,
+        conn: Connection,
+        rows: Sequence[Sequence[Any]],
+        memo: dict[Any, dict[Any, Any]] | None = None,
+    ) -> None:
         """Write ``rows``, each a sequence of values in ``columns`` order.
 
         ``memo``: a dict the caller passes to every statement of one transaction so

@@ -37,8 +37,15 @@ class FeedPosition:
     replay_line_no: int | None = None  # lines before replay_offset
 
 
-_COLS = ("file_id", "offset", "line_no", "fingerprint", "key_horizon", "replay_offset",
-         "replay_line_no")
+_COLS = (
+    "file_id",
+    "offset",
+    "line_no",
+    "fingerprint",
+    "key_horizon",
+    "replay_offset",
+    "replay_line_no",
+)
 
 
 def load_position(engine: Engine, source: str) -> FeedPosition | None:
@@ -47,16 +54,30 @@ def load_position(engine: Engine, source: str) -> FeedPosition | None:
         row = conn.execute(select(*(c[n] for n in _COLS)).where(c.source == source)).first()
     if row is None:
         return None
-    return FeedPosition(source, row.file_id, int(row.offset), int(row.line_no),
-                        row.fingerprint, row.key_horizon, row.replay_offset,
-                        row.replay_line_no)
+    return FeedPosition(
+        source,
+        row.file_id,
+        int(row.offset),
+        int(row.line_no),
+        row.fingerprint,
+        row.key_horizon,
+        row.replay_offset,
+        row.replay_line_no,
+    )
 
 
 def save_position(conn: Connection, pos: FeedPosition, now: datetime) -> None:
     conn.execute(
         upsert(conn, FeedCursor, ["source"], [*_COLS, "updated_at"]),
-        {"source": pos.source, "file_id": pos.file_id, "offset": pos.offset,
-         "line_no": pos.line_no, "fingerprint": pos.fingerprint,
-         "key_horizon": pos.key_horizon, "replay_offset": pos.replay_offset,
-         "replay_line_no": pos.replay_line_no, "updated_at": now},
+        {
+            "source": pos.source,
+            "file_id": pos.file_id,
+            "offset": pos.offset,
+            "line_no": pos.line_no,
+            "fingerprint": pos.fingerprint,
+            "key_horizon": pos.key_horizon,
+            "replay_offset": pos.replay_offset,
+            "replay_line_no": pos.replay_line_no,
+            "updated_at": now,
+        },
     )

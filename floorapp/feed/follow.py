@@ -42,7 +42,7 @@ def file_id(st: os.stat_result) -> str:
 
 
 def fingerprint_of(fd: int, n: int) -> str:
-    """"N:hex": a hash of the first ``n`` bytes of the open file ``fd``."""
+    """ "N:hex": a hash of the first ``n`` bytes of the open file ``fd``."""
     head = os.pread(fd, n, 0) if n > 0 else b""
     return f"{len(head)}:{blake2b(head, digest_size=16).hexdigest()}"
 
@@ -136,8 +136,9 @@ class Follower:
         self._open_at_start(start)
 
     def position(self) -> FeedPosition:
-        return FeedPosition(self.source, self._file_id, self.offset, self.line_no,
-                            self._current_fingerprint())
+        return FeedPosition(
+            self.source, self._file_id, self.offset, self.line_no, self._current_fingerprint()
+        )
 
     def mark(self) -> tuple[int, int, int]:
         """Where the line just returned starts: (generation, offset, line_no before it)."""
@@ -206,15 +207,21 @@ class Follower:
         found = self._find_start_file(start)
         if found is not None and self._open(found, start.offset, start.line_no):
             if found != self.path:
-                log.info("%s: finishing %s, where the last run stopped, first", self.path,
-                         found)
-            if start.replay_offset is not None and start.replay_line_no is not None \
-                    and start.replay_offset < start.offset:
+                log.info("%s: finishing %s, where the last run stopped, first", self.path, found)
+            if (
+                start.replay_offset is not None
+                and start.replay_line_no is not None
+                and start.replay_offset < start.offset
+            ):
                 self._replay = (start.replay_offset, start.replay_line_no, start.offset)
             return
-        log.warning("%s: the file the last run stopped in (line %d) is gone or was "
-                    "rewritten; reading %s from its start", self.path, start.line_no,
-                    self.path)
+        log.warning(
+            "%s: the file the last run stopped in (line %d) is gone or was "
+            "rewritten; reading %s from its start",
+            self.path,
+            start.line_no,
+            self.path,
+        )
         self._open(self.path)
 
     def _find_start_file(self, start: FeedPosition) -> Path | None:
@@ -226,8 +233,9 @@ class Follower:
         if st is not None and file_id(st) == start.file_id and holds(self.path, start):
             return self.path
         try:
-            entries = [e for e in os.scandir(self.path.parent)
-                       if e.path != str(self.path) and e.is_file()]
+            entries = [
+                e for e in os.scandir(self.path.parent) if e.path != str(self.path) and e.is_file()
+            ]
         except OSError:
             return None
         # Renamed: the same inode beside it.

@@ -153,8 +153,14 @@ FIELDS: dict[str, Checker] = {
     "category": _choice(REQUEST_CATEGORIES),
 }
 
-_CALL_FACTS = ("customer", "queue", "complaint", "negative_sentiment", "refused_explanations",
-               "sensitive_customer")
+_CALL_FACTS = (
+    "customer",
+    "queue",
+    "complaint",
+    "negative_sentiment",
+    "refused_explanations",
+    "sensitive_customer",
+)
 
 # type -> (needs agent, needs call, required fields, optional fields)
 SCHEMA: dict[EventKind, tuple[bool, bool, tuple[str, ...], tuple[str, ...]]] = {
@@ -166,9 +172,18 @@ SCHEMA: dict[EventKind, tuple[bool, bool, tuple[str, ...], tuple[str, ...]]] = {
     EventKind.CALL_ANSWERED: (True, True, (), ("hold_seconds", *_CALL_FACTS)),
     EventKind.CALL_UPDATE: (False, True, (), _CALL_FACTS),
     EventKind.CALL_ENDED: (
-        False, True, (),
-        ("outcome", "hold_seconds", "talk_seconds", "satisfaction", "effort", "after_call",
-         *_CALL_FACTS),
+        False,
+        True,
+        (),
+        (
+            "outcome",
+            "hold_seconds",
+            "talk_seconds",
+            "satisfaction",
+            "effort",
+            "after_call",
+            *_CALL_FACTS,
+        ),
     ),
     EventKind.CALL_ABANDONED: (False, True, (), ("outcome", "hold_seconds", *_CALL_FACTS)),
     EventKind.CALL_TRANSFERRED: (False, True, (), ("to", "hold_seconds", "talk_seconds")),
@@ -261,8 +276,9 @@ class JsonlParser:
         if not line:
             return None
         if len(line) > MAX_LINE_CHARS:
-            return rejected(self.source, line_no,
-                            f"line longer than {MAX_LINE_CHARS} characters", line)
+            return rejected(
+                self.source, line_no, f"line longer than {MAX_LINE_CHARS} characters", line
+            )
         try:
             return self._event(line, line_no)
         except (FieldError, ValueError) as exc:
@@ -270,14 +286,15 @@ class JsonlParser:
         except Exception as exc:  # no line may stop the feed
             # Every known failure is a FieldError or ValueError; this is the guarantee
             # that an unforeseen one still costs one line, named, and not the run.
-            return rejected(self.source, line_no,
-                            f"unreadable line ({type(exc).__name__})", line)
+            return rejected(self.source, line_no, f"unreadable line ({type(exc).__name__})", line)
 
     def _event(self, line: str, line_no: int) -> FeedEvent:
         # The decoder recurses once per level: measure the nesting first (only a line
         # with many brackets needs the scan).
-        if (line.count("[") + line.count("{") > MAX_JSON_DEPTH
-                and nesting_depth(line) > MAX_JSON_DEPTH):
+        if (
+            line.count("[") + line.count("{") > MAX_JSON_DEPTH
+            and nesting_depth(line) > MAX_JSON_DEPTH
+        ):
             raise ValueError(f"not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
         try:
             obj, end = _RAW_DECODE(line)  # the line is stripped: no whitespace to skip
@@ -309,8 +326,7 @@ class JsonlParser:
         agent = obj.get("agent")
         if agent is not None:
             # Only text is looked up: a list or object is not hashable, and is refused below.
-            agent = (type(agent) is str and self._ids.get(agent)) or self._identity(
-                "agent", agent)
+            agent = (type(agent) is str and self._ids.get(agent)) or self._identity("agent", agent)
         elif needs_agent:
             raise FieldError("agent", f"required for {kind.value}")
         call = obj.get("call")
@@ -333,8 +349,9 @@ class JsonlParser:
             key = id_key(FORMAT, _ID("id", event_id), second)
         else:
             key = self._key(line, second)
-        return FeedEvent(key, self.source, line_no, ts, kind, agent, call, data, agent,
-                         data.get("queue"))
+        return FeedEvent(
+            key, self.source, line_no, ts, kind, agent, call, data, agent, data.get("queue")
+        )
 
 
 def parse_jsonl(lines: Iterable[str], source: str, *, start_line: int = 0) -> Iterator[ParsedLine]:

@@ -88,8 +88,11 @@ class OccurrenceKeys:
         A second first seen while no ``mark`` was set gives ``UNKNOWN_MARK``.
         """
         oldest = self._oldest
-        marks = [UNKNOWN_MARK if e[2] is None else e[2]
-                 for sec, e in self._by_second.items() if sec >= oldest]
+        marks = [
+            UNKNOWN_MARK if e[2] is None else e[2]
+            for sec, e in self._by_second.items()
+            if sec >= oldest
+        ]
         return min(marks) if marks else None
 
     def key(self, line: str, second: int) -> str:
@@ -106,8 +109,11 @@ class OccurrenceKeys:
                 return self._first_copy(line, second)
             mark = self.mark
             # The key's time prefix, formatted once per second (a burst shares it).
-            entry = self._by_second[second] = (f"{second & 0xFFFFFFFF:08x}", {},
-                                               None if mark is None else mark())
+            entry = self._by_second[second] = (
+                f"{second & 0xFFFFFFFF:08x}",
+                {},
+                None if mark is None else mark(),
+            )
         elif second < self._oldest:  # remembered, but no longer counted: see the class doc
             return self._first_copy(line, second)
         time_hex, seen, _ = entry

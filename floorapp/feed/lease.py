@@ -35,10 +35,14 @@ class FeedBusy(Exception):
 
     def __init__(self, source: str, holder: str | None, expires_at: datetime | None) -> None:
         self.source, self.holder, self.expires_at = source, holder, expires_at
-        until = (f"; its lease runs to {expires_at:%Y-%m-%d %H:%M:%S} UTC unless renewed"
-                 if expires_at is not None else "")
-        super().__init__(f"already followed by {holder}{until}: stop that one first "
-                         "(one follower per feed)")
+        until = (
+            f"; its lease runs to {expires_at:%Y-%m-%d %H:%M:%S} UTC unless renewed"
+            if expires_at is not None
+            else ""
+        )
+        super().__init__(
+            f"already followed by {holder}{until}: stop that one first (one follower per feed)"
+        )
 
 
 def holder_id(command: str) -> str:
@@ -79,9 +83,16 @@ def _now() -> datetime:
 class FeedLease:
     """Hold the feed's lease while inside; renewed on a thread; ``on_lost`` if taken away."""
 
-    def __init__(self, engine: Engine, source: str, holder: str, *,
-                 on_lost: Callable[[str], None] | None = None,
-                 ttl: timedelta = LEASE_TTL, renew_every: timedelta = RENEW_EVERY) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        source: str,
+        holder: str,
+        *,
+        on_lost: Callable[[str], None] | None = None,
+        ttl: timedelta = LEASE_TTL,
+        renew_every: timedelta = RENEW_EVERY,
+    ) -> None:
         self.engine = engine
         self.source = source
         self.holder = holder
@@ -95,10 +106,12 @@ class FeedLease:
     def acquire(self) -> None:
         state = lease.try_acquire(self.engine, self.holder, _now(), self.ttl, name=self.name)
         if not state.held and _is_dead_here(state.holder):
-            log.info("feed %s: taking over from %s, which no longer runs", self.source,
-                     state.holder)
-            state = lease.try_acquire(self.engine, self.holder, _now(), self.ttl,
-                                      name=self.name, take_from=state.holder)
+            log.info(
+                "feed %s: taking over from %s, which no longer runs", self.source, state.holder
+            )
+            state = lease.try_acquire(
+                self.engine, self.holder, _now(), self.ttl, name=self.name, take_from=state.holder
+            )
         if not state.held:
             raise FeedBusy(self.source, state.holder, state.expires_at)
 
@@ -115,8 +128,9 @@ class FeedLease:
     def _renew(self) -> None:
         while not self._stop.wait(self.renew_every.total_seconds()):
             try:
-                state = lease.try_acquire(self.engine, self.holder, _now(), self.ttl,
-                                          name=self.name)
+                state = lease.try_acquire(
+                    self.engine, self.holder, _now(), self.ttl, name=self.name
+                )
             except Exception as exc:  # a full disk or a long lock: try again next time
                 log.warning("feed %s: lease not renewed (%s); retrying", self.source, exc)
                 continue
@@ -128,11 +142,16 @@ class FeedLease:
     def __enter__(self) -> FeedLease:
         self.acquire()
         self._stop.clear()
-        self._thread = threading.Thread(target=self._renew, name=f"feed-lease-{self.name}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._renew, name=f"feed-lease-{self.name}", daemon=True
+        )
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.release()

@@ -179,9 +179,12 @@ def run(
             at = (start[1], start[2])
         else:  # remembered from the file before a rotation: this file from its start
             at = (0, 0)
-        return dataclasses.replace(pos, key_horizon=keys.horizon,
-                                   replay_offset=None if at is None else at[0],
-                                   replay_line_no=None if at is None else at[1])
+        return dataclasses.replace(
+            pos,
+            key_horizon=keys.horizon,
+            replay_offset=None if at is None else at[0],
+            replay_line_no=None if at is None else at[1],
+        )
 
     def flush() -> bool:
         """Write the batch; False if stopped while waiting for the store."""
@@ -203,9 +206,12 @@ def run(
             try:
                 item = parse(text, reader.line_no)
             except Exception as exc:  # a parser's bug must not stop the feed: the line is named
-                item = Rejected(source, reader.line_no,
-                                f"could not be read ({type(exc).__name__}: {_short(exc)})",
-                                clean(text.rstrip("\r\n")) or "")
+                item = Rejected(
+                    source,
+                    reader.line_no,
+                    f"could not be read ({type(exc).__name__}: {_short(exc)})",
+                    clean(text.rstrip("\r\n")) or "",
+                )
             if item is not None:
                 if on_rejected is not None and type(item) is Rejected:
                     on_rejected(item)
@@ -226,15 +232,15 @@ def run(
             try:
                 writer.tick_idle(writer.clock.now())
             except Exception as exc:  # a tick is best effort: the next one comes soon
-                on_problem(f"floorapp: rules tick skipped: {type(exc).__name__}: "
-                           f"{_short(exc)}")
+                on_problem(f"floorapp: rules tick skipped: {type(exc).__name__}: {_short(exc)}")
     if batch or (pending_position and save_position):
         flush()
     return total
 
 
-def _replay(reader: LineReader, parser: LineParser, keys: OccurrenceKeys,
-            mark: Callable[[], Any]) -> None:
+def _replay(
+    reader: LineReader, parser: LineParser, keys: OccurrenceKeys, mark: Callable[[], Any]
+) -> None:
     """Rebuild the parser's memory from the lines before the resume point (stores nothing)."""
     keys.resume(getattr(reader, "key_horizon", None))
     keys.mark = mark
@@ -280,17 +286,22 @@ def _write(
             now = time.monotonic()
             if waiting_since is None:
                 waiting_since = now
-                on_problem(f"floorapp: {what} ({_short(exc)}); nothing is lost: retrying "
-                           f"the batch in hand until it can be written")
+                on_problem(
+                    f"floorapp: {what} ({_short(exc)}); nothing is lost: retrying "
+                    f"the batch in hand until it can be written"
+                )
             if stop.wait(delay):
-                on_problem("floorapp: stopped while waiting; the batch in hand will be read "
-                           "again by the next run")
+                on_problem(
+                    "floorapp: stopped while waiting; the batch in hand will be read "
+                    "again by the next run"
+                )
                 return None
             delay = min(delay * 2, MAX_RETRY_S)
             continue
         if waiting_since is not None:
-            on_problem(f"floorapp: written again after waiting "
-                       f"{time.monotonic() - waiting_since:.0f} s")
+            on_problem(
+                f"floorapp: written again after waiting {time.monotonic() - waiting_since:.0f} s"
+            )
         if on_rejected is not None:
             for refused in summary.refused:  # what the writer itself refused (clock errors)
                 on_rejected(refused)

@@ -45,13 +45,20 @@ _NO_CUSTOMER = frozenset({"", "anonymous", "unknown", "<unknown>", "restricted"}
 
 # Read and deliberately ignored (counted by name in the summary): they change no agent
 # state and no call that floorapp shows. Any other unknown event is ignored the same way.
-HOUSEKEEPING = frozenset({
-    "QUEUESTART", "CONFIGRELOAD", "SYSCOMPAT", "INFO", "DID",
-    "AGENTDUMP",  # the member hung up during the announcement: the caller waits on
-    "PENALTY", "RINGINUSE",  # member settings changed
-    "OUTCALL",  # QueueUpdate(): an outbound call, not a queued one
-    "PAUSECUSTOM",  # written by add-ons through QueueLog(), in no layout app_queue knows
-})
+HOUSEKEEPING = frozenset(
+    {
+        "QUEUESTART",
+        "CONFIGRELOAD",
+        "SYSCOMPAT",
+        "INFO",
+        "DID",
+        "AGENTDUMP",  # the member hung up during the announcement: the caller waits on
+        "PENALTY",
+        "RINGINUSE",  # member settings changed
+        "OUTCALL",  # QueueUpdate(): an outbound call, not a queued one
+        "PAUSECUSTOM",  # written by add-ons through QueueLog(), in no layout app_queue knows
+    }
+)
 
 # Unanswered exits and the outcome each one records.
 _UNANSWERED = {
@@ -63,8 +70,7 @@ _UNANSWERED = {
 }
 # Where the wait time is: EXITWITHKEY has the key pressed first. Before Asterisk 1.6
 # EXITWITHKEY was key|position and EXITWITHTIMEOUT position only, with no wait time.
-_WAIT_AT = {"ABANDON": 7, "EXITWITHKEY": 8, "EXITWITHTIMEOUT": 7, "EXITEMPTY": 7,
-            "WITHDRAW": 7}
+_WAIT_AT = {"ABANDON": 7, "EXITWITHKEY": 8, "EXITWITHTIMEOUT": 7, "EXITEMPTY": 7, "WITHDRAW": 7}
 # log_attended_transfer(): how many fields name the destination, per kind.
 _ATTENDED_DEST = {"BRIDGE": 1, "APP": 1, "LINK": 2}
 MAX_POSITION = 1_000_000
@@ -74,8 +80,9 @@ class BadData(ValueError):
     """A known event whose data fields are unusable."""
 
 
-def _int(fields: list[str], i: int, name: str, hi: int = MAX_SECONDS, *,
-         required: bool = True) -> int | None:
+def _int(
+    fields: list[str], i: int, name: str, hi: int = MAX_SECONDS, *, required: bool = True
+) -> int | None:
     raw = fields[i].strip() if i < len(fields) else ""
     if raw == "":
         if required:
@@ -91,6 +98,7 @@ def _int(fields: list[str], i: int, name: str, hi: int = MAX_SECONDS, *,
     if value > hi:
         raise BadData(f"{name} {_short(raw)} is out of range (0-{hi})")
     return value
+
 
 def _short(raw: str) -> str:
     return bounded(raw, 40)
@@ -146,19 +154,44 @@ class QueueLogParser:
         }
         # Events that make no sense without a member / without a call.
         self._needs_agent = frozenset(
-            {"ADDMEMBER", "AGENTLOGIN", "AGENTCALLBACKLOGIN", "REMOVEMEMBER", "AGENTLOGOFF",
-             "AGENTCALLBACKLOGOFF", "PAUSE", "PAUSEALL", "UNPAUSE", "UNPAUSEALL", "CONNECT",
-             "COMPLETECALLER", "COMPLETEAGENT", "RINGNOANSWER", "RINGCANCELED", "TRANSFER",
-             "BLINDTRANSFER", "ATTENDEDTRANSFER"}
+            {
+                "ADDMEMBER",
+                "AGENTLOGIN",
+                "AGENTCALLBACKLOGIN",
+                "REMOVEMEMBER",
+                "AGENTLOGOFF",
+                "AGENTCALLBACKLOGOFF",
+                "PAUSE",
+                "PAUSEALL",
+                "UNPAUSE",
+                "UNPAUSEALL",
+                "CONNECT",
+                "COMPLETECALLER",
+                "COMPLETEAGENT",
+                "RINGNOANSWER",
+                "RINGCANCELED",
+                "TRANSFER",
+                "BLINDTRANSFER",
+                "ATTENDEDTRANSFER",
+            }
         )
         self._needs_call = frozenset(
-            {"ENTERQUEUE", "CONNECT", "COMPLETECALLER", "COMPLETEAGENT", "RINGNOANSWER",
-             "RINGCANCELED", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER", *_UNANSWERED}
+            {
+                "ENTERQUEUE",
+                "CONNECT",
+                "COMPLETECALLER",
+                "COMPLETEAGENT",
+                "RINGNOANSWER",
+                "RINGCANCELED",
+                "TRANSFER",
+                "BLINDTRANSFER",
+                "ATTENDEDTRANSFER",
+                *_UNANSWERED,
+            }
         )
         # One lookup per line: handler, needs a member, needs a call, records the queue.
         self._specs = {
-            name: (handler, name in self._needs_agent, name in self._needs_call,
-                   name in _QUEUED)
+            name: (handler, name in self._needs_agent, name in self._needs_call, name in _QUEUED)
             for name, handler in self._handlers.items()
         }
         self._key = self._keys.key
@@ -179,32 +212,38 @@ class QueueLogParser:
         except Exception as exc:  # no line may stop the feed
             # Every known failure is turned into a rejection below; this is the guarantee
             # that an unforeseen one still costs one line, named, and not the run.
-            return rejected(self.source, line_no, f"unreadable line ({type(exc).__name__})",
-                            text)
+            return rejected(self.source, line_no, f"unreadable line ({type(exc).__name__})", text)
 
     def _parse(self, text: str, line_no: int) -> ParsedLine | None:
         line = text.rstrip("\r\n")
         if line[:1] in LINE_PADDING and line:
             line = line.lstrip(LINE_PADDING)
         if len(line) > MAX_LINE_CHARS:
-            return rejected(self.source, line_no,
-                            f"line longer than {MAX_LINE_CHARS} characters", line)
+            return rejected(
+                self.source, line_no, f"line longer than {MAX_LINE_CHARS} characters", line
+            )
         fields = line.split("|")
         if len(fields) < 5:  # a line of five fields has a "|": never blank
             if not line_body(line):
                 return None
-            return rejected(self.source, line_no, f"too few fields ({len(fields)}, need at "
-                            "least 5: epoch|callid|queue|agent|EVENT)", line)
+            return rejected(
+                self.source,
+                line_no,
+                f"too few fields ({len(fields)}, need at least 5: epoch|callid|queue|agent|EVENT)",
+                line,
+            )
         epoch_raw = fields[0].strip()
         if epoch_raw != self._last_epoch_raw:
             if not (epoch_raw.isdigit() and epoch_raw.isascii()):
-                return rejected(self.source, line_no,
-                                f"epoch is not a number: {_short(epoch_raw)!r}", line)
+                return rejected(
+                    self.source, line_no, f"epoch is not a number: {_short(epoch_raw)!r}", line
+                )
             # Twelve digits are far past the window: no need to convert a longer one.
             epoch = int(epoch_raw) if len(epoch_raw) <= 12 else EPOCH_MAX
             if not EPOCH_MIN <= epoch < EPOCH_MAX:
-                return rejected(self.source, line_no,
-                                f"epoch {_short(epoch_raw)} is outside {WINDOW}", line)
+                return rejected(
+                    self.source, line_no, f"epoch {_short(epoch_raw)} is outside {WINDOW}", line
+                )
             # Lines come in bursts within one second: the time is made once per burst.
             self._last_ts = datetime.fromtimestamp(epoch, UTC)
             self._last_epoch, self._last_epoch_raw = epoch, epoch_raw
@@ -221,8 +260,9 @@ class QueueLogParser:
         agent = fields[3].strip()
         try:
             member = None if agent in _NO_ID else (self._names.get(agent) or self._name(agent))
-            call = None if callid in _NO_ID else _check_len(neutral(callid), "call id",
-                                                            MAX_ID_CHARS)
+            call = (
+                None if callid in _NO_ID else _check_len(neutral(callid), "call id", MAX_ID_CHARS)
+            )
             queue = _queue(fields)
             if queue is not None:
                 _check_len(queue, "queue", MAX_QUEUE_CHARS)
@@ -235,8 +275,18 @@ class QueueLogParser:
             return rejected(self.source, line_no, f"{event}: {exc}", line)
         if with_queue and queue is not None:
             data["queue"] = queue
-        return FeedEvent(self._key(line, epoch), self.source, line_no, ts, kind, member, call,
-                         data, member, queue)
+        return FeedEvent(
+            self._key(line, epoch),
+            self.source,
+            line_no,
+            ts,
+            kind,
+            member,
+            call,
+            data,
+            member,
+            queue,
+        )
 
     # --- one handler per event family: fields are the whole split line ----------------
 
@@ -298,8 +348,11 @@ class QueueLogParser:
         ended_by = "caller" if f[4].strip().upper() == "COMPLETECALLER" else "agent"
         # No "outcome": completed is call_ended's default, and a default written out
         # costs 22 bytes in every stored call_ended.
-        return EventKind.CALL_ENDED, {"hold_seconds": hold, "talk_seconds": talk,
-                                      "ended_by": ended_by}
+        return EventKind.CALL_ENDED, {
+            "hold_seconds": hold,
+            "talk_seconds": talk,
+            "ended_by": ended_by,
+        }
 
     @staticmethod
     def _ring(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
@@ -313,8 +366,9 @@ class QueueLogParser:
         second = _text(f, 6, "context", MAX_ID_CHARS)
         data: dict[str, Any] = {}
         if first:
-            data["to"] = _check_len(f"{first}@{second}" if second else first, "destination",
-                                    MAX_ID_CHARS)
+            data["to"] = _check_len(
+                f"{first}@{second}" if second else first, "destination", MAX_ID_CHARS
+            )
         return EventKind.CALL_TRANSFERRED, _durations(f, 7, data)
 
     @staticmethod
@@ -325,8 +379,9 @@ class QueueLogParser:
         width = _ATTENDED_DEST.get(method)
         if width is None:  # a kind newer than this reader: the times end the line
             width = max(0, len(f) - 6 - 3)
-        dest = [d for d in (_text(f, 6 + i, "destination", MAX_ID_CHARS)
-                            for i in range(width)) if d]
+        dest = [
+            d for d in (_text(f, 6 + i, "destination", MAX_ID_CHARS) for i in range(width)) if d
+        ]
         data: dict[str, Any] = {}
         to = ":".join(x for x in (_text(f, 5, "transfer kind", MAX_ID_CHARS), *dest) if x)
         if to:
@@ -359,8 +414,18 @@ def _durations(f: list[str], at: int, data: dict[str, Any]) -> dict[str, Any]:
 
 # Events whose kind is a call kind (offered, answered, ended, abandoned, transferred):
 # their queue is recorded with the call.
-_QUEUED = frozenset({"ENTERQUEUE", "CONNECT", "COMPLETECALLER", "COMPLETEAGENT", "TRANSFER",
-                     "BLINDTRANSFER", "ATTENDEDTRANSFER", *_UNANSWERED})
+_QUEUED = frozenset(
+    {
+        "ENTERQUEUE",
+        "CONNECT",
+        "COMPLETECALLER",
+        "COMPLETEAGENT",
+        "TRANSFER",
+        "BLINDTRANSFER",
+        "ATTENDEDTRANSFER",
+        *_UNANSWERED,
+    }
+)
 
 
 def parse_queue_log(

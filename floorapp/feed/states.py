@@ -27,8 +27,11 @@ from db.models import AgentState
 from floorapp.feed.events import EventKind
 
 AVAILABLE, ON_CALL, AFTER_CALL, BREAK, OFFLINE = (
-    AgentState.AVAILABLE.value, AgentState.ON_CALL.value, AgentState.AFTER_CALL.value,
-    AgentState.BREAK.value, AgentState.OFFLINE.value,
+    AgentState.AVAILABLE.value,
+    AgentState.ON_CALL.value,
+    AgentState.AFTER_CALL.value,
+    AgentState.BREAK.value,
+    AgentState.OFFLINE.value,
 )
 STATES = frozenset(s.value for s in AgentState)
 REASON_MAX = 200
@@ -39,8 +42,7 @@ _STATE = EventKind.STATE
 _CALL_ANSWERED = EventKind.CALL_ANSWERED
 _CALL_RING_NO_ANSWER = EventKind.CALL_RING_NO_ANSWER
 # The call is over for the agent on it.
-CALL_OVER = frozenset({EventKind.CALL_ENDED, EventKind.CALL_ABANDONED,
-                       EventKind.CALL_TRANSFERRED})
+CALL_OVER = frozenset({EventKind.CALL_ENDED, EventKind.CALL_ABANDONED, EventKind.CALL_TRANSFERRED})
 
 
 class Transition(NamedTuple):
@@ -54,8 +56,16 @@ class Transition(NamedTuple):
 class AgentStatus:
     """What the machine knows of one agent (the writer and the rules each keep one)."""
 
-    __slots__ = ("call", "last_break_end", "logged_in_since", "pending", "queues", "reason",
-                 "since", "state")
+    __slots__ = (
+        "call",
+        "last_break_end",
+        "logged_in_since",
+        "pending",
+        "queues",
+        "reason",
+        "since",
+        "state",
+    )
 
     def __init__(self) -> None:
         self.state: str = OFFLINE
@@ -84,8 +94,9 @@ class AgentStatus:
 _NONE: tuple[Transition, ...] = ()
 
 
-def _go(s: AgentStatus, state: str, reason: str | None, ts: datetime,
-        late: bool) -> tuple[Transition, ...]:
+def _go(
+    s: AgentStatus, state: str, reason: str | None, ts: datetime, late: bool
+) -> tuple[Transition, ...]:
     if reason:
         reason = reason[:REASON_MAX]
     else:
@@ -106,8 +117,14 @@ def _go(s: AgentStatus, state: str, reason: str | None, ts: datetime,
     return (Transition(old, state, reason, ts, late),)
 
 
-def step(s: AgentStatus, kind: EventKind, data: dict[str, Any], call: str | None,
-         ts: datetime, late: bool = False) -> tuple[Transition, ...]:
+def step(
+    s: AgentStatus,
+    kind: EventKind,
+    data: dict[str, Any],
+    call: str | None,
+    ts: datetime,
+    late: bool = False,
+) -> tuple[Transition, ...]:
     """Apply one event that names (or, for a call's end, reaches) this agent.
 
     Returns the transitions, in order (none, one, or for a late event those it would have
@@ -173,5 +190,6 @@ def touches_agent(kind: EventKind) -> bool:
     return kind in _KINDS
 
 
-_KINDS = frozenset({_STATE, _CALL_ANSWERED, _AGENT_LOGIN, _AGENT_LOGOUT, _CALL_RING_NO_ANSWER,
-                    *CALL_OVER})
+_KINDS = frozenset(
+    {_STATE, _CALL_ANSWERED, _AGENT_LOGIN, _AGENT_LOGOUT, _CALL_RING_NO_ANSWER, *CALL_OVER}
+)

@@ -79,8 +79,10 @@ class IngestSummary:
 
     def line(self) -> str:
         """The one-line summary the CLI prints."""
-        text = (f"{self.accepted} accepted, {self.duplicates} duplicates, "
-                f"{self.rejected} rejected, {self.ignored} ignored")
+        text = (
+            f"{self.accepted} accepted, {self.duplicates} duplicates, "
+            f"{self.rejected} rejected, {self.ignored} ignored"
+        )
         if self.ignored_kinds:
             kinds = ", ".join(f"{k} {n}" for k, n in self.ignored_kinds.most_common(5))
             more = len(self.ignored_kinds) - 5
@@ -99,15 +101,43 @@ class _AgentMem(AgentStatus):
 
     def row(self, seq: int) -> tuple[Any, ...]:
         """Values in _AGENT_COLS order (name and team only matter for a new agent)."""
-        return (self.id, self.id, UNASSIGNED_TEAM, 1, False, True, self.state, self.reason,
-                self.since, self.logged_in_since, self.last_break_end, self.call,
-                self.updated_at, seq)
+        return (
+            self.id,
+            self.id,
+            UNASSIGNED_TEAM,
+            1,
+            False,
+            True,
+            self.state,
+            self.reason,
+            self.since,
+            self.logged_in_since,
+            self.last_break_end,
+            self.call,
+            self.updated_at,
+            seq,
+        )
 
 
-_AGENT_STATE_COLS = ("state", "state_reason", "state_since", "logged_in_since",
-                     "last_break_end", "current_call_id", "updated_at", "seq")
-_AGENT_COLS = ("id", "name", "team_id", "tier", "sensitive_designated", "from_feed",
-               *_AGENT_STATE_COLS)
+_AGENT_STATE_COLS = (
+    "state",
+    "state_reason",
+    "state_since",
+    "logged_in_since",
+    "last_break_end",
+    "current_call_id",
+    "updated_at",
+    "seq",
+)
+_AGENT_COLS = (
+    "id",
+    "name",
+    "team_id",
+    "tier",
+    "sensitive_designated",
+    "from_feed",
+    *_AGENT_STATE_COLS,
+)
 _CALL_COLS = tuple(c.name for c in Call.__table__.columns)  # type: ignore[attr-defined]
 _CALL_ROW = itemgetter(*_CALL_COLS)  # a call's dict as a row in _CALL_COLS order
 # What the machine remembers beyond the agent row: memberships, a pause asked for mid-call.
@@ -121,16 +151,24 @@ def _columns(model: Any, names: Sequence[str]) -> list[Any]:
 
 
 # Only the state columns are updated on conflict: name, team and tier belong to the roster.
-_AGENT_UPSERT = BulkStatement(lambda conn: upsert(conn, Agent, ["id"], _AGENT_STATE_COLS),
-                              _columns(Agent, _AGENT_COLS))
+_AGENT_UPSERT = BulkStatement(
+    lambda conn: upsert(conn, Agent, ["id"], _AGENT_STATE_COLS), _columns(Agent, _AGENT_COLS)
+)
 _FEED_INSERT = BulkStatement(lambda conn: insert(FeedEventRow), _columns(FeedEventRow, _FEED_COLS))
-_CALL_UPSERT = BulkStatement(lambda conn: upsert(conn, Call, ["id"], _CALL_COLS[1:]),
-                             _columns(Call, _CALL_COLS))
-_HISTORY_INSERT = BulkStatement(lambda conn: insert(AgentStateChange),
-                                _columns(AgentStateChange, _HISTORY_COLS))
+_CALL_UPSERT = BulkStatement(
+    lambda conn: upsert(conn, Call, ["id"], _CALL_COLS[1:]), _columns(Call, _CALL_COLS)
+)
+_HISTORY_INSERT = BulkStatement(
+    lambda conn: insert(AgentStateChange), _columns(AgentStateChange, _HISTORY_COLS)
+)
 # ORDER BY ... LIMIT 1, not max(): PostgreSQL has no max() of bytea; both read the index's end.
-_HIGHEST_KEY = select(FeedEventRow.__table__.c.key).order_by(  # type: ignore[attr-defined]
-    FeedEventRow.__table__.c.key.desc()).limit(1)  # type: ignore[attr-defined]
+_HIGHEST_KEY = (
+    select(FeedEventRow.__table__.c.key)
+    .order_by(  # type: ignore[attr-defined]
+        FeedEventRow.__table__.c.key.desc()
+    )
+    .limit(1)
+)  # type: ignore[attr-defined]
 # One expanding parameter for the whole list: no per-value expression objects.
 _STORED_KEYS = select(FeedEventRow.__table__.c.key).where(  # type: ignore[attr-defined]
     FeedEventRow.__table__.c.key.in_(bindparam("keys", expanding=True))  # type: ignore[attr-defined]
@@ -175,32 +213,51 @@ def _payload_encoder() -> Any:
     if make is None:
         return plain.encode
     # No circular-reference markers: payloads are flat dicts of text, numbers and flags.
-    fast = make(None, plain.default, json.encoder.encode_basestring, None, ":", ",",
-                False, False, True)
+    fast = make(
+        None, plain.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
 
     def encode(obj: dict[str, Any]) -> str:
         return "".join(fast(obj, 0))
 
-    probe = {"reason": "午休 \"lunch\"\n", "hold_seconds": 3, "complaint": True, "to": None}
+    probe = {"reason": '午休 "lunch"\n', "hold_seconds": 3, "complaint": True, "to": None}
     return encode if encode(probe) == plain.encode(probe) else plain.encode
 
 
 _ENCODE = _payload_encoder()
-_CALL_FACTS = {"customer": "customer_id", "queue": "queue", "complaint": "complaint",
-               "negative_sentiment": "negative_sentiment",
-               "refused_explanations": "refused_explanations",
-               "sensitive_customer": "sensitive_customer", "satisfaction": "satisfaction",
-               "effort": "effort", "hold_seconds": "hold_seconds",
-               "talk_seconds": "talk_seconds", "exit": "exit_reason"}
+_CALL_FACTS = {
+    "customer": "customer_id",
+    "queue": "queue",
+    "complaint": "complaint",
+    "negative_sentiment": "negative_sentiment",
+    "refused_explanations": "refused_explanations",
+    "sensitive_customer": "sensitive_customer",
+    "satisfaction": "satisfaction",
+    "effort": "effort",
+    "hold_seconds": "hold_seconds",
+    "talk_seconds": "talk_seconds",
+    "exit": "exit_reason",
+}
 
 
 def _new_call(call_id: str) -> dict[str, Any]:
     return {
-        "id": call_id, "queue": None, "customer_id": None, "agent_id": None,
-        "offered_at": None, "answered_at": None, "ended_at": None, "outcome": "waiting",
+        "id": call_id,
+        "queue": None,
+        "customer_id": None,
+        "agent_id": None,
+        "offered_at": None,
+        "answered_at": None,
+        "ended_at": None,
+        "outcome": "waiting",
         "exit_reason": None,
-        "hold_seconds": None, "talk_seconds": None, "satisfaction": None, "effort": None,
-        "complaint": False, "negative_sentiment": False, "refused_explanations": 0,
+        "hold_seconds": None,
+        "talk_seconds": None,
+        "satisfaction": None,
+        "effort": None,
+        "complaint": False,
+        "negative_sentiment": False,
+        "refused_explanations": 0,
         "sensitive_customer": False,
     }
 
@@ -218,7 +275,7 @@ def _unique(events: list[FeedEvent]) -> list[FeedEvent]:
 
 def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(seq), n):
-        yield seq[i:i + n]
+        yield seq[i : i + n]
 
 
 def _is_locked(exc: OperationalError) -> bool:
@@ -255,8 +312,9 @@ def _describe(ev: FeedEvent) -> str:
     if isinstance(raw, str) and raw:
         return raw
     data = json.dumps(ev.data, ensure_ascii=True, default=repr)[:1000] if ev.data else ""
-    return (f"{ev.kind.value} at {ev.ts.isoformat()} agent={ev.agent!r} call={ev.call!r} "
-            f"{data}").strip()
+    return (
+        f"{ev.kind.value} at {ev.ts.isoformat()} agent={ev.agent!r} call={ev.call!r} {data}"
+    ).strip()
 
 
 def _storable(text: str) -> str:
@@ -273,8 +331,10 @@ def _unfit(ev: FeedEvent, now: datetime, limit: datetime) -> FeedEvent | Rejecte
     ts = ev.ts
     reason = None
     if ts > limit:
-        reason = (f"clock error: event time {ts.isoformat()} is {_ahead(ts - now)} ahead of "
-                  f"this host's clock (more than {int((limit - now).total_seconds())} s)")
+        reason = (
+            f"clock error: event time {ts.isoformat()} is {_ahead(ts - now)} ahead of "
+            f"this host's clock (more than {int((limit - now).total_seconds())} s)"
+        )
     elif ts < _EARLIEST:
         reason = f"event time {ts.isoformat()} is before 1970"
     if reason is None:
@@ -284,15 +344,25 @@ def _unfit(ev: FeedEvent, now: datetime, limit: datetime) -> FeedEvent | Rejecte
 
 def _store_failure(ev: FeedEvent, exc: BaseException) -> Rejected:
     what = str(exc) if isinstance(exc, _OutOfRange) else f"{type(exc).__name__}: {exc}"
-    return Rejected(ev.source, ev.line_no,
-                    f"could not be stored ({ev.kind.value}): {what[:300]}", _describe(ev))
+    return Rejected(
+        ev.source, ev.line_no, f"could not be stored ({ev.kind.value}): {what[:300]}", _describe(ev)
+    )
 
 
 class _Batch:
     """What one batch will write, gathered while applying its events."""
 
-    __slots__ = ("agents", "aliases", "calls", "escalations", "events", "history", "new_agents",
-                 "notes", "source_ids")
+    __slots__ = (
+        "agents",
+        "aliases",
+        "calls",
+        "escalations",
+        "events",
+        "history",
+        "new_agents",
+        "notes",
+        "source_ids",
+    )
 
     def __init__(self) -> None:
         self.aliases: list[Learned] = []
@@ -415,8 +485,17 @@ class FeedWriter:
         self._agents = {}
         a = Agent.__table__.c  # type: ignore[attr-defined]
         for r in conn.execute(
-            select(a.id, a.state, a.state_reason, a.state_since, a.logged_in_since,
-                   a.last_break_end, a.current_call_id, a.updated_at, a.from_feed)
+            select(
+                a.id,
+                a.state,
+                a.state_reason,
+                a.state_since,
+                a.logged_in_since,
+                a.last_break_end,
+                a.current_call_id,
+                a.updated_at,
+                a.from_feed,
+            )
         ):
             m = _AgentMem(r.id)
             m.state, m.reason, m.since = r.state, r.state_reason, r.state_since
@@ -432,7 +511,9 @@ class FeedWriter:
         self._calls = {
             r["id"]: dict(r)
             for r in conn.execute(
-                select(c).where(c.ended_at.is_(None)).order_by(c.offered_at.desc())
+                select(c)
+                .where(c.ended_at.is_(None))
+                .order_by(c.offered_at.desc())
                 .limit(MAX_OPEN_CALLS)
             ).mappings()
         }
@@ -449,8 +530,11 @@ class FeedWriter:
         two queues removed from one after a restart went offline, which one read of the same
         lines does not do.
         """
-        live = {aid: m for aid, m in self._agents.items()
-                if m.state != OFFLINE and m.logged_in_since is not None}
+        live = {
+            aid: m
+            for aid, m in self._agents.items()
+            if m.state != OFFLINE and m.logged_in_since is not None
+        }
         if not live:
             return
         f = FeedEventRow.__table__.c  # type: ignore[attr-defined]
@@ -458,7 +542,8 @@ class FeedWriter:
         resolve = self._book.map.get
         for agent_id, kind, ts, payload in conn.execute(
             select(f.agent_id, f.kind, f.ts, f.payload)
-            .where(f.kind.in_(_MEMORY_KINDS), f.ts >= since).order_by(f.ts, f.id)
+            .where(f.kind.in_(_MEMORY_KINDS), f.ts >= since)
+            .order_by(f.ts, f.id)
         ):
             m = live.get(resolve(agent_id, agent_id))
             if m is None or ts < m.logged_in_since:
@@ -469,8 +554,13 @@ class FeedWriter:
                 m.queues.add(queue)
             elif kind == EventKind.AGENT_LOGOUT and queue:
                 m.queues.discard(queue)
-            elif (kind == EventKind.STATE and m.call is not None and m.since is not None
-                  and ts >= m.since and data.get("state") in (AVAILABLE, BREAK)):
+            elif (
+                kind == EventKind.STATE
+                and m.call is not None
+                and m.since is not None
+                and ts >= m.since
+                and data.get("state") in (AVAILABLE, BREAK)
+            ):
                 m.pending = None if data["state"] == AVAILABLE else (BREAK, data.get("reason"))
 
     def _is_roster(self, agent_id: str) -> bool:
@@ -512,8 +602,18 @@ class FeedWriter:
                 data["reason"] = old.reason
             queues: list[str | None] = [*sorted(old.queues)] or [None]
             for queue in queues:
-                synth.append(FeedEvent("", "alias", 0, ts, EventKind.AGENT_LOGIN, into, None,
-                                       {**data, "queue": queue} if queue else dict(data)))
+                synth.append(
+                    FeedEvent(
+                        "",
+                        "alias",
+                        0,
+                        ts,
+                        EventKind.AGENT_LOGIN,
+                        into,
+                        None,
+                        {**data, "queue": queue} if queue else dict(data),
+                    )
+                )
         synth.insert(0, FeedEvent("", "alias", 0, ts, EventKind.AGENT_LOGOUT, name))
         for ev in synth:
             self._apply_agent_only(ev, b)
@@ -547,7 +647,7 @@ class FeedWriter:
                 learned = see(ev)
                 if learned is not None:
                     b.aliases.append(learned)
-                    for i, earlier in enumerate(new[:len(out)]):  # this batch, the new alias
+                    for i, earlier in enumerate(new[: len(out)]):  # this batch, the new alias
                         if earlier.agent == learned.alias:
                             out[i] = replace(earlier, agent=learned.agent_id)
                     if learned.alias in self._agents:
@@ -584,10 +684,16 @@ class FeedWriter:
                 if isinstance(item, Rejected):
                     summary.refused.append(item)
             if isinstance(item, Rejected):
-                rejects.append({"at": now, "source": item.source, "line_no": item.line_no,
-                                "reason": _storable(item.reason)[:_REJECT_REASON_MAX],
-                                "raw": _storable(item.raw),
-                                "raw_hash": hash_text(item.raw)})
+                rejects.append(
+                    {
+                        "at": now,
+                        "source": item.source,
+                        "line_no": item.line_no,
+                        "reason": _storable(item.reason)[:_REJECT_REASON_MAX],
+                        "raw": _storable(item.raw),
+                        "raw_hash": hash_text(item.raw),
+                    }
+                )
             elif isinstance(item, Ignored):
                 summary.ignored += 1
                 summary.ignored_kinds[item.what] += 1
@@ -626,8 +732,9 @@ class FeedWriter:
 
         self._store(conn, batch)
         if rejects:
-            conn.execute(insert_ignore(conn, RejectedInput, ["source", "line_no", "raw_hash"]),
-                         rejects)
+            conn.execute(
+                insert_ignore(conn, RejectedInput, ["source", "line_no", "raw_hash"]), rejects
+            )
         if observers and new:
             latest = max(e.ts for e in new)
             for obs in observers:
@@ -667,8 +774,10 @@ class FeedWriter:
 
     def _store(self, conn: Connection, b: _Batch) -> None:
         if b.new_agents and not self._team_ready:
-            conn.execute(insert_ignore(conn, Team, ["id"]),
-                         {"id": UNASSIGNED_TEAM, "name": "Unassigned (seen in the feed)"})
+            conn.execute(
+                insert_ignore(conn, Team, ["id"]),
+                {"id": UNASSIGNED_TEAM, "name": "Unassigned (seen in the feed)"},
+            )
             self._team_ready = True
         memo: dict[Any, dict[Any, Any]] = {}  # each time converted once for all four
         if b.agents:
@@ -686,22 +795,41 @@ class FeedWriter:
         for ev in b.escalations:
             call = self._calls.get(ev.call) if ev.call else None
             open_escalation(
-                conn, self.settings, now=ev.ts, opened_by=ev.agent or "feed",
-                reason=ev.data["reason"], tier=ev.data.get("tier", 1),
-                severity=ev.data.get("severity", "light"), agent_id=ev.agent, call_id=ev.call,
+                conn,
+                self.settings,
+                now=ev.ts,
+                opened_by=ev.agent or "feed",
+                reason=ev.data["reason"],
+                tier=ev.data.get("tier", 1),
+                severity=ev.data.get("severity", "light"),
+                agent_id=ev.agent,
+                call_id=ev.call,
                 customer_id=ev.data.get("customer") or (call or {}).get("customer_id"),
                 source_key=ev.key,
             )
 
     def _store_aliases(self, conn: Connection, learned: list[Learned]) -> None:
-        conn.execute(insert_ignore(conn, AgentAlias, ["alias"]), [
-            {"alias": x.alias, "agent_id": x.agent_id, "source": LEARNED, "learned_at": x.at,
-             "evidence": x.evidence} for x in learned])
+        conn.execute(
+            insert_ignore(conn, AgentAlias, ["alias"]),
+            [
+                {
+                    "alias": x.alias,
+                    "agent_id": x.agent_id,
+                    "source": LEARNED,
+                    "learned_at": x.at,
+                    "evidence": x.evidence,
+                }
+                for x in learned
+            ],
+        )
         a = Agent.__table__.c  # type: ignore[attr-defined]
         for x in learned:
             # An agent the feed made is shown by its member name, not its interface.
-            conn.execute(update(Agent).where(a.id == x.agent_id, a.from_feed.is_(True),
-                                             a.name == a.id).values(name=x.member_name))
+            conn.execute(
+                update(Agent)
+                .where(a.id == x.agent_id, a.from_feed.is_(True), a.name == a.id)
+                .values(name=x.member_name)
+            )
         self._alias_mark = tuple(conn.execute(_ALIAS_MARK).one())
 
     def _forget_ended(self, b: _Batch) -> None:
@@ -711,8 +839,10 @@ class FeedWriter:
         if len(self._calls) > MAX_OPEN_CALLS:
             # Calls that never ended (a lost hang-up line): keep the newest; the rest are
             # read back from the store if the feed ever mentions them again.
-            oldest = sorted(self._calls.values(),
-                            key=lambda r: r["offered_at"] or r["answered_at"] or _FAR_FUTURE)
+            oldest = sorted(
+                self._calls.values(),
+                key=lambda r: r["offered_at"] or r["answered_at"] or _FAR_FUTURE,
+            )
             for row in oldest[: len(self._calls) - MAX_OPEN_CALLS // 2]:
                 self._calls.pop(row["id"], None)
 
@@ -728,8 +858,18 @@ class FeedWriter:
     def _apply_event(self, ev: FeedEvent, b: _Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data
         agent_id = ev.agent
-        b.events.append((ev.key, b.source_ids[ev.source], ev.line_no, ts, _KIND_TEXT[kind],
-                         agent_id, ev.call, _ENCODE(data) if data else None))
+        b.events.append(
+            (
+                ev.key,
+                b.source_ids[ev.source],
+                ev.line_no,
+                ts,
+                _KIND_TEXT[kind],
+                agent_id,
+                ev.call,
+                _ENCODE(data) if data else None,
+            )
+        )
         if agent_id is None:
             a = None
         else:  # inline: most events name an agent
@@ -751,8 +891,15 @@ class FeedWriter:
             return  # stored as a feed event: the rules and the console read it from there
         if kind is _OBSERVATION:
             assert a is not None
-            b.notes.append({"source_key": ev.key, "agent_id": a.id, "at": ts,
-                            "author": data["supervisor"], "text": data["text"]})
+            b.notes.append(
+                {
+                    "source_key": ev.key,
+                    "agent_id": a.id,
+                    "at": ts,
+                    "author": data["supervisor"],
+                    "text": data["text"],
+                }
+            )
             return
         if kind is _ESCALATION:
             b.escalations.append(ev)
@@ -801,7 +948,8 @@ class FeedWriter:
             call["answered_at"] = ts - timedelta(seconds=call["talk_seconds"] or 0)
         if call["offered_at"] is None:
             call["offered_at"] = (call["answered_at"] or ts) - timedelta(
-                seconds=call["hold_seconds"] or 0)
+                seconds=call["hold_seconds"] or 0
+            )
         if a is None and call["agent_id"] is not None:
             a = self._agents.get(call["agent_id"])
             if a is not None:

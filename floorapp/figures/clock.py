@@ -46,10 +46,12 @@ class FloorClock:
         if local.date() == self.wall.astimezone(tz).date():
             return _("feed quiet since {time}").format(time=f"{local:%H:%M:%S}")
         # With the year: a log read long after its day says which day it was.
-        on = (f"{local.year}年{local.month}月{local.day}日" if is_chinese()
-              else f"{local.day} {local:%b %Y}")
-        return _("feed quiet since {time} on {date}").format(time=f"{local:%H:%M:%S}",
-                                                             date=on)
+        on = (
+            f"{local.year}年{local.month}月{local.day}日"
+            if is_chinese()
+            else f"{local.day} {local:%b %Y}"
+        )
+        return _("feed quiet since {time} on {date}").format(time=f"{local:%H:%M:%S}", date=on)
 
 
 def floor_clock(wall: datetime, last_event_at: datetime | None) -> FloorClock:

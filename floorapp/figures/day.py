@@ -26,8 +26,10 @@ def date_bounds(settings: Any, day: date) -> tuple[datetime, datetime]:
     """UTC start (inclusive) and end (exclusive) of the centre's day ``day``."""
     tz = fs.zone(settings)
     start = fs.day_start(settings)
-    return (datetime.combine(day, start, tzinfo=tz).astimezone(UTC),
-            datetime.combine(day + timedelta(days=1), start, tzinfo=tz).astimezone(UTC))
+    return (
+        datetime.combine(day, start, tzinfo=tz).astimezone(UTC),
+        datetime.combine(day + timedelta(days=1), start, tzinfo=tz).astimezone(UTC),
+    )
 
 
 def day_bounds(settings: Any, when: datetime) -> tuple[datetime, datetime]:

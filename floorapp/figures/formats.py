@@ -53,13 +53,28 @@ def _when(v: datetime | None, tz: tzinfo, with_date: bool) -> str:
 
 
 def _count_row(name: str, q: QueueFigures) -> tuple[str, ...]:
-    return (name, str(q.offered), str(q.answered), str(q.abandoned), str(q.short_abandons),
-            str(q.exit_with_key), str(q.timed_out), str(q.exit_empty), str(q.waiting))
+    return (
+        name,
+        str(q.offered),
+        str(q.answered),
+        str(q.abandoned),
+        str(q.short_abandons),
+        str(q.exit_with_key),
+        str(q.timed_out),
+        str(q.exit_empty),
+        str(q.waiting),
+    )
 
 
 def _time_row(name: str, q: QueueFigures) -> tuple[str, ...]:
-    return (name, sl_label(q.service_level).split(" ", 1)[1], secs(q.asa_s),
-            secs(q.avg_abandon_wait_s), secs(q.longest_abandon_wait_s), secs(q.aht_s))
+    return (
+        name,
+        sl_label(q.service_level).split(" ", 1)[1],
+        secs(q.asa_s),
+        secs(q.avg_abandon_wait_s),
+        secs(q.longest_abandon_wait_s),
+        secs(q.aht_s),
+    )
 
 
 def sections(r: Report, tz: tzinfo) -> list[Section]:
@@ -68,76 +83,187 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
     threshold = f.floor.service_level.threshold_s
     cuts = [("whole floor", f.floor), *sorted(f.queues.items())]
     out = [
-        Section("Queues: calls", ("queue", "offered", "answered", "abandoned", "short",
-                                  "exit key", "timed out", "exit empty", "waiting"),
-                [_count_row(n, q) for n, q in cuts],
-                note="short: abandoned under the short-abandon limit (counted in abandoned);"
-                " waiting: no outcome yet"),
-        Section("Queues: service", ("queue", f"SL{threshold}", "ASA", "avg abandon wait",
-                                    "longest abandon wait", "AHT"),
-                [_time_row(n, q) for n, q in cuts],
-                note="service level " + sl_explained(f.floor.service_level)),
+        Section(
+            "Queues: calls",
+            (
+                "queue",
+                "offered",
+                "answered",
+                "abandoned",
+                "short",
+                "exit key",
+                "timed out",
+                "exit empty",
+                "waiting",
+            ),
+            [_count_row(n, q) for n, q in cuts],
+            note="short: abandoned under the short-abandon limit (counted in abandoned);"
+            " waiting: no outcome yet",
+        ),
+        Section(
+            "Queues: service",
+            ("queue", f"SL{threshold}", "ASA", "avg abandon wait", "longest abandon wait", "AHT"),
+            [_time_row(n, q) for n, q in cuts],
+            note="service level " + sl_explained(f.floor.service_level),
+        ),
     ]
-    out.append(Section(
-        "Teams (calls their agents answered)",
-        ("team", "answered", "completed", f"SL{threshold}", "ASA", "AHT"),
-        [(t, str(q.answered), str(q.completed), sl_label(q.service_level).split(" ", 1)[1],
-          secs(q.asa_s), secs(q.aht_s)) for t, q in sorted(f.teams.items())]))
-    out.append(Section(
-        "Agents", ("agent", "team", "completed", "answered", "AHT", "talk", "after-call",
-                   "paused"),
-        [(a.name if a.name == a.id else f"{a.name} ({a.id})", a.team, str(a.completed),
-          str(a.answered), secs(a.aht_s), secs(a.talk_s), secs(a.acw_s),
-          ", ".join(f"{k or 'no reason'} {secs(v)}" for k, v in sorted(a.pause_s.items()))
-          or "-") for a in f.agents]))
-    out.append(Section(
-        "Abandoned calls", ("time", "queue", "caller", "waited", "how", "called back",
-                            "got through"),
-        [(_when(c.at, tz, multi_day), c.queue or "-", c.caller or "(withheld)",
-          secs(c.waited_s), c.exit, _when(c.called_back_at, tz, multi_day),
-          _when(c.got_through_at, tz, multi_day) if c.got_through_at else
-          ("no" if c.called_back_at else "-")) for c in f.abandoned]))
+    out.append(
+        Section(
+            "Teams (calls their agents answered)",
+            ("team", "answered", "completed", f"SL{threshold}", "ASA", "AHT"),
+            [
+                (
+                    t,
+                    str(q.answered),
+                    str(q.completed),
+                    sl_label(q.service_level).split(" ", 1)[1],
+                    secs(q.asa_s),
+                    secs(q.aht_s),
+                )
+                for t, q in sorted(f.teams.items())
+            ],
+        )
+    )
+    out.append(
+        Section(
+            "Agents",
+            ("agent", "team", "completed", "answered", "AHT", "talk", "after-call", "paused"),
+            [
+                (
+                    a.name if a.name == a.id else f"{a.name} ({a.id})",
+                    a.team,
+                    str(a.completed),
+                    str(a.answered),
+                    secs(a.aht_s),
+                    secs(a.talk_s),
+                    secs(a.acw_s),
+                    ", ".join(f"{k or 'no reason'} {secs(v)}" for k, v in sorted(a.pause_s.items()))
+                    or "-",
+                )
+                for a in f.agents
+            ],
+        )
+    )
+    out.append(
+        Section(
+            "Abandoned calls",
+            ("time", "queue", "caller", "waited", "how", "called back", "got through"),
+            [
+                (
+                    _when(c.at, tz, multi_day),
+                    c.queue or "-",
+                    c.caller or "(withheld)",
+                    secs(c.waited_s),
+                    c.exit,
+                    _when(c.called_back_at, tz, multi_day),
+                    _when(c.got_through_at, tz, multi_day)
+                    if c.got_through_at
+                    else ("no" if c.called_back_at else "-"),
+                )
+                for c in f.abandoned
+            ],
+        )
+    )
     fh = r.flags
-    out.append(Section(
-        "Flags", ("team", "raised", "acknowledged", "median to acknowledge", "stepped in",
-                  "median to step in", "resolved"),
-        [(t, str(x.raised), str(x.acknowledged), secs(x.median_to_acknowledge_s),
-          str(x.stepped_in), secs(x.median_to_step_in_s), str(x.resolved))
-         for t, x in [("all", fh), *sorted(r.flags_by_team.items())]]))
-    out.append(Section(
-        "Escalations", ("team", "opened", "resolved", "late"),
-        [(t, str(x.opened), str(x.resolved), str(x.late))
-         for t, x in [("all", r.escalations), *sorted(r.escalations_by_team.items())]]))
-    out.append(Section(
-        "Patrols, care and nominations", ("what", "kind", "count"),
-        [("patrol", k, str(v)) for k, v in sorted(r.patrols.items())]
-        + [("care", k, str(v)) for k, v in sorted(r.care.items())]
-        + [("nomination", k, str(v)) for k, v in sorted(r.nominations.items())]))
-    out.append(Section(
-        "Agents' requests", ("category", "raised", "median to acknowledge",
-                             "median to answer", "late"),
-        [(q.category, str(q.raised), secs(q.median_to_acknowledge_s),
-          secs(q.median_to_answer_s), str(q.late)) for q in r.requests]))
-    out.append(Section(
-        "Handover: still open", ("what", "#", "team", "agent", "item", "since", "deadline",
-                                 "held by", "status"),
-        [(i.kind, str(i.id), i.team or "-", i.agent or "-", i.what,
-          _when(i.since, tz, True), _when(i.deadline, tz, True), i.holder or "nobody",
-          i.status) for i in r.handover]))
+    out.append(
+        Section(
+            "Flags",
+            (
+                "team",
+                "raised",
+                "acknowledged",
+                "median to acknowledge",
+                "stepped in",
+                "median to step in",
+                "resolved",
+            ),
+            [
+                (
+                    t,
+                    str(x.raised),
+                    str(x.acknowledged),
+                    secs(x.median_to_acknowledge_s),
+                    str(x.stepped_in),
+                    secs(x.median_to_step_in_s),
+                    str(x.resolved),
+                )
+                for t, x in [("all", fh), *sorted(r.flags_by_team.items())]
+            ],
+        )
+    )
+    out.append(
+        Section(
+            "Escalations",
+            ("team", "opened", "resolved", "late"),
+            [
+                (t, str(x.opened), str(x.resolved), str(x.late))
+                for t, x in [("all", r.escalations), *sorted(r.escalations_by_team.items())]
+            ],
+        )
+    )
+    out.append(
+        Section(
+            "Patrols, care and nominations",
+            ("what", "kind", "count"),
+            [("patrol", k, str(v)) for k, v in sorted(r.patrols.items())]
+            + [("care", k, str(v)) for k, v in sorted(r.care.items())]
+            + [("nomination", k, str(v)) for k, v in sorted(r.nominations.items())],
+        )
+    )
+    out.append(
+        Section(
+            "Agents' requests",
+            ("category", "raised", "median to acknowledge", "median to answer", "late"),
+            [
+                (
+                    q.category,
+                    str(q.raised),
+                    secs(q.median_to_acknowledge_s),
+                    secs(q.median_to_answer_s),
+                    str(q.late),
+                )
+                for q in r.requests
+            ],
+        )
+    )
+    out.append(
+        Section(
+            "Handover: still open",
+            ("what", "#", "team", "agent", "item", "since", "deadline", "held by", "status"),
+            [
+                (
+                    i.kind,
+                    str(i.id),
+                    i.team or "-",
+                    i.agent or "-",
+                    i.what,
+                    _when(i.since, tz, True),
+                    _when(i.deadline, tz, True),
+                    i.holder or "nobody",
+                    i.status,
+                )
+                for i in r.handover
+            ],
+        )
+    )
     return out
 
 
 def header_lines(r: Report, tz: tzinfo) -> list[str]:
     f = r.figures
-    lines = [f"{r.title}: {_when(r.start, tz, True)} to {_when(r.end, tz, True)} "
-             f"({tz}), for {r.actor}" + (f", team {r.team}" if r.team else "")]
+    lines = [
+        f"{r.title}: {_when(r.start, tz, True)} to {_when(r.end, tz, True)} "
+        f"({tz}), for {r.actor}" + (f", team {r.team}" if r.team else "")
+    ]
     quiet = f.clock.quiet_text(tz)
     if quiet:
         lines.append(quiet + ": figures and durations stop there")
     q = f.floor
-    lines.append(f"offered {q.offered}  answered {q.answered}  abandoned {q.abandoned}  "
-                 f"{sl_label(q.service_level)}  ASA {secs(q.asa_s)}  "
-                 f"waiting now {f.waiting_now}")
+    lines.append(
+        f"offered {q.offered}  answered {q.answered}  abandoned {q.abandoned}  "
+        f"{sl_label(q.service_level)}  ASA {secs(q.asa_s)}  "
+        f"waiting now {f.waiting_now}"
+    )
     return lines
 
 
@@ -152,9 +278,17 @@ def to_table(r: Report, tz: tzinfo, console: object) -> None:
     for line in header_lines(r, tz):
         console.print(Text(line))  # type: ignore[attr-defined]
     for s in sections(r, tz):
-        table = Table(title=s.title, title_justify="left", box=box.SIMPLE_HEAD,
-                      show_edge=False, pad_edge=False, padding=(0, 1),
-                      collapse_padding=True, caption=s.note or None, caption_justify="left")
+        table = Table(
+            title=s.title,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, 1),
+            collapse_padding=True,
+            caption=s.note or None,
+            caption_justify="left",
+        )
         for i, h in enumerate(s.headers):
             # Figures and times stay whole (headers may take two lines); names and free
             # text give way.
@@ -221,16 +355,19 @@ def _svg_bars(title: str, items: list[tuple[str, float, str]], unit: str = "") -
         return ""
     top = max(v for _, v, _ in items) or 1.0
     h = 22 * len(items) + 24
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{h}" '
-             f'role="img" aria-label="{html.escape(title)}">',
-             f'<text x="0" y="14" font-size="13">{html.escape(title)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{h}" '
+        f'role="img" aria-label="{html.escape(title)}">',
+        f'<text x="0" y="14" font-size="13">{html.escape(title)}</text>',
+    ]
     for i, (label, v, colour) in enumerate(items):
         y = 24 + 22 * i
         w = int(360 * v / top)
         parts.append(f'<text x="0" y="{y + 14}" font-size="12">{html.escape(label)}</text>')
         parts.append(f'<rect x="150" y="{y + 2}" width="{w}" height="16" fill="{colour}"/>')
-        parts.append(f'<text x="{156 + w}" y="{y + 14}" font-size="12">'
-                     f'{v:g}{html.escape(unit)}</text>')
+        parts.append(
+            f'<text x="{156 + w}" y="{y + 14}" font-size="12">{v:g}{html.escape(unit)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -243,27 +380,46 @@ def to_html(r: Report, tz: tzinfo) -> str:
     for line in lines[1:]:
         cls = ' class="quiet"' if line.startswith("feed quiet") else ""
         body.append(f"<p{cls}>{e(line)}</p>")
-    body.append(_svg_bars("Calls", [("offered", q.offered, "#4a78c2"),
-                                    ("answered", q.answered, "#3a9a5b"),
-                                    ("abandoned", q.abandoned, "#c24a4a"),
-                                    ("other exits", q.unanswered - q.abandoned, "#c29a4a"),
-                                    ("waiting", q.waiting, "#888")]))
-    sl_items = [(name, round((x.service_level.value or 0) * 100, 1), "#4a78c2")
-                for name, x in sorted(r.figures.queues.items())
-                if x.service_level.value is not None]
-    body.append(_svg_bars(f"Service level by queue ({q.service_level.definition})",
-                          sl_items, " %"))
+    body.append(
+        _svg_bars(
+            "Calls",
+            [
+                ("offered", q.offered, "#4a78c2"),
+                ("answered", q.answered, "#3a9a5b"),
+                ("abandoned", q.abandoned, "#c24a4a"),
+                ("other exits", q.unanswered - q.abandoned, "#c29a4a"),
+                ("waiting", q.waiting, "#888"),
+            ],
+        )
+    )
+    sl_items = [
+        (name, round((x.service_level.value or 0) * 100, 1), "#4a78c2")
+        for name, x in sorted(r.figures.queues.items())
+        if x.service_level.value is not None
+    ]
+    body.append(_svg_bars(f"Service level by queue ({q.service_level.definition})", sl_items, " %"))
     for s in sections(r, tz):
         body.append(f"<h2>{e(s.title)}</h2>")
         if s.note:
             body.append(f'<p class="note">{e(s.note)}</p>')
-        body.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in s.headers)
-                    + "</tr></thead><tbody>")
+        body.append(
+            "<table><thead><tr>"
+            + "".join(f"<th>{e(h)}</th>" for h in s.headers)
+            + "</tr></thead><tbody>"
+        )
         for row in s.rows:
-            body.append("<tr>" + "".join(
-                f'<td class="n">{e(c)}</td>' if c[:1].isdigit() else f"<td>{e(c)}</td>"
-                for c in row) + "</tr>")
+            body.append(
+                "<tr>"
+                + "".join(
+                    f'<td class="n">{e(c)}</td>' if c[:1].isdigit() else f"<td>{e(c)}</td>"
+                    for c in row
+                )
+                + "</tr>"
+            )
         body.append("</tbody></table>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{e(r.title)}</title><style>{_CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{e(r.title)}</title><style>{_CSS}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )

@@ -52,12 +52,16 @@ _CHUNK = 500
 # Built once: a tick runs them every second, and building them cost more than running them.
 _LAST = select(FeedEventRow.id, FeedEventRow.ts).order_by(FeedEventRow.id.desc()).limit(1)
 _EVENTS = select(FeedEventRow.id, FeedEventRow.call_id, FeedEventRow.kind).where(
-    FeedEventRow.id > bindparam("after"), FeedEventRow.id <= bindparam("upto"))
+    FeedEventRow.id > bindparam("after"), FeedEventRow.id <= bindparam("upto")
+)
 _DAY_LAST_OFFER = select(func.max(Call.offered_at)).where(
     Call.offered_at >= bindparam("since", type_=Call.offered_at.type),
-    Call.offered_at < bindparam("until", type_=Call.offered_at.type))
-_RECENT = select(Call.id).where(Call.offered_at >= bindparam("since", type_=Call.offered_at.type),
-                                Call.offered_at < bindparam("until", type_=Call.offered_at.type))
+    Call.offered_at < bindparam("until", type_=Call.offered_at.type),
+)
+_RECENT = select(Call.id).where(
+    Call.offered_at >= bindparam("since", type_=Call.offered_at.type),
+    Call.offered_at < bindparam("until", type_=Call.offered_at.type),
+)
 
 
 @dataclass(frozen=True)
@@ -116,10 +120,14 @@ class LiveTally:
             self._catch_up(conn, int(last_id or 0), wall)
             self._retire()
         waiting, oldest = store.calls_waiting(conn, clock.now)
-        return LiveFigures(clock, day[0], day[1],
-                           figures_of(self.tally, fs.sl_definition(self.settings),
-                                      self._threshold(None)),
-                           waiting, oldest)
+        return LiveFigures(
+            clock,
+            day[0],
+            day[1],
+            figures_of(self.tally, fs.sl_definition(self.settings), self._threshold(None)),
+            waiting,
+            oldest,
+        )
 
     def _load(self, conn: Connection, day: tuple[datetime, datetime], last_id: int) -> None:
         self.day = day
@@ -136,8 +144,7 @@ class LiveTally:
         self.calls_read = 0
         # The day's last offer first: a call ended long enough ago is retired as it is
         # read, so the day is never held whole, and it is behind the offered-time look.
-        last = aware(conn.execute(_DAY_LAST_OFFER, {"since": day[0], "until": day[1]}
-                                  ).scalar())
+        last = aware(conn.execute(_DAY_LAST_OFFER, {"since": day[0], "until": day[1]}).scalar())
         self.offered_wm = last
         for rows in store.floor_call_batches(conn, *day):  # the floor's: no team needed
             self._apply(rows, loading=True)
@@ -147,8 +154,13 @@ class LiveTally:
 
     def _retirable(self, ended_at: datetime | None, offered: datetime) -> bool:
         now, wm = self._now, self.offered_wm
-        return (ended_at is not None and now is not None and wm is not None
-                and ended_at <= now - RETIRE_AFTER and offered < wm - OFFERED_OVERLAP)
+        return (
+            ended_at is not None
+            and now is not None
+            and wm is not None
+            and ended_at <= now - RETIRE_AFTER
+            and offered < wm - OFFERED_OVERLAP
+        )
 
     def _retire(self) -> None:
         """Let go of held calls that ended RETIRE_AFTER ago (their share stays counted)."""
@@ -188,8 +200,12 @@ class LiveTally:
             offered = aware(r.offered_at)
             if offered is None or not start <= offered < end:
                 continue
-            if (old is None and not loading and r.ended_at is not None
-                    and cid not in self._new_calls):
+            if (
+                old is None
+                and not loading
+                and r.ended_at is not None
+                and cid not in self._new_calls
+            ):
                 # Retired (counted, let go): only its complaint mark can still move.
                 self._recomplain(cid, r)
                 continue
@@ -197,8 +213,15 @@ class LiveTally:
             queue, agent, team = f[0], f[1], f[2]
             if agent is not None:
                 agent = name(agent, agent)
-            f = new(Fact, (queue if queue is None else name(queue, queue), agent,
-                           team if team is None else name(team, team), *f[3:]))
+            f = new(
+                Fact,
+                (
+                    queue if queue is None else name(queue, queue),
+                    agent,
+                    team if team is None else name(team, team),
+                    *f[3:],
+                ),
+            )
             tally.add(f)
             ended_at = aware(r.ended_at)
             retire = loading and self._retirable(ended_at, offered)
@@ -243,7 +266,8 @@ class LiveTally:
             if self.gaps:
                 q: Any = select(FeedEventRow.id, FeedEventRow.call_id, FeedEventRow.kind).where(
                     or_(FeedEventRow.id > self.event_wm, FeedEventRow.id.in_(list(self.gaps))),
-                    FeedEventRow.id <= max(last_id, self.event_wm))
+                    FeedEventRow.id <= max(last_id, self.event_wm),
+                )
                 params = None
             else:
                 q, params = _EVENTS, {"after": self.event_wm, "upto": last_id}
@@ -265,17 +289,28 @@ class LiveTally:
             # Calls found by offered time are new to this console (retired ones are
             # behind this look: see _retire).
             facts = self.facts
-            recent = [cid for cid in conn.execute(_RECENT, {
-                "since": self.offered_wm - OFFERED_OVERLAP, "until": self.day[1],  # type: ignore[index]
-            }).scalars() if cid not in facts]
+            recent = [
+                cid
+                for cid in conn.execute(
+                    _RECENT,
+                    {
+                        "since": self.offered_wm - OFFERED_OVERLAP,
+                        "until": self.day[1],  # type: ignore[index]
+                    },
+                ).scalars()
+                if cid not in facts
+            ]
             ids.update(recent)
             offered.update(recent)
         self._new_calls = offered
         rows: list[store.CallRow] = []
         wanted = list(ids)
         for i in range(0, len(wanted), _CHUNK):
-            rows += store.call_rows(conn, self.day[0], self.day[1],  # type: ignore[index]
-                                    ids=wanted[i:i + _CHUNK])
+            rows += store.call_rows(
+                conn,
+                self.day[0],  # type: ignore[index]
+                self.day[1],  # type: ignore[index]
+                ids=wanted[i : i + _CHUNK],
+            )
         self.calls_read = len(rows)
         self._apply(rows)
-

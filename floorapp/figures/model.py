@@ -56,12 +56,17 @@ class AgentFigures:
 
     def as_json(self) -> dict[str, Any]:
         aht = self.aht_s
-        return {"id": self.id, "name": self.name, "team": self.team,
-                "answered": self.answered, "completed": self.completed,
-                "talk_s": round(self.talk_s, 3), "acw_s": round(self.acw_s, 3),
-                "aht_s": None if aht is None else round(aht, 3),
-                "pause_s": {k or "(no reason)": round(v, 3)
-                            for k, v in sorted(self.pause_s.items())}}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "team": self.team,
+            "answered": self.answered,
+            "completed": self.completed,
+            "talk_s": round(self.talk_s, 3),
+            "acw_s": round(self.acw_s, 3),
+            "aht_s": None if aht is None else round(aht, 3),
+            "pause_s": {k or "(no reason)": round(v, 3) for k, v in sorted(self.pause_s.items())},
+        }
 
 
 @dataclass(frozen=True)
@@ -81,10 +86,16 @@ class AbandonedCall:
         def iso(v: datetime | None) -> str | None:
             return None if v is None else v.astimezone(tz).isoformat()
 
-        return {"call": self.id, "at": iso(self.at), "queue": self.queue,
-                "caller": self.caller, "waited_s": round(self.waited_s, 3), "exit": self.exit,
-                "called_back_at": iso(self.called_back_at),
-                "got_through_at": iso(self.got_through_at)}
+        return {
+            "call": self.id,
+            "at": iso(self.at),
+            "queue": self.queue,
+            "caller": self.caller,
+            "waited_s": round(self.waited_s, 3),
+            "exit": self.exit,
+            "called_back_at": iso(self.called_back_at),
+            "got_through_at": iso(self.got_through_at),
+        }
 
 
 @dataclass(frozen=True)
@@ -117,7 +128,8 @@ class Figures:
             "floor_clock": self.clock.now.astimezone(tz).isoformat(),
             "feed_quiet_since": None if quiet is None else quiet.astimezone(tz).isoformat(),
             "waiting_now": self.waiting_now,
-            "longest_wait_s": None if self.longest_wait_s is None
+            "longest_wait_s": None
+            if self.longest_wait_s is None
             else round(self.longest_wait_s, 3),
             "floor": self.floor.as_json(),
             "queues": {q: f.as_json() for q, f in sorted(self.queues.items())},
@@ -127,8 +139,9 @@ class Figures:
         }
 
 
-def _callbacks(conn: Connection, callers: set[str], rows: list[CallRow], end: datetime
-               ) -> dict[str, list[CallRow]]:
+def _callbacks(
+    conn: Connection, callers: set[str], rows: list[CallRow], end: datetime
+) -> dict[str, list[CallRow]]:
     """Every call of each caller who left unanswered, in order: the interval's calls of
     those callers (``rows``) and their calls of the day after it (a supervisor's call back
     lands then too)."""
@@ -145,8 +158,9 @@ def _callbacks(conn: Connection, callers: set[str], rows: list[CallRow], end: da
     return by_caller
 
 
-def abandoned_calls(rows: list[CallRow], facts: list[Fact],
-                    by_caller: dict[str, list[CallRow]]) -> list[AbandonedCall]:
+def abandoned_calls(
+    rows: list[CallRow], facts: list[Fact], by_caller: dict[str, list[CallRow]]
+) -> list[AbandonedCall]:
     out = []
     for r, f in zip(rows, facts, strict=True):
         if f.kind not in UNANSWERED:
@@ -168,17 +182,31 @@ def abandoned_calls(rows: list[CallRow], facts: list[Fact],
     return out
 
 
-def interval_figures(engine: Engine, settings: Any, start: datetime, end: datetime,
-                     wall: datetime, *, scope: Scope | None = None, team: str | None = None,
-                     ) -> Figures:
+def interval_figures(
+    engine: Engine,
+    settings: Any,
+    start: datetime,
+    end: datetime,
+    wall: datetime,
+    *,
+    scope: Scope | None = None,
+    team: str | None = None,
+) -> Figures:
     """Figures of the calls offered in [start, end), measured at the floor's clock."""
     with read_tx(engine) as conn:
         return read_figures(conn, settings, start, end, wall, scope=scope, team=team)
 
 
-def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime,
-                 wall: datetime, *, scope: Scope | None = None, team: str | None = None,
-                 ) -> Figures:
+def read_figures(
+    conn: Connection,
+    settings: Any,
+    start: datetime,
+    end: datetime,
+    wall: datetime,
+    *,
+    scope: Scope | None = None,
+    team: str | None = None,
+) -> Figures:
     clock = FloorClock(wall, store.last_event_at(conn))
     now = clock.now
     definition = fs.sl_definition(settings)
@@ -200,8 +228,9 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
     def visible(team_id: str | None) -> bool:
         v = shown.get(team_id)
         if v is None:
-            v = shown[team_id] = ((team is None or team_id == team)
-                                  and (scope is None or scope.allows_team(team_id)))
+            v = shown[team_id] = (team is None or team_id == team) and (
+                scope is None or scope.allows_team(team_id)
+            )
         return v
 
     def count(f: Fact) -> None:
@@ -217,8 +246,9 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
                     a[2] += f.talk
                     a[3] += f.acw
 
-    roster = store._fetch(conn, select(Agent.id, Agent.name, Agent.team_id)
-                          .order_by(Agent.team_id, Agent.id))
+    roster = store._fetch(
+        conn, select(Agent.id, Agent.name, Agent.team_id).order_by(Agent.team_id, Agent.id)
+    )
     team_of = {aid: team_id for aid, _, team_id in roster}
     # Answered calls that carry the PBX's own hold and talk seconds (nearly all of them) are
     # added up per (queue, agent) as plain numbers: [threshold, answered, hold, within the
@@ -254,8 +284,11 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
                             # Only a finished call's wrap-up counts (fact_of).
                             g[6] += wrap_of((agent, micros(ended_at)), 0)
                     continue
-            acw = (wrap_of((agent, micros(ended_at)), 0) / 1e6
-                   if agent is not None and outcome in FINISHED else 0.0)
+            acw = (
+                wrap_of((agent, micros(ended_at)), 0) / 1e6
+                if agent is not None and outcome in FINISHED
+                else 0.0
+            )
             row = store.call_row(r, team_of.get(agent))
             f = fact_of(row, threshold, short_s, acw)
             count(f)
@@ -265,8 +298,7 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
             if answered_at is None and ended_at is not None and customer is not None:
                 callers.add(customer)
         # The calls of those who left unanswered, for their call backs.
-        theirs = [store.call_row(r, team_of.get(r[2]))
-                  for r in raw if r[3] in callers]
+        theirs = [store.call_row(r, team_of.get(r[2])) for r in raw if r[3] in callers]
         del raw
     finally:
         if collecting:
@@ -292,14 +324,33 @@ def read_figures(conn: Connection, settings: Any, start: datetime, end: datetime
         if not visible(team_id) or (aid not in per_agent and aid not in paused):
             continue
         sums = per_agent.get(aid, [0, 0, 0.0, 0.0])
-        agents.append(AgentFigures(aid, name, team_id, int(sums[0]), int(sums[1]), sums[2],
-                                   sums[3], paused.get(aid, {})))
+        agents.append(
+            AgentFigures(
+                aid,
+                name,
+                team_id,
+                int(sums[0]),
+                int(sums[1]),
+                sums[2],
+                sums[3],
+                paused.get(aid, {}),
+            )
+        )
     abandoned = abandoned_calls(unanswered, facts, _callbacks(conn, callers, theirs, end))
     waiting, oldest = store.calls_waiting(conn, now)
     floor_t = threshold(None)
     return Figures(
-        start, end, clock, figures_of(floor, definition, floor_t),
-        {q: figures_of(t, definition, threshold(None if q == NO_QUEUE else q))
-         for q, t in queues.items()},
+        start,
+        end,
+        clock,
+        figures_of(floor, definition, floor_t),
+        {
+            q: figures_of(t, definition, threshold(None if q == NO_QUEUE else q))
+            for q, t in queues.items()
+        },
         {t: figures_of(x, definition, floor_t) for t, x in teams.items()},
-        agents, abandoned, waiting, oldest)
+        agents,
+        abandoned,
+        waiting,
+        oldest,
+    )

@@ -17,10 +17,20 @@ from floorapp.figures import service_level as sl
 
 # Kinds of call: answered (in progress or finished), the four unanswered exits, and waiting.
 ANSWERED, ABANDONED, EXIT_WITH_KEY, TIMED_OUT, EXIT_EMPTY, WAITING = (
-    "answered", "abandoned", "exitwithkey", "timeout", "exitempty", "waiting")
+    "answered",
+    "abandoned",
+    "exitwithkey",
+    "timeout",
+    "exitempty",
+    "waiting",
+)
 UNANSWERED = (ABANDONED, EXIT_WITH_KEY, TIMED_OUT, EXIT_EMPTY)
-_EXIT = {"abandon": ABANDONED, "exitwithkey": EXIT_WITH_KEY, "exitwithtimeout": TIMED_OUT,
-         "exitempty": EXIT_EMPTY}
+_EXIT = {
+    "abandon": ABANDONED,
+    "exitwithkey": EXIT_WITH_KEY,
+    "exitwithtimeout": TIMED_OUT,
+    "exitempty": EXIT_EMPTY,
+}
 # An answered call is finished (its agent completed it) once it ended completed or
 # transferred: Asterisk counts a member's call when the bridge ends, either way.
 FINISHED = ("completed", "transferred")
@@ -94,8 +104,9 @@ def kind_of(row: CallRow) -> str:
     return WAITING
 
 
-def fact_of(row: CallRow, threshold: Callable[[str | None], int], short_s: int,
-            acw: float = 0.0) -> Fact:
+def fact_of(
+    row: CallRow, threshold: Callable[[str | None], int], short_s: int, acw: float = 0.0
+) -> Fact:
     kind = kind_of(row)
     wait = 0.0
     if row.hold_seconds is not None:  # the PBX's own count (queue_log's holdtime/waittime)
@@ -110,20 +121,42 @@ def fact_of(row: CallRow, threshold: Callable[[str | None], int], short_s: int,
         if row.talk_seconds is not None:
             talk = float(row.talk_seconds)
         elif row.ended_at is not None and row.answered_at is not None:
-            talk = max((aware(row.ended_at) - aware(row.answered_at)).total_seconds(),  # type: ignore[operator]
-                       0.0)
-    return Fact(row.queue, row.agent, row.team, kind, wait,
-                kind == ANSWERED and wait <= threshold(row.queue),
-                kind == ABANDONED and wait < short_s, finished, talk,
-                acw if finished else 0.0)
+            talk = max(
+                (aware(row.ended_at) - aware(row.answered_at)).total_seconds(),  # type: ignore[operator]
+                0.0,
+            )
+    return Fact(
+        row.queue,
+        row.agent,
+        row.team,
+        kind,
+        wait,
+        kind == ANSWERED and wait <= threshold(row.queue),
+        kind == ABANDONED and wait < short_s,
+        finished,
+        talk,
+        acw if finished else 0.0,
+    )
 
 
 class Tally:
     """Sums of facts; ``add(fact, -1)`` takes one back (a call that moved on)."""
 
-    __slots__ = ("abandon_wait", "acw", "answered", "exit_empty", "exit_with_key",
-                 "finished", "hold", "in_sl", "kinds", "longest_abandon", "offered", "short",
-                 "talk")
+    __slots__ = (
+        "abandon_wait",
+        "acw",
+        "answered",
+        "exit_empty",
+        "exit_with_key",
+        "finished",
+        "hold",
+        "in_sl",
+        "kinds",
+        "longest_abandon",
+        "offered",
+        "short",
+        "talk",
+    )
 
     def __init__(self) -> None:
         self.offered = self.answered = self.in_sl = self.short = self.finished = 0
@@ -147,8 +180,9 @@ class Tally:
         self.acw += other.acw
         self.longest_abandon = max(self.longest_abandon, other.longest_abandon)
 
-    def add_answered(self, n: int, hold: float, in_sl: int, finished: int, talk: float,
-                     acw: float) -> None:
+    def add_answered(
+        self, n: int, hold: float, in_sl: int, finished: int, talk: float, acw: float
+    ) -> None:
         """Add ``n`` answered calls at once, by their sums (a report's bulk of calls)."""
         self.offered += n
         self.answered += n
@@ -214,13 +248,20 @@ class QueueFigures:
             return None if v is None else round(v, 3)
 
         return {
-            "offered": self.offered, "answered": self.answered, "abandoned": self.abandoned,
-            "short_abandons": self.short_abandons, "exit_with_key": self.exit_with_key,
-            "timed_out": self.timed_out, "exit_empty": self.exit_empty,
-            "waiting": self.waiting, "completed": self.completed,
-            "asa_s": r(self.asa_s), "avg_abandon_wait_s": r(self.avg_abandon_wait_s),
+            "offered": self.offered,
+            "answered": self.answered,
+            "abandoned": self.abandoned,
+            "short_abandons": self.short_abandons,
+            "exit_with_key": self.exit_with_key,
+            "timed_out": self.timed_out,
+            "exit_empty": self.exit_empty,
+            "waiting": self.waiting,
+            "completed": self.completed,
+            "asa_s": r(self.asa_s),
+            "avg_abandon_wait_s": r(self.avg_abandon_wait_s),
             "longest_abandon_wait_s": r(self.longest_abandon_wait_s),
-            "aht_s": r(self.aht_s), "avg_talk_s": r(self.avg_talk_s),
+            "aht_s": r(self.aht_s),
+            "avg_talk_s": r(self.avg_talk_s),
             "avg_acw_s": r(self.avg_acw_s),
             "service_level": self.service_level.as_json(),
         }
@@ -229,14 +270,29 @@ class QueueFigures:
 def figures_of(t: Tally, definition: str, threshold_s: int) -> QueueFigures:
     k = t.kinds
     unanswered = sum(k[x] for x in UNANSWERED)
-    level = sl.compute(definition, threshold_s, answered=t.answered, in_sl=t.in_sl,
-                       unanswered=unanswered, short_abandons=t.short)
+    level = sl.compute(
+        definition,
+        threshold_s,
+        answered=t.answered,
+        in_sl=t.in_sl,
+        unanswered=unanswered,
+        short_abandons=t.short,
+    )
     return QueueFigures(
-        offered=t.offered, answered=t.answered, abandoned=k[ABANDONED],
-        short_abandons=t.short, exit_with_key=k[EXIT_WITH_KEY], timed_out=k[TIMED_OUT],
-        exit_empty=k[EXIT_EMPTY], waiting=k[WAITING], asa_s=_avg(t.hold, t.answered),
+        offered=t.offered,
+        answered=t.answered,
+        abandoned=k[ABANDONED],
+        short_abandons=t.short,
+        exit_with_key=k[EXIT_WITH_KEY],
+        timed_out=k[TIMED_OUT],
+        exit_empty=k[EXIT_EMPTY],
+        waiting=k[WAITING],
+        asa_s=_avg(t.hold, t.answered),
         avg_abandon_wait_s=_avg(t.abandon_wait, k[ABANDONED]),
         longest_abandon_wait_s=t.longest_abandon if k[ABANDONED] else None,
-        completed=t.finished, aht_s=_avg(t.talk + t.acw, t.finished),
-        avg_talk_s=_avg(t.talk, t.finished), avg_acw_s=_avg(t.acw, t.finished),
-        service_level=level)
+        completed=t.finished,
+        aht_s=_avg(t.talk + t.acw, t.finished),
+        avg_talk_s=_avg(t.talk, t.finished),
+        avg_acw_s=_avg(t.acw, t.finished),
+        service_level=level,
+    )

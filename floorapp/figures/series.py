@@ -34,9 +34,15 @@ class ShiftSeries:
         return [self.start + self.step * (i + 1) for i in range(len(self.waiting))]
 
 
-def shift_series(engine: Engine, settings: Any, now: datetime, *, span: timedelta = HOURS,
-                 step: timedelta = STEP, teams: Collection[str] | None = None
-                 ) -> ShiftSeries:
+def shift_series(
+    engine: Engine,
+    settings: Any,
+    now: datetime,
+    *,
+    span: timedelta = HOURS,
+    step: timedelta = STEP,
+    teams: Collection[str] | None = None,
+) -> ShiftSeries:
     """Steps of ``step`` ending at ``now`` back over ``span``. ``teams`` limits the flags
     to those teams' agents (a team leader's console); calls are the floor's queues."""
     n = max(int(span / step), 1)
@@ -65,20 +71,32 @@ def shift_series(engine: Engine, settings: Any, now: datetime, *, span: timedelt
                     continue
                 if offered >= start:
                     tallies[min(int((offered - start) / step), n - 1)].add(
-                        fact_of(r, threshold, short_s))
+                        fact_of(r, threshold, short_s)
+                    )
                 answered, ended = aware(r.answered_at), aware(r.ended_at)
                 for i, end in enumerate(ends):
-                    if offered <= end and offered >= end - store.WAITING_HORIZON and (
-                            answered is None or answered > end) and (
-                            ended is None or ended > end):
+                    if (
+                        offered <= end
+                        and offered >= end - store.WAITING_HORIZON
+                        and (answered is None or answered > end)
+                        and (ended is None or ended > end)
+                    ):
                         waiting[i] += 1
-        q = (select(Flag.raised_at, Flag.resolved_at).join(Agent, Agent.id == Flag.agent_id)
-             .where(Flag.raised_at <= now,
-                    or_(Flag.resolved_at.is_(None), Flag.resolved_at > start)))
+        q = (
+            select(Flag.raised_at, Flag.resolved_at)
+            .join(Agent, Agent.id == Flag.agent_id)
+            .where(Flag.raised_at <= now, or_(Flag.resolved_at.is_(None), Flag.resolved_at > start))
+        )
         if teams is not None:
             q = q.where(Agent.team_id.in_(sorted(teams)))
         flags = conn.execute(q).all()
-    open_flags = [sum(1 for raised, resolved in flags
-                      if raised <= end and (resolved is None or resolved > end)) for end in ends]
+    open_flags = [
+        sum(
+            1
+            for raised, resolved in flags
+            if raised <= end and (resolved is None or resolved > end)
+        )
+        for end in ends
+    ]
     levels = [figures_of(t, definition, floor_threshold).service_level.value for t in tallies]
     return ShiftSeries(start, step, waiting, levels, open_flags)

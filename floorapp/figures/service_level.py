@@ -16,12 +16,16 @@ class Definition:
     formula: str  # in words, with T for the threshold
 
 
-DEFINITIONS: dict[str, Definition] = {d.name: d for d in (
-    Definition("asterisk", "answered within T / answered"),
-    Definition("offered", "answered within T / (answered + abandoned)"),
-    Definition("offered_excluding_short",
-               "answered within T / (answered + abandoned - short abandons)"),
-)}
+DEFINITIONS: dict[str, Definition] = {
+    d.name: d
+    for d in (
+        Definition("asterisk", "answered within T / answered"),
+        Definition("offered", "answered within T / (answered + abandoned)"),
+        Definition(
+            "offered_excluding_short", "answered within T / (answered + abandoned - short abandons)"
+        ),
+    )
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,19 +60,31 @@ class ServiceLevel:
 
     def as_json(self) -> dict[str, object]:
         v = self.value
-        return {"definition": self.definition, "formula": self.formula,
-                "threshold_s": self.threshold_s, "numerator": self.numerator,
-                "denominator": self.denominator,
-                "value": None if v is None else round(v * 100, 2)}
+        return {
+            "definition": self.definition,
+            "formula": self.formula,
+            "threshold_s": self.threshold_s,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": None if v is None else round(v * 100, 2),
+        }
 
 
-def compute(definition: str, threshold_s: int, *, answered: int, in_sl: int, unanswered: int,
-            short_abandons: int) -> ServiceLevel:
+def compute(
+    definition: str,
+    threshold_s: int,
+    *,
+    answered: int,
+    in_sl: int,
+    unanswered: int,
+    short_abandons: int,
+) -> ServiceLevel:
     """``unanswered`` is every call that left the queue without an answer (abandoned, exit with
     key, timed out, exit empty); calls still waiting count in no definition."""
     if definition not in DEFINITIONS:
-        raise ValueError(f"unknown service-level definition {definition!r} "
-                         f"(known: {', '.join(DEFINITIONS)})")
+        raise ValueError(
+            f"unknown service-level definition {definition!r} (known: {', '.join(DEFINITIONS)})"
+        )
     if definition == "asterisk":
         den = answered
     elif definition == "offered":

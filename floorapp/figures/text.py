@@ -19,8 +19,10 @@ def sl_label(level: ServiceLevel | None, threshold_s: int | None = None) -> str:
 
 def sl_explained(level: ServiceLevel) -> str:
     """``asterisk: answered within 20 s / answered = 6/8 = 75 %``."""
-    return (f"{level.definition}: {level.formula} = {level.numerator}/{level.denominator}"
-            f" = {level.percent()}")
+    return (
+        f"{level.definition}: {level.formula} = {level.numerator}/{level.denominator}"
+        f" = {level.percent()}"
+    )
 
 
 def quiet_text(wall: datetime, last_event_at: datetime | None, tz: tzinfo) -> str | None:

@@ -12,9 +12,15 @@ if TYPE_CHECKING:
 # Loaded on first use: the console reads plans through plan.model and plan.store and never
 # needs the TOML loader and its validation schema (about a megabyte of every console).
 _HOMES = {
-    "PlanError": "loader", "PlanIssue": "loader", "parse_plan": "loader",
-    "parse_plan_text": "loader", "Plan": "model", "StoredPlan": "store",
-    "active_plan": "store", "import_plan": "store", "load_plan": "store",
+    "PlanError": "loader",
+    "PlanIssue": "loader",
+    "parse_plan": "loader",
+    "parse_plan_text": "loader",
+    "Plan": "model",
+    "StoredPlan": "store",
+    "active_plan": "store",
+    "import_plan": "store",
+    "load_plan": "store",
 }
 
 
@@ -22,6 +28,13 @@ __getattr__ = lazy.exports(__name__, _HOMES)
 
 
 __all__ = [
-    "Plan", "PlanError", "PlanIssue", "StoredPlan", "active_plan", "import_plan", "load_plan",
-    "parse_plan", "parse_plan_text",
+    "Plan",
+    "PlanError",
+    "PlanIssue",
+    "StoredPlan",
+    "active_plan",
+    "import_plan",
+    "load_plan",
+    "parse_plan",
+    "parse_plan_text",
 ]

@@ -71,6 +71,7 @@ class PlanError(ValueError):
 
 # --- the schema ------------------------------------------------------------------------
 
+
 def _when(v: Any) -> datetime | date:
     if isinstance(v, date):  # a datetime is a date too
         if not FIRST_YEAR <= v.year <= LAST_YEAR:
@@ -96,8 +97,9 @@ def _times(v: Any) -> Any:
 When = Annotated[datetime | date, BeforeValidator(_when)]
 Day = Annotated[date, BeforeValidator(_day)]
 Teams = Annotated[list[Text], list_of("team ids")]
-PatrolMinutes = Annotated[int, whole(1, 24 * 60, "minutes",
-                                     message="expected whole minutes between 1 and 1440")]
+PatrolMinutes = Annotated[
+    int, whole(1, 24 * 60, "minutes", message="expected whole minutes between 1 and 1440")
+]
 # Percentages (0-100) and the 1-5 satisfaction average both fit here; per metric below.
 MetricValue = Annotated[float, finite(0, 100)]
 
@@ -125,8 +127,7 @@ class PeriodDoc(Section):
     start: When
     end: When
     teams: Teams = Field(description="the teams the period concerns")
-    dense_days: Annotated[list[Day], list_of("dates like 2026-03-15")] = Field(
-        default_factory=list)
+    dense_days: Annotated[list[Day], list_of("dates like 2026-03-15")] = Field(default_factory=list)
 
 
 class TriggerDoc(Section):
@@ -189,16 +190,17 @@ class PersonalCareDoc(Section):
 class CareDoc(Section):
     repeat_days: Annotated[int, whole(0, 3650, "days")] | None = None
     item: Annotated[list[CareItemDoc], list_of("[[care.item]] tables")] = Field(
-        default_factory=list)
+        default_factory=list
+    )
     triggered: TriggeredCareDoc | None = None
     personal: PersonalCareDoc | None = None
 
 
 class RecognitionDoc(Section):
     at: Annotated[list[ClockOrShiftEnd], BeforeValidator(_times)] = Field(default_factory=list)
-    dimensions: Annotated[list[Annotated[str, one_of(DIMENSIONS, "dimension")]],
-                          list_of("dimensions")] = Field(
-        default_factory=lambda: list(DIMENSIONS))
+    dimensions: Annotated[
+        list[Annotated[str, one_of(DIMENSIONS, "dimension")]], list_of("dimensions")
+    ] = Field(default_factory=lambda: list(DIMENSIONS))
     improvement_requirement: Text | None = None
 
 
@@ -224,7 +226,7 @@ class PlanDoc(Section):
     """The whole plan file; docs/plan.md describes every field."""
 
     name: Text
-    timezone: Zone = Field(description="the centre's time zone, e.g. \"Asia/Shanghai\"")
+    timezone: Zone = Field(description='the centre\'s time zone, e.g. "Asia/Shanghai"')
     shift: ShiftDoc | None = None
     period: list[PeriodDoc] = Field(default_factory=list)
     requirement: list[RequirementDoc] = Field(default_factory=list)
@@ -237,9 +239,14 @@ class PlanDoc(Section):
 
 # --- reading ---------------------------------------------------------------------------
 
-def parse_plan_text(text: str, known_teams: Collection[str] | None = None,
-                    rules: Mapping[str, Any] | None = None, *,
-                    stored: bool = False) -> Plan:
+
+def parse_plan_text(
+    text: str,
+    known_teams: Collection[str] | None = None,
+    rules: Mapping[str, Any] | None = None,
+    *,
+    stored: bool = False,
+) -> Plan:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -247,8 +254,13 @@ def parse_plan_text(text: str, known_teams: Collection[str] | None = None,
     return parse_plan(data, known_teams, rules, stored=stored)
 
 
-def parse_plan(data: dict[str, Any], known_teams: Collection[str] | None = None,
-               rules: Mapping[str, Any] | None = None, *, stored: bool = False) -> Plan:
+def parse_plan(
+    data: dict[str, Any],
+    known_teams: Collection[str] | None = None,
+    rules: Mapping[str, Any] | None = None,
+    *,
+    stored: bool = False,
+) -> Plan:
     """Validate and build; raises PlanError listing every issue found.
 
     ``known_teams``: the store's teams (None: not checked). ``rules``: the configured
@@ -259,12 +271,16 @@ def parse_plan(data: dict[str, Any], known_teams: Collection[str] | None = None,
     the plan in force unreadable.
     """
     parts, issues = validate_sections(PlanDoc, data)
-    c = _Checks(issues, set(known_teams) if known_teams is not None else None,
-                parts["timezone"] or ZoneInfo("UTC"))
+    c = _Checks(
+        issues,
+        set(known_teams) if known_teams is not None else None,
+        parts["timezone"] or ZoneInfo("UTC"),
+    )
     shift, team_shifts = c.shifts(parts["shift"])
     periods = c.periods(parts["period"], data.get("period"))
-    requirements = c.requirements(parts["requirement"], data.get("requirement"), periods,
-                                  rules, stored)
+    requirements = c.requirements(
+        parts["requirement"], data.get("requirement"), periods, rules, stored
+    )
     cadence, team_cadence, patrol_teams = c.patrols(parts["patrols"])
     care = c.care(parts["care"])
     recog = c.recognition(parts["recognition"], requirements, data.get("requirement"))
@@ -273,10 +289,19 @@ def parse_plan(data: dict[str, Any], known_teams: Collection[str] | None = None,
     if issues:
         raise PlanError(issues)
     return Plan(
-        name=parts["name"], timezone=c.tz, periods=tuple(periods[0]),
-        requirements=tuple(requirements), shift=shift, team_shifts=team_shifts,
-        cadence=cadence, team_cadence=team_cadence, patrol_teams=patrol_teams, **care, **recog,
-        hot_issues=tuple(hot), drill_max_per_day=drills.max_per_agent_per_day,
+        name=parts["name"],
+        timezone=c.tz,
+        periods=tuple(periods[0]),
+        requirements=tuple(requirements),
+        shift=shift,
+        team_shifts=team_shifts,
+        cadence=cadence,
+        team_cadence=team_cadence,
+        patrol_teams=patrol_teams,
+        **care,
+        **recog,
+        hot_issues=tuple(hot),
+        drill_max_per_day=drills.max_per_agent_per_day,
         drill_minutes=drills.minutes,
     )
 
@@ -319,8 +344,11 @@ class _Checks:
 
     def shift(self, doc: Any, loc: tuple[str | int, ...]) -> Shift | None:
         if doc.end <= doc.start:
-            self.err((*loc, "end"), f"end {doc.end:%H:%M} is not after start {doc.start:%H:%M} "
-                     "(shifts end on the day they start)")
+            self.err(
+                (*loc, "end"),
+                f"end {doc.end:%H:%M} is not after start {doc.start:%H:%M} "
+                "(shifts end on the day they start)",
+            )
             return None
         return Shift(doc.start, doc.end)
 
@@ -350,9 +378,10 @@ class _Checks:
                 continue
             loc: tuple[str | int, ...] = ("period", i)
             if p.name in where:
-                self.err((*loc, "name"),
-                         f"duplicate period name {escape(repr(p.name))} "
-                         f"(also period[{where[p.name]}])")
+                self.err(
+                    (*loc, "name"),
+                    f"duplicate period name {escape(repr(p.name))} (also period[{where[p.name]}])",
+                )
                 continue
             where[p.name] = i
             start, end = self.utc(p.start, end=False), self.utc(p.end, end=True)
@@ -364,13 +393,21 @@ class _Checks:
         # Overlaps: two periods at once would make "the period in force" ambiguous.
         for a, b in itertools.pairwise(sorted(out, key=lambda x: x.start)):
             if b.start < a.end:
-                self.err(("period", where[b.name], "start"),
-                         f"period {escape(repr(b.name))} overlaps period {escape(repr(a.name))} "
-                         f"(which ends {a.end.astimezone(self.tz):%Y-%m-%d %H:%M})")
+                self.err(
+                    ("period", where[b.name], "start"),
+                    f"period {escape(repr(b.name))} overlaps period {escape(repr(a.name))} "
+                    f"(which ends {a.end.astimezone(self.tz):%Y-%m-%d %H:%M})",
+                )
         return out, names
 
-    def requirements(self, docs: Any, raw: Any, periods: tuple[list[Period], set[str]],
-                     rules: Mapping[str, Any] | None, stored: bool) -> list[Requirement]:
+    def requirements(
+        self,
+        docs: Any,
+        raw: Any,
+        periods: tuple[list[Period], set[str]],
+        rules: Mapping[str, Any] | None,
+        stored: bool,
+    ) -> list[Requirement]:
         out: list[Requirement] = []
         seen: set[str] = set()
         for i, q in enumerate(docs or ()):
@@ -385,18 +422,23 @@ class _Checks:
             rule = threshold = None
             if q.trigger is not None:
                 rule = q.trigger.rule
-                threshold = self.trigger(q.trigger, (*loc, "trigger", "threshold"), rules,
-                                         stored)
+                threshold = self.trigger(q.trigger, (*loc, "trigger", "threshold"), rules, stored)
             metric = baseline = target = None
             if q.target is not None:
                 metric, baseline, target = q.target.metric, q.target.baseline, q.target.target
                 self.target(q.target, (*loc, "target"))
-            out.append(Requirement(q.id, q.text, q.period, rule, threshold, metric, baseline,
-                                   target))
+            out.append(
+                Requirement(q.id, q.text, q.period, rule, threshold, metric, baseline, target)
+            )
         return out
 
-    def trigger(self, t: TriggerDoc, loc: tuple[str | int, ...],
-                rules: Mapping[str, Any] | None, stored: bool) -> float | None:
+    def trigger(
+        self,
+        t: TriggerDoc,
+        loc: tuple[str | int, ...],
+        rules: Mapping[str, Any] | None,
+        stored: bool,
+    ) -> float | None:
         """The threshold as the engine will run it, or None (and an issue) if it cannot."""
         if t.threshold is None:
             return None
@@ -425,11 +467,14 @@ class _Checks:
         lower = m.lower_is_better
         if (lower and t.target >= t.baseline) or (not lower and t.target <= t.baseline):
             way = "below" if lower else "above"
-            self.err((*loc, "target"),
-                     f"{t.metric} target {t.target:g} must be {way} the baseline {t.baseline:g}")
+            self.err(
+                (*loc, "target"),
+                f"{t.metric} target {t.target:g} must be {way} the baseline {t.baseline:g}",
+            )
 
-    def patrols(self, doc: PatrolsDoc | None
-                ) -> tuple[Cadence, dict[str, Cadence], tuple[str, ...]]:
+    def patrols(
+        self, doc: PatrolsDoc | None
+    ) -> tuple[Cadence, dict[str, Cadence], tuple[str, ...]]:
         default = Cadence(60, 20)
         if not doc:
             return default, {}, ()
@@ -455,7 +500,7 @@ class _Checks:
                 self.err((*loc, "id"), f"duplicate care item id {escape(repr(c.id))}")
             seen.add(c.id)
             if c.at is None and c.on != "never":
-                self.err((*loc, "at"), "missing: when it happens (\"15:00\" or \"shift_end\")")
+                self.err((*loc, "at"), 'missing: when it happens ("15:00" or "shift_end")')
             teams = self.teams(c.teams, (*loc, "teams"))
             items.append(CareItem(c.id, c.title, c.on, _hhmm(c.at), teams))
         out["care_items"] = tuple(items)
@@ -466,15 +511,18 @@ class _Checks:
             if long_call.within_minutes is not None:
                 out["water_within_min"] = long_call.within_minutes
         if doc.personal is not None:
-            for key, default_title in (("birthday", "Birthday: {agent}"),
-                                       ("back_from_leave", "{agent} is back from leave today")):
+            for key, default_title in (
+                ("birthday", "Birthday: {agent}"),
+                ("back_from_leave", "{agent} is back from leave today"),
+            ):
                 p = getattr(doc.personal, key)
                 if p is not None:
                     out[key] = Personal(p.title or default_title, p.at)
         return out
 
-    def hot_issues(self, docs: Any, periods: tuple[list[Period], set[str]],
-                   drills: DrillsDoc) -> list[HotIssue]:
+    def hot_issues(
+        self, docs: Any, periods: tuple[list[Period], set[str]], drills: DrillsDoc
+    ) -> list[HotIssue]:
         out: list[HotIssue] = []
         seen: set[str] = set()
         valid, names = periods
@@ -487,13 +535,14 @@ class _Checks:
                 continue
             seen.add(h.id)
             if h.answer is None and h.answer_ref is None:
-                self.err((*loc, "answer"), "missing: the model answer (口径), or answer_ref "
-                         "saying where it is written")
+                self.err(
+                    (*loc, "answer"),
+                    "missing: the model answer (口径), or answer_ref saying where it is written",
+                )
             teams = self.teams(h.teams, (*loc, "teams"))
             if h.period is None:
                 if len(names) > 1:
-                    self.err((*loc, "period"), "missing: which period (the plan has "
-                             f"{len(names)})")
+                    self.err((*loc, "period"), f"missing: which period (the plan has {len(names)})")
                     continue
                 period = valid[0] if valid else None
             else:
@@ -504,26 +553,44 @@ class _Checks:
                 continue
             for j, t in enumerate(teams):
                 if t not in period.teams:
-                    self.err((*loc, "teams", j), f"team {escape(repr(t))} is not in period "
-                             f"{escape(repr(period.name))}")
+                    self.err(
+                        (*loc, "teams", j),
+                        f"team {escape(repr(t))} is not in period {escape(repr(period.name))}",
+                    )
             due = period.start - timedelta(days=h.practised_by_days)
             if due > period.end:
-                self.err((*loc, "practised_by_days"),
-                         f"{h.practised_by_days} days before the start falls after period "
-                         f"{escape(repr(period.name))} ends")
+                self.err(
+                    (*loc, "practised_by_days"),
+                    f"{h.practised_by_days} days before the start falls after period "
+                    f"{escape(repr(period.name))} ends",
+                )
                 continue
             start = period.start - timedelta(days=drills.run_up_days)
             if start >= due:
-                self.err((*loc, "practised_by_days"),
-                         f"leaves no time to drill: the run-up starts {drills.run_up_days} "
-                         "days before the period ([drills] run_up_days)")
+                self.err(
+                    (*loc, "practised_by_days"),
+                    f"leaves no time to drill: the run-up starts {drills.run_up_days} "
+                    "days before the period ([drills] run_up_days)",
+                )
                 continue
-            out.append(HotIssue(h.id, h.title, h.scenario, teams, period.name, start, due,
-                                h.answer, h.answer_ref))
+            out.append(
+                HotIssue(
+                    h.id,
+                    h.title,
+                    h.scenario,
+                    teams,
+                    period.name,
+                    start,
+                    due,
+                    h.answer,
+                    h.answer_ref,
+                )
+            )
         return out
 
-    def recognition(self, doc: RecognitionDoc | None, requirements: list[Requirement],
-                    raw: Any) -> dict[str, Any]:
+    def recognition(
+        self, doc: RecognitionDoc | None, requirements: list[Requirement], raw: Any
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if not doc:
             return out
@@ -534,11 +601,15 @@ class _Checks:
             req = next((q for q in requirements if q.key == key), None)
             if req is None:
                 if key not in _raw_values(raw, "id"):  # a failed one is reported already
-                    self.err(("recognition", "improvement_requirement"),
-                             f"no requirement with id {escape(repr(key))}")
+                    self.err(
+                        ("recognition", "improvement_requirement"),
+                        f"no requirement with id {escape(repr(key))}",
+                    )
             elif req.metric is None:
-                self.err(("recognition", "improvement_requirement"),
-                         f"requirement {escape(repr(key))} has no measurable target")
+                self.err(
+                    ("recognition", "improvement_requirement"),
+                    f"requirement {escape(repr(key))} has no measurable target",
+                )
             else:
                 out["improvement_requirement"] = key
         return out

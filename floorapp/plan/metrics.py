@@ -41,18 +41,49 @@ def _answered() -> Any:
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
-        Metric("complaint_rate", "complaint rate", "%", True,
-               lambda: case((Call.complaint.is_(True), 1), else_=0), _answered),
+        Metric(
+            "complaint_rate",
+            "complaint rate",
+            "%",
+            True,
+            lambda: case((Call.complaint.is_(True), 1), else_=0),
+            _answered,
+        ),
         # The satisfaction survey is 1-5; 1 and 2 are the dissatisfied answers
         # (the "attitude dissatisfaction" of a guarantee plan).
-        Metric("dissatisfaction_rate", "dissatisfaction rate", "%", True,
-               lambda: case((Call.satisfaction <= 2, 1), else_=0), _rated),
-        Metric("negative_sentiment_rate", "negative-sentiment rate", "%", True,
-               lambda: case((Call.negative_sentiment.is_(True), 1), else_=0), _answered),
-        Metric("high_effort_rate", "high customer-effort rate", "%", True,
-               lambda: case((Call.effort >= 4, 1), else_=0), lambda: Call.effort.is_not(None)),
-        Metric("satisfaction_avg", "average satisfaction", "/5", False,
-               lambda: Call.satisfaction, _rated, average=True),
+        Metric(
+            "dissatisfaction_rate",
+            "dissatisfaction rate",
+            "%",
+            True,
+            lambda: case((Call.satisfaction <= 2, 1), else_=0),
+            _rated,
+        ),
+        Metric(
+            "negative_sentiment_rate",
+            "negative-sentiment rate",
+            "%",
+            True,
+            lambda: case((Call.negative_sentiment.is_(True), 1), else_=0),
+            _answered,
+        ),
+        Metric(
+            "high_effort_rate",
+            "high customer-effort rate",
+            "%",
+            True,
+            lambda: case((Call.effort >= 4, 1), else_=0),
+            lambda: Call.effort.is_not(None),
+        ),
+        Metric(
+            "satisfaction_avg",
+            "average satisfaction",
+            "/5",
+            False,
+            lambda: Call.satisfaction,
+            _rated,
+            average=True,
+        ),
     )
 }
 
@@ -94,8 +125,9 @@ def measure_by_agent(
     m = METRICS[metric]
     rows = conn.execute(
         select(Call.agent_id, func.sum(m.numerator()), func.count())
-        .where(m.population(), Call.ended_at >= start, Call.ended_at < end,
-               Call.agent_id.is_not(None))
+        .where(
+            m.population(), Call.ended_at >= start, Call.ended_at < end, Call.agent_id.is_not(None)
+        )
         .group_by(Call.agent_id)
     ).all()
     out: dict[str, Measured] = {}
@@ -105,8 +137,14 @@ def measure_by_agent(
     return out
 
 
-def on_track(metric: str, baseline: float, target: float, current: float | None,
-             calls: int | None = None, min_sample: int = 0) -> str:
+def on_track(
+    metric: str,
+    baseline: float,
+    target: float,
+    current: float | None,
+    calls: int | None = None,
+    min_sample: int = 0,
+) -> str:
     """'met', 'improving' (better than the baseline, not yet at target), 'off', 'no data', or
     'too few' while fewer than ``min_sample`` calls are measured: a rate over a handful of
     calls swings by whole points with each one, and judging it would cry wolf."""

@@ -42,29 +42,66 @@ def check_text(engine: Engine, text: str, rules: Mapping[str, Any] | None = None
     return parse_plan_text(text, teams, rules)
 
 
-def import_plan(engine: Engine, text: str, *, source: str, actor: str, now: datetime,
-                rules: Mapping[str, Any] | None = None) -> int:
+def import_plan(
+    engine: Engine,
+    text: str,
+    *,
+    source: str,
+    actor: str,
+    now: datetime,
+    rules: Mapping[str, Any] | None = None,
+) -> int:
     """Store ``text`` as a new version (previous versions stay); returns its id."""
     plan = check_text(engine, text, rules)
     digest = hashlib.sha256(text.encode()).hexdigest()
 
     def tx(conn: Connection) -> int:
-        vid = conn.execute(insert(PlanVersion).values(
-            name=clean(plan.name) or "?", timezone=plan.timezone.key, source=clean(source) or "?",
-            sha256=digest, content=text, imported_at=now, imported_by=actor,
-        ).returning(PlanVersion.id)).scalar_one()
+        vid = conn.execute(
+            insert(PlanVersion)
+            .values(
+                name=clean(plan.name) or "?",
+                timezone=plan.timezone.key,
+                source=clean(source) or "?",
+                sha256=digest,
+                content=text,
+                imported_at=now,
+                imported_by=actor,
+            )
+            .returning(PlanVersion.id)
+        ).scalar_one()
         for p in plan.periods:
-            conn.execute(insert(PlanPeriod).values(
-                plan_version_id=vid, name=clean(p.name), starts_at=p.start, ends_at=p.end,
-                teams=",".join(p.teams)))
+            conn.execute(
+                insert(PlanPeriod).values(
+                    plan_version_id=vid,
+                    name=clean(p.name),
+                    starts_at=p.start,
+                    ends_at=p.end,
+                    teams=",".join(p.teams),
+                )
+            )
         for q in plan.requirements:
-            conn.execute(insert(PlanRequirement).values(
-                plan_version_id=vid, key=clean(q.key), period=clean(q.period),
-                text=clean(q.text, multiline=True), trigger_rule=q.trigger_rule,
-                trigger_threshold=q.trigger_threshold, metric=q.metric, baseline=q.baseline,
-                target=q.target))
-        audit.record(conn, at=now, actor=actor, action="plan.import", target_kind="plan",
-                     target_id=vid, detail=f"{plan.name} from {source} ({digest[:12]})")
+            conn.execute(
+                insert(PlanRequirement).values(
+                    plan_version_id=vid,
+                    key=clean(q.key),
+                    period=clean(q.period),
+                    text=clean(q.text, multiline=True),
+                    trigger_rule=q.trigger_rule,
+                    trigger_threshold=q.trigger_threshold,
+                    metric=q.metric,
+                    baseline=q.baseline,
+                    target=q.target,
+                )
+            )
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="plan.import",
+            target_kind="plan",
+            target_id=vid,
+            detail=f"{plan.name} from {source} ({digest[:12]})",
+        )
         from floorapp.services.drills import schedule_for_plan
 
         schedule_for_plan(conn, int(vid), plan, now=now, actor=actor)
@@ -86,8 +123,14 @@ def _parse_cached(version_id: int, digest: str, text: str) -> Plan:
 
 def load_plan(conn: Connection, version_id: int | None = None) -> StoredPlan | None:
     """The given version, or the latest imported one (the plan in force); None if none."""
-    stmt = select(PlanVersion.id, PlanVersion.sha256, PlanVersion.content,
-                  PlanVersion.imported_at, PlanVersion.imported_by, PlanVersion.source)
+    stmt = select(
+        PlanVersion.id,
+        PlanVersion.sha256,
+        PlanVersion.content,
+        PlanVersion.imported_at,
+        PlanVersion.imported_by,
+        PlanVersion.source,
+    )
     if version_id is None:
         stmt = stmt.order_by(PlanVersion.id.desc()).limit(1)
     else:
@@ -106,6 +149,14 @@ def active_plan(engine: Engine) -> StoredPlan | None:
 
 def versions(engine: Engine) -> list[tuple[int, str, datetime, str]]:
     with read_tx(engine) as conn:
-        return [tuple(r) for r in conn.execute(  # type: ignore[misc]
-            select(PlanVersion.id, PlanVersion.name, PlanVersion.imported_at,
-                   PlanVersion.imported_by).order_by(PlanVersion.id))]
+        return [
+            tuple(r)  # type: ignore[misc]
+            for r in conn.execute(
+                select(
+                    PlanVersion.id,
+                    PlanVersion.name,
+                    PlanVersion.imported_at,
+                    PlanVersion.imported_by,
+                ).order_by(PlanVersion.id)
+            )
+        ]

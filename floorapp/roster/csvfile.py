@@ -28,8 +28,14 @@ _HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("name", "displayname", "fullname", "姓名", "名字"),
     "team": ("team", "teams", "group", "班组", "组", "团队", "小组"),
     "tier": ("tier", "level", "层级", "级别", "服务层级"),
-    "sensitive": ("sensitive", "sensitivedesignated", "designated", "敏感", "敏感客户",
-                  "敏感客户坐席"),
+    "sensitive": (
+        "sensitive",
+        "sensitivedesignated",
+        "designated",
+        "敏感",
+        "敏感客户",
+        "敏感客户坐席",
+    ),
     "birthday": ("birthday", "birthdate", "dateofbirth", "dob", "生日", "出生日期"),
     "role": ("role", "type", "角色", "岗位"),
     "aliases": ("aliases", "alias", "feednames", "feedname", "别名", "坐席别名"),
@@ -37,11 +43,21 @@ _HEADERS: dict[str, tuple[str, ...]] = {
 # Aliases in one cell: separated by ';' (or the full-width '；') or blanks.
 _ALIAS_SPLIT = re.compile(r"[;；\s]+")
 _ROLE_WORDS: dict[str, str] = {
-    "agent": ROLE_AGENT, "坐席": ROLE_AGENT, "客服": ROLE_AGENT, "": ROLE_AGENT,
-    "teamleader": "team_leader", "leader": "team_leader", "tl": "team_leader",
-    "班组长": "team_leader", "组长": "team_leader",
-    "floormanager": "floor_manager", "manager": "floor_manager", "fm": "floor_manager",
-    "现场经理": "floor_manager", "值班经理": "floor_manager", "经理": "floor_manager",
+    "agent": ROLE_AGENT,
+    "坐席": ROLE_AGENT,
+    "客服": ROLE_AGENT,
+    "": ROLE_AGENT,
+    "teamleader": "team_leader",
+    "leader": "team_leader",
+    "tl": "team_leader",
+    "班组长": "team_leader",
+    "组长": "team_leader",
+    "floormanager": "floor_manager",
+    "manager": "floor_manager",
+    "fm": "floor_manager",
+    "现场经理": "floor_manager",
+    "值班经理": "floor_manager",
+    "经理": "floor_manager",
 }
 _TRUE = {"yes", "y", "true", "1", "是", "对", "√"}
 _FALSE = {"no", "n", "false", "0", "否", "", "×"}
@@ -73,7 +89,6 @@ class RowError:
 class AgentEntry:
     """An agent's row of the roster file, checked."""
 
-
     row: int
     id: str
     name: str
@@ -87,7 +102,6 @@ class AgentEntry:
 @dataclass(frozen=True, slots=True)
 class SupervisorEntry:
     """A supervisor's row of the roster file, checked."""
-
 
     row: int
     id: str
@@ -263,6 +277,11 @@ def read_sensitive_customers_csv(path: Path) -> list[tuple[int, str, str | None]
         if not any(c.strip() for c in rec):
             continue
         ci, ni = cols["customer"], cols.get("note")
-        out.append((n, rec[ci].strip() if ci < len(rec) else "",
-                    rec[ni].strip() if ni is not None and ni < len(rec) else None))
+        out.append(
+            (
+                n,
+                rec[ci].strip() if ci < len(rec) else "",
+                rec[ni].strip() if ni is not None and ni < len(rec) else None,
+            )
+        )
     return out

@@ -54,8 +54,11 @@ class RosterReport:
             f"{self.agents_updated} updated; supervisors {self.supervisors_added} added, "
             f"{self.supervisors_updated} updated; {self.teams_added} new teams; "
             f"{self.unchanged} unchanged; {len(self.errors)} bad rows skipped"
-            + (f"; aliases {self.aliases_added} added, {self.aliases_removed} removed"
-               if self.with_aliases else "")
+            + (
+                f"; aliases {self.aliases_added} added, {self.aliases_removed} removed"
+                if self.with_aliases
+                else ""
+            )
         )
 
 
@@ -97,30 +100,56 @@ def _apply(
     teams = {a.team for a in agents} | {t for s in sups for t in s.teams}
     report.teams_added = _ensure_teams(conn, teams)
     seq: int | None = None  # the change number of this import, taken when an agent changes
-    old_agents = {
-        r.id: r
-        for r in conn.execute(
-            select(Agent).where(Agent.id.in_([a.id for a in agents]))
-        ).all()
-    } if agents else {}
+    old_agents = (
+        {
+            r.id: r
+            for r in conn.execute(select(Agent).where(Agent.id.in_([a.id for a in agents]))).all()
+        }
+        if agents
+        else {}
+    )
     for a in agents:
         old = old_agents.get(a.id)
         if old is None:
             seq = seq or next_change(conn)
             conn.execute(
-                upsert(conn, Agent, ["id"],
-                       ["name", "team_id", "tier", "sensitive_designated", "birthday",
-                        "from_feed", "seq"]).values(
-                    id=a.id, name=a.name, team_id=a.team, tier=a.tier,
-                    sensitive_designated=a.sensitive, birthday=a.birthday, from_feed=False,
-                    state=AgentState.OFFLINE, updated_at=now, seq=seq,
+                upsert(
+                    conn,
+                    Agent,
+                    ["id"],
+                    [
+                        "name",
+                        "team_id",
+                        "tier",
+                        "sensitive_designated",
+                        "birthday",
+                        "from_feed",
+                        "seq",
+                    ],
+                ).values(
+                    id=a.id,
+                    name=a.name,
+                    team_id=a.team,
+                    tier=a.tier,
+                    sensitive_designated=a.sensitive,
+                    birthday=a.birthday,
+                    from_feed=False,
+                    state=AgentState.OFFLINE,
+                    updated_at=now,
+                    seq=seq,
                 )
             )
             report.agents_added += 1
-            audit.record(conn, at=now, actor=actor, action="roster.agent.add",
-                         target_kind="agent", target_id=a.id,
-                         detail=f"{a.name} team={a.team} tier={a.tier} "
-                                f"sensitive={'yes' if a.sensitive else 'no'}")
+            audit.record(
+                conn,
+                at=now,
+                actor=actor,
+                action="roster.agent.add",
+                target_kind="agent",
+                target_id=a.id,
+                detail=f"{a.name} team={a.team} tier={a.tier} "
+                f"sensitive={'yes' if a.sensitive else 'no'}",
+            )
             continue
         changes = _agent_changes(old, a)
         if not changes:
@@ -128,23 +157,43 @@ def _apply(
             continue
         seq = seq or next_change(conn)
         conn.execute(
-            update(Agent).where(Agent.id == a.id).values(
-                name=a.name, team_id=a.team, tier=a.tier, sensitive_designated=a.sensitive,
-                birthday=a.birthday, from_feed=False, updated_at=now, seq=seq,
+            update(Agent)
+            .where(Agent.id == a.id)
+            .values(
+                name=a.name,
+                team_id=a.team,
+                tier=a.tier,
+                sensitive_designated=a.sensitive,
+                birthday=a.birthday,
+                from_feed=False,
+                updated_at=now,
+                seq=seq,
             )
         )
         report.agents_updated += 1
-        audit.record(conn, at=now, actor=actor, action="roster.agent.update",
-                     target_kind="agent", target_id=a.id, detail="; ".join(changes))
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="roster.agent.update",
+            target_kind="agent",
+            target_id=a.id,
+            detail="; ".join(changes),
+        )
 
     if report.with_aliases:
         _apply_aliases(conn, agents, report, actor, now)
 
-    old_sups = {
-        r.id: r for r in conn.execute(
-            select(Supervisor).where(Supervisor.id.in_([s.id for s in sups]))
-        ).all()
-    } if sups else {}
+    old_sups = (
+        {
+            r.id: r
+            for r in conn.execute(
+                select(Supervisor).where(Supervisor.id.in_([s.id for s in sups]))
+            ).all()
+        }
+        if sups
+        else {}
+    )
     old_teams: dict[str, set[str]] = {}
     if sups:
         for sid, tid in conn.execute(
@@ -180,9 +229,9 @@ def _apply(
                 report.unchanged += 1
                 continue
             conn.execute(
-                update(Supervisor).where(Supervisor.id == s.id).values(
-                    name=s.name, role=s.role, active=True
-                )
+                update(Supervisor)
+                .where(Supervisor.id == s.id)
+                .values(name=s.name, role=s.role, active=True)
             )
             report.supervisors_updated += 1
             action, detail = "roster.supervisor.update", "; ".join(changes)
@@ -190,15 +239,30 @@ def _apply(
             conn.execute(delete(SupervisorTeam).where(SupervisorTeam.supervisor_id == s.id))
             for t in s.teams:
                 conn.execute(insert(SupervisorTeam).values(supervisor_id=s.id, team_id=t))
-        audit.record(conn, at=now, actor=actor, action=action, target_kind="supervisor",
-                     target_id=s.id, detail=detail)
-    audit.record(conn, at=now, actor=actor, action="roster.import", target_kind="roster",
-                 target_id=report.source,
-                 outcome="ok" if report.ok else "partial", detail=report.summary())
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action=action,
+            target_kind="supervisor",
+            target_id=s.id,
+            detail=detail,
+        )
+    audit.record(
+        conn,
+        at=now,
+        actor=actor,
+        action="roster.import",
+        target_kind="roster",
+        target_id=report.source,
+        outcome="ok" if report.ok else "partial",
+        detail=report.summary(),
+    )
 
 
-def _apply_aliases(conn: Connection, agents: Sequence[AgentEntry], report: RosterReport,
-                   actor: str, now: datetime) -> None:
+def _apply_aliases(
+    conn: Connection, agents: Sequence[AgentEntry], report: RosterReport, actor: str, now: datetime
+) -> None:
     """Each agent's roster aliases become exactly those of its row (learned ones stay,
     unless the roster now gives the name to someone: the roster decides)."""
     ids = [a.id for a in agents]
@@ -206,32 +270,65 @@ def _apply_aliases(conn: Connection, agents: Sequence[AgentEntry], report: Roste
     old_roster: dict[str, str] = {}
     if ids:
         for alias, agent_id in conn.execute(
-                select(AgentAlias.alias, AgentAlias.agent_id)
-                .where(AgentAlias.source == "roster", AgentAlias.agent_id.in_(ids))):
+            select(AgentAlias.alias, AgentAlias.agent_id).where(
+                AgentAlias.source == "roster", AgentAlias.agent_id.in_(ids)
+            )
+        ):
             old_roster[alias] = agent_id
     stale = [al for al, aid in old_roster.items() if given.get(al) != aid]
     if stale:
         conn.execute(delete(AgentAlias).where(AgentAlias.alias.in_(stale)))
         for al in stale:
             report.aliases_removed += 1
-            audit.record(conn, at=now, actor=actor, action="roster.alias.remove",
-                         target_kind="agent", target_id=old_roster[al], detail=al)
-    current = dict(conn.execute(select(AgentAlias.alias, AgentAlias.agent_id).where(
-        AgentAlias.alias.in_(list(given)))).all()) if given else {}
+            audit.record(
+                conn,
+                at=now,
+                actor=actor,
+                action="roster.alias.remove",
+                target_kind="agent",
+                target_id=old_roster[al],
+                detail=al,
+            )
+    current = (
+        dict(
+            conn.execute(
+                select(AgentAlias.alias, AgentAlias.agent_id).where(
+                    AgentAlias.alias.in_(list(given))
+                )
+            ).all()
+        )
+        if given
+        else {}
+    )
     for alias, agent_id in given.items():
         if current.get(alias) == agent_id and alias not in stale and alias in old_roster:
             continue
-        conn.execute(upsert(conn, AgentAlias, ["alias"],
-                            ["agent_id", "source", "learned_at", "evidence"]).values(
-            alias=alias, agent_id=agent_id, source="roster", learned_at=now,
-            evidence=f"roster {report.source}"))
+        conn.execute(
+            upsert(
+                conn, AgentAlias, ["alias"], ["agent_id", "source", "learned_at", "evidence"]
+            ).values(
+                alias=alias,
+                agent_id=agent_id,
+                source="roster",
+                learned_at=now,
+                evidence=f"roster {report.source}",
+            )
+        )
         report.aliases_added += 1
-        audit.record(conn, at=now, actor=actor, action="roster.alias.add",
-                     target_kind="agent", target_id=agent_id, detail=alias)
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="roster.alias.add",
+            target_kind="agent",
+            target_id=agent_id,
+            detail=alias,
+        )
 
 
-def _check_aliases(agents: list[AgentEntry], source: str,
-                   errors: list[RowError]) -> list[AgentEntry]:
+def _check_aliases(
+    agents: list[AgentEntry], source: str, errors: list[RowError]
+) -> list[AgentEntry]:
     """An alias names one agent: not two rows, and not another row's own id."""
     ids = {a.id: a.row for a in agents}
     taken: dict[str, int] = {}
@@ -292,9 +389,16 @@ def import_roster(
 
     def work(conn: Connection) -> None:
         # Counters are rebuilt on a retry, so reset the ones _apply increments.
-        for attr in ("agents_added", "agents_updated", "supervisors_added",
-                     "supervisors_updated", "teams_added", "unchanged", "aliases_added",
-                     "aliases_removed"):
+        for attr in (
+            "agents_added",
+            "agents_updated",
+            "supervisors_added",
+            "supervisors_updated",
+            "teams_added",
+            "unchanged",
+            "aliases_added",
+            "aliases_removed",
+        ):
             setattr(report, attr, 0)
         _apply(conn, agents, sups, report, a_actor, now)
 

@@ -30,8 +30,15 @@ def list_agents(engine: Engine, team: str | None = None) -> list[RosterAgent]:
         stmt = stmt.where(Agent.team_id == team)
     with engine.connect() as conn:
         return [
-            RosterAgent(r.id, r.name, r.team_id, r.tier, bool(r.sensitive_designated),
-                        r.birthday, bool(r.from_feed))
+            RosterAgent(
+                r.id,
+                r.name,
+                r.team_id,
+                r.tier,
+                bool(r.sensitive_designated),
+                r.birthday,
+                bool(r.from_feed),
+            )
             for r in conn.execute(stmt)
         ]
 
@@ -39,7 +46,8 @@ def list_agents(engine: Engine, team: str | None = None) -> list[RosterAgent]:
 def list_sensitive_customers(engine: Engine) -> list[tuple[str, str | None]]:
     with engine.connect() as conn:
         return [
-            (c, n) for c, n in conn.execute(
+            (c, n)
+            for c, n in conn.execute(
                 select(SensitiveCustomer.customer_id, SensitiveCustomer.note).order_by(
                     SensitiveCustomer.customer_id
                 )
@@ -63,8 +71,15 @@ def list_aliases(engine: Engine) -> list[RosterAlias]:
         return [
             RosterAlias(al, aid, name, src, at, ev)
             for al, aid, name, src, at, ev in conn.execute(
-                select(AgentAlias.alias, AgentAlias.agent_id, Agent.name, AgentAlias.source,
-                       AgentAlias.learned_at, AgentAlias.evidence)
+                select(
+                    AgentAlias.alias,
+                    AgentAlias.agent_id,
+                    Agent.name,
+                    AgentAlias.source,
+                    AgentAlias.learned_at,
+                    AgentAlias.evidence,
+                )
                 .join(Agent, Agent.id == AgentAlias.agent_id)
-                .order_by(AgentAlias.agent_id, AgentAlias.alias))
+                .order_by(AgentAlias.agent_id, AgentAlias.alias)
+            )
         ]

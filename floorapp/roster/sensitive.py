@@ -32,12 +32,18 @@ def designate(engine: Engine, agent_id: str, on: bool, *, actor: str, now: datet
         if bool(current[0]) == on:
             return False
         conn.execute(
-            update(Agent).where(Agent.id == agent_id).values(
-                sensitive_designated=on, updated_at=now, seq=next_change(conn))
+            update(Agent)
+            .where(Agent.id == agent_id)
+            .values(sensitive_designated=on, updated_at=now, seq=next_change(conn))
         )
-        audit.record(conn, at=now, actor=clean(actor) or "?",
-                     action="roster.designate" if on else "roster.undesignate",
-                     target_kind="agent", target_id=agent_id)
+        audit.record(
+            conn,
+            at=now,
+            actor=clean(actor) or "?",
+            action="roster.designate" if on else "roster.undesignate",
+            target_kind="agent",
+            target_id=agent_id,
+        )
         return True
 
     return run_write(engine, work)
@@ -52,19 +58,25 @@ def add_sensitive_customers(
     source: str = "cli",
 ) -> tuple[int, int]:
     """Upsert (customer id, note) pairs; returns (added, updated). Unchanged ones count neither."""
-    items = [(clean(c.strip()) or "", clean(n, multiline=False) if n else None)
-             for c, n in customers]
+    items = [
+        (clean(c.strip()) or "", clean(n, multiline=False) if n else None) for c, n in customers
+    ]
     items = [(c, n) for c, n in items if c]
 
     def work(conn: Connection) -> tuple[int, int]:
         added = updated = 0
-        old: dict[str, str | None] = {
-            c: n for c, n in conn.execute(
-                select(SensitiveCustomer.customer_id, SensitiveCustomer.note).where(
-                    SensitiveCustomer.customer_id.in_([c for c, _ in items])
+        old: dict[str, str | None] = (
+            {
+                c: n
+                for c, n in conn.execute(
+                    select(SensitiveCustomer.customer_id, SensitiveCustomer.note).where(
+                        SensitiveCustomer.customer_id.in_([c for c, _ in items])
+                    )
                 )
-            )
-        } if items else {}
+            }
+            if items
+            else {}
+        )
         for cid, note in items:
             if cid in old and old[cid] == note:
                 continue
@@ -79,25 +91,36 @@ def add_sensitive_customers(
             else:
                 updated += 1
             old[cid] = note
-            audit.record(conn, at=now, actor=clean(actor) or "?",
-                         action="sensitive_customer.add" if is_new
-                         else "sensitive_customer.update",
-                         target_kind="customer", target_id=cid, detail=note or source)
+            audit.record(
+                conn,
+                at=now,
+                actor=clean(actor) or "?",
+                action="sensitive_customer.add" if is_new else "sensitive_customer.update",
+                target_kind="customer",
+                target_id=cid,
+                detail=note or source,
+            )
         return added, updated
 
     return run_write(engine, work)
 
 
-def remove_sensitive_customer(engine: Engine, customer_id: str, *, actor: str,
-                              now: datetime) -> bool:
+def remove_sensitive_customer(
+    engine: Engine, customer_id: str, *, actor: str, now: datetime
+) -> bool:
     def work(conn: Connection) -> bool:
         n = conn.execute(
             delete(SensitiveCustomer).where(SensitiveCustomer.customer_id == customer_id)
         ).rowcount
         if n:
-            audit.record(conn, at=now, actor=clean(actor) or "?",
-                         action="sensitive_customer.remove", target_kind="customer",
-                         target_id=customer_id)
+            audit.record(
+                conn,
+                at=now,
+                actor=clean(actor) or "?",
+                action="sensitive_customer.remove",
+                target_kind="customer",
+                target_id=customer_id,
+            )
         return bool(n)
 
     return run_write(engine, work)

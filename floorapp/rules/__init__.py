@@ -24,8 +24,12 @@ if TYPE_CHECKING:
 # Loaded on first use: a console imports rules.sensitive_check and rules.today, never the
 # engine the feed writer runs (over a megabyte of every console).
 _HOMES = {
-    "RULE_DEFS": "definitions", "RULE_NAMES": "definitions", "RuleConfig": "definitions",
-    "RuleSet": "definitions", "load_rules": "definitions", "RulesEngine": "engine",
+    "RULE_DEFS": "definitions",
+    "RULE_NAMES": "definitions",
+    "RuleConfig": "definitions",
+    "RuleSet": "definitions",
+    "load_rules": "definitions",
+    "RulesEngine": "engine",
     "build_observer": "engine",
 }
 

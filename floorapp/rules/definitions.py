@@ -53,31 +53,55 @@ DAY_MIN = 24 * 60
 WEEK_MIN = 7 * DAY_MIN
 
 RULE_DEFS: tuple[RuleDef, ...] = (
-    RuleDef("long_call",
-            "a call in progress longer than the threshold; proposes water when it ends",
-            "medium", (Param("threshold", 20, "min", integer=False, help="call length",
-                              high=DAY_MIN),)),
-    RuleDef("complaint_streak", "complaint calls within a window",
-            "medium", (Param("threshold", 2, "calls", help="complaint calls"),
-                       Param("window", 60, "min", integer=False, help="within this window",
-                             high=WEEK_MIN))),
-    RuleDef("hostile_streak", "negative-sentiment calls among the agent's last calls",
-            "high", (Param("threshold", 3, "calls", help="negative calls"),
-                     Param("last_calls", 5, "calls", help="out of the last calls"))),
-    RuleDef("refused_explanations",
-            "a customer refused explanations on one call: escalates to the team leader",
-            "medium", (Param("threshold", 3, "refusals", help="explanations refused"),)),
-    RuleDef("after_call_overrun",
-            "after-call work overruns right after a complaint or hostile call",
-            "light", (Param("threshold", 5, "min", integer=False, help="after-call work",
-                              high=DAY_MIN),)),
-    RuleDef("no_break", "logged in without a break for longer than the threshold",
-            "light", (Param("threshold", 150, "min", integer=False, help="without a break",
-                              high=DAY_MIN),)),
+    RuleDef(
+        "long_call",
+        "a call in progress longer than the threshold; proposes water when it ends",
+        "medium",
+        (Param("threshold", 20, "min", integer=False, help="call length", high=DAY_MIN),),
+    ),
+    RuleDef(
+        "complaint_streak",
+        "complaint calls within a window",
+        "medium",
+        (
+            Param("threshold", 2, "calls", help="complaint calls"),
+            Param("window", 60, "min", integer=False, help="within this window", high=WEEK_MIN),
+        ),
+    ),
+    RuleDef(
+        "hostile_streak",
+        "negative-sentiment calls among the agent's last calls",
+        "high",
+        (
+            Param("threshold", 3, "calls", help="negative calls"),
+            Param("last_calls", 5, "calls", help="out of the last calls"),
+        ),
+    ),
+    RuleDef(
+        "refused_explanations",
+        "a customer refused explanations on one call: escalates to the team leader",
+        "medium",
+        (Param("threshold", 3, "refusals", help="explanations refused"),),
+    ),
+    RuleDef(
+        "after_call_overrun",
+        "after-call work overruns right after a complaint or hostile call",
+        "light",
+        (Param("threshold", 5, "min", integer=False, help="after-call work", high=DAY_MIN),),
+    ),
+    RuleDef(
+        "no_break",
+        "logged in without a break for longer than the threshold",
+        "light",
+        (Param("threshold", 150, "min", integer=False, help="without a break", high=DAY_MIN),),
+    ),
     RuleDef("raised_hand", "the agent asked for help", "high"),
     RuleDef("observed", "a supervisor raised it by hand or from an observation", "medium"),
-    RuleDef("sensitive_customer",
-            "a sensitive customer's call reached an agent not designated for them", "medium"),
+    RuleDef(
+        "sensitive_customer",
+        "a sensitive customer's call reached an agent not designated for them",
+        "medium",
+    ),
 )
 RULES_BY_NAME: dict[str, RuleDef] = {r.name: r for r in RULE_DEFS}
 RULE_NAMES: tuple[str, ...] = tuple(RULES_BY_NAME)
@@ -123,8 +147,9 @@ def _number(value: Any, path: str, p: Param) -> float:
     if p.integer and not float(value).is_integer():
         raise ConfigError(f"{path}: expected a whole number of {p.unit}, got {shown}")
     if value <= 0 or value > p.high:
-        raise ConfigError(f"{path}: expected a positive number of {p.unit} up to "
-                          f"{p.high:g}, got {shown}")
+        raise ConfigError(
+            f"{path}: expected a positive number of {p.unit} up to {p.high:g}, got {shown}"
+        )
     return int(value) if p.integer else float(value)
 
 
@@ -151,15 +176,18 @@ def _one(rule: RuleDef, conf: Mapping[str, Any]) -> RuleConfig:
     allowed = ("enabled", "severity", *(p.name for p in rule.params))
     for key in conf:
         if key not in allowed:
-            raise ConfigError(f"{base}.{escape(str(key))}: unknown setting "
-                              f"(known: {', '.join(allowed)})")
+            raise ConfigError(
+                f"{base}.{escape(str(key))}: unknown setting (known: {', '.join(allowed)})"
+            )
     enabled = conf.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{base}.enabled: expected true or false, got {escape(repr(enabled))}")
     severity = conf.get("severity", rule.severity)
     if severity not in SEVERITIES:
-        raise ConfigError(f"{base}.severity: expected one of {', '.join(SEVERITIES)}, "
-                          f"got {escape(repr(severity))}")
+        raise ConfigError(
+            f"{base}.severity: expected one of {', '.join(SEVERITIES)}, "
+            f"got {escape(repr(severity))}"
+        )
     params = {
         p.name: _number(conf[p.name], f"{base}.{p.name}", p) if p.name in conf else p.default
         for p in rule.params
@@ -177,8 +205,9 @@ def load_rules(overrides: Mapping[str, Any] | None) -> RuleSet:
     overrides = overrides or {}
     for name in overrides:
         if name not in RULES_BY_NAME:
-            raise ConfigError(f"rules.{escape(str(name))}: unknown rule "
-                              f"(known: {', '.join(RULE_NAMES)})")
+            raise ConfigError(
+                f"rules.{escape(str(name))}: unknown rule (known: {', '.join(RULE_NAMES)})"
+            )
     return RuleSet({r.name: _one(r, overrides.get(r.name, {})) for r in RULE_DEFS})
 
 

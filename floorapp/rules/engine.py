@@ -108,8 +108,9 @@ class RulesEngine:
 
     def _follow_plan(self, conn: Connection) -> None:
         now = self._feed_now
-        if now is None or (self._plan_checked is not None
-                           and abs(now - self._plan_checked) < PLAN_CHECK_EVERY):
+        if now is None or (
+            self._plan_checked is not None and abs(now - self._plan_checked) < PLAN_CHECK_EVERY
+        ):
             return
         self._plan_checked = now
         from floorapp.rules.plan_triggers import merged_overrides, plan_overrides
@@ -158,8 +159,10 @@ class RulesEngine:
         """Designated agents and sensitive customers change through the roster commands."""
         self._sensitive = frozenset(conn.execute(select(SensitiveCustomer.customer_id)).scalars())
         designated = {
-            aid: name for aid, name in conn.execute(
-                select(Agent.id, Agent.name).where(Agent.sensitive_designated.is_(True)))
+            aid: name
+            for aid, name in conn.execute(
+                select(Agent.id, Agent.name).where(Agent.sensitive_designated.is_(True))
+            )
         }
         for agent_id, tr in self._agents.items():
             tr.designated = agent_id in designated
@@ -182,8 +185,16 @@ class RulesEngine:
 
     # --- firing ------------------------------------------------------------------
 
-    def _fire(self, tr: AgentTrack, kind: str, at: datetime, detail: str,
-              call_id: str | None = None, token: Any = None, raised_by: str = "rule") -> None:
+    def _fire(
+        self,
+        tr: AgentTrack,
+        kind: str,
+        at: datetime,
+        detail: str,
+        call_id: str | None = None,
+        token: Any = None,
+        raised_by: str = "rule",
+    ) -> None:
         if not self._on[kind]:
             return
         tr.flagged[kind] = token
@@ -192,8 +203,9 @@ class RulesEngine:
             at = now  # an event stamped ahead of this host: never a flag "at" the future
         self.outbox.fire(tr.id, kind, self._sev[kind], at, detail, call_id, raised_by)
 
-    def _end(self, tr: AgentTrack, kind: str, at: datetime, token: Any = None,
-             detail: str | None = None) -> None:
+    def _end(
+        self, tr: AgentTrack, kind: str, at: datetime, token: Any = None, detail: str | None = None
+    ) -> None:
         """The condition behind an open flag ended; the flag stays open for a human."""
         if kind in tr.flagged and (token is None or tr.flagged[kind] == token):
             del tr.flagged[kind]
@@ -214,26 +226,61 @@ class RulesEngine:
                 c = self._calls.get(token)
                 if c is not None and c.agent == agent_id and not c.long_fired:
                     c.long_fired = True
-                    self._fire(tr, "long_call", due,
-                               stored(message(N_("on one call for over {duration} "
-                                                 "(call {call})"),
-                                              duration=_min(self._long), call=token)),
-                               call_id=token, token=token)
+                    self._fire(
+                        tr,
+                        "long_call",
+                        due,
+                        stored(
+                            message(
+                                N_("on one call for over {duration} (call {call})"),
+                                duration=_min(self._long),
+                                call=token,
+                            )
+                        ),
+                        call_id=token,
+                        token=token,
+                    )
             elif what == _NO_BREAK:
-                if (tr.work_start() == token and tr.state not in (BREAK, OFFLINE)
-                        and tr.flagged.get("no_break") != token):
-                    self._fire(tr, "no_break", due,
-                               stored(message(N_("logged in without a break for {duration}"),
-                                              duration=_min(due - token))), token=token)
+                if (
+                    tr.work_start() == token
+                    and tr.state not in (BREAK, OFFLINE)
+                    and tr.flagged.get("no_break") != token
+                ):
+                    self._fire(
+                        tr,
+                        "no_break",
+                        due,
+                        stored(
+                            message(
+                                N_("logged in without a break for {duration}"),
+                                duration=_min(due - token),
+                            )
+                        ),
+                        token=token,
+                    )
             elif what == _OVERRUN:
-                if (tr.state == AFTER_CALL and tr.since == token
-                        and tr.flagged.get("after_call_overrun") != token):
-                    self._fire(tr, "after_call_overrun", due,
-                               stored(message(N_("after-call work over {duration} right "
-                                                 "after a hard call ({call})"),
-                                              duration=_min(self._overrun),
-                                              call=tr.last_hard_call)),
-                               call_id=tr.last_hard_call, token=token)
+                if (
+                    tr.state == AFTER_CALL
+                    and tr.since == token
+                    and tr.flagged.get("after_call_overrun") != token
+                ):
+                    self._fire(
+                        tr,
+                        "after_call_overrun",
+                        due,
+                        stored(
+                            message(
+                                N_(
+                                    "after-call work over {duration} right "
+                                    "after a hard call ({call})"
+                                ),
+                                duration=_min(self._overrun),
+                                call=tr.last_hard_call,
+                            )
+                        ),
+                        call_id=tr.last_hard_call,
+                        token=token,
+                    )
             elif what == _STREAK_END:
                 if tr.complaints and tr.complaints[0] == token:
                     self._end(tr, "complaint_streak", due)
@@ -347,17 +394,43 @@ class RulesEngine:
         if length >= self._long and self._on["long_call"]:
             if not c.long_fired:  # ended before a tick saw it running
                 c.long_fired = True
-                self._fire(tr, "long_call", answered + self._long,
-                           stored(message(N_("on one call for over {duration} (call {call})"),
-                                          duration=_min(self._long), call=c.id)),
-                           call_id=c.id, token=c.id)
-            note = stored(message(N_("the call lasted {duration}; proposed care: bring {agent} "
-                                     "a glass of water (call {call})"),
-                                  duration=_min(length), agent=tr.name, call=c.id))
+                self._fire(
+                    tr,
+                    "long_call",
+                    answered + self._long,
+                    stored(
+                        message(
+                            N_("on one call for over {duration} (call {call})"),
+                            duration=_min(self._long),
+                            call=c.id,
+                        )
+                    ),
+                    call_id=c.id,
+                    token=c.id,
+                )
+            note = stored(
+                message(
+                    N_(
+                        "the call lasted {duration}; proposed care: bring {agent} "
+                        "a glass of water (call {call})"
+                    ),
+                    duration=_min(length),
+                    agent=tr.name,
+                    call=c.id,
+                )
+            )
             self._end(tr, "long_call", ts, token=c.id, detail=note)
-            self.outbox.care.append(PendingCare(ts, f"long_call:{c.id}", tr.id, c.id,
-                                                "bring_water", render(note, english=True) or "",
-                                                timedelta(minutes=5)))
+            self.outbox.care.append(
+                PendingCare(
+                    ts,
+                    f"long_call:{c.id}",
+                    tr.id,
+                    c.id,
+                    "bring_water",
+                    render(note, english=True) or "",
+                    timedelta(minutes=5),
+                )
+            )
         self._end(tr, "refused_explanations", ts, token=c.id)
         self._end(tr, "sensitive_customer", ts, token=c.id)
         if c.hand:
@@ -366,11 +439,20 @@ class RulesEngine:
         recent.append(c.negative)
         negatives = sum(recent)
         if c.negative and negatives >= self._hostile_n:
-            self._fire(tr, "hostile_streak", ts,
-                       stored(message(N_("{n} of the last {total} calls negative "
-                                         "(latest {call})"),
-                                      n=negatives, total=len(recent), call=c.id)),
-                       call_id=c.id)
+            self._fire(
+                tr,
+                "hostile_streak",
+                ts,
+                stored(
+                    message(
+                        N_("{n} of the last {total} calls negative (latest {call})"),
+                        n=negatives,
+                        total=len(recent),
+                        call=c.id,
+                    )
+                ),
+                call_id=c.id,
+            )
         elif negatives < self._hostile_n:
             self._end(tr, "hostile_streak", ts)
         tr.last_hard = c.complaint or c.negative
@@ -382,40 +464,74 @@ class RulesEngine:
         if not self._on["refused_explanations"]:
             return
         # What a supervisor reads first; the ids they may need to look up come last.
-        reason = stored(message(N_("the customer refused {n} explanations (agent {agent}): "
-                                   "reported to the team leader ({ids})"),
-                                n=c.refused, agent=tr.name, ids=_ids(c)))
+        reason = stored(
+            message(
+                N_(
+                    "the customer refused {n} explanations (agent {agent}): "
+                    "reported to the team leader ({ids})"
+                ),
+                n=c.refused,
+                agent=tr.name,
+                ids=_ids(c),
+            )
+        )
         self._fire(tr, "refused_explanations", ts, reason, call_id=c.id, token=c.id)
         # The escalation's reason is read where stored text is not worded per reader yet:
         # it keeps the English sentence.
-        self.outbox.escalations.append(PendingEscalation(
-            ts, "refused_explanations", render(reason, english=True) or "",
-            self._sev["refused_explanations"], tr.id, c.id, c.customer,
-        ))
+        self.outbox.escalations.append(
+            PendingEscalation(
+                ts,
+                "refused_explanations",
+                render(reason, english=True) or "",
+                self._sev["refused_explanations"],
+                tr.id,
+                c.id,
+                c.customer,
+            )
+        )
 
     def _complaint(self, tr: AgentTrack, ts: datetime, call_id: str) -> None:
         q = tr.complaints
         q.append(ts)
         if len(q) >= self._complaints_n and ts - q[0] <= self._complaint_window:
-            self._fire(tr, "complaint_streak", ts,
-                       stored(message(N_("{n} complaint calls within {duration} "
-                                         "(latest {call})"),
-                                      n=len(q), duration=_min(ts - q[0]), call=call_id)),
-                       call_id=call_id)
+            self._fire(
+                tr,
+                "complaint_streak",
+                ts,
+                stored(
+                    message(
+                        N_("{n} complaint calls within {duration} (latest {call})"),
+                        n=len(q),
+                        duration=_min(ts - q[0]),
+                        call=call_id,
+                    )
+                ),
+                call_id=call_id,
+            )
             self._schedule(q[0] + self._complaint_window, _STREAK_END, tr.id, q[0])
 
     def _sensitive_on_undesignated(self, c: CallTrack, tr: AgentTrack, ts: datetime) -> None:
         if not self._on["sensitive_customer"]:
             return
         available = [
-            name for aid, name in self._designated.items()
+            name
+            for aid, name in self._designated.items()
             if aid != tr.id and (t := self._agents.get(aid)) is not None and t.state == AVAILABLE
         ]
-        self._fire(tr, "sensitive_customer", ts,
-                   stored(message(N_("a sensitive customer reached an undesignated agent; "
-                                     "{available} ({ids})"),
-                                  available=available_names(available), ids=_ids(c))),
-                   call_id=c.id, token=c.id)
+        self._fire(
+            tr,
+            "sensitive_customer",
+            ts,
+            stored(
+                message(
+                    N_("a sensitive customer reached an undesignated agent; {available} ({ids})"),
+                    available=available_names(available),
+                    ids=_ids(c),
+                )
+            ),
+            call_id=c.id,
+            token=c.id,
+        )
 
     def _on_raise_hand(self, ev: FeedEvent) -> None:
         if ev.agent is None:
@@ -427,8 +543,7 @@ class RulesEngine:
         if c is not None:
             c.hand = True
             note = message(N_("{note} (on call {call})"), note=note, call=c.id)
-        self._fire(tr, "raised_hand", ev.ts, stored(note), call_id=tr.call,
-                   token=tr.call)
+        self._fire(tr, "raised_hand", ev.ts, stored(note), call_id=tr.call, token=tr.call)
 
     def _on_observation(self, ev: FeedEvent) -> None:
         if ev.agent is None:
@@ -436,8 +551,13 @@ class RulesEngine:
         by = clean(str(ev.data.get("supervisor") or "")) or "feed"
         text = clean(str(ev.data.get("text") or ""))
         # A supervisor's own words are stored as written; none: the rule's word.
-        self._fire(self.agent(ev.agent), "observed", ev.ts,
-                   text or stored(message(N_("observed"))), raised_by=by)
+        self._fire(
+            self.agent(ev.agent),
+            "observed",
+            ev.ts,
+            text or stored(message(N_("observed"))),
+            raised_by=by,
+        )
 
 
 def _min(d: timedelta) -> dict[str, int]:

@@ -77,8 +77,14 @@ class Outbox:
     # --- recording (per event: dict operations only) ------------------------------
 
     def fire(
-        self, agent_id: str, kind: str, severity: str, at: datetime, detail: str | None,
-        call_id: str | None, raised_by: str = "rule",
+        self,
+        agent_id: str,
+        kind: str,
+        severity: str,
+        at: datetime,
+        detail: str | None,
+        call_id: str | None,
+        raised_by: str = "rule",
     ) -> None:
         key = (agent_id, kind)
         p = self.flags.get(key)
@@ -116,13 +122,24 @@ class Outbox:
         if self.escalations:
             # The escalation's own history (escalation_event "opened" by rule:...) records
             # who opened it; the audit log is for supervisors' actions.
-            open_escalation_batch(conn, settings, [
-                NewEscalation(now=e.at, opened_by=f"rule:{e.rule}", reason=e.reason,
-                              source_key=f"rule:refused:{e.call_id}", tier=1,
-                              severity=e.severity, agent_id=e.agent_id, call_id=e.call_id,
-                              customer_id=e.customer_id)
-                for e in self.escalations
-            ])
+            open_escalation_batch(
+                conn,
+                settings,
+                [
+                    NewEscalation(
+                        now=e.at,
+                        opened_by=f"rule:{e.rule}",
+                        reason=e.reason,
+                        source_key=f"rule:refused:{e.call_id}",
+                        tier=1,
+                        severity=e.severity,
+                        agent_id=e.agent_id,
+                        call_id=e.call_id,
+                        customer_id=e.customer_id,
+                    )
+                    for e in self.escalations
+                ],
+            )
         if self.care:
             _write_care(conn, self.care)
         self.flags.clear()
@@ -137,28 +154,47 @@ _ENDED = bindparam("b_ended", type_=UTCDateTime())
 _DETAIL = bindparam("b_detail", type_=Text())
 
 _END_STMT = (
-    update(Flag).where(Flag.open_key == _K)
-    .values(condition_ended_at=_ENDED, updated_at=_AT,
-            detail=func.coalesce(_DETAIL, Flag.detail))
+    update(Flag)
+    .where(Flag.open_key == _K)
+    .values(condition_ended_at=_ENDED, updated_at=_AT, detail=func.coalesce(_DETAIL, Flag.detail))
 )
 _FIRE_STMT = (
-    update(Flag).where(Flag.open_key == _K)
-    .values(count=Flag.count + bindparam("b_n", type_=Integer()), last_seen=_AT, updated_at=_AT,
-            condition_ended_at=_ENDED, detail=func.coalesce(_DETAIL, Flag.detail),
-            call_id=func.coalesce(bindparam("b_call", type_=String()), Flag.call_id))
+    update(Flag)
+    .where(Flag.open_key == _K)
+    .values(
+        count=Flag.count + bindparam("b_n", type_=Integer()),
+        last_seen=_AT,
+        updated_at=_AT,
+        condition_ended_at=_ENDED,
+        detail=func.coalesce(_DETAIL, Flag.detail),
+        call_id=func.coalesce(bindparam("b_call", type_=String()), Flag.call_id),
+    )
 )
 _IN_CHUNK = 500
 
 
 def _fire_params(p: PendingFlag) -> dict[str, Any]:
-    return {"b_key": open_key(p.agent_id, p.kind), "b_at": p.last_at, "b_n": p.fires,
-            "b_ended": None if p.ended is _UNSET else p.ended, "b_detail": clean(p.detail),
-            "b_call": p.call_id}
+    return {
+        "b_key": open_key(p.agent_id, p.kind),
+        "b_at": p.last_at,
+        "b_n": p.fires,
+        "b_ended": None if p.ended is _UNSET else p.ended,
+        "b_detail": clean(p.detail),
+        "b_call": p.call_id,
+    }
 
 
 def _write_flags(conn: Connection, pending: list[PendingFlag]) -> None:
-    ends = [{"b_key": open_key(p.agent_id, p.kind), "b_at": p.last_at, "b_ended": p.ended,
-             "b_detail": clean(p.detail)} for p in pending if not p.fires]
+    ends = [
+        {
+            "b_key": open_key(p.agent_id, p.kind),
+            "b_at": p.last_at,
+            "b_ended": p.ended,
+            "b_detail": clean(p.detail),
+        }
+        for p in pending
+        if not p.fires
+    ]
     if ends:
         conn.execute(_END_STMT, ends)
     fired = [p for p in pending if p.fires]
@@ -167,22 +203,35 @@ def _write_flags(conn: Connection, pending: list[PendingFlag]) -> None:
     keys = [open_key(p.agent_id, p.kind) for p in fired]
     existing: set[str] = set()
     for i in range(0, len(keys), _IN_CHUNK):
-        existing.update(conn.execute(
-            select(not_null(Flag.open_key)).where(Flag.open_key.in_(keys[i:i + _IN_CHUNK]))
-        ).scalars())
+        existing.update(
+            conn.execute(
+                select(not_null(Flag.open_key)).where(Flag.open_key.in_(keys[i : i + _IN_CHUNK]))
+            ).scalars()
+        )
     updates = [_fire_params(p) for p, k in zip(fired, keys, strict=True) if k in existing]
     if updates:
         conn.execute(_FIRE_STMT, updates)
     new = [p for p, k in zip(fired, keys, strict=True) if k not in existing]
     if not new:
         return
-    rows = [{
-        "agent_id": p.agent_id, "kind": p.kind, "severity": p.severity,
-        "status": FlagStatus.RAISED, "open_key": open_key(p.agent_id, p.kind),
-        "detail": clean(p.detail), "call_id": p.call_id, "count": p.fires,
-        "raised_at": p.first_at, "raised_by": clean(p.raised_by) or "rule", "last_seen": p.last_at,
-        "condition_ended_at": None if p.ended is _UNSET else p.ended, "updated_at": p.last_at,
-    } for p in new]
+    rows = [
+        {
+            "agent_id": p.agent_id,
+            "kind": p.kind,
+            "severity": p.severity,
+            "status": FlagStatus.RAISED,
+            "open_key": open_key(p.agent_id, p.kind),
+            "detail": clean(p.detail),
+            "call_id": p.call_id,
+            "count": p.fires,
+            "raised_at": p.first_at,
+            "raised_by": clean(p.raised_by) or "rule",
+            "last_seen": p.last_at,
+            "condition_ended_at": None if p.ended is _UNSET else p.ended,
+            "updated_at": p.last_at,
+        }
+        for p in new
+    ]
     stmt = insert_ignore(conn, Flag, ["open_key"]).returning(Flag.open_key)
     inserted = set(conn.execute(stmt, rows).scalars())
     # Rows skipped here were raised in between by another writer (a console, on
@@ -194,11 +243,25 @@ def _write_flags(conn: Connection, pending: list[PendingFlag]) -> None:
 
 def _write_care(conn: Connection, care: list[PendingCare]) -> None:
     agents = list({c.agent_id for c in care})
-    teams = {aid: team for aid, team in conn.execute(
-        select(Agent.id, Agent.team_id).where(Agent.id.in_(agents)))}
-    conn.execute(insert_ignore(conn, CareProposal, ["source_key"]), [{
-        "source_key": c.source_key, "agent_id": c.agent_id, "team_id": teams.get(c.agent_id),
-        "call_id": c.call_id, "kind": c.kind, "reason": clean(c.reason) or "",
-        "proposed_at": c.at, "due_by": c.at + c.due_in, "status": "proposed",
-        "updated_at": c.at,
-    } for c in care])
+    teams = {
+        aid: team
+        for aid, team in conn.execute(select(Agent.id, Agent.team_id).where(Agent.id.in_(agents)))
+    }
+    conn.execute(
+        insert_ignore(conn, CareProposal, ["source_key"]),
+        [
+            {
+                "source_key": c.source_key,
+                "agent_id": c.agent_id,
+                "team_id": teams.get(c.agent_id),
+                "call_id": c.call_id,
+                "kind": c.kind,
+                "reason": clean(c.reason) or "",
+                "proposed_at": c.at,
+                "due_by": c.at + c.due_in,
+                "status": "proposed",
+                "updated_at": c.at,
+            }
+            for c in care
+        ],
+    )

@@ -44,8 +44,9 @@ def plan_overrides(conn: Connection, at: datetime) -> dict[str, dict[str, float]
     return out
 
 
-def merged_overrides(configured: Mapping[str, Mapping[str, Any]],
-                     plan: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, Any]]:
+def merged_overrides(
+    configured: Mapping[str, Mapping[str, Any]], plan: Mapping[str, Mapping[str, float]]
+) -> dict[str, dict[str, Any]]:
     """The configured rules with the plan's thresholds laid over them.
 
     ``plan check`` refuses a trigger the engine cannot run with the settings in force, but

@@ -28,14 +28,22 @@ class RuleStatus:
 
     @property
     def thresholds(self) -> str:
-        parts = [f"{v:g} {self.units[k]}" if k == "threshold" else f"{k} {v:g} {self.units[k]}"
-                 for k, v in self.params.items()]
+        parts = [
+            f"{v:g} {self.units[k]}" if k == "threshold" else f"{k} {v:g} {self.units[k]}"
+            for k, v in self.params.items()
+        ]
         return ", ".join(parts) or "-"
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "enabled": self.enabled, "severity": self.severity,
-                "params": self.params, "units": self.units, "summary": self.summary,
-                "fired_today": self.fired_today}
+        return {
+            "name": self.name,
+            "enabled": self.enabled,
+            "severity": self.severity,
+            "params": self.params,
+            "units": self.units,
+            "summary": self.summary,
+            "fired_today": self.fired_today,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +61,21 @@ def fired_today(engine: Engine, settings: Settings, now: datetime) -> dict[str, 
     """
     start, end, _ = day_bounds(settings, now)
     with read_tx(engine) as conn:
-        counts = {rule: int(n) for rule, n in conn.execute(
-            select(RuleFiring.rule, func.count())
-            .where(RuleFiring.at >= start, RuleFiring.at < end)
-            .group_by(RuleFiring.rule)
-        )}
-        counts["observed"] = int(conn.execute(
-            select(func.count()).select_from(Flag)
-            .where(Flag.kind == "observed", Flag.raised_at >= start, Flag.raised_at < end)
-        ).scalar_one())
+        counts = {
+            rule: int(n)
+            for rule, n in conn.execute(
+                select(RuleFiring.rule, func.count())
+                .where(RuleFiring.at >= start, RuleFiring.at < end)
+                .group_by(RuleFiring.rule)
+            )
+        }
+        counts["observed"] = int(
+            conn.execute(
+                select(func.count())
+                .select_from(Flag)
+                .where(Flag.kind == "observed", Flag.raised_at >= start, Flag.raised_at < end)
+            ).scalar_one()
+        )
     return counts
 
 
@@ -72,11 +86,17 @@ def rules_report(engine: Engine, settings: Settings, now: datetime) -> RulesRepo
     out = []
     for cfg in rules:
         d = RULES_BY_NAME[cfg.name]
-        out.append(RuleStatus(
-            name=cfg.name, enabled=cfg.enabled, severity=cfg.severity, params=dict(cfg.params),
-            units={p.name: p.unit for p in d.params}, summary=d.summary,
-            fired_today=counts.get(cfg.name, 0),
-        ))
+        out.append(
+            RuleStatus(
+                name=cfg.name,
+                enabled=cfg.enabled,
+                severity=cfg.severity,
+                params=dict(cfg.params),
+                units={p.name: p.unit for p in d.params},
+                summary=d.summary,
+                fired_today=counts.get(cfg.name, 0),
+            )
+        )
     return RulesReport(day, str(settings.timezone), out)
 
 

@@ -73,10 +73,18 @@ def resume(eng: Memory, conn: Connection) -> None:
 
 
 def _agents(eng: Memory, conn: Connection) -> None:
-    rows = conn.execute(select(
-        Agent.id, Agent.name, Agent.state, Agent.state_reason, Agent.state_since,
-        Agent.logged_in_since, Agent.last_break_end, Agent.current_call_id,
-    ))
+    rows = conn.execute(
+        select(
+            Agent.id,
+            Agent.name,
+            Agent.state,
+            Agent.state_reason,
+            Agent.state_since,
+            Agent.logged_in_since,
+            Agent.last_break_end,
+            Agent.current_call_id,
+        )
+    )
     for aid, name, state, reason, since, logged_in, last_break_end, call_id in rows:
         tr = eng.agent(aid)
         tr.name = name
@@ -95,11 +103,21 @@ def _open_calls(eng: Memory, conn: Connection) -> None:
     if latest is None:
         return
     rows = conn.execute(
-        select(Call.id, Call.agent_id, Call.customer_id, Call.offered_at, Call.answered_at,
-               Call.complaint, Call.negative_sentiment, Call.refused_explanations,
-               Call.sensitive_customer)
-        .where(Call.offered_at >= latest - STALE_CALL,  # older ones the engine drops anyway
-               Call.outcome.in_(("waiting", "in_progress")), Call.ended_at.is_(None))
+        select(
+            Call.id,
+            Call.agent_id,
+            Call.customer_id,
+            Call.offered_at,
+            Call.answered_at,
+            Call.complaint,
+            Call.negative_sentiment,
+            Call.refused_explanations,
+            Call.sensitive_customer,
+        ).where(
+            Call.offered_at >= latest - STALE_CALL,  # older ones the engine drops anyway
+            Call.outcome.in_(("waiting", "in_progress")),
+            Call.ended_at.is_(None),
+        )
     )
     now = eng.clock.now()
     answered: list[str] = []
@@ -145,10 +163,20 @@ def _history(eng: Memory, conn: Connection) -> None:
     n = eng._hostile_last
     rn = func.row_number().over(partition_by=Call.agent_id, order_by=Call.ended_at.desc())
     sub = (
-        select(Call.id, Call.agent_id, Call.ended_at, Call.complaint, Call.negative_sentiment,
-               rn.label("rn"))
-        .where(recent, Call.agent_id.is_not(None), Call.ended_at.is_not(None),
-               Call.answered_at.is_not(None))
+        select(
+            Call.id,
+            Call.agent_id,
+            Call.ended_at,
+            Call.complaint,
+            Call.negative_sentiment,
+            rn.label("rn"),
+        )
+        .where(
+            recent,
+            Call.agent_id.is_not(None),
+            Call.ended_at.is_not(None),
+            Call.answered_at.is_not(None),
+        )
         .subquery()
     )
     rows = conn.execute(
@@ -167,8 +195,12 @@ def _history(eng: Memory, conn: Connection) -> None:
         return
     for agent_id, ended in conn.execute(
         select(not_null(Call.agent_id), not_null(Call.ended_at))
-        .where(recent, Call.complaint.is_(True), Call.agent_id.is_not(None),
-               Call.ended_at >= latest_end - eng._complaint_window)
+        .where(
+            recent,
+            Call.complaint.is_(True),
+            Call.agent_id.is_not(None),
+            Call.ended_at >= latest_end - eng._complaint_window,
+        )
         .order_by(Call.ended_at)
     ):
         eng.agent(agent_id).complaints.append(ended)
@@ -176,8 +208,9 @@ def _history(eng: Memory, conn: Connection) -> None:
 
 def _open_flags(eng: Memory, conn: Connection) -> None:
     rows = conn.execute(
-        select(Flag.agent_id, Flag.kind, Flag.call_id, Flag.last_seen, Flag.raised_at)
-        .where(Flag.open_key.is_not(None), Flag.condition_ended_at.is_(None))
+        select(Flag.agent_id, Flag.kind, Flag.call_id, Flag.last_seen, Flag.raised_at).where(
+            Flag.open_key.is_not(None), Flag.condition_ended_at.is_(None)
+        )
     )
     for agent_id, kind, call_id, last_seen, raised_at in rows:
         tr = eng.agent(agent_id)
@@ -192,5 +225,6 @@ def _open_flags(eng: Memory, conn: Connection) -> None:
             token = tr.since if tr.state == AFTER_CALL and tr.since and seen >= tr.since else None
         tr.flagged[kind] = token
         if kind == "complaint_streak" and tr.complaints:
-            eng._schedule(tr.complaints[0] + eng._complaint_window, _STREAK_END, agent_id,
-                          tr.complaints[0])
+            eng._schedule(
+                tr.complaints[0] + eng._complaint_window, _STREAK_END, agent_id, tr.complaints[0]
+            )

@@ -21,8 +21,11 @@ def available_names(names: Sequence[str]) -> list[Any]:
         return message(N_("no designated agent is available now"))
     shown = ", ".join(sorted(names)[:MAX_NAMES])
     if len(names) > MAX_NAMES:
-        return message(N_("designated agents available now: {names} and {more} more"),
-                       names=shown, more=len(names) - MAX_NAMES)
+        return message(
+            N_("designated agents available now: {names} and {more} more"),
+            names=shown,
+            more=len(names) - MAX_NAMES,
+        )
     return message(N_("designated agents available now: {names}"), names=shown)
 
 

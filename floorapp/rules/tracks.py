@@ -34,8 +34,16 @@ _STREAK_END = 3
 class AgentTrack(AgentStatus):
     """An agent as the rules see it: the shared state machine's status plus rule memory."""
 
-    __slots__ = ("complaints", "designated", "flagged", "id", "last_hard", "last_hard_call",
-                 "name", "recent")
+    __slots__ = (
+        "complaints",
+        "designated",
+        "flagged",
+        "id",
+        "last_hard",
+        "last_hard_call",
+        "name",
+        "recent",
+    )
 
     def __init__(self, agent_id: str, name: str, complaints: int, recent: int) -> None:
         super().__init__()
@@ -56,9 +64,23 @@ class AgentTrack(AgentStatus):
 
 
 class CallTrack:
-    __slots__ = ("agent", "answered", "complaint", "complaint_counted", "customer", "hand",
-                 "id", "last_agent", "long_fired", "negative", "offered", "refused",
-                 "refused_fired", "sens_done", "sensitive")
+    __slots__ = (
+        "agent",
+        "answered",
+        "complaint",
+        "complaint_counted",
+        "customer",
+        "hand",
+        "id",
+        "last_agent",
+        "long_fired",
+        "negative",
+        "offered",
+        "refused",
+        "refused_fired",
+        "sens_done",
+        "sensitive",
+    )
 
     def __init__(self, call_id: str, offered: datetime) -> None:
         self.id = call_id

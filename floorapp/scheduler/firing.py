@@ -39,15 +39,29 @@ class SweepResult:
 
 
 def record(
-    conn: Connection, occ: Occurrence, *, status: str, now: datetime, holder: str,
+    conn: Connection,
+    occ: Occurrence,
+    *,
+    status: str,
+    now: datetime,
+    holder: str,
     plan_version_id: int | None,
 ) -> int | None:
     """Insert the reminder row for ``occ``; returns its id, or None if it was already there."""
     stmt = insert_ignore(conn, Reminder, ["job_id", "scheduled_for"]).values(
-        job_id=occ.job_id, scheduled_for=occ.at, kind=occ.kind, item=occ.item,
-        title=clean(occ.title) or "?", detail=clean(occ.detail, multiline=True),
-        team_id=occ.team_id, agent_id=occ.agent_id, due_by=occ.due_by, status=status,
-        fired_at=now, fired_by=holder, plan_version_id=plan_version_id,
+        job_id=occ.job_id,
+        scheduled_for=occ.at,
+        kind=occ.kind,
+        item=occ.item,
+        title=clean(occ.title) or "?",
+        detail=clean(occ.detail, multiline=True),
+        team_id=occ.team_id,
+        agent_id=occ.agent_id,
+        due_by=occ.due_by,
+        status=status,
+        fired_at=now,
+        fired_by=holder,
+        plan_version_id=plan_version_id,
     )
     rid = conn.execute(stmt.returning(Reminder.id)).scalar()
     return None if rid is None else int(rid)
@@ -63,8 +77,11 @@ def long_call_minutes(settings: Settings) -> float:
 
 
 def water_occurrences(
-    conn: Connection, stored: StoredPlan | None, settings: Settings,
-    start: datetime, end: datetime,
+    conn: Connection,
+    stored: StoredPlan | None,
+    settings: Settings,
+    start: datetime,
+    end: datetime,
 ) -> list[Occurrence]:
     """A care reminder for each call longer than the long-call threshold that ended in the window.
 
@@ -82,13 +99,20 @@ def water_occurrences(
         .where(
             # offered_at is indexed; no real call lasts 12 hours.
             Call.offered_at >= start - timedelta(hours=12),
-            Call.ended_at > start, Call.ended_at <= end, talk >= threshold_s,
+            Call.ended_at > start,
+            Call.ended_at <= end,
+            talk >= threshold_s,
         )
     ).all()
     return [
         Occurrence(
-            job_id=f"care:water:{call_id}", at=ended, kind=ReminderKind.CARE,
-            title=title.replace("{agent}", name), team_id=team, agent_id=agent, item="water",
+            job_id=f"care:water:{call_id}",
+            at=ended,
+            kind=ReminderKind.CARE,
+            title=title.replace("{agent}", name),
+            team_id=team,
+            agent_id=agent,
+            item="water",
             due_by=ended + within,
             detail=f"call {call_id} lasted {int(secs) // 60} min {int(secs) % 60:02d} s",
         )
@@ -97,8 +121,13 @@ def water_occurrences(
 
 
 def sweep(
-    engine: Engine, settings: Settings, *, holder: str, now: datetime,
-    since: datetime | None = None, grace: timedelta = GRACE,
+    engine: Engine,
+    settings: Settings,
+    *,
+    holder: str,
+    now: datetime,
+    since: datetime | None = None,
+    grace: timedelta = GRACE,
 ) -> SweepResult | None:
     """Account for everything due in ``(covered_until, now]``: fire what is on time, mark
     what is older than ``grace`` missed, and move ``covered_until`` to ``now``.
@@ -140,13 +169,25 @@ def sweep(
 
 
 def fire(
-    engine: Engine, occ: Occurrence, *, holder: str, now: datetime,
+    engine: Engine,
+    occ: Occurrence,
+    *,
+    holder: str,
+    now: datetime,
     plan_version_id: int | None = None,
 ) -> int | None:
     """Record one occurrence on time (an APScheduler job calls this at its minute)."""
-    return run_write(engine, lambda conn: record(
-        conn, occ, status=ReminderStatus.DUE, now=now, holder=holder,
-        plan_version_id=plan_version_id))
+    return run_write(
+        engine,
+        lambda conn: record(
+            conn,
+            occ,
+            status=ReminderStatus.DUE,
+            now=now,
+            holder=holder,
+            plan_version_id=plan_version_id,
+        ),
+    )
 
 
 def upcoming(engine: Engine, now: datetime, horizon: timedelta) -> list[Occurrence]:

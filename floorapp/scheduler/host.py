@@ -63,8 +63,9 @@ class SchedulerHost:
         self.holder_id = holder_id
         # APScheduler fires on the wall clock: with a manual clock (tests, replays) the
         # sweep alone records reminders, at the clock's pace.
-        self.use_apscheduler = (isinstance(clock, SystemClock) if use_apscheduler is None
-                                else use_apscheduler)
+        self.use_apscheduler = (
+            isinstance(clock, SystemClock) if use_apscheduler is None else use_apscheduler
+        )
         self.renew_every = renew_every
         self.ttl = ttl
         self.grace = grace
@@ -93,7 +94,8 @@ class SchedulerHost:
             return
         self._stop.clear()
         self._thread = threading.Thread(
-            target=self._run, name=f"scheduler-host-{self.holder_id}", daemon=True)
+            target=self._run, name=f"scheduler-host-{self.holder_id}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -132,8 +134,9 @@ class SchedulerHost:
             if not self.is_holder:
                 log.info("scheduler lease taken by %s (epoch %s)", self.holder_id, state.epoch)
                 self.is_holder = True
-            self.last_sweep = sweep(self.engine, self.settings, holder=self.holder_id, now=now,
-                                    grace=self.grace)
+            self.last_sweep = sweep(
+                self.engine, self.settings, holder=self.holder_id, now=now, grace=self.grace
+            )
             floor_jobs(self.engine, self.settings, holder=self.holder_id, now=now)
             # The holder is the floor's one clock-driven writer: flags nobody acknowledged
             # in time go to the floor manager here, whichever console is watching.
@@ -179,14 +182,18 @@ class SchedulerHost:
 
     def _plan_version(self) -> int | None:
         with read_tx(self.engine) as conn:
-            return conn.execute(select(PlanVersion.id).order_by(PlanVersion.id.desc())
-                                .limit(1)).scalar()
+            return conn.execute(
+                select(PlanVersion.id).order_by(PlanVersion.id.desc()).limit(1)
+            ).scalar()
 
     def _sync_jobs(self, now: datetime) -> None:
         """Make the job store hold exactly the timetable's next ``horizon`` of reminders."""
         version = self._plan_version()
-        if (self._synced_at is not None and version == self._synced_version
-                and now - self._synced_at < RESYNC_EVERY):
+        if (
+            self._synced_at is not None
+            and version == self._synced_version
+            and now - self._synced_at < RESYNC_EVERY
+        ):
             return
         sched = self._ensure_scheduler()
         wanted = {o.key: o for o in upcoming(self.engine, now, self.horizon)}
@@ -196,16 +203,22 @@ class SchedulerHost:
         for key in wanted.keys() - have:
             occ = wanted[key]
             sched.add_job(
-                jobs.fire_occurrence, trigger="date", run_date=occ.at, id=key,
-                name=(render(occ.title, english=True) or "")[:100], jobstore=JOBSTORE,
+                jobs.fire_occurrence,
+                trigger="date",
+                run_date=occ.at,
+                id=key,
+                name=(render(occ.title, english=True) or "")[:100],
+                jobstore=JOBSTORE,
                 args=[self._url, self.holder_id, occ.to_dict(), version],
             )
         self._synced_at, self._synced_version = now, version
 
 
-def console_host(engine: Engine, settings: Settings, clock: Clock,
-                 supervisor: str) -> SchedulerHost:
+def console_host(
+    engine: Engine, settings: Settings, clock: Clock, supervisor: str
+) -> SchedulerHost:
     """The scheduler host of one console process: every console offers to hold the lease,
     so reminders keep firing while any console is open; the lease lets only one run."""
-    return SchedulerHost(engine, settings, clock,
-                         holder_id=f"{socket.gethostname()}:{os.getpid()}:{supervisor}")
+    return SchedulerHost(
+        engine, settings, clock, holder_id=f"{socket.gethostname()}:{os.getpid()}:{supervisor}"
+    )

@@ -29,7 +29,13 @@ def _engine(url: str) -> Engine:
     return eng
 
 
-def fire_occurrence(db_url: str, holder: str, occ: dict[str, Any],
-                    plan_version_id: int | None = None) -> None:
-    fire(_engine(db_url), Occurrence.from_dict(occ), holder=holder, now=datetime.now(UTC),
-         plan_version_id=plan_version_id)
+def fire_occurrence(
+    db_url: str, holder: str, occ: dict[str, Any], plan_version_id: int | None = None
+) -> None:
+    fire(
+        _engine(db_url),
+        Occurrence.from_dict(occ),
+        holder=holder,
+        now=datetime.now(UTC),
+        plan_version_id=plan_version_id,
+    )

@@ -34,18 +34,28 @@ class LeaseState:
 
 
 def try_acquire(
-    engine: Engine, holder: str, now: datetime, ttl: timedelta = LEASE_TTL, *,
-    name: str = LEASE_NAME, take_from: str | None = None,
+    engine: Engine,
+    holder: str,
+    now: datetime,
+    ttl: timedelta = LEASE_TTL,
+    *,
+    name: str = LEASE_NAME,
+    take_from: str | None = None,
 ) -> LeaseState:
     """Take or renew the lease ``name``; ``take_from`` is a holder known to be dead."""
+
     def tx(conn: Connection) -> LeaseState:
-        conn.execute(insert_ignore(conn, SchedulerLease, ["name"]).values(
-            name=name, holder=None, epoch=0))
+        conn.execute(
+            insert_ignore(conn, SchedulerLease, ["name"]).values(name=name, holder=None, epoch=0)
+        )
         before = conn.execute(
             select(SchedulerLease.holder).where(SchedulerLease.name == name)
         ).scalar()
-        free = [SchedulerLease.holder == holder, SchedulerLease.holder.is_(None),
-                SchedulerLease.expires_at < now]
+        free = [
+            SchedulerLease.holder == holder,
+            SchedulerLease.holder.is_(None),
+            SchedulerLease.expires_at < now,
+        ]
         if take_from is not None:
             free.append(SchedulerLease.holder == take_from)
         res = conn.execute(
@@ -54,16 +64,22 @@ def try_acquire(
             .values(
                 holder=holder,
                 expires_at=now + ttl,
-                acquired_at=case((SchedulerLease.holder == holder, SchedulerLease.acquired_at),
-                                 else_=now),
-                epoch=case((SchedulerLease.holder == holder, SchedulerLease.epoch),
-                           else_=SchedulerLease.epoch + 1),
+                acquired_at=case(
+                    (SchedulerLease.holder == holder, SchedulerLease.acquired_at), else_=now
+                ),
+                epoch=case(
+                    (SchedulerLease.holder == holder, SchedulerLease.epoch),
+                    else_=SchedulerLease.epoch + 1,
+                ),
             )
         )
         row = conn.execute(
-            select(SchedulerLease.holder, SchedulerLease.expires_at,
-                   SchedulerLease.covered_until, SchedulerLease.epoch)
-            .where(SchedulerLease.name == name)
+            select(
+                SchedulerLease.holder,
+                SchedulerLease.expires_at,
+                SchedulerLease.covered_until,
+                SchedulerLease.epoch,
+            ).where(SchedulerLease.name == name)
         ).one()
         held = res.rowcount == 1
         return LeaseState(held, held and before != holder, row[0], row[1], row[2], row[3])
@@ -73,19 +89,25 @@ def try_acquire(
 
 def release(engine: Engine, holder: str, *, name: str = LEASE_NAME) -> None:
     """Give the lease up at once (a clean stop), so another console takes over without waiting."""
-    run_write(engine, lambda conn: conn.execute(
-        update(SchedulerLease)
-        .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
-        .values(holder=None, expires_at=None)))
+    run_write(
+        engine,
+        lambda conn: conn.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+            .values(holder=None, expires_at=None)
+        ),
+    )
 
 
 def advance_covered(conn: Connection, holder: str, until: datetime) -> bool:
     """Record that everything due up to ``until`` is accounted for; only the holder may."""
     res = conn.execute(
         update(SchedulerLease)
-        .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == holder,
-               or_(SchedulerLease.covered_until.is_(None),
-                   SchedulerLease.covered_until < until))
+        .where(
+            SchedulerLease.name == LEASE_NAME,
+            SchedulerLease.holder == holder,
+            or_(SchedulerLease.covered_until.is_(None), SchedulerLease.covered_until < until),
+        )
         .values(covered_until=until)
     )
     return res.rowcount == 1
@@ -93,9 +115,12 @@ def advance_covered(conn: Connection, holder: str, until: datetime) -> bool:
 
 def read_lease(conn: Connection, name: str = LEASE_NAME) -> LeaseState | None:
     row = conn.execute(
-        select(SchedulerLease.holder, SchedulerLease.expires_at,
-               SchedulerLease.covered_until, SchedulerLease.epoch)
-        .where(SchedulerLease.name == name)
+        select(
+            SchedulerLease.holder,
+            SchedulerLease.expires_at,
+            SchedulerLease.covered_until,
+            SchedulerLease.epoch,
+        ).where(SchedulerLease.name == name)
     ).first()
     if row is None:
         return None

@@ -49,12 +49,11 @@ def read_roster(conn: Connection) -> Roster:
     for agent_id, ends_on in conn.execute(select(AgentLeave.agent_id, AgentLeave.ends_on)):
         back.setdefault(agent_id, []).append(ends_on + timedelta(days=1))
     rows = conn.execute(
-        select(Agent.id, Agent.name, Agent.team_id, Agent.birthday)
-        .where((Agent.birthday.is_not(None)) | (Agent.id.in_(list(back))))
+        select(Agent.id, Agent.name, Agent.team_id, Agent.birthday).where(
+            (Agent.birthday.is_not(None)) | (Agent.id.in_(list(back)))
+        )
     ).all()
-    agents = tuple(
-        RosterAgent(a, n, t, b, tuple(sorted(back.get(a, ())))) for a, n, t, b in rows
-    )
+    agents = tuple(RosterAgent(a, n, t, b, tuple(sorted(back.get(a, ())))) for a, n, t, b in rows)
     return Roster(teams, agents)
 
 
@@ -128,8 +127,7 @@ def patrol_times(plan: Plan, team: str, day: date) -> list[tuple[datetime, datet
         nxt = t + step
         # A period starting or ending inside the step: the next patrol is at the boundary.
         nxt = min([b for b in bounds if t < b < nxt] + [nxt])
-        label = (f"every {cad.period} min ({period.name})" if period
-                 else f"every {cad.normal} min")
+        label = f"every {cad.period} min ({period.name})" if period else f"every {cad.normal} min"
         out.append((t, min(nxt, end), label))
         t = nxt
     return out
@@ -153,15 +151,24 @@ def _care(plan: Plan, roster: Roster, days: set[date]) -> list[Occurrence]:
     def add(item: CareItem, team: str, day: date, period: Period | None) -> None:
         assert item.at is not None
         at = _at(plan, team, day, item.at)
-        if item.on == "period_days" and period is not None and not (
-            period.start <= at <= period.end
+        if (
+            item.on == "period_days"
+            and period is not None
+            and not (period.start <= at <= period.end)
         ):
             return
-        out.append(Occurrence(
-            job_id=f"care:{item.key}:{team}", at=at, kind=ReminderKind.CARE, title=item.title,
-            team_id=team, item=item.key, due_by=at + timedelta(minutes=CARE_DUE_MIN),
-            detail=f"{period.name}" if period else None,
-        ))
+        out.append(
+            Occurrence(
+                job_id=f"care:{item.key}:{team}",
+                at=at,
+                kind=ReminderKind.CARE,
+                title=item.title,
+                team_id=team,
+                item=item.key,
+                due_by=at + timedelta(minutes=CARE_DUE_MIN),
+                detail=f"{period.name}" if period else None,
+            )
+        )
 
     for item in plan.care_items:
         if item.on == "never" or item.at is None:
@@ -193,24 +200,39 @@ def _personal(plan: Plan, roster: Roster, days: set[date]) -> list[Occurrence]:
                 bday = a.birthday
                 # Born on 29 February: celebrated on the 28th in other years.
                 if (bday.month, bday.day) == (day.month, day.day) or (
-                    (bday.month, bday.day) == (2, 29) and (day.month, day.day) == (2, 28)
+                    (bday.month, bday.day) == (2, 29)
+                    and (day.month, day.day) == (2, 28)
                     and not _leap(day.year)
                 ):
                     at = _local(plan, day, plan.birthday.at)
-                    out.append(Occurrence(
-                        job_id=f"care:birthday:{a.id}", at=at, kind=ReminderKind.CARE,
-                        title=plan.birthday.title.replace("{agent}", a.name), team_id=a.team,
-                        agent_id=a.id, item="birthday",
-                        due_by=at + timedelta(minutes=CARE_DUE_MIN)))
+                    out.append(
+                        Occurrence(
+                            job_id=f"care:birthday:{a.id}",
+                            at=at,
+                            kind=ReminderKind.CARE,
+                            title=plan.birthday.title.replace("{agent}", a.name),
+                            team_id=a.team,
+                            agent_id=a.id,
+                            item="birthday",
+                            due_by=at + timedelta(minutes=CARE_DUE_MIN),
+                        )
+                    )
         if plan.back_from_leave:
             for day in a.back_on:
                 if day in days:
                     at = _local(plan, day, plan.back_from_leave.at)
-                    out.append(Occurrence(
-                        job_id=f"care:back:{a.id}", at=at, kind=ReminderKind.CARE,
-                        title=plan.back_from_leave.title.replace("{agent}", a.name),
-                        team_id=a.team, agent_id=a.id, item="back_from_leave",
-                        due_by=at + timedelta(minutes=CARE_DUE_MIN)))
+                    out.append(
+                        Occurrence(
+                            job_id=f"care:back:{a.id}",
+                            at=at,
+                            kind=ReminderKind.CARE,
+                            title=plan.back_from_leave.title.replace("{agent}", a.name),
+                            team_id=a.team,
+                            agent_id=a.id,
+                            item="back_from_leave",
+                            due_by=at + timedelta(minutes=CARE_DUE_MIN),
+                        )
+                    )
     return out
 
 
@@ -229,18 +251,28 @@ def _recognition(plan: Plan, days: set[date]) -> list[Occurrence]:
                     at = _at(plan, team, day, when)
                     if not p.start <= at <= p.end:
                         continue
-                    out.append(Occurrence(
-                        job_id=f"nominate:{p.name}:{team}", at=at,
-                        kind=ReminderKind.NOMINATION,
-                        # Stored as its message id: each supervisor reads it in their language.
-                        title=stored(message(N_("Nominate role models for {period}"),
-                                             period=p.name)), team_id=team, item=p.name,
-                        due_by=at + timedelta(minutes=NOMINATION_DUE_MIN)))
+                    out.append(
+                        Occurrence(
+                            job_id=f"nominate:{p.name}:{team}",
+                            at=at,
+                            kind=ReminderKind.NOMINATION,
+                            # Stored as its message id: each supervisor reads it in their language.
+                            title=stored(
+                                message(N_("Nominate role models for {period}"), period=p.name)
+                            ),
+                            team_id=team,
+                            item=p.name,
+                            due_by=at + timedelta(minutes=NOMINATION_DUE_MIN),
+                        )
+                    )
     return out
 
 
 def occurrences(
-    plan: Plan, roster: Roster, start: datetime, end: datetime,
+    plan: Plan,
+    roster: Roster,
+    start: datetime,
+    end: datetime,
     only_teams: Collection[str] | None = None,
 ) -> list[Occurrence]:
     """Every reminder the plan schedules with ``start < at <= end``, in time order
@@ -251,21 +283,29 @@ def occurrences(
     if only_teams is not None:
         keep = set(only_teams)
         teams = tuple(t for t in teams if t in keep)
-        roster = Roster(tuple(t for t in roster.teams if t in keep),
-                        tuple(a for a in roster.agents if a.team in keep))
+        roster = Roster(
+            tuple(t for t in roster.teams if t in keep),
+            tuple(a for a in roster.agents if a.team in keep),
+        )
     for team in teams:
         for day in days:
             for at, due_by, label in patrol_times(plan, team, day):
-                out.append(Occurrence(
-                    job_id=f"patrol:{team}", at=at, kind=ReminderKind.PATROL,
-                    title=stored(message(N_("Patrol the floor: team {team}"), team=team)),
-                    team_id=team, due_by=due_by,
-                    detail=label))
+                out.append(
+                    Occurrence(
+                        job_id=f"patrol:{team}",
+                        at=at,
+                        kind=ReminderKind.PATROL,
+                        title=stored(message(N_("Patrol the floor: team {team}"), team=team)),
+                        team_id=team,
+                        due_by=due_by,
+                        detail=label,
+                    )
+                )
     day_set = set(days)
     out += _care(plan, roster, day_set)
     out += _personal(plan, roster, day_set)
     out += _recognition(plan, day_set)
     return sorted(
-        (o for o in out if start < o.at <= end
-         and (only_teams is None or o.team_id in only_teams)),
-        key=lambda o: (o.at, o.job_id))
+        (o for o in out if start < o.at <= end and (only_teams is None or o.team_id in only_teams)),
+        key=lambda o: (o.at, o.job_id),
+    )

@@ -38,13 +38,29 @@ def add_note(ctx: AppContext, actor: str, agent_id: str, text: str) -> int:
         team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
         if team is None:
             raise NoteError(_("no agent {agent_id!r} on this floor").format(agent_id=agent_id))
-        policy.check(conn, "agent.note", who, team=team[0], target_kind="agent",
-                     target_id=agent_id, error=OutOfScope)
-        note_id = conn.execute(insert(AgentNote).values(
-            agent_id=agent_id, at=now, author=who, text=body).returning(AgentNote.id)
+        policy.check(
+            conn,
+            "agent.note",
+            who,
+            team=team[0],
+            target_kind="agent",
+            target_id=agent_id,
+            error=OutOfScope,
+        )
+        note_id = conn.execute(
+            insert(AgentNote)
+            .values(agent_id=agent_id, at=now, author=who, text=body)
+            .returning(AgentNote.id)
         ).scalar_one()
-        audit.record(conn, at=now, actor=who, action="agent.note", target_kind="agent",
-                     target_id=agent_id, detail=body)
+        audit.record(
+            conn,
+            at=now,
+            actor=who,
+            action="agent.note",
+            target_kind="agent",
+            target_id=agent_id,
+            detail=body,
+        )
         return int(note_id)
 
     return policy.write(ctx.engine, tx, now=now)

@@ -12,8 +12,15 @@ from floorapp.i18n import N_, _, said
 from floorapp.services import ServiceError
 
 
-def entries(engine: Engine, *, actor: str, now: datetime, since: datetime | None = None,
-            who: str | None = None, limit: int = 1000) -> list[audit.Entry]:
+def entries(
+    engine: Engine,
+    *,
+    actor: str,
+    now: datetime,
+    since: datetime | None = None,
+    who: str | None = None,
+    limit: int = 1000,
+) -> list[audit.Entry]:
     scope = policy.require(engine, "audit.read", actor, now=now)
     if not scope.floor_manager:
         if who not in (None, actor):

@@ -67,7 +67,8 @@ class CareEntry:
 def last_given(conn: Connection, team: str, item: str, before: datetime) -> datetime | None:
     return conn.execute(
         select(func.max(CareLog.at)).where(
-            CareLog.team_id == team, CareLog.item == item, CareLog.at <= before)
+            CareLog.team_id == team, CareLog.item == item, CareLog.at <= before
+        )
     ).scalar()
 
 
@@ -88,8 +89,9 @@ def repeat_warning(
         if prev is None or now - prev > window:
             alt = candidate
             break
-    return RepeatWarning(item, team, last, (now - last).days,
-                         alt.key if alt else None, alt.title if alt else None)
+    return RepeatWarning(
+        item, team, last, (now - last).days, alt.key if alt else None, alt.title if alt else None
+    )
 
 
 def check_repeat(engine: Engine, team: str, item: str, now: datetime) -> RepeatWarning | None:
@@ -101,23 +103,48 @@ def check_repeat(engine: Engine, team: str, item: str, now: datetime) -> RepeatW
 
 
 def log_care(
-    conn: Connection, *, at: datetime, item: str, title: str, team_id: str | None,
-    agent_id: str | None, given_by: str, reminder_id: int | None = None,
+    conn: Connection,
+    *,
+    at: datetime,
+    item: str,
+    title: str,
+    team_id: str | None,
+    agent_id: str | None,
+    given_by: str,
+    reminder_id: int | None = None,
     note: str | None = None,
 ) -> int:
     """Write one care-log row in the caller's transaction."""
     if team_id is None and agent_id is not None:
         team_id = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).scalar()
-    return int(conn.execute(insert(CareLog).values(
-        at=at, item=clean(item) or "?", title=clean(title) or "?", team_id=team_id,
-        agent_id=agent_id, given_by=clean(given_by) or "?", reminder_id=reminder_id,
-        note=clean(note, multiline=True),
-    ).returning(CareLog.id)).scalar_one())
+    return int(
+        conn.execute(
+            insert(CareLog)
+            .values(
+                at=at,
+                item=clean(item) or "?",
+                title=clean(title) or "?",
+                team_id=team_id,
+                agent_id=agent_id,
+                given_by=clean(given_by) or "?",
+                reminder_id=reminder_id,
+                note=clean(note, multiline=True),
+            )
+            .returning(CareLog.id)
+        ).scalar_one()
+    )
 
 
 def give_care(
-    engine: Engine, *, actor: str, now: datetime, item: str, team_id: str | None = None,
-    agent_id: str | None = None, title: str | None = None, note: str | None = None,
+    engine: Engine,
+    *,
+    actor: str,
+    now: datetime,
+    item: str,
+    team_id: str | None = None,
+    agent_id: str | None = None,
+    title: str | None = None,
+    note: str | None = None,
 ) -> int:
     """Record care given outside a reminder (an unplanned kindness counts too)."""
     if team_id is None and agent_id is None:
@@ -127,26 +154,59 @@ def give_care(
         team = team_id
         if agent_id is not None:
             team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).scalar()
-        policy.check(conn, "care.give", actor, team=team, target_kind="team" if agent_id is None
-                     else "agent", target_id=agent_id or team_id, error=OutOfScope)
+        policy.check(
+            conn,
+            "care.give",
+            actor,
+            team=team,
+            target_kind="team" if agent_id is None else "agent",
+            target_id=agent_id or team_id,
+            error=OutOfScope,
+        )
         stored = load_plan(conn)
         plan_item = stored.plan.care_item(item) if stored else None
-        cid = log_care(conn, at=now, item=item, title=title or (plan_item.title if plan_item
-                       else item), team_id=team, agent_id=agent_id, given_by=actor,
-                       note=note)
-        audit.record(conn, at=now, actor=actor, action="care.give", target_kind="care",
-                     target_id=cid, detail=f"{item} to {agent_id or team_id}")
+        cid = log_care(
+            conn,
+            at=now,
+            item=item,
+            title=title or (plan_item.title if plan_item else item),
+            team_id=team,
+            agent_id=agent_id,
+            given_by=actor,
+            note=note,
+        )
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="care.give",
+            target_kind="care",
+            target_id=cid,
+            detail=f"{item} to {agent_id or team_id}",
+        )
         return cid
 
     return policy.write(engine, tx, now=now)
 
 
 def care_log(
-    engine: Engine, *, team: str | None = None, agent: str | None = None,
-    since: datetime | None = None, limit: int = 200,
+    engine: Engine,
+    *,
+    team: str | None = None,
+    agent: str | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
 ) -> list[CareEntry]:
-    stmt = select(CareLog.id, CareLog.at, CareLog.item, CareLog.title, CareLog.team_id,
-                  CareLog.agent_id, CareLog.given_by, CareLog.note)
+    stmt = select(
+        CareLog.id,
+        CareLog.at,
+        CareLog.item,
+        CareLog.title,
+        CareLog.team_id,
+        CareLog.agent_id,
+        CareLog.given_by,
+        CareLog.note,
+    )
     if team is not None:
         stmt = stmt.where(CareLog.team_id == team)
     if agent is not None:
@@ -158,8 +218,9 @@ def care_log(
     return [CareEntry(*r) for r in rows]
 
 
-def record_leave(engine: Engine, *, agent_id: str, starts_on: date, ends_on: date, actor: str,
-                 now: datetime) -> None:
+def record_leave(
+    engine: Engine, *, agent_id: str, starts_on: date, ends_on: date, actor: str, now: datetime
+) -> None:
     """An agent's leave (last day away = ``ends_on``): the day after is a personal moment."""
     if ends_on < starts_on:
         raise CareError(
@@ -170,14 +231,30 @@ def record_leave(engine: Engine, *, agent_id: str, starts_on: date, ends_on: dat
 
     def tx(conn: Connection) -> None:
         agent = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
-        policy.check(conn, "leave.record", actor,
-                     **({"team": agent.team_id} if agent is not None else {}),
-                     target_kind="agent", target_id=agent_id, error=OutOfScope)
+        policy.check(
+            conn,
+            "leave.record",
+            actor,
+            **({"team": agent.team_id} if agent is not None else {}),
+            target_kind="agent",
+            target_id=agent_id,
+            error=OutOfScope,
+        )
         if agent is None:
             raise CareError(_("no agent {agent_id!r} on this floor").format(agent_id=agent_id))
-        conn.execute(upsert(conn, AgentLeave, ["agent_id", "starts_on"], ["ends_on"]).values(
-            agent_id=agent_id, starts_on=starts_on, ends_on=ends_on))
-        audit.record(conn, at=now, actor=actor, action="leave.record", target_kind="agent",
-                     target_id=agent_id, detail=f"{starts_on} to {ends_on}")
+        conn.execute(
+            upsert(conn, AgentLeave, ["agent_id", "starts_on"], ["ends_on"]).values(
+                agent_id=agent_id, starts_on=starts_on, ends_on=ends_on
+            )
+        )
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="leave.record",
+            target_kind="agent",
+            target_id=agent_id,
+            detail=f"{starts_on} to {ends_on}",
+        )
 
     policy.write(engine, tx, now=now)

@@ -48,10 +48,13 @@ class AlreadyHeld(EscalationRefused):
     """Someone else won the claim."""
 
     def __init__(self, actor: str, esc_id: int, holder: str) -> None:
-        super().__init__("escalation.claim", actor,
-                         said(N_("escalation {id} is already held by {holder}"),
-                             id=esc_id, holder=holder),
-                         target_kind="escalation", target_id=esc_id)
+        super().__init__(
+            "escalation.claim",
+            actor,
+            said(N_("escalation {id} is already held by {holder}"), id=esc_id, holder=holder),
+            target_kind="escalation",
+            target_id=esc_id,
+        )
         self.holder = holder
 
 
@@ -98,11 +101,26 @@ class EscalationEventView:
 
 
 _COLUMNS = (
-    Escalation.id, Escalation.tier, Escalation.severity, Escalation.reason, Escalation.status,
-    Escalation.agent_id, Agent.name.label("agent_name"), Escalation.team_id, Escalation.call_id,
-    Escalation.customer_id, Escalation.opened_at, Escalation.opened_by, Escalation.deadline,
-    Escalation.holder, Escalation.claimed_at, Escalation.handoffs, Escalation.resolved_at,
-    Escalation.resolved_by, Escalation.resolution_note, Escalation.updated_at,
+    Escalation.id,
+    Escalation.tier,
+    Escalation.severity,
+    Escalation.reason,
+    Escalation.status,
+    Escalation.agent_id,
+    Agent.name.label("agent_name"),
+    Escalation.team_id,
+    Escalation.call_id,
+    Escalation.customer_id,
+    Escalation.opened_at,
+    Escalation.opened_by,
+    Escalation.deadline,
+    Escalation.holder,
+    Escalation.claimed_at,
+    Escalation.handoffs,
+    Escalation.resolved_at,
+    Escalation.resolved_by,
+    Escalation.resolution_note,
+    Escalation.updated_at,
 )
 
 
@@ -126,11 +144,14 @@ def get_escalation(ctx: AppContext, esc_id: int) -> EscalationView:
         return _get(conn, esc_id)
 
 
-def open_escalations(ctx: AppContext, actor: str, *, tier: int | None = None,
-                     team: str | None = None) -> list[EscalationView]:
+def open_escalations(
+    ctx: AppContext, actor: str, *, tier: int | None = None, team: str | None = None
+) -> list[EscalationView]:
     """Unresolved escalations, nearest deadline first."""
-    q = escalation_query().where(Escalation.status != EscalationStatus.RESOLVED,
-                                 load_scope(ctx.engine, actor).team_clause(Escalation.team_id))
+    q = escalation_query().where(
+        Escalation.status != EscalationStatus.RESOLVED,
+        load_scope(ctx.engine, actor).team_clause(Escalation.team_id),
+    )
     if tier is not None:
         q = q.where(Escalation.tier == tier)
     if team is not None:
@@ -139,13 +160,17 @@ def open_escalations(ctx: AppContext, actor: str, *, tier: int | None = None,
         return [to_view(r) for r in conn.execute(q.order_by(Escalation.deadline, Escalation.id))]
 
 
-def escalations_for_agent(ctx: AppContext, actor: str, agent_id: str,
-                          since: datetime | None = None) -> list[EscalationView]:
-    q = escalation_query().where(Escalation.agent_id == agent_id,
-                                 load_scope(ctx.engine, actor).team_clause(Escalation.team_id))
+def escalations_for_agent(
+    ctx: AppContext, actor: str, agent_id: str, since: datetime | None = None
+) -> list[EscalationView]:
+    q = escalation_query().where(
+        Escalation.agent_id == agent_id,
+        load_scope(ctx.engine, actor).team_clause(Escalation.team_id),
+    )
     if since is not None:
-        q = q.where((Escalation.opened_at >= since)
-                    | (Escalation.status != EscalationStatus.RESOLVED))
+        q = q.where(
+            (Escalation.opened_at >= since) | (Escalation.status != EscalationStatus.RESOLVED)
+        )
     with read_tx(ctx.engine) as conn:
         return [to_view(r) for r in conn.execute(q.order_by(Escalation.opened_at.desc()))]
 
@@ -153,13 +178,21 @@ def escalations_for_agent(ctx: AppContext, actor: str, agent_id: str,
 def _guard(conn: Connection, action: str, who: str, esc_id: int) -> EscalationView:
     """The escalation, once the policy allows ``who`` to take ``action`` on it."""
     cur = _get(conn, esc_id)
-    policy.check(conn, f"escalation.{action}", who, team=cur.team_id,
-                 target_kind="escalation", target_id=esc_id, error=OutOfScope)
+    policy.check(
+        conn,
+        f"escalation.{action}",
+        who,
+        team=cur.team_id,
+        target_kind="escalation",
+        target_id=esc_id,
+        error=OutOfScope,
+    )
     return cur
 
 
-def _refusal(who: str, action: str, esc_id: int, why: str,
-             exc: type[EscalationRefused] = EscalationRefused) -> EscalationRefused:
+def _refusal(
+    who: str, action: str, esc_id: int, why: str, exc: type[EscalationRefused] = EscalationRefused
+) -> EscalationRefused:
     return exc(f"escalation.{action}", who, why, target_kind="escalation", target_id=esc_id)
 
 
@@ -167,8 +200,14 @@ def history(ctx: AppContext, actor: str, esc_id: int) -> list[EscalationEventVie
     def read(conn: Connection) -> list[EscalationEventView]:
         _guard(conn, "history", clean(actor) or "?", esc_id)
         rows = conn.execute(
-            select(EscalationEvent.at, EscalationEvent.actor, EscalationEvent.action,
-                   EscalationEvent.from_tier, EscalationEvent.to_tier, EscalationEvent.note)
+            select(
+                EscalationEvent.at,
+                EscalationEvent.actor,
+                EscalationEvent.action,
+                EscalationEvent.from_tier,
+                EscalationEvent.to_tier,
+                EscalationEvent.note,
+            )
             .where(EscalationEvent.escalation_id == esc_id)
             .order_by(EscalationEvent.at, EscalationEvent.id)
         )
@@ -177,17 +216,33 @@ def history(ctx: AppContext, actor: str, esc_id: int) -> list[EscalationEventVie
     return policy.read(ctx.engine, read, now=ctx.clock.now())
 
 
-def _event(conn: Connection, esc_id: int, now: datetime, actor: str, action: str,
-           note: str | None = None, from_tier: int | None = None,
-           to_tier: int | None = None) -> None:
-    conn.execute(insert(EscalationEvent).values(
-        escalation_id=esc_id, at=now, actor=actor, action=action, note=note,
-        from_tier=from_tier, to_tier=to_tier))
+def _event(
+    conn: Connection,
+    esc_id: int,
+    now: datetime,
+    actor: str,
+    action: str,
+    note: str | None = None,
+    from_tier: int | None = None,
+    to_tier: int | None = None,
+) -> None:
+    conn.execute(
+        insert(EscalationEvent).values(
+            escalation_id=esc_id,
+            at=now,
+            actor=actor,
+            action=action,
+            note=note,
+            from_tier=from_tier,
+            to_tier=to_tier,
+        )
+    )
 
 
 def _closed_why(cur: EscalationView) -> str:
-    return said(N_("escalation {id} is already resolved by {who}"),
-                id=cur.id, who=cur.resolved_by or "?")
+    return said(
+        N_("escalation {id} is already resolved by {who}"), id=cur.id, who=cur.resolved_by or "?"
+    )
 
 
 def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
@@ -198,8 +253,11 @@ def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
         _guard(conn, "claim", who, esc_id)
         res = conn.execute(
             update(Escalation)
-            .where(Escalation.id == esc_id, Escalation.status == EscalationStatus.OPEN,
-                   Escalation.holder.is_(None))
+            .where(
+                Escalation.id == esc_id,
+                Escalation.status == EscalationStatus.OPEN,
+                Escalation.holder.is_(None),
+            )
             .values(status=EscalationStatus.CLAIMED, holder=who, claimed_at=now, updated_at=now)
         )
         if res.rowcount != 1:
@@ -215,8 +273,14 @@ def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
                 )
             raise AlreadyHeld(who, esc_id, cur.holder or "?")
         _event(conn, esc_id, now, who, "claimed")
-        audit.record(conn, at=now, actor=who, action="escalation.claim",
-                     target_kind="escalation", target_id=esc_id)
+        audit.record(
+            conn,
+            at=now,
+            actor=who,
+            action="escalation.claim",
+            target_kind="escalation",
+            target_id=esc_id,
+        )
         return _get(conn, esc_id)
 
     return policy.write(ctx.engine, tx, now=now)
@@ -226,11 +290,18 @@ def limit_words(limit: int) -> str:
     if limit == 3:
         return _(NOT_PAST_THREE)
     return ngettext("no more than {n} hand-off", "no more than {n} hand-offs", limit).format(
-        n=limit)
+        n=limit
+    )
 
 
-def _check_handoff(conn: Connection, who: str, action: str, cur: EscalationView, limit: int,
-                   override_reason: str | None) -> bool:
+def _check_handoff(
+    conn: Connection,
+    who: str,
+    action: str,
+    cur: EscalationView,
+    limit: int,
+    override_reason: str | None,
+) -> bool:
     """Whether this hand-off is a floor manager's override; raises HandoffLimit past the
     limit without one."""
     if cur.handoffs < limit:
@@ -239,32 +310,50 @@ def _check_handoff(conn: Connection, who: str, action: str, cur: EscalationView,
     may_override = policy.allowed(conn, "escalation.handoff_override", who)
     if override_reason is not None and may_override:
         return True
-    handed = ngettext("escalation {id} has been handed off {n} time already",
-                      "escalation {id} has been handed off {n} times already",
-                      cur.handoffs).format(id=cur.id, n=cur.handoffs)
-    then = message(N_("give a reason to override")) if may_override else \
-        message(N_("only a floor manager can override, with a reason"))
-    why = said(N_("{limit}: {handed}; {then}"),
-               limit=message(NOT_PAST_THREE) if limit == 3 else limit_words(limit),
-               handed=handed, then=then)
+    handed = ngettext(
+        "escalation {id} has been handed off {n} time already",
+        "escalation {id} has been handed off {n} times already",
+        cur.handoffs,
+    ).format(id=cur.id, n=cur.handoffs)
+    then = (
+        message(N_("give a reason to override"))
+        if may_override
+        else message(N_("only a floor manager can override, with a reason"))
+    )
+    why = said(
+        N_("{limit}: {handed}; {then}"),
+        limit=message(NOT_PAST_THREE) if limit == 3 else limit_words(limit),
+        handed=handed,
+        then=then,
+    )
     raise _refusal(who, action, cur.id, why, HandoffLimit)
 
 
-def _audit_override(conn: Connection, now: datetime, who: str, esc_id: int,
-                    reason: str | None) -> None:
-    audit.record(conn, at=now, actor=who, action="escalation.handoff_override",
-                 target_kind="escalation", target_id=esc_id, detail=reason)
+def _audit_override(
+    conn: Connection, now: datetime, who: str, esc_id: int, reason: str | None
+) -> None:
+    audit.record(
+        conn,
+        at=now,
+        actor=who,
+        action="escalation.handoff_override",
+        target_kind="escalation",
+        target_id=esc_id,
+        detail=reason,
+    )
 
 
 def may_take(conn: Connection, supervisor: str, team: str | None) -> bool:
     """Whether ``supervisor`` (active) may be given an escalation of ``team``."""
-    known = conn.execute(select(Supervisor.id).where(
-        Supervisor.id == supervisor, Supervisor.active.is_(True))).first()
+    known = conn.execute(
+        select(Supervisor.id).where(Supervisor.id == supervisor, Supervisor.active.is_(True))
+    ).first()
     return known is not None and scope_of(conn, supervisor).allows_team(team)
 
 
-def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
-           override_reason: str | None = None) -> EscalationView:
+def assign(
+    ctx: AppContext, actor: str, esc_id: int, to: str, override_reason: str | None = None
+) -> EscalationView:
     """Give the escalation to a supervisor. Taking it from one holder to another passes the
     customer on, so it counts as a hand-off, under the same limit as moving up a tier."""
     now = ctx.clock.now()
@@ -274,8 +363,9 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
 
     def tx(conn: Connection) -> EscalationView:
         cur = _guard(conn, "assign", who, esc_id)
-        known = conn.execute(select(Supervisor.id).where(
-            Supervisor.id == to, Supervisor.active.is_(True))).first()
+        known = conn.execute(
+            select(Supervisor.id).where(Supervisor.id == to, Supervisor.active.is_(True))
+        ).first()
         if known is None:
             raise _refusal(who, "assign", esc_id, said(N_("no active supervisor {to!r}"), to=to))
         if not cur.is_open:
@@ -295,14 +385,21 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
                 said(N_("{to} already holds escalation {esc_id}"), to=to, esc_id=esc_id),
             )
         handoff = cur.holder is not None
-        overriding = handoff and _check_handoff(conn, who, "assign", cur, limit,
-                                                override_reason)
+        overriding = handoff and _check_handoff(conn, who, "assign", cur, limit, override_reason)
         res = conn.execute(
             update(Escalation)
-            .where(Escalation.id == esc_id, Escalation.status != EscalationStatus.RESOLVED,
-                   Escalation.handoffs == cur.handoffs)
-            .values(status=EscalationStatus.CLAIMED, holder=to, claimed_at=now, updated_at=now,
-                    handoffs=Escalation.handoffs + (1 if handoff else 0))
+            .where(
+                Escalation.id == esc_id,
+                Escalation.status != EscalationStatus.RESOLVED,
+                Escalation.handoffs == cur.handoffs,
+            )
+            .values(
+                status=EscalationStatus.CLAIMED,
+                holder=to,
+                claimed_at=now,
+                updated_at=now,
+                handoffs=Escalation.handoffs + (1 if handoff else 0),
+            )
         )
         if res.rowcount != 1:
             raise _refusal(
@@ -311,13 +408,21 @@ def assign(ctx: AppContext, actor: str, esc_id: int, to: str,
                 esc_id,
                 said(N_("escalation {esc_id} changed under you; look again"), esc_id=esc_id),
             )
-        note = f"to {to}" + (f" (from {cur.holder}, hand-off {cur.handoffs + 1})"
-                             if handoff else "")
+        note = f"to {to}" + (
+            f" (from {cur.holder}, hand-off {cur.handoffs + 1})" if handoff else ""
+        )
         if overriding:
             note += f"; override: {override_reason}"
         _event(conn, esc_id, now, who, "assigned", note=note)
-        audit.record(conn, at=now, actor=who, action="escalation.assign",
-                     target_kind="escalation", target_id=esc_id, detail=note)
+        audit.record(
+            conn,
+            at=now,
+            actor=who,
+            action="escalation.assign",
+            target_kind="escalation",
+            target_id=esc_id,
+            detail=note,
+        )
         if overriding:
             _audit_override(conn, now, who, esc_id, override_reason)
         return _get(conn, esc_id)
@@ -332,8 +437,11 @@ def assign_candidates(ctx: AppContext, actor: str, esc_id: int) -> list[Supervis
 
     def read(conn: Connection) -> list[SupervisorChoice]:
         cur = _guard(conn, "assign", clean(actor) or "?", esc_id)
-        return [s for s in supervisors_in(conn, order="name")
-                if s.id != cur.holder and may_take(conn, s.id, cur.team_id)]
+        return [
+            s
+            for s in supervisors_in(conn, order="name")
+            if s.id != cur.holder and may_take(conn, s.id, cur.team_id)
+        ]
 
     return policy.read(ctx.engine, read, now=ctx.clock.now())
 
@@ -342,8 +450,9 @@ def assign_candidates(ctx: AppContext, actor: str, esc_id: int) -> list[Supervis
 SupervisorChoice = SupervisorInfo
 
 
-def next_tier(ctx: AppContext, actor: str, esc_id: int,
-              override_reason: str | None = None) -> EscalationView:
+def next_tier(
+    ctx: AppContext, actor: str, esc_id: int, override_reason: str | None = None
+) -> EscalationView:
     """Hand the escalation to the next tier; the deadline restarts for that tier.
 
     A hand-off beyond ``settings.max_handoffs`` is refused ("things do not go past three")
@@ -363,18 +472,33 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
                 who,
                 "next_tier",
                 esc_id,
-                said(N_("escalation {esc_id} is already at the complaint desk, the last line: "
-                        "resolve it there"), esc_id=esc_id),
+                said(
+                    N_(
+                        "escalation {esc_id} is already at the complaint desk, the last line: "
+                        "resolve it there"
+                    ),
+                    esc_id=esc_id,
+                ),
             )
         overriding = _check_handoff(conn, who, "next_tier", cur, limit, override_reason)
         to_tier = cur.tier + 1
         res = conn.execute(
             update(Escalation)
-            .where(Escalation.id == esc_id, Escalation.status != EscalationStatus.RESOLVED,
-                   Escalation.tier == cur.tier, Escalation.handoffs == cur.handoffs)
-            .values(tier=to_tier, handoffs=Escalation.handoffs + 1,
-                    status=EscalationStatus.OPEN, holder=None, claimed_at=None,
-                    deadline=now + ctx.settings.deadline(to_tier, cur.severity), updated_at=now)
+            .where(
+                Escalation.id == esc_id,
+                Escalation.status != EscalationStatus.RESOLVED,
+                Escalation.tier == cur.tier,
+                Escalation.handoffs == cur.handoffs,
+            )
+            .values(
+                tier=to_tier,
+                handoffs=Escalation.handoffs + 1,
+                status=EscalationStatus.OPEN,
+                holder=None,
+                claimed_at=None,
+                deadline=now + ctx.settings.deadline(to_tier, cur.severity),
+                updated_at=now,
+            )
         )
         if res.rowcount != 1:
             raise _refusal(
@@ -383,11 +507,25 @@ def next_tier(ctx: AppContext, actor: str, esc_id: int,
                 esc_id,
                 said(N_("escalation {esc_id} changed under you; look again"), esc_id=esc_id),
             )
-        _event(conn, esc_id, now, who, "handed_off", from_tier=cur.tier, to_tier=to_tier,
-               note=f"override: {override_reason}" if overriding else None)
-        audit.record(conn, at=now, actor=who, action="escalation.next_tier",
-                     target_kind="escalation", target_id=esc_id,
-                     detail=f"tier {cur.tier} -> {to_tier}, hand-off {cur.handoffs + 1}")
+        _event(
+            conn,
+            esc_id,
+            now,
+            who,
+            "handed_off",
+            from_tier=cur.tier,
+            to_tier=to_tier,
+            note=f"override: {override_reason}" if overriding else None,
+        )
+        audit.record(
+            conn,
+            at=now,
+            actor=who,
+            action="escalation.next_tier",
+            target_kind="escalation",
+            target_id=esc_id,
+            detail=f"tier {cur.tier} -> {to_tier}, hand-off {cur.handoffs + 1}",
+        )
         if overriding:
             _audit_override(conn, now, who, esc_id, override_reason)
         return _get(conn, esc_id)
@@ -407,14 +545,26 @@ def resolve(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationVi
         res = conn.execute(
             update(Escalation)
             .where(Escalation.id == esc_id, Escalation.status != EscalationStatus.RESOLVED)
-            .values(status=EscalationStatus.RESOLVED, resolved_at=now, resolved_by=who,
-                    resolution_note=note, updated_at=now)
+            .values(
+                status=EscalationStatus.RESOLVED,
+                resolved_at=now,
+                resolved_by=who,
+                resolution_note=note,
+                updated_at=now,
+            )
         )
         if res.rowcount != 1:
             raise _refusal(who, "resolve", esc_id, _closed_why(_get(conn, esc_id)))
         _event(conn, esc_id, now, who, "resolved", note=note)
-        audit.record(conn, at=now, actor=who, action="escalation.resolve",
-                     target_kind="escalation", target_id=esc_id, detail=note)
+        audit.record(
+            conn,
+            at=now,
+            actor=who,
+            action="escalation.resolve",
+            target_kind="escalation",
+            target_id=esc_id,
+            detail=note,
+        )
         return _get(conn, esc_id)
 
     return policy.write(ctx.engine, tx, now=now)
@@ -431,15 +581,29 @@ def add_note(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationV
         _guard(conn, "note", who, esc_id)
         conn.execute(update(Escalation).where(Escalation.id == esc_id).values(updated_at=now))
         _event(conn, esc_id, now, who, "note", note=note)
-        audit.record(conn, at=now, actor=who, action="escalation.note",
-                     target_kind="escalation", target_id=esc_id, detail=note)
+        audit.record(
+            conn,
+            at=now,
+            actor=who,
+            action="escalation.note",
+            target_kind="escalation",
+            target_id=esc_id,
+            detail=note,
+        )
         return _get(conn, esc_id)
 
     return policy.write(ctx.engine, tx, now=now)
 
 
-def open_by_hand(ctx: AppContext, actor: str, agent_id: str, reason: str, *, tier: int = 1,
-                 severity: str = "medium") -> EscalationView:
+def open_by_hand(
+    ctx: AppContext,
+    actor: str,
+    agent_id: str,
+    reason: str,
+    *,
+    tier: int = 1,
+    severity: str = "medium",
+) -> EscalationView:
     """Open an escalation from an agent's row, for the call they are on (if any)."""
     now = ctx.clock.now()
     who = clean(actor) or "?"
@@ -452,26 +616,49 @@ def open_by_hand(ctx: AppContext, actor: str, agent_id: str, reason: str, *, tie
         )
 
     def tx(conn: Connection) -> EscalationView:
-        agent = conn.execute(select(Agent.id, Agent.current_call_id, Agent.team_id).where(
-            Agent.id == agent_id)).first()
+        agent = conn.execute(
+            select(Agent.id, Agent.current_call_id, Agent.team_id).where(Agent.id == agent_id)
+        ).first()
         if agent is None:
             raise EscalationError(
                 _("no agent {agent_id!r} on this floor").format(agent_id=agent_id)
             )
-        policy.check(conn, "escalation.open", who, team=agent.team_id, target_kind="agent",
-                     target_id=agent_id, error=OutOfScope)
+        policy.check(
+            conn,
+            "escalation.open",
+            who,
+            team=agent.team_id,
+            target_kind="agent",
+            target_id=agent_id,
+            error=OutOfScope,
+        )
         customer = None
         if agent.current_call_id is not None:
-            customer = conn.execute(select(Call.customer_id).where(
-                Call.id == agent.current_call_id)).scalar()
+            customer = conn.execute(
+                select(Call.customer_id).where(Call.id == agent.current_call_id)
+            ).scalar()
         esc_id = open_escalation(
-            conn, ctx.settings, now=now, opened_by=who, reason=reason, tier=tier,
-            severity=severity, agent_id=agent_id, call_id=agent.current_call_id,
-            customer_id=customer)
+            conn,
+            ctx.settings,
+            now=now,
+            opened_by=who,
+            reason=reason,
+            tier=tier,
+            severity=severity,
+            agent_id=agent_id,
+            call_id=agent.current_call_id,
+            customer_id=customer,
+        )
         assert esc_id is not None
-        audit.record(conn, at=now, actor=who, action="escalation.open",
-                     target_kind="escalation", target_id=esc_id,
-                     detail=f"{agent_id} tier {tier} {severity}: {reason}")
+        audit.record(
+            conn,
+            at=now,
+            actor=who,
+            action="escalation.open",
+            target_kind="escalation",
+            target_id=esc_id,
+            detail=f"{agent_id} tier {tier} {severity}: {reason}",
+        )
         return _get(conn, esc_id)
 
     return policy.write(ctx.engine, tx, now=now)

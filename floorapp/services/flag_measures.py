@@ -88,38 +88,67 @@ def _measure(key: str, label: str, rows: Iterable[_Row], actor: str | None = Non
             continue
         if actor is None or r.raised_by == actor:
             raised += 1
-        if r.acknowledged_at is not None and not _ack_by_stepping_in(r) and (
-                actor is None or r.acknowledged_by == actor):
+        if (
+            r.acknowledged_at is not None
+            and not _ack_by_stepping_in(r)
+            and (actor is None or r.acknowledged_by == actor)
+        ):
             to_ack.append(max(r.acknowledged_at - r.raised_at, timedelta(0)))
         if r.stepped_in_at is not None and (actor is None or r.stepped_in_by == actor):
             to_step.append(max(r.stepped_in_at - r.raised_at, timedelta(0)))
-    return FlagMeasures(key, label, raised, len(to_ack), _median(to_ack), len(to_step),
-                        _median(to_step), unresolved)
+    return FlagMeasures(
+        key, label, raised, len(to_ack), _median(to_ack), len(to_step), _median(to_step), unresolved
+    )
 
 
 def _ack_by_stepping_in(r: _Row) -> bool:
     """Acknowledged only as part of stepping in (flags.step_in writes both at once)."""
-    return (r.stepped_in_at is not None and r.acknowledged_at == r.stepped_in_at
-            and r.acknowledged_by == r.stepped_in_by)
+    return (
+        r.stepped_in_at is not None
+        and r.acknowledged_at == r.stepped_in_at
+        and r.acknowledged_by == r.stepped_in_by
+    )
 
 
 def _rows(conn: Connection, start: datetime, end: datetime) -> list[_Row]:
     q = (
-        select(Agent.team_id, Flag.raised_at, Flag.acknowledged_at, Flag.acknowledged_by,
-               Flag.raised_by, Flag.stepped_in_at, Flag.stepped_in_by, Flag.status)
+        select(
+            Agent.team_id,
+            Flag.raised_at,
+            Flag.acknowledged_at,
+            Flag.acknowledged_by,
+            Flag.raised_by,
+            Flag.stepped_in_at,
+            Flag.stepped_in_by,
+            Flag.status,
+        )
         .join(Agent, Agent.id == Flag.agent_id)
-        .where(or_((Flag.raised_at >= start) & (Flag.raised_at < end),
-                   Flag.status != FlagStatus.RESOLVED))
+        .where(
+            or_(
+                (Flag.raised_at >= start) & (Flag.raised_at < end),
+                Flag.status != FlagStatus.RESOLVED,
+            )
+        )
     )
     return [
-        _Row(team, raised, ack, ack_by, raised_by, step, step_by,
-             status != FlagStatus.RESOLVED, start <= raised < end)
+        _Row(
+            team,
+            raised,
+            ack,
+            ack_by,
+            raised_by,
+            step,
+            step_by,
+            status != FlagStatus.RESOLVED,
+            start <= raised < end,
+        )
         for team, raised, ack, ack_by, raised_by, step, step_by, status in conn.execute(q)
     ]
 
 
-def measures_today(engine: Engine, settings: Settings, now: datetime, *,
-                   actor: str | None = None) -> MeasuresReport:
+def measures_today(
+    engine: Engine, settings: Settings, now: datetime, *, actor: str | None = None
+) -> MeasuresReport:
     """Today's measures for the whole floor; with ``actor``, if the policy lets them read
     them (the console's view is behind the console's door)."""
     if actor is not None:
@@ -128,19 +157,26 @@ def measures_today(engine: Engine, settings: Settings, now: datetime, *,
     with read_tx(engine) as conn:
         rows = _rows(conn, start, end)
         teams = list(conn.execute(select(Team.id, Team.name).order_by(Team.name)))
-        sups = list(conn.execute(
-            select(Supervisor.id, Supervisor.name, Supervisor.role)
-            .where(Supervisor.active.is_(True)).order_by(Supervisor.name)
-        ))
+        sups = list(
+            conn.execute(
+                select(Supervisor.id, Supervisor.name, Supervisor.role)
+                .where(Supervisor.active.is_(True))
+                .order_by(Supervisor.name)
+            )
+        )
         led: dict[str, set[str]] = defaultdict(set)
-        for sup_id, team_id in conn.execute(select(SupervisorTeam.supervisor_id,
-                                                   SupervisorTeam.team_id)):
+        for sup_id, team_id in conn.execute(
+            select(SupervisorTeam.supervisor_id, SupervisorTeam.team_id)
+        ):
             led[sup_id].add(team_id)
     by_team: dict[str, list[_Row]] = defaultdict(list)
     for r in rows:
         by_team[r.team_id].append(r)
-    team_measures = [_measure(tid, name, by_team.get(tid, [])) for tid, name in teams
-                     if tid in by_team or tid in {t for ts in led.values() for t in ts}]
+    team_measures = [
+        _measure(tid, name, by_team.get(tid, []))
+        for tid, name in teams
+        if tid in by_team or tid in {t for ts in led.values() for t in ts}
+    ]
     sup_measures = []
     for sid, name, role in sups:
         mine = led.get(sid)
@@ -149,8 +185,9 @@ def measures_today(engine: Engine, settings: Settings, now: datetime, *,
         else:
             scope = [r for r in rows if r.team_id in (mine or ())]
         sup_measures.append(_measure(sid, name, scope, actor=sid))
-    return MeasuresReport(day.isoformat(), _measure("", "whole floor", rows), team_measures,
-                          sup_measures)
+    return MeasuresReport(
+        day.isoformat(), _measure("", "whole floor", rows), team_measures, sup_measures
+    )
 
 
 def format_duration(d: timedelta | None) -> str:

@@ -80,11 +80,29 @@ class FlagView:
 
 
 _COLUMNS = (
-    Flag.id, Flag.agent_id, Agent.name.label("agent_name"), Agent.team_id, Flag.kind,
-    Flag.severity, Flag.status, Flag.detail, Flag.count, Flag.raised_at, Flag.raised_by,
-    Flag.last_seen, Flag.acknowledged_by, Flag.acknowledged_at, Flag.stepped_in_by,
-    Flag.stepped_in_at, Flag.intervention, Flag.intervention_note, Flag.resolved_by,
-    Flag.resolved_at, Flag.resolution_note, Flag.updated_at, Flag.escalated_at,
+    Flag.id,
+    Flag.agent_id,
+    Agent.name.label("agent_name"),
+    Agent.team_id,
+    Flag.kind,
+    Flag.severity,
+    Flag.status,
+    Flag.detail,
+    Flag.count,
+    Flag.raised_at,
+    Flag.raised_by,
+    Flag.last_seen,
+    Flag.acknowledged_by,
+    Flag.acknowledged_at,
+    Flag.stepped_in_by,
+    Flag.stepped_in_at,
+    Flag.intervention,
+    Flag.intervention_note,
+    Flag.resolved_by,
+    Flag.resolved_at,
+    Flag.resolution_note,
+    Flag.updated_at,
+    Flag.escalated_at,
     Flag.escalated_by,
 )
 
@@ -108,8 +126,9 @@ def severity_order():  # type: ignore[no-untyped-def]
 
 def open_flags(ctx: AppContext, actor: str, *, team: str | None = None) -> list[FlagView]:
     """Open flags, most severe first, then oldest first."""
-    q = flag_query().where(Flag.status.in_(OPEN_STATUSES),
-                           load_scope(ctx.engine, actor).team_clause(Agent.team_id))
+    q = flag_query().where(
+        Flag.status.in_(OPEN_STATUSES), load_scope(ctx.engine, actor).team_clause(Agent.team_id)
+    )
     if team is not None:
         q = q.where(Agent.team_id == team)
     q = q.order_by(severity_order().desc(), Flag.raised_at, Flag.id)
@@ -117,10 +136,12 @@ def open_flags(ctx: AppContext, actor: str, *, team: str | None = None) -> list[
         return [to_view(r) for r in conn.execute(q)]
 
 
-def flags_for_agent(ctx: AppContext, actor: str, agent_id: str, *, since: datetime | None = None
-                    ) -> list[FlagView]:
-    q = flag_query().where(Flag.agent_id == agent_id,
-                           load_scope(ctx.engine, actor).team_clause(Agent.team_id))
+def flags_for_agent(
+    ctx: AppContext, actor: str, agent_id: str, *, since: datetime | None = None
+) -> list[FlagView]:
+    q = flag_query().where(
+        Flag.agent_id == agent_id, load_scope(ctx.engine, actor).team_clause(Agent.team_id)
+    )
     if since is not None:
         q = q.where((Flag.raised_at >= since) | Flag.status.in_(OPEN_STATUSES))
     with read_tx(ctx.engine) as conn:
@@ -143,16 +164,26 @@ def _refuse(conn: Connection, flag_id: int, action: str, wanted: Iterable[str]) 
     """Why a conditional update matched nothing, in words the loser can act on."""
     cur = _get(conn, flag_id)
     if cur.status == FlagStatus.RESOLVED:
-        return said(N_("flag {id} is already resolved by {who}"),
-            id=flag_id, who=cur.resolved_by or "?")
+        return said(
+            N_("flag {id} is already resolved by {who}"), id=flag_id, who=cur.resolved_by or "?"
+        )
     if cur.status == FlagStatus.STEPPED_IN:
-        return said(N_("{who} has already stepped in on flag {id}"),
-            id=flag_id, who=cur.stepped_in_by or "?")
+        return said(
+            N_("{who} has already stepped in on flag {id}"),
+            id=flag_id,
+            who=cur.stepped_in_by or "?",
+        )
     if cur.status == FlagStatus.ACKNOWLEDGED:
-        return said(N_("flag {id} is already acknowledged by {who}"),
-            id=flag_id, who=cur.acknowledged_by or "?")
-    return said(N_("flag {id} cannot be changed while it is {status}"),
-        id=flag_id, status=words.flag_status(cur.status))
+        return said(
+            N_("flag {id} is already acknowledged by {who}"),
+            id=flag_id,
+            who=cur.acknowledged_by or "?",
+        )
+    return said(
+        N_("flag {id} cannot be changed while it is {status}"),
+        id=flag_id,
+        status=words.flag_status(cur.status),
+    )
 
 
 def _act(
@@ -168,19 +199,37 @@ def _act(
     actor = clean(actor) or "?"
 
     def tx(conn: Connection) -> FlagView:
-        policy.check(conn, f"flag.{action}", actor, team=_get(conn, flag_id).team_id,
-                     target_kind="flag", target_id=flag_id, error=OutOfScope)
+        policy.check(
+            conn,
+            f"flag.{action}",
+            actor,
+            team=_get(conn, flag_id).team_id,
+            target_kind="flag",
+            target_id=flag_id,
+            error=OutOfScope,
+        )
         res = conn.execute(
             update(Flag)
             .where(Flag.id == flag_id, Flag.status.in_(from_statuses))
             .values(updated_at=now, **values)
         )
         if res.rowcount != 1:
-            raise FlagRefused(f"flag.{action}", actor, _refuse(conn, flag_id, action,
-                                                               from_statuses),
-                              target_kind="flag", target_id=flag_id)
-        audit.record(conn, at=now, actor=actor, action=f"flag.{action}", target_kind="flag",
-                     target_id=flag_id, detail=detail)
+            raise FlagRefused(
+                f"flag.{action}",
+                actor,
+                _refuse(conn, flag_id, action, from_statuses),
+                target_kind="flag",
+                target_id=flag_id,
+            )
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action=f"flag.{action}",
+            target_kind="flag",
+            target_id=flag_id,
+            detail=detail,
+        )
         return _get(conn, flag_id)
 
     return policy.write(ctx.engine, tx, now=now)
@@ -188,12 +237,19 @@ def _act(
 
 def acknowledge(ctx: AppContext, actor: str, flag_id: int) -> FlagView:
     now = ctx.clock.now()
-    return _act(ctx, actor, flag_id, "acknowledge", (FlagStatus.RAISED,), dict(
-        status=FlagStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=clean(actor)))
+    return _act(
+        ctx,
+        actor,
+        flag_id,
+        "acknowledge",
+        (FlagStatus.RAISED,),
+        dict(status=FlagStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=clean(actor)),
+    )
 
 
-def step_in(ctx: AppContext, actor: str, flag_id: int, intervention: str,
-            note: str | None = None) -> FlagView:
+def step_in(
+    ctx: AppContext, actor: str, flag_id: int, intervention: str, note: str | None = None
+) -> FlagView:
     if intervention not in INTERVENTIONS:
         raise FlagError(
             _("unknown intervention {intervention!r}: choose one of {join}").format(
@@ -203,17 +259,23 @@ def step_in(ctx: AppContext, actor: str, flag_id: int, intervention: str,
     now = ctx.clock.now()
     note = clean(note, multiline=True) or None
     values: dict[str, object] = dict(
-        status=FlagStatus.STEPPED_IN, stepped_in_at=now, stepped_in_by=clean(actor),
-        intervention=intervention, intervention_note=note,
+        status=FlagStatus.STEPPED_IN,
+        stepped_in_at=now,
+        stepped_in_by=clean(actor),
+        intervention=intervention,
+        intervention_note=note,
     )
     # Stepping in without acknowledging first is the normal urgent path: acknowledge too.
-    values["acknowledged_at"] = case((Flag.acknowledged_at.is_(None), now),
-                                     else_=Flag.acknowledged_at)
-    values["acknowledged_by"] = case((Flag.acknowledged_by.is_(None), clean(actor)),
-                                     else_=Flag.acknowledged_by)
+    values["acknowledged_at"] = case(
+        (Flag.acknowledged_at.is_(None), now), else_=Flag.acknowledged_at
+    )
+    values["acknowledged_by"] = case(
+        (Flag.acknowledged_by.is_(None), clean(actor)), else_=Flag.acknowledged_by
+    )
     detail = intervention if note is None else f"{intervention}: {note}"
-    return _act(ctx, actor, flag_id, "step_in", (FlagStatus.RAISED, FlagStatus.ACKNOWLEDGED),
-                values, detail)
+    return _act(
+        ctx, actor, flag_id, "step_in", (FlagStatus.RAISED, FlagStatus.ACKNOWLEDGED), values, detail
+    )
 
 
 def resolve(ctx: AppContext, actor: str, flag_id: int, note: str) -> FlagView:
@@ -221,17 +283,30 @@ def resolve(ctx: AppContext, actor: str, flag_id: int, note: str) -> FlagView:
     if not note.strip():
         raise FlagError(_("a resolution needs a note: what happened and what was done"))
     now = ctx.clock.now()
-    return _act(ctx, actor, flag_id, "resolve", OPEN_STATUSES, dict(
-        status=FlagStatus.RESOLVED, resolved_at=now, resolved_by=clean(actor),
-        resolution_note=note, open_key=None), note)
+    return _act(
+        ctx,
+        actor,
+        flag_id,
+        "resolve",
+        OPEN_STATUSES,
+        dict(
+            status=FlagStatus.RESOLVED,
+            resolved_at=now,
+            resolved_by=clean(actor),
+            resolution_note=note,
+            open_key=None,
+        ),
+        note,
+    )
 
 
 # What a flag's detail keeps of many observations (the newest; each is in the audit log).
 MAX_DETAIL = 2000
 
 
-def raise_observed(ctx: AppContext, actor: str, agent_id: str, detail: str,
-                   severity: str = Severity.MEDIUM) -> FlagView:
+def raise_observed(
+    ctx: AppContext, actor: str, agent_id: str, detail: str, severity: str = Severity.MEDIUM
+) -> FlagView:
     """Raise a flag by hand ("observed agitated"); a second raise adds to the open one."""
     detail = clean(detail, multiline=True) or ""
     if not detail.strip():
@@ -242,14 +317,22 @@ def raise_observed(ctx: AppContext, actor: str, agent_id: str, detail: str,
     who = clean(actor) or "?"
 
     def tx(conn: Connection) -> FlagView:
-        return raise_observed_in(conn, now=now, actor=who, agent_id=agent_id, detail=detail,
-                                 severity=severity)
+        return raise_observed_in(
+            conn, now=now, actor=who, agent_id=agent_id, detail=detail, severity=severity
+        )
 
     return policy.write(ctx.engine, tx, now=now)
 
 
-def raise_observed_in(conn: Connection, *, now: datetime, actor: str, agent_id: str,
-                      detail: str, severity: str = Severity.MEDIUM) -> FlagView:
+def raise_observed_in(
+    conn: Connection,
+    *,
+    now: datetime,
+    actor: str,
+    agent_id: str,
+    detail: str,
+    severity: str = Severity.MEDIUM,
+) -> FlagView:
     """``raise_observed`` in the caller's transaction (a reminder done with a flag: both
     happen, or neither)."""
     who = clean(actor) or "?"
@@ -258,28 +341,58 @@ def raise_observed_in(conn: Connection, *, now: datetime, actor: str, agent_id: 
     team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
     if team is None:
         raise FlagError(_("no agent {agent_id!r} on this floor").format(agent_id=agent_id))
-    policy.check(conn, "flag.raise", who, team=team[0], target_kind="agent", target_id=agent_id,
-                 error=OutOfScope)
-    inserted = conn.execute(insert_ignore(conn, Flag, ["open_key"]).values(
-        agent_id=agent_id, kind=OBSERVED, severity=severity, status=FlagStatus.RAISED,
-        open_key=open_key, detail=detail, count=1, raised_at=now, raised_by=who,
-        last_seen=now, updated_at=now,
-    ).returning(Flag.id)).scalar()
+    policy.check(
+        conn,
+        "flag.raise",
+        who,
+        team=team[0],
+        target_kind="agent",
+        target_id=agent_id,
+        error=OutOfScope,
+    )
+    inserted = conn.execute(
+        insert_ignore(conn, Flag, ["open_key"])
+        .values(
+            agent_id=agent_id,
+            kind=OBSERVED,
+            severity=severity,
+            status=FlagStatus.RAISED,
+            open_key=open_key,
+            detail=detail,
+            count=1,
+            raised_at=now,
+            raised_by=who,
+            last_seen=now,
+            updated_at=now,
+        )
+        .returning(Flag.id)
+    ).scalar()
     if inserted is not None:
         action = "flag.raise"
     else:
         # A second observation adds to the first, it does not replace it: both notes stay
         # on the flag, and it is as severe as the more severe of the two.
-        before = conn.execute(select(Flag.detail, Flag.severity)
-                              .where(Flag.open_key == open_key)).one()
+        before = conn.execute(
+            select(Flag.detail, Flag.severity).where(Flag.open_key == open_key)
+        ).one()
         notes = i18n.joined(before.detail, detail, MAX_DETAIL)
-        worst = max((before.severity, severity),
-                    key=lambda s: SEVERITY_RANK.get(s, 0))
-        conn.execute(update(Flag).where(Flag.open_key == open_key).values(
-            count=Flag.count + 1, last_seen=now, detail=notes,
-            severity=worst, updated_at=now))
+        worst = max((before.severity, severity), key=lambda s: SEVERITY_RANK.get(s, 0))
+        conn.execute(
+            update(Flag)
+            .where(Flag.open_key == open_key)
+            .values(
+                count=Flag.count + 1, last_seen=now, detail=notes, severity=worst, updated_at=now
+            )
+        )
         action = "flag.raise_again"
     flag_id = conn.execute(select(Flag.id).where(Flag.open_key == open_key)).scalar_one()
-    audit.record(conn, at=now, actor=who, action=action, target_kind="flag",
-                 target_id=flag_id, detail=f"{agent_id}: {detail}")
+    audit.record(
+        conn,
+        at=now,
+        actor=who,
+        action=action,
+        target_kind="flag",
+        target_id=flag_id,
+        detail=f"{agent_id}: {detail}",
+    )
     return _get(conn, flag_id)

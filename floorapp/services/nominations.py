@@ -76,56 +76,87 @@ def _refused_threshold(conn: Connection, plan: Plan) -> int:
 
 
 def _agents(conn: Connection, teams: tuple[str, ...]) -> dict[str, tuple[str, str]]:
-    rows = conn.execute(select(Agent.id, Agent.name, Agent.team_id)
-                        .where(Agent.team_id.in_(teams))).all()
+    rows = conn.execute(
+        select(Agent.id, Agent.name, Agent.team_id).where(Agent.team_id.in_(teams))
+    ).all()
     return {a: (n, t) for a, n, t in rows}
 
 
-def _hardest(conn: Connection, plan: Plan, start: datetime, end: datetime,
-             agents: dict[str, tuple[str, str]]) -> dict[str, tuple[float, str]]:
-    weight = case(*((Escalation.severity == s, w) for s, w in SEVERITY_WEIGHT.items()),
-                  else_=1) * Escalation.tier
+def _hardest(
+    conn: Connection, plan: Plan, start: datetime, end: datetime, agents: dict[str, tuple[str, str]]
+) -> dict[str, tuple[float, str]]:
+    weight = (
+        case(*((Escalation.severity == s, w) for s, w in SEVERITY_WEIGHT.items()), else_=1)
+        * Escalation.tier
+    )
     esc = conn.execute(
-        select(Escalation.agent_id, func.count(), func.sum(weight),
-               func.sum(case((Escalation.severity == "high", 1), else_=0)))
-        .where(Escalation.opened_at >= start, Escalation.opened_at < end,
-               Escalation.agent_id.in_(list(agents)),
-               # one the agent opened themself counts as raising it early, not twice
-               Escalation.opened_by != Escalation.agent_id)
+        select(
+            Escalation.agent_id,
+            func.count(),
+            func.sum(weight),
+            func.sum(case((Escalation.severity == "high", 1), else_=0)),
+        )
+        .where(
+            Escalation.opened_at >= start,
+            Escalation.opened_at < end,
+            Escalation.agent_id.in_(list(agents)),
+            # one the agent opened themself counts as raising it early, not twice
+            Escalation.opened_by != Escalation.agent_id,
+        )
         .group_by(Escalation.agent_id)
     ).all()
     threshold = _refused_threshold(conn, plan)
-    held = dict(conn.execute(
-        select(not_null(Call.agent_id), func.count())
-        .where(Call.ended_at >= start, Call.ended_at < end, Call.agent_id.in_(list(agents)),
-               Call.refused_explanations >= threshold, Call.complaint.is_(False))
-        .group_by(Call.agent_id)
-    ).all())
+    held = dict(
+        conn.execute(
+            select(not_null(Call.agent_id), func.count())
+            .where(
+                Call.ended_at >= start,
+                Call.ended_at < end,
+                Call.agent_id.in_(list(agents)),
+                Call.refused_explanations >= threshold,
+                Call.complaint.is_(False),
+            )
+            .group_by(Call.agent_id)
+        ).all()
+    )
     out: dict[str, tuple[float, str]] = {}
     for agent, n, w, high in esc:
         out[agent] = (float(w or 0), f"{n} escalation(s) on their calls ({high or 0} high)")
     for agent, n in held.items():
         score, reason = out.get(agent, (0.0, ""))
-        extra = (f"{n} call(s) where the customer refused {threshold}+ explanations "
-                 "and did not complain")
+        extra = (
+            f"{n} call(s) where the customer refused {threshold}+ explanations and did not complain"
+        )
         out[agent] = (score + 2 * n, f"{reason}; {extra}" if reason else extra)
     return out
 
 
-def _raised_early(conn: Connection, start: datetime, end: datetime,
-                  agents: dict[str, tuple[str, str]]) -> dict[str, tuple[float, str]]:
-    hands = dict(conn.execute(
-        select(not_null(FeedEventRow.agent_id), func.count())
-        .where(FeedEventRow.kind == "raise_hand", FeedEventRow.ts >= start,
-               FeedEventRow.ts < end, FeedEventRow.agent_id.in_(list(agents)))
-        .group_by(FeedEventRow.agent_id)
-    ).all())
-    opened = dict(conn.execute(
-        select(Escalation.opened_by, func.count())
-        .where(Escalation.opened_at >= start, Escalation.opened_at < end,
-               Escalation.opened_by.in_(list(agents)))
-        .group_by(Escalation.opened_by)
-    ).all())
+def _raised_early(
+    conn: Connection, start: datetime, end: datetime, agents: dict[str, tuple[str, str]]
+) -> dict[str, tuple[float, str]]:
+    hands = dict(
+        conn.execute(
+            select(not_null(FeedEventRow.agent_id), func.count())
+            .where(
+                FeedEventRow.kind == "raise_hand",
+                FeedEventRow.ts >= start,
+                FeedEventRow.ts < end,
+                FeedEventRow.agent_id.in_(list(agents)),
+            )
+            .group_by(FeedEventRow.agent_id)
+        ).all()
+    )
+    opened = dict(
+        conn.execute(
+            select(Escalation.opened_by, func.count())
+            .where(
+                Escalation.opened_at >= start,
+                Escalation.opened_at < end,
+                Escalation.opened_by.in_(list(agents)),
+            )
+            .group_by(Escalation.opened_by)
+        ).all()
+    )
     out: dict[str, tuple[float, str]] = {}
     for agent in set(hands) | set(opened):
         h, o = hands.get(agent, 0), opened.get(agent, 0)
@@ -135,13 +166,18 @@ def _raised_early(conn: Connection, start: datetime, end: datetime,
     return out
 
 
-def _sensitive(conn: Connection, start: datetime, end: datetime,
-               agents: dict[str, tuple[str, str]]) -> dict[str, tuple[float, str]]:
+def _sensitive(
+    conn: Connection, start: datetime, end: datetime, agents: dict[str, tuple[str, str]]
+) -> dict[str, tuple[float, str]]:
     rows = conn.execute(
-        select(Call.agent_id, func.count(),
-               func.sum(case((Call.complaint.is_(True), 1), else_=0)))
-        .where(Call.sensitive_customer.is_(True), Call.answered_at.is_not(None),
-               Call.ended_at >= start, Call.ended_at < end, Call.agent_id.in_(list(agents)))
+        select(Call.agent_id, func.count(), func.sum(case((Call.complaint.is_(True), 1), else_=0)))
+        .where(
+            Call.sensitive_customer.is_(True),
+            Call.answered_at.is_not(None),
+            Call.ended_at >= start,
+            Call.ended_at < end,
+            Call.agent_id.in_(list(agents)),
+        )
         .group_by(Call.agent_id)
     ).all()
     out: dict[str, tuple[float, str]] = {}
@@ -152,12 +188,17 @@ def _sensitive(conn: Connection, start: datetime, end: datetime,
     return out
 
 
-def _improvement(conn: Connection, plan: Plan, period: Period, start: datetime, end: datetime,
-                 agents: dict[str, tuple[str, str]]) -> dict[str, tuple[float, str]]:
+def _improvement(
+    conn: Connection,
+    plan: Plan,
+    period: Period,
+    start: datetime,
+    end: datetime,
+    agents: dict[str, tuple[str, str]],
+) -> dict[str, tuple[float, str]]:
     key = plan.improvement_requirement
     req = next((q for q in plan.requirements if q.key == key), None) if key else None
-    req = req or next((q for q in plan.measurable()
-                       if q.period in (None, period.name)), None)
+    req = req or next((q for q in plan.measurable() if q.period in (None, period.name)), None)
     if req is None or req.metric is None:
         return {}
     metric = METRICS[req.metric]
@@ -172,21 +213,30 @@ def _improvement(conn: Connection, plan: Plan, period: Period, start: datetime, 
             continue
         gain = (was.value - now_m.value) if metric.lower_is_better else (now_m.value - was.value)
         if gain > 0:
-            out[agent] = (gain, f"{metric.label} {was.value:.1f}{metric.unit} → "
-                                f"{now_m.value:.1f}{metric.unit} (requirement {req.key})")
+            out[agent] = (
+                gain,
+                f"{metric.label} {was.value:.1f}{metric.unit} → "
+                f"{now_m.value:.1f}{metric.unit} (requirement {req.key})",
+            )
     return out
 
 
 def candidates(
-    engine: Engine, now: datetime, *, period: str | None = None, team: str | None = None,
-    per_dimension: int = 3, actor: str | None = None,
+    engine: Engine,
+    now: datetime,
+    *,
+    period: str | None = None,
+    team: str | None = None,
+    per_dimension: int = 3,
+    actor: str | None = None,
 ) -> dict[str, list[Candidate]]:
     """The best few per dimension for ``period`` (default: the one in force, else the last),
     among the agents of ``actor``'s teams (the policy's ``nominations.candidates``)."""
     scope = None
     if actor is not None:
-        scope = policy.require(engine, "nominations.candidates", actor, now=now,
-                               **({"team": team} if team else {}))
+        scope = policy.require(
+            engine, "nominations.candidates", actor, now=now, **({"team": team} if team else {})
+        )
     with read_tx(engine) as conn:
         stored = load_plan(conn)
         if stored is None:
@@ -210,7 +260,8 @@ def candidates(
         for dim in plan.dimensions:
             found = [
                 Candidate(a, agents[a][0], agents[a][1], dim, s, r)
-                for a, (s, r) in scores[dim]().items() if s > 0 and a in agents
+                for a, (s, r) in scores[dim]().items()
+                if s > 0 and a in agents
             ]
             found.sort(key=lambda c: (-c.score, c.name))
             out[dim] = found[:per_dimension]
@@ -236,7 +287,13 @@ def _pick_period(plan: Plan, name: str | None, now: datetime) -> Period:
 
 
 def nominate(
-    engine: Engine, *, period: str, agent_id: str, dimension: str, reason: str, actor: str,
+    engine: Engine,
+    *,
+    period: str,
+    agent_id: str,
+    dimension: str,
+    reason: str,
+    actor: str,
     now: datetime,
 ) -> int:
     if dimension not in DIMENSIONS:
@@ -251,9 +308,15 @@ def nominate(
 
     def tx(conn: Connection) -> int:
         agent = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
-        policy.check(conn, "nomination.add", actor,
-                     **({"team": agent.team_id} if agent is not None else {}),
-                     target_kind="agent", target_id=agent_id, error=OutOfScope)
+        policy.check(
+            conn,
+            "nomination.add",
+            actor,
+            **({"team": agent.team_id} if agent is not None else {}),
+            target_kind="agent",
+            target_id=agent_id,
+            error=OutOfScope,
+        )
         stored = load_plan(conn)
         if stored is None or stored.plan.period(period) is None:
             raise NominationError(
@@ -263,30 +326,60 @@ def nominate(
             raise NominationError(
                 _("no agent {agent_id!r} on this floor").format(agent_id=agent_id)
             )
-        nid = conn.execute(insert(Nomination).values(
-            period=period, agent_id=agent_id, dimension=dimension, reason=reason_c,
-            nominated_by=actor, at=now, plan_version_id=stored.version_id,
-        ).returning(Nomination.id)).scalar_one()
-        audit.record(conn, at=now, actor=actor, action="nomination.add",
-                     target_kind="agent", target_id=agent_id,
-                     detail=f"{period} / {dimension}: {reason_c}")
+        nid = conn.execute(
+            insert(Nomination)
+            .values(
+                period=period,
+                agent_id=agent_id,
+                dimension=dimension,
+                reason=reason_c,
+                nominated_by=actor,
+                at=now,
+                plan_version_id=stored.version_id,
+            )
+            .returning(Nomination.id)
+        ).scalar_one()
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="nomination.add",
+            target_kind="agent",
+            target_id=agent_id,
+            detail=f"{period} / {dimension}: {reason_c}",
+        )
         return int(nid)
 
     return policy.write(engine, tx, now=now)
 
 
-def list_nominations(engine: Engine, *, period: str | None = None, actor: str | None = None,
-                     now: datetime | None = None) -> list[NominationView]:
+def list_nominations(
+    engine: Engine,
+    *,
+    period: str | None = None,
+    actor: str | None = None,
+    now: datetime | None = None,
+) -> list[NominationView]:
     """Nominations, oldest first; with ``actor``, those of their teams' agents (the policy's
     ``nominations.read``)."""
     scope = None
     if actor is not None:
-        scope = policy.require(engine, "nominations.read", actor,
-                               now=now or datetime.now(UTC))
-    stmt = (select(Nomination.id, Nomination.period, Nomination.agent_id, Agent.name,
-                   Agent.team_id, Nomination.dimension, Nomination.reason,
-                   Nomination.nominated_by, Nomination.at)
-            .join(Agent, Agent.id == Nomination.agent_id).order_by(Nomination.at, Nomination.id))
+        scope = policy.require(engine, "nominations.read", actor, now=now or datetime.now(UTC))
+    stmt = (
+        select(
+            Nomination.id,
+            Nomination.period,
+            Nomination.agent_id,
+            Agent.name,
+            Agent.team_id,
+            Nomination.dimension,
+            Nomination.reason,
+            Nomination.nominated_by,
+            Nomination.at,
+        )
+        .join(Agent, Agent.id == Nomination.agent_id)
+        .order_by(Nomination.at, Nomination.id)
+    )
     if period is not None:
         stmt = stmt.where(Nomination.period == period)
     if scope is not None:
@@ -303,11 +396,22 @@ def _cell(value: str) -> str:
 def to_csv(rows: list[NominationView], tz: tzinfo | None = None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["period", "agent_id", "agent", "team", "dimension", "reason", "nominated_by",
-                "at"])
+    w.writerow(["period", "agent_id", "agent", "team", "dimension", "reason", "nominated_by", "at"])
     for r in rows:
         at = r.at.astimezone(tz) if tz is not None else r.at
-        w.writerow([_cell(x) for x in (r.period, r.agent_id, r.agent_name, r.team_id,
-                                       r.dimension, r.reason, r.nominated_by)]
-                   + [at.isoformat(timespec="minutes")])
+        w.writerow(
+            [
+                _cell(x)
+                for x in (
+                    r.period,
+                    r.agent_id,
+                    r.agent_name,
+                    r.team_id,
+                    r.dimension,
+                    r.reason,
+                    r.nominated_by,
+                )
+            ]
+            + [at.isoformat(timespec="minutes")]
+        )
     return buf.getvalue()

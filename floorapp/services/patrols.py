@@ -40,26 +40,47 @@ class LastPatrol:
 
 
 def patrol_log(
-    engine: Engine, now: datetime, *, since: datetime, team: str | None = None,
+    engine: Engine,
+    now: datetime,
+    *,
+    since: datetime,
+    team: str | None = None,
     supervisor: str | None = None,
 ) -> list[PatrolEntry]:
     """Every patrol due (or walked) since ``since``, oldest first; with ``supervisor``, of
     their teams only (the policy's ``patrols.read``)."""
     teams = None
     if supervisor is not None:
-        scope = policy.require(engine, "patrols.read", supervisor, now=now,
-                               **({"team": team} if team is not None else {}))
+        scope = policy.require(
+            engine,
+            "patrols.read",
+            supervisor,
+            now=now,
+            **({"team": team} if team is not None else {}),
+        )
         teams = None if scope.all_teams else scope.teams
     with read_tx(engine) as conn:
         stmt = (
-            select(Reminder.team_id, Reminder.scheduled_for, Reminder.due_by, Reminder.status,
-                   Patrol.at, Patrol.outcome, Patrol.supervisor_id, Patrol.note)
+            select(
+                Reminder.team_id,
+                Reminder.scheduled_for,
+                Reminder.due_by,
+                Reminder.status,
+                Patrol.at,
+                Patrol.outcome,
+                Patrol.supervisor_id,
+                Patrol.note,
+            )
             .outerjoin(Patrol, Patrol.reminder_id == Reminder.id)
-            .where(Reminder.kind == ReminderKind.PATROL, Reminder.scheduled_for >= since,
-                   Reminder.scheduled_for <= now)
+            .where(
+                Reminder.kind == ReminderKind.PATROL,
+                Reminder.scheduled_for >= since,
+                Reminder.scheduled_for <= now,
+            )
         )
         adhoc = select(Patrol.team_id, Patrol.at, Patrol.supervisor_id, Patrol.note).where(
-            Patrol.reminder_id.is_(None), Patrol.at >= since)
+            Patrol.reminder_id.is_(None), Patrol.at >= since
+        )
         if team is not None:
             stmt = stmt.where(Reminder.team_id == team)
             adhoc = adhoc.where(Patrol.team_id == team)
@@ -88,27 +109,56 @@ def counts(entries: list[PatrolEntry]) -> Counter[str]:
 
 def last_patrols(engine: Engine, now: datetime) -> dict[str, LastPatrol]:
     """The last patrol walked per team (done or late), for the console's header/period view."""
-    last = (select(Patrol.team_id, func.max(Patrol.at).label("at"))
-            .where(Patrol.outcome.in_(("done", "late"))).group_by(Patrol.team_id).subquery())
+    last = (
+        select(Patrol.team_id, func.max(Patrol.at).label("at"))
+        .where(Patrol.outcome.in_(("done", "late")))
+        .group_by(Patrol.team_id)
+        .subquery()
+    )
     with read_tx(engine) as conn:
         rows = conn.execute(
-            select(Patrol.team_id, Patrol.at, Patrol.supervisor_id)
-            .join(last, (last.c.team_id == Patrol.team_id) & (last.c.at == Patrol.at))
+            select(Patrol.team_id, Patrol.at, Patrol.supervisor_id).join(
+                last, (last.c.team_id == Patrol.team_id) & (last.c.at == Patrol.at)
+            )
         ).all()
     return {t: LastPatrol(t, at, by, int((now - at).total_seconds() // 60)) for t, at, by in rows}
 
 
-def record_patrol(engine: Engine, *, team: str, actor: str, now: datetime,
-                  note: str | None = None) -> int:
+def record_patrol(
+    engine: Engine, *, team: str, actor: str, now: datetime, note: str | None = None
+) -> int:
     """A patrol walked without a reminder (it still counts for "last patrol")."""
+
     def tx(conn: Connection) -> int:
-        policy.check(conn, "patrol.record", actor, team=team, target_kind="team",
-                     target_id=team, error=OutOfScope)
-        pid = conn.execute(insert(Patrol).values(
-            team_id=team, supervisor_id=actor, at=now, outcome="done",
-            note=clean(note, multiline=True)).returning(Patrol.id)).scalar_one()
-        audit.record(conn, at=now, actor=actor, action="patrol.record", target_kind="team",
-                     target_id=team, detail=note)
+        policy.check(
+            conn,
+            "patrol.record",
+            actor,
+            team=team,
+            target_kind="team",
+            target_id=team,
+            error=OutOfScope,
+        )
+        pid = conn.execute(
+            insert(Patrol)
+            .values(
+                team_id=team,
+                supervisor_id=actor,
+                at=now,
+                outcome="done",
+                note=clean(note, multiline=True),
+            )
+            .returning(Patrol.id)
+        ).scalar_one()
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="patrol.record",
+            target_kind="team",
+            target_id=team,
+            detail=note,
+        )
         return int(pid)
 
     return policy.write(engine, tx, now=now)
@@ -117,8 +167,12 @@ def record_patrol(engine: Engine, *, team: str, actor: str, now: datetime,
 def team_agents(engine: Engine, team: str) -> list[tuple[str, str]]:
     """(id, name) of a team's agents, for picking who was seen struggling on a patrol."""
     with read_tx(engine) as conn:
-        return [(a, n) for a, n in conn.execute(
-            select(Agent.id, Agent.name).where(Agent.team_id == team).order_by(Agent.name))]
+        return [
+            (a, n)
+            for a, n in conn.execute(
+                select(Agent.id, Agent.name).where(Agent.team_id == team).order_by(Agent.name)
+            )
+        ]
 
 
 def team_of(engine: Engine, agent_id: str) -> str | None:

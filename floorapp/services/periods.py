@@ -86,7 +86,11 @@ def _choose(plan: Plan, name: str | None, now: datetime) -> Period | None:
 
 
 def period_summary(
-    engine: Engine, now: datetime, *, period: str | None = None, team: str | None = None,
+    engine: Engine,
+    now: datetime,
+    *,
+    period: str | None = None,
+    team: str | None = None,
     settings: Any = None,
 ) -> PeriodSummary | None:
     """The period in force (or ``period``, or the latest started one); None without a plan.
@@ -107,31 +111,68 @@ def period_summary(
         for q in plan.requirements:
             if q.period not in (None, p.name):
                 continue
-            trigger = (f"{q.trigger_rule} ≥ {q.trigger_threshold:g}"
-                       if q.trigger_rule and q.trigger_threshold is not None
-                       else q.trigger_rule)
+            trigger = (
+                f"{q.trigger_rule} ≥ {q.trigger_threshold:g}"
+                if q.trigger_rule and q.trigger_threshold is not None
+                else q.trigger_rule
+            )
             if q.metric is None or q.baseline is None or q.target is None:
-                reqs.append(RequirementStatus(q.key, q.text, trigger, None, None, None, None,
-                                              None, None, 0, ""))
+                reqs.append(
+                    RequirementStatus(
+                        q.key, q.text, trigger, None, None, None, None, None, None, 0, ""
+                    )
+                )
                 continue
             m = METRICS[q.metric]
-            got = (measure(conn, q.metric, start, end, team=team) if end > start
-                   else None)
+            got = measure(conn, q.metric, start, end, team=team) if end > start else None
             value = got.value if got else None
             calls = got.calls if got else 0
-            reqs.append(RequirementStatus(
-                q.key, q.text, trigger, q.metric, m.label, m.unit, q.baseline, value, q.target,
-                calls, on_track(q.metric, q.baseline, q.target, value, calls, least),
-                got.numerator if got else None, least))
-        care_stmt = (select(CareLog.item, func.count()).where(CareLog.at >= p.start,
-                     CareLog.at < p.end).group_by(CareLog.item))
+            reqs.append(
+                RequirementStatus(
+                    q.key,
+                    q.text,
+                    trigger,
+                    q.metric,
+                    m.label,
+                    m.unit,
+                    q.baseline,
+                    value,
+                    q.target,
+                    calls,
+                    on_track(q.metric, q.baseline, q.target, value, calls, least),
+                    got.numerator if got else None,
+                    least,
+                )
+            )
+        care_stmt = (
+            select(CareLog.item, func.count())
+            .where(CareLog.at >= p.start, CareLog.at < p.end)
+            .group_by(CareLog.item)
+        )
         if team is not None:
             care_stmt = care_stmt.where(CareLog.team_id == team)
         care = Counter(dict(conn.execute(care_stmt).all()))
-        nom = Counter(dict(conn.execute(
-            select(Nomination.dimension, func.count()).where(Nomination.period == p.name)
-            .group_by(Nomination.dimension)).all()))
-    patrols = (counts(patrol_log(engine, min(now, p.end), since=p.start, team=team))
-               if now > p.start else Counter())
-    return PeriodSummary(plan.name, _info(plan, p, now), reqs, patrols, sum(care.values()),
-                         care, sum(nom.values()), nom)
+        nom = Counter(
+            dict(
+                conn.execute(
+                    select(Nomination.dimension, func.count())
+                    .where(Nomination.period == p.name)
+                    .group_by(Nomination.dimension)
+                ).all()
+            )
+        )
+    patrols = (
+        counts(patrol_log(engine, min(now, p.end), since=p.start, team=team))
+        if now > p.start
+        else Counter()
+    )
+    return PeriodSummary(
+        plan.name,
+        _info(plan, p, now),
+        reqs,
+        patrols,
+        sum(care.values()),
+        care,
+        sum(nom.values()),
+        nom,
+    )

@@ -16,14 +16,22 @@ from floorapp.plan import store
 from floorapp.plan.model import Plan
 
 
-def check(engine: Engine, text: str, *, actor: str, now: datetime,
-          rules: Mapping[str, Any] | None = None) -> Plan:
+def check(
+    engine: Engine, text: str, *, actor: str, now: datetime, rules: Mapping[str, Any] | None = None
+) -> Plan:
     policy.require(engine, "plan.check", actor, now=now)
     return store.check_text(engine, text, rules)
 
 
-def import_plan(engine: Engine, text: str, *, source: str, actor: str, now: datetime,
-                rules: Mapping[str, Any] | None = None) -> int:
+def import_plan(
+    engine: Engine,
+    text: str,
+    *,
+    source: str,
+    actor: str,
+    now: datetime,
+    rules: Mapping[str, Any] | None = None,
+) -> int:
     policy.require(engine, "plan.import", actor, now=now)
     return store.import_plan(engine, text, source=source, actor=actor, now=now, rules=rules)
 
@@ -33,7 +41,6 @@ def in_force(engine: Engine, *, actor: str, now: datetime) -> store.StoredPlan |
     return store.active_plan(engine)
 
 
-def versions(engine: Engine, *, actor: str, now: datetime
-             ) -> list[tuple[int, str, datetime, str]]:
+def versions(engine: Engine, *, actor: str, now: datetime) -> list[tuple[int, str, datetime, str]]:
     policy.require(engine, "plan.read", actor, now=now)
     return store.versions(engine)

@@ -94,10 +94,24 @@ class OpenReminders:
         return [*self.overdue, *self.due, *self.missed]
 
 
-_COLS = (Reminder.id, Reminder.job_id, Reminder.kind, Reminder.item, Reminder.title,
-         Reminder.detail, Reminder.team_id, Reminder.agent_id, Reminder.scheduled_for,
-         Reminder.due_by, Reminder.status, Reminder.snoozed_until, Reminder.handled_at,
-         Reminder.handled_by, Reminder.note, Agent.name.label("agent_name"))
+_COLS = (
+    Reminder.id,
+    Reminder.job_id,
+    Reminder.kind,
+    Reminder.item,
+    Reminder.title,
+    Reminder.detail,
+    Reminder.team_id,
+    Reminder.agent_id,
+    Reminder.scheduled_for,
+    Reminder.due_by,
+    Reminder.status,
+    Reminder.snoozed_until,
+    Reminder.handled_at,
+    Reminder.handled_by,
+    Reminder.note,
+    Agent.name.label("agent_name"),
+)
 
 
 def _select() -> Any:
@@ -148,30 +162,37 @@ def _view(row: Any, now: datetime, warning: str | None = None) -> ReminderView:
 
 def _logged_title(row: Any) -> str:
     """The title as the care log and the audit log keep it: in English, as before."""
-    return named_title(i18n.render(row.title, english=True) or "", row.agent_id,
-                       row.agent_name)
+    return named_title(i18n.render(row.title, english=True) or "", row.agent_id, row.agent_name)
 
 
 def _scoped(stmt: Any, scope: Scope) -> Any:
     if scope.all_teams:
         return stmt
-    return stmt.where(or_(
-        Reminder.supervisor_id == scope.supervisor,
-        (Reminder.supervisor_id.is_(None)) & (
-            Reminder.team_id.in_(scope.teams) | Reminder.team_id.is_(None)),
-    ))
+    return stmt.where(
+        or_(
+            Reminder.supervisor_id == scope.supervisor,
+            (Reminder.supervisor_id.is_(None))
+            & (Reminder.team_id.in_(scope.teams) | Reminder.team_id.is_(None)),
+        )
+    )
 
 
 def open_reminders(
-    engine: Engine, supervisor: str, now: datetime, *, coming_limit: int = 5,
+    engine: Engine,
+    supervisor: str,
+    now: datetime,
+    *,
+    coming_limit: int = 5,
     coming_within: timedelta = timedelta(hours=12),
 ) -> OpenReminders:
     """Due, overdue, missed and snoozed reminders for ``supervisor``, and what comes next."""
     with read_tx(engine) as conn:
         scope = scope_of(conn, supervisor)
-        rows = conn.execute(_scoped(
-            _select().where(Reminder.status.in_(OPEN_STATUSES)), scope
-        ).order_by(Reminder.scheduled_for, Reminder.id)).all()
+        rows = conn.execute(
+            _scoped(_select().where(Reminder.status.in_(OPEN_STATUSES)), scope).order_by(
+                Reminder.scheduled_for, Reminder.id
+            )
+        ).all()
         stored = load_plan(conn)
         out = OpenReminders()
         for row in rows:
@@ -180,15 +201,17 @@ def open_reminders(
                 w = repeat_warning(conn, stored.plan, row.team_id, row.item, row.scheduled_for)
                 warning = w.message if w else None
             v = _view(row, now, warning)
-            {"due": out.due, "overdue": out.overdue, "missed": out.missed,
-             "snoozed": out.snoozed}[v.state].append(v)
+            {"due": out.due, "overdue": out.overdue, "missed": out.missed, "snoozed": out.snoozed}[
+                v.state
+            ].append(v)
         if stored is not None and coming_limit > 0:
             roster = read_roster(conn)
             only = None if scope.all_teams else scope.teams
             for occ in occurrences(stored.plan, roster, now, now + coming_within, only):
                 if scope.allows(occ.team_id, None):
-                    out.coming.append(Coming(occ.at, occ.kind, i18n.render(occ.title) or "",
-                                             occ.team_id))
+                    out.coming.append(
+                        Coming(occ.at, occ.kind, i18n.render(occ.title) or "", occ.team_id)
+                    )
                     if len(out.coming) >= coming_limit:
                         break
     return out
@@ -209,20 +232,34 @@ def get(engine: Engine, reminder_id: int, now: datetime) -> ReminderView:
     return _view(row, now)
 
 
-def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action: str,
-           values: dict[str, Any]) -> Any:
+def _claim(
+    conn: Connection,
+    reminder_id: int,
+    actor: str,
+    now: datetime,
+    action: str,
+    values: dict[str, Any],
+) -> Any:
     """Move an open reminder on; refuse if it is not ours (the policy) or no longer open."""
     row = conn.execute(_select().where(Reminder.id == reminder_id)).first()
     if row is None:
         raise ReminderError(_("no reminder #{reminder_id}").format(reminder_id=reminder_id))
     addressee = conn.execute(
-        select(Reminder.supervisor_id).where(Reminder.id == reminder_id)).scalar()
+        select(Reminder.supervisor_id).where(Reminder.id == reminder_id)
+    ).scalar()
     scope = policy.check(conn, action, actor, target_kind="reminder", target_id=reminder_id)
     if not scope.allows(row.team_id, addressee):
-        why = (said(N_("reminder #{id} is for team {team}, not yours"), id=reminder_id,
-                    team=row.team_id) if addressee is None else
-               said(N_("reminder #{id} is for {supervisor}, not yours"), id=reminder_id,
-                    supervisor=addressee))
+        why = (
+            said(
+                N_("reminder #{id} is for team {team}, not yours"), id=reminder_id, team=row.team_id
+            )
+            if addressee is None
+            else said(
+                N_("reminder #{id} is for {supervisor}, not yours"),
+                id=reminder_id,
+                supervisor=addressee,
+            )
+        )
         raise NotYours(action, actor, why, target_kind="reminder", target_id=reminder_id)
     res = conn.execute(
         update(Reminder)
@@ -234,8 +271,12 @@ def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action
         raise ReminderRefused(
             action,
             actor,
-            said(N_("reminder #{reminder_id} was already {status} by {who}"),
-                 reminder_id=reminder_id, status=row.status, who=who),
+            said(
+                N_("reminder #{reminder_id} was already {status} by {who}"),
+                reminder_id=reminder_id,
+                status=row.status,
+                who=who,
+            ),
             target_kind="reminder",
             target_id=reminder_id,
         )
@@ -243,8 +284,14 @@ def _claim(conn: Connection, reminder_id: int, actor: str, now: datetime, action
 
 
 def done(
-    engine: Engine, reminder_id: int, *, actor: str, now: datetime, note: str | None = None,
-    flag_agent: str | None = None, flag_detail: str | None = None,
+    engine: Engine,
+    reminder_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+    flag_agent: str | None = None,
+    flag_detail: str | None = None,
 ) -> ReminderView:
     """Mark done with an optional note. ``flag_agent`` raises an "observed" flag on an
     agent seen struggling (on a patrol, or by the agent a care reminder is about); the
@@ -255,29 +302,55 @@ def done(
         raise ReminderError(_("say what you saw to raise a flag"))
 
     def tx(conn: Connection) -> Any:
-        row = _claim(conn, reminder_id, actor, now, "reminder.done", dict(
-            status=ReminderStatus.DONE, handled_at=now, handled_by=actor, note=note))
+        row = _claim(
+            conn,
+            reminder_id,
+            actor,
+            now,
+            "reminder.done",
+            dict(status=ReminderStatus.DONE, handled_at=now, handled_by=actor, note=note),
+        )
         if row.kind == ReminderKind.PATROL and row.team_id:
             late = row.due_by is not None and now > row.due_by
-            conn.execute(insert_ignore(conn, Patrol, ["reminder_id"]).values(
-                team_id=row.team_id, supervisor_id=actor, reminder_id=reminder_id,
-                due_at=row.scheduled_for, at=now, outcome="late" if late else "done",
-                note=note))
+            conn.execute(
+                insert_ignore(conn, Patrol, ["reminder_id"]).values(
+                    team_id=row.team_id,
+                    supervisor_id=actor,
+                    reminder_id=reminder_id,
+                    due_at=row.scheduled_for,
+                    at=now,
+                    outcome="late" if late else "done",
+                    note=note,
+                )
+            )
         if row.kind == ReminderKind.CARE:
             _close_proposal(conn, row.job_id, "done", actor, now)
-            log_care(conn, at=now, item=row.item or "care",
-                     title=_logged_title(row),
-                     team_id=row.team_id, agent_id=row.agent_id, given_by=actor,
-                     reminder_id=reminder_id, note=note)
-        audit.record(conn, at=now, actor=actor, action="reminder.done", target_kind="reminder",
-                     target_id=reminder_id,
-                     detail=_logged_title(row)
-                     + (f": {note}" if note else ""))
+            log_care(
+                conn,
+                at=now,
+                item=row.item or "care",
+                title=_logged_title(row),
+                team_id=row.team_id,
+                agent_id=row.agent_id,
+                given_by=actor,
+                reminder_id=reminder_id,
+                note=note,
+            )
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="reminder.done",
+            target_kind="reminder",
+            target_id=reminder_id,
+            detail=_logged_title(row) + (f": {note}" if note else ""),
+        )
         if flag_agent is not None:
             source = "patrol" if row.kind == ReminderKind.PATROL else "reminder"
             detail = clean(flag_detail, multiline=True) or note or ""
-            raise_observed_in(conn, now=now, actor=actor, agent_id=flag_agent,
-                              detail=f"{source}: {detail}")
+            raise_observed_in(
+                conn, now=now, actor=actor, agent_id=flag_agent, detail=f"{source}: {detail}"
+            )
         return row
 
     policy.write(engine, tx, now=now)
@@ -293,10 +366,23 @@ def snooze(
         )
 
     def tx(conn: Connection) -> None:
-        _claim(conn, reminder_id, actor, now, "reminder.snooze", dict(
-            status=ReminderStatus.SNOOZED, snoozed_until=now + timedelta(minutes=minutes)))
-        audit.record(conn, at=now, actor=actor, action="reminder.snooze",
-                     target_kind="reminder", target_id=reminder_id, detail=f"{minutes} min")
+        _claim(
+            conn,
+            reminder_id,
+            actor,
+            now,
+            "reminder.snooze",
+            dict(status=ReminderStatus.SNOOZED, snoozed_until=now + timedelta(minutes=minutes)),
+        )
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="reminder.snooze",
+            target_kind="reminder",
+            target_id=reminder_id,
+            detail=f"{minutes} min",
+        )
 
     policy.write(engine, tx, now=now)
     return get(engine, reminder_id, now)
@@ -310,16 +396,37 @@ def skip(
         raise ReminderError(_("a reason is required to skip a reminder"))
 
     def tx(conn: Connection) -> None:
-        row = _claim(conn, reminder_id, actor, now, "reminder.skip", dict(
-            status=ReminderStatus.SKIPPED, handled_at=now, handled_by=actor, note=reason_c))
+        row = _claim(
+            conn,
+            reminder_id,
+            actor,
+            now,
+            "reminder.skip",
+            dict(status=ReminderStatus.SKIPPED, handled_at=now, handled_by=actor, note=reason_c),
+        )
         if row.kind == ReminderKind.PATROL and row.team_id:
-            conn.execute(insert_ignore(conn, Patrol, ["reminder_id"]).values(
-                team_id=row.team_id, supervisor_id=actor, reminder_id=reminder_id,
-                due_at=row.scheduled_for, at=now, outcome="skipped", note=reason_c))
+            conn.execute(
+                insert_ignore(conn, Patrol, ["reminder_id"]).values(
+                    team_id=row.team_id,
+                    supervisor_id=actor,
+                    reminder_id=reminder_id,
+                    due_at=row.scheduled_for,
+                    at=now,
+                    outcome="skipped",
+                    note=reason_c,
+                )
+            )
         if row.kind == ReminderKind.CARE:
             _close_proposal(conn, row.job_id, "skipped", actor, now)
-        audit.record(conn, at=now, actor=actor, action="reminder.skip", target_kind="reminder",
-                     target_id=reminder_id, detail=reason_c)
+        audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="reminder.skip",
+            target_kind="reminder",
+            target_id=reminder_id,
+            detail=reason_c,
+        )
 
     policy.write(engine, tx, now=now)
     return get(engine, reminder_id, now)
@@ -328,8 +435,7 @@ def skip(
 WATER_PREFIX = "care:water:"
 
 
-def _close_proposal(conn: Connection, job_id: str, status: str, actor: str,
-                    now: datetime) -> None:
+def _close_proposal(conn: Connection, job_id: str, status: str, actor: str, now: datetime) -> None:
     """The long-call rule proposes the same water as a ``care_proposal`` row; close it too,
     so the rules' view and the reminders agree on what was done."""
     if not job_id.startswith(WATER_PREFIX):
@@ -340,6 +446,9 @@ def _close_proposal(conn: Connection, job_id: str, status: str, actor: str,
         return
     conn.execute(
         update(CareProposal)
-        .where(CareProposal.source_key == f"long_call:{job_id[len(WATER_PREFIX):]}",
-               CareProposal.status == "proposed")
-        .values(status=status, handled_at=now, handled_by=actor, updated_at=now))
+        .where(
+            CareProposal.source_key == f"long_call:{job_id[len(WATER_PREFIX) :]}",
+            CareProposal.status == "proposed",
+        )
+        .values(status=status, handled_at=now, handled_by=actor, updated_at=now)
+    )

@@ -28,17 +28,16 @@ class RosterListing:
     supervisors: list[SupervisorInfo]
 
 
-def import_roster(engine: Engine, path: Path, *, actor: str, now: datetime
-                  ) -> roster.RosterReport:
+def import_roster(engine: Engine, path: Path, *, actor: str, now: datetime) -> roster.RosterReport:
     policy.require(engine, "roster.import", actor, now=now)
     return roster.import_roster(engine, path, actor, now)
 
 
-def listing(engine: Engine, *, actor: str, now: datetime, team: str | None = None
-            ) -> RosterListing:
+def listing(engine: Engine, *, actor: str, now: datetime, team: str | None = None) -> RosterListing:
     """Agents and supervisors of ``team``, or of every team the actor may see."""
-    scope = policy.require(engine, "roster.read", actor, now=now,
-                           team=team if team is not None else NO_TEAM)
+    scope = policy.require(
+        engine, "roster.read", actor, now=now, team=team if team is not None else NO_TEAM
+    )
     agents = roster.list_agents(engine, team)
     sups = list_supervisors(engine, team=team, order="role")
     if not scope.all_teams:
@@ -53,8 +52,17 @@ def aliases(engine: Engine, *, actor: str, now: datetime) -> list[roster.RosterA
     found = roster.list_aliases(engine)
     if not scope.all_teams:
         with read_tx(engine) as conn:
-            teams = dict(conn.execute(select(Agent.id, Agent.team_id).where(
-                Agent.id.in_({a.agent_id for a in found}))).all()) if found else {}
+            teams = (
+                dict(
+                    conn.execute(
+                        select(Agent.id, Agent.team_id).where(
+                            Agent.id.in_({a.agent_id for a in found})
+                        )
+                    ).all()
+                )
+                if found
+                else {}
+            )
         found = [a for a in found if teams.get(a.agent_id) in scope.teams]
     return found
 
@@ -63,9 +71,14 @@ def designate(engine: Engine, agent_id: str, on: bool, *, actor: str, now: datet
     with read_tx(engine) as conn:
         team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
     # An unknown agent is roster.designate's to report; a known one must be the actor's.
-    policy.require(engine, "roster.designate", actor, now=now,
-                   team=team[0] if team is not None else NO_TEAM,
-                   what=f"agent {agent_id}")
+    policy.require(
+        engine,
+        "roster.designate",
+        actor,
+        now=now,
+        team=team[0] if team is not None else NO_TEAM,
+        what=f"agent {agent_id}",
+    )
     return roster.designate(engine, agent_id, on, actor=actor, now=now)
 
 
@@ -74,26 +87,39 @@ def require_sensitive_edit(engine: Engine, *, actor: str, now: datetime) -> None
     policy.require(engine, "sensitive.edit", actor, now=now)
 
 
-def add_sensitive_customers(engine: Engine, customers: Iterable[tuple[str, str | None]], *,
-                            actor: str, now: datetime, source: str = "cli") -> tuple[int, int]:
+def add_sensitive_customers(
+    engine: Engine,
+    customers: Iterable[tuple[str, str | None]],
+    *,
+    actor: str,
+    now: datetime,
+    source: str = "cli",
+) -> tuple[int, int]:
     policy.require(engine, "sensitive.edit", actor, now=now)
-    return roster.add_sensitive_customers(engine, customers, actor=actor,
-                                          now=now, source=source)
+    return roster.add_sensitive_customers(engine, customers, actor=actor, now=now, source=source)
 
 
-def remove_sensitive_customer(engine: Engine, customer_id: str, *, actor: str,
-                              now: datetime) -> bool:
+def remove_sensitive_customer(
+    engine: Engine, customer_id: str, *, actor: str, now: datetime
+) -> bool:
     policy.require(engine, "sensitive.edit", actor, now=now)
-    return roster.remove_sensitive_customer(engine, customer_id,
-                                            actor=actor, now=now)
+    return roster.remove_sensitive_customer(engine, customer_id, actor=actor, now=now)
 
 
-def sensitive_customers(engine: Engine, *, actor: str, now: datetime
-                        ) -> list[tuple[str, str | None]]:
+def sensitive_customers(
+    engine: Engine, *, actor: str, now: datetime
+) -> list[tuple[str, str | None]]:
     policy.require(engine, "sensitive.read", actor, now=now)
     return roster.list_sensitive_customers(engine)
 
 
-__all__ = ["RosterListing", "add_sensitive_customers", "designate",
-           "import_roster", "listing", "remove_sensitive_customer", "require_sensitive_edit",
-           "sensitive_customers"]
+__all__ = [
+    "RosterListing",
+    "add_sensitive_customers",
+    "designate",
+    "import_roster",
+    "listing",
+    "remove_sensitive_customer",
+    "require_sensitive_edit",
+    "sensitive_customers",
+]

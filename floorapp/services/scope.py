@@ -24,15 +24,18 @@ class OutOfScope(NotAllowed):
 
 
 def scope_of(conn: Connection, supervisor: str) -> Scope:
-    row = conn.execute(select(Supervisor.role).where(
-        Supervisor.id == supervisor, Supervisor.active.is_(True))).first()
+    row = conn.execute(
+        select(Supervisor.role).where(Supervisor.id == supervisor, Supervisor.active.is_(True))
+    ).first()
     if row is None:
         # The same rule the policy applies at the door (floorapp.policy.bootstrap_floor).
         boot = bootstrap_floor(conn)
         return Scope(supervisor, all_teams=boot, teams=frozenset(), floor_manager=boot)
-    teams = frozenset(conn.execute(
-        select(SupervisorTeam.team_id).where(SupervisorTeam.supervisor_id == supervisor)
-    ).scalars())
+    teams = frozenset(
+        conn.execute(
+            select(SupervisorTeam.team_id).where(SupervisorTeam.supervisor_id == supervisor)
+        ).scalars()
+    )
     manager = row[0] == SupervisorRole.FLOOR_MANAGER
     return Scope(supervisor, all_teams=manager, teams=teams, floor_manager=manager)
 
@@ -42,8 +45,16 @@ def load_scope(engine: Engine, supervisor: str) -> Scope:
         return scope_of(conn, supervisor)
 
 
-def refuse(engine: Engine, *, now: datetime, actor: str, action: str, target_kind: str,
-           target_id: str | int, team: str | None) -> OutOfScope:
+def refuse(
+    engine: Engine,
+    *,
+    now: datetime,
+    actor: str,
+    action: str,
+    target_kind: str,
+    target_id: str | int,
+    team: str | None,
+) -> OutOfScope:
     """Audit an out-of-scope refusal and return the error to raise."""
     why = f"{target_kind} {target_id} belongs to team {team or '(none)'}, not one of yours"
     refused = OutOfScope(action, actor, why, target_kind=target_kind, target_id=target_id)

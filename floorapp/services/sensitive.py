@@ -85,8 +85,15 @@ def designated_agents(
     start, end, _ = day_bounds(settings, now)
     today = (Call.answered_at >= start) & (Call.answered_at < end)
     q = (
-        select(Agent.id, Agent.name, Agent.team_id, Team.name, Agent.state, Agent.state_since,
-               Agent.current_call_id)
+        select(
+            Agent.id,
+            Agent.name,
+            Agent.team_id,
+            Team.name,
+            Agent.state,
+            Agent.state_since,
+            Agent.current_call_id,
+        )
         .join(Team, Team.id == Agent.team_id)
         .where(Agent.sensitive_designated.is_(True))
         .order_by(Team.name, Agent.name)
@@ -97,29 +104,52 @@ def designated_agents(
     if not rows:
         return []
     ids = [r[0] for r in rows]
-    totals: dict[str, int] = {aid: n for aid, n in conn.execute(
-        select(not_null(Call.agent_id), func.count()).where(today, Call.agent_id.in_(ids))
-        .group_by(Call.agent_id)
-    )}
-    sensitive: dict[str, int] = {aid: n for aid, n in conn.execute(
-        select(not_null(Call.agent_id), func.count())
-        .where(today, Call.agent_id.in_(ids), _sensitive_call_clause())
-        .group_by(Call.agent_id)
-    )}
+    totals: dict[str, int] = {
+        aid: n
+        for aid, n in conn.execute(
+            select(not_null(Call.agent_id), func.count())
+            .where(today, Call.agent_id.in_(ids))
+            .group_by(Call.agent_id)
+        )
+    }
+    sensitive: dict[str, int] = {
+        aid: n
+        for aid, n in conn.execute(
+            select(not_null(Call.agent_id), func.count())
+            .where(today, Call.agent_id.in_(ids), _sensitive_call_clause())
+            .group_by(Call.agent_id)
+        )
+    }
     passed: dict[str, list[str]] = {}
-    for issue, agent in conn.execute(select(Drill.hot_issue, Drill.agent_id).where(
-            Drill.status == DrillStatus.PASSED, Drill.agent_id.in_(ids))):
+    for issue, agent in conn.execute(
+        select(Drill.hot_issue, Drill.agent_id).where(
+            Drill.status == DrillStatus.PASSED, Drill.agent_id.in_(ids)
+        )
+    ):
         passed.setdefault(agent, []).append(issue)
     in_force = plan_hot_issues(conn)
     current = [r[6] for r in rows if r[6]]
-    on_sensitive = set(conn.execute(
-        select(Call.id).where(Call.id.in_(current), _sensitive_call_clause())
-    ).scalars()) if current else set()
+    on_sensitive = (
+        set(
+            conn.execute(
+                select(Call.id).where(Call.id.in_(current), _sensitive_call_clause())
+            ).scalars()
+        )
+        if current
+        else set()
+    )
     return [
         DesignatedAgent(
-            id=r[0], name=r[1], team_id=r[2], team_name=r[3], state=r[4], state_since=r[5],
-            current_call_id=r[6], on_sensitive_call=r[6] in on_sensitive,
-            sensitive_calls_today=sensitive.get(r[0], 0), calls_today=totals.get(r[0], 0),
+            id=r[0],
+            name=r[1],
+            team_id=r[2],
+            team_name=r[3],
+            state=r[4],
+            state_since=r[5],
+            current_call_id=r[6],
+            on_sensitive_call=r[6] in on_sensitive,
+            sensitive_calls_today=sensitive.get(r[0], 0),
+            calls_today=totals.get(r[0], 0),
             drills_passed=tuple(sorted(i for i in passed.get(r[0], ()) if i in in_force)),
         )
         for r in rows
@@ -131,20 +161,22 @@ def sensitive_customers(
 ) -> list[SensitiveCustomerInfo]:
     start, end, _ = day_bounds(settings, now)
     rows = conn.execute(
-        select(SensitiveCustomer.customer_id, SensitiveCustomer.note)
-        .order_by(SensitiveCustomer.customer_id)
+        select(SensitiveCustomer.customer_id, SensitiveCustomer.note).order_by(
+            SensitiveCustomer.customer_id
+        )
     ).all()
     calls = conn.execute(
         select(Call.customer_id, func.count(), func.sum(_undesignated()))
         .outerjoin(Agent, Agent.id == Call.agent_id)
-        .where(Call.answered_at >= start, Call.answered_at < end,
-               Call.customer_id.in_(select(SensitiveCustomer.customer_id)))
+        .where(
+            Call.answered_at >= start,
+            Call.answered_at < end,
+            Call.customer_id.in_(select(SensitiveCustomer.customer_id)),
+        )
         .group_by(Call.customer_id)
     ).all()
     by_id = {c: (int(n), int(u or 0)) for c, n, u in calls}
-    return [
-        SensitiveCustomerInfo(cid, note, *by_id.get(cid, (0, 0))) for cid, note in rows
-    ]
+    return [SensitiveCustomerInfo(cid, note, *by_id.get(cid, (0, 0))) for cid, note in rows]
 
 
 def roster(

@@ -35,11 +35,12 @@ CONFIRMED = "confirmed"
 NOT_SEEN = "not_seen"
 
 
-def _seen(conn: Connection, agent_id: str, expected: str, since: datetime,
-          until: datetime) -> bool:
+def _seen(conn: Connection, agent_id: str, expected: str, since: datetime, until: datetime) -> bool:
     q = select(AgentStateChange.state).where(
-        AgentStateChange.agent_id == agent_id, AgentStateChange.started_at >= since,
-        AgentStateChange.started_at <= until)
+        AgentStateChange.agent_id == agent_id,
+        AgentStateChange.started_at >= since,
+        AgentStateChange.started_at <= until,
+    )
     states = set(conn.execute(q).scalars())
     if expected == "break":
         return AgentState.BREAK in states
@@ -60,12 +61,22 @@ def follow_up(engine: Engine, settings: Settings, now: datetime) -> dict[int, st
 
     def tx(conn: Connection) -> dict[int, str]:
         rows = conn.execute(
-            select(Flag.id, Flag.agent_id, Flag.intervention, Flag.stepped_in_at,
-                   Flag.stepped_in_by, Agent.name, Agent.team_id)
+            select(
+                Flag.id,
+                Flag.agent_id,
+                Flag.intervention,
+                Flag.stepped_in_at,
+                Flag.stepped_in_by,
+                Agent.name,
+                Agent.team_id,
+            )
             .join(Agent, Agent.id == Flag.agent_id)
-            .where(Flag.stepped_in_at >= now - within - HISTORY,
-                   Flag.step_in_outcome.is_(None),
-                   Flag.intervention.in_(list(EXPECTED)))).all()
+            .where(
+                Flag.stepped_in_at >= now - within - HISTORY,
+                Flag.step_in_outcome.is_(None),
+                Flag.intervention.in_(list(EXPECTED)),
+            )
+        ).all()
         settled: dict[int, str] = {}
         for r in rows:
             expected = EXPECTED[r.intervention]
@@ -76,17 +87,25 @@ def follow_up(engine: Engine, settings: Settings, now: datetime) -> dict[int, st
                     continue  # still time for the feed to show it
                 seen = True
             outcome = CONFIRMED if seen else NOT_SEEN
-            done = conn.execute(update(Flag).where(
-                Flag.id == r.id, Flag.step_in_outcome.is_(None)).values(
-                step_in_outcome=outcome, updated_at=now)).rowcount
+            done = conn.execute(
+                update(Flag)
+                .where(Flag.id == r.id, Flag.step_in_outcome.is_(None))
+                .values(step_in_outcome=outcome, updated_at=now)
+            ).rowcount
             if done != 1:
                 continue  # another holder settled it first
             settled[int(r.id)] = outcome
             what = "on a break" if expected == "break" else "off the call"
-            audit.record(conn, at=now, actor=ACTOR, action=f"flag.step_in_{outcome}",
-                         target_kind="flag", target_id=r.id,
-                         detail=f"{r.intervention}: {r.name} {'' if seen else 'not '}seen {what}"
-                                f" within {int(within.total_seconds() // 60)} min")
+            audit.record(
+                conn,
+                at=now,
+                actor=ACTOR,
+                action=f"flag.step_in_{outcome}",
+                target_kind="flag",
+                target_id=r.id,
+                detail=f"{r.intervention}: {r.name} {'' if seen else 'not '}seen {what}"
+                f" within {int(within.total_seconds() // 60)} min",
+            )
             if not seen:
                 _remind(conn, r, expected, deadline, now, within)
         return settled
@@ -94,20 +113,33 @@ def follow_up(engine: Engine, settings: Settings, now: datetime) -> dict[int, st
     return run_write(engine, tx)
 
 
-def _remind(conn: Connection, r: object, expected: str, deadline: datetime,
-            now: datetime, within: timedelta) -> None:
+def _remind(
+    conn: Connection, r: object, expected: str, deadline: datetime, now: datetime, within: timedelta
+) -> None:
     minutes = int(within.total_seconds() // 60)
     name = r.name  # type: ignore[attr-defined]
-    title = (f"{name} has not gone on the break you asked for ({minutes} min)"
-             if expected == "break" else
-             f"{name} is still on the call you stepped in on ({minutes} min)")
-    conn.execute(insert_ignore(conn, Reminder, ["job_id", "scheduled_for"]).values(
-        job_id=f"stepin:{r.id}", scheduled_for=deadline,  # type: ignore[attr-defined]
-        kind=ReminderKind.FOLLOW_UP, item=r.intervention,  # type: ignore[attr-defined]
-        title=title, detail=f"flag {r.id}",  # type: ignore[attr-defined]
-        team_id=r.team_id, supervisor_id=r.stepped_in_by,  # type: ignore[attr-defined]
-        agent_id=r.agent_id, due_by=now + within,  # type: ignore[attr-defined]
-        status=ReminderStatus.DUE, fired_at=now, fired_by=ACTOR))
+    title = (
+        f"{name} has not gone on the break you asked for ({minutes} min)"
+        if expected == "break"
+        else f"{name} is still on the call you stepped in on ({minutes} min)"
+    )
+    conn.execute(
+        insert_ignore(conn, Reminder, ["job_id", "scheduled_for"]).values(
+            job_id=f"stepin:{r.id}",  # type: ignore[attr-defined]
+            scheduled_for=deadline,
+            kind=ReminderKind.FOLLOW_UP,
+            item=r.intervention,  # type: ignore[attr-defined]
+            title=title,
+            detail=f"flag {r.id}",  # type: ignore[attr-defined]
+            team_id=r.team_id,  # type: ignore[attr-defined]
+            supervisor_id=r.stepped_in_by,  # type: ignore[attr-defined]
+            agent_id=r.agent_id,  # type: ignore[attr-defined]
+            due_by=now + within,
+            status=ReminderStatus.DUE,
+            fired_at=now,
+            fired_by=ACTOR,
+        )
+    )
 
 
 __all__ = ["CONFIRMED", "EXPECTED", "NOT_SEEN", "follow_up"]

@@ -10,8 +10,7 @@ from floorapp.supervisors import SupervisorInfo
 
 def list_supervisors(ctx: AppContext, *, active_only: bool = True) -> list[SupervisorInfo]:
     """By name, as the console offers them."""
-    return supervisors.list_supervisors(ctx.engine, include_inactive=not active_only,
-                                        order="name")
+    return supervisors.list_supervisors(ctx.engine, include_inactive=not active_only, order="name")
 
 
 def actor_of(ctx: AppContext, who: str) -> Actor | None:

@@ -34,7 +34,8 @@ DEADLINE_ACTOR = "deadline"
 def ack_deadline(settings: Settings, severity: str) -> timedelta:
     """How long a flag of ``severity`` may wait unacknowledged (settings flags.ack_deadline)."""
     minutes = settings.flag_ack_deadline_min.get(
-        severity, DEFAULT_FLAG_ACK_DEADLINE_MIN.get(severity, 10))
+        severity, DEFAULT_FLAG_ACK_DEADLINE_MIN.get(severity, 10)
+    )
     return timedelta(minutes=minutes)
 
 
@@ -67,26 +68,48 @@ def escalate(ctx: AppContext, actor: str, flag_id: int) -> FlagView:
 
     def tx(conn: Connection) -> FlagView:
         current = flag_service._get(conn, flag_id)
-        policy.check(conn, "flag.escalate", who, team=current.team_id, target_kind="flag",
-                     target_id=flag_id, error=OutOfScope)
+        policy.check(
+            conn,
+            "flag.escalate",
+            who,
+            team=current.team_id,
+            target_kind="flag",
+            target_id=flag_id,
+            error=OutOfScope,
+        )
         if not _mark(conn, flag_id, now, who, statuses=flag_service.OPEN_STATUSES):
-            reason = (f"flag {flag_id} is already with the floor manager"
-                      if current.escalated_at is not None
-                      else f"flag {flag_id} is already resolved")
-            raise FlagRefused("flag.escalate", who, reason, target_kind="flag",
-                              target_id=flag_id)
-        audit.record(conn, at=now, actor=who, action="flag.escalate", target_kind="flag",
-                     target_id=flag_id, detail="by hand")
+            reason = (
+                f"flag {flag_id} is already with the floor manager"
+                if current.escalated_at is not None
+                else f"flag {flag_id} is already resolved"
+            )
+            raise FlagRefused("flag.escalate", who, reason, target_kind="flag", target_id=flag_id)
+        audit.record(
+            conn,
+            at=now,
+            actor=who,
+            action="flag.escalate",
+            target_kind="flag",
+            target_id=flag_id,
+            detail="by hand",
+        )
         return flag_service._get(conn, flag_id)
 
     return policy.write(ctx.engine, tx, now=now)
 
 
-def _mark(conn: Connection, flag_id: int, now: datetime, by: str,
-          statuses: tuple[str, ...]) -> bool:
-    res = conn.execute(update(Flag).where(
-        Flag.id == flag_id, Flag.status.in_(statuses), Flag.escalated_at.is_(None),
-    ).values(escalated_at=now, escalated_by=by, updated_at=now))
+def _mark(
+    conn: Connection, flag_id: int, now: datetime, by: str, statuses: tuple[str, ...]
+) -> bool:
+    res = conn.execute(
+        update(Flag)
+        .where(
+            Flag.id == flag_id,
+            Flag.status.in_(statuses),
+            Flag.escalated_at.is_(None),
+        )
+        .values(escalated_at=now, escalated_by=by, updated_at=now)
+    )
     return bool(res.rowcount == 1)
 
 
@@ -96,13 +119,19 @@ def escalate_overdue(engine: Engine, settings: Settings, now: datetime) -> list[
     Safe to run from every console at once: the conditional UPDATE lets one of them win
     per flag, and only the winner writes the audit row."""
     # The earliest any severity can fall due: a bound for the scan, checked exactly below.
-    shortest = min((ack_deadline(settings, s) for s in flag_service.SEVERITY_RANK),
-                   default=timedelta(minutes=2))
+    shortest = min(
+        (ack_deadline(settings, s) for s in flag_service.SEVERITY_RANK),
+        default=timedelta(minutes=2),
+    )
 
     def tx(conn: Connection) -> list[int]:
-        rows = conn.execute(select(Flag.id, Flag.severity, Flag.raised_at).where(
-            Flag.status == FlagStatus.RAISED, Flag.escalated_at.is_(None),
-            Flag.raised_at <= now - shortest)).all()
+        rows = conn.execute(
+            select(Flag.id, Flag.severity, Flag.raised_at).where(
+                Flag.status == FlagStatus.RAISED,
+                Flag.escalated_at.is_(None),
+                Flag.raised_at <= now - shortest,
+            )
+        ).all()
         done: list[int] = []
         for r in rows:
             late = now - (r.raised_at + ack_deadline(settings, r.severity))
@@ -110,9 +139,15 @@ def escalate_overdue(engine: Engine, settings: Settings, now: datetime) -> list[
                 continue
             if _mark(conn, r.id, now, DEADLINE_ACTOR, statuses=(FlagStatus.RAISED,)):
                 minutes = int(ack_deadline(settings, r.severity).total_seconds() // 60)
-                audit.record(conn, at=now, actor=DEADLINE_ACTOR, action="flag.escalate",
-                             target_kind="flag", target_id=r.id,
-                             detail=f"{r.severity} flag not acknowledged within {minutes} min")
+                audit.record(
+                    conn,
+                    at=now,
+                    actor=DEADLINE_ACTOR,
+                    action="flag.escalate",
+                    target_kind="flag",
+                    target_id=r.id,
+                    detail=f"{r.severity} flag not acknowledged within {minutes} min",
+                )
                 done.append(int(r.id))
         return done
 

@@ -116,7 +116,9 @@ def demo_plan_text(now: datetime, tz: ZoneInfo, teams: Sequence[str]) -> str:
     start = datetime.combine(today - timedelta(days=1), datetime.min.time())
     end = datetime.combine(today + timedelta(days=2), datetime.min.time()) + timedelta(hours=22)
     return TEMPLATE.format(
-        tz=str(tz), start=start.strftime("%Y-%m-%dT%H:%M:%S"),
-        end=end.strftime("%Y-%m-%dT%H:%M:%S"), today=today.isoformat(),
+        tz=str(tz),
+        start=start.strftime("%Y-%m-%dT%H:%M:%S"),
+        end=end.strftime("%Y-%m-%dT%H:%M:%S"),
+        today=today.isoformat(),
         teams=", ".join(f'"{t}"' for t in teams),
     )

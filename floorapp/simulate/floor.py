@@ -48,7 +48,8 @@ MEAN_TALK_S = TALK_MEDIAN_S * math.exp(TALK_SIGMA**2 / 2)
 _P_HOSTILE = P_NEGATIVE * sum(VOLATILITY) / len(VOLATILITY)
 _P_HARD = _P_HOSTILE + (1 - _P_HOSTILE) * P_COMPLAINT
 MEAN_ACW_S = math.exp(ACW_SIGMA**2 / 2) * (
-    (1 - _P_HARD) * ACW_MEDIAN_S + _P_HARD * HARD_ACW_MEDIAN_S)
+    (1 - _P_HARD) * ACW_MEDIAN_S + _P_HARD * HARD_ACW_MEDIAN_S
+)
 MEAN_HANDLE_S = RING_MEAN_S + MEAN_TALK_S + MEAN_ACW_S
 # The day of a real inbound centre: calls build from 07:00 to a morning peak at 10-11 h,
 # dip over lunch, peak again at 14-16 h and tail off through the evening; the night is
@@ -56,9 +57,30 @@ MEAN_HANDLE_S = RING_MEAN_S + MEAN_TALK_S + MEAN_ACW_S
 # occupancy of the staffed floor carries the curve: the target, by local hour (linear in
 # between), is 85 % at the peaks and a little over half at night.
 OCCUPANCY_BY_HOUR = (
-    0.58, 0.56, 0.55, 0.55, 0.55, 0.56, 0.60, 0.67,  # 00-07
-    0.75, 0.81, 0.85, 0.84, 0.78, 0.79, 0.83, 0.85,  # 08-15
-    0.83, 0.79, 0.74, 0.71, 0.68, 0.65, 0.62, 0.60,  # 16-23
+    0.58,
+    0.56,
+    0.55,
+    0.55,
+    0.55,
+    0.56,
+    0.60,
+    0.67,  # 00-07
+    0.75,
+    0.81,
+    0.85,
+    0.84,
+    0.78,
+    0.79,
+    0.83,
+    0.85,  # 08-15
+    0.83,
+    0.79,
+    0.74,
+    0.71,
+    0.68,
+    0.65,
+    0.62,
+    0.60,  # 16-23
 )
 STAFFED_RECOUNT_S = 10.0  # how often arrivals re-read how many agents take calls
 
@@ -80,8 +102,13 @@ def arrival_rate(staffed: int, occupancy: float) -> float:
     """Calls a second that keep ``staffed`` agents busy ``occupancy`` of the time."""
     return occupancy * staffed / MEAN_HANDLE_S
 
-BREAK_REASONS = (("restroom", 300, 0.35), ("coffee", 600, 0.25), ("coaching", 900, 0.15),
-                 ("lunch", 1800, 0.25))
+
+BREAK_REASONS = (
+    ("restroom", 300, 0.35),
+    ("coffee", 600, 0.25),
+    ("coaching", 900, 0.15),
+    ("lunch", 1800, 0.25),
+)
 ESCALATION_REASONS = (
     "billing dispute: customer demands a refund of the 3·15 promotion charge",
     "repeat fault: broadband down for the third time this week",
@@ -90,14 +117,24 @@ ESCALATION_REASONS = (
     "roaming charges the customer never agreed to",
     "a medium case the agent cannot close: needs a tier-2 specialist",
 )
-HAND_NOTES = ("customer demands a manager", "customer shouting, need help",
-              "don't know the answer on the new tariff", "customer threatens media exposure")
-OBSERVATIONS = ("voice raised, typing hard on the keyboard",
-                "covered the microphone twice to vent",
-                "long silence on the call, looks stuck",
-                "flushed after the last call, needs a minute")
-SENSITIVE_NOTES = ("complained to the media last 3·15", "regulator complaint on file",
-                   "repeat complaint, VIP line", "lawyer involved")
+HAND_NOTES = (
+    "customer demands a manager",
+    "customer shouting, need help",
+    "don't know the answer on the new tariff",
+    "customer threatens media exposure",
+)
+OBSERVATIONS = (
+    "voice raised, typing hard on the keyboard",
+    "covered the microphone twice to vent",
+    "long silence on the call, looks stuck",
+    "flushed after the last call, needs a minute",
+)
+SENSITIVE_NOTES = (
+    "complained to the media last 3·15",
+    "regulator complaint on file",
+    "repeat complaint, VIP line",
+    "lawyer involved",
+)
 
 
 @dataclass(frozen=True, slots=True)

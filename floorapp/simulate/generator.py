@@ -17,6 +17,7 @@ hostile streak, refused explanations, after-call overrun, no break, raised hand 
 sensitive customer reaching an undesignated agent. After that the floor runs on its own
 probabilities, which produce the same situations now and then.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,23 +39,39 @@ from floorapp.simulate.floor import (
 )
 from floorapp.simulate.scenarios import ScriptedFloor
 
-__all__ = ["FLOOR_OVERFLOW_S", "MEAN_HANDLE_S", "MEAN_TALK_S", "SENSITIVE_NOTES",
-           "SENSITIVE_OVERFLOW_S", "FloorSimulator", "SimAgent", "SimRoster",
-           "target_occupancy"]
+__all__ = [
+    "FLOOR_OVERFLOW_S",
+    "MEAN_HANDLE_S",
+    "MEAN_TALK_S",
+    "SENSITIVE_NOTES",
+    "SENSITIVE_OVERFLOW_S",
+    "FloorSimulator",
+    "SimAgent",
+    "SimRoster",
+    "target_occupancy",
+]
 
 
 class FloorSimulator(ScriptedFloor):
     """Generates the feed of one simulated floor. Call ``advance(until)`` repeatedly."""
 
-    def __init__(self, roster: SimRoster, *, seed: int, start: datetime,
-                 warm: bool = True, zone: tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        roster: SimRoster,
+        *,
+        seed: int,
+        start: datetime,
+        warm: bool = True,
+        zone: tzinfo | None = None,
+    ) -> None:
         super().__init__(roster, seed=seed, start=start, zone=zone)
         if warm:
             self._warm_start()
         else:
             for ag in self._agents.values():
-                self._at(self.start + timedelta(seconds=self.rng.uniform(0, 120)),
-                         self._login_action(ag))
+                self._at(
+                    self.start + timedelta(seconds=self.rng.uniform(0, 120)), self._login_action(ag)
+                )
         self._at(self.start, self._arrival)
         self._at(self.start + timedelta(minutes=self.rng.uniform(6, 9)), self._observation)
         self._at(self.start + timedelta(minutes=self.rng.uniform(2, 4)), self._shift_change)
@@ -78,8 +95,19 @@ class FloorSimulator(ScriptedFloor):
         n_off = len(order) // 12
         offline, on = order[:n_off], order[n_off:]
         undesignated = [a for a in on if not a.a.designated]
-        roles = ["sensitive", "complaint", "hostile", "refused", "overrun", "no_break",
-                 "no_break_over", "long", "long2", "hand", "escalation"]
+        roles = [
+            "sensitive",
+            "complaint",
+            "hostile",
+            "refused",
+            "overrun",
+            "no_break",
+            "no_break_over",
+            "long",
+            "long2",
+            "hand",
+            "escalation",
+        ]
         cast: dict[str, LiveAgent] = {}
         pool = list(on)
         if undesignated:
@@ -127,18 +155,26 @@ class FloorSimulator(ScriptedFloor):
             r = rng.random()
             if r < 0.6:  # on a call that started a while ago
                 answered = ago(rng.uniform(0.2, 12))
-                call = self._new_call(answered - self._s(rng.uniform(5, 60)), ag.a.team,
-                                      sensitive=False)
-                self._emit(call.offered, "call_offered", call=call.id, queue=call.queue,
-                           customer=call.customer)
+                call = self._new_call(
+                    answered - self._s(rng.uniform(5, 60)), ag.a.team, sensitive=False
+                )
+                self._emit(
+                    call.offered,
+                    "call_offered",
+                    call=call.id,
+                    queue=call.queue,
+                    customer=call.customer,
+                )
                 # What is left of a call found in progress: a call caught mid-way is
                 # likelier a long one (length-biased: log-normal with median x e^sigma^2),
                 # and any point of it. Shorter, and the calls of the warm start would end
                 # together and leave the floor idle for its first quarter hour.
-                talk_left = self._lognormal(TALK_MEDIAN_S * math.exp(TALK_SIGMA**2),
-                                            TALK_SIGMA) * rng.random() + 20
-                self._answer(call, ag, answered,
-                             talk_s=(t0 - answered).total_seconds() + talk_left)
+                talk_left = (
+                    self._lognormal(TALK_MEDIAN_S * math.exp(TALK_SIGMA**2), TALK_SIGMA)
+                    * rng.random()
+                    + 20
+                )
+                self._answer(call, ag, answered, talk_s=(t0 - answered).total_seconds() + talk_left)
             elif r < 0.72:
                 since = ago(rng.uniform(0, 1.5))
                 self._past_call(ag, since, complaint=False, negative=False, close_acw=False)
@@ -157,8 +193,9 @@ class FloorSimulator(ScriptedFloor):
         # agent's becoming free in time order, so a caller still waits at the start only if
         # nobody of their team was free since they rang: a queue where the floor is full.
         for _ in range(max(1, len(on) // 15)):
-            call = self._new_call(ago(rng.uniform(0.2, 1.5)), rng.choice(self._teams),
-                                  sensitive=False)
+            call = self._new_call(
+                ago(rng.uniform(0.2, 1.5)), rng.choice(self._teams), sensitive=False
+            )
             self._at(call.offered, partial(self._offer, call))
         for ag in on:
             if ag.state == "available" and ag.idle_since is not None:

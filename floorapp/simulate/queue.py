@@ -53,8 +53,9 @@ class QueueModel:
     ``FloorSimulator`` starts it mid-shift; on its own it starts an empty floor.
     """
 
-    def __init__(self, roster: SimRoster, *, seed: int, start: datetime,
-                 zone: tzinfo | None = None) -> None:
+    def __init__(
+        self, roster: SimRoster, *, seed: int, start: datetime, zone: tzinfo | None = None
+    ) -> None:
         if start.tzinfo is None:
             raise ValueError("start must be an aware datetime")
         if not roster.agents:
@@ -72,8 +73,9 @@ class QueueModel:
         # The floor's time zone, for the time of day arrivals follow (the runner sets the
         # store's when none is given; UTC for a bare generator).
         self.zone = zone
-        self._agents = {a.id: LiveAgent(a, volatile=self.rng.choice(VOLATILITY))
-                        for a in roster.agents}
+        self._agents = {
+            a.id: LiveAgent(a, volatile=self.rng.choice(VOLATILITY)) for a in roster.agents
+        }
         self._waiting: list[LiveCall] = []
         self._teams = sorted({a.team for a in roster.agents})
         # A caller's queue is the team of a random agent: a team's calls match its size.
@@ -111,8 +113,11 @@ class QueueModel:
 
     def _emit(self, ts: datetime, type_: str, **fields: Any) -> None:
         self._seq += 1
-        ev: dict[str, Any] = {"id": f"{self.run_tag}-{self._seq:07d}", "type": type_,
-                              "ts": ts.replace(microsecond=0)}
+        ev: dict[str, Any] = {
+            "id": f"{self.run_tag}-{self._seq:07d}",
+            "type": type_,
+            "ts": ts.replace(microsecond=0),
+        }
         ev.update({k: v for k, v in fields.items() if v is not None})
         self._out.append(ev)
 
@@ -122,8 +127,9 @@ class QueueModel:
     def _lognormal(self, median: float, sigma: float) -> float:
         return median * math.exp(self.rng.gauss(0.0, sigma))
 
-    def _new_call(self, ts: datetime, team: str, *, sensitive: bool | None = None,
-                  customer: str | None = None) -> LiveCall:
+    def _new_call(
+        self, ts: datetime, team: str, *, sensitive: bool | None = None, customer: str | None = None
+    ) -> LiveCall:
         self._calls_n += 1
         rng = self.rng
         if sensitive is None:
@@ -136,13 +142,20 @@ class QueueModel:
             else:
                 customer = f"C{rng.randrange(10**7, 10**8)}"
                 self._customers_seen.append(customer)
-        return LiveCall(id=f"{self.run_tag}-c{self._calls_n:05d}", queue=team, team=team,
-                     customer=customer, offered=ts, sensitive=sensitive)
+        return LiveCall(
+            id=f"{self.run_tag}-c{self._calls_n:05d}",
+            queue=team,
+            team=team,
+            customer=customer,
+            offered=ts,
+            sensitive=sensitive,
+        )
 
     # --- agent state ------------------------------------------------------------------
 
-    def _set(self, ag: LiveAgent, state: str, ts: datetime, reason: str | None = None,
-             emit: bool = True) -> None:
+    def _set(
+        self, ag: LiveAgent, state: str, ts: datetime, reason: str | None = None, emit: bool = True
+    ) -> None:
         ag.state, ag.since = state, ts
         if emit:
             self._emit(ts, "state", agent=ag.a.id, state=state, reason=reason)
@@ -159,6 +172,7 @@ class QueueModel:
             ag.next_break = ts + self._s(self.rng.uniform(60, 120) * 60)
             self._set(ag, "available", ts, emit=False)
             self._dispatch(ts)
+
         return act
 
     def _become_free(self, ag: LiveAgent, ts: datetime) -> None:
@@ -192,6 +206,7 @@ class QueueModel:
             ag.next_break = ts + self._s(self.rng.uniform(90, 130) * 60)
             self._set(ag, "available", ts)
             self._dispatch(ts)
+
         return act
 
     # --- calls ----------------------------------------------------------------------
@@ -202,8 +217,7 @@ class QueueModel:
 
     def arrival_rate(self, at: datetime) -> float:
         """Calls a second at ``at``: the staffed floor at the day's target occupancy."""
-        if self._staffed_at is None or (at - self._staffed_at).total_seconds() >= \
-                STAFFED_RECOUNT_S:
+        if self._staffed_at is None or (at - self._staffed_at).total_seconds() >= STAFFED_RECOUNT_S:
             self._staffed, self._staffed_at = self.staffed(), at
         occupancy = target_occupancy(at.astimezone(self.zone or UTC))
         return max(arrival_rate(self._staffed, occupancy), 1 / 600)
@@ -224,8 +238,7 @@ class QueueModel:
     def _offer(self, call: LiveCall, ts: datetime) -> None:
         self._emit(ts, "call_offered", call=call.id, queue=call.queue, customer=call.customer)
         self._waiting.append(call)
-        self._at(ts + self._s(self.rng.expovariate(1 / PATIENCE_MEAN_S) + 5),
-                 self._abandon(call))
+        self._at(ts + self._s(self.rng.expovariate(1 / PATIENCE_MEAN_S) + 5), self._abandon(call))
         # The overflows are due once the caller has waited the full time; a caller rings
         # at any instant, and timed actions run on whole seconds: the next one after.
         if call.sensitive:
@@ -239,8 +252,14 @@ class QueueModel:
                 self._waiting.remove(call)
                 call.done = True
                 outcome = "timeout" if self.rng.random() < 0.15 else "abandoned"
-                self._emit(ts, "call_abandoned", call=call.id, outcome=outcome,
-                           hold_seconds=int((ts - call.offered).total_seconds()))
+                self._emit(
+                    ts,
+                    "call_abandoned",
+                    call=call.id,
+                    outcome=outcome,
+                    hold_seconds=int((ts - call.offered).total_seconds()),
+                )
+
         return act
 
     def _dispatch(self, ts: datetime) -> None:
@@ -299,21 +318,33 @@ class QueueModel:
                 floor.remove(pick)
             self._ring(call, pick, ts + self._s(self.rng.uniform(2, 6)))
 
-    def _ring(self, call: LiveCall, ag: LiveAgent, at: datetime,
-              talk_s: float | None = None) -> None:
+    def _ring(
+        self, call: LiveCall, ag: LiveAgent, at: datetime, talk_s: float | None = None
+    ) -> None:
         """The agent's phone rings now; the call connects at ``at`` (not before it happens)."""
         ag.state = "ringing"  # internal only: keeps the ACD from picking them twice
         self._at(at, lambda ts: self._answer(call, ag, ts, talk_s=talk_s))
 
-    def _answer(self, call: LiveCall, ag: LiveAgent, ts: datetime,
-                talk_s: float | None = None, script: bool = False) -> None:
+    def _answer(
+        self,
+        call: LiveCall,
+        ag: LiveAgent,
+        ts: datetime,
+        talk_s: float | None = None,
+        script: bool = False,
+    ) -> None:
         """Connect ``call`` to ``ag`` at ``ts`` and plan how it goes."""
         call.agent = ag.a.id
         call.answered = ts
         ag.call = call
         ag.state, ag.since = "on_call", ts  # the feed's call_answered says so
-        self._emit(ts, "call_answered", call=call.id, agent=ag.a.id,
-                   hold_seconds=int((ts - call.offered).total_seconds()))
+        self._emit(
+            ts,
+            "call_answered",
+            call=call.id,
+            agent=ag.a.id,
+            hold_seconds=int((ts - call.offered).total_seconds()),
+        )
         if script:
             return
         rng = self.rng
@@ -336,25 +367,31 @@ class QueueModel:
         call.hard = call.complaint or call.negative
         self._at(end, self._end_call(call, ag))
 
-    def _update(self, call: LiveCall, *, negative: bool = False, refused: int = 0,
-                complaint: bool = False) -> Action:
+    def _update(
+        self, call: LiveCall, *, negative: bool = False, refused: int = 0, complaint: bool = False
+    ) -> Action:
         def act(ts: datetime) -> None:
             if call.done:
                 return
             if refused:
                 call.refused = max(call.refused, refused)
-            self._emit(ts, "call_update", call=call.id,
-                       negative_sentiment=True if negative else None,
-                       refused_explanations=refused or None,
-                       complaint=True if complaint else None)
+            self._emit(
+                ts,
+                "call_update",
+                call=call.id,
+                negative_sentiment=True if negative else None,
+                refused_explanations=refused or None,
+                complaint=True if complaint else None,
+            )
+
         return act
 
     def _raise_hand(self, ag: LiveAgent, call: LiveCall | None, note: str | None = None) -> Action:
         def act(ts: datetime) -> None:
             if call is not None and call.done:
                 return
-            self._emit(ts, "raise_hand", agent=ag.a.id,
-                       note=note or self.rng.choice(HAND_NOTES))
+            self._emit(ts, "raise_hand", agent=ag.a.id, note=note or self.rng.choice(HAND_NOTES))
+
         return act
 
     def _end_call(self, call: LiveCall, ag: LiveAgent, acw_s: float | None = None) -> Action:
@@ -369,14 +406,22 @@ class QueueModel:
             else:
                 sat, effort = rng.choice((3, 4, 4, 5, 5, 5)), rng.choice((1, 1, 2, 2, 3))
             if not call.hard and rng.random() < P_TRANSFER:
-                self._emit(ts, "call_transferred", call=call.id, to="tier2",
-                           talk_seconds=talk)
+                self._emit(ts, "call_transferred", call=call.id, to="tier2", talk_seconds=talk)
             else:
-                self._emit(ts, "call_ended", call=call.id, agent=ag.a.id, outcome="completed",
-                           talk_seconds=talk, satisfaction=sat, effort=effort,
-                           complaint=call.complaint or None,
-                           negative_sentiment=call.negative or None,
-                           refused_explanations=call.refused or None, after_call=True)
+                self._emit(
+                    ts,
+                    "call_ended",
+                    call=call.id,
+                    agent=ag.a.id,
+                    outcome="completed",
+                    talk_seconds=talk,
+                    satisfaction=sat,
+                    effort=effort,
+                    complaint=call.complaint or None,
+                    negative_sentiment=call.negative or None,
+                    refused_explanations=call.refused or None,
+                    after_call=True,
+                )
             if rng.random() < P_ESCALATION * (4 if call.hard else 1):
                 self._escalate(ag, call, ts)
             ag.call = None
@@ -389,23 +434,36 @@ class QueueModel:
             else:
                 acw = self._lognormal(ACW_MEDIAN_S, ACW_SIGMA)
             self._at(ts + self._s(max(acw, 5.0)), self._acw_end(ag))
+
         return act
 
     def _acw_end(self, ag: LiveAgent) -> Action:
         def act(ts: datetime) -> None:
             if ag.state == "after_call":
                 self._become_free(ag, ts)
+
         return act
 
-    def _escalate(self, ag: LiveAgent, call: LiveCall | None, ts: datetime,
-                  reason: str | None = None, tier: int | None = None,
-                  severity: str | None = None) -> None:
+    def _escalate(
+        self,
+        ag: LiveAgent,
+        call: LiveCall | None,
+        ts: datetime,
+        reason: str | None = None,
+        tier: int | None = None,
+        severity: str | None = None,
+    ) -> None:
         rng = self.rng
-        self._emit(ts, "escalation", agent=ag.a.id, call=call.id if call else None,
-                   customer=call.customer if call else None,
-                   reason=reason or rng.choice(ESCALATION_REASONS),
-                   tier=tier or rng.choice((1, 1, 2, 2, 3)),
-                   severity=severity or rng.choice(("light", "medium", "medium", "high")))
+        self._emit(
+            ts,
+            "escalation",
+            agent=ag.a.id,
+            call=call.id if call else None,
+            customer=call.customer if call else None,
+            reason=reason or rng.choice(ESCALATION_REASONS),
+            tier=tier or rng.choice((1, 1, 2, 2, 3)),
+            severity=severity or rng.choice(("light", "medium", "medium", "high")),
+        )
 
     # --- supervisors and shift changes ------------------------------------------
 
@@ -415,8 +473,9 @@ class QueueModel:
         if on_floor:
             ag = rng.choice(on_floor)
             by = self.roster.leaders.get(ag.a.team) or self.roster.floor_manager or "patrol"
-            self._emit(ts, "observation", agent=ag.a.id, supervisor=by,
-                       text=rng.choice(OBSERVATIONS))
+            self._emit(
+                ts, "observation", agent=ag.a.id, supervisor=by, text=rng.choice(OBSERVATIONS)
+            )
         self._at(ts + self._s(rng.uniform(6, 15) * 60), self._observation)
 
     def _shift_change(self, ts: datetime) -> None:
@@ -425,9 +484,13 @@ class QueueModel:
         offline = [a for a in self._agents.values() if a.state == "offline"]
         if offline and rng.random() < 0.6:
             self._login_action(rng.choice(offline))(ts)
-        done = [a for a in self._agents.values()
-                if a.state == "available" and a.logged_in is not None
-                and ts - a.logged_in > timedelta(hours=8)]
+        done = [
+            a
+            for a in self._agents.values()
+            if a.state == "available"
+            and a.logged_in is not None
+            and ts - a.logged_in > timedelta(hours=8)
+        ]
         if done:
             ag = rng.choice(done)
             self._emit(ts, "agent_logout", agent=ag.a.id)

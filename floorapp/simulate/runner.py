@@ -72,8 +72,9 @@ class SimulationRunner:
         if sim.zone is None:
             sim.zone = settings.timezone  # the floor's day: its peaks are local hours
         self.clock: SettableClock = clock or SimClock(sim.now)
-        observers = ((rules_observers(settings, self.clock) if rules else [])
-                     + request_observers(settings))
+        observers = (rules_observers(settings, self.clock) if rules else []) + request_observers(
+            settings
+        )
         self.writer = FeedWriter(engine, settings, observers=observers, clock=self.clock)
         self.source = f"simulate:{sim.run_tag}"
         self.line_no = 0

@@ -21,44 +21,79 @@ class ScriptedFloor(QueueModel):
         self._past_call(ag, ended, complaint=False, negative=False, close_acw=False)
         self._set(ag, "available", since)
 
-    def _past_call(self, ag: LiveAgent, ended: datetime, *, complaint: bool, negative: bool,
-                   minutes: float | None = None, close_acw: bool = True) -> LiveCall:
+    def _past_call(
+        self,
+        ag: LiveAgent,
+        ended: datetime,
+        *,
+        complaint: bool,
+        negative: bool,
+        minutes: float | None = None,
+        close_acw: bool = True,
+    ) -> LiveCall:
         """A call the agent finished before the simulation started (back-dated events)."""
         rng = self.rng
         talk = (minutes or rng.uniform(2, 7)) * 60
         answered = ended - self._s(talk)
         call = self._new_call(answered - self._s(rng.uniform(5, 40)), ag.a.team, sensitive=False)
-        self._emit(call.offered, "call_offered", call=call.id, queue=call.queue,
-                   customer=call.customer)
-        self._emit(answered, "call_answered", call=call.id, agent=ag.a.id,
-                   hold_seconds=int((answered - call.offered).total_seconds()))
+        self._emit(
+            call.offered, "call_offered", call=call.id, queue=call.queue, customer=call.customer
+        )
+        self._emit(
+            answered,
+            "call_answered",
+            call=call.id,
+            agent=ag.a.id,
+            hold_seconds=int((answered - call.offered).total_seconds()),
+        )
         if negative:
-            self._emit(answered + self._s(talk / 2), "call_update", call=call.id,
-                       negative_sentiment=True)
-        self._emit(ended, "call_ended", call=call.id, agent=ag.a.id, outcome="completed",
-                   talk_seconds=int(talk), satisfaction=1 if complaint or negative else 4,
-                   effort=5 if complaint or negative else 2, complaint=complaint or None,
-                   negative_sentiment=negative or None, after_call=True)
+            self._emit(
+                answered + self._s(talk / 2), "call_update", call=call.id, negative_sentiment=True
+            )
+        self._emit(
+            ended,
+            "call_ended",
+            call=call.id,
+            agent=ag.a.id,
+            outcome="completed",
+            talk_seconds=int(talk),
+            satisfaction=1 if complaint or negative else 4,
+            effort=5 if complaint or negative else 2,
+            complaint=complaint or None,
+            negative_sentiment=negative or None,
+            after_call=True,
+        )
         self._emit(ended, "state", agent=ag.a.id, state="after_call")
         if close_acw:
-            self._emit(ended + self._s(rng.uniform(20, 60)), "state", agent=ag.a.id,
-                       state="available")
+            self._emit(
+                ended + self._s(rng.uniform(20, 60)), "state", agent=ag.a.id, state="available"
+            )
         else:
             ag.state, ag.since = "after_call", ended
         call.done = True
         return call
 
-    def _script(self, cast: dict[str, LiveAgent], ago: Callable[[float], datetime],
-                after: Callable[[float], datetime]) -> None:
+    def _script(
+        self,
+        cast: dict[str, LiveAgent],
+        ago: Callable[[float], datetime],
+        after: Callable[[float], datetime],
+    ) -> None:
         """The situations that make every rule fire in the first ten minutes."""
         rng = self.rng
 
-        def live_call(ag: LiveAgent, answered: datetime, sensitive: bool = False,
-                      customer: str | None = None) -> LiveCall:
-            call = self._new_call(answered - self._s(rng.uniform(5, 40)), ag.a.team,
-                                  sensitive=sensitive, customer=customer)
-            self._emit(call.offered, "call_offered", call=call.id, queue=call.queue,
-                       customer=call.customer)
+        def live_call(
+            ag: LiveAgent, answered: datetime, sensitive: bool = False, customer: str | None = None
+        ) -> LiveCall:
+            call = self._new_call(
+                answered - self._s(rng.uniform(5, 40)),
+                ag.a.team,
+                sensitive=sensitive,
+                customer=customer,
+            )
+            self._emit(
+                call.offered, "call_offered", call=call.id, queue=call.queue, customer=call.customer
+            )
             self._answer(call, ag, answered, script=True)
             return call
 
@@ -74,8 +109,10 @@ class ScriptedFloor(QueueModel):
             call = live_call(ag, ago(rng.uniform(2, 4)))
             call.complaint = call.hard = True
             self._at(after(rng.uniform(0.5, 1.5)), self._update(call, complaint=True))
-            self._at(after(rng.uniform(2, 3)), self._end_call(call, ag, acw_s=rng.uniform(
-                6.5 * 60, 8 * 60)))
+            self._at(
+                after(rng.uniform(2, 3)),
+                self._end_call(call, ag, acw_s=rng.uniform(6.5 * 60, 8 * 60)),
+            )
 
         if (ag := cast.get("hostile")) is not None:
             ag.volatile = 2.2
@@ -89,8 +126,11 @@ class ScriptedFloor(QueueModel):
         if (ag := cast.get("refused")) is not None:
             call = live_call(ag, ago(rng.uniform(3, 5)))
             call.negative = call.hard = True
-            for k, at in ((1, rng.uniform(0.5, 1.5)), (2, rng.uniform(2, 3)),
-                          (3, rng.uniform(3.5, 5))):
+            for k, at in (
+                (1, rng.uniform(0.5, 1.5)),
+                (2, rng.uniform(2, 3)),
+                (3, rng.uniform(3.5, 5)),
+            ):
                 self._at(after(at), self._update(call, refused=k))
             self._at(after(rng.uniform(7, 9)), self._end_call(call, ag))
 
@@ -107,8 +147,12 @@ class ScriptedFloor(QueueModel):
             call = live_call(ag, ago(rng.uniform(4, 7)))
             call.negative = call.hard = True
             self._at(after(rng.uniform(0.5, 1)), self._update(call, negative=True))
-            self._at(after(rng.uniform(2, 4)), self._raise_hand(
-                ag, call, "customer demands a manager, will not accept the tariff explanation"))
+            self._at(
+                after(rng.uniform(2, 4)),
+                self._raise_hand(
+                    ag, call, "customer demands a manager, will not accept the tariff explanation"
+                ),
+            )
             self._at(after(rng.uniform(9, 12)), self._end_call(call, ag))
 
         if (ag := cast.get("escalation")) is not None:
@@ -116,8 +160,10 @@ class ScriptedFloor(QueueModel):
             self._at(after(rng.uniform(4, 6)), self._end_call(call, ag))
 
             def esc(ts: datetime, ag: LiveAgent = ag, call: LiveCall = call) -> None:
-                self._escalate(ag, call, ts, reason=ESCALATION_REASONS[0], tier=2,
-                               severity="medium")
+                self._escalate(
+                    ag, call, ts, reason=ESCALATION_REASONS[0], tier=2, severity="medium"
+                )
+
             self._at(after(rng.uniform(3, 4)), esc)
 
         if (ag := cast.get("sensitive")) is not None and self.roster.sensitive_customers:
@@ -126,16 +172,20 @@ class ScriptedFloor(QueueModel):
             # their current call. Holding the agent idle for it would leave them
             # "available" on the board beside a waiting queue.
             call = live_call(ag, ago(rng.uniform(2, 4)))
-            self._at(after(rng.uniform(0.8, 2)), self._end_call(call, ag,
-                                                                acw_s=rng.uniform(15, 40)))
+            self._at(
+                after(rng.uniform(0.8, 2)), self._end_call(call, ag, acw_s=rng.uniform(15, 40))
+            )
             customer = self.roster.sensitive_customers[0]
             talk_s = rng.uniform(5, 9) * 60
 
-            def sensitive_call(ts: datetime, ag: LiveAgent = ag, customer: str = customer,
-                               talk_s: float = talk_s) -> None:
+            def sensitive_call(
+                ts: datetime, ag: LiveAgent = ag, customer: str = customer, talk_s: float = talk_s
+            ) -> None:
                 call = self._new_call(ts, ag.a.team, sensitive=True, customer=customer)
-                self._emit(ts, "call_offered", call=call.id, queue=call.queue,
-                           customer=call.customer)
+                self._emit(
+                    ts, "call_offered", call=call.id, queue=call.queue, customer=call.customer
+                )
                 self._set(ag, "available", ts)
                 self._ring(call, ag, ts + self._s(self.rng.uniform(2, 6)), talk_s=talk_s)
+
             ag.on_free = sensitive_call

@@ -13,6 +13,14 @@ from floorapp.services.board.reader import BoardReader
 from floorapp.services.board.views import AgentRow, BoardDelta, FloorFigures, day_start
 
 __all__ = [
-    "FEED_QUIET_AFTER", "AgentDetail", "AgentRow", "BoardDelta", "BoardReader", "CallView",
-    "FloorFigures", "NoteView", "agent_detail", "day_start",
+    "FEED_QUIET_AFTER",
+    "AgentDetail",
+    "AgentRow",
+    "BoardDelta",
+    "BoardReader",
+    "CallView",
+    "FloorFigures",
+    "NoteView",
+    "agent_detail",
+    "day_start",
 ]

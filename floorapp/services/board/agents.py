@@ -30,16 +30,23 @@ Raw = tuple
 Marker = tuple[str, str]  # the most severe open flag: (severity, status)
 
 
-def agent_select(scope: Scope | None = None, team: str | None = None
-                 ) -> Select:
+def agent_select(scope: Scope | None = None, team: str | None = None) -> Select:
     """The agent row alone, no joins: team names are held (a few hundred, read when one is
     new) and a call's answer time is looked up only for agents who changed onto a call.
     Times come back raw and are converted only for rows that changed: the type decorator's
     per-value cost dominated a tick when a thousand agents moved. Not updated_at: rows are
     read by change number (seq, last), and a new stamp alone changes nothing the board
     shows."""
-    q = select(Agent.id, Agent.name, Agent.team_id, Agent.state, Agent.state_reason,
-               type_coerce(Agent.state_since, String), Agent.current_call_id, Agent.seq)
+    q = select(
+        Agent.id,
+        Agent.name,
+        Agent.team_id,
+        Agent.state,
+        Agent.state_reason,
+        type_coerce(Agent.state_since, String),
+        Agent.current_call_id,
+        Agent.seq,
+    )
     if scope is not None:
         q = q.where(scope.team_clause(Agent.team_id))
     if team is not None:
@@ -47,14 +54,23 @@ def agent_select(scope: Scope | None = None, team: str | None = None
     return q
 
 
-def build_rows(check: Mapping[str, Raw], teams: Mapping[str, str],
-               counts: Mapping[str, tuple[int, int]], answered: Mapping[str, datetime],
-               marker: Callable[[str], Marker | None]) -> Iterator[AgentRow]:
+def build_rows(
+    check: Mapping[str, Raw],
+    teams: Mapping[str, str],
+    counts: Mapping[str, tuple[int, int]],
+    answered: Mapping[str, datetime],
+    marker: Callable[[str], Marker | None],
+) -> Iterator[AgentRow]:
     """The board rows of the raw agent rows in ``check`` (id -> raw row). The one place a
     board row is made, for the board and the agent detail alike; one loop with everything
     bound locally, since a busy second at 10,000 agents runs it a thousand times."""
-    on_call, fromiso, new, zero, no_flag = (ON_CALL, datetime.fromisoformat, tuple.__new__,
-                                            (0, 0), (None, None))
+    on_call, fromiso, new, zero, no_flag = (
+        ON_CALL,
+        datetime.fromisoformat,
+        tuple.__new__,
+        (0, 0),
+        (None, None),
+    )
     for aid, t in check.items():
         _, name, team_id, state, reason, since, call, _seq = t
         if since.__class__ is str:
@@ -65,12 +81,29 @@ def build_rows(check: Mapping[str, Raw], teams: Mapping[str, str],
         elif since is not None:
             since = aware(since)
         n_calls, n_complaints = counts.get(aid, zero)
-        started = ((answered.get(call) if call is not None else None) or since) \
-            if state == on_call else None
+        started = (
+            ((answered.get(call) if call is not None else None) or since)
+            if state == on_call
+            else None
+        )
         flag_severity, flag_status = marker(aid) or no_flag
-        yield new(AgentRow, (
-            aid, name, team_id, teams.get(team_id, team_id), state, reason, since, started,
-            n_calls, n_complaints, flag_severity, flag_status))
+        yield new(
+            AgentRow,
+            (
+                aid,
+                name,
+                team_id,
+                teams.get(team_id, team_id),
+                state,
+                reason,
+                since,
+                started,
+                n_calls,
+                n_complaints,
+                flag_severity,
+                flag_status,
+            ),
+        )
 
 
 class AgentTable:
@@ -99,9 +132,15 @@ class AgentTable:
         self._on_call.clear()
         self._longest_stale = True
 
-    def poll(self, conn: Connection, full: bool, also: set[str], recount: bool,
-             counts: Mapping[str, tuple[int, int]], marker: Callable[[str], Marker | None]
-             ) -> list[AgentRow]:
+    def poll(
+        self,
+        conn: Connection,
+        full: bool,
+        also: set[str],
+        recount: bool,
+        counts: Mapping[str, tuple[int, int]],
+        marker: Callable[[str], Marker | None],
+    ) -> list[AgentRow]:
         """Rows that changed: agents written since the last look, and those in ``also``
         (their flags or counts moved), rebuilt even if their own row did not change."""
         # The last change number first, then the rows up to it: on PostgreSQL each statement
@@ -153,10 +192,10 @@ class AgentTable:
         """Answer times of these calls, into the held ones (a call is answered once)."""
         held = self.answered
         for i in range(0, len(call_ids), _IN_LIMIT):
-            chunk = call_ids[i:i + _IN_LIMIT]
+            chunk = call_ids[i : i + _IN_LIMIT]
             for cid, at in conn.execute(
-                    select(Call.id, type_coerce(Call.answered_at, String))
-                    .where(Call.id.in_(chunk))):
+                select(Call.id, type_coerce(Call.answered_at, String)).where(Call.id.in_(chunk))
+            ):
                 if at is not None:
                     held[cid] = aware(at)  # type: ignore[assignment]
 
@@ -176,8 +215,12 @@ class AgentTable:
                 unanswered.append(call)
         return team_missing
 
-    def _apply(self, check: Mapping[str, Raw], counts: Mapping[str, tuple[int, int]],
-               marker: Callable[[str], Marker | None]) -> list[AgentRow]:
+    def _apply(
+        self,
+        check: Mapping[str, Raw],
+        counts: Mapping[str, tuple[int, int]],
+        marker: Callable[[str], Marker | None],
+    ) -> list[AgentRow]:
         """New board rows for the agents in ``check`` that differ from the held ones; keeps
         the per-state counts and calls in progress with them."""
         out: list[AgentRow] = []

@@ -69,24 +69,47 @@ def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
             if at is not None:
                 answered[raw[CALL]] = at
     if not load_scope(ctx.engine, actor).allows_team(team):
-        raise refuse(ctx.engine, now=now, actor=actor, action="agent.detail",
-                     target_kind="agent", target_id=agent_id, team=team)
+        raise refuse(
+            ctx.engine,
+            now=now,
+            actor=actor,
+            action="agent.detail",
+            target_kind="agent",
+            target_id=agent_id,
+            team=team,
+        )
     with read_tx(ctx.engine) as conn:
         counts = fstore.completed_by_agent(conn, start, [agent_id])
-        calls = tuple(CallView(**r._mapping) for r in conn.execute(
-            select(Call.id, Call.queue, Call.customer_id, Call.offered_at, Call.answered_at,
-                   Call.ended_at, Call.outcome, Call.talk_seconds, Call.satisfaction,
-                   Call.complaint)
-            .where(Call.agent_id == agent_id, Call.offered_at >= start)
-            .order_by(Call.offered_at.desc())
-        ))
-        notes = tuple(NoteView(**r._mapping) for r in conn.execute(
-            select(AgentNote.at, AgentNote.author, AgentNote.text)
-            .where(AgentNote.agent_id == agent_id).order_by(AgentNote.at.desc()).limit(50)
-        ))
+        calls = tuple(
+            CallView(**r._mapping)
+            for r in conn.execute(
+                select(
+                    Call.id,
+                    Call.queue,
+                    Call.customer_id,
+                    Call.offered_at,
+                    Call.answered_at,
+                    Call.ended_at,
+                    Call.outcome,
+                    Call.talk_seconds,
+                    Call.satisfaction,
+                    Call.complaint,
+                )
+                .where(Call.agent_id == agent_id, Call.offered_at >= start)
+                .order_by(Call.offered_at.desc())
+            )
+        )
+        notes = tuple(
+            NoteView(**r._mapping)
+            for r in conn.execute(
+                select(AgentNote.at, AgentNote.author, AgentNote.text)
+                .where(AgentNote.agent_id == agent_id)
+                .order_by(AgentNote.at.desc())
+                .limit(50)
+            )
+        )
     agent_flags = tuple(flags.flags_for_agent(ctx, actor, agent_id, since=start))
     marker = marker_of(agent_flags)
-    [row] = build_rows({agent_id: raw}, {team: team_name}, counts, answered,
-                       lambda _aid: marker)
+    [row] = build_rows({agent_id: raw}, {team: team_name}, counts, answered, lambda _aid: marker)
     escs = tuple(escalations.escalations_for_agent(ctx, actor, agent_id, since=start))
     return AgentDetail(row, calls, agent_flags, escs, notes)

@@ -133,13 +133,17 @@ class OpenItems(Generic[V]):
 
     def in_step(self, conn: Connection) -> bool:
         """Whether the open rows in the database are the ones held (by checksum)."""
-        q = self._scoped(self.joined(select(*self.checksum_sql()).select_from(self.table))
-                         .where(self.open_clause()))
+        q = self._scoped(
+            self.joined(select(*self.checksum_sql()).select_from(self.table)).where(
+                self.open_clause()
+            )
+        )
         found = conn.execute(q).one()
         return [int(v or 0) for v in found] == self._held_sum
 
-    def poll(self, conn: Connection, full: bool, sweep: bool
-             ) -> tuple[list[V], list[int], set[str]]:
+    def poll(
+        self, conn: Connection, full: bool, sweep: bool
+    ) -> tuple[list[V], list[int], set[str]]:
         """What changed since the last look: views new or changed, ids gone, and the agents
         they belong to. ``full`` reads every open row (a first look, a new day); ``sweep``
         does too, but only when the checksum says something was missed."""
@@ -193,8 +197,7 @@ class OpenItems(Generic[V]):
             self._held_sum[i] -= v
         self.removed(view)
 
-    def _changed_rows(self, conn: Connection, every_open: bool, ids_read: set[int]
-                      ) -> list[Any]:
+    def _changed_rows(self, conn: Connection, every_open: bool, ids_read: set[int]) -> list[Any]:
         """Rows of the view that differ from what was last seen of them; the id of every
         row read goes into ``ids_read``."""
         seen = self._seen
@@ -212,8 +215,12 @@ class OpenItems(Generic[V]):
             return out
         # Compared on the item's own row, raw (no join, no time conversion), by a
         # fingerprint; the full view is read only for the few that changed.
-        base = select(*[type_coerce(c, String) if isinstance(c.type, UTCDateTime) else c
-                        for c in self.table.c])
+        base = select(
+            *[
+                type_coerce(c, String) if isinstance(c.type, UTCDateTime) else c
+                for c in self.table.c
+            ]
+        )
         if self.team_on_table:
             base = self._scoped(base)
         base = base.where(self.open_clause()) if every_open else self._since(base)
@@ -240,8 +247,9 @@ class OpenFlags(OpenItems[FlagView]):
     table = Flag.__table__  # type: ignore[attr-defined]
     team_on_table = False
 
-    def __init__(self, scope: Scope, team: str | None,
-                 ack_due: Callable[[FlagView], datetime]) -> None:
+    def __init__(
+        self, scope: Scope, team: str | None, ack_due: Callable[[FlagView], datetime]
+    ) -> None:
         self.by_agent: dict[str, dict[int, FlagView]] = {}
         # When each raised flag passes its acknowledge deadline, sorted: the header's
         # "overdue" is a bisection each second, not a pass over every open flag.
@@ -269,14 +277,23 @@ class OpenFlags(OpenItems[FlagView]):
 
     def checksum_sql(self) -> tuple[Any, ...]:
         fid = Flag.id
-        return (func.count(), func.sum(fid), func.sum(fid * Flag.count),
-                func.sum(fid * _code(Flag.status, _FLAG_STATUS)),
-                func.sum(fid * _code(Flag.severity, _SEVERITY)))
+        return (
+            func.count(),
+            func.sum(fid),
+            func.sum(fid * Flag.count),
+            func.sum(fid * _code(Flag.status, _FLAG_STATUS)),
+            func.sum(fid * _code(Flag.severity, _SEVERITY)),
+        )
 
     def checksum_of(self, view: FlagView) -> tuple[int, ...]:
         fid = view.id
-        return (1, fid, fid * view.count, fid * _FLAG_STATUS.get(view.status, 0),
-                fid * _SEVERITY.get(view.severity, 0))
+        return (
+            1,
+            fid,
+            fid * view.count,
+            fid * _FLAG_STATUS.get(view.status, 0),
+            fid * _SEVERITY.get(view.severity, 0),
+        )
 
     def added(self, view: FlagView) -> None:
         self.by_agent.setdefault(view.agent_id, {})[view.id] = view
@@ -353,15 +370,25 @@ class OpenEscalations(OpenItems[EscalationView]):
 
     def checksum_sql(self) -> tuple[Any, ...]:
         eid = Escalation.id
-        return (func.count(), func.sum(eid), func.sum(eid * Escalation.tier),
-                func.sum(eid * Escalation.handoffs),
-                func.sum(eid * _code(Escalation.status, _ESC_STATUS)),
-                func.sum(eid * _code(Escalation.severity, _SEVERITY)))
+        return (
+            func.count(),
+            func.sum(eid),
+            func.sum(eid * Escalation.tier),
+            func.sum(eid * Escalation.handoffs),
+            func.sum(eid * _code(Escalation.status, _ESC_STATUS)),
+            func.sum(eid * _code(Escalation.severity, _SEVERITY)),
+        )
 
     def checksum_of(self, view: EscalationView) -> tuple[int, ...]:
         eid = view.id
-        return (1, eid, eid * view.tier, eid * view.handoffs,
-                eid * _ESC_STATUS.get(view.status, 0), eid * _SEVERITY.get(view.severity, 0))
+        return (
+            1,
+            eid,
+            eid * view.tier,
+            eid * view.handoffs,
+            eid * _ESC_STATUS.get(view.status, 0),
+            eid * _SEVERITY.get(view.severity, 0),
+        )
 
     def added(self, view: EscalationView) -> None:
         insort(self._deadlines, (view.deadline, view.id))

@@ -65,8 +65,11 @@ class BoardReader:
                     return datetime.min.replace(tzinfo=UTC)
                 return f.raised_at + ack_deadline(settings, f.severity)
 
-            self._parts = (AgentTable(scope, self.team), OpenFlags(scope, self.team, ack_due),
-                           OpenEscalations(scope, self.team))
+            self._parts = (
+                AgentTable(scope, self.team),
+                OpenFlags(scope, self.team, ack_due),
+                OpenEscalations(scope, self.team),
+            )
         return self._parts
 
     @property
@@ -87,32 +90,42 @@ class BoardReader:
                 agents.reset()
                 flags.reset()
                 escalations.reset()
-            sweep = (full or self._last_sweep is None
-                     or now - self._last_sweep >= SWEEP_EVERY)
+            sweep = full or self._last_sweep is None or now - self._last_sweep >= SWEEP_EVERY
             flag_changed, flag_gone, touched = flags.poll(conn, full, sweep)
             esc_changed, esc_gone, _ = escalations.poll(conn, full, sweep)
-            changed = agents.poll(conn, full, touched | self._live.moved, sweep,
-                                  self._live.by_agent, flags.marker)
+            changed = agents.poll(
+                conn, full, touched | self._live.moved, sweep, self._live.by_agent, flags.marker
+            )
             if sweep:
                 self._last_sweep = now
             figures = self._figures(now, live)
-        return BoardDelta(tuple(changed), tuple(flag_changed), tuple(flag_gone),
-                          tuple(esc_changed), tuple(esc_gone), figures, full)
+        return BoardDelta(
+            tuple(changed),
+            tuple(flag_changed),
+            tuple(flag_gone),
+            tuple(esc_changed),
+            tuple(esc_gone),
+            figures,
+            full,
+        )
 
     def _figures(self, now: datetime, live: LiveFigures) -> FloorFigures:
         agents, flags, escalations = self._held()
         by_state = agents.by_state
         longest = agents.longest()
         return FloorFigures(
-            as_of=now, by_state={s: by_state.get(s, 0) for s in STATES},
+            as_of=now,
+            by_state={s: by_state.get(s, 0) for s in STATES},
             calls_waiting=live.waiting_now,
             longest_call_since=longest.call_started if longest else None,
             longest_call_agent=longest.name if longest else None,
-            open_flags=len(flags.views), unhandled_flags=flags.unhandled,
+            open_flags=len(flags.views),
+            unhandled_flags=flags.unhandled,
             ack_due=flags.ack_due(),
             open_escalations=len(escalations.views),
             past_deadline=escalations.past_deadline(now),
-            queue=live.queue, guarantee=self._guarantee(now),
+            queue=live.queue,
+            guarantee=self._guarantee(now),
             last_event_at=live.clock.last_event_at,
             longest_wait_since=live.longest_wait_since,
         )

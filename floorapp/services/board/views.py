@@ -96,8 +96,13 @@ class BoardDelta:
 
     @property
     def empty(self) -> bool:
-        return not (self.agents or self.flags or self.flags_gone or self.escalations
-                    or self.escalations_gone)
+        return not (
+            self.agents
+            or self.flags
+            or self.flags_gone
+            or self.escalations
+            or self.escalations_gone
+        )
 
 
 def day_start(ctx: AppContext, now: datetime) -> datetime:
@@ -115,8 +120,10 @@ def raw_rows(conn: Connection, q: Select) -> list[tuple]:
     """
     result = conn.execute(q)
     dialect = conn.dialect
-    if all(c.type.dialect_impl(dialect).result_processor(dialect, None) is None
-           for c in q.selected_columns):
+    if all(
+        c.type.dialect_impl(dialect).result_processor(dialect, None) is None
+        for c in q.selected_columns
+    ):
         with result:
             rows: Any = result.cursor.fetchall()
         if not rows or type(rows[0]) is tuple:

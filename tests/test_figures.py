@@ -257,6 +257,27 @@ def test_report_formats(sample: AppContext, tmp_path: Path, fmt: str) -> None:
         assert "<svg" in text and "<style>" in text
 
 
+@pytest.mark.parametrize("fmt", ["table", "html"])
+def test_the_report_reads_in_chinese(sample: AppContext, tmp_path: Path, fmt: str) -> None:
+    """The same figures, worded for a Chinese floor: titles, headers and notes."""
+    from floorapp import i18n
+
+    out = tmp_path / f"day.{fmt}"
+    args = REPORT_ARGS | {"json": False, "format": fmt, "output": str(out)}
+    i18n.set_language("zh_CN")
+    try:
+        assert cmd_report(sample, argparse.Namespace(**args)) == 0
+    finally:
+        i18n.set_language("en")
+    text = out.read_text(encoding="utf-8")
+    assert "日报 2010-02-22" in text and "进线 21" in text and "接通 8" in text
+    assert "交接班" in text and "75 %" in text
+    for english in ("Day report", "Queues: calls", "offered", "Handover", "whole floor"):
+        assert english not in text, english
+    if fmt == "html":
+        assert '<html lang="zh-CN">' in text
+
+
 def test_report_interval_options(sample: AppContext, capsys: pytest.CaptureFixture[str]) -> None:
     shift = _json(capsys, cmd_report, sample, **REPORT_ARGS | {"shift": "10:00-11:00"})
     assert shift["from"] == "2010-02-22T10:00:00+00:00"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from floorapp.figures import day as fday
 from floorapp.figures import formats
 from floorapp.figures import settings as fs
+from floorapp.i18n import _
 
 if TYPE_CHECKING:
     from floorapp.context import AppContext
@@ -24,8 +25,6 @@ class BadInterval(ValueError):
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from floorapp.i18n import _
-
     p = sub.add_parser(
         "report",
         help=_(
@@ -78,7 +77,9 @@ def _moment(text: str, settings: Any, *, end: bool) -> datetime:
         dt = datetime.fromisoformat(text)
     except ValueError:
         raise BadInterval(
-            f"{text!r} is neither a date (2010-02-22) nor a date and time (2010-02-22T08:00)"
+            _(
+                "{text!r} is neither a date (2010-02-22) nor a date and time (2010-02-22T08:00)"
+            ).format(text=text)
         ) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=fs.zone(settings))
@@ -90,7 +91,9 @@ def _shift(text: str) -> tuple[time, time]:
         a, b = text.split("-", 1)
         return time.fromisoformat(a.strip()), time.fromisoformat(b.strip())
     except ValueError:
-        raise BadInterval(f"--shift {text!r}: expected HH:MM-HH:MM, e.g. 08:00-16:30") from None
+        raise BadInterval(
+            _("--shift {text!r}: expected HH:MM-HH:MM, e.g. 08:00-16:30").format(text=text)
+        ) from None
 
 
 def interval(
@@ -98,30 +101,32 @@ def interval(
 ) -> tuple[datetime, datetime, str]:
     """The interval asked for, and its title."""
     if args.date and (args.since or args.until):
-        raise BadInterval("give --date or --from/--to, not both")
+        raise BadInterval(_("give --date or --from/--to, not both"))
     try:
         day = date.fromisoformat(args.date) if args.date else None
     except ValueError:
-        raise BadInterval(f"--date {args.date!r}: expected YYYY-MM-DD") from None
+        raise BadInterval(
+            _("--date {date!r}: expected YYYY-MM-DD").format(date=args.date)
+        ) from None
     if args.shift:
         if args.since or args.until:
-            raise BadInterval("--shift goes with --date, not with --from/--to")
+            raise BadInterval(_("--shift goes with --date, not with --from/--to"))
         a, b = _shift(args.shift)
         d = day or fday.day_of(settings, floor_now)
         start = fday.local_time(settings, d, a)
         end = fday.local_time(settings, d + timedelta(days=1) if b <= a else d, b)
-        return start, end, f"Shift {args.shift} of {d.isoformat()}"
+        return start, end, _("Shift {shift} of {day}").format(shift=args.shift, day=d.isoformat())
     if args.since or args.until:
         if not (args.since and args.until):
-            raise BadInterval("--from and --to go together")
+            raise BadInterval(_("--from and --to go together"))
         start = _moment(args.since, settings, end=False)
         end = _moment(args.until, settings, end=True)
         if end <= start:
-            raise BadInterval("--to must come after --from")
-        return start, end, f"Report {args.since} to {args.until}"
+            raise BadInterval(_("--to must come after --from"))
+        return start, end, _("Report {since} to {until}").format(since=args.since, until=args.until)
     d = day or fday.day_of(settings, floor_now)
     start, end = fday.date_bounds(settings, d)
-    return start, end, f"Day report {d.isoformat()}"
+    return start, end, _("Day report {day}").format(day=d.isoformat())
 
 
 def cmd_report(ctx: AppContext, args: argparse.Namespace) -> int:

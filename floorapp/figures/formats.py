@@ -18,12 +18,21 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from floorapp.figures.text import sl_explained, sl_label
+from floorapp.i18n import N_, _, is_chinese, pgettext
 
 if TYPE_CHECKING:  # ``floorapp report --help`` reads FORMATS and loads no store
     from floorapp.figures.queue import QueueFigures
     from floorapp.figures.report import Report
 
 FORMATS = ("table", "markdown", "csv", "json", "html")
+
+# How an unanswered caller left the queue (AbandonedCall.exit), as the reader reads it.
+EXITS = {
+    "abandoned": N_("hung up"),
+    "exitwithkey": N_("pressed a key"),
+    "timeout": N_("timed out"),
+    "exitempty": N_("queue empty"),
+}
 
 
 @dataclass(frozen=True)
@@ -81,36 +90,54 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
     f = r.figures
     multi_day = (r.end - r.start).days > 1
     threshold = f.floor.service_level.threshold_s
-    cuts = [("whole floor", f.floor), *sorted(f.queues.items())]
+    cuts = [(_("whole floor"), f.floor), *sorted(f.queues.items())]
     out = [
         Section(
-            "Queues: calls",
+            _("Queues: calls"),
             (
-                "queue",
-                "offered",
-                "answered",
-                "abandoned",
-                "short",
-                "exit key",
-                "timed out",
-                "exit empty",
-                "waiting",
+                _("queue"),
+                _("offered"),
+                pgettext("report", "answered"),
+                _("abandoned"),
+                _("short"),
+                _("exit key"),
+                _("timed out"),
+                _("exit empty"),
+                _("waiting"),
             ),
             [_count_row(n, q) for n, q in cuts],
-            note="short: abandoned under the short-abandon limit (counted in abandoned);"
-            " waiting: no outcome yet",
+            note=_(
+                "short: abandoned under the short-abandon limit (counted in abandoned);"
+                " waiting: no outcome yet"
+            ),
         ),
         Section(
-            "Queues: service",
-            ("queue", f"SL{threshold}", "ASA", "avg abandon wait", "longest abandon wait", "AHT"),
+            _("Queues: service"),
+            (
+                _("queue"),
+                f"SL{threshold}",
+                _("ASA"),
+                _("avg abandon wait"),
+                _("longest abandon wait"),
+                _("AHT"),
+            ),
             [_time_row(n, q) for n, q in cuts],
-            note="service level " + sl_explained(f.floor.service_level),
+            note=_("service level {explained}").format(
+                explained=sl_explained(f.floor.service_level)
+            ),
         ),
     ]
     out.append(
         Section(
-            "Teams (calls their agents answered)",
-            ("team", "answered", "completed", f"SL{threshold}", "ASA", "AHT"),
+            _("Teams (calls their agents answered)"),
+            (
+                _("team"),
+                pgettext("report", "answered"),
+                _("completed"),
+                f"SL{threshold}",
+                _("ASA"),
+                _("AHT"),
+            ),
             [
                 (
                     t,
@@ -126,8 +153,17 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
     )
     out.append(
         Section(
-            "Agents",
-            ("agent", "team", "completed", "answered", "AHT", "talk", "after-call", "paused"),
+            _("Agents"),
+            (
+                _("agent"),
+                _("team"),
+                _("completed"),
+                pgettext("report", "answered"),
+                _("AHT"),
+                _("talk"),
+                _("after-call"),
+                _("paused"),
+            ),
             [
                 (
                     a.name if a.name == a.id else f"{a.name} ({a.id})",
@@ -137,7 +173,9 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
                     secs(a.aht_s),
                     secs(a.talk_s),
                     secs(a.acw_s),
-                    ", ".join(f"{k or 'no reason'} {secs(v)}" for k, v in sorted(a.pause_s.items()))
+                    ", ".join(
+                        f"{k or _('no reason')} {secs(v)}" for k, v in sorted(a.pause_s.items())
+                    )
                     or "-",
                 )
                 for a in f.agents
@@ -146,19 +184,27 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
     )
     out.append(
         Section(
-            "Abandoned calls",
-            ("time", "queue", "caller", "waited", "how", "called back", "got through"),
+            _("Abandoned calls"),
+            (
+                _("time"),
+                _("queue"),
+                _("caller"),
+                _("waited"),
+                _("how"),
+                _("called back"),
+                _("got through"),
+            ),
             [
                 (
                     _when(c.at, tz, multi_day),
                     c.queue or "-",
-                    c.caller or "(withheld)",
+                    c.caller or _("(withheld)"),
                     secs(c.waited_s),
-                    c.exit,
+                    _(EXITS[c.exit]) if c.exit in EXITS else c.exit,
                     _when(c.called_back_at, tz, multi_day),
                     _when(c.got_through_at, tz, multi_day)
                     if c.got_through_at
-                    else ("no" if c.called_back_at else "-"),
+                    else (_("no") if c.called_back_at else "-"),
                 )
                 for c in f.abandoned
             ],
@@ -167,15 +213,15 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
     fh = r.flags
     out.append(
         Section(
-            "Flags",
+            _("Flags"),
             (
-                "team",
-                "raised",
-                "acknowledged",
-                "median to acknowledge",
-                "stepped in",
-                "median to step in",
-                "resolved",
+                _("team"),
+                _("raised"),
+                _("acknowledged"),
+                _("median to acknowledge"),
+                _("stepped in"),
+                _("median to step in"),
+                _("resolved"),
             ),
             [
                 (
@@ -187,33 +233,39 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
                     secs(x.median_to_step_in_s),
                     str(x.resolved),
                 )
-                for t, x in [("all", fh), *sorted(r.flags_by_team.items())]
+                for t, x in [(_("all"), fh), *sorted(r.flags_by_team.items())]
             ],
         )
     )
     out.append(
         Section(
-            "Escalations",
-            ("team", "opened", "resolved", "late"),
+            _("Escalations"),
+            (_("team"), _("opened"), _("resolved"), pgettext("report", "late")),
             [
                 (t, str(x.opened), str(x.resolved), str(x.late))
-                for t, x in [("all", r.escalations), *sorted(r.escalations_by_team.items())]
+                for t, x in [(_("all"), r.escalations), *sorted(r.escalations_by_team.items())]
             ],
         )
     )
     out.append(
         Section(
-            "Patrols, care and nominations",
-            ("what", "kind", "count"),
-            [("patrol", k, str(v)) for k, v in sorted(r.patrols.items())]
-            + [("care", k, str(v)) for k, v in sorted(r.care.items())]
-            + [("nomination", k, str(v)) for k, v in sorted(r.nominations.items())],
+            _("Patrols, care and nominations"),
+            (_("what"), _("kind"), _("count")),
+            [(_("patrol"), k, str(v)) for k, v in sorted(r.patrols.items())]
+            + [(_("care"), k, str(v)) for k, v in sorted(r.care.items())]
+            + [(_("nomination"), k, str(v)) for k, v in sorted(r.nominations.items())],
         )
     )
     out.append(
         Section(
-            "Agents' requests",
-            ("category", "raised", "median to acknowledge", "median to answer", "late"),
+            _("Agents' requests"),
+            (
+                _("category"),
+                _("raised"),
+                _("median to acknowledge"),
+                _("median to answer"),
+                pgettext("report", "late"),
+            ),
             [
                 (
                     q.category,
@@ -228,8 +280,18 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
     )
     out.append(
         Section(
-            "Handover: still open",
-            ("what", "#", "team", "agent", "item", "since", "deadline", "held by", "status"),
+            _("Handover: still open"),
+            (
+                _("what"),
+                _("#"),
+                _("team"),
+                _("agent"),
+                _("item"),
+                _("since"),
+                _("deadline"),
+                _("held by"),
+                _("status"),
+            ),
             [
                 (
                     i.kind,
@@ -239,7 +301,7 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
                     i.what,
                     _when(i.since, tz, True),
                     _when(i.deadline, tz, True),
-                    i.holder or "nobody",
+                    i.holder or _("nobody"),
                     i.status,
                 )
                 for i in r.handover
@@ -252,26 +314,42 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
 def header_lines(r: Report, tz: tzinfo) -> list[str]:
     f = r.figures
     lines = [
-        f"{r.title}: {_when(r.start, tz, True)} to {_when(r.end, tz, True)} "
-        f"({tz}), for {r.actor}" + (f", team {r.team}" if r.team else "")
+        _("{title}: {start} to {end} ({zone}), for {actor}").format(
+            title=r.title,
+            start=_when(r.start, tz, True),
+            end=_when(r.end, tz, True),
+            zone=tz,
+            actor=r.actor,
+        )
+        + (_(", team {team}").format(team=r.team) if r.team else "")
     ]
     quiet = f.clock.quiet_text(tz)
     if quiet:
-        lines.append(quiet + ": figures and durations stop there")
+        lines.append(_("{quiet}: figures and durations stop there").format(quiet=quiet))
     q = f.floor
     lines.append(
-        f"offered {q.offered}  answered {q.answered}  abandoned {q.abandoned}  "
-        f"{sl_label(q.service_level)}  ASA {secs(q.asa_s)}  "
-        f"waiting now {f.waiting_now}"
+        _(
+            "offered {offered}  answered {answered}  abandoned {abandoned}  {sl}  "
+            "ASA {asa}  waiting now {waiting}"
+        ).format(
+            offered=q.offered,
+            answered=q.answered,
+            abandoned=q.abandoned,
+            sl=sl_label(q.service_level),
+            asa=secs(q.asa_s),
+            waiting=f.waiting_now,
+        )
     )
     return lines
 
 
-_GIVES_WAY = frozenset({"agent", "item", "team", "held by", "caller", "paused"})
+# Headers (as written in the catalog) of the columns that give way on a narrow terminal.
+_GIVES_WAY = ("agent", "item", "team", "held by", "caller", "paused")
 
 
 def to_table(r: Report, tz: tzinfo, console: object) -> None:
     from rich import box
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
@@ -289,11 +367,13 @@ def to_table(r: Report, tz: tzinfo, console: object) -> None:
             caption=s.note or None,
             caption_justify="left",
         )
+        gives_way = {_(h) for h in _GIVES_WAY}
         for i, h in enumerate(s.headers):
             # Figures and times stay whole (headers may take two lines); names and free
             # text give way.
-            widest = max([len(row[i]) for row in s.rows] + [len(w) for w in h.split()])
-            if h in _GIVES_WAY:
+            # Display cells, not characters: a Chinese header is twice its length.
+            widest = max([cell_len(row[i]) for row in s.rows] + [cell_len(w) for w in h.split()])
+            if h in gives_way:
                 table.add_column(h, no_wrap=True, overflow="ellipsis", max_width=18)
             else:
                 table.add_column(h, width=widest)
@@ -328,7 +408,7 @@ def to_csv(r: Report, tz: tzinfo) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     for s in sections(r, tz):
-        w.writerow(["section", *s.headers])
+        w.writerow([_("section"), *s.headers])
         for row in s.rows:
             # A cell starting with = + - @ would be a formula to a spreadsheet.
             w.writerow([s.title, *("'" + c if c[:1] in "=+@" else c for c in row)])
@@ -377,18 +457,19 @@ def to_html(r: Report, tz: tzinfo) -> str:
     lines = header_lines(r, tz)
     q = r.figures.floor
     body = [f"<h1>{e(lines[0])}</h1>"]
+    quiet = r.figures.clock.quiet_text(tz)
     for line in lines[1:]:
-        cls = ' class="quiet"' if line.startswith("feed quiet") else ""
+        cls = ' class="quiet"' if quiet and line.startswith(quiet) else ""
         body.append(f"<p{cls}>{e(line)}</p>")
     body.append(
         _svg_bars(
-            "Calls",
+            pgettext("report", "Calls"),
             [
-                ("offered", q.offered, "#4a78c2"),
-                ("answered", q.answered, "#3a9a5b"),
-                ("abandoned", q.abandoned, "#c24a4a"),
-                ("other exits", q.unanswered - q.abandoned, "#c29a4a"),
-                ("waiting", q.waiting, "#888"),
+                (_("offered"), q.offered, "#4a78c2"),
+                (pgettext("report", "answered"), q.answered, "#3a9a5b"),
+                (_("abandoned"), q.abandoned, "#c24a4a"),
+                (_("other exits"), q.unanswered - q.abandoned, "#c29a4a"),
+                (_("waiting"), q.waiting, "#888"),
             ],
         )
     )
@@ -397,7 +478,15 @@ def to_html(r: Report, tz: tzinfo) -> str:
         for name, x in sorted(r.figures.queues.items())
         if x.service_level.value is not None
     ]
-    body.append(_svg_bars(f"Service level by queue ({q.service_level.definition})", sl_items, " %"))
+    body.append(
+        _svg_bars(
+            _("Service level by queue ({definition})").format(
+                definition=q.service_level.definition
+            ),
+            sl_items,
+            " %",
+        )
+    )
     for s in sections(r, tz):
         body.append(f"<h2>{e(s.title)}</h2>")
         if s.note:
@@ -418,7 +507,8 @@ def to_html(r: Report, tz: tzinfo) -> str:
             )
         body.append("</tbody></table>")
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if is_chinese() else "en"}"><head>'
+        '<meta charset="utf-8">'
         f"<title>{e(r.title)}</title><style>{_CSS}</style></head><body>\n"
         + "\n".join(body)
         + "\n</body></html>\n"

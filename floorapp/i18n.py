@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rich.cells import cell_len
 
@@ -137,6 +137,10 @@ def with_supervisor(choice: Choice, preference: str | None) -> Choice:
 # --- the current language -------------------------------------------------------------------
 
 
+# rich's OverflowMethod, spelled here: this module loads no rich.
+Overflow = Literal["fold", "crop", "ellipsis", "ignore"]
+
+
 @dataclass
 class Marks:
     """The console's own marks in the current language (see the module docstring)."""
@@ -150,7 +154,7 @@ class Marks:
     arrow: str = "→"
     loading: str = "…"
     ge: str = "≥"
-    overflow: str = "ellipsis"  # how rich cuts a Text too long for its cell
+    overflow: Overflow = "ellipsis"  # how rich cuts a Text too long for its cell
 
 
 _ENGLISH_MARKS = Marks()

@@ -75,7 +75,7 @@ def summary(f: Figures, tz: object) -> Text:
     if quiet:
         line.append(quiet + "\n", style="bold red")
     line.append(
-        _("Calls on {day}").format(day=i18n.day(fday.day_of_start(f.start, tz))),  # type: ignore[arg-type]
+        _("Calls on {day}").format(day=i18n.day(fday.day_of_start(f.start, tz))),
         style="bold",
     )
     line.append(

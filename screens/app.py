@@ -9,7 +9,7 @@ views, the language, and the guard that keeps any failing action from ending the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from textual.actions import ActionParseResult
@@ -205,12 +205,15 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
         self._release_the_shift()
 
     async def run_action(
-        self, action: str | ActionParseResult, default_namespace: DOMNode | None = None
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
     ) -> bool:
         # Every key, palette entry and click runs through here: a bug in one action
         # becomes a notice and a log entry, and the console goes on.
         try:
-            return await super().run_action(action, default_namespace)
+            return await super().run_action(action, default_namespace, namespaces)
         except Exception as exc:
             line = record_failure(f"action {action}", exc)
             log.exception("action %s failed", action)

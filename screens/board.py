@@ -267,10 +267,10 @@ class AgentBoard(LiveTable):
     def set_filters(
         self,
         *,
-        team: str | None = ...,
+        team: str | None = ...,  # type: ignore[assignment]
         state: str | None = ...,  # type: ignore[assignment]
-        search: str | None = ...,
-    ) -> None:  # type: ignore[assignment]
+        search: str | None = ...,  # type: ignore[assignment]
+    ) -> None:
         if team is not ...:
             self.team_filter = team
             self._team_filter_name = next(

@@ -69,7 +69,7 @@ class KeyedText(Text):
     __slots__ = ("row_id",)
 
     def __init__(self, text: str, row_id: str | int, style: str = "") -> None:
-        super().__init__(text, style=style, no_wrap=True, overflow=MARKS.overflow)  # type: ignore[arg-type]
+        super().__init__(text, style=style, no_wrap=True, overflow=MARKS.overflow)
         self.row_id = row_id
 
 
@@ -77,7 +77,7 @@ def plain(value: object | None, style: str = "") -> Text:
     """Outside text as a literal Text (never markup)."""
     return Text(
         "" if value is None else str(value), style=style, no_wrap=True, overflow=MARKS.overflow
-    )  # type: ignore[arg-type]
+    )
 
 
 def fit(cell: Text, width: int) -> None:

@@ -156,7 +156,7 @@ class AgentDetailScreen(_DetailScreen):
             out.append_text(cells.severity_cell(f.severity))
             out.append(
                 f" {words.flag_kind(f.kind)} [{cells.FLAG_STATUS_WORDS.get(f.status, f.status)}] "
-            )  # type: ignore[call-overload]
+            )
             out.append((f.detail or "").replace("\n", " "))
             if f.stepped_in_by:
                 out.append(

@@ -208,7 +208,7 @@ class FlagTable(ItemTable):
         settings = getattr(getattr(self.app, "ctx", None), "settings", None)
         if settings is not None and self.now is not None and is_overdue(f, settings, self.now):
             return Text(_("OVERDUE"), style="bold white on red")
-        word = cells.FLAG_STATUS_WORDS.get(f.status, f.status)  # type: ignore[call-overload]
+        word = cells.FLAG_STATUS_WORDS.get(f.status, f.status)
         return Text(word, style="bold reverse" if f.status == "raised" else "")
 
     def agent_cell(self, f: FlagView) -> Text:

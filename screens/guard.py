@@ -51,7 +51,7 @@ def _guarded_move_page(original):  # type: ignore[no-untyped-def]
             return
         original(self, direction)
 
-    move_page.__floorapp_guarded__ = True  # type: ignore[attr-defined]
+    move_page.__floorapp_guarded__ = True
     return move_page
 
 

@@ -90,7 +90,8 @@ class FloorHeader(Widget):
         self.flags_overdue = 0
         self.reminders_due = 0
         self.sparks = ""  # the shift's pictures, read once a minute (screens.shift)
-        self.long_call_seconds = cells.LONG_CALL_SECONDS  # the long-call rule's, set by the app
+        # The long-call rule's, set by the app.
+        self.long_call_seconds: float = cells.LONG_CALL_SECONDS
 
     def update_figures(self, figures: FloorFigures) -> None:
         self.figures = figures
@@ -199,13 +200,13 @@ class FloorHeader(Widget):
         if self.scope:
             part((f"{MARKS.sep.rstrip()} {self.scope}", "dim"))
         line1.no_wrap = line2.no_wrap = True
-        line1.overflow = line2.overflow = MARKS.overflow  # type: ignore[assignment]
+        line1.overflow = line2.overflow = MARKS.overflow
         # Cut here, in the language's own way: Textual's own cut of a Text too wide for the
         # widget ends in '…', which a Chinese terminal may draw two cells wide.
         for line in (line1, line2):
-            line.truncate(self.size.width, overflow=MARKS.overflow)  # type: ignore[arg-type]
+            line.truncate(self.size.width, overflow=MARKS.overflow)
         out = Text("\n").join([line1, line2])
         # The joined text keeps neither line's no_wrap: a long name on the first line
         # pushed the second out of the header's two rows.
-        out.no_wrap, out.overflow = True, MARKS.overflow  # type: ignore[assignment]
+        out.no_wrap, out.overflow = True, MARKS.overflow
         return out

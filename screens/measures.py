@@ -72,7 +72,7 @@ def layout(width: int) -> tuple[tuple[str, ...], int | None]:
 
 def measure_cells(m: FlagMeasures) -> list[Text]:
     return [
-        Text(m.label, no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
+        Text(m.label, no_wrap=True, overflow=MARKS.overflow),
         Text(str(m.raised), justify="right"),
         Text(str(m.acknowledged), justify="right"),
         Text(format_duration(m.median_to_acknowledge), justify="right"),

@@ -135,7 +135,7 @@ def row_cells(cells: dict[str, Text], cols: tuple[tuple[str, str, int], ...]) ->
                 text = _("{text} (trigger: {trigger})").format(
                     text=text, trigger=cells["trigger"].plain
                 )
-            cell = Text(text, no_wrap=True, overflow=MARKS.overflow)  # type: ignore[arg-type]
+            cell = Text(text, no_wrap=True, overflow=MARKS.overflow)
         out.append(cell)
     return out
 

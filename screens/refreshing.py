@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.screen import Screen
+from textual.worker import Worker
 
 from floorapp.context import AppContext
 
@@ -12,7 +13,7 @@ class RefreshingScreen(Screen[None]):
 
     refresh_seconds: float = 5.0
 
-    def _load(self) -> None:
+    def _load(self) -> Worker[None] | None:
         raise NotImplementedError  # the subclass's @work(thread=True) reader
 
     def on_mount(self) -> None:

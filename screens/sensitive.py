@@ -42,7 +42,7 @@ def _since(now: datetime, when: datetime | None) -> str:
 def patch_table(table: DataTable[Any], rows: dict[str, list[Text]]) -> None:
     """Make ``table`` hold ``rows`` (key -> cells) touching only what changed."""
     columns = list(table.columns)
-    present = {rk.value for rk in table.rows}
+    present = {rk.value for rk in table.rows if rk.value is not None}
     for key in present - rows.keys():
         table.remove_row(key)
     for key, cells in rows.items():
@@ -133,8 +133,8 @@ class SensitiveRosterScreen(RefreshingScreen):
         rows: dict[str, list[Text]] = {}
         for a in data.agents:
             rows[a.id] = [
-                Text(a.name, no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
-                Text(a.team_name, no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
+                Text(a.name, no_wrap=True, overflow=MARKS.overflow),
+                Text(a.team_name, no_wrap=True, overflow=MARKS.overflow),
                 state_cell(a.state),
                 Text(_since(now, a.state_since)),
                 Text(str(a.sensitive_calls_today), justify="right"),
@@ -147,14 +147,14 @@ class SensitiveRosterScreen(RefreshingScreen):
                 self.query_one("#sens-customers", DataTable),
                 {
                     c.customer_id: [
-                        Text(c.customer_id, no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
+                        Text(c.customer_id, no_wrap=True, overflow=MARKS.overflow),
                         Text(str(c.calls_today), justify="right"),
                         Text(
                             str(c.undesignated_today),
                             justify="right",
                             style="bold red" if c.undesignated_today else "",
                         ),
-                        Text(c.note or "", no_wrap=True, overflow=MARKS.overflow),  # type: ignore[arg-type]
+                        Text(c.note or "", no_wrap=True, overflow=MARKS.overflow),
                     ]
                     for c in data.customers
                 },

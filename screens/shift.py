@@ -221,7 +221,7 @@ class ShiftScreen(Screen[None]):
         last = series.waiting[-1] if series.waiting else 0
         sl = next((v for v in reversed(series.service_level) if v is not None), None)
         hours = int(series.step.total_seconds() * len(series.waiting) // 3600)
-        labels = {
+        labels: dict[str, tuple[str, Sequence[float]]] = {
             "waiting": (_("waiting now {n}").format(n=last), series.waiting),
             "sl": (
                 _("SL {value}").format(value="-" if sl is None else f"{sl:.0%}"),

@@ -311,13 +311,13 @@ class ScreenMirror:
                 if row[x] is None or row[x] == "":
                     continue  # not a character the terminal can be sent (never, in practice)
                 last = x + 1 if x + 1 < width and row[x + 1] == "" else x
-                look = looks[x]
-                if run is not None and run[0] == look and run[2] + 1 == x:
+                look_id = looks[x]
+                if run is not None and run[0] == look_id and run[2] + 1 == x:
                     run[2] = last
                     continue
                 if run is not None:
                     groups.setdefault(run[0], []).append((y, run[1], run[2]))
-                run = [look, x, last]
+                run = [look_id, x, last]
             if run is not None:
                 groups.setdefault(run[0], []).append((y, run[1], run[2]))
         # One look at a time, each visited in screen order: a colour is set once a frame,

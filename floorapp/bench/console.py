@@ -45,7 +45,7 @@ LONG_DAY_CALLS_PER_AGENT_HOUR = 3  # ~75 a day: the figures bench's busy day
 
 def seed(url: str, agents: int, at: datetime = T0) -> None:
     """A floor of ``agents`` as it stands at ``at`` (states, today's calls, flags, cases)."""
-    from sqlalchemy import insert
+    from sqlalchemy import Connection, insert
 
     from db.engine import open_store, run_write
     from db.models import Agent, Call, Escalation, Flag, Supervisor, Team
@@ -54,16 +54,16 @@ def seed(url: str, agents: int, at: datetime = T0) -> None:
     engine = open_store(url)
     teams = max(agents // 20, 1)
 
-    def tx(conn: object) -> None:
+    def tx(conn: Connection) -> None:
         c = conn
-        c.execute(insert(Team), [{"id": f"T{t}", "name": f"team {t}"} for t in range(teams)])  # type: ignore[attr-defined]
+        c.execute(insert(Team), [{"id": f"T{t}", "name": f"team {t}"} for t in range(teams)])
         c.execute(
             insert(Supervisor),
             [
                 {
                     "id": "bench",
                     "name": "bench",
-                    "role": "floor_manager",  # type: ignore[attr-defined]
+                    "role": "floor_manager",
                     "active": True,
                 }
             ],
@@ -109,8 +109,8 @@ def seed(url: str, agents: int, at: datetime = T0) -> None:
                         complaint=False,
                     )
                 )
-        c.execute(insert(Agent), rows)  # type: ignore[attr-defined]
-        c.execute(insert(Call), calls)  # type: ignore[attr-defined]
+        c.execute(insert(Agent), rows)
+        c.execute(insert(Call), calls)
         flag_rows = []
         for i in range(0, agents, 50):
             # Raised through the last hour, as a floor's flags are, not all in one instant.
@@ -127,11 +127,11 @@ def seed(url: str, agents: int, at: datetime = T0) -> None:
                     updated_at=raised,
                 )
             )
-        c.execute(insert(Flag), flag_rows)  # type: ignore[attr-defined]
+        c.execute(insert(Flag), flag_rows)
         c.execute(
             insert(Escalation),
             [
-                dict(  # type: ignore[attr-defined]
+                dict(
                     agent_id=f"A{(i * 7) % agents:05d}",
                     team_id=f"T{i % teams}",
                     tier=1 + i % 3,
@@ -342,7 +342,7 @@ def _run_child(url: str, agents: int, ticks: int, at: datetime = T0) -> dict[str
     )
     if proc.returncode != 0:
         raise RuntimeError(f"console bench at {agents} agents failed:\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def figures(quick: bool) -> Iterable[Figure]:

@@ -49,7 +49,7 @@ _COLS = (
 
 
 def load_position(engine: Engine, source: str) -> FeedPosition | None:
-    c = FeedCursor.__table__.c  # type: ignore[attr-defined]
+    c = FeedCursor.__table__.c
     with read_tx(engine) as conn:
         row = conn.execute(select(*(c[n] for n in _COLS)).where(c.source == source)).first()
     if row is None:

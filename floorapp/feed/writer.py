@@ -138,7 +138,7 @@ _AGENT_COLS = (
     "from_feed",
     *_AGENT_STATE_COLS,
 )
-_CALL_COLS = tuple(c.name for c in Call.__table__.columns)  # type: ignore[attr-defined]
+_CALL_COLS = tuple(c.name for c in Call.__table__.columns)
 _CALL_ROW = itemgetter(*_CALL_COLS)  # a call's dict as a row in _CALL_COLS order
 # What the machine remembers beyond the agent row: memberships, a pause asked for mid-call.
 _MEMORY_KINDS = (EventKind.AGENT_LOGIN.value, EventKind.AGENT_LOGOUT.value, EventKind.STATE.value)
@@ -163,22 +163,18 @@ _HISTORY_INSERT = BulkStatement(
 )
 # ORDER BY ... LIMIT 1, not max(): PostgreSQL has no max() of bytea; both read the index's end.
 _HIGHEST_KEY = (
-    select(FeedEventRow.__table__.c.key)
-    .order_by(  # type: ignore[attr-defined]
-        FeedEventRow.__table__.c.key.desc()
-    )
-    .limit(1)
-)  # type: ignore[attr-defined]
+    select(FeedEventRow.__table__.c.key).order_by(FeedEventRow.__table__.c.key.desc()).limit(1)
+)
 # One expanding parameter for the whole list: no per-value expression objects.
-_STORED_KEYS = select(FeedEventRow.__table__.c.key).where(  # type: ignore[attr-defined]
-    FeedEventRow.__table__.c.key.in_(bindparam("keys", expanding=True))  # type: ignore[attr-defined]
+_STORED_KEYS = select(FeedEventRow.__table__.c.key).where(
+    FeedEventRow.__table__.c.key.in_(bindparam("keys", expanding=True))
 )
-_CALLS_BY_ID = select(Call.__table__).where(  # type: ignore[attr-defined]
-    Call.__table__.c.id.in_(bindparam("ids", expanding=True))  # type: ignore[attr-defined]
+_CALLS_BY_ID = select(Call.__table__).where(
+    Call.__table__.c.id.in_(bindparam("ids", expanding=True))
 )
-_SOURCE_C = FeedSource.__table__.c  # type: ignore[attr-defined]
+_SOURCE_C = FeedSource.__table__.c
 _SOURCE_ID = select(_SOURCE_C.id).where(_SOURCE_C.name == bindparam("name"))
-_ALIAS_C = AgentAlias.__table__.c  # type: ignore[attr-defined]
+_ALIAS_C = AgentAlias.__table__.c
 _ALIASES = select(_ALIAS_C.alias, _ALIAS_C.agent_id)
 _ALIAS_MARK = select(func.count(), func.max(_ALIAS_C.learned_at))
 # Enum member lookups cost more than module names in the per-event path.
@@ -483,7 +479,7 @@ class FeedWriter:
     def _load(self, conn: Connection) -> None:
         """Rebuild the agents and open calls from the store, then start the observers."""
         self._agents = {}
-        a = Agent.__table__.c  # type: ignore[attr-defined]
+        a = Agent.__table__.c
         for r in conn.execute(
             select(
                 a.id,
@@ -507,11 +503,11 @@ class FeedWriter:
         self._book = AliasBook({}, is_roster=self._is_roster, has_membership=self._has_queues)
         self._read_aliases(conn)
         self._restore_memory(conn)
-        c = Call.__table__.c  # type: ignore[attr-defined]
+        c = Call.__table__.c
         self._calls = {
             r["id"]: dict(r)
             for r in conn.execute(
-                select(c)
+                select(Call.__table__)
                 .where(c.ended_at.is_(None))
                 .order_by(c.offered_at.desc())
                 .limit(MAX_OPEN_CALLS)
@@ -537,7 +533,7 @@ class FeedWriter:
         }
         if not live:
             return
-        f = FeedEventRow.__table__.c  # type: ignore[attr-defined]
+        f = FeedEventRow.__table__.c
         since = min(m.logged_in_since for m in live.values())  # type: ignore[type-var]
         resolve = self._book.map.get
         for agent_id, kind, ts, payload in conn.execute(
@@ -822,7 +818,7 @@ class FeedWriter:
                 for x in learned
             ],
         )
-        a = Agent.__table__.c  # type: ignore[attr-defined]
+        a = Agent.__table__.c
         for x in learned:
             # An agent the feed made is shown by its member name, not its interface.
             conn.execute(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, String, func, select, type_coerce
 from sqlalchemy.sql import Select
@@ -26,11 +27,11 @@ ON_CALL = str(AgentState.ON_CALL.value)
 CALL = 6  # where the current call's id sits in a raw agent row (see agent_select)
 _IN_LIMIT = 500
 
-Raw = tuple
+Raw = tuple[Any, ...]
 Marker = tuple[str, str]  # the most severe open flag: (severity, status)
 
 
-def agent_select(scope: Scope | None = None, team: str | None = None) -> Select:
+def agent_select(scope: Scope | None = None, team: str | None = None) -> Select[*tuple[Any, ...]]:
     """The agent row alone, no joins: team names are held (a few hundred, read when one is
     new) and a call's answer time is looked up only for agents who changed onto a call.
     Times come back raw and are converted only for rows that changed: the type decorator's

@@ -73,7 +73,7 @@ class OpenItems(Generic[V]):
 
     # --- what a kind says -------------------------------------------------------------
 
-    def view_query(self) -> Select:
+    def view_query(self) -> Select[*tuple[Any, ...]]:
         raise NotImplementedError
 
     def to_view(self, row: Any) -> V:
@@ -93,7 +93,7 @@ class OpenItems(Generic[V]):
         """...and one held view's share of them, the same way."""
         raise NotImplementedError
 
-    def joined(self, q: Select) -> Select:
+    def joined(self, q: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
         """``q`` over the item's table, joined to what the team clause needs."""
         return q
 
@@ -113,13 +113,13 @@ class OpenItems(Generic[V]):
     def _updated(self) -> Any:
         return self.table.c.updated_at
 
-    def _scoped(self, q: Select) -> Select:
+    def _scoped(self, q: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
         q = q.where(self._scope.team_clause(self.team_col()))
         if self._team is not None:
             q = q.where(self.team_col() == self._team)
         return q
 
-    def _since(self, q: Select) -> Select:
+    def _since(self, q: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
         return q if self._wm is None else q.where(self._updated >= self._wm - OVERLAP)
 
     def reset(self) -> None:
@@ -244,7 +244,7 @@ _FLAG_STATUS = {s.value: i for i, s in enumerate(FlagStatus, 1)}
 
 
 class OpenFlags(OpenItems[FlagView]):
-    table = Flag.__table__  # type: ignore[attr-defined]
+    table = Flag.__table__
     team_on_table = False
 
     def __init__(
@@ -258,7 +258,7 @@ class OpenFlags(OpenItems[FlagView]):
         self._due_view: tuple[datetime, ...] | None = ()
         super().__init__(scope, team)
 
-    def view_query(self) -> Select:
+    def view_query(self) -> Select[*tuple[Any, ...]]:
         return flags.flag_query()
 
     def to_view(self, row: Any) -> FlagView:
@@ -270,7 +270,7 @@ class OpenFlags(OpenItems[FlagView]):
     def team_col(self) -> Any:
         return Agent.team_id
 
-    def joined(self, q: Select) -> Select:
+    def joined(self, q: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
         if self._everyone:
             return q
         return q.join(Agent, Agent.id == Flag.agent_id)
@@ -349,14 +349,14 @@ _ESC_STATUS = {s.value: i for i, s in enumerate(EscalationStatus, 1)}
 
 
 class OpenEscalations(OpenItems[EscalationView]):
-    table = Escalation.__table__  # type: ignore[attr-defined]
+    table = Escalation.__table__
     team_on_table = True
 
     def __init__(self, scope: Scope, team: str | None) -> None:
         self._deadlines: list[tuple[datetime, int]] = []  # sorted: past_deadline bisects
         super().__init__(scope, team)
 
-    def view_query(self) -> Select:
+    def view_query(self) -> Select[*tuple[Any, ...]]:
         return escalations.escalation_query()
 
     def to_view(self, row: Any) -> EscalationView:

@@ -110,7 +110,7 @@ def day_start(ctx: AppContext, now: datetime) -> datetime:
     return fday.day_bounds(ctx.settings, now)[0]
 
 
-def raw_rows(conn: Connection, q: Select) -> list[tuple]:
+def raw_rows(conn: Connection, q: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """All rows of ``q`` as plain tuples.
 
     When no selected column converts its values (true of the agent read: strings and raw

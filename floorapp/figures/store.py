@@ -131,9 +131,9 @@ RawCall = tuple[
 ]
 
 
-def raw_call_rows(conn: Connection, start: datetime, end: datetime) -> list[RawCall]:
-    """Calls offered in [start, end) as the driver gives them, without teams: for a reader
-    that builds a CallRow (``call_row``) only for the few calls that need one."""
+def _raw_calls(start: datetime, end: datetime) -> Any:
+    """The calls offered in [start, end), every column a CallRow holds but the team, as the
+    driver gives them (times as stored, the complaint flag as 0/1)."""
     c = _C
     q = select(
         c.id,
@@ -149,7 +149,13 @@ def raw_call_rows(conn: Connection, start: datetime, end: datetime) -> list[RawC
         c.talk_seconds,
         _raw_flag(c.complaint),
     ).where(c.offered_at >= start, c.offered_at < end)
-    return _fetch(conn, q)
+    return q
+
+
+def raw_call_rows(conn: Connection, start: datetime, end: datetime) -> list[RawCall]:
+    """Calls offered in [start, end) as the driver gives them, without teams: for a reader
+    that builds a CallRow (``call_row``) only for the few calls that need one."""
+    return _fetch(conn, _raw_calls(start, end))
 
 
 def call_row(raw: RawCall, team: str | None) -> CallRow:
@@ -162,21 +168,7 @@ def floor_call_batches(
     """The calls offered in [start, end), without teams (the floor's figures), ``size`` at a
     time: a console loading a long day never holds the whole day's raw rows at once (its
     peak memory would grow with the day)."""
-    c = Call.__table__.c
-    q = select(
-        c.id,
-        c.queue,
-        c.agent_id,
-        c.customer_id,
-        _t(c.offered_at),
-        _t(c.answered_at),
-        _t(c.ended_at),
-        c.outcome,
-        c.exit_reason,
-        c.hold_seconds,
-        c.talk_seconds,
-        _raw_flag(c.complaint),
-    ).where(c.offered_at >= start, c.offered_at < end)
+    q = _raw_calls(start, end)
     new = tuple.__new__
     dialect = conn.dialect
     with conn.execute(q) as result:

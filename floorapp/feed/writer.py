@@ -11,7 +11,6 @@ decisions, all in the same write transaction. No ORM object and no SELECT per ev
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +23,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 from sqlalchemy.exc import OperationalError
 
 from db.changes import next_change
-from db.engine import write_tx
+from db.engine import run_write, write_tx
 from db.models import (
     UNASSIGNED_TEAM,
     Agent,
@@ -274,11 +273,6 @@ def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
         yield seq[i : i + n]
 
 
-def _is_locked(exc: OperationalError) -> bool:
-    msg = str(exc.orig if exc.orig is not None else exc).lower()
-    return "locked" in msg or "busy" in msg or "deadlock" in msg
-
-
 # Values checked before any arithmetic or store sees them (the parsers check more; this is
 # the last line of defence, so one bad event can never cost the batch its good ones).
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # queue_log's epoch 0; nothing older is a call
@@ -441,26 +435,20 @@ class FeedWriter:
     def _write_once(
         self, items: Sequence[ParsedLine], position: FeedPosition | None
     ) -> IngestSummary:
-        delay = 0.05
-        for attempt in range(8):
-            try:
-                with write_tx(self.engine) as conn:
-                    if not self._loaded:
-                        self._load(conn)
-                    summary = self._apply(conn, items)
-                    if position is not None:
-                        save_position(conn, position, self.clock.now())
-                return summary
-            except OperationalError as exc:
-                self._loaded = False
-                if not _is_locked(exc) or attempt == 7:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 2.0)
-            except BaseException:
-                self._loaded = False
-                raise
-        raise AssertionError("unreachable")
+        def work(conn: Connection) -> IngestSummary:
+            if not self._loaded:
+                self._load(conn)
+            summary = self._apply(conn, items)
+            if position is not None:
+                save_position(conn, position, self.clock.now())
+            return summary
+
+        # The writer's memory follows the transaction: an attempt that did not commit
+        # leaves it ahead of the store, so it is read again on the next attempt.
+        return run_write(self.engine, work, rolled_back=self._forget_memory)
+
+    def _forget_memory(self) -> None:
+        self._loaded = False
 
     def tick_idle(self, now: datetime) -> None:
         """Let time-based rules see time pass while the feed is quiet (``--follow``)."""

@@ -6,6 +6,11 @@ agents and the open calls (loaded from the store on the first batch), (3) writes
 everything with Core ``executemany``: feed events, agents' current state and its
 history, calls, notes, escalations, rejects, the feed cursor and the observers'
 decisions, all in the same write transaction. No ORM object and no SELECT per event.
+
+The rows and statements a batch writes are in ``rows``, the last checks of a value before
+it is stored in ``stored``. One module past 400 lines on purpose: ``FeedWriter`` is one
+object whose memory (agents, open calls, aliases) and transaction change together, so its
+steps reach the same state and split apart each would reach into the others.
 """
 
 from __future__ import annotations
@@ -16,10 +21,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import OperationalError
 
 from db.changes import next_change
@@ -29,24 +33,49 @@ from db.models import (
     Agent,
     AgentAlias,
     AgentNote,
-    AgentStateChange,
     Call,
     FeedEventRow,
     FeedSource,
     RejectedInput,
     Team,
 )
-from db.upsert import insert_ignore, upsert
+from db.upsert import insert_ignore
 from floorapp.clock import SYSTEM_CLOCK, Clock
 from floorapp.config import Settings
 from floorapp.escalations import open_escalation
 from floorapp.feed.aliases import LEARNED, AliasBook, Learned
-from floorapp.feed.bulk import BulkStatement
 from floorapp.feed.cursor import FeedPosition, save_position
 from floorapp.feed.events import EventKind, FeedEvent, Ignored, ParsedLine, Rejected
 from floorapp.feed.keys import hash_text
 from floorapp.feed.observer import FeedObserver
-from floorapp.feed.states import AVAILABLE, BREAK, OFFLINE, AgentStatus, step
+from floorapp.feed.rows import (
+    AGENT_UPSERT,
+    ALIAS_MARK,
+    ALIASES,
+    CALL_FACTS,
+    CALL_ROW,
+    CALL_UPSERT,
+    CALLS_BY_ID,
+    ENCODE,
+    FEED_INSERT,
+    HIGHEST_KEY,
+    HISTORY_INSERT,
+    SOURCE_ID,
+    STORED_KEYS,
+    AgentMemory,
+    Batch,
+    new_call,
+)
+from floorapp.feed.states import AVAILABLE, BREAK, OFFLINE, step
+from floorapp.feed.stored import (
+    EARLIEST,
+    NUMBER_MAX,
+    REJECT_REASON_MAX,
+    OutOfRange,
+    storable,
+    store_failure,
+    unfit,
+)
 
 _IN_CHUNK = 2000  # keys per IN (...): well under SQLite's and PostgreSQL's parameter limits
 MAX_OPEN_CALLS = 100_000  # open calls kept in memory; older ones are re-read when needed
@@ -89,93 +118,7 @@ class IngestSummary:
         return text
 
 
-class _AgentMem(AgentStatus):
-    __slots__ = ("from_feed", "id", "updated_at")
-
-    def __init__(self, agent_id: str) -> None:
-        super().__init__()
-        self.id = agent_id
-        self.updated_at: datetime | None = None
-        self.from_feed = True
-
-    def row(self, seq: int) -> tuple[Any, ...]:
-        """Values in _AGENT_COLS order (name and team only matter for a new agent)."""
-        return (
-            self.id,
-            self.id,
-            UNASSIGNED_TEAM,
-            1,
-            False,
-            True,
-            self.state,
-            self.reason,
-            self.since,
-            self.logged_in_since,
-            self.last_break_end,
-            self.call,
-            self.updated_at,
-            seq,
-        )
-
-
-_AGENT_STATE_COLS = (
-    "state",
-    "state_reason",
-    "state_since",
-    "logged_in_since",
-    "last_break_end",
-    "current_call_id",
-    "updated_at",
-    "seq",
-)
-_AGENT_COLS = (
-    "id",
-    "name",
-    "team_id",
-    "tier",
-    "sensitive_designated",
-    "from_feed",
-    *_AGENT_STATE_COLS,
-)
-_CALL_COLS = tuple(c.name for c in Call.__table__.columns)
-_CALL_ROW = itemgetter(*_CALL_COLS)  # a call's dict as a row in _CALL_COLS order
-# What the machine remembers beyond the agent row: memberships, a pause asked for mid-call.
 _MEMORY_KINDS = (EventKind.AGENT_LOGIN.value, EventKind.AGENT_LOGOUT.value, EventKind.STATE.value)
-_FEED_COLS = ("key", "source_id", "line_no", "ts", "kind", "agent_id", "call_id", "payload")
-_HISTORY_COLS = ("agent_id", "state", "reason", "started_at")
-
-
-def _columns(model: Any, names: Sequence[str]) -> list[Any]:
-    return [model.__table__.c[n] for n in names]
-
-
-# Only the state columns are updated on conflict: name, team and tier belong to the roster.
-_AGENT_UPSERT = BulkStatement(
-    lambda conn: upsert(conn, Agent, ["id"], _AGENT_STATE_COLS), _columns(Agent, _AGENT_COLS)
-)
-_FEED_INSERT = BulkStatement(lambda conn: insert(FeedEventRow), _columns(FeedEventRow, _FEED_COLS))
-_CALL_UPSERT = BulkStatement(
-    lambda conn: upsert(conn, Call, ["id"], _CALL_COLS[1:]), _columns(Call, _CALL_COLS)
-)
-_HISTORY_INSERT = BulkStatement(
-    lambda conn: insert(AgentStateChange), _columns(AgentStateChange, _HISTORY_COLS)
-)
-# ORDER BY ... LIMIT 1, not max(): PostgreSQL has no max() of bytea; both read the index's end.
-_HIGHEST_KEY = (
-    select(FeedEventRow.__table__.c.key).order_by(FeedEventRow.__table__.c.key.desc()).limit(1)
-)
-# One expanding parameter for the whole list: no per-value expression objects.
-_STORED_KEYS = select(FeedEventRow.__table__.c.key).where(
-    FeedEventRow.__table__.c.key.in_(bindparam("keys", expanding=True))
-)
-_CALLS_BY_ID = select(Call.__table__).where(
-    Call.__table__.c.id.in_(bindparam("ids", expanding=True))
-)
-_SOURCE_C = FeedSource.__table__.c
-_SOURCE_ID = select(_SOURCE_C.id).where(_SOURCE_C.name == bindparam("name"))
-_ALIAS_C = AgentAlias.__table__.c
-_ALIASES = select(_ALIAS_C.alias, _ALIAS_C.agent_id)
-_ALIAS_MARK = select(func.count(), func.max(_ALIAS_C.learned_at))
 # Enum member lookups cost more than module names in the per-event path.
 _AGENT_LOGIN = EventKind.AGENT_LOGIN
 _AGENT_LOGOUT = EventKind.AGENT_LOGOUT
@@ -196,67 +139,6 @@ _LEARN_KINDS = frozenset({_AGENT_LOGIN, _STATE})  # what can reveal an alias
 _AGENT_KINDS = frozenset({_AGENT_LOGIN, _AGENT_LOGOUT, _STATE, _CALL_RING_NO_ANSWER})
 
 
-def _payload_encoder() -> Any:
-    """Compact JSON for feed payloads, from the C encoder built once.
-
-    ``JSONEncoder.encode`` builds a new C encoder on every call, which was half the
-    cost for these small dicts. The direct one is used only where it exists (CPython)
-    and writes the same text, checked here; otherwise the plain encoder.
-    """
-    plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return plain.encode
-    # No circular-reference markers: payloads are flat dicts of text, numbers and flags.
-    fast = make(
-        None, plain.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
-    )
-
-    def encode(obj: dict[str, Any]) -> str:
-        return "".join(fast(obj, 0))
-
-    probe = {"reason": '午休 "lunch"\n', "hold_seconds": 3, "complaint": True, "to": None}
-    return encode if encode(probe) == plain.encode(probe) else plain.encode
-
-
-_ENCODE = _payload_encoder()
-_CALL_FACTS = {
-    "customer": "customer_id",
-    "queue": "queue",
-    "complaint": "complaint",
-    "negative_sentiment": "negative_sentiment",
-    "refused_explanations": "refused_explanations",
-    "sensitive_customer": "sensitive_customer",
-    "satisfaction": "satisfaction",
-    "effort": "effort",
-    "hold_seconds": "hold_seconds",
-    "talk_seconds": "talk_seconds",
-    "exit": "exit_reason",
-}
-
-
-def _new_call(call_id: str) -> dict[str, Any]:
-    return {
-        "id": call_id,
-        "queue": None,
-        "customer_id": None,
-        "agent_id": None,
-        "offered_at": None,
-        "answered_at": None,
-        "ended_at": None,
-        "outcome": "waiting",
-        "exit_reason": None,
-        "hold_seconds": None,
-        "talk_seconds": None,
-        "satisfaction": None,
-        "effort": None,
-        "complaint": False,
-        "negative_sentiment": False,
-        "refused_explanations": 0,
-        "sensitive_customer": False,
-    }
-
-
 def _unique(events: list[FeedEvent]) -> list[FeedEvent]:
     """The events whose key has not come earlier in the list."""
     seen: set[str] = set()
@@ -271,99 +153,6 @@ def _unique(events: list[FeedEvent]) -> list[FeedEvent]:
 def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
-
-
-# Values checked before any arithmetic or store sees them (the parsers check more; this is
-# the last line of defence, so one bad event can never cost the batch its good ones).
-_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # queue_log's epoch 0; nothing older is a call
-_NUMBER_MAX = 2**31 - 1  # fits every integer column; as seconds, 68 years back from 1970
-_REJECT_REASON_MAX = 500
-
-
-class _OutOfRange(ValueError):
-    """A number no column or time arithmetic should take (the event is rejected)."""
-
-
-def _ahead(gap: timedelta) -> str:
-    days = gap.days
-    if days >= 365:
-        return f"{days // 365} years"
-    if days >= 1:
-        return f"{days} days"
-    seconds = int(gap.total_seconds())
-    if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 60} min {seconds % 60} s"
-
-
-def _describe(ev: FeedEvent) -> str:
-    """The event as text for the rejects table (the raw line stays with the parser)."""
-    raw = getattr(ev, "raw", None)
-    if isinstance(raw, str) and raw:
-        return raw
-    data = json.dumps(ev.data, ensure_ascii=True, default=repr)[:1000] if ev.data else ""
-    return (
-        f"{ev.kind.value} at {ev.ts.isoformat()} agent={ev.agent!r} call={ev.call!r} {data}"
-    ).strip()
-
-
-def _storable(text: str) -> str:
-    """Text any database encoding takes (a lone surrogate becomes its escape)."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _unfit(ev: FeedEvent, now: datetime, limit: datetime) -> FeedEvent | Rejected:
-    """The rejection for an event the quick check refused (or the event, if it passes)."""
-    ts = ev.ts
-    reason = None
-    if ts > limit:
-        reason = (
-            f"clock error: event time {ts.isoformat()} is {_ahead(ts - now)} ahead of "
-            f"this host's clock (more than {int((limit - now).total_seconds())} s)"
-        )
-    elif ts < _EARLIEST:
-        reason = f"event time {ts.isoformat()} is before 1970"
-    if reason is None:
-        return ev
-    return Rejected(ev.source, ev.line_no, reason, _describe(ev))
-
-
-def _store_failure(ev: FeedEvent, exc: BaseException) -> Rejected:
-    what = str(exc) if isinstance(exc, _OutOfRange) else f"{type(exc).__name__}: {exc}"
-    return Rejected(
-        ev.source, ev.line_no, f"could not be stored ({ev.kind.value}): {what[:300]}", _describe(ev)
-    )
-
-
-class _Batch:
-    """What one batch will write, gathered while applying its events."""
-
-    __slots__ = (
-        "agents",
-        "aliases",
-        "calls",
-        "escalations",
-        "events",
-        "history",
-        "new_agents",
-        "notes",
-        "source_ids",
-    )
-
-    def __init__(self) -> None:
-        self.aliases: list[Learned] = []
-        self.events: list[tuple[Any, ...]] = []
-        self.history: list[tuple[Any, ...]] = []
-        self.agents: dict[str, _AgentMem] = {}
-        self.new_agents = False
-        self.calls: dict[str, dict[str, Any]] = {}
-        self.notes: list[dict[str, Any]] = []
-        self.escalations: list[FeedEvent] = []
-        self.source_ids: dict[str, int] = {}
 
 
 class FeedWriter:
@@ -382,7 +171,7 @@ class FeedWriter:
         self.clock = clock
         self.batch_size = batch_size
         self._loaded = False
-        self._agents: dict[str, _AgentMem] = {}
+        self._agents: dict[str, AgentMemory] = {}
         self._calls: dict[str, dict[str, Any]] = {}
         self._team_ready = False
         self._source_ids: dict[str, int] = {}  # feed_source ids, valid while loaded
@@ -423,7 +212,7 @@ class FeedWriter:
                 raise
             if len(events) == 1:
                 rest = list(items)
-                refused = rest[events[0]] = _store_failure(items[events[0]], exc)  # type: ignore[arg-type]
+                refused = rest[events[0]] = store_failure(items[events[0]], exc)  # type: ignore[arg-type]
                 summary = self._write_once(rest, position)
                 summary.refused.append(refused)
                 return summary
@@ -481,7 +270,7 @@ class FeedWriter:
                 a.from_feed,
             )
         ):
-            m = _AgentMem(r.id)
+            m = AgentMemory(r.id)
             m.state, m.reason, m.since = r.state, r.state_reason, r.state_since
             m.logged_in_since, m.last_break_end = r.logged_in_since, r.last_break_end
             m.call, m.updated_at, m.from_feed = r.current_call_id, r.updated_at, r.from_feed
@@ -561,18 +350,18 @@ class FeedWriter:
         A name that was an agent of its own and is now another agent's alias is merged
         into that agent at the next event (its membership moves, the name goes offline).
         """
-        mark = tuple(conn.execute(_ALIAS_MARK).one())
+        mark = tuple(conn.execute(ALIAS_MARK).one())
         if mark == self._alias_mark:
             return
         self._alias_mark = mark
-        aliases: dict[str, str] = {r[0]: r[1] for r in conn.execute(_ALIASES)}
+        aliases: dict[str, str] = {r[0]: r[1] for r in conn.execute(ALIASES)}
         old = self._book.map
         self._book.use(aliases)
         for alias, agent_id in aliases.items():
             if old.get(alias) != agent_id and alias in self._agents and alias != agent_id:
                 self._merges.append((alias, agent_id, None))
 
-    def _merge(self, name: str, into: str, ts: datetime, b: _Batch) -> None:
+    def _merge(self, name: str, into: str, ts: datetime, b: Batch) -> None:
         """``name`` turned out to be ``into``: membership moves there, ``name`` goes offline."""
         old = self._agents.get(name)
         if old is None or old.state == OFFLINE:
@@ -604,12 +393,12 @@ class FeedWriter:
             for obs in self.observers:
                 obs.observe(ev)
 
-    def _apply_agent_only(self, ev: FeedEvent, b: _Batch) -> None:
+    def _apply_agent_only(self, ev: FeedEvent, b: Batch) -> None:
         """A state change the feed implied but did not write (not stored as a feed event)."""
         agent_id: str = ev.agent  # type: ignore[assignment]
         a = self._agents.get(agent_id)
         if a is None:
-            a = self._agents[agent_id] = _AgentMem(agent_id)
+            a = self._agents[agent_id] = AgentMemory(agent_id)
             b.new_agents = True
         if a.updated_at is None or ev.ts > a.updated_at:
             a.updated_at = ev.ts
@@ -617,7 +406,7 @@ class FeedWriter:
         for t in step(a, ev.kind, ev.data, None, ev.ts):
             b.history.append((a.id, t.state, t.reason, t.at))
 
-    def _resolve(self, new: list[FeedEvent], b: _Batch) -> list[FeedEvent]:
+    def _resolve(self, new: list[FeedEvent], b: Batch) -> list[FeedEvent]:
         """Each event under the agent id its feed name stands for; pairs learned on the way.
 
         Events are never changed in place (a retried batch must see the feed's names): one
@@ -646,7 +435,7 @@ class FeedWriter:
 
     def _fetch_calls(self, conn: Connection, ids: list[str]) -> None:
         for chunk in _chunks(ids, _IN_CHUNK):
-            for r in conn.execute(_CALLS_BY_ID, {"ids": list(chunk)}).mappings():
+            for r in conn.execute(CALLS_BY_ID, {"ids": list(chunk)}).mappings():
                 self._calls[r["id"]] = dict(r)
 
     # --- one batch ------------------------------------------------------------------------
@@ -661,10 +450,10 @@ class FeedWriter:
         limit = now + timedelta(seconds=self.settings.max_ahead_s)
         for item in items:
             if isinstance(item, FeedEvent):
-                if _EARLIEST <= item.ts <= limit:
+                if EARLIEST <= item.ts <= limit:
                     events.append(item)
                     continue
-                item = _unfit(item, now, limit)
+                item = unfit(item, now, limit)
                 if isinstance(item, Rejected):
                     summary.refused.append(item)
             if isinstance(item, Rejected):
@@ -673,8 +462,8 @@ class FeedWriter:
                         "at": now,
                         "source": item.source,
                         "line_no": item.line_no,
-                        "reason": _storable(item.reason)[:_REJECT_REASON_MAX],
-                        "raw": _storable(item.raw),
+                        "reason": storable(item.reason)[:REJECT_REASON_MAX],
+                        "raw": storable(item.raw),
                         "raw_hash": hash_text(item.raw),
                     }
                 )
@@ -693,7 +482,7 @@ class FeedWriter:
         if missing:
             self._fetch_calls(conn, missing)
 
-        batch = _Batch()
+        batch = Batch()
         observers = self.observers
         apply_event = self._apply_event
         for source in {e.source for e in new}.difference(self._source_ids):
@@ -730,9 +519,9 @@ class FeedWriter:
 
     @staticmethod
     def _source_id(conn: Connection, name: str) -> int:
-        stored = _storable(name)
+        stored = storable(name)
         conn.execute(insert_ignore(conn, FeedSource, ["name"]), {"name": stored})
-        return int(conn.execute(_SOURCE_ID, {"name": stored}).scalar_one())
+        return int(conn.execute(SOURCE_ID, {"name": stored}).scalar_one())
 
     def _new_events(self, conn: Connection, events: list[FeedEvent]) -> list[FeedEvent]:
         if not events:
@@ -741,13 +530,13 @@ class FeedWriter:
         # be stored: only keys at or below it (a re-read, the second a batch boundary
         # fell in) are looked up. Read under the write lock, so no other writer races it.
         # Keys are stored as bytes, which every database orders as Python orders their hex.
-        highest = conn.execute(_HIGHEST_KEY).scalar()
+        highest = conn.execute(HIGHEST_KEY).scalar()
         if highest is None:
             return _unique(events)
         keys = list({e.key for e in events if e.key <= highest})
         stored: set[str] = set()
         for chunk in _chunks(keys, _IN_CHUNK):
-            stored.update(conn.execute(_STORED_KEYS, {"keys": list(chunk)}).scalars())
+            stored.update(conn.execute(STORED_KEYS, {"keys": list(chunk)}).scalars())
         new: list[FeedEvent] = []
         for e in events:
             if e.key in stored:
@@ -756,7 +545,7 @@ class FeedWriter:
             new.append(e)
         return new
 
-    def _store(self, conn: Connection, b: _Batch) -> None:
+    def _store(self, conn: Connection, b: Batch) -> None:
         if b.new_agents and not self._team_ready:
             conn.execute(
                 insert_ignore(conn, Team, ["id"]),
@@ -768,10 +557,10 @@ class FeedWriter:
             # One change number for the batch: consoles read the rows past the last number
             # they saw (stamps in event time would hide a lagging feed's rows from them).
             seq = next_change(conn)
-            _AGENT_UPSERT.execute(conn, [a.row(seq) for a in b.agents.values()], memo)
-        _FEED_INSERT.execute(conn, b.events, memo)
-        _CALL_UPSERT.execute(conn, list(map(_CALL_ROW, b.calls.values())), memo)
-        _HISTORY_INSERT.execute(conn, b.history, memo)
+            AGENT_UPSERT.execute(conn, [a.row(seq) for a in b.agents.values()], memo)
+        FEED_INSERT.execute(conn, b.events, memo)
+        CALL_UPSERT.execute(conn, list(map(CALL_ROW, b.calls.values())), memo)
+        HISTORY_INSERT.execute(conn, b.history, memo)
         if b.aliases:
             self._store_aliases(conn, b.aliases)
         if b.notes:
@@ -814,9 +603,9 @@ class FeedWriter:
                 .where(a.id == x.agent_id, a.from_feed.is_(True), a.name == a.id)
                 .values(name=x.member_name)
             )
-        self._alias_mark = tuple(conn.execute(_ALIAS_MARK).one())
+        self._alias_mark = tuple(conn.execute(ALIAS_MARK).one())
 
-    def _forget_ended(self, b: _Batch) -> None:
+    def _forget_ended(self, b: Batch) -> None:
         for call_id, row in b.calls.items():
             if row["ended_at"] is not None:
                 self._calls.pop(call_id, None)
@@ -832,14 +621,14 @@ class FeedWriter:
 
     # --- applying one event -----------------------------------------------------------------
 
-    def _call(self, call_id: str, b: _Batch) -> dict[str, Any]:
+    def _call(self, call_id: str, b: Batch) -> dict[str, Any]:
         row = self._calls.get(call_id)
         if row is None:
-            row = self._calls[call_id] = _new_call(call_id)
+            row = self._calls[call_id] = new_call(call_id)
         b.calls[call_id] = row
         return row
 
-    def _apply_event(self, ev: FeedEvent, b: _Batch) -> None:
+    def _apply_event(self, ev: FeedEvent, b: Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data
         agent_id = ev.agent
         b.events.append(
@@ -851,7 +640,7 @@ class FeedWriter:
                 _KIND_TEXT[kind],
                 agent_id,
                 ev.call,
-                _ENCODE(data) if data else None,
+                ENCODE(data) if data else None,
             )
         )
         if agent_id is None:
@@ -859,7 +648,7 @@ class FeedWriter:
         else:  # inline: most events name an agent
             a = self._agents.get(agent_id)
             if a is None:
-                a = self._agents[agent_id] = _AgentMem(agent_id)
+                a = self._agents[agent_id] = AgentMemory(agent_id)
                 b.new_agents = True
             # Never backwards (a late line): consoles poll "changed since" on this column.
             if a.updated_at is None or ts > a.updated_at:
@@ -892,15 +681,15 @@ class FeedWriter:
             return
         self._apply_call(ev, a, b)
 
-    def _apply_call(self, ev: FeedEvent, a: _AgentMem | None, b: _Batch) -> None:
+    def _apply_call(self, ev: FeedEvent, a: AgentMemory | None, b: Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data
         call = self._call(ev.call, b)  # type: ignore[arg-type]
         for name, value in data.items():
-            col = _CALL_FACTS.get(name)
+            col = CALL_FACTS.get(name)
             if col is not None:
-                if type(value) is int and not -_NUMBER_MAX <= value <= _NUMBER_MAX:
+                if type(value) is int and not -NUMBER_MAX <= value <= NUMBER_MAX:
                     # Before any time arithmetic: the batch is split down to this event.
-                    raise _OutOfRange(f"{name} {value} is out of range (at most {_NUMBER_MAX})")
+                    raise OutOfRange(f"{name} {value} is out of range (at most {NUMBER_MAX})")
                 call[col] = value
         if a is not None and kind is not _CALL_OFFERED:
             call["agent_id"] = a.id

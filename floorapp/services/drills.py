@@ -9,6 +9,9 @@ leader once the agent is off the phone, closed with a result.
   answer in it; an agent on a call (or not logged in) is drilled later, never mid-call.
 * ``record_result``: passed, or needs practice with a note (a re-drill is planned).
 * ``coverage`` and ``agent_drills``: what the period view and the agent detail show.
+
+One module past 400 lines on purpose: planning, firing and recording drills are one service
+over one table, sharing its scope and its plan look-ups.
 """
 
 from __future__ import annotations

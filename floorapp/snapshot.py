@@ -277,7 +277,7 @@ def floor_snapshot(
                 r.holder,
                 r.agent_id,
                 r.team_id,
-                r.reason,
+                i18n.render(r.reason) or "",
                 r.opened_at,
                 r.agent_name,
             )
@@ -354,7 +354,7 @@ def snapshot_json(snap: FloorSnapshot, tz: ZoneInfo) -> dict[str, Any]:
                 "holder": e.holder,
                 "agent": e.agent,
                 "team": e.team,
-                "reason": e.reason,
+                "reason": i18n.render(e.reason) or "",
                 "opened_at": _iso(e.opened_at, tz),
                 "overdue": e.deadline < snap.at,
             }

@@ -262,7 +262,17 @@ def test_refused_explanations_escalates_exactly_once_per_call(
     assert esc["customer_id"] == "13800000001"
     assert esc["opened_at"] == at(5)
     assert esc["deadline"] == at(5) + settings.deadline(1, "medium")
-    assert "refused 3 explanations" in esc["reason"]
+    # Stored as a message, worded for each reader where escalations are read.
+    from floorapp.services import escalations as esc_svc
+
+    with engine.connect() as conn:
+        [row] = conn.execute(esc_svc.escalation_query()).all()
+    assert "refused 3 explanations" in esc_svc.to_view(row).reason
+    i18n.set_language("zh_CN")
+    try:
+        assert "3 次拒绝接受解释" in esc_svc.to_view(row).reason
+    finally:
+        i18n.set_language("en")
     [f] = flags(engine, "refused_explanations")
     assert f["count"] == 1 and f["call_id"] == "c1" and f["condition_ended_at"] == at(8)
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, and_, or_, select
 from db.engine import read_tx
 from db.models import Agent, Escalation, EscalationStatus, Flag, FlagStatus
 from floorapp.figures.model import Figures, read_figures
+from floorapp.i18n import render
 from floorapp.services.scope import Scope
 
 
@@ -270,7 +271,7 @@ def _handover(conn: Connection, end: datetime, visible: Any) -> list[OpenItem]:
                     eid,
                     e_team,
                     e_agent,
-                    f"tier {tier} {sev}: {reason}",
+                    f"tier {tier} {sev}: {render(reason) or ''}",
                     opened,
                     deadline,
                     holder,

@@ -480,13 +480,12 @@ class RulesEngine:
             )
         )
         self._fire(tr, "refused_explanations", ts, reason, call_id=c.id, token=c.id)
-        # The escalation's reason is read where stored text is not worded per reader yet:
-        # it keeps the English sentence.
+        # Stored as the flag's text is: worded when read, in each reader's language.
         self.outbox.escalations.append(
             PendingEscalation(
                 ts,
                 "refused_explanations",
-                render(reason, english=True) or "",
+                reason,
                 self._sev["refused_explanations"],
                 tr.id,
                 c.id,

@@ -28,7 +28,7 @@ from db.models import (
 from floorapp import audit, policy
 from floorapp.context import AppContext
 from floorapp.escalations import SEVERITIES, TIERS, open_escalation
-from floorapp.i18n import N_, _, message, ngettext, said
+from floorapp.i18n import N_, _, message, ngettext, render, said
 from floorapp.policy import Refused
 from floorapp.services import ServiceError
 from floorapp.services.scope import OutOfScope, load_scope, scope_of
@@ -132,7 +132,10 @@ def escalation_query():  # type: ignore[no-untyped-def]
 
 
 def to_view(row: object) -> EscalationView:
-    return EscalationView(**row._mapping)  # type: ignore[attr-defined]
+    fields = dict(row._mapping)  # type: ignore[attr-defined]
+    # A rule's reason is stored as a message: worded for this reader (a person's as written).
+    fields["reason"] = render(fields["reason"]) or ""
+    return EscalationView(**fields)
 
 
 def _get(conn: Connection, esc_id: int) -> EscalationView:
@@ -214,7 +217,8 @@ def history(ctx: AppContext, actor: str, esc_id: int) -> list[EscalationEventVie
             .where(EscalationEvent.escalation_id == esc_id)
             .order_by(EscalationEvent.at, EscalationEvent.id)
         )
-        return [EscalationEventView(**r._mapping) for r in rows]
+        # A rule's note is stored as a message: worded for this reader.
+        return [EscalationEventView(**{**r._mapping, "note": render(r.note)}) for r in rows]
 
     return policy.read(ctx.engine, read, now=ctx.clock.now())
 

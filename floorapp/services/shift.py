@@ -200,7 +200,7 @@ def shift_events(
                             "esc_opened",
                             e.team_id,
                             e.name,
-                            f"#{e.id}: {e.reason}",
+                            f"#{e.id}: {i18n.render(e.reason) or ''}",
                             "escalation",
                             eid,
                             e.agent_id,

@@ -21,7 +21,7 @@ import platformdirs
 
 from floorapp.config import APP_NAME
 from floorapp.context import AppContext
-from floorapp.i18n import _
+from floorapp.i18n import _, is_chinese
 from floorapp.text import say
 
 
@@ -209,7 +209,9 @@ def _import_demo_plan(ctx: AppContext, now: datetime) -> None:
         return
     with read_tx(ctx.engine) as conn:
         teams = sorted(t for t in team_ids(conn) if t != "unassigned")
-    text = demo_plan_text(now, ctx.settings.timezone, teams)
+    # The plan speaks the floor's language, as a centre's own plan file would.
+    lang = "zh_CN" if is_chinese() else "en"
+    text = demo_plan_text(now, ctx.settings.timezone, teams, lang)
     import_plan(ctx.engine, text, source="floorapp demo", actor=ctx.actor, now=now)
 
 

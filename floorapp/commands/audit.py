@@ -19,7 +19,7 @@ from floorapp.text import say
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("audit", help=_("read the audit log: who did what, and every refusal"))
     p.add_argument(
         "--since",

@@ -28,7 +28,7 @@ class _OwnLangParser(argparse.ArgumentParser):
         return super().add_argument(*names, **kwargs)  # type: ignore[arg-type]
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("supervisors", help=_("manage supervisors, their teams and SSH keys"))
     ssub = p.add_subparsers(
         dest="sup_cmd", metavar="ACTION", required=True, parser_class=_OwnLangParser

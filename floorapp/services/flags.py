@@ -33,7 +33,8 @@ INTERVENTIONS: dict[str, str] = {
 }
 OBSERVED = "observed"
 OPEN_STATUSES = (FlagStatus.RAISED, FlagStatus.ACKNOWLEDGED, FlagStatus.STEPPED_IN)
-SEVERITY_RANK = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LIGHT: 1}
+# Keyed by str: a view's severity is the stored text.
+SEVERITY_RANK: dict[str, int] = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LIGHT: 1}
 
 
 class FlagError(ServiceError):
@@ -122,7 +123,7 @@ def to_view(row: Row[*tuple[Any, ...]]) -> FlagView:
 
 
 def severity_order() -> Case[int]:
-    return case({s.value: r for s, r in SEVERITY_RANK.items()}, value=Flag.severity, else_=0)
+    return case({str(s): r for s, r in SEVERITY_RANK.items()}, value=Flag.severity, else_=0)
 
 
 def open_flags(ctx: AppContext, actor: str, *, team: str | None = None) -> list[FlagView]:

@@ -602,7 +602,7 @@ def figures(
         dict(Counter(v.category for v in views)),
         # statistics (typeshed): median only sorts and halves a sum, which timedeltas do,
         # but its stub asks for numbers.
-        statistics.median(acks) if acks else None,  # type: ignore[type-var]  # statistics: see above
-        statistics.median(answers) if answers else None,  # type: ignore[type-var]  # statistics: see above
+        statistics.median(acks) if acks else None,  # type: ignore[type-var]  # statistics: stub wants numbers
+        statistics.median(answers) if answers else None,  # type: ignore[type-var]  # statistics: stub wants numbers
         late,
     )

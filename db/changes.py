@@ -34,4 +34,5 @@ def next_change(conn: Connection, kind: str = AGENTS) -> int:
     if n is None:  # the first change of its kind in this store
         conn.execute(insert_ignore(conn, ChangeCounter, ["name"]), {"name": kind, "n": 0})
         n = conn.execute(bump).scalar()
-    return int(n)  # type: ignore[arg-type]
+    assert n is not None  # the counter's row is there now
+    return int(n)

@@ -20,7 +20,7 @@ from sqlmodel import Field, SQLModel
 from db.types import UTCDateTime
 
 
-def _utc(nullable: bool = True, index: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc(nullable: bool = True, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 

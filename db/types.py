@@ -56,7 +56,7 @@ class UTCMicros(TypeDecorator[datetime]):
     cache_ok = True
     bulk_distinct = True  # a burst of events shares one time: convert it once
 
-    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+    def process_bind_param(self, value: Any, dialect: Dialect | None) -> int | None:
         if value is None:
             return None
         return to_micros(value)
@@ -72,7 +72,7 @@ class UTCMicros(TypeDecorator[datetime]):
         try:
             return [None if v is None else (v - epoch) // us for v in values]
         except TypeError:  # a naive time or not a time: say so as one value would
-            return [self.process_bind_param(v, None) for v in values]  # type: ignore[arg-type]
+            return [self.process_bind_param(v, None) for v in values]
 
 
 def to_micros(value: Any) -> int:
@@ -96,7 +96,7 @@ class HexKey(TypeDecorator[str]):
     cache_ok = True
     bulk_probe = "00ff"  # a value to try bulk_bind on
 
-    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
+    def process_bind_param(self, value: Any, dialect: Dialect | None) -> bytes | None:
         if value is None or isinstance(value, bytes):
             return value
         try:
@@ -114,7 +114,7 @@ class HexKey(TypeDecorator[str]):
         try:
             return list(map(bytes.fromhex, values))
         except (TypeError, ValueError):
-            return [self.process_bind_param(v, None) for v in values]  # type: ignore[arg-type]
+            return [self.process_bind_param(v, None) for v in values]
 
 
 _T = TypeVar("_T")

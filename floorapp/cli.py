@@ -168,7 +168,9 @@ def _registered(tree: ast.Module) -> tuple[tuple[str, str, bool], ...] | None:
             and help_node.func.id == "_"
             and len(help_node.args) == 1
         )
-        text = ast.literal_eval(help_node.args[0] if marked else help_node)  # type: ignore[attr-defined]
+        text = ast.literal_eval(
+            help_node.args[0] if marked and isinstance(help_node, ast.Call) else help_node
+        )
         if not isinstance(text, str):
             return None
         names.append((name, text, marked))

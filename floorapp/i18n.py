@@ -287,8 +287,9 @@ ARGPARSE_WORDS = (
 def _speak_for_argparse() -> None:
     import argparse
 
-    argparse._ = _  # type: ignore[attr-defined]  # argparse's own module-level name
-    argparse.ngettext = ngettext  # type: ignore[attr-defined]
+    # argparse (typeshed): its module-level gettext names _ and ngettext are not declared.
+    argparse._ = _  # type: ignore[attr-defined]  # argparse: undeclared module-level name
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]  # argparse: undeclared name
 
 
 _speak_for_argparse()

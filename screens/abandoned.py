@@ -10,6 +10,7 @@ got through. Keys: ``r`` refresh now, ``escape``/``q`` back.
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import ClassVar
 
 from rich.text import Text
@@ -51,9 +52,9 @@ EXIT_WORDS = {
 }
 
 
-def call_cells(c: AbandonedCall, tz: object) -> list[Text]:
-    def hhmm(v: object) -> str:
-        return "" if v is None else f"{v.astimezone(tz):%H:%M:%S}"  # type: ignore[attr-defined]
+def call_cells(c: AbandonedCall, tz: tzinfo) -> list[Text]:
+    def hhmm(v: datetime | None) -> str:
+        return "" if v is None else f"{v.astimezone(tz):%H:%M:%S}"
 
     no = c.got_through_at is None and c.called_back_at is not None
     got = hhmm(c.got_through_at) if c.got_through_at is not None else _("no") if no else ""
@@ -68,10 +69,10 @@ def call_cells(c: AbandonedCall, tz: object) -> list[Text]:
     ]
 
 
-def summary(f: Figures, tz: object) -> Text:
+def summary(f: Figures, tz: tzinfo) -> Text:
     q = f.floor
     line = Text()
-    quiet = f.clock.quiet_text(tz)  # type: ignore[arg-type]
+    quiet = f.clock.quiet_text(tz)
     if quiet:
         line.append(quiet + "\n", style="bold red")
     line.append(

@@ -718,4 +718,5 @@ def scope_of(node: DOMNode) -> str | None:
 
 def console(node: DOMNode) -> FloorApp:
     """The console app a widget lives in, typed: its services, perform and targets."""
-    return node.app  # type: ignore[return-value]  # every screen here runs in FloorApp
+    # Textual: DOMNode.app is typed App[Any]; every screen here runs in FloorApp.
+    return node.app  # type: ignore[return-value]  # Textual: .app is App[Any]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from types import EllipsisType
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -26,7 +27,7 @@ def _ts(value: Any) -> float:
     return value.timestamp() if value is not None else _FAR
 
 
-_NEG_RANK = {str(s.value): -r for s, r in SEVERITY_RANK.items()}
+_NEG_RANK = {str(s): -r for s, r in SEVERITY_RANK.items()}
 _name_key = pinyin.sort_key  # names in pinyin order: 胡春燕 between Hu and Huang
 _ON_CALL, _AFTER_CALL = str(AgentState.ON_CALL.value), str(AgentState.AFTER_CALL.value)
 
@@ -267,9 +268,9 @@ class AgentBoard(LiveTable):
     def set_filters(
         self,
         *,
-        team: str | None = ...,  # type: ignore[assignment]
-        state: str | None = ...,  # type: ignore[assignment]
-        search: str | None = ...,  # type: ignore[assignment]
+        team: str | EllipsisType | None = ...,
+        state: str | EllipsisType | None = ...,
+        search: str | EllipsisType | None = ...,  # ... leaves it as it is
     ) -> None:
         if team is not ...:
             self.team_filter = team
@@ -303,7 +304,7 @@ class AgentBoard(LiveTable):
         if self.team_filter:
             parts.append(_("team {team}").format(team=self._team_filter_name or self.team_filter))
         if self.state_filter:
-            parts.append(cells.STATE_WORDS.get(self.state_filter, self.state_filter))  # type: ignore[call-overload]
+            parts.append(cells.STATE_WORDS.get(self.state_filter, self.state_filter))
         if self.search:
             parts.append(_("“{search}”").format(search=self.search))
         return _(", ").join(parts)

@@ -18,9 +18,9 @@ from floorapp.i18n import MARKS, N_, _
 
 # The words live in floorapp.words (the CLI shows the same ones); here only how they look.
 # Translated once per language switch, not per cell: a tick builds thousands of cells.
-STATE_WORDS: dict[AgentState, str] = {}
+STATE_WORDS: dict[str, str] = {}  # keyed by str: a row's state is the stored text
 # Named ANSI colours so a 16-colour terminal shows the same thing as a true-colour one.
-STATE_STYLES = {
+STATE_STYLES: dict[str, str] = {
     AgentState.AVAILABLE: "green",
     AgentState.ON_CALL: "cyan",
     AgentState.AFTER_CALL: "yellow",
@@ -110,10 +110,10 @@ def since(start: datetime | None, now: datetime) -> str:
 
 
 def state_cell(state: str, reason: str | None = None) -> Text:
-    word = STATE_WORDS.get(state, state)  # type: ignore[call-overload]
+    word = STATE_WORDS.get(state, state)
     if state == AgentState.BREAK and reason:
         word = CELL_WORDS["brk"].format(reason=reason)
-    return plain(word, STATE_STYLES.get(state, ""))  # type: ignore[call-overload]
+    return plain(word, STATE_STYLES.get(state, ""))
 
 
 def call_cell(start: datetime | None, now: datetime, long_after: float = LONG_CALL_SECONDS) -> Text:

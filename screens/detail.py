@@ -68,8 +68,8 @@ class _DetailScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read off the UI thread; draw, or say why the read was refused."""
-        app = self.app
-        ctx, actor = app.ctx, app.actor  # type: ignore[attr-defined]
+        app = console(self)
+        ctx, actor = app.ctx, app.actor
 
         def load() -> None:
             try:
@@ -77,12 +77,15 @@ class _DetailScreen(Screen[None]):
             except ServiceError as exc:
                 app.call_from_thread(self.failed, str(exc))
                 return
-            app.call_from_thread(self.render_detail, *result)  # type: ignore[attr-defined]
+            app.call_from_thread(self.render_detail, *result)
 
         self.run_worker(load, thread=True, group="detail", exit_on_error=False)
 
     def fetch(self, ctx: Any, actor: str) -> tuple[Any, ...]:
         raise NotImplementedError  # each detail screen reads its own subject
+
+    def render_detail(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError  # each detail screen draws what its fetch read
 
     def failed(self, message: str) -> None:
         self.show(Text(message, style="bold red"))
@@ -130,8 +133,8 @@ class AgentDetailScreen(_DetailScreen):
         requests: list[RequestView] | None = None,
     ) -> None:
         self._reading = False
-        tz = self.app.ctx.settings.timezone  # type: ignore[attr-defined]
-        now = self.app.ctx.clock.now()  # type: ignore[attr-defined]
+        tz = console(self).ctx.settings.timezone
+        now = console(self).ctx.clock.now()
         a = d.agent
         out = Text()
         out.append(a.name, style="bold")
@@ -267,8 +270,8 @@ class EscalationDetailScreen(_DetailScreen):
         return get_escalation(ctx, self.esc_id), events
 
     def render_detail(self, e: EscalationView, events: list[EscalationEventView]) -> None:
-        tz = self.app.ctx.settings.timezone  # type: ignore[attr-defined]
-        now = self.app.ctx.clock.now()  # type: ignore[attr-defined]
+        tz = console(self).ctx.settings.timezone
+        now = console(self).ctx.clock.now()
         out = Text()
         out.append(_("Escalation #{id}").format(id=e.id) + "  ", style="bold")
         out.append(f"{words.tier(e.tier)}  ")

@@ -21,7 +21,7 @@ MARKED = "✓ "
 
 
 def flag_order(f: FlagView) -> tuple[Any, ...]:
-    return (-SEVERITY_RANK.get(f.severity, 0), f.raised_at, f.id)  # type: ignore[call-overload]
+    return (-SEVERITY_RANK.get(f.severity, 0), f.raised_at, f.id)
 
 
 class ItemTable(LiveTable):

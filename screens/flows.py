@@ -177,7 +177,7 @@ class ActionFlows(App[None]):
         self.push_screen(ChoiceDialog(_("Show which team?"), choices), chosen)
 
     def action_state_filter(self) -> None:
-        choices = [("*", _("all states")), *[(s.value, w) for s, w in STATE_WORDS.items()]]
+        choices = [("*", _("all states")), *[(str(s), w) for s, w in STATE_WORDS.items()]]
         self.action_view("board")
 
         def chosen(value: object) -> None:

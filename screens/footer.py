@@ -9,6 +9,8 @@ since each view lists its keys most used first. Help is never left out: it is th
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.events import Resize
@@ -53,8 +55,8 @@ def fitting(keys: list[FooterKey], width: int, *, compact: bool) -> list[FooterK
 class FloorFooter(Footer):
     """The console's footer: whole keys only, the important ones first to stay."""
 
-    def __init__(self, *, compact: bool = True, **kwargs: object) -> None:
-        super().__init__(compact=compact, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, compact: bool = True, **kwargs: Any) -> None:
+        super().__init__(compact=compact, **kwargs)
         self._composed_width = 0
 
     def compose(self) -> ComposeResult:
@@ -68,15 +70,16 @@ class FloorFooter(Footer):
                     w.tooltip = _(w.tooltip)
         width = self.size.width or self.app.size.width
         self._composed_width = width
-        if not all(isinstance(w, FooterKey) for w in widgets):
+        footer_keys = [w for w in widgets if isinstance(w, FooterKey)]
+        if len(footer_keys) != len(widgets):
             yield from widgets  # binding groups (none in floorapp): laid out as Textual does
             return
         keys: list[FooterKey] = []
-        for w in widgets:
+        for w in footer_keys:
             if w.has_class("-command-palette"):
-                width -= key_width(w, compact=self.compact, palette=True)  # type: ignore[arg-type]
+                width -= key_width(w, compact=self.compact, palette=True)
             else:
-                keys.append(w)  # type: ignore[arg-type]
+                keys.append(w)
         shown = set(map(id, fitting(keys, width, compact=self.compact)))
         yield from (w for w in widgets if w.has_class("-command-palette") or id(w) in shown)
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from textual.widgets import OptionList
@@ -41,8 +43,10 @@ def record_failure(where: str, exc: BaseException) -> str:
     return f"{where} failed: {what}{told}"
 
 
-def _guarded_move_page(original):  # type: ignore[no-untyped-def]
-    def move_page(self: OptionList, direction: int) -> None:
+def _guarded_move_page(
+    original: Callable[[OptionList, Literal[-1, 1]], None],
+) -> Callable[[OptionList, Literal[-1, 1]], None]:
+    def move_page(self: OptionList, direction: Literal[-1, 1]) -> None:
         # Textual 8.2's OptionList pages through its line cache, which is only filled
         # when the list is laid out; a paging key that arrives first (ctrl+p then
         # PageDown in one burst over SSH) found no line for option 0 and raised KeyError.
@@ -51,7 +55,7 @@ def _guarded_move_page(original):  # type: ignore[no-untyped-def]
             return
         original(self, direction)
 
-    move_page.__floorapp_guarded__ = True
+    move_page.__dict__["__floorapp_guarded__"] = True  # the mark that it is ours
     return move_page
 
 
@@ -59,4 +63,5 @@ def guard_option_list_paging() -> None:
     """Work around Textual's OptionList paging before layout (idempotent)."""
     current = OptionList._move_page
     if not getattr(current, "__floorapp_guarded__", False):
-        OptionList._move_page = _guarded_move_page(current)  # type: ignore[method-assign]
+        # Textual: patching its private method (mypy refuses any assignment to a method).
+        OptionList._move_page = _guarded_move_page(current)  # type: ignore[method-assign,assignment]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
@@ -76,8 +77,8 @@ class FloorHeader(Widget):
                   text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
-    def __init__(self, tz: ZoneInfo, who: str, scope: str | None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, tz: ZoneInfo, who: str, scope: str | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.tz = tz
         self.who = who
         self.scope = scope

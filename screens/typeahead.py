@@ -20,12 +20,17 @@ from textual.message_pump import MessagePump
 if TYPE_CHECKING:
     from textual.app import App
 
+    # Checked as the App it is mixed into (FloorApp), so super() and self are the App's.
+    _AppBase = App[Any]
+else:
+    _AppBase = object
+
 # A key whose handling never reports back (its widget closed under it) holds the keys behind
 # it no longer than this: type-ahead must never wedge the console.
 HOLD_AT_MOST = 0.5
 
 
-class TypeAhead:
+class TypeAhead(_AppBase):
     """Mixin for the App: one key in flight at a time."""
 
     _typeahead: deque[events.Key]
@@ -46,16 +51,16 @@ class TypeAhead:
                 return
             await self._feed_key(event)
             return
-        await super().on_event(event)  # type: ignore[misc]
+        await super().on_event(event)
 
     async def _feed_key(self, event: events.Key) -> None:
-        app: App[Any] = self  # type: ignore[assignment]
+        app: App[Any] = self
         self._key_busy = True
         self._key_serial += 1
         serial = self._key_serial
         self._key_screen = app.screen
         target: MessagePump = app.focused or app.screen
-        await super().on_event(event)  # type: ignore[misc]
+        await super().on_event(event)
         app.set_timer(HOLD_AT_MOST, lambda: self._key_done(serial, force=True))
         self._round(target, serial)
 
@@ -68,7 +73,7 @@ class TypeAhead:
         flight behind the callback, so rounds repeat until one passes every queue empty and
         ends on the screen and focus it started from.
         """
-        app: App[Any] = self  # type: ignore[assignment]
+        app: App[Any] = self
         where = (app.screen, app.focused)
         if not start.call_later(self._follow_up, start, serial, where, True):
             self._key_done(serial)
@@ -78,7 +83,7 @@ class TypeAhead:
     ) -> None:
         if serial != self._key_serial:
             return
-        app: App[Any] = self  # type: ignore[assignment]
+        app: App[Any] = self
         if node is self:
             if clean and where == (app.screen, app.focused):
                 self._key_done(serial)
@@ -97,7 +102,7 @@ class TypeAhead:
     def _key_done(self, serial: int, force: bool = False) -> None:
         if serial != self._key_serial:
             return  # already done (the hold ran out, or the follow-up arrived first)
-        app: App[Any] = self  # type: ignore[assignment]
+        app: App[Any] = self
         screen = app.screen
         opened = screen is not self._key_screen
         if (

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
+from sqlalchemy.sql.schema import SchemaItem
 from sqlmodel import SQLModel
 
 from db.registry import import_all_models
@@ -17,12 +18,14 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def _include_object(
+    obj: SchemaItem, name: str | None, type_: str, reflected: bool, compare_to: SchemaItem | None
+) -> bool:
     # APScheduler owns its job table; autogenerate must not propose dropping it.
-    return not (type_ == "table" and name.startswith("apscheduler_"))
+    return not (type_ == "table" and name is not None and name.startswith("apscheduler_"))
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

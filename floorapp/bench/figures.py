@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from floorapp.bench import Figure
 
@@ -36,7 +37,7 @@ def _settings() -> Any:
     """The bench's centre: UTC, midnight, Asterisk's definition, the defaults."""
     from floorapp.config import Settings
 
-    return Settings(timezone=UTC)  # type: ignore[arg-type]
+    return Settings(timezone=ZoneInfo("UTC"))
 
 
 def _seed(url: str, agents: int, per_agent: int, history: bool) -> datetime:

@@ -39,7 +39,7 @@ T_START = datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # a Monday night shift onward
 # --- synthetic floors ---------------------------------------------------------------------
 
 
-def _calls(rng: random.Random, n_agents: int) -> Iterator[tuple[float, str, dict[str, object]]]:
+def _calls(rng: random.Random, n_agents: int) -> Iterator[tuple[float, str, dict[str, int | str]]]:
     """An endless floor: (seconds from start, what happened, details), roughly in time order."""
     free_at = [0.0] * n_agents
     t = 0.0
@@ -92,10 +92,10 @@ def _calls(rng: random.Random, n_agents: int) -> Iterator[tuple[float, str, dict
 
 
 def _ordered(
-    events: Iterable[tuple[float, str, dict[str, object]]],
+    events: Iterable[tuple[float, str, dict[str, int | str]]],
     n: int,
-) -> list[tuple[float, str, dict[str, object]]]:
-    out: list[tuple[float, str, dict[str, object]]] = []
+) -> list[tuple[float, str, dict[str, int | str]]]:
+    out: list[tuple[float, str, dict[str, int | str]]] = []
     for ev in events:
         out.append(ev)
         if len(out) >= n:
@@ -120,7 +120,7 @@ def write_queue_log(path: Path, n_lines: int, *, n_agents: int = 200, seed: int 
         for t, what, d in _ordered(plain, n_lines - n_agents - 1):
             ts = base + int(t)
             c = d.get("call", "NONE")
-            a = _agent_name(int(d["agent"])) if "agent" in d else "NONE"  # type: ignore[call-overload]
+            a = _agent_name(int(d["agent"])) if "agent" in d else "NONE"
             if what == "offer":
                 line = f"{ts}|{c}|support|NONE|ENTERQUEUE||{d['customer']}|1"
             elif what == "abandon":
@@ -162,6 +162,7 @@ def write_jsonl(path: Path, n_lines: int, *, n_agents: int = 200, seed: int = 7)
                 "call": d.get("call"),
                 "agent": f"a{d['agent']}" if "agent" in d else None,
             }
+            ev: dict[str, object]
             if what == "offer":
                 ev = {"type": "call_offered", "queue": "support", "customer": d["customer"]}
             elif what == "abandon":

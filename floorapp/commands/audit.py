@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from floorapp.context import AppContext
 from floorapp.i18n import _
@@ -19,7 +19,7 @@ from floorapp.text import say
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("audit", help=_("read the audit log: who did what, and every refusal"))
     p.add_argument(
         "--since",
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_audit)
 
 
-def parse_since(text: str, now: datetime, tz: object) -> datetime:
+def parse_since(text: str, now: datetime, tz: tzinfo) -> datetime:
     """``30m``/``12h``/``7d`` back from now, or an ISO date/time (naive: the centre's zone)."""
     value = text.strip()
     if value[:-1].isdigit() and value[-1:] in _UNITS:
@@ -51,7 +51,7 @@ def parse_since(text: str, now: datetime, tz: object) -> datetime:
             )
         ) from None
     if at.tzinfo is None:
-        at = at.replace(tzinfo=tz)  # type: ignore[arg-type]
+        at = at.replace(tzinfo=tz)
     return at.astimezone(UTC)
 
 

@@ -25,7 +25,7 @@ from floorapp.i18n import _, is_chinese
 from floorapp.text import say
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("console", help=_("open the live floor console (the default command)"))
     p.add_argument("--team", metavar="T", help=_("show only this team"))
     p.set_defaults(func=cmd_console)

@@ -12,7 +12,7 @@ from floorapp.services import drills as svc
 from floorapp.text import say
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("drills", help=_("drills on the hot issues: the ones to run, coverage"))
     p.add_argument("--team")
     p.add_argument("--coverage", action="store_true", help=_("per hot issue and team"))

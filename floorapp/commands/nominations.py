@@ -15,7 +15,7 @@ from floorapp.services import nominations as svc
 from floorapp.text import say
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("nominations", help=_("benchmark nominations (export with --csv)"))
     p.add_argument("--period", help=_("only this guarantee period"))
     p.add_argument("--csv", action="store_true", help=_("CSV for the team meeting"))

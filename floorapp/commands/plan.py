@@ -16,7 +16,7 @@ from floorapp.services.care import record_leave
 from floorapp.text import say
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("plan", help=_("check, import or show the guarantee-period plan"))
     psub = p.add_subparsers(dest="plan_command", metavar="ACTION", required=True)
     c = psub.add_parser("check", help=_("validate a plan file and list every problem"))

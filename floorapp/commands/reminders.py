@@ -59,7 +59,7 @@ JOB_STORE = "job store"
 TIMETABLE = "plan timetable (no scheduler has run)"
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("reminders", help=_("scheduled reminder jobs and open reminders"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=cmd_list)

@@ -19,7 +19,7 @@ from floorapp.services import requests as svc
 from floorapp.text import say
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("requests", help=_("agents' requests: open ones, with time left"))
     p.add_argument("--agent", help=_("only this agent's (with closed ones)"))
     p.add_argument("--team")

@@ -22,7 +22,7 @@ from floorapp.text import cell, clean, say
 EXIT_OK, EXIT_BAD_ROWS, EXIT_UNUSABLE = 0, 1, 2
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("roster", help=_("teams, agents, supervisors and sensitive customers"))
     rs = p.add_subparsers(dest="roster_cmd", metavar="ACTION", required=True)
 

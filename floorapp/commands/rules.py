@@ -16,7 +16,7 @@ from floorapp.services import rules as svc
 from floorapp.text import cell, say
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "rules",
         help=_("the distress rules in force: thresholds, severity, fired today"),

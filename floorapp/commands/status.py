@@ -48,7 +48,7 @@ GAP = "  "  # between columns
 CHUNK = 500  # rows written at a time
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from floorapp.i18n import _
 
     p = sub.add_parser("status", help=_("the floor now: agents, open flags, open escalations"))

@@ -7,6 +7,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from floorapp import i18n, policy
 from floorapp import supervisors as sv
@@ -22,13 +23,13 @@ class _OwnLangParser(argparse.ArgumentParser):
     this command answers in: the global ``--lang`` the command line adds to every command
     is left out where the command has its own (before the command it still chooses)."""
 
-    def add_argument(self, *names: str, **kwargs: object) -> argparse.Action:
+    def add_argument(self, *names: str, **kwargs: Any) -> argparse.Action:
         if "--lang" in names and "--lang" in self._option_string_actions:
             return self._option_string_actions["--lang"]
-        return super().add_argument(*names, **kwargs)  # type: ignore[arg-type]
+        return super().add_argument(*names, **kwargs)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("supervisors", help=_("manage supervisors, their teams and SSH keys"))
     ssub = p.add_subparsers(
         dest="sup_cmd", metavar="ACTION", required=True, parser_class=_OwnLangParser

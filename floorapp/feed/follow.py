@@ -26,7 +26,7 @@ import threading
 from collections.abc import Iterator
 from hashlib import blake2b
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, TextIO, cast
 
 from floorapp.feed.cursor import FeedPosition
 
@@ -345,7 +345,8 @@ class StreamReader:
         poll_s: float = POLL_S,
         first: list[bytes] | None = None,
     ) -> None:
-        self._stream = getattr(stream, "buffer", stream)
+        # A text stream is read through its binary buffer; a binary one as it is.
+        self._stream = cast(BinaryIO, getattr(stream, "buffer", stream))
         self.source = source
         self.stop = stop
         self.follow = follow
@@ -360,7 +361,7 @@ class StreamReader:
 
     def _raw_lines(self) -> Iterator[bytes]:
         yield from self._first
-        yield from self._stream  # type: ignore[misc]
+        yield from self._stream
 
     def __iter__(self) -> Iterator[str | None]:
         if not self.follow:

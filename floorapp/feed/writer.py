@@ -212,7 +212,9 @@ class FeedWriter:
                 raise
             if len(events) == 1:
                 rest = list(items)
-                refused = rest[events[0]] = store_failure(items[events[0]], exc)  # type: ignore[arg-type]
+                only = items[events[0]]
+                assert isinstance(only, FeedEvent)  # events holds the FeedEvents' places
+                refused = rest[events[0]] = store_failure(only, exc)
                 summary = self._write_once(rest, position)
                 summary.refused.append(refused)
                 return summary
@@ -311,7 +313,7 @@ class FeedWriter:
         if not live:
             return
         f = FeedEventRow.__table__.c
-        since = min(m.logged_in_since for m in live.values())  # type: ignore[type-var]
+        since = min(m.logged_in_since for m in live.values() if m.logged_in_since is not None)
         resolve = self._book.map.get
         for agent_id, kind, ts, payload in conn.execute(
             select(f.agent_id, f.kind, f.ts, f.payload)
@@ -395,7 +397,8 @@ class FeedWriter:
 
     def _apply_agent_only(self, ev: FeedEvent, b: Batch) -> None:
         """A state change the feed implied but did not write (not stored as a feed event)."""
-        agent_id: str = ev.agent  # type: ignore[assignment]
+        agent_id = ev.agent
+        assert agent_id is not None  # the events implied for an agent name one
         a = self._agents.get(agent_id)
         if a is None:
             a = self._agents[agent_id] = AgentMemory(agent_id)
@@ -683,7 +686,8 @@ class FeedWriter:
 
     def _apply_call(self, ev: FeedEvent, a: AgentMemory | None, b: Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data
-        call = self._call(ev.call, b)  # type: ignore[arg-type]
+        assert ev.call is not None  # the caller passes only events of a call
+        call = self._call(ev.call, b)
         for name, value in data.items():
             col = CALL_FACTS.get(name)
             if col is not None:

@@ -21,6 +21,8 @@ from floorapp.figures.text import sl_explained, sl_label
 from floorapp.i18n import N_, _, is_chinese, pgettext
 
 if TYPE_CHECKING:  # ``floorapp report --help`` reads FORMATS and loads no store
+    from rich.console import Console
+
     from floorapp.figures.queue import QueueFigures
     from floorapp.figures.report import Report
 
@@ -347,14 +349,14 @@ def header_lines(r: Report, tz: tzinfo) -> list[str]:
 _GIVES_WAY = ("agent", "item", "team", "held by", "caller", "paused")
 
 
-def to_table(r: Report, tz: tzinfo, console: object) -> None:
+def to_table(r: Report, tz: tzinfo, console: Console) -> None:
     from rich import box
     from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
     for line in header_lines(r, tz):
-        console.print(Text(line))  # type: ignore[attr-defined]
+        console.print(Text(line))
     for s in sections(r, tz):
         table = Table(
             title=s.title,
@@ -381,7 +383,7 @@ def to_table(r: Report, tz: tzinfo, console: object) -> None:
             table.add_row(*(Text(c) for c in row))
         if not s.rows:
             table.add_row(*(Text("-") for _ in s.headers))
-        console.print(table)  # type: ignore[attr-defined]
+        console.print(table)
 
 
 def _md(cell: str) -> str:

@@ -179,7 +179,8 @@ class LiveTally:
                 self._complained[cid] = mark[0]
 
     def _apply(self, rows: list[store.CallRow], loading: bool = False) -> None:
-        start, end = self.day  # type: ignore[misc]
+        assert self.day is not None  # _load set it before any call is applied
+        start, end = self.day
         facts, tally, marks, by_agent = self.facts, self.tally, self._marks, self.by_agent
         name = self._names.setdefault
         moved = self.moved
@@ -289,13 +290,14 @@ class LiveTally:
             # Calls found by offered time are new to this console (retired ones are
             # behind this look: see _retire).
             facts = self.facts
+            assert self.day is not None  # _load set it before any catch-up
             recent = [
                 cid
                 for cid in conn.execute(
                     _RECENT,
                     {
                         "since": self.offered_wm - OFFERED_OVERLAP,
-                        "until": self.day[1],  # type: ignore[index]
+                        "until": self.day[1],
                     },
                 ).scalars()
                 if cid not in facts
@@ -306,10 +308,11 @@ class LiveTally:
         rows: list[store.CallRow] = []
         wanted = list(ids)
         for i in range(0, len(wanted), _CHUNK):
+            assert self.day is not None  # _load set it before any catch-up
             rows += store.call_rows(
                 conn,
-                self.day[0],  # type: ignore[index]
-                self.day[1],  # type: ignore[index]
+                self.day[0],
+                self.day[1],
                 ids=wanted[i : i + _CHUNK],
             )
         self.calls_read = len(rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from floorapp.figures import service_level as sl
 
@@ -37,6 +37,12 @@ FINISHED = ("completed", "transferred")
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@overload
+def aware(value: str | datetime | int) -> datetime: ...
+@overload
+def aware(value: str | datetime | int | None) -> datetime | None: ...
 
 
 def aware(value: str | datetime | int | None) -> datetime | None:
@@ -114,7 +120,7 @@ def fact_of(
     elif row.offered_at is not None:
         until = aware(row.answered_at if kind == ANSWERED else row.ended_at)
         if until is not None:
-            wait = max((until - aware(row.offered_at)).total_seconds(), 0.0)  # type: ignore[operator]
+            wait = max((until - aware(row.offered_at)).total_seconds(), 0.0)
     finished = kind == ANSWERED and row.outcome in FINISHED
     talk = 0.0
     if finished:
@@ -122,7 +128,7 @@ def fact_of(
             talk = float(row.talk_seconds)
         elif row.ended_at is not None and row.answered_at is not None:
             talk = max(
-                (aware(row.ended_at) - aware(row.answered_at)).total_seconds(),  # type: ignore[operator]
+                (aware(row.ended_at) - aware(row.answered_at)).total_seconds(),
                 0.0,
             )
     return Fact(

@@ -150,8 +150,8 @@ def active_plan(engine: Engine) -> StoredPlan | None:
 def versions(engine: Engine) -> list[tuple[int, str, datetime, str]]:
     with read_tx(engine) as conn:
         return [
-            tuple(r)  # type: ignore[misc]
-            for r in conn.execute(
+            (id_, name, at, by)
+            for id_, name, at, by in conn.execute(
                 select(
                     PlanVersion.id,
                     PlanVersion.name,

@@ -382,7 +382,10 @@ def import_roster(
             )
             continue
         seen[key] = n
-        (sups if isinstance(parsed, SupervisorEntry) else agents).append(parsed)  # type: ignore[arg-type]
+        if isinstance(parsed, SupervisorEntry):
+            sups.append(parsed)
+        else:
+            agents.append(parsed)
     agents = _check_aliases(agents, source, report.errors)
     report.with_aliases = any("aliases" in values for _, values in rows)
     a_actor = clean(actor) or "?"

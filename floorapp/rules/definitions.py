@@ -18,7 +18,7 @@ streak longer than its window) gets past loading.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,7 +134,7 @@ class RuleSet:
     def enabled(self, name: str) -> bool:
         return self.rules[name].enabled
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[RuleConfig]:
         return iter(self.rules.values())
 
 

@@ -393,7 +393,8 @@ class RulesEngine:
 
     def _judge_call(self, c: CallTrack, tr: AgentTrack, ts: datetime) -> None:
         self._after_merge(c, tr, ts)
-        answered: datetime = c.answered  # type: ignore[assignment]
+        answered = c.answered
+        assert answered is not None  # judged only once answered
         length = ts - answered
         if length >= self._long and self._on["long_call"]:
             if not c.long_fired:  # ended before a tick saw it running

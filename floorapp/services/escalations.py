@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, Select, insert, select, update
 
 from db.engine import read_tx
 from db.models import (
@@ -127,12 +128,12 @@ _COLUMNS = (
 )
 
 
-def escalation_query():  # type: ignore[no-untyped-def]
+def escalation_query() -> Select[*tuple[Any, ...]]:
     return select(*_COLUMNS).outerjoin(Agent, Agent.id == Escalation.agent_id)
 
 
-def to_view(row: object) -> EscalationView:
-    fields = dict(row._mapping)  # type: ignore[attr-defined]
+def to_view(row: Row[*tuple[Any, ...]]) -> EscalationView:
+    fields = dict(row._mapping)
     # A rule's reason is stored as a message: worded for this reader (a person's as written).
     fields["reason"] = render(fields["reason"]) or ""
     return EscalationView(**fields)

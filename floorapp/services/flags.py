@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, case, select, update
+from sqlalchemy import Case, Connection, Row, Select, case, select, update
 
 from db.engine import read_tx
 from db.models import Agent, Flag, FlagStatus, Severity
@@ -32,7 +33,8 @@ INTERVENTIONS: dict[str, str] = {
 }
 OBSERVED = "observed"
 OPEN_STATUSES = (FlagStatus.RAISED, FlagStatus.ACKNOWLEDGED, FlagStatus.STEPPED_IN)
-SEVERITY_RANK = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LIGHT: 1}
+# Keyed by str: a view's severity is the stored text.
+SEVERITY_RANK: dict[str, int] = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LIGHT: 1}
 
 
 class FlagError(ServiceError):
@@ -107,21 +109,21 @@ _COLUMNS = (
 )
 
 
-def flag_query():  # type: ignore[no-untyped-def]
+def flag_query() -> Select[*tuple[Any, ...]]:
     """SELECT of every FlagView column (the board reader adds its own WHERE)."""
     return select(*_COLUMNS).join(Agent, Agent.id == Flag.agent_id)
 
 
-def to_view(row: object) -> FlagView:
+def to_view(row: Row[*tuple[Any, ...]]) -> FlagView:
     """The view of a flag row; its detail worded in the reader's language (a rule's
     sentence is stored as a message id and parameters: floorapp.i18n.stored)."""
-    fields = dict(row._mapping)  # type: ignore[attr-defined]
+    fields = dict(row._mapping)
     fields["detail"] = i18n.render(fields.get("detail"))
     return FlagView(**fields)
 
 
-def severity_order():  # type: ignore[no-untyped-def]
-    return case({s.value: r for s, r in SEVERITY_RANK.items()}, value=Flag.severity, else_=0)
+def severity_order() -> Case[int]:
+    return case({str(s): r for s, r in SEVERITY_RANK.items()}, value=Flag.severity, else_=0)
 
 
 def open_flags(ctx: AppContext, actor: str, *, team: str | None = None) -> list[FlagView]:

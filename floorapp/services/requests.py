@@ -600,8 +600,9 @@ def figures(
     )
     return RequestFigures(
         dict(Counter(v.category for v in views)),
-        # median sorts and halves a sum, which timedeltas do; typeshed asks for numbers.
-        statistics.median(acks) if acks else None,  # type: ignore[type-var]
-        statistics.median(answers) if answers else None,  # type: ignore[type-var]
+        # statistics (typeshed): median only sorts and halves a sum, which timedeltas do,
+        # but its stub asks for numbers.
+        statistics.median(acks) if acks else None,  # type: ignore[type-var]  # statistics: stub wants numbers
+        statistics.median(answers) if answers else None,  # type: ignore[type-var]  # statistics: stub wants numbers
         late,
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, case, func, or_, select
+from sqlalchemy import Case, ColumnElement, Connection, Engine, case, func, or_, select
 
 from db.engine import read_tx
 from db.models import Agent, AgentState, Call, SensitiveCustomer, Team
@@ -68,14 +68,14 @@ class SensitiveRoster:
         return [a for a in self.agents if a.available]
 
 
-def _sensitive_call_clause():  # type: ignore[no-untyped-def]
+def _sensitive_call_clause() -> ColumnElement[bool]:
     return or_(
         Call.sensitive_customer.is_(True),
         Call.customer_id.in_(select(SensitiveCustomer.customer_id)),
     )
 
 
-def _undesignated():  # type: ignore[no-untyped-def]
+def _undesignated() -> Case[int]:
     return case((Agent.sensitive_designated.is_(True), 0), else_=1)
 
 

@@ -11,8 +11,9 @@ like the flag deadline; each outcome is written once (a conditional UPDATE) and 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Row, select, update
 
 from db.engine import run_write
 from db.models import Agent, AgentState, AgentStateChange, Flag
@@ -114,10 +115,15 @@ def follow_up(engine: Engine, settings: Settings, now: datetime) -> dict[int, st
 
 
 def _remind(
-    conn: Connection, r: object, expected: str, deadline: datetime, now: datetime, within: timedelta
+    conn: Connection,
+    r: Row[*tuple[Any, ...]],
+    expected: str,
+    deadline: datetime,
+    now: datetime,
+    within: timedelta,
 ) -> None:
     minutes = int(within.total_seconds() // 60)
-    name = r.name  # type: ignore[attr-defined]
+    name = r.name
     title = (
         f"{name} has not gone on the break you asked for ({minutes} min)"
         if expected == "break"
@@ -125,15 +131,15 @@ def _remind(
     )
     conn.execute(
         insert_ignore(conn, Reminder, ["job_id", "scheduled_for"]).values(
-            job_id=f"stepin:{r.id}",  # type: ignore[attr-defined]
+            job_id=f"stepin:{r.id}",
             scheduled_for=deadline,
             kind=ReminderKind.FOLLOW_UP,
-            item=r.intervention,  # type: ignore[attr-defined]
+            item=r.intervention,
             title=title,
-            detail=f"flag {r.id}",  # type: ignore[attr-defined]
-            team_id=r.team_id,  # type: ignore[attr-defined]
-            supervisor_id=r.stepped_in_by,  # type: ignore[attr-defined]
-            agent_id=r.agent_id,  # type: ignore[attr-defined]
+            detail=f"flag {r.id}",
+            team_id=r.team_id,
+            supervisor_id=r.stepped_in_by,
+            agent_id=r.agent_id,
             due_by=now + within,
             status=ReminderStatus.DUE,
             fired_at=now,

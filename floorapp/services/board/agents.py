@@ -198,7 +198,7 @@ class AgentTable:
                 select(Call.id, type_coerce(Call.answered_at, String)).where(Call.id.in_(chunk))
             ):
                 if at is not None:
-                    held[cid] = aware(at)  # type: ignore[assignment]
+                    held[cid] = aware(at)
 
     def _take(self, fetched: list[Raw], rows: dict[str, Raw], unanswered: list[str]) -> bool:
         """Hold the fetched agent rows and put them in ``rows``; note calls whose answer time

@@ -67,6 +67,14 @@ ESCALATION_ACTIONS: dict[str, str] = {
     "note": N_("note"),
 }
 
+# How an unanswered caller left the queue (figures' AbandonedCall.exit).
+ABANDON_EXITS: dict[str, str] = {
+    "abandoned": N_("hung up"),
+    "exitwithkey": N_("pressed a key"),
+    "timeout": N_("timed out"),
+    "exitempty": N_("queue empty"),
+}
+
 # Benchmark-recognition dimensions (floorapp.plan.model.DIMENSIONS).
 DIMENSIONS: dict[str, str] = {
     "hardest_escalations": N_("hardest escalations"),
@@ -90,6 +98,10 @@ def flag_kind(code: str | None) -> str:
 
 def call_outcome(code: str | None) -> str:
     return word(CALL_OUTCOMES, code)
+
+
+def abandon_exit(code: str) -> str:
+    return word(ABANDON_EXITS, code)
 
 
 def role(code: str | None) -> str:

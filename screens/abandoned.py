@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
-from floorapp import i18n
+from floorapp import i18n, words
 from floorapp.context import AppContext
 from floorapp.figures import day as fday
 from floorapp.figures import settings as fs
@@ -44,12 +44,6 @@ COLUMNS = (
     N_("called back"),
     N_("got through"),
 )
-EXIT_WORDS = {
-    "abandoned": N_("hung up"),
-    "exitwithkey": N_("pressed a key"),
-    "timeout": N_("timed out"),
-    "exitempty": N_("queue empty"),
-}
 
 
 def call_cells(c: AbandonedCall, tz: tzinfo) -> list[Text]:
@@ -63,7 +57,7 @@ def call_cells(c: AbandonedCall, tz: tzinfo) -> list[Text]:
         Text(c.queue or ""),
         Text(c.caller or _("(withheld)"), style="" if c.caller else "dim"),
         Text(secs(c.waited_s), justify="right"),
-        Text(_(EXIT_WORDS[c.exit]) if c.exit in EXIT_WORDS else c.exit),
+        Text(words.abandon_exit(c.exit)),
         Text(hhmm(c.called_back_at)),
         Text(got, style="bold red" if no else ""),
     ]

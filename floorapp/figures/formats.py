@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
+from floorapp import words
 from floorapp.figures.text import sl_explained, sl_label
-from floorapp.i18n import N_, _, is_chinese, pgettext
+from floorapp.i18n import _, is_chinese, pgettext
 
 if TYPE_CHECKING:  # ``floorapp report --help`` reads FORMATS and loads no store
     from rich.console import Console
@@ -27,14 +28,6 @@ if TYPE_CHECKING:  # ``floorapp report --help`` reads FORMATS and loads no store
     from floorapp.figures.report import Report
 
 FORMATS = ("table", "markdown", "csv", "json", "html")
-
-# How an unanswered caller left the queue (AbandonedCall.exit), as the reader reads it.
-EXITS = {
-    "abandoned": N_("hung up"),
-    "exitwithkey": N_("pressed a key"),
-    "timeout": N_("timed out"),
-    "exitempty": N_("queue empty"),
-}
 
 
 @dataclass(frozen=True)
@@ -202,7 +195,7 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
                     c.queue or "-",
                     c.caller or _("(withheld)"),
                     secs(c.waited_s),
-                    _(EXITS[c.exit]) if c.exit in EXITS else c.exit,
+                    words.abandon_exit(c.exit),
                     _when(c.called_back_at, tz, multi_day),
                     _when(c.got_through_at, tz, multi_day)
                     if c.got_through_at

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from floorapp.i18n import N_, _
+
 
 @dataclass(frozen=True, slots=True)
 class Definition:
     name: str
-    formula: str  # in words, with T for the threshold
+    formula: str  # in words, with {threshold}; a catalog message, worded per reader
 
 
 DEFINITIONS: dict[str, Definition] = {
     d.name: d
     for d in (
-        Definition("asterisk", "answered within T / answered"),
-        Definition("offered", "answered within T / (answered + abandoned)"),
+        Definition("asterisk", N_("answered within {threshold} / answered")),
+        Definition("offered", N_("answered within {threshold} / (answered + abandoned)")),
         Definition(
-            "offered_excluding_short", "answered within T / (answered + abandoned - short abandons)"
+            "offered_excluding_short",
+            N_("answered within {threshold} / (answered + abandoned - short abandons)"),
         ),
     )
 }
@@ -41,7 +44,12 @@ class ServiceLevel:
 
     @property
     def formula(self) -> str:
-        return DEFINITIONS[self.definition].formula.replace("T", f"{self.threshold_s} s")
+        """In English, as ``--json`` gives it: ``answered within 20 s / answered``."""
+        return DEFINITIONS[self.definition].formula.format(threshold=f"{self.threshold_s} s")
+
+    def formula_words(self) -> str:
+        """The formula in the reader's language."""
+        return _(DEFINITIONS[self.definition].formula).format(threshold=f"{self.threshold_s} s")
 
     def label(self) -> str:
         """``SL20 75 %`` (a dash before any call counts)."""

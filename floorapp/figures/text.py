@@ -6,7 +6,6 @@ from datetime import datetime, tzinfo
 
 from floorapp.figures.clock import FloorClock
 from floorapp.figures.service_level import ServiceLevel
-from floorapp.i18n import N_, _
 
 
 def sl_label(level: ServiceLevel | None, threshold_s: int | None = None) -> str:
@@ -18,23 +17,10 @@ def sl_label(level: ServiceLevel | None, threshold_s: int | None = None) -> str:
     return level.label()
 
 
-# Each definition's formula as a reader reads it (the JSON keeps ``ServiceLevel.formula``).
-FORMULA_WORDS = {
-    "asterisk": N_("answered within {threshold} / answered"),
-    "offered": N_("answered within {threshold} / (answered + abandoned)"),
-    "offered_excluding_short": N_(
-        "answered within {threshold} / (answered + abandoned - short abandons)"
-    ),
-}
-
-
 def sl_explained(level: ServiceLevel) -> str:
     """``asterisk: answered within 20 s / answered = 6/8 = 75 %``."""
-    words = FORMULA_WORDS.get(level.definition)
-    formula = _(words).format(threshold=f"{level.threshold_s} s") if words else level.formula
-    return (
-        f"{level.definition}: {formula} = {level.numerator}/{level.denominator} = {level.percent()}"
-    )
+    shares = f"{level.numerator}/{level.denominator}"
+    return f"{level.definition}: {level.formula_words()} = {shares} = {level.percent()}"
 
 
 def quiet_text(wall: datetime, last_event_at: datetime | None, tz: tzinfo) -> str | None:

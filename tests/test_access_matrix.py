@@ -151,7 +151,9 @@ CASES: dict[str, Case] = {
     "escalation.resolve": Case(lambda c, a: esc.resolve(c, a, 1, "refunded")),
     "escalation.note": Case(lambda c, a: esc.add_note(c, a, 1, "called back")),
     "escalation.history": Case(lambda c, a: esc.history(c, a, 1)),
-    "reminders.read": Case(lambda c, a: reminders.listing(c.engine, a, _now(c)), targeted=False),
+    "reminders.read": Case(
+        lambda c, a: reminders.listing(c.engine, actor=a, now=_now(c)), targeted=False
+    ),
     "reminder.done": Case(lambda c, a: reminders.done(c.engine, 1, actor=a, now=_now(c))),
     "reminder.snooze": Case(
         lambda c, a: reminders.snooze(c.engine, 1, actor=a, now=_now(c), minutes=5)
@@ -161,7 +163,7 @@ CASES: dict[str, Case] = {
     ),
     "patrols.read": Case(
         lambda c, a: patrols.patrol_log(
-            c.engine, _now(c), since=_now(c) - timedelta(hours=2), team="t1", supervisor=a
+            c.engine, now=_now(c), since=_now(c) - timedelta(hours=2), team="t1", actor=a
         )
     ),
     "patrol.record": Case(
@@ -191,7 +193,7 @@ CASES: dict[str, Case] = {
         lambda c, a: nominations.list_nominations(c.engine, actor=a, now=_now(c)), targeted=False
     ),
     "nominations.candidates": Case(
-        lambda c, a: nominations.candidates(c.engine, _now(c), period="P", team="t1", actor=a)
+        lambda c, a: nominations.candidates(c.engine, now=_now(c), period="P", team="t1", actor=a)
     ),
     "nomination.add": Case(
         lambda c, a: nominations.nominate(

@@ -92,7 +92,7 @@ class CoverageRow:
 # --- planning ---------------------------------------------------------------------------
 
 
-def call_load(conn: Connection, plan: Plan, teams: Sequence[str], now: datetime) -> Load:
+def call_load(conn: Connection, plan: Plan, teams: Sequence[str], *, now: datetime) -> Load:
     """Calls offered per local hour of the day per team over the last ``LOAD_DAYS`` days."""
     rows = conn.execute(
         select(Agent.team_id, Call.offered_at)
@@ -133,7 +133,7 @@ def schedule_for_plan(
             select(Drill.hot_issue, Drill.agent_id).where(Drill.status == DrillStatus.PASSED)
         )
     }
-    placement = place(plan, agents, not_before=now, load=call_load(conn, plan, teams, now))
+    placement = place(plan, agents, not_before=now, load=call_load(conn, plan, teams, now=now))
     rows = [
         dict(
             plan_version_id=version_id,

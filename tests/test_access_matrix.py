@@ -126,13 +126,16 @@ CASES: dict[str, Case] = {
     "status.read": Case(lambda c, a: admit(c.engine, a, "status.read", "t1", _now(c))),
     "report.read": Case(lambda c, a: admit(c.engine, a, "report.read", "t1", _now(c))),
     "rules.read": Case(
-        lambda c, a: rules_svc.in_force(c.engine, c.settings, actor=a, now=_now(c)), targeted=False
+        lambda c, a: rules_svc.in_force(c.engine, settings=c.settings, actor=a, now=_now(c)),
+        targeted=False,
     ),
     "sensitive.read": Case(
         lambda c, a: roster_svc.sensitive_customers(c.engine, actor=a, now=_now(c)), targeted=False
     ),
     "measures.read": Case(
-        lambda c, a: flag_measures.measures_today(c.engine, c.settings, _now(c), actor=a),
+        lambda c, a: flag_measures.measures_today(
+            c.engine, settings=c.settings, now=_now(c), actor=a
+        ),
         targeted=False,
     ),
     "flag.raise": Case(lambda c, a: flags.raise_observed(c, a, "a1", "shouting")),
@@ -258,7 +261,7 @@ CASES: dict[str, Case] = {
     ),
     "request.record": Case(
         lambda c, a: requests.record(
-            c.engine, c.settings, "a1", "equipment", "headset", actor=a, now=_now(c)
+            c.engine, "a1", "equipment", "headset", settings=c.settings, actor=a, now=_now(c)
         )
     ),
     "request.acknowledge": Case(

@@ -19,7 +19,7 @@ def _seed_flag(floor: AppContext) -> int:
 
 
 def settle(floor: AppContext, now: datetime) -> dict[int, str]:
-    return stepins.follow_up(floor.engine, floor.settings, now)
+    return stepins.follow_up(floor.engine, settings=floor.settings, now=now)
 
 
 def _state(engine: Engine, agent: str, state: str, at: object) -> None:

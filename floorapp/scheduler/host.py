@@ -141,7 +141,7 @@ class SchedulerHost:
             # The holder is the floor's one clock-driven writer: flags nobody acknowledged
             # in time go to the floor manager here, whichever console is watching.
             self.last_escalated = triage.escalate_overdue(self.engine, self.settings, now)
-            stepins.follow_up(self.engine, self.settings, now)
+            stepins.follow_up(self.engine, settings=self.settings, now=now)
             if self.use_apscheduler:
                 self._sync_jobs(now)
             return True

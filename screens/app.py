@@ -100,7 +100,7 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
         self.actor = actor or ctx.actor
         self._choose_language(lang)
         self.actor_info: Actor | None = None
-        self.reader = BoardReader(ctx, self.actor, team=team)
+        self.reader = BoardReader(ctx.engine, team=team, settings=ctx.settings, actor=self.actor)
         self._init_refresh(poll_interval)
 
     def _choose_language(self, lang: str | None) -> None:

@@ -118,7 +118,9 @@ class AgentDetailScreen(_DetailScreen):
         super().failed(message)
 
     def fetch(self, ctx: Any, actor: str) -> tuple[AgentDetail, list[DrillView], list[RequestView]]:
-        detail = agent_detail(ctx, actor, self.agent_id)
+        detail = agent_detail(
+            ctx.engine, self.agent_id, settings=ctx.settings, actor=actor, now=ctx.clock.now()
+        )
         now = ctx.clock.now()
         return (
             detail,
@@ -249,7 +251,13 @@ class AgentDetailScreen(_DetailScreen):
             if text:
                 app.perform(
                     _("Note added"),
-                    lambda: add_note(app.ctx, app.actor, self.agent_id, str(text)),
+                    lambda: add_note(
+                        app.ctx.engine,
+                        self.agent_id,
+                        str(text),
+                        actor=app.actor,
+                        now=app.ctx.clock.now(),
+                    ),
                     then=self.reload,
                 )
 
@@ -266,8 +274,8 @@ class EscalationDetailScreen(_DetailScreen):
 
     def fetch(self, ctx: Any, actor: str) -> tuple[EscalationView, list[EscalationEventView]]:
         # history() checks the supervisor's scope first, so it goes before the plain read.
-        events = history(ctx, actor, self.esc_id)
-        return get_escalation(ctx, self.esc_id), events
+        events = history(ctx.engine, self.esc_id, actor=actor, now=ctx.clock.now())
+        return get_escalation(ctx.engine, self.esc_id), events
 
     def render_detail(self, e: EscalationView, events: list[EscalationEventView]) -> None:
         tz = console(self).ctx.settings.timezone

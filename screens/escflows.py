@@ -26,7 +26,9 @@ class EscalationFlows(ActionFlows):
         if e is not None:
             self.perform(
                 _("You hold escalation #{id}").format(id=e.id),
-                lambda: esc_service.claim(self.ctx, self.actor, e.id),
+                lambda: esc_service.claim(
+                    self.ctx.engine, e.id, actor=self.actor, now=self.ctx.clock.now()
+                ),
             )
 
     def action_assign(self) -> None:
@@ -37,7 +39,9 @@ class EscalationFlows(ActionFlows):
         def load() -> None:
             # Only those who may take this escalation: a refusal after choosing is too late.
             try:
-                sups = esc_service.assign_candidates(self.ctx, self.actor, e.id)
+                sups = esc_service.assign_candidates(
+                    self.ctx.engine, e.id, actor=self.actor, now=self.ctx.clock.now()
+                )
             except ServiceError as exc:
                 self._safe_call(self._action_failed, "assign", exc, None)
                 return
@@ -67,13 +71,26 @@ class EscalationFlows(ActionFlows):
                     self.perform(
                         _("Escalation #{id} assigned to {to} (override)").format(id=e.id, to=to),
                         lambda: esc_service.assign(
-                            self.ctx, self.actor, e.id, str(to), override_reason=reason
+                            self.ctx.engine,
+                            e.id,
+                            str(to),
+                            override_reason=reason,
+                            settings=self.ctx.settings,
+                            actor=self.actor,
+                            now=self.ctx.clock.now(),
                         ),
                     )
 
                 self.perform(
                     _("Escalation #{id} assigned to {to}").format(id=e.id, to=to),
-                    lambda: esc_service.assign(self.ctx, self.actor, e.id, str(to)),
+                    lambda: esc_service.assign(
+                        self.ctx.engine,
+                        e.id,
+                        str(to),
+                        settings=self.ctx.settings,
+                        actor=self.actor,
+                        now=self.ctx.clock.now(),
+                    ),
                     on_error=self._handoff_override(override),
                 )
 
@@ -124,14 +141,27 @@ class EscalationFlows(ActionFlows):
         def override(reason: str) -> None:
             self.perform(
                 _("Escalation #{id} handed to {target} (override)").format(id=e.id, target=target),
-                lambda: esc_service.next_tier(self.ctx, self.actor, e.id, override_reason=reason),
+                lambda: esc_service.next_tier(
+                    self.ctx.engine,
+                    e.id,
+                    override_reason=reason,
+                    settings=self.ctx.settings,
+                    actor=self.actor,
+                    now=self.ctx.clock.now(),
+                ),
             )
 
         def confirmed(yes: object) -> None:
             if yes:
                 self.perform(
                     _("Escalation #{id} handed to {target}").format(id=e.id, target=target),
-                    lambda: esc_service.next_tier(self.ctx, self.actor, e.id),
+                    lambda: esc_service.next_tier(
+                        self.ctx.engine,
+                        e.id,
+                        settings=self.ctx.settings,
+                        actor=self.actor,
+                        now=self.ctx.clock.now(),
+                    ),
                     on_error=self._handoff_override(override),
                 )
 
@@ -156,7 +186,9 @@ class EscalationFlows(ActionFlows):
             if note:
                 self.perform(
                     _("Escalation #{id} resolved").format(id=e.id),
-                    lambda: esc_service.resolve(self.ctx, self.actor, e.id, str(note)),
+                    lambda: esc_service.resolve(
+                        self.ctx.engine, e.id, str(note), actor=self.actor, now=self.ctx.clock.now()
+                    ),
                 )
 
         self.push_screen(
@@ -178,7 +210,13 @@ class EscalationFlows(ActionFlows):
             if note:
                 self.perform(
                     _("Note added to escalation #{id}").format(id=target),
-                    lambda: esc_service.add_note(self.ctx, self.actor, target, str(note)),
+                    lambda: esc_service.add_note(
+                        self.ctx.engine,
+                        target,
+                        str(note),
+                        actor=self.actor,
+                        now=self.ctx.clock.now(),
+                    ),
                     then=then,
                 )
 

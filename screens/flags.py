@@ -206,7 +206,11 @@ class FlagTable(ItemTable):
         if f.escalated_at is not None and f.status == "raised":
             return Text(_("to manager"), style="bold white on red")
         settings = getattr(getattr(self.app, "ctx", None), "settings", None)
-        if settings is not None and self.now is not None and is_overdue(f, settings, self.now):
+        if (
+            settings is not None
+            and self.now is not None
+            and is_overdue(f, settings=settings, now=self.now)
+        ):
             return Text(_("OVERDUE"), style="bold white on red")
         word = cells.FLAG_STATUS_WORDS.get(f.status, f.status)
         return Text(word, style="bold reverse" if f.status == "raised" else "")

@@ -255,7 +255,12 @@ class ActionFlows(App[None]):
                     name=self.agent_name(agent_id), severity=words.severity(severity)
                 ),
                 lambda: flag_service.raise_observed(
-                    self.ctx, self.actor, agent_id, text, severity=severity
+                    self.ctx.engine,
+                    agent_id,
+                    text,
+                    severity=severity,
+                    actor=self.actor,
+                    now=self.ctx.clock.now(),
                 ),
                 then=then,
             )
@@ -308,7 +313,14 @@ class ActionFlows(App[None]):
                         name=name, tier=words.tier(tier)
                     ),
                     lambda: esc_service.open_by_hand(
-                        self.ctx, self.actor, agent_id, reason, tier=tier, severity=sev
+                        self.ctx.engine,
+                        agent_id,
+                        reason,
+                        tier=tier,
+                        severity=sev,
+                        settings=self.ctx.settings,
+                        actor=self.actor,
+                        now=self.ctx.clock.now(),
                     ),
                     then=then,
                 )
@@ -367,7 +379,9 @@ class ActionFlows(App[None]):
         if f is not None:
             self.perform(
                 _("Flag on {name} acknowledged").format(name=f.agent_name),
-                lambda: flag_service.acknowledge(self.ctx, self.actor, f.id),
+                lambda: flag_service.acknowledge(
+                    self.ctx.engine, f.id, actor=self.actor, now=self.ctx.clock.now()
+                ),
             )
 
     def action_step_in(self) -> None:
@@ -387,7 +401,12 @@ class ActionFlows(App[None]):
                         name=f.agent_name, how=words.intervention(str(intervention))
                     ),
                     lambda: flag_service.step_in(
-                        self.ctx, self.actor, f.id, str(intervention), str(note) or None
+                        self.ctx.engine,
+                        f.id,
+                        str(intervention),
+                        str(note) or None,
+                        actor=self.actor,
+                        now=self.ctx.clock.now(),
                     ),
                 )
 
@@ -412,7 +431,9 @@ class ActionFlows(App[None]):
             if note:
                 self.perform(
                     _("Flag on {name} resolved").format(name=f.agent_name),
-                    lambda: flag_service.resolve(self.ctx, self.actor, f.id, str(note)),
+                    lambda: flag_service.resolve(
+                        self.ctx.engine, f.id, str(note), actor=self.actor, now=self.ctx.clock.now()
+                    ),
                 )
 
         self.push_screen(

@@ -165,8 +165,8 @@ class LiveRefresh(App[None]):
     def _poll_worker(self) -> None:
         try:
             if self.actor_info is None:
-                self.actor_info = supervisors.actor_of(self.ctx, self.actor)
-            delta = self.reader.poll()
+                self.actor_info = supervisors.actor_of(self.ctx.engine, self.actor)
+            delta = self.reader.poll(now=self.ctx.clock.now())
         except Exception as exc:  # the database went away, a lock outlived the timeout...
             log.exception("refresh failed")
             self._safe_call(self._poll_failed, exc)

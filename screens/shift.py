@@ -192,7 +192,14 @@ class ShiftScreen(Screen[None]):
 
         def load() -> None:
             try:
-                events = shift_events(app.ctx, app.actor, team=team, kinds=kinds)
+                events = shift_events(
+                    app.ctx.engine,
+                    team=team,
+                    kinds=kinds,
+                    settings=app.ctx.settings,
+                    actor=app.actor,
+                    now=app.ctx.clock.now(),
+                )
                 series = shift_series(
                     app.ctx.engine, app.ctx.settings, app.ctx.clock.now(), teams=teams
                 )

@@ -44,7 +44,9 @@ def acknowledge_many(app: Any, table: FlagTable) -> None:
 
     def work() -> None:
         try:
-            result = triage.acknowledge_many(app.ctx, app.actor, ids)
+            result = triage.acknowledge_many(
+                app.ctx.engine, ids, actor=app.actor, now=app.ctx.clock.now()
+            )
         except Exception as exc:  # the floor could not be written at all
             app._safe_call(
                 app.notify, str(exc), title=_("Refused"), severity="error", markup=False, timeout=8
@@ -62,7 +64,7 @@ def escalate_flag(app: Any, table: FlagTable) -> None:
         return
     app.perform(
         _("Flag on {name} sent to the floor manager").format(name=f.agent_name),
-        lambda: triage.escalate(app.ctx, app.actor, f.id),
+        lambda: triage.escalate(app.ctx.engine, f.id, actor=app.actor, now=app.ctx.clock.now()),
     )
 
 

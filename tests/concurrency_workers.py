@@ -37,7 +37,7 @@ def claimer(url: str, actor: str, esc_ids: list[int], start_at: float) -> dict[s
         time.sleep(0.001)
     for esc_id in esc_ids:
         try:
-            esc.claim(ctx, actor, esc_id)
+            esc.claim(ctx.engine, esc_id, actor=actor, now=ctx.clock.now())
             won.append(esc_id)
         except esc.AlreadyHeld as exc:
             told[esc_id] = exc.holder
@@ -60,16 +60,18 @@ def console_like(
     from floorapp.services.board import BoardReader
 
     ctx = _ctx(url, actor)
-    reader = BoardReader(ctx, actor)
+    reader = BoardReader(ctx.engine, settings=ctx.settings, actor=actor)
     errors: list[str] = []
     done = 0
     while time.time() < start_at:
         time.sleep(0.001)
     for i in range(rounds):
         try:
-            reader.poll()
-            flags.raise_observed(ctx, actor, agent_id, f"seen by {actor} #{i}")
-            esc.add_note(ctx, actor, esc_id, f"{actor} note {i}")
+            reader.poll(now=ctx.clock.now())
+            flags.raise_observed(
+                ctx.engine, agent_id, f"seen by {actor} #{i}", actor=actor, now=ctx.clock.now()
+            )
+            esc.add_note(ctx.engine, esc_id, f"{actor} note {i}", actor=actor, now=ctx.clock.now())
             done += 1
         except Exception:
             errors.append(traceback.format_exc())

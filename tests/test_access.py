@@ -450,10 +450,18 @@ def test_the_assign_picker_offers_only_who_may_take_the_case(engine, floor_db, c
     ctx = AppContext(db_url=floor_db, settings=Settings(), clock=clock, actor="boss")
     ctx.__dict__["engine"] = engine
     # Escalation 1 is t1's: its team leader and the floor manager, not t2's nor the removed.
-    assert [s.id for s in esc.assign_candidates(ctx, "boss", 1)] == ["boss", "lead.t1"]
-    assert [s.id for s in esc.assign_candidates(ctx, "lead.t1", 1)] == ["boss", "lead.t1"]
-    esc.assign(ctx, "lead.t1", 1, "lead.t1")
-    assert [s.id for s in esc.assign_candidates(ctx, "boss", 1)] == ["boss"]  # not the holder
+    assert [
+        s.id for s in esc.assign_candidates(ctx.engine, 1, actor="boss", now=ctx.clock.now())
+    ] == ["boss", "lead.t1"]
+    assert [
+        s.id for s in esc.assign_candidates(ctx.engine, 1, actor="lead.t1", now=ctx.clock.now())
+    ] == ["boss", "lead.t1"]
+    esc.assign(
+        ctx.engine, 1, "lead.t1", settings=ctx.settings, actor="lead.t1", now=ctx.clock.now()
+    )
+    assert [
+        s.id for s in esc.assign_candidates(ctx.engine, 1, actor="boss", now=ctx.clock.now())
+    ] == ["boss"]  # not the holder
     with pytest.raises(NotAllowed):
-        esc.assign_candidates(ctx, "lead.t2", 1)
+        esc.assign_candidates(ctx.engine, 1, actor="lead.t2", now=ctx.clock.now())
     assert audit_of(engine)[-1][:3] == ("lead.t2", "escalation.assign", "refused")

@@ -138,22 +138,51 @@ CASES: dict[str, Case] = {
         ),
         targeted=False,
     ),
-    "flag.raise": Case(lambda c, a: flags.raise_observed(c, a, "a1", "shouting")),
-    "flag.acknowledge": Case(lambda c, a: flags.acknowledge(c, a, 1)),
-    "flag.step_in": Case(lambda c, a: flags.step_in(c, a, 1, "coach")),
-    "flag.resolve": Case(lambda c, a: flags.resolve(c, a, 1, "calmer")),
-    "escalation.open": Case(lambda c, a: esc.open_by_hand(c, a, "a1", "wants a manager")),
-    "escalation.claim": Case(lambda c, a: esc.claim(c, a, 1)),
-    "escalation.assign": Case(lambda c, a: esc.assign(c, a, 1, "boss")),
-    "escalation.next_tier": Case(lambda c, a: esc.next_tier(c, a, 1)),
+    "flag.raise": Case(
+        lambda c, a: flags.raise_observed(c.engine, "a1", "shouting", actor=a, now=c.clock.now())
+    ),
+    "flag.acknowledge": Case(
+        lambda c, a: flags.acknowledge(c.engine, 1, actor=a, now=c.clock.now())
+    ),
+    "flag.step_in": Case(
+        lambda c, a: flags.step_in(c.engine, 1, "coach", actor=a, now=c.clock.now())
+    ),
+    "flag.resolve": Case(
+        lambda c, a: flags.resolve(c.engine, 1, "calmer", actor=a, now=c.clock.now())
+    ),
+    "escalation.open": Case(
+        lambda c, a: esc.open_by_hand(
+            c.engine, "a1", "wants a manager", settings=c.settings, actor=a, now=c.clock.now()
+        )
+    ),
+    "escalation.claim": Case(lambda c, a: esc.claim(c.engine, 1, actor=a, now=c.clock.now())),
+    "escalation.assign": Case(
+        lambda c, a: esc.assign(
+            c.engine, 1, "boss", settings=c.settings, actor=a, now=c.clock.now()
+        )
+    ),
+    "escalation.next_tier": Case(
+        lambda c, a: esc.next_tier(c.engine, 1, settings=c.settings, actor=a, now=c.clock.now())
+    ),
     "escalation.handoff_override": Case(
-        lambda c, a: esc.next_tier(c, a, 1, override_reason="legal asked"),
+        lambda c, a: esc.next_tier(
+            c.engine,
+            1,
+            override_reason="legal asked",
+            settings=c.settings,
+            actor=a,
+            now=c.clock.now(),
+        ),
         audited_as="escalation.next_tier",
         setup=_at_the_limit,
     ),
-    "escalation.resolve": Case(lambda c, a: esc.resolve(c, a, 1, "refunded")),
-    "escalation.note": Case(lambda c, a: esc.add_note(c, a, 1, "called back")),
-    "escalation.history": Case(lambda c, a: esc.history(c, a, 1)),
+    "escalation.resolve": Case(
+        lambda c, a: esc.resolve(c.engine, 1, "refunded", actor=a, now=c.clock.now())
+    ),
+    "escalation.note": Case(
+        lambda c, a: esc.add_note(c.engine, 1, "called back", actor=a, now=c.clock.now())
+    ),
+    "escalation.history": Case(lambda c, a: esc.history(c.engine, 1, actor=a, now=c.clock.now())),
     "reminders.read": Case(
         lambda c, a: reminders.listing(c.engine, actor=a, now=_now(c)), targeted=False
     ),
@@ -276,9 +305,16 @@ CASES: dict[str, Case] = {
         lambda c, a: requests.close(c.engine, 1, actor=a, now=_now(c)),
         setup=_with_request("answered"),
     ),
-    "shift.read": Case(lambda c, a: shift.shift_events(c, a), targeted=False),
-    "flag.escalate": Case(lambda c, a: triage.escalate(c, a, 1)),
-    "agent.note": Case(lambda c, a: agent_notes.add_note(c, a, "a1", "calmer after the break")),
+    "shift.read": Case(
+        lambda c, a: shift.shift_events(c.engine, settings=c.settings, actor=a, now=c.clock.now()),
+        targeted=False,
+    ),
+    "flag.escalate": Case(lambda c, a: triage.escalate(c.engine, 1, actor=a, now=c.clock.now())),
+    "agent.note": Case(
+        lambda c, a: agent_notes.add_note(
+            c.engine, "a1", "calmer after the break", actor=a, now=c.clock.now()
+        )
+    ),
 }
 # Actions no route reaches: the policy refuses them to everyone (checked below).
 NO_ROUTE = {"audit.erase", "identity.as_other"}

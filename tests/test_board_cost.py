@@ -103,10 +103,10 @@ def _floor(tmp: Path, open_flags: int, calls: int) -> tuple[AppContext, Engine]:
 
 def _quiet_ticks(ctx: AppContext, engine: Engine, seconds: int) -> tuple[int, int]:
     """Rows and statements of ``seconds`` one-second ticks of a warm reader."""
-    reader = BoardReader(ctx, "lead.wang")
-    reader.poll()
+    reader = BoardReader(ctx.engine, settings=ctx.settings, actor="lead.wang")
+    reader.poll(now=ctx.clock.now())
     ctx.clock.advance(seconds=SWEEP_EVERY.total_seconds() + 1)  # type: ignore[attr-defined]
-    reader.poll()  # warm through a sweep too
+    reader.poll(now=ctx.clock.now())  # warm through a sweep too
     statements = 0
 
     def count(*_: Any) -> None:
@@ -118,7 +118,7 @@ def _quiet_ticks(ctx: AppContext, engine: Engine, seconds: int) -> tuple[int, in
     try:
         for _ in range(seconds):
             ctx.clock.advance(seconds=1)  # type: ignore[attr-defined]
-            assert reader.poll().empty
+            assert reader.poll(now=ctx.clock.now()).empty
     finally:
         event.remove(engine, "after_cursor_execute", count)
     return _CountingCursor.rows, statements
@@ -144,12 +144,12 @@ def test_a_quiet_tick_reads_the_same_rows_whatever_is_open_and_however_long_the_
 def test_counts_follow_changes_without_a_recount(tmp_path: Path) -> None:
     ctx, engine = _floor(tmp_path, 0, 0)
     try:
-        reader = BoardReader(ctx, "lead.wang")
-        f = reader.poll().figures
+        reader = BoardReader(ctx.engine, settings=ctx.settings, actor="lead.wang")
+        f = reader.poll(now=ctx.clock.now()).figures
         assert (f.open_flags, f.unhandled_flags, f.past_deadline) == (1, 1, 1)
         # A deadline passes with nothing written: the count follows the clock.
         ctx.clock.advance(minutes=6)  # type: ignore[attr-defined]
-        assert reader.poll().figures.past_deadline == 2
+        assert reader.poll(now=ctx.clock.now()).figures.past_deadline == 2
         now = ctx.clock.now()
         run_write(
             engine,
@@ -162,7 +162,7 @@ def test_counts_follow_changes_without_a_recount(tmp_path: Path) -> None:
                 )
             ),
         )
-        f = reader.poll().figures
+        f = reader.poll(now=ctx.clock.now()).figures
         assert (f.open_flags, f.unhandled_flags) == (1, 0)
         # A complaint marked on a finished call through the feed reaches the agent's row
         # from the call that changed, not from a recount of the day.
@@ -185,7 +185,7 @@ def test_counts_follow_changes_without_a_recount(tmp_path: Path) -> None:
                 )
             ),
         )
-        d = reader.poll()
+        d = reader.poll(now=ctx.clock.now())
         assert [(a.id, a.complaints_today) for a in d.agents] == [("1002", before - 1)]
     finally:
         engine.dispose()

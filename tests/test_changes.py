@@ -69,8 +69,8 @@ def test_a_change_stamped_older_than_what_was_read_still_shows(
     """Two feeds, one lagging: its change commits after a newer-stamped one was read."""
     now = ctx.clock.now()
     make_floor(engine, now)
-    reader = BoardReader(ctx, "lead.wang")
-    reader.poll()
+    reader = BoardReader(ctx.engine, settings=ctx.settings, actor="lead.wang")
+    reader.poll(now=ctx.clock.now())
     ahead, behind = now + timedelta(minutes=5), now - timedelta(minutes=5)
 
     def write(agent: str, state: str, at: object) -> None:
@@ -84,7 +84,11 @@ def test_a_change_stamped_older_than_what_was_read_still_shows(
         )
 
     write("1003", "on_call", ahead)
-    assert [(a.id, a.state) for a in reader.poll().agents] == [("1003", "on_call")]
+    assert [(a.id, a.state) for a in reader.poll(now=ctx.clock.now()).agents] == [
+        ("1003", "on_call")
+    ]
     write("1005", "available", behind)
-    assert [(a.id, a.state) for a in reader.poll().agents] == [("1005", "available")]
-    assert reader.poll().empty  # and nothing is read twice
+    assert [(a.id, a.state) for a in reader.poll(now=ctx.clock.now()).agents] == [
+        ("1005", "available")
+    ]
+    assert reader.poll(now=ctx.clock.now()).empty  # and nothing is read twice

@@ -44,13 +44,26 @@ def _pool(n: int) -> multiprocessing.pool.Pool:
 
 def test_every_claim_has_exactly_one_winner_across_processes(shared) -> None:
     url, engine, ctx = shared
-    ids = [esc.open_by_hand(ctx, "fm.zhou", "1001", f"race {i}", tier=1).id for i in range(30)]
+    ids = [
+        esc.open_by_hand(
+            ctx.engine,
+            "1001",
+            f"race {i}",
+            tier=1,
+            settings=ctx.settings,
+            actor="fm.zhou",
+            now=ctx.clock.now(),
+        ).id
+        for i in range(30)
+    ]
     contenders = [SUPERVISORS[i % 3] for i in range(6)]  # two processes per supervisor
     start = time.time() + 2.0  # all processes ready, then go at once
     with _pool(6) as pool:
         results = pool.starmap(w.claimer, [(url, who, ids, start) for who in contenders])
     assert not [e for r in results for e in r["errors"]]
-    holders = {e.id: e.holder for e in esc.open_escalations(ctx, "fm.zhou") if e.id in ids}
+    holders = {
+        e.id: e.holder for e in esc.open_escalations(ctx.engine, actor="fm.zhou") if e.id in ids
+    }
     for esc_id in ids:
         winners = [r["actor"] for r in results if esc_id in r["won"]]
         assert len(winners) == 1, (esc_id, winners)
@@ -100,21 +113,25 @@ def test_a_team_leader_cannot_see_or_touch_another_teams_work(shared) -> None:
     _url, engine, ctx = shared
     # lead.zhao leads T2 only; escalation 1 and agent 1001 are T1's.
     with pytest.raises(OutOfScope):
-        esc.claim(ctx, "lead.zhao", 1)
+        esc.claim(ctx.engine, 1, actor="lead.zhao", now=ctx.clock.now())
     with pytest.raises(OutOfScope):
-        esc.resolve(ctx, "lead.zhao", 1, "not mine")
+        esc.resolve(ctx.engine, 1, "not mine", actor="lead.zhao", now=ctx.clock.now())
     with pytest.raises(OutOfScope):
-        esc.history(ctx, "lead.zhao", 1)
-    fid = flags.open_flags(ctx, "fm.zhou")[0].id  # the T1 long-call flag
+        esc.history(ctx.engine, 1, actor="lead.zhao", now=ctx.clock.now())
+    fid = flags.open_flags(ctx.engine, actor="fm.zhou")[0].id  # the T1 long-call flag
     with pytest.raises(OutOfScope):
-        flags.acknowledge(ctx, "lead.zhao", fid)
+        flags.acknowledge(ctx.engine, fid, actor="lead.zhao", now=ctx.clock.now())
     with pytest.raises(OutOfScope):
-        flags.raise_observed(ctx, "lead.zhao", "1001", "not my agent")
-    assert [e.id for e in esc.open_escalations(ctx, "lead.zhao")] == [2]
-    assert flags.open_flags(ctx, "lead.zhao") == []
+        flags.raise_observed(
+            ctx.engine, "1001", "not my agent", actor="lead.zhao", now=ctx.clock.now()
+        )
+    assert [e.id for e in esc.open_escalations(ctx.engine, actor="lead.zhao")] == [2]
+    assert flags.open_flags(ctx.engine, actor="lead.zhao") == []
     # The assign picker cannot hand T1's work to a T2-only leader either.
     with pytest.raises(esc.EscalationError, match="does not lead team T1"):
-        esc.assign(ctx, "fm.zhou", 1, "lead.zhao")
+        esc.assign(
+            ctx.engine, 1, "lead.zhao", settings=ctx.settings, actor="fm.zhou", now=ctx.clock.now()
+        )
     with engine.connect() as conn:
         refused = (
             conn.execute(
@@ -133,8 +150,8 @@ def test_a_team_leader_cannot_see_or_touch_another_teams_work(shared) -> None:
         "flag.raise",
     } <= set(refused)
     # Nothing changed.
-    assert esc.get_escalation(ctx, 1).holder is None
-    assert ctx.clock.now() - esc.get_escalation(ctx, 1).opened_at < timedelta(hours=1)
+    assert esc.get_escalation(ctx.engine, 1).holder is None
+    assert ctx.clock.now() - esc.get_escalation(ctx.engine, 1).opened_at < timedelta(hours=1)
 
 
 def test_the_cli_status_is_scoped_too(shared, capsys) -> None:

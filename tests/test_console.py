@@ -130,7 +130,7 @@ async def test_claim_assign_next_tier_note_resolve_history(
     async with console(floor, size=(160, 40)) as (app, pilot):
         await pilot.press("3", "c")  # tier 1 queue: escalation 1
         await settle(pilot)
-        assert esc.get_escalation(floor, 1).holder == "lead.wang"
+        assert esc.get_escalation(floor.engine, 1).holder == "lead.wang"
         assert "lead.wang" in screen_text(app)
         # The picker lists supervisors by name: 周建华, 李班长, 王班长 -> 李班长 is 2.
         names = [
@@ -141,11 +141,11 @@ async def test_claim_assign_next_tier_note_resolve_history(
         ]
         await pilot.press("a", str(names.index("lead.li") + 1))
         await settle(pilot)
-        e = esc.get_escalation(floor, 1)
+        e = esc.get_escalation(floor.engine, 1)
         assert (e.holder, e.handoffs) == ("lead.li", 1)  # passed from Wang to Li: a hand-off
         await pilot.press("n", "y")
         await settle(pilot)
-        e = esc.get_escalation(floor, 1)
+        e = esc.get_escalation(floor.engine, 1)
         assert (e.tier, e.handoffs, e.holder) == (2, 2, None)
         assert app.queue("tier1").row_count == 0 and len(app.queue("tier2").model) == 2
         await pilot.press("6", "down", "m")  # #2 (past its deadline) sorts first
@@ -156,13 +156,15 @@ async def test_claim_assign_next_tier_note_resolve_history(
         await type_text(pilot, "refund agreed")
         await pilot.press("enter")
         await settle(pilot)
-        assert esc.get_escalation(floor, 1).status == "resolved"
+        assert esc.get_escalation(floor.engine, 1).status == "resolved"
         assert app.queue("all").row_count == 1
         await pilot.press("enter")  # history of the remaining one (#2, reason = injection)
         await until(pilot, lambda: "History" in screen_text(app), "the history screen")
         assert INJECTION in screen_text(app)
         await pilot.press("escape")
-    actions = [h.action for h in esc.history(floor, "fm.zhou", 1)]
+    actions = [
+        h.action for h in esc.history(floor.engine, 1, actor="fm.zhou", now=floor.clock.now())
+    ]
     assert actions == ["claimed", "assigned", "handed_off", "note", "resolved"]
 
 
@@ -171,7 +173,9 @@ async def test_double_claim_loser_is_told_who_holds_it(floor: AppContext) -> Non
     async with console(floor) as (app, pilot):
         await pilot.press("3")
         await pilot.pause()
-        esc.claim(floor, "lead.li", 1)  # another console got there first
+        esc.claim(
+            floor.engine, 1, actor="lead.li", now=floor.clock.now()
+        )  # another console got there first
         await pilot.press("c")
         await app.workers.wait_for_complete()
         await until(
@@ -179,7 +183,7 @@ async def test_double_claim_loser_is_told_who_holds_it(floor: AppContext) -> Non
             lambda: "already held by lead.li" in screen_text(app),
             "the refusal naming the holder",
         )
-        assert esc.get_escalation(floor, 1).holder == "lead.li"
+        assert esc.get_escalation(floor.engine, 1).holder == "lead.li"
 
 
 @sync
@@ -189,7 +193,7 @@ async def test_fourth_handoff_refused_for_team_leader(floor: AppContext, engine:
         await pilot.press("3", "n", "y")
         await app.workers.wait_for_complete()
         await until(pilot, lambda: "things do not go past three" in screen_text(app), "the refusal")
-        assert esc.get_escalation(floor, 1).tier == 1
+        assert esc.get_escalation(floor.engine, 1).tier == 1
 
 
 @sync
@@ -202,7 +206,7 @@ async def test_fourth_handoff_floor_manager_override(floor: AppContext, engine: 
         await type_text(pilot, "legal hold")
         await pilot.press("enter")
         await settle(pilot)
-        e = esc.get_escalation(floor, 1)
+        e = esc.get_escalation(floor.engine, 1)
         assert (e.tier, e.handoffs) == (2, 4)
         with engine.connect() as c:
             override = c.execute(
@@ -335,9 +339,11 @@ def _calm_down(floor: AppContext, engine: Engine, agent_id: str, state: str) -> 
     from db.models import Agent
     from floorapp.services import flags as flag_service
 
-    for f in flag_service.open_flags(floor, "fm.zhou"):
+    for f in flag_service.open_flags(floor.engine, actor="fm.zhou"):
         if f.agent_id == agent_id:
-            flag_service.resolve(floor, "fm.zhou", f.id, "all good")
+            flag_service.resolve(
+                floor.engine, f.id, "all good", actor="fm.zhou", now=floor.clock.now()
+            )
     run_write(
         engine,
         lambda c: c.execute(

@@ -94,8 +94,8 @@ def test_board_stays_in_order_under_churn(tmp_path: Path) -> None:
                 run_write(writer, tx)
                 await settle(pilot)
 
-                fresh = BoardReader(ctx, "bench")
-                truth = fresh.poll()
+                fresh = BoardReader(ctx.engine, settings=ctx.settings, actor="bench")
+                truth = fresh.poll(now=ctx.clock.now())
                 want = [a.id for a in sorted(truth.agents, key=attention_key)]
                 if round_ % 3 == 2:
                     # The whole order, now and then: reading it all brings every row out,

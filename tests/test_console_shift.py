@@ -24,7 +24,9 @@ def _rows(app: object) -> str:
 @sync
 async def test_the_shift_view_lists_filters_and_opens(floor: AppContext) -> None:
     floor.clock.advance(minutes=1)  # type: ignore[attr-defined]
-    flags.raise_observed(floor, "lead.wang", "1003", "shouting at a colleague")
+    flags.raise_observed(
+        floor.engine, "1003", "shouting at a colleague", actor="lead.wang", now=floor.clock.now()
+    )
     floor.clock.advance(seconds=5)  # type: ignore[attr-defined]
     async with console(floor, size=(80, 24)) as (app, pilot):
         await pilot.press("9")

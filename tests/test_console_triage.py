@@ -46,7 +46,7 @@ def _raise(
 
 
 def _statuses(ctx: AppContext) -> dict[int, str]:
-    return {f.id: f.status for f in flag_service.open_flags(ctx, "fm.zhou")}
+    return {f.id: f.status for f in flag_service.open_flags(ctx.engine, actor="fm.zhou")}
 
 
 def _agent_cells(app: object) -> list[str]:
@@ -122,7 +122,9 @@ async def test_star_marks_every_new_flag_shown_and_a_takes_them(
         assert len(app.flag_table.marked) == 1
         await pilot.press("a")
         await settle(pilot)
-        assert [f.status for f in flag_service.open_flags(floor, "lead.zhao")] == ["acknowledged"]
+        assert [f.status for f in flag_service.open_flags(floor.engine, actor="lead.zhao")] == [
+            "acknowledged"
+        ]
     # The other team's flags were not Zhao's to touch.
     assert sorted(_statuses(floor).values()) == ["acknowledged", "raised", "raised", "raised"]
 

@@ -25,8 +25,8 @@ def db_url(store_url: str) -> str:
 
 def test_first_poll_is_full_then_quiet(ctx: AppContext, engine: Engine) -> None:
     make_floor(engine, ctx.clock.now())
-    reader = BoardReader(ctx, "lead.wang")
-    d = reader.poll()
+    reader = BoardReader(ctx.engine, settings=ctx.settings, actor="lead.wang")
+    d = reader.poll(now=ctx.clock.now())
     assert d.full and len(d.agents) == 7
     by_id = {a.id: a for a in d.agents}
     assert by_id["1001"].flag_severity == "high" and by_id["1001"].flag_status == "raised"
@@ -37,7 +37,7 @@ def test_first_poll_is_full_then_quiet(ctx: AppContext, engine: Engine) -> None:
     assert f.by_state == {"available": 1, "on_call": 3, "after_call": 1, "break": 1, "offline": 1}
     assert (f.open_flags, f.unhandled_flags, f.open_escalations, f.past_deadline) == (1, 1, 2, 1)
     assert f.longest_call_agent == "王芳"
-    quiet = reader.poll()
+    quiet = reader.poll(now=ctx.clock.now())
     assert quiet.empty and not quiet.full
 
 
@@ -45,8 +45,8 @@ def test_change_from_another_engine_is_the_only_row_read_back(
     ctx: AppContext, engine: Engine
 ) -> None:
     make_floor(engine, ctx.clock.now())
-    reader = BoardReader(ctx, "lead.wang")
-    reader.poll()
+    reader = BoardReader(ctx.engine, settings=ctx.settings, actor="lead.wang")
+    reader.poll(now=ctx.clock.now())
     other = make_engine(ctx.db_url)  # another process's connection to the same file
     later = ctx.clock.now() + timedelta(seconds=5)
     run_write(
@@ -58,7 +58,7 @@ def test_change_from_another_engine_is_the_only_row_read_back(
         ),
     )
     other.dispose()
-    d = reader.poll()
+    d = reader.poll(now=ctx.clock.now())
     assert [(a.id, a.state) for a in d.agents] == [("1003", "on_call")]
     assert d.figures.by_state["on_call"] == 4
 
@@ -71,15 +71,15 @@ def test_a_roster_import_ahead_of_the_feed_clock_hides_no_feed_change(
     the feed's next change, stamped a second after the last one."""
     now = ctx.clock.now()
     make_floor(engine, now)
-    reader = BoardReader(ctx, "lead.wang")
-    reader.poll()
+    reader = BoardReader(ctx.engine, settings=ctx.settings, actor="lead.wang")
+    reader.poll(now=ctx.clock.now())
     import_roster(
         engine,
         [{"id": "1003", "name": "Anna Smith-Lee", "team": "T1"}],
         "lead.wang",
         now + timedelta(hours=1),
     )
-    d = reader.poll()
+    d = reader.poll(now=ctx.clock.now())
     assert [(a.id, a.name) for a in d.agents] == [("1003", "Anna Smith-Lee")]
     later = now + timedelta(seconds=1)
     run_write(
@@ -90,7 +90,7 @@ def test_a_roster_import_ahead_of_the_feed_clock_hides_no_feed_change(
             .values(state="on_call", state_since=later, updated_at=later, seq=next_change(c))
         ),
     )
-    d = reader.poll()
+    d = reader.poll(now=ctx.clock.now())
     assert [(a.id, a.state) for a in d.agents] == [("1005", "on_call")]
 
 
@@ -102,8 +102,8 @@ def test_flags_and_escalations_stamped_behind_the_watermark_show_at_the_next_rec
     (15 s), and so does a flag closed by such a write."""
     now = ctx.clock.now()
     make_floor(engine, now)
-    reader = BoardReader(ctx, "lead.wang")
-    first = reader.poll()
+    reader = BoardReader(ctx.engine, settings=ctx.settings, actor="lead.wang")
+    first = reader.poll(now=ctx.clock.now())
     held = next(iter(first.flags)).id
     old = now - timedelta(minutes=5)
 
@@ -138,28 +138,28 @@ def test_flags_and_escalations_stamped_behind_the_watermark_show_at_the_next_rec
         )
 
     run_write(engine, tx)
-    seen = [reader.poll()]
+    seen = [reader.poll(now=ctx.clock.now())]
     ctx.clock.advance(seconds=15)  # type: ignore[attr-defined]
-    seen.append(reader.poll())
+    seen.append(reader.poll(now=ctx.clock.now()))
     assert [(f.agent_id, f.kind) for d in seen for f in d.flags] == [("1003", "long_call")]
     assert [g for d in seen for g in d.flags_gone] == [held]
     assert [(e.agent_id, e.reason) for d in seen for e in d.escalations] == [("1005", "caught up")]
     assert reader.agents["1003"].flag_severity == "medium"
     assert reader.agents["1001"].flag_severity is None
-    assert reader.poll().empty  # and only once
+    assert reader.poll(now=ctx.clock.now()).empty  # and only once
 
 
 def test_flag_changes_move_the_agent_marker(ctx: AppContext, engine: Engine) -> None:
     make_floor(engine, ctx.clock.now())
-    reader = BoardReader(ctx, "lead.wang")
-    fid = next(iter(reader.poll().flags)).id
+    reader = BoardReader(ctx.engine, settings=ctx.settings, actor="lead.wang")
+    fid = next(iter(reader.poll(now=ctx.clock.now()).flags)).id
     ctx.clock.advance(seconds=10)  # type: ignore[attr-defined]
-    flags.acknowledge(ctx, "lead.wang", fid)
-    d = reader.poll()
+    flags.acknowledge(ctx.engine, fid, actor="lead.wang", now=ctx.clock.now())
+    d = reader.poll(now=ctx.clock.now())
     assert [f.status for f in d.flags] == ["acknowledged"]
     assert [(a.id, a.flag_status) for a in d.agents] == [("1001", "acknowledged")]
-    flags.resolve(ctx, "lead.wang", fid, "ok now")
-    d = reader.poll()
+    flags.resolve(ctx.engine, fid, "ok now", actor="lead.wang", now=ctx.clock.now())
+    d = reader.poll(now=ctx.clock.now())
     assert d.flags_gone == (fid,) and d.agents[0].flag_severity is None
     assert d.figures.open_flags == 0
 
@@ -199,7 +199,9 @@ def test_team_scope_and_service_level(ctx: AppContext, engine: Engine) -> None:
         )
     )
     run_write(engine, lambda c: c.execute(insert(Call), rows))
-    d = BoardReader(ctx, "lead.wang", team="T2").poll()
+    d = BoardReader(ctx.engine, team="T2", settings=ctx.settings, actor="lead.wang").poll(
+        now=ctx.clock.now()
+    )
     assert {a.team_id for a in d.agents} == {"T2"}
     assert [e.team_id for e in d.escalations] == ["T2"] and not d.flags
     f = d.figures
@@ -215,7 +217,9 @@ def test_team_scope_and_service_level(ctx: AppContext, engine: Engine) -> None:
 
 def test_agent_detail_lists_the_day(ctx: AppContext, engine: Engine) -> None:
     make_floor(engine, ctx.clock.now())
-    d = agent_detail(ctx, "lead.wang", "1001")
+    d = agent_detail(
+        ctx.engine, "1001", settings=ctx.settings, actor="lead.wang", now=ctx.clock.now()
+    )
     assert d.agent.name == "王芳" and [c.id for c in d.calls] == ["C1"]
     assert [f.kind for f in d.flags] == ["long_call"]
     assert [e.reason for e in d.escalations] == ["customer refused three explanations"]
@@ -234,7 +238,9 @@ def test_agent_detail_outside_the_supervisors_teams_is_refused_and_audited(
 
     make_floor(engine, ctx.clock.now())
     with pytest.raises(OutOfScope):
-        agent_detail(ctx, "lead.zhao", "1001")  # 1001 is in T1; Zhao leads T2 only
+        agent_detail(
+            ctx.engine, "1001", settings=ctx.settings, actor="lead.zhao", now=ctx.clock.now()
+        )  # 1001 is in T1; Zhao leads T2 only
     with engine.connect() as conn:
         refused = conn.execute(
             select(AuditEntry.actor, AuditEntry.action, AuditEntry.target_id).where(

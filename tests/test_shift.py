@@ -19,14 +19,24 @@ from screens.shift import blocks
 
 def _busy_morning(floor: AppContext, engine: Engine) -> None:
     clock = floor.clock
-    fid = flags.open_flags(floor, "fm.zhou")[0].id
+    fid = flags.open_flags(floor.engine, actor="fm.zhou")[0].id
     clock.advance(minutes=1)  # type: ignore[attr-defined]
-    flags.raise_observed(floor, "lead.wang", "1005", "crying after the call")  # T2
+    flags.raise_observed(
+        floor.engine, "1005", "crying after the call", actor="lead.wang", now=floor.clock.now()
+    )  # T2
     clock.advance(minutes=2)  # type: ignore[attr-defined]
-    triage.escalate_overdue(engine, floor.settings, clock.now())
+    triage.escalate_overdue(engine, settings=floor.settings, now=clock.now())
     clock.advance(minutes=1)  # type: ignore[attr-defined]
-    flags.resolve(floor, "lead.wang", fid, "took over the call, customer calmed")
-    escalations.next_tier(floor, "lead.wang", 1)
+    flags.resolve(
+        floor.engine,
+        fid,
+        "took over the call, customer calmed",
+        actor="lead.wang",
+        now=floor.clock.now(),
+    )
+    escalations.next_tier(
+        floor.engine, 1, settings=floor.settings, actor="lead.wang", now=floor.clock.now()
+    )
     now = clock.now()
     run_write(
         engine,
@@ -56,7 +66,9 @@ def _busy_morning(floor: AppContext, engine: Engine) -> None:
 
 def test_the_shift_lists_what_happened_in_time_order(floor: AppContext, engine: Engine) -> None:
     _busy_morning(floor, engine)
-    events = shift.shift_events(floor, "fm.zhou")
+    events = shift.shift_events(
+        floor.engine, settings=floor.settings, actor="fm.zhou", now=floor.clock.now()
+    )
     kinds = [e.kind for e in events]
     assert [e.at for e in events] == sorted(e.at for e in events)
     for kind in (
@@ -82,14 +94,30 @@ def test_the_shift_filters_by_team_kind_and_the_readers_teams(
     floor: AppContext, engine: Engine
 ) -> None:
     _busy_morning(floor, engine)
-    t2 = shift.shift_events(floor, "fm.zhou", team="T2")
+    t2 = shift.shift_events(
+        floor.engine, team="T2", settings=floor.settings, actor="fm.zhou", now=floor.clock.now()
+    )
     assert t2 and {e.team_id for e in t2} == {"T2"}
-    patrols = shift.shift_events(floor, "fm.zhou", kinds=["patrol_done", "patrol_missed"])
+    patrols = shift.shift_events(
+        floor.engine,
+        kinds=["patrol_done", "patrol_missed"],
+        settings=floor.settings,
+        actor="fm.zhou",
+        now=floor.clock.now(),
+    )
     assert sorted(e.kind for e in patrols) == ["patrol_done", "patrol_missed"]
-    zhao = shift.shift_events(floor, "lead.zhao")  # leads T2 alone
+    zhao = shift.shift_events(
+        floor.engine, settings=floor.settings, actor="lead.zhao", now=floor.clock.now()
+    )  # leads T2 alone
     assert zhao and {e.team_id for e in zhao} == {"T2"}
     with pytest.raises(ServiceError, match="not yours"):
-        shift.shift_events(floor, "lead.zhao", team="T1")
+        shift.shift_events(
+            floor.engine,
+            team="T1",
+            settings=floor.settings,
+            actor="lead.zhao",
+            now=floor.clock.now(),
+        )
 
 
 def test_series_of_waiting_service_level_and_open_flags(floor: AppContext, engine: Engine) -> None:

@@ -15,7 +15,7 @@ from floorapp.services import flags, reminders, stepins
 
 
 def _seed_flag(floor: AppContext) -> int:
-    return flags.open_flags(floor, "fm.zhou")[0].id  # 王芳 (1001), on a long call
+    return flags.open_flags(floor.engine, actor="fm.zhou")[0].id  # 王芳 (1001), on a long call
 
 
 def settle(floor: AppContext, now: datetime) -> dict[int, str]:
@@ -35,14 +35,14 @@ def test_a_break_the_feed_shows_in_time_confirms_the_step_in(
     floor: AppContext, engine: Engine
 ) -> None:
     fid = _seed_flag(floor)
-    flags.step_in(floor, "lead.wang", fid, "short_break")
+    flags.step_in(floor.engine, fid, "short_break", actor="lead.wang", now=floor.clock.now())
     t0 = floor.clock.now()
     assert settle(floor, t0 + timedelta(minutes=2)) == {}  # still time
     _state(engine, "1001", "after_call", t0 + timedelta(minutes=2))
     _state(engine, "1001", "break", t0 + timedelta(minutes=3))
     assert settle(floor, t0 + timedelta(minutes=3)) == {fid: "confirmed"}
     assert settle(floor, t0 + timedelta(minutes=9)) == {}  # settled once
-    assert flags.get_flag(floor, fid).status == "stepped_in"
+    assert flags.get_flag(floor.engine, fid).status == "stepped_in"
     with engine.connect() as c:
         assert c.execute(select(Reminder)).all() == []
         row = c.execute(
@@ -53,7 +53,14 @@ def test_a_break_the_feed_shows_in_time_confirms_the_step_in(
 
 def test_a_break_not_seen_comes_back_to_the_supervisor(floor: AppContext, engine: Engine) -> None:
     fid = _seed_flag(floor)
-    flags.step_in(floor, "lead.wang", fid, "short_break", "five minutes, then back")
+    flags.step_in(
+        floor.engine,
+        fid,
+        "short_break",
+        "five minutes, then back",
+        actor="lead.wang",
+        now=floor.clock.now(),
+    )
     t0 = floor.clock.now()
     _state(engine, "1001", "after_call", t0 + timedelta(minutes=2))  # not a break
     assert settle(floor, t0 + timedelta(minutes=4)) == {}
@@ -70,7 +77,7 @@ def test_a_hand_over_is_confirmed_when_the_agent_leaves_the_call(
     floor: AppContext, engine: Engine
 ) -> None:
     fid = _seed_flag(floor)
-    flags.step_in(floor, "lead.wang", fid, "transfer")
+    flags.step_in(floor.engine, fid, "transfer", actor="lead.wang", now=floor.clock.now())
     t0 = floor.clock.now()
     _state(engine, "1001", "available", t0 + timedelta(minutes=1))
     assert settle(floor, t0 + timedelta(minutes=1)) == {fid: "confirmed"}
@@ -78,7 +85,7 @@ def test_a_hand_over_is_confirmed_when_the_agent_leaves_the_call(
 
 def test_coaching_asks_nothing_of_the_feed(floor: AppContext, engine: Engine) -> None:
     fid = _seed_flag(floor)
-    flags.step_in(floor, "lead.wang", fid, "coach")
+    flags.step_in(floor.engine, fid, "coach", actor="lead.wang", now=floor.clock.now())
     assert settle(floor, floor.clock.now() + timedelta(minutes=30)) == {}
 
 
@@ -86,7 +93,7 @@ def test_the_confirmation_window_is_a_setting(floor: AppContext, engine: Engine)
     """A floor whose breaks take longer to start gives its agents the window it set."""
     floor.settings.step_in_confirm_min = 10
     fid = _seed_flag(floor)
-    flags.step_in(floor, "lead.wang", fid, "short_break")
+    flags.step_in(floor.engine, fid, "short_break", actor="lead.wang", now=floor.clock.now())
     t0 = floor.clock.now()
     assert settle(floor, t0 + timedelta(minutes=6)) == {}
     assert settle(floor, t0 + timedelta(minutes=10)) == {fid: "not_seen"}

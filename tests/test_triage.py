@@ -52,8 +52,10 @@ def test_acknowledge_many_audits_each_and_reports_the_ones_taken(
         _raise(engine, "1004", "complaint", "light", now),
         _raise(engine, "1005", "long_break", "medium", now),
     ]
-    flags.acknowledge(floor, "lead.li", ids[1])  # someone was quicker on one of them
-    result = triage.acknowledge_many(floor, "lead.wang", ids)
+    flags.acknowledge(
+        floor.engine, ids[1], actor="lead.li", now=floor.clock.now()
+    )  # someone was quicker on one of them
+    result = triage.acknowledge_many(floor.engine, ids, actor="lead.wang", now=floor.clock.now())
     assert [f.id for f in result.done] == [ids[0], ids[2]]
     assert [i for i, _why in result.refused] == [ids[1]]
     assert "already acknowledged by lead.li" in result.refused[0][1]
@@ -69,10 +71,12 @@ def test_acknowledge_many_keeps_to_the_actors_teams(floor: AppContext, engine: E
     now = floor.clock.now()
     t1 = _raise(engine, "1003", "neg_sentiment", "medium", now)
     t2 = _raise(engine, "1004", "complaint", "light", now)
-    result = triage.acknowledge_many(floor, "lead.zhao", [t1, t2])  # Zhao leads T2 only
+    result = triage.acknowledge_many(
+        floor.engine, [t1, t2], actor="lead.zhao", now=floor.clock.now()
+    )  # Zhao leads T2 only
     assert [f.id for f in result.done] == [t2]
     assert [i for i, _why in result.refused] == [t1]
-    assert flags.get_flag(floor, t1).status == "raised"
+    assert flags.get_flag(floor.engine, t1).status == "raised"
 
 
 def test_overdue_flags_go_to_the_floor_manager_once(floor: AppContext, engine: Engine) -> None:
@@ -82,39 +86,45 @@ def test_overdue_flags_go_to_the_floor_manager_once(floor: AppContext, engine: E
     old_long = _raise(engine, "1003", "neg_sentiment", "medium", now - timedelta(minutes=9))
     fresh_high = _raise(engine, "1004", "complaint", "high", now - timedelta(minutes=1))
     handled = _raise(engine, "1005", "long_break", "high", now - timedelta(minutes=5))
-    flags.acknowledge(floor, "lead.wang", handled)
+    flags.acknowledge(floor.engine, handled, actor="lead.wang", now=floor.clock.now())
     # make_floor's high flag was raised two minutes ago: due now, exactly.
-    seeded = next(f.id for f in flags.open_flags(floor, "fm.zhou") if f.kind == "long_call")
-    assert triage.escalate_overdue(engine, settings, now) == [seeded]
+    seeded = next(
+        f.id for f in flags.open_flags(floor.engine, actor="fm.zhou") if f.kind == "long_call"
+    )
+    assert triage.escalate_overdue(engine, settings=settings, now=now) == [seeded]
     floor.clock.advance(minutes=1)  # type: ignore[attr-defined]
     later = floor.clock.now()
-    assert sorted(triage.escalate_overdue(engine, settings, later)) == sorted(
+    assert sorted(triage.escalate_overdue(engine, settings=settings, now=later)) == sorted(
         [old_long, fresh_high]
     )
-    assert triage.escalate_overdue(engine, settings, later) == []  # once, not every sweep
-    f = flags.get_flag(floor, fresh_high)
+    assert (
+        triage.escalate_overdue(engine, settings=settings, now=later) == []
+    )  # once, not every sweep
+    f = flags.get_flag(floor.engine, fresh_high)
     assert (f.escalated_at, f.escalated_by, f.status) == (later, triage.DEADLINE_ACTOR, "raised")
-    assert flags.get_flag(floor, handled).escalated_at is None
+    assert flags.get_flag(floor.engine, handled).escalated_at is None
     esc = [a for a in _audit(engine) if a[1] == "flag.escalate"]
     assert len(esc) == 3 and {a[0] for a in esc} == {triage.DEADLINE_ACTOR}
 
 
 def test_is_overdue_follows_the_severity_deadline(floor: AppContext) -> None:
-    f = flags.open_flags(floor, "fm.zhou")[0]
+    f = flags.open_flags(floor.engine, actor="fm.zhou")[0]
     assert f.severity == "high"
     floor.settings.flag_ack_deadline_min["high"] = 3
-    assert not triage.is_overdue(f, floor.settings, floor.clock.now())
-    assert triage.is_overdue(f, floor.settings, floor.clock.now() + timedelta(minutes=1))
+    assert not triage.is_overdue(f, settings=floor.settings, now=floor.clock.now())
+    assert triage.is_overdue(
+        f, settings=floor.settings, now=floor.clock.now() + timedelta(minutes=1)
+    )
 
 
 def test_escalate_by_hand_is_checked_and_audited(floor: AppContext, engine: Engine) -> None:
-    fid = flags.open_flags(floor, "fm.zhou")[0].id  # team T1's
+    fid = flags.open_flags(floor.engine, actor="fm.zhou")[0].id  # team T1's
     with pytest.raises(ServiceError, match="not yours"):
-        triage.escalate(floor, "lead.zhao", fid)
-    f = triage.escalate(floor, "lead.wang", fid)
+        triage.escalate(floor.engine, fid, actor="lead.zhao", now=floor.clock.now())
+    f = triage.escalate(floor.engine, fid, actor="lead.wang", now=floor.clock.now())
     assert f.escalated_by == "lead.wang"
     with pytest.raises(flags.FlagError, match="already with the floor manager"):
-        triage.escalate(floor, "lead.li", fid)
+        triage.escalate(floor.engine, fid, actor="lead.li", now=floor.clock.now())
     assert [(a[0], a[2]) for a in _audit(engine) if a[1] == "flag.escalate"] == [
         ("lead.zhao", "refused"),
         ("lead.wang", "ok"),
@@ -130,6 +140,6 @@ def test_the_scheduler_holder_escalates_on_its_step(floor: AppContext, engine: E
     )
     floor.clock.advance(minutes=1)  # type: ignore[attr-defined]
     assert host.step()
-    seeded = flags.open_flags(floor, "fm.zhou")[0]
+    seeded = flags.open_flags(floor.engine, actor="fm.zhou")[0]
     assert host.last_escalated == [seeded.id]
-    assert flags.get_flag(floor, seeded.id).escalated_by == triage.DEADLINE_ACTOR
+    assert flags.get_flag(floor.engine, seeded.id).escalated_by == triage.DEADLINE_ACTOR

@@ -140,7 +140,9 @@ class SchedulerHost:
             floor_jobs(self.engine, self.settings, holder=self.holder_id, now=now)
             # The holder is the floor's one clock-driven writer: flags nobody acknowledged
             # in time go to the floor manager here, whichever console is watching.
-            self.last_escalated = triage.escalate_overdue(self.engine, self.settings, now)
+            self.last_escalated = triage.escalate_overdue(
+                self.engine, settings=self.settings, now=now
+            )
             stepins.follow_up(self.engine, settings=self.settings, now=now)
             if self.use_apscheduler:
                 self._sync_jobs(now)

@@ -3,11 +3,12 @@ agent's detail; the feed's notes land in the same table."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, insert, select
 
 from db.models import Agent, AgentNote
 from floorapp import audit, policy
-from floorapp.context import AppContext
 from floorapp.i18n import _
 from floorapp.services import ServiceError
 from floorapp.services.scope import OutOfScope
@@ -20,7 +21,7 @@ class NoteError(ServiceError):
     pass
 
 
-def add_note(ctx: AppContext, actor: str, agent_id: str, text: str) -> int:
+def add_note(engine: Engine, agent_id: str, text: str, *, actor: str, now: datetime) -> int:
     """The new note's id."""
     body = (clean(text, multiline=True) or "").strip()
     if not body:
@@ -31,7 +32,6 @@ def add_note(ctx: AppContext, actor: str, agent_id: str, text: str) -> int:
                 MAX_NOTE=MAX_NOTE, n=len(body)
             )
         )
-    now = ctx.clock.now()
     who = clean(actor) or "?"
 
     def tx(conn: Connection) -> int:
@@ -63,4 +63,4 @@ def add_note(ctx: AppContext, actor: str, agent_id: str, text: str) -> int:
         )
         return int(note_id)
 
-    return policy.write(ctx.engine, tx, now=now)
+    return policy.write(engine, tx, now=now)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Select, insert, select, update
 
 from db.engine import read_tx
 from db.models import (
@@ -27,7 +27,7 @@ from db.models import (
     Supervisor,
 )
 from floorapp import audit, policy
-from floorapp.context import AppContext
+from floorapp.config import Settings
 from floorapp.escalations import SEVERITIES, TIERS, open_escalation
 from floorapp.i18n import N_, _, message, ngettext, render, said
 from floorapp.policy import Refused
@@ -146,39 +146,39 @@ def _get(conn: Connection, esc_id: int) -> EscalationView:
     return to_view(row)
 
 
-def get_escalation(ctx: AppContext, esc_id: int) -> EscalationView:
-    with read_tx(ctx.engine) as conn:
+def get_escalation(engine: Engine, esc_id: int) -> EscalationView:
+    with read_tx(engine) as conn:
         return _get(conn, esc_id)
 
 
 def open_escalations(
-    ctx: AppContext, actor: str, *, tier: int | None = None, team: str | None = None
+    engine: Engine, *, actor: str, tier: int | None = None, team: str | None = None
 ) -> list[EscalationView]:
     """Unresolved escalations, nearest deadline first."""
     q = escalation_query().where(
         Escalation.status != EscalationStatus.RESOLVED,
-        load_scope(ctx.engine, actor).team_clause(Escalation.team_id),
+        load_scope(engine, actor).team_clause(Escalation.team_id),
     )
     if tier is not None:
         q = q.where(Escalation.tier == tier)
     if team is not None:
         q = q.where(Escalation.team_id == team)
-    with read_tx(ctx.engine) as conn:
+    with read_tx(engine) as conn:
         return [to_view(r) for r in conn.execute(q.order_by(Escalation.deadline, Escalation.id))]
 
 
 def escalations_for_agent(
-    ctx: AppContext, actor: str, agent_id: str, since: datetime | None = None
+    engine: Engine, agent_id: str, *, actor: str, since: datetime | None = None
 ) -> list[EscalationView]:
     q = escalation_query().where(
         Escalation.agent_id == agent_id,
-        load_scope(ctx.engine, actor).team_clause(Escalation.team_id),
+        load_scope(engine, actor).team_clause(Escalation.team_id),
     )
     if since is not None:
         q = q.where(
             (Escalation.opened_at >= since) | (Escalation.status != EscalationStatus.RESOLVED)
         )
-    with read_tx(ctx.engine) as conn:
+    with read_tx(engine) as conn:
         return [to_view(r) for r in conn.execute(q.order_by(Escalation.opened_at.desc()))]
 
 
@@ -203,7 +203,7 @@ def _refusal(
     return exc(f"escalation.{action}", who, why, target_kind="escalation", target_id=esc_id)
 
 
-def history(ctx: AppContext, actor: str, esc_id: int) -> list[EscalationEventView]:
+def history(engine: Engine, esc_id: int, *, actor: str, now: datetime) -> list[EscalationEventView]:
     def read(conn: Connection) -> list[EscalationEventView]:
         _guard(conn, "history", clean(actor) or "?", esc_id)
         rows = conn.execute(
@@ -221,7 +221,7 @@ def history(ctx: AppContext, actor: str, esc_id: int) -> list[EscalationEventVie
         # A rule's note is stored as a message: worded for this reader.
         return [EscalationEventView(**{**r._mapping, "note": render(r.note)}) for r in rows]
 
-    return policy.read(ctx.engine, read, now=ctx.clock.now())
+    return policy.read(engine, read, now=now)
 
 
 def _event(
@@ -253,8 +253,7 @@ def _closed_why(cur: EscalationView) -> str:
     )
 
 
-def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
-    now = ctx.clock.now()
+def claim(engine: Engine, esc_id: int, *, actor: str, now: datetime) -> EscalationView:
     who = clean(actor) or "?"
 
     def tx(conn: Connection) -> EscalationView:
@@ -291,7 +290,7 @@ def claim(ctx: AppContext, actor: str, esc_id: int) -> EscalationView:
         )
         return _get(conn, esc_id)
 
-    return policy.write(ctx.engine, tx, now=now)
+    return policy.write(engine, tx, now=now)
 
 
 def limit_words(limit: int) -> str:
@@ -360,14 +359,20 @@ def may_take(conn: Connection, supervisor: str, team: str | None) -> bool:
 
 
 def assign(
-    ctx: AppContext, actor: str, esc_id: int, to: str, override_reason: str | None = None
+    engine: Engine,
+    esc_id: int,
+    to: str,
+    override_reason: str | None = None,
+    *,
+    settings: Settings,
+    actor: str,
+    now: datetime,
 ) -> EscalationView:
     """Give the escalation to a supervisor. Taking it from one holder to another passes the
     customer on, so it counts as a hand-off, under the same limit as moving up a tier."""
-    now = ctx.clock.now()
     who = clean(actor) or "?"
     override_reason = clean(override_reason, multiline=True) or None
-    limit = ctx.settings.max_handoffs
+    limit = settings.max_handoffs
 
     def tx(conn: Connection) -> EscalationView:
         cur = _guard(conn, "assign", who, esc_id)
@@ -435,10 +440,12 @@ def assign(
             _audit_override(conn, now, who, esc_id, override_reason)
         return _get(conn, esc_id)
 
-    return policy.write(ctx.engine, tx, now=now)
+    return policy.write(engine, tx, now=now)
 
 
-def assign_candidates(ctx: AppContext, actor: str, esc_id: int) -> list[SupervisorChoice]:
+def assign_candidates(
+    engine: Engine, esc_id: int, *, actor: str, now: datetime
+) -> list[SupervisorChoice]:
     """The supervisors the assign picker offers: active, able to take this escalation (they
     lead its team, or manage the floor), and not already holding it. Empty when ``actor``
     may not assign it at all (the refusal audited)."""
@@ -451,7 +458,7 @@ def assign_candidates(ctx: AppContext, actor: str, esc_id: int) -> list[Supervis
             if s.id != cur.holder and may_take(conn, s.id, cur.team_id)
         ]
 
-    return policy.read(ctx.engine, read, now=ctx.clock.now())
+    return policy.read(engine, read, now=now)
 
 
 # The picker's entries are the supervisors as floorapp.supervisors lists them.
@@ -459,17 +466,22 @@ SupervisorChoice = SupervisorInfo
 
 
 def next_tier(
-    ctx: AppContext, actor: str, esc_id: int, override_reason: str | None = None
+    engine: Engine,
+    esc_id: int,
+    override_reason: str | None = None,
+    *,
+    settings: Settings,
+    actor: str,
+    now: datetime,
 ) -> EscalationView:
     """Hand the escalation to the next tier; the deadline restarts for that tier.
 
     A hand-off beyond ``settings.max_handoffs`` is refused ("things do not go past three")
     unless a floor manager overrides it with a reason; the override is audited.
     """
-    now = ctx.clock.now()
     who = clean(actor) or "?"
     override_reason = clean(override_reason, multiline=True) or None
-    limit = ctx.settings.max_handoffs
+    limit = settings.max_handoffs
 
     def tx(conn: Connection) -> EscalationView:
         cur = _guard(conn, "next_tier", who, esc_id)
@@ -504,7 +516,7 @@ def next_tier(
                 status=EscalationStatus.OPEN,
                 holder=None,
                 claimed_at=None,
-                deadline=now + ctx.settings.deadline(to_tier, cur.severity),
+                deadline=now + settings.deadline(to_tier, cur.severity),
                 updated_at=now,
             )
         )
@@ -538,11 +550,10 @@ def next_tier(
             _audit_override(conn, now, who, esc_id, override_reason)
         return _get(conn, esc_id)
 
-    return policy.write(ctx.engine, tx, now=now)
+    return policy.write(engine, tx, now=now)
 
 
-def resolve(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationView:
-    now = ctx.clock.now()
+def resolve(engine: Engine, esc_id: int, note: str, *, actor: str, now: datetime) -> EscalationView:
     who = clean(actor) or "?"
     note = clean(note, multiline=True) or ""
     if not note.strip():
@@ -575,11 +586,12 @@ def resolve(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationVi
         )
         return _get(conn, esc_id)
 
-    return policy.write(ctx.engine, tx, now=now)
+    return policy.write(engine, tx, now=now)
 
 
-def add_note(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationView:
-    now = ctx.clock.now()
+def add_note(
+    engine: Engine, esc_id: int, note: str, *, actor: str, now: datetime
+) -> EscalationView:
     who = clean(actor) or "?"
     note = clean(note, multiline=True) or ""
     if not note.strip():
@@ -600,20 +612,21 @@ def add_note(ctx: AppContext, actor: str, esc_id: int, note: str) -> EscalationV
         )
         return _get(conn, esc_id)
 
-    return policy.write(ctx.engine, tx, now=now)
+    return policy.write(engine, tx, now=now)
 
 
 def open_by_hand(
-    ctx: AppContext,
-    actor: str,
+    engine: Engine,
     agent_id: str,
     reason: str,
     *,
+    settings: Settings,
+    actor: str,
+    now: datetime,
     tier: int = 1,
     severity: str = "medium",
 ) -> EscalationView:
     """Open an escalation from an agent's row, for the call they are on (if any)."""
-    now = ctx.clock.now()
     who = clean(actor) or "?"
     reason = clean(reason, multiline=True) or ""
     if not reason.strip():
@@ -647,7 +660,7 @@ def open_by_hand(
             ).scalar()
         esc_id = open_escalation(
             conn,
-            ctx.settings,
+            settings,
             now=now,
             opened_by=who,
             reason=reason,
@@ -669,4 +682,4 @@ def open_by_hand(
         )
         return _get(conn, esc_id)
 
-    return policy.write(ctx.engine, tx, now=now)
+    return policy.write(engine, tx, now=now)

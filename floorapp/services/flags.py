@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Case, Connection, Row, Select, case, select, update
+from sqlalchemy import Case, Connection, Engine, Row, Select, case, select, update
 
 from db.engine import read_tx
 from db.models import Agent, Flag, FlagStatus, Severity
 from db.upsert import insert_ignore
 from floorapp import audit, i18n, policy, words
-from floorapp.context import AppContext
 from floorapp.i18n import N_, _, said
 from floorapp.policy import Refused
 from floorapp.services import ServiceError
@@ -126,32 +125,32 @@ def severity_order() -> Case[int]:
     return case({str(s): r for s, r in SEVERITY_RANK.items()}, value=Flag.severity, else_=0)
 
 
-def open_flags(ctx: AppContext, actor: str, *, team: str | None = None) -> list[FlagView]:
+def open_flags(engine: Engine, *, actor: str, team: str | None = None) -> list[FlagView]:
     """Open flags, most severe first, then oldest first."""
     q = flag_query().where(
-        Flag.status.in_(OPEN_STATUSES), load_scope(ctx.engine, actor).team_clause(Agent.team_id)
+        Flag.status.in_(OPEN_STATUSES), load_scope(engine, actor).team_clause(Agent.team_id)
     )
     if team is not None:
         q = q.where(Agent.team_id == team)
     q = q.order_by(severity_order().desc(), Flag.raised_at, Flag.id)
-    with read_tx(ctx.engine) as conn:
+    with read_tx(engine) as conn:
         return [to_view(r) for r in conn.execute(q)]
 
 
 def flags_for_agent(
-    ctx: AppContext, actor: str, agent_id: str, *, since: datetime | None = None
+    engine: Engine, agent_id: str, *, actor: str, since: datetime | None = None
 ) -> list[FlagView]:
     q = flag_query().where(
-        Flag.agent_id == agent_id, load_scope(ctx.engine, actor).team_clause(Agent.team_id)
+        Flag.agent_id == agent_id, load_scope(engine, actor).team_clause(Agent.team_id)
     )
     if since is not None:
         q = q.where((Flag.raised_at >= since) | Flag.status.in_(OPEN_STATUSES))
-    with read_tx(ctx.engine) as conn:
+    with read_tx(engine) as conn:
         return [to_view(r) for r in conn.execute(q.order_by(Flag.raised_at.desc()))]
 
 
-def get_flag(ctx: AppContext, flag_id: int) -> FlagView:
-    with read_tx(ctx.engine) as conn:
+def get_flag(engine: Engine, flag_id: int) -> FlagView:
+    with read_tx(engine) as conn:
         return _get(conn, flag_id)
 
 
@@ -189,15 +188,16 @@ def _refuse(conn: Connection, flag_id: int, action: str, wanted: Iterable[str]) 
 
 
 def _act(
-    ctx: AppContext,
-    actor: str,
+    engine: Engine,
     flag_id: int,
     action: str,
     from_statuses: tuple[str, ...],
     values: dict[str, object],
     detail: str | None = None,
+    *,
+    actor: str,
+    now: datetime,
 ) -> FlagView:
-    now = ctx.clock.now()
     actor = clean(actor) or "?"
 
     def tx(conn: Connection) -> FlagView:
@@ -234,23 +234,29 @@ def _act(
         )
         return _get(conn, flag_id)
 
-    return policy.write(ctx.engine, tx, now=now)
+    return policy.write(engine, tx, now=now)
 
 
-def acknowledge(ctx: AppContext, actor: str, flag_id: int) -> FlagView:
-    now = ctx.clock.now()
+def acknowledge(engine: Engine, flag_id: int, *, actor: str, now: datetime) -> FlagView:
     return _act(
-        ctx,
-        actor,
+        engine,
         flag_id,
         "acknowledge",
         (FlagStatus.RAISED,),
         dict(status=FlagStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=clean(actor)),
+        actor=actor,
+        now=now,
     )
 
 
 def step_in(
-    ctx: AppContext, actor: str, flag_id: int, intervention: str, note: str | None = None
+    engine: Engine,
+    flag_id: int,
+    intervention: str,
+    note: str | None = None,
+    *,
+    actor: str,
+    now: datetime,
 ) -> FlagView:
     if intervention not in INTERVENTIONS:
         raise FlagError(
@@ -258,7 +264,6 @@ def step_in(
                 intervention=intervention, join=", ".join(INTERVENTIONS)
             )
         )
-    now = ctx.clock.now()
     note = clean(note, multiline=True) or None
     values: dict[str, object] = dict(
         status=FlagStatus.STEPPED_IN,
@@ -276,18 +281,23 @@ def step_in(
     )
     detail = intervention if note is None else f"{intervention}: {note}"
     return _act(
-        ctx, actor, flag_id, "step_in", (FlagStatus.RAISED, FlagStatus.ACKNOWLEDGED), values, detail
+        engine,
+        flag_id,
+        "step_in",
+        (FlagStatus.RAISED, FlagStatus.ACKNOWLEDGED),
+        values,
+        detail,
+        actor=actor,
+        now=now,
     )
 
 
-def resolve(ctx: AppContext, actor: str, flag_id: int, note: str) -> FlagView:
+def resolve(engine: Engine, flag_id: int, note: str, *, actor: str, now: datetime) -> FlagView:
     note = clean(note, multiline=True) or ""
     if not note.strip():
         raise FlagError(_("a resolution needs a note: what happened and what was done"))
-    now = ctx.clock.now()
     return _act(
-        ctx,
-        actor,
+        engine,
         flag_id,
         "resolve",
         OPEN_STATUSES,
@@ -299,6 +309,8 @@ def resolve(ctx: AppContext, actor: str, flag_id: int, note: str) -> FlagView:
             open_key=None,
         ),
         note,
+        actor=actor,
+        now=now,
     )
 
 
@@ -307,7 +319,13 @@ MAX_DETAIL = 2000
 
 
 def raise_observed(
-    ctx: AppContext, actor: str, agent_id: str, detail: str, severity: str = Severity.MEDIUM
+    engine: Engine,
+    agent_id: str,
+    detail: str,
+    severity: str = Severity.MEDIUM,
+    *,
+    actor: str,
+    now: datetime,
 ) -> FlagView:
     """Raise a flag by hand ("observed agitated"); a second raise adds to the open one."""
     detail = clean(detail, multiline=True) or ""
@@ -315,7 +333,6 @@ def raise_observed(
         raise FlagError(_("say what you observed"))
     if severity not in SEVERITY_RANK:
         raise FlagError(_("unknown severity {severity!r}").format(severity=severity))
-    now = ctx.clock.now()
     who = clean(actor) or "?"
 
     def tx(conn: Connection) -> FlagView:
@@ -323,7 +340,7 @@ def raise_observed(
             conn, now=now, actor=who, agent_id=agent_id, detail=detail, severity=severity
         )
 
-    return policy.write(ctx.engine, tx, now=now)
+    return policy.write(engine, tx, now=now)
 
 
 def raise_observed_in(

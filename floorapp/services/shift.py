@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select
 from sqlalchemy.sql.elements import SQLCoreOperations
 
 from db.models import Agent, Escalation, EscalationEvent, Flag
 from db.models_plan import CareLog, Nomination, Patrol
 from floorapp import i18n, policy
-from floorapp.context import AppContext
+from floorapp.config import Settings
 from floorapp.figures import day as fday
 
 # (kind, what a supervisor calls it): the filter's choices, in the order offered.
@@ -61,16 +61,17 @@ def _between(
 
 
 def shift_events(
-    ctx: AppContext,
-    actor: str,
+    engine: Engine,
     *,
+    settings: Settings,
+    actor: str,
+    now: datetime,
     team: str | None = None,
     kinds: Iterable[str] | None = None,
     since: datetime | None = None,
 ) -> list[ShiftEvent]:
     """Today's events (the centre's day, or from ``since``), oldest first."""
-    now = ctx.clock.now()
-    start = since or fday.day_bounds(ctx.settings, now)[0]
+    start = since or fday.day_bounds(settings, now)[0]
     wanted = set(kinds) if kinds is not None else set(KINDS)
 
     def read(conn: Connection) -> list[ShiftEvent]:
@@ -350,4 +351,4 @@ def shift_events(
         out.sort(key=lambda e: (e.at, KINDS.index(e.kind), e.target_id))
         return out[-LIMIT:]
 
-    return policy.read(ctx.engine, read, now=now)
+    return policy.read(engine, read, now=now)

@@ -20,7 +20,6 @@ from db.engine import run_write
 from db.models import Flag, FlagStatus
 from floorapp import audit, policy
 from floorapp.config import DEFAULT_FLAG_ACK_DEADLINE_MIN, Settings
-from floorapp.context import AppContext
 from floorapp.services import ServiceError
 from floorapp.services import flags as flag_service
 from floorapp.services.flags import FlagError, FlagRefused, FlagView
@@ -39,7 +38,7 @@ def ack_deadline(settings: Settings, severity: str) -> timedelta:
     return timedelta(minutes=minutes)
 
 
-def is_overdue(f: FlagView, settings: Settings, now: datetime) -> bool:
+def is_overdue(f: FlagView, *, settings: Settings, now: datetime) -> bool:
     """Raised, nobody acknowledged it, and its severity's deadline has passed."""
     return f.status == FlagStatus.RAISED and f.raised_at + ack_deadline(settings, f.severity) <= now
 
@@ -50,20 +49,21 @@ class BulkResult:
     refused: list[tuple[int, str]] = field(default_factory=list)  # (flag id, why)
 
 
-def acknowledge_many(ctx: AppContext, actor: str, flag_ids: Iterable[int]) -> BulkResult:
+def acknowledge_many(
+    engine: Engine, flag_ids: Iterable[int], *, actor: str, now: datetime
+) -> BulkResult:
     """Acknowledge each flag; those already taken or out of scope are reported, not fatal."""
     result = BulkResult()
     for flag_id in dict.fromkeys(flag_ids):  # once each, in the order given
         try:
-            result.done.append(flag_service.acknowledge(ctx, actor, flag_id))
+            result.done.append(flag_service.acknowledge(engine, flag_id, actor=actor, now=now))
         except ServiceError as exc:  # refused (audited by the service) or gone
             result.refused.append((flag_id, str(exc)))
     return result
 
 
-def escalate(ctx: AppContext, actor: str, flag_id: int) -> FlagView:
+def escalate(engine: Engine, flag_id: int, *, actor: str, now: datetime) -> FlagView:
     """Send an open flag to the floor manager by hand."""
-    now = ctx.clock.now()
     who = clean(actor) or "?"
 
     def tx(conn: Connection) -> FlagView:
@@ -95,7 +95,7 @@ def escalate(ctx: AppContext, actor: str, flag_id: int) -> FlagView:
         )
         return flag_service._get(conn, flag_id)
 
-    return policy.write(ctx.engine, tx, now=now)
+    return policy.write(engine, tx, now=now)
 
 
 def _mark(
@@ -113,7 +113,7 @@ def _mark(
     return bool(res.rowcount == 1)
 
 
-def escalate_overdue(engine: Engine, settings: Settings, now: datetime) -> list[int]:
+def escalate_overdue(engine: Engine, *, settings: Settings, now: datetime) -> list[int]:
     """Every raised flag past its acknowledge deadline goes to the floor manager, once.
 
     Safe to run from every console at once: the conditional UPDATE lets one of them win

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from db.engine import read_tx
 from db.models import Agent, AgentNote, Call, Team
-from floorapp.context import AppContext
+from floorapp.config import Settings
 from floorapp.figures import store as fstore
 from floorapp.services import ServiceError, escalations, flags
 from floorapp.services.board.agents import CALL, agent_select, build_rows
@@ -50,11 +50,12 @@ class AgentDetail:
     notes: tuple[NoteView, ...]
 
 
-def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
+def agent_detail(
+    engine: Engine, agent_id: str, *, settings: Settings, actor: str, now: datetime
+) -> AgentDetail:
     """Everything about one agent today: calls, flags, escalations, notes."""
-    now = ctx.clock.now()
-    start = day_start(ctx, now)
-    with read_tx(ctx.engine) as conn:
+    start = day_start(settings, now)
+    with read_tx(engine) as conn:
         # Read whatever the team: an agent outside the supervisor's teams is refused (and the
         # refusal audited) below, not passed off as unknown.
         found = conn.execute(agent_select().where(Agent.id == agent_id)).first()
@@ -68,9 +69,9 @@ def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
             at = conn.execute(select(Call.answered_at).where(Call.id == raw[CALL])).scalar()
             if at is not None:
                 answered[raw[CALL]] = at
-    if not load_scope(ctx.engine, actor).allows_team(team):
+    if not load_scope(engine, actor).allows_team(team):
         raise refuse(
-            ctx.engine,
+            engine,
             now=now,
             actor=actor,
             action="agent.detail",
@@ -78,7 +79,7 @@ def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
             target_id=agent_id,
             team=team,
         )
-    with read_tx(ctx.engine) as conn:
+    with read_tx(engine) as conn:
         counts = fstore.completed_by_agent(conn, start, [agent_id])
         calls = tuple(
             CallView(**r._mapping)
@@ -108,8 +109,8 @@ def agent_detail(ctx: AppContext, actor: str, agent_id: str) -> AgentDetail:
                 .limit(50)
             )
         )
-    agent_flags = tuple(flags.flags_for_agent(ctx, actor, agent_id, since=start))
+    agent_flags = tuple(flags.flags_for_agent(engine, agent_id, actor=actor, since=start))
     marker = marker_of(agent_flags)
     [row] = build_rows({agent_id: raw}, {team: team_name}, counts, answered, lambda _aid: marker)
-    escs = tuple(escalations.escalations_for_agent(ctx, actor, agent_id, since=start))
+    escs = tuple(escalations.escalations_for_agent(engine, agent_id, actor=actor, since=start))
     return AgentDetail(row, calls, agent_flags, escs, notes)

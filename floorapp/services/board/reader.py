@@ -14,10 +14,11 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.engine import read_tx
-from floorapp.context import AppContext
+from floorapp.config import Settings
 from floorapp.figures.live import LiveFigures, LiveTally
 from floorapp.services.board.agents import AgentTable
 from floorapp.services.board.open_items import OpenEscalations, OpenFlags
@@ -41,12 +42,15 @@ PERIOD_EVERY = timedelta(minutes=1)
 
 
 class BoardReader:
-    def __init__(self, ctx: AppContext, actor: str, team: str | None = None) -> None:
-        self.ctx = ctx
+    def __init__(
+        self, engine: Engine, *, settings: Settings, actor: str, team: str | None = None
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
         self.actor = actor
         self.team = team
         self._parts: tuple[AgentTable, OpenFlags, OpenEscalations] | None = None
-        self._live = LiveTally(ctx.settings)
+        self._live = LiveTally(settings)
         self._day: datetime | None = None
         self._last_sweep: datetime | None = None
         self._period_at: datetime | None = None
@@ -56,8 +60,8 @@ class BoardReader:
         # Made on the first poll, in the worker: the supervisor's scope is read from the
         # store once (their teams do not change under a console), not on the UI thread.
         if self._parts is None:
-            scope = load_scope(self.ctx.engine, self.actor)
-            settings = self.ctx.settings
+            scope = load_scope(self.engine, self.actor)
+            settings = self.settings
 
             def ack_due(f: FlagView) -> datetime:
                 # Sent to the floor manager already: overdue from the start.
@@ -77,10 +81,10 @@ class BoardReader:
         """The board rows held, by agent id."""
         return {} if self._parts is None else self._parts[0].rows
 
-    def poll(self) -> BoardDelta:
-        now = self.ctx.clock.now()
+    def poll(self, *, now: datetime) -> BoardDelta:
+        """What changed since the last poll, as the floor stands at ``now``."""
         agents, flags, escalations = self._held()
-        with read_tx(self.ctx.engine) as conn:
+        with read_tx(self.engine) as conn:
             # The day is the centre's day on the floor's clock: a log read after its day
             # shows that day's figures, not an empty today.
             live = self._live.poll(conn, now)
@@ -138,7 +142,7 @@ class BoardReader:
         from floorapp.services.periods import active_period
 
         try:
-            info = active_period(self.ctx.engine, now=now)
+            info = active_period(self.engine, now=now)
         except (SQLAlchemyError, ValueError):
             # Plan tables not there yet, or a stored plan this release cannot read: the
             # header's period line is not worth a console. Said in the log, shown as no

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.sql import Select
 
 from db.models import AgentState
-from floorapp.context import AppContext
+from floorapp.config import Settings
 from floorapp.figures import day as fday
 from floorapp.figures.clock import FloorClock
 from floorapp.figures.queue import QueueFigures
@@ -105,9 +105,9 @@ class BoardDelta:
         )
 
 
-def day_start(ctx: AppContext, now: datetime) -> datetime:
+def day_start(settings: Settings, now: datetime) -> datetime:
     """The start of the centre's day (floorapp.figures.day) that contains ``now``."""
-    return fday.day_bounds(ctx.settings, now)[0]
+    return fday.day_bounds(settings, now)[0]
 
 
 def raw_rows(conn: Connection, q: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:

@@ -21,8 +21,7 @@ from textual.css.query import NoMatches
 
 from floorapp.context import AppContext
 from floorapp.i18n import _
-from floorapp.identity import Actor
-from floorapp.services import supervisors
+from floorapp.identity import Actor, load_actor
 from floorapp.services.board import BoardDelta, BoardReader
 from floorapp.services.escalations import EscalationView
 from screens.board import AgentBoard
@@ -165,7 +164,7 @@ class LiveRefresh(App[None]):
     def _poll_worker(self) -> None:
         try:
             if self.actor_info is None:
-                self.actor_info = supervisors.actor_of(self.ctx.engine, self.actor)
+                self.actor_info = load_actor(self.ctx.engine, self.actor)
             delta = self.reader.poll(now=self.ctx.clock.now())
         except Exception as exc:  # the database went away, a lock outlived the timeout...
             log.exception("refresh failed")

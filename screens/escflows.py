@@ -129,11 +129,16 @@ class EscalationFlows(ActionFlows):
         if e is None:
             return
         if e.tier >= max(TIER_NAMES):
-            self.notify(
-                _(
-                    "Escalation #{id} is at the complaint desk, the last line: resolve it there."
-                ).format(id=e.id),
-                markup=False,
+            # Nothing to confirm: the service refuses it, and a refusal is audited there.
+            self.perform(
+                _("Escalation #{id} handed on").format(id=e.id),
+                lambda: esc_service.next_tier(
+                    self.ctx.engine,
+                    e.id,
+                    settings=self.ctx.settings,
+                    actor=self.actor,
+                    now=self.ctx.clock.now(),
+                ),
             )
             return
         target = words.tier(e.tier + 1)

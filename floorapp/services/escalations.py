@@ -26,10 +26,10 @@ from db.models import (
     EscalationStatus,
     Supervisor,
 )
-from floorapp import audit, policy
+from floorapp import audit, policy, words
 from floorapp.config import Settings
 from floorapp.escalations import SEVERITIES, TIERS, open_escalation
-from floorapp.i18n import N_, _, message, ngettext, render, said
+from floorapp.i18n import N_, _, message, ngettext, render, said, stored
 from floorapp.policy import Refused
 from floorapp.services import ServiceError
 from floorapp.services.scope import OutOfScope, load_scope, scope_of
@@ -38,6 +38,13 @@ from floorapp.text import clean
 
 TIER_NAMES = {1: "tier 1", 2: "tier 2", 3: "complaint desk"}
 NOT_PAST_THREE = N_("things do not go past three")
+OVERRIDE = N_("override: {reason}")
+
+
+def _tier_message(tier: int) -> list[Any]:
+    """A tier by its floor name, worded when read."""
+    name = words.TIERS.get(tier)
+    return message(name) if name is not None else message(N_("tier {n}"), n=tier)
 
 
 class EscalationError(ServiceError):
@@ -421,11 +428,22 @@ def assign(
                 esc_id,
                 said(N_("escalation {esc_id} changed under you; look again"), esc_id=esc_id),
             )
-        note = f"to {to}" + (
-            f" (from {cur.holder}, hand-off {cur.handoffs + 1})" if handoff else ""
+        # Stored as messages, so each reader of the history and the audit log reads it in
+        # their own language; the override's reason is the person's own words.
+        to_whom = (
+            message(
+                N_("to {to} (from {holder}, hand-off {n})"),
+                to=to,
+                holder=cur.holder,
+                n=cur.handoffs + 1,
+            )
+            if handoff
+            else message(N_("to {to}"), to=to)
         )
-        if overriding:
-            note += f"; override: {override_reason}"
+        note = stored(
+            to_whom,
+            *([message(OVERRIDE, reason=override_reason)] if overriding else []),
+        )
         _event(conn, esc_id, now, who, "assigned", note=note)
         audit.record(
             conn,
@@ -535,7 +553,7 @@ def next_tier(
             "handed_off",
             from_tier=cur.tier,
             to_tier=to_tier,
-            note=f"override: {override_reason}" if overriding else None,
+            note=stored(message(OVERRIDE, reason=override_reason)) if overriding else None,
         )
         audit.record(
             conn,
@@ -544,7 +562,14 @@ def next_tier(
             action="escalation.next_tier",
             target_kind="escalation",
             target_id=esc_id,
-            detail=f"tier {cur.tier} -> {to_tier}, hand-off {cur.handoffs + 1}",
+            detail=stored(
+                message(
+                    N_("{from_tier} -> {to_tier}, hand-off {n}"),
+                    from_tier=_tier_message(cur.tier),
+                    to_tier=_tier_message(to_tier),
+                    n=cur.handoffs + 1,
+                )
+            ),
         )
         if overriding:
             _audit_override(conn, now, who, esc_id, override_reason)

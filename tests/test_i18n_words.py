@@ -1,0 +1,97 @@
+"""What a Chinese reader found in English or in the wrong words: escalation notes, reminders,
+team names, plan words, refusals, units; each stored sentence read in its reader's language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from db.models import AuditEntry, Escalation, EscalationEvent
+from floorapp import audit, i18n
+from floorapp.context import AppContext
+from floorapp.services import escalations as esc
+from tests.console_helpers import console, screen_text, set_handoffs, sync, until
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+@pytest.fixture
+def english_after() -> Iterator[None]:
+    yield
+    i18n.set_language("en")
+
+
+def _audit_details(engine: Engine) -> list[str | None]:
+    with engine.connect() as conn:
+        return [e.detail for e in audit.entries(conn)]
+
+
+# --- escalation history notes --------------------------------------------------------------
+
+
+def test_an_escalations_notes_read_in_each_readers_language(
+    floor: AppContext, engine: Engine, english_after: None
+) -> None:
+    now = floor.clock.now()
+    esc.assign(floor.engine, 1, "lead.li", settings=floor.settings, actor="fm.zhou", now=now)
+    set_handoffs(engine, 1, 3, tier=1)
+    esc.assign(
+        floor.engine,
+        1,
+        "lead.wang",
+        override_reason="客户要求",
+        settings=floor.settings,
+        actor="fm.zhou",
+        now=now,
+    )
+    esc.next_tier(
+        floor.engine, 1, override_reason="法务", settings=floor.settings, actor="fm.zhou", now=now
+    )
+
+    def notes() -> list[str | None]:
+        return [h.note for h in esc.history(floor.engine, 1, actor="fm.zhou", now=now)]
+
+    assert notes() == [
+        "to lead.li",
+        "to lead.wang (from lead.li, hand-off 4) · override: 客户要求",
+        "override: 法务",
+    ]
+    assert "tier 1 -> tier 2, hand-off 5" in _audit_details(engine)
+    i18n.set_language("zh_CN")
+    zh = notes()
+    assert zh[0] == "指派给 lead.li"
+    assert zh[1].startswith("指派给 lead.wang（原处理人 lead.li，第 4 次转交）")
+    assert zh[1].endswith("强制转交，理由：客户要求") and zh[2] == "强制转交，理由：法务"
+    assert "一线 -> 二线，第 5 次转交" in _audit_details(engine)
+    assert not any(re.search(r"\b(to|from|override|hand-off)\b", n or "") for n in zh)
+
+
+# --- a refusal is audited where it is made: the service -----------------------------------
+
+
+@sync
+async def test_next_tier_at_the_complaint_desk_is_refused_by_the_service_and_audited(
+    floor: AppContext, engine: Engine
+) -> None:
+    set_handoffs(engine, 1, 1, tier=3)
+
+    def state() -> tuple[object, ...]:
+        with engine.connect() as c:
+            e = c.execute(select(Escalation).where(Escalation.id == 1)).one()
+            events = c.execute(select(func.count()).select_from(EscalationEvent)).scalar()
+        return (e.tier, e.handoffs, e.status, e.holder, e.deadline, events)
+
+    before = state()
+    async with console(floor) as (app, pilot):
+        await pilot.press("5", "n")  # the complaint desk
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: "the last line" in screen_text(app), "the refusal")
+    with engine.connect() as c:
+        refused = c.execute(select(AuditEntry).where(AuditEntry.outcome == "refused")).all()
+    assert [(r.actor, r.action, r.target_id) for r in refused] == [
+        ("lead.wang", "escalation.next_tier", "1")
+    ]
+    assert state() == before

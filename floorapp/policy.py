@@ -21,7 +21,8 @@ from sqlalchemy.sql.elements import SQLCoreOperations
 
 from db.engine import read_tx, run_write
 from db.models import Supervisor, SupervisorRole, SupervisorTeam
-from floorapp.i18n import N_, _, message, said
+from floorapp import words
+from floorapp.i18n import N_, Said, _, message, said
 from floorapp.identity import over_ssh
 from floorapp.services import ServiceError
 
@@ -409,7 +410,7 @@ def check(
     actor: str,
     *,
     team: str | _NoTeam | None = NO_TEAM,
-    what: str | None = None,
+    what: object = None,
     target_kind: str | None = None,
     target_id: str | int | None = None,
     error: type[NotAllowed] = NotAllowed,
@@ -456,15 +457,34 @@ def check(
     )
     scope = Scope(actor, all_teams=manager, teams=teams, floor_manager=manager)
     if not isinstance(team, _NoTeam) and not scope.allows_team(team):
-        target: object = what or (
-            f"{target_kind} {target_id}" if target_kind else message(N_("that"))
-        )
         if team:
-            raise no(
-                said(N_("{target} is for team {team}, not yours"), target=target, team=team), error
-            )
-        raise no(said(N_("{target} belongs to no team: floor managers only"), target=target), error)
+            raise no(not_your_team(target_kind, target_id, team, what=what), error)
+        target = what or (target_words(target_kind, target_id) if target_kind else None)
+        raise no(
+            said(
+                N_("{target} belongs to no team: floor managers only"),
+                target=target or message(N_("that")),
+            ),
+            error,
+        )
     return scope
+
+
+def target_words(kind: str, target_id: object) -> list[object]:
+    """``agent 1003`` as a message, worded when read (an unknown kind as it is)."""
+    word = words.TARGET_KINDS.get(kind)
+    return message(N_("{kind} {id}"), kind=message(word) if word else kind, id=str(target_id or ""))
+
+
+def not_your_team(
+    target_kind: str | None, target_id: object, team: str, *, what: object = None
+) -> Said:
+    """Why a supervisor may not touch another team's work, worded for each reader (a team
+    is not said to belong to itself)."""
+    if what is None and (target_kind is None or target_kind == "team"):
+        return said(N_("team {team} is not one of your teams"), team=team)
+    target = what if what is not None else target_words(target_kind or "", target_id)
+    return said(N_("{target} is for team {team}, not yours"), target=target, team=team)
 
 
 def allowed(
@@ -512,7 +532,7 @@ def require(
     *,
     now: datetime,
     team: str | _NoTeam | None = NO_TEAM,
-    what: str | None = None,
+    what: object = None,
 ) -> Scope:
     """The door for a route: the actor's scope, or the refusal raised (and audited)."""
     return read(

@@ -84,6 +84,29 @@ DIMENSIONS: dict[str, str] = {
 }
 
 
+# The kinds of thing an action is taken on (the audit log's target_kind), as words.
+TARGET_KINDS: dict[str, str] = {
+    "agent": N_("agent"),
+    "care": N_("care"),
+    "customer": N_("customer"),
+    "drill": N_("drill"),
+    "escalation": N_("escalation"),
+    "flag": N_("flag"),
+    "plan": N_("plan"),
+    "reminder": N_("reminder"),
+    "request": N_("request"),
+    "roster": N_("roster"),
+    "supervisor": N_("supervisor"),
+    "team": N_("team"),
+}
+
+# How an action ended, as the audit log keeps it.
+AUDIT_OUTCOMES: dict[str, str] = {
+    "ok": N_("done"),
+    "refused": N_("refused"),
+}
+
+
 def word(mapping: Mapping[str, str], code: str | None) -> str:
     """The word for ``code`` in ``mapping``; an unknown code with its underscores as spaces."""
     if code is None:
@@ -118,6 +141,14 @@ def flag_status(code: str | None) -> str:
 
 def escalation_action(code: str | None) -> str:
     return word(ESCALATION_ACTIONS, code)
+
+
+def target_kind(code: str | None) -> str:
+    return word(TARGET_KINDS, code)
+
+
+def audit_outcome(code: str | None) -> str:
+    return word(AUDIT_OUTCOMES, code)
 
 
 def dimension(code: str | None) -> str:

@@ -597,12 +597,12 @@ def test_a_refusal_in_the_audit_log_reads_in_each_readers_language(engine: Engin
     i18n.set_language("zh_CN")
     with pytest.raises(policy.Refused) as refused:
         i18n.set_supervisor_lang(engine, "fm.zhou", "en", actor="lead.hu", now=T0)
-    assert refused.value.message == "已拒绝：只有现场经理可以设置其他班组长的语言"
+    assert refused.value.message == "已拒绝：只有现场经理可以设置其他管理人员的语言"
 
     def last() -> str | None:
         with engine.connect() as conn:
             return audit.entries(conn)[-1].detail
 
-    assert last() == "只有现场经理可以设置其他班组长的语言"
+    assert last() == "只有现场经理可以设置其他管理人员的语言"
     i18n.set_language("en")
     assert last() == "only a floor manager may set another supervisor's language"

@@ -95,3 +95,64 @@ async def test_next_tier_at_the_complaint_desk_is_refused_by_the_service_and_aud
         ("lead.wang", "escalation.next_tier", "1")
     ]
     assert state() == before
+
+
+# --- a refusal for another team's work ------------------------------------------------------
+
+
+def _cli(capsys: pytest.CaptureFixture[str], db_url: str, *argv: str) -> tuple[int, str, str]:
+    from floorapp.cli import main
+
+    code = main(["--db", db_url, *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_a_team_refusal_names_the_team_once_in_the_readers_language(
+    floor: AppContext, db_url: str, capsys: pytest.CaptureFixture[str], english_after: None
+) -> None:
+    """lead.zhao leads T2 only; T1 is refused, and the audit row reads in each language."""
+    code, _out, err = _cli(
+        capsys, db_url, "--as", "lead.zhao", "--lang", "zh-CN", "reminders", "patrol", "T1"
+    )
+    assert code != 0
+    assert "已拒绝：班组 T1 不在你的管辖范围" in err and "属于班组" not in err
+    code, out, _err = _cli(capsys, db_url, "--as", "fm.zhou", "--lang", "zh-CN", "audit")
+    line = next(ln for ln in out.splitlines() if "lead.zhao" in ln)
+    assert "[已拒绝]" in line and "班组 T1 不在你的管辖范围" in line, line
+    assert not re.search(r"refused|belongs|not one of", line)
+    code, out, _err = _cli(capsys, db_url, "--as", "fm.zhou", "--lang", "en", "audit")
+    line = next(ln for ln in out.splitlines() if "lead.zhao" in ln)
+    assert "[refused]" in line and "team T1 is not one of your teams" in line, line
+
+
+def test_another_teams_agent_is_refused_naming_the_agent_and_the_team(
+    floor: AppContext, engine: Engine, english_after: None
+) -> None:
+    from floorapp.services.scope import refuse
+
+    i18n.set_language("zh_CN")
+    refused = refuse(
+        engine,
+        now=floor.clock.now(),
+        actor="lead.zhao",
+        action="agent.detail",
+        target_kind="agent",
+        target_id="1001",
+        team="T1",
+    )
+    assert refused.message == "已拒绝：坐席 1001 属于班组 T1，不在你的管辖范围"
+    i18n.set_language("en")
+    assert _audit_details(engine)[-1] == "agent 1001 is for team T1, not yours"
+
+
+def test_supervisor_in_general_is_not_team_leader_in_chinese(
+    floor: AppContext, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A floor manager is a supervisor too: 管理人员, not 班组长 (docs/glossary.md)."""
+    code, _out, err = _cli(capsys, db_url, "--as", "root", "--lang", "zh-CN", "roster", "list")
+    assert code != 0 and "'root' 不是本现场的管理人员" in err and "班组长" not in err
+    code, _out, err = _cli(
+        capsys, db_url, "--as", "lead.wang", "--lang", "zh-CN", "supervisors", "remove", "lead.li"
+    )
+    assert code != 0 and "只有现场经理可以" in err and "管理人员" in err and "班组长" not in err

@@ -10,6 +10,7 @@ import argparse
 import json
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from floorapp import words
 from floorapp.context import AppContext
 from floorapp.i18n import _
 from floorapp.policy import Refused
@@ -82,8 +83,8 @@ def cmd_audit(ctx: AppContext, args: argparse.Namespace) -> int:
             + (_(" since {since}").format(since=args.since) if args.since else "")
         )
     for r in rows:
-        target = f" {r.target_kind} {r.target_id}" if r.target_kind else ""
-        outcome = "" if r.outcome == "ok" else f" [{r.outcome}]"
+        target = f" {words.target_kind(r.target_kind)} {r.target_id}" if r.target_kind else ""
+        outcome = "" if r.outcome == "ok" else f" [{words.audit_outcome(r.outcome)}]"
         detail = f": {' '.join((r.detail or '').split())}" if r.detail else ""
         say(
             f"{r.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {r.actor}  {r.action}{target}"

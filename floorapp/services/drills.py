@@ -286,7 +286,7 @@ def record_result(
             team=d.team_id,
             target_kind="drill",
             target_id=drill_id,
-            what=f"drill #{drill_id}",
+            what=message(N_("drill #{id}"), id=drill_id),
         )
         done = conn.execute(
             update(Drill)

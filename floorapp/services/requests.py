@@ -36,7 +36,7 @@ from db.upsert import insert_ignore
 from floorapp import audit, policy
 from floorapp.config import Settings
 from floorapp.feed.events import EventKind, FeedEvent
-from floorapp.i18n import _
+from floorapp.i18n import N_, _, message
 from floorapp.services import ServiceError
 from floorapp.text import clean
 from floorapp.worktime import add_working
@@ -279,7 +279,7 @@ def _step(
             team=row.team_id,
             target_kind="request",
             target_id=request_id,
-            what=f"request #{request_id}",
+            what=message(N_("request #{id}"), id=request_id),
         )
         # Conditional on the status read: of two leaders acting at once, one wins.
         done = conn.execute(

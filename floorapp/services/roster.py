@@ -77,7 +77,7 @@ def designate(engine: Engine, agent_id: str, on: bool, *, actor: str, now: datet
         actor,
         now=now,
         team=team[0] if team is not None else NO_TEAM,
-        what=f"agent {agent_id}",
+        what=policy.target_words("agent", agent_id),
     )
     return roster.designate(engine, agent_id, on, actor=actor, now=now)
 

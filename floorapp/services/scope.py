@@ -14,7 +14,15 @@ from sqlalchemy import Connection, Engine, select
 
 from db.engine import read_tx
 from db.models import Supervisor, SupervisorRole, SupervisorTeam
-from floorapp.policy import NotAllowed, Scope, audit_refusal, bootstrap_floor
+from floorapp.i18n import N_, said
+from floorapp.policy import (
+    NotAllowed,
+    Scope,
+    audit_refusal,
+    bootstrap_floor,
+    not_your_team,
+    target_words,
+)
 
 __all__ = ["OutOfScope", "Scope", "load_scope", "refuse", "scope_of"]
 
@@ -56,7 +64,14 @@ def refuse(
     team: str | None,
 ) -> OutOfScope:
     """Audit an out-of-scope refusal and return the error to raise."""
-    why = f"{target_kind} {target_id} belongs to team {team or '(none)'}, not one of yours"
+    why = (
+        not_your_team(target_kind, target_id, team)
+        if team
+        else said(
+            N_("{target} belongs to no team: floor managers only"),
+            target=target_words(target_kind, target_id),
+        )
+    )
     refused = OutOfScope(action, actor, why, target_kind=target_kind, target_id=target_id)
     audit_refusal(engine, refused, now)
     return refused

@@ -151,6 +151,15 @@ def audit_outcome(code: str | None) -> str:
     return word(AUDIT_OUTCOMES, code)
 
 
+def team(team_id: str | None) -> str:
+    """A team by its id; the feed's team for agents not on the roster, by its word."""
+    from db.models import UNASSIGNED_TEAM
+
+    if team_id == UNASSIGNED_TEAM:
+        return _("unassigned")
+    return team_id or ""
+
+
 def dimension(code: str | None) -> str:
     return word(DIMENSIONS, code)
 
@@ -291,6 +300,13 @@ def clock(seconds: float | None, *, days: bool = False) -> str:
     if d:
         return f"{d} d {h}:{m:02d}"
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def seconds(value: float) -> str:
+    """A length under a minute in its unit word: ``17.9 s``, ``20 s`` (``17.9 秒``), the
+    same in every output."""
+    text = f"{value:.1f}".removesuffix(".0")
+    return _("{n} s").format(n=text)
 
 
 def minutes(length: timedelta, *, compact: bool = False) -> str:

@@ -156,3 +156,43 @@ def test_supervisor_in_general_is_not_team_leader_in_chinese(
         capsys, db_url, "--as", "lead.wang", "--lang", "zh-CN", "supervisors", "remove", "lead.li"
     )
     assert code != 0 and "只有现场经理可以" in err and "管理人员" in err and "班组长" not in err
+
+
+# --- the feed's team and the unit of seconds ---------------------------------------------------
+
+
+@pytest.fixture
+def feed_floor(db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """The Asterisk sample: nine agents the roster never named (the feed's team)."""
+    from pathlib import Path
+
+    monkeypatch.setenv("COLUMNS", "200")
+    sample = Path(__file__).parent / "data/asterisk-queue_log.sample"
+    assert _cli(capsys, db_url, "ingest", str(sample))[0] == 0
+    assert (
+        _cli(
+            capsys, db_url, "--as", "boss", "supervisors", "add", "boss", "--role", "floor_manager"
+        )[0]
+        == 0
+    )
+    return db_url
+
+
+@pytest.mark.parametrize("command", [("status",), ("report",), ("roster", "list")])
+def test_the_feeds_team_has_a_chinese_name(
+    feed_floor: str, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    code, out, _err = _cli(capsys, feed_floor, "--as", "boss", "--lang", "zh-CN", *command)
+    assert code == 0 and "未分组" in out and "unassigned" not in out
+    code, out, _err = _cli(capsys, feed_floor, "--as", "boss", "--lang", "en", *command)
+    assert "unassigned" in out
+
+
+def test_seconds_have_one_unit_word_per_language(
+    feed_floor: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for lang, asa, unit in (("zh-CN", "平均应答 17.9 秒", r"\d s\b"), ("en", "ASA 17.9 s", "秒")):
+        for command in ("status", "report"):
+            code, out, _err = _cli(capsys, feed_floor, "--as", "boss", "--lang", lang, command)
+            assert code == 0 and asa in out, (lang, command)
+            assert not re.search(unit, out), (lang, command)

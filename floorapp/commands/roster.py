@@ -104,7 +104,7 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     for col in (_("id"), _("name"), _("team"), _("tier"), _("sensitive"), _("birthday")):
         table.add_column(col)
     for a in agents:
-        team = a.team + (_(" (from feed)") if a.from_feed else "")
+        team = words.team(a.team) + (_(" (from feed)") if a.from_feed else "")
         table.add_row(
             _t(a.id),
             _t(a.name),

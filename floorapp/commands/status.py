@@ -241,6 +241,7 @@ class Table:
 
 def figures_line(snap: FloorSnapshot) -> str:
     """The centre's day so far, in the words of the console's header and the report."""
+    from floorapp import words
     from floorapp.figures.text import sl_label
     from floorapp.i18n import _
 
@@ -261,7 +262,7 @@ def figures_line(snap: FloorSnapshot) -> str:
         parts.append(_("other exits {n}").format(n=other))
     parts.append(f"{sl_label(q.service_level)} ({q.service_level.definition})")
     if q.asa_s is not None:
-        parts.append(_("ASA {s} s").format(s=f"{q.asa_s:.1f}"))
+        parts.append(_("ASA {s}").format(s=words.seconds(q.asa_s)))
     return "  ".join(parts)
 
 
@@ -326,7 +327,7 @@ def render(
             (
                 (
                     _one_line(label(a.id, a.name)),
-                    _one_line(a.team),
+                    _one_line(words.team(a.team)),
                     state,
                     clock(since),
                     _dur(ref - since) if since else "",

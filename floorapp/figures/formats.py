@@ -43,7 +43,7 @@ def secs(v: float | None) -> str:
     if v is None:
         return "-"
     if v < 60:
-        return f"{v:.1f} s".replace(".0 s", " s")
+        return words.seconds(v)
     s = round(v)
     h, rem = divmod(s, 3600)
     return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
@@ -135,7 +135,7 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
             ),
             [
                 (
-                    t,
+                    words.team(t),
                     str(q.answered),
                     str(q.completed),
                     sl_label(q.service_level).split(" ", 1)[1],
@@ -162,7 +162,7 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
             [
                 (
                     a.name if a.name == a.id else f"{a.name} ({a.id})",
-                    a.team,
+                    words.team(a.team),
                     str(a.completed),
                     str(a.answered),
                     secs(a.aht_s),
@@ -220,7 +220,7 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
             ),
             [
                 (
-                    t,
+                    words.team(t),
                     str(x.raised),
                     str(x.acknowledged),
                     secs(x.median_to_acknowledge_s),
@@ -237,7 +237,7 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
             _("Escalations"),
             (_("team"), _("opened"), _("resolved"), pgettext("report", "late")),
             [
-                (t, str(x.opened), str(x.resolved), str(x.late))
+                (words.team(t), str(x.opened), str(x.resolved), str(x.late))
                 for t, x in [(_("all"), r.escalations), *sorted(r.escalations_by_team.items())]
             ],
         )
@@ -291,7 +291,7 @@ def sections(r: Report, tz: tzinfo) -> list[Section]:
                 (
                     i.kind,
                     str(i.id),
-                    i.team or "-",
+                    words.team(i.team) or "-",
                     i.agent or "-",
                     i.what,
                     _when(i.since, tz, True),

@@ -49,7 +49,11 @@ class ServiceLevel:
 
     def formula_words(self) -> str:
         """The formula in the reader's language."""
-        return _(DEFINITIONS[self.definition].formula).format(threshold=f"{self.threshold_s} s")
+        from floorapp import words
+
+        return _(DEFINITIONS[self.definition].formula).format(
+            threshold=words.seconds(self.threshold_s)
+        )
 
     def label(self) -> str:
         """``SL20 75 %`` (a dash before any call counts)."""

@@ -49,7 +49,12 @@ def build_parser(argv: Sequence[str] | None = None) -> CommandParser:
             "The call-center floor supervisor's console. With no command: open the console."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"floorapp {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"floorapp {__version__}",
+        help=_("show program's version number and exit"),
+    )
     _global_options(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = None if argv is None else _named_command(argv)

@@ -196,3 +196,20 @@ def test_seconds_have_one_unit_word_per_language(
             code, out, _err = _cli(capsys, feed_floor, "--as", "boss", "--lang", lang, command)
             assert code == 0 and asa in out, (lang, command)
             assert not re.search(unit, out), (lang, command)
+
+
+# --- the command list in --help -----------------------------------------------------------------
+
+
+def test_every_commands_one_line_help_is_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    from floorapp.cli import command_modules, main
+
+    assert all(marked for m in command_modules() for _n, _h, marked in m.names or [("", "", False)])
+    with pytest.raises(SystemExit):
+        main(["--lang", "zh-CN", "--help"])
+    out = capsys.readouterr().out
+    commands = re.findall(r"^    ([a-z]+) +(.+)$", out, re.M)
+    assert len(commands) == len([n for m in command_modules() for n in m.names or ()])
+    for name, help_text in commands:
+        assert re.search(r"[\u4e00-\u9fff]", help_text), (name, help_text)
+    assert "show program's" not in out and "显示版本号并退出" in out

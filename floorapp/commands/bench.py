@@ -8,19 +8,22 @@ from typing import Any
 
 from floorapp import bench
 from floorapp.context import AppContext
+from floorapp.i18n import _
 from floorapp.text import say
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("bench", help="measure floorapp (ingest throughput, ...): on demand only")
-    p.add_argument("--quick", action="store_true", help="smaller inputs, for a fast look")
-    p.add_argument("--json", action="store_true", help="print one JSON object name -> number")
+    p = sub.add_parser("bench", help=_("measure floorapp (ingest throughput, ...): on demand only"))
+    p.add_argument("--quick", action="store_true", help=_("smaller inputs, for a fast look"))
+    p.add_argument("--json", action="store_true", help=_("print one JSON object name -> number"))
     p.add_argument(
         "--only",
         nargs="+",
         metavar="NAME",
         default=(),
-        help=f"run only these benchmark modules ({', '.join(bench.modules())})",
+        help=_("run only these benchmark modules ({names})").format(
+            names=", ".join(bench.modules())
+        ),
     )
     # Measures its own temporary stores: the floor's is never opened (nor created).
     p.set_defaults(func=cmd_bench, no_store=True)

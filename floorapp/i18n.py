@@ -221,6 +221,12 @@ def language() -> str:
     return _code
 
 
+def in_every_language(message: str) -> set[str]:
+    """``message`` as each language says it: what a person may type for it (a choice given
+    by its word, whatever the language the command answers in)."""
+    return {message} | {_load(code).gettext(message) for code in LANGUAGES if code != DEFAULT}
+
+
 def is_chinese() -> bool:
     return _code == "zh_CN"
 

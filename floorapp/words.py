@@ -100,6 +100,15 @@ TARGET_KINDS: dict[str, str] = {
     "team": N_("team"),
 }
 
+# An agent's request by its category (db.models_requests.REQUEST_CATEGORIES).
+REQUEST_CATEGORIES: dict[str, str] = {
+    "equipment": N_("equipment"),
+    "schedule": N_("schedule"),
+    "process": N_("process"),
+    "wellbeing": N_("wellbeing"),
+    "other": N_("other"),
+}
+
 # How an action ended, as the audit log keeps it.
 AUDIT_OUTCOMES: dict[str, str] = {
     "ok": N_("done"),
@@ -158,6 +167,22 @@ def team(team_id: str | None) -> str:
     if team_id == UNASSIGNED_TEAM:
         return _("unassigned")
     return team_id or ""
+
+
+def request_category(code: str | None) -> str:
+    return word(REQUEST_CATEGORIES, code)
+
+
+def request_category_code(text: str) -> str | None:
+    """The category a person typed, by its code or by its word in any language (``排班``,
+    ``schedule``); None when it is neither."""
+    from floorapp.i18n import in_every_language
+
+    typed = text.strip().casefold()
+    for code, msgid in REQUEST_CATEGORIES.items():
+        if typed == code or typed in {w.casefold() for w in in_every_language(msgid)}:
+            return code
+    return None
 
 
 def dimension(code: str | None) -> str:

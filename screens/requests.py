@@ -18,8 +18,9 @@ from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
 from db.models_requests import REQUEST_CATEGORIES
+from floorapp import words
 from floorapp.context import AppContext
-from floorapp.i18n import MARKS, N_, _
+from floorapp.i18n import MARKS, _
 from floorapp.services import requests as svc
 from screens.actions import bindings, console
 from screens.dialogs import NoteDialog
@@ -27,17 +28,9 @@ from screens.footer import FloorFooter
 from screens.refreshing import ScopedRefreshingScreen
 from screens.sensitive import patch_table
 
-CATEGORY_WORDS = {
-    "equipment": N_("equipment"),
-    "schedule": N_("schedule"),
-    "process": N_("process"),
-    "wellbeing": N_("wellbeing"),
-    "other": N_("other"),
-}
-
 
 def category(code: str) -> str:
-    return _(CATEGORY_WORDS.get(code, code))
+    return words.request_category(code)
 
 
 def time_left(v: svc.RequestView, now: datetime) -> Text:

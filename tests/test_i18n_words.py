@@ -213,3 +213,38 @@ def test_every_commands_one_line_help_is_in_chinese(capsys: pytest.CaptureFixtur
     for name, help_text in commands:
         assert re.search(r"[\u4e00-\u9fff]", help_text), (name, help_text)
     assert "show program's" not in out and "显示版本号并退出" in out
+
+
+# --- a request's category by its word -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_a_requests_category_is_taken_by_its_chinese_word_and_stored_as_its_code(
+    floor: AppContext, engine: Engine, db_url: str, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    from db.models_requests import AgentRequest
+
+    for typed in ("排班", "schedule"):
+        code, out, err = _cli(
+            capsys,
+            db_url,
+            "--as",
+            "lead.wang",
+            "--lang",
+            lang,
+            "requests",
+            "add",
+            "1001",
+            typed,
+            "想和同事换班",
+        )
+        assert code == 0, err
+        assert ("排班" if lang == "zh-CN" else "schedule") in out
+    with engine.connect() as c:
+        assert set(c.execute(select(AgentRequest.category)).scalars()) == {"schedule"}
+    with pytest.raises(SystemExit):
+        _cli(capsys, db_url, "--lang", "zh-CN", "requests", "add", "1001", "天气", "x")
+    assert "没有类别 '天气'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        _cli(capsys, db_url, "--lang", "zh-CN", "requests", "add", "--help")
+    assert "schedule (排班)" in capsys.readouterr().out

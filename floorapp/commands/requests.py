@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 
 from db.models_requests import REQUEST_CATEGORIES
+from floorapp import words
 from floorapp.context import AppContext
 from floorapp.i18n import _
 from floorapp.policy import Refused
@@ -29,7 +30,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rsub = p.add_subparsers(dest="requests_command", metavar="ACTION")
     a = rsub.add_parser("add", help=_("record a request an agent raised on a patrol"))
     a.add_argument("agent")
-    a.add_argument("category", choices=REQUEST_CATEGORIES)
+    a.add_argument(
+        "category",
+        type=_category,
+        metavar="CATEGORY",
+        help=_("one of: {choices}").format(
+            choices=", ".join(
+                f"{code} ({words.request_category(code)})" for code in REQUEST_CATEGORIES
+            )
+        ),
+    )
     a.add_argument("text")
     a.set_defaults(func=cmd_add)
     k = rsub.add_parser("ack", help=_("acknowledge a request"))
@@ -42,6 +52,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c = rsub.add_parser("close", help=_("close an answered request"))
     c.add_argument("id", type=int)
     c.set_defaults(func=cmd_close)
+
+
+def _category(text: str) -> str:
+    """A category by its code or its word (``schedule``, ``排班``): the code is stored."""
+    code = words.request_category_code(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(
+            _("unknown category {text!r} (one of: {choices})").format(
+                text=text,
+                choices=", ".join(f"{c} ({words.request_category(c)})" for c in REQUEST_CATEGORIES),
+            )
+        )
+    return code
 
 
 def _fail(exc: ServiceError) -> int:
@@ -83,8 +106,8 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     for v in rows:
         say(
             f"#{v.id:<4} {v.raised_at.astimezone(tz):%m-%d %H:%M}  {left(v, now):<20} "
-            f"{v.agent_name} ({v.agent_id}, {v.team_id})  {v.category}: {v.text}"
-            + (f"  -> {v.answer}" if v.answer else "")
+            f"{v.agent_name} ({v.agent_id}, {v.team_id})  {words.request_category(v.category)}: "
+            f"{v.text}" + (f"  -> {v.answer}" if v.answer else "")
         )
     return 0
 
@@ -92,7 +115,10 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
 def _show(v: svc.RequestView) -> int:
     say(
         _("request #{id} ({agent_id}, {category}): {status}").format(
-            id=v.id, agent_id=v.agent_id, category=v.category, status=v.status
+            id=v.id,
+            agent_id=v.agent_id,
+            category=words.request_category(v.category),
+            status=v.status,
         )
     )
     return 0

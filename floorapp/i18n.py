@@ -450,12 +450,17 @@ def stored_join(before: str | None, *parts: Any) -> str:
 def joined(before: str | None, text: str, limit: int) -> str:
     """A person's ``text`` added after what is stored (``before``), in at most ``limit``
     characters: the oldest parts go first, never half of a stored sentence."""
+    added = _parts(text)
     if not before:
-        return text[-limit:]
+        return text if added is not None and len(text) <= limit else text[-limit:]
     parts = _parts(before)
     if parts is None:
-        return f"{before} · {text}"[-limit:]
-    parts.append(text)
+        if added is not None:
+            parts = [before]
+        else:
+            return f"{before} · {text}"[-limit:]
+    # ``text`` may itself be stored (words of ours around the person's): its parts are added.
+    parts.extend(added if added is not None else [text])
     while len(parts) > 1 and len(stored(*parts)) > limit:
         parts.pop(0)
     out = stored(*parts)

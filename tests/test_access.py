@@ -18,6 +18,7 @@ from db.models import Agent, AuditEntry, Flag, SensitiveCustomer, Supervisor
 from db.models_plan import AgentLeave, Nomination, Reminder
 from floorapp.cli import main
 from floorapp.context import os_user
+from floorapp.i18n import render
 from tests.access_support import access_floor, audit_of, snapshot
 from tests.conftest import T0
 
@@ -237,9 +238,8 @@ def test_a_refused_flag_leaves_the_reminder_undone(engine, floor_db, capsys) -> 
     )
     with engine.connect() as conn:
         assert conn.execute(select(Reminder.status).where(Reminder.id == 2)).scalar() == "done"
-        assert conn.execute(select(Flag.detail).where(Flag.agent_id == "a2")).scalar() == (
-            "patrol: seen"
-        )
+        detail = conn.execute(select(Flag.detail).where(Flag.agent_id == "a2")).scalar()
+    assert render(detail) == "patrol: seen"  # stored as a message, worded when read
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from db.models_requests import Drill, DrillStatus
 from floorapp.cli import main
 from floorapp.config import Settings
 from floorapp.feed.events import EventKind as K
+from floorapp.i18n import render
 from floorapp.plan import PlanError, parse_plan_text
 from floorapp.plan.store import import_plan, load_plan
 from floorapp.policy import Refused
@@ -190,7 +191,7 @@ def test_drills_fire_only_when_the_agent_is_off_the_phone_in_the_simulated_feed(
         assert _free_at(engine, by_id[drill_id].agent_id, when), drill_id
     assert len(reminders) == len(fired_at)
     assert all(
-        r.detail and r.detail.startswith("Scenario: ") and "Model answer: " in r.detail
+        (text := render(r.detail)) and text.startswith("Scenario: ") and "Model answer: " in text
         for r in reminders
     )
     # The title is read in each reader's language; the plan's topic as the plan wrote it.

@@ -248,3 +248,63 @@ def test_a_requests_category_is_taken_by_its_chinese_word_and_stored_as_its_code
     with pytest.raises(SystemExit):
         _cli(capsys, db_url, "--lang", "zh-CN", "requests", "add", "--help")
     assert "schedule (排班)" in capsys.readouterr().out
+
+
+# --- words the scheduler writes for later readers -----------------------------------------------
+
+
+def test_a_patrols_cadence_is_stored_as_a_message(english_after: None) -> None:
+    from datetime import date
+
+    from floorapp.plan import parse_plan_text
+    from floorapp.scheduler.schedule import patrol_times
+    from tests.test_plan_support import PLAN
+
+    labels = [
+        label for _t, _due, label in patrol_times(parse_plan_text(PLAN), "t1", date(2026, 3, 10))
+    ]
+    assert i18n.render(labels[0]) == "every 60 min"
+    assert i18n.render(labels[5]) == "every 20 min (P)"
+    i18n.set_language("zh_CN")
+    assert i18n.render(labels[0]) == "每 60 分钟"
+    assert i18n.render(labels[5]) == "每 20 分钟（P）"
+
+
+def test_a_drill_reminder_and_a_flag_from_a_patrol_read_in_chinese(
+    ctx: AppContext, engine: Engine, english_after: None
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from db.models import Agent, Flag
+    from db.models_requests import Drill
+    from floorapp.plan.store import import_plan
+    from floorapp.services import drills
+    from floorapp.services import flags as flag_service
+    from floorapp.services import reminders
+    from tests.access_support import access_floor
+    from tests.test_drills import HOT
+
+    access_floor(engine, ctx.clock.now())
+    now = ctx.clock.now()
+    import_plan(engine, HOT, source="t.toml", actor="boss", now=now - timedelta(hours=20))
+    with engine.begin() as conn:
+        conn.execute(update(Agent).values(state="available"))
+        conn.execute(update(Drill).values(planned_at=now))
+    drills.fire_due(engine, now=now, holder="test")
+    i18n.set_language("zh_CN")
+    due = reminders.open_reminders(engine, actor="lead.t1", now=now).due
+    drill = next(r for r in due if r.kind == "drill")
+    assert drill.detail and drill.detail.startswith("场景：") and "\n口径：" in drill.detail
+    assert "Scenario" not in drill.detail and "Model answer" not in drill.detail
+    patrol = next(r for r in due if r.kind == "patrol")
+    reminders.done(
+        engine, patrol.id, actor="lead.t1", now=now, flag_agent="a1", flag_detail="情绪激动"
+    )
+    (view,) = [f for f in flag_service.open_flags(engine, actor="lead.t1") if f.kind == "observed"]
+    assert view.detail == "巡场时发现：情绪激动"
+    i18n.set_language("en")
+    with engine.connect() as c:
+        stored = c.execute(select(Flag.detail).where(Flag.kind == "observed")).scalar()
+    assert i18n.render(stored) == "patrol: 情绪激动"

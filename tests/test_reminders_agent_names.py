@@ -19,6 +19,7 @@ from db.models import Agent, AuditEntry, Call, Flag
 from db.models_plan import Reminder
 from floorapp.config import Settings
 from floorapp.context import AppContext
+from floorapp.i18n import render
 from floorapp.roster import import_roster
 from floorapp.scheduler import SchedulerHost
 from floorapp.services import reminders as svc
@@ -171,9 +172,14 @@ def test_f_on_an_agents_reminder_preselects_the_agent(ctx: AppContext, engine) -
                     AuditEntry.detail,
                 ).where(AuditEntry.action.like("flag.%"))
             ).all()
-        assert flag[1:] == ("A0042", "observed", "reminder: shaking", "lead.t1")
+        assert (*flag[1:3], render(flag[3]), flag[4]) == (
+            "A0042",
+            "observed",
+            "reminder: shaking",
+            "lead.t1",
+        )
         assert status == "done"
-        assert [tuple(a) for a in audit] == [
+        assert [(*a[:4], render(a[4])) for a in audit] == [
             ("lead.t1", "flag.raise", "flag", str(flag[0]), "A0042: reminder: shaking")
         ]
 
@@ -220,7 +226,7 @@ def test_f_on_a_team_patrol_opens_the_choice_with_nobody_preselected(
                 conn.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars().all()
             )
         assert "What did you see (Zhao Lei (a4))?" in picked
-        assert tuple(flag) == ("a4", "patrol: crying")  # the agent named on screen
+        assert (flag[0], render(flag[1])) == ("a4", "patrol: crying")  # the agent named
         assert actions[-2:] == ["reminder.done", "flag.raise"]
 
     asyncio.run(run())

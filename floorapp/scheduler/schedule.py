@@ -127,7 +127,12 @@ def patrol_times(plan: Plan, team: str, day: date) -> list[tuple[datetime, datet
         nxt = t + step
         # A period starting or ending inside the step: the next patrol is at the boundary.
         nxt = min([b for b in bounds if t < b < nxt] + [nxt])
-        label = f"every {cad.period} min ({period.name})" if period else f"every {cad.normal} min"
+        # Stored as a message, worded for each reader; the period's name as the plan wrote it.
+        label = (
+            stored(message(N_("every {n} min ({period})"), n=cad.period, period=period.name))
+            if period
+            else stored(message(N_("every {n} min"), n=cad.normal))
+        )
         out.append((t, min(nxt, end), label))
         t = nxt
     return out

@@ -187,7 +187,18 @@ def _fire_row(
 ) -> int | None:
     h = plan.hot_issue(d.hot_issue) if plan else None
     title = h.title if h else d.hot_issue
-    detail = f"Scenario: {h.scenario}\nModel answer: {h.model_answer}" if h else None
+    # Worded for each reader; the scenario and the answer as the plan wrote them.
+    detail = (
+        stored(
+            message(
+                N_("Scenario: {scenario}\nModel answer: {answer}"),
+                scenario=clean(h.scenario, multiline=True),
+                answer=clean(h.model_answer, multiline=True),
+            )
+        )
+        if h
+        else None
+    )
     rid = conn.execute(
         insert_ignore(conn, Reminder, ["job_id", "scheduled_for"])
         .values(
@@ -196,7 +207,7 @@ def _fire_row(
             kind=DRILL_KIND,
             item=d.hot_issue[:100],
             title=_drill_title(name, title),
-            detail=clean(detail, multiline=True),
+            detail=detail,
             team_id=d.team_id,
             agent_id=d.agent_id,
             due_by=d.due_by,

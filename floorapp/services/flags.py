@@ -316,6 +316,8 @@ def resolve(engine: Engine, flag_id: int, note: str, *, actor: str, now: datetim
 
 # What a flag's detail keeps of many observations (the newest; each is in the audit log).
 MAX_DETAIL = 2000
+# What a supervisor was doing when they saw it (a flag raised on a reminder done).
+SEEN_ON = {"patrol": N_("patrol: {note}"), "reminder": N_("reminder: {note}")}
 
 
 def raise_observed(
@@ -351,11 +353,18 @@ def raise_observed_in(
     agent_id: str,
     detail: str,
     severity: str = Severity.MEDIUM,
+    seen_on: str | None = None,
 ) -> FlagView:
     """``raise_observed`` in the caller's transaction (a reminder done with a flag: both
-    happen, or neither)."""
+    happen, or neither). ``seen_on``: what the supervisor was doing (``patrol``,
+    ``reminder``), said before their own words in each reader's language."""
     who = clean(actor) or "?"
     detail = clean(detail, multiline=True) or ""
+    audit_detail = f"{agent_id}: {detail}"
+    if seen_on is not None:
+        seen = i18n.message(SEEN_ON.get(seen_on, SEEN_ON["reminder"]), note=detail)
+        detail = i18n.stored(seen)
+        audit_detail = i18n.stored(i18n.message(N_("{agent}: {note}"), agent=agent_id, note=seen))
     open_key = f"{agent_id}|{OBSERVED}"
     team = conn.execute(select(Agent.team_id).where(Agent.id == agent_id)).first()
     if team is None:
@@ -412,6 +421,6 @@ def raise_observed_in(
         action=action,
         target_kind="flag",
         target_id=flag_id,
-        detail=f"{agent_id}: {detail}",
+        detail=audit_detail,
     )
     return _get(conn, flag_id)

@@ -157,7 +157,8 @@ def _view(row: Any, now: datetime, warning: str | None = None) -> ReminderView:
     v = ReminderView(**row._mapping, state=_state(row, now), warning=warning)
     # The scheduler's own titles are stored as message ids: worded for this reader.
     title = named_title(i18n.render(v.title) or "", v.agent_id, v.agent_name)
-    return v if title == v.title else replace(v, title=title)
+    detail = i18n.render(v.detail)
+    return v if (title, detail) == (v.title, v.detail) else replace(v, title=title, detail=detail)
 
 
 def _logged_title(row: Any) -> str:
@@ -349,7 +350,7 @@ def done(
             source = "patrol" if row.kind == ReminderKind.PATROL else "reminder"
             detail = clean(flag_detail, multiline=True) or note or ""
             raise_observed_in(
-                conn, now=now, actor=actor, agent_id=flag_agent, detail=f"{source}: {detail}"
+                conn, now=now, actor=actor, agent_id=flag_agent, detail=detail, seen_on=source
             )
         return row
 

@@ -21,6 +21,7 @@ import platformdirs
 from pydantic import BeforeValidator, Field
 
 from db.models_requests import REQUEST_CATEGORIES
+from floorapp.i18n import N_, _
 from floorapp.schema import (
     ClockTime,
     Issue,
@@ -215,24 +216,24 @@ DeadlineMinutes = Annotated[
     whole(
         1,
         30 * 24 * 60,
-        "minutes",
-        message="expected a positive number of minutes up to 43200 (30 days)",
+        N_("minutes"),
+        message=N_("expected a positive number of minutes up to 43200 (30 days)"),
     ),
 ]
-Seconds = Annotated[int, whole(1, 3600, "seconds")]
+Seconds = Annotated[int, whole(1, 3600, N_("seconds"))]
 
 
 def _table_of_anything(v: Any) -> Any:
     if not isinstance(v, dict):
-        raise fail(f"expected a table, got {kind(v)}")
+        raise fail(_("expected a table, got {kind}").format(kind=kind(v)))
     return v
 
 
 class FloorDoc(Section):
     timezone: Zone | None = None
     day_start: ClockTime | None = None
-    lang: Annotated[str, one_of(LANGS, "language")] | None = None
-    max_handoffs: Annotated[int, whole(0, 20, "hand-offs")] | None = None
+    lang: Annotated[str, one_of(LANGS, N_("language"))] | None = None
+    max_handoffs: Annotated[int, whole(0, 20, N_("hand-offs"))] | None = None
 
 
 class QueueFiguresDoc(Section):
@@ -241,15 +242,15 @@ class QueueFiguresDoc(Section):
 
 class FiguresDoc(Section):
     sl_threshold: Seconds | None = None
-    service_level: Annotated[str, one_of(SL_DEFINITIONS, "service level")] | None = None
-    short_abandon: Annotated[int, whole(0, 3600, "seconds")] | None = None
-    min_sample: Annotated[int, whole(1, 1_000_000, "calls")] | None = None
+    service_level: Annotated[str, one_of(SL_DEFINITIONS, N_("service level"))] | None = None
+    short_abandon: Annotated[int, whole(0, 3600, N_("seconds"))] | None = None
+    min_sample: Annotated[int, whole(1, 1_000_000, N_("calls"))] | None = None
     queues: dict[str, QueueFiguresDoc] = Field(default_factory=dict)
 
 
 class FeedDoc(Section):
     # Up to a week: a simulator replaying at speed stamps events ahead on purpose.
-    max_ahead: Annotated[int, whole(0, 7 * 86400, "seconds")] | None = None
+    max_ahead: Annotated[int, whole(0, 7 * 86400, N_("seconds"))] | None = None
 
 
 class SeverityMinutesDoc(Section):
@@ -261,7 +262,7 @@ class SeverityMinutesDoc(Section):
 class FlagsDoc(Section):
     ack_deadline: SeverityMinutesDoc | None = None
     # Up to four hours: past that nobody remembers what they asked for.
-    step_in_confirm: Annotated[int, whole(1, 240, "minutes")] | None = None
+    step_in_confirm: Annotated[int, whole(1, 240, N_("minutes"))] | None = None
 
 
 class DeadlinesDoc(Section):
@@ -272,14 +273,14 @@ class DeadlinesDoc(Section):
 
 class RequestCategoryDoc(Section):
     acknowledge_minutes: DeadlineMinutes | None = None
-    answer_days: Annotated[int, whole(1, 30, "working days")] | None = None
+    answer_days: Annotated[int, whole(1, 30, N_("working days"))] | None = None
     manager_after_minutes: DeadlineMinutes | None = None
 
 
 class RequestsDoc(Section):
     work_start: ClockTime | None = None
     work_end: ClockTime | None = None
-    work_days: list[Annotated[str, one_of(WEEKDAYS, "day")]] | None = None
+    work_days: list[Annotated[str, one_of(WEEKDAYS, N_("day"))]] | None = None
     equipment: RequestCategoryDoc | None = None
     schedule: RequestCategoryDoc | None = None
     process: RequestCategoryDoc | None = None

@@ -33,6 +33,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from floorapp.i18n import N_, _
+
 MAX_TEXT = 10_000  # characters in one text value: a title, a requirement's wording
 SHIFT_END = "shift_end"
 
@@ -76,18 +78,22 @@ def format_path(loc: tuple[str | int, ...]) -> str:
     return out
 
 
+_KINDS = {
+    bool: N_("a boolean"),
+    int: N_("an integer"),
+    float: N_("a number"),
+    str: N_("a string"),
+    list: N_("a list"),
+    dict: N_("a table"),
+    datetime: N_("a date-time"),
+    date: N_("a date"),
+    time: N_("a time"),
+}
+
+
 def kind(v: Any) -> str:
-    return {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-        datetime: "a date-time",
-        date: "a date",
-        time: "a time",
-    }.get(type(v), type(v).__name__)
+    found = _KINDS.get(type(v))
+    return _(found) if found is not None else type(v).__name__
 
 
 def shown(v: Any) -> str:
@@ -95,7 +101,7 @@ def shown(v: Any) -> str:
     text = repr(v)
     if len(text) > 60:
         text = text[:57] + "..."
-    return f"{kind(v)} {escape(text)}"
+    return _("{kind} {value}").format(kind=kind(v), value=escape(text))
 
 
 def fail(why: str) -> PydanticCustomError:
@@ -112,7 +118,8 @@ def _is_number(v: Any) -> bool:
 
 
 def whole(low: int, high: int, what: str, *, message: str | None = None) -> PlainValidator:
-    """A whole number of ``what`` in [low, high]; ``message`` replaces the default wording.
+    """A whole number of ``what`` in [low, high]; ``message`` replaces the default wording
+    (both marked with ``N_`` where written, and worded when a value is refused).
 
     Used as ``Annotated[int, whole(...)]``: the type for mypy, the check for pydantic.
     """
@@ -121,8 +128,14 @@ def whole(low: int, high: int, what: str, *, message: str | None = None) -> Plai
         if isinstance(v, float) and math.isfinite(v) and v.is_integer():
             v = int(v)
         if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
-            why = message or f"expected a whole number of {what} from {low} to {high}"
-            raise fail(f"{why}, got {shown(v)}")
+            why = (
+                _(message)
+                if message
+                else _("expected a whole number of {what} from {low} to {high}").format(
+                    what=_(what), low=low, high=high
+                )
+            )
+            raise fail(_("{why}, got {value}").format(why=why, value=shown(v)))
         return v
 
     return PlainValidator(check)
@@ -133,11 +146,19 @@ def finite(low: float, high: float, what: str = "") -> PlainValidator:
 
     Used as ``Annotated[float, finite(...)]``.
     """
-    of = f" of {what}" if what else ""
 
     def check(v: Any) -> float:
         if not _is_number(v) or not math.isfinite(v) or not low <= v <= high:
-            raise fail(f"expected a finite number{of} from {low:g} to {high:g}, got {shown(v)}")
+            why = (
+                _("expected a finite number of {what} from {low} to {high}, got {value}")
+                if what
+                else _("expected a finite number from {low} to {high}, got {value}")
+            )
+            raise fail(
+                why.format(
+                    what=_(what) if what else "", low=f"{low:g}", high=f"{high:g}", value=shown(v)
+                )
+            )
         return float(v)
 
     return PlainValidator(check)
@@ -145,13 +166,15 @@ def finite(low: float, high: float, what: str = "") -> PlainValidator:
 
 def _text(v: Any) -> str:
     if not isinstance(v, str) or not v.strip():
-        raise fail(f"expected a non-empty string, got {kind(v)}")
+        raise fail(_("expected a non-empty string, got {kind}").format(kind=kind(v)))
     if len(v) > MAX_TEXT:
-        raise fail(f"expected at most {MAX_TEXT} characters, got {len(v)}")
+        raise fail(
+            _("expected at most {n} characters, got {length}").format(n=MAX_TEXT, length=len(v))
+        )
     try:
         v.encode("utf-8")
     except UnicodeEncodeError:
-        raise fail(f"not valid Unicode: {shown(v)}") from None
+        raise fail(_("not valid Unicode: {value}").format(value=shown(v))) from None
     return v.strip()
 
 
@@ -160,11 +183,13 @@ Text = Annotated[str, PlainValidator(_text)]
 
 def _zone(v: Any) -> ZoneInfo:
     if not isinstance(v, str):
-        raise fail(f"expected a time zone name like 'Asia/Shanghai', got {shown(v)}")
+        raise fail(
+            _("expected a time zone name like 'Asia/Shanghai', got {value}").format(value=shown(v))
+        )
     try:
         return ZoneInfo(v)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise fail(f"unknown time zone {escape(repr(v))}") from None
+        raise fail(_("unknown time zone {zone}").format(zone=escape(repr(v)))) from None
 
 
 Zone = Annotated[ZoneInfo, PlainValidator(_zone)]
@@ -181,8 +206,12 @@ def clock_time(v: Any, *, allow_shift_end: bool = False) -> time | str:
             return time.fromisoformat(v).replace(second=0, microsecond=0, tzinfo=None)
         except ValueError:
             pass
-    hint = ' or "shift_end"' if allow_shift_end else ""
-    raise fail(f'expected a time of day like "15:00"{hint}, got {shown(v)}')
+    why = (
+        _('expected a time of day like "15:00" or "shift_end", got {value}')
+        if allow_shift_end
+        else _('expected a time of day like "15:00", got {value}')
+    )
+    raise fail(why.format(value=shown(v)))
 
 
 ClockTime = Annotated[time, PlainValidator(clock_time)]
@@ -197,9 +226,13 @@ def one_of(choices: Collection[str], what: str) -> PlainValidator:
     def check(v: Any) -> str:
         if not isinstance(v, str) or v not in choices:
             raise fail(
-                f"unknown {what} {escape(repr(v))} ({what}s: {', '.join(choices)})"
+                _("unknown {what} {value} (one of: {choices})").format(
+                    what=_(what), value=escape(repr(v)), choices=", ".join(choices)
+                )
                 if isinstance(v, str)
-                else f"expected one of {', '.join(choices)}, got {shown(v)}"
+                else _("expected one of {choices}, got {value}").format(
+                    choices=", ".join(choices), value=shown(v)
+                )
             )
         return v
 
@@ -214,7 +247,9 @@ def list_of(what: str) -> BeforeValidator:
 
     def must_be_list(v: Any) -> Any:
         if not isinstance(v, list):
-            raise fail(f"expected a list of {what}, got {kind(v)}")
+            raise fail(
+                _("expected a list of {what}, got {kind}").format(what=_(what), kind=kind(v))
+            )
         return v
 
     return BeforeValidator(must_be_list)
@@ -271,16 +306,20 @@ def _message(err: Mapping[str, Any], root: type[Section], loc: tuple[str | int, 
     if kind_ == "extra_forbidden":
         section = _section_at(root, loc[:-1])
         known = ", ".join(sorted(section.model_fields)) if section else ""
-        return f"unknown field (expected one of: {known})" if known else "unknown field"
+        return (
+            _("unknown field (expected one of: {known})").format(known=known)
+            if known
+            else _("unknown field")
+        )
     if kind_ == "missing":
         section = _section_at(root, loc[:-1])
         field = section.model_fields.get(str(loc[-1])) if section else None
         hint = f": {field.description}" if field is not None and field.description else ""
-        return f"missing (required){hint}"
+        return _("missing (required)") + hint
     if kind_ in ("model_type", "model_attributes_type", "dict_type"):
-        return f"expected a table, got {kind(value)}"
+        return _("expected a table, got {kind}").format(kind=kind(value))
     if kind_ == "list_type":
-        return f"expected a list, got {kind(value)}"
+        return _("expected a list, got {kind}").format(kind=kind(value))
     return escape(str(err.get("msg", "invalid value")))
 
 
@@ -337,7 +376,9 @@ def validate_sections(
             issues.append(
                 Issue(
                     format_path((key,)),
-                    f"unknown field (expected one of: {', '.join(sorted(fields))})",
+                    _("unknown field (expected one of: {known})").format(
+                        known=", ".join(sorted(fields))
+                    ),
                 )
             )
     out: dict[str, Any] = {}
@@ -345,7 +386,7 @@ def validate_sections(
         if name not in data:
             if field.is_required():
                 hint = f": {field.description}" if field.description else ""
-                issues.append(Issue(name, f"missing (required){hint}"))
+                issues.append(Issue(name, _("missing (required)") + hint))
                 out[name] = INVALID
             else:
                 out[name] = field.get_default(call_default_factory=True)
@@ -354,7 +395,14 @@ def validate_sections(
         tp = _unwrap(field.annotation)
         if get_origin(tp) is list and _is_section(_unwrap(get_args(tp)[0])):
             if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
-                issues.append(Issue(name, f"expected [[{name}]] tables, got {kind(value)}"))
+                issues.append(
+                    Issue(
+                        name,
+                        _("expected [[{name}]] tables, got {kind}").format(
+                            name=name, kind=kind(value)
+                        ),
+                    )
+                )
                 out[name] = INVALID
                 continue
             item = get_args(tp)[0]

@@ -116,6 +116,16 @@ AUDIT_OUTCOMES: dict[str, str] = {
 }
 
 
+# When a plan's care item comes round (floorapp.plan.model.CARE_ON).
+CARE_ON: dict[str, str] = {
+    "every_day": N_("every day"),
+    "period_days": N_("on period days"),
+    "dense_days": N_("on dense days"),
+    "day_after_period": N_("the day after the period"),
+    "never": N_("only as an alternative"),
+}
+
+
 def word(mapping: Mapping[str, str], code: str | None) -> str:
     """The word for ``code`` in ``mapping``; an unknown code with its underscores as spaces."""
     if code is None:
@@ -183,6 +193,18 @@ def request_category_code(text: str) -> str | None:
         if typed == code or typed in {w.casefold() for w in in_every_language(msgid)}:
             return code
     return None
+
+
+def metric(code: str | None) -> str:
+    """A requirement's measure (floorapp.plan.metrics) by its words."""
+    from floorapp.plan.metrics import METRICS
+
+    found = METRICS.get(code or "")
+    return _(found.label) if found is not None else (code or "").replace("_", " ")
+
+
+def care_on(code: str | None) -> str:
+    return word(CARE_ON, code)
 
 
 def dimension(code: str | None) -> str:

@@ -308,3 +308,55 @@ def test_a_drill_reminder_and_a_flag_from_a_patrol_read_in_chinese(
     with engine.connect() as c:
         stored = c.execute(select(Flag.detail).where(Flag.kind == "observed")).scalar()
     assert i18n.render(stored) == "patrol: 情绪激动"
+
+
+# --- the plan in Chinese, its times in the floor's zone -------------------------------------
+
+
+def test_plan_check_says_its_problems_in_chinese(english_after: None) -> None:
+    from floorapp.plan import PlanError, parse_plan_text
+    from tests.test_plan_check import BAD
+
+    i18n.set_language("zh_CN")
+    with pytest.raises(PlanError) as exc:
+        parse_plan_text(BAD, known_teams={"t1", "t2"})
+    by_path = {i.path: i.message for i in exc.value.issues}
+    assert by_path["period[0].teams[1]"] == "没有班组 'nosuchteam'（现有班组：t1, t2）"
+    assert by_path["requirement[1].target.target"].startswith("不满意率")
+    for path, why in by_path.items():
+        # ids the plan file writes may stay; the sentence around them is Chinese
+        words_left = re.sub(r"'[^']*'|\[[^\]]*\]|[a-z_]+(?:, [a-z_]+)+|[a-z]+_[a-z_]+", "", why)
+        assert not re.search(r"\b(unknown|expected|got|must|missing|period|team)\b", words_left), (
+            path,
+            why,
+        )
+
+
+def test_plan_show_words_its_codes_and_gives_times_in_the_floors_zone(
+    engine: Engine,
+    db_url: str,
+    tmp_path: object,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pathlib import Path
+
+    from tests.test_plan_support import PLAN, seed_floor
+
+    seed_floor(engine)
+    plan = Path(str(tmp_path)) / "p.toml"
+    plan.write_text(PLAN.replace('timezone = "UTC"', 'timezone = "Asia/Shanghai"'))
+    config = Path(str(tmp_path)) / "floor.toml"
+    config.write_text('[floor]\ntimezone = "UTC"\n')
+    base = ("--config", str(config), "--as", "boss")
+    assert _cli(capsys, db_url, *base, "plan", "import", str(plan))[0] == 0
+    code, out, _err = _cli(capsys, db_url, *base, "--lang", "zh-CN", "plan", "show")
+    assert code == 0
+    with engine.connect() as c:
+        at = c.execute(select(AuditEntry.at).where(AuditEntry.action == "plan.import")).scalar()
+    assert f"{at:%Y-%m-%d %H:%M} UTC" in out  # as the console and the audit log give it
+    assert "2026-03-10 04:00 UTC" in out  # the period's 12:00 in Shanghai
+    assert "不满意率 (dissatisfaction_rate)" in out
+    assert "拒绝接受解释 (refused_explanations)" in out
+    assert "下班时" in out and "shift_end" not in out
+    assert "进步最大 (improvement)" in out

@@ -139,7 +139,7 @@ def test_import_keeps_old_versions_and_show_prints_the_one_in_force(
     assert main(["--db", db_url, "--as", "lead.t1", "plan", "show"]) == 0
     out = capsys.readouterr().out
     assert "test plan v2" in out and f"version {first + 1}" in out
-    assert "dissatisfaction rate" in out and "refused_explanations ≥ 3" in out
+    assert "dissatisfaction rate" in out and "refused explanations ≥ 3" in out
     assert "every 60 min, every 20 min in a period" in out
 
 

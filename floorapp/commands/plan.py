@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from pathlib import Path
 
+from floorapp import words
 from floorapp.context import AppContext
 from floorapp.i18n import MARKS, _, ngettext
 from floorapp.plan.loader import PlanError
-from floorapp.plan.model import Plan
+from floorapp.plan.model import SHIFT_END, Plan
 from floorapp.policy import Refused
 from floorapp.services import ServiceError, plans
 from floorapp.services.care import record_leave
@@ -108,8 +109,20 @@ def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(plan: Plan) -> list[str]:
-    tz = plan.timezone
+def _named(word: str, code: str) -> str:
+    """A word with the id the plan file writes: ``拒绝接受解释 (refused_explanations)``; an
+    English word that is its id with underscores as spaces shows once."""
+    return word if word == code.replace("_", " ") else f"{word} ({code})"
+
+
+def _at(at: str | None) -> str:
+    return _("shift end") if at == SHIFT_END else (at or "")
+
+
+def describe(plan: Plan, shown_in: tzinfo | None = None) -> list[str]:
+    """The plan as a supervisor reads it; dates and times of day in ``shown_in`` (the
+    floor's zone, as the console shows them; the plan's own when not given)."""
+    tz = shown_in or plan.timezone
     hm = "%H:%M"
     lines = [
         _("time zone {zone}; shift {start}-{end}").format(
@@ -127,8 +140,8 @@ def describe(plan: Plan) -> list[str]:
     for p in plan.periods:
         line = "  " + _("{name}: {start} to {end}, teams {teams}").format(
             name=p.name,
-            start=f"{p.start.astimezone(tz):%Y-%m-%d %H:%M}",
-            end=f"{p.end.astimezone(tz):%Y-%m-%d %H:%M}",
+            start=f"{p.start.astimezone(tz):%Y-%m-%d %H:%M %Z}",
+            end=f"{p.end.astimezone(tz):%Y-%m-%d %H:%M %Z}",
             teams=", ".join(p.teams),
         )
         if p.dense_days:
@@ -142,7 +155,9 @@ def describe(plan: Plan) -> list[str]:
             thr = f" {MARKS.ge} {q.trigger_threshold:g}" if q.trigger_threshold is not None else ""
             lines.append(
                 "      "
-                + _("trigger: {rule}{threshold}").format(rule=q.trigger_rule, threshold=thr)
+                + _("trigger: {rule}{threshold}").format(
+                    rule=_named(words.rule(q.trigger_rule), q.trigger_rule), threshold=thr
+                )
             )
         if q.metric:
             from floorapp.plan.metrics import METRICS
@@ -151,7 +166,7 @@ def describe(plan: Plan) -> list[str]:
             lines.append(
                 "      "
                 + _("target: {metric} {baseline} to {target}").format(
-                    metric=m.label,
+                    metric=_named(words.metric(q.metric), q.metric),
                     baseline=f"{q.baseline:g}{m.unit}",
                     target=f"{q.target:g}{m.unit}",
                 )
@@ -180,7 +195,9 @@ def describe(plan: Plan) -> list[str]:
         when = (
             _("alternative")
             if item.on == "never"
-            else _("{on} at {at}").format(on=item.on, at=item.at)
+            else _("{on} at {at}").format(
+                on=_named(words.care_on(item.on), item.on), at=_at(item.at)
+            )
         )
         lines.append(f"  {item.key}: {item.title} ({when})")
     lines.append(
@@ -206,7 +223,8 @@ def describe(plan: Plan) -> list[str]:
     if plan.recognition_at:
         lines.append(
             _("recognition at {times} on period days: {dimensions}").format(
-                times=", ".join(plan.recognition_at), dimensions=", ".join(plan.dimensions)
+                times=", ".join(_at(a) for a in plan.recognition_at),
+                dimensions=", ".join(_named(words.dimension(d), d) for d in plan.dimensions),
             )
         )
     return lines
@@ -221,10 +239,11 @@ def cmd_show(ctx: AppContext, args: argparse.Namespace) -> int:
         say(_("no plan imported yet: floorapp plan import FILE"))
         return 1
     now = ctx.clock.now()
-    tz = stored.plan.timezone
+    # Times read as the console shows them: in the floor's zone (settings), named.
+    tz = ctx.settings.timezone
     say(
         _(
-            "{name} (version {version_id}, imported {astimezone:%Y-%m-%d %H:%M} by "
+            "{name} (version {version_id}, imported {astimezone:%Y-%m-%d %H:%M %Z} by "
             "{imported_by} from {source})"
         ).format(
             name=stored.plan.name,
@@ -236,13 +255,13 @@ def cmd_show(ctx: AppContext, args: argparse.Namespace) -> int:
     )
     active = stored.plan.active_period(now)
     say(
-        _("in force now: {name} until {astimezone:%Y-%m-%d %H:%M}").format(
+        _("in force now: {name} until {astimezone:%Y-%m-%d %H:%M %Z}").format(
             name=active.name, astimezone=active.end.astimezone(tz)
         )
         if active
         else _("in force now: no guarantee period (normal cadence)")
     )
-    for line in describe(stored.plan):
+    for line in describe(stored.plan, tz):
         say(line)
     return 0
 

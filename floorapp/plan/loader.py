@@ -24,7 +24,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field
 
+from floorapp import words
 from floorapp.config import ConfigError
+from floorapp.i18n import N_, _
 from floorapp.plan.metrics import METRICS
 from floorapp.plan.model import (
     CARE_ON,
@@ -78,14 +80,20 @@ class PlanError(ValueError):
 def _when(v: Any) -> datetime | date:
     if isinstance(v, date):  # a datetime is a date too
         if not FIRST_YEAR <= v.year <= LAST_YEAR:
-            raise fail(f"expected a date from {FIRST_YEAR} to {LAST_YEAR}, got {shown(v)}")
+            raise fail(
+                _("expected a date from {first} to {last}, got {value}").format(
+                    first=FIRST_YEAR, last=LAST_YEAR, value=shown(v)
+                )
+            )
         return v
-    raise fail(f"expected a date-time like 2026-03-15T08:00:00, got {shown(v)}")
+    raise fail(
+        _("expected a date-time like 2026-03-15T08:00:00, got {value}").format(value=shown(v))
+    )
 
 
 def _day(v: Any) -> date:
     if isinstance(v, datetime) or not isinstance(v, date):
-        raise fail(f"expected a date like 2026-03-15, got {shown(v)}")
+        raise fail(_("expected a date like 2026-03-15, got {value}").format(value=shown(v)))
     return _when(v)
 
 
@@ -93,15 +101,15 @@ def _times(v: Any) -> Any:
     if isinstance(v, str):  # one time may be written alone
         return [v]
     if not isinstance(v, list):
-        raise fail(f"expected a list of times, got {kind(v)}")
+        raise fail(_("expected a list of times, got {kind}").format(kind=kind(v)))
     return v
 
 
 When = Annotated[datetime | date, BeforeValidator(_when)]
 Day = Annotated[date, BeforeValidator(_day)]
-Teams = Annotated[list[Text], list_of("team ids")]
+Teams = Annotated[list[Text], list_of(N_("team ids"))]
 PatrolMinutes = Annotated[
-    int, whole(1, 24 * 60, "minutes", message="expected whole minutes between 1 and 1440")
+    int, whole(1, 24 * 60, N_("minutes"), message=N_("expected whole minutes between 1 and 1440"))
 ]
 # Percentages (0-100) and the 1-5 satisfaction average both fit here; per metric below.
 MetricValue = Annotated[float, finite(0, 100)]
@@ -110,7 +118,11 @@ MetricValue = Annotated[float, finite(0, 100)]
 def _rule_name(v: Any) -> str:
     rules = tuple(RULE_NAMES)
     if not isinstance(v, str) or v not in rules:
-        raise fail(f"unknown rule {escape(repr(v))} (rules: {', '.join(rules)})")
+        raise fail(
+            _("unknown rule {rule} (rules: {rules})").format(
+                rule=escape(repr(v)), rules=", ".join(rules)
+            )
+        )
     return v
 
 
@@ -130,7 +142,9 @@ class PeriodDoc(Section):
     start: When
     end: When
     teams: Teams = Field(description="the teams the period concerns")
-    dense_days: Annotated[list[Day], list_of("dates like 2026-03-15")] = Field(default_factory=list)
+    dense_days: Annotated[list[Day], list_of(N_("dates like 2026-03-15"))] = Field(
+        default_factory=list
+    )
 
 
 class TriggerDoc(Section):
@@ -140,7 +154,7 @@ class TriggerDoc(Section):
 
 
 class TargetDoc(Section):
-    metric: Annotated[str, one_of(tuple(METRICS), "metric")]
+    metric: Annotated[str, one_of(tuple(METRICS), N_("metric"))]
     baseline: MetricValue
     target: MetricValue
 
@@ -166,7 +180,7 @@ class PatrolsDoc(CadenceDoc):
 class CareItemDoc(Section):
     id: Text
     title: Text
-    on: Annotated[str, one_of(CARE_ON, "schedule")] = "never"
+    on: Annotated[str, one_of(CARE_ON, N_("care schedule"))] = "never"
     at: ClockOrShiftEnd | None = None
     teams: Teams | None = None
 
@@ -191,8 +205,8 @@ class PersonalCareDoc(Section):
 
 
 class CareDoc(Section):
-    repeat_days: Annotated[int, whole(0, 3650, "days")] | None = None
-    item: Annotated[list[CareItemDoc], list_of("[[care.item]] tables")] = Field(
+    repeat_days: Annotated[int, whole(0, 3650, N_("days"))] | None = None
+    item: Annotated[list[CareItemDoc], list_of(N_("[[care.item]] tables"))] = Field(
         default_factory=list
     )
     triggered: TriggeredCareDoc | None = None
@@ -202,7 +216,7 @@ class CareDoc(Section):
 class RecognitionDoc(Section):
     at: Annotated[list[ClockOrShiftEnd], BeforeValidator(_times)] = Field(default_factory=list)
     dimensions: Annotated[
-        list[Annotated[str, one_of(DIMENSIONS, "dimension")]], list_of("dimensions")
+        list[Annotated[str, one_of(DIMENSIONS, N_("dimension"))]], list_of(N_("dimensions"))
     ] = Field(default_factory=lambda: list(DIMENSIONS))
     improvement_requirement: Text | None = None
 
@@ -216,13 +230,13 @@ class HotIssueDoc(Section):
     teams: Teams = Field(description="the teams whose agents practise it")
     period: Text | None = None  # the only period when there is one
     # Days before the period starts by which every agent has practised (negative: into it).
-    practised_by_days: Annotated[int, whole(-30, 60, "days")] = 1
+    practised_by_days: Annotated[int, whole(-30, 60, N_("days"))] = 1
 
 
 class DrillsDoc(Section):
-    run_up_days: Annotated[int, whole(1, 60, "days")] = 5
-    max_per_agent_per_day: Annotated[int, whole(1, 20, "drills")] = 2
-    minutes: Annotated[int, whole(5, 120, "minutes")] = 15
+    run_up_days: Annotated[int, whole(1, 60, N_("days"))] = 5
+    max_per_agent_per_day: Annotated[int, whole(1, 20, N_("drills"))] = 2
+    minutes: Annotated[int, whole(5, 120, N_("minutes"))] = 15
 
 
 class PlanDoc(Section):
@@ -253,7 +267,9 @@ def parse_plan_text(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PlanError([Issue("(file)", f"not valid TOML: {escape(str(exc))}")]) from None
+        raise PlanError(
+            [Issue("(file)", _("not valid TOML: {error}").format(error=escape(str(exc))))]
+        ) from None
     return parse_plan(data, known_teams, rules, stored=stored)
 
 
@@ -330,8 +346,13 @@ class _Checks:
 
     def team(self, team: str, loc: tuple[str | int, ...]) -> None:
         if self.known_teams is not None and team not in self.known_teams:
-            known = ", ".join(sorted(self.known_teams)) or "none in the store yet"
-            self.err(loc, f"unknown team {escape(repr(team))} (teams: {escape(known)})")
+            known = ", ".join(sorted(self.known_teams)) or _("none in the store yet")
+            self.err(
+                loc,
+                _("unknown team {team} (teams: {known})").format(
+                    team=escape(repr(team)), known=escape(known)
+                ),
+            )
 
     def teams(self, teams: list[str] | None, loc: tuple[str | int, ...]) -> tuple[str, ...]:
         for i, t in enumerate(teams or ()):
@@ -349,8 +370,9 @@ class _Checks:
         if doc.end <= doc.start:
             self.err(
                 (*loc, "end"),
-                f"end {doc.end:%H:%M} is not after start {doc.start:%H:%M} "
-                "(shifts end on the day they start)",
+                _("end {end} is not after start {start} (shifts end on the day they start)").format(
+                    end=f"{doc.end:%H:%M}", start=f"{doc.start:%H:%M}"
+                ),
             )
             return None
         return Shift(doc.start, doc.end)
@@ -372,7 +394,7 @@ class _Checks:
         names = _raw_values(raw, "name")
         if not docs:
             if docs is not INVALID:
-                self.err(("period",), "a plan needs at least one [[period]]")
+                self.err(("period",), _("a plan needs at least one [[period]]"))
             return [], names
         out: list[Period] = []
         where: dict[str, int] = {}
@@ -383,14 +405,19 @@ class _Checks:
             if p.name in where:
                 self.err(
                     (*loc, "name"),
-                    f"duplicate period name {escape(repr(p.name))} (also period[{where[p.name]}])",
+                    _("duplicate period name {name} (also period[{i}])").format(
+                        name=escape(repr(p.name)), i=where[p.name]
+                    ),
                 )
                 continue
             where[p.name] = i
             start, end = self.utc(p.start, end=False), self.utc(p.end, end=True)
             teams = self.teams(p.teams, (*loc, "teams"))
             if end <= start:
-                self.err((*loc, "end"), f"end {p.end} is before (or at) start {p.start}")
+                self.err(
+                    (*loc, "end"),
+                    _("end {end} is before (or at) start {start}").format(end=p.end, start=p.start),
+                )
                 continue
             out.append(Period(p.name, start, end, teams, tuple(p.dense_days)))
         # Overlaps: two periods at once would make "the period in force" ambiguous.
@@ -398,8 +425,11 @@ class _Checks:
             if b.start < a.end:
                 self.err(
                     ("period", where[b.name], "start"),
-                    f"period {escape(repr(b.name))} overlaps period {escape(repr(a.name))} "
-                    f"(which ends {a.end.astimezone(self.tz):%Y-%m-%d %H:%M})",
+                    _("period {b} overlaps period {a} (which ends {end})").format(
+                        b=escape(repr(b.name)),
+                        a=escape(repr(a.name)),
+                        end=f"{a.end.astimezone(self.tz):%Y-%m-%d %H:%M}",
+                    ),
                 )
         return out, names
 
@@ -418,10 +448,16 @@ class _Checks:
                 continue
             loc: tuple[str | int, ...] = ("requirement", i)
             if q.id in seen:
-                self.err((*loc, "id"), f"duplicate requirement id {escape(repr(q.id))}")
+                self.err(
+                    (*loc, "id"),
+                    _("duplicate requirement id {id}").format(id=escape(repr(q.id))),
+                )
             seen.add(q.id)
             if q.period is not None and q.period not in periods[1]:
-                self.err((*loc, "period"), f"no period named {escape(repr(q.period))}")
+                self.err(
+                    (*loc, "period"),
+                    _("no period named {name}").format(name=escape(repr(q.period))),
+                )
             rule = threshold = None
             if q.trigger is not None:
                 rule = q.trigger.rule
@@ -456,7 +492,7 @@ class _Checks:
             if not stored:
                 why = str(exc).split(": ", 1)[-1]
                 if rules is not None and not str(exc).startswith(": "):
-                    why += f" (with the configured [rules.{t.rule}])"
+                    why += _(" (with the configured [rules.{rule}])").format(rule=t.rule)
                 self.err(loc, why)
             return None
         return value
@@ -466,13 +502,26 @@ class _Checks:
         if m.average:
             for key, v in (("baseline", t.baseline), ("target", t.target)):
                 if not 1 <= v <= 5:
-                    self.err((*loc, key), f"expected an average rating from 1 to 5, got {v:g}")
+                    self.err(
+                        (*loc, key),
+                        _("expected an average rating from 1 to 5, got {value}").format(
+                            value=f"{v:g}"
+                        ),
+                    )
         lower = m.lower_is_better
         if (lower and t.target >= t.baseline) or (not lower and t.target <= t.baseline):
-            way = "below" if lower else "above"
+            way = (
+                _("{metric} target {target} must be below the baseline {baseline}")
+                if lower
+                else _("{metric} target {target} must be above the baseline {baseline}")
+            )
             self.err(
                 (*loc, "target"),
-                f"{t.metric} target {t.target:g} must be {way} the baseline {t.baseline:g}",
+                way.format(
+                    metric=words.metric(t.metric),
+                    target=f"{t.target:g}",
+                    baseline=f"{t.baseline:g}",
+                ),
             )
 
     def patrols(
@@ -500,10 +549,12 @@ class _Checks:
         for i, c in enumerate(doc.item):
             loc: tuple[str | int, ...] = ("care", "item", i)
             if c.id in seen:
-                self.err((*loc, "id"), f"duplicate care item id {escape(repr(c.id))}")
+                self.err(
+                    (*loc, "id"), _("duplicate care item id {id}").format(id=escape(repr(c.id)))
+                )
             seen.add(c.id)
             if c.at is None and c.on != "never":
-                self.err((*loc, "at"), 'missing: when it happens ("15:00" or "shift_end")')
+                self.err((*loc, "at"), _('missing: when it happens ("15:00" or "shift_end")'))
             teams = self.teams(c.teams, (*loc, "teams"))
             items.append(CareItem(c.id, c.title, c.on, _hhmm(c.at), teams))
         out["care_items"] = tuple(items)
@@ -534,46 +585,59 @@ class _Checks:
                 continue
             loc: tuple[str | int, ...] = ("hot_issue", i)
             if h.id in seen:
-                self.err((*loc, "id"), f"duplicate hot issue id {escape(repr(h.id))}")
+                self.err(
+                    (*loc, "id"), _("duplicate hot issue id {id}").format(id=escape(repr(h.id)))
+                )
                 continue
             seen.add(h.id)
             if h.answer is None and h.answer_ref is None:
                 self.err(
                     (*loc, "answer"),
-                    "missing: the model answer (口径), or answer_ref saying where it is written",
+                    _("missing: the model answer (口径), or answer_ref saying where it is written"),
                 )
             teams = self.teams(h.teams, (*loc, "teams"))
             if h.period is None:
                 if len(names) > 1:
-                    self.err((*loc, "period"), f"missing: which period (the plan has {len(names)})")
+                    self.err(
+                        (*loc, "period"),
+                        _("missing: which period (the plan has {n})").format(n=len(names)),
+                    )
                     continue
                 period = valid[0] if valid else None
             else:
                 period = next((p for p in valid if p.name == h.period), None)
                 if period is None and h.period not in names:
-                    self.err((*loc, "period"), f"no period named {escape(repr(h.period))}")
+                    self.err(
+                        (*loc, "period"),
+                        _("no period named {name}").format(name=escape(repr(h.period))),
+                    )
             if period is None:
                 continue
             for j, t in enumerate(teams):
                 if t not in period.teams:
                     self.err(
                         (*loc, "teams", j),
-                        f"team {escape(repr(t))} is not in period {escape(repr(period.name))}",
+                        _("team {team} is not in period {period}").format(
+                            team=escape(repr(t)), period=escape(repr(period.name))
+                        ),
                     )
             due = period.start - timedelta(days=h.practised_by_days)
             if due > period.end:
                 self.err(
                     (*loc, "practised_by_days"),
-                    f"{h.practised_by_days} days before the start falls after period "
-                    f"{escape(repr(period.name))} ends",
+                    _("{days} days before the start falls after period {period} ends").format(
+                        days=h.practised_by_days, period=escape(repr(period.name))
+                    ),
                 )
                 continue
             start = period.start - timedelta(days=drills.run_up_days)
             if start >= due:
                 self.err(
                     (*loc, "practised_by_days"),
-                    f"leaves no time to drill: the run-up starts {drills.run_up_days} "
-                    "days before the period ([drills] run_up_days)",
+                    _(
+                        "leaves no time to drill: the run-up starts {days} days before the "
+                        "period ([drills] run_up_days)"
+                    ).format(days=drills.run_up_days),
                 )
                 continue
             out.append(
@@ -606,12 +670,12 @@ class _Checks:
                 if key not in _raw_values(raw, "id"):  # a failed one is reported already
                     self.err(
                         ("recognition", "improvement_requirement"),
-                        f"no requirement with id {escape(repr(key))}",
+                        _("no requirement with id {id}").format(id=escape(repr(key))),
                     )
             elif req.metric is None:
                 self.err(
                     ("recognition", "improvement_requirement"),
-                    f"requirement {escape(repr(key))} has no measurable target",
+                    _("requirement {id} has no measurable target").format(id=escape(repr(key))),
                 )
             else:
                 out["improvement_requirement"] = key

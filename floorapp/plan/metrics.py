@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, select
 
 from db.models import Agent, Call
+from floorapp.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ METRICS: dict[str, Metric] = {
     for m in (
         Metric(
             "complaint_rate",
-            "complaint rate",
+            N_("complaint rate"),
             "%",
             True,
             lambda: case((Call.complaint.is_(True), 1), else_=0),
@@ -53,7 +54,7 @@ METRICS: dict[str, Metric] = {
         # (the "attitude dissatisfaction" of a guarantee plan).
         Metric(
             "dissatisfaction_rate",
-            "dissatisfaction rate",
+            N_("dissatisfaction rate"),
             "%",
             True,
             lambda: case((Call.satisfaction <= 2, 1), else_=0),
@@ -61,7 +62,7 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "negative_sentiment_rate",
-            "negative-sentiment rate",
+            N_("negative-sentiment rate"),
             "%",
             True,
             lambda: case((Call.negative_sentiment.is_(True), 1), else_=0),
@@ -69,7 +70,7 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "high_effort_rate",
-            "high customer-effort rate",
+            N_("high customer-effort rate"),
             "%",
             True,
             lambda: case((Call.effort >= 4, 1), else_=0),
@@ -77,7 +78,7 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "satisfaction_avg",
-            "average satisfaction",
+            N_("average satisfaction"),
             "/5",
             False,
             lambda: Call.satisfaction,

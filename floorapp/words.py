@@ -116,6 +116,15 @@ AUDIT_OUTCOMES: dict[str, str] = {
 }
 
 
+# A requirement's measures (floorapp.plan.metrics.METRICS takes its labels from here).
+METRICS: dict[str, str] = {
+    "complaint_rate": N_("complaint rate"),
+    "dissatisfaction_rate": N_("dissatisfaction rate"),
+    "negative_sentiment_rate": N_("negative-sentiment rate"),
+    "high_effort_rate": N_("high customer-effort rate"),
+    "satisfaction_avg": N_("average satisfaction"),
+}
+
 # When a plan's care item comes round (floorapp.plan.model.CARE_ON).
 CARE_ON: dict[str, str] = {
     "every_day": N_("every day"),
@@ -197,10 +206,7 @@ def request_category_code(text: str) -> str | None:
 
 def metric(code: str | None) -> str:
     """A requirement's measure (floorapp.plan.metrics) by its words."""
-    from floorapp.plan.metrics import METRICS
-
-    found = METRICS.get(code or "")
-    return _(found.label) if found is not None else (code or "").replace("_", " ")
+    return word(METRICS, code)
 
 
 def care_on(code: str | None) -> str:

@@ -280,9 +280,8 @@ def test_a_drill_reminder_and_a_flag_from_a_patrol_read_in_chinese(
     from db.models import Agent, Flag
     from db.models_requests import Drill
     from floorapp.plan.store import import_plan
-    from floorapp.services import drills
+    from floorapp.services import drills, reminders
     from floorapp.services import flags as flag_service
-    from floorapp.services import reminders
     from tests.access_support import access_floor
     from tests.test_drills import HOT
 

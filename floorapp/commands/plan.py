@@ -126,7 +126,10 @@ def describe(plan: Plan, shown_in: tzinfo | None = None) -> list[str]:
     hm = "%H:%M"
     lines = [
         _("time zone {zone}; shift {start}-{end}").format(
-            zone=tz.key, start=plan.shift.start.strftime(hm), end=plan.shift.end.strftime(hm)
+            # Shift hours are the plan's own, in its zone.
+            zone=plan.timezone.key,
+            start=plan.shift.start.strftime(hm),
+            end=plan.shift.end.strftime(hm),
         )
     ]
     for team, sh in sorted(plan.team_shifts.items()):

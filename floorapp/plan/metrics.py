@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, select
 
 from db.models import Agent, Call
-from floorapp.i18n import N_
+from floorapp import words
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ METRICS: dict[str, Metric] = {
     for m in (
         Metric(
             "complaint_rate",
-            N_("complaint rate"),
+            words.METRICS["complaint_rate"],
             "%",
             True,
             lambda: case((Call.complaint.is_(True), 1), else_=0),
@@ -54,7 +54,7 @@ METRICS: dict[str, Metric] = {
         # (the "attitude dissatisfaction" of a guarantee plan).
         Metric(
             "dissatisfaction_rate",
-            N_("dissatisfaction rate"),
+            words.METRICS["dissatisfaction_rate"],
             "%",
             True,
             lambda: case((Call.satisfaction <= 2, 1), else_=0),
@@ -62,7 +62,7 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "negative_sentiment_rate",
-            N_("negative-sentiment rate"),
+            words.METRICS["negative_sentiment_rate"],
             "%",
             True,
             lambda: case((Call.negative_sentiment.is_(True), 1), else_=0),
@@ -70,7 +70,7 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "high_effort_rate",
-            N_("high customer-effort rate"),
+            words.METRICS["high_effort_rate"],
             "%",
             True,
             lambda: case((Call.effort >= 4, 1), else_=0),
@@ -78,7 +78,7 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "satisfaction_avg",
-            N_("average satisfaction"),
+            words.METRICS["satisfaction_avg"],
             "/5",
             False,
             lambda: Call.satisfaction,

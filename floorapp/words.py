@@ -109,6 +109,14 @@ REQUEST_CATEGORIES: dict[str, str] = {
     "other": N_("other"),
 }
 
+# Where an agent's request stands (db.models_requests.RequestStatus).
+REQUEST_STATUSES: dict[str, str] = {
+    "open": N_("open"),
+    "acknowledged": N_("acknowledged"),
+    "answered": N_("answered"),
+    "closed": N_("closed"),
+}
+
 # How an action ended, as the audit log keeps it.
 AUDIT_OUTCOMES: dict[str, str] = {
     "ok": N_("done"),
@@ -190,6 +198,10 @@ def team(team_id: str | None) -> str:
 
 def request_category(code: str | None) -> str:
     return word(REQUEST_CATEGORIES, code)
+
+
+def request_status(code: str | None) -> str:
+    return word(REQUEST_STATUSES, code)
 
 
 def request_category_code(text: str) -> str | None:

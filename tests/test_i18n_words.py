@@ -239,7 +239,9 @@ def test_a_requests_category_is_taken_by_its_chinese_word_and_stored_as_its_code
             "想和同事换班",
         )
         assert code == 0, err
-        assert ("排班" if lang == "zh-CN" else "schedule") in out
+        assert ("排班）：未结" if lang == "zh-CN" else "schedule): open") in out
+    code, out, _err = _cli(capsys, db_url, "--as", "lead.wang", "--lang", lang, "requests")
+    assert ("确认 " if lang == "zh-CN" else "ack ") in out and "acknowledge" not in out
     with engine.connect() as c:
         assert set(c.execute(select(AgentRequest.category)).scalars()) == {"schedule"}
     with pytest.raises(SystemExit):

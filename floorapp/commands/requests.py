@@ -13,7 +13,7 @@ from datetime import datetime
 from db.models_requests import REQUEST_CATEGORIES
 from floorapp import words
 from floorapp.context import AppContext
-from floorapp.i18n import _
+from floorapp.i18n import _, duration
 from floorapp.policy import Refused
 from floorapp.services import ServiceError
 from floorapp.services import requests as svc
@@ -76,12 +76,12 @@ def left(v: svc.RequestView, now: datetime) -> str:
     """``ack 42 min`` / ``answer 1 h 05 min`` / ``LATE (answer)`` / the status when done."""
     nxt = v.next_deadline()
     if nxt is None:
-        return v.status
+        return words.request_status(v.status)
     what, when = nxt
+    step = _("ack") if what == "acknowledge" else _("answer")
     if now > when:
-        return f"LATE ({what})"
-    mins = int((when - now).total_seconds() // 60)
-    return f"{what} {mins // 60} h {mins % 60:02d} min" if mins >= 60 else f"{what} {mins} min"
+        return _("LATE") + f" ({step})"
+    return f"{step} {duration(int((when - now).total_seconds() // 60))}"
 
 
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -118,7 +118,7 @@ def _show(v: svc.RequestView) -> int:
             id=v.id,
             agent_id=v.agent_id,
             category=words.request_category(v.category),
-            status=v.status,
+            status=words.request_status(v.status),
         )
     )
     return 0

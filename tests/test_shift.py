@@ -110,7 +110,7 @@ def test_the_shift_filters_by_team_kind_and_the_readers_teams(
         floor.engine, settings=floor.settings, actor="lead.zhao", now=floor.clock.now()
     )  # leads T2 alone
     assert zhao and {e.team_id for e in zhao} == {"T2"}
-    with pytest.raises(ServiceError, match="not yours"):
+    with pytest.raises(ServiceError, match="not one of your teams"):
         shift.shift_events(
             floor.engine,
             team="T1",

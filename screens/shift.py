@@ -72,7 +72,11 @@ def event_words(e: ShiftEvent) -> str:
     parts = [
         words.severity(e.severity) if e.severity else "",
         words.flag_kind(e.flag_kind) if e.flag_kind else "",
-        words.tier(e.tier) if e.tier is not None else "",
+        words.tier(e.tier) if e.tier is not None and e.from_tier is None else "",
+        # A hand-off: from the tier it left to the one it went to.
+        f"{words.tier(e.from_tier)} {MARKS.arrow} {words.tier(e.tier)}"
+        if e.from_tier is not None and e.tier is not None
+        else "",
     ]
     lead = " ".join(p for p in parts if p)
     text = e.text.replace("\n", " ")

@@ -440,3 +440,49 @@ def test_after_call_work_and_pauses_come_from_the_state_history(engine) -> None:
     assert figures.floor.avg_acw_s == 45.0 and figures.floor.aht_s == 165.0
     (agent,) = figures.agents
     assert agent.acw_s == 45.0 and agent.pause_s == {"lunch": 20 * 60.0}
+
+
+@sync
+async def test_the_agent_detail_runs_on_the_floors_clock_and_day(sample: AppContext) -> None:
+    from screens.detail import AgentDetailScreen
+    from tests.console_helpers import until
+
+    async with console(sample, size=(130, 30)) as (app, pilot):
+        await until(pilot, lambda: AGENT in app.board.model, "the board")
+        assert app.board.model[AGENT].calls_today == 6
+        app.push_screen(AgentDetailScreen(AGENT))
+        await until(pilot, lambda: "calls today" in screen_text(app), "the detail")
+        text = screen_text(app)
+        # As the board: the call was 4 s old when the feed stopped, on the log's day.
+        assert "on call for 0:04" in text and "call 0:04" in text
+        assert "calls today 6" in text
+        assert not re.search(r"\d{4,}:\d\d:\d\d", text)
+
+
+@sync
+async def test_the_shift_view_says_the_headers_figures_on_the_floors_clock(
+    sample: AppContext,
+) -> None:
+    from screens.shift import ShiftScreen
+    from tests.console_helpers import until
+
+    async with console(sample, size=(130, 30)) as (app, pilot):
+        await until(pilot, lambda: "SL20 75 %" in screen_text(app), "the header")
+        await pilot.press("9")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ShiftScreen) and app.screen.loaded,
+            "the shift view",
+        )
+        await pilot.pause()
+        text = screen_text(app)
+        # The header's figures, named as the header names them: calls waiting now and the
+        # day's service level; the pictures say their own window, on the floor's clock.
+        assert "waiting now 1" in text
+        assert "SL20 today 75 %" in text
+        assert "last 3 h to 11:56:19" in text
+        series = app.screen.series
+        assert series is not None and series.ends[-1] == datetime(
+            2010, 2, 22, 11, 56, 19, tzinfo=UTC
+        )
+        assert series.waiting[-1] == 1

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from db.models import AgentState
 from floorapp import i18n
 from floorapp.figures import text as ftext
+from floorapp.figures.service_level import ServiceLevel
 from floorapp.i18n import MARKS, _, ngettext, pgettext
 from floorapp.services.board import FloorFigures
 from floorapp.services.periods import PeriodInfo
@@ -60,6 +61,16 @@ def _translate() -> None:
 
 i18n.on_change(_translate)
 _translate()
+
+
+def sl_words(sl: ServiceLevel | None) -> tuple[str, str]:
+    """The service level's name by its threshold and its value, as the header shows them
+    (``SL20``, ``62.5 %``: the value rounded once, by floorapp.figures); the shift view
+    names the same figure the same way."""
+    name = W["sl"] if sl is None else W["sl_name"].format(threshold=sl.threshold_s)
+    if sl is None or sl.value is None:
+        return name, MARKS.dash
+    return name, W["percent"].format(n=sl.percent().removesuffix(" %"))
 
 
 def period_words(period: PeriodInfo) -> str:
@@ -185,8 +196,7 @@ class FloorHeader(Widget):
         part(*escs)
         sl = f.service_level
         value = None if sl is None else sl.value
-        name = W["sl"] if sl is None else W["sl_name"].format(threshold=sl.threshold_s)
-        number = MARKS.dash if value is None else W["percent"].format(n=round(value * 100))
+        name, number = sl_words(sl)
         part((f"  {name} ", ""), (number, "bold" if value is None or value >= 0.8 else alarm))
         part((W["aband"], ""), (str(f.abandoned), "bold"))
         if self.reminders_due:

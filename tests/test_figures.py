@@ -486,3 +486,58 @@ async def test_the_shift_view_says_the_headers_figures_on_the_floors_clock(
             2010, 2, 22, 11, 56, 19, tzinfo=UTC
         )
         assert series.waiting[-1] == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@sync
+async def test_the_80_column_header_keeps_its_figures_while_the_feed_is_quiet(
+    sample: AppContext, lang: str
+) -> None:
+    from rich.cells import cell_len
+    from sqlalchemy import insert
+
+    from db.engine import run_write
+    from db.models import Flag
+    from floorapp import i18n
+    from screens.app import FloorApp
+    from tests.console_helpers import until
+
+    last = datetime(2010, 2, 22, 11, 50, tzinfo=UTC)
+    run_write(
+        sample.engine,
+        lambda c: c.execute(
+            insert(Flag),
+            [
+                dict(
+                    agent_id=AGENT,
+                    kind=kind,
+                    severity="medium",
+                    status="raised",
+                    open_key=f"{AGENT}|{kind}",
+                    raised_at=last,
+                    raised_by="rule",
+                    last_seen=last,
+                    updated_at=last,
+                )
+                for kind in ("long_call", "neg_sentiment")
+            ],
+        ),
+    )
+    app = FloorApp(sample, actor="lead.wang", poll_interval=0.2, lang=lang)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.loaded and app.board.row_count > 0, "the floor")
+            app.tick()
+            await pilot.pause()
+            line1, line2 = screen_text(app).splitlines()[:2]
+            zh = lang == "zh_CN"
+            # The longest call says it is a call, not the longest wait beside it.
+            assert ("最长通话 0:04" if zh else "longest call 0:04") in line1
+            # The quiet feed is said, shorter, and the figures a supervisor needs stay.
+            assert ("数据中断" if zh else "feed quiet") in line2
+            assert ("20秒接通率 75%" if zh else "SL20 75 %") in line2
+            assert ("放弃 12" if zh else "aband 12") in line2
+            assert ("2 逾期" if zh else "2 OVERDUE") in line2
+            assert max(cell_len(line1.rstrip()), cell_len(line2.rstrip())) <= 80
+    finally:
+        i18n.set_language("en")

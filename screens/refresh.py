@@ -171,7 +171,7 @@ class LiveRefresh(App[None]):
             self._safe_call(self._poll_failed, exc)
             return
         if not self.loaded:  # the shift's pictures arrive with the floor's first frame
-            read_header_series(self)
+            read_header_series(self, delta.figures.clock(delta.figures.as_of).now)
         self._safe_call(self._apply_delta, delta)
 
     def _safe_call(self, fn: Callable[..., Any], *args: Any) -> None:

@@ -5,7 +5,7 @@ service level and open flags over the last hours (also in the header at 200 colu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -102,15 +102,19 @@ def header_sparks(series: ShiftSeries | None) -> str:
 SERIES_EVERY = 60.0
 
 
-def read_header_series(app: Any) -> None:
+def read_header_series(app: Any, floor_now: datetime | None = None) -> None:
     """Read the shift's series (in the calling worker thread) and hand the header its
-    pictures on the UI thread."""
+    pictures on the UI thread. ``floor_now``: the floor's clock, when the console does not
+    hold it yet (the first read)."""
     from screens.header import FloorHeader
 
     try:
         # On the floor's clock, as the header's figures: a quiet feed's last hours.
         series = shift_series(
-            app.ctx.engine, app.ctx.settings, app.floor_now(), teams=series_teams(app)
+            app.ctx.engine,
+            app.ctx.settings,
+            floor_now or app.floor_now(),
+            teams=series_teams(app),
         )
     except Exception:  # the floor could not be read: the header keeps what it had
         import logging

@@ -541,3 +541,18 @@ async def test_the_80_column_header_keeps_its_figures_while_the_feed_is_quiet(
             assert max(cell_len(line1.rstrip()), cell_len(line2.rstrip())) <= 80
     finally:
         i18n.set_language("en")
+
+
+@sync
+async def test_the_headers_pictures_end_at_the_floors_clock_from_the_first_read(
+    sample: AppContext,
+) -> None:
+    from screens.header import FloorHeader
+    from tests.console_helpers import until
+
+    async with console(sample, size=(200, 50)) as (app, pilot):
+        header = app.query_one(FloorHeader)
+        await until(pilot, lambda: getattr(app, "shift_series", None) is not None, "the series")
+        assert app.shift_series.ends[-1] == datetime(2010, 2, 22, 11, 56, 19, tzinfo=UTC)
+        assert app.shift_series.waiting[-1] == 1
+        assert re.search(r"SL +[▁-█]", header.sparks)  # the log's calls, drawn

@@ -240,7 +240,7 @@ class ShiftScreen(Screen[None]):
             )
         )
         hours = series.step * len(series.waiting) / timedelta(hours=1)
-        pictures = {
+        pictures: dict[str, Sequence[float]] = {
             "waiting": series.waiting,
             "sl": [0.0 if v is None else v for v in series.service_level],
             "flags": series.open_flags,

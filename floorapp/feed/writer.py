@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, and_, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from db.changes import next_change
@@ -150,6 +150,14 @@ def _unique(events: list[FeedEvent]) -> list[FeedEvent]:
     return out
 
 
+def _visit_of(call_id: str) -> tuple[str, int]:
+    """(the feed's call id, the visit's number) of a stored call id."""
+    feed_id, sep, n = call_id.rpartition("#")
+    if sep and n.isdigit() and n.isascii() and not n.startswith("0"):
+        return feed_id, int(n)
+    return call_id, 1
+
+
 def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
@@ -173,6 +181,9 @@ class FeedWriter:
         self._loaded = False
         self._agents: dict[str, AgentMemory] = {}
         self._calls: dict[str, dict[str, Any]] = {}
+        # A call id the feed used again after its call ended (the caller went on to
+        # another queue): feed id -> (the id of its current visit, the visit's number).
+        self._visits: dict[str, tuple[str, int]] = {}
         self._team_ready = False
         self._source_ids: dict[str, int] = {}  # feed_source ids, valid while loaded
         self._book = AliasBook({}, is_roster=self._is_roster, has_membership=self._has_queues)
@@ -292,6 +303,13 @@ class FeedWriter:
                 .limit(MAX_OPEN_CALLS)
             ).mappings()
         }
+        # A visit still open is the current one of its feed id; an ended one is found in
+        # the store when the caller enters a queue again (_visit_numbers).
+        self._visits = {}
+        for call_id in self._calls:
+            feed_id, n = _visit_of(call_id)
+            if n > 1 and self._visits.get(feed_id, ("", 0))[1] < n:
+                self._visits[feed_id] = (call_id, n)
         self._team_ready = False
         self._source_ids = {}  # an id read in a transaction rolled back may not exist
         for obs in self.observers:
@@ -481,9 +499,14 @@ class FeedWriter:
         if events:
             summary.last_ts = max(e.ts for e in events)
 
-        missing = list({e.call for e in new if e.call is not None and e.call not in self._calls})
+        visits = self._visits
+        named = {e.call for e in new if e.call is not None}
+        if visits:
+            named.update(visits[c][0] for c in named.intersection(visits))
+        missing = list(named.difference(self._calls))
         if missing:
             self._fetch_calls(conn, missing)
+        stored_visits = self._visit_numbers(conn, new)
 
         batch = Batch()
         observers = self.observers
@@ -497,13 +520,18 @@ class FeedWriter:
             merges, self._merges = self._merges, []
             for name, into, when in merges:
                 self._merge(name, into, when or new[0].ts, batch)
+        visit = self._visit
         if observers:
             for ev in new:
+                if ev.call is not None and (ev.kind is _CALL_OFFERED or ev.call in visits):
+                    ev = visit(ev, stored_visits)
                 apply_event(ev, batch)
                 for obs in observers:
                     obs.observe(ev)
         else:
             for ev in new:
+                if ev.call is not None and (ev.kind is _CALL_OFFERED or ev.call in visits):
+                    ev = visit(ev, stored_visits)
                 apply_event(ev, batch)
 
         self._store(conn, batch)
@@ -621,6 +649,63 @@ class FeedWriter:
             )
             for row in oldest[: len(self._calls) - MAX_OPEN_CALLS // 2]:
                 self._calls.pop(row["id"], None)
+
+    # --- a caller's visits to the queues -------------------------------------------------
+
+    def _visit_numbers(self, conn: Connection, new: list[FeedEvent]) -> dict[str, int]:
+        """The highest visit number stored for each call offered again in ``new``.
+
+        Asked only for an offer whose call is known and ended (a caller entering another
+        queue): one query per batch that has any, none otherwise.
+        """
+        calls, visits = self._calls, self._visits
+        again = {
+            e.call
+            for e in new
+            if e.kind is _CALL_OFFERED
+            and e.call is not None
+            and e.call not in visits
+            and (calls.get(e.call) or {}).get("ended_at") is not None
+        }
+        if not again:
+            return {}
+        c = Call.__table__.c
+        # Visit ids sort between "<id>#" and "<id>$": one primary-key range each.
+        found = conn.execute(
+            select(c.id).where(or_(*(and_(c.id > f"{i}#", c.id < f"{i}$") for i in again)))
+        ).scalars()
+        numbers: dict[str, int] = {}
+        for call_id in found:
+            feed_id, n = _visit_of(call_id)
+            if feed_id in again and n > numbers.get(feed_id, 1):
+                numbers[feed_id] = n
+        return numbers
+
+    def _visit(self, ev: FeedEvent, stored: dict[str, int]) -> FeedEvent:
+        """``ev`` under the id of its call's current visit to a queue.
+
+        Asterisk keeps the caller channel's uniqueid when the caller goes on to another
+        queue (a queue's timeout, exit or transfer leads to the next Queue()), and counts
+        each Queue() in its own queue: so does floorapp, as a call of its own, ``<id>#2``,
+        ``<id>#3``... An offer at or after the end of the call it names starts one; an
+        earlier offer is a late line of the visit it belongs to.
+        """
+        feed_id = ev.call
+        assert feed_id is not None  # the caller passes events of a call only
+        current = self._visits.get(feed_id)
+        call_id = feed_id if current is None else current[0]
+        if ev.kind is _CALL_OFFERED:
+            row = self._calls.get(call_id) or {}
+            ended = row.get("ended_at")
+            if ended is not None and (
+                ev.ts > ended or (ev.ts == ended and ev.data.get("queue") != row["queue"])
+            ):
+                n = (current[1] if current is not None else stored.get(feed_id, 1)) + 1
+                call_id = f"{feed_id}#{n}"
+                if len(self._visits) >= MAX_OPEN_CALLS:
+                    self._visits.clear()  # the store still holds them (_visit_numbers)
+                self._visits[feed_id] = (call_id, n)
+        return ev if call_id == feed_id else replace(ev, call=call_id)
 
     # --- applying one event -----------------------------------------------------------------
 

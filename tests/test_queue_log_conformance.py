@@ -1,0 +1,195 @@
+"""queue_log read as Asterisk writes it: each test is a minimal log made of what
+apps/app_queue.c (and main/logger.c, channels/chan_agent.c, apps/app_agent_pool.c) write,
+named after the function that writes it, and the figures Asterisk itself would count.
+
+Layout per line and per version: docs/queue_log.md; the figures' definitions:
+docs/figures.md.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from db.models import Agent, Call
+from floorapp.clock import ManualClock
+from floorapp.config import Settings, settings_from_dict
+from floorapp.feed.queue_log import parse_queue_log
+from floorapp.feed.writer import FeedWriter
+from floorapp.figures.model import Figures, interval_figures
+
+E = 1773652000  # 2026-03-16 09:06:40 UTC
+A = "PJSIP/1001"
+B = "PJSIP/2002"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime.fromtimestamp(E + 86400, UTC))
+
+
+@pytest.fixture
+def utc() -> Settings:
+    return settings_from_dict({"floor": {"timezone": "UTC"}})
+
+
+def ingest(engine: Engine, lines: list[str], clock: ManualClock, settings: Settings) -> None:
+    summary = FeedWriter(engine, settings, clock=clock).write(parse_queue_log(lines, "q"))
+    assert summary.rejected == 0, summary.refused
+
+
+def figures(engine: Engine, settings: Settings, clock: ManualClock) -> Figures:
+    start = datetime.fromtimestamp(E - 3600, UTC)
+    return interval_figures(engine, settings, start, clock.now(), clock.now())
+
+
+def calls(engine: Engine) -> dict[str, dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Call.__table__)).mappings().all()
+    return {r["id"]: dict(r) for r in rows}
+
+
+def counts(f: Figures, queue: str) -> tuple[int, int, int, int, int]:
+    q = f.queues[queue]
+    return q.offered, q.answered, q.abandoned, q.timed_out, q.waiting
+
+
+# --- one caller, several queues: each Queue() is a call of its own ---------------------------
+
+
+def test_queue_exec_timeout_then_the_next_queue_counts_a_call_in_each(
+    engine: Engine, clock: ManualClock, utc: Settings
+) -> None:
+    """queue_exec writes EXITWITHTIMEOUT (record_abandoned: the first queue's callsabandoned)
+    and the dialplan's next Queue() writes ENTERQUEUE under the same channel uniqueid; that
+    queue's CONNECT and COMPLETECALLER (update_queue: its callscompleted) follow."""
+    ingest(
+        engine,
+        [
+            f"{E}|c1|sales|NONE|ENTERQUEUE||13800001234|1",
+            f"{E + 30}|c1|sales|NONE|EXITWITHTIMEOUT|1|1|30",
+            f"{E + 31}|c1|support|NONE|ENTERQUEUE||13800001234|1",
+            f"{E + 40}|c1|support|{A}|CONNECT|9|1773652031.5|2",
+            f"{E + 100}|c1|support|{A}|COMPLETECALLER|9|60|1",
+        ],
+        clock,
+        utc,
+    )
+    f = figures(engine, utc, clock)
+    assert counts(f, "sales") == (1, 0, 0, 1, 0)
+    assert counts(f, "support") == (1, 1, 0, 0, 0)
+    assert f.floor.offered == 2 and f.floor.service_level.numerator == 1
+    first, second = sorted(calls(engine).values(), key=lambda r: r["offered_at"])
+    assert (first["queue"], first["outcome"], first["hold_seconds"]) == ("sales", "timeout", 30)
+    assert (second["queue"], second["outcome"], second["hold_seconds"]) == (
+        "support",
+        "completed",
+        9,
+    )
+    assert second["customer_id"] == "13800001234"
+    agent = f.agent(A)
+    assert agent is not None and (agent.answered, agent.completed) == (1, 1)
+
+
+def test_an_answer_in_the_second_queue_is_a_call_in_progress(
+    engine: Engine, clock: ManualClock, utc: Settings
+) -> None:
+    """try_calling writes CONNECT in the second queue: the call is in progress there, not
+    the first queue's timeout with an answer time after its end."""
+    ingest(
+        engine,
+        [
+            f"{E}|c1|sales|NONE|ENTERQUEUE||13800001234|1",
+            f"{E + 30}|c1|sales|NONE|EXITEMPTY|1|1|30",
+            f"{E + 30}|c1|support|NONE|ENTERQUEUE||13800001234|1",
+            f"{E + 40}|c1|support|{A}|CONNECT|10|1773652031.5|2",
+        ],
+        clock,
+        utc,
+    )
+    rows = sorted(calls(engine).values(), key=lambda r: r["offered_at"])
+    assert [(r["queue"], r["outcome"], r["ended_at"] is None) for r in rows] == [
+        ("sales", "timeout", False),
+        ("support", "in_progress", True),
+    ]
+    with engine.connect() as conn:
+        current = conn.execute(select(Agent.current_call_id).where(Agent.id == A)).scalar_one()
+    assert current == next(r["id"] for r in rows if r["queue"] == "support")
+    f = figures(engine, utc, clock)
+    assert counts(f, "sales") == (1, 0, 0, 0, 0) and f.queues["sales"].exit_empty == 1
+    assert counts(f, "support") == (1, 1, 0, 0, 0)
+
+
+def test_blindtransfer_into_another_queue_keeps_the_first_answer_and_its_service_level(
+    engine: Engine, clock: ManualClock, utc: Settings
+) -> None:
+    """handle_blind_transfer writes BLINDTRANSFER (update_queue: the member's call and the
+    queue's callscompletedinsl); the caller then enters the queue transferred to, under the
+    same uniqueid, and hangs up there (ABANDON)."""
+    ingest(
+        engine,
+        [
+            f"{E}|c1|sales|NONE|ENTERQUEUE||13800001234|1",
+            f"{E + 5}|c1|sales|{A}|CONNECT|5|1773652001.5|2",
+            f"{E + 60}|c1|sales|{A}|BLINDTRANSFER|600|from-queue|5|55|1",
+            f"{E + 61}|c1|billing|NONE|ENTERQUEUE||13800001234|1",
+            f"{E + 90}|c1|billing|NONE|ABANDON|1|1|29",
+        ],
+        clock,
+        utc,
+    )
+    f = figures(engine, utc, clock)
+    assert counts(f, "sales") == (1, 1, 0, 0, 0)
+    assert (f.queues["sales"].service_level.numerator, f.queues["sales"].asa_s) == (1, 5)
+    assert counts(f, "billing") == (1, 0, 1, 0, 0)
+    agent = f.agent(A)
+    assert agent is not None and (agent.completed, agent.talk_s) == (1, 55)
+    assert [c.waited_s for c in f.abandoned] == [29]
+
+
+def test_a_late_enterqueue_of_the_same_visit_is_not_another_call(
+    engine: Engine, clock: ManualClock, utc: Settings
+) -> None:
+    """Lines out of time order (two logs merged): the ABANDON read before its ENTERQUEUE
+    is still one call that waited 13 s."""
+    ingest(
+        engine,
+        [
+            f"{E + 13}|c1|sales|NONE|ABANDON|1|1|13",
+            f"{E}|c1|sales|NONE|ENTERQUEUE||13800001234|1",
+        ],
+        clock,
+        utc,
+    )
+    (only,) = calls(engine).values()
+    assert (only["id"], only["outcome"], only["customer_id"]) == ("c1", "abandoned", "13800001234")
+
+
+@pytest.mark.parametrize("cut", [2, 3, 5, 6])
+def test_visits_resume_after_a_restart_of_the_reader(
+    engine: Engine, clock: ManualClock, utc: Settings, cut: int
+) -> None:
+    """A reader restarted between the queues a caller went through: each later line goes
+    to the caller's current queue visit, and a later visit is numbered after the stored
+    ones."""
+    lines = [
+        f"{E}|c1|sales|NONE|ENTERQUEUE||5|1",
+        f"{E + 30}|c1|sales|NONE|EXITWITHTIMEOUT|1|1|30",
+        f"{E + 31}|c1|support|NONE|ENTERQUEUE||5|1",
+        f"{E + 60}|c1|support|NONE|EXITWITHKEY|1|1|1|29",
+        f"{E + 61}|c1|billing|NONE|ENTERQUEUE||5|1",
+        f"{E + 70}|c1|billing|{B}|CONNECT|9|1773652065.5|2",
+        f"{E + 99}|c1|billing|{B}|COMPLETEAGENT|9|29|1",
+    ]
+    ingest(engine, lines[:cut], clock, utc)
+    ingest(engine, lines[cut:], clock, utc)  # a new writer: what a restart starts from
+    by_queue = {r["queue"]: r for r in calls(engine).values()}
+    assert {q: (r["outcome"], r["hold_seconds"]) for q, r in by_queue.items()} == {
+        "sales": ("timeout", 30),
+        "support": ("abandoned", 29),
+        "billing": ("completed", 9),
+    }
+    assert by_queue["billing"]["agent_id"] == B and by_queue["sales"]["agent_id"] is None

@@ -9,12 +9,15 @@ docs/figures.md.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
+from db.engine import open_store
 from db.models import Agent, Call
+from floorapp.cli import main
 from floorapp.clock import ManualClock
 from floorapp.config import Settings, settings_from_dict
 from floorapp.feed.queue_log import parse_queue_log
@@ -193,3 +196,61 @@ def test_visits_resume_after_a_restart_of_the_reader(
         "billing": ("completed", 9),
     }
     assert by_queue["billing"]["agent_id"] == B and by_queue["sales"]["agent_id"] is None
+
+
+# --- bytes as written: logger.c writes the member names' bytes as they are ---------------
+
+
+def _agents(db_url: str) -> dict[str, tuple[str, str | None]]:
+    engine = open_store(db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(Agent.id, Agent.state, Agent.state_reason)).all()
+    finally:
+        engine.dispose()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def test_gbk_member_names_stay_apart_and_whole(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ast_queue_log copies the member name's bytes into the line: a Chinese install whose
+    queues.conf is in GBK writes GBK. Two names must stay two agents, read whole."""
+    lines = [
+        f"{E}|MANAGER|9000|张三|ADDMEMBER|",
+        f"{E}|MANAGER|9000|李四|ADDMEMBER|",
+        f"{E}|MANAGER|9000|王玮|ADDMEMBER|",
+        f"{E + 5}|NONE|9000|张三|PAUSE|午休",
+        f"{E + 6}|NONE|9000|王玮|PAUSE|培训",
+    ]
+    feed = tmp_path / "queue_log"
+    feed.write_bytes(b"\n".join(line.encode("gbk") for line in lines) + b"\n")
+    assert main(["--db", db_url, "ingest", "--no-rules", str(feed)]) == 0, capsys.readouterr()
+    assert _agents(db_url) == {
+        "张三": ("break", "午休"),
+        "李四": ("available", None),
+        "王玮": ("break", "培训"),
+    }
+
+
+def test_a_utf8_line_with_one_broken_byte_keeps_its_utf8_text(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """logger.c cuts a line at 8 KiB (qlog_msg[8192]), possibly inside a UTF-8 character:
+    the rest of that line is still read as UTF-8; Latin-1 names keep their fields and stay
+    apart ("é|" is also a GBK character's bytes)."""
+    feed = tmp_path / "queue_log"
+    feed.write_bytes(
+        f"{E}|MANAGER|9000|张三|ADDMEMBER|\n".encode()
+        + f"{E + 5}|NONE|9000|张三|PAUSE|午休".encode()
+        + "午".encode()[:2]
+        + b"\n"
+        + f"{E + 6}|MANAGER|9000|Jos".encode()
+        + b"\xe9|ADDMEMBER|\n"
+        + f"{E + 6}|MANAGER|9000|Jos".encode()
+        + b"\xe8|ADDMEMBER|\n"
+    )
+    assert main(["--db", db_url, "ingest", "--no-rules", str(feed)]) == 0, capsys.readouterr()
+    agents = _agents(db_url)
+    assert agents["张三"][0] == "break" and agents["张三"][1].startswith("午休")  # type: ignore[union-attr]
+    assert sorted(agents) == ["Jos\\xe8", "Jos\\xe9", "张三"]

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO, cast
 
 from floorapp.feed.cursor import FeedPosition
+from floorapp.feed.events import decode_line
 
 POLL_S = 0.1
 FINGERPRINT_BYTES = 4096  # a queue_log's first line has a time: enough to tell files apart
@@ -69,8 +70,7 @@ def holds(path: Path, start: FeedPosition) -> bool:
         os.close(fd)
 
 
-def _decode(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
+_decode = decode_line
 
 
 class FileReader:

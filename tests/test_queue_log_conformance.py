@@ -20,6 +20,7 @@ from db.models import Agent, Call
 from floorapp.cli import main
 from floorapp.clock import ManualClock
 from floorapp.config import Settings, settings_from_dict
+from floorapp.feed.events import FeedEvent, Ignored, Rejected
 from floorapp.feed.queue_log import parse_queue_log
 from floorapp.feed.writer import FeedWriter
 from floorapp.figures.model import Figures, interval_figures
@@ -254,3 +255,47 @@ def test_a_utf8_line_with_one_broken_byte_keeps_its_utf8_text(
     agents = _agents(db_url)
     assert agents["张三"][0] == "break" and agents["张三"][1].startswith("午休")  # type: ignore[union-attr]
     assert sorted(agents) == ["Jos\\xe8", "Jos\\xe9", "张三"]
+
+
+# --- the time field ------------------------------------------------------------------------
+
+
+def one(line: str) -> Any:
+    (item,) = parse_queue_log([line], "queue_log")
+    return item
+
+
+def test_an_epoch_with_fractional_seconds_is_read_to_the_microsecond() -> None:
+    """logger.c writes whole seconds ("%ld|"); a converter writing the realtime table's
+    microseconds back as a fractional epoch writes a time all the same."""
+    ev = one(f"{E}.250000|c1|9000|NONE|ENTERQUEUE||5|1")
+    assert isinstance(ev, FeedEvent), ev
+    assert ev.ts == datetime.fromtimestamp(E, UTC).replace(microsecond=250000)
+    assert isinstance(one(f"{E}.|c1|9000|NONE|ENTERQUEUE||5|1"), Rejected)
+    assert isinstance(one(f"{E}.5.5|c1|9000|NONE|ENTERQUEUE||5|1"), Rejected)
+    assert isinstance(one(f"{E}.{'9' * 7}|c1|9000|NONE|ENTERQUEUE||5|1"), Rejected)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "time|callid|queuename|agent|event|data1|data2|data3|data4|data5",
+        "time|callid|queuename|agent|event|data",
+        "Time|CallID|Queue|Agent|Event|Data",
+    ],
+)
+def test_a_header_line_of_an_exported_table_is_ignored_as_a_header(header: str) -> None:
+    """The realtime queue_log table (logger.c's ast_store_realtime: time, callid, queuename,
+    agent, event, data or data1..data5) exported with its column names on top."""
+    item = one(header)
+    assert isinstance(item, Ignored) and item.what == "header"
+
+
+def test_a_realtime_date_time_is_rejected_saying_what_it_is() -> None:
+    """logger.c stores the realtime table's time as "%F %T.%6q" in the PBX's zone (GMT only
+    with queue_log_realtime_use_gmt): no zone is written, so no time can be taken from it."""
+    item = one("2026-03-16 17:06:40.123456|c1|9000|NONE|ENTERQUEUE||5|1")
+    assert isinstance(item, Rejected)
+    assert "date and time with no zone" in item.reason and "queue_log_realtime_use_gmt" in (
+        item.reason
+    )

@@ -9,6 +9,7 @@ fails a check is a rejection naming the field, never an exception.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -74,6 +75,8 @@ _WAIT_AT = {"ABANDON": 7, "EXITWITHKEY": 8, "EXITWITHTIMEOUT": 7, "EXITEMPTY": 7
 # log_attended_transfer(): how many fields name the destination, per kind.
 _ATTENDED_DEST = {"BRIDGE": 1, "APP": 1, "LINK": 2}
 MAX_POSITION = 1_000_000
+# logger.c's realtime time column, "%F %T.%6q".
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 
 
 class BadData(ValueError):
@@ -234,18 +237,21 @@ class QueueLogParser:
             )
         epoch_raw = fields[0].strip()
         if epoch_raw != self._last_epoch_raw:
-            if not (epoch_raw.isdigit() and epoch_raw.isascii()):
-                return rejected(
-                    self.source, line_no, f"epoch is not a number: {_short(epoch_raw)!r}", line
-                )
+            whole, dot, fraction = epoch_raw.partition(".")
+            if not (whole.isdigit() and whole.isascii()) or (
+                dot and not (fraction.isdigit() and fraction.isascii() and len(fraction) <= 6)
+            ):
+                return self._not_an_epoch(epoch_raw, fields, line, line_no)
             # Twelve digits are far past the window: no need to convert a longer one.
-            epoch = int(epoch_raw) if len(epoch_raw) <= 12 else EPOCH_MAX
+            epoch = int(whole) if len(whole) <= 12 else EPOCH_MAX
             if not EPOCH_MIN <= epoch < EPOCH_MAX:
                 return rejected(
                     self.source, line_no, f"epoch {_short(epoch_raw)} is outside {WINDOW}", line
                 )
             # Lines come in bursts within one second: the time is made once per burst.
             self._last_ts = datetime.fromtimestamp(epoch, UTC)
+            if dot:
+                self._last_ts = self._last_ts.replace(microsecond=int(fraction.ljust(6, "0")))
             self._last_epoch, self._last_epoch_raw = epoch, epoch_raw
         epoch, ts = self._last_epoch, self._last_ts
         event = fields[4]
@@ -287,6 +293,25 @@ class QueueLogParser:
             member,
             queue,
         )
+
+    def _not_an_epoch(
+        self, epoch_raw: str, fields: list[str], line: str, line_no: int
+    ) -> ParsedLine:
+        """A first field that is not seconds since 1970: a header, a date, or garbage."""
+        if fields[4].strip().lower() == "event" and not any(c.isdigit() for c in epoch_raw):
+            # The realtime table's columns (logger.c: time, callid, queuename, agent, event,
+            # data or data1..data5) on top of an export.
+            return Ignored(self.source, line_no, "header")
+        if _DATE_TIME.match(epoch_raw):
+            return rejected(
+                self.source,
+                line_no,
+                f"time {_short(epoch_raw)!r} is a date and time with no zone, not an epoch "
+                "(the realtime queue_log's time is in the PBX's zone unless "
+                "queue_log_realtime_use_gmt): export it as seconds since 1970",
+                line,
+            )
+        return rejected(self.source, line_no, f"epoch is not a number: {_short(epoch_raw)!r}", line)
 
     # --- one handler per event family: fields are the whole split line ----------------
 

@@ -299,3 +299,54 @@ def test_a_realtime_date_time_is_rejected_saying_what_it_is() -> None:
     assert "date and time with no zone" in item.reason and "queue_log_realtime_use_gmt" in (
         item.reason
     )
+
+
+# --- pauses: set_queue_member_pause is the only thing that unpauses a member -----------------
+
+
+def _agent_state(engine: Engine, agent_id: str) -> tuple[str, str | None]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Agent.state, Agent.state_reason).where(Agent.id == agent_id)
+        ).one()
+    return row[0], row[1]
+
+
+@pytest.mark.parametrize("restart_at", [None, 5], ids=["one read", "restarted mid-call"])
+def test_a_member_paused_in_one_queue_is_still_paused_after_a_call_from_another(
+    engine: Engine, clock: ManualClock, utc: Settings, restart_at: int | None
+) -> None:
+    """set_queue_member_pause writes PAUSE for the one queue named (QueuePause with a
+    queue); the member still takes the other queue's calls (CONNECT, COMPLETEAGENT), and
+    nothing but an UNPAUSE clears the pause: after the call the member is paused."""
+    lines = [
+        f"{E}|MANAGER|sales|{A}|ADDMEMBER|",
+        f"{E}|MANAGER|support|{A}|ADDMEMBER|",
+        f"{E + 10}|NONE|sales|{A}|PAUSE|training",
+        f"{E + 20}|c1|support|NONE|ENTERQUEUE||5|1",
+        f"{E + 25}|c1|support|{A}|CONNECT|5|1773652020.5|3",
+        f"{E + 90}|c1|support|{A}|COMPLETEAGENT|5|65|1",
+    ]
+    for part in (lines[:restart_at], lines[restart_at:]) if restart_at else (lines,):
+        ingest(engine, part, clock, utc)  # a new writer each: what a restart starts from
+    assert _agent_state(engine, A) == ("break", "training")
+    ingest(engine, [f"{E + 120}|NONE|sales|{A}|UNPAUSE|"], clock, utc)
+    assert _agent_state(engine, A) == ("available", None)
+
+
+def test_an_unpause_during_the_call_ends_the_pause_it_was_answered_in(
+    engine: Engine, clock: ManualClock, utc: Settings
+) -> None:
+    """UNPAUSE written while the member talks (set_queue_member_pause): available after."""
+    ingest(
+        engine,
+        [
+            f"{E}|MANAGER|sales|{A}|ADDMEMBER|PAUSED",
+            f"{E + 25}|c1|support|{A}|CONNECT|5|1773652020.5|3",
+            f"{E + 30}|NONE|sales|{A}|UNPAUSE|",
+            f"{E + 90}|c1|support|{A}|COMPLETECALLER|5|60|1",
+        ],
+        clock,
+        utc,
+    )
+    assert _agent_state(engine, A) == ("available", None)

@@ -8,9 +8,11 @@ streams and compares.
 Rules of the machine:
 - A login starts the agent in the state it names (available unless it says otherwise);
   with a queue, membership is per queue and the agent goes offline when the last goes.
-- A pause asked for during a call (Asterisk allows it) starts when the call ends.
+- A pause asked for during a call (Asterisk allows it) starts when the call ends; so does
+  the pause a call was answered in (a member paused in one queue takes another's calls).
 - The end of the call the agent is on leads to after-call work if the feed says so, else
-  to what they asked for during the call, else available. An end for another call is stale.
+  to what they asked for during the call (or the pause they answered it in), else
+  available. An end for another call is stale.
 - A first ring for an agent never seen before means they are logged in (a log read from
   mid-shift: the queue only rings logged-in members).
 - Late events: an event older than the agent's current state (``ts < since``) is history,
@@ -149,6 +151,10 @@ def step(
     if kind is _CALL_ANSWERED:
         if call is None:
             return _NONE
+        if s.state == BREAK:
+            # Answered while paused (paused in another queue than the call's): the pause
+            # outlives the call, as in Asterisk, where only an unpause ends it.
+            s.pending = (BREAK, s.reason)
         s.call = call
         return _go(s, ON_CALL, None, ts, late)
     if kind in CALL_OVER:

@@ -317,7 +317,7 @@ class FeedWriter:
         self._loaded = True
 
     def _restore_memory(self, conn: Connection) -> None:
-        """Queue memberships and a pause asked for mid-call, from the events since login.
+        """Queue memberships and the pause a call ends in, from the events since login.
 
         The agent row holds the state, not the machine's memory: without this, an agent in
         two queues removed from one after a restart went offline, which one read of the same
@@ -351,9 +351,9 @@ class FeedWriter:
                 kind == EventKind.STATE
                 and m.call is not None
                 and m.since is not None
-                and ts >= m.since
                 and data.get("state") in (AVAILABLE, BREAK)
             ):
+                # Before the call: the pause it was answered in; during it: one asked for.
                 m.pending = None if data["state"] == AVAILABLE else (BREAK, data.get("reason"))
 
     def _is_roster(self, agent_id: str) -> bool:

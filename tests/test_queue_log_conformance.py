@@ -8,6 +8,7 @@ docs/figures.md.
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -350,3 +351,48 @@ def test_an_unpause_during_the_call_ends_the_pause_it_was_answered_in(
         utc,
     )
     assert _agent_state(engine, A) == ("available", None)
+
+
+# --- the file as it reaches floorapp: rotated copies, merged logs -----------------------------
+
+CALL = [
+    f"{E}|MANAGER|9000|{A}|ADDMEMBER|",
+    f"{E + 1}|c1|9000|NONE|ENTERQUEUE||5|1",
+    f"{E + 3}|c1|9000|{B}|RINGNOANSWER|2000",
+    f"{E + 3}|c1|9000|{B}|RINGNOANSWER|2000",
+    f"{E + 6}|c1|9000|{A}|CONNECT|5|1773652001.5|3",
+    f"{E + 66}|c1|9000|{A}|COMPLETECALLER|5|60|1",
+    f"{E + 70}|c2|9000|NONE|ENTERQUEUE||6|1",
+    f"{E + 83}|c2|9000|NONE|ABANDON|1|1|13",
+]
+
+
+def test_lines_a_rotation_wrote_into_both_files_count_once(
+    engine: Engine, clock: ManualClock, utc: Settings
+) -> None:
+    """logger.c reopens queue_log on a rotation (logger_queue_rotate); a copy-truncate or a
+    copy of the live file leaves the last lines in both: read one after the other, each
+    call counts once."""
+    old, new = CALL[:5], CALL[2:]
+    writer = FeedWriter(engine, utc, clock=clock)
+    first = writer.write(parse_queue_log(old, "queue_log.1"))
+    second = writer.write(parse_queue_log(new, "queue_log"))
+    assert (first.accepted, second.accepted, second.duplicates) == (5, 3, 3)
+    f = figures(engine, utc, clock)
+    assert (f.floor.offered, f.floor.answered, f.floor.abandoned) == (2, 1, 1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lines_out_of_time_order_give_the_same_floor(
+    engine: Engine, clock: ManualClock, utc: Settings, seed: int
+) -> None:
+    """Two logs merged out of order: each call and the member end as one time-ordered
+    read leaves them (the member available, the call completed and the other abandoned)."""
+    lines = list(CALL)
+    random.Random(seed).shuffle(lines)
+    ingest(engine, lines, clock, utc)
+    by_id = {r["id"]: (r["outcome"], r["hold_seconds"]) for r in calls(engine).values()}
+    assert by_id == {"c1": ("completed", 5), "c2": ("abandoned", 13)}
+    assert _agent_state(engine, A) == ("available", None)
+    f = figures(engine, utc, clock)
+    assert (f.floor.offered, f.floor.answered, f.floor.abandoned) == (2, 1, 1)

@@ -396,3 +396,49 @@ def test_lines_out_of_time_order_give_the_same_floor(
     assert _agent_state(engine, A) == ("available", None)
     f = figures(engine, utc, clock)
     assert (f.floor.offered, f.floor.answered, f.floor.abandoned) == (2, 1, 1)
+
+
+# --- QUEUESTART: logger_queue_start writes it once per Asterisk process ---------------------
+
+
+def test_queuestart_ends_the_calls_the_previous_process_had(
+    engine: Engine, clock: ManualClock, utc: Settings
+) -> None:
+    """logger_queue_start writes QUEUESTART when Asterisk starts: every channel of the
+    process before is gone, so no COMPLETE* or ABANDON will ever come for its calls. The
+    caller waiting then is not waiting now, and the member talking then is not on that call
+    (persistentmembers restores the membership, with no ADDMEMBER line)."""
+    from floorapp.rules import build_observer
+
+    rules = build_observer(utc, clock)
+    writer = FeedWriter(engine, utc, observers=[rules], clock=clock)
+    summary = writer.write(
+        parse_queue_log(
+            [
+                f"{E}|MANAGER|9000|{A}|ADDMEMBER|",
+                f"{E + 1}|c1|9000|NONE|ENTERQUEUE||5|1",
+                f"{E + 4}|c1|9000|{A}|CONNECT|3|1773652001.5|2",
+                f"{E + 10}|c2|9000|NONE|ENTERQUEUE||6|1",
+                f"{E + 100}|NONE|NONE|NONE|QUEUESTART|",
+                f"{E + 130}|c3|9000|NONE|ENTERQUEUE||7|1",
+            ],
+            "q",
+        )
+    )
+    assert summary.rejected == 0 and summary.ignored == 0
+    rows = calls(engine)
+    ended = datetime.fromtimestamp(E + 100, UTC)
+    assert (rows["c1"]["outcome"], rows["c1"]["ended_at"]) == ("completed", ended)
+    assert (rows["c2"]["outcome"], rows["c2"]["exit_reason"]) == ("timeout", "queuestart")
+    assert rows["c3"]["ended_at"] is None
+    assert _agent_state(engine, A) == ("available", None)
+    assert rules._agents[A].state == "available"  # type: ignore[attr-defined]
+    f = figures(engine, utc, clock)
+    assert f.waiting_now == 1 and f.floor.answered == 1
+    agent = f.agent(A)
+    assert agent is not None and (agent.completed, agent.talk_s) == (1, 96)
+    # The same lines again: nothing more is ended, nothing stored twice.
+    again = FeedWriter(engine, utc, clock=clock).write(
+        parse_queue_log([f"{E + 100}|NONE|NONE|NONE|QUEUESTART|"], "q")
+    )
+    assert (again.accepted, again.duplicates) == (0, 1) and calls(engine)["c3"]["ended_at"] is None

@@ -122,6 +122,8 @@ class EventKind(StrEnum):
     ESCALATION = "escalation"  # the agent opened one: reason, severity, tier
     OBSERVATION = "observation"  # a supervisor's observation: supervisor, text
     AGENT_REQUEST = "agent_request"  # the agent asks their leader: category, text
+    # The PBX started (queue_log's QUEUESTART): the calls of the process before are gone.
+    PBX_RESTART = "pbx_restart"
 
 
 @dataclass(slots=True)

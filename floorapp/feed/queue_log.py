@@ -48,7 +48,6 @@ _NO_CUSTOMER = frozenset({"", "anonymous", "unknown", "<unknown>", "restricted"}
 # state and no call that floorapp shows. Any other unknown event is ignored the same way.
 HOUSEKEEPING = frozenset(
     {
-        "QUEUESTART",
         "CONFIGRELOAD",
         "SYSCOMPAT",
         "INFO",
@@ -154,6 +153,7 @@ class QueueLogParser:
             "BLINDTRANSFER": self._transfer,
             "ATTENDEDTRANSFER": self._attended_transfer,
             **{name: self._unanswered for name in _UNANSWERED},
+            "QUEUESTART": self._queuestart,
         }
         # Events that make no sense without a member / without a call.
         self._needs_agent = frozenset(
@@ -323,6 +323,11 @@ class QueueLogParser:
         if len(f) > 5 and f[5].strip().upper() == "PAUSED":
             data.update(state="break", reason="paused")
         return EventKind.AGENT_LOGIN, data
+
+    @staticmethod
+    def _queuestart(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # logger_queue_start(): once per Asterisk process, at its start.
+        return EventKind.PBX_RESTART, {}
 
     @staticmethod
     def _removemember(f: list[str]) -> tuple[EventKind, dict[str, Any]]:

@@ -46,7 +46,7 @@ from floorapp.escalations import open_escalation
 from floorapp.feed.aliases import LEARNED, AliasBook, Learned
 from floorapp.feed.cursor import FeedPosition, save_position
 from floorapp.feed.events import EventKind, FeedEvent, Ignored, ParsedLine, Rejected
-from floorapp.feed.keys import hash_text
+from floorapp.feed.keys import hash_text, timed_hash
 from floorapp.feed.observer import FeedObserver
 from floorapp.feed.rows import (
     AGENT_UPSERT,
@@ -133,6 +133,7 @@ _ESCALATION = EventKind.ESCALATION
 _OBSERVATION = EventKind.OBSERVATION
 _RAISE_HAND = EventKind.RAISE_HAND
 _STATE = EventKind.STATE
+_PBX_RESTART = EventKind.PBX_RESTART
 _KIND_TEXT = {k: k.value for k in EventKind}
 _LEARN_KINDS = frozenset({_AGENT_LOGIN, _STATE})  # what can reveal an alias
 # Agent events the state machine handles whole (calls' own facts need the call row first).
@@ -765,9 +766,47 @@ class FeedWriter:
         if kind is _ESCALATION:
             b.escalations.append(ev)
             return
+        if kind is _PBX_RESTART:
+            self._restart(ev, b)
+            return
         if ev.call is None:
             return
         self._apply_call(ev, a, b)
+
+    def _restart(self, ev: FeedEvent, b: Batch) -> None:
+        """The PBX started again: the calls of the process before ended, unheard of.
+
+        Each open call from before ``ev`` gets the end the PBX never wrote, as an event of
+        its own (keyed from ``ev``'s key, so a re-read adds none): answered calls ended
+        completed, waiting ones timed out (exit ``queuestart``). The store, the rules and
+        the console's figures see those ends as they see any other.
+        """
+        second = int(ev.ts.timestamp())
+        ends: list[FeedEvent] = []
+        for call in self._calls.values():
+            began = call["answered_at"] or call["offered_at"]
+            if call["ended_at"] is not None or began is None or began > ev.ts:
+                continue
+            if call["answered_at"] is not None:
+                kind, data = _CALL_ENDED, {}
+            else:
+                kind, data = _CALL_ABANDONED, {"outcome": "timeout", "exit": "queuestart"}
+            ends.append(
+                FeedEvent(
+                    timed_hash(f"{ev.key}\x00{call['id']}", second),
+                    ev.source,
+                    ev.line_no,
+                    ev.ts,
+                    kind,
+                    call["agent_id"],
+                    call["id"],
+                    data,
+                )
+            )
+        for end in ends:
+            self._apply_event(end, b)
+            for obs in self.observers:
+                obs.observe(end)
 
     def _apply_call(self, ev: FeedEvent, a: AgentMemory | None, b: Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data

@@ -502,8 +502,8 @@ class FeedWriter:
 
         visits = self._visits
         named = {e.call for e in new if e.call is not None}
-        if visits:
-            named.update(visits[c][0] for c in named.intersection(visits))
+        if visits:  # a caller's current visit, not the calls of the visits before
+            named = {visits[c][0] if c in visits else c for c in named}
         missing = list(named.difference(self._calls))
         if missing:
             self._fetch_calls(conn, missing)
@@ -702,6 +702,7 @@ class FeedWriter:
                 ev.ts > ended or (ev.ts == ended and ev.data.get("queue") != row["queue"])
             ):
                 n = (current[1] if current is not None else stored.get(feed_id, 1)) + 1
+                self._calls.pop(call_id, None)  # over: the batch, if it changed it, holds it
                 call_id = f"{feed_id}#{n}"
                 if len(self._visits) >= MAX_OPEN_CALLS:
                     self._visits.clear()  # the store still holds them (_visit_numbers)

@@ -442,3 +442,26 @@ def test_queuestart_ends_the_calls_the_previous_process_had(
         parse_queue_log([f"{E + 100}|NONE|NONE|NONE|QUEUESTART|"], "q")
     )
     assert (again.accepted, again.duplicates) == (0, 1) and calls(engine)["c3"]["ended_at"] is None
+
+
+# --- what a crash leaves: logger.c's fprintf + fflush, then the file system's zeroes ---------
+
+
+def test_a_line_written_after_the_zeroed_tail_of_a_cut_line_is_read() -> None:
+    """A crash loses the end of the last line queue_log held (fflush reached the kernel,
+    not the disk): the file system leaves it zeroed, with no newline, and the restarted
+    Asterisk writes QUEUESTART right after the zeroes. The line after the padding is read;
+    the cut line before it is gone (no part of it is a line)."""
+    after = one(f"{E}|c1|9000|NONE|ENTERQU" + "\x00" * 40 + f"{E + 100}|NONE|NONE|NONE|QUEUESTART|")
+    assert isinstance(after, FeedEvent) and after.kind.value == "pbx_restart"
+    ev = one(f"{E}|c1|9000|NONE|ENTERQUEUE||5" + "\x00" * 7 + f"{E + 100}|c2|9000|NONE|ENTERQUEUE||6|1")
+    assert isinstance(ev, FeedEvent) and (ev.call, ev.data.get("customer")) == ("c2", "6")
+
+
+def test_a_line_cut_by_the_zeroed_tail_with_nothing_after_is_rejected() -> None:
+    """The zeroed tail at the end of the file (no restart yet): the cut line is no event,
+    not a call with "0177" plus padding as its caller."""
+    item = one(f"{E}|c1|9000|NONE|ENTERQUEUE||0177" + "\x00" * 30)
+    assert isinstance(item, Rejected) and "NUL" in item.reason
+    stray = one(f"{E}|NONE|9000|{A}|PAUSE|lu\x00nch")
+    assert isinstance(stray, Rejected) and "NUL" in stray.reason

@@ -74,6 +74,8 @@ _WAIT_AT = {"ABANDON": 7, "EXITWITHKEY": 8, "EXITWITHTIMEOUT": 7, "EXITEMPTY": 7
 # log_attended_transfer(): how many fields name the destination, per kind.
 _ATTENDED_DEST = {"BRIDGE": 1, "APP": 1, "LINK": 2}
 MAX_POSITION = 1_000_000
+# How a line starts: its epoch, then the first separator.
+_LINE_START = re.compile(r"\s*\d+(?:\.\d+)?\s*\|")
 # logger.c's realtime time column, "%F %T.%6q".
 _DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 
@@ -221,6 +223,19 @@ class QueueLogParser:
         line = text.rstrip("\r\n")
         if line[:1] in LINE_PADDING and line:
             line = line.lstrip(LINE_PADDING)
+        if "\x00" in line:
+            # A crash zeroes the tail of the line being written, with no newline after
+            # it; the restarted Asterisk writes on after the zeroes. That cut line is no
+            # line: what follows the padding is, if anything does.
+            after = line[line.rindex("\x00") + 1 :]
+            if not _LINE_START.match(after):
+                return rejected(
+                    self.source,
+                    line_no,
+                    "NUL bytes inside the line (cut short by an unclean shutdown?)",
+                    line,
+                )
+            line = after
         if len(line) > MAX_LINE_CHARS:
             return rejected(
                 self.source, line_no, f"line longer than {MAX_LINE_CHARS} characters", line

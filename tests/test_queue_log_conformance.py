@@ -452,9 +452,11 @@ def test_a_line_written_after_the_zeroed_tail_of_a_cut_line_is_read() -> None:
     not the disk): the file system leaves it zeroed, with no newline, and the restarted
     Asterisk writes QUEUESTART right after the zeroes. The line after the padding is read;
     the cut line before it is gone (no part of it is a line)."""
-    after = one(f"{E}|c1|9000|NONE|ENTERQU" + "\x00" * 40 + f"{E + 100}|NONE|NONE|NONE|QUEUESTART|")
+    restart = f"{E + 100}|NONE|NONE|NONE|QUEUESTART|"
+    after = one(f"{E}|c1|9000|NONE|ENTERQU" + "\x00" * 40 + restart)
     assert isinstance(after, FeedEvent) and after.kind.value == "pbx_restart"
-    ev = one(f"{E}|c1|9000|NONE|ENTERQUEUE||5" + "\x00" * 7 + f"{E + 100}|c2|9000|NONE|ENTERQUEUE||6|1")
+    offer = f"{E + 100}|c2|9000|NONE|ENTERQUEUE||6|1"
+    ev = one(f"{E}|c1|9000|NONE|ENTERQUEUE||5" + "\x00" * 7 + offer)
     assert isinstance(ev, FeedEvent) and (ev.call, ev.data.get("customer")) == ("c2", "6")
 
 

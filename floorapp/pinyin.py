@@ -5,12 +5,19 @@ interleave as a reader of both expects: 胡春燕 (``hu chun yan``) comes after 
 ``Huang``. A search matches the name itself, its full pinyin (``huchunyan``, ``hu``,
 ``chunyan``) and its initials (``hcy``), case and spaces aside.
 
-Polyphonic surnames: pypinyin reads a character by its commonest sound, which for a surname
-is often wrong (单 ``dan`` is the surname Shan, 曾 ``ceng`` is Zeng, 解 ``jie`` is Xie). The
-first character (or two, for a compound surname such as 尉迟 Yuchi) is looked up in
-SURNAMES first: a surname's own reading. The rest of the name is read character by
-character by pypinyin, each by its commonest reading. A surname reading that is itself
-ambiguous (朴 Piao for Korean names, Pu for Chinese ones) takes the commoner surname reading.
+Each character is read by its commonest sound, from a table of our own
+(``pinyin_table.bin``, next to this module): for every code point taken as Han here, what
+pypinyin reads for the character alone, generated from it by ``tools/make_pinyin_table.py``.
+pypinyin's character dictionary costs a console ~11 MB once loaded; the table is ~57 KB and
+is read once, on the first Chinese character. tests/test_pinyin_table.py holds it to pypinyin
+for every code point.
+
+Polyphonic surnames: the commonest sound is often wrong for a surname (单 ``dan`` is the
+surname Shan, 曾 ``ceng`` is Zeng, 解 ``jie`` is Xie). The first character (or two, for a
+compound surname such as 尉迟 Yuchi) is looked up in SURNAMES first: a surname's own
+reading. The rest of the name is read character by character, each by its commonest
+reading. A surname reading that is itself ambiguous (朴 Piao for Korean names, Pu for
+Chinese ones) takes the commoner surname reading.
 
 Each name's keys are computed once and kept (a floor has a few thousand names; a console
 re-sorts on every refresh, so a tick must never convert a name again).
@@ -18,17 +25,9 @@ re-sorts on every refresh, so a tick must never convert a name again).
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-
-# Names are read character by character, so pypinyin's phrase dictionary (some 45 MB once
-# loaded) is never needed, nor its private copy of the character dictionary: its documented
-# switches leave both out. Set before pypinyin is first imported (on the first Chinese
-# character read).
-os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
-os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
 
 # Surname readings that differ from the character's commonest reading (how 《百家姓》 reads
 # them), and compound surnames, whose characters read one by one would be wrong (长孙 Zhangsun,
@@ -69,7 +68,13 @@ _LONGEST_SURNAME = max(len(s) for s in SURNAMES)
 _WORD = re.compile(r"[^\W_]+")
 
 
+# The code points read as Han, inclusive: CJK Extension A and the Unified Ideographs, and the
+# Compatibility Ideographs. The table holds one reading for each, in this order.
+HAN_RANGES: tuple[tuple[int, int], ...] = ((0x3400, 0x9FFF), (0xF900, 0xFAFF))
+
+
 def is_han(ch: str) -> bool:
+    # HAN_RANGES, compared as strings: called for every character of every name.
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
@@ -100,16 +105,62 @@ def syllables(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+# The table's layout (written by tools/make_pinyin_table.py): an ASCII header of
+# "key: value" lines (what it is, where from, how to regenerate; the code point ranges; the
+# syllables, space-separated), a NUL, then one 16-bit little-endian number per code point of
+# HAN_RANGES in order: the index of its syllable, or NO_READING for a character pypinyin
+# cannot read, which stands for itself (as pypinyin leaves it).
+TABLE = "pinyin_table.bin"
+TABLE_FORMAT = "floorapp pinyin table 1"
+NO_READING = 0xFFFF
+
+
+def table_ranges_line() -> str:
+    return " ".join(f"{lo:04x}-{hi:04x}" for lo, hi in HAN_RANGES)
+
+
+@cache
+def _table() -> tuple[bytes, tuple[str, ...]]:
+    """The readings (two bytes a code point) and the syllables they index: one bytes object
+    and a tuple of ~400 short strings, read on the first Chinese character."""
+    from importlib.resources import files
+
+    data = files("floorapp").joinpath(TABLE).read_bytes()
+    end = data.find(b"\0")
+    head = data[:end].decode("ascii", "replace") if end >= 0 else ""
+    header = dict(line.partition(": ")[::2] for line in head.splitlines())
+    readings = data[end + 1 :]
+    syl = tuple(header.get("syllables", "").split())
+    size = sum(hi - lo + 1 for lo, hi in HAN_RANGES)
+    if (
+        header.get("format") != TABLE_FORMAT
+        or header.get("ranges") != table_ranges_line()
+        or len(readings) != 2 * size
+        or not 0 < len(syl) < NO_READING
+    ):
+        raise RuntimeError(
+            f"{TABLE} does not match floorapp.pinyin (format, ranges or size): "
+            "regenerate it with tools/make_pinyin_table.py"
+        )
+    return readings, syl
+
+
 @cache
 def _reading(ch: str) -> str:
-    """One character's commonest reading. Read character by character, not by phrase: a
-    given name is not a phrase, and a floor's names share a few thousand characters, so a
-    10,000-agent floor converts in milliseconds (pypinyin takes ~70 us a call)."""
-    # Imported on the first Chinese character: its character dictionary is ~11 MB once
-    # loaded, which a floor of Latin names never needs.
-    from pypinyin import lazy_pinyin
-
-    return lazy_pinyin(ch, errors="default")[0].casefold()
+    """One Han character's commonest reading. Read character by character, not by phrase: a
+    given name is not a phrase, and a floor's names share a few thousand characters."""
+    readings, syl = _table()
+    cp = ord(ch)
+    at = 0
+    for lo, hi in HAN_RANGES:
+        if lo <= cp <= hi:
+            at += cp - lo
+            break
+        at += hi - lo + 1
+    else:
+        raise ValueError(f"not a Han character: {ch!r}")
+    i = readings[2 * at] | readings[2 * at + 1] << 8
+    return ch.casefold() if i == NO_READING else syl[i]
 
 
 @dataclass(frozen=True)

@@ -219,10 +219,10 @@ class ActionFlows(App[None]):
                     _("Request recorded for {name}").format(name=name),
                     lambda: request_service.record(
                         self.ctx.engine,
-                        self.ctx.settings,
                         agent_id,
                         str(result[0]),
                         str(result[1]),
+                        settings=self.ctx.settings,
                         actor=self.actor,
                         now=self.ctx.clock.now(),
                     ),

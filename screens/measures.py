@@ -138,7 +138,7 @@ class MeasuresScreen(RefreshingScreen):
     @work(thread=True, exclusive=True, group="flag-measures", exit_on_error=False)
     def _load(self) -> None:
         now: datetime = self.ctx.clock.now()
-        report = measures_today(self.ctx.engine, self.ctx.settings, now)
+        report = measures_today(self.ctx.engine, settings=self.ctx.settings, now=now)
         self.app.call_from_thread(self.show, report)
 
     def show(self, report: MeasuresReport) -> None:

@@ -193,8 +193,10 @@ class PeriodPanel(Widget):
     @work(thread=True, exclusive=True, group="period-poll", exit_on_error=False)
     def refresh_now(self) -> None:
         now = self.ctx.clock.now()
-        summary = period_summary(self.ctx.engine, now, team=self.team, settings=self.ctx.settings)
-        last = last_patrols(self.ctx.engine, now)
+        summary = period_summary(
+            self.ctx.engine, settings=self.ctx.settings, now=now, team=self.team
+        )
+        last = last_patrols(self.ctx.engine, now=now)
         self.app.call_from_thread(self._apply, summary, last)
 
     def _apply(self, s: PeriodSummary | None, last: dict[str, Any]) -> None:
@@ -345,7 +347,7 @@ class PeriodPanel(Widget):
     def _load_candidates(self) -> None:
         try:
             found = nom_svc.candidates(
-                self.ctx.engine, self.ctx.clock.now(), team=self.team, actor=self.actor
+                self.ctx.engine, now=self.ctx.clock.now(), team=self.team, actor=self.actor
             )
         except ServiceError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)

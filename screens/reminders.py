@@ -141,7 +141,7 @@ class RemindersPanel(Widget):
 
     @work(thread=True, exclusive=True, group="reminders-poll", exit_on_error=False)
     def refresh_now(self) -> None:
-        view = svc.open_reminders(self.ctx.engine, self.supervisor, self.ctx.clock.now())
+        view = svc.open_reminders(self.ctx.engine, actor=self.supervisor, now=self.ctx.clock.now())
         self.app.call_from_thread(self._apply, view)
 
     def _apply(self, view: svc.OpenReminders) -> None:

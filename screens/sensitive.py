@@ -98,7 +98,7 @@ class SensitiveRosterScreen(RefreshingScreen):
     @work(thread=True, exclusive=True, group="sensitive-roster", exit_on_error=False)
     def _load(self) -> None:
         now = self.ctx.clock.now()
-        data = roster(self.ctx.engine, self.ctx.settings, now, self.team)
+        data = roster(self.ctx.engine, settings=self.ctx.settings, now=now, team=self.team)
         self.app.call_from_thread(self.show, data, now)
 
     def show(self, data: SensitiveRoster, now: datetime) -> None:

@@ -126,13 +126,16 @@ CASES: dict[str, Case] = {
     "status.read": Case(lambda c, a: admit(c.engine, a, "status.read", "t1", _now(c))),
     "report.read": Case(lambda c, a: admit(c.engine, a, "report.read", "t1", _now(c))),
     "rules.read": Case(
-        lambda c, a: rules_svc.in_force(c.engine, c.settings, actor=a, now=_now(c)), targeted=False
+        lambda c, a: rules_svc.in_force(c.engine, settings=c.settings, actor=a, now=_now(c)),
+        targeted=False,
     ),
     "sensitive.read": Case(
         lambda c, a: roster_svc.sensitive_customers(c.engine, actor=a, now=_now(c)), targeted=False
     ),
     "measures.read": Case(
-        lambda c, a: flag_measures.measures_today(c.engine, c.settings, _now(c), actor=a),
+        lambda c, a: flag_measures.measures_today(
+            c.engine, settings=c.settings, now=_now(c), actor=a
+        ),
         targeted=False,
     ),
     "flag.raise": Case(
@@ -180,7 +183,9 @@ CASES: dict[str, Case] = {
         lambda c, a: esc.add_note(c.engine, 1, "called back", actor=a, now=c.clock.now())
     ),
     "escalation.history": Case(lambda c, a: esc.history(c.engine, 1, actor=a, now=c.clock.now())),
-    "reminders.read": Case(lambda c, a: reminders.listing(c.engine, a, _now(c)), targeted=False),
+    "reminders.read": Case(
+        lambda c, a: reminders.listing(c.engine, actor=a, now=_now(c)), targeted=False
+    ),
     "reminder.done": Case(lambda c, a: reminders.done(c.engine, 1, actor=a, now=_now(c))),
     "reminder.snooze": Case(
         lambda c, a: reminders.snooze(c.engine, 1, actor=a, now=_now(c), minutes=5)
@@ -190,7 +195,7 @@ CASES: dict[str, Case] = {
     ),
     "patrols.read": Case(
         lambda c, a: patrols.patrol_log(
-            c.engine, _now(c), since=_now(c) - timedelta(hours=2), team="t1", supervisor=a
+            c.engine, now=_now(c), since=_now(c) - timedelta(hours=2), team="t1", actor=a
         )
     ),
     "patrol.record": Case(
@@ -220,7 +225,7 @@ CASES: dict[str, Case] = {
         lambda c, a: nominations.list_nominations(c.engine, actor=a, now=_now(c)), targeted=False
     ),
     "nominations.candidates": Case(
-        lambda c, a: nominations.candidates(c.engine, _now(c), period="P", team="t1", actor=a)
+        lambda c, a: nominations.candidates(c.engine, now=_now(c), period="P", team="t1", actor=a)
     ),
     "nomination.add": Case(
         lambda c, a: nominations.nominate(
@@ -285,7 +290,7 @@ CASES: dict[str, Case] = {
     ),
     "request.record": Case(
         lambda c, a: requests.record(
-            c.engine, c.settings, "a1", "equipment", "headset", actor=a, now=_now(c)
+            c.engine, "a1", "equipment", "headset", settings=c.settings, actor=a, now=_now(c)
         )
     ),
     "request.acknowledge": Case(

@@ -42,7 +42,7 @@ def _host(engine, clock, settings: Settings | None = None) -> SchedulerHost:
 
 
 def _care_due(engine, clock, who: str = "lead.t1") -> list[svc.ReminderView]:
-    view = svc.open_reminders(engine, who, clock.now())
+    view = svc.open_reminders(engine, actor=who, now=clock.now())
     return [r for r in [*view.due, *view.overdue] if r.kind == "care"]
 
 
@@ -91,7 +91,7 @@ def test_a_long_call_ending_reminds_the_team_leader_to_bring_water(engine, clock
     clock.set(T0 + timedelta(minutes=34))
     assert [
         r.state
-        for r in svc.open_reminders(engine, "lead.t2", clock.now()).overdue
+        for r in svc.open_reminders(engine, actor="lead.t2", now=clock.now()).overdue
         if r.kind == "care"
     ] == ["overdue"]
 
@@ -139,7 +139,7 @@ def test_the_same_care_for_the_same_team_within_n_days_is_flagged_with_another_p
     tea = _tea_reminder(engine, clock)
     assert tea.title == "Afternoon tea"
     assert tea.warning == ("team t1 already had 'tea' 5 days ago: try 'Fresh fruit' instead")
-    w = care.check_repeat(engine, "t1", "tea", clock.now())
+    w = care.check_repeat(engine, "t1", "tea", now=clock.now())
     assert w is not None and w.alternative == "fruit"
     # Once fruit was given too, nothing in the plan is fresh: it says so.
     with write_tx(engine) as conn:
@@ -152,7 +152,7 @@ def test_the_same_care_for_the_same_team_within_n_days_is_flagged_with_another_p
             agent_id=None,
             given_by="lead.t1",
         )
-    w = care.check_repeat(engine, "t1", "tea", clock.now())
+    w = care.check_repeat(engine, "t1", "tea", now=clock.now())
     assert w is not None and w.alternative is None and "every care item" in w.message
 
 

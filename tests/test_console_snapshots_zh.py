@@ -25,7 +25,7 @@ VIEWS: list[tuple[str, tuple[str, ...], str]] = [
     ("queue_all", ("6",), "剩余时限"),
     ("escalate_tier", ("1", "e", "3", "down"), "> 二线"),
     ("detail", ("2", "enter"), "今日通话"),
-    ("measures", ("M",), "按班组"),
+    ("measures", ("M",), "预警  发起"),  # the floor line, written when the figures arrive
     ("period", ("8",), "未达标"),
     ("help", ("question_mark",), "任何界面"),
 ]

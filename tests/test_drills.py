@@ -265,11 +265,11 @@ def test_sensitive_routing_puts_agents_who_passed_the_drill_first(
     with engine.begin() as conn:
         conn.execute(Agent.__table__.update().values(sensitive_designated=True, state="available"))
         ids = {d.agent_id: d.id for d in conn.execute(select(Drill.__table__)).all()}
-    before = [a.id for a in available_designated(engine, settings, now)]
+    before = [a.id for a in available_designated(engine, settings=settings, now=now)]
     drills.record_result(engine, ids["a4"], result="passed", actor="lead.t1", now=now)
-    after = [a.id for a in available_designated(engine, settings, now)]
+    after = [a.id for a in available_designated(engine, settings=settings, now=now)]
     assert after[0] == "a4" and before[0] != "a4" and sorted(after) == sorted(before)
-    ranked = available_designated(engine, settings, now, hot_issue="refund")
+    ranked = available_designated(engine, settings=settings, now=now, hot_issue="refund")
     assert ranked[0].id == "a4" and ranked[0].drills_passed == ("refund",)
 
 

@@ -322,12 +322,12 @@ def test_a_target_is_judged_only_past_the_minimum_sample(ctx: AppContext) -> Non
     assert on_track("dissatisfaction_rate", 6.0, 4.0, 25.0, calls=30, min_sample=30) == "off"
     plan_floor(ctx, ctx.engine)  # 40 rated calls, 10 dissatisfied
     now = ctx.clock.now()
-    s = period_summary(ctx.engine, now, settings=ctx.settings)
+    s = period_summary(ctx.engine, settings=ctx.settings, now=now)
     assert s is not None
     [r] = [r for r in s.requirements if r.metric == "dissatisfaction_rate"]
     assert (r.current, r.numerator, r.calls, r.status) == (25.0, 10, 40, "off")
     ctx.settings.min_sample = 50  # type: ignore[attr-defined]
-    s = period_summary(ctx.engine, now, settings=ctx.settings)
+    s = period_summary(ctx.engine, settings=ctx.settings, now=now)
     assert s is not None
     [r] = [r for r in s.requirements if r.metric == "dissatisfaction_rate"]
     assert r.status == "too few"

@@ -91,7 +91,7 @@ def floor(engine: Engine) -> Engine:
 
 
 def test_team_measures_for_today(floor: Engine, settings: Settings) -> None:
-    r = measures_today(floor, settings, m(60))
+    r = measures_today(floor, settings=settings, now=m(60))
     assert r.day == "2026-03-10"
     teams = {t.key: t for t in r.teams}
     t1, t2 = teams["t1"], teams["t2"]
@@ -110,7 +110,7 @@ def test_team_measures_for_today(floor: Engine, settings: Settings) -> None:
 
 
 def test_supervisor_medians_are_their_own_response(floor: Engine, settings: Settings) -> None:
-    r = measures_today(floor, settings, m(60))
+    r = measures_today(floor, settings=settings, now=m(60))
     sups = {s.key: s for s in r.supervisors}
     wang, li, boss = sups["lead.wang"], sups["lead.li"], sups["boss"]
     # Nobody raised a flag by hand here: every flag was the rules'.
@@ -138,11 +138,11 @@ def test_raised_is_by_hand_and_stepping_in_is_not_acknowledging(
             _flag(conn, n, "a3", n)
         # Stepped in without acknowledging first: the service wrote both at once.
         _flag(conn, 20, "a1", 30, ack=32, ack_by="fm", step=32, step_by="fm", status="stepped_in")
-    fm = {s.key: s for s in measures_today(engine, settings, m(60)).supervisors}["fm"]
+    fm = {s.key: s for s in measures_today(engine, settings=settings, now=m(60)).supervisors}["fm"]
     assert fm.raised == 2
     assert (fm.acknowledged, fm.median_to_acknowledge) == (1, timedelta(minutes=2))
     assert (fm.stepped_in, fm.median_to_step_in) == (1, timedelta(minutes=2))
-    floor = measures_today(engine, settings, m(60)).floor
+    floor = measures_today(engine, settings=settings, now=m(60)).floor
     assert (floor.raised, floor.acknowledged) == (20, 1)
 
 
@@ -151,9 +151,9 @@ def test_the_day_is_the_centres_day(floor: Engine) -> None:
 
     # At UTC-10 the flags raised 09:00-09:40 UTC fall on the evening of the 9th.
     s = Settings(timezone=ZoneInfo("Etc/GMT+10"))
-    late = measures_today(floor, s, m(50))  # 23:50 local on the 9th
+    late = measures_today(floor, settings=s, now=m(50))  # 23:50 local on the 9th
     assert late.day == "2026-03-09" and late.floor.raised == 5
-    after_midnight = measures_today(floor, s, m(60))  # 00:00 local on the 10th
+    after_midnight = measures_today(floor, settings=s, now=m(60))  # 00:00 local on the 10th
     assert after_midnight.day == "2026-03-10" and after_midnight.floor.raised == 0
     assert after_midnight.floor.unresolved == 5  # open flags stay counted
 

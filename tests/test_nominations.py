@@ -111,7 +111,7 @@ def period_data(engine, clock):
 def test_candidates_come_from_the_period_and_exclude_the_everyday_top_performer(
     engine, period_data
 ) -> None:
-    found = svc.candidates(engine, AFTER, period="P")
+    found = svc.candidates(engine, now=AFTER, period="P")
     ids = {d: [c.agent_id for c in cs] for d, cs in found.items()}
     assert ids == {
         "hardest_escalations": ["a4"],
@@ -182,7 +182,7 @@ def test_nominate_export_csv_and_period_view(engine, db_url, clock, period_data,
         ("a4", "improvement", "lead.t1"),
     ]
     assert rows[1][5] == "'=3 sensitive customers, calm throughout"  # no formula in a sheet
-    summary = period_summary(engine, AFTER, period="P")
+    summary = period_summary(engine, now=AFTER, period="P")
     assert summary is not None and summary.nominations == 2
     (attitude,) = [r for r in summary.requirements if r.key == "attitude"]
     # The floor in the period: a1 60 satisfied, a4 1 of 10, b1 4, a3 1, a2 3 → 1 / 78.

@@ -49,9 +49,9 @@ def _audit(engine, action: str) -> list[tuple[str, str, str | None]]:
 
 
 def test_each_team_leader_sees_their_own_teams_reminders(engine, clock, fired) -> None:
-    t1 = svc.open_reminders(engine, "lead.t1", clock.now())
-    t2 = svc.open_reminders(engine, "lead.t2", clock.now())
-    boss = svc.open_reminders(engine, "boss", clock.now())
+    t1 = svc.open_reminders(engine, actor="lead.t1", now=clock.now())
+    t2 = svc.open_reminders(engine, actor="lead.t2", now=clock.now())
+    boss = svc.open_reminders(engine, actor="boss", now=clock.now())
     assert [r.title for r in t1.due] == ["Patrol the floor: team t1"]
     assert [r.team_id for r in t2.due] == ["t2"]
     assert len(boss.due) == 2
@@ -59,13 +59,13 @@ def test_each_team_leader_sees_their_own_teams_reminders(engine, clock, fired) -
     assert [c.at.strftime("%H:%M") for c in t1.coming[:3]] == ["10:00", "11:00", "12:00"]
     # Past the next patrol's time, the open one is overdue.
     clock.advance(minutes=61)
-    assert [r.state for r in svc.open_reminders(engine, "lead.t1", clock.now()).overdue] == [
-        "overdue"
-    ]
+    assert [
+        r.state for r in svc.open_reminders(engine, actor="lead.t1", now=clock.now()).overdue
+    ] == ["overdue"]
 
 
 def test_patrol_done_with_a_note_raises_a_flag_and_logs_the_patrol(engine, clock, fired) -> None:
-    rid = svc.open_reminders(engine, "lead.t1", clock.now()).due[0].id
+    rid = svc.open_reminders(engine, actor="lead.t1", now=clock.now()).due[0].id
     clock.advance(minutes=4)
     v = svc.done(
         engine,
@@ -84,8 +84,8 @@ def test_patrol_done_with_a_note_raises_a_flag_and_logs_the_patrol(engine, clock
     assert tuple(patrol) == ("done", "lead.t1")
     assert _audit(engine, "reminder.done")[0][:2] == ("lead.t1", "ok")
     # It is gone from the panel of every console of t1's leader.
-    assert svc.open_reminders(engine, "lead.t1", clock.now()).due == []
-    last = last_patrols(engine, clock.now() + timedelta(minutes=10))
+    assert svc.open_reminders(engine, actor="lead.t1", now=clock.now()).due == []
+    last = last_patrols(engine, now=clock.now() + timedelta(minutes=10))
     assert last["t1"].minutes_ago == 10 and "t2" not in last
     # A second console pressing done on the same reminder is told who did it.
     with pytest.raises(svc.ReminderError, match=r"already done by lead\.t1"):
@@ -93,13 +93,13 @@ def test_patrol_done_with_a_note_raises_a_flag_and_logs_the_patrol(engine, clock
 
 
 def test_snooze_hides_until_it_runs_out_and_only_5_10_15(engine, clock, fired) -> None:
-    rid = svc.open_reminders(engine, "lead.t1", clock.now()).due[0].id
+    rid = svc.open_reminders(engine, actor="lead.t1", now=clock.now()).due[0].id
     with pytest.raises(svc.ReminderError, match="5, 10 or 15"):
         svc.snooze(engine, rid, actor="lead.t1", now=clock.now(), minutes=7)
     svc.snooze(engine, rid, actor="lead.t1", now=clock.now(), minutes=10)
-    view = svc.open_reminders(engine, "lead.t1", clock.now() + timedelta(minutes=9))
+    view = svc.open_reminders(engine, actor="lead.t1", now=clock.now() + timedelta(minutes=9))
     assert view.due == [] and [r.id for r in view.snoozed] == [rid]
-    view = svc.open_reminders(engine, "lead.t1", clock.now() + timedelta(minutes=10))
+    view = svc.open_reminders(engine, actor="lead.t1", now=clock.now() + timedelta(minutes=10))
     assert [r.id for r in view.due] == [rid]
     assert _audit(engine, "reminder.snooze") == [("lead.t1", "ok", "10 min")]
 
@@ -107,7 +107,7 @@ def test_snooze_hides_until_it_runs_out_and_only_5_10_15(engine, clock, fired) -
 def test_skip_needs_a_reason_and_a_team_leader_cannot_act_on_another_team(
     engine, clock, fired
 ) -> None:
-    rid = svc.open_reminders(engine, "lead.t1", clock.now()).due[0].id
+    rid = svc.open_reminders(engine, actor="lead.t1", now=clock.now()).due[0].id
     with pytest.raises(svc.ReminderError, match="reason is required"):
         svc.skip(engine, rid, actor="lead.t1", now=clock.now(), reason="  ")
     with pytest.raises(svc.ReminderError, match="not yours"):
@@ -116,13 +116,13 @@ def test_skip_needs_a_reason_and_a_team_leader_cannot_act_on_another_team(
         ("lead.t2", "refused", f"reminder #{rid} is for team t1, not yours")
     ]
     svc.skip(engine, rid, actor="lead.t1", now=clock.now(), reason="fire drill on the floor")
-    log = patrol_log(engine, clock.now(), since=clock.now() - timedelta(hours=1), team="t1")
+    log = patrol_log(engine, now=clock.now(), since=clock.now() - timedelta(hours=1), team="t1")
     assert [e.outcome for e in log] == ["skipped"]
 
 
 def test_patrol_log_done_late_missed(engine, db_url, clock, fired, capsys) -> None:
     host = fired
-    first = svc.open_reminders(engine, "lead.t1", clock.now()).due[0].id
+    first = svc.open_reminders(engine, actor="lead.t1", now=clock.now()).due[0].id
     for _ in range(12):  # → 10:00; the 10:00 patrol fires
         clock.advance(minutes=5)
         host.step()
@@ -130,15 +130,15 @@ def test_patrol_log_done_late_missed(engine, db_url, clock, fired, capsys) -> No
     for _ in range(18):  # → 11:30, the host stepping all along
         clock.advance(minutes=5)
         host.step()
-    second = [r for r in svc.open_reminders(engine, "lead.t1", clock.now()).overdue]
+    second = [r for r in svc.open_reminders(engine, actor="lead.t1", now=clock.now()).overdue]
     assert [r.scheduled_for.hour for r in second] == [10]
     svc.done(
         engine,
-        svc.open_reminders(engine, "lead.t1", clock.now()).due[0].id,
+        svc.open_reminders(engine, actor="lead.t1", now=clock.now()).due[0].id,
         actor="lead.t1",
         now=clock.now(),
     )  # the 11:00 one, on time
-    log = patrol_log(engine, clock.now(), since=datetime(2026, 3, 10, 8, tzinfo=UTC), team="t1")
+    log = patrol_log(engine, now=clock.now(), since=datetime(2026, 3, 10, 8, tzinfo=UTC), team="t1")
     assert [(e.due_at.hour, e.outcome) for e in log] == [(9, "late"), (10, "missed"), (11, "done")]
     capsys.readouterr()
     assert (
@@ -195,11 +195,11 @@ def test_the_schedulers_reminder_reads_in_each_readers_language(
     with engine.connect() as conn:
         raw = conn.execute(select(Reminder.title).where(Reminder.team_id == "t1")).scalar_one()
     assert "{team}" in raw
-    assert [r.title for r in svc.open_reminders(engine, "lead.t1", clock.now()).due] == [
+    assert [r.title for r in svc.open_reminders(engine, actor="lead.t1", now=clock.now()).due] == [
         "Patrol the floor: team t1"
     ]
     i18n.set_language("zh_CN")
-    assert [r.title for r in svc.open_reminders(engine, "lead.t1", clock.now()).due] == [
+    assert [r.title for r in svc.open_reminders(engine, actor="lead.t1", now=clock.now()).due] == [
         "巡场：班组 t1"
     ]
     capsys.readouterr()

@@ -105,7 +105,7 @@ def test_named_title() -> None:
 
 def test_reminders_read_the_agents_name_now(ctx: AppContext, engine) -> None:
     _water_for_a0042(engine, ctx)
-    view = svc.open_reminders(engine, "lead.t1", ctx.clock.now())
+    view = svc.open_reminders(engine, actor="lead.t1", now=ctx.clock.now())
     water = [r for r in view.due if r.agent_id == "A0042"]
     assert [(r.title, r.agent_label) for r in water] == [
         ("Bring 王芳 a glass of water after a long call", "王芳 (A0042)")

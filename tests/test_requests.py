@@ -178,18 +178,18 @@ def test_a_request_heard_on_a_patrol_is_recorded_for_the_agent(engine: Engine) -
     seed_floor(engine)
     v = svc.record(
         engine,
-        _settings(),
         "a2",
         "wellbeing",
         "needs a word after the shift",
+        settings=_settings(),
         actor="lead.t1",
         now=T,
     )
     assert (v.source, v.recorded_by, v.ack_due) == ("patrol", "lead.t1", T + timedelta(minutes=30))
     with pytest.raises(Refused):
-        svc.record(engine, _settings(), "a2", "other", "x", actor="lead.t2", now=T)
+        svc.record(engine, "a2", "other", "x", settings=_settings(), actor="lead.t2", now=T)
     with pytest.raises(svc.RequestError):
-        svc.record(engine, _settings(), "a2", "salary", "x", actor="lead.t1", now=T)
+        svc.record(engine, "a2", "salary", "x", settings=_settings(), actor="lead.t1", now=T)
 
 
 def test_request_settings_are_checked_by_path() -> None:

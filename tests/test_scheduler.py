@@ -171,7 +171,7 @@ def test_missed_reminders_after_downtime_are_recorded_once(engine, clock) -> Non
         clock.advance(seconds=20)
         b.step()
     assert _rows(engine) == after  # shown once: no second row, nothing fired late
-    view = open_reminders(engine, "lead.t1", clock.now())
+    view = open_reminders(engine, actor="lead.t1", now=clock.now())
     assert [r.scheduled_for.strftime("%H:%M") for r in view.missed] == [
         "10:00",
         "11:00",

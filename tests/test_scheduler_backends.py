@@ -50,7 +50,7 @@ def test_reminders_end_to_end_on_each_backend(any_engine) -> None:
         team_id="t1",
     )
     assert fire(engine, occ, holder="A", now=clock.now()) is None  # already recorded
-    view = svc.open_reminders(engine, "lead.t1", clock.now())
+    view = svc.open_reminders(engine, actor="lead.t1", now=clock.now())
     assert [r.state for r in [*view.overdue, *view.due, *view.missed]] == [
         "overdue",
         "due",
@@ -59,9 +59,9 @@ def test_reminders_end_to_end_on_each_backend(any_engine) -> None:
     rid = view.due[0].id
     svc.done(engine, rid, actor="lead.t1", now=clock.now(), note="calm", flag_agent="a1")
     svc.snooze(engine, view.missed[0].id, actor="lead.t1", now=clock.now(), minutes=5)
-    assert nominations.candidates(engine, clock.now() + timedelta(hours=6), period="P") == {
+    assert nominations.candidates(engine, now=clock.now() + timedelta(hours=6), period="P") == {
         d: []
         for d in ("hardest_escalations", "raised_early", "sensitive_no_complaint", "improvement")
     }
-    s = periods.period_summary(engine, clock.now() + timedelta(hours=2))
+    s = periods.period_summary(engine, now=clock.now() + timedelta(hours=2))
     assert s is not None and s.period.name == "P" and s.period.active

@@ -55,7 +55,7 @@ def floor(ctx: AppContext) -> Feed:
 
 
 def test_roster_shows_state_and_todays_sensitive_load(ctx: AppContext, floor: Feed) -> None:
-    r = roster(ctx.engine, ctx.settings, at(15))
+    r = roster(ctx.engine, settings=ctx.settings, now=at(15))
     agents = {a.id: a for a in r.agents}
     assert set(agents) == {"d1", "d2"}  # only the designated
     d1, d2 = agents["d1"], agents["d2"]
@@ -70,9 +70,11 @@ def test_roster_shows_state_and_todays_sensitive_load(ctx: AppContext, floor: Fe
 
 
 def test_available_designated_now(ctx: AppContext, floor: Feed) -> None:
-    assert [a.name for a in available_designated(ctx.engine, ctx.settings, at(15))] == ["王芳"]
+    assert [
+        a.name for a in available_designated(ctx.engine, settings=ctx.settings, now=at(15))
+    ] == ["王芳"]
     floor.call("d1", "c9", 16, customer="x")
-    assert available_designated(ctx.engine, ctx.settings, at(16)) == []
+    assert available_designated(ctx.engine, settings=ctx.settings, now=at(16)) == []
 
 
 def test_the_rule_flagged_the_undesignated_call_naming_who_was_free(

@@ -19,7 +19,7 @@ def _seed_flag(floor: AppContext) -> int:
 
 
 def settle(floor: AppContext, now: datetime) -> dict[int, str]:
-    return stepins.follow_up(floor.engine, floor.settings, now)
+    return stepins.follow_up(floor.engine, settings=floor.settings, now=now)
 
 
 def _state(engine: Engine, agent: str, state: str, at: object) -> None:
@@ -66,11 +66,11 @@ def test_a_break_not_seen_comes_back_to_the_supervisor(floor: AppContext, engine
     assert settle(floor, t0 + timedelta(minutes=4)) == {}
     later = t0 + timedelta(minutes=5)
     assert settle(floor, later) == {fid: "not_seen"}
-    mine = reminders.open_reminders(engine, "lead.wang", later)
+    mine = reminders.open_reminders(engine, actor="lead.wang", now=later)
     [r] = mine.actionable
     assert r.title == "王芳 has not gone on the break you asked for (5 min)"
     # Addressed to the supervisor who stepped in, not the whole team.
-    assert reminders.open_reminders(engine, "lead.li", later).actionable == []
+    assert reminders.open_reminders(engine, actor="lead.li", now=later).actionable == []
 
 
 def test_a_hand_over_is_confirmed_when_the_agent_leaves_the_call(
@@ -97,6 +97,8 @@ def test_the_confirmation_window_is_a_setting(floor: AppContext, engine: Engine)
     t0 = floor.clock.now()
     assert settle(floor, t0 + timedelta(minutes=6)) == {}
     assert settle(floor, t0 + timedelta(minutes=10)) == {fid: "not_seen"}
-    [r] = reminders.open_reminders(engine, "lead.wang", t0 + timedelta(minutes=10)).actionable
+    [r] = reminders.open_reminders(
+        engine, actor="lead.wang", now=t0 + timedelta(minutes=10)
+    ).actionable
     assert r.title == "王芳 has not gone on the break you asked for (10 min)"
     assert r.due_by == t0 + timedelta(minutes=20)

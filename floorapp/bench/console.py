@@ -1,7 +1,8 @@
 """Console weight and speed: tick CPU, first paint, peak memory, by floor size and time of day.
 
 Each run is its own process (so its VmHWM is the console's own): a seeded SQLite file with N
-agents, today's calls, open flags and 300 open escalations; the console opens headless at
+agents named in Chinese (坐席00001 ..., so the figures include reading names in pinyin order),
+today's calls, open flags and 300 open escalations; the console opens headless at
 200x50 with a frozen clock (and the reminder scheduler beside it, as ``floorapp console``
 runs it);
 then, each "second", a tenth of the agents change state (written through a separate

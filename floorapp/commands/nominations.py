@@ -66,7 +66,7 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
 def cmd_candidates(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
         found = svc.candidates(
-            ctx.engine, ctx.clock.now(), period=args.period, team=args.team, actor=ctx.actor
+            ctx.engine, now=ctx.clock.now(), period=args.period, team=args.team, actor=ctx.actor
         )
     except Refused as exc:
         return _refused(exc)

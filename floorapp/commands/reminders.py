@@ -149,7 +149,7 @@ def _refused(exc: Refused) -> int:
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     now = ctx.clock.now()
     try:
-        view = svc.listing(ctx.engine, ctx.actor, now)
+        view = svc.listing(ctx.engine, actor=ctx.actor, now=now)
     except Refused as exc:
         return _refused(exc)
     source, jobs = scheduled_jobs(ctx, now)
@@ -270,10 +270,10 @@ def cmd_patrols(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
         log = patrol_log(
             ctx.engine,
-            now,
+            now=now,
             since=now - timedelta(hours=args.hours),
             team=args.team,
-            supervisor=ctx.actor,
+            actor=ctx.actor,
         )
     except Refused as exc:
         return _refused(exc)
@@ -306,7 +306,7 @@ def cmd_patrols(ctx: AppContext, args: argparse.Namespace) -> int:
         )
     )
     scope = load_scope(ctx.engine, ctx.actor)  # the policy let them in (patrol_log)
-    for team, last in sorted(last_patrols(ctx.engine, now).items()):
+    for team, last in sorted(last_patrols(ctx.engine, now=now).items()):
         if args.team in (None, team) and scope.allows_team(team):
             say(
                 _("last patrol of team {team}: {minutes_ago} min ago by {by}").format(

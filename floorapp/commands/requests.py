@@ -103,10 +103,10 @@ def cmd_add(ctx: AppContext, args: argparse.Namespace) -> int:
         return _show(
             svc.record(
                 ctx.engine,
-                ctx.settings,
                 args.agent,
                 args.category,
                 args.text,
+                settings=ctx.settings,
                 actor=ctx.actor,
                 now=ctx.clock.now(),
             )

@@ -31,7 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_rules(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        report = svc.in_force(ctx.engine, ctx.settings, actor=ctx.actor, now=ctx.clock.now())
+        report = svc.in_force(
+            ctx.engine, settings=ctx.settings, actor=ctx.actor, now=ctx.clock.now()
+        )
     except Refused as exc:
         say(f"floorapp rules: {exc.message}", err=True)
         return 1

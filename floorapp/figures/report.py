@@ -289,7 +289,7 @@ def _plan_counts(
     from floorapp.services.patrols import patrol_log
 
     patrols: Counter[str] = Counter(
-        e.outcome for e in patrol_log(engine, end, since=start) if visible(e.team_id)
+        e.outcome for e in patrol_log(engine, now=end, since=start) if visible(e.team_id)
     )
     care: Counter[str] = Counter(
         item

@@ -79,7 +79,7 @@ def fired_today(engine: Engine, settings: Settings, now: datetime) -> dict[str, 
     return counts
 
 
-def rules_report(engine: Engine, settings: Settings, now: datetime) -> RulesReport:
+def rules_report(engine: Engine, *, settings: Settings, now: datetime) -> RulesReport:
     rules = load_rules(settings.rules)
     counts = fired_today(engine, settings, now)
     _, _, day = day_bounds(settings, now)

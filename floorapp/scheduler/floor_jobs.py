@@ -26,6 +26,6 @@ def floor_jobs(engine: Engine, settings: Settings, *, holder: str, now: datetime
     except Exception:
         log.exception("drills: firing failed; retrying next step")
     try:
-        requests.remind_late(engine, settings, now=now, holder=holder)
+        requests.remind_late(engine, settings=settings, now=now, holder=holder)
     except Exception:
         log.exception("requests: late reminders failed; retrying next step")

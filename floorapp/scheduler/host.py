@@ -143,7 +143,7 @@ class SchedulerHost:
             self.last_escalated = triage.escalate_overdue(
                 self.engine, settings=self.settings, now=now
             )
-            stepins.follow_up(self.engine, self.settings, now)
+            stepins.follow_up(self.engine, settings=self.settings, now=now)
             if self.use_apscheduler:
                 self._sync_jobs(now)
             return True

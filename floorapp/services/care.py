@@ -64,7 +64,7 @@ class CareEntry:
     note: str | None
 
 
-def last_given(conn: Connection, team: str, item: str, before: datetime) -> datetime | None:
+def last_given(conn: Connection, team: str, item: str, *, before: datetime) -> datetime | None:
     return conn.execute(
         select(func.max(CareLog.at)).where(
             CareLog.team_id == team, CareLog.item == item, CareLog.at <= before
@@ -73,19 +73,19 @@ def last_given(conn: Connection, team: str, item: str, before: datetime) -> date
 
 
 def repeat_warning(
-    conn: Connection, plan: Plan, team: str, item: str, now: datetime
+    conn: Connection, plan: Plan, team: str, item: str, *, now: datetime
 ) -> RepeatWarning | None:
     if item in MOMENT_ITEMS or plan.repeat_days <= 0:
         return None
     window = timedelta(days=plan.repeat_days)
-    last = last_given(conn, team, item, now)
+    last = last_given(conn, team, item, before=now)
     if last is None or now - last > window:
         return None
     alt = None
     for candidate in plan.care_items:
         if candidate.key == item:
             continue
-        prev = last_given(conn, team, candidate.key, now)
+        prev = last_given(conn, team, candidate.key, before=now)
         if prev is None or now - prev > window:
             alt = candidate
             break
@@ -94,12 +94,12 @@ def repeat_warning(
     )
 
 
-def check_repeat(engine: Engine, team: str, item: str, now: datetime) -> RepeatWarning | None:
+def check_repeat(engine: Engine, team: str, item: str, *, now: datetime) -> RepeatWarning | None:
     with read_tx(engine) as conn:
         stored = load_plan(conn)
         if stored is None:
             return None
-        return repeat_warning(conn, stored.plan, team, item, now)
+        return repeat_warning(conn, stored.plan, team, item, now=now)
 
 
 def log_care(

@@ -92,7 +92,7 @@ class CoverageRow:
 # --- planning ---------------------------------------------------------------------------
 
 
-def call_load(conn: Connection, plan: Plan, teams: Sequence[str], now: datetime) -> Load:
+def call_load(conn: Connection, plan: Plan, teams: Sequence[str], *, now: datetime) -> Load:
     """Calls offered per local hour of the day per team over the last ``LOAD_DAYS`` days."""
     rows = conn.execute(
         select(Agent.team_id, Call.offered_at)
@@ -133,7 +133,7 @@ def schedule_for_plan(
             select(Drill.hot_issue, Drill.agent_id).where(Drill.status == DrillStatus.PASSED)
         )
     }
-    placement = place(plan, agents, not_before=now, load=call_load(conn, plan, teams, now))
+    placement = place(plan, agents, not_before=now, load=call_load(conn, plan, teams, now=now))
     rows = [
         dict(
             plan_version_id=version_id,
@@ -515,22 +515,6 @@ def coverage(engine: Engine, *, actor: str, now: datetime) -> list[CoverageRow]:
     return policy.read(engine, fn, now=now)
 
 
-def passed_agents(conn: Connection, hot_issue: str | None = None) -> set[str]:
-    """Agents who passed the drill on ``hot_issue`` (any hot issue of the plan in force when
-    None): sensitive routing puts them first."""
-    stored = load_plan(conn)
-    if stored is None:
-        return set()
-    keys = [hot_issue] if hot_issue else [h.key for h in stored.plan.hot_issues]
-    return set(
-        conn.execute(
-            select(Drill.agent_id).where(
-                Drill.status == DrillStatus.PASSED, Drill.hot_issue.in_(keys)
-            )
-        ).scalars()
-    )
-
-
 __all__ = [
     "DRILL_KIND",
     "CoverageRow",
@@ -540,7 +524,6 @@ __all__ = [
     "coverage",
     "fire_due",
     "open_drills",
-    "passed_agents",
     "record_result",
     "schedule_for_plan",
 ]

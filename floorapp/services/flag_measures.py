@@ -147,7 +147,7 @@ def _rows(conn: Connection, start: datetime, end: datetime) -> list[_Row]:
 
 
 def measures_today(
-    engine: Engine, settings: Settings, now: datetime, *, actor: str | None = None
+    engine: Engine, *, settings: Settings, now: datetime, actor: str | None = None
 ) -> MeasuresReport:
     """Today's measures for the whole floor; with ``actor``, if the policy lets them read
     them (the console's view is behind the console's door)."""

@@ -223,8 +223,8 @@ def _improvement(
 
 def candidates(
     engine: Engine,
-    now: datetime,
     *,
+    now: datetime,
     period: str | None = None,
     team: str | None = None,
     per_dimension: int = 3,

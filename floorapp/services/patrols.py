@@ -41,20 +41,20 @@ class LastPatrol:
 
 def patrol_log(
     engine: Engine,
-    now: datetime,
     *,
+    now: datetime,
     since: datetime,
     team: str | None = None,
-    supervisor: str | None = None,
+    actor: str | None = None,
 ) -> list[PatrolEntry]:
-    """Every patrol due (or walked) since ``since``, oldest first; with ``supervisor``, of
+    """Every patrol due (or walked) since ``since``, oldest first; with ``actor``, of
     their teams only (the policy's ``patrols.read``)."""
     teams = None
-    if supervisor is not None:
+    if actor is not None:
         scope = policy.require(
             engine,
             "patrols.read",
-            supervisor,
+            actor,
             now=now,
             **({"team": team} if team is not None else {}),
         )
@@ -107,7 +107,7 @@ def counts(entries: list[PatrolEntry]) -> Counter[str]:
     return Counter(e.outcome for e in entries)
 
 
-def last_patrols(engine: Engine, now: datetime) -> dict[str, LastPatrol]:
+def last_patrols(engine: Engine, *, now: datetime) -> dict[str, LastPatrol]:
     """The last patrol walked per team (done or late), for the console's header/period view."""
     last = (
         select(Patrol.team_id, func.max(Patrol.at).label("at"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from db.engine import read_tx
 from db.models_plan import CareLog, Nomination
+from floorapp.config import Settings
 from floorapp.plan.metrics import METRICS, measure, on_track
 from floorapp.plan.model import Period, Plan
 from floorapp.plan.store import load_plan
@@ -63,7 +63,7 @@ def _info(plan: Plan, p: Period, now: datetime) -> PeriodInfo:
     return PeriodInfo(p.name, p.start, p.end, p.teams, active, days_left)
 
 
-def active_period(engine: Engine, now: datetime) -> PeriodInfo | None:
+def active_period(engine: Engine, *, now: datetime) -> PeriodInfo | None:
     """The guarantee period in force now (for the console header), or None."""
     with read_tx(engine) as conn:
         stored = load_plan(conn)
@@ -87,11 +87,11 @@ def _choose(plan: Plan, name: str | None, now: datetime) -> Period | None:
 
 def period_summary(
     engine: Engine,
-    now: datetime,
     *,
+    settings: Settings | None = None,
+    now: datetime,
     period: str | None = None,
     team: str | None = None,
-    settings: Any = None,
 ) -> PeriodSummary | None:
     """The period in force (or ``period``, or the latest started one); None without a plan.
     A target is judged only past the settings' ``min_sample`` calls."""
@@ -162,7 +162,7 @@ def period_summary(
             )
         )
     patrols = (
-        counts(patrol_log(engine, min(now, p.end), since=p.start, team=team))
+        counts(patrol_log(engine, now=min(now, p.end), since=p.start, team=team))
         if now > p.start
         else Counter()
     )

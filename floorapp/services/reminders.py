@@ -179,15 +179,15 @@ def _scoped(stmt: Any, scope: Scope) -> Any:
 
 def open_reminders(
     engine: Engine,
-    supervisor: str,
-    now: datetime,
     *,
+    actor: str,
+    now: datetime,
     coming_limit: int = 5,
     coming_within: timedelta = timedelta(hours=12),
 ) -> OpenReminders:
-    """Due, overdue, missed and snoozed reminders for ``supervisor``, and what comes next."""
+    """Due, overdue, missed and snoozed reminders for ``actor``, and what comes next."""
     with read_tx(engine) as conn:
-        scope = scope_of(conn, supervisor)
+        scope = scope_of(conn, actor)
         rows = conn.execute(
             _scoped(_select().where(Reminder.status.in_(OPEN_STATUSES)), scope).order_by(
                 Reminder.scheduled_for, Reminder.id
@@ -198,7 +198,7 @@ def open_reminders(
         for row in rows:
             warning = None
             if stored is not None and row.kind == ReminderKind.CARE and row.team_id and row.item:
-                w = repeat_warning(conn, stored.plan, row.team_id, row.item, row.scheduled_for)
+                w = repeat_warning(conn, stored.plan, row.team_id, row.item, now=row.scheduled_for)
                 warning = w.message if w else None
             v = _view(row, now, warning)
             {"due": out.due, "overdue": out.overdue, "missed": out.missed, "snoozed": out.snoozed}[
@@ -217,14 +217,14 @@ def open_reminders(
     return out
 
 
-def listing(engine: Engine, supervisor: str, now: datetime) -> OpenReminders:
+def listing(engine: Engine, *, actor: str, now: datetime) -> OpenReminders:
     """``open_reminders`` for a route that must refuse a stranger (the CLI): the console's
     panel polls ``open_reminders`` itself, behind the console's door."""
-    policy.require(engine, "reminders.read", supervisor, now=now)
-    return open_reminders(engine, supervisor, now)
+    policy.require(engine, "reminders.read", actor, now=now)
+    return open_reminders(engine, actor=actor, now=now)
 
 
-def get(engine: Engine, reminder_id: int, now: datetime) -> ReminderView:
+def get(engine: Engine, reminder_id: int, *, now: datetime) -> ReminderView:
     with read_tx(engine) as conn:
         row = conn.execute(_select().where(Reminder.id == reminder_id)).first()
     if row is None:
@@ -354,7 +354,7 @@ def done(
         return row
 
     policy.write(engine, tx, now=now)
-    return get(engine, reminder_id, now)
+    return get(engine, reminder_id, now=now)
 
 
 def snooze(
@@ -385,7 +385,7 @@ def snooze(
         )
 
     policy.write(engine, tx, now=now)
-    return get(engine, reminder_id, now)
+    return get(engine, reminder_id, now=now)
 
 
 def skip(
@@ -429,7 +429,7 @@ def skip(
         )
 
     policy.write(engine, tx, now=now)
-    return get(engine, reminder_id, now)
+    return get(engine, reminder_id, now=now)
 
 
 WATER_PREFIX = "care:water:"

@@ -204,11 +204,11 @@ def _text(text: str, what: str) -> str:
 
 def record(
     engine: Engine,
-    settings: Settings,
     agent_id: str,
     category: str,
     text: str,
     *,
+    settings: Settings,
     actor: str,
     now: datetime,
 ) -> RequestView:
@@ -364,7 +364,7 @@ def close(engine: Engine, request_id: int, *, actor: str, now: datetime) -> Requ
 # --- late ------------------------------------------------------------------------------------
 
 
-def remind_late(engine: Engine, settings: Settings, *, now: datetime, holder: str) -> int:
+def remind_late(engine: Engine, *, settings: Settings, now: datetime, holder: str) -> int:
     """Late requests: a reminder to the team's leaders, then to each floor manager."""
 
     def tx(conn: Connection) -> int:

@@ -11,6 +11,6 @@ from floorapp.config import Settings
 from floorapp.rules.report import RulesReport, rules_report
 
 
-def in_force(engine: Engine, settings: Settings, *, actor: str, now: datetime) -> RulesReport:
+def in_force(engine: Engine, *, settings: Settings, actor: str, now: datetime) -> RulesReport:
     policy.require(engine, "rules.read", actor, now=now)
-    return rules_report(engine, settings, now)
+    return rules_report(engine, settings=settings, now=now)

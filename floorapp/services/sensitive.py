@@ -80,7 +80,7 @@ def _undesignated() -> Case[int]:
 
 
 def designated_agents(
-    conn: Connection, settings: Settings, now: datetime, team: str | None = None
+    conn: Connection, *, settings: Settings, now: datetime, team: str | None = None
 ) -> list[DesignatedAgent]:
     start, end, _ = day_bounds(settings, now)
     today = (Call.answered_at >= start) & (Call.answered_at < end)
@@ -157,7 +157,7 @@ def designated_agents(
 
 
 def sensitive_customers(
-    conn: Connection, settings: Settings, now: datetime
+    conn: Connection, *, settings: Settings, now: datetime
 ) -> list[SensitiveCustomerInfo]:
     start, end, _ = day_bounds(settings, now)
     rows = conn.execute(
@@ -180,13 +180,13 @@ def sensitive_customers(
 
 
 def roster(
-    engine: Engine, settings: Settings, now: datetime, team: str | None = None
+    engine: Engine, *, settings: Settings, now: datetime, team: str | None = None
 ) -> SensitiveRoster:
     """Everything the sensitive-customer view shows, read in one short transaction."""
     start, end, _ = day_bounds(settings, now)
     with read_tx(engine) as conn:
-        agents = designated_agents(conn, settings, now, team)
-        customers = sensitive_customers(conn, settings, now)
+        agents = designated_agents(conn, settings=settings, now=now, team=team)
+        customers = sensitive_customers(conn, settings=settings, now=now)
         q = (
             select(func.count(), func.sum(_undesignated()))
             .select_from(Call)
@@ -200,13 +200,13 @@ def roster(
 
 
 def available_designated(
-    engine: Engine, settings: Settings, now: datetime, hot_issue: str | None = None
+    engine: Engine, *, settings: Settings, now: datetime, hot_issue: str | None = None
 ) -> list[DesignatedAgent]:
     """Designated agents who could take a sensitive customer right now, best first: those
     who passed the drill on ``hot_issue`` (on any hot issue of the plan in force when
     None) before the others, then the lightest sensitive load today."""
     with read_tx(engine) as conn:
-        free = [a for a in designated_agents(conn, settings, now) if a.available]
+        free = [a for a in designated_agents(conn, settings=settings, now=now) if a.available]
 
     def rank(a: DesignatedAgent) -> tuple[int, int, int]:
         drilled = hot_issue in a.drills_passed if hot_issue else bool(a.drills_passed)

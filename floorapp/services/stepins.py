@@ -56,7 +56,7 @@ def _already(conn: Connection, agent_id: str, expected: str) -> bool:
     return state is not None and state != AgentState.ON_CALL
 
 
-def follow_up(engine: Engine, settings: Settings, now: datetime) -> dict[int, str]:
+def follow_up(engine: Engine, *, settings: Settings, now: datetime) -> dict[int, str]:
     """Settle every step-in waiting on the feed: flag id -> outcome, for those settled now."""
     within = settings.step_in_confirm
 

@@ -142,7 +142,7 @@ class BoardReader:
         from floorapp.services.periods import active_period
 
         try:
-            info = active_period(self.engine, now)
+            info = active_period(self.engine, now=now)
         except (SQLAlchemyError, ValueError):
             # Plan tables not there yet, or a stored plan this release cannot read: the
             # header's period line is not worth a console. Said in the log, shown as no

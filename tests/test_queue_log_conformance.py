@@ -467,3 +467,13 @@ def test_a_line_cut_by_the_zeroed_tail_with_nothing_after_is_rejected() -> None:
     assert isinstance(item, Rejected) and "NUL" in item.reason
     stray = one(f"{E}|NONE|9000|{A}|PAUSE|lu\x00nch")
     assert isinstance(stray, Rejected) and "NUL" in stray.reason
+
+
+def test_a_pause_reason_holding_a_bar_is_the_whole_reason() -> None:
+    """set_queue_member_pause writes the reason with "%s", unescaped, as the line's last
+    field: a reason given through the manager (QueuePause Reason: ...) that holds a "|"
+    is still one reason."""
+    ev = one(f"{E}|NONE|9000|{A}|PAUSE|lunch | back at 14:00")
+    assert isinstance(ev, FeedEvent) and ev.data["reason"] == "lunch | back at 14:00"
+    ev = one(f"{E}|NONE|NONE|{A}|PAUSEALL|meeting|room 3|")
+    assert isinstance(ev, FeedEvent) and ev.data["reason"] == "meeting|room 3"

@@ -360,6 +360,10 @@ class QueueLogParser:
 
     @staticmethod
     def _pause(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # The reason is written with "%s", unescaped, and ends the line: a "|" in it is
+        # part of it (trailing empty fields, as exports pad to data5, are not).
+        if len(f) > 6:
+            f = [*f[:5], "|".join(f[5:]).rstrip("| ")]
         return EventKind.STATE, {"state": "break", "reason": _text(f, 5, "reason")}
 
     @staticmethod

@@ -9,6 +9,8 @@ docs/figures.md.
 from __future__ import annotations
 
 import random
+import threading
+import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,8 @@ from floorapp.cli import main
 from floorapp.clock import ManualClock
 from floorapp.config import Settings, settings_from_dict
 from floorapp.feed.events import FeedEvent, Ignored, Rejected
-from floorapp.feed.queue_log import parse_queue_log
+from floorapp.feed.follow import FileReader, Follower, StreamReader
+from floorapp.feed.queue_log import QueueLogParser, parse_queue_log
 from floorapp.feed.writer import FeedWriter
 from floorapp.figures.model import Figures, interval_figures
 
@@ -477,3 +480,95 @@ def test_a_pause_reason_holding_a_bar_is_the_whole_reason() -> None:
     assert isinstance(ev, FeedEvent) and ev.data["reason"] == "lunch | back at 14:00"
     ev = one(f"{E}|NONE|NONE|{A}|PAUSEALL|meeting|room 3|")
     assert isinstance(ev, FeedEvent) and ev.data["reason"] == "meeting|room 3"
+
+
+# --- a line of any length costs bounded memory ------------------------------------------------
+
+HUGE = 24 * 1024 * 1024  # bytes of one line: far past logger.c's 8 KiB and the 64 Ki limit
+
+
+def _read_all(reader: Any) -> list[Any]:
+    parser = QueueLogParser("queue_log")
+    out = []
+    for text in reader:
+        if text is None:
+            break
+        item = parser.parse_line(text, reader.line_no)
+        if item is not None:
+            out.append(item)
+    return out
+
+
+@pytest.mark.parametrize("how", ["file", "follow", "stdin"])
+def test_a_line_of_megabytes_is_rejected_in_bounded_memory(tmp_path: Path, how: str) -> None:
+    """logger.c never writes more than 8 KiB a line (qlog_msg[8192]); a file that holds
+    megabytes without a newline (a crash's zeroed preallocation, a wrong file) is one
+    rejected line, read without holding it, and the line after it is read."""
+    path = tmp_path / "queue_log"
+    good = f"{E}|c1|9000|NONE|ENTERQUEUE||5|1\n".encode()
+    with open(path, "wb") as fh:
+        fh.write(good)
+        chunk = b"x" * (1024 * 1024)
+        for _ in range(HUGE // len(chunk)):
+            fh.write(chunk)
+        fh.write(b"\n" + good.replace(b"c1", b"c2"))
+    stop = threading.Event()
+    tracemalloc.start()
+    try:
+        if how == "file":
+            reader: Any = FileReader(path, "queue_log")
+        elif how == "follow":
+            reader = Follower(path, "queue_log", stop, poll_s=0.01)
+        else:
+            reader = StreamReader(open(path, "rb"), "queue_log", stop)
+        items = _read_all(reader)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        stop.set()
+    assert [type(i).__name__ for i in items] == ["FeedEvent", "Rejected", "FeedEvent"]
+    assert "line longer than" in items[1].reason and items[2].line_no == 3
+    assert reader.offset == path.stat().st_size
+    assert peak < 8 * 1024 * 1024, peak
+
+
+def test_a_line_of_megabytes_still_being_written_is_followed_in_bounded_memory(
+    tmp_path: Path,
+) -> None:
+    """The same line written a piece at a time while it is followed: what is held of it
+    stays bounded while its end is awaited, and the line after it is read."""
+    path = tmp_path / "queue_log"
+    good = f"{E}|c1|9000|NONE|ENTERQUEUE||5|1\n".encode()
+    path.write_bytes(good)
+    stop = threading.Event()
+    reader = Follower(path, "queue_log", stop, poll_s=0.01)
+    parser = QueueLogParser("queue_log")
+    items: list[Any] = []
+    lines = iter(reader)  # one pass: the follower closes its file when a pass ends
+
+    def drain() -> None:
+        for text in lines:
+            if text is None:
+                return
+            item = parser.parse_line(text, reader.line_no)
+            if item is not None:
+                items.append(item)
+
+    tracemalloc.start()
+    try:
+        drain()
+        chunk = b"x" * (1024 * 1024)
+        for _ in range(12):
+            with open(path, "ab") as fh:
+                fh.write(chunk)
+            drain()
+        with open(path, "ab") as fh:
+            fh.write(b"\n" + good.replace(b"c1", b"c2"))
+        drain()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        stop.set()
+    assert [type(i).__name__ for i in items] == ["FeedEvent", "Rejected", "FeedEvent"]
+    assert reader.offset == path.stat().st_size and items[2].line_no == 3
+    assert peak < 8 * 1024 * 1024, peak

@@ -18,7 +18,7 @@ from floorapp.context import AppContext
 from floorapp.feed import pipeline
 from floorapp.feed.cursor import load_position
 from floorapp.feed.events import Rejected
-from floorapp.feed.follow import FileReader, Follower, StreamReader
+from floorapp.feed.follow import FileReader, Follower, StreamReader, read_line
 from floorapp.feed.lease import FeedBusy, FeedLease, holder_id
 from floorapp.feed.observer import request_observers
 from floorapp.feed.writer import FeedWriter, IngestSummary
@@ -101,7 +101,10 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
         first: list[bytes] = []
         if fmt is None:
             # Peek at the first non-blank line to tell the format, then replay it.
-            for raw in sys.stdin.buffer:
+            while True:  # a line at a time, never more of one than a reader keeps
+                raw, used, _ = read_line(sys.stdin.buffer)
+                if not used:
+                    break
                 first.append(raw)
                 if raw.strip():
                     break

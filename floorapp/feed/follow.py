@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO, cast
 
 from floorapp.feed.cursor import FeedPosition
-from floorapp.feed.events import decode_line
+from floorapp.feed.events import MAX_LINE_CHARS, decode_line
 
 POLL_S = 0.1
 FINGERPRINT_BYTES = 4096  # a queue_log's first line has a time: enough to tell files apart
@@ -72,6 +72,42 @@ def holds(path: Path, start: FeedPosition) -> bool:
 
 _decode = decode_line
 
+# What is kept of a line: any line longer is longer than MAX_LINE_CHARS characters (four
+# bytes at most each), so the parsers reject it as such, and the rest is skipped unheld.
+MAX_LINE_BYTES = 4 * MAX_LINE_CHARS + 4
+_SKIP_BYTES = 1 << 16
+
+
+def read_line(fh: BinaryIO, limit: int = -1) -> tuple[bytes, int, bool]:
+    """The next line of ``fh`` (at most ``limit`` bytes of it when given), never holding
+    more than MAX_LINE_BYTES: (what is kept, bytes consumed, whether its end was read).
+
+    A longer line is consumed to its end in bounded pieces; what is kept is its start,
+    without the newline. At the end of what is written so far the line is incomplete.
+    """
+    room = MAX_LINE_BYTES if limit < 0 else min(limit, MAX_LINE_BYTES)
+    raw = fh.readline(room)
+    used = len(raw)
+    if raw.endswith(b"\n") or used < room or used == limit:
+        return raw, used, raw.endswith(b"\n")
+    while limit < 0 or used < limit:
+        more = fh.readline(_SKIP_BYTES if limit < 0 else min(_SKIP_BYTES, limit - used))
+        if not more:
+            return raw, used, False
+        used += len(more)
+        if more.endswith(b"\n"):
+            return raw, used, True
+    return raw, used, False
+
+
+def _lines(fh: BinaryIO) -> Iterator[tuple[bytes, int]]:
+    """(kept, consumed) for each line to the end of ``fh``; the last may lack its newline."""
+    while True:
+        raw, used, _ = read_line(fh)
+        if not used:
+            return
+        yield raw, used
+
 
 class FileReader:
     """Reads a file once, from ``start`` (a saved position) or the beginning, to its end."""
@@ -94,8 +130,8 @@ class FileReader:
 
     def __iter__(self) -> Iterator[str | None]:
         try:
-            for raw in self._fh:
-                self.offset += len(raw)
+            for raw, used in _lines(self._fh):
+                self.offset += used
                 self.line_no += 1
                 yield _decode(raw)
         finally:
@@ -127,7 +163,8 @@ class Follower:
         self.generation = -1  # bumped for every file (or truncation) read: see mark()
         self._fh: BinaryIO | None = None
         self._file_id: str | None = None
-        self._partial = b""
+        self._partial = b""  # the start of a line still being written (bounded)
+        self._partial_len = 0  # its bytes so far, all of them
         self._last_len = 0
         self._fingerprint: str | None = None
         # (offset, line_no, until): lines to parse again, without storing, before reading on
@@ -168,13 +205,13 @@ class Follower:
         saved = (self.offset, self.line_no, self._last_len)
         try:
             while offset < until:
-                raw = fh.readline(until - offset)
-                if not raw:
+                raw, used, _ = read_line(fh, until - offset)
+                if not used:
                     break
-                offset += len(raw)
+                offset += used
                 line_no += 1
                 # mark() must say where this line starts while it is parsed
-                self.offset, self.line_no, self._last_len = offset, line_no, len(raw)
+                self.offset, self.line_no, self._last_len = offset, line_no, used
                 yield _decode(raw), line_no
         finally:
             self.offset, self.line_no, self._last_len = saved
@@ -192,7 +229,7 @@ class Follower:
         self._fh = fh
         self._file_id = file_id(os.fstat(fh.fileno()))
         fh.seek(offset)
-        self.offset, self.line_no, self._partial = offset, line_no, b""
+        self.offset, self.line_no, self._partial, self._partial_len = offset, line_no, b"", 0
         self._fingerprint = None
         self.generation += 1
         return True
@@ -269,16 +306,19 @@ class Follower:
         if fh is None:
             return
         while True:
-            raw = fh.readline()
-            if not raw:
+            raw, used, complete = read_line(fh)
+            if not used:
                 return
-            if not raw.endswith(b"\n"):
-                self._partial += raw  # the writer is mid-line: wait for the rest
+            if not complete:  # the writer is mid-line: wait for the rest
+                self._partial = (self._partial + raw)[:MAX_LINE_BYTES]
+                self._partial_len += used
                 return
-            if self._partial:
-                raw, self._partial = self._partial + raw, b""
-            self._last_len = len(raw)
-            self.offset += self._last_len
+            if self._partial_len:
+                raw = (self._partial + raw)[:MAX_LINE_BYTES]
+                used += self._partial_len
+                self._partial, self._partial_len = b"", 0
+            self._last_len = used
+            self.offset += used
             self.line_no += 1
             yield _decode(raw)
             if self.stop.is_set():
@@ -297,18 +337,18 @@ class Follower:
             # Renamed away and replaced. Whatever the writer appended before switching
             # is still in the old file: read it to the end first.
             yield from self._read_available()
-            if self._partial:  # the old file ended without a newline: that is a line too
+            if self._partial_len:  # the old file ended without a newline: a line too
                 raw, self._partial = self._partial, b""
-                self._last_len = len(raw)
-                self.offset += len(raw)
+                self._last_len, self._partial_len = self._partial_len, 0
+                self.offset += self._last_len
                 self.line_no += 1
                 yield _decode(raw)
             if self._open(self.path):
                 self.rotations += 1
             return
-        if st.st_size < self.offset + len(self._partial):
+        if st.st_size < self.offset + self._partial_len:
             self._fh.seek(0)  # truncated in place (copytruncate)
-            self.offset, self.line_no, self._partial = 0, 0, b""
+            self.offset, self.line_no, self._partial, self._partial_len = 0, 0, b"", 0
             self._fingerprint = None
             self.generation += 1
             self.rotations += 1
@@ -359,20 +399,21 @@ class StreamReader:
     def position(self) -> FeedPosition:
         return FeedPosition(self.source, None, self.offset, self.line_no)
 
-    def _raw_lines(self) -> Iterator[bytes]:
-        yield from self._first
-        yield from self._stream
+    def _raw_lines(self) -> Iterator[tuple[bytes, int]]:
+        for raw in self._first:
+            yield raw[:MAX_LINE_BYTES], len(raw)
+        yield from _lines(self._stream)
 
     def __iter__(self) -> Iterator[str | None]:
         if not self.follow:
-            for raw in self._raw_lines():
-                self.offset += len(raw)
+            for raw, used in self._raw_lines():
+                self.offset += used
                 self.line_no += 1
                 yield _decode(raw)
                 if self.stop.is_set():
                     return
             return
-        lines: queue.Queue[bytes | None] = queue.Queue(maxsize=10_000)
+        lines: queue.Queue[tuple[bytes, int] | None] = queue.Queue(maxsize=10_000)
 
         def pump() -> None:
             try:
@@ -390,6 +431,6 @@ class StreamReader:
                 continue
             if got is None:
                 return
-            self.offset += len(got)
+            self.offset += got[1]
             self.line_no += 1
-            yield _decode(got)
+            yield _decode(got[0])

@@ -102,10 +102,19 @@ def read_line(fh: BinaryIO, limit: int = -1) -> tuple[bytes, int, bool]:
 
 def _lines(fh: BinaryIO) -> Iterator[tuple[bytes, int]]:
     """(kept, consumed) for each line to the end of ``fh``; the last may lack its newline."""
+    readline = fh.readline
     while True:
-        raw, used, _ = read_line(fh)
-        if not used:
-            return
+        raw = readline(MAX_LINE_BYTES)
+        used = len(raw)
+        if used < MAX_LINE_BYTES or raw[-1:] == b"\n":  # every line Asterisk writes
+            if not used:
+                return
+            yield raw, used
+            continue
+        while more := readline(_SKIP_BYTES):  # an over-long line: skip to its end
+            used += len(more)
+            if more[-1:] == b"\n":
+                break
         yield raw, used
 
 
@@ -305,10 +314,19 @@ class Follower:
         fh = self._fh
         if fh is None:
             return
+        readline = fh.readline
         while True:
-            raw, used, complete = read_line(fh)
+            raw = readline(MAX_LINE_BYTES)
+            used = len(raw)
             if not used:
                 return
+            complete = raw[-1:] == b"\n"
+            if not complete and used == MAX_LINE_BYTES:  # over-long: skip what is written
+                while more := readline(_SKIP_BYTES):
+                    used += len(more)
+                    if more[-1:] == b"\n":
+                        complete = True
+                        break
             if not complete:  # the writer is mid-line: wait for the rest
                 self._partial = (self._partial + raw)[:MAX_LINE_BYTES]
                 self._partial_len += used

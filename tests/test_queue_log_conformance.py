@@ -8,6 +8,8 @@ docs/figures.md.
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import random
 import threading
 import tracemalloc
@@ -572,3 +574,52 @@ def test_a_line_of_megabytes_still_being_written_is_followed_in_bounded_memory(
     assert [type(i).__name__ for i in items] == ["FeedEvent", "Rejected", "FeedEvent"]
     assert reader.offset == path.stat().st_size and items[2].line_no == 3
     assert peak < 8 * 1024 * 1024, peak
+
+
+# --- rotated files as logrotate and logger.c leave them: compressed ----------------------------
+
+SAMPLE = Path(__file__).parent / "data" / "asterisk-queue_log.sample"
+
+
+@pytest.mark.parametrize(
+    ("name", "pack"),
+    [("queue_log-20100223.gz", gzip.compress), ("queue_log.1.bz2", bz2.compress)],
+)
+def test_a_compressed_rotated_queue_log_is_read(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, pack: Any
+) -> None:
+    """logger.c's rotate_file knows queue_log.N.gz, .bz2 and .Z (exec_after_rotate
+    compresses), and logrotate compresses by default on most systems: last week's log is
+    read as it lies."""
+    feed = tmp_path / name
+    feed.write_bytes(pack(SAMPLE.read_bytes()))
+    assert main(["--db", db_url, "ingest", "--no-rules", str(feed)]) == 0
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith("271 accepted, 0 duplicates, 0 rejected, 7 ignored (CONFIGRELOAD 7)")
+    )
+
+
+def test_a_compressed_file_cut_short_keeps_its_lines_and_says_where_it_ends(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A .gz copied while logrotate was still writing it: every line before the cut is
+    kept, and the cut is named, not a traceback."""
+    whole = gzip.compress(SAMPLE.read_bytes())
+    feed = tmp_path / "queue_log.2.gz"
+    feed.write_bytes(whole[: len(whole) // 2])
+    assert main(["--db", db_url, "ingest", "--no-rules", str(feed)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert any(f"{feed}:" in e and "compressed data" in e for e in err), err
+    accepted = int(err[-1].split(": ")[-1].split(" accepted")[0])
+    assert 0 < accepted < 271
+
+
+def test_a_compressed_file_is_not_followed(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed = tmp_path / "queue_log.1.gz"
+    feed.write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    assert main(["--db", db_url, "ingest", "--follow", "--no-rules", str(feed)]) == 2
+    assert "without --follow" in capsys.readouterr().err

@@ -19,11 +19,14 @@ not, the file the position belongs to is looked for beside it (renamed, or copie
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import logging
 import os
 import queue
 import threading
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from hashlib import blake2b
 from pathlib import Path
 from typing import BinaryIO, TextIO, cast
@@ -118,8 +121,34 @@ def _lines(fh: BinaryIO) -> Iterator[tuple[bytes, int]]:
         yield raw, used
 
 
+# A rotated log as logger.c's rotate_file (queue_log.N.gz, .bz2) or logrotate leaves it.
+_COMPRESSED: dict[bytes, Callable[[BinaryIO], BinaryIO]] = {
+    b"\x1f\x8b": lambda fh: cast(BinaryIO, gzip.GzipFile(fileobj=fh, mode="rb")),
+    b"BZh": lambda fh: cast(BinaryIO, bz2.BZ2File(fh)),
+}
+
+
+def compression_of(fh: BinaryIO) -> Callable[[BinaryIO], BinaryIO] | None:
+    """The decompressor a file's first bytes call for (None: plain); ``fh`` is left at 0."""
+    head = fh.read(3)
+    fh.seek(0)
+    return _COMPRESSED.get(head[:2]) or _COMPRESSED.get(head)
+
+
+def open_feed(path: Path) -> BinaryIO:
+    """``path`` for reading once, decompressed if it is compressed."""
+    fh: BinaryIO = open(path, "rb")
+    unpack = compression_of(fh)
+    return fh if unpack is None else unpack(fh)
+
+
 class FileReader:
-    """Reads a file once, from ``start`` (a saved position) or the beginning, to its end."""
+    """Reads a file once, from ``start`` (a saved position) or the beginning, to its end.
+
+    A compressed file (gzip, bzip2) is read decompressed, from its beginning; if its data
+    ends early or is corrupt, reading stops there and ``error`` says so (the lines before
+    it are read).
+    """
 
     def __init__(self, path: Path, source: str, *, start: FeedPosition | None = None) -> None:
         self.path = path
@@ -130,7 +159,13 @@ class FileReader:
         self._file_id = file_id(st)
         self.offset = 0
         self.line_no = 0
-        if start is not None and start.file_id == self._file_id and start.offset <= st.st_size:
+        self.error: str | None = None
+        unpack = compression_of(self._fh)
+        self.compressed = unpack is not None
+        if unpack is not None:
+            self._fh = unpack(self._fh)
+            self.size = 0  # offsets count what is decompressed: no fraction of the file
+        elif start is not None and start.file_id == self._file_id and start.offset <= st.st_size:
             self._fh.seek(start.offset)
             self.offset, self.line_no = start.offset, start.line_no
 
@@ -143,6 +178,12 @@ class FileReader:
                 self.offset += used
                 self.line_no += 1
                 yield _decode(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            if not self.compressed:
+                raise
+            self.error = (
+                f"compressed data ends early or is corrupt after line {self.line_no} ({exc})"
+            )
         finally:
             self._fh.close()
 

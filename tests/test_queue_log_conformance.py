@@ -623,3 +623,19 @@ def test_a_compressed_file_is_not_followed(
     feed.write_bytes(gzip.compress(SAMPLE.read_bytes()))
     assert main(["--db", db_url, "ingest", "--follow", "--no-rules", str(feed)]) == 2
     assert "without --follow" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("line", "outcome"),
+    [
+        (f"{E}|c1|9000|NONE|EXITWITHTIMEOUT|1||||", "timeout"),
+        (f"{E}|c1|9000|NONE|EXITWITHKEY|5|1|||", "abandoned"),
+    ],
+)
+def test_an_old_exit_padded_with_empty_fields_is_read(line: str, outcome: str) -> None:
+    """Before 1.6 queue_exec wrote EXITWITHTIMEOUT with the position only and EXITWITHKEY
+    as key|position; an export of the realtime table (data1..data5, logger.c's
+    queue_adaptive_realtime) pads them with empty fields: still the exit, with no wait."""
+    ev = one(line)
+    assert isinstance(ev, FeedEvent), ev
+    assert ev.data["outcome"] == outcome and "hold_seconds" not in ev.data

@@ -445,7 +445,8 @@ class QueueLogParser:
         wait_at = _WAIT_AT[event]
         _int(f, wait_at - 2, "position", MAX_POSITION, required=False)
         data: dict[str, Any] = {"outcome": _UNANSWERED[event], "exit": event.lower()}
-        if len(f) > wait_at:  # the old layouts end before the wait time
+        # The old layouts end before the wait time (an export pads them with empty fields).
+        if len(f) > wait_at and f[wait_at].strip():
             data["hold_seconds"] = _int(f, wait_at, "waittime")
         return EventKind.CALL_ABANDONED, data
 

@@ -639,3 +639,38 @@ def test_an_old_exit_padded_with_empty_fields_is_read(line: str, outcome: str) -
     ev = one(line)
     assert isinstance(ev, FeedEvent), ev
     assert ev.data["outcome"] == outcome and "hold_seconds" not in ev.data
+
+
+def test_a_caller_sent_back_into_the_same_queue_in_the_same_second_is_a_second_call(
+    engine: Engine, clock: ManualClock, utc: Settings
+) -> None:
+    """queue_exec writes EXITEMPTY (leavewhenempty) and a dialplan that loops back to the
+    same Queue() writes ENTERQUEUE in the same second: two calls of that queue."""
+    ingest(
+        engine,
+        [
+            f"{E}|c1|sales|NONE|ENTERQUEUE||5|1",
+            f"{E + 20}|c1|sales|NONE|EXITEMPTY|1|1|20",
+            f"{E + 20}|c1|sales|NONE|ENTERQUEUE||5|1",
+            f"{E + 30}|c1|sales|{A}|CONNECT|10|1773652020.5|2",
+        ],
+        clock,
+        utc,
+    )
+    f = figures(engine, utc, clock)
+    assert counts(f, "sales") == (2, 1, 0, 0, 0) and f.queues["sales"].exit_empty == 1
+
+
+def test_an_exit_after_no_wait_read_before_its_enterqueue_is_one_call(
+    engine: Engine, clock: ManualClock, utc: Settings
+) -> None:
+    """EXITEMPTY with waittime 0 and its ENTERQUEUE in the same second, written in the
+    other order by a merge: one call."""
+    ingest(
+        engine,
+        [f"{E}|c1|sales|NONE|EXITEMPTY|1|1|0", f"{E}|c1|sales|NONE|ENTERQUEUE||5|1"],
+        clock,
+        utc,
+    )
+    (only,) = calls(engine).values()
+    assert (only["id"], only["exit_reason"], only["customer_id"]) == ("c1", "exitempty", "5")

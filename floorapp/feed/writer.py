@@ -688,8 +688,9 @@ class FeedWriter:
         Asterisk keeps the caller channel's uniqueid when the caller goes on to another
         queue (a queue's timeout, exit or transfer leads to the next Queue()), and counts
         each Queue() in its own queue: so does floorapp, as a call of its own, ``<id>#2``,
-        ``<id>#3``... An offer at or after the end of the call it names starts one; an
-        earlier offer is a late line of the visit it belongs to.
+        ``<id>#3``... An offer after the end of the call it names starts one (in the
+        second of the end too, unless the call had waited no time at all); an earlier
+        offer is a late line of the visit it belongs to.
         """
         feed_id = ev.call
         assert feed_id is not None  # the caller passes events of a call only
@@ -698,8 +699,10 @@ class FeedWriter:
         if ev.kind is _CALL_OFFERED:
             row = self._calls.get(call_id) or {}
             ended = row.get("ended_at")
+            # In the second the call ended, an offer is a new visit unless it is the
+            # call's own offer (an exit after no wait, read before its ENTERQUEUE).
             if ended is not None and (
-                ev.ts > ended or (ev.ts == ended and ev.data.get("queue") != row["queue"])
+                ev.ts > ended or (ev.ts == ended and row["offered_at"] != ended)
             ):
                 n = (current[1] if current is not None else stored.get(feed_id, 1)) + 1
                 self._calls.pop(call_id, None)  # over: the batch, if it changed it, holds it

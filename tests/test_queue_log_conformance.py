@@ -205,6 +205,41 @@ def test_visits_resume_after_a_restart_of_the_reader(
     assert by_queue["billing"]["agent_id"] == B and by_queue["sales"]["agent_id"] is None
 
 
+def test_a_caller_sent_back_into_the_same_queue_in_the_same_second_is_a_second_call(
+    engine: Engine, clock: ManualClock, utc: Settings
+) -> None:
+    """queue_exec writes EXITEMPTY (leavewhenempty) and a dialplan that loops back to the
+    same Queue() writes ENTERQUEUE in the same second: two calls of that queue."""
+    ingest(
+        engine,
+        [
+            f"{E}|c1|sales|NONE|ENTERQUEUE||5|1",
+            f"{E + 20}|c1|sales|NONE|EXITEMPTY|1|1|20",
+            f"{E + 20}|c1|sales|NONE|ENTERQUEUE||5|1",
+            f"{E + 30}|c1|sales|{A}|CONNECT|10|1773652020.5|2",
+        ],
+        clock,
+        utc,
+    )
+    f = figures(engine, utc, clock)
+    assert counts(f, "sales") == (2, 1, 0, 0, 0) and f.queues["sales"].exit_empty == 1
+
+
+def test_an_exit_after_no_wait_read_before_its_enterqueue_is_one_call(
+    engine: Engine, clock: ManualClock, utc: Settings
+) -> None:
+    """EXITEMPTY with waittime 0 and its ENTERQUEUE in the same second, written in the
+    other order by a merge: one call."""
+    ingest(
+        engine,
+        [f"{E}|c1|sales|NONE|EXITEMPTY|1|1|0", f"{E}|c1|sales|NONE|ENTERQUEUE||5|1"],
+        clock,
+        utc,
+    )
+    (only,) = calls(engine).values()
+    assert (only["id"], only["exit_reason"], only["customer_id"]) == ("c1", "exitempty", "5")
+
+
 # --- bytes as written: logger.c writes the member names' bytes as they are ---------------
 
 
@@ -307,6 +342,25 @@ def test_a_realtime_date_time_is_rejected_saying_what_it_is() -> None:
     )
 
 
+# --- layouts as an export of the realtime table pads them --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "outcome"),
+    [
+        (f"{E}|c1|9000|NONE|EXITWITHTIMEOUT|1||||", "timeout"),
+        (f"{E}|c1|9000|NONE|EXITWITHKEY|5|1|||", "abandoned"),
+    ],
+)
+def test_an_old_exit_padded_with_empty_fields_is_read(line: str, outcome: str) -> None:
+    """Before 1.6 queue_exec wrote EXITWITHTIMEOUT with the position only and EXITWITHKEY
+    as key|position; an export of the realtime table (data1..data5, logger.c's
+    queue_adaptive_realtime) pads them with empty fields: still the exit, with no wait."""
+    ev = one(line)
+    assert isinstance(ev, FeedEvent), ev
+    assert ev.data["outcome"] == outcome and "hold_seconds" not in ev.data
+
+
 # --- pauses: set_queue_member_pause is the only thing that unpauses a member -----------------
 
 
@@ -356,6 +410,16 @@ def test_an_unpause_during_the_call_ends_the_pause_it_was_answered_in(
         utc,
     )
     assert _agent_state(engine, A) == ("available", None)
+
+
+def test_a_pause_reason_holding_a_bar_is_the_whole_reason() -> None:
+    """set_queue_member_pause writes the reason with "%s", unescaped, as the line's last
+    field: a reason given through the manager (QueuePause Reason: ...) that holds a "|"
+    is still one reason."""
+    ev = one(f"{E}|NONE|9000|{A}|PAUSE|lunch | back at 14:00")
+    assert isinstance(ev, FeedEvent) and ev.data["reason"] == "lunch | back at 14:00"
+    ev = one(f"{E}|NONE|NONE|{A}|PAUSEALL|meeting|room 3|")
+    assert isinstance(ev, FeedEvent) and ev.data["reason"] == "meeting|room 3"
 
 
 # --- the file as it reaches floorapp: rotated copies, merged logs -----------------------------
@@ -472,16 +536,6 @@ def test_a_line_cut_by_the_zeroed_tail_with_nothing_after_is_rejected() -> None:
     assert isinstance(item, Rejected) and "NUL" in item.reason
     stray = one(f"{E}|NONE|9000|{A}|PAUSE|lu\x00nch")
     assert isinstance(stray, Rejected) and "NUL" in stray.reason
-
-
-def test_a_pause_reason_holding_a_bar_is_the_whole_reason() -> None:
-    """set_queue_member_pause writes the reason with "%s", unescaped, as the line's last
-    field: a reason given through the manager (QueuePause Reason: ...) that holds a "|"
-    is still one reason."""
-    ev = one(f"{E}|NONE|9000|{A}|PAUSE|lunch | back at 14:00")
-    assert isinstance(ev, FeedEvent) and ev.data["reason"] == "lunch | back at 14:00"
-    ev = one(f"{E}|NONE|NONE|{A}|PAUSEALL|meeting|room 3|")
-    assert isinstance(ev, FeedEvent) and ev.data["reason"] == "meeting|room 3"
 
 
 # --- a line of any length costs bounded memory ------------------------------------------------
@@ -623,54 +677,3 @@ def test_a_compressed_file_is_not_followed(
     feed.write_bytes(gzip.compress(SAMPLE.read_bytes()))
     assert main(["--db", db_url, "ingest", "--follow", "--no-rules", str(feed)]) == 2
     assert "without --follow" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    ("line", "outcome"),
-    [
-        (f"{E}|c1|9000|NONE|EXITWITHTIMEOUT|1||||", "timeout"),
-        (f"{E}|c1|9000|NONE|EXITWITHKEY|5|1|||", "abandoned"),
-    ],
-)
-def test_an_old_exit_padded_with_empty_fields_is_read(line: str, outcome: str) -> None:
-    """Before 1.6 queue_exec wrote EXITWITHTIMEOUT with the position only and EXITWITHKEY
-    as key|position; an export of the realtime table (data1..data5, logger.c's
-    queue_adaptive_realtime) pads them with empty fields: still the exit, with no wait."""
-    ev = one(line)
-    assert isinstance(ev, FeedEvent), ev
-    assert ev.data["outcome"] == outcome and "hold_seconds" not in ev.data
-
-
-def test_a_caller_sent_back_into_the_same_queue_in_the_same_second_is_a_second_call(
-    engine: Engine, clock: ManualClock, utc: Settings
-) -> None:
-    """queue_exec writes EXITEMPTY (leavewhenempty) and a dialplan that loops back to the
-    same Queue() writes ENTERQUEUE in the same second: two calls of that queue."""
-    ingest(
-        engine,
-        [
-            f"{E}|c1|sales|NONE|ENTERQUEUE||5|1",
-            f"{E + 20}|c1|sales|NONE|EXITEMPTY|1|1|20",
-            f"{E + 20}|c1|sales|NONE|ENTERQUEUE||5|1",
-            f"{E + 30}|c1|sales|{A}|CONNECT|10|1773652020.5|2",
-        ],
-        clock,
-        utc,
-    )
-    f = figures(engine, utc, clock)
-    assert counts(f, "sales") == (2, 1, 0, 0, 0) and f.queues["sales"].exit_empty == 1
-
-
-def test_an_exit_after_no_wait_read_before_its_enterqueue_is_one_call(
-    engine: Engine, clock: ManualClock, utc: Settings
-) -> None:
-    """EXITEMPTY with waittime 0 and its ENTERQUEUE in the same second, written in the
-    other order by a merge: one call."""
-    ingest(
-        engine,
-        [f"{E}|c1|sales|NONE|EXITEMPTY|1|1|0", f"{E}|c1|sales|NONE|ENTERQUEUE||5|1"],
-        clock,
-        utc,
-    )
-    (only,) = calls(engine).values()
-    assert (only["id"], only["exit_reason"], only["customer_id"]) == ("c1", "exitempty", "5")

@@ -677,3 +677,19 @@ def test_a_compressed_file_is_not_followed(
     feed.write_bytes(gzip.compress(SAMPLE.read_bytes()))
     assert main(["--db", db_url, "ingest", "--follow", "--no-rules", str(feed)]) == 2
     assert "without --follow" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("restart_at", [None, 2], ids=["one read", "restarted mid-call"])
+def test_a_member_added_paused_still_paused_after_a_call(
+    engine: Engine, clock: ManualClock, utc: Settings, restart_at: int | None
+) -> None:
+    """add_to_queue writes ADDMEMBER with "PAUSED" (a member added paused, in one queue);
+    another queue's call reaches them; after it they are paused still."""
+    lines = [
+        f"{E}|MANAGER|sales|{A}|ADDMEMBER|PAUSED",
+        f"{E + 25}|c1|support|{A}|CONNECT|5|1773652020.5|3",
+        f"{E + 90}|c1|support|{A}|COMPLETEAGENT|5|65|1",
+    ]
+    for part in (lines[:restart_at], lines[restart_at:]) if restart_at else (lines,):
+        ingest(engine, part, clock, utc)
+    assert _agent_state(engine, A) == ("break", "paused")

@@ -348,14 +348,17 @@ class FeedWriter:
                 m.queues.add(queue)
             elif kind == EventKind.AGENT_LOGOUT and queue:
                 m.queues.discard(queue)
-            elif (
-                kind == EventKind.STATE
-                and m.call is not None
-                and m.since is not None
-                and data.get("state") in (AVAILABLE, BREAK)
+            if m.call is None or m.since is None:
+                continue
+            # The pause the call ends in: the state it was answered in (the last state line
+            # before it, or a login on break that began this stretch), then one asked for
+            # during it.
+            state = data.get("state")
+            before = ts < m.since
+            if (kind == EventKind.STATE and (before or state in (AVAILABLE, BREAK))) or (
+                kind == EventKind.AGENT_LOGIN and before and ts == m.logged_in_since
             ):
-                # Before the call: the pause it was answered in; during it: one asked for.
-                m.pending = None if data["state"] == AVAILABLE else (BREAK, data.get("reason"))
+                m.pending = (BREAK, data.get("reason")) if state == BREAK else None
 
     def _is_roster(self, agent_id: str) -> bool:
         a = self._agents.get(agent_id)

@@ -17,6 +17,14 @@ from floorapp.services import flags as flag_service
 from tests.console_helpers import console, screen_text, settle, sync, until
 
 
+@pytest.fixture(autouse=True)
+def console_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """What the console logs goes to the test's own directory."""
+    log = tmp_path / "console.log"
+    monkeypatch.setenv("FLOORAPP_CONSOLE_LOG", str(log))
+    return log
+
+
 def set_state(floor: AppContext, engine: Engine, agent_id: str, state: str) -> None:
     """Another process moves an agent to ``state`` (as the feed writer would)."""
     now = floor.clock.now()
@@ -38,10 +46,9 @@ def set_state(floor: AppContext, engine: Engine, agent_id: str, state: str) -> N
 
 @sync
 async def test_a_refresh_that_fails_to_draw_is_said_and_the_next_one_catches_up(
-    floor: AppContext, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    floor: AppContext, engine: Engine, console_log: Path
 ) -> None:
-    log = tmp_path / "console.log"
-    monkeypatch.setenv("FLOORAPP_CONSOLE_LOG", str(log))
+    log = console_log
     async with console(floor) as (app, pilot):
         flags = app.flag_table
         real_apply = flags.apply
@@ -82,3 +89,55 @@ async def test_a_refresh_that_fails_to_draw_is_said_and_the_next_one_catches_up(
         await until(pilot, lambda: "shouting at a customer" in screen_text(app), "the new flag")
         notices = [n for n in app.shown_notices() if "Could not draw" in n]
         assert len(notices) == 1, notices
+
+
+def record_patch_failures(app: Any) -> list[BaseException]:
+    """Every exception the refresh's drawing raises, kept for the test to see."""
+    failures: list[BaseException] = []
+    real = app._patch
+
+    def patch(delta: Any) -> None:
+        try:
+            real(delta)
+        except Exception as exc:
+            failures.append(exc)
+            raise
+
+    app._patch = patch
+    return failures
+
+
+@sync
+async def test_language_switches_on_other_views_and_screens_never_break_the_refresh(
+    floor: AppContext, engine: Engine
+) -> None:
+    """Switching language while the flags are on a hidden view (or under a detail screen)
+    and the flags change under it: every refresh is drawn, none fails."""
+    async with console(floor, size=(80, 24)) as (app, pilot):
+        failures = record_patch_failures(app)
+        agents = ["1002", "1003", "1005", "1007"]
+        for n, agent in enumerate(agents):
+            await pilot.press("2")  # the flags drawn once, so their rows are built
+            await until(pilot, lambda: app.active_view == "flags", "the flags view")
+            await pilot.press("6")
+            await until(pilot, lambda: app.active_view == "all", "all escalations")
+            await pilot.press("L")
+            if n % 2:  # and now and then from a detail screen over the views
+                await pilot.press("down", "enter")
+                await until(pilot, lambda: len(app.screen_stack) == 2, "the detail screen")
+                await pilot.press("L")
+            # A new flag for another agent regroups the flags under the hidden view.
+            flag_service.raise_observed(
+                engine, agent, f"observed {n}", actor="lead.wang", now=floor.clock.now()
+            )
+            await settle(pilot)
+            await settle(pilot)
+            assert not failures, failures
+            while len(app.screen_stack) > 1:
+                await pilot.press("escape")
+        assert app.flag_table.model and all(
+            app.flag_table.item(k) is not None for k in app.flag_table.rows
+        )
+        await pilot.press("2")
+        await until(pilot, lambda: "observed 3" in screen_text(app), "the last flag on screen")
+        assert not failures, failures

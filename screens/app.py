@@ -18,7 +18,7 @@ from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.filter import Monochrome
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
@@ -251,12 +251,15 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
         self.push_screen(HelpScreen())
 
     def action_switch_language(self, code: str | None = None) -> None:
-        """English <-> Chinese now, without a restart: labels are translated where they are
-        drawn, so only the static labels and the rows on screen are drawn again."""
+        """English <-> Chinese now, without a restart. Every label and row is drawn again
+        from what is held at once; and the floor is read again in full, since what the
+        reader words itself (a rule's flag detail) is held as worded when it was read."""
         if code is None:
             code = "en" if i18n.is_chinese() else "zh_CN"
         i18n.set_language(code)
+        self.reader.read_all_next()
         self.relabel()
+        self.poll_now()
         self.notify(
             _("Language: {name}").format(name=i18n.LANGUAGES[i18n.language()]),
             timeout=2,
@@ -280,6 +283,18 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
         self.refresh_header()
         self.refresh_bindings()
         self.tick()
+        for screen in self.screen_stack[1:]:
+            if not isinstance(screen, ModalScreen):  # a dialog keeps what was typed in it
+                self.call_later(self._reword, screen)
+
+    async def _reword(self, screen: Screen[Any]) -> None:
+        """A screen over the views drawn again in the current language: composed anew
+        (its titles and column headings) and its data read again (the words it holds)."""
+        load = getattr(screen, "reload", None) or getattr(screen, "action_refresh_now", None)
+        if load is None or not screen.is_attached:
+            return
+        await screen.recompose()
+        load()
 
     def refresh_header(self) -> None:
         header = self.query_one(FloorHeader)

@@ -14,6 +14,7 @@ from db.engine import run_write
 from db.models import Agent
 from floorapp.context import AppContext
 from floorapp.services import flags as flag_service
+from screens.app import FloorApp
 from tests.console_helpers import console, screen_text, settle, sync, until
 
 
@@ -141,3 +142,54 @@ async def test_language_switches_on_other_views_and_screens_never_break_the_refr
         await pilot.press("2")
         await until(pilot, lambda: "observed 3" in screen_text(app), "the last flag on screen")
         assert not failures, failures
+
+
+@sync
+async def test_a_language_switch_rewords_the_rows_already_on_screen(
+    floor: AppContext, engine: Engine
+) -> None:
+    """A rule's flag detail is stored as its message and worded when read: after L every
+    row reads in the new language, the flag's detail too, however often it is pressed."""
+    from db.models import Flag
+    from floorapp import i18n
+
+    detail = i18n.stored(
+        i18n.message(
+            "{n} complaint calls within {duration} (latest {call})",
+            n=2,
+            duration=i18n.minutes(38),
+            call="C9",
+        )
+    )
+    run_write(engine, lambda c: c.execute(update(Flag).values(detail=detail)))
+    app = FloorApp(floor, actor="lead.wang", poll_interval=0.2, lang="zh_CN")
+    async with app.run_test(size=(160, 30), notifications=True) as pilot:
+        await until(pilot, lambda: app.loaded, "the first load")
+        await pilot.press("2")
+        await until(pilot, lambda: "38 分钟内 2 通投诉来电" in screen_text(app), "the detail")
+        for n in range(5):
+            await pilot.press("L")
+            english = n % 2 == 0
+            want = "2 complaint calls within 38 min" if english else "38 分钟内 2 通投诉来电"
+            gone = "分钟内" if english else "complaint calls"
+            await until(pilot, lambda want=want: want in screen_text(app), want)
+            await settle(pilot)
+            text = screen_text(app)
+            assert want in text and gone not in text, text
+            # Every row, not only the flag's: the status words too.
+            assert ("OVERDUE" in text) == english and ("逾期" in text) != english, text
+
+
+@sync
+async def test_a_language_switch_rewords_a_screen_over_the_views(floor: AppContext) -> None:
+    async with console(floor) as (app, pilot):
+        await pilot.press("A")
+        await until(pilot, lambda: "answered within" in screen_text(app), "the abandoned calls")
+        english = screen_text(app)
+        await pilot.press("L")
+        await until(pilot, lambda: "放弃" in screen_text(app), "the screen in Chinese")
+        await settle(pilot)
+        await pilot.pause()
+        text = screen_text(app)
+        for word in ("answered within", "Back", "abandoned", "caller"):
+            assert word in english and word not in text, text

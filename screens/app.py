@@ -27,7 +27,7 @@ from floorapp.context import AppContext
 from floorapp.i18n import N_, _
 from floorapp.identity import Actor
 from floorapp.services.board import BoardReader
-from screens.actions import VIEWS, bindings
+from screens.actions import VIEWS, bindings, leaves_screens
 from screens.board import SORTS, AgentBoard
 from screens.commands import FloorCommands, FloorPalette
 from screens.escflows import EscalationFlows
@@ -213,12 +213,21 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
         # Every key, palette entry and click runs through here: a bug in one action
         # becomes a notice and a log entry, and the console goes on.
         try:
+            if isinstance(action, str) and leaves_screens(action):
+                self.leave_screens()
             return await super().run_action(action, default_namespace, namespaces)
         except Exception as exc:
             line = record_failure(f"action {action}", exc)
             log.exception("action %s failed", action)
             self.notify(line, severity="error", markup=False, timeout=10)
             return True
+
+    def leave_screens(self) -> None:
+        """Close the screens over the views (a detail, the shift...), as escape would: a
+        view or another such screen is about to show. Not a dialog: the keys do not reach
+        the app past one (Textual's modal screens), and what was typed in it is kept."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            self.pop_screen()
 
     async def action_quit(self) -> None:
         self._stopping = True

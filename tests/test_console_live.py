@@ -14,8 +14,9 @@ from db.engine import run_write
 from db.models import Agent
 from floorapp.context import AppContext
 from floorapp.services import flags as flag_service
+from screens.actions import VIEWS
 from screens.app import FloorApp
-from tests.console_helpers import console, screen_text, settle, sync, until
+from tests.console_helpers import console, screen_text, settle, sync, type_text, until
 
 
 @pytest.fixture(autouse=True)
@@ -193,3 +194,72 @@ async def test_a_language_switch_rewords_a_screen_over_the_views(floor: AppConte
         text = screen_text(app)
         for word in ("answered within", "Back", "abandoned", "caller"):
             assert word in english and word not in text, text
+
+
+SCREEN_KEYS = {
+    "9": "ShiftScreen",
+    "A": "AbandonedScreen",
+    "S": "SensitiveRosterScreen",
+    "M": "MeasuresScreen",
+    "R": "RequestsScreen",
+    "D": "DrillsScreen",
+}
+
+
+@sync
+async def test_view_keys_work_on_every_screen_and_screens_replace_each_other(
+    floor: AppContext,
+) -> None:
+    """The keys the help lists under "Everywhere" work on every screen: a view key closes
+    the screens over the views and shows the view; a screen's key shows that screen in
+    place of the one showing."""
+    async with console(floor) as (app, pilot):
+
+        def on_top() -> str:
+            return type(app.screen).__name__
+
+        keys = list(SCREEN_KEYS)
+        for n, key in enumerate(keys):
+            await pilot.press(key)
+            await until(pilot, lambda key=key: on_top() == SCREEN_KEYS[key], SCREEN_KEYS[key])
+            after = keys[(n + 1) % len(keys)]
+            await pilot.press(after)
+            await until(
+                pilot, lambda after=after: on_top() == SCREEN_KEYS[after], SCREEN_KEYS[after]
+            )
+            assert len(app.screen_stack) == 2, app.screen_stack
+            view = str(n % 8 + 1)
+            await pilot.press(view)
+            await until(pilot, lambda: len(app.screen_stack) == 1, f"view {view} on top")
+            assert app.active_view == VIEWS[n % 8][0]
+        # And from an agent's detail.
+        await pilot.press("1", "enter")
+        await until(pilot, lambda: on_top() == "AgentDetailScreen", "the agent detail")
+        await pilot.press("2")
+        await until(
+            pilot,
+            lambda: len(app.screen_stack) == 1 and app.active_view == "flags",
+            "the flags view",
+        )
+
+
+@sync
+async def test_the_palette_on_a_screen_over_the_views_finds_what_it_finds_on_the_board(
+    floor: AppContext,
+) -> None:
+    app = FloorApp(floor, actor="lead.wang", poll_interval=0.2, lang="zh_CN")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await until(pilot, lambda: app.loaded, "the first load")
+        await pilot.press("9")
+        await until(pilot, lambda: type(app.screen).__name__ == "ShiftScreen", "the shift")
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "xunchang")
+        await until(pilot, lambda: "提醒：完成" in screen_text(app), "the reminder's entry")
+        assert "没有匹配的命令" not in screen_text(app)
+        await pilot.press("enter")
+        # Chosen there, it closes the shift and opens the reminders, asking for a row.
+        await until(
+            pilot,
+            lambda: len(app.screen_stack) == 1 and app.active_view == "reminders",
+            "the reminders view",
+        )

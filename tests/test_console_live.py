@@ -263,3 +263,16 @@ async def test_the_palette_on_a_screen_over_the_views_finds_what_it_finds_on_the
             lambda: len(app.screen_stack) == 1 and app.active_view == "reminders",
             "the reminders view",
         )
+
+
+@sync
+async def test_the_team_filter_lists_teams_by_name_in_pinyin_order(floor: AppContext) -> None:
+    from textual.widgets import OptionList
+
+    async with console(floor) as (app, pilot):
+        await pilot.press("t")
+        await until(pilot, lambda: type(app.screen).__name__ == "ChoiceDialog", "the choice")
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        # After "all teams": billing (T2) before mobile (T1), by name, not by id.
+        assert [label.split(" ", 1)[1] for label in labels[1:]] == ["billing (T2)", "mobile (T1)"]

@@ -3,6 +3,7 @@ re-words every row on screen."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,14 @@ async def test_a_refresh_that_fails_to_draw_is_said_and_the_next_one_catches_up(
         assert len(notices) == 1, notices
 
 
+def shown(app: Any, words: str) -> Callable[[], bool]:
+    return lambda: words in screen_text(app)
+
+
+def on_top_is(app: Any, name: str) -> Callable[[], bool]:
+    return lambda: type(app.screen).__name__ == name
+
+
 def record_patch_failures(app: Any) -> list[BaseException]:
     """Every exception the refresh's drawing raises, kept for the test to see."""
     failures: list[BaseException] = []
@@ -173,7 +182,7 @@ async def test_a_language_switch_rewords_the_rows_already_on_screen(
             english = n % 2 == 0
             want = "2 complaint calls within 38 min" if english else "38 分钟内 2 通投诉来电"
             gone = "分钟内" if english else "complaint calls"
-            await until(pilot, lambda want=want: want in screen_text(app), want)
+            await until(pilot, shown(app, want), want)
             await settle(pilot)
             text = screen_text(app)
             assert want in text and gone not in text, text
@@ -214,19 +223,13 @@ async def test_view_keys_work_on_every_screen_and_screens_replace_each_other(
     the screens over the views and shows the view; a screen's key shows that screen in
     place of the one showing."""
     async with console(floor) as (app, pilot):
-
-        def on_top() -> str:
-            return type(app.screen).__name__
-
         keys = list(SCREEN_KEYS)
         for n, key in enumerate(keys):
             await pilot.press(key)
-            await until(pilot, lambda key=key: on_top() == SCREEN_KEYS[key], SCREEN_KEYS[key])
+            await until(pilot, on_top_is(app, SCREEN_KEYS[key]), SCREEN_KEYS[key])
             after = keys[(n + 1) % len(keys)]
             await pilot.press(after)
-            await until(
-                pilot, lambda after=after: on_top() == SCREEN_KEYS[after], SCREEN_KEYS[after]
-            )
+            await until(pilot, on_top_is(app, SCREEN_KEYS[after]), SCREEN_KEYS[after])
             assert len(app.screen_stack) == 2, app.screen_stack
             view = str(n % 8 + 1)
             await pilot.press(view)
@@ -234,7 +237,7 @@ async def test_view_keys_work_on_every_screen_and_screens_replace_each_other(
             assert app.active_view == VIEWS[n % 8][0]
         # And from an agent's detail.
         await pilot.press("1", "enter")
-        await until(pilot, lambda: on_top() == "AgentDetailScreen", "the agent detail")
+        await until(pilot, on_top_is(app, "AgentDetailScreen"), "the agent detail")
         await pilot.press("2")
         await until(
             pilot,

@@ -40,7 +40,7 @@ from screens.nocolor import ReadableMonochrome
 from screens.notices import ReplacingNotices
 from screens.queues import QueueTable
 from screens.refresh import QUEUE_TIERS, LiveRefresh
-from screens.shift import ShiftScreen, keep_header_series
+from screens.shift import ShiftScreen, header_sparks, keep_header_series
 from screens.typeahead import TypeAhead
 
 log = logging.getLogger(__name__)
@@ -283,6 +283,9 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
             tabs.get_tab(view).label = tab_title(n, title)
         header = self.query_one(FloorHeader)
         header.scope = _("team {team}").format(team=self.team) if self.team else None
+        series = getattr(self, "shift_series", None)
+        if series is not None:  # the shift's pictures are named in words too
+            header.sparks = header_sparks(series)
         for table in self.tables():
             table.relabel()
         for widget in self.query("*"):

@@ -279,3 +279,22 @@ async def test_the_team_filter_lists_teams_by_name_in_pinyin_order(floor: AppCon
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         # After "all teams": billing (T2) before mobile (T1), by name, not by id.
         assert [label.split(" ", 1)[1] for label in labels[1:]] == ["billing (T2)", "mobile (T1)"]
+
+
+@sync
+async def test_a_language_switch_redraws_the_headers_pictures_of_the_shift(
+    floor: AppContext,
+) -> None:
+    """The header's sparklines are named in words, and left out in Chinese (their blocks
+    are ambiguous-width there): L redraws them from the series held, not a minute later."""
+    from screens.header import FloorHeader
+
+    async with console(floor, size=(200, 40)) as (app, pilot):
+        header = app.query_one(FloorHeader)
+        await until(pilot, lambda: header.sparks.startswith("waiting"), "the pictures")
+        await pilot.press("L")
+        await until(pilot, lambda: "排队" in screen_text(app), "the header in Chinese")
+        assert header.sparks == "" and "waiting" not in screen_text(app)
+        await pilot.press("L")
+        await until(pilot, lambda: "waiting " in screen_text(app), "the header in English")
+        assert header.sparks.startswith("waiting")

@@ -203,8 +203,6 @@ class FlagTable(ItemTable):
         raise KeyError(key)
 
     def status_cell(self, f: FlagView) -> Text:
-        if f.escalated_at is not None and f.status == "raised":
-            return Text(_("to manager"), style="bold white on red")
         settings = getattr(getattr(self.app, "ctx", None), "settings", None)
         if (
             settings is not None
@@ -212,6 +210,8 @@ class FlagTable(ItemTable):
             and is_overdue(f, settings=settings, now=self.now)
         ):
             return Text(_("OVERDUE"), style="bold white on red")
+        if f.escalated_at is not None and f.status == "raised":
+            return Text(_("to manager"), style="bold white on red")
         word = cells.FLAG_STATUS_WORDS.get(f.status, f.status)
         return Text(word, style="bold reverse" if f.status == "raised" else "")
 

@@ -170,7 +170,7 @@ class LiveRefresh(App[None]):
                 self.actor_info = load_actor(self.ctx.engine, self.actor)
             delta = self.reader.poll(now=self.ctx.clock.now())
             if not self.loaded:  # the shift's pictures arrive with the floor's first frame
-                read_header_series(self)
+                read_header_series(self, delta.figures.clock(delta.figures.as_of).now)
         except Exception as exc:  # the database went away, a lock outlived the timeout...
             log.exception("refresh failed")
             self._safe_call(self._poll_failed, exc)

@@ -18,7 +18,13 @@ from floorapp.context import AppContext
 from floorapp.feed import pipeline
 from floorapp.feed.cursor import load_position
 from floorapp.feed.events import Rejected
-from floorapp.feed.follow import FileReader, Follower, StreamReader
+from floorapp.feed.follow import (
+    FileReader,
+    Follower,
+    StreamReader,
+    compression_of,
+    read_line,
+)
 from floorapp.feed.lease import FeedBusy, FeedLease, holder_id
 from floorapp.feed.observer import request_observers
 from floorapp.feed.writer import FeedWriter, IngestSummary
@@ -101,7 +107,10 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
         first: list[bytes] = []
         if fmt is None:
             # Peek at the first non-blank line to tell the format, then replay it.
-            for raw in sys.stdin.buffer:
+            while True:  # a line at a time, never more of one than a reader keeps
+                raw, used, _ = read_line(sys.stdin.buffer)
+                if not used:
+                    break
                 first.append(raw)
                 if raw.strip():
                     break
@@ -124,6 +133,14 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
             return EXIT_OK
         try:
             fmt = fmt or pipeline.sniff_file(path)
+            if args.follow:
+                with open(path, "rb") as fh:
+                    if compression_of(fh) is not None:
+                        _err(
+                            f"floorapp ingest: {display}: a compressed file does not grow: "
+                            "ingest it without --follow"
+                        )
+                        return EXIT_UNUSABLE
         except OSError as exc:
             _err(f"floorapp ingest: {display}: {exc.strerror or exc}")
             return EXIT_UNUSABLE
@@ -206,5 +223,8 @@ def _ingest(
             on_batch=on_batch,
             save_position=args.follow and args.path != "-",  # a pipe has no place to resume
         )
+    broken = getattr(reader, "error", None)
+    if broken:
+        _err(f"{display}: {broken}")
     _err(f"floorapp ingest: {display}: {summary.line()}")
-    return EXIT_REJECTED if summary.rejected else EXIT_OK
+    return EXIT_REJECTED if summary.rejected or broken else EXIT_OK

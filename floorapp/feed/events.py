@@ -13,6 +13,7 @@ and every string is storable, printable and of a size a column and a screen expe
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +43,38 @@ MAX_KIND_CHARS = 40  # an ignored event's name, as counted in the summary
 # last block a crash left in a flat file, before the next line written after restart).
 LINE_PADDING = "\ufeff\x00"
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def decode_line(raw: bytes) -> str:
+    """A line's bytes as text: UTF-8, else the legacy Chinese encoding; never lossy.
+
+    Asterisk writes a member name's bytes as queues.conf holds them, and a Chinese install
+    may hold GBK. A UTF-8 line cut inside its last character (logger.c's 8 KiB buffer)
+    keeps its text and escapes the bytes of that character (``\\xNN``). Any other line
+    that is not UTF-8 is read as GB18030 (GBK's superset), unless that would swallow a
+    "|" as a character's second byte: the fields are worth more than one name (Latin-1's
+    "é|" is such a pair); then each byte that is not UTF-8 is escaped. Different bytes
+    stay different text: two names are never made one by a replacement character.
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    body = raw.rstrip(b"\r\n")
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    try:
+        head = utf8.decode(body, final=False)
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if text.count("|") == raw.count(b"|"):
+                return text
+        return raw.decode("utf-8", "backslashreplace")
+    cut = utf8.getstate()[0]
+    return head + cut.decode("utf-8", "backslashreplace") + raw[len(body) :].decode("ascii")
 
 
 def line_body(text: str) -> str:
@@ -89,6 +122,8 @@ class EventKind(StrEnum):
     ESCALATION = "escalation"  # the agent opened one: reason, severity, tier
     OBSERVATION = "observation"  # a supervisor's observation: supervisor, text
     AGENT_REQUEST = "agent_request"  # the agent asks their leader: category, text
+    # The PBX started (queue_log's QUEUESTART): the calls of the process before are gone.
+    PBX_RESTART = "pbx_restart"
 
 
 @dataclass(slots=True)

@@ -193,7 +193,7 @@ SCHEMA: dict[EventKind, tuple[bool, bool, tuple[str, ...], tuple[str, ...]]] = {
     EventKind.AGENT_REQUEST: (True, False, ("category", "text"), ()),
 }
 
-_KINDS = {k.value: k for k in EventKind}
+_KINDS = {k.value: k for k in EventKind if k in SCHEMA}  # pbx_restart: queue_log's own
 _RAW_DECODE = json.JSONDecoder().raw_decode
 _FROMISO = datetime.fromisoformat
 _TS_MIN, _TS_MAX = TS_MIN, TS_MAX

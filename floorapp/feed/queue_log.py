@@ -9,6 +9,7 @@ fails a check is a rejection naming the field, never an exception.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -47,7 +48,6 @@ _NO_CUSTOMER = frozenset({"", "anonymous", "unknown", "<unknown>", "restricted"}
 # state and no call that floorapp shows. Any other unknown event is ignored the same way.
 HOUSEKEEPING = frozenset(
     {
-        "QUEUESTART",
         "CONFIGRELOAD",
         "SYSCOMPAT",
         "INFO",
@@ -74,6 +74,10 @@ _WAIT_AT = {"ABANDON": 7, "EXITWITHKEY": 8, "EXITWITHTIMEOUT": 7, "EXITEMPTY": 7
 # log_attended_transfer(): how many fields name the destination, per kind.
 _ATTENDED_DEST = {"BRIDGE": 1, "APP": 1, "LINK": 2}
 MAX_POSITION = 1_000_000
+# How a line starts: its epoch, then the first separator.
+_LINE_START = re.compile(r"\s*\d+(?:\.\d+)?\s*\|")
+# logger.c's realtime time column, "%F %T.%6q".
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 
 
 class BadData(ValueError):
@@ -151,6 +155,7 @@ class QueueLogParser:
             "BLINDTRANSFER": self._transfer,
             "ATTENDEDTRANSFER": self._attended_transfer,
             **{name: self._unanswered for name in _UNANSWERED},
+            "QUEUESTART": self._queuestart,
         }
         # Events that make no sense without a member / without a call.
         self._needs_agent = frozenset(
@@ -218,6 +223,19 @@ class QueueLogParser:
         line = text.rstrip("\r\n")
         if line[:1] in LINE_PADDING and line:
             line = line.lstrip(LINE_PADDING)
+        if "\x00" in line:
+            # A crash zeroes the tail of the line being written, with no newline after
+            # it; the restarted Asterisk writes on after the zeroes. That cut line is no
+            # line: what follows the padding is, if anything does.
+            after = line[line.rindex("\x00") + 1 :]
+            if not _LINE_START.match(after):
+                return rejected(
+                    self.source,
+                    line_no,
+                    "NUL bytes inside the line (cut short by an unclean shutdown?)",
+                    line,
+                )
+            line = after
         if len(line) > MAX_LINE_CHARS:
             return rejected(
                 self.source, line_no, f"line longer than {MAX_LINE_CHARS} characters", line
@@ -234,18 +252,21 @@ class QueueLogParser:
             )
         epoch_raw = fields[0].strip()
         if epoch_raw != self._last_epoch_raw:
-            if not (epoch_raw.isdigit() and epoch_raw.isascii()):
-                return rejected(
-                    self.source, line_no, f"epoch is not a number: {_short(epoch_raw)!r}", line
-                )
+            whole, dot, fraction = epoch_raw.partition(".")
+            if not (whole.isdigit() and whole.isascii()) or (
+                dot and not (fraction.isdigit() and fraction.isascii() and len(fraction) <= 6)
+            ):
+                return self._not_an_epoch(epoch_raw, fields, line, line_no)
             # Twelve digits are far past the window: no need to convert a longer one.
-            epoch = int(epoch_raw) if len(epoch_raw) <= 12 else EPOCH_MAX
+            epoch = int(whole) if len(whole) <= 12 else EPOCH_MAX
             if not EPOCH_MIN <= epoch < EPOCH_MAX:
                 return rejected(
                     self.source, line_no, f"epoch {_short(epoch_raw)} is outside {WINDOW}", line
                 )
             # Lines come in bursts within one second: the time is made once per burst.
             self._last_ts = datetime.fromtimestamp(epoch, UTC)
+            if dot:
+                self._last_ts = self._last_ts.replace(microsecond=int(fraction.ljust(6, "0")))
             self._last_epoch, self._last_epoch_raw = epoch, epoch_raw
         epoch, ts = self._last_epoch, self._last_ts
         event = fields[4]
@@ -288,6 +309,25 @@ class QueueLogParser:
             queue,
         )
 
+    def _not_an_epoch(
+        self, epoch_raw: str, fields: list[str], line: str, line_no: int
+    ) -> ParsedLine:
+        """A first field that is not seconds since 1970: a header, a date, or garbage."""
+        if fields[4].strip().lower() == "event" and not any(c.isdigit() for c in epoch_raw):
+            # The realtime table's columns (logger.c: time, callid, queuename, agent, event,
+            # data or data1..data5) on top of an export.
+            return Ignored(self.source, line_no, "header")
+        if _DATE_TIME.match(epoch_raw):
+            return rejected(
+                self.source,
+                line_no,
+                f"time {_short(epoch_raw)!r} is a date and time with no zone, not an epoch "
+                "(the realtime queue_log's time is in the PBX's zone unless "
+                "queue_log_realtime_use_gmt): export it as seconds since 1970",
+                line,
+            )
+        return rejected(self.source, line_no, f"epoch is not a number: {_short(epoch_raw)!r}", line)
+
     # --- one handler per event family: fields are the whole split line ----------------
 
     @staticmethod
@@ -298,6 +338,11 @@ class QueueLogParser:
         if len(f) > 5 and f[5].strip().upper() == "PAUSED":
             data.update(state="break", reason="paused")
         return EventKind.AGENT_LOGIN, data
+
+    @staticmethod
+    def _queuestart(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # logger_queue_start(): once per Asterisk process, at its start.
+        return EventKind.PBX_RESTART, {}
 
     @staticmethod
     def _removemember(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
@@ -315,6 +360,10 @@ class QueueLogParser:
 
     @staticmethod
     def _pause(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # The reason is written with "%s", unescaped, and ends the line: a "|" in it is
+        # part of it (trailing empty fields, as exports pad to data5, are not).
+        if len(f) > 6:
+            f = [*f[:5], "|".join(f[5:]).rstrip("| ")]
         return EventKind.STATE, {"state": "break", "reason": _text(f, 5, "reason")}
 
     @staticmethod
@@ -396,7 +445,8 @@ class QueueLogParser:
         wait_at = _WAIT_AT[event]
         _int(f, wait_at - 2, "position", MAX_POSITION, required=False)
         data: dict[str, Any] = {"outcome": _UNANSWERED[event], "exit": event.lower()}
-        if len(f) > wait_at:  # the old layouts end before the wait time
+        # The old layouts end before the wait time (an export pads them with empty fields).
+        if len(f) > wait_at and f[wait_at].strip():
             data["hold_seconds"] = _int(f, wait_at, "waittime")
         return EventKind.CALL_ABANDONED, data
 

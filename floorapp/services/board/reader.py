@@ -11,7 +11,7 @@ the day. One reader belongs to one worker: it is not shared between threads.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -69,9 +69,7 @@ class BoardReader:
             settings = self.settings
 
             def ack_due(f: FlagView) -> datetime:
-                # Sent to the floor manager already: overdue from the start.
-                if f.escalated_at is not None:
-                    return datetime.min.replace(tzinfo=UTC)
+                # As triage.is_overdue: sent up by hand or not, overdue only past its deadline.
                 return f.raised_at + ack_deadline(settings, f.severity)
 
             self._parts = (

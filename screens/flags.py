@@ -79,7 +79,7 @@ class ItemTable(LiveTable):
         self.keep_cursor(keep)
 
     def resort(self) -> None:
-        if not self.row_count:
+        if not self.row_count or not self.shown:
             return
         keep = self.cursor_key()
         model = self.model

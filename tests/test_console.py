@@ -466,7 +466,7 @@ async def test_a_search_that_matches_nobody_says_so(floor: AppContext, engine: E
         )
         await pilot.press("t")
         await until(pilot, lambda: app.screen.is_modal, "the team choice")
-        await pilot.press("2")  # after "all teams": T1, mobile
+        await pilot.press("3")  # after "all teams", by name in pinyin order: billing, mobile
         await until(
             pilot,
             lambda: "No agent matches team mobile, “zhou”" in screen_text(app),

@@ -132,14 +132,14 @@ async def test_claim_assign_next_tier_note_resolve_history(
         await settle(pilot)
         assert esc.get_escalation(floor.engine, 1).holder == "lead.wang"
         assert "lead.wang" in screen_text(app)
-        # The picker offers, by name, those who may take it but do not hold it: 周建华, 李班长.
+        # The picker offers, in pinyin order, those who may take it but do not hold it.
         names = [
             s.id
             for s in esc.assign_candidates(
                 floor.engine, 1, actor="lead.wang", now=floor.clock.now()
             )
         ]
-        assert names == ["fm.zhou", "lead.li"]
+        assert names == ["lead.li", "fm.zhou"]  # 李 (li) before 周 (zhou)
         await pilot.press("a", str(names.index("lead.li") + 1))
         await settle(pilot)
         e = esc.get_escalation(floor.engine, 1)

@@ -108,7 +108,7 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
         if fmt is None:
             # Peek at the first non-blank line to tell the format, then replay it.
             while True:  # a line at a time, never more of one than a reader keeps
-                raw, used, _ = read_line(sys.stdin.buffer)
+                raw, used, _cut = read_line(sys.stdin.buffer)
                 if not used:
                     break
                 first.append(raw)
@@ -116,20 +116,28 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
                     break
             fmt = pipeline.format_from_lines(first)
             if fmt is None:
-                _err(f"floorapp ingest: {display}: cannot tell the format; pass --format")
+                _err(
+                    _("floorapp ingest: {path}: cannot tell the format; pass --format").format(
+                        path=display
+                    )
+                )
                 return EXIT_UNUSABLE
         reader = StreamReader(sys.stdin, source, stop, follow=args.follow, first=first)
     else:
         path = Path(args.path).expanduser()
         if not path.exists():
-            _err(f"floorapp ingest: {display}: no such file")
+            _err(_("floorapp ingest: {path}: no such file").format(path=display))
             return EXIT_UNUSABLE
         if not path.is_file():
-            _err(f"floorapp ingest: {display}: not a regular file")
+            _err(_("floorapp ingest: {path}: not a regular file").format(path=display))
             return EXIT_UNUSABLE
         source = str(path.resolve())
         if not args.follow and path.stat().st_size == 0:
-            _err(f"floorapp ingest: {display}: empty file: 0 accepted, 0 rejected")
+            _err(
+                _("floorapp ingest: {path}: empty file: 0 accepted, 0 rejected").format(
+                    path=display
+                )
+            )
             return EXIT_OK
         try:
             fmt = fmt or pipeline.sniff_file(path)
@@ -137,8 +145,10 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
                 with open(path, "rb") as fh:
                     if compression_of(fh) is not None:
                         _err(
-                            f"floorapp ingest: {display}: a compressed file does not grow: "
-                            "ingest it without --follow"
+                            _(
+                                "floorapp ingest: {path}: a compressed file does not grow: "
+                                "ingest it without --follow"
+                            ).format(path=display)
                         )
                         return EXIT_UNUSABLE
         except OSError as exc:
@@ -146,8 +156,10 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
             return EXIT_UNUSABLE
         if fmt is None:
             _err(
-                f"floorapp ingest: {display}: cannot tell the format (neither JSONL nor "
-                "queue_log); pass --format"
+                _(
+                    "floorapp ingest: {path}: cannot tell the format (neither JSONL nor "
+                    "queue_log); pass --format"
+                ).format(path=display)
             )
             return EXIT_UNUSABLE
         if args.follow:
@@ -155,7 +167,7 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
             lost_to: list[str] = []
 
             def lost(why: str) -> None:
-                _err(f"floorapp ingest: {display}: {why}; stopping")
+                _err(_("floorapp ingest: {path}: {why}; stopping").format(path=display, why=why))
                 lost_to.append(why)
                 stop.set()
 
@@ -208,7 +220,7 @@ def _ingest(
 
     def on_rejected(item: Rejected) -> None:
         where = display if args.path != "-" else "-"
-        _err(f"{where}:{item.line_no}: {item.reason}")
+        _err(f"{where}:{item.line_no}: {item.said}")
 
     show_progress = (
         not args.follow and sys.stderr.isatty() and getattr(reader, "size", 0) > PROGRESS_MIN_BYTES

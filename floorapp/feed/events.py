@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from floorapp import i18n
 from floorapp.text import clean
 
 # Event times: a floor's feed is never from before 2000 nor from the next century.
@@ -147,13 +148,34 @@ class FeedEvent:
 class Rejected:
     source: str
     line_no: int
-    reason: str
+    reason: str  # in English: what the store and the service's log keep
     raw: str
+    words: str | None = None  # the reason in the reader's language, where that is not English
+
+    @property
+    def said(self) -> str:
+        """The reason as the person running the command reads it."""
+        return self.words or self.reason
 
 
-def rejected(source: str, line_no: int, reason: str, raw: str) -> Rejected:
+# A reason: plain text, or a message (floorapp.i18n.message) worded for each reader.
+Reason = str | list[Any]
+
+
+def rejected(source: str, line_no: int, reason: Reason, raw: str) -> Rejected:
     """A rejection whose reason and raw text are inert and bounded, ready to store."""
-    return Rejected(source, line_no, bounded(reason), bounded(raw))
+    if isinstance(reason, str):
+        return Rejected(source, line_no, bounded(reason), bounded(raw))
+    kept = i18n.stored(reason)
+    english = i18n.render(kept, english=True) or ""
+    words = i18n.render(kept) or english
+    return Rejected(
+        source,
+        line_no,
+        bounded(english),
+        bounded(raw),
+        None if words == english else bounded(words),
+    )
 
 
 @dataclass(slots=True)

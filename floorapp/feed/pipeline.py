@@ -22,12 +22,13 @@ from typing import Any, Protocol
 
 from db.engine import is_disk_full, is_transient
 from floorapp.feed.cursor import FeedPosition
-from floorapp.feed.events import ParsedLine, Rejected, line_body
+from floorapp.feed.events import ParsedLine, Rejected, line_body, rejected
 from floorapp.feed.follow import open_feed
 from floorapp.feed.jsonl import JsonlParser
 from floorapp.feed.keys import OccurrenceKeys
 from floorapp.feed.queue_log import QueueLogParser
 from floorapp.feed.writer import FeedWriter, IngestSummary
+from floorapp.i18n import N_, message
 from floorapp.text import clean
 
 log = logging.getLogger("floorapp.feed")
@@ -213,10 +214,13 @@ def run(
             try:
                 item = parse(text, reader.line_no)
             except Exception as exc:  # a parser's bug must not stop the feed: the line is named
-                item = Rejected(
+                item = rejected(
                     source,
                     reader.line_no,
-                    f"could not be read ({type(exc).__name__}: {_short(exc)})",
+                    message(
+                        N_("could not be read ({error})"),
+                        error=f"{type(exc).__name__}: {_short(exc)}",
+                    ),
                     clean(text.rstrip("\r\n")) or "",
                 )
             if item is not None:

@@ -36,6 +36,7 @@ from floorapp.feed.events import (
     rejected,
 )
 from floorapp.feed.keys import OccurrenceKeys
+from floorapp.i18n import N_, message
 
 FORMAT = "queue-log"
 
@@ -81,7 +82,11 @@ _DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 
 
 class BadData(ValueError):
-    """A known event whose data fields are unusable."""
+    """A known event whose data fields are unusable (``why``: worded for each reader)."""
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        super().__init__(msgid.format(**params))
+        self.why = message(msgid, **params)
 
 
 def _int(
@@ -90,17 +95,19 @@ def _int(
     raw = fields[i].strip() if i < len(fields) else ""
     if raw == "":
         if required:
-            raise BadData(f"missing {name}")
+            raise BadData(N_("missing {name}"), name=name)
         return None
     digits = raw[1:] if raw[0] == "-" else raw
     if not (digits.isdigit() and digits.isascii()):
-        raise BadData(f"{name} is not a number: {_short(raw)!r}")
+        raise BadData(N_("{name} is not a number: {raw!r}"), name=name, raw=_short(raw))
     if digits is not raw:
-        raise BadData(f"{name} is negative: {_short(raw)!r}")
+        raise BadData(N_("{name} is negative: {raw!r}"), name=name, raw=_short(raw))
     # More digits than any bound has: out of range without converting a huge number.
     value = int(raw) if len(raw) <= 20 else hi + 1
     if value > hi:
-        raise BadData(f"{name} {_short(raw)} is out of range (0-{hi})")
+        raise BadData(
+            N_("{name} {raw} is out of range (0-{hi})"), name=name, raw=_short(raw), hi=hi
+        )
     return value
 
 
@@ -110,7 +117,7 @@ def _short(raw: str) -> str:
 
 def _check_len(text: str, name: str, limit: int) -> str:
     if len(text) > limit:
-        raise BadData(f"{name} longer than {limit} characters")
+        raise BadData(N_("{name} longer than {limit} characters"), name=message(name), limit=limit)
     return text
 
 
@@ -217,7 +224,12 @@ class QueueLogParser:
         except Exception as exc:  # no line may stop the feed
             # Every known failure is turned into a rejection below; this is the guarantee
             # that an unforeseen one still costs one line, named, and not the run.
-            return rejected(self.source, line_no, f"unreadable line ({type(exc).__name__})", text)
+            return rejected(
+                self.source,
+                line_no,
+                message(N_("unreadable line ({error})"), error=type(exc).__name__),
+                text,
+            )
 
     def _parse(self, text: str, line_no: int) -> ParsedLine | None:
         line = text.rstrip("\r\n")
@@ -232,13 +244,16 @@ class QueueLogParser:
                 return rejected(
                     self.source,
                     line_no,
-                    "NUL bytes inside the line (cut short by an unclean shutdown?)",
+                    message(N_("NUL bytes inside the line (cut short by an unclean shutdown?)")),
                     line,
                 )
             line = after
         if len(line) > MAX_LINE_CHARS:
             return rejected(
-                self.source, line_no, f"line longer than {MAX_LINE_CHARS} characters", line
+                self.source,
+                line_no,
+                message(N_("line longer than {limit} characters"), limit=MAX_LINE_CHARS),
+                line,
             )
         fields = line.split("|")
         if len(fields) < 5:  # a line of five fields has a "|": never blank
@@ -247,7 +262,10 @@ class QueueLogParser:
             return rejected(
                 self.source,
                 line_no,
-                f"too few fields ({len(fields)}, need at least 5: epoch|callid|queue|agent|EVENT)",
+                message(
+                    N_("too few fields ({n}, need at least 5: epoch|callid|queue|agent|EVENT)"),
+                    n=len(fields),
+                ),
                 line,
             )
         epoch_raw = fields[0].strip()
@@ -261,7 +279,14 @@ class QueueLogParser:
             epoch = int(whole) if len(whole) <= 12 else EPOCH_MAX
             if not EPOCH_MIN <= epoch < EPOCH_MAX:
                 return rejected(
-                    self.source, line_no, f"epoch {_short(epoch_raw)} is outside {WINDOW}", line
+                    self.source,
+                    line_no,
+                    message(
+                        N_("epoch {epoch} is outside {window}"),
+                        epoch=_short(epoch_raw),
+                        window=WINDOW,
+                    ),
+                    line,
                 )
             # Lines come in bursts within one second: the time is made once per burst.
             self._last_ts = datetime.fromtimestamp(epoch, UTC)
@@ -282,18 +307,22 @@ class QueueLogParser:
         try:
             member = None if agent in _NO_ID else (self._names.get(agent) or self._name(agent))
             call = (
-                None if callid in _NO_ID else _check_len(neutral(callid), "call id", MAX_ID_CHARS)
+                None
+                if callid in _NO_ID
+                else _check_len(neutral(callid), N_("call id"), MAX_ID_CHARS)
             )
             queue = _queue(fields)
             if queue is not None:
-                _check_len(queue, "queue", MAX_QUEUE_CHARS)
+                _check_len(queue, N_("queue"), MAX_QUEUE_CHARS)
             if member is None and needs_agent:
-                raise BadData("no agent")
+                raise BadData(N_("no agent"))
             if call is None and needs_call:
-                raise BadData("no call id")
+                raise BadData(N_("no call id"))
             kind, data = handler(fields)
         except BadData as exc:
-            return rejected(self.source, line_no, f"{event}: {exc}", line)
+            return rejected(
+                self.source, line_no, message(N_("{event}: {why}"), event=event, why=exc.why), line
+            )
         if with_queue and queue is not None:
             data["queue"] = queue
         return FeedEvent(
@@ -321,12 +350,22 @@ class QueueLogParser:
             return rejected(
                 self.source,
                 line_no,
-                f"time {_short(epoch_raw)!r} is a date and time with no zone, not an epoch "
-                "(the realtime queue_log's time is in the PBX's zone unless "
-                "queue_log_realtime_use_gmt): export it as seconds since 1970",
+                message(
+                    N_(
+                        "time {time!r} is a date and time with no zone, not an epoch "
+                        "(the realtime queue_log's time is in the PBX's zone unless "
+                        "queue_log_realtime_use_gmt): export it as seconds since 1970"
+                    ),
+                    time=_short(epoch_raw),
+                ),
                 line,
             )
-        return rejected(self.source, line_no, f"epoch is not a number: {_short(epoch_raw)!r}", line)
+        return rejected(
+            self.source,
+            line_no,
+            message(N_("epoch is not a number: {epoch!r}"), epoch=_short(epoch_raw)),
+            line,
+        )
 
     # --- one handler per event family: fields are the whole split line ----------------
 

@@ -76,6 +76,7 @@ from floorapp.feed.stored import (
     store_failure,
     unfit,
 )
+from floorapp.i18n import _
 
 _IN_CHUNK = 2000  # keys per IN (...): well under SQLite's and PostgreSQL's parameter limits
 MAX_OPEN_CALLS = 100_000  # open calls kept in memory; older ones are re-read when needed
@@ -106,15 +107,21 @@ class IngestSummary:
             self.last_ts = other.last_ts
 
     def line(self) -> str:
-        """The one-line summary the CLI prints."""
-        text = (
-            f"{self.accepted} accepted, {self.duplicates} duplicates, "
-            f"{self.rejected} rejected, {self.ignored} ignored"
+        """The one-line summary the CLI prints, in the reader's language."""
+        text = _(
+            "{accepted} accepted, {duplicates} duplicates, {rejected} rejected, {ignored} ignored"
+        ).format(
+            accepted=self.accepted,
+            duplicates=self.duplicates,
+            rejected=self.rejected,
+            ignored=self.ignored,
         )
         if self.ignored_kinds:
             kinds = ", ".join(f"{k} {n}" for k, n in self.ignored_kinds.most_common(5))
             more = len(self.ignored_kinds) - 5
-            text += f" ({kinds}{f', +{more} more kinds' if more > 0 else ''})"
+            if more > 0:
+                kinds += _(", +{n} more kinds").format(n=more)
+            text += f" ({kinds})"
         return text
 
 

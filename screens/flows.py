@@ -202,6 +202,7 @@ class ActionFlows(App[None]):
                 placeholder=_("e.g. hcy, huchunyan, 胡"),
                 required=False,
                 value=self.board.search or "",
+                hint=_("enter: find   escape: cancel"),
             ),
             chosen,
         )

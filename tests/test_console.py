@@ -54,6 +54,8 @@ async def test_board_order_words_and_literal_names(floor: AppContext) -> None:
 async def test_search_and_state_filter_and_sort(floor: AppContext) -> None:
     async with console(floor) as (app, pilot):
         await pilot.press("slash")
+        await pilot.pause()
+        assert "enter: find" in screen_text(app)  # Enter finds here; it saves nothing
         await type_text(pilot, "欧阳")
         await pilot.press("enter")
         await pilot.pause()

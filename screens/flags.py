@@ -223,8 +223,16 @@ class FlagTable(ItemTable):
             # width, wide on Chinese terminals: there an indent says the same).
             under = "  " if i18n.is_chinese() else "└ "
             return cells.plain(f"{mark}{under}{f.agent_name}", "dim")
-        name = f"{mark}{f.agent_name}"
-        return cells.plain(f"{name} ({n})" if n > 1 else name)
+        name = cells.plain(f"{mark}{f.agent_name}")
+        if n == 1:
+            return name
+        # The count says how many flags the row stands for: a long name is cut, never it.
+        count = f" ({n})"
+        width = next((c.width for c in self.shown if c.key == "agent"), 0)
+        if width:
+            cells.fit(name, max(width - len(count), 1))
+        name.append(count)
+        return name
 
     # --- marks ------------------------------------------------------------------------
 

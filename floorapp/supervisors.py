@@ -17,7 +17,7 @@ from db.engine import read_tx
 from db.models import Supervisor, SupervisorRole, SupervisorTeam, Team
 from db.models_access import SupervisorKey
 from db.upsert import upsert
-from floorapp import audit, policy
+from floorapp import audit, pinyin, policy
 from floorapp.i18n import N_, _, ngettext, said
 from floorapp.policy import is_supervisor_id
 from floorapp.text import clean
@@ -202,7 +202,7 @@ def supervisors_in(
     keys: dict[str, int] = {}
     for (sid,) in conn.execute(select(SupervisorKey.supervisor_id)):
         keys[sid] = keys.get(sid, 0) + 1
-    return [
+    found = [
         SupervisorInfo(
             s.id,
             s.name,
@@ -214,6 +214,11 @@ def supervisors_in(
         )
         for s in sups
     ]
+    if order == "name":
+        # By name as the board orders people: pinyin order, not the database's code points
+        # (which put 周 before 李).
+        found.sort(key=lambda s: (pinyin.sort_key(s.name), s.name, s.id))
+    return found
 
 
 def authorized_keys_lines(

@@ -86,6 +86,10 @@ class ConsoleAction:
     row: bool = False  # acts on the row selected in its view
     # Several palette entries from one action: (title, action) in the current language.
     variants: Callable[[], list[tuple[str, str]]] | None = None
+    # Shows a view or a screen of its own: pressed on a screen over the views (a detail,
+    # the shift...), that screen closes first, as escape would, so a view key works on
+    # every screen and these screens replace each other instead of piling up.
+    leaves_screens: bool = False
 
     def binding(self) -> Binding:
         return Binding(
@@ -107,6 +111,7 @@ def _view(n: int, view: str, title: str) -> ConsoleAction:
         title,
         palette=N_("View: {name}"),
         show=False,
+        leaves_screens=True,
     )
 
 
@@ -157,6 +162,7 @@ ACTIONS: tuple[ConsoleAction, ...] = (
         N_("View: sensitive-customer roster"),
         show=False,
         policy="sensitive.read",
+        leaves_screens=True,
     ),
     A(
         "app.measures",
@@ -168,6 +174,7 @@ ACTIONS: tuple[ConsoleAction, ...] = (
         N_("View: today's flag measures"),
         show=False,
         policy="measures.read",
+        leaves_screens=True,
     ),
     A(
         "app.requests",
@@ -179,6 +186,7 @@ ACTIONS: tuple[ConsoleAction, ...] = (
         N_("View: agents' requests"),
         show=False,
         policy="requests.read",
+        leaves_screens=True,
     ),
     A(
         "app.drills",
@@ -190,6 +198,7 @@ ACTIONS: tuple[ConsoleAction, ...] = (
         N_("View: drills on the hot issues"),
         show=False,
         policy="drills.read",
+        leaves_screens=True,
     ),
     A(
         "app.shift",
@@ -201,6 +210,7 @@ ACTIONS: tuple[ConsoleAction, ...] = (
         N_("View: the shift so far"),
         show=False,
         policy="shift.read",
+        leaves_screens=True,
     ),
     A(
         "app.language",
@@ -222,6 +232,7 @@ ACTIONS: tuple[ConsoleAction, ...] = (
         N_("Today's abandoned calls; how SL is defined"),
         N_("View: today's abandoned calls and the service level"),
         show=False,
+        leaves_screens=True,
     ),
     # --- the agent board --------------------------------------------------------------------
     A(
@@ -651,6 +662,20 @@ del A
 BY_ID: dict[str, ConsoleAction] = {a.id: a for a in ACTIONS}
 
 
+def _name(action: str) -> str:
+    """The action's method name: ``view`` of ``app.view('flags')``."""
+    return action.removeprefix("app.").split("(", 1)[0]
+
+
+_LEAVING = frozenset(_name(a.action) for a in ACTIONS if a.leaves_screens and a.scope == "app")
+
+
+def leaves_screens(action: str) -> bool:
+    """Whether the app's ``action`` (as a key or the palette runs it) shows a view or a
+    screen of its own (``ConsoleAction.leaves_screens``)."""
+    return _name(action) in _LEAVING
+
+
 def bindings(scope: str) -> list[BindingType]:
     """The ``BINDINGS`` of the widget or screen that is ``scope``: its keyed actions."""
     return [a.binding() for a in ACTIONS if a.scope == scope and a.keys]
@@ -690,25 +715,34 @@ def _where(action: ConsoleAction) -> str:
 
 
 def palette_scopes(on_main_screen: bool, screen_scope: str | None) -> set[str]:
-    """The scopes the palette offers: everywhere's, and the main screen's views there, or
-    the pushed screen's own (its actions act on what that screen shows)."""
-    if on_main_screen:
-        return {"app", *(n for n, s in SCOPES.items() if s.views)}
-    return {"app", screen_scope} if screen_scope else {"app"}
+    """The scopes the palette offers: the same on every screen (everywhere's and the main
+    screen's views; a view's entry chosen on a screen over the views closes that screen),
+    and on a screen of its own, that screen's too (they act on what it shows)."""
+    main = {"app", *(n for n, s in SCOPES.items() if s.views)}
+    if on_main_screen or not screen_scope:
+        return main
+    return main | {screen_scope}
 
 
 def palette_entries(scopes: set[str]) -> list[PaletteEntry]:
-    """The palette's entries for ``scopes``, in the current language."""
+    """The palette's entries for ``scopes``, in the current language. Where a screen's own
+    entry reads as one of a view's ("Agent: raise a flag" on the agent's detail and on the
+    board), the screen's own is offered: it acts on what the screen shows."""
+    own: list[PaletteEntry] = []
     out: list[PaletteEntry] = []
     for a in ACTIONS:
         if a.palette is None or a.scope not in scopes:
             continue
         where = _where(a)
-        if a.variants is not None:
-            out += [PaletteEntry(title, where, a, run) for title, run in a.variants()]
-        else:
-            out.append(PaletteEntry(_(a.palette).format(name=_(a.label)), where, a, a.action))
-    return out
+        found = (
+            [PaletteEntry(title, where, a, run) for title, run in a.variants()]
+            if a.variants is not None
+            else [PaletteEntry(_(a.palette).format(name=_(a.label)), where, a, a.action)]
+        )
+        mine = a.scope != "app" and not SCOPES[a.scope].views
+        (own if mine else out).extend(found)
+    titles = {e.title for e in own}
+    return [e for e in out if e.title not in titles] + own
 
 
 def scope_of(node: DOMNode) -> str | None:

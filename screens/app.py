@@ -18,7 +18,7 @@ from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.filter import Monochrome
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
@@ -27,7 +27,7 @@ from floorapp.context import AppContext
 from floorapp.i18n import N_, _
 from floorapp.identity import Actor
 from floorapp.services.board import BoardReader
-from screens.actions import VIEWS, bindings
+from screens.actions import VIEWS, bindings, leaves_screens
 from screens.board import SORTS, AgentBoard
 from screens.commands import FloorCommands, FloorPalette
 from screens.escflows import EscalationFlows
@@ -40,7 +40,7 @@ from screens.nocolor import ReadableMonochrome
 from screens.notices import ReplacingNotices
 from screens.queues import QueueTable
 from screens.refresh import QUEUE_TIERS, LiveRefresh
-from screens.shift import ShiftScreen, keep_header_series
+from screens.shift import ShiftScreen, header_sparks, keep_header_series
 from screens.typeahead import TypeAhead
 
 log = logging.getLogger(__name__)
@@ -213,12 +213,21 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
         # Every key, palette entry and click runs through here: a bug in one action
         # becomes a notice and a log entry, and the console goes on.
         try:
+            if isinstance(action, str) and leaves_screens(action):
+                self.leave_screens()
             return await super().run_action(action, default_namespace, namespaces)
         except Exception as exc:
             line = record_failure(f"action {action}", exc)
             log.exception("action %s failed", action)
             self.notify(line, severity="error", markup=False, timeout=10)
             return True
+
+    def leave_screens(self) -> None:
+        """Close the screens over the views (a detail, the shift...), as escape would: a
+        view or another such screen is about to show. Not a dialog: the keys do not reach
+        the app past one (Textual's modal screens), and what was typed in it is kept."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            self.pop_screen()
 
     async def action_quit(self) -> None:
         self._stopping = True
@@ -251,12 +260,15 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
         self.push_screen(HelpScreen())
 
     def action_switch_language(self, code: str | None = None) -> None:
-        """English <-> Chinese now, without a restart: labels are translated where they are
-        drawn, so only the static labels and the rows on screen are drawn again."""
+        """English <-> Chinese now, without a restart. Every label and row is drawn again
+        from what is held at once; and the floor is read again in full, since what the
+        reader words itself (a rule's flag detail) is held as worded when it was read."""
         if code is None:
             code = "en" if i18n.is_chinese() else "zh_CN"
         i18n.set_language(code)
+        self.reader.read_all_next()
         self.relabel()
+        self.poll_now()
         self.notify(
             _("Language: {name}").format(name=i18n.LANGUAGES[i18n.language()]),
             timeout=2,
@@ -271,6 +283,9 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
             tabs.get_tab(view).label = tab_title(n, title)
         header = self.query_one(FloorHeader)
         header.scope = _("team {team}").format(team=self.team) if self.team else None
+        series = getattr(self, "shift_series", None)
+        if series is not None:  # the shift's pictures are named in words too
+            header.sparks = header_sparks(series)
         for table in self.tables():
             table.relabel()
         for widget in self.query("*"):
@@ -280,6 +295,18 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
         self.refresh_header()
         self.refresh_bindings()
         self.tick()
+        for screen in self.screen_stack[1:]:
+            if not isinstance(screen, ModalScreen):  # a dialog keeps what was typed in it
+                self.call_later(self._reword, screen)
+
+    async def _reword(self, screen: Screen[Any]) -> None:
+        """A screen over the views drawn again in the current language: composed anew
+        (its titles and column headings) and its data read again (the words it holds)."""
+        load = getattr(screen, "reload", None) or getattr(screen, "action_refresh_now", None)
+        if load is None or not screen.is_attached:
+            return
+        await screen.recompose()
+        load()
 
     def refresh_header(self) -> None:
         header = self.query_one(FloorHeader)

@@ -1,10 +1,11 @@
 """The command palette (ctrl+p): every action of the console and every view, by name, from
 the action registry (screens/actions.py).
 
-On the main screen it offers everything, whichever view is showing; a palette entry for a
-view's rows that is chosen from another view opens that view and asks for the row first,
-as a key pressed there would act on the row under the cursor. On a screen of its own
-(agent detail, drills...) it offers that screen's actions and those of everywhere.
+It offers the same on every screen: everything of the main screen, whichever view is
+showing; a palette entry for a view's rows that is chosen from another view (or from a
+screen over the views, which closes) opens that view and asks for the row first, as a key
+pressed there would act on the row under the cursor. On a screen of its own (agent detail,
+drills...) it offers that screen's actions too.
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ def run_entry(app: FloorApp, screen: Screen[object], entry: PaletteEntry) -> Non
     """Run what the supervisor chose on ``screen``, where it applies."""
     action = entry.action
     views = SCOPES[action.scope].views
-    if action.id.startswith("app.view.") and screen is not app.screen_stack[0]:
-        # A view is on the main screen: the screens over it close, as escape would.
-        while len(app.screen_stack) > 1:
-            app.pop_screen()
+    if views and screen is not app.screen_stack[0]:
+        # A view is on the main screen: the screens over it close, as escape would (an
+        # app action that shows a view or a screen closes them itself: FloorApp.run_action).
+        app.leave_screens()
     if not views:  # everywhere's, or the screen's own
         target = app if action.scope == "app" else screen
         app.call_later(app.run_action, entry.run, target)

@@ -118,9 +118,16 @@ class AgentDetailScreen(_DetailScreen):
         super().failed(message)
 
     def fetch(self, ctx: Any, actor: str) -> tuple[AgentDetail, list[DrillView], list[RequestView]]:
+        # The board's clock and day (floorapp.figures.clock): once the feed is quiet, its
+        # last event's time, so the call and the day here are the board's, not the wall's.
         detail = agent_detail(
-            ctx.engine, self.agent_id, settings=ctx.settings, actor=actor, now=ctx.clock.now()
+            ctx.engine,
+            self.agent_id,
+            settings=ctx.settings,
+            actor=actor,
+            now=console(self).floor_now(),
         )
+        # Drills and requests have deadlines for people: the wall clock.
         now = ctx.clock.now()
         return (
             detail,
@@ -137,15 +144,18 @@ class AgentDetailScreen(_DetailScreen):
         self._reading = False
         tz = console(self).ctx.settings.timezone
         now = console(self).ctx.clock.now()
+        floor_now = console(self).floor_now()
         a = d.agent
         out = Text()
         out.append(a.name, style="bold")
         out.append(_("  ({id}, team {team})").format(id=a.id, team=a.team_name) + "\n")
         out.append(_("state: "))
         out.append_text(cells.state_cell(a.state, a.state_reason))
-        out.append(_(" for {duration}").format(duration=cells.since(a.state_since, now)))
+        out.append(_(" for {duration}").format(duration=cells.since(a.state_since, floor_now)))
         if a.call_started:
-            out.append(_("   call {duration}").format(duration=cells.since(a.call_started, now)))
+            out.append(
+                _("   call {duration}").format(duration=cells.since(a.call_started, floor_now))
+            )
         out.append(
             "\n"
             + _("calls today {calls}   complaints today {complaints}").format(

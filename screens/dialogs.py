@@ -60,9 +60,16 @@ class NoteDialog(_Dialog):
     """Asks for one line of text. Enter saves; Escape cancels. ``required`` refuses empty text."""
 
     def __init__(
-        self, title: str, *, placeholder: str = "", required: bool = True, value: str = ""
+        self,
+        title: str,
+        *,
+        placeholder: str = "",
+        required: bool = True,
+        value: str = "",
+        hint: str | None = None,
     ) -> None:
         super().__init__()
+        self._hint = hint  # the keys' words, where Enter does something other than save
         self._prompt = title
         self._placeholder = placeholder
         self._required = required
@@ -72,8 +79,8 @@ class NoteDialog(_Dialog):
         with Vertical():
             yield Static(Wrapped(Text(shown(self._prompt), style="bold")))
             yield NoteInput(value=self._value, placeholder=self._placeholder, id="note")
-            hint = _("enter: save   escape: cancel")
-            if not self._required:
+            hint = self._hint or _("enter: save   escape: cancel")
+            if not self._required and self._hint is None:
                 hint += _("   (may be left empty)")
             yield Label(hint, classes="hint", markup=False)
 

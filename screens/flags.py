@@ -79,7 +79,7 @@ class ItemTable(LiveTable):
         self.keep_cursor(keep)
 
     def resort(self) -> None:
-        if not self.row_count:
+        if not self.row_count or not self.shown:
             return
         keep = self.cursor_key()
         model = self.model
@@ -203,8 +203,6 @@ class FlagTable(ItemTable):
         raise KeyError(key)
 
     def status_cell(self, f: FlagView) -> Text:
-        if f.escalated_at is not None and f.status == "raised":
-            return Text(_("to manager"), style="bold white on red")
         settings = getattr(getattr(self.app, "ctx", None), "settings", None)
         if (
             settings is not None
@@ -212,6 +210,8 @@ class FlagTable(ItemTable):
             and is_overdue(f, settings=settings, now=self.now)
         ):
             return Text(_("OVERDUE"), style="bold white on red")
+        if f.escalated_at is not None and f.status == "raised":
+            return Text(_("to manager"), style="bold white on red")
         word = cells.FLAG_STATUS_WORDS.get(f.status, f.status)
         return Text(word, style="bold reverse" if f.status == "raised" else "")
 
@@ -223,8 +223,16 @@ class FlagTable(ItemTable):
             # width, wide on Chinese terminals: there an indent says the same).
             under = "  " if i18n.is_chinese() else "└ "
             return cells.plain(f"{mark}{under}{f.agent_name}", "dim")
-        name = f"{mark}{f.agent_name}"
-        return cells.plain(f"{name} ({n})" if n > 1 else name)
+        name = cells.plain(f"{mark}{f.agent_name}")
+        if n == 1:
+            return name
+        # The count says how many flags the row stands for: a long name is cut, never it.
+        count = f" ({n})"
+        width = next((c.width for c in self.shown if c.key == "agent"), 0)
+        if width:
+            cells.fit(name, max(width - len(count), 1))
+        name.append(count)
+        return name
 
     # --- marks ------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
-from floorapp import words
+from floorapp import pinyin, words
 from floorapp.context import AppContext
 from floorapp.i18n import _, ngettext
 from floorapp.identity import Actor
@@ -166,7 +166,10 @@ class ActionFlows(App[None]):
         self.push_screen(EscalationDetailScreen(esc_id))
 
     def action_team_filter(self) -> None:
-        teams = sorted({(a.team_id, a.team_name) for a in self.board.model.values()})
+        teams = sorted(
+            {(a.team_id, a.team_name) for a in self.board.model.values()},
+            key=lambda t: (pinyin.sort_key(t[1]), t[1], t[0]),  # names in pinyin order
+        )
         choices = [("*", _("all teams")), *[(tid, f"{name} ({tid})") for tid, name in teams]]
         self.action_view("board")
 
@@ -199,6 +202,7 @@ class ActionFlows(App[None]):
                 placeholder=_("e.g. hcy, huchunyan, 胡"),
                 required=False,
                 value=self.board.search or "",
+                hint=_("enter: find   escape: cancel"),
             ),
             chosen,
         )

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from db.models import AgentState
 from floorapp import i18n
 from floorapp.figures import text as ftext
+from floorapp.figures.service_level import ServiceLevel
 from floorapp.i18n import MARKS, _, ngettext, pgettext
 from floorapp.services.board import FloorFigures
 from floorapp.services.periods import PeriodInfo
@@ -39,9 +40,13 @@ def _translate() -> None:
         reading=_("reading the floor") + MARKS.loading,
         waiting=_("waiting "),
         wait=pgettext("header", "wait "),
+        # Said as a call at every width: beside the calls waiting, "longest" alone read as
+        # the longest wait.
         longest=_("  longest call "),
-        long=pgettext("header", "  long "),
         no_feed=_("no feed yet"),
+        # A narrow header's word for a quiet feed: the service level and abandoned calls
+        # keep their place; the time it stopped is in the wide header, `A` and `status`.
+        quiet=_("feed quiet"),
         # The service level by its threshold: "SL20 75 %" (answered within 20 s).
         sl=pgettext("header", "SL"),
         sl_name=pgettext("header", "SL{threshold}"),
@@ -60,6 +65,16 @@ def _translate() -> None:
 
 i18n.on_change(_translate)
 _translate()
+
+
+def sl_words(sl: ServiceLevel | None) -> tuple[str, str]:
+    """The service level's name by its threshold and its value, as the header shows them
+    (``SL20``, ``62.5 %``: the value rounded once, by floorapp.figures); the shift view
+    names the same figure the same way."""
+    name = W["sl"] if sl is None else W["sl_name"].format(threshold=sl.threshold_s)
+    if sl is None or sl.value is None:
+        return name, MARKS.dash
+    return name, W["percent"].format(n=sl.percent().removesuffix(" %"))
 
 
 def period_words(period: PeriodInfo) -> str:
@@ -130,10 +145,13 @@ class FloorHeader(Widget):
         if wide and f.longest_wait_since is not None and floor_now is not None:
             line1.append(f" ({cells.duration((floor_now - f.longest_wait_since).total_seconds())})")
         if f.longest_call_since is not None and floor_now is not None:
-            line1.append(W["longest"] if wide else W["long"])
             secs = (floor_now - f.longest_call_since).total_seconds()
             style = alarm if secs >= self.long_call_seconds else "bold"
-            line1.append(cells.duration(secs), style=style)
+            longest = Text(W["longest"])
+            longest.append(cells.duration(secs), style=style)
+            # Whole or not at all: a cut one would read as a shorter call.
+            if wide or line1.cell_len + longest.cell_len <= self.size.width:
+                line1.append_text(longest)
             if wide and f.longest_call_agent:
                 line1.append(" ")
                 line1.append(f.longest_call_agent)  # appended as plain text, never markup
@@ -161,34 +179,45 @@ class FloorHeader(Widget):
                 return
             line2.append_text(text)
 
-        quiet = ftext.quiet_text(now, f.last_event_at, self.tz) if now is not None else None
-        if f.last_event_at is None:
-            part((W["no_feed"], "bold" if mono else "bold yellow"), ("  ", ""))
-        elif quiet is not None:
-            # Nothing from the feed for a while: say so first, before any figure is trusted.
-            part((quiet, alarm), ("  ", ""))
+        # The figures a supervisor needs, laid out after the feed's state.
+        needed: list[tuple[tuple[str, str], ...]] = []
         flags = [(W["flags"], ""), (str(f.open_flags), "bold")]
         if f.unhandled_flags:
             flags.append((W["new"].format(n=f.unhandled_flags), alarm))
-        part(*flags)
+        needed.append(tuple(flags))
         if self.flags_overdue:
-            part(
+            needed.append(
                 (
-                    W["overdue"].format(n=self.flags_overdue),
-                    "bold reverse" if mono else "bold white on red",
+                    (
+                        W["overdue"].format(n=self.flags_overdue),
+                        "bold reverse" if mono else "bold white on red",
+                    ),
                 )
             )
         escs = [(W["esc"], ""), (str(f.open_escalations), "bold")]
         past = f.past_deadline if self.past_now is None else self.past_now
         if past:
             escs.append((W["late"].format(n=past), "bold reverse" if mono else "bold white on red"))
-        part(*escs)
+        needed.append(tuple(escs))
         sl = f.service_level
         value = None if sl is None else sl.value
-        name = W["sl"] if sl is None else W["sl_name"].format(threshold=sl.threshold_s)
-        number = MARKS.dash if value is None else W["percent"].format(n=round(value * 100))
-        part((f"  {name} ", ""), (number, "bold" if value is None or value >= 0.8 else alarm))
-        part((W["aband"], ""), (str(f.abandoned), "bold"))
+        name, number = sl_words(sl)
+        needed.append(
+            ((f"  {name} ", ""), (number, "bold" if value is None or value >= 0.8 else alarm))
+        )
+        needed.append(((W["aband"], ""), (str(f.abandoned), "bold")))
+        quiet = ftext.quiet_text(now, f.last_event_at, self.tz) if now is not None else None
+        if f.last_event_at is None:
+            part((W["no_feed"], "bold" if mono else "bold yellow"), ("  ", ""))
+        elif quiet is not None:
+            # Nothing from the feed for a while: say so first, before any figure is trusted;
+            # in as few words as it takes to leave the figures room beside it.
+            width = sum(cell_len(w) for p in needed for w, _s in p)
+            if cell_len(quiet) + 2 + width > room:
+                quiet = W["quiet"]
+            part((quiet, alarm), ("  ", ""))
+        for pieces in needed:
+            part(*pieces)
         if self.reminders_due:
             part((W["reminders"].format(n=self.reminders_due), accent))
         # What a narrow terminal cuts is the end of the line: the filters on the board

@@ -26,7 +26,9 @@ from floorapp.services.board import BoardDelta, BoardReader
 from floorapp.services.escalations import EscalationView
 from screens.board import AgentBoard
 from screens.flags import FlagTable
+from screens.guard import record_failure
 from screens.header import FloorHeader
+from screens.notices import notice
 from screens.queues import QueueTable
 from screens.shift import read_header_series
 from screens.table import LiveTable
@@ -69,6 +71,7 @@ class LiveRefresh(App[None]):
         self._stopping = False
         self._tick_due = False
         self._gc_thresholds: tuple[int, int, int] | None = None
+        self._patch_failing = False  # said on screen once, until a refresh lands again
 
     # --- the tables the refresh patches -----------------------------------------------------
 
@@ -166,12 +169,12 @@ class LiveRefresh(App[None]):
             if self.actor_info is None:
                 self.actor_info = load_actor(self.ctx.engine, self.actor)
             delta = self.reader.poll(now=self.ctx.clock.now())
+            if not self.loaded:  # the shift's pictures arrive with the floor's first frame
+                read_header_series(self, delta.figures.clock(delta.figures.as_of).now)
         except Exception as exc:  # the database went away, a lock outlived the timeout...
             log.exception("refresh failed")
             self._safe_call(self._poll_failed, exc)
             return
-        if not self.loaded:  # the shift's pictures arrive with the floor's first frame
-            read_header_series(self)
         self._safe_call(self._apply_delta, delta)
 
     def _safe_call(self, fn: Callable[..., Any], *args: Any) -> None:
@@ -196,6 +199,13 @@ class LiveRefresh(App[None]):
         except NoMatches:  # the console is closing: its widgets are already gone
             self._polling = False
             return
+        except Exception as exc:
+            # Anything else is a bug in drawing: it must not stop the refresh for the rest
+            # of the shift with nothing said. This delta is spent and may be half applied,
+            # so the next poll reads the whole floor and draws it from scratch.
+            self._patch_failed(exc)
+            return
+        self._patch_failing = False
         if delta.full:
             self._hold_for_the_shift()
         self.loaded = True
@@ -210,6 +220,26 @@ class LiveRefresh(App[None]):
             self._start_poll()
         elif self.poll_interval < 1.0:
             self.set_timer(self.poll_interval, self._start_poll)
+
+    def _patch_failed(self, exc: Exception) -> None:
+        line = record_failure("refresh", exc)
+        log.error("applying a refresh failed: %s", line, exc_info=exc)
+        self.reader.read_all_next()
+        if not self._patch_failing:  # once, not every second while it keeps failing
+            self._patch_failing = True
+            notice(
+                self,
+                "refresh-failed",
+                _("Could not draw the latest changes; reading the whole floor again.")
+                + "\n"
+                + line,
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+        self._polling = False
+        self._poll_again = False
+        self.set_timer(min(self.poll_interval, 1.0), self._start_poll)
 
     def _patch(self, delta: BoardDelta) -> None:
         now = delta.figures.as_of

@@ -5,6 +5,7 @@ service level and open flags over the last hours (also in the header at 200 colu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -72,7 +73,11 @@ def event_words(e: ShiftEvent) -> str:
     parts = [
         words.severity(e.severity) if e.severity else "",
         words.flag_kind(e.flag_kind) if e.flag_kind else "",
-        words.tier(e.tier) if e.tier is not None else "",
+        words.tier(e.tier) if e.tier is not None and e.from_tier is None else "",
+        # A hand-off: from the tier it left to the one it went to.
+        f"{words.tier(e.from_tier)} {MARKS.arrow} {words.tier(e.tier)}"
+        if e.from_tier is not None and e.tier is not None
+        else "",
     ]
     lead = " ".join(p for p in parts if p)
     text = e.text.replace("\n", " ")
@@ -97,14 +102,19 @@ def header_sparks(series: ShiftSeries | None) -> str:
 SERIES_EVERY = 60.0
 
 
-def read_header_series(app: Any) -> None:
+def read_header_series(app: Any, floor_now: datetime | None = None) -> None:
     """Read the shift's series (in the calling worker thread) and hand the header its
-    pictures on the UI thread."""
+    pictures on the UI thread. ``floor_now``: the floor's clock, when the console does not
+    hold it yet (the first read)."""
     from screens.header import FloorHeader
 
     try:
+        # On the floor's clock, as the header's figures: a quiet feed's last hours.
         series = shift_series(
-            app.ctx.engine, app.ctx.settings, app.ctx.clock.now(), teams=series_teams(app)
+            app.ctx.engine,
+            app.ctx.settings,
+            floor_now or app.floor_now(),
+            teams=series_teams(app),
         )
     except Exception:  # the floor could not be read: the header keeps what it had
         import logging
@@ -153,6 +163,7 @@ class ShiftScreen(Screen[None]):
     DEFAULT_CSS = """
     ShiftScreen #shift-title { height: 1; padding: 0 1; text-style: bold; }
     ShiftScreen .spark-row { height: 1; padding: 0 1; }
+    ShiftScreen #spark-window { height: 1; padding: 0 1; color: $text-muted; }
     ShiftScreen .spark-label { width: 24; }
     ShiftScreen Sparkline { width: 1fr; height: 1; }
     ShiftScreen CursorTable { height: 1fr; }
@@ -167,6 +178,7 @@ class ShiftScreen(Screen[None]):
         self.series: ShiftSeries | None = None
         self.loaded = False
         self._shape: list[tuple[Any, ...]] = []
+        self._labels: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -175,6 +187,7 @@ class ShiftScreen(Screen[None]):
                 with Horizontal(classes="spark-row"):
                     yield Static(Text(""), classes="spark-label", id=f"spark-{key}-label")
                     yield Sparkline([], id=f"spark-{key}")
+            yield Static(Text(""), id="spark-window")
             table: CursorTable = CursorTable(id="shift-table", cursor_type="row")
             table.add_columns(_("time"), _("what"), _("team"), _("agent"), _("detail"))
             yield table
@@ -183,12 +196,15 @@ class ShiftScreen(Screen[None]):
     def on_mount(self) -> None:
         self.reload()
         self.set_interval(self.REFRESH_EVERY, self.reload)
+        # The figures beside the pictures are the header's, redrawn as often as it is.
+        self.set_interval(1.0, self.show_figures)
         self.query_one(CursorTable).focus()
 
     def reload(self) -> None:
         app: Any = self.app
         team, kinds = self.team, KIND_GROUPS.get(self.group or "", None)
         teams = series_teams(app)
+        floor_now = app.floor_now()
 
         def load() -> None:
             try:
@@ -200,9 +216,7 @@ class ShiftScreen(Screen[None]):
                     actor=app.actor,
                     now=app.ctx.clock.now(),
                 )
-                series = shift_series(
-                    app.ctx.engine, app.ctx.settings, app.ctx.clock.now(), teams=teams
-                )
+                series = shift_series(app.ctx.engine, app.ctx.settings, floor_now, teams=teams)
             except ServiceError as exc:
                 app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
                 return
@@ -225,25 +239,25 @@ class ShiftScreen(Screen[None]):
                 )
             )
         )
-        last = series.waiting[-1] if series.waiting else 0
-        sl = next((v for v in reversed(series.service_level) if v is not None), None)
-        hours = int(series.step.total_seconds() * len(series.waiting) // 3600)
-        labels: dict[str, tuple[str, Sequence[float]]] = {
-            "waiting": (_("waiting now {n}").format(n=last), series.waiting),
-            "sl": (
-                _("SL {value}").format(value="-" if sl is None else f"{sl:.0%}"),
-                [0.0 if v is None else v for v in series.service_level],
-            ),
-            "flags": (
-                _("open flags {n}").format(n=series.open_flags[-1] if series.open_flags else 0),
-                series.open_flags,
-            ),
+        hours = series.step * len(series.waiting) / timedelta(hours=1)
+        pictures: dict[str, Sequence[float]] = {
+            "waiting": series.waiting,
+            "sl": [0.0 if v is None else v for v in series.service_level],
+            "flags": series.open_flags,
         }
-        for key, (label, data) in labels.items():
-            self.query_one(f"#spark-{key}-label", Static).update(
-                Text(f"{label} ({_('{h} h').format(h=hours)})")
-            )
+        for key, data in pictures.items():
             self.query_one(f"#spark-{key}", Sparkline).data = [float(v) for v in data]
+        # What the pictures cover, said once: their window ends at the floor's clock.
+        self.query_one("#spark-window", Static).update(
+            Text(
+                _("pictures: the last {h} h to {time}, one block per {m} min").format(
+                    h=f"{hours:g}",
+                    time=i18n.clock(series.ends[-1], tz) if series.ends else "",
+                    m=f"{series.step / timedelta(minutes=1):g}",
+                )
+            )
+        )
+        self.show_figures()
         shape = [(e.at, e.kind, e.target_id, e.text) for e in events]
         if shape != self._shape:
             table = self.query_one(CursorTable)
@@ -263,6 +277,27 @@ class ShiftScreen(Screen[None]):
                 table.move_cursor(row=min(keep, table.row_count - 1))
             self._shape = shape
         self.loaded = True
+
+    def show_figures(self) -> None:
+        """Calls waiting, the service level and open flags as the header has them now (one
+        computation, floorapp.figures, on the floor's clock): the day's service level, not
+        the last step's."""
+        from screens.header import sl_words
+
+        figures = getattr(self.app, "reader_figures", None)
+        if figures is None:
+            waiting, sl, flags = MARKS.dash, None, MARKS.dash
+        else:
+            waiting, sl, flags = figures.calls_waiting, figures.service_level, figures.open_flags
+        name, value = sl_words(sl)
+        for key, label in (
+            ("waiting", _("waiting now {n}").format(n=waiting)),
+            ("sl", _("{sl} today {value}").format(sl=name, value=value)),
+            ("flags", _("open flags {n}").format(n=flags)),
+        ):
+            if self._labels.get(key) != label:
+                self._labels[key] = label
+                self.query_one(f"#spark-{key}-label", Static).update(Text(label))
 
     def selected(self) -> ShiftEvent | None:
         table = self.query_one(CursorTable)

@@ -41,6 +41,7 @@ class LiveTable(Grid):
         super().__init__(**kwargs)
         self.shown: tuple[Col, ...] = ()
         self.now: datetime | None = None
+        self._shown_width = 0  # the width the columns were last laid out for
 
     # --- columns ------------------------------------------------------------------------
 
@@ -62,6 +63,7 @@ class LiveTable(Grid):
     def setup_columns(self, width: int) -> bool:
         """(Re)build the columns for this width; True when the row cells must be re-added."""
         cols = self.columns_for(width)
+        self._shown_width = width
         if cols == self.shown:
             return False
         keep = self.cursor_key()
@@ -77,8 +79,12 @@ class LiveTable(Grid):
         """After a language switch: headers and every cell again (cells hold words), and the
         grid's drawn lines forgotten (they hold the old cursor mark)."""
         self.shown = ()
-        if self.size.width:
-            self.setup_columns(self.size.width)
+        # A table on a view not showing has no size: it is laid out again at the width it
+        # last had. Left without columns but with its rows, the next refresh that re-sorted
+        # it found no column to sort by, and failed.
+        width = self.size.width or self._shown_width
+        if width:
+            self.setup_columns(width)
         self.forget_drawn()
         self.refresh()
 

@@ -17,7 +17,15 @@ import screens
 from floorapp import i18n
 from floorapp.context import AppContext
 from floorapp.policy import POLICY
-from screens.actions import ACTIONS, BY_ID, SCOPES, key_names, palette_entries, palette_scopes
+from screens.actions import (
+    ACTIONS,
+    BY_ID,
+    SCOPES,
+    VIEWS,
+    key_names,
+    palette_entries,
+    palette_scopes,
+)
 from screens.help import help_text
 from tests.console_helpers import console, screen_text, sync, type_text, until
 
@@ -103,10 +111,33 @@ def test_the_palette_holds_every_view_and_every_action_of_the_main_screen() -> N
     assert ack.help == "a in Distress flags"
 
 
-def test_a_screen_of_its_own_offers_its_own_actions() -> None:
+def test_a_screen_of_its_own_offers_its_own_actions_and_the_main_screens() -> None:
     ids = {e.action.id for e in palette_entries(palette_scopes(False, "agent"))}
     assert {"agent.note", "agent.raise_flag", "app.help"} <= ids
-    assert "board.raise_flag" not in ids and "flags.acknowledge" not in ids
+    # The main screen's too, so the palette is the same on every screen; where one reads
+    # as the screen's own, the screen's own is offered (it acts on the agent shown).
+    assert {"flags.acknowledge", "reminders.done", "app.view.board", "app.shift"} <= ids
+    assert "board.raise_flag" not in ids
+    main = {e.title for e in palette_entries(palette_scopes(True, None))}
+    for scope, s in SCOPES.items():
+        if s.views or scope == "app":
+            continue
+        entries = palette_entries(palette_scopes(False, scope))
+        titles = [e.title for e in entries]
+        assert len(titles) == len(set(titles)), scope
+        assert main <= set(titles), (scope, main - set(titles))
+
+
+def test_actions_that_show_a_view_or_a_screen_close_the_screens_over_the_views() -> None:
+    from screens.actions import leaves_screens
+
+    leaving = {a.id for a in ACTIONS if a.leaves_screens}
+    assert {f"app.view.{v}" for v, _title in VIEWS} <= leaving
+    assert {"app.shift", "app.abandoned", "app.sensitive", "app.measures"} <= leaving
+    assert {"app.requests", "app.drills"} <= leaving
+    assert all(BY_ID[i].scope == "app" for i in leaving)
+    assert leaves_screens("view('flags')") and leaves_screens("app.shift")
+    assert not leaves_screens("help") and not leaves_screens("app.raise_flag")
 
 
 def _ranked(query: str) -> list[tuple[float, str, str]]:

@@ -54,6 +54,8 @@ async def test_board_order_words_and_literal_names(floor: AppContext) -> None:
 async def test_search_and_state_filter_and_sort(floor: AppContext) -> None:
     async with console(floor) as (app, pilot):
         await pilot.press("slash")
+        await pilot.pause()
+        assert "enter: find" in screen_text(app)  # Enter finds here; it saves nothing
         await type_text(pilot, "欧阳")
         await pilot.press("enter")
         await pilot.pause()
@@ -132,14 +134,14 @@ async def test_claim_assign_next_tier_note_resolve_history(
         await settle(pilot)
         assert esc.get_escalation(floor.engine, 1).holder == "lead.wang"
         assert "lead.wang" in screen_text(app)
-        # The picker offers, by name, those who may take it but do not hold it: 周建华, 李班长.
+        # The picker offers, in pinyin order, those who may take it but do not hold it.
         names = [
             s.id
             for s in esc.assign_candidates(
                 floor.engine, 1, actor="lead.wang", now=floor.clock.now()
             )
         ]
-        assert names == ["fm.zhou", "lead.li"]
+        assert names == ["lead.li", "fm.zhou"]  # 李 (li) before 周 (zhou)
         await pilot.press("a", str(names.index("lead.li") + 1))
         await settle(pilot)
         e = esc.get_escalation(floor.engine, 1)
@@ -466,7 +468,7 @@ async def test_a_search_that_matches_nobody_says_so(floor: AppContext, engine: E
         )
         await pilot.press("t")
         await until(pilot, lambda: app.screen.is_modal, "the team choice")
-        await pilot.press("2")  # after "all teams": T1, mobile
+        await pilot.press("3")  # after "all teams", by name in pinyin order: billing, mobile
         await until(
             pilot,
             lambda: "No agent matches team mobile, “zhou”" in screen_text(app),

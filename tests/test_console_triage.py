@@ -149,3 +149,56 @@ async def test_a_flag_past_its_deadline_reads_overdue_in_the_view_and_the_header
         app.tick()
         await pilot.pause()
         assert "OVERDUE" not in screen_text(app)
+
+
+@sync
+async def test_a_flag_sent_up_by_hand_before_its_deadline_is_to_manager_not_overdue(
+    floor: AppContext, engine: Engine
+) -> None:
+    from floorapp.services.triage import escalate, is_overdue
+
+    floor.settings.flag_ack_deadline_min.update(high=60, medium=10)
+    now = floor.clock.now()
+    fid = _raise(engine, "1003", "neg_sentiment", "medium", now - timedelta(minutes=2, seconds=26))
+    escalate(engine, fid, actor="fm.zhou", now=now)
+    [sent] = [f for f in flag_service.open_flags(engine, actor="fm.zhou") if f.id == fid]
+    assert not is_overdue(sent, settings=floor.settings, now=now)
+    async with console(floor, size=(120, 30)) as (app, pilot):
+        await pilot.press("2")
+        await until(pilot, lambda: app.flag_table.row_count == 2, "two flags")
+        app.tick()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "OVERDUE" not in text and "to manager" in text
+        # Still unacknowledged once its deadline passes: overdue, in all three places.
+        floor.clock.advance(minutes=8)  # type: ignore[attr-defined]
+        app.tick()
+        await pilot.pause()
+        later = floor.clock.now()
+        assert is_overdue(sent, settings=floor.settings, now=later)
+        text = screen_text(app)
+        assert "1 OVERDUE" in text and text.count("OVERDUE") == 2  # header and the one row
+
+
+@sync
+async def test_a_long_name_is_cut_before_its_flag_count_is(
+    floor: AppContext, engine: Engine
+) -> None:
+    from sqlalchemy import update
+
+    from db.models import Agent
+
+    long_name = "Maximiliano Fernández-Ortega"
+    run_write(
+        engine,
+        lambda conn: conn.execute(update(Agent).where(Agent.id == "1003").values(name=long_name)),
+    )
+    now = floor.clock.now()
+    _raise(engine, "1003", "neg_sentiment", "light", now)
+    _raise(engine, "1003", "long_break", "high", now - timedelta(minutes=5))
+    async with console(floor, size=(80, 24)) as (app, pilot):
+        await pilot.press("2")
+        await until(pilot, lambda: app.flag_table.row_count == 3, "three flags")
+        lead = next(c for c in _agent_cells(app) if c.startswith("Maxi"))
+        assert lead.endswith(" (2)") and long_name not in lead  # the name cut, the count whole
+        assert "(2)" in screen_text(app)

@@ -244,8 +244,8 @@ def test_queue_log_values_out_of_bounds_are_rejections(text: str, reason: str) -
 
 def test_a_line_after_nul_padding_is_read() -> None:
     # What an unclean shutdown leaves in a flat file: the tail of the last block zeroed.
-    item = one_qlog("\x00" * 78 + "1658226847|NONE|NONE|NONE|QUEUESTART|")
-    assert isinstance(item, Ignored) and item.what == "QUEUESTART"
+    item = one_qlog("\x00" * 78 + "1658226847|NONE|NONE|NONE|CONFIGRELOAD|")
+    assert isinstance(item, Ignored) and item.what == "CONFIGRELOAD"
     ev = one_qlog("\x00" * 5 + f"{E}|c1|9000|NONE|ENTERQUEUE||5|1\r\n")
     assert isinstance(ev, FeedEvent) and ev.call == "c1" and ev.data["customer"] == "5"
     assert list(parse_queue_log(["\x00" * 300 + "\n"], "q")) == []  # padding alone is blank
@@ -341,7 +341,6 @@ def test_every_layout_app_queue_writes_is_read(text: str, kind: EventKind, data:
 @pytest.mark.parametrize(
     "event",
     [
-        "QUEUESTART",
         "CONFIGRELOAD",
         "SYSCOMPAT",
         "AGENTDUMP",
@@ -448,7 +447,7 @@ def test_ingest_keeps_every_good_queue_log_line_beside_hostile_ones(
                 f"{E + 10}|c1|q1|PJSIP/1001|CONNECT|100000000000|u|3",
                 f"{E + 10}|c2|q1|NONE|ENTERQUEUE||6|1",
                 f"{E + 11}|c2|q1|NONE|EXITWITHTIMEOUT|1|1|100000000000",
-                "\x00" * 78 + "1658226847|NONE|NONE|NONE|QUEUESTART|",
+                "\x00" * 78 + "1658226847|NONE|NONE|NONE|CONFIGRELOAD|",
                 f"{E + 12}|c1|q1|PJSIP/1001|CONNECT|12|u|3",
                 f"{E + 70}|c1|q1|PJSIP/1001|ATTENDEDTRANSFER|LINK"
                 "|PJSIP/1001-1|PJSIP/2002-2|12|58|1",
@@ -462,7 +461,7 @@ def test_ingest_keeps_every_good_queue_log_line_beside_hostile_ones(
         f"{feed}:3: CONNECT: holdtime 100000000000 is out of range (0-604800)",
         f"{feed}:5: EXITWITHTIMEOUT: waittime 100000000000 is out of range (0-604800)",
     ]
-    assert err[-1].endswith("5 accepted, 0 duplicates, 2 rejected, 1 ignored (QUEUESTART 1)")
+    assert err[-1].endswith("5 accepted, 0 duplicates, 2 rejected, 1 ignored (CONFIGRELOAD 1)")
     engine = open_store(db_url)
     try:
         with engine.connect() as conn:

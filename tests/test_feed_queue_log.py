@@ -153,9 +153,7 @@ def test_agent_and_call_fields_as_written() -> None:
     assert isinstance(offered, FeedEvent) and offered.agent is None
 
 
-@pytest.mark.parametrize(
-    "event", ["QUEUESTART", "CONFIGRELOAD", "AGENTDUMP", "SYSCOMPAT", "SOMETHINGNEW"]
-)
+@pytest.mark.parametrize("event", ["CONFIGRELOAD", "AGENTDUMP", "SYSCOMPAT", "SOMETHINGNEW"])
 def test_housekeeping_and_unknown_events_are_ignored_by_name(event: str) -> None:
     item = parse_one(f"{E}|NONE|NONE|NONE|{event}|")
     assert isinstance(item, Ignored) and item.what == event
@@ -396,13 +394,13 @@ def test_summary_counts_ignored_kinds_and_rejects(engine: Engine, clock: ManualC
     s = ingest(
         engine,
         [
-            f"{E}|NONE|NONE|NONE|QUEUESTART|",
-            f"{E}|NONE|NONE|NONE|QUEUESTART|",
             f"{E}|NONE|NONE|NONE|CONFIGRELOAD|",
+            f"{E}|NONE|NONE|NONE|CONFIGRELOAD|",
+            f"{E}|NONE|NONE|NONE|AGENTDUMP|",
             "junk",
             f"{E}|1.2|9000|NONE|ENTERQUEUE||5|1",
         ],
         clock,
     )
     assert (s.accepted, s.rejected, s.ignored) == (1, 1, 3)
-    assert s.ignored_kinds == {"QUEUESTART": 2, "CONFIGRELOAD": 1}
+    assert s.ignored_kinds == {"CONFIGRELOAD": 2, "AGENTDUMP": 1}

@@ -174,7 +174,7 @@ _TEMPLATES = (
     "{e}|c{c}|{q}|{a}|CONNECT|3|x|1",
     "{e}|c{c}|{q}|{a}|COMPLETECALLER|3|40|1",
     "{e}|c{c}|{q}|{a}|CONNECT|not-a-number|x|1",  # rejected
-    "{e}|NONE|NONE|NONE|QUEUESTART|",  # ignored
+    "{e}|NONE|NONE|NONE|QUEUESTART|",  # ends the calls open before it
 )
 # Mostly a few seconds apart (identical lines), sometimes beyond the occurrence window.
 _SECONDS = st.one_of(st.integers(0, 3), st.integers(0, 3), st.integers(590, 1300))

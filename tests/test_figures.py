@@ -440,3 +440,119 @@ def test_after_call_work_and_pauses_come_from_the_state_history(engine) -> None:
     assert figures.floor.avg_acw_s == 45.0 and figures.floor.aht_s == 165.0
     (agent,) = figures.agents
     assert agent.acw_s == 45.0 and agent.pause_s == {"lunch": 20 * 60.0}
+
+
+@sync
+async def test_the_agent_detail_runs_on_the_floors_clock_and_day(sample: AppContext) -> None:
+    from screens.detail import AgentDetailScreen
+    from tests.console_helpers import until
+
+    async with console(sample, size=(130, 30)) as (app, pilot):
+        await until(pilot, lambda: AGENT in app.board.model, "the board")
+        assert app.board.model[AGENT].calls_today == 6
+        app.push_screen(AgentDetailScreen(AGENT))
+        await until(pilot, lambda: "calls today" in screen_text(app), "the detail")
+        text = screen_text(app)
+        # As the board: the call was 4 s old when the feed stopped, on the log's day.
+        assert "on call for 0:04" in text and "call 0:04" in text
+        assert "calls today 6" in text
+        assert not re.search(r"\d{4,}:\d\d:\d\d", text)
+
+
+@sync
+async def test_the_shift_view_says_the_headers_figures_on_the_floors_clock(
+    sample: AppContext,
+) -> None:
+    from screens.shift import ShiftScreen
+    from tests.console_helpers import until
+
+    async with console(sample, size=(130, 30)) as (app, pilot):
+        await until(pilot, lambda: "SL20 75 %" in screen_text(app), "the header")
+        await pilot.press("9")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ShiftScreen) and app.screen.loaded,
+            "the shift view",
+        )
+        await pilot.pause()
+        text = screen_text(app)
+        # The header's figures, named as the header names them: calls waiting now and the
+        # day's service level; the pictures say their own window, on the floor's clock.
+        assert "waiting now 1" in text
+        assert "SL20 today 75 %" in text
+        assert "last 3 h to 11:56:19" in text
+        series = app.screen.series
+        assert series is not None and series.ends[-1] == datetime(
+            2010, 2, 22, 11, 56, 19, tzinfo=UTC
+        )
+        assert series.waiting[-1] == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@sync
+async def test_the_80_column_header_keeps_its_figures_while_the_feed_is_quiet(
+    sample: AppContext, lang: str
+) -> None:
+    from rich.cells import cell_len
+    from sqlalchemy import insert
+
+    from db.engine import run_write
+    from db.models import Flag
+    from floorapp import i18n
+    from screens.app import FloorApp
+    from tests.console_helpers import until
+
+    last = datetime(2010, 2, 22, 11, 50, tzinfo=UTC)
+    run_write(
+        sample.engine,
+        lambda c: c.execute(
+            insert(Flag),
+            [
+                dict(
+                    agent_id=AGENT,
+                    kind=kind,
+                    severity="medium",
+                    status="raised",
+                    open_key=f"{AGENT}|{kind}",
+                    raised_at=last,
+                    raised_by="rule",
+                    last_seen=last,
+                    updated_at=last,
+                )
+                for kind in ("long_call", "neg_sentiment")
+            ],
+        ),
+    )
+    app = FloorApp(sample, actor="lead.wang", poll_interval=0.2, lang=lang)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.loaded and app.board.row_count > 0, "the floor")
+            app.tick()
+            await pilot.pause()
+            line1, line2 = screen_text(app).splitlines()[:2]
+            zh = lang == "zh_CN"
+            # The longest call says it is a call, not the longest wait beside it.
+            assert ("最长通话 0:04" if zh else "longest call 0:04") in line1
+            # The quiet feed is said, shorter, and the figures a supervisor needs stay.
+            assert ("数据中断" if zh else "feed quiet") in line2
+            assert ("20秒接通率 75%" if zh else "SL20 75 %") in line2
+            assert ("放弃 12" if zh else "aband 12") in line2
+            assert ("2 逾期" if zh else "2 OVERDUE") in line2
+            assert max(cell_len(line1.rstrip()), cell_len(line2.rstrip())) <= 80
+    finally:
+        i18n.set_language("en")
+
+
+@sync
+async def test_the_headers_pictures_end_at_the_floors_clock_from_the_first_read(
+    sample: AppContext,
+) -> None:
+    from screens.header import FloorHeader
+    from tests.console_helpers import until
+
+    async with console(sample, size=(200, 50)) as (app, pilot):
+        header = app.query_one(FloorHeader)
+        await until(pilot, lambda: getattr(app, "shift_series", None) is not None, "the series")
+        assert app.shift_series.ends[-1] == datetime(2010, 2, 22, 11, 56, 19, tzinfo=UTC)
+        assert app.shift_series.waiting[-1] == 1
+        assert re.search(r"SL +[▁-█]", header.sparks)  # the log's calls, drawn

@@ -99,6 +99,6 @@ def test_two_writers_and_a_reader_share_one_file(tmp_path: Path) -> None:
         sources = conn.execute("SELECT count(DISTINCT source_id) FROM feed_event").fetchone()[0]
     finally:
         conn.close()
-    # Every line of both feeds is there: 4000 JSONL events + 4000 queue_log lines less the
-    # one QUEUESTART housekeeping line.
-    assert (stored, sources) == (7999, 2)
+    # Every line of both feeds is there: 4000 JSONL events + 4000 queue_log lines (the
+    # QUEUESTART among them).
+    assert (stored, sources) == (8000, 2)

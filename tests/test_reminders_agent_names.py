@@ -208,12 +208,13 @@ def test_f_on_a_team_patrol_opens_the_choice_with_nobody_preselected(
             dialog = app.screen
             prompt = _statics(dialog)
             assert "Raise a flag on which agent?" in prompt and "enter:" not in prompt
-            # Team t1's agents by name, the supervisor picks one.
+            # Team t1's agents in pinyin order, as on the board (张伟 is Zhang Wei: before
+            # Zhao, not after every Latin name); the supervisor picks one.
             assert _option_labels(dialog) == [
                 "Li Na (a2)",
                 "Wang Fang (a3)",
-                "Zhao Lei (a4)",
                 "张伟 (a1)",
+                "Zhao Lei (a4)",
             ]
             await pilot.press("down", "down", "enter")  # the third from the top
             await until(pilot, lambda: isinstance(app.screen, NoteDialog), "the note")
@@ -225,8 +226,8 @@ def test_f_on_a_team_patrol_opens_the_choice_with_nobody_preselected(
             actions = (
                 conn.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars().all()
             )
-        assert "What did you see (Zhao Lei (a4))?" in picked
-        assert (flag[0], render(flag[1])) == ("a4", "patrol: crying")  # the agent named
+        assert "What did you see (张伟 (a1))?" in picked
+        assert (flag[0], render(flag[1])) == ("a1", "patrol: crying")  # the agent named
         assert actions[-2:] == ["reminder.done", "flag.raise"]
 
     asyncio.run(run())

@@ -14,7 +14,7 @@ from db.models_plan import CareLog, Patrol
 from floorapp.context import AppContext
 from floorapp.figures.series import shift_series
 from floorapp.services import ServiceError, escalations, flags, shift, triage
-from screens.shift import blocks
+from screens.shift import blocks, event_words
 
 
 def _busy_morning(floor: AppContext, engine: Engine) -> None:
@@ -162,3 +162,38 @@ def test_series_of_waiting_service_level_and_open_flags(floor: AppContext, engin
 def test_blocks_draw_a_sparkline_as_text() -> None:
     assert blocks([0, 1, 2, None, 7]) == "▁▂▃ █"
     assert blocks([]) == "" and blocks([None]) == ""
+
+
+def test_each_escalation_event_shows_the_tier_it_was_at_then(
+    floor: AppContext, engine: Engine
+) -> None:
+    # Opened at tier 1 through the service (its history says so), then sent up to tier 2.
+    esc = escalations.open_by_hand(
+        floor.engine,
+        "1003",
+        "customer wants compensation",
+        tier=1,
+        severity="medium",
+        settings=floor.settings,
+        actor="lead.wang",
+        now=floor.clock.now(),
+    )
+    floor.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    _busy_morning(floor, engine)  # make_floor's escalation 1 (no history row) goes to tier 2
+    escalations.next_tier(
+        floor.engine, esc.id, settings=floor.settings, actor="lead.wang", now=floor.clock.now()
+    )
+    escalations.next_tier(
+        floor.engine, esc.id, settings=floor.settings, actor="fm.zhou", now=floor.clock.now()
+    )
+    floor.clock.advance(seconds=1)  # type: ignore[attr-defined]
+    events = shift.shift_events(
+        floor.engine, settings=floor.settings, actor="fm.zhou", now=floor.clock.now()
+    )
+    escs = [e for e in events if e.target_kind == "escalation"]
+    tiers = [(e.kind, e.from_tier, e.tier) for e in escs if e.target_id == str(esc.id)]
+    assert tiers == [("esc_opened", None, 1), ("esc_handed_off", 1, 2), ("esc_handed_off", 2, 3)]
+    first = [(e.kind, e.tier) for e in escs if e.target_id == "1" and e.kind != "esc_late"]
+    assert first == [("esc_opened", 1), ("esc_handed_off", 2)]
+    handoff = next(e for e in escs if e.kind == "esc_handed_off")
+    assert event_words(handoff).startswith("tier 1 → tier 2: #1")

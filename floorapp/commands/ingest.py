@@ -18,7 +18,13 @@ from floorapp.context import AppContext
 from floorapp.feed import pipeline
 from floorapp.feed.cursor import load_position
 from floorapp.feed.events import Rejected
-from floorapp.feed.follow import FileReader, Follower, StreamReader
+from floorapp.feed.follow import (
+    FileReader,
+    Follower,
+    StreamReader,
+    compression_of,
+    read_line,
+)
 from floorapp.feed.lease import FeedBusy, FeedLease, holder_id
 from floorapp.feed.observer import request_observers
 from floorapp.feed.writer import FeedWriter, IngestSummary
@@ -101,36 +107,59 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
         first: list[bytes] = []
         if fmt is None:
             # Peek at the first non-blank line to tell the format, then replay it.
-            for raw in sys.stdin.buffer:
+            while True:  # a line at a time, never more of one than a reader keeps
+                raw, used, _cut = read_line(sys.stdin.buffer)
+                if not used:
+                    break
                 first.append(raw)
                 if raw.strip():
                     break
             fmt = pipeline.format_from_lines(first)
             if fmt is None:
-                _err(f"floorapp ingest: {display}: cannot tell the format; pass --format")
+                _err(
+                    _("floorapp ingest: {path}: cannot tell the format; pass --format").format(
+                        path=display
+                    )
+                )
                 return EXIT_UNUSABLE
         reader = StreamReader(sys.stdin, source, stop, follow=args.follow, first=first)
     else:
         path = Path(args.path).expanduser()
         if not path.exists():
-            _err(f"floorapp ingest: {display}: no such file")
+            _err(_("floorapp ingest: {path}: no such file").format(path=display))
             return EXIT_UNUSABLE
         if not path.is_file():
-            _err(f"floorapp ingest: {display}: not a regular file")
+            _err(_("floorapp ingest: {path}: not a regular file").format(path=display))
             return EXIT_UNUSABLE
         source = str(path.resolve())
         if not args.follow and path.stat().st_size == 0:
-            _err(f"floorapp ingest: {display}: empty file: 0 accepted, 0 rejected")
+            _err(
+                _("floorapp ingest: {path}: empty file: 0 accepted, 0 rejected").format(
+                    path=display
+                )
+            )
             return EXIT_OK
         try:
             fmt = fmt or pipeline.sniff_file(path)
+            if args.follow:
+                with open(path, "rb") as fh:
+                    if compression_of(fh) is not None:
+                        _err(
+                            _(
+                                "floorapp ingest: {path}: a compressed file does not grow: "
+                                "ingest it without --follow"
+                            ).format(path=display)
+                        )
+                        return EXIT_UNUSABLE
         except OSError as exc:
             _err(f"floorapp ingest: {display}: {exc.strerror or exc}")
             return EXIT_UNUSABLE
         if fmt is None:
             _err(
-                f"floorapp ingest: {display}: cannot tell the format (neither JSONL nor "
-                "queue_log); pass --format"
+                _(
+                    "floorapp ingest: {path}: cannot tell the format (neither JSONL nor "
+                    "queue_log); pass --format"
+                ).format(path=display)
             )
             return EXIT_UNUSABLE
         if args.follow:
@@ -138,7 +167,7 @@ def cmd_ingest(ctx: AppContext, args: argparse.Namespace) -> int:
             lost_to: list[str] = []
 
             def lost(why: str) -> None:
-                _err(f"floorapp ingest: {display}: {why}; stopping")
+                _err(_("floorapp ingest: {path}: {why}; stopping").format(path=display, why=why))
                 lost_to.append(why)
                 stop.set()
 
@@ -191,7 +220,7 @@ def _ingest(
 
     def on_rejected(item: Rejected) -> None:
         where = display if args.path != "-" else "-"
-        _err(f"{where}:{item.line_no}: {item.reason}")
+        _err(f"{where}:{item.line_no}: {item.said}")
 
     show_progress = (
         not args.follow and sys.stderr.isatty() and getattr(reader, "size", 0) > PROGRESS_MIN_BYTES
@@ -206,5 +235,8 @@ def _ingest(
             on_batch=on_batch,
             save_position=args.follow and args.path != "-",  # a pipe has no place to resume
         )
+    broken = getattr(reader, "error", None)
+    if broken:
+        _err(f"{display}: {broken}")
     _err(f"floorapp ingest: {display}: {summary.line()}")
-    return EXIT_REJECTED if summary.rejected else EXIT_OK
+    return EXIT_REJECTED if summary.rejected or broken else EXIT_OK

@@ -13,12 +13,14 @@ and every string is storable, printable and of a size a column and a screen expe
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from floorapp import i18n
 from floorapp.text import clean
 
 # Event times: a floor's feed is never from before 2000 nor from the next century.
@@ -42,6 +44,38 @@ MAX_KIND_CHARS = 40  # an ignored event's name, as counted in the summary
 # last block a crash left in a flat file, before the next line written after restart).
 LINE_PADDING = "\ufeff\x00"
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def decode_line(raw: bytes) -> str:
+    """A line's bytes as text: UTF-8, else the legacy Chinese encoding; never lossy.
+
+    Asterisk writes a member name's bytes as queues.conf holds them, and a Chinese install
+    may hold GBK. A UTF-8 line cut inside its last character (logger.c's 8 KiB buffer)
+    keeps its text and escapes the bytes of that character (``\\xNN``). Any other line
+    that is not UTF-8 is read as GB18030 (GBK's superset), unless that would swallow a
+    "|" as a character's second byte: the fields are worth more than one name (Latin-1's
+    "é|" is such a pair); then each byte that is not UTF-8 is escaped. Different bytes
+    stay different text: two names are never made one by a replacement character.
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    body = raw.rstrip(b"\r\n")
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    try:
+        head = utf8.decode(body, final=False)
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if text.count("|") == raw.count(b"|"):
+                return text
+        return raw.decode("utf-8", "backslashreplace")
+    cut = utf8.getstate()[0]
+    return head + cut.decode("utf-8", "backslashreplace") + raw[len(body) :].decode("ascii")
 
 
 def line_body(text: str) -> str:
@@ -89,6 +123,8 @@ class EventKind(StrEnum):
     ESCALATION = "escalation"  # the agent opened one: reason, severity, tier
     OBSERVATION = "observation"  # a supervisor's observation: supervisor, text
     AGENT_REQUEST = "agent_request"  # the agent asks their leader: category, text
+    # The PBX started (queue_log's QUEUESTART): the calls of the process before are gone.
+    PBX_RESTART = "pbx_restart"
 
 
 @dataclass(slots=True)
@@ -112,13 +148,34 @@ class FeedEvent:
 class Rejected:
     source: str
     line_no: int
-    reason: str
+    reason: str  # in English: what the store and the service's log keep
     raw: str
+    words: str | None = None  # the reason in the reader's language, where that is not English
+
+    @property
+    def said(self) -> str:
+        """The reason as the person running the command reads it."""
+        return self.words or self.reason
 
 
-def rejected(source: str, line_no: int, reason: str, raw: str) -> Rejected:
+# A reason: plain text, or a message (floorapp.i18n.message) worded for each reader.
+Reason = str | list[Any]
+
+
+def rejected(source: str, line_no: int, reason: Reason, raw: str) -> Rejected:
     """A rejection whose reason and raw text are inert and bounded, ready to store."""
-    return Rejected(source, line_no, bounded(reason), bounded(raw))
+    if isinstance(reason, str):
+        return Rejected(source, line_no, bounded(reason), bounded(raw))
+    kept = i18n.stored(reason)
+    english = i18n.render(kept, english=True) or ""
+    words = i18n.render(kept) or english
+    return Rejected(
+        source,
+        line_no,
+        bounded(english),
+        bounded(raw),
+        None if words == english else bounded(words),
+    )
 
 
 @dataclass(slots=True)

@@ -19,16 +19,20 @@ not, the file the position belongs to is looked for beside it (renamed, or copie
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import logging
 import os
 import queue
 import threading
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from hashlib import blake2b
 from pathlib import Path
 from typing import BinaryIO, TextIO, cast
 
 from floorapp.feed.cursor import FeedPosition
+from floorapp.feed.events import MAX_LINE_CHARS, decode_line
 
 POLL_S = 0.1
 FINGERPRINT_BYTES = 4096  # a queue_log's first line has a time: enough to tell files apart
@@ -69,12 +73,82 @@ def holds(path: Path, start: FeedPosition) -> bool:
         os.close(fd)
 
 
-def _decode(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
+_decode = decode_line
+
+# What is kept of a line: any line longer is longer than MAX_LINE_CHARS characters (four
+# bytes at most each), so the parsers reject it as such, and the rest is skipped unheld.
+MAX_LINE_BYTES = 4 * MAX_LINE_CHARS + 4
+_SKIP_BYTES = 1 << 16
+
+
+def read_line(fh: BinaryIO, limit: int = -1) -> tuple[bytes, int, bool]:
+    """The next line of ``fh`` (at most ``limit`` bytes of it when given), never holding
+    more than MAX_LINE_BYTES: (what is kept, bytes consumed, whether its end was read).
+
+    A longer line is consumed to its end in bounded pieces; what is kept is its start,
+    without the newline. At the end of what is written so far the line is incomplete.
+    """
+    room = MAX_LINE_BYTES if limit < 0 else min(limit, MAX_LINE_BYTES)
+    raw = fh.readline(room)
+    used = len(raw)
+    if raw.endswith(b"\n") or used < room or used == limit:
+        return raw, used, raw.endswith(b"\n")
+    while limit < 0 or used < limit:
+        more = fh.readline(_SKIP_BYTES if limit < 0 else min(_SKIP_BYTES, limit - used))
+        if not more:
+            return raw, used, False
+        used += len(more)
+        if more.endswith(b"\n"):
+            return raw, used, True
+    return raw, used, False
+
+
+def _lines(fh: BinaryIO) -> Iterator[tuple[bytes, int]]:
+    """(kept, consumed) for each line to the end of ``fh``; the last may lack its newline."""
+    readline = fh.readline
+    while True:
+        raw = readline(MAX_LINE_BYTES)
+        used = len(raw)
+        if used < MAX_LINE_BYTES or raw[-1:] == b"\n":  # every line Asterisk writes
+            if not used:
+                return
+            yield raw, used
+            continue
+        while more := readline(_SKIP_BYTES):  # an over-long line: skip to its end
+            used += len(more)
+            if more[-1:] == b"\n":
+                break
+        yield raw, used
+
+
+# A rotated log as logger.c's rotate_file (queue_log.N.gz, .bz2) or logrotate leaves it.
+_COMPRESSED: dict[bytes, Callable[[BinaryIO], BinaryIO]] = {
+    b"\x1f\x8b": lambda fh: cast(BinaryIO, gzip.GzipFile(fileobj=fh, mode="rb")),
+    b"BZh": lambda fh: cast(BinaryIO, bz2.BZ2File(fh)),
+}
+
+
+def compression_of(fh: BinaryIO) -> Callable[[BinaryIO], BinaryIO] | None:
+    """The decompressor a file's first bytes call for (None: plain); ``fh`` is left at 0."""
+    head = fh.read(3)
+    fh.seek(0)
+    return _COMPRESSED.get(head[:2]) or _COMPRESSED.get(head)
+
+
+def open_feed(path: Path) -> BinaryIO:
+    """``path`` for reading once, decompressed if it is compressed."""
+    fh: BinaryIO = open(path, "rb")
+    unpack = compression_of(fh)
+    return fh if unpack is None else unpack(fh)
 
 
 class FileReader:
-    """Reads a file once, from ``start`` (a saved position) or the beginning, to its end."""
+    """Reads a file once, from ``start`` (a saved position) or the beginning, to its end.
+
+    A compressed file (gzip, bzip2) is read decompressed, from its beginning; if its data
+    ends early or is corrupt, reading stops there and ``error`` says so (the lines before
+    it are read).
+    """
 
     def __init__(self, path: Path, source: str, *, start: FeedPosition | None = None) -> None:
         self.path = path
@@ -85,7 +159,13 @@ class FileReader:
         self._file_id = file_id(st)
         self.offset = 0
         self.line_no = 0
-        if start is not None and start.file_id == self._file_id and start.offset <= st.st_size:
+        self.error: str | None = None
+        unpack = compression_of(self._fh)
+        self.compressed = unpack is not None
+        if unpack is not None:
+            self._fh = unpack(self._fh)
+            self.size = 0  # offsets count what is decompressed: no fraction of the file
+        elif start is not None and start.file_id == self._file_id and start.offset <= st.st_size:
             self._fh.seek(start.offset)
             self.offset, self.line_no = start.offset, start.line_no
 
@@ -94,10 +174,16 @@ class FileReader:
 
     def __iter__(self) -> Iterator[str | None]:
         try:
-            for raw in self._fh:
-                self.offset += len(raw)
+            for raw, used in _lines(self._fh):
+                self.offset += used
                 self.line_no += 1
                 yield _decode(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            if not self.compressed:
+                raise
+            self.error = (
+                f"compressed data ends early or is corrupt after line {self.line_no} ({exc})"
+            )
         finally:
             self._fh.close()
 
@@ -127,7 +213,8 @@ class Follower:
         self.generation = -1  # bumped for every file (or truncation) read: see mark()
         self._fh: BinaryIO | None = None
         self._file_id: str | None = None
-        self._partial = b""
+        self._partial = b""  # the start of a line still being written (bounded)
+        self._partial_len = 0  # its bytes so far, all of them
         self._last_len = 0
         self._fingerprint: str | None = None
         # (offset, line_no, until): lines to parse again, without storing, before reading on
@@ -168,13 +255,13 @@ class Follower:
         saved = (self.offset, self.line_no, self._last_len)
         try:
             while offset < until:
-                raw = fh.readline(until - offset)
-                if not raw:
+                raw, used, _ = read_line(fh, until - offset)
+                if not used:
                     break
-                offset += len(raw)
+                offset += used
                 line_no += 1
                 # mark() must say where this line starts while it is parsed
-                self.offset, self.line_no, self._last_len = offset, line_no, len(raw)
+                self.offset, self.line_no, self._last_len = offset, line_no, used
                 yield _decode(raw), line_no
         finally:
             self.offset, self.line_no, self._last_len = saved
@@ -192,7 +279,7 @@ class Follower:
         self._fh = fh
         self._file_id = file_id(os.fstat(fh.fileno()))
         fh.seek(offset)
-        self.offset, self.line_no, self._partial = offset, line_no, b""
+        self.offset, self.line_no, self._partial, self._partial_len = offset, line_no, b"", 0
         self._fingerprint = None
         self.generation += 1
         return True
@@ -268,17 +355,29 @@ class Follower:
         fh = self._fh
         if fh is None:
             return
+        readline = fh.readline
         while True:
-            raw = fh.readline()
-            if not raw:
+            raw = readline(MAX_LINE_BYTES)
+            used = len(raw)
+            if not used:
                 return
-            if not raw.endswith(b"\n"):
-                self._partial += raw  # the writer is mid-line: wait for the rest
+            complete = raw[-1:] == b"\n"
+            if not complete and used == MAX_LINE_BYTES:  # over-long: skip what is written
+                while more := readline(_SKIP_BYTES):
+                    used += len(more)
+                    if more[-1:] == b"\n":
+                        complete = True
+                        break
+            if not complete:  # the writer is mid-line: wait for the rest
+                self._partial = (self._partial + raw)[:MAX_LINE_BYTES]
+                self._partial_len += used
                 return
-            if self._partial:
-                raw, self._partial = self._partial + raw, b""
-            self._last_len = len(raw)
-            self.offset += self._last_len
+            if self._partial_len:
+                raw = (self._partial + raw)[:MAX_LINE_BYTES]
+                used += self._partial_len
+                self._partial, self._partial_len = b"", 0
+            self._last_len = used
+            self.offset += used
             self.line_no += 1
             yield _decode(raw)
             if self.stop.is_set():
@@ -297,18 +396,18 @@ class Follower:
             # Renamed away and replaced. Whatever the writer appended before switching
             # is still in the old file: read it to the end first.
             yield from self._read_available()
-            if self._partial:  # the old file ended without a newline: that is a line too
+            if self._partial_len:  # the old file ended without a newline: a line too
                 raw, self._partial = self._partial, b""
-                self._last_len = len(raw)
-                self.offset += len(raw)
+                self._last_len, self._partial_len = self._partial_len, 0
+                self.offset += self._last_len
                 self.line_no += 1
                 yield _decode(raw)
             if self._open(self.path):
                 self.rotations += 1
             return
-        if st.st_size < self.offset + len(self._partial):
+        if st.st_size < self.offset + self._partial_len:
             self._fh.seek(0)  # truncated in place (copytruncate)
-            self.offset, self.line_no, self._partial = 0, 0, b""
+            self.offset, self.line_no, self._partial, self._partial_len = 0, 0, b"", 0
             self._fingerprint = None
             self.generation += 1
             self.rotations += 1
@@ -359,20 +458,21 @@ class StreamReader:
     def position(self) -> FeedPosition:
         return FeedPosition(self.source, None, self.offset, self.line_no)
 
-    def _raw_lines(self) -> Iterator[bytes]:
-        yield from self._first
-        yield from self._stream
+    def _raw_lines(self) -> Iterator[tuple[bytes, int]]:
+        for raw in self._first:
+            yield raw[:MAX_LINE_BYTES], len(raw)
+        yield from _lines(self._stream)
 
     def __iter__(self) -> Iterator[str | None]:
         if not self.follow:
-            for raw in self._raw_lines():
-                self.offset += len(raw)
+            for raw, used in self._raw_lines():
+                self.offset += used
                 self.line_no += 1
                 yield _decode(raw)
                 if self.stop.is_set():
                     return
             return
-        lines: queue.Queue[bytes | None] = queue.Queue(maxsize=10_000)
+        lines: queue.Queue[tuple[bytes, int] | None] = queue.Queue(maxsize=10_000)
 
         def pump() -> None:
             try:
@@ -390,6 +490,6 @@ class StreamReader:
                 continue
             if got is None:
                 return
-            self.offset += len(got)
+            self.offset += got[1]
             self.line_no += 1
-            yield _decode(got)
+            yield _decode(got[0])

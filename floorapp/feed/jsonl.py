@@ -43,14 +43,26 @@ from floorapp.feed.events import (
     rejected,
 )
 from floorapp.feed.keys import OccurrenceKeys, id_key
+from floorapp.i18n import N_, message
 from floorapp.text import clean
 
 FORMAT = "jsonl"
 
 
 class FieldError(ValueError):
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"field {name!r}: {message}")
+    """A field the event cannot take (``why``: worded for each reader)."""
+
+    def __init__(self, name: str, msgid: str, **params: Any) -> None:
+        super().__init__(f"field {name!r}: {msgid.format(**params)}")
+        self.why = message(N_("field {name!r}: {why}"), name=name, why=message(msgid, **params))
+
+
+class BadLine(ValueError):
+    """A line that is no event at all (``why``: worded for each reader)."""
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        super().__init__(msgid.format(**params))
+        self.why = message(msgid, **params)
 
 
 Checker = Callable[[str, Any], Any]
@@ -77,21 +89,21 @@ def _string(max_len: int, *, multiline: bool = False, identity: bool = False) ->
     def check(name: str, value: Any) -> str:
         if type(value) is str:
             if len(value) > max_len:
-                raise FieldError(name, f"longer than {max_len} characters")
+                raise FieldError(name, N_("longer than {n} characters"), n=max_len)
             if value.isprintable():  # the usual case: nothing to make inert
                 text = value
             elif identity and has_surrogate(value):
-                raise FieldError(name, "not valid Unicode (a lone surrogate)")
+                raise FieldError(name, N_("not valid Unicode (a lone surrogate)"))
             else:
                 text = clean(value, multiline=multiline) or ""
         elif type(value) is int:  # ids written as numbers
             if abs(value) >= 10**max_len:  # str() of a huge number is slow, then too long
-                raise FieldError(name, f"longer than {max_len} characters")
+                raise FieldError(name, N_("longer than {n} characters"), n=max_len)
             text = str(value)
         else:
-            raise FieldError(name, f"expected a string, got {_short(value)}")
+            raise FieldError(name, N_("expected a string, got {value}"), value=_short(value))
         if not text.strip():
-            raise FieldError(name, "is empty")
+            raise FieldError(name, N_("is empty"))
         return text
 
     return check
@@ -99,16 +111,18 @@ def _string(max_len: int, *, multiline: bool = False, identity: bool = False) ->
 
 def _boolean(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise FieldError(name, f"expected true or false, got {_short(value)}")
+        raise FieldError(name, N_("expected true or false, got {value}"), value=_short(value))
     return value
 
 
 def _integer(lo: int, hi: int) -> Checker:
     def check(name: str, value: Any) -> int:
         if type(value) is not int:  # bool is an int subclass: refused here too
-            raise FieldError(name, f"expected a whole number, got {_short(value)}")
+            raise FieldError(name, N_("expected a whole number, got {value}"), value=_short(value))
         if value < lo or value > hi:
-            raise FieldError(name, f"{_short(value)} is out of range ({lo}-{hi})")
+            raise FieldError(
+                name, N_("{value} is out of range ({lo}-{hi})"), value=_short(value), lo=lo, hi=hi
+            )
         return value
 
     return check
@@ -119,7 +133,12 @@ def _choice(options: Iterable[str]) -> Checker:
 
     def check(name: str, value: Any) -> str:
         if value not in allowed:
-            raise FieldError(name, f"{_short(value)!s} is not one of {', '.join(allowed)}")
+            raise FieldError(
+                name,
+                N_("{value} is not one of {allowed}"),
+                value=_short(value),
+                allowed=", ".join(allowed),
+            )
         return str(value)
 
     return check
@@ -193,7 +212,7 @@ SCHEMA: dict[EventKind, tuple[bool, bool, tuple[str, ...], tuple[str, ...]]] = {
     EventKind.AGENT_REQUEST: (True, False, ("category", "text"), ()),
 }
 
-_KINDS = {k.value: k for k in EventKind}
+_KINDS = {k.value: k for k in EventKind if k in SCHEMA}  # pbx_restart: queue_log's own
 _RAW_DECODE = json.JSONDecoder().raw_decode
 _FROMISO = datetime.fromisoformat
 _TS_MIN, _TS_MAX = TS_MIN, TS_MAX
@@ -227,20 +246,22 @@ def nesting_depth(line: str) -> int:
 
 def parse_ts(value: Any) -> datetime:
     if not isinstance(value, str):
-        raise FieldError("ts", f"expected an ISO 8601 string, got {_short(value)}")
+        raise FieldError("ts", N_("expected an ISO 8601 string, got {value}"), value=_short(value))
     try:
         ts = datetime.fromisoformat(value)
     except ValueError:
-        raise FieldError("ts", f"not an ISO 8601 time: {_short(value)!r}") from None
+        raise FieldError("ts", N_("not an ISO 8601 time: {value!r}"), value=_short(value)) from None
     if ts.tzinfo is None or ts.utcoffset() is None:
-        raise FieldError("ts", f"no UTC offset in {_short(value)!r}")
+        raise FieldError("ts", N_("no UTC offset in {value!r}"), value=_short(value))
     # Checked before converting: near year 1 or 9999 the conversion itself overflows.
     try:
         utc = ts.astimezone(UTC)
     except OverflowError:
         utc = None
     if utc is None or not in_window(utc):
-        raise FieldError("ts", f"{_short(value)} is outside {WINDOW}")
+        raise FieldError(
+            "ts", N_("{value} is outside {window}"), value=_short(value), window=WINDOW
+        )
     return utc
 
 
@@ -277,16 +298,26 @@ class JsonlParser:
             return None
         if len(line) > MAX_LINE_CHARS:
             return rejected(
-                self.source, line_no, f"line longer than {MAX_LINE_CHARS} characters", line
+                self.source,
+                line_no,
+                message(N_("line longer than {limit} characters"), limit=MAX_LINE_CHARS),
+                line,
             )
         try:
             return self._event(line, line_no)
-        except (FieldError, ValueError) as exc:
+        except (FieldError, BadLine) as exc:
+            return rejected(self.source, line_no, exc.why, line)
+        except ValueError as exc:
             return rejected(self.source, line_no, str(exc), line)
         except Exception as exc:  # no line may stop the feed
             # Every known failure is a FieldError or ValueError; this is the guarantee
             # that an unforeseen one still costs one line, named, and not the run.
-            return rejected(self.source, line_no, f"unreadable line ({type(exc).__name__})", line)
+            return rejected(
+                self.source,
+                line_no,
+                message(N_("unreadable line ({error})"), error=type(exc).__name__),
+                line,
+            )
 
     def _event(self, line: str, line_no: int) -> FeedEvent:
         # The decoder recurses once per level: measure the nesting first (only a line
@@ -295,26 +326,28 @@ class JsonlParser:
             line.count("[") + line.count("{") > MAX_JSON_DEPTH
             and nesting_depth(line) > MAX_JSON_DEPTH
         ):
-            raise ValueError(f"not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
+            raise BadLine(N_("not valid JSON: nested deeper than {n} levels"), n=MAX_JSON_DEPTH)
         try:
             obj, end = _RAW_DECODE(line)  # the line is stripped: no whitespace to skip
         except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+            raise BadLine(
+                N_("not valid JSON: {error} (column {column})"), error=exc.msg, column=exc.colno
+            ) from None
         except ValueError:  # the decoder refuses integers of more than 4,300 digits
-            raise ValueError("not valid JSON: a number longer than 4300 digits") from None
+            raise BadLine(N_("not valid JSON: a number longer than 4300 digits")) from None
         if end != len(line):
-            raise ValueError(f"not valid JSON: extra data (column {end + 1})")
+            raise BadLine(N_("not valid JSON: extra data (column {column})"), column=end + 1)
         if type(obj) is not dict:
-            raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+            raise BadLine(N_("expected a JSON object, got {kind}"), kind=type(obj).__name__)
         type_name = obj.get("type")
         kind = _KINDS.get(type_name) if type(type_name) is str else None
         if kind is None:
             if type_name is None:
-                raise FieldError("type", "missing")
-            raise FieldError("type", f"unknown event type {_short(type_name)!r}")
+                raise FieldError("type", N_("missing"))
+            raise FieldError("type", N_("unknown event type {value!r}"), value=_short(type_name))
         raw_ts = obj.get("ts")
         if raw_ts is None:
-            raise FieldError("ts", "missing")
+            raise FieldError("ts", N_("missing"))
         # parse_ts() without its checks for the usual case: a valid time already in UTC.
         try:
             ts = _FROMISO(raw_ts) if type(raw_ts) is str else None
@@ -328,12 +361,12 @@ class JsonlParser:
             # Only text is looked up: a list or object is not hashable, and is refused below.
             agent = (type(agent) is str and self._ids.get(agent)) or self._identity("agent", agent)
         elif needs_agent:
-            raise FieldError("agent", f"required for {kind.value}")
+            raise FieldError("agent", N_("required for {kind}"), kind=kind.value)
         call = obj.get("call")
         if call is not None:
             call = (type(call) is str and self._ids.get(call)) or self._identity("call", call)
         elif needs_call:
-            raise FieldError("call", f"required for {kind.value}")
+            raise FieldError("call", N_("required for {kind}"), kind=kind.value)
         data: dict[str, Any] = {}
         allowed = _ALLOWED[kind]
         for name, value in obj.items():  # usually fewer keys than the type allows
@@ -342,7 +375,7 @@ class JsonlParser:
                 data[name] = check(name, value)
         for name in required:
             if name not in data:
-                raise FieldError(name, f"required for {kind.value}")
+                raise FieldError(name, N_("required for {kind}"), kind=kind.value)
         event_id = obj.get("id")
         second = int(ts.timestamp())
         if event_id is not None:

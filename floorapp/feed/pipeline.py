@@ -15,17 +15,20 @@ import re
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 from db.engine import is_disk_full, is_transient
 from floorapp.feed.cursor import FeedPosition
-from floorapp.feed.events import ParsedLine, Rejected, line_body
+from floorapp.feed.events import ParsedLine, Rejected, line_body, rejected
+from floorapp.feed.follow import open_feed
 from floorapp.feed.jsonl import JsonlParser
 from floorapp.feed.keys import OccurrenceKeys
 from floorapp.feed.queue_log import QueueLogParser
 from floorapp.feed.writer import FeedWriter, IngestSummary
+from floorapp.i18n import N_, message
 from floorapp.text import clean
 
 log = logging.getLogger("floorapp.feed")
@@ -87,8 +90,13 @@ def sniff_file(path: Path, max_lines: int = 50) -> str | None:
     by_name = format_from_name(path)
     if by_name is not None:
         return by_name
-    with open(path, "rb") as fh:
-        head = [fh.readline(65536) for _ in range(max_lines)]
+    head: list[bytes] = []
+    with open_feed(path) as fh:
+        try:
+            for _ in range(max_lines):
+                head.append(fh.readline(65536))
+        except (EOFError, zlib.error):  # compressed data cut short: tell from what there is
+            pass
     return format_from_lines(head)
 
 
@@ -206,10 +214,13 @@ def run(
             try:
                 item = parse(text, reader.line_no)
             except Exception as exc:  # a parser's bug must not stop the feed: the line is named
-                item = Rejected(
+                item = rejected(
                     source,
                     reader.line_no,
-                    f"could not be read ({type(exc).__name__}: {_short(exc)})",
+                    message(
+                        N_("could not be read ({error})"),
+                        error=f"{type(exc).__name__}: {_short(exc)}",
+                    ),
                     clean(text.rstrip("\r\n")) or "",
                 )
             if item is not None:

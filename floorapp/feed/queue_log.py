@@ -9,6 +9,7 @@ fails a check is a rejection naming the field, never an exception.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,7 @@ from floorapp.feed.events import (
     rejected,
 )
 from floorapp.feed.keys import OccurrenceKeys
+from floorapp.i18n import N_, message
 
 FORMAT = "queue-log"
 
@@ -47,7 +49,6 @@ _NO_CUSTOMER = frozenset({"", "anonymous", "unknown", "<unknown>", "restricted"}
 # state and no call that floorapp shows. Any other unknown event is ignored the same way.
 HOUSEKEEPING = frozenset(
     {
-        "QUEUESTART",
         "CONFIGRELOAD",
         "SYSCOMPAT",
         "INFO",
@@ -74,10 +75,18 @@ _WAIT_AT = {"ABANDON": 7, "EXITWITHKEY": 8, "EXITWITHTIMEOUT": 7, "EXITEMPTY": 7
 # log_attended_transfer(): how many fields name the destination, per kind.
 _ATTENDED_DEST = {"BRIDGE": 1, "APP": 1, "LINK": 2}
 MAX_POSITION = 1_000_000
+# How a line starts: its epoch, then the first separator.
+_LINE_START = re.compile(r"\s*\d+(?:\.\d+)?\s*\|")
+# logger.c's realtime time column, "%F %T.%6q".
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 
 
 class BadData(ValueError):
-    """A known event whose data fields are unusable."""
+    """A known event whose data fields are unusable (``why``: worded for each reader)."""
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        super().__init__(msgid.format(**params))
+        self.why = message(msgid, **params)
 
 
 def _int(
@@ -86,17 +95,19 @@ def _int(
     raw = fields[i].strip() if i < len(fields) else ""
     if raw == "":
         if required:
-            raise BadData(f"missing {name}")
+            raise BadData(N_("missing {name}"), name=name)
         return None
     digits = raw[1:] if raw[0] == "-" else raw
     if not (digits.isdigit() and digits.isascii()):
-        raise BadData(f"{name} is not a number: {_short(raw)!r}")
+        raise BadData(N_("{name} is not a number: {raw!r}"), name=name, raw=_short(raw))
     if digits is not raw:
-        raise BadData(f"{name} is negative: {_short(raw)!r}")
+        raise BadData(N_("{name} is negative: {raw!r}"), name=name, raw=_short(raw))
     # More digits than any bound has: out of range without converting a huge number.
     value = int(raw) if len(raw) <= 20 else hi + 1
     if value > hi:
-        raise BadData(f"{name} {_short(raw)} is out of range (0-{hi})")
+        raise BadData(
+            N_("{name} {raw} is out of range (0-{hi})"), name=name, raw=_short(raw), hi=hi
+        )
     return value
 
 
@@ -106,7 +117,7 @@ def _short(raw: str) -> str:
 
 def _check_len(text: str, name: str, limit: int) -> str:
     if len(text) > limit:
-        raise BadData(f"{name} longer than {limit} characters")
+        raise BadData(N_("{name} longer than {limit} characters"), name=message(name), limit=limit)
     return text
 
 
@@ -151,6 +162,7 @@ class QueueLogParser:
             "BLINDTRANSFER": self._transfer,
             "ATTENDEDTRANSFER": self._attended_transfer,
             **{name: self._unanswered for name in _UNANSWERED},
+            "QUEUESTART": self._queuestart,
         }
         # Events that make no sense without a member / without a call.
         self._needs_agent = frozenset(
@@ -212,15 +224,36 @@ class QueueLogParser:
         except Exception as exc:  # no line may stop the feed
             # Every known failure is turned into a rejection below; this is the guarantee
             # that an unforeseen one still costs one line, named, and not the run.
-            return rejected(self.source, line_no, f"unreadable line ({type(exc).__name__})", text)
+            return rejected(
+                self.source,
+                line_no,
+                message(N_("unreadable line ({error})"), error=type(exc).__name__),
+                text,
+            )
 
     def _parse(self, text: str, line_no: int) -> ParsedLine | None:
         line = text.rstrip("\r\n")
         if line[:1] in LINE_PADDING and line:
             line = line.lstrip(LINE_PADDING)
+        if "\x00" in line:
+            # A crash zeroes the tail of the line being written, with no newline after
+            # it; the restarted Asterisk writes on after the zeroes. That cut line is no
+            # line: what follows the padding is, if anything does.
+            after = line[line.rindex("\x00") + 1 :]
+            if not _LINE_START.match(after):
+                return rejected(
+                    self.source,
+                    line_no,
+                    message(N_("NUL bytes inside the line (cut short by an unclean shutdown?)")),
+                    line,
+                )
+            line = after
         if len(line) > MAX_LINE_CHARS:
             return rejected(
-                self.source, line_no, f"line longer than {MAX_LINE_CHARS} characters", line
+                self.source,
+                line_no,
+                message(N_("line longer than {limit} characters"), limit=MAX_LINE_CHARS),
+                line,
             )
         fields = line.split("|")
         if len(fields) < 5:  # a line of five fields has a "|": never blank
@@ -229,23 +262,36 @@ class QueueLogParser:
             return rejected(
                 self.source,
                 line_no,
-                f"too few fields ({len(fields)}, need at least 5: epoch|callid|queue|agent|EVENT)",
+                message(
+                    N_("too few fields ({n}, need at least 5: epoch|callid|queue|agent|EVENT)"),
+                    n=len(fields),
+                ),
                 line,
             )
         epoch_raw = fields[0].strip()
         if epoch_raw != self._last_epoch_raw:
-            if not (epoch_raw.isdigit() and epoch_raw.isascii()):
-                return rejected(
-                    self.source, line_no, f"epoch is not a number: {_short(epoch_raw)!r}", line
-                )
+            whole, dot, fraction = epoch_raw.partition(".")
+            if not (whole.isdigit() and whole.isascii()) or (
+                dot and not (fraction.isdigit() and fraction.isascii() and len(fraction) <= 6)
+            ):
+                return self._not_an_epoch(epoch_raw, fields, line, line_no)
             # Twelve digits are far past the window: no need to convert a longer one.
-            epoch = int(epoch_raw) if len(epoch_raw) <= 12 else EPOCH_MAX
+            epoch = int(whole) if len(whole) <= 12 else EPOCH_MAX
             if not EPOCH_MIN <= epoch < EPOCH_MAX:
                 return rejected(
-                    self.source, line_no, f"epoch {_short(epoch_raw)} is outside {WINDOW}", line
+                    self.source,
+                    line_no,
+                    message(
+                        N_("epoch {epoch} is outside {window}"),
+                        epoch=_short(epoch_raw),
+                        window=WINDOW,
+                    ),
+                    line,
                 )
             # Lines come in bursts within one second: the time is made once per burst.
             self._last_ts = datetime.fromtimestamp(epoch, UTC)
+            if dot:
+                self._last_ts = self._last_ts.replace(microsecond=int(fraction.ljust(6, "0")))
             self._last_epoch, self._last_epoch_raw = epoch, epoch_raw
         epoch, ts = self._last_epoch, self._last_ts
         event = fields[4]
@@ -261,18 +307,22 @@ class QueueLogParser:
         try:
             member = None if agent in _NO_ID else (self._names.get(agent) or self._name(agent))
             call = (
-                None if callid in _NO_ID else _check_len(neutral(callid), "call id", MAX_ID_CHARS)
+                None
+                if callid in _NO_ID
+                else _check_len(neutral(callid), N_("call id"), MAX_ID_CHARS)
             )
             queue = _queue(fields)
             if queue is not None:
-                _check_len(queue, "queue", MAX_QUEUE_CHARS)
+                _check_len(queue, N_("queue"), MAX_QUEUE_CHARS)
             if member is None and needs_agent:
-                raise BadData("no agent")
+                raise BadData(N_("no agent"))
             if call is None and needs_call:
-                raise BadData("no call id")
+                raise BadData(N_("no call id"))
             kind, data = handler(fields)
         except BadData as exc:
-            return rejected(self.source, line_no, f"{event}: {exc}", line)
+            return rejected(
+                self.source, line_no, message(N_("{event}: {why}"), event=event, why=exc.why), line
+            )
         if with_queue and queue is not None:
             data["queue"] = queue
         return FeedEvent(
@@ -288,6 +338,35 @@ class QueueLogParser:
             queue,
         )
 
+    def _not_an_epoch(
+        self, epoch_raw: str, fields: list[str], line: str, line_no: int
+    ) -> ParsedLine:
+        """A first field that is not seconds since 1970: a header, a date, or garbage."""
+        if fields[4].strip().lower() == "event" and not any(c.isdigit() for c in epoch_raw):
+            # The realtime table's columns (logger.c: time, callid, queuename, agent, event,
+            # data or data1..data5) on top of an export.
+            return Ignored(self.source, line_no, "header")
+        if _DATE_TIME.match(epoch_raw):
+            return rejected(
+                self.source,
+                line_no,
+                message(
+                    N_(
+                        "time {time!r} is a date and time with no zone, not an epoch "
+                        "(the realtime queue_log's time is in the PBX's zone unless "
+                        "queue_log_realtime_use_gmt): export it as seconds since 1970"
+                    ),
+                    time=_short(epoch_raw),
+                ),
+                line,
+            )
+        return rejected(
+            self.source,
+            line_no,
+            message(N_("epoch is not a number: {epoch!r}"), epoch=_short(epoch_raw)),
+            line,
+        )
+
     # --- one handler per event family: fields are the whole split line ----------------
 
     @staticmethod
@@ -298,6 +377,11 @@ class QueueLogParser:
         if len(f) > 5 and f[5].strip().upper() == "PAUSED":
             data.update(state="break", reason="paused")
         return EventKind.AGENT_LOGIN, data
+
+    @staticmethod
+    def _queuestart(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # logger_queue_start(): once per Asterisk process, at its start.
+        return EventKind.PBX_RESTART, {}
 
     @staticmethod
     def _removemember(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
@@ -315,6 +399,10 @@ class QueueLogParser:
 
     @staticmethod
     def _pause(f: list[str]) -> tuple[EventKind, dict[str, Any]]:
+        # The reason is written with "%s", unescaped, and ends the line: a "|" in it is
+        # part of it (trailing empty fields, as exports pad to data5, are not).
+        if len(f) > 6:
+            f = [*f[:5], "|".join(f[5:]).rstrip("| ")]
         return EventKind.STATE, {"state": "break", "reason": _text(f, 5, "reason")}
 
     @staticmethod
@@ -396,7 +484,8 @@ class QueueLogParser:
         wait_at = _WAIT_AT[event]
         _int(f, wait_at - 2, "position", MAX_POSITION, required=False)
         data: dict[str, Any] = {"outcome": _UNANSWERED[event], "exit": event.lower()}
-        if len(f) > wait_at:  # the old layouts end before the wait time
+        # The old layouts end before the wait time (an export pads them with empty fields).
+        if len(f) > wait_at and f[wait_at].strip():
             data["hold_seconds"] = _int(f, wait_at, "waittime")
         return EventKind.CALL_ABANDONED, data
 

@@ -8,9 +8,12 @@ streams and compares.
 Rules of the machine:
 - A login starts the agent in the state it names (available unless it says otherwise);
   with a queue, membership is per queue and the agent goes offline when the last goes.
-- A pause asked for during a call (Asterisk allows it) starts when the call ends.
+- A pause asked for during a call (Asterisk allows it) starts when the call ends; so does
+  the pause a call was answered in (a member paused in one queue takes another's calls).
 - The end of the call the agent is on leads to after-call work if the feed says so, else
-  to what they asked for during the call, else available. An end for another call is stale.
+  to what they asked for during the call (or the pause they answered it in), else
+  available. An end for another call is stale, unless its answer comes after it (lines out
+  of time order): then the answer ends at once, at the end's time.
 - A first ring for an agent never seen before means they are logged in (a log read from
   mid-shift: the queue only rings logged-in members).
 - Late events: an event older than the agent's current state (``ts < since``) is history,
@@ -40,6 +43,7 @@ _AGENT_LOGIN = EventKind.AGENT_LOGIN
 _AGENT_LOGOUT = EventKind.AGENT_LOGOUT
 _STATE = EventKind.STATE
 _CALL_ANSWERED = EventKind.CALL_ANSWERED
+_CALL_ENDED = EventKind.CALL_ENDED
 _CALL_RING_NO_ANSWER = EventKind.CALL_RING_NO_ANSWER
 # The call is over for the agent on it.
 CALL_OVER = frozenset({EventKind.CALL_ENDED, EventKind.CALL_ABANDONED, EventKind.CALL_TRANSFERRED})
@@ -58,6 +62,7 @@ class AgentStatus:
 
     __slots__ = (
         "call",
+        "ended",
         "last_break_end",
         "logged_in_since",
         "pending",
@@ -74,6 +79,9 @@ class AgentStatus:
         self.logged_in_since: datetime | None = None
         self.last_break_end: datetime | None = None
         self.call: str | None = None
+        # The end of a call this agent was not known to be on, and when: its answer may
+        # yet come (lines out of time order), and then the call is already over.
+        self.ended: tuple[str, datetime] | None = None
         self.pending: tuple[str, str | None] | None = None  # asked for during a call
         self.queues: set[str] = set()  # queue_log membership
 
@@ -81,6 +89,7 @@ class AgentStatus:
         self.state, self.reason, self.since = other.state, other.reason, other.since
         self.logged_in_since, self.last_break_end = other.logged_in_since, other.last_break_end
         self.call, self.pending, self.queues = other.call, other.pending, set(other.queues)
+        self.ended = other.ended
 
     def work_start(self) -> datetime | None:
         """Start of the current stretch without a break."""
@@ -149,11 +158,22 @@ def step(
     if kind is _CALL_ANSWERED:
         if call is None:
             return _NONE
+        if s.state == BREAK:
+            # Answered while paused (paused in another queue than the call's): the pause
+            # outlives the call, as in Asterisk, where only an unpause ends it.
+            s.pending = (BREAK, s.reason)
         s.call = call
-        return _go(s, ON_CALL, None, ts, late)
+        answered = _go(s, ON_CALL, None, ts, late)
+        ended = s.ended
+        if ended is not None and ended[0] == call and ts <= ended[1]:
+            s.ended = None  # its end was read first: the call is over
+            return answered + step(s, _CALL_ENDED, {}, call, ended[1], late)
+        return answered
     if kind in CALL_OVER:
         if call is None or (s.call != call and not (s.call is None and s.state == ON_CALL)):
-            return _NONE  # a stale end for a call the agent is no longer on
+            if call is not None and not late:
+                s.ended = (call, ts)
+            return _NONE  # a stale end for a call the agent is no longer on (or not yet)
         s.call = None
         if data.get("after_call"):
             state, reason = AFTER_CALL, None

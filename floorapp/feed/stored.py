@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from floorapp.feed.events import FeedEvent, Rejected
+from floorapp.feed.events import FeedEvent, Rejected, rejected
+from floorapp.i18n import N_, message
 
 # Values checked before any arithmetic or store sees them (the parsers check more; this is
 # the last line of defence, so one bad event can never cost the batch its good ones).
@@ -22,16 +24,16 @@ class OutOfRange(ValueError):
     """A number no column or time arithmetic should take (the event is rejected)."""
 
 
-def _ahead(gap: timedelta) -> str:
+def _ahead(gap: timedelta) -> list[Any]:
     days = gap.days
     if days >= 365:
-        return f"{days // 365} years"
+        return message(N_("{n} years"), n=days // 365)
     if days >= 1:
-        return f"{days} days"
+        return message(N_("{n} days"), n=days)
     seconds = int(gap.total_seconds())
     if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 60} min {seconds % 60} s"
+        return message(N_("{h} h {m} min"), h=seconds // 3600, m=seconds % 3600 // 60)
+    return message(N_("{m} min {s} s"), m=seconds // 60, s=seconds % 60)
 
 
 def _describe(ev: FeedEvent) -> str:
@@ -57,21 +59,29 @@ def storable(text: str) -> str:
 def unfit(ev: FeedEvent, now: datetime, limit: datetime) -> FeedEvent | Rejected:
     """The rejection for an event the quick check refused (or the event, if it passes)."""
     ts = ev.ts
-    reason = None
+    reason: list[Any] | None = None
     if ts > limit:
-        reason = (
-            f"clock error: event time {ts.isoformat()} is {_ahead(ts - now)} ahead of "
-            f"this host's clock (more than {int((limit - now).total_seconds())} s)"
+        reason = message(
+            N_(
+                "clock error: event time {ts} is {ahead} ahead of this host's clock "
+                "(more than {limit} s)"
+            ),
+            ts=ts.isoformat(),
+            ahead=_ahead(ts - now),
+            limit=int((limit - now).total_seconds()),
         )
     elif ts < EARLIEST:
-        reason = f"event time {ts.isoformat()} is before 1970"
+        reason = message(N_("event time {ts} is before 1970"), ts=ts.isoformat())
     if reason is None:
         return ev
-    return Rejected(ev.source, ev.line_no, reason, _describe(ev))
+    return rejected(ev.source, ev.line_no, reason, _describe(ev))
 
 
 def store_failure(ev: FeedEvent, exc: BaseException) -> Rejected:
     what = str(exc) if isinstance(exc, OutOfRange) else f"{type(exc).__name__}: {exc}"
-    return Rejected(
-        ev.source, ev.line_no, f"could not be stored ({ev.kind.value}): {what[:300]}", _describe(ev)
+    return rejected(
+        ev.source,
+        ev.line_no,
+        message(N_("could not be stored ({kind}): {error}"), kind=ev.kind.value, error=what[:300]),
+        _describe(ev),
     )

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, and_, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from db.changes import next_change
@@ -46,7 +46,7 @@ from floorapp.escalations import open_escalation
 from floorapp.feed.aliases import LEARNED, AliasBook, Learned
 from floorapp.feed.cursor import FeedPosition, save_position
 from floorapp.feed.events import EventKind, FeedEvent, Ignored, ParsedLine, Rejected
-from floorapp.feed.keys import hash_text
+from floorapp.feed.keys import hash_text, timed_hash
 from floorapp.feed.observer import FeedObserver
 from floorapp.feed.rows import (
     AGENT_UPSERT,
@@ -76,6 +76,7 @@ from floorapp.feed.stored import (
     store_failure,
     unfit,
 )
+from floorapp.i18n import _
 
 _IN_CHUNK = 2000  # keys per IN (...): well under SQLite's and PostgreSQL's parameter limits
 MAX_OPEN_CALLS = 100_000  # open calls kept in memory; older ones are re-read when needed
@@ -106,15 +107,21 @@ class IngestSummary:
             self.last_ts = other.last_ts
 
     def line(self) -> str:
-        """The one-line summary the CLI prints."""
-        text = (
-            f"{self.accepted} accepted, {self.duplicates} duplicates, "
-            f"{self.rejected} rejected, {self.ignored} ignored"
+        """The one-line summary the CLI prints, in the reader's language."""
+        text = _(
+            "{accepted} accepted, {duplicates} duplicates, {rejected} rejected, {ignored} ignored"
+        ).format(
+            accepted=self.accepted,
+            duplicates=self.duplicates,
+            rejected=self.rejected,
+            ignored=self.ignored,
         )
         if self.ignored_kinds:
             kinds = ", ".join(f"{k} {n}" for k, n in self.ignored_kinds.most_common(5))
             more = len(self.ignored_kinds) - 5
-            text += f" ({kinds}{f', +{more} more kinds' if more > 0 else ''})"
+            if more > 0:
+                kinds += _(", +{n} more kinds").format(n=more)
+            text += f" ({kinds})"
         return text
 
 
@@ -133,6 +140,7 @@ _ESCALATION = EventKind.ESCALATION
 _OBSERVATION = EventKind.OBSERVATION
 _RAISE_HAND = EventKind.RAISE_HAND
 _STATE = EventKind.STATE
+_PBX_RESTART = EventKind.PBX_RESTART
 _KIND_TEXT = {k: k.value for k in EventKind}
 _LEARN_KINDS = frozenset({_AGENT_LOGIN, _STATE})  # what can reveal an alias
 # Agent events the state machine handles whole (calls' own facts need the call row first).
@@ -148,6 +156,14 @@ def _unique(events: list[FeedEvent]) -> list[FeedEvent]:
             seen.add(e.key)
             out.append(e)
     return out
+
+
+def _visit_of(call_id: str) -> tuple[str, int]:
+    """(the feed's call id, the visit's number) of a stored call id."""
+    feed_id, sep, n = call_id.rpartition("#")
+    if sep and n.isdigit() and n.isascii() and not n.startswith("0"):
+        return feed_id, int(n)
+    return call_id, 1
 
 
 def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
@@ -173,6 +189,9 @@ class FeedWriter:
         self._loaded = False
         self._agents: dict[str, AgentMemory] = {}
         self._calls: dict[str, dict[str, Any]] = {}
+        # A call id the feed used again after its call ended (the caller went on to
+        # another queue): feed id -> (the id of its current visit, the visit's number).
+        self._visits: dict[str, tuple[str, int]] = {}
         self._team_ready = False
         self._source_ids: dict[str, int] = {}  # feed_source ids, valid while loaded
         self._book = AliasBook({}, is_roster=self._is_roster, has_membership=self._has_queues)
@@ -292,6 +311,13 @@ class FeedWriter:
                 .limit(MAX_OPEN_CALLS)
             ).mappings()
         }
+        # A visit still open is the current one of its feed id; an ended one is found in
+        # the store when the caller enters a queue again (_visit_numbers).
+        self._visits = {}
+        for call_id in self._calls:
+            feed_id, n = _visit_of(call_id)
+            if n > 1 and self._visits.get(feed_id, ("", 0))[1] < n:
+                self._visits[feed_id] = (call_id, n)
         self._team_ready = False
         self._source_ids = {}  # an id read in a transaction rolled back may not exist
         for obs in self.observers:
@@ -299,7 +325,7 @@ class FeedWriter:
         self._loaded = True
 
     def _restore_memory(self, conn: Connection) -> None:
-        """Queue memberships and a pause asked for mid-call, from the events since login.
+        """Queue memberships and the pause a call ends in, from the events since login.
 
         The agent row holds the state, not the machine's memory: without this, an agent in
         two queues removed from one after a restart went offline, which one read of the same
@@ -329,14 +355,17 @@ class FeedWriter:
                 m.queues.add(queue)
             elif kind == EventKind.AGENT_LOGOUT and queue:
                 m.queues.discard(queue)
-            elif (
-                kind == EventKind.STATE
-                and m.call is not None
-                and m.since is not None
-                and ts >= m.since
-                and data.get("state") in (AVAILABLE, BREAK)
+            if m.call is None or m.since is None:
+                continue
+            # The pause the call ends in: the state it was answered in (the last state line
+            # before it, or a login on break that began this stretch), then one asked for
+            # during it.
+            state = data.get("state")
+            before = ts < m.since
+            if (kind == EventKind.STATE and (before or state in (AVAILABLE, BREAK))) or (
+                kind == EventKind.AGENT_LOGIN and before and ts == m.logged_in_since
             ):
-                m.pending = None if data["state"] == AVAILABLE else (BREAK, data.get("reason"))
+                m.pending = (BREAK, data.get("reason")) if state == BREAK else None
 
     def _is_roster(self, agent_id: str) -> bool:
         a = self._agents.get(agent_id)
@@ -481,9 +510,14 @@ class FeedWriter:
         if events:
             summary.last_ts = max(e.ts for e in events)
 
-        missing = list({e.call for e in new if e.call is not None and e.call not in self._calls})
+        visits = self._visits
+        named = {e.call for e in new if e.call is not None}
+        if visits:  # a caller's current visit, not the calls of the visits before
+            named = {visits[c][0] if c in visits else c for c in named}
+        missing = list(named.difference(self._calls))
         if missing:
             self._fetch_calls(conn, missing)
+        stored_visits = self._visit_numbers(conn, new)
 
         batch = Batch()
         observers = self.observers
@@ -497,13 +531,18 @@ class FeedWriter:
             merges, self._merges = self._merges, []
             for name, into, when in merges:
                 self._merge(name, into, when or new[0].ts, batch)
+        visit = self._visit
         if observers:
             for ev in new:
+                if ev.call is not None and (ev.kind is _CALL_OFFERED or ev.call in visits):
+                    ev = visit(ev, stored_visits)
                 apply_event(ev, batch)
                 for obs in observers:
                     obs.observe(ev)
         else:
             for ev in new:
+                if ev.call is not None and (ev.kind is _CALL_OFFERED or ev.call in visits):
+                    ev = visit(ev, stored_visits)
                 apply_event(ev, batch)
 
         self._store(conn, batch)
@@ -622,6 +661,67 @@ class FeedWriter:
             for row in oldest[: len(self._calls) - MAX_OPEN_CALLS // 2]:
                 self._calls.pop(row["id"], None)
 
+    # --- a caller's visits to the queues -------------------------------------------------
+
+    def _visit_numbers(self, conn: Connection, new: list[FeedEvent]) -> dict[str, int]:
+        """The highest visit number stored for each call offered again in ``new``.
+
+        Asked only for an offer whose call is known and ended (a caller entering another
+        queue): one query per batch that has any, none otherwise.
+        """
+        calls, visits = self._calls, self._visits
+        again = {
+            e.call
+            for e in new
+            if e.kind is _CALL_OFFERED
+            and e.call is not None
+            and e.call not in visits
+            and (calls.get(e.call) or {}).get("ended_at") is not None
+        }
+        if not again:
+            return {}
+        c = Call.__table__.c
+        # Visit ids sort between "<id>#" and "<id>$": one primary-key range each.
+        found = conn.execute(
+            select(c.id).where(or_(*(and_(c.id > f"{i}#", c.id < f"{i}$") for i in again)))
+        ).scalars()
+        numbers: dict[str, int] = {}
+        for call_id in found:
+            feed_id, n = _visit_of(call_id)
+            if feed_id in again and n > numbers.get(feed_id, 1):
+                numbers[feed_id] = n
+        return numbers
+
+    def _visit(self, ev: FeedEvent, stored: dict[str, int]) -> FeedEvent:
+        """``ev`` under the id of its call's current visit to a queue.
+
+        Asterisk keeps the caller channel's uniqueid when the caller goes on to another
+        queue (a queue's timeout, exit or transfer leads to the next Queue()), and counts
+        each Queue() in its own queue: so does floorapp, as a call of its own, ``<id>#2``,
+        ``<id>#3``... An offer after the end of the call it names starts one (in the
+        second of the end too, unless the call had waited no time at all); an earlier
+        offer is a late line of the visit it belongs to.
+        """
+        feed_id = ev.call
+        assert feed_id is not None  # the caller passes events of a call only
+        current = self._visits.get(feed_id)
+        call_id = feed_id if current is None else current[0]
+        if ev.kind is _CALL_OFFERED:
+            row = self._calls.get(call_id) or {}
+            ended = row.get("ended_at")
+            # In the second the call ended, an offer is a new visit unless it is the
+            # call's own offer (an exit after no wait, read before its ENTERQUEUE).
+            if ended is not None and (
+                ev.ts > ended or (ev.ts == ended and row["offered_at"] != ended)
+            ):
+                n = (current[1] if current is not None else stored.get(feed_id, 1)) + 1
+                self._calls.pop(call_id, None)  # over: the batch, if it changed it, holds it
+                call_id = f"{feed_id}#{n}"
+                if len(self._visits) >= MAX_OPEN_CALLS:
+                    self._visits.clear()  # the store still holds them (_visit_numbers)
+                self._visits[feed_id] = (call_id, n)
+        return ev if call_id == feed_id else replace(ev, call=call_id)
+
     # --- applying one event -----------------------------------------------------------------
 
     def _call(self, call_id: str, b: Batch) -> dict[str, Any]:
@@ -680,9 +780,47 @@ class FeedWriter:
         if kind is _ESCALATION:
             b.escalations.append(ev)
             return
+        if kind is _PBX_RESTART:
+            self._restart(ev, b)
+            return
         if ev.call is None:
             return
         self._apply_call(ev, a, b)
+
+    def _restart(self, ev: FeedEvent, b: Batch) -> None:
+        """The PBX started again: the calls of the process before ended, unheard of.
+
+        Each open call from before ``ev`` gets the end the PBX never wrote, as an event of
+        its own (keyed from ``ev``'s key, so a re-read adds none): answered calls ended
+        completed, waiting ones timed out (exit ``queuestart``). The store, the rules and
+        the console's figures see those ends as they see any other.
+        """
+        second = int(ev.ts.timestamp())
+        ends: list[FeedEvent] = []
+        for call in self._calls.values():
+            began = call["answered_at"] or call["offered_at"]
+            if call["ended_at"] is not None or began is None or began > ev.ts:
+                continue
+            if call["answered_at"] is not None:
+                kind, data = _CALL_ENDED, {}
+            else:
+                kind, data = _CALL_ABANDONED, {"outcome": "timeout", "exit": "queuestart"}
+            ends.append(
+                FeedEvent(
+                    timed_hash(f"{ev.key}\x00{call['id']}", second),
+                    ev.source,
+                    ev.line_no,
+                    ev.ts,
+                    kind,
+                    call["agent_id"],
+                    call["id"],
+                    data,
+                )
+            )
+        for end in ends:
+            self._apply_event(end, b)
+            for obs in self.observers:
+                obs.observe(end)
 
     def _apply_call(self, ev: FeedEvent, a: AgentMemory | None, b: Batch) -> None:
         ts, kind, data = ev.ts, ev.kind, ev.data

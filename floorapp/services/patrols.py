@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from db.engine import read_tx
 from db.models import Agent
 from db.models_plan import Patrol, Reminder, ReminderKind, ReminderStatus
-from floorapp import audit, policy
+from floorapp import audit, pinyin, policy
 from floorapp.services.scope import OutOfScope
 from floorapp.text import clean
 
@@ -165,14 +165,11 @@ def record_patrol(
 
 
 def team_agents(engine: Engine, team: str) -> list[tuple[str, str]]:
-    """(id, name) of a team's agents, for picking who was seen struggling on a patrol."""
+    """(id, name) of a team's agents in pinyin order of their names (as on the board), for
+    picking who was seen struggling on a patrol."""
     with read_tx(engine) as conn:
-        return [
-            (a, n)
-            for a, n in conn.execute(
-                select(Agent.id, Agent.name).where(Agent.team_id == team).order_by(Agent.name)
-            )
-        ]
+        rows = conn.execute(select(Agent.id, Agent.name).where(Agent.team_id == team)).all()
+    return sorted(((a, n) for a, n in rows), key=lambda r: (pinyin.sort_key(r[1]), r[1], r[0]))
 
 
 def team_of(engine: Engine, agent_id: str) -> str | None:

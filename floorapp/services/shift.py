@@ -7,7 +7,7 @@ Filtered by the reader's teams (the access policy) and, on request, by one team 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,13 +51,47 @@ class ShiftEvent:
     # Codes the screen puts in words (floorapp.words): a flag's severity and kind, a tier.
     severity: str | None = None
     flag_kind: str | None = None
-    tier: int | None = None
+    tier: int | None = None  # the escalation's tier when the event happened
+    from_tier: int | None = None  # a hand-off: the tier it left
 
 
 def _between(
     col: SQLCoreOperations[datetime | None], start: datetime, end: datetime
 ) -> ColumnElement[bool]:
     return and_(col >= start, col < end)
+
+
+def _tiers_then(conn: Connection, esc_ids: list[int]) -> Callable[[int, datetime, int], int]:
+    """The tier each escalation was at at a given time, from its history: the tier the
+    last opening or hand-off up to then moved it to; before its first hand-off with no
+    opening on record (a row written straight to the store), the tier that hand-off left."""
+    moves: dict[int, list[tuple[datetime, int | None, int | None]]] = {}
+    for i in range(0, len(esc_ids), 500):
+        q = (
+            select(
+                EscalationEvent.escalation_id,
+                EscalationEvent.at,
+                EscalationEvent.from_tier,
+                EscalationEvent.to_tier,
+            )
+            .where(
+                EscalationEvent.escalation_id.in_(esc_ids[i : i + 500]),
+                EscalationEvent.action.in_(("opened", "handed_off")),
+            )
+            .order_by(EscalationEvent.at, EscalationEvent.id)
+        )
+        for eid, at, from_tier, to_tier in conn.execute(q):
+            moves.setdefault(eid, []).append((at, from_tier, to_tier))
+
+    def tier_at(esc_id: int, at: datetime, current: int) -> int:
+        then: int | None = None
+        for when, from_tier, to_tier in moves.get(esc_id, ()):
+            if when > at:
+                return then if then is not None else (from_tier or current)
+            then = to_tier
+        return then if then is not None else current
+
+    return tier_at
 
 
 def shift_events(
@@ -192,7 +226,9 @@ def shift_events(
                     ),
                 )
             )
-            for e in conn.execute(escs_q):
+            escs = conn.execute(escs_q).all()
+            tier_at = _tiers_then(conn, [e.id for e in escs])
+            for e in escs:
                 eid = str(e.id)
                 if "esc_opened" in wanted and start <= e.opened_at < now:
                     out.append(
@@ -207,7 +243,7 @@ def shift_events(
                             e.agent_id,
                             e.severity,
                             None,
-                            e.tier,
+                            tier_at(e.id, e.opened_at, e.tier),
                         )
                     )
                 if (
@@ -241,7 +277,7 @@ def shift_events(
                             e.agent_id,
                             e.severity,
                             None,
-                            e.tier,
+                            tier_at(e.id, e.deadline, e.tier),
                         )
                     )
         if "esc_handed_off" in wanted:
@@ -271,10 +307,12 @@ def shift_events(
                         "esc_handed_off",
                         h.team_id,
                         h.name,
-                        f"#{h.id} tier {h.from_tier} -> {h.to_tier} ({h.actor})",
+                        f"#{h.id} ({h.actor})",
                         "escalation",
                         str(h.id),
                         h.agent_id,
+                        tier=h.to_tier,
+                        from_tier=h.from_tier,
                     )
                 )
         if wanted & {"patrol_done", "patrol_missed"}:

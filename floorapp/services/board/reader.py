@@ -11,7 +11,7 @@ the day. One reader belongs to one worker: it is not shared between threads.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -55,6 +55,11 @@ class BoardReader:
         self._last_sweep: datetime | None = None
         self._period_at: datetime | None = None
         self._period: PeriodInfo | None = None
+        # Full reads asked for (by the console's thread) and done (by the poll's): two
+        # counters, each written by one thread only, so an ask is never lost to a poll
+        # running at the same moment.
+        self._full_asked = 0
+        self._full_done = 0
 
     def _held(self) -> tuple[AgentTable, OpenFlags, OpenEscalations]:
         # Made on the first poll, in the worker: the supervisor's scope is read from the
@@ -64,9 +69,7 @@ class BoardReader:
             settings = self.settings
 
             def ack_due(f: FlagView) -> datetime:
-                # Sent to the floor manager already: overdue from the start.
-                if f.escalated_at is not None:
-                    return datetime.min.replace(tzinfo=UTC)
+                # As triage.is_overdue: sent up by hand or not, overdue only past its deadline.
                 return f.raised_at + ack_deadline(settings, f.severity)
 
             self._parts = (
@@ -81,16 +84,22 @@ class BoardReader:
         """The board rows held, by agent id."""
         return {} if self._parts is None else self._parts[0].rows
 
+    def read_all_next(self) -> None:
+        """Make the next poll read the whole floor again, as the first did (its delta has
+        ``full`` set): for a caller that lost a delta, or whose held rows were worded in
+        another language."""
+        self._full_asked += 1
+
     def poll(self, *, now: datetime) -> BoardDelta:
         """What changed since the last poll, as the floor stands at ``now``."""
         agents, flags, escalations = self._held()
+        asked = self._full_asked
         with read_tx(self.engine) as conn:
             # The day is the centre's day on the floor's clock: a log read after its day
             # shows that day's figures, not an empty today.
             live = self._live.poll(conn, now)
-            full = self._day != live.day_start
+            full = self._day != live.day_start or asked != self._full_done
             if full:
-                self._day = live.day_start
                 agents.reset()
                 flags.reset()
                 escalations.reset()
@@ -103,6 +112,9 @@ class BoardReader:
             if sweep:
                 self._last_sweep = now
             figures = self._figures(now, live)
+        # Only once read: a poll that failed leaves a new day or an ask standing.
+        self._day = live.day_start
+        self._full_done = asked
         return BoardDelta(
             tuple(changed),
             tuple(flag_changed),

@@ -259,3 +259,22 @@ def test_a_terminal_that_says_zero_columns_gets_the_pipe_width(
     assert status._width(Tty()) == status.PIPE_WIDTH
     monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((132, 40)))
     assert status._width(Tty()) == 132
+
+
+def test_no_figure_is_cut_off_at_80_columns_in_either_language(
+    ctx: AppContext, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The day's figures run past 80 columns in Chinese (and past 60 in English): they go on
+    to the next line between figures, never cut ("平均应答 1~")."""
+    from floorapp import i18n
+
+    writer = FeedWriter(engine, ctx.settings, clock=ctx.clock)
+    writer.write(parse_queue_log(SAMPLE.read_text().splitlines(), str(SAMPLE)))
+    try:
+        i18n.set_language("zh-CN")
+        lines = table(ctx, capsys)
+    finally:
+        i18n.set_language("en")
+    text = "\n".join(lines)
+    assert "平均应答 17.9 秒" in text and "SL20 75 %" in text
+    assert "~" not in "\n".join(lines[:6]) and max(cell_len(line) for line in lines) <= 80

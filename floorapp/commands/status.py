@@ -168,6 +168,31 @@ class Table:
             text = cut(text, self.width)
         self.out.write(self.style(text, style) + "\n")
 
+    def flow(self, text: str, style: str | None = None, *, wrap: bool = False) -> None:
+        """A line of figures (items two spaces apart) over as many lines as the width needs,
+        broken between items, so no figure is cut off; an item wider than the whole width
+        is cut. ``wrap``: a sentence, broken between words (characters, in Chinese)."""
+        from floorapp import i18n
+        from floorapp.i18n import cut
+
+        text = _one_line(text)
+        if self.width is None or _cells(text) <= self.width:
+            self.out.write(self.style(text, style) + "\n")
+            return
+        if wrap:
+            for line in i18n.wrap(text, self.width):
+                self.out.write(self.style(line, style) + "\n")
+            return
+        lines: list[str] = []
+        for item in text.split("  "):
+            item = cut(item.strip(), self.width)
+            if lines and _cells(lines[-1]) + 2 + _cells(item) <= self.width:
+                lines[-1] += "  " + item
+            else:
+                lines.append(item)
+        for line in lines:
+            self.out.write(self.style(line, style) + "\n")
+
     def widths(
         self, headers: Sequence[str], gives_way: Sequence[bool], rows: Sequence[Row]
     ) -> list[int]:
@@ -285,9 +310,11 @@ def render(
     clock = _Clock(tz, snap.at)
     label = _labeller(snap)
     if quiet is not None:
-        t.line(
+        # Said whole, over two lines if need be: it is why every figure below stands still.
+        t.flow(
             _("{quiet}: figures and durations stop there").format(quiet=snap.clock.quiet_text(tz)),
             "bold red",
+            wrap=True,
         )
     elif snap.last_event_at is None:
         t.line(_("no feed yet"), "bold yellow")
@@ -296,7 +323,7 @@ def render(
         head += "  " + _("team {team}").format(team=snap.team)
     t.line(head)
 
-    t.line("  ".join(f"{words.agent_state(k)} {v}" for k, v in snap.state_counts().items()))
+    t.flow("  ".join(f"{words.agent_state(k)} {v}" for k, v in snap.state_counts().items()))
     queue = _("waiting {n}").format(n=snap.calls_waiting)
     if snap.longest_wait_since is not None:
         queue += " " + _("(longest {time})").format(time=_dur(ref - snap.longest_wait_since))
@@ -305,10 +332,10 @@ def render(
         queue += "  " + _("longest call {time} {agent}").format(
             time=_dur(ref - longest.call.answered_at), agent=label(longest.id, longest.name)
         )
-    t.line(queue)
+    t.flow(queue)
     line = figures_line(snap)
     if line:
-        t.line(line)
+        t.flow(line)
 
     state_word = {s: words.agent_state(s) for s in _STATE_STYLE}
     not_answered, sensitive = _("not answered"), _("sensitive")

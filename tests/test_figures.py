@@ -278,6 +278,33 @@ def test_the_report_reads_in_chinese(sample: AppContext, tmp_path: Path, fmt: st
         assert '<html lang="zh-CN">' in text
 
 
+@pytest.mark.parametrize("width", [80, 60])
+def test_a_narrow_report_cuts_names_never_figures(
+    sample: AppContext,
+    width: int,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Piped at 80 columns the agents' table stands whole (its talk time was '40' over ' s',
+    its headers 'ta…'); narrower still, a table goes on in a second one led by its names."""
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    capsys.readouterr()
+    args = REPORT_ARGS | {"json": False, "format": "table", "output": None}
+    assert cmd_report(sample, argparse.Namespace(**args)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(cell_len(line) for line in lines) <= width
+    agents = [line for line in lines if line.startswith("Local/2004")]
+    assert any(re.search(r"\b40 s\b", line) for line in agents)  # the talk time, whole
+    text = "\n".join(lines)
+    for header in ("answered", "talk", "after-call", "paused"):
+        assert re.search(rf"\b{header}\b", text), header
+    assert "…" not in "".join(c for line in lines for c in line if not line.startswith("Local"))
+    if width == 60:
+        assert "Agents (2/2)" in text
+
+
 def test_report_interval_options(sample: AppContext, capsys: pytest.CaptureFixture[str]) -> None:
     shift = _json(capsys, cmd_report, sample, **REPORT_ARGS | {"shift": "10:00-11:00"})
     assert shift["from"] == "2010-02-22T10:00:00+00:00"

@@ -12,7 +12,7 @@ import csv
 import html
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
@@ -343,40 +343,105 @@ _GIVES_WAY = ("agent", "item", "team", "held by", "caller", "paused")
 
 
 def to_table(r: Report, tz: tzinfo, console: Console) -> None:
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    for line in header_lines(r, tz):
+        console.print(Text(line))
+    for whole in sections(r, tz):
+        for s in _fitted(whole, console.width, cell_len):
+            _print_section(s, console)
+
+
+# The least a column that gives way (a name) keeps before a table is split in two.
+_NAME_MIN = 10
+# Cells between two columns: the padding on either side of each.
+_GAP = 2
+
+
+def _fitted(s: Section, width: int, cells: Callable[[str], int]) -> list[Section]:
+    """``s`` as one table, or, where its figures cannot all stand whole side by side in
+    ``width`` (a report piped at 80 columns), as several, each led by the first column:
+    a figure is never cut or broken over two lines."""
+    if len(s.headers) < 3:
+        return [s]
+    gives_way = {_(h) for h in _GIVES_WAY}
+
+    def least(i: int) -> int:
+        h = s.headers[i]
+        widest = max([cells(row[i]) for row in s.rows] + [cells(w) for w in h.split()])
+        return min(widest, _NAME_MIN) if h in gives_way else widest
+
+    need = [least(i) + _GAP for i in range(len(s.headers))]
+    if sum(need) <= width:
+        return [s]
+    groups: list[list[int]] = []
+    for i in range(1, len(s.headers)):
+        if groups and need[0] + sum(need[j] for j in groups[-1]) + need[i] <= width:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return [
+        Section(
+            s.title if n == 0 else f"{s.title} ({n + 1}/{len(groups)})",
+            tuple(s.headers[j] for j in [0, *cols]),
+            [tuple(row[j] for j in [0, *cols]) for row in s.rows],
+            s.note if n == len(groups) - 1 else "",
+        )
+        for n, cols in enumerate(groups)
+    ]
+
+
+def _print_section(s: Section, console: Console) -> None:
     from rich import box
     from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
-    for line in header_lines(r, tz):
-        console.print(Text(line))
-    for s in sections(r, tz):
-        table = Table(
-            title=s.title,
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            show_edge=False,
-            pad_edge=False,
-            padding=(0, 1),
-            collapse_padding=True,
-            caption=s.note or None,
-            caption_justify="left",
-        )
-        gives_way = {_(h) for h in _GIVES_WAY}
-        for i, h in enumerate(s.headers):
-            # Figures and times stay whole (headers may take two lines); names and free
-            # text give way.
-            # Display cells, not characters: a Chinese header is twice its length.
-            widest = max([cell_len(row[i]) for row in s.rows] + [cell_len(w) for w in h.split()])
-            if h in gives_way:
-                table.add_column(h, no_wrap=True, overflow="ellipsis", max_width=18)
-            else:
-                table.add_column(h, width=widest)
-        for row in s.rows:
-            table.add_row(*(Text(c) for c in row))
-        if not s.rows:
-            table.add_row(*(Text("-") for _ in s.headers))
-        console.print(table)
+    table = Table(
+        title=s.title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+        caption=s.note or None,
+        caption_justify="left",
+    )
+    gives_way = {_(h) for h in _GIVES_WAY}
+    # Display cells, not characters: a Chinese header is twice its length.
+    widest = [
+        max([cell_len(row[i]) for row in s.rows] + [cell_len(w) for w in h.split()])
+        for i, h in enumerate(s.headers)
+    ]
+    # Figures and times stay whole (headers may take two lines); names and free text give
+    # way, sharing what the figures leave, cut with an ellipsis.
+    giving = [i for i, h in enumerate(s.headers) if h in gives_way]
+    room = (
+        console.width
+        - sum(w for i, w in enumerate(widest) if i not in giving)
+        - _GAP * (len(widest) - 1)
+    )
+    # A name's header stays on one line with it: the whole header is wanted too.
+    wanted = {i: min(max(widest[i], cell_len(s.headers[i])), 18) for i in giving}
+    if sum(wanted.values()) > room:
+        # Each keeps its least (or all it needs, when less), the rest shared by need.
+        least = {i: min(w, _NAME_MIN) for i, w in wanted.items()}
+        more = {i: wanted[i] - least[i] for i in wanted}
+        left, asked = max(room - sum(least.values()), 0), sum(more.values())
+        wanted = {i: least[i] + (left * more[i] // asked if asked else 0) for i in wanted}
+    for i, h in enumerate(s.headers):
+        if i in wanted:
+            table.add_column(h, width=wanted[i], no_wrap=True, overflow="ellipsis")
+        else:
+            # As wide as its widest value or header word: the header may take two lines.
+            table.add_column(h, width=widest[i])
+    for row in s.rows:
+        table.add_row(*(Text(c) for c in row))
+    if not s.rows:
+        table.add_row(*(Text("-") for _ in s.headers))
+    console.print(table)
 
 
 def _md(cell: str) -> str:

@@ -128,45 +128,34 @@ class EscalationFlows(ActionFlows):
         e = self.current_escalation()
         if e is None:
             return
+
+        def hand_on(reason: str | None = None) -> Callable[[], object]:
+            return lambda: esc_service.next_tier(
+                self.ctx.engine,
+                e.id,
+                override_reason=reason,
+                settings=self.ctx.settings,
+                actor=self.actor,
+                now=self.ctx.clock.now(),
+            )
+
         if e.tier >= max(TIER_NAMES):
             # Nothing to confirm: the service refuses it, and a refusal is audited there.
-            self.perform(
-                _("Escalation #{id} handed on").format(id=e.id),
-                lambda: esc_service.next_tier(
-                    self.ctx.engine,
-                    e.id,
-                    settings=self.ctx.settings,
-                    actor=self.actor,
-                    now=self.ctx.clock.now(),
-                ),
-            )
+            self.perform(_("Escalation #{id} handed on").format(id=e.id), hand_on())
             return
         target = words.tier(e.tier + 1)
 
         def override(reason: str) -> None:
             self.perform(
                 _("Escalation #{id} handed to {target} (override)").format(id=e.id, target=target),
-                lambda: esc_service.next_tier(
-                    self.ctx.engine,
-                    e.id,
-                    override_reason=reason,
-                    settings=self.ctx.settings,
-                    actor=self.actor,
-                    now=self.ctx.clock.now(),
-                ),
+                hand_on(reason),
             )
 
         def confirmed(yes: object) -> None:
             if yes:
                 self.perform(
                     _("Escalation #{id} handed to {target}").format(id=e.id, target=target),
-                    lambda: esc_service.next_tier(
-                        self.ctx.engine,
-                        e.id,
-                        settings=self.ctx.settings,
-                        actor=self.actor,
-                        now=self.ctx.clock.now(),
-                    ),
+                    hand_on(),
                     on_error=self._handoff_override(override),
                 )
 

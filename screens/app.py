@@ -162,7 +162,7 @@ class FloorApp(ReplacingNotices, TypeAhead, LiveRefresh, EscalationFlows, App[No
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         table = self.table_for(event.pane.id or "")
         if table is not None:
-            table.tick(self.floor_now() if table is self.board else self.ctx.clock.now())
+            self.tick_table(table, self.ctx.clock.now())
             table.focus()
         elif event.pane.id in ("reminders", "period"):
             if event.pane.id == "period":

@@ -138,9 +138,12 @@ class LiveRefresh(App[None]):
         header.tick(now)
         table = self.table_for(self.active_view)
         if table is not None:
-            # Deadlines are for people and run on the wall clock; the board's durations
-            # run on the floor's.
-            table.tick(self.floor_now() if table is self.board else now)
+            self.tick_table(table, now)
+
+    def tick_table(self, table: LiveTable, now: Any) -> None:
+        """``table``'s times at ``now`` (the wall clock): deadlines are for people and run
+        on it; the board's durations run on the floor's clock."""
+        table.tick(self.floor_now() if table is self.board else now)
 
     def reader_escalations(self) -> list[EscalationView]:
         return list(self.queue("all").model.values())

@@ -359,6 +359,15 @@ _NAME_MIN = 10
 _GAP = 2
 
 
+def _widest(s: Section, cells: Callable[[str], int]) -> list[int]:
+    """Each column's widest value or header word, in display cells (a Chinese header is
+    twice its length): a figure's column is never narrower."""
+    return [
+        max([cells(row[i]) for row in s.rows] + [cells(w) for w in h.split()])
+        for i, h in enumerate(s.headers)
+    ]
+
+
 def _fitted(s: Section, width: int, cells: Callable[[str], int]) -> list[Section]:
     """``s`` as one table, or, where its figures cannot all stand whole side by side in
     ``width`` (a report piped at 80 columns), as several, each led by the first column:
@@ -366,13 +375,10 @@ def _fitted(s: Section, width: int, cells: Callable[[str], int]) -> list[Section
     if len(s.headers) < 3:
         return [s]
     gives_way = {_(h) for h in _GIVES_WAY}
-
-    def least(i: int) -> int:
-        h = s.headers[i]
-        widest = max([cells(row[i]) for row in s.rows] + [cells(w) for w in h.split()])
-        return min(widest, _NAME_MIN) if h in gives_way else widest
-
-    need = [least(i) + _GAP for i in range(len(s.headers))]
+    need = [
+        (min(w, _NAME_MIN) if h in gives_way else w) + _GAP
+        for h, w in zip(s.headers, _widest(s, cells), strict=True)
+    ]
     if sum(need) <= width:
         return [s]
     groups: list[list[int]] = []
@@ -410,11 +416,7 @@ def _print_section(s: Section, console: Console) -> None:
         caption_justify="left",
     )
     gives_way = {_(h) for h in _GIVES_WAY}
-    # Display cells, not characters: a Chinese header is twice its length.
-    widest = [
-        max([cell_len(row[i]) for row in s.rows] + [cell_len(w) for w in h.split()])
-        for i, h in enumerate(s.headers)
-    ]
+    widest = _widest(s, cell_len)
     # Figures and times stay whole (headers may take two lines); names and free text give
     # way, sharing what the figures leave, cut with an ellipsis.
     giving = [i for i, h in enumerate(s.headers) if h in gives_way]
